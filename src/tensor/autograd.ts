@@ -1,0 +1,113 @@
+import { KiokuError } from './errors.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * Returns the gradient buffer of `t` to add into (`+=`), or null when `t` needs none.
+ * A leaf's buffer is its `.grad`; an intermediate's lives only during `backward()`.
+ */
+export type GradSink = (t: Tensor) => Float32Array | null;
+
+/** The recorded step that produced a tensor: its inputs and how to push a gradient back to them. */
+export interface GradFn {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  /** Adds the contribution of `gradOut` (the output's gradient) into each input's buffer. */
+  backward(gradOut: Float32Array, grads: GradSink): void;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording operations (inference, optimizer steps). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Attaches a backward step to `out` when any input requires a gradient and recording is on.
+ * Ops call this once, after computing their forward result.
+ */
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  backward: GradFn['backward'],
+): Tensor {
+  if (!gradEnabled) return out;
+  let needs = false;
+  for (const t of inputs) needs ||= t.requiresGrad;
+  if (!needs) return out;
+  out.requiresGrad = true;
+  out.gradFn = { name, inputs, backward };
+  return out;
+}
+
+/**
+ * Reverse-mode accumulation from `root`. The graph is ordered with an explicit stack, not
+ * recursion: a long BPTT graph can be tens of thousands of nodes deep.
+ */
+export function runBackward(root: Tensor, seed: Float32Array): void {
+  if (!root.requiresGrad) {
+    throw new KiokuError(
+      'backward: this tensor does not require a gradient (no input had requiresGrad, or it was made under noGrad)',
+    );
+  }
+  const order = topologicalOrder(root);
+  const buffers = new Map<Tensor, Float32Array>();
+  const sink: GradSink = (t) => {
+    if (!t.requiresGrad) return null;
+    if (t.gradFn === null) return t.leafGradBuffer();
+    let g = buffers.get(t);
+    if (g === undefined) {
+      g = new Float32Array(t.data.length);
+      buffers.set(t, g);
+    }
+    return g;
+  };
+  const rootBuf = sink(root)!;
+  for (let i = 0; i < seed.length; i++) rootBuf[i]! += seed[i]!;
+  // `order` lists every tensor after all its inputs; walk it backwards.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i]!;
+    const fn = t.gradFn;
+    if (fn === null) continue;
+    const g = buffers.get(t);
+    if (g === undefined) continue; // no gradient reached this node
+    buffers.delete(t);
+    fn.backward(g, sink);
+  }
+}
+
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Each frame: a tensor and the index of the next input to visit.
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, next] = top;
+    const inputs = t.gradFn?.inputs ?? [];
+    if (next < inputs.length) {
+      top[1] = next + 1;
+      const child = inputs[next]!;
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
