@@ -1,0 +1,48 @@
+import '../backend/js/embedding.js';
+import { positionOf } from '../backend/js/shape.js';
+import { kernels } from '../backend/registry.js';
+import { record } from '../tensor/autograd.js';
+import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Embedding lookup, PyTorch's `F.embedding`: weight: (V, E), indices: int32 (…) → (…, E).
+ * Backward adds each output row's gradient into row `indices[…]` of weight's gradient
+ * (repeated indices accumulate); the row `paddingIdx` (negative counts from the end) gets none.
+ */
+export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number | null): Tensor {
+  if (weight.ndim !== 2) {
+    throw new ShapeError(`embedding: weight must be 2-D (V, E), got shape ${formatShape(weight.shape)}`);
+  }
+  const wd = weight.f32;
+  if (indices.dtype !== 'int32') {
+    throw new DTypeError(
+      `embedding: indices must be an int32 tensor, got ${indices.dtype} of shape ${formatShape(indices.shape)}`,
+    );
+  }
+  const [v, e] = weight.shape as [number, number];
+  let pad = -1;
+  if (paddingIdx !== undefined && paddingIdx !== null) {
+    if (!Number.isInteger(paddingIdx) || paddingIdx < -v || paddingIdx >= v) {
+      throw new ValueError(`embedding: paddingIdx must be an integer in [${-v}, ${v}), got ${paddingIdx}`);
+    }
+    pad = paddingIdx < 0 ? paddingIdx + v : paddingIdx;
+  }
+  const idx = indices.i32;
+  for (let i = 0; i < idx.length; i++) {
+    const k = idx[i]!;
+    if (k < 0 || k >= v) {
+      throw new IndexError(
+        `embedding: index ${k} at position ${positionOf(i, indices.shape)} of indices ${formatShape(indices.shape)} is out of range for a weight of V = ${v} rows (expected 0 ≤ index < ${v})`,
+      );
+    }
+  }
+  const out = new Float32Array(idx.length * e);
+  kernels.embeddingForward(wd, e, idx, out);
+  const result = new Tensor(out, [...indices.shape, e]);
+  return record(result, 'embedding', [weight], (g, grads) => {
+    const gw = grads(weight);
+    if (gw) kernels.embeddingBackward(g, e, idx, pad, gw);
+  });
+}
