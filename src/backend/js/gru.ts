@@ -1,0 +1,214 @@
+import '../js/gemm.js';
+import { kernels, registerKernel } from '../registry.js';
+import {
+  columnSumInto,
+  combinedBias,
+  inputProjection,
+  previousStates,
+  prevTime,
+  sigmoid,
+  stepProduct,
+  stepProductBackward,
+  timeAt,
+} from './recurrent-common.js';
+
+/*
+ * Fused GRU over a whole sequence, one layer and one direction (PyTorch's equations):
+ *   r = σ(W_ir x + b_ir + W_hr h + b_hr),  z = σ(W_iz x + b_iz + W_hz h + b_hz)
+ *   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h' = (1 − z) ⊙ n + z ⊙ h   (gates packed r,z,n)
+ *
+ * x: (T, B, E)  wIh: (G, E)  wHh: (G, H)  bIh, bHh: (G)   G = 3H
+ * h0: (B, H)  lengths: (B) with 0 ≤ len ≤ T, or null for all T
+ * out: (T, B, H)  hN: (B, H)
+ * Saved for backward (zero-filled by the caller): gates (T, B, 4H) holding r, z, n and
+ * W_hn h + b_hn for every step.
+ */
+
+declare module '../registry.js' {
+  interface Kernels {
+    gruForward(
+      T: number,
+      B: number,
+      E: number,
+      H: number,
+      x: Float32Array,
+      wIh: Float32Array,
+      wHh: Float32Array,
+      bIh: Float32Array | null,
+      bHh: Float32Array | null,
+      h0: Float32Array,
+      lengths: Int32Array | null,
+      reverse: boolean,
+      out: Float32Array,
+      hN: Float32Array,
+      gates: Float32Array,
+    ): void;
+    /** BPTT for {@link Kernels.gruForward}: adds (+=) into every non-null gradient buffer. */
+    gruBackward(
+      T: number,
+      B: number,
+      E: number,
+      H: number,
+      x: Float32Array,
+      wIh: Float32Array,
+      wHh: Float32Array,
+      h0: Float32Array,
+      lengths: Int32Array | null,
+      reverse: boolean,
+      out: Float32Array,
+      gates: Float32Array,
+      dOut: Float32Array | null,
+      dhN: Float32Array | null,
+      dx: Float32Array | null,
+      dh0: Float32Array | null,
+      dWih: Float32Array | null,
+      dWhh: Float32Array | null,
+      dbIh: Float32Array | null,
+      dbHh: Float32Array | null,
+    ): void;
+  }
+}
+
+function gruForwardJs(
+  T: number,
+  B: number,
+  E: number,
+  H: number,
+  x: Float32Array,
+  wIh: Float32Array,
+  wHh: Float32Array,
+  bIh: Float32Array | null,
+  bHh: Float32Array | null,
+  h0: Float32Array,
+  lengths: Int32Array | null,
+  reverse: boolean,
+  out: Float32Array,
+  hN: Float32Array,
+  gates: Float32Array,
+): void {
+  const G = 3 * H;
+  const S = 4 * H; // saved stride: r, z, n, W_hn h + b_hn
+  // b_hr and b_hz fold into the input projection; b_hn stays inside the reset product.
+  inputProjection(T * B, G, E, x, wIh, combinedBias(G, bIh, bHh, 2 * H), gates, S);
+  hN.set(h0.subarray(0, B * H));
+  if (lengths) out.fill(0);
+  const hw = new Float32Array(B * G);
+  // Gate blocks: reset, update, new; saved rows add W_hn h + b_hn after them.
+  const GR = 0;
+  const GZ = H;
+  const GN = 2 * H;
+  const HN = 3 * H;
+  for (let s = 0; s < T; s++) {
+    stepProduct(B, G, H, hN, wHh, hw);
+    for (let b = 0; b < B; b++) {
+      const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
+      if (t < 0) continue;
+      const gi = (t * B + b) * S;
+      const hb = b * G;
+      const ob = b * H;
+      const oi = (t * B + b) * H;
+      for (let j = 0; j < H; j++) {
+        const r = sigmoid(gates[gi + GR + j]! + hw[hb + GR + j]!);
+        const z = sigmoid(gates[gi + GZ + j]! + hw[hb + GZ + j]!);
+        const hn = hw[hb + GN + j]! + (bHh ? bHh[GN + j]! : 0);
+        const n = Math.tanh(gates[gi + GN + j]! + r * hn);
+        const h = (1 - z) * n + z * hN[ob + j]!;
+        gates[gi + GR + j] = r;
+        gates[gi + GZ + j] = z;
+        gates[gi + GN + j] = n;
+        gates[gi + HN + j] = hn;
+        hN[ob + j] = h;
+        out[oi + j] = h;
+      }
+    }
+  }
+}
+
+function gruBackwardJs(
+  T: number,
+  B: number,
+  E: number,
+  H: number,
+  x: Float32Array,
+  wIh: Float32Array,
+  wHh: Float32Array,
+  h0: Float32Array,
+  lengths: Int32Array | null,
+  reverse: boolean,
+  out: Float32Array,
+  gates: Float32Array,
+  dOut: Float32Array | null,
+  dhN: Float32Array | null,
+  dx: Float32Array | null,
+  dh0: Float32Array | null,
+  dWih: Float32Array | null,
+  dWhh: Float32Array | null,
+  dbIh: Float32Array | null,
+  dbHh: Float32Array | null,
+): void {
+  const G = 3 * H;
+  const S = 4 * H;
+  // Gate blocks: reset, update, new; saved rows add W_hn h + b_hn after them.
+  const GR = 0;
+  const GZ = H;
+  const GN = 2 * H;
+  const HN = 3 * H;
+  // Pre-activation gradients of the input part (dr, dz, dn) and of the recurrent part
+  // (dr, dz, r ⊙ dn): they differ only in the n block.
+  const dGx = new Float32Array(T * B * G);
+  const dGh = new Float32Array(T * B * G);
+  const dh = new Float32Array(B * H);
+  if (dhN) dh.set(dhN.subarray(0, B * H));
+  const dgStep = new Float32Array(B * G);
+  for (let s = T - 1; s >= 0; s--) {
+    for (let b = 0; b < B; b++) {
+      const len = lengths ? lengths[b]! : T;
+      const t = timeAt(s, len, reverse);
+      const hb = b * G;
+      if (t < 0) {
+        dgStep.fill(0, hb, hb + G);
+        continue;
+      }
+      const gi = (t * B + b) * S;
+      const oi = (t * B + b) * H;
+      const ob = b * H;
+      const pt = prevTime(t, len, reverse);
+      const hPrev = pt < 0 ? h0 : out;
+      const hpi = pt < 0 ? ob : (pt * B + b) * H;
+      const xi = (t * B + b) * G;
+      for (let j = 0; j < H; j++) {
+        const d = dh[ob + j]! + (dOut ? dOut[oi + j]! : 0);
+        const r = gates[gi + GR + j]!;
+        const z = gates[gi + GZ + j]!;
+        const n = gates[gi + GN + j]!;
+        const hn = gates[gi + HN + j]!;
+        const dN = d * (1 - z) * (1 - n * n);
+        const dR = dN * hn * r * (1 - r);
+        const dZ = d * (hPrev[hpi + j]! - n) * z * (1 - z);
+        dGx[xi + GR + j] = dR;
+        dGx[xi + GZ + j] = dZ;
+        dGx[xi + GN + j] = dN;
+        dgStep[hb + GR + j] = dR;
+        dgStep[hb + GZ + j] = dZ;
+        dgStep[hb + GN + j] = dN * r;
+        // The direct path z ⊙ h; the recurrent product is added below.
+        dh[ob + j] = d * z;
+      }
+      dGh.set(dgStep.subarray(hb, hb + G), xi);
+    }
+    stepProductBackward(B, G, H, dgStep, wHh, dh);
+  }
+  if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
+  const rows = T * B;
+  if (dx) kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
+  if (dWih) kernels.gemm(true, false, G, E, rows, dGx, 0, G, x, 0, E, dWih, 0, E, true);
+  if (dWhh) {
+    const prev = previousStates(T, B, H, h0, out, lengths, reverse);
+    kernels.gemm(true, false, G, H, rows, dGh, 0, G, prev, 0, H, dWhh, 0, H, true);
+  }
+  if (dbIh) columnSumInto(rows, G, dGx, G, dbIh);
+  if (dbHh) columnSumInto(rows, G, dGh, G, dbHh);
+}
+
+registerKernel('gruForward', 'js', gruForwardJs);
+registerKernel('gruBackward', 'js', gruBackwardJs);

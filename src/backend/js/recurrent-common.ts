@@ -1,0 +1,170 @@
+import '../js/gemm.js';
+import { kernels } from '../registry.js';
+
+/*
+ * Pieces shared by the fused recurrent kernels (rnn.ts, lstm.ts, gru.ts).
+ *
+ * Sequences are time-major: element (t, b, k) of a (T, B, K) buffer is at (t·B + b)·K + k.
+ * With per-sample lengths (right-padded input), sample b is active at step s < len[b] and then
+ * reads time t = s (forward) or t = len[b] − 1 − s (reverse), as PyTorch's packed sequences.
+ */
+
+/** Time index of sample `b` at step `s`, or −1 when the sample has finished. */
+export function timeAt(s: number, len: number, reverse: boolean): number {
+  if (s >= len) return -1;
+  return reverse ? len - 1 - s : s;
+}
+
+/** Time index of the step before `t` in the direction of travel, or −1 at the sample's first step. */
+export function prevTime(t: number, len: number, reverse: boolean): number {
+  if (reverse) return t + 1 < len ? t + 1 : -1;
+  return t - 1;
+}
+
+/**
+ * The input projection of the whole sequence as one product:
+ * out[r, 0:G] = x[r] · W_ihᵀ + bias for the T·B rows r (row stride ldo ≥ G).
+ * x: (T·B, E), wIh: (G, E), bias: (G) or null.
+ */
+export function inputProjection(
+  rows: number,
+  G: number,
+  E: number,
+  x: Float32Array,
+  wIh: Float32Array,
+  bias: Float32Array | null,
+  out: Float32Array,
+  ldo: number,
+): void {
+  if (bias) for (let r = 0; r < rows; r++) out.set(bias, r * ldo);
+  kernels.gemm(false, true, rows, G, E, x, 0, E, wIh, 0, E, out, 0, ldo, bias !== null);
+}
+
+/** b_ih + b_hh over the first `nHh` entries of b_hh (GRU keeps b_hn for the reset product). */
+export function combinedBias(
+  G: number,
+  bIh: Float32Array | null,
+  bHh: Float32Array | null,
+  nHh: number,
+): Float32Array | null {
+  if (!bIh && !bHh) return null;
+  const bias = new Float32Array(G);
+  if (bIh) bias.set(bIh.subarray(0, G));
+  if (bHh) for (let j = 0; j < nHh; j++) bias[j]! += bHh[j]!;
+  return bias;
+}
+
+/** dst[j] += Σ_r src[r·ld + j] for j < cols (bias gradients). */
+export function columnSumInto(
+  rows: number,
+  cols: number,
+  src: Float32Array,
+  ld: number,
+  dst: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * ld;
+    for (let j = 0; j < cols; j++) dst[j]! += src[o + j]!;
+  }
+}
+
+/**
+ * The state each (t, b) started from, as a (T·B, K) matrix for the dW_hh product: h0[b] at the
+ * sample's first step, else the output of the previous step; zero past the sample's length.
+ */
+export function previousStates(
+  T: number,
+  B: number,
+  K: number,
+  h0: Float32Array,
+  out: Float32Array,
+  lengths: Int32Array | null,
+  reverse: boolean,
+): Float32Array {
+  const prev = new Float32Array(T * B * K);
+  for (let b = 0; b < B; b++) {
+    const len = lengths ? lengths[b]! : T;
+    for (let t = 0; t < len; t++) {
+      const p = prevTime(t, len, reverse);
+      const src = p < 0 ? b * K : (p * B + b) * K;
+      prev.set((p < 0 ? h0 : out).subarray(src, src + K), (t * B + b) * K);
+    }
+  }
+  return prev;
+}
+
+/** Zeroes out[t, b, :] for every t ≥ len[b] (outputs past a sample's end are 0). */
+export function zeroPadding(T: number, B: number, K: number, lengths: Int32Array, out: Float32Array): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = lengths[b]!; t < T; t++) out.fill(0, (t * B + b) * K, (t * B + b + 1) * K);
+  }
+}
+
+/**
+ * Up to this batch size the per-step products run as plain dot products / axpys: GEMM's
+ * panel packing would copy all of W_hh every step to multiply it by a few rows.
+ */
+const DIRECT_MAX_BATCH = 4;
+
+/** out (B, G) = h (B, R) · Wᵀ with W: (G, R) — the recurrent product of one step. */
+export function stepProduct(
+  B: number,
+  G: number,
+  R: number,
+  h: Float32Array,
+  w: Float32Array,
+  out: Float32Array,
+): void {
+  if (B > DIRECT_MAX_BATCH) {
+    kernels.gemm(false, true, B, G, R, h, 0, R, w, 0, R, out, 0, G, false);
+    return;
+  }
+  for (let b = 0; b < B; b++) {
+    const hb = b * R;
+    const ob = b * G;
+    for (let g = 0; g < G; g++) {
+      const wg = g * R;
+      let s0 = 0;
+      let s1 = 0;
+      let k = 0;
+      for (; k + 1 < R; k += 2) {
+        s0 += h[hb + k]! * w[wg + k]!;
+        s1 += h[hb + k + 1]! * w[wg + k + 1]!;
+      }
+      if (k < R) s0 += h[hb + k]! * w[wg + k]!;
+      out[ob + g] = s0 + s1;
+    }
+  }
+}
+
+/** dh (B, R) += d (B, G) · W with W: (G, R) — a step's gradient through the recurrent product. */
+export function stepProductBackward(
+  B: number,
+  G: number,
+  R: number,
+  d: Float32Array,
+  w: Float32Array,
+  dh: Float32Array,
+): void {
+  if (B > DIRECT_MAX_BATCH) {
+    kernels.gemm(false, false, B, R, G, d, 0, G, w, 0, R, dh, 0, R, true);
+    return;
+  }
+  for (let b = 0; b < B; b++) {
+    const hb = b * R;
+    const db = b * G;
+    for (let g = 0; g < G; g++) {
+      const v = d[db + g]!;
+      if (v === 0) continue;
+      const wg = g * R;
+      for (let k = 0; k < R; k++) dh[hb + k]! += v * w[wg + k]!;
+    }
+  }
+}
+
+/** 1/(1 + e^(−v)) without overflow for large |v|. */
+export function sigmoid(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}

@@ -1,0 +1,174 @@
+import '../js/gemm.js';
+import { kernels, registerKernel } from '../registry.js';
+import {
+  columnSumInto,
+  combinedBias,
+  inputProjection,
+  previousStates,
+  stepProduct,
+  stepProductBackward,
+  timeAt,
+  zeroPadding,
+} from './recurrent-common.js';
+
+/*
+ * Fused Elman RNN over a whole sequence, one layer and one direction:
+ *   h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh),  act = tanh or relu
+ *
+ * x: (T, B, E)  wIh: (H, E)  wHh: (H, H)  bIh, bHh: (H)
+ * h0: (B, H)  lengths: (B) with 0 ≤ len ≤ T, or null for all T
+ * out: (T, B, H)  hN: (B, H)
+ * The output is also what backward needs (act′ is a function of act's value), so there is no
+ * separate saved buffer: the input projection is computed into `out` and activated in place.
+ */
+
+declare module '../registry.js' {
+  interface Kernels {
+    rnnForward(
+      T: number,
+      B: number,
+      E: number,
+      H: number,
+      relu: boolean,
+      x: Float32Array,
+      wIh: Float32Array,
+      wHh: Float32Array,
+      bIh: Float32Array | null,
+      bHh: Float32Array | null,
+      h0: Float32Array,
+      lengths: Int32Array | null,
+      reverse: boolean,
+      out: Float32Array,
+      hN: Float32Array,
+    ): void;
+    /** BPTT for {@link Kernels.rnnForward}: adds (+=) into every non-null gradient buffer. */
+    rnnBackward(
+      T: number,
+      B: number,
+      E: number,
+      H: number,
+      relu: boolean,
+      x: Float32Array,
+      wIh: Float32Array,
+      wHh: Float32Array,
+      h0: Float32Array,
+      lengths: Int32Array | null,
+      reverse: boolean,
+      out: Float32Array,
+      dOut: Float32Array | null,
+      dhN: Float32Array | null,
+      dx: Float32Array | null,
+      dh0: Float32Array | null,
+      dWih: Float32Array | null,
+      dWhh: Float32Array | null,
+      dbIh: Float32Array | null,
+      dbHh: Float32Array | null,
+    ): void;
+  }
+}
+
+function rnnForwardJs(
+  T: number,
+  B: number,
+  E: number,
+  H: number,
+  relu: boolean,
+  x: Float32Array,
+  wIh: Float32Array,
+  wHh: Float32Array,
+  bIh: Float32Array | null,
+  bHh: Float32Array | null,
+  h0: Float32Array,
+  lengths: Int32Array | null,
+  reverse: boolean,
+  out: Float32Array,
+  hN: Float32Array,
+): void {
+  inputProjection(T * B, H, E, x, wIh, combinedBias(H, bIh, bHh, H), out, H);
+  hN.set(h0.subarray(0, B * H));
+  const hw = new Float32Array(B * H);
+  for (let s = 0; s < T; s++) {
+    stepProduct(B, H, H, hN, wHh, hw);
+    for (let b = 0; b < B; b++) {
+      const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
+      if (t < 0) continue;
+      const oi = (t * B + b) * H;
+      const ob = b * H;
+      if (relu) {
+        for (let j = 0; j < H; j++) {
+          const v = out[oi + j]! + hw[ob + j]!;
+          const h = Math.max(v, 0); // NaN stays NaN, as in PyTorch
+          out[oi + j] = h;
+          hN[ob + j] = h;
+        }
+      } else {
+        for (let j = 0; j < H; j++) {
+          const h = Math.tanh(out[oi + j]! + hw[ob + j]!);
+          out[oi + j] = h;
+          hN[ob + j] = h;
+        }
+      }
+    }
+  }
+  if (lengths) zeroPadding(T, B, H, lengths, out);
+}
+
+function rnnBackwardJs(
+  T: number,
+  B: number,
+  E: number,
+  H: number,
+  relu: boolean,
+  x: Float32Array,
+  wIh: Float32Array,
+  wHh: Float32Array,
+  h0: Float32Array,
+  lengths: Int32Array | null,
+  reverse: boolean,
+  out: Float32Array,
+  dOut: Float32Array | null,
+  dhN: Float32Array | null,
+  dx: Float32Array | null,
+  dh0: Float32Array | null,
+  dWih: Float32Array | null,
+  dWhh: Float32Array | null,
+  dbIh: Float32Array | null,
+  dbHh: Float32Array | null,
+): void {
+  const dPre = new Float32Array(T * B * H); // pre-activation gradients, whole sequence
+  const dh = new Float32Array(B * H);
+  if (dhN) dh.set(dhN.subarray(0, B * H));
+  const dStep = new Float32Array(B * H);
+  for (let s = T - 1; s >= 0; s--) {
+    for (let b = 0; b < B; b++) {
+      const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
+      const ob = b * H;
+      if (t < 0) {
+        dStep.fill(0, ob, ob + H);
+        continue;
+      }
+      const oi = (t * B + b) * H;
+      for (let j = 0; j < H; j++) {
+        const d = dh[ob + j]! + (dOut ? dOut[oi + j]! : 0);
+        const y = out[oi + j]!;
+        dStep[ob + j] = relu ? (y > 0 ? d : 0) : d * (1 - y * y);
+      }
+      dPre.set(dStep.subarray(ob, ob + H), oi);
+      dh.fill(0, ob, ob + H);
+    }
+    stepProductBackward(B, H, H, dStep, wHh, dh);
+  }
+  if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
+  const rows = T * B;
+  if (dx) kernels.gemm(false, false, rows, E, H, dPre, 0, H, wIh, 0, E, dx, 0, E, true);
+  if (dWih) kernels.gemm(true, false, H, E, rows, dPre, 0, H, x, 0, E, dWih, 0, E, true);
+  if (dWhh) {
+    const prev = previousStates(T, B, H, h0, out, lengths, reverse);
+    kernels.gemm(true, false, H, H, rows, dPre, 0, H, prev, 0, H, dWhh, 0, H, true);
+  }
+  if (dbIh) columnSumInto(rows, H, dPre, H, dbIh);
+  if (dbHh) columnSumInto(rows, H, dPre, H, dbHh);
+}
+
+registerKernel('rnnForward', 'js', rnnForwardJs);
+registerKernel('rnnBackward', 'js', rnnBackwardJs);
