@@ -1,0 +1,70 @@
+import { ValueError } from '../tensor/errors.js';
+import { DataError } from './errors.js';
+import type { TimeSeries } from './series.js';
+
+/**
+ * What to do with missing values (NaN; empty cells in a CSV):
+ * 'error' stops at the first one, naming its line and column; 'ffill' repeats the last
+ * observed value of that column (a missing first value is an error: nothing to repeat);
+ * 'drop' removes the rows that have any (the series is then no longer evenly spaced).
+ */
+export type MissingPolicy = 'error' | 'ffill' | 'drop';
+
+export function applyMissingPolicy(series: TimeSeries, policy: MissingPolicy): TimeSeries {
+  if (policy !== 'error' && policy !== 'ffill' && policy !== 'drop') {
+    throw new ValueError(
+      `applyMissingPolicy: policy must be 'error', 'ffill' or 'drop', got ${String(policy)}`,
+    );
+  }
+  const F = series.columns.length;
+  const N = series.length;
+  const v = series.values;
+  const where = (r: number, c: number) => ({
+    file: series.source,
+    line: series.lines?.[r],
+    column: series.columns[c],
+  });
+  if (policy === 'error') {
+    for (let i = 0; i < v.length; i++) {
+      if (Number.isNaN(v[i])) {
+        const r = Math.floor(i / F);
+        throw new DataError(
+          `missing value (row ${r}); choose the missing-value policy 'ffill' or 'drop' to accept gaps`,
+          where(r, i % F),
+        );
+      }
+    }
+    return series;
+  }
+  if (policy === 'ffill') {
+    const out = v.slice();
+    for (let c = 0; c < F; c++) {
+      for (let r = 0; r < N; r++) {
+        if (!Number.isNaN(out[r * F + c])) continue;
+        if (r === 0) {
+          throw new DataError("missing first value cannot be forward-filled; use policy 'drop'", where(r, c));
+        }
+        out[r * F + c] = out[(r - 1) * F + c]!;
+      }
+    }
+    return { ...series, values: out };
+  }
+  const keep: number[] = [];
+  for (let r = 0; r < N; r++) {
+    let ok = true;
+    for (let c = 0; c < F; c++) if (Number.isNaN(v[r * F + c])) ok = false;
+    if (ok) keep.push(r);
+  }
+  if (keep.length === N) return series;
+  const out = new Float32Array(keep.length * F);
+  keep.forEach((r, k) => {
+    out.set(v.subarray(r * F, (r + 1) * F), k * F);
+  });
+  return {
+    ...series,
+    values: out,
+    length: keep.length,
+    ...(series.index ? { index: keep.map((r) => series.index![r]!) } : {}),
+    ...(series.lines ? { lines: Int32Array.from(keep, (r) => series.lines![r]!) } : {}),
+  };
+}

@@ -1,0 +1,17 @@
+export { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from './builtin.js';
+export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
+export {
+  BUILTIN_SERIES,
+  type LabeledSeries,
+  loadBuiltinSeries,
+  loadSeriesCsv,
+  type SeriesCsvOptions,
+} from './series.js';
+export {
+  loadSpamAssassin,
+  type SpamAssassinOptions,
+  type SpamCorpus,
+  type SpamGroup,
+  splitEmail,
+} from './spam.js';
+export { loadTextFile, streamTextFile, type TextFileOptions, type TextRow } from './text.js';

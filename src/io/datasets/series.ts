@@ -1,0 +1,142 @@
+import { DataError } from '../../data/errors.js';
+import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
+import { makeSeries, type TimeSeries } from '../../data/series.js';
+import { ValueError } from '../../tensor/errors.js';
+import { delimiterFor, headerIndex, readCsv } from './files.js';
+
+export interface SeriesCsvOptions {
+  /** Column of row labels (dates), kept as strings in `index`; rows must be in time order. */
+  dateColumn?: string;
+  /** Input columns. Default: every column except the date column (and targets). */
+  features?: readonly string[];
+  /** Columns to predict. Default: none. */
+  targets?: readonly string[];
+  /** What to do with empty / NA cells. Default 'error'. */
+  missing?: MissingPolicy;
+  delimiter?: string;
+}
+
+/** A loaded series with the roles of its columns. */
+export interface LabeledSeries extends TimeSeries {
+  features: string[];
+  targets: string[];
+}
+
+const MISSING = new Set(['', 'na', 'nan', 'n/a', 'null', 'none']);
+
+/** Parses a numeric cell: a number, NaN for a missing marker, or null when not numeric. */
+function parseCell(text: string): number | null {
+  const t = text.trim();
+  if (MISSING.has(t.toLowerCase())) return Number.NaN;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : null;
+}
+
+/**
+ * Loads a time series from a CSV/TSV file with a header row. Columns read are the features
+ * followed by the targets not already among them. Errors name the file, line and column: a
+ * row with the wrong number of fields, a non-numeric value, an unknown column (listing the
+ * available ones), an empty file, dates out of order.
+ */
+export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}): Promise<LabeledSeries> {
+  const { dateColumn, missing = 'error' } = options;
+  if (missing !== 'error' && missing !== 'ffill' && missing !== 'drop') {
+    throw new ValueError(`loadSeriesCsv: missing must be 'error', 'ffill' or 'drop', got ${String(missing)}`);
+  }
+  for (const [name, v] of [
+    ['features', options.features],
+    ['targets', options.targets],
+  ] as const) {
+    if (v !== undefined && (!Array.isArray(v) || v.some((c) => typeof c !== 'string'))) {
+      throw new ValueError(`loadSeriesCsv: ${name} must be an array of column names`);
+    }
+  }
+  const delimiter = delimiterFor(path, options.delimiter);
+  let columns: string[] = [];
+  let features: string[] = [];
+  let targets: string[] = [];
+  let picks: number[] = [];
+  let dateAt = -1;
+  const values: number[] = [];
+  const index: string[] = [];
+  const lines: number[] = [];
+  let lastTime = Number.NEGATIVE_INFINITY;
+  for await (const row of readCsv(path, delimiter)) {
+    if ('header' in row) {
+      const header = row.header;
+      if (dateColumn !== undefined) dateAt = headerIndex(header, dateColumn, path, 'date');
+      targets = [...(options.targets ?? [])];
+      features = [...(options.features ?? header.filter((h) => h !== dateColumn && !targets.includes(h)))];
+      columns = [...new Set([...features, ...targets])];
+      if (columns.length === 0) throw new DataError('no numeric columns to read', { file: path });
+      picks = columns.map((c) => headerIndex(header, c, path, features.includes(c) ? 'feature' : 'target'));
+      continue;
+    }
+    const { fields, line } = row;
+    for (let k = 0; k < picks.length; k++) {
+      const v = parseCell(fields[picks[k]!]!);
+      if (v === null) {
+        throw new DataError(`expected a number, got ${JSON.stringify(fields[picks[k]!])}`, {
+          file: path,
+          line,
+          column: columns[k],
+        });
+      }
+      values.push(v);
+    }
+    if (dateAt >= 0) {
+      const label = fields[dateAt]!.trim();
+      const time = Date.parse(label);
+      if (!Number.isNaN(time)) {
+        if (time <= lastTime) {
+          throw new DataError(`dates must increase, got ${label} after ${index[index.length - 1]}`, {
+            file: path,
+            line,
+            column: dateColumn,
+          });
+        }
+        lastTime = time;
+      }
+      index.push(label);
+    }
+    lines.push(line);
+  }
+  if (lines.length === 0) throw new DataError('no data rows after the header', { file: path });
+  const series = makeSeries(columns, Float32Array.from(values), {
+    ...(dateAt >= 0 ? { index } : {}),
+    lines: Int32Array.from(lines),
+    source: path,
+  });
+  return { ...applyMissingPolicy(series, missing), features, targets };
+}
+
+/** Names accepted by {@link loadBuiltinSeries}. */
+export const BUILTIN_SERIES = [
+  'seattle-weather',
+  'stocks',
+  'stocks:AAPL',
+  'stocks:AMZN',
+  'stocks:GOOG',
+  'stocks:IBM',
+  'stocks:MSFT',
+  'us-births',
+] as const;
+
+/**
+ * A built-in real series by name: 'seattle-weather', 'us-births', 'stocks' (all five symbols,
+ * months where all have a price) or 'stocks:<SYMBOL>' (that symbol alone).
+ */
+export async function loadBuiltinSeries(
+  name: string,
+  options: { missing?: MissingPolicy } = {},
+): Promise<LabeledSeries> {
+  const builtin = await import('./builtin.js');
+  if (name === 'seattle-weather') return builtin.seattleWeather(options);
+  if (name === 'us-births') return builtin.usBirths(options);
+  if (name === 'stocks') return builtin.stockPrices({ missing: options.missing ?? 'drop' });
+  if (name.startsWith('stocks:'))
+    return builtin.stockPrices({ ...options, symbols: [name.slice('stocks:'.length)] });
+  throw new ValueError(
+    `loadBuiltinSeries: unknown series "${name}"; built-in series: ${BUILTIN_SERIES.join(', ')}`,
+  );
+}

@@ -1,0 +1,147 @@
+import { extname } from 'node:path';
+import { checkClasses, classNames, type TextCorpus } from '../../data/corpus.js';
+import { StreamDataset } from '../../data/dataset.js';
+import { DataError } from '../../data/errors.js';
+import { ValueError } from '../../tensor/errors.js';
+import { delimiterFor, headerIndex, readCsv, readLines } from './files.js';
+
+export interface TextFileOptions {
+  /** 'csv', 'tsv' or 'jsonl'; default from the extension (.jsonl/.ndjson, .tsv/.tab, else csv). */
+  format?: 'csv' | 'tsv' | 'jsonl';
+  /** Column (or JSON key) holding the text. Default 'text'. */
+  textColumn?: string;
+  /** Column (or JSON key) holding the label. Default 'label'. */
+  labelColumn?: string;
+  /** Field delimiter for csv/tsv (one character). */
+  delimiter?: string;
+}
+
+/** One row of a labelled text file, label as written in the file. */
+export interface TextRow {
+  text: string;
+  label: string;
+  line: number;
+}
+
+function formatOf(path: string, format: TextFileOptions['format']): 'csv' | 'tsv' | 'jsonl' {
+  if (format !== undefined) {
+    if (format !== 'csv' && format !== 'tsv' && format !== 'jsonl') {
+      throw new ValueError(`format must be 'csv', 'tsv' or 'jsonl', got ${String(format)}`);
+    }
+    return format;
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  return ext === '.tsv' || ext === '.tab' ? 'tsv' : 'csv';
+}
+
+/**
+ * Streams (text, label) rows from a CSV, TSV or JSONL file, one row at a time: a file larger
+ * than memory can be tokenized and counted. Each `for await` re-reads the file.
+ */
+export function streamTextFile(path: string, options: TextFileOptions = {}): StreamDataset<TextRow> {
+  const { textColumn = 'text', labelColumn = 'label' } = options;
+  const format = formatOf(path, options.format);
+  if (typeof textColumn !== 'string' || typeof labelColumn !== 'string') {
+    throw new ValueError('streamTextFile: textColumn and labelColumn must be strings');
+  }
+  if (format === 'jsonl') return new StreamDataset(() => jsonlRows(path, textColumn, labelColumn));
+  const delimiter = delimiterFor(path, options.delimiter ?? (format === 'tsv' ? '\t' : undefined));
+  return new StreamDataset(() => csvRows(path, delimiter, textColumn, labelColumn));
+}
+
+async function* csvRows(
+  path: string,
+  delimiter: string,
+  textColumn: string,
+  labelColumn: string,
+): AsyncGenerator<TextRow> {
+  let ti = -1;
+  let li = -1;
+  for await (const row of readCsv(path, delimiter)) {
+    if ('header' in row) {
+      ti = headerIndex(row.header, textColumn, path, 'text');
+      li = headerIndex(row.header, labelColumn, path, 'label');
+      continue;
+    }
+    yield { text: row.fields[ti]!, label: row.fields[li]!.trim(), line: row.line };
+  }
+}
+
+async function* jsonlRows(path: string, textColumn: string, labelColumn: string): AsyncGenerator<TextRow> {
+  let any = false;
+  for await (const { text, line } of readLines(path)) {
+    any = true;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      throw new DataError(`invalid JSON (${(e as Error).message})`, { file: path, line });
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      throw new DataError('each line must be a JSON object', { file: path, line });
+    }
+    const rec = obj as Record<string, unknown>;
+    for (const key of [textColumn, labelColumn]) {
+      if (!(key in rec)) {
+        throw new DataError(`missing key; this line has keys: ${Object.keys(rec).join(', ')}`, {
+          file: path,
+          line,
+          column: key,
+        });
+      }
+    }
+    const value = rec[textColumn];
+    if (typeof value !== 'string') {
+      throw new DataError(`text must be a string, got ${typeof value}`, {
+        file: path,
+        line,
+        column: textColumn,
+      });
+    }
+    const label = rec[labelColumn];
+    if (typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') {
+      throw new DataError(`label must be a string, number or boolean, got ${JSON.stringify(label)}`, {
+        file: path,
+        line,
+        column: labelColumn,
+      });
+    }
+    yield { text: value, label: String(label), line };
+  }
+  if (!any) throw new DataError('empty file (no JSON lines)', { file: path });
+}
+
+/**
+ * Reads a whole labelled text file into memory. Classes are the distinct labels (numbers by
+ * value, otherwise sorted), unless `classes` fixes them; an unknown label, an empty file or a
+ * label column with a single class is an error naming the file (and line).
+ */
+export async function loadTextFile(
+  path: string,
+  options: TextFileOptions & { classes?: readonly string[] } = {},
+): Promise<TextCorpus> {
+  const texts: string[] = [];
+  const raw: string[] = [];
+  const fixed = options.classes;
+  if (fixed !== undefined && (!Array.isArray(fixed) || fixed.some((c) => typeof c !== 'string'))) {
+    throw new ValueError('loadTextFile: classes must be an array of strings');
+  }
+  const labelColumn = options.labelColumn ?? 'label';
+  for await (const row of streamTextFile(path, options)) {
+    if (fixed !== undefined && !fixed.includes(row.label)) {
+      throw new DataError(`label ${JSON.stringify(row.label)} is not one of ${fixed.join(', ')}`, {
+        file: path,
+        line: row.line,
+        column: labelColumn,
+      });
+    }
+    texts.push(row.text);
+    raw.push(row.label);
+  }
+  if (texts.length === 0) throw new DataError('no data rows after the header', { file: path });
+  const classes = fixed !== undefined ? [...fixed] : classNames(raw);
+  checkClasses(fixed !== undefined ? classNames(raw) : classes, { file: path, column: labelColumn });
+  const id = new Map(classes.map((c, i) => [c, i]));
+  return { texts, labels: Int32Array.from(raw, (r) => id.get(r)!), classes, source: path };
+}
