@@ -77,13 +77,16 @@ export class Module {
   loadStateDict(stateDict: Record<string, Tensor>, options: LoadStateDictOptions = {}): void {
     const strict = options.strict ?? true;
     const own = new Map(this.namedParameters());
-    const missing = [...own.keys()].filter((k) => !(k in stateDict));
+    const missing = [...own.keys()].filter((k) => !Object.hasOwn(stateDict, k));
     const unexpected = Object.keys(stateDict).filter((k) => !own.has(k));
     const misShaped: string[] = [];
     for (const [k, p] of own) {
-      const t = stateDict[k];
-      if (t && !sameShape(t.shape, p.shape)) {
+      const t = Object.hasOwn(stateDict, k) ? stateDict[k] : undefined;
+      if (!t) continue;
+      if (!sameShape(t.shape, p.shape)) {
         misShaped.push(`${k}: expected ${formatShape(p.shape)}, got ${formatShape(t.shape)}`);
+      } else if (t.dtype !== 'float32') {
+        misShaped.push(`${k}: expected float32, got ${t.dtype}`);
       }
     }
     const problems: string[] = [];
@@ -94,8 +97,7 @@ export class Module {
       throw new StateDictError(`loadStateDict: ${problems.join('. ')}`);
     }
     for (const [k, p] of own) {
-      const t = stateDict[k];
-      if (t) p.f32.set(t.data);
+      if (Object.hasOwn(stateDict, k)) p.f32.set(stateDict[k]!.data);
     }
   }
 
