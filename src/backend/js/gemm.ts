@@ -1,4 +1,19 @@
+import { KiokuError, ShapeError } from '../../tensor/errors.js';
 import { registerKernel } from '../registry.js';
+
+/**
+ * A right-hand matrix op(B) (k×n) packed once for many products with different left-hand sides
+ * (a recurrent weight reused at every time step). Opaque: only the backend that packed it reads it.
+ */
+export interface PackedB {
+  readonly k: number;
+  readonly n: number;
+}
+
+/** The JS backend's packing: the panels of op(B) in the order gemmPacked visits them. */
+interface JsPackedB extends PackedB {
+  readonly data: number[];
+}
 
 declare module '../registry.js' {
   interface Kernels {
@@ -23,19 +38,55 @@ declare module '../registry.js' {
       ldc: number,
       accumulate: boolean,
     ): void;
+    /**
+     * Packs op(B) (k×n, read as in {@link Kernels.gemm}) for {@link Kernels.gemmPacked}. A backend
+     * that registers one of the two must register both: the packed layout is its own.
+     */
+    gemmPackB(transB: boolean, k: number, n: number, b: Float32Array, bOff: number, ldb: number): PackedB;
+    /** {@link Kernels.gemm} with a right-hand side packed by {@link Kernels.gemmPackB}. */
+    gemmPacked(
+      transA: boolean,
+      m: number,
+      n: number,
+      k: number,
+      a: Float32Array,
+      aOff: number,
+      lda: number,
+      b: PackedB,
+      c: Float32Array,
+      cOff: number,
+      ldc: number,
+      accumulate: boolean,
+    ): void;
   }
 }
 
-// Goto/BLIS-style blocking: panels of B (KC×NC) and A (MC×KC) are packed into contiguous
-// MR- and NR-wide slivers so the 4×4 register-blocked micro-kernel streams both linearly.
+/*
+ * Goto/BLIS-style blocking: panels of B (KC×NC) and A (MC×KC) are packed into contiguous MR- and
+ * NR-wide slivers so the 4×4 register-blocked micro-kernel streams both linearly.
+ * The packs are plain arrays of doubles, not typed arrays: the widening to float64 happens once
+ * while packing instead of in the inner loop (V8 computes in doubles anyway), and V8 reads a
+ * packed-double array's element without the typed array's base + offset address arithmetic —
+ * about a sixth fewer instructions per multiply-add in the micro-kernel. 4×4 needs the fewest
+ * instructions per multiply-add of the tiles tried (2×4 … 8×2, 3×4, 2×6): V8 has 16 xmm registers.
+ */
 const MR = 4;
 const NR = 4;
 const KC = 256;
 const MC = 64;
 const NC = 512;
 
-let packA = new Float32Array(MC * KC);
-let packB = new Float32Array(KC * NC);
+/** n zeros in an array V8 stores as packed doubles (−0 is not a small integer, so it never starts as one). */
+function doubles(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(-0);
+  return out;
+}
+
+const packA = doubles(MC * KC);
+const packB = doubles(KC * NC);
+// A partial tile at the right or bottom edge of C is staged here before its valid part is stored.
+const edgeTile = new Float64Array(MR * NR);
 
 export function gemmJs(
   transA: boolean,
@@ -59,68 +110,178 @@ export function gemmJs(
     if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
     return;
   }
-  if (packA.length < MC * KC) packA = new Float32Array(MC * KC);
-  if (packB.length < KC * NC) packB = new Float32Array(KC * NC);
-  // A's element (i, p) lives at aOff + i·ars + p·acs; likewise for B.
-  const ars = transA ? 1 : lda;
-  const acs = transA ? lda : 1;
+  // B's element (p, j) lives at bOff + p·brs + j·bcs.
   const brs = transB ? 1 : ldb;
   const bcs = transB ? ldb : 1;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      packPanelB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc);
-      const add = accumulate || pc > 0;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = Math.min(MC, m - ic);
-        packPanelA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = Math.min(NR, nc - jr);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = Math.min(MR, mc - ir);
-            micro4x4(kc, ir * kc, jr * kc, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mr, nr, add);
-          }
-        }
-      }
+      packPanelB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, packB, 0);
+      blockPanel(transA, m, nc, kc, a, aOff, lda, pc, packB, 0, c, cOff + jc, ldc, accumulate || pc > 0);
     }
   }
 }
 
-/** Packs an mc×kc block of A into MR-row slivers: packA[(ir·kc + p)·MR + r]; short slivers are zero-padded. */
-function packPanelA(a: Float32Array, off: number, rs: number, cs: number, mc: number, kc: number): void {
+function gemmPackBJs(
+  transB: boolean,
+  k: number,
+  n: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+): JsPackedB {
+  const brs = transB ? 1 : ldb;
+  const bcs = transB ? ldb : 1;
+  // Panels in the order gemmPacked visits them, each kc × (nc rounded up to NR).
+  const data = doubles(k * Math.ceil(n / NR) * NR);
+  let off = 0;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    const ncPadded = Math.ceil(nc / NR) * NR;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packPanelB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, data, off);
+      off += kc * ncPadded;
+    }
+  }
+  return { k, n, data };
+}
+
+function gemmPackedJs(
+  transA: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: PackedB,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  accumulate: boolean,
+): void {
+  if (b.k !== k || b.n !== n)
+    throw new ShapeError(`gemmPacked: expected B packed as ${k}×${n}, got ${b.k}×${b.n}`);
+  const data = (b as JsPackedB).data;
+  if (!Array.isArray(data)) throw new KiokuError('gemmPacked: B was packed by another backend');
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+    return;
+  }
+  let off = 0;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    const ncPadded = Math.ceil(nc / NR) * NR;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      blockPanel(transA, m, nc, kc, a, aOff, lda, pc, data, off, c, cOff + jc, ldc, accumulate || pc > 0);
+      off += kc * ncPadded;
+    }
+  }
+}
+
+/**
+ * C[:, 0:nc] (+)= op(A)[:, pc:pc+kc] · (packed kc×nc panel of B at pb[pbOff]) for all m rows,
+ * packing A MC rows at a time.
+ */
+function blockPanel(
+  transA: boolean,
+  m: number,
+  nc: number,
+  kc: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  pc: number,
+  pb: number[],
+  pbOff: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  add: boolean,
+): void {
+  // A's element (i, p) lives at aOff + i·ars + p·acs.
+  const ars = transA ? 1 : lda;
+  const acs = transA ? lda : 1;
   const pa = packA;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const base = ir * kc;
-    const rows = Math.min(MR, mc - ir);
-    for (let r = 0; r < MR; r++) {
-      if (r < rows) {
-        let src = off + (ir + r) * rs;
-        for (let p = 0; p < kc; p++, src += cs) pa[base + p * MR + r] = a[src]!;
-      } else {
-        for (let p = 0; p < kc; p++) pa[base + p * MR + r] = 0;
+  for (let ic = 0; ic < m; ic += MC) {
+    const mc = Math.min(MC, m - ic);
+    packPanelA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, pa);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const nr = Math.min(NR, nc - jr);
+      const bBase = pbOff + jr * kc;
+      for (let ir = 0; ir < mc; ir += MR) {
+        const mr = Math.min(MR, mc - ir);
+        micro4x4(kc, pa, ir * kc, pb, bBase, c, cOff + (ic + ir) * ldc + jr, ldc, mr, nr, add);
       }
     }
   }
 }
 
-/** Packs a kc×nc block of B into NR-column slivers: packB[(jr·kc + p)·NR + c]. */
-function packPanelB(b: Float32Array, off: number, rs: number, cs: number, kc: number, nc: number): void {
-  const pb = packB;
+/**
+ * Packs an mc×kc block of A into MR-row slivers: pa[(ir·kc + p)·MR + r]; short slivers are
+ * zero-padded. The sliver's MR elements of one p are read together: adjacent in memory when A is
+ * transposed (the weight-gradient products), MR short streams otherwise.
+ */
+function packPanelA(
+  a: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  mc: number,
+  kc: number,
+  pa: number[],
+): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = Math.min(MR, mc - ir);
+    let dst = ir * kc;
+    let src = off + ir * rs;
+    if (rows === MR) {
+      for (let p = 0; p < kc; p++, dst += MR, src += cs) {
+        pa[dst] = a[src]!;
+        pa[dst + 1] = a[src + rs]!;
+        pa[dst + 2] = a[src + 2 * rs]!;
+        pa[dst + 3] = a[src + 3 * rs]!;
+      }
+    } else {
+      for (let p = 0; p < kc; p++, dst += MR, src += cs) {
+        for (let r = 0; r < MR; r++) pa[dst + r] = r < rows ? a[src + r * rs]! : 0;
+      }
+    }
+  }
+}
+
+/** Packs a kc×nc block of B into NR-column slivers at pb[dst + (jr·kc + p)·NR + q]; short slivers are zero-padded. */
+function packPanelB(
+  b: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  kc: number,
+  nc: number,
+  pb: number[],
+  dst: number,
+): void {
   for (let jr = 0; jr < nc; jr += NR) {
-    const base = jr * kc;
+    const base = dst + jr * kc;
     const cols = Math.min(NR, nc - jr);
     for (let p = 0; p < kc; p++) {
       const src = off + p * rs + jr * cs;
-      const dst = base + p * NR;
-      for (let q = 0; q < NR; q++) pb[dst + q] = q < cols ? b[src + q * cs]! : 0;
+      const o = base + p * NR;
+      for (let q = 0; q < NR; q++) pb[o + q] = q < cols ? b[src + q * cs]! : 0;
     }
   }
 }
 
+/** One MR×NR tile of C from a kc-long A sliver at pa[aBase] and B sliver at pb[bBase]. */
 function micro4x4(
   kc: number,
+  pa: number[],
   aBase: number,
+  pb: number[],
   bBase: number,
   c: Float32Array,
   cOff: number,
@@ -129,8 +290,6 @@ function micro4x4(
   nr: number,
   add: boolean,
 ): void {
-  const pa = packA;
-  const pb = packB;
   let c00 = 0,
     c01 = 0,
     c02 = 0,
@@ -147,17 +306,18 @@ function micro4x4(
     c31 = 0,
     c32 = 0,
     c33 = 0;
-  let ai = aBase;
-  let bi = bBase;
-  for (let p = 0; p < kc; p++, ai += 4, bi += 4) {
+  // Index arithmetic in int32 (`| 0`) so V8 emits no overflow checks in the inner loop.
+  let ai = aBase | 0;
+  let bi = bBase | 0;
+  for (let p = 0; p < kc; p++) {
     const a0 = pa[ai]!,
-      a1 = pa[ai + 1]!,
-      a2 = pa[ai + 2]!,
-      a3 = pa[ai + 3]!;
+      a1 = pa[(ai + 1) | 0]!,
+      a2 = pa[(ai + 2) | 0]!,
+      a3 = pa[(ai + 3) | 0]!;
     const b0 = pb[bi]!,
-      b1 = pb[bi + 1]!,
-      b2 = pb[bi + 2]!,
-      b3 = pb[bi + 3]!;
+      b1 = pb[(bi + 1) | 0]!,
+      b2 = pb[(bi + 2) | 0]!,
+      b3 = pb[(bi + 3) | 0]!;
     c00 += a0 * b0;
     c01 += a0 * b1;
     c02 += a0 * b2;
@@ -174,21 +334,34 @@ function micro4x4(
     c31 += a3 * b1;
     c32 += a3 * b2;
     c33 += a3 * b3;
+    ai = (ai + MR) | 0;
+    bi = (bi + NR) | 0;
   }
-  if (mr === 4 && nr === 4) {
+  if (mr === MR && nr === NR) {
     store4(c, cOff, c00, c01, c02, c03, add);
     store4(c, cOff + ldc, c10, c11, c12, c13, add);
     store4(c, cOff + 2 * ldc, c20, c21, c22, c23, add);
     store4(c, cOff + 3 * ldc, c30, c31, c32, c33, add);
     return;
   }
-  const acc = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
-  for (let r = 0; r < mr; r++) {
-    for (let q = 0; q < nr; q++) {
-      const idx = cOff + r * ldc + q;
-      c[idx] = add ? c[idx]! + acc[r * 4 + q]! : acc[r * 4 + q]!;
-    }
-  }
+  const e = edgeTile;
+  e[0] = c00;
+  e[1] = c01;
+  e[2] = c02;
+  e[3] = c03;
+  e[4] = c10;
+  e[5] = c11;
+  e[6] = c12;
+  e[7] = c13;
+  e[8] = c20;
+  e[9] = c21;
+  e[10] = c22;
+  e[11] = c23;
+  e[12] = c30;
+  e[13] = c31;
+  e[14] = c32;
+  e[15] = c33;
+  storeEdge(c, cOff, ldc, mr, nr, add);
 }
 
 function store4(
@@ -213,4 +386,18 @@ function store4(
   }
 }
 
+/** Stores the valid mr×nr corner of the staged edge tile. */
+function storeEdge(c: Float32Array, cOff: number, ldc: number, mr: number, nr: number, add: boolean): void {
+  const e = edgeTile;
+  for (let r = 0; r < mr; r++) {
+    const o = cOff + r * ldc;
+    for (let q = 0; q < nr; q++) {
+      const v = e[r * NR + q]!;
+      c[o + q] = add ? c[o + q]! + v : v;
+    }
+  }
+}
+
 registerKernel('gemm', 'js', gemmJs);
+registerKernel('gemmPackB', 'js', gemmPackBJs);
+registerKernel('gemmPacked', 'js', gemmPackedJs);

@@ -3,7 +3,10 @@ import { kernels, registerKernel } from '../registry.js';
 import {
   columnSumInto,
   combinedBias,
+  copyInto,
   inputProjection,
+  packStepWeights,
+  packStepWeightsBackward,
   previousStates,
   prevTime,
   sigmoid,
@@ -98,8 +101,9 @@ function gruForwardJs(
   const GZ = H;
   const GN = 2 * H;
   const HN = 3 * H;
+  const wHhPacked = packStepWeights(B, G, H, wHh);
   for (let s = 0; s < T; s++) {
-    stepProduct(B, G, H, hN, wHh, hw);
+    stepProduct(B, G, H, hN, wHh, wHhPacked, hw);
     for (let b = 0; b < B; b++) {
       const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
       if (t < 0) continue;
@@ -160,6 +164,7 @@ function gruBackwardJs(
   const dh = new Float32Array(B * H);
   if (dhN) dh.set(dhN.subarray(0, B * H));
   const dgStep = new Float32Array(B * G);
+  const wHhPacked = packStepWeightsBackward(B, G, H, wHh);
   for (let s = T - 1; s >= 0; s--) {
     for (let b = 0; b < B; b++) {
       const len = lengths ? lengths[b]! : T;
@@ -194,9 +199,9 @@ function gruBackwardJs(
         // The direct path z ⊙ h; the recurrent product is added below.
         dh[ob + j] = d * z;
       }
-      dGh.set(dgStep.subarray(hb, hb + G), xi);
+      copyInto(dgStep, hb, dGh, xi, G);
     }
-    stepProductBackward(B, G, H, dgStep, wHh, dh);
+    stepProductBackward(B, G, H, dgStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
   const rows = T * B;

@@ -3,7 +3,10 @@ import { kernels, registerKernel } from '../registry.js';
 import {
   columnSumInto,
   combinedBias,
+  copyInto,
   inputProjection,
+  packStepWeights,
+  packStepWeightsBackward,
   previousStates,
   prevTime,
   sigmoid,
@@ -125,8 +128,10 @@ function lstmForwardJs(
   const hw = new Float32Array(B * G); // h·W_hhᵀ of the current step
   const m = proj ? new Float32Array(B * H) : null;
   const hp = proj ? new Float32Array(B * P) : null;
+  const wHhPacked = packStepWeights(B, G, R, wHh);
+  const wHrPacked = proj ? packStepWeights(B, P, H, wHr!) : null;
   for (let s = 0; s < T; s++) {
-    stepProduct(B, G, R, hN, wHh, hw);
+    stepProduct(B, G, R, hN, wHh, wHhPacked, hw);
     for (let b = 0; b < B; b++) {
       const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
       if (t < 0) continue;
@@ -157,13 +162,12 @@ function lstmForwardJs(
       }
     }
     if (m && hp) {
-      stepProduct(B, P, H, m, wHr!, hp);
+      stepProduct(B, P, H, m, wHr!, wHrPacked, hp);
       for (let b = 0; b < B; b++) {
         const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
         if (t < 0) continue;
-        const row = hp.subarray(b * P, (b + 1) * P);
-        hN.set(row, b * P);
-        out.set(row, (t * B + b) * P);
+        copyInto(hp, b * P, hN, b * P, P);
+        copyInto(hp, b * P, out, (t * B + b) * P, P);
       }
     }
   }
@@ -215,6 +219,8 @@ function lstmBackwardJs(
   const dgStep = new Float32Array(B * G);
   const dm = proj ? new Float32Array(B * H) : null;
   const dhAll = proj ? new Float32Array(T * B * P) : null; // dh at every step, for dW_hr
+  const wHhPacked = packStepWeightsBackward(B, G, R, wHh);
+  const wHrPacked = proj ? packStepWeightsBackward(B, P, H, wHr!) : null;
   for (let s = T - 1; s >= 0; s--) {
     if (dOut) {
       for (let b = 0; b < B; b++) {
@@ -226,10 +232,10 @@ function lstmBackwardJs(
     }
     if (dm) {
       dm.fill(0);
-      stepProductBackward(B, P, H, dh, wHr!, dm);
+      stepProductBackward(B, P, H, dh, wHr!, wHrPacked, dm);
       for (let b = 0; b < B; b++) {
         const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
-        if (t >= 0) dhAll!.set(dh.subarray(b * P, (b + 1) * P), (t * B + b) * P);
+        if (t >= 0) copyInto(dh, b * P, dhAll!, (t * B + b) * P, P);
       }
     }
     for (let b = 0; b < B; b++) {
@@ -265,12 +271,12 @@ function lstmBackwardJs(
         dgStep[hb + GG + j] = dG;
         dgStep[hb + GO + j] = dO;
       }
-      dGates.set(dgStep.subarray(hb, hb + G), gi);
+      copyInto(dgStep, hb, dGates, gi, G);
       // The state's gradient now flows only through the recurrent product below.
       dh.fill(0, b * R, (b + 1) * R);
     }
     // dh_prev = dGates_step · W_hh; finished samples have zero rows and keep their dh.
-    stepProductBackward(B, G, R, dgStep, wHh, dh);
+    stepProductBackward(B, G, R, dgStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * R; i++) dh0[i]! += dh[i]!;
   if (dc0) for (let i = 0; i < B * H; i++) dc0[i]! += dc[i]!;

@@ -1,4 +1,5 @@
 import '../js/gemm.js';
+import type { PackedB } from '../js/gemm.js';
 import { kernels } from '../registry.js';
 
 /*
@@ -68,6 +69,17 @@ export function columnSumInto(
   }
 }
 
+/** dst[dstOff + j] = src[srcOff + j] for j < n, without allocating the view that `subarray` would. */
+export function copyInto(
+  src: Float32Array,
+  srcOff: number,
+  dst: Float32Array,
+  dstOff: number,
+  n: number,
+): void {
+  for (let j = 0; j < n; j++) dst[dstOff + j] = src[srcOff + j]!;
+}
+
 /**
  * The state each (t, b) started from, as a (T·B, K) matrix for the dW_hh product: h0[b] at the
  * sample's first step, else the output of the previous step; zero past the sample's length.
@@ -87,7 +99,7 @@ export function previousStates(
     for (let t = 0; t < len; t++) {
       const p = prevTime(t, len, reverse);
       const src = p < 0 ? b * K : (p * B + b) * K;
-      prev.set((p < 0 ? h0 : out).subarray(src, src + K), (t * B + b) * K);
+      copyInto(p < 0 ? h0 : out, src, prev, (t * B + b) * K, K);
     }
   }
   return prev;
@@ -101,22 +113,36 @@ export function zeroPadding(T: number, B: number, K: number, lengths: Int32Array
 }
 
 /**
- * Up to this batch size the per-step products run as plain dot products / axpys: GEMM's
- * panel packing would copy all of W_hh every step to multiply it by a few rows.
+ * Up to this batch size the per-step products run as plain dot products / axpys; above it they run
+ * as GEMMs against W packed once per sequence, which is faster from two rows on.
  */
-const DIRECT_MAX_BATCH = 4;
+const DIRECT_MAX_BATCH = 1;
 
-/** out (B, G) = h (B, R) · Wᵀ with W: (G, R) — the recurrent product of one step. */
+/** W (G, R) packed as the right-hand side Wᵀ of {@link stepProduct}, or null for a small batch. */
+export function packStepWeights(B: number, G: number, R: number, w: Float32Array): PackedB | null {
+  return B > DIRECT_MAX_BATCH ? kernels.gemmPackB(true, R, G, w, 0, R) : null;
+}
+
+/** W (G, R) packed as the right-hand side of {@link stepProductBackward}, or null for a small batch. */
+export function packStepWeightsBackward(B: number, G: number, R: number, w: Float32Array): PackedB | null {
+  return B > DIRECT_MAX_BATCH ? kernels.gemmPackB(false, G, R, w, 0, R) : null;
+}
+
+/**
+ * out (B, G) = h (B, R) · Wᵀ with W: (G, R) — the recurrent product of one step.
+ * `packed` is {@link packStepWeights}(B, G, R, w).
+ */
 export function stepProduct(
   B: number,
   G: number,
   R: number,
   h: Float32Array,
   w: Float32Array,
+  packed: PackedB | null,
   out: Float32Array,
 ): void {
-  if (B > DIRECT_MAX_BATCH) {
-    kernels.gemm(false, true, B, G, R, h, 0, R, w, 0, R, out, 0, G, false);
+  if (packed) {
+    kernels.gemmPacked(false, B, G, R, h, 0, R, packed, out, 0, G, false);
     return;
   }
   for (let b = 0; b < B; b++) {
@@ -137,17 +163,21 @@ export function stepProduct(
   }
 }
 
-/** dh (B, R) += d (B, G) · W with W: (G, R) — a step's gradient through the recurrent product. */
+/**
+ * dh (B, R) += d (B, G) · W with W: (G, R) — a step's gradient through the recurrent product.
+ * `packed` is {@link packStepWeightsBackward}(B, G, R, w).
+ */
 export function stepProductBackward(
   B: number,
   G: number,
   R: number,
   d: Float32Array,
   w: Float32Array,
+  packed: PackedB | null,
   dh: Float32Array,
 ): void {
-  if (B > DIRECT_MAX_BATCH) {
-    kernels.gemm(false, false, B, R, G, d, 0, G, w, 0, R, dh, 0, R, true);
+  if (packed) {
+    kernels.gemmPacked(false, B, R, G, d, 0, G, packed, dh, 0, R, true);
     return;
   }
   for (let b = 0; b < B; b++) {
@@ -162,9 +192,10 @@ export function stepProductBackward(
   }
 }
 
-/** 1/(1 + e^(−v)) without overflow for large |v|. */
+/**
+ * 1/(1 + e^(−v)). Branch-free (a gate's sign is a coin flip for the branch predictor): in doubles
+ * e^(−v) overflows to Infinity only for v < −709, where 1/(1 + Infinity) = 0 is the right answer.
+ */
 export function sigmoid(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
+  return 1 / (1 + Math.exp(-v));
 }

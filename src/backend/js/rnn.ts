@@ -3,7 +3,10 @@ import { kernels, registerKernel } from '../registry.js';
 import {
   columnSumInto,
   combinedBias,
+  copyInto,
   inputProjection,
+  packStepWeights,
+  packStepWeightsBackward,
   previousStates,
   stepProduct,
   stepProductBackward,
@@ -87,8 +90,9 @@ function rnnForwardJs(
   inputProjection(T * B, H, E, x, wIh, combinedBias(H, bIh, bHh, H), out, H);
   hN.set(h0.subarray(0, B * H));
   const hw = new Float32Array(B * H);
+  const wHhPacked = packStepWeights(B, H, H, wHh);
   for (let s = 0; s < T; s++) {
-    stepProduct(B, H, H, hN, wHh, hw);
+    stepProduct(B, H, H, hN, wHh, wHhPacked, hw);
     for (let b = 0; b < B; b++) {
       const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
       if (t < 0) continue;
@@ -139,6 +143,7 @@ function rnnBackwardJs(
   const dh = new Float32Array(B * H);
   if (dhN) dh.set(dhN.subarray(0, B * H));
   const dStep = new Float32Array(B * H);
+  const wHhPacked = packStepWeightsBackward(B, H, H, wHh);
   for (let s = T - 1; s >= 0; s--) {
     for (let b = 0; b < B; b++) {
       const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
@@ -153,10 +158,10 @@ function rnnBackwardJs(
         const y = out[oi + j]!;
         dStep[ob + j] = relu ? (y > 0 ? d : 0) : d * (1 - y * y);
       }
-      dPre.set(dStep.subarray(ob, ob + H), oi);
+      copyInto(dStep, ob, dPre, oi, H);
       dh.fill(0, ob, ob + H);
     }
-    stepProductBackward(B, H, H, dStep, wHh, dh);
+    stepProductBackward(B, H, H, dStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
   const rows = T * B;
