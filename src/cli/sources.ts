@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises';
+import type { TextCorpus } from '../data/corpus.js';
+import type { TimeSeries } from '../data/series.js';
+import { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from '../io/datasets/builtin.js';
+import { loadImdb } from '../io/datasets/imdb.js';
+import { loadSeriesCsv } from '../io/datasets/series.js';
+import { loadSpamAssassin } from '../io/datasets/spam.js';
+import { loadTextFile } from '../io/datasets/text.js';
+import { ValueError } from '../tensor/errors.js';
+
+/** Resolves a `--data` argument to a corpus or a series: a built-in name, a directory, or a file. */
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function loadTextSource(
+  data: string,
+  options: { textCol: string; labelCol: string; headers?: 'strip' | 'keep' | 'subject' },
+): Promise<TextCorpus> {
+  if (data === 'spam-assassin') return loadSpamAssassin({ headers: options.headers ?? 'subject' });
+  if (await isDirectory(data)) return loadImdb(data);
+  if (!/\.(csv|tsv|tab|jsonl|ndjson)$/i.test(data)) {
+    throw new ValueError(
+      `--data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got "${data}"`,
+    );
+  }
+  return loadTextFile(data, { textColumn: options.textCol, labelColumn: options.labelCol });
+}
+
+export const SERIES_BUILTINS = ['seattle-weather', ...STOCK_SYMBOLS.map((s) => `stocks:${s}`), 'births'];
+
+export async function loadSeriesSource(
+  data: string,
+  options: { dateCol: string; columns?: readonly string[] },
+): Promise<TimeSeries> {
+  if (data === 'seattle-weather') return seattleWeather();
+  if (data === 'births') return usBirths();
+  if (data.startsWith('stocks:')) return stockPrices({ symbols: [data.slice('stocks:'.length)] });
+  if (!/\.(csv|tsv|tab)$/i.test(data)) {
+    throw new ValueError(
+      `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got "${data}"`,
+    );
+  }
+  return loadSeriesCsv(data, {
+    dateColumn: options.dateCol,
+    ...(options.columns ? { features: options.columns } : {}),
+  });
+}

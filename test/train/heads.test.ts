@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BagOfWordsClassifier,
+  modelFromConfig,
+  SequenceForecaster,
+  TextClassifier,
+} from '../../src/nn/heads.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { ValueError } from '../../src/tensor/errors.js';
+import { manualSeed } from '../../src/tensor/random.js';
+import { randn } from '../../src/tensor/random-tensors.js';
+import { Tensor, tensor } from '../../src/tensor/tensor.js';
+
+const seqs = [
+  [5, 3, 9, 2],
+  [7, 1],
+  [4, 4, 8],
+];
+
+function padded(): [Tensor, Int32Array] {
+  const data = new Int32Array(3 * 4);
+  seqs.forEach((s, i) => {
+    data.set(s, i * 4);
+  });
+  return [new Tensor(data, [3, 4]), Int32Array.from(seqs, (s) => s.length)];
+}
+
+function closeArrays(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(tol);
+}
+
+describe('TextClassifier', () => {
+  it('has the seed LSTMClassifier parameter names by default', () => {
+    manualSeed(0);
+    const m = new TextClassifier({ vocabSize: 5000 });
+    expect(Object.keys(m.stateDict())).toEqual([
+      'embedding.weight',
+      'lstm.weight_ih_l0',
+      'lstm.weight_hh_l0',
+      'lstm.bias_ih_l0',
+      'lstm.bias_hh_l0',
+      'fc.weight',
+      'fc.bias',
+    ]);
+    expect(m.stateDict()['fc.weight']!.shape).toEqual([2, 64]);
+    expect(m.stateDict()['embedding.weight']!.shape).toEqual([5000, 128]);
+  });
+
+  const variants = [
+    { cell: 'lstm', pooling: 'last' },
+    { cell: 'gru', pooling: 'mean', bidirectional: true },
+    { cell: 'rnn', pooling: 'max', numLayers: 2 },
+    { cell: 'lstm', pooling: 'last', bidirectional: true, numLayers: 2 },
+  ] as const;
+  for (const v of variants) {
+    it(`padding does not leak into the logits (${JSON.stringify(v)})`, () => {
+      manualSeed(4);
+      const m = new TextClassifier({ vocabSize: 12, embedDim: 5, hiddenSize: 3, numClasses: 3, ...v });
+      const [inputs, lengths] = padded();
+      const batch = noGrad(() => m.forward(inputs, lengths)).f32;
+      seqs.forEach((s, i) => {
+        const alone = noGrad(() => m.forward(tensor([s], { dtype: 'int32' }))).f32;
+        closeArrays(batch.subarray(i * 3, i * 3 + 3), alone);
+      });
+    });
+  }
+
+  it('rebuilds from its config with the same outputs', () => {
+    manualSeed(5);
+    const m = new TextClassifier({ vocabSize: 12, embedDim: 4, hiddenSize: 3, cell: 'gru', pooling: 'mean' });
+    const json = JSON.parse(JSON.stringify(m.config()));
+    expect(json).toMatchObject({ type: 'TextClassifier', cell: 'gru', pooling: 'mean', numClasses: 2 });
+    const copy = modelFromConfig(json) as TextClassifier;
+    copy.loadStateDict(m.stateDict());
+    const [inputs, lengths] = padded();
+    closeArrays(
+      noGrad(() => copy.forward(inputs, lengths)).f32,
+      noGrad(() => m.forward(inputs, lengths)).f32,
+      0,
+    );
+  });
+
+  it('rejects bad settings and inputs', () => {
+    expect(() => new TextClassifier({ vocabSize: 0 })).toThrow(/vocabSize must be a positive integer, got 0/);
+    expect(() => new TextClassifier({ vocabSize: 9, cell: 'tcn' as never })).toThrow(
+      /cell must be one of lstm, gru, rnn/,
+    );
+    const m = new TextClassifier({ vocabSize: 9, embedDim: 2, hiddenSize: 2 });
+    expect(() => m.forward(tensor([[1, 2]]))).toThrow(/int32/);
+    expect(() => m.forward(tensor([[1, 2]], { dtype: 'int32' }), new Int32Array([3]))).toThrow(
+      /lengths\[0\]/,
+    );
+  });
+});
+
+describe('BagOfWordsClassifier', () => {
+  it('is the mean of the valid embeddings through the linear layer', () => {
+    manualSeed(6);
+    const m = new BagOfWordsClassifier({ vocabSize: 12, embedDim: 3 });
+    const [inputs, lengths] = padded();
+    const logits = noGrad(() => m.forward(inputs, lengths)).f32;
+    const E = m.embedding.weight.f32;
+    const W = m.fc.weight.f32;
+    const b = m.fc.bias!.f32;
+    seqs.forEach((s, i) => {
+      const mean = [0, 1, 2].map((e) => s.reduce((acc, t) => acc + E[t * 3 + e]!, 0) / s.length);
+      const expected = [0, 1].map((o) => b[o]! + mean.reduce((acc, v, e) => acc + v * W[o * 3 + e]!, 0));
+      closeArrays(logits.subarray(i * 2, i * 2 + 2), expected);
+    });
+  });
+});
+
+describe('SequenceForecaster', () => {
+  it('forecasts autoregressively by feeding predictions back', () => {
+    manualSeed(7);
+    const m = new SequenceForecaster({ inputSize: 2, hiddenSize: 4, horizon: 1, outputSize: 1 });
+    const x = randn([2, 5, 2]);
+    const out = m.forecast(x, 3, { targetColumns: [1] });
+    expect(out.shape).toEqual([2, 3, 1]);
+    // By hand: slide the window, writing each prediction into column 1 and carrying column 0.
+    const win = x.f32.slice();
+    for (let step = 0; step < 3; step++) {
+      const pred = noGrad(() => m.forward(new Tensor(win.slice(), [2, 5, 2]))).f32;
+      for (let i = 0; i < 2; i++) {
+        expect(out.f32[i * 3 + step]).toBeCloseTo(pred[i]!, 6);
+        const row = win.slice(i * 10 + 8, i * 10 + 10);
+        win.copyWithin(i * 10, i * 10 + 2, i * 10 + 10);
+        row[1] = pred[i]!;
+        win.set(row, i * 10 + 8);
+      }
+    }
+  });
+
+  it('returns horizon steps from one call and validates', () => {
+    manualSeed(8);
+    const m = new SequenceForecaster({ inputSize: 3, hiddenSize: 4, horizon: 2, outputSize: 1, cell: 'gru' });
+    const x = randn([1, 4, 3]);
+    closeArrays(m.forecast(x, 2).f32, noGrad(() => m.forward(x)).f32, 0);
+    expect(() => m.forecast(x, 3)).toThrow(/needs targetColumns/);
+    expect(() => m.forward(randn([1, 4, 2]))).toThrow(/\(B, T, 3\)/);
+    expect(() => SequenceForecaster.fromConfig({ type: 'TextClassifier', inputSize: 1 })).toThrow(ValueError);
+    expect(SequenceForecaster.fromConfig(m.config()).config()).toEqual(m.config());
+  });
+});
