@@ -1,0 +1,290 @@
+/**
+ * ONNX export of kioku's recurrent layers and heads (no `node:` imports; runs in a browser).
+ *
+ * Recurrent layers become ONNX LSTM/GRU/RNN nodes, one per layer, in layout 0:
+ *   X: (T, B, E) → Y: (T, D, B, H), Y_h: (D, B, H), Y_c: (D, B, H)
+ *   W: (D, G, E), R: (D, G, H), B: (D, 2G) = [Wb ‖ Rb] per direction
+ * with PyTorch's packed gates reordered to ONNX's (LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h with
+ * linear_before_reset = 1, which is PyTorch's r ⊙ (W_hn h + b_hn)). Between layers Y is
+ * transposed and reshaped to (T, B, D·H), kioku's [forward ‖ backward] layout. Batch and time
+ * are dynamic axes.
+ */
+import { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
+import { GRU, LSTM, RNN } from '../../nn/rnn.js';
+import { ValueError } from '../../tensor/errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { GraphBuilder } from './graph.js';
+import { DataType } from './schema.js';
+
+export type OnnxRecurrent = RNN | LSTM | GRU;
+export type OnnxExportable = OnnxRecurrent | TextClassifier | SequenceForecaster;
+
+export interface OnnxExportOptions {
+  /** ONNX operator set, 14 (the first with the recurrent ops' `layout`) to 21; default 17. */
+  opset?: number;
+  /** Recorded as the model's producer_version. */
+  producerVersion?: string;
+}
+
+export const DEFAULT_OPSET = 17;
+export const MIN_OPSET = 14;
+export const MAX_OPSET = 21;
+
+/** The IR version each opset shipped with (onnx/docs/Versioning.md). */
+function irVersionFor(opset: number): number {
+  if (opset <= 16) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+/** PyTorch gate blocks in the order ONNX wants them. */
+const GATE_ORDER: Record<'LSTM' | 'GRU' | 'RNN', readonly number[]> = {
+  LSTM: [0, 3, 1, 2], // i, f, g, o → i, o, f, c
+  GRU: [1, 0, 2], // r, z, n → z, r, h
+  RNN: [0],
+};
+
+function opTypeOf(rnn: OnnxRecurrent): 'LSTM' | 'GRU' | 'RNN' {
+  if (rnn instanceof LSTM) return 'LSTM';
+  if (rnn instanceof GRU) return 'GRU';
+  return 'RNN';
+}
+
+/** Rows of `w` (G·cols values, G = gates·H rows) with the H-row gate blocks taken in `order`. */
+function reorderGates(w: Float32Array, order: readonly number[], hidden: number, cols: number): Float32Array {
+  const block = hidden * cols;
+  const out = new Float32Array(w.length);
+  order.forEach((src, dst) => {
+    out.set(w.subarray(src * block, (src + 1) * block), dst * block);
+  });
+  return out;
+}
+
+function param(rnn: OnnxRecurrent, name: string): Tensor | null {
+  return rnn.stateDict()[name] ?? null;
+}
+
+export interface LoweredRecurrent {
+  /** (T, B, D·H) */
+  y: string;
+  /** Per layer: (D, B, H) */
+  hN: string[];
+  /** Per layer (LSTM only): (D, B, H) */
+  cN: string[];
+}
+
+/**
+ * Adds the nodes of a (multi-layer) recurrent layer reading x: (T, B, E) and, when not '',
+ * sequence_lens: int32 (B).
+ */
+export function lowerRecurrent(
+  g: GraphBuilder,
+  rnn: OnnxRecurrent,
+  x: string,
+  seqLens: string,
+  prefix: string,
+): LoweredRecurrent {
+  if (rnn.projSize > 0) {
+    throw new ValueError(
+      `exportOnnx: an LSTM with projSize ${rnn.projSize} cannot be exported, since the ONNX LSTM operator has no projection (weight_hr); use projSize 0`,
+    );
+  }
+  const opType = opTypeOf(rnn);
+  const order = GATE_ORDER[opType];
+  const H = rnn.hiddenSize;
+  const D = rnn.numDirections;
+  const G = order.length * H;
+  const attrs: Parameters<GraphBuilder['node']>[3] = {
+    hidden_size: { int: H },
+    direction: { string: D === 2 ? 'bidirectional' : 'forward' },
+    layout: { int: 0 },
+  };
+  if (opType === 'GRU') attrs.linear_before_reset = { int: 1 };
+  if (rnn instanceof RNN && rnn.nonlinearity === 'relu')
+    attrs.activations = { strings: Array(D).fill('Relu') };
+  const out: LoweredRecurrent = { y: x, hN: [], cN: [] };
+  let input = x;
+  for (let l = 0; l < rnn.numLayers; l++) {
+    const E = l === 0 ? rnn.inputSize : D * H;
+    const W = new Float32Array(D * G * E);
+    const R = new Float32Array(D * G * H);
+    const B = new Float32Array(D * 2 * G);
+    for (let d = 0; d < D; d++) {
+      const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      W.set(reorderGates(param(rnn, `weight_ih${sfx}`)!.f32, order, H, E), d * G * E);
+      R.set(reorderGates(param(rnn, `weight_hh${sfx}`)!.f32, order, H, H), d * G * H);
+      const bih = param(rnn, `bias_ih${sfx}`);
+      const bhh = param(rnn, `bias_hh${sfx}`);
+      if (bih && bhh) {
+        B.set(reorderGates(bih.f32, order, H, 1), d * 2 * G);
+        B.set(reorderGates(bhh.f32, order, H, 1), d * 2 * G + G);
+      }
+    }
+    const name = `${prefix}_l${l}`;
+    const inputs = [
+      input,
+      g.floats(`${name}_W`, [D, G, E], W),
+      g.floats(`${name}_R`, [D, G, H], R),
+      g.floats(`${name}_B`, [D, 2 * G], B),
+      seqLens,
+    ];
+    const outputs = [`${name}_Y`, `${name}_Y_h`];
+    if (opType === 'LSTM') outputs.push(`${name}_Y_c`);
+    const [y, yh, yc] = g.node(opType, inputs, outputs, attrs);
+    out.hN.push(yh!);
+    if (yc) out.cN.push(yc);
+    // (T, D, B, H) → (T, B, D, H) → (T, B, D·H)
+    const yt = g.op('Transpose', [y!], `${name}_Y_tbdh`, { perm: { ints: [0, 2, 1, 3] } });
+    input = g.op('Reshape', [yt, g.int64s(`${name}_shape`, [3], [0, 0, -1])], `${name}_out`);
+  }
+  out.y = input;
+  return out;
+}
+
+function checkOptions(options: OnnxExportOptions): { opset: number; producerVersion: string } {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValueError(`exportOnnx: options must be an object, got ${String(options)}`);
+  }
+  const opset = options.opset ?? DEFAULT_OPSET;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new ValueError(
+      `exportOnnx: opset must be an integer in [${MIN_OPSET}, ${MAX_OPSET}], got ${String(opset)}`,
+    );
+  }
+  return { opset, producerVersion: options.producerVersion ?? '' };
+}
+
+/**
+ * A bare layer. Inputs X: (T, B, E) ((B, T, E) with batchFirst) float32 and sequence_lens:
+ * (B) int32 (use T for unpadded input); outputs Y: (T, B, D·H) ((B, T, D·H)), Y_h: (L·D, B, H)
+ * and, for LSTM, Y_c: (L·D, B, H) — kioku's forward outputs, with zeros past each length.
+ */
+function buildRecurrent(g: GraphBuilder, rnn: OnnxRecurrent): void {
+  const E = rnn.inputSize;
+  const DH = rnn.numDirections * rnn.hiddenSize;
+  const LD = rnn.numLayers * rnn.numDirections;
+  const x = g.input('X', DataType.FLOAT, rnn.batchFirst ? ['batch', 'time', E] : ['time', 'batch', E]);
+  const lens = g.input('sequence_lens', DataType.INT32, ['batch']);
+  g.output('Y', DataType.FLOAT, rnn.batchFirst ? ['batch', 'time', DH] : ['time', 'batch', DH]);
+  g.output('Y_h', DataType.FLOAT, [LD, 'batch', rnn.hiddenSize]);
+  if (rnn instanceof LSTM) g.output('Y_c', DataType.FLOAT, [LD, 'batch', rnn.hiddenSize]);
+  const xt = rnn.batchFirst ? g.op('Transpose', [x], 'X_tbe', { perm: { ints: [1, 0, 2] } }) : x;
+  const r = lowerRecurrent(g, rnn, xt, lens, opTypeOf(rnn).toLowerCase());
+  if (rnn.batchFirst) g.op('Transpose', [r.y], 'Y', { perm: { ints: [1, 0, 2] } });
+  else g.op('Identity', [r.y], 'Y');
+  const concatStates = (parts: string[], out: string) =>
+    parts.length === 1 ? g.op('Identity', parts, out) : g.op('Concat', parts, out, { axis: { int: 0 } });
+  concatStates(r.hN, 'Y_h');
+  if (rnn instanceof LSTM) concatStates(r.cN, 'Y_c');
+}
+
+/** The top layer's final state (D, B, H) → (B, D·H), forward ‖ backward as kioku pools it. */
+function lastState(g: GraphBuilder, hTop: string): string {
+  const t = g.op('Transpose', [hTop], 'last_bdh', { perm: { ints: [1, 0, 2] } });
+  return g.op('Reshape', [t, g.int64s('last_shape', [2], [0, -1])], 'last_state');
+}
+
+/**
+ * TextClassifier. Inputs input_ids: (B, T) int32, right-padded, and lengths: (B) int32 in
+ * [1, T]; output logits: (B, O).
+ */
+function buildClassifier(g: GraphBuilder, model: TextClassifier, opset: number): void {
+  const s = model.settings;
+  const ids = g.input('input_ids', DataType.INT32, ['batch', 'time']);
+  const lens = g.input('lengths', DataType.INT32, ['batch']);
+  g.output('logits', DataType.FLOAT, ['batch', s.numClasses]);
+  const table = g.floats('embedding_weight', [s.vocabSize, s.embedDim], model.embedding.weight.f32);
+  const idsT = g.op('Transpose', [ids], 'input_ids_tb', { perm: { ints: [1, 0] } });
+  const x = g.op('Gather', [table, idsT], 'embedded', { axis: { int: 0 } }); // (T, B, E)
+  const r = lowerRecurrent(g, model.rnn, x, lens, s.cell);
+  let pooled: string;
+  if (s.pooling === 'last') {
+    pooled = lastState(g, r.hN[r.hN.length - 1]!);
+  } else {
+    // valid: (T, B, 1) bool, step t < lengths[b]
+    const T = g.op('Gather', [g.op('Shape', [ids], 'ids_shape'), g.int64s('one', [], [1])], 'time_steps');
+    const steps = g.op('Range', [g.int64s('zero', [], [0]), T, g.int64s('step', [], [1])], 'steps');
+    const stepsCol = g.op('Unsqueeze', [steps, g.int64s('axis1', [1], [1])], 'steps_col'); // (T, 1)
+    const lens64 = g.op('Cast', [lens], 'lengths_i64', { to: { int: DataType.INT64 } });
+    const valid = g.op(
+      'Unsqueeze',
+      [g.op('Less', [stepsCol, lens64], 'valid_tb'), g.int64s('axis2', [1], [2])],
+      'valid',
+    );
+    if (s.pooling === 'mean') {
+      const masked = g.op(
+        'Mul',
+        [r.y, g.op('Cast', [valid], 'valid_f', { to: { int: DataType.FLOAT } })],
+        'masked',
+      );
+      const total = g.op('ReduceSum', [masked, g.int64s('axis0', [1], [0])], 'sum', { keepdims: { int: 0 } });
+      const count = g.op(
+        'Unsqueeze',
+        [g.op('Cast', [lens], 'lengths_f', { to: { int: DataType.FLOAT } }), g.int64s('axis1b', [1], [1])],
+        'count',
+      );
+      pooled = g.op('Div', [total, count], 'mean');
+    } else {
+      const negInf = g.floats('neg_inf', [], Float32Array.of(Number.NEGATIVE_INFINITY));
+      const masked = g.op('Where', [valid, r.y, negInf], 'masked');
+      // ReduceMax takes its axes as an input from opset 18, as an attribute before.
+      pooled =
+        opset >= 18
+          ? g.op('ReduceMax', [masked, g.int64s('axis0', [1], [0])], 'max', { keepdims: { int: 0 } })
+          : g.op('ReduceMax', [masked], 'max', { axes: { ints: [0] }, keepdims: { int: 0 } });
+    }
+  }
+  head(g, model.fc.weight, model.fc.bias, pooled, 'logits');
+}
+
+/** fc as Gemm: y = x·Wᵀ + b. */
+function head(g: GraphBuilder, weight: Tensor, bias: Tensor | null, x: string, out: string): void {
+  const [O, F] = weight.shape as [number, number];
+  const inputs = [x, g.floats('fc_weight', [O, F], weight.f32)];
+  if (bias) inputs.push(g.floats('fc_bias', [O], bias.f32));
+  g.op('Gemm', inputs, out, { transB: { int: 1 } });
+}
+
+/** SequenceForecaster. Input x: (B, T, E) float32; output predictions: (B, horizon·O). */
+function buildForecaster(g: GraphBuilder, model: SequenceForecaster): void {
+  const s = model.settings;
+  const x = g.input('x', DataType.FLOAT, ['batch', 'time', s.inputSize]);
+  g.output('predictions', DataType.FLOAT, ['batch', s.horizon * s.outputSize]);
+  const xt = g.op('Transpose', [x], 'x_tbe', { perm: { ints: [1, 0, 2] } });
+  const r = lowerRecurrent(g, model.rnn, xt, '', s.cell);
+  head(g, model.fc.weight, model.fc.bias, lastState(g, r.hN[r.hN.length - 1]!), 'predictions');
+}
+
+/**
+ * Serializes `model` (an RNN, LSTM or GRU layer, a TextClassifier or a SequenceForecaster) as
+ * an ONNX ModelProto. Dropout is left out (inference graph). Throws ValueError for what ONNX
+ * cannot express (an LSTM with projSize).
+ */
+export function exportOnnx(model: OnnxExportable, options: OnnxExportOptions = {}): Uint8Array {
+  const { opset, producerVersion } = checkOptions(options);
+  const g = new GraphBuilder();
+  let graphName: string;
+  if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) {
+    buildRecurrent(g, model);
+    graphName = opTypeOf(model);
+  } else if (model instanceof TextClassifier) {
+    buildClassifier(g, model, opset);
+    graphName = 'TextClassifier';
+  } else if (model instanceof SequenceForecaster) {
+    buildForecaster(g, model);
+    graphName = 'SequenceForecaster';
+  } else {
+    const got =
+      typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
+    throw new ValueError(
+      `exportOnnx: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${got}`,
+    );
+  }
+  return g.encode({
+    graphName,
+    opset,
+    irVersion: irVersionFor(opset),
+    producerVersion,
+    doc: `kioku ${graphName}`,
+  });
+}

@@ -1,0 +1,241 @@
+/**
+ * PyTorch interop. Weights go both ways as safetensors under PyTorch's names (kioku's own names),
+ * so a state_dict saved in PyTorch loads into the equivalent kioku model and back.
+ *
+ * `exportPytorch(model, dir)` writes model.safetensors and model.py, a self-contained script that
+ * defines the equivalent torch.nn.Module, reads the weights with a small pure-Python safetensors
+ * reader (the `safetensors` package is not needed) and loads them with
+ * `load_state_dict(strict=True)`.
+ */
+import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
+import { GRU, LSTM, RNN } from '../nn/rnn.js';
+import { ValueError } from '../tensor/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { writeDirAtomic } from './atomic.js';
+import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
+
+export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
+
+export const PYTORCH_WEIGHTS_FILE = 'model.safetensors';
+export const PYTORCH_SCRIPT_FILE = 'model.py';
+
+export interface ImportPytorchOptions {
+  /** Names the file in error messages. */
+  source?: string;
+  /** Removed from the start of every key that has it, e.g. 'module.' from DataParallel. */
+  stripPrefix?: string;
+}
+
+/**
+ * The tensors of a safetensors file written from a PyTorch state_dict (`safetensors.torch.save_file`
+ * or any conforming writer), as kioku tensors keyed by name: floating dtypes as float32, integer
+ * dtypes as int32. Load them with `model.loadStateDict(...)`. Malformed files throw SafetensorsError.
+ */
+export function importPytorchStateDict(
+  bytes: Uint8Array,
+  options: ImportPytorchOptions = {},
+): Record<string, Tensor> {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ValueError(`importPytorchStateDict: bytes must be a Uint8Array, got ${typeof bytes}`);
+  }
+  const { source, stripPrefix } = options;
+  if (stripPrefix !== undefined && typeof stripPrefix !== 'string') {
+    throw new ValueError(`importPytorchStateDict: stripPrefix must be a string, got ${typeof stripPrefix}`);
+  }
+  const tensors = toStateDict(parseSafetensors(bytes, source === undefined ? {} : { source }));
+  if (!stripPrefix) return tensors;
+  const out: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(tensors)) {
+    const name = k.startsWith(stripPrefix) ? k.slice(stripPrefix.length) : k;
+    if (Object.hasOwn(out, name)) {
+      throw new ValueError(
+        `importPytorchStateDict: "${k}" and another key both become "${name}" after stripping "${stripPrefix}"`,
+      );
+    }
+    Object.defineProperty(out, name, { value: t, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+const py = (v: boolean | number | null): string =>
+  v === null ? 'None' : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v);
+
+/** `nn.LSTM(...)` etc. for a kioku layer with the given settings. */
+function layerCall(
+  rnn: RNN | LSTM | GRU,
+  overrides: { batchFirst?: boolean; dropout?: number } = {},
+): string {
+  const cls = rnn instanceof LSTM ? 'LSTM' : rnn instanceof GRU ? 'GRU' : 'RNN';
+  const args = [
+    `input_size=${rnn.inputSize}`,
+    `hidden_size=${rnn.hiddenSize}`,
+    `num_layers=${rnn.numLayers}`,
+    `bias=${py(rnn.bias)}`,
+    `batch_first=${py(overrides.batchFirst ?? rnn.batchFirst)}`,
+    `dropout=${py(overrides.dropout ?? rnn.dropout)}`,
+    `bidirectional=${py(rnn.bidirectional)}`,
+  ];
+  if (rnn instanceof RNN) args.push(`nonlinearity='${rnn.nonlinearity}'`);
+  if (rnn instanceof LSTM && rnn.projSize > 0) args.push(`proj_size=${rnn.projSize}`);
+  return `nn.${cls}(${args.join(', ')})`;
+}
+
+const READER = `_DTYPES = {
+    'F64': torch.float64, 'F32': torch.float32, 'F16': torch.float16, 'BF16': torch.bfloat16,
+    'I64': torch.int64, 'I32': torch.int32, 'I16': torch.int16, 'I8': torch.int8,
+    'U8': torch.uint8, 'BOOL': torch.bool,
+}
+
+
+def read_safetensors(path):
+    """Tensors of a safetensors file (little-endian host), without the safetensors package."""
+    data = Path(path).read_bytes()
+    (n,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    tensors = {}
+    for name, info in header.items():
+        if name == '__metadata__':
+            continue
+        begin, end = info['data_offsets']
+        dtype = _DTYPES[info['dtype']]
+        if end == begin:
+            tensors[name] = torch.zeros(info['shape'], dtype=dtype)
+        else:
+            buf = bytearray(data[base + begin:base + end])
+            tensors[name] = torch.frombuffer(buf, dtype=dtype).reshape(info['shape'])
+    return tensors
+`;
+
+function classifierSource(m: TextClassifier): string {
+  const s = m.settings;
+  const D = s.bidirectional ? 2 : 1;
+  const cell = s.cell;
+  const pool: Record<typeof s.pooling, string> = {
+    last: `        # the top layer's final state at each sample's last valid step, forward | backward
+        h_n = h_n[0] if isinstance(h_n, tuple) else h_n
+        pooled = torch.cat([h_n[-${D} + d] for d in range(${D})], dim=1)`,
+    mean: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
+        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
+        pooled = (out * valid).sum(1) / lengths[:, None].to(out.dtype)`,
+    max: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
+        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
+        pooled = out.masked_fill(~valid, float('-inf')).max(1).values`,
+  };
+  return `class TextClassifier(nn.Module):
+    """Embedding -> ${cell.toUpperCase()} -> ${s.pooling} pooling -> Linear.
+    input_ids: (B, T) right-padded token ids; lengths: (B,) valid steps -> logits (B, ${s.numClasses})."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(${s.vocabSize}, ${s.embedDim}, padding_idx=${py(m.embedding.paddingIdx)})
+        self.${cell} = ${layerCall(m.rnn)}
+${m.dropout ? `        self.dropout = nn.Dropout(${s.dropout})\n` : ''}        self.fc = nn.Linear(${m.fc.inFeatures}, ${m.fc.outFeatures}, bias=${py(m.fc.bias !== null)})
+
+    def forward(self, input_ids, lengths=None):
+        B, T = input_ids.shape
+        if lengths is None:
+            lengths = torch.full((B,), T, dtype=torch.long)
+        lengths = lengths.to('cpu', torch.long)
+        x = self.embedding(input_ids.long())
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, h_n = self.${cell}(packed)
+${pool[s.pooling]}
+${m.dropout ? '        pooled = self.dropout(pooled)\n' : ''}        return self.fc(pooled)
+
+
+def build_model():
+    return TextClassifier()
+`;
+}
+
+function forecasterSource(m: SequenceForecaster): string {
+  const s = m.settings;
+  return `class SequenceForecaster(nn.Module):
+    """${s.cell.toUpperCase()} -> Linear on the top layer's final state.
+    x: (B, T, ${s.inputSize}) -> (B, ${s.horizon * s.outputSize}): ${s.horizon} steps x ${s.outputSize} values."""
+
+    def __init__(self):
+        super().__init__()
+        self.${s.cell} = ${layerCall(m.rnn)}
+${m.dropout ? `        self.dropout = nn.Dropout(${s.dropout})\n` : ''}        self.fc = nn.Linear(${m.fc.inFeatures}, ${m.fc.outFeatures}, bias=${py(m.fc.bias !== null)})
+
+    def forward(self, x):
+        _, h_n = self.${s.cell}(x)
+        h_n = h_n[0] if isinstance(h_n, tuple) else h_n
+        last = h_n[-1]
+${m.dropout ? '        last = self.dropout(last)\n' : ''}        return self.fc(last)
+
+
+def build_model():
+    return SequenceForecaster()
+`;
+}
+
+function layerSource(rnn: RNN | LSTM | GRU): string {
+  return `def build_model():
+    return ${layerCall(rnn)}
+`;
+}
+
+function kindOf(model: unknown): string {
+  return typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
+}
+
+/** The model.py that rebuilds `model` in PyTorch and loads model.safetensors into it. */
+export function pytorchModelSource(model: PytorchExportable): string {
+  let body: string;
+  if (model instanceof TextClassifier) body = classifierSource(model);
+  else if (model instanceof SequenceForecaster) body = forecasterSource(model);
+  else if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) body = layerSource(model);
+  else {
+    throw new ValueError(
+      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${kindOf(model)}`,
+    );
+  }
+  return `"""${kindOf(model)} exported by kioku.
+
+    model = load_model()          # reads ${PYTORCH_WEIGHTS_FILE} next to this file
+    model = load_model('other.safetensors')
+"""
+import json
+import struct
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+${READER}
+
+${body}
+
+def load_model(path=None):
+    """The model with its weights (load_state_dict(strict=True)), in eval mode."""
+    path = Path(__file__).with_name('${PYTORCH_WEIGHTS_FILE}') if path is None else path
+    model = build_model()
+    model.load_state_dict(read_safetensors(path), strict=True)
+    return model.eval()
+
+
+if __name__ == '__main__':
+    print(load_model())
+`;
+}
+
+/** model.safetensors (the state dict under PyTorch's names) and model.py, as file contents. */
+export function pytorchFiles(model: PytorchExportable): Record<string, Uint8Array | string> {
+  const source = pytorchModelSource(model);
+  return {
+    [PYTORCH_WEIGHTS_FILE]: serializeSafetensors(model.stateDict(), { format: 'pt' }),
+    [PYTORCH_SCRIPT_FILE]: source,
+  };
+}
+
+/** Writes model.safetensors and model.py into `dir` (created if needed; updated atomically). */
+export async function exportPytorch(model: PytorchExportable, dir: string): Promise<void> {
+  if (typeof dir !== 'string' || dir === '') {
+    throw new ValueError(`exportPytorch: dir must be a non-empty string, got ${String(dir)}`);
+  }
+  await writeDirAtomic(dir, pytorchFiles(model));
+}
