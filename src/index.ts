@@ -2,9 +2,51 @@
 // pure-TypeScript backend. Node gets `./node.ts`, which adds file I/O and the native backend.
 export { type BackendName, backend, setBackend } from './backend/registry.js';
 export * from './data/index.js';
+export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
+export {
+  dtypeBytes,
+  isSafetensorsDType,
+  MAX_HEADER_BYTES,
+  type ParseOptions,
+  parseSafetensors,
+  type SafetensorsDType,
+  SafetensorsError,
+  type SafetensorsFile,
+  type SafetensorsInput,
+  type SafetensorsTensor,
+  serializeSafetensors,
+  toFloat32,
+  toInt32,
+  toKiokuTensor,
+  toStateDict,
+} from './io/safetensors.js';
+export {
+  exportTfjs,
+  fromKerasWeights,
+  importTfjs,
+  type KerasRecurrentWeights,
+  type TfjsArtifacts,
+  TfjsFormatError,
+  type TfjsModelJson,
+  type TorchRecurrentWeights,
+  tfjsFiles,
+  toKerasWeights,
+} from './io/tfjs.js';
 export { type CellOptions, GRUCell, LSTMCell, RNNCell, type RNNCellOptions } from './nn/cells.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding, type EmbeddingOptions } from './nn/embedding.js';
+export {
+  BagOfWordsClassifier,
+  type BagOfWordsConfig,
+  type Cell,
+  type ForecastOptions,
+  modelFromConfig,
+  type Pooling,
+  SequenceForecaster,
+  type SequenceForecasterConfig,
+  TextClassifier,
+  type TextClassifierConfig,
+} from './nn/heads.js';
 export { fanInAndFanOut, kaimingUniform_, normal_, uniform_, zeros_ } from './nn/init.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export {
@@ -38,6 +80,7 @@ export {
 export { type Layer, Sequential } from './nn/sequential.js';
 export * from './ops/index.js';
 export * from './optim/index.js';
+export * from './plot/index.js';
 export { type GradFn, isGradEnabled, noGrad } from './tensor/autograd.js';
 export {
   DTypeError,
@@ -51,3 +94,48 @@ export { defaultGenerator, Generator, type GeneratorState, manualSeed } from './
 export { rand, randint, randn, uniform } from './tensor/random-tensors.js';
 export { formatShape, numel, type Shape } from './tensor/shape.js';
 export { type DType, full, ones, scalar, Tensor, type TypedArray, tensor, zeros } from './tensor/tensor.js';
+export { METRICS, type MetricFn, resolveMetric } from './train/metric-registry.js';
+export {
+  accuracy,
+  type ClassificationReport,
+  classificationReport,
+  confusionMatrix,
+  f1Score,
+  mae,
+  mape,
+  mase,
+  mse,
+  precision,
+  recall,
+  rmse,
+  smape,
+} from './train/metrics.js';
+export {
+  argmaxRows,
+  classificationTask,
+  type LabelledSequences,
+  type RegressionTaskOptions,
+  regressionTask,
+  type SequenceClassifierModel,
+  softmaxRows,
+  type WindowBatch,
+  type WindowModel,
+} from './train/tasks.js';
+export {
+  type Batches,
+  type BatchLogs,
+  type Callbacks,
+  type CheckpointWriter,
+  type EarlyStopping,
+  type EpochLogs,
+  type EvaluateOptions,
+  type Evaluation,
+  evaluate,
+  type FitOptions,
+  type FitResult,
+  fit,
+  type History,
+  predict,
+  type Task,
+  type TrainingState,
+} from './train/trainer.js';
