@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -88,12 +89,18 @@ inline std::vector<long> shapeArg(const Napi::CallbackInfo& info, size_t i, cons
   if (!v.IsArray()) throwType(info.Env(), argName(fn, name) + " must be an array of dimensions");
   Napi::Array arr = v.As<Napi::Array>();
   std::vector<long> shape(arr.Length());
+  // Product of the non-zero dimensions: bounded so that numel() and the kernels' index
+  // arithmetic cannot overflow (a wrapped count would pass the length checks).
+  double count = 1;
   for (uint32_t d = 0; d < arr.Length(); d++) {
     const Napi::Value e = arr.Get(d);
     const double x = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : -1;
     if (!(x >= 0) || x != std::floor(x) || x > 2147483647.0)
       throwRange(info.Env(), argName(fn, name) + " must hold non-negative integer dimensions");
     shape[d] = static_cast<long>(x);
+    count *= std::max(x, 1.0);
+    if (count > 9007199254740992.0)
+      throwRange(info.Env(), argName(fn, name) + " describes more than 2^53 elements");
   }
   return shape;
 }
