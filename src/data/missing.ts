@@ -56,6 +56,11 @@ export function applyMissingPolicy(series: TimeSeries, policy: MissingPolicy): T
     if (ok) keep.push(r);
   }
   if (keep.length === N) return series;
+  if (keep.length === 0) {
+    throw new DataError(`every one of the ${N} rows has a missing value; no rows left after 'drop'`, {
+      file: series.source,
+    });
+  }
   const out = new Float32Array(keep.length * F);
   keep.forEach((r, k) => {
     out.set(v.subarray(r * F, (r + 1) * F), k * F);

@@ -59,15 +59,34 @@ export async function loadImdb(root: string, options: ImdbOptions = {}): Promise
       const m = NAME.exec(name);
       if (m === null)
         throw new DataError('review file name must be <id>_<rating>.txt', { file: join(dir, name) });
-      files.push({ name, id: Number(m[1]), rating: Number(m[2]) });
+      const id = Number(m[1]);
+      const rating = Number(m[2]);
+      if (!Number.isSafeInteger(id) || id > 2 ** 31 - 1) {
+        throw new DataError(`review id ${m[1]} is larger than 2147483647`, { file: join(dir, name) });
+      }
+      // aclImdb rates reviews 1–10; its unlabelled reviews carry 0.
+      if (rating > 10) {
+        throw new DataError(`review rating ${m[2]} is outside 0–10`, { file: join(dir, name) });
+      }
+      files.push({ name, id, rating });
     }
     if (files.length === 0) throw new DataError('no <id>_<rating>.txt reviews', { file: dir });
-    files.sort((a, b) => a.id - b.id);
+    files.sort((a, b) => a.id - b.id || (a.name < b.name ? -1 : 1));
+    for (let i = 1; i < files.length; i++) {
+      if (files[i]!.id === files[i - 1]!.id) {
+        throw new DataError(
+          `two reviews share id ${files[i]!.id}: ${files[i - 1]!.name} and ${files[i]!.name}`,
+          {
+            file: dir,
+          },
+        );
+      }
+    }
     const chosen = limitPerClass === undefined ? files : files.slice(0, limitPerClass);
     // Read in parallel chunks: tens of thousands of small files.
     for (let s = 0; s < chosen.length; s += 64) {
       const chunk = chosen.slice(s, s + 64);
-      const contents = await Promise.all(chunk.map((f) => readFile(join(dir, f.name), 'utf8')));
+      const contents = await Promise.all(chunk.map((f) => readReview(join(dir, f.name))));
       chunk.forEach((f, k) => {
         const text = contents[k]!;
         texts.push(stripHtml ? text.replace(/<br\s*\/?>/gi, ' ') : text);
@@ -85,6 +104,17 @@ export async function loadImdb(root: string, options: ImdbOptions = {}): Promise
     ids: Int32Array.from(ids),
     source: splitDir,
   };
+}
+
+/** Reads one review; a directory, a dangling link or an unreadable file is a DataError naming it. */
+async function readReview(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new DataError(`cannot read review: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file: path,
+    });
+  }
 }
 
 async function isDir(path: string): Promise<boolean> {

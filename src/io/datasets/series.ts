@@ -24,12 +24,17 @@ export interface LabeledSeries extends TimeSeries {
 
 const MISSING = new Set(['', 'na', 'nan', 'n/a', 'null', 'none']);
 
-/** Parses a numeric cell: a number, NaN for a missing marker, or null when not numeric. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Parses a numeric cell: a number, NaN for a missing marker, or null when not numeric or
+ * beyond float32's range (it would be stored as Infinity).
+ */
 function parseCell(text: string): number | null {
   const t = text.trim();
   if (MISSING.has(t.toLowerCase())) return Number.NaN;
   const v = Number(t);
-  return Number.isFinite(v) ? v : null;
+  return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX ? v : null;
 }
 
 /**
@@ -76,7 +81,8 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
     for (let k = 0; k < picks.length; k++) {
       const v = parseCell(fields[picks[k]!]!);
       if (v === null) {
-        throw new DataError(`expected a number, got ${JSON.stringify(fields[picks[k]!])}`, {
+        const beyond = Number.isFinite(Number(fields[picks[k]!]!.trim())) ? ' within float32 range' : '';
+        throw new DataError(`expected a number${beyond}, got ${JSON.stringify(fields[picks[k]!])}`, {
           file: path,
           line,
           column: columns[k],
