@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { KiokuError } from '../tensor/errors.js';
+import { NonFiniteError } from '../train/trainer.js';
 import { infoCommand } from './info.js';
 import { type CliIO, Reporter } from './reporter.js';
 import { evalSeries, forecastCommand, type SeriesTrainOptions, trainSeries } from './series.js';
@@ -43,6 +44,29 @@ interface GlobalOptions {
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Checkpoint, resume and non-finite options shared by the train commands. */
+function checkpointOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--resume [dir]',
+      'continue from the newest checkpoint in <dir> (default: --out); the other options must match',
+    )
+    .option('--keep-checkpoints <n>', 'checkpoints kept in <out>/checkpoints', int('--keep-checkpoints'), 2)
+    .option(
+      '--checkpoint-every <batches>',
+      'also checkpoint every n batches inside an epoch',
+      int('--checkpoint-every'),
+    )
+    .addOption(
+      new Option(
+        '--on-nonfinite <how>',
+        'a batch with a NaN/infinite loss or gradient: stop training, or skip the batch',
+      )
+        .choices(['stop', 'skip'])
+        .default('stop'),
+    );
 }
 
 /** Builds the `kioku` command tree; actions report through `io`. */
@@ -198,6 +222,8 @@ export function createProgram(io: CliIO): Command {
       await trainSeries(opts, reporter(cmd));
     });
 
+  for (const cmd of train.commands) checkpointOptions(cmd);
+
   program
     .command('predict')
     .description('classify texts with a trained text model: label and probability per line')
@@ -319,6 +345,13 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         return EXIT.ok;
       }
       return EXIT.usage;
+    }
+    if (e instanceof NonFiniteError) {
+      io.stderr.write(
+        `kioku: the ${e.quantity} became ${e.value} at epoch ${e.epoch}, batch ${e.batch}; training stopped, and the checkpoints in <out>/checkpoints keep the last good weights (lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)\n`,
+      );
+      if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
+      return EXIT.error;
     }
     if (e instanceof KiokuError) {
       io.stderr.write(`kioku: ${oneLine(e.message)}\n`);

@@ -45,10 +45,19 @@ export class Reporter {
     this.out = options.out;
   }
 
-  async setOut(dir: string): Promise<void> {
+  /** Sends events to `<dir>/metrics.jsonl`, started afresh unless `append` (a resumed run). */
+  async setOut(dir: string, options: { append?: boolean } = {}): Promise<void> {
     await mkdir(dir, { recursive: true });
     this.out = dir;
-    await writeFile(join(dir, 'metrics.jsonl'), '');
+    if (options.append) await appendFile(join(dir, 'metrics.jsonl'), '');
+    else await writeFile(join(dir, 'metrics.jsonl'), '');
+  }
+
+  /** Reports batches skipped for a non-finite loss or gradient (`--on-nonfinite skip`). */
+  async skipped(count: number): Promise<void> {
+    if (count === 0) return;
+    this.note(`skipped ${count} batch(es) with a non-finite loss or gradient`);
+    await this.event({ event: 'skipped', batches: count });
   }
 
   /** A line for people (stdout), suppressed by --json. */
@@ -110,6 +119,7 @@ export class Reporter {
         if (valMetric && logs[valMetric] !== undefined) {
           parts.push(`val ${mainMetric} ${formatNumber(logs[valMetric]!)}`);
         }
+        if (logs.skipped) parts.push(`${logs.skipped} batch(es) skipped`);
         this.note(`${model} epoch ${epoch}/${epochs}: ${parts.join(', ')} (${secs.toFixed(1)} s)`);
       },
     };

@@ -13,15 +13,15 @@ import { ReduceLROnPlateau } from '../optim/schedulers.js';
 import { ValueError } from '../tensor/errors.js';
 import { manualSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { modelDirCheckpoint } from '../train/checkpoint.js';
 import { mae, mape, mase, rmse, smape } from '../train/metrics.js';
 import { regressionTask, type WindowBatch } from '../train/tasks.js';
 import { evaluate, fit as fitModel } from '../train/trainer.js';
 import { type Reporter, round, table } from './reporter.js';
+import { type CheckpointOptions, checkpointing } from './resume.js';
 import { loadSeriesSource } from './sources.js';
 import { CliError, loadSeriesModel, saveHead, writeCurves, writeForecast } from './store.js';
 
-export interface SeriesTrainOptions {
+export interface SeriesTrainOptions extends CheckpointOptions {
   data: string;
   target: string;
   features?: string[];
@@ -39,7 +39,6 @@ export interface SeriesTrainOptions {
   season?: number;
   calendar: boolean;
   seed: number;
-  out: string;
 }
 
 /** What a forecaster's model directory stores besides the architecture. */
@@ -294,31 +293,37 @@ export async function trainSeries(o: SeriesTrainOptions, reporter: Reporter): Pr
     },
   };
   const configBase = { task: 'forecasting', ...seriesConfig, data: o.data };
-  await reporter.setOut(o.out);
+  await reporter.setOut(o.out, { append: o.resume !== undefined && o.resume !== false });
   const trainLoader = batches(trainDs, o.batch, true);
   const name = o.cell;
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
+  const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 2 });
+  const saving = await checkpointing(
+    o,
+    { ...configBase, architecture: model.config() },
+    { scaler: seriesConfig.scaler, series: seriesConfig.series },
+    { model, optimizer, scheduler, dataLoader: trainLoader },
+    reporter,
+  );
   const result = await fitModel(model, {
     task,
     train: trainLoader,
     val: batches(valDs, 256, false),
     epochs: o.epochs,
     optimizer,
-    scheduler: new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 2 }),
+    scheduler,
     loss: new MSELoss(),
     clipGradNorm: 1,
     metrics: ['mae', 'rmse'],
     earlyStopping: { monitor: 'valMae', patience: o.epochs, restoreBest: true },
-    checkpoint: modelDirCheckpoint(join(o.out, 'checkpoint'), {
-      ...configBase,
-      architecture: model.config(),
-    }),
+    ...saving,
     ...(reporter.io.signal ? { signal: reporter.io.signal } : {}),
     callbacks: reporter.callbacks(name, o.epochs, trainLoader.length, 'mae'),
   });
   reporter.close();
   if (result.stopReason === 'aborted')
     reporter.note('training interrupted; evaluating and saving the model as it is');
+  await reporter.skipped(result.skippedBatches);
   const ev = await evaluate(model, batches(testDs, 256, false), { task });
   const base = baselines(series, targetIndex, testDs, season);
   const trainTarget = targetColumn(series, targetIndex, 0, valStart);

@@ -13,15 +13,15 @@ import { noGrad } from '../tensor/autograd.js';
 import { ValueError } from '../tensor/errors.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { modelDirCheckpoint } from '../train/checkpoint.js';
 import { type ClassificationReport, classificationReport } from '../train/metrics.js';
 import { classificationTask, softmaxRows } from '../train/tasks.js';
 import { evaluate, type FitResult, fit as fitModel, type History } from '../train/trainer.js';
 import { type Reporter, round, table } from './reporter.js';
+import { type CheckpointOptions, checkpointing } from './resume.js';
 import { loadTextSource } from './sources.js';
 import { CliError, loadTextModel, saveHead, writeConfusion, writeCurves } from './store.js';
 
-export interface TextTrainOptions {
+export interface TextTrainOptions extends CheckpointOptions {
   data: string;
   textCol: string;
   labelCol: string;
@@ -44,7 +44,6 @@ export interface TextTrainOptions {
   limit?: number;
   baselines: boolean;
   seed: number;
-  out: string;
 }
 
 /** What a text model directory stores besides the architecture. */
@@ -157,7 +156,7 @@ export async function trainText(o: TextTrainOptions, reporter: Reporter): Promis
   reporter.note(
     `${raw.length} examples (${labels.join('/')}): train ${train.length}, val ${val.length}, test ${test.length}; vocabulary ${vocab.itos.length} tokens, max length ${o.maxLen}`,
   );
-  await reporter.setOut(o.out);
+  await reporter.setOut(o.out, { append: o.resume !== undefined && o.resume !== false });
   const binary = labels.length === 2;
   const mainMetric = 'accuracy';
   const metrics = binary ? ['accuracy', 'f1'] : ['accuracy', 'macroF1'];
@@ -188,26 +187,32 @@ export async function trainText(o: TextTrainOptions, reporter: Reporter): Promis
   const testLoader = loader(test, 128, false);
   const name = `${o.cell}${o.bidirectional ? '-bi' : ''}`;
   reporter.note(`${name}: ${model.numParameters()} parameters`);
+  const optimizer = new Adam(model.parameters(), { lr: o.lr });
+  const saving = await checkpointing(
+    o,
+    { ...configBase, architecture: model.config() },
+    { labels, vocab: textConfig.vocab },
+    { model, optimizer, dataLoader: trainLoader },
+    reporter,
+  );
   const result: FitResult = await fitModel(model, {
     task,
     train: trainLoader,
     val: valLoader,
     epochs: o.epochs,
-    optimizer: new Adam(model.parameters(), { lr: o.lr }),
+    optimizer,
     loss: new CrossEntropyLoss(),
     clipGradNorm: 5,
     metrics,
     earlyStopping: { monitor: 'valLoss', patience: o.epochs, restoreBest: true },
-    checkpoint: modelDirCheckpoint(join(o.out, 'checkpoint'), {
-      ...configBase,
-      architecture: model.config(),
-    }),
+    ...saving,
     ...(reporter.io.signal ? { signal: reporter.io.signal } : {}),
     callbacks: reporter.callbacks(name, o.epochs, trainLoader.length, mainMetric),
   });
   reporter.close();
   if (result.stopReason === 'aborted')
     reporter.note('training interrupted; evaluating and saving the model as it is');
+  await reporter.skipped(result.skippedBatches);
   const histories: Record<string, History> = { [name]: result.history };
   const reports: Array<[string, ClassificationReport]> = [];
   const modelPred = await predictLabels(model, testLoader);

@@ -89,19 +89,71 @@ export interface Callbacks {
   onBatchEnd?(info: BatchLogs): void | Promise<void>;
 }
 
+/** A checkpoint's place inside an unfinished epoch: the running sums of the batches done. */
+export interface EpochProgress {
+  /** Batches of the epoch already processed (trained or skipped). */
+  batch: number;
+  lossSum: number;
+  seen: number;
+  skipped: number;
+  /** Decoded truth and predictions so far, for the epoch's metrics. */
+  yTrue: number[];
+  yPred: number[];
+}
+
 /** What a checkpoint holds besides the weights. */
 export interface TrainingState {
+  /** Epochs completed. */
   epoch: number;
+  /** Batches processed in all, trained or skipped (numbers the checkpoints). */
+  step: number;
+  /** Set when the checkpoint was taken inside an epoch (see `checkpointEvery`). */
+  progress: EpochProgress | null;
   optimizer: unknown;
   scheduler: unknown;
   rng: GeneratorState;
   dataLoader: unknown;
   history: History;
   best: { epoch: number; value: number } | null;
+  /** Epochs since the best one, for early stopping. */
+  sinceBest: number;
+  /** The best epoch's weights when early stopping restores them (stored as tensors). */
+  bestWeights: Record<string, Tensor> | null;
+  /** Batches skipped for a non-finite loss or gradient so far. */
+  skippedBatches: number;
 }
 
-/** Writes a checkpoint; `fit` calls it after every epoch. */
+/** Writes a checkpoint; `fit` calls it after every epoch (and every `checkpointEvery` batches). */
 export type CheckpointWriter = (model: Module, state: TrainingState) => Promise<void>;
+
+/** What `fit` needs to continue a run from a checkpoint (see `resumeFromCheckpoint`). */
+export type ResumeState = Pick<
+  TrainingState,
+  'step' | 'progress' | 'best' | 'sinceBest' | 'bestWeights' | 'skippedBatches'
+>;
+
+/**
+ * A non-finite loss or gradient norm stopped training. No optimizer step was taken for the
+ * batch, so the model and the last checkpoint hold the last good weights.
+ */
+export class NonFiniteError extends KiokuError {
+  override name = 'NonFiniteError';
+  readonly epoch: number;
+  readonly batch: number;
+  readonly quantity: 'loss' | 'gradient norm';
+  readonly value: number;
+  constructor(quantity: 'loss' | 'gradient norm', value: number, epoch: number, batch: number) {
+    super(
+      `fit: the ${quantity} became ${value} at epoch ${epoch}, batch ${batch}; training stopped with the ` +
+        `weights of the last good batch (lower the learning rate, clip gradients, check the data for ` +
+        `NaN/Infinity, or skip such batches with onNonFinite: 'skip')`,
+    );
+    this.quantity = quantity;
+    this.value = value;
+    this.epoch = epoch;
+    this.batch = batch;
+  }
+}
 
 export interface FitOptions<B> {
   task: Task<B>;
@@ -121,6 +173,14 @@ export interface FitOptions<B> {
   signal?: AbortSignal;
   /** Saves a checkpoint after every epoch (see `modelDirCheckpoint`). */
   checkpoint?: CheckpointWriter;
+  /** Also checkpoint after every this many batches inside an epoch. */
+  checkpointEvery?: number;
+  /**
+   * A batch whose loss or gradient norm is NaN or infinite: 'stop' (default) throws a
+   * {@link NonFiniteError} before the optimizer step; 'skip' drops the batch and counts it
+   * (`skipped` in the history, `skippedBatches` in the result).
+   */
+  onNonFinite?: 'stop' | 'skip';
   /**
    * Shorthand for `checkpoint: modelDirCheckpoint(dir, …)` (Node only): a kioku model
    * directory rewritten atomically after every epoch, its architecture from `model.config()`.
@@ -130,6 +190,8 @@ export interface FitOptions<B> {
   initialEpoch?: number;
   /** History of a resumed run, extended in place. */
   history?: History;
+  /** The rest of a resumed run's state (from `resumeFromCheckpoint`). */
+  resume?: ResumeState;
 }
 
 export interface FitResult {
@@ -139,6 +201,8 @@ export interface FitResult {
   /** The best epoch (1-based) by the early-stopping monitor, when early stopping is on. */
   bestEpoch: number | null;
   stopReason: 'completed' | 'early-stopping' | 'aborted';
+  /** Batches skipped for a non-finite loss or gradient (onNonFinite: 'skip'). */
+  skippedBatches: number;
 }
 
 export interface EvaluateOptions<B> {
@@ -312,55 +376,107 @@ export async function fit<B>(model: Module, options: FitOptions<B>): Promise<Fit
       );
     }
   }
+  const onNonFinite = options.onNonFinite ?? 'stop';
+  if (onNonFinite !== 'stop' && onNonFinite !== 'skip') {
+    throw new ValueError(`fit: onNonFinite must be 'stop' or 'skip', got ${String(onNonFinite)}`);
+  }
+  const every = options.checkpointEvery;
+  if (every !== undefined && (!Number.isInteger(every) || every < 1)) {
+    throw new ValueError(`fit: checkpointEvery must be a positive integer, got ${String(every)}`);
+  }
+  if (every !== undefined && !checkpoint) {
+    throw new ValueError('fit: checkpointEvery needs checkpoint or checkpointDir');
+  }
+  const patience = es?.patience ?? 3;
   const params = model.parameters();
   const batches = lengthOf(train);
-  let best: { epoch: number; value: number; weights: Record<string, Tensor> | null } | null = null;
-  let sinceBest = 0;
+  // A DataLoader restores its own place in the data order; a plain iterable is replayed and
+  // the batches a resumed epoch already did are passed over.
+  const selfResuming = typeof (train as { loadStateDict?: unknown }).loadStateDict === 'function';
+  const resume = options.resume;
+  let best: { epoch: number; value: number; weights: Record<string, Tensor> | null } | null = resume?.best
+    ? { ...resume.best, weights: resume.bestWeights ?? null }
+    : null;
+  let sinceBest = resume?.sinceBest ?? 0;
+  let step = resume?.step ?? 0;
+  let skippedBatches = resume?.skippedBatches ?? 0;
+  let progress = resume?.progress ?? null;
   let stopReason: FitResult['stopReason'] = 'completed';
   let epoch = initialEpoch;
+  // The checkpointed run had already stopped early.
+  if (es && sinceBest > patience) stopReason = 'early-stopping';
 
-  while (epoch < epochs) {
+  const save = async (p: EpochProgress | null): Promise<void> => {
+    await checkpoint!(model, {
+      epoch,
+      step,
+      progress: p,
+      optimizer: optimizer.stateDict(),
+      scheduler: scheduler?.stateDict() ?? null,
+      rng: defaultGenerator.getState(),
+      dataLoader: (train as { stateDict?: () => unknown }).stateDict?.() ?? null,
+      history,
+      best: best && { epoch: best.epoch, value: best.value },
+      sinceBest,
+      bestWeights: best?.weights ?? null,
+      skippedBatches,
+    });
+  };
+
+  while (epoch < epochs && stopReason === 'completed') {
     if (signal?.aborted) {
       stopReason = 'aborted';
       break;
     }
     await callbacks.onEpochBegin?.(epoch + 1);
     model.train();
-    let lossSum = 0;
-    let seen = 0;
-    const yTrue: number[] = [];
-    const yPred: number[] = [];
-    let b = 0;
+    let lossSum = progress?.lossSum ?? 0;
+    let seen = progress?.seen ?? 0;
+    let skipped = progress?.skipped ?? 0;
+    const yTrue: number[] = progress ? [...progress.yTrue] : [];
+    const yPred: number[] = progress ? [...progress.yPred] : [];
+    let b = progress?.batch ?? 0;
+    let pass = selfResuming ? 0 : b;
+    progress = null;
     let aborted = false;
     for await (const batch of batchesOf(train)) {
+      if (pass > 0) {
+        pass--;
+        continue;
+      }
       optimizer.zeroGrad();
       const output = task.forward(model, batch);
       const target = task.target(batch);
       const l = callLoss(loss, output, target);
       const value = l.item();
-      if (!Number.isFinite(value)) {
-        throw new KiokuError(
-          `fit: the loss became ${value} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or clip gradients`,
-        );
+      let bad: NonFiniteError | null = null;
+      if (!Number.isFinite(value)) bad = new NonFiniteError('loss', value, epoch + 1, b + 1);
+      else {
+        l.backward();
+        // Without clipping an infinite bound only measures the norm.
+        const norm = clipGradNorm(params, clip ?? Number.POSITIVE_INFINITY);
+        if (!Number.isFinite(norm)) bad = new NonFiniteError('gradient norm', norm, epoch + 1, b + 1);
       }
-      l.backward();
-      if (clip !== undefined) {
-        const norm = clipGradNorm(params, clip);
-        if (!Number.isFinite(norm)) {
-          throw new KiokuError(
-            `fit: the gradient norm became ${norm} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate`,
-          );
+      if (bad && onNonFinite === 'stop') {
+        optimizer.zeroGrad();
+        throw bad;
+      }
+      const size = target.shape[0] ?? 1;
+      if (bad) {
+        optimizer.zeroGrad();
+        skipped++;
+        skippedBatches++;
+      } else {
+        optimizer.step();
+        lossSum += value * size;
+        seen += size;
+        if (table.length) {
+          append(yTrue, task.decodeTarget(batch));
+          append(yPred, task.decode(output));
         }
       }
-      optimizer.step();
-      const size = target.shape[0] ?? 1;
-      lossSum += value * size;
-      seen += size;
-      if (table.length) {
-        append(yTrue, task.decodeTarget(batch));
-        append(yPred, task.decode(output));
-      }
       b++;
+      step++;
       await callbacks.onBatchEnd?.({
         epoch: epoch + 1,
         batch: b,
@@ -369,6 +485,10 @@ export async function fit<B>(model: Module, options: FitOptions<B>): Promise<Fit
         size,
         ...(task.tokens ? { tokens: task.tokens(batch) } : {}),
       });
+      // The last batch of an epoch is checkpointed with the epoch's results instead.
+      if (every !== undefined && b % every === 0 && b !== batches) {
+        await save({ batch: b, lossSum, seen, skipped, yTrue, yPred });
+      }
       await yieldToEventLoop();
       if (signal?.aborted) {
         aborted = true;
@@ -379,6 +499,11 @@ export async function fit<B>(model: Module, options: FitOptions<B>): Promise<Fit
       stopReason = 'aborted';
       break;
     }
+    if (seen === 0 && skipped > 0) {
+      throw new KiokuError(
+        `fit: every batch of epoch ${epoch + 1} had a non-finite loss or gradient (${skipped} skipped); lower the learning rate or check the data for NaN/Infinity`,
+      );
+    }
     if (seen === 0) throw new ValueError(`fit: train yielded no batches in epoch ${epoch + 1}`);
     const logs: Record<string, number> = { loss: lossSum / seen, ...computeMetrics(table, yTrue, yPred) };
     if (val) {
@@ -388,6 +513,7 @@ export async function fit<B>(model: Module, options: FitOptions<B>): Promise<Fit
     }
     const lr = lrOf(optimizer);
     if (lr !== undefined) logs.lr = lr;
+    if (onNonFinite === 'skip') logs.skipped = skipped;
     for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
     epoch++;
 
@@ -400,22 +526,12 @@ export async function fit<B>(model: Module, options: FitOptions<B>): Promise<Fit
       if (better) {
         best = { epoch, value, weights: (es.restoreBest ?? true) ? snapshot(model) : null };
         sinceBest = 0;
-      } else if (++sinceBest > (es.patience ?? 3)) {
+      } else if (++sinceBest > patience) {
         stop = true;
       }
     }
     if (scheduler) scheduler.step(logs[monitor] ?? logs.valLoss ?? logs.loss);
-    if (checkpoint) {
-      await checkpoint(model, {
-        epoch,
-        optimizer: optimizer.stateDict(),
-        scheduler: scheduler?.stateDict() ?? null,
-        rng: defaultGenerator.getState(),
-        dataLoader: (train as { stateDict?: () => unknown }).stateDict?.() ?? null,
-        history,
-        best: best && { epoch: best.epoch, value: best.value },
-      });
-    }
+    if (checkpoint) await save(null);
     await callbacks.onEpochEnd?.({ epoch, epochs, logs, history });
     if (stop) {
       stopReason = 'early-stopping';
@@ -423,7 +539,7 @@ export async function fit<B>(model: Module, options: FitOptions<B>): Promise<Fit
     }
   }
   if (best?.weights && (es?.restoreBest ?? true)) model.loadStateDict(best.weights);
-  return { history, epochs: epoch, bestEpoch: best?.epoch ?? null, stopReason };
+  return { history, epochs: epoch, bestEpoch: best?.epoch ?? null, stopReason, skippedBatches };
 }
 
 /** Mean loss and metrics of `model` over `data`, without gradients, in evaluation mode. */

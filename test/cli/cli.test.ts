@@ -101,7 +101,7 @@ describe('kioku train text / predict / eval / info', () => {
       'model/config.json',
       'model/model.safetensors',
       'bag-of-words/config.json',
-      'checkpoint/training-state.json',
+      'checkpoints/checkpoint-20/training-state.json',
       'training-curves.svg',
       'training-curves.png',
       'confusion-matrix.png',

@@ -1,0 +1,213 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listCheckpoints } from '../../src/io/atomic.js';
+import { loadModelDir } from '../../src/io/model-dir.js';
+import { Generator } from '../../src/tensor/random.js';
+
+/**
+ * `kioku train` killed with SIGKILL at seeded random moments, then resumed: every checkpoint
+ * left behind loads, and the run that was killed and resumed again and again ends with the
+ * same weights, byte for byte, as one that ran through.
+ */
+
+const ENV = { ...process.env, KIOKU_BACKEND: 'js' };
+/** The CLI to spawn: src/cli/main.ts bundled once (fast start-up), else bin/kioku.js. */
+let cli = 'bin/kioku.js';
+
+/**
+ * Bundles the CLI sources into `<root>/dist/cli/main.mjs` beside a copy of package.json and a
+ * link to node_modules, the layout the sources expect; tsx would transpile them in every run.
+ */
+async function bundleCli(root: string): Promise<void> {
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    return;
+  }
+  const outfile = join(root, 'dist', 'cli', 'main.mjs');
+  await mkdir(join(root, 'dist', 'cli'), { recursive: true });
+  await copyFile('package.json', join(root, 'package.json'));
+  await symlink(join(process.cwd(), 'node_modules'), join(root, 'node_modules'), 'dir');
+  await esbuild.build({
+    entryPoints: ['src/cli/main.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    logLevel: 'silent',
+  });
+  cli = outfile;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+function start(argv: string[]): { child: ChildProcess; done: Promise<Exit>; started: Promise<void> } {
+  const child = spawn(process.execPath, [cli, ...argv], { env: ENV });
+  let stderr = '';
+  let onStart: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    onStart = resolve;
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    // The data summary is printed just before training begins.
+    if (/ rows, /.test(stderr)) onStart();
+  });
+  child.stdout!.resume();
+  const done = new Promise<Exit>((resolve) => {
+    child.on('exit', (code, signal) => {
+      onStart();
+      resolve({ code, signal, stderr });
+    });
+  });
+  return { child, done, started };
+}
+
+/** A small daily series: a yearly wave, a weekly wave and seeded noise. */
+function seriesCsv(rows: number): string {
+  const g = new Generator(7);
+  const lines = ['date,load,temp'];
+  const day0 = Date.UTC(2020, 0, 1);
+  for (let i = 0; i < rows; i++) {
+    const date = new Date(day0 + i * 86_400_000).toISOString().slice(0, 10);
+    const temp = 10 + 8 * Math.sin((2 * Math.PI * i) / 365) + g.normal();
+    const load = 50 + 5 * Math.sin((2 * Math.PI * i) / 7) - 0.8 * temp + g.normal();
+    lines.push(`${date},${load.toFixed(3)},${temp.toFixed(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every checkpoint loads as a model directory with a training state; so does the model if saved. */
+async function checkLoads(out: string): Promise<number> {
+  const all = await listCheckpoints(join(out, 'checkpoints'));
+  expect(all.length).toBeLessThanOrEqual(2);
+  for (const dir of all) {
+    const loaded = await loadModelDir(dir);
+    expect(loaded.trainingState, dir).toBeDefined();
+    expect(Object.keys(loaded.tensors).length).toBeGreaterThan(0);
+  }
+  if (existsSync(join(out, 'model'))) await loadModelDir(join(out, 'model'));
+  return all.length;
+}
+
+let root: string;
+let data: string;
+/** The uninterrupted run everything is compared with, started once for all tests. */
+let reference: Promise<Exit>;
+const args = (out: string, ...more: string[]) => [
+  'train',
+  'series',
+  '--data',
+  data,
+  '--target',
+  'load',
+  '--lookback',
+  '8',
+  '--hidden',
+  '6',
+  '--epochs',
+  '6',
+  '--batch',
+  '16',
+  '--checkpoint-every',
+  '3',
+  '--seed',
+  '3',
+  '--out',
+  out,
+  ...more,
+];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kioku-crash-'));
+  await bundleCli(root);
+  data = join(root, 'series.csv');
+  await writeFile(data, seriesCsv(500));
+  reference = start(args(join(root, 'reference'))).done;
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+// The tests start processes of their own and wait on them, so they run side by side.
+describe.concurrent('kioku train under SIGKILL', () => {
+  it('leaves loadable checkpoints after every kill and resumes to bit-identical weights', async () => {
+    const out = join(root, 'killed');
+    const rng = new Generator(2024);
+    let kills = 0;
+    let resumed = 0;
+    for (let attempt = 0; kills < 10 && attempt < 40; attempt++) {
+      const hasCheckpoint = (await listCheckpoints(join(out, 'checkpoints'))).length > 0;
+      const run = start(args(out, ...(hasCheckpoint ? ['--resume'] : [])));
+      if (hasCheckpoint) resumed++;
+      await run.started;
+      // A seeded moment within the next 0.6 s of training.
+      const delay = Math.floor(rng.random() * 600);
+      await new Promise((r) => setTimeout(r, delay));
+      const killed = run.child.kill('SIGKILL');
+      const exit = await run.done;
+      if (exit.signal === 'SIGKILL' && killed) kills++;
+      else expect(exit.code, exit.stderr).toBe(0);
+      await checkLoads(out);
+      if (exit.code === 0) break;
+    }
+    expect(kills).toBeGreaterThanOrEqual(10);
+    expect(resumed).toBeGreaterThanOrEqual(5);
+    const last = await start(args(out, '--resume')).done;
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.stderr).toMatch(/resuming from /);
+    const ref = await reference;
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(await checkLoads(out)).toBe(2);
+    const a = await readFile(join(root, 'reference', 'model', 'model.safetensors'));
+    const b = await readFile(join(out, 'model', 'model.safetensors'));
+    expect(b.length).toBe(a.length);
+    expect(Buffer.compare(a, b)).toBe(0);
+    const history = (dir: string) =>
+      readFile(join(dir, 'history.json'), 'utf8').then((s) => JSON.parse(s) as Record<string, unknown>);
+    expect(await history(out)).toEqual(await history(join(root, 'reference')));
+  }, 90_000);
+
+  it('resumes after a finished epoch to the same bytes as an uninterrupted run', async () => {
+    // Two epochs, then --resume up to six, against six in one go: the epoch-end state
+    // (optimizer, scheduler, RNG, data order, early-stopping best) carries everything over.
+    const out = join(root, 'two-then-six');
+    const first = await start(args(out).map((a, i, all) => (all[i - 1] === '--epochs' ? '2' : a))).done;
+    expect(first.code, first.stderr).toBe(0);
+    const second = await start(args(out, '--resume')).done;
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/resuming from .*checkpoint-\d+ \(epoch 2 done\)/);
+    expect((await reference).code).toBe(0);
+    const ref = join(root, 'reference', 'model', 'model.safetensors');
+    expect(Buffer.compare(await readFile(ref), await readFile(join(out, 'model', 'model.safetensors')))).toBe(
+      0,
+    );
+  }, 30_000);
+
+  it('refuses to resume with different options or without a checkpoint', async () => {
+    expect((await reference).code).toBe(0);
+    const out = join(root, 'reference');
+    const r = await start(args(out, '--resume', '--lr', '0.01')).done;
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^kioku: --resume .*: the checkpoint was trained with --lr 0\.003, this run has 0\.01/,
+    );
+    const [older] = await listCheckpoints(join(out, 'checkpoints'));
+    const stale = await start(args(out, '--resume', older!)).done;
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/is newer than the checkpoint resumed/);
+    const none = await start(args(join(root, 'empty'), '--resume')).done;
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no checkpoint to resume/);
+  }, 30_000);
+});

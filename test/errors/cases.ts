@@ -1,0 +1,459 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../../src/cli/program.js';
+import { DataLoader } from '../../src/data/dataloader.js';
+import { ArrayDataset } from '../../src/data/dataset.js';
+import { loadTextFile } from '../../src/io/datasets/text.js';
+import { loadModelDir, loadWeightsInto, saveModelDir } from '../../src/io/model-dir.js';
+import { parseSafetensors } from '../../src/io/safetensors.js';
+import { Embedding } from '../../src/nn/embedding.js';
+import { TextClassifier } from '../../src/nn/heads.js';
+import { Linear } from '../../src/nn/linear.js';
+import { crossEntropy, mseLoss } from '../../src/nn/losses.js';
+import { LSTM } from '../../src/nn/rnn.js';
+import { matmul } from '../../src/ops/matmul.js';
+import { SGD } from '../../src/optim/sgd.js';
+import { tensor, zeros } from '../../src/tensor/tensor.js';
+import { regressionTask } from '../../src/train/tasks.js';
+import { fit as fitModel } from '../../src/train/trainer.js';
+
+/**
+ * The bad inputs of docs/errors.md: each row runs one wrong call of the API or the CLI.
+ * API rows throw; CLI rows return the exit code and what `kioku` printed.
+ */
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Case {
+  /** What is wrong, as the table says it. */
+  input: string;
+  /** The call, as the table shows it. */
+  call: string;
+  /** Throws (API) or returns the CLI's result. */
+  run: (dir: string) => Promise<CliResult | undefined>;
+}
+
+export async function kioku(...argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+const api =
+  (fn: (dir: string) => unknown) =>
+  async (dir: string): Promise<undefined> => {
+    await fn(dir);
+    return undefined;
+  };
+
+/** Bad files the rows read, written into `dir`. */
+export async function writeInputs(dir: string): Promise<void> {
+  const w = (name: string, body: string) => writeFile(join(dir, name), body);
+  await w('unclosed.csv', 'text,label\n"free money,spam\nhello,ham\n');
+  await w('bad.jsonl', '{"text": "hi", "label": "ham"}\n{"text": "oops", \n');
+  await w('nolabel.csv', 'text,kind\nhello,ham\nbuy now,spam\n');
+  await w('header-only.csv', 'text,label\n');
+  await w(
+    'one-class.csv',
+    `text,label\n${Array.from({ length: 40 }, (_, i) => `message number ${i},ham`).join('\n')}\n`,
+  );
+  const days = (n: number, value: (i: number) => string) =>
+    `date,y\n${Array.from({ length: n }, (_, i) => `${new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10)},${value(i)}`).join('\n')}\n`;
+  await w(
+    'series-gap.csv',
+    days(60, (i) => (i === 17 ? '' : String(i % 7))),
+  );
+  await w(
+    'series-nan.csv',
+    days(60, (i) => (i === 17 ? 'NaN' : String(i % 7))),
+  );
+  await w(
+    'series-inf.csv',
+    days(60, (i) => (i === 17 ? 'Infinity' : String(i % 7))),
+  );
+  await w(
+    'series-text.csv',
+    days(60, (i) => (i === 17 ? 'high' : String(i % 7))),
+  );
+  await w(
+    'series-short.csv',
+    days(12, (i) => String(i % 7)),
+  );
+  await w(
+    'series-ok.csv',
+    days(120, (i) => String((i % 7) + Math.sin(i))),
+  );
+  await w('data.txt', 'hello\n');
+  await mkdir(join(dir, 'empty-dir'), { recursive: true });
+  await mkdir(join(dir, 'no-weights'), { recursive: true });
+  await w(
+    'no-weights/config.json',
+    JSON.stringify({
+      format: 'kioku-model',
+      formatVersion: 1,
+      kiokuVersion: '0.1.0',
+      architecture: { type: 'Linear' },
+      task: 'x',
+    }),
+  );
+  await mkdir(join(dir, 'bad-json'), { recursive: true });
+  await w('bad-json/config.json', '{"format": "kioku-model",');
+  await w('bad-json/model.safetensors', '');
+  await mkdir(join(dir, 'future'), { recursive: true });
+  await w(
+    'future/config.json',
+    JSON.stringify({
+      format: 'kioku-model',
+      formatVersion: 99,
+      kiokuVersion: '9.0.0',
+      architecture: { type: 'Linear' },
+      task: 'x',
+    }),
+  );
+  await w('future/model.safetensors', '');
+  // A text classifier's config with the weights of a bigger one.
+  const small = new TextClassifier({ vocabSize: 10, embedDim: 4, hiddenSize: 3, numClasses: 2 });
+  const big = new TextClassifier({ vocabSize: 10, embedDim: 4, hiddenSize: 5, numClasses: 2 });
+  await saveModelDir(join(dir, 'text-model'), {
+    config: { architecture: small.config(), task: 'classification' },
+    stateDict: small.stateDict(),
+  });
+  await saveModelDir(join(dir, 'mismatch'), {
+    config: { architecture: small.config(), task: 'classification' },
+    stateDict: big.stateDict(),
+  });
+}
+
+const seq = (d: string, ...more: string[]) => [
+  'train',
+  'series',
+  '--data',
+  join(d, 'series-ok.csv'),
+  '--target',
+  'y',
+  '--epochs',
+  '1',
+  '--hidden',
+  '2',
+  '--lookback',
+  '4',
+  '--quiet',
+  '--out',
+  join(d, 'out'),
+  ...more,
+];
+const text = (d: string, data: string, ...more: string[]) => [
+  'train',
+  'text',
+  '--data',
+  data,
+  '--epochs',
+  '1',
+  '--embed',
+  '4',
+  '--hidden',
+  '4',
+  '--quiet',
+  '--no-baselines',
+  '--out',
+  join(d, 'out'),
+  ...more,
+];
+const task = regressionTask();
+
+export const CASES: Case[] = [
+  // Tensors and layers
+  {
+    input: 'data length ≠ shape',
+    call: 'tensor([1, 2, 3], { shape: [2, 2] })',
+    run: api(() => tensor([1, 2, 3], { shape: [2, 2] })),
+  },
+  {
+    input: 'matmul inner sizes differ',
+    call: 'matmul(zeros([2, 3]), zeros([4, 5]))',
+    run: api(() => matmul(zeros([2, 3]), zeros([4, 5]))),
+  },
+  {
+    input: 'int32 view of a float tensor',
+    call: 'zeros([2]).i32',
+    run: api(() => zeros([2]).i32),
+  },
+  {
+    input: 'LSTM input of rank 4',
+    call: 'new LSTM({inputSize: 3, hiddenSize: 2}).forward(zeros([1, 2, 3, 1]))',
+    run: api(() => new LSTM({ inputSize: 3, hiddenSize: 2 }).forward(zeros([1, 2, 3, 1]))),
+  },
+  {
+    input: 'LSTM input features ≠ inputSize',
+    call: 'new LSTM({inputSize: 3, hiddenSize: 2}).forward(zeros([5, 1, 4]))',
+    run: api(() => new LSTM({ inputSize: 3, hiddenSize: 2 }).forward(zeros([5, 1, 4]))),
+  },
+  {
+    input: 'hidden size 0',
+    call: 'new LSTM({inputSize: 3, hiddenSize: 0})',
+    run: api(() => new LSTM({ inputSize: 3, hiddenSize: 0 })),
+  },
+  {
+    input: 'token id ≥ vocabulary size',
+    call: "new Embedding(5, 2).forward(tensor([[1, 5]], { dtype: 'int32' }))",
+    run: api(() => new Embedding(5, 2).forward(tensor([[1, 5]], { dtype: 'int32' }))),
+  },
+  {
+    input: 'negative token id',
+    call: "new Embedding(5, 2).forward(tensor([[-1]], { dtype: 'int32' }))",
+    run: api(() => new Embedding(5, 2).forward(tensor([[-1]], { dtype: 'int32' }))),
+  },
+  {
+    input: 'float token ids',
+    call: 'new Embedding(5, 2).forward(tensor([[1, 2]]))',
+    run: api(() => new Embedding(5, 2).forward(tensor([[1, 2]]))),
+  },
+  {
+    input: 'lengths longer than the batch',
+    call: 'classifier.forward(ids (2, 3), Int32Array.of(3, 2, 1))',
+    run: api(() =>
+      new TextClassifier({ vocabSize: 10, embedDim: 4, hiddenSize: 3, numClasses: 2 }).forward(
+        tensor(
+          [
+            [1, 2, 3],
+            [4, 5, 0],
+          ],
+          { dtype: 'int32' },
+        ),
+        Int32Array.of(3, 2, 1),
+      ),
+    ),
+  },
+  {
+    input: 'a length longer than T',
+    call: 'classifier.forward(ids (2, 3), Int32Array.of(4, 2))',
+    run: api(() =>
+      new TextClassifier({ vocabSize: 10, embedDim: 4, hiddenSize: 3, numClasses: 2 }).forward(
+        tensor(
+          [
+            [1, 2, 3],
+            [4, 5, 0],
+          ],
+          { dtype: 'int32' },
+        ),
+        Int32Array.of(4, 2),
+      ),
+    ),
+  },
+  {
+    input: 'class id ≥ number of classes',
+    call: "crossEntropy(zeros([2, 3]), tensor([0, 3], { dtype: 'int32' }))",
+    run: api(() => crossEntropy(zeros([2, 3]), tensor([0, 3], { dtype: 'int32' }))),
+  },
+  {
+    input: 'loss shapes differ',
+    call: 'mseLoss(zeros([2, 1]), zeros([3, 1]))',
+    run: api(() => mseLoss(zeros([2, 1]), zeros([3, 1]))),
+  },
+  // Data
+  {
+    input: 'batch size 0',
+    call: 'new DataLoader(new ArrayDataset([1]), { batchSize: 0 })',
+    run: api(() => new DataLoader(new ArrayDataset([1]), { batchSize: 0 })),
+  },
+  {
+    input: 'CSV with an unclosed quote',
+    call: "loadTextFile('unclosed.csv')",
+    run: api((d) => loadTextFile(join(d, 'unclosed.csv'))),
+  },
+  {
+    input: 'JSONL with a broken line',
+    call: "loadTextFile('bad.jsonl')",
+    run: api((d) => loadTextFile(join(d, 'bad.jsonl'))),
+  },
+  {
+    input: 'label column missing',
+    call: "loadTextFile('nolabel.csv')",
+    run: api((d) => loadTextFile(join(d, 'nolabel.csv'))),
+  },
+  {
+    input: 'empty dataset (header only)',
+    call: "loadTextFile('header-only.csv')",
+    run: api((d) => loadTextFile(join(d, 'header-only.csv'))),
+  },
+  // Training
+  {
+    input: 'epochs 0',
+    call: 'fit(model, { …, epochs: 0 })',
+    run: api(() => {
+      const m = new Linear(1, 1);
+      return fitModel(m, {
+        task,
+        train: [],
+        epochs: 0,
+        optimizer: new SGD(m.parameters(), { lr: 0.1 }),
+        loss: mseLoss,
+      });
+    }),
+  },
+  {
+    input: 'no training batches',
+    call: 'fit(model, { …, train: [] })',
+    run: api(() => {
+      const m = new Linear(1, 1);
+      return fitModel(m, {
+        task,
+        train: [],
+        epochs: 1,
+        optimizer: new SGD(m.parameters(), { lr: 0.1 }),
+        loss: mseLoss,
+      });
+    }),
+  },
+  {
+    input: 'NaN in the data (loss becomes NaN)',
+    call: 'fit(model, { …, train: [{inputs: [[NaN]], …}] })',
+    run: api(() => {
+      const m = new Linear(1, 1);
+      return fitModel(m, {
+        task,
+        train: [{ inputs: tensor([[Number.NaN]]), targets: tensor([[1]]) }],
+        epochs: 1,
+        optimizer: new SGD(m.parameters(), { lr: 0.1 }),
+        loss: mseLoss,
+      });
+    }),
+  },
+  // Model directories
+  {
+    input: 'model directory does not exist',
+    call: "loadModelDir('missing')",
+    run: api((d) => loadModelDir(join(d, 'missing'))),
+  },
+  {
+    input: 'model.safetensors missing',
+    call: "loadModelDir('no-weights')",
+    run: api((d) => loadModelDir(join(d, 'no-weights'))),
+  },
+  {
+    input: 'config.json is not valid JSON',
+    call: "loadModelDir('bad-json')",
+    run: api((d) => loadModelDir(join(d, 'bad-json'))),
+  },
+  {
+    input: 'model from a newer kioku',
+    call: "loadModelDir('future')",
+    run: api((d) => loadModelDir(join(d, 'future'))),
+  },
+  {
+    input: 'safetensors bytes are garbage',
+    call: 'parseSafetensors(Uint8Array.of(1, 2, 3))',
+    run: api(() => parseSafetensors(Uint8Array.of(1, 2, 3))),
+  },
+  {
+    input: 'config and weights disagree',
+    call: 'loadWeightsInto(new Linear(2, 2), { weight: zeros([3, 2]) })',
+    run: api(() => loadWeightsInto(new Linear(2, 2), { weight: zeros([3, 2]) })),
+  },
+  // The command line
+  { input: 'no arguments', call: 'kioku', run: () => kioku() },
+  { input: 'unknown command', call: 'kioku trian', run: () => kioku('trian') },
+  {
+    input: 'unknown flag',
+    call: 'kioku info --model m --colour',
+    run: () => kioku('info', '--model', 'm', '--colour'),
+  },
+  {
+    input: 'required option missing',
+    call: 'kioku train series --data births',
+    run: () => kioku('train', 'series', '--data', 'births'),
+  },
+  {
+    input: 'not a number',
+    call: 'kioku train series … --epochs three',
+    run: (d) => kioku(...seq(d, '--epochs', 'three')),
+  },
+  {
+    input: 'invalid choice',
+    call: 'kioku train series … --cell transformer',
+    run: (d) => kioku(...seq(d, '--cell', 'transformer')),
+  },
+  {
+    input: 'unknown data source',
+    call: 'kioku train text --data data.txt …',
+    run: (d) => kioku(...text(d, join(d, 'data.txt'))),
+  },
+  {
+    input: 'data file missing',
+    call: 'kioku train text --data missing.csv …',
+    run: (d) => kioku(...text(d, join(d, 'missing.csv'))),
+  },
+  {
+    input: 'one class only',
+    call: 'kioku train text --data one-class.csv …',
+    run: (d) => kioku(...text(d, join(d, 'one-class.csv'))),
+  },
+  {
+    input: 'too few examples to split',
+    call: 'kioku train text --data nolabel.csv --label-col kind …',
+    run: (d) => kioku(...text(d, join(d, 'nolabel.csv'), '--label-col', 'kind')),
+  },
+  {
+    input: 'empty cell in a series',
+    call: 'kioku train series --data series-gap.csv …',
+    run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-gap.csv') : a))),
+  },
+  {
+    input: 'NaN in a series',
+    call: 'kioku train series --data series-nan.csv …',
+    run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-nan.csv') : a))),
+  },
+  {
+    input: 'Infinity in a series',
+    call: 'kioku train series --data series-inf.csv …',
+    run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-inf.csv') : a))),
+  },
+  {
+    input: 'text in a numeric column',
+    call: 'kioku train series --data series-text.csv …',
+    run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-text.csv') : a))),
+  },
+  {
+    input: 'unknown target column',
+    call: 'kioku train series … --target rain',
+    run: (d) => kioku(...seq(d).map((a) => (a === 'y' ? 'rain' : a))),
+  },
+  {
+    input: 'series shorter than lookback + horizon',
+    call: 'kioku train series --data series-short.csv … --lookback 30',
+    run: (d) =>
+      kioku(
+        ...seq(d, '--lookback', '30').map((a) =>
+          a.endsWith('series-ok.csv') ? join(d, 'series-short.csv') : a,
+        ),
+      ),
+  },
+  {
+    input: 'not a model directory',
+    call: 'kioku info --model empty-dir',
+    run: (d) => kioku('info', '--model', join(d, 'empty-dir')),
+  },
+  {
+    input: 'config/weights mismatch',
+    call: 'kioku predict --model mismatch --text hi',
+    run: (d) => kioku('predict', '--model', join(d, 'mismatch'), '--text', 'hi'),
+  },
+  {
+    input: 'text model given to forecast',
+    call: 'kioku forecast --model text-model',
+    run: (d) => kioku('forecast', '--model', join(d, 'text-model')),
+  },
+  {
+    input: '--resume with no checkpoint',
+    call: 'kioku train series … --resume empty-dir',
+    run: (d) => kioku(...seq(d, '--resume', join(d, 'empty-dir'))),
+  },
+];
