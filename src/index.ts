@@ -135,7 +135,9 @@ export {
   type FitResult,
   fit,
   type History,
+  NonFiniteError,
   predict,
+  type ResumeState,
   type Task,
   type TrainingState,
 } from './train/trainer.js';

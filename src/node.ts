@@ -49,4 +49,10 @@ export {
 export { readSafetensors, writeSafetensors } from './io/safetensors-node.js';
 export { kiokuVersion } from './io/version.js';
 export { type PngOptions, svgToPng } from './plot/png.js';
-export { modelDirCheckpoint, type ResumeTargets, resumeFromCheckpoint } from './train/checkpoint.js';
+export {
+  latestCheckpoint,
+  modelDirCheckpoint,
+  type ResumeTargets,
+  resumeFromCheckpoint,
+  rollingCheckpoints,
+} from './train/checkpoint.js';
