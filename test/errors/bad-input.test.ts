@@ -6,7 +6,7 @@ import { KiokuError } from '../../src/tensor/errors.js';
 import { CASES, writeInputs } from './cases.js';
 
 /**
- * One test per row of docs/errors.md: the API throws a typed error with the exact message; the
+ * One test per row of the README's bad-input table: the API throws a typed error with the exact message; the
  * CLI prints one line on stderr (no stack trace) and exits with the documented code. `<dir>`
  * stands for the directory holding the bad files.
  */

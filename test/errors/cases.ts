@@ -18,7 +18,7 @@ import { regressionTask } from '../../src/train/tasks.js';
 import { fit as fitModel } from '../../src/train/trainer.js';
 
 /**
- * The bad inputs of docs/errors.md: each row runs one wrong call of the API or the CLI.
+ * The bad inputs of the README's table: each row runs one wrong call of the API or the CLI.
  * API rows throw; CLI rows return the exit code and what `kioku` printed.
  */
 
