@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { KiokuError } from '../tensor/errors.js';
 import { NonFiniteError } from '../train/trainer.js';
+import { type ExportOptions, exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 import { type CliIO, Reporter } from './reporter.js';
 import { evalSeries, forecastCommand, type SeriesTrainOptions, trainSeries } from './series.js';
@@ -307,6 +308,31 @@ export function createProgram(io: CliIO): Command {
     )
     .action(async (opts: { model: string }, cmd: Command) => {
       await infoCommand(opts, reporter(cmd));
+    });
+
+  program
+    .command('export')
+    .description(
+      'write a saved model as ONNX, PyTorch (safetensors + model.py) or a TensorFlow.js layers model',
+    )
+    .requiredOption('--model <dir>', 'model directory written by `kioku train`')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['onnx', 'pytorch', 'tfjs'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--out <dir>', 'directory to write the exported files into')
+    .option('--opset <n>', 'ONNX operator set (onnx only)', int('--opset'))
+    .addHelpText(
+      'after',
+      examples([
+        'kioku export --model runs/spam/model --format onnx --out runs/spam/onnx',
+        'kioku export --model runs/spam/model --format pytorch --out runs/spam/pytorch',
+        'kioku export --model runs/seattle/model --format tfjs --out runs/seattle/tfjs',
+      ]),
+    )
+    .action(async (opts: ExportOptions, cmd: Command) => {
+      await exportCommand(opts, reporter(cmd));
     });
 
   for (const cmd of [program, ...allCommands(program)]) {

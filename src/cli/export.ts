@@ -1,0 +1,36 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ExportFormat, exportModel } from '../io/onnx/export-model.js';
+import { BagOfWordsClassifier } from '../nn/heads.js';
+import type { Reporter } from './reporter.js';
+import { CliError, loadHead } from './store.js';
+
+export interface ExportOptions {
+  model: string;
+  format: ExportFormat;
+  out: string;
+  opset?: number;
+}
+
+/**
+ * `kioku export`: writes a saved model as ONNX, PyTorch (safetensors + model.py) or a TF.js
+ * layers model, with the model's config.json beside it so the vocabulary or scaler travels too.
+ */
+export async function exportCommand(o: ExportOptions, reporter: Reporter): Promise<void> {
+  const { model } = await loadHead(o.model);
+  if (model instanceof BagOfWordsClassifier) {
+    throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);
+  }
+  const files = await exportModel(o.format, model, o.out, o.opset === undefined ? {} : { opset: o.opset });
+  await mkdir(o.out, { recursive: true });
+  await copyFile(join(o.model, 'config.json'), join(o.out, 'config.json'));
+  if (reporter.json) {
+    reporter.io.stdout.write(
+      `${JSON.stringify({ format: o.format, out: o.out, files: [...files, 'config.json'] })}\n`,
+    );
+    return;
+  }
+  reporter.print(
+    `${o.model} → ${o.format}: ${[...files, 'config.json'].map((f) => join(o.out, f)).join(', ')}`,
+  );
+}
