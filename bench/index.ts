@@ -1,8 +1,10 @@
 /*
- * kioku's benchmark: `npm run bench`. Prints a markdown report and writes it to BENCHMARKS.md.
- * GEMM and the seed's LSTM classifier (vocab 5000, embed 128, hidden 64, batch 32, 200 tokens,
- * Adam) for kioku-js and kioku-native, next to PyTorch (bench/torch_bench.py) in the same run,
- * with the machine's measured FMA peak. Every time is the median of several runs after warm-up.
+ * kioku's benchmark: `npm run bench [-- --sweep full]`. Prints a markdown report and writes it to
+ * BENCHMARKS.md. GEMM, the seed's LSTM classifier (vocab 5000, embed 128, hidden 64, batch 32,
+ * 200 tokens, Adam) with its training memory, and a sweep of LSTM/GRU/RNN shapes (a reduced one by
+ * default, all 27 shapes per cell with `--sweep full`) for kioku-js and kioku-native, next to
+ * PyTorch (bench/torch_bench.py) in the same run, with the machine's measured FMA peak. Every time
+ * is the median of several runs after warm-up.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,8 +18,19 @@ import { noGrad } from '../src/tensor/autograd.js';
 import { Generator } from '../src/tensor/random.js';
 import { randn } from '../src/tensor/random-tensors.js';
 import { ones, type Tensor, zeros } from '../src/tensor/tensor.js';
+import { kiokuMemory, type PeakMemory, peakAboveSetupMiB } from './memory-probe.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
+import {
+  configKey,
+  forwardFlops,
+  jsRuns,
+  type SweepConfig,
+  sweepConfigs,
+  sweepModeFrom,
+  sweepWorkload,
+  trainFlops,
+} from './sweep.js';
 import { tfjsLstmStep } from './tfjs.js';
 import { bestOf, runTorch, type TorchResult } from './torch.js';
 
@@ -27,6 +40,11 @@ if (!addon) {
   process.exit(1);
 }
 const native = addon;
+const startedAt = performance.now();
+const sweepMode = sweepModeFrom(process.argv.slice(2));
+const sweep = sweepConfigs(sweepMode);
+// Training steps of the seed workload in each fresh memory-probe process.
+const MEM_STEPS = 5;
 const threads = threadCount();
 const lines: string[] = [];
 const say = (s = '') => {
@@ -63,13 +81,13 @@ const peakN = native.peakGflops(threads, 0.5);
 // ---- PyTorch, same run ----
 const torchThreads = threads > 1 ? [1, 2] : [1];
 process.stderr.write('bench: running PyTorch…\n');
-const torch: TorchResult[] = runTorch(torchThreads, 7);
+const torch: TorchResult[] = runTorch(torchThreads, 7, sweep, MEM_STEPS);
 const torchVersion = torch[0]?.torch ?? 'unavailable';
 
 say('# kioku benchmarks');
 say();
 say(
-  'Command: `npm run bench` (bench/index.ts; PyTorch side: bench/torch_bench.py run with /usr/bin/python3).',
+  `Command: \`npm run bench${sweepMode === 'full' ? ' -- --sweep full' : ''}\` (bench/index.ts; PyTorch side: bench/torch_bench.py run with /usr/bin/python3).`,
 );
 say(`Machine: ${machine()}.`);
 say(
@@ -129,18 +147,20 @@ const seedFlopsFwd = 2 * T * B * 4 * 64 * (128 + 64);
 say(`## Seed LSTM classifier (vocab 5000, embed 128, hidden 64, batch ${B}, T ${T}, Adam)`);
 say();
 say(
-  '| backend | train step (ms) | tokens/s | LSTM GFLOP/s | inference (ms) | train vs PyTorch | inference vs PyTorch |',
+  '| backend | train step (ms) | tokens/s | LSTM GFLOP/s | inference (ms) | train vs PyTorch | inference vs PyTorch | training peak memory (MiB) |',
 );
-say('|---|---|---|---|---|---|---|');
+say('|---|---|---|---|---|---|---|---|');
 const w = seedWorkload(B, T);
 const torchTrain = bestOf(torch, (r) => r.seed.train_ms);
 const torchInfer = bestOf(torch, (r) => r.seed.infer_ms);
-function seedRow(label: string, trainMs: number, inferMs: number): void {
+const memCell = (m: PeakMemory | null) =>
+  m ? `${fmt(peakAboveSetupMiB(m))} (VmHWM ${fmt(m.hwmKiB / 1024, 0)})` : '—';
+function seedRow(label: string, trainMs: number, inferMs: number, mem: PeakMemory | null): void {
   const tok = (B * T) / (trainMs / 1e3);
   const ratio = (ours: number, theirs: { value: number } | null) =>
     theirs ? `${fmt(theirs.value / ours, 2)}×` : '—';
   say(
-    `| ${label} | ${fmt(trainMs)} | ${fmt(tok, 0)} | ${fmt((3 * seedFlopsFwd) / trainMs / 1e6)} | ${fmt(inferMs)} | ${ratio(trainMs, torchTrain)} | ${ratio(inferMs, torchInfer)} |`,
+    `| ${label} | ${fmt(trainMs)} | ${fmt(tok, 0)} | ${fmt((3 * seedFlopsFwd) / trainMs / 1e6)} | ${fmt(inferMs)} | ${ratio(trainMs, torchTrain)} | ${ratio(inferMs, torchInfer)} | ${memCell(mem)} |`,
   );
 }
 setBackend('native');
@@ -149,13 +169,20 @@ const seedNativeN = [medianMs(w.trainStep, 9), medianMs(w.infer, 9)] as const;
 setBackend('js');
 const seedJs = [medianMs(w.trainStep, 3, 1), medianMs(w.infer, 3, 1)] as const;
 setBackend('native');
-seedRow(`kioku-native (${threads} threads)`, ...seedNativeN);
-seedRow('kioku-native (1 thread)', ...seedNative1);
-seedRow('kioku-js', ...seedJs);
+process.stderr.write(
+  `bench: measuring training memory in fresh processes (${fmt((performance.now() - startedAt) / 1e3, 0)} s)…\n`,
+);
+seedRow(`kioku-native (${threads} threads)`, ...seedNativeN, kiokuMemory('native', threads, MEM_STEPS));
+seedRow('kioku-native (1 thread)', ...seedNative1, kiokuMemory('native', 1, MEM_STEPS));
+seedRow('kioku-js', ...seedJs, kiokuMemory('js', 1, MEM_STEPS));
 for (const r of torch)
   say(
-    `| PyTorch ${r.torch} (${r.threads}t) | ${fmt(r.seed.train_ms)} | ${fmt((B * T) / (r.seed.train_ms / 1e3), 0)} | ${fmt((3 * seedFlopsFwd) / r.seed.train_ms / 1e6)} | ${fmt(r.seed.infer_ms)} | | |`,
+    `| PyTorch ${r.torch} (${r.threads}t) | ${fmt(r.seed.train_ms)} | ${fmt((B * T) / (r.seed.train_ms / 1e3), 0)} | ${fmt((3 * seedFlopsFwd) / r.seed.train_ms / 1e6)} | ${fmt(r.seed.infer_ms)} | | | ${memCell(r.memory)} |`,
   );
+say();
+say(
+  `Training peak memory: each backend runs ${MEM_STEPS} training steps of this workload in a fresh process; the column is the VmHWM (high-water RSS, /proc/self/status) after the steps minus the VmRSS after setup (model, optimizer, data), with the absolute VmHWM in parentheses (it includes the runtime: Node or Python with torch).`,
+);
 say();
 
 // ---- without the embedding, against TensorFlow.js ----
@@ -243,6 +270,87 @@ say('|---|---|---|---|---|');
   );
 }
 say();
+
+// ---- sweep ----
+{
+  interface Timing {
+    ms: number;
+    threads: number;
+  }
+  interface Row {
+    c: SweepConfig;
+    train: Timing;
+    infer: Timing;
+    js: { train: number; infer: number } | null;
+  }
+  const faster = (a: Timing, b: Timing) => (a.ms <= b.ms ? a : b);
+  const rows: Row[] = [];
+  for (const c of sweep) {
+    process.stderr.write(
+      `bench: sweep ${configKey(c)} (${fmt((performance.now() - startedAt) / 1e3, 0)} s)…\n`,
+    );
+    const w = sweepWorkload(c);
+    setBackend('native');
+    const timeAt = (n: number, fn: () => void): Timing => ({
+      ms: withThreads(n, () => medianMs(fn, c.reps, c.warmup)),
+      threads: n,
+    });
+    let train = timeAt(threads, w.trainStep);
+    let infer = timeAt(threads, w.infer);
+    if (threads > 1) {
+      train = faster(train, timeAt(1, w.trainStep));
+      infer = faster(infer, timeAt(1, w.infer));
+    }
+    let js: Row['js'] = null;
+    if (jsRuns(c)) {
+      setBackend('js');
+      js = { train: medianMs(w.trainStep, 3, 1), infer: medianMs(w.infer, 3, 1) };
+      setBackend('native');
+    }
+    rows.push({ c, train, infer, js });
+  }
+  const peakFor = (n: number) => (n === 1 ? peak1 : peakN);
+  const table = (what: 'train' | 'infer') => {
+    say(
+      '| cell | H | B | T | kioku-native (ms) | tokens/s | GFLOP/s | % of peak | kioku-js (ms) | PyTorch best (ms) | PyTorch tokens/s | vs PyTorch |',
+    );
+    say('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const { c, train, infer, js } of rows) {
+      const t = what === 'train' ? train : infer;
+      const flops = what === 'train' ? trainFlops(c) : forwardFlops(c);
+      const tokens = c.batch * c.steps;
+      const gf = flops / t.ms / 1e6;
+      const p = bestOf(torch, (r) => r.sweep[configKey(c)]![what === 'train' ? 'train_ms' : 'infer_ms']);
+      const torchCells = p
+        ? `${fmt(p.value)} (${p.threads}t) | ${fmt(tokens / (p.value / 1e3), 0)} | ${fmt(p.value / t.ms, 2)}×`
+        : '— | — | —';
+      say(
+        `| ${c.cell} | ${c.hidden} | ${c.batch} | ${c.steps} | ${fmt(t.ms)} (${t.threads}t) | ${fmt(tokens / (t.ms / 1e3), 0)} | ${fmt(gf)} | ${fmt((100 * gf) / peakFor(t.threads), 0)}% | ${js ? fmt(what === 'train' ? js.train : js.infer) : '–'} | ${torchCells} |`,
+      );
+    }
+    say();
+  };
+  say(
+    `## Sweep (${sweepMode === 'full' ? 'full grid: `--sweep full`' : 'reduced; `npm run bench -- --sweep full` runs all 81 configurations'})`,
+  );
+  say();
+  say(
+    'Workload: one layer of the cell, input size E = H, on random time-major (T, B, H) features → Linear(H, 2) on the last step\'s output → cross-entropy; the training step is forward + backward + Adam(1e-3), inference is the forward without autograd. No embedding. PyTorch runs the same model (bench/torch_bench.py). kioku-native and PyTorch: the faster of their thread settings, named in parentheses. GFLOP/s counts the recurrent layer only: 2·T·B·G·H·(E + H) forward (G = 4 LSTM, 3 GRU, 1 RNN), 3× that for a training step; % of peak is against the measured FMA peak for the thread count used. "vs PyTorch" is PyTorch\'s time over kioku-native\'s (> 1: kioku is faster). kioku-js runs only the configurations with at most 2 GFLOP per training step ("–" elsewhere).',
+  );
+  say();
+  say('### Training step');
+  say();
+  table('train');
+  say('### Inference');
+  say();
+  table('infer');
+}
+
+say(
+  `Run time of this command: ${fmt((performance.now() - startedAt) / 60e3)} min; load average at the end: ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(', ')}.`,
+);
 
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 writeFileSync(target, `${lines.join('\n')}\n`);

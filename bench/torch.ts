@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { PeakMemory } from './memory-probe.js';
+import type { SweepConfig } from './sweep.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
@@ -13,6 +15,10 @@ export interface TorchResult {
   seed: { train_ms: number; infer_ms: number };
   large_train_ms: number;
   stream_us: number;
+  /** By configKey of bench/sweep.ts. */
+  sweep: Record<string, { train_ms: number; infer_ms: number }>;
+  /** The seed workload's training memory, measured in a separate fresh process. */
+  memory: PeakMemory | null;
 }
 
 /**
@@ -20,7 +26,12 @@ export interface TorchResult {
  * together). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed for these commands only: they
  * pin an older OpenBLAS kernel on this kind of machine. Returns [] when torch is unavailable.
  */
-export function runTorch(threadCounts: readonly number[], reps: number): TorchResult[] {
+export function runTorch(
+  threadCounts: readonly number[],
+  reps: number,
+  sweep: readonly SweepConfig[],
+  memorySteps: number,
+): TorchResult[] {
   if (!existsSync(PYTHON)) return [];
   const results: TorchResult[] = [];
   for (const threads of threadCounts) {
@@ -31,13 +42,23 @@ export function runTorch(threadCounts: readonly number[], reps: number): TorchRe
     };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
-    try {
-      const out = execFileSync(PYTHON, [SCRIPT, '--threads', String(threads), '--reps', String(reps)], {
+    const python = (args: string[]): string => {
+      const out = execFileSync(PYTHON, [SCRIPT, '--threads', String(threads), ...args], {
         env,
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 1 << 24,
       });
-      results.push(JSON.parse(out.trim().split('\n').pop()!) as TorchResult);
+      return out.trim().split('\n').pop()!;
+    };
+    try {
+      const r = JSON.parse(python(['--reps', String(reps), '--sweep', JSON.stringify(sweep)])) as TorchResult;
+      const m = JSON.parse(python(['--memory', String(memorySteps)])) as {
+        baseline_kib: number;
+        hwm_kib: number;
+      };
+      r.memory = { baselineKiB: m.baseline_kib, hwmKiB: m.hwm_kib };
+      results.push(r);
     } catch (err) {
       process.stderr.write(
         `bench: PyTorch run with ${threads} thread(s) failed: ${(err as Error).message.split('\n')[0]}\n`,

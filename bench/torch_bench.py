@@ -2,6 +2,9 @@
 
 Run by bench/index.ts once per thread setting (OPENBLAS_NUM_THREADS is read at import, so each
 setting is a separate process):  /usr/bin/python3 bench/torch_bench.py --threads 2 --reps 7
+--sweep takes the sweep rows as JSON ([{"cell", "hidden", "batch", "steps", "reps", "warmup"}]);
+--memory N instead runs only N training steps of the seed workload in this fresh process and prints
+VmRSS after setup and VmHWM after the steps (KiB, from /proc/self/status).
 """
 
 import argparse
@@ -23,6 +26,14 @@ def median_ms(fn, reps, warmup=2):
     return statistics.median(times)
 
 
+def status_kib(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise ValueError(f"{key} not found in /proc/self/status")
+
+
 class LSTMClassifier(torch.nn.Module):
     """The seed's model: Embedding(V, 128) -> LSTM(128, 64, batch_first) -> Linear(64, 2) on h_n[-1]."""
 
@@ -37,23 +48,10 @@ class LSTMClassifier(torch.nn.Module):
         return self.fc(h[-1])
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--reps", type=int, default=7)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    results = {"torch": torch.__version__, "threads": args.threads, "gemm": {}, "seed": {}}
-
-    for m, k, n in [(6400, 128, 256), (32, 64, 256), (512, 512, 512)]:
-        a = torch.rand(m, k)
-        b = torch.rand(k, n)
-        reps = max(args.reps, int(2e9 / (2 * m * n * k)))
-        results["gemm"][f"{m}x{k}x{n}"] = median_ms(lambda: torch.mm(a, b), reps)
-
-    vocab, embed, hidden, batch, steps = 5000, 128, 64, 32, 200
-    model = LSTMClassifier(vocab, embed, hidden, 2)
+def seed_workload():
+    """vocab 5000, embed 128, hidden 64, batch 32, T 200; Adam(1e-3) with cross-entropy."""
+    vocab, batch, steps = 5000, 32, 200
+    model = LSTMClassifier(vocab, 128, 64, 2)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     x = torch.randint(1, vocab, (batch, steps))
@@ -61,14 +59,68 @@ def main():
 
     def train_step():
         opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
+        loss_fn(model(x), y).backward()
         opt.step()
 
     def infer():
         with torch.no_grad():
             model(x)
 
+    return train_step, infer
+
+
+def sweep_workload(cell, hidden, batch, steps):
+    """cell(H -> H) on random (T, B, H) features -> Linear(H, 2) on the last step's output, Adam."""
+    rnn = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "RNN": torch.nn.RNN}[cell](hidden, hidden)
+    head = torch.nn.Linear(hidden, 2)
+    opt = torch.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x = torch.randn(steps, batch, hidden)
+    y = torch.randint(0, 2, (batch,))
+
+    def forward():
+        out, _ = rnn(x)
+        return head(out[-1])
+
+    def train_step():
+        opt.zero_grad()
+        loss_fn(forward(), y).backward()
+        opt.step()
+
+    def infer():
+        with torch.no_grad():
+            forward()
+
+    return train_step, infer
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--sweep", default="[]")
+    parser.add_argument("--memory", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+
+    if args.memory > 0:
+        train_step, _ = seed_workload()
+        baseline = status_kib("VmRSS")
+        for _ in range(args.memory):
+            train_step()
+        print(json.dumps({"baseline_kib": baseline, "hwm_kib": status_kib("VmHWM")}))
+        return
+
+    results = {"torch": torch.__version__, "threads": args.threads, "gemm": {}, "seed": {}, "sweep": {}}
+
+    for m, k, n in [(6400, 128, 256), (32, 64, 256), (512, 512, 512)]:
+        a = torch.rand(m, k)
+        b = torch.rand(k, n)
+        reps = max(args.reps, int(2e9 / (2 * m * n * k)))
+        results["gemm"][f"{m}x{k}x{n}"] = median_ms(lambda: torch.mm(a, b), reps)
+
+    train_step, infer = seed_workload()
     results["seed"]["train_ms"] = median_ms(train_step, args.reps)
     results["seed"]["infer_ms"] = median_ms(infer, args.reps)
 
@@ -98,6 +150,13 @@ def main():
     for _ in range(2000):
         stream_step()
     results["stream_us"] = (time.perf_counter() - t0) / 2000 * 1e6
+
+    for c in json.loads(args.sweep):
+        train_step, infer = sweep_workload(c["cell"], c["hidden"], c["batch"], c["steps"])
+        results["sweep"][f'{c["cell"]}-{c["hidden"]}-{c["batch"]}-{c["steps"]}'] = {
+            "train_ms": median_ms(train_step, c["reps"], c["warmup"]),
+            "infer_ms": median_ms(infer, c["reps"], c["warmup"]),
+        }
     print(json.dumps(results))
 
 
