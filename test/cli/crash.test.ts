@@ -90,7 +90,8 @@ function seriesCsv(rows: number): string {
 /** Every checkpoint loads as a model directory with a training state; so does the model if saved. */
 async function checkLoads(out: string): Promise<number> {
   const all = await listCheckpoints(join(out, 'checkpoints'));
-  expect(all.length).toBeLessThanOrEqual(2);
+  // keep = 2, plus one when the kill lands between writing a checkpoint and pruning the oldest.
+  expect(all.length).toBeLessThanOrEqual(3);
   for (const dir of all) {
     const loaded = await loadModelDir(dir);
     expect(loaded.trainingState, dir).toBeDefined();
