@@ -2,6 +2,7 @@
 // pure-TypeScript backend. Node gets `./node.ts`, which adds file I/O and the native backend.
 export { type BackendName, backend, setBackend } from './backend/registry.js';
 export * from './data/index.js';
+export { htmlToText, type MimeTextOptions, mimeText, utf8ToBytes } from './io/datasets/mime.js';
 export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
 export {
   dtypeBytes,
