@@ -117,7 +117,7 @@ const args = (out: string, ...more: string[]) => [
   '--hidden',
   '6',
   '--epochs',
-  '6',
+  '16',
   '--batch',
   '16',
   '--checkpoint-every',
@@ -152,8 +152,9 @@ describe.concurrent('kioku train under SIGKILL', () => {
       const run = start(args(out, ...(hasCheckpoint ? ['--resume'] : [])));
       if (hasCheckpoint) resumed++;
       await run.started;
-      // A seeded moment within the next 0.6 s of training.
-      const delay = Math.floor(rng.random() * 600);
+      // A seeded moment within the next 0.4 s of training: short enough that 16 epochs outlast
+      // ten kills on a fast machine.
+      const delay = Math.floor(rng.random() * 400);
       await new Promise((r) => setTimeout(r, delay));
       const killed = run.child.kill('SIGKILL');
       const exit = await run.done;
@@ -180,9 +181,9 @@ describe.concurrent('kioku train under SIGKILL', () => {
   }, 90_000);
 
   it('resumes after a finished epoch to the same bytes as an uninterrupted run', async () => {
-    // Two epochs, then --resume up to six, against six in one go: the epoch-end state
+    // Two epochs, then --resume up to sixteen, against sixteen in one go: the epoch-end state
     // (optimizer, scheduler, RNG, data order, early-stopping best) carries everything over.
-    const out = join(root, 'two-then-six');
+    const out = join(root, 'two-then-all');
     const first = await start(args(out).map((a, i, all) => (all[i - 1] === '--epochs' ? '2' : a))).done;
     expect(first.code, first.stderr).toBe(0);
     const second = await start(args(out, '--resume')).done;
