@@ -1,14 +1,13 @@
 import '../js/gemm.js';
-import { kernels, registerKernel } from '../registry.js';
+import { registerKernel } from '../registry.js';
 import {
-  columnSumInto,
   combinedBias,
   copyInto,
   inputProjection,
   packStepWeights,
   packStepWeightsBackward,
-  previousStates,
   prevTime,
+  sequenceGradients,
   sigmoid,
   stepProduct,
   stepProductBackward,
@@ -204,15 +203,7 @@ function gruBackwardJs(
     stepProductBackward(B, G, H, dgStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
-  const rows = T * B;
-  if (dx) kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
-  if (dWih) kernels.gemm(true, false, G, E, rows, dGx, 0, G, x, 0, E, dWih, 0, E, true);
-  if (dWhh) {
-    const prev = previousStates(T, B, H, h0, out, lengths, reverse);
-    kernels.gemm(true, false, G, H, rows, dGh, 0, G, prev, 0, H, dWhh, 0, H, true);
-  }
-  if (dbIh) columnSumInto(rows, G, dGx, G, dbIh);
-  if (dbHh) columnSumInto(rows, G, dGh, G, dbHh);
+  sequenceGradients(T, B, E, H, G, x, wIh, h0, out, lengths, reverse, dGx, dGh, dx, dWih, dWhh, dbIh, dbHh);
 }
 
 registerKernel('gruForward', 'js', gruForwardJs);

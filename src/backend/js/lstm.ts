@@ -1,14 +1,13 @@
 import '../js/gemm.js';
 import { kernels, registerKernel } from '../registry.js';
 import {
-  columnSumInto,
   combinedBias,
   copyInto,
   inputProjection,
   packStepWeights,
   packStepWeightsBackward,
-  previousStates,
   prevTime,
+  sequenceGradients,
   sigmoid,
   stepProduct,
   stepProductBackward,
@@ -280,17 +279,28 @@ function lstmBackwardJs(
   }
   if (dh0) for (let i = 0; i < B * R; i++) dh0[i]! += dh[i]!;
   if (dc0) for (let i = 0; i < B * H; i++) dc0[i]! += dc[i]!;
-  const rows = T * B;
-  if (dx) kernels.gemm(false, false, rows, E, G, dGates, 0, G, wIh, 0, E, dx, 0, E, true);
-  if (dWih) kernels.gemm(true, false, G, E, rows, dGates, 0, G, x, 0, E, dWih, 0, E, true);
-  if (dWhh) {
-    const prev = previousStates(T, B, R, h0, out, lengths, reverse);
-    kernels.gemm(true, false, G, R, rows, dGates, 0, G, prev, 0, R, dWhh, 0, R, true);
-  }
-  if (dbIh) columnSumInto(rows, G, dGates, G, dbIh);
-  if (dbHh) columnSumInto(rows, G, dGates, G, dbHh);
+  sequenceGradients(
+    T,
+    B,
+    E,
+    R,
+    G,
+    x,
+    wIh,
+    h0,
+    out,
+    lengths,
+    reverse,
+    dGates,
+    dGates,
+    dx,
+    dWih,
+    dWhh,
+    dbIh,
+    dbHh,
+  );
   if (dWhr && dhAll && hidden)
-    kernels.gemm(true, false, P, H, rows, dhAll, 0, P, hidden, 0, H, dWhr, 0, H, true);
+    kernels.gemm(true, false, P, H, T * B, dhAll, 0, P, hidden, 0, H, dWhr, 0, H, true);
 }
 
 registerKernel('lstmForward', 'js', lstmForwardJs);

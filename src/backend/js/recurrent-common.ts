@@ -105,6 +105,43 @@ export function previousStates(
   return prev;
 }
 
+/**
+ * The whole-sequence half of BPTT, after the reverse time loop, shared by every cell: the input
+ * gradient and the weight gradients as matrix products over all T·B rows, biases as column sums.
+ * dGx: (T·B, G) gradient of the input pre-activations; dGh: (T·B, G) of the recurrent ones (the
+ * same array unless the cell splits them, as GRU's candidate gate does). R is the state size.
+ */
+export function sequenceGradients(
+  T: number,
+  B: number,
+  E: number,
+  R: number,
+  G: number,
+  x: Float32Array,
+  wIh: Float32Array,
+  h0: Float32Array,
+  out: Float32Array,
+  lengths: Int32Array | null,
+  reverse: boolean,
+  dGx: Float32Array,
+  dGh: Float32Array,
+  dx: Float32Array | null,
+  dWih: Float32Array | null,
+  dWhh: Float32Array | null,
+  dbIh: Float32Array | null,
+  dbHh: Float32Array | null,
+): void {
+  const rows = T * B;
+  if (dx) kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
+  if (dWih) kernels.gemm(true, false, G, E, rows, dGx, 0, G, x, 0, E, dWih, 0, E, true);
+  if (dWhh) {
+    const prev = previousStates(T, B, R, h0, out, lengths, reverse);
+    kernels.gemm(true, false, G, R, rows, dGh, 0, G, prev, 0, R, dWhh, 0, R, true);
+  }
+  if (dbIh) columnSumInto(rows, G, dGx, G, dbIh);
+  if (dbHh) columnSumInto(rows, G, dGh, G, dbHh);
+}
+
 /** Zeroes out[t, b, :] for every t ≥ len[b] (outputs past a sample's end are 0). */
 export function zeroPadding(T: number, B: number, K: number, lengths: Int32Array, out: Float32Array): void {
   for (let b = 0; b < B; b++) {

@@ -1,13 +1,12 @@
 import '../js/gemm.js';
-import { kernels, registerKernel } from '../registry.js';
+import { registerKernel } from '../registry.js';
 import {
-  columnSumInto,
   combinedBias,
   copyInto,
   inputProjection,
   packStepWeights,
   packStepWeightsBackward,
-  previousStates,
+  sequenceGradients,
   stepProduct,
   stepProductBackward,
   timeAt,
@@ -164,15 +163,7 @@ function rnnBackwardJs(
     stepProductBackward(B, H, H, dStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
-  const rows = T * B;
-  if (dx) kernels.gemm(false, false, rows, E, H, dPre, 0, H, wIh, 0, E, dx, 0, E, true);
-  if (dWih) kernels.gemm(true, false, H, E, rows, dPre, 0, H, x, 0, E, dWih, 0, E, true);
-  if (dWhh) {
-    const prev = previousStates(T, B, H, h0, out, lengths, reverse);
-    kernels.gemm(true, false, H, H, rows, dPre, 0, H, prev, 0, H, dWhh, 0, H, true);
-  }
-  if (dbIh) columnSumInto(rows, H, dPre, H, dbIh);
-  if (dbHh) columnSumInto(rows, H, dPre, H, dbHh);
+  sequenceGradients(T, B, E, H, H, x, wIh, h0, out, lengths, reverse, dPre, dPre, dx, dWih, dWhh, dbIh, dbHh);
 }
 
 registerKernel('rnnForward', 'js', rnnForwardJs);
