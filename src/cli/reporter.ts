@@ -1,6 +1,8 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
+import { writeFileAtomic } from '../io/atomic.js';
+import { ValueError } from '../tensor/errors.js';
 import type { BatchLogs, Callbacks, EpochLogs, History } from '../train/trainer.js';
 
 /** Where the CLI writes: stdout for results, stderr for progress. Tests pass string sinks. */
@@ -37,6 +39,10 @@ export class Reporter {
   private bar: cliProgress.SingleBar | null = null;
   private epochStart = 0;
   private tokens = 0;
+  /** A fresh run's metrics.jsonl is emptied when training starts, so a refused run keeps the old one. */
+  private fresh = false;
+  /** Set by a resume until metrics.jsonl is cut back to the epochs of the checkpoint resumed. */
+  private replay: { epochs: number; history: History; model?: string; total?: number } | null = null;
 
   constructor(io: CliIO, options: ReporterOptions = {}) {
     this.io = io;
@@ -45,12 +51,56 @@ export class Reporter {
     this.out = options.out;
   }
 
-  /** Sends events to `<dir>/metrics.jsonl`, started afresh unless `append` (a resumed run). */
+  /**
+   * Sends events to `<dir>/metrics.jsonl`: started afresh at the first epoch or event unless
+   * `append` (a resumed run, see {@link resumeLog}).
+   */
   async setOut(dir: string, options: { append?: boolean } = {}): Promise<void> {
     await mkdir(dir, { recursive: true });
     this.out = dir;
-    if (options.append) await appendFile(join(dir, 'metrics.jsonl'), '');
-    else await writeFile(join(dir, 'metrics.jsonl'), '');
+    this.fresh = !options.append;
+  }
+
+  /** Readies metrics.jsonl for this run's first line: emptied (a fresh run) or cut back (a resume). */
+  private async startLog(): Promise<void> {
+    if (this.replay) await this.settleLog();
+    else if (this.fresh && this.out) await writeFile(join(this.out, 'metrics.jsonl'), '');
+    this.fresh = false;
+  }
+
+  /**
+   * A resumed run continues a checkpoint that has trained `epochs` epochs; the interrupted run may
+   * have logged more (epochs replayed now, or the test results of a finished run resumed for more
+   * epochs). Before the next event, metrics.jsonl is rewritten, atomically, to hold exactly those
+   * epochs: the lines an uninterrupted run writes. The model is the first one given to
+   * {@link callbacks}.
+   */
+  resumeLog(epochs: number, history: History): void {
+    if (!Number.isSafeInteger(epochs) || epochs < 0) {
+      throw new ValueError(`Reporter.resumeLog: epochs must be an integer ≥ 0, got ${String(epochs)}`);
+    }
+    // fit appends to the history it is given: keep the checkpoint's own.
+    const copy = Object.fromEntries(Object.entries(history).map(([k, v]) => [k, [...v]]));
+    this.replay = { epochs, history: copy };
+    this.fresh = false;
+  }
+
+  /** Rewrites metrics.jsonl as {@link resumeLog} asked. */
+  private async settleLog(): Promise<void> {
+    const replay = this.replay;
+    if (!replay || !this.out) return;
+    const path = join(this.out, 'metrics.jsonl');
+    let old = '';
+    try {
+      old = await readFile(path, 'utf8');
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    }
+    const model = replay.model ?? firstEpochModel(old);
+    const lines =
+      model === undefined ? [] : epochLines(old, model, replay.epochs, replay.total, replay.history);
+    await writeFileAtomic(path, lines.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    this.replay = null;
   }
 
   /** Reports batches skipped for a non-finite loss or gradient (`--on-nonfinite skip`). */
@@ -74,14 +124,17 @@ export class Reporter {
   async event(record: Record<string, unknown>): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
     if (this.json) this.io.stdout.write(line);
+    if (this.replay || this.fresh) await this.startLog();
     if (this.out) await appendFile(join(this.out, 'metrics.jsonl'), line);
   }
 
   /** Trainer callbacks for one model; `tokensOf` counts the tokens of a batch for tokens/s. */
   callbacks(model: string, epochs: number, batchesPerEpoch: number | null, mainMetric?: string): Callbacks {
     const tty = !this.quiet && !this.json && this.io.stderr.isTTY === true && batchesPerEpoch !== null;
+    if (this.replay && this.replay.model === undefined) Object.assign(this.replay, { model, total: epochs });
     return {
-      onEpochBegin: (epoch) => {
+      onEpochBegin: async (epoch) => {
+        if (this.replay || this.fresh) await this.startLog();
         this.epochStart = performance.now();
         this.tokens = 0;
         if (tty) {
@@ -132,8 +185,70 @@ export class Reporter {
   }
 
   async writeHistory(histories: Record<string, History>): Promise<void> {
-    if (this.out) await writeFile(join(this.out, 'history.json'), `${JSON.stringify(histories, null, 2)}\n`);
+    if (this.out) {
+      await writeFileAtomic(join(this.out, 'history.json'), `${JSON.stringify(histories, null, 2)}\n`);
+    }
   }
+}
+
+type LogRecord = Record<string, unknown>;
+
+function parseLines(text: string): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const r: unknown = JSON.parse(line);
+      if (typeof r === 'object' && r !== null && !Array.isArray(r)) out.push(r as LogRecord);
+    } catch {
+      // A line cut short by the crash that made the run resume.
+    }
+  }
+  return out;
+}
+
+function firstEpochModel(text: string): string | undefined {
+  const r = parseLines(text).find((l) => l.event === 'epoch' && typeof l.model === 'string');
+  return r?.model as string | undefined;
+}
+
+/**
+ * The `epoch` lines of `model` for epochs 1…`epochs`, as the checkpoint's `history` has them.
+ * A line already in `old` for the same epoch and loss is kept as it was (with its seconds), with
+ * `epochs` set to this run's total; a missing one (the crash came between the checkpoint and
+ * its line) is rebuilt from the history, with `seconds: null`.
+ */
+function epochLines(
+  old: string,
+  model: string,
+  epochs: number,
+  total: number | undefined,
+  history: History,
+): LogRecord[] {
+  const logged = new Map<number, LogRecord>();
+  for (const r of parseLines(old)) {
+    if (r.event === 'epoch' && r.model === model && typeof r.epoch === 'number' && !logged.has(r.epoch)) {
+      logged.set(r.epoch, r);
+    }
+  }
+  const out: LogRecord[] = [];
+  for (let e = 1; e <= epochs; e++) {
+    const logs: Record<string, number> = {};
+    for (const [key, values] of Object.entries(history)) {
+      // A value logged from some epoch on (`skipped` after a resume with --on-nonfinite skip).
+      const v = values[e - 1 - (epochs - values.length)];
+      if (v !== undefined) logs[key] = v;
+    }
+    const prev = logged.get(e);
+    const sameLoss = prev !== undefined && JSON.stringify(prev.loss) === JSON.stringify(logs.loss);
+    const epochsTotal = total ?? (prev?.epochs as number | undefined) ?? epochs;
+    out.push(
+      sameLoss
+        ? { ...prev, epochs: epochsTotal }
+        : { event: 'epoch', model, epoch: e, epochs: epochsTotal, seconds: null, ...logs },
+    );
+  }
+  return out;
 }
 
 export const round = (v: number, digits = 6): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listCheckpoints } from '../io/atomic.js';
 import { loadModelDir, type ModelConfigInput, TRAINING_STATE_FILE } from '../io/model-dir.js';
@@ -33,6 +33,39 @@ const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.to
 export function runOptions(o: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(o).filter(([k, v]) => !RUN_CONTROL.includes(k) && v !== undefined),
+  );
+}
+
+/** When `path` was last written, or -Infinity when it does not exist. */
+async function writtenAt(path: string): Promise<number> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return Number.NEGATIVE_INFINITY;
+  }
+}
+
+/**
+ * A fresh run into an `--out` that holds an earlier run's checkpoints. Left there, they would
+ * outnumber the new run's own (the rolling set keeps the highest steps), leaving it without a
+ * checkpoint and making a later --resume continue the earlier run. The checkpoints of a run that
+ * finished (its model saved after its last checkpoint) are removed; those of an unfinished run
+ * are the only way to continue it, so the run is refused.
+ */
+async function startAfresh(out: string, reporter: Reporter): Promise<void> {
+  const root = join(out, 'checkpoints');
+  const earlier = await listCheckpoints(root);
+  if (earlier.length === 0) return;
+  const newest = earlier[earlier.length - 1]!;
+  const saved = await writtenAt(join(out, 'model', 'config.json'));
+  if (saved < (await writtenAt(join(newest, TRAINING_STATE_FILE)))) {
+    throw new ValueError(
+      `--out ${out}: ${newest} holds an unfinished run (no model saved after it); pass --resume to continue it, or delete "${root}" (or choose another --out) to start afresh`,
+    );
+  }
+  for (const dir of earlier) await rm(dir, { recursive: true, force: true });
+  reporter.note(
+    `starting afresh: removed the ${earlier.length} checkpoint(s) of the finished run in ${root}`,
   );
 }
 
@@ -74,7 +107,10 @@ export async function checkpointing(
     ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
     onNonFinite: o.onNonfinite,
   };
-  if (o.resume === undefined || o.resume === false) return fitOptions;
+  if (o.resume === undefined || o.resume === false) {
+    await startAfresh(o.out, reporter);
+    return fitOptions;
+  }
   const from = o.resume === true ? o.out : o.resume;
   const dir = (await hasTrainingState(from)) ? from : await latestCheckpoint(from);
   if (dir === null) {
@@ -115,5 +151,6 @@ export async function checkpointing(
   }
   const where = r.resume.progress ? `, batch ${r.resume.progress.batch} of epoch ${r.initialEpoch + 1}` : '';
   reporter.note(`resuming from ${dir} (epoch ${r.initialEpoch} done${where})`);
+  reporter.resumeLog(r.initialEpoch, r.history);
   return { ...fitOptions, initialEpoch: r.initialEpoch, history: r.history, resume: r.resume };
 }

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 import { type LoadedModelDir, loadModelDir, loadWeightsInto, saveModelDir } from '../io/model-dir.js';
 import {
   type BagOfWordsClassifier,
@@ -79,8 +79,8 @@ export async function saveHead(
 export async function writeChart(dir: string, name: string, svg: string): Promise<string[]> {
   const svgPath = join(dir, `${name}.svg`);
   const pngPath = join(dir, `${name}.png`);
-  await writeFile(svgPath, svg);
-  await writeFile(pngPath, svgToPng(svg));
+  await writeFileAtomic(svgPath, svg);
+  await writeFileAtomic(pngPath, svgToPng(svg));
   return [svgPath, pngPath];
 }
 

@@ -3,18 +3,43 @@ import { DataError } from './errors.js';
 import type { TimeSeries } from './series.js';
 
 /**
- * What to do with missing values (NaN; empty cells in a CSV):
- * 'error' stops at the first one, naming its line and column; 'ffill' repeats the last
- * observed value of that column (a missing first value is an error: nothing to repeat);
- * 'drop' removes the rows that have any (the series is then no longer evenly spaced).
+ * What to do with missing values (NaN; empty cells and markers such as NaN or NA in a CSV):
+ * 'error' stops at the first one, naming its line, column and what the cell held; 'ffill'
+ * repeats the last observed value of that column (a missing first value is an error: nothing
+ * to repeat); 'drop' removes the rows that have any (the series is then no longer evenly spaced).
  */
 export type MissingPolicy = 'error' | 'ffill' | 'drop';
 
-export function applyMissingPolicy(series: TimeSeries, policy: MissingPolicy): TimeSeries {
+export interface MissingPolicyOptions {
+  /**
+   * The source text of the missing value at (row, column), when the series was read from a
+   * file, so that errors tell an empty cell from a literal "NaN" or "NA".
+   */
+  cellText?: (row: number, column: number) => string | undefined;
+}
+
+/** What a missing value really was: an empty cell, a marker such as "NaN", or a NaN number. */
+function describeMissing(text: string | undefined): string {
+  if (text === undefined) return 'the value is NaN';
+  const t = text.trim();
+  if (t === '') return 'the cell is empty';
+  if (t.toLowerCase() === 'nan') return `the cell reads ${JSON.stringify(text)} (not a number)`;
+  return `the cell reads ${JSON.stringify(text)}, a missing-value marker`;
+}
+
+export function applyMissingPolicy(
+  series: TimeSeries,
+  policy: MissingPolicy,
+  options: MissingPolicyOptions = {},
+): TimeSeries {
   if (policy !== 'error' && policy !== 'ffill' && policy !== 'drop') {
     throw new ValueError(
       `applyMissingPolicy: policy must be 'error', 'ffill' or 'drop', got ${String(policy)}`,
     );
+  }
+  const { cellText } = options;
+  if (cellText !== undefined && typeof cellText !== 'function') {
+    throw new ValueError(`applyMissingPolicy: options.cellText must be a function, got ${typeof cellText}`);
   }
   const F = series.columns.length;
   const N = series.length;
@@ -28,8 +53,9 @@ export function applyMissingPolicy(series: TimeSeries, policy: MissingPolicy): T
     for (let i = 0; i < v.length; i++) {
       if (Number.isNaN(v[i])) {
         const r = Math.floor(i / F);
+        const what = describeMissing(cellText?.(r, i % F));
         throw new DataError(
-          `missing value (row ${r}); choose the missing-value policy 'ffill' or 'drop' to accept gaps`,
+          `missing value (row ${r}): ${what}; choose the missing-value policy 'ffill' or 'drop' to accept gaps`,
           where(r, i % F),
         );
       }
@@ -42,7 +68,11 @@ export function applyMissingPolicy(series: TimeSeries, policy: MissingPolicy): T
       for (let r = 0; r < N; r++) {
         if (!Number.isNaN(out[r * F + c])) continue;
         if (r === 0) {
-          throw new DataError("missing first value cannot be forward-filled; use policy 'drop'", where(r, c));
+          const what = describeMissing(cellText?.(r, c));
+          throw new DataError(
+            `missing first value (row 0): ${what}; 'ffill' has no earlier value to repeat, use policy 'drop'`,
+            where(r, c),
+          );
         }
         out[r * F + c] = out[(r - 1) * F + c]!;
       }

@@ -83,6 +83,11 @@ const EXPECTED: Record<string, Expected> = {
     class: 'DataError',
     message: '<dir>/header-only.csv: no data rows after the header',
   },
+  'NaN first value under ffill': {
+    class: 'DataError',
+    message:
+      '<dir>/series-nan-first.csv:2, column "y": missing first value (row 0): the cell reads "nan" (not a number); \'ffill\' has no earlier value to repeat, use policy \'drop\'',
+  },
   'epochs 0': { class: 'ValueError', message: 'fit: epochs must be a positive integer, got 0' },
   'no training batches': { class: 'ValueError', message: 'fit: train yielded no batches in epoch 1' },
   'NaN in the data (loss becomes NaN)': {
@@ -151,12 +156,17 @@ const EXPECTED: Record<string, Expected> = {
   'empty cell in a series': {
     code: 1,
     message:
-      "kioku: <dir>/series-gap.csv:19, column \"y\": missing value (row 17); choose the missing-value policy 'ffill' or 'drop' to accept gaps",
+      "kioku: <dir>/series-gap.csv:19, column \"y\": missing value (row 17): the cell is empty; choose the missing-value policy 'ffill' or 'drop' to accept gaps",
   },
   'NaN in a series': {
     code: 1,
     message:
-      "kioku: <dir>/series-nan.csv:19, column \"y\": missing value (row 17); choose the missing-value policy 'ffill' or 'drop' to accept gaps",
+      'kioku: <dir>/series-nan.csv:19, column "y": missing value (row 17): the cell reads "NaN" (not a number); choose the missing-value policy \'ffill\' or \'drop\' to accept gaps',
+  },
+  'NA marker in a series': {
+    code: 1,
+    message:
+      'kioku: <dir>/series-na.csv:19, column "y": missing value (row 17): the cell reads "NA", a missing-value marker; choose the missing-value policy \'ffill\' or \'drop\' to accept gaps',
   },
   'Infinity in a series': {
     code: 1,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
+import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadTextFile } from '../../src/io/datasets/text.js';
 import { loadModelDir, loadWeightsInto, saveModelDir } from '../../src/io/model-dir.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
@@ -74,6 +75,14 @@ export async function writeInputs(dir: string): Promise<void> {
   await w(
     'series-nan.csv',
     days(60, (i) => (i === 17 ? 'NaN' : String(i % 7))),
+  );
+  await w(
+    'series-na.csv',
+    days(60, (i) => (i === 17 ? 'NA' : String(i % 7))),
+  );
+  await w(
+    'series-nan-first.csv',
+    days(60, (i) => (i === 0 ? 'nan' : String(i % 7))),
   );
   await w(
     'series-inf.csv',
@@ -284,6 +293,11 @@ export const CASES: Case[] = [
     call: "loadTextFile('header-only.csv')",
     run: api((d) => loadTextFile(join(d, 'header-only.csv'))),
   },
+  {
+    input: 'NaN first value under ffill',
+    call: "loadSeriesCsv('series-nan-first.csv', { dateColumn: 'date', missing: 'ffill' })",
+    run: api((d) => loadSeriesCsv(join(d, 'series-nan-first.csv'), { dateColumn: 'date', missing: 'ffill' })),
+  },
   // Training
   {
     input: 'epochs 0',
@@ -410,6 +424,11 @@ export const CASES: Case[] = [
     input: 'NaN in a series',
     call: 'kioku train series --data series-nan.csv …',
     run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-nan.csv') : a))),
+  },
+  {
+    input: 'NA marker in a series',
+    call: 'kioku train series --data series-na.csv …',
+    run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-na.csv') : a))),
   },
   {
     input: 'Infinity in a series',

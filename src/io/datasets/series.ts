@@ -11,7 +11,7 @@ export interface SeriesCsvOptions {
   features?: readonly string[];
   /** Columns to predict. Default: none. */
   targets?: readonly string[];
-  /** What to do with empty / NA cells. Default 'error'. */
+  /** What to do with empty cells and NaN / NA markers. Default 'error'. */
   missing?: MissingPolicy;
   delimiter?: string;
 }
@@ -65,6 +65,8 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
   const values: number[] = [];
   const index: string[] = [];
   const lines: number[] = [];
+  // The source text of each missing value, by its place in `values`, for the policy's errors.
+  const missingText = new Map<number, string>();
   let lastTime = Number.NEGATIVE_INFINITY;
   for await (const row of readCsv(path, delimiter)) {
     if ('header' in row) {
@@ -88,6 +90,7 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
           column: columns[k],
         });
       }
+      if (Number.isNaN(v)) missingText.set(values.length, fields[picks[k]!]!);
       values.push(v);
     }
     if (dateAt >= 0) {
@@ -113,7 +116,9 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
     lines: Int32Array.from(lines),
     source: path,
   });
-  return { ...applyMissingPolicy(series, missing), features, targets };
+  const F = columns.length;
+  const cellText = (r: number, c: number) => missingText.get(r * F + c);
+  return { ...applyMissingPolicy(series, missing, { cellText }), features, targets };
 }
 
 /** Names accepted by {@link loadBuiltinSeries}. */
