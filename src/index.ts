@@ -79,6 +79,12 @@ export {
   type RNNOptions,
 } from './nn/rnn.js';
 export { type Layer, Sequential } from './nn/sequential.js';
+export {
+  type RecurrentMode,
+  RecurrentStreamer,
+  type StreamableLayer,
+  type StreamerOptions,
+} from './nn/streaming.js';
 export * from './ops/index.js';
 export * from './optim/index.js';
 export * from './plot/index.js';

@@ -244,50 +244,181 @@ KIOKU_CLONES void axpy(long n, float alpha, const float* __restrict x, float* __
   for (long j = 0; j < n; j++) y[j] += alpha * x[j];
 }
 
-// GCC vector extensions: lowered to zmm, ymm or xmm registers by each clone.
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v4 __attribute__((vector_size(16)));
-#define lo8(v) __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7)
-#define hi8(v) __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)
-#define lo4(v) __builtin_shufflevector(v, v, 0, 1, 2, 3)
-#define hi4(v) __builtin_shufflevector(v, v, 4, 5, 6, 7)
+// ---- matrix-vector products (a batch-1 recurrent step) ----
+// y(n) = [y +] Σ_parts W(n×k)·x with W row-major. A block of rows keeps one accumulator per row
+// over k, and the block's accumulators are summed by one transpose-and-add tree: a horizontal sum
+// per row would cost as much as the products themselves.
 
-// out[r] = Σ x·y_r for four rows y_r, sharing the loads of x.
-KIOKU_CLONES void dot4(long k, const float* __restrict x, const float* __restrict y0, const float* __restrict y1,
-                       const float* __restrict y2, const float* __restrict y3, float* __restrict out) {
-  v16 s0 = {}, s1 = {}, s2 = {}, s3 = {};
+struct GemvPart {
+  const float* w;
+  long ld;
+  const float* x;
+  long k;
+};
+
+#define KIOKU_INLINE inline __attribute__((always_inline))
+
+// acc[r] += W(row r)·x for the 16 rows at w + off[r] (lanes hold partial sums).
+KIOKU_AVX512 KIOKU_INLINE void dotRows16(__m512* acc, const float* w, const long* off, const float* x, long k) {
   long p = 0;
   for (; p + 16 <= k; p += 16) {
-    v16 xv, v0, v1, v2, v3;
-    std::memcpy(&xv, x + p, sizeof xv);
-    std::memcpy(&v0, y0 + p, sizeof v0);
-    std::memcpy(&v1, y1 + p, sizeof v1);
-    std::memcpy(&v2, y2 + p, sizeof v2);
-    std::memcpy(&v3, y3 + p, sizeof v3);
-    s0 += xv * v0;
-    s1 += xv * v1;
-    s2 += xv * v2;
-    s3 += xv * v3;
+    const __m512 xv = _mm512_loadu_ps(x + p);
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; r++) acc[r] = _mm512_fmadd_ps(_mm512_loadu_ps(w + off[r] + p), xv, acc[r]);
   }
-  // Reduce the four accumulators together: halve their width twice with vector adds, then
-  // finish the last four lanes of each in scalar.
-  const v8 a0 = lo8(s0) + hi8(s0), a1 = lo8(s1) + hi8(s1), a2 = lo8(s2) + hi8(s2), a3 = lo8(s3) + hi8(s3);
-  const v4 b0 = lo4(a0) + hi4(a0), b1 = lo4(a1) + hi4(a1), b2 = lo4(a2) + hi4(a2), b3 = lo4(a3) + hi4(a3);
-  float t0 = (b0[0] + b0[1]) + (b0[2] + b0[3]);
-  float t1 = (b1[0] + b1[1]) + (b1[2] + b1[3]);
-  float t2 = (b2[0] + b2[1]) + (b2[2] + b2[3]);
-  float t3 = (b3[0] + b3[1]) + (b3[2] + b3[3]);
-  for (; p < k; p++) {
-    t0 += x[p] * y0[p];
-    t1 += x[p] * y1[p];
-    t2 += x[p] * y2[p];
-    t3 += x[p] * y3[p];
+  if (p == k) return;
+  // Masked-off lanes are neither read nor faulted on.
+  const __mmask16 m = static_cast<__mmask16>((1u << (k - p)) - 1);
+  const __m512 xv = _mm512_maskz_loadu_ps(m, x + p);
+#pragma GCC unroll 16
+  for (int r = 0; r < 16; r++) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + off[r] + p), xv, acc[r]);
+}
+
+// GCC 12's AVX-512 shuffle intrinsics start from _mm512_undefined_ps(), which -Wmaybe-uninitialized
+// reports once they are inlined; the values are fully defined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// Lanes (a0 + a1, a2 + a3, b0 + b1, b2 + b3) of the 128-bit lanes of a and b.
+KIOKU_AVX512 KIOKU_INLINE __m512 fold4(__m512 a, __m512 b) {
+  return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Lane r of the result is the sum of the 16 lanes of v[r].
+KIOKU_AVX512 KIOKU_INLINE __m512 sum16(const __m512* v) {
+  __m512 u[8], w[4];
+  // Pairs of rows: each 128-bit lane holds partials of rows (2i, 2i + 1, 2i, 2i + 1).
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++)
+    u[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+  // Quads: each 128-bit lane holds partials of rows 4i … 4i + 3.
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++) {
+    const __m512d a = _mm512_castps_pd(u[2 * i]), b = _mm512_castps_pd(u[2 * i + 1]);
+    w[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
   }
-  out[0] = t0;
-  out[1] = t1;
-  out[2] = t2;
-  out[3] = t3;
+  // Sum the four 128-bit lanes of each quad, two quads at a time, then once more.
+  return fold4(fold4(w[0], w[1]), fold4(w[2], w[3]));
+}
+
+KIOKU_AVX512 void gemvAvx512(long n, const GemvPart* parts, int count, float* y, bool accumulate) {
+  for (long j = 0; j < n; j += 16) {
+    const long rows = std::min<long>(16, n - j);
+    __m512 acc[16];
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; r++) acc[r] = _mm512_setzero_ps();
+    for (int i = 0; i < count; i++) {
+      const GemvPart& part = parts[i];
+      // Rows past n repeat the last row; their sums are not stored.
+      long off[16];
+#pragma GCC unroll 16
+      for (int r = 0; r < 16; r++) off[r] = std::min<long>(r, rows - 1) * part.ld;
+      dotRows16(acc, part.w + j * part.ld, off, part.x, part.k);
+    }
+    const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1);
+    __m512 s = sum16(acc);
+    if (accumulate) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, y + j));
+    _mm512_mask_storeu_ps(y + j, m, s);
+  }
+}
+
+#pragma GCC diagnostic pop
+
+// Lane masks for the AVX2 tails: 8 − t entries of −1 starting at kTailMask + t.
+alignas(32) const int32_t kTailMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+
+KIOKU_AVX2 KIOKU_INLINE void dotRows8(__m256* acc, const float* w, const long* off, const float* x, long k) {
+  long p = 0;
+  for (; p + 8 <= k; p += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + p);
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; r++) acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w + off[r] + p), xv, acc[r]);
+  }
+  if (p == k) return;
+  const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + 8 - (k - p)));
+  const __m256 xv = _mm256_maskload_ps(x + p, m);
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; r++) acc[r] = _mm256_fmadd_ps(_mm256_maskload_ps(w + off[r] + p, m), xv, acc[r]);
+}
+
+KIOKU_AVX2 KIOKU_INLINE __m256 sum8(const __m256* v) {
+  __m256 u[4], w[2];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++)
+    u[i] = _mm256_add_ps(_mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; i++) {
+    const __m256d a = _mm256_castps_pd(u[2 * i]), b = _mm256_castps_pd(u[2 * i + 1]);
+    w[i] = _mm256_add_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(a, b)), _mm256_castpd_ps(_mm256_unpackhi_pd(a, b)));
+  }
+  return _mm256_add_ps(_mm256_permute2f128_ps(w[0], w[1], 0x20), _mm256_permute2f128_ps(w[0], w[1], 0x31));
+}
+
+KIOKU_AVX2 void gemvAvx2(long n, const GemvPart* parts, int count, float* y, bool accumulate) {
+  for (long j = 0; j < n; j += 8) {
+    const long rows = std::min<long>(8, n - j);
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; r++) acc[r] = _mm256_setzero_ps();
+    for (int i = 0; i < count; i++) {
+      const GemvPart& part = parts[i];
+      long off[8];
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; r++) off[r] = std::min<long>(r, rows - 1) * part.ld;
+      dotRows8(acc, part.w + j * part.ld, off, part.x, part.k);
+    }
+    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + 8 - rows));
+    __m256 s = sum8(acc);
+    if (accumulate) s = _mm256_add_ps(s, _mm256_maskload_ps(y + j, m));
+    _mm256_maskstore_ps(y + j, m, s);
+  }
+}
+
+// Baseline SSE2: four rows at a time, four partial sums per row.
+typedef float v4 __attribute__((vector_size(16)));
+
+void gemvPortable(long n, const GemvPart* parts, int count, float* y, bool accumulate) {
+  for (long j = 0; j < n; j += 4) {
+    const long rows = std::min<long>(4, n - j);
+    v4 acc[4] = {};
+    float tail[4] = {};
+    for (int i = 0; i < count; i++) {
+      const GemvPart& part = parts[i];
+      const float* w[4];
+      for (int r = 0; r < 4; r++) w[r] = part.w + (j + std::min<long>(r, rows - 1)) * part.ld;
+      long p = 0;
+      for (; p + 4 <= part.k; p += 4) {
+        v4 xv;
+        std::memcpy(&xv, part.x + p, sizeof xv);
+        for (int r = 0; r < 4; r++) {
+          v4 wv;
+          std::memcpy(&wv, w[r] + p, sizeof wv);
+          acc[r] += wv * xv;
+        }
+      }
+      for (; p < part.k; p++)
+        for (int r = 0; r < 4; r++) tail[r] += w[r][p] * part.x[p];
+    }
+    for (long r = 0; r < rows; r++) {
+      const float s = (acc[r][0] + acc[r][1]) + (acc[r][2] + acc[r][3]) + tail[r];
+      y[j + r] = accumulate ? y[j + r] + s : s;
+    }
+  }
+}
+
+void gemvParts(long n, const GemvPart* parts, int count, float* y, bool accumulate) {
+  if (n <= 0) return;
+  switch (activeIsa()) {
+    case Isa::Avx512:
+      gemvAvx512(n, parts, count, y, accumulate);
+      break;
+    case Isa::Avx2:
+      gemvAvx2(n, parts, count, y, accumulate);
+      break;
+    default:
+      gemvPortable(n, parts, count, y, accumulate);
+  }
 }
 
 // C = [C +] op(A)·op(B) for m ≤ kSmallM without packing: axpy over B's rows, or dot products with
@@ -309,15 +440,8 @@ void smallM(bool ta, bool tb, long m, long n, long k, const float* a, long lda, 
       for (long p = 0; p < k; p++) row[p] = a[i + p * lda];
       arow = row.data();
     }
-    float s[4];
-    for (long j = 0; j < n; j += 4) {
-      const long cnt = std::min<long>(4, n - j);
-      // Rows past n repeat row j; their sums are dropped.
-      const float* y[4];
-      for (long r = 0; r < 4; r++) y[r] = b + (j + (r < cnt ? r : 0)) * ldb;
-      dot4(k, arow, y[0], y[1], y[2], y[3], s);
-      for (long r = 0; r < cnt; r++) crow[j + r] = accumulate ? crow[j + r] + s[r] : s[r];
-    }
+    const GemvPart part{b, ldb, arow, k};
+    gemvParts(n, &part, 1, crow, accumulate);
   }
 }
 
@@ -436,6 +560,12 @@ void sgemmParallel(bool ta, bool tb, long m, long n, long k, const float* a, lon
     else
       sgemm(ta, tb, m, cnt, k, a, lda, b + lo * bcs, ldb, c + lo, ldc, accumulate);
   });
+}
+
+void sgemv(long n, const float* w1, long ld1, const float* x1, long k1, const float* w2, long ld2, const float* x2,
+           long k2, float* y, bool accumulate) {
+  const GemvPart parts[2] = {{w1, ld1, x1, k1}, {w2, ld2, x2, k2}};
+  gemvParts(n, parts, w2 ? 2 : 1, y, accumulate);
 }
 
 void packB(bool tb, long k, long n, const float* b, long ldb, long rows, PackedB& out) {

@@ -24,6 +24,11 @@ void sgemm(bool ta, bool tb, long m, long n, long k, const float* a, long lda, c
 void sgemmParallel(bool ta, bool tb, long m, long n, long k, const float* a, long lda, const float* b,
                    long ldb, float* c, long ldc, bool accumulate);
 
+// y(n) = [y +] W1(n×k1)·x1 [+ W2(n×k2)·x2] with W1, W2 row-major (leading dimensions ld1, ld2);
+// w2 null for one product. Single-threaded and unpacked: a batch-1 step streams each weight once.
+void sgemv(long n, const float* w1, long ld1, const float* x1, long k1, const float* w2, long ld2, const float* x2,
+           long k2, float* y, bool accumulate);
+
 // op(B) (k×n) packed once for the active instruction set, for products repeated with the same
 // B (the recurrent weights at every time step).
 struct PackedB {

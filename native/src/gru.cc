@@ -70,7 +70,7 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
   const F32 bHh = f32OrNull(info, 8, fn, "bHh", G);
   const F32 h0 = f32Need(info, 9, fn, "h0", B * H);
   bool hasLengths = false;
-  const std::vector<long> lens = lengthsArg(info, 10, fn, B, T, &hasLengths);
+  const Lengths lens = lengthsArg(info, 10, fn, B, T, &hasLengths);
   const bool reverse = boolArg(info, 11, fn, "reverse");
   const F32 out = f32Need(info, 12, fn, "out", rows * H);
   const F32 hN = f32Need(info, 13, fn, "hN", B * H);
@@ -78,24 +78,49 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
 
   // b_hr and b_hz fold into the input projection; b_hn stays inside the reset product.
   const bool bias = fillBias(rows, G, bIh.data, bHh.data, 2 * H, gates.data, S);
-  sgemmParallel(false, true, rows, G, E, x.data, E, wIh.data, E, gates.data, S, bias);
   std::memcpy(hN.data, h0.data, B * H * sizeof(float));
   if (hasLengths) std::memset(out.data, 0, rows * H * sizeof(float));
   if (rows == 0) return env.Undefined();
   const float* bHn = bHh.data ? bHh.data + 2 * H : nullptr;
+  Workspace hw(B * G);  // the step's recurrent product (B, G)
+
+  if (T == 1 && B <= kSmallM) {
+    // One step of a small batch (streaming), on this thread: the r and z rows of W_ih x and W_hh h
+    // in one pass into the gates (their recurrent part in hw is then 0); the n rows apart, as
+    // W_hn h + b_hn is gated by r.
+    for (long b = 0; b < B; b++) {
+      float* g = gates.data + b * S;
+      float* hwb = hw.data() + b * G;
+      const float* xb = x.data + b * E;
+      const float* hb = hN.data + b * H;
+      if (!bias) std::memset(g, 0, G * sizeof(float));
+      if (lens[b] == 0) {
+        // A sample of length 0 keeps its pre-activations, as the reference leaves them.
+        sgemv(G, wIh.data, E, xb, E, nullptr, 0, nullptr, 0, g, true);
+        continue;
+      }
+      sgemv(2 * H, wIh.data, E, xb, E, wHh.data, H, hb, H, g, true);
+      sgemv(H, wIh.data + 2 * H * E, E, xb, E, nullptr, 0, nullptr, 0, g + 2 * H, true);
+      std::memset(hwb, 0, 2 * H * sizeof(float));
+      sgemv(H, wHh.data + 2 * H * H, H, hb, H, nullptr, 0, nullptr, 0, hwb + 2 * H, false);
+      cellForward(H, g, hwb, bHn, hN.data + b * H, out.data + b * H);
+    }
+    return env.Undefined();
+  }
+
+  sgemmParallel(false, true, rows, G, E, x.data, E, wIh.data, E, gates.data, S, bias);
   const Slices sl = sliceBatch(B);
   PackedB whh;  // W_hhᵀ: (H × G)
   packB(true, H, G, wHh.data, H, std::min(B, sl.chunk), whh);
-  std::unique_ptr<float[]> hw(new float[B * G]);
-  poolRun(sl.count, [&](int task) {
+  runTasks(sl.count, [&](int task) {
     const long b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
     for (long s = 0; s < T; s++) {
-      sgemmPacked(b1 - b0, hN.data + b0 * H, H, whh, hw.get() + b0 * G, G, false);
+      sgemmPacked(b1 - b0, hN.data + b0 * H, H, whh, hw.data() + b0 * G, G, false);
       for (long b = b0; b < b1; b++) {
         const long t = timeAt(s, lens[b], reverse);
         if (t < 0) continue;
         const long tb = t * B + b;
-        cellForward(H, gates.data + tb * S, hw.get() + b * G, bHn, hN.data + b * H, out.data + tb * H);
+        cellForward(H, gates.data + tb * S, hw.data() + b * G, bHn, hN.data + b * H, out.data + tb * H);
       }
     }
   });
@@ -115,7 +140,7 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   const F32 wHh = f32Need(info, 6, fn, "wHh", G * H);
   const F32 h0 = f32Need(info, 7, fn, "h0", B * H);
   bool hasLengths = false;
-  const std::vector<long> lens = lengthsArg(info, 8, fn, B, T, &hasLengths);
+  const Lengths lens = lengthsArg(info, 8, fn, B, T, &hasLengths);
   const bool reverse = boolArg(info, 9, fn, "reverse");
   const F32 out = f32Need(info, 10, fn, "out", rows * H);
   const F32 gates = f32Need(info, 11, fn, "gates", rows * S);
@@ -142,7 +167,7 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
     PackedB whh;  // W_hh: (G × H)
     packB(false, G, H, wHh.data, H, std::min(B, sl.chunk), whh);
     std::unique_ptr<float[]> dgStep(new float[B * G]);
-    poolRun(sl.count, [&](int task) {
+    runTasks(sl.count, [&](int task) {
       const long b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
       for (long s = T - 1; s >= 0; s--) {
         for (long b = b0; b < b1; b++) {

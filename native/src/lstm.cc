@@ -89,7 +89,7 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   const F32 h0 = f32Need(info, 11, fn, "h0", B * H);
   const F32 c0 = f32Need(info, 12, fn, "c0", B * H);
   bool hasLengths = false;
-  const std::vector<long> lens = lengthsArg(info, 13, fn, B, T, &hasLengths);
+  const Lengths lens = lengthsArg(info, 13, fn, B, T, &hasLengths);
   const bool reverse = boolArg(info, 14, fn, "reverse");
   const F32 out = f32Need(info, 15, fn, "out", T * B * H);
   const F32 hN = f32Need(info, 16, fn, "hN", B * H);
@@ -98,9 +98,35 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   const F32 cells = f32Need(info, 19, fn, "cells", T * B * H);
 
   const long rows = T * B;
-  // The bias joins in the gate math rather than as a pass over the whole (T·B, G) buffer.
-  std::vector<float> bias(G, 0.f);
+  // b_ih + b_hh, then the step's recurrent product (B, G). The bias joins in the gate math rather
+  // than as a pass over the whole (T·B, G) buffer.
+  Workspace ws(G + B * G);
+  float* bias = ws.data();
+  float* hw = bias + G;
   for (long j = 0; j < G; j++) bias[j] = (bIh.data ? bIh.data[j] : 0.f) + (bHh.data ? bHh.data[j] : 0.f);
+  std::memcpy(hN.data, h0.data, B * H * sizeof(float));
+  std::memcpy(cN.data, c0.data, B * H * sizeof(float));
+  if (hasLengths) std::memset(out.data, 0, T * B * H * sizeof(float));
+  if (T == 0 || B == 0) return env.Undefined();
+
+  if (T == 1 && B <= kSmallM) {
+    // One step of a small batch (streaming): each sample's input and recurrent products in one
+    // pass over W_ih and W_hh, on this thread.
+    for (long b = 0; b < B; b++) {
+      float* g = gates.data + b * G;
+      if (lens[b] == 0) {
+        // A sample of length 0 keeps its pre-activations, as the reference leaves them.
+        sgemv(G, wIh.data, E, x.data + b * E, E, nullptr, 0, nullptr, 0, g, false);
+        for (long j = 0; j < G; j++) g[j] += bias[j];
+        continue;
+      }
+      sgemv(G, wIh.data, E, x.data + b * E, E, wHh.data, H, hN.data + b * H, H, hw, false);
+      std::memset(g, 0, G * sizeof(float));
+      cellForward(H, g, hw, bias, cN.data + b * H, cells.data + b * H, hN.data + b * H, out.data + b * H);
+    }
+    return env.Undefined();
+  }
+
   sgemmParallel(false, true, rows, G, E, x.data, E, wIh.data, E, gates.data, G, false);
   // Steps past a sample's length keep their pre-activations, as the reference leaves them.
   for (long b = 0; b < B; b++)
@@ -108,25 +134,18 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
       float* row = gates.data + (t * B + b) * G;
       for (long j = 0; j < G; j++) row[j] += bias[j];
     }
-  std::memcpy(hN.data, h0.data, B * H * sizeof(float));
-  std::memcpy(cN.data, c0.data, B * H * sizeof(float));
-  if (hasLengths) std::memset(out.data, 0, T * B * H * sizeof(float));
-  if (T == 0 || B == 0) return env.Undefined();
-
   const Slices sl = sliceBatch(B);
-
   PackedB whh;  // W_hhᵀ: (H × G)
   packB(true, H, G, wHh.data, H, std::min(B, sl.chunk), whh);
-  std::unique_ptr<float[]> hw(new float[B * G]);
-  poolRun(sl.count, [&](int task) {
+  runTasks(sl.count, [&](int task) {
     const long b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
     for (long s = 0; s < T; s++) {
-      sgemmPacked(b1 - b0, hN.data + b0 * H, H, whh, hw.get() + b0 * G, G, false);
+      sgemmPacked(b1 - b0, hN.data + b0 * H, H, whh, hw + b0 * G, G, false);
       for (long b = b0; b < b1; b++) {
         const long t = timeAt(s, lens[b], reverse);
         if (t < 0) continue;
         const long tb = t * B + b;
-        cellForward(H, gates.data + tb * G, hw.get() + b * G, bias.data(), cN.data + b * H, cells.data + tb * H, hN.data + b * H,
+        cellForward(H, gates.data + tb * G, hw + b * G, bias, cN.data + b * H, cells.data + tb * H, hN.data + b * H,
                     out.data + tb * H);
       }
     }
@@ -148,7 +167,7 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   const F32 h0 = f32Need(info, 9, fn, "h0", B * H);
   const F32 c0 = f32Need(info, 10, fn, "c0", B * H);
   bool hasLengths = false;
-  const std::vector<long> lens = lengthsArg(info, 11, fn, B, T, &hasLengths);
+  const Lengths lens = lengthsArg(info, 11, fn, B, T, &hasLengths);
   const bool reverse = boolArg(info, 12, fn, "reverse");
   const F32 out = f32Need(info, 13, fn, "out", rows * H);
   const F32 gates = f32Need(info, 14, fn, "gates", rows * G);
@@ -177,7 +196,7 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
     PackedB whh;  // W_hh: (G × H)
     packB(false, G, H, wHh.data, H, std::min(B, sl.chunk), whh);
     std::unique_ptr<float[]> dgStep(new float[B * G]);
-    poolRun(sl.count, [&](int task) {
+    runTasks(sl.count, [&](int task) {
       const long b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
       for (long s = T - 1; s >= 0; s--) {
         for (long b = b0; b < b1; b++) {

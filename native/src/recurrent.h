@@ -46,6 +46,54 @@ inline Slices sliceBatch(long B) {
   return {chunk, static_cast<int>((B + chunk - 1) / chunk)};
 }
 
+// Scratch floats for one kernel call. Small requests reuse a per-thread buffer, so a streaming
+// caller (batch 1, one step per call) allocates nothing; large ones, and a second workspace alive
+// on the same thread, get their own allocation.
+class Workspace {
+ public:
+  explicit Workspace(long n) {
+    if (n <= kReuse && !busy()) {
+      busy() = true;
+      claimed_ = true;
+      std::vector<float>& buf = reused();
+      if (static_cast<long>(buf.size()) < n) buf.resize(n);
+      data_ = buf.data();
+      return;
+    }
+    owned_.reset(new float[std::max<long>(n, 1)]);
+    data_ = owned_.get();
+  }
+  ~Workspace() {
+    if (claimed_) busy() = false;
+  }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  float* data() const { return data_; }
+
+ private:
+  static constexpr long kReuse = 1 << 16;
+  static bool& busy() {
+    thread_local bool b = false;
+    return b;
+  }
+  static std::vector<float>& reused() {
+    thread_local std::vector<float> buf;
+    return buf;
+  }
+  std::unique_ptr<float[]> owned_;
+  float* data_ = nullptr;
+  bool claimed_ = false;
+};
+
+// Runs body(task) for every task: inline when there is one, so small batches never touch the pool.
+template <typename Body>
+void runTasks(int count, const Body& body) {
+  if (count == 1)
+    body(0);
+  else
+    poolRun(count, body);
+}
+
 inline F32 f32OrNull(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, long need) {
   if (info[i].IsNull() || info[i].IsUndefined()) return {nullptr, 0};
   const F32 a = f32Arg(info, i, fn, name);
@@ -59,12 +107,18 @@ inline F32 f32Need(const Napi::CallbackInfo& info, size_t i, const char* fn, con
   return a;
 }
 
-// Lengths as a vector (T for every sample when null), each checked to lie in [0, T].
-inline std::vector<long> lengthsArg(const Napi::CallbackInfo& info, size_t i, const char* fn, long B, long T,
-                             bool* given) {
-  std::vector<long> lens(B, T);
+// Per-sample lengths: the caller's Int32Array, or T for every sample when it passed null. A view,
+// not a copy, so a call allocates nothing for it.
+struct Lengths {
+  const int32_t* data;
+  long T;
+  long operator[](long b) const { return data ? data[b] : T; }
+};
+
+// The lengths argument, each checked to lie in [0, T].
+inline Lengths lengthsArg(const Napi::CallbackInfo& info, size_t i, const char* fn, long B, long T, bool* given) {
   *given = !(info[i].IsNull() || info[i].IsUndefined());
-  if (!*given) return lens;
+  if (!*given) return {nullptr, T};
   long n = 0;
   const int32_t* p = i32Arg(info, i, fn, "lengths", &n);
   checkLength(info.Env(), fn, "lengths", n, B);
@@ -72,15 +126,14 @@ inline std::vector<long> lengthsArg(const Napi::CallbackInfo& info, size_t i, co
     if (p[b] < 0 || p[b] > T)
       throwRange(info.Env(), std::string(fn) + ": lengths[" + std::to_string(b) + "] must be in [0, " +
                                  std::to_string(T) + "], got " + std::to_string(p[b]));
-    lens[b] = p[b];
   }
-  return lens;
+  return {p, T};
 }
 
 // The state each (t, b) started from as a (T·B, H) matrix for the dW_hh product: h0[b] at the
 // sample's first step, else the previous step's output; zero past the sample's length.
 inline std::unique_ptr<float[]> previousStates(long T, long B, long H, const float* h0, const float* out,
-                                               const std::vector<long>& lens, bool reverse) {
+                                               const Lengths& lens, bool reverse) {
   std::unique_ptr<float[]> prev(new float[std::max<long>(T * B * H, 1)]);
   for (long b = 0; b < B; b++) {
     for (long t = 0; t < T; t++) {

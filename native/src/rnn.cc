@@ -54,26 +54,36 @@ Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   const F32 bHh = f32OrNull(info, 9, fn, "bHh", H);
   const F32 h0 = f32Need(info, 10, fn, "h0", B * H);
   bool hasLengths = false;
-  const std::vector<long> lens = lengthsArg(info, 11, fn, B, T, &hasLengths);
+  const Lengths lens = lengthsArg(info, 11, fn, B, T, &hasLengths);
   const bool reverse = boolArg(info, 12, fn, "reverse");
   const F32 out = f32Need(info, 13, fn, "out", rows * H);
   const F32 hN = f32Need(info, 14, fn, "hN", B * H);
 
   const bool bias = fillBias(rows, H, bIh.data, bHh.data, H, out.data, H);
-  sgemmParallel(false, true, rows, H, E, x.data, E, wIh.data, E, out.data, H, bias);
   std::memcpy(hN.data, h0.data, B * H * sizeof(float));
-  if (rows > 0) {
+  if (T == 1 && B <= kSmallM) {
+    // One step of a small batch (streaming): out holds the bias, hw gets each sample's input and
+    // recurrent products in one pass over W_ih and W_hh, on this thread.
+    if (!bias) std::memset(out.data, 0, B * H * sizeof(float));
+    Workspace hw(B * H);
+    for (long b = 0; b < B; b++) {
+      if (lens[b] == 0) continue;
+      sgemv(H, wIh.data, E, x.data + b * E, E, wHh.data, H, hN.data + b * H, H, hw.data() + b * H, false);
+      cellForward(H, relu, out.data + b * H, hw.data() + b * H, hN.data + b * H);
+    }
+  } else if (rows > 0) {
+    sgemmParallel(false, true, rows, H, E, x.data, E, wIh.data, E, out.data, H, bias);
     const Slices sl = sliceBatch(B);
     PackedB whh;  // W_hhᵀ: (H × H)
     packB(true, H, H, wHh.data, H, std::min(B, sl.chunk), whh);
-    std::unique_ptr<float[]> hw(new float[B * H]);
-    poolRun(sl.count, [&](int task) {
+    Workspace hw(B * H);
+    runTasks(sl.count, [&](int task) {
       const long b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
       for (long s = 0; s < T; s++) {
-        sgemmPacked(b1 - b0, hN.data + b0 * H, H, whh, hw.get() + b0 * H, H, false);
+        sgemmPacked(b1 - b0, hN.data + b0 * H, H, whh, hw.data() + b0 * H, H, false);
         for (long b = b0; b < b1; b++) {
           const long t = timeAt(s, lens[b], reverse);
-          if (t >= 0) cellForward(H, relu, out.data + (t * B + b) * H, hw.get() + b * H, hN.data + b * H);
+          if (t >= 0) cellForward(H, relu, out.data + (t * B + b) * H, hw.data() + b * H, hN.data + b * H);
         }
       }
     });
@@ -98,7 +108,7 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   const F32 wHh = f32Need(info, 7, fn, "wHh", H * H);
   const F32 h0 = f32Need(info, 8, fn, "h0", B * H);
   bool hasLengths = false;
-  const std::vector<long> lens = lengthsArg(info, 9, fn, B, T, &hasLengths);
+  const Lengths lens = lengthsArg(info, 9, fn, B, T, &hasLengths);
   const bool reverse = boolArg(info, 10, fn, "reverse");
   const F32 out = f32Need(info, 11, fn, "out", rows * H);
   const F32 dOut = f32OrNull(info, 12, fn, "dOut", rows * H);
@@ -120,7 +130,7 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
     PackedB whh;  // W_hh: (H × H)
     packB(false, H, H, wHh.data, H, std::min(B, sl.chunk), whh);
     std::unique_ptr<float[]> dStep(new float[B * H]);
-    poolRun(sl.count, [&](int task) {
+    runTasks(sl.count, [&](int task) {
       const long b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
       for (long s = T - 1; s >= 0; s--) {
         for (long b = b0; b < b1; b++) {

@@ -14,6 +14,7 @@ import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniform_ } from './init.js';
 import { Module, Parameter } from './module.js';
+import { type RecurrentMode, RecurrentStreamer, type StreamerOptions } from './streaming.js';
 
 /*
  * Multi-layer, optionally bidirectional recurrent layers with PyTorch's parameters and shapes.
@@ -63,7 +64,7 @@ export interface RecurrentForwardOptions {
   lengths?: Lengths | null;
 }
 
-type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+type Mode = RecurrentMode;
 
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
@@ -173,6 +174,14 @@ abstract class RecurrentBase extends Module {
       biasHh: params.get(`bias_hh${sfx}`) ?? null,
       weightHr: params.get(`weight_hr${sfx}`) ?? null,
     };
+  }
+
+  /** A streamer over this layer's parameters (the subclasses' `streamer` states the types). */
+  protected makeStreamer<S extends Tensor | readonly [Tensor, Tensor]>(
+    options?: StreamerOptions,
+  ): RecurrentStreamer<S> {
+    const weights = Array.from({ length: this.numLayers }, (_, l) => this.weights(l, 0));
+    return new RecurrentStreamer<S>(this.layerName, this, this.mode, weights, options);
   }
 
   /**
@@ -313,6 +322,14 @@ export class RNN extends RecurrentBase {
     const r = this.run(x, h0, null, options);
     return [r.output, r.hN];
   }
+
+  /**
+   * Step-by-step inference: `s.step(x)` takes one step's input (B, E) and returns the top layer's
+   * h (B, H); `s.state` is h (L, B, H). Unidirectional layers only.
+   */
+  streamer(options: StreamerOptions = {}): RecurrentStreamer<Tensor> {
+    return this.makeStreamer<Tensor>(options);
+  }
 }
 
 /**
@@ -339,6 +356,14 @@ export class LSTM extends RecurrentBase {
     const r = this.run(x, h0, c0, options);
     return [r.output, [r.hN, r.cN!]];
   }
+
+  /**
+   * Step-by-step inference: `s.step(x)` takes one step's input (B, E) and returns the top layer's
+   * h (B, R); `s.state` is [h (L, B, R), c (L, B, H)]. Unidirectional layers only.
+   */
+  streamer(options: StreamerOptions = {}): RecurrentStreamer<[Tensor, Tensor]> {
+    return this.makeStreamer<[Tensor, Tensor]>(options);
+  }
 }
 
 /**
@@ -354,5 +379,13 @@ export class GRU extends RecurrentBase {
   forward(x: Tensor, h0?: Tensor | null, options: RecurrentForwardOptions = {}): [Tensor, Tensor] {
     const r = this.run(x, h0, null, options);
     return [r.output, r.hN];
+  }
+
+  /**
+   * Step-by-step inference: `s.step(x)` takes one step's input (B, E) and returns the top layer's
+   * h (B, H); `s.state` is h (L, B, H). Unidirectional layers only.
+   */
+  streamer(options: StreamerOptions = {}): RecurrentStreamer<Tensor> {
+    return this.makeStreamer<Tensor>(options);
   }
 }

@@ -20,6 +20,10 @@ const SIZES: [number, number, number][] = [
   [257, 17, 3],
   [17, 257, 17],
   [33, 65, 300],
+  // Matrix-vector shapes: full and partial row blocks, k with and without a tail.
+  [1, 256, 192],
+  [2, 40, 33],
+  [4, 16, 16],
 ];
 
 interface Case {

@@ -304,6 +304,10 @@ describe.skipIf(!addon)('native LSTM vs the JS reference', () => {
     { T: 7, B: 9, E: 3, H: 8, lengths: [7, 0, 3, 1, 7, 5, 2, 6, 4], reverse: false, bias: true },
     { T: 6, B: 9, E: 5, H: 16, lengths: [6, 2, 0, 5, 1, 6, 3, 3, 4], reverse: true, bias: false },
     { T: 3, B: 1, E: 1, H: 1, lengths: null, reverse: true, bias: true },
+    // One step of a small batch takes the fused single-pass path.
+    { T: 1, B: 1, E: 130, H: 17, lengths: null, reverse: false, bias: true },
+    { T: 1, B: 3, E: 33, H: 16, lengths: [1, 0, 1], reverse: false, bias: true },
+    { T: 1, B: 4, E: 5, H: 3, lengths: null, reverse: true, bias: false },
   ];
   CASES.forEach((c, i) => {
     it(`forward and backward match (T ${c.T}, B ${c.B}, E ${c.E}, H ${c.H}, lengths ${c.lengths !== null}, reverse ${c.reverse})`, () => {
@@ -401,6 +405,10 @@ const SEQ_CASES: SeqCase[] = [
   { T: 7, B: 9, E: 3, H: 8, lengths: [7, 0, 3, 1, 7, 5, 2, 6, 4], reverse: false, bias: true },
   { T: 6, B: 9, E: 5, H: 16, lengths: [6, 2, 0, 5, 1, 6, 3, 3, 4], reverse: true, bias: false },
   { T: 3, B: 1, E: 1, H: 1, lengths: null, reverse: true, bias: true },
+  // One step of a small batch takes the fused single-pass path.
+  { T: 1, B: 1, E: 130, H: 17, lengths: null, reverse: false, bias: true },
+  { T: 1, B: 3, E: 33, H: 16, lengths: [1, 0, 1], reverse: false, bias: true },
+  { T: 1, B: 4, E: 5, H: 3, lengths: [1, 1, 0, 1], reverse: true, bias: false },
 ];
 
 const caseName = (c: SeqCase) =>

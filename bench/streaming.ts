@@ -1,0 +1,132 @@
+/*
+ * Batch-1 streaming inference: one step of LSTM(E, H), three ways, on the active backend's
+ * kernels — the fused forward kernel called directly on buffers a caller holds, the layer's
+ * streamer (`lstm.streamer().step(x)`), and the LSTM module's forward under noGrad with the state
+ * passed back in. Each time is the median over `batches` batches of `perBatch` steps (the module:
+ * perBatch / 8), taken in three interleaved rounds, in µs per step. Standalone: `npx tsx bench/streaming.ts [js|native]`.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { nativeBackend } from '../src/backend/native/index.js';
+import { type BackendName, backend, kernels, setBackend } from '../src/backend/registry.js';
+import { LSTM } from '../src/nn/rnn.js';
+import { noGrad } from '../src/tensor/autograd.js';
+import { Generator } from '../src/tensor/random.js';
+import { randn } from '../src/tensor/random-tensors.js';
+import { type Tensor, zeros } from '../src/tensor/tensor.js';
+
+export interface StreamingOptions {
+  backend?: BackendName;
+  inputSize?: number;
+  hiddenSize?: number;
+  batches?: number;
+  perBatch?: number;
+}
+
+export interface StreamingResult {
+  kernelUs: number;
+  streamerUs: number;
+  moduleUs: number;
+}
+
+/** µs per call of `fn` in each of `batches` timed batches of `per` calls, after 2 untimed ones. */
+function batchTimes(fn: () => void, batches: number, per: number): number[] {
+  for (let i = 0; i < 2 * per; i++) fn();
+  const times: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < per; i++) fn();
+    times.push(((performance.now() - t0) / per) * 1e3);
+  }
+  return times;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Per-step times of a batch-1 LSTM step; the previously active backend is restored. */
+export function streamingStep(options: StreamingOptions = {}): StreamingResult {
+  const { backend: name = 'native', inputSize: E = 128, hiddenSize: H = 64 } = options;
+  const batches = options.batches ?? 31;
+  const perBatch = options.perBatch ?? 1000;
+  if (name === 'native' && !nativeBackend().addon) {
+    throw new Error("bench/streaming: the native addon is unavailable; run 'npm run build:native'");
+  }
+  const previous = backend();
+  setBackend(name);
+  try {
+    const lstm = new LSTM({ inputSize: E, hiddenSize: H, generator: new Generator(3) }).eval();
+    const x = randn([1, 1, E], { generator: new Generator(4) });
+    const G = 4 * H;
+    const w = lstm.parameters().map((p) => p.f32);
+    const [wIh, wHh, bIh, bHh] = w as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const xs = x.f32;
+    // The kernel alone, as a caller holding its buffers runs it (state ping-ponged like a stream).
+    let [h, c, hN, cN] = [new Float32Array(H), new Float32Array(H), new Float32Array(H), new Float32Array(H)];
+    const [out, gates, cells] = [new Float32Array(H), new Float32Array(G), new Float32Array(H)];
+    const kernelStep = () => {
+      kernels.lstmForward(
+        1,
+        1,
+        E,
+        H,
+        0,
+        xs,
+        wIh,
+        wHh,
+        null,
+        bIh,
+        bHh,
+        h,
+        c,
+        null,
+        false,
+        out,
+        hN,
+        cN,
+        gates,
+        cells,
+        null,
+      );
+      [h, hN, c, cN] = [hN, h, cN, c];
+    };
+    const s = lstm.streamer({ batch: 1 });
+    const streamerStep = () => {
+      s.step(xs);
+    };
+    let state: [Tensor, Tensor] = [zeros([1, 1, H]), zeros([1, 1, H])];
+    const moduleStep = () => {
+      noGrad(() => {
+        state = lstm.forward(x, state)[1];
+      });
+    };
+    // Three interleaved rounds, so that load from other processes spreads over all three.
+    const times: [number[], number[], number[]] = [[], [], []];
+    const perRound = Math.max(1, Math.round(batches / 3));
+    for (let r = 0; r < 3; r++) {
+      times[0].push(...batchTimes(kernelStep, perRound, perBatch));
+      times[1].push(...batchTimes(streamerStep, perRound, perBatch));
+      times[2].push(...batchTimes(moduleStep, perRound, Math.max(1, perBatch >> 3)));
+    }
+    return { kernelUs: median(times[0]), streamerUs: median(times[1]), moduleUs: median(times[2]) };
+  } finally {
+    setBackend(previous);
+  }
+}
+
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) {
+  const arg = process.argv[2] ?? 'native';
+  if (arg !== 'js' && arg !== 'native') {
+    process.stderr.write(`bench/streaming: backend must be js or native, got '${arg}'\n`);
+    process.exit(1);
+  }
+  const name: BackendName = arg;
+  const r = streamingStep({ backend: name });
+  console.log(
+    `batch-1 LSTM(128, 64) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs, streamer ${r.streamerUs.toFixed(2)} µs, module ${r.moduleUs.toFixed(1)} µs`,
+  );
+}

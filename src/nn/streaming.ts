@@ -1,0 +1,314 @@
+import '../backend/js/gru.js';
+import '../backend/js/lstm.js';
+import '../backend/js/rnn.js';
+import { kernels } from '../backend/registry.js';
+import type { LstmWeights } from '../ops/recurrent.js';
+import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
+import { formatShape, type Shape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/*
+ * Step-by-step inference through a unidirectional RNN, LSTM or GRU: one call per time step, for
+ * streams whose inputs arrive one at a time (sensors, token-by-token generation).
+ *
+ * x: (B, E) per step → h of the top layer: (B, R)    state: h (L, B, R), c (L, B, H) for LSTM
+ *
+ * Each step runs the layer's fused sequence kernel with T = 1 on buffers allocated once, so a step
+ * allocates no tensors and records no autograd graph. The numbers are those of `layer.forward`
+ * over the whole sequence (within float32 rounding: a kernel may sum in another order for T = 1).
+ */
+
+/** The recurrence a layer runs. */
+export type RecurrentMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+
+export interface StreamerOptions {
+  /** Samples stepped together (B, default 1). */
+  batch?: number;
+}
+
+/** What a streamer reads from its layer; the layer's parameters are read at every step. */
+export interface StreamableLayer {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly projSize: number;
+  readonly bidirectional: boolean;
+  readonly dropout: number;
+  readonly training: boolean;
+}
+
+const GATE_ROWS: Record<RecurrentMode, number> = { RNN_TANH: 0, RNN_RELU: 0, LSTM: 4, GRU: 4 };
+
+/**
+ * Runs a recurrent layer one time step per {@link RecurrentStreamer.step} call. `S` is the layer's
+ * state as `forward` returns it: `[h, c]` for LSTM, `h` for RNN and GRU. Made by the layers'
+ * `streamer()` method.
+ */
+export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
+  /** Samples per step (B). */
+  readonly batch: number;
+  /** Features of each step's input (E). */
+  readonly inputSize: number;
+  /** Features of each step's output, the top layer's h (R = projSize or hiddenSize). */
+  readonly outputSize: number;
+  private readonly name: string;
+  private readonly layer: StreamableLayer;
+  private readonly mode: RecurrentMode;
+  private readonly weights: readonly LstmWeights[];
+  private readonly H: number;
+  private readonly P: number;
+  // Per layer: the state read by the next step (h, c) and the buffers the step writes (hNext,
+  // cNext), swapped after each step; out is the layer's output, the next layer's input.
+  private readonly h: Float32Array[];
+  private readonly c: Float32Array[];
+  private readonly hNext: Float32Array[];
+  private readonly cNext: Float32Array[];
+  private readonly out: Float32Array[];
+  private readonly gates: Float32Array[];
+  private readonly cells: Float32Array[];
+  private readonly hidden: (Float32Array | null)[];
+
+  /** Use `lstm.streamer()`, `gru.streamer()` or `rnn.streamer()`. */
+  constructor(
+    name: string,
+    layer: StreamableLayer,
+    mode: RecurrentMode,
+    weights: readonly LstmWeights[],
+    options: StreamerOptions = {},
+  ) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValueError(
+        `${name}.streamer: options must be an object like { batch: 1 }, got ${String(options)}`,
+      );
+    }
+    const B = options.batch ?? 1;
+    if (typeof B !== 'number' || !Number.isInteger(B) || B <= 0) {
+      throw new ValueError(`${name}.streamer: batch must be a positive integer, got ${String(B)}`);
+    }
+    if (layer.bidirectional) {
+      throw new ValueError(
+        `${name}.streamer: a bidirectional layer cannot stream (its reverse direction starts from the last step); use bidirectional: false`,
+      );
+    }
+    this.name = name;
+    this.layer = layer;
+    this.mode = mode;
+    this.weights = weights;
+    this.batch = B;
+    this.inputSize = layer.inputSize;
+    this.H = layer.hiddenSize;
+    this.P = layer.projSize;
+    this.outputSize = this.P > 0 ? this.P : this.H;
+    this.checkMode();
+    const L = layer.numLayers;
+    const H = this.H;
+    const R = this.outputSize;
+    const isLstm = mode === 'LSTM';
+    const buffers = (n: number) => Array.from({ length: L }, () => new Float32Array(n));
+    this.h = buffers(B * R);
+    this.hNext = buffers(B * R);
+    this.c = buffers(isLstm ? B * H : 0);
+    this.cNext = buffers(isLstm ? B * H : 0);
+    this.out = buffers(B * R);
+    this.gates = buffers(B * GATE_ROWS[mode] * H);
+    this.cells = buffers(isLstm ? B * H : 0);
+    this.hidden = Array.from({ length: L }, () => (isLstm && this.P > 0 ? new Float32Array(B * H) : null));
+  }
+
+  /**
+   * Runs one time step: x holds the B samples' inputs, (B, E) row-major as a Float32Array of
+   * B·E values or a float32 Tensor of shape (B, E) (or (E) when B = 1). Returns the top layer's
+   * new h, (B, R) row-major; the array is reused, so copy it to keep it past the next step.
+   */
+  step(x: Float32Array | Tensor): Float32Array {
+    let input = this.inputOf(x);
+    this.checkMode();
+    const { batch: B, H, P, mode } = this;
+    const L = this.h.length;
+    for (let l = 0; l < L; l++) {
+      const E = l === 0 ? this.inputSize : this.outputSize;
+      const w = this.weights[l]!;
+      const bIh = w.biasIh ? w.biasIh.f32 : null;
+      const bHh = w.biasHh ? w.biasHh.f32 : null;
+      const h = this.h[l]!;
+      const hNext = this.hNext[l]!;
+      const out = this.out[l]!;
+      if (mode === 'LSTM') {
+        const c = this.c[l]!;
+        const cNext = this.cNext[l]!;
+        const wHr = w.weightHr ? w.weightHr.f32 : null;
+        kernels.lstmForward(
+          1,
+          B,
+          E,
+          H,
+          P,
+          input,
+          w.weightIh.f32,
+          w.weightHh.f32,
+          wHr,
+          bIh,
+          bHh,
+          h,
+          c,
+          null,
+          false,
+          out,
+          hNext,
+          cNext,
+          this.gates[l]!,
+          this.cells[l]!,
+          this.hidden[l] ?? null,
+        );
+        this.c[l] = cNext;
+        this.cNext[l] = c;
+      } else if (mode === 'GRU') {
+        kernels.gruForward(
+          1,
+          B,
+          E,
+          H,
+          input,
+          w.weightIh.f32,
+          w.weightHh.f32,
+          bIh,
+          bHh,
+          h,
+          null,
+          false,
+          out,
+          hNext,
+          this.gates[l]!,
+        );
+      } else {
+        kernels.rnnForward(
+          1,
+          B,
+          E,
+          H,
+          mode === 'RNN_RELU',
+          input,
+          w.weightIh.f32,
+          w.weightHh.f32,
+          bIh,
+          bHh,
+          h,
+          null,
+          false,
+          out,
+          hNext,
+        );
+      }
+      this.h[l] = hNext;
+      this.hNext[l] = h;
+      input = out;
+    }
+    return input;
+  }
+
+  /**
+   * Starts a new stream: from zeros, or from `state` as `forward` takes it — `[h, c]` for LSTM
+   * with h (L, B, R) and c (L, B, H), `h` (L, B, H) for RNN and GRU.
+   */
+  reset(state?: S | null): void {
+    if (state == null) {
+      for (const a of this.h) a.fill(0);
+      for (const a of this.c) a.fill(0);
+      return;
+    }
+    const L = this.h.length;
+    const B = this.batch;
+    if (this.mode === 'LSTM') {
+      if (!Array.isArray(state) || state.length !== 2) {
+        throw new ValueError(
+          `${this.name}.streamer: state must be a pair [h, c] of tensors, got ${describe(state)}`,
+        );
+      }
+      const [h, c] = state as readonly [Tensor, Tensor];
+      const hd = stateData(this.name, 'state h', h, [L, B, this.outputSize]);
+      const cd = stateData(this.name, 'state c', c, [L, B, this.H]);
+      this.load(hd, cd);
+      return;
+    }
+    this.load(stateData(this.name, 'state', state as Tensor, [L, B, this.H]), null);
+  }
+
+  /** The current state as new tensors: `[h (L, B, R), c (L, B, H)]` for LSTM, h (L, B, H) otherwise. */
+  get state(): S {
+    const L = this.h.length;
+    const B = this.batch;
+    const h = stateTensor(this.h, [L, B, this.outputSize]);
+    if (this.mode !== 'LSTM') return h as S;
+    return [h, stateTensor(this.c, [L, B, this.H])] as unknown as S;
+  }
+
+  private load(h: Float32Array, c: Float32Array | null): void {
+    const nh = this.h[0]!.length;
+    const nc = this.c[0]!.length;
+    for (let l = 0; l < this.h.length; l++) {
+      this.h[l]!.set(h.subarray(l * nh, (l + 1) * nh));
+      if (c) this.c[l]!.set(c.subarray(l * nc, (l + 1) * nc));
+    }
+  }
+
+  // Inter-layer dropout is a training-time operation a step does not run.
+  private checkMode(): void {
+    if (this.layer.training && this.layer.dropout > 0) {
+      throw new ValueError(
+        `${this.name}.streamer: the layer is in training mode with dropout ${this.layer.dropout}, which a step does not apply; call eval() first`,
+      );
+    }
+  }
+
+  private inputOf(x: Float32Array | Tensor): Float32Array {
+    const n = this.batch * this.inputSize;
+    if (x instanceof Float32Array) {
+      if (x.length !== n) {
+        throw new ShapeError(
+          `${this.name}.streamer: x must hold batch·inputSize = ${this.batch}·${this.inputSize} = ${n} values, got ${x.length}`,
+        );
+      }
+      return x;
+    }
+    if (!(x instanceof Tensor)) {
+      throw new ValueError(`${this.name}.streamer: x must be a Float32Array or a Tensor, got ${describe(x)}`);
+    }
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${this.name}.streamer: x must be float32, got ${x.dtype}`);
+    const ok =
+      (x.ndim === 2 && x.shape[0] === this.batch && x.shape[1] === this.inputSize) ||
+      (x.ndim === 1 && this.batch === 1 && x.shape[0] === this.inputSize);
+    if (!ok) {
+      throw new ShapeError(
+        `${this.name}.streamer: x must have shape (batch, inputSize) = (${this.batch}, ${this.inputSize})${this.batch === 1 ? ` or (${this.inputSize})` : ''}, got ${formatShape(x.shape)}`,
+      );
+    }
+    return x.f32;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v instanceof Tensor) return `a Tensor of shape ${formatShape(v.shape)}`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return v === null ? 'null' : typeof v;
+}
+
+function stateData(layer: string, what: string, t: unknown, shape: Shape): Float32Array {
+  if (!(t instanceof Tensor))
+    throw new ValueError(`${layer}.streamer: ${what} must be a Tensor, got ${describe(t)}`);
+  if (t.dtype !== 'float32')
+    throw new DTypeError(`${layer}.streamer: ${what} must be float32, got ${t.dtype}`);
+  if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(
+      `${layer}.streamer: ${what} must have shape ${formatShape(shape)} (layers, batch, features), got ${formatShape(t.shape)}`,
+    );
+  }
+  return t.f32;
+}
+
+function stateTensor(parts: readonly Float32Array[], shape: Shape): Tensor {
+  const n = parts[0]!.length;
+  const data = new Float32Array(parts.length * n);
+  for (let l = 0; l < parts.length; l++) data.set(parts[l]!, l * n);
+  return new Tensor(data, shape);
+}
