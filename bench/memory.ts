@@ -1,10 +1,13 @@
 /*
  * Peak training memory of the seed workload, run by bench/index.ts in a fresh process:
- *   tsx bench/memory.ts <native|js> <threads> <steps>
+ *   tsx bench/memory.ts <native|js> <threads> <steps> [gc]
  * Prints JSON: VmRSS after setup (model, optimizer, data) and VmHWM after `steps` training steps,
- * both in KiB from /proc/self/status.
+ * both in KiB from /proc/self/status. With `gc`, a full collection runs before every step: the
+ * figure is then the live peak, without the garbage V8 lets build up between its collections.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { nativeBackend } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/registry.js';
 import { ValueError } from '../src/tensor/errors.js';
@@ -16,7 +19,7 @@ function statusKiB(key: 'VmRSS' | 'VmHWM'): number {
   return Number(m[1]);
 }
 
-const [backend, threadsArg, stepsArg] = process.argv.slice(2);
+const [backend, threadsArg, stepsArg, gcArg] = process.argv.slice(2);
 const threads = Number(threadsArg);
 const steps = Number(stepsArg);
 if (backend !== 'native' && backend !== 'js') {
@@ -28,6 +31,14 @@ if (!Number.isInteger(threads) || threads < 1) {
 if (!Number.isInteger(steps) || steps < 1) {
   throw new ValueError(`bench/memory: steps must be a positive integer, got '${String(stepsArg)}'`);
 }
+if (gcArg !== undefined && gcArg !== 'gc') {
+  throw new ValueError(`bench/memory: the optional fourth argument must be 'gc', got '${gcArg}'`);
+}
+let collect = (): void => {};
+if (gcArg === 'gc') {
+  setFlagsFromString('--expose-gc');
+  collect = runInNewContext('gc') as () => void;
+}
 if (backend === 'native') {
   const { addon, reason } = nativeBackend();
   if (!addon) throw new ValueError(`bench/memory: the native addon is unavailable (${reason})`);
@@ -36,5 +47,8 @@ if (backend === 'native') {
 setBackend(backend);
 const w = seedWorkload(32, 200);
 const baselineKiB = statusKiB('VmRSS');
-for (let i = 0; i < steps; i++) w.trainStep();
+for (let i = 0; i < steps; i++) {
+  collect();
+  w.trainStep();
+}
 console.log(JSON.stringify({ baseline_kib: baselineKiB, hwm_kib: statusKiB('VmHWM') }));

@@ -3,7 +3,8 @@ import '../backend/js/lstm.js';
 import '../backend/js/rnn.js';
 import { kernels } from '../backend/registry.js';
 import { type GradSink, record } from '../tensor/autograd.js';
-import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
+import { DTypeError, KiokuError, ShapeError, ValueError } from '../tensor/errors.js';
+import { gradientPool, savedStatePool } from '../tensor/pool.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -14,11 +15,16 @@ import { Tensor } from '../tensor/tensor.js';
  * x: (T, B, E)  h0: (B, R)  c0: (B, H)  →  output: (T, B, R)  hN: (B, R)  cN: (B, H)
  * R = H, or the projection size P for an LSTM with weight_hr.
  *
- * Several outputs, one backward: the op records its BPTT on a hidden "packed" tensor whose
- * gradient is [dOutput ‖ dhN ‖ dcN]; each returned tensor is a node whose only input is the
- * packed one and whose backward copies its gradient into its slot. The engine runs a node only
+ * Several outputs, one backward: the op records its BPTT on a hidden one-element "packed"
+ * tensor; each returned tensor is a node whose only input is the packed one and whose backward
+ * adds its gradient into that output's slot (dOutput, dhN, dcN). The engine runs a node only
  * after everything that consumes it, so the BPTT runs once, with whichever of the three
- * gradients reached it (the others stay zero).
+ * gradients reached it (the kernels take null for the others).
+ *
+ * The state saved for the BPTT only (gates, cells) never reaches a Tensor: it goes back to
+ * savedStatePool once the BPTT has run (at once when nothing was recorded), so the next step's
+ * forward reuses it. A second backward over the same graph takes it back if no forward has
+ * taken it since, and otherwise throws rather than read another op's data.
  */
 
 /** Per-sample valid lengths of a right-padded batch: integers in [0, T], one per sample. */
@@ -161,30 +167,57 @@ function sinkOf(grads: GradSink, t: Tensor | null | undefined): Float32Array | n
 }
 
 /**
- * Returns tensors over `parts` whose gradients are gathered into one packed buffer before
- * `backward` runs once with it (see the note at the head of this file).
+ * Returns tensors over `parts` whose gradients are gathered (null for a part no gradient
+ * reached) before `backward` runs once with them (see the note at the head of this file);
+ * `saved` are the op's private buffers, released after that run.
  */
 function multiOutput(
   name: string,
   inputs: readonly Tensor[],
   parts: ReadonlyArray<[Float32Array, Shape]>,
-  backward: (gParts: Float32Array[], grads: GradSink) => void,
+  saved: readonly Float32Array[],
+  backward: (gParts: ReadonlyArray<Float32Array | null>, grads: GradSink) => void,
 ): Tensor[] {
-  const sizes = parts.map(([d]) => d.length);
-  const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, n) => a + n, 0));
-  const total = sizes.reduce((a, n) => a + n, 0);
-  const packed = record(new Tensor(new Float32Array(total), [total]), name, inputs, (g, grads) =>
-    backward(
-      offsets.map((o, i) => g.subarray(o, o + sizes[i]!)),
-      grads,
-    ),
-  );
+  let gParts: Array<Float32Array | null> = parts.map(() => null);
+  // The packed node's gradient buffer of the pass gParts belong to (one element, never pooled,
+  // so each pass has its own): a new one means an earlier pass stopped before the BPTT ran.
+  let pass: Float32Array | null = null;
+  // The saved buffers the pool holds now, with their release stamps; empty while this op owns
+  // them all.
+  let pooled: Array<[Float32Array, number]> = [];
+  let lost = false;
+  const packed = record(new Tensor(new Float32Array(1), [1]), name, inputs, (_g, grads) => {
+    const back = pooled.filter(([b, stamp]) => savedStatePool.reclaim(b, stamp));
+    if (lost || back.length < pooled.length) {
+      lost = true;
+      pooled = [];
+      for (const [b] of back) savedStatePool.release(b);
+      throw new KiokuError(
+        `backward: ${name}'s saved state was reused by a later forward; run the forward again to back-propagate a second time`,
+      );
+    }
+    const got = gParts;
+    gParts = parts.map(() => null);
+    pass = null;
+    backward(got, grads);
+    for (const b of got) if (b) gradientPool.release(b);
+    pooled = [];
+    for (const b of saved) {
+      const stamp = savedStatePool.release(b);
+      if (stamp > 0) pooled.push([b, stamp]);
+    }
+  });
+  if (packed.gradFn === null) for (const b of saved) savedStatePool.release(b);
   return parts.map(([data, shape], i) =>
     record(new Tensor(data, shape), `${name}Output`, [packed], (g, grads) => {
       const gp = grads(packed);
       if (!gp) return;
-      const o = offsets[i]!;
-      for (let k = 0; k < g.length; k++) gp[o + k]! += g[k]!;
+      if (gp !== pass) {
+        gParts = parts.map(() => null);
+        pass = gp;
+      }
+      const part = (gParts[i] ??= gradientPool.take(g.length));
+      for (let k = 0; k < g.length; k++) part[k]! += g[k]!;
     }),
   );
 }
@@ -239,7 +272,8 @@ export function rnnSequence(
       [out, [T, B, H]],
       [hN, [B, H]],
     ],
-    ([dOut, dhN], grads) => {
+    [],
+    ([dOut = null, dhN = null], grads) => {
       kernels.rnnBackward(
         T,
         B,
@@ -253,8 +287,8 @@ export function rnnSequence(
         lengths,
         reverse,
         out,
-        dOut!,
-        dhN!,
+        dOut,
+        dhN,
         grads(x),
         grads(h),
         grads(weightIh),
@@ -297,9 +331,9 @@ export function lstmSequence(
   const out = new Float32Array(T * B * R);
   const hN = new Float32Array(B * R);
   const cN = new Float32Array(B * H);
-  const gates = new Float32Array(T * B * 4 * H);
-  const cells = new Float32Array(T * B * H);
-  const hidden = P > 0 ? new Float32Array(T * B * H) : null;
+  const gates = savedStatePool.take(T * B * 4 * H);
+  const cells = savedStatePool.take(T * B * H);
+  const hidden = P > 0 ? savedStatePool.take(T * B * H) : null;
   const xd = x.f32;
   const hrd = wHr ? wHr.f32 : null;
   kernels.lstmForward(
@@ -331,38 +365,45 @@ export function lstmSequence(
     [hN, [B, R]],
     [cN, [B, H]],
   ];
-  const [output, hNt, cNt] = multiOutput(op, inputs, parts, ([dOut, dhN, dcN], grads) => {
-    kernels.lstmBackward(
-      T,
-      B,
-      E,
-      H,
-      P,
-      xd,
-      weightIh.f32,
-      weightHh.f32,
-      hrd,
-      h.f32,
-      c.f32,
-      lengths,
-      reverse,
-      out,
-      gates,
-      cells,
-      hidden,
-      dOut!,
-      dhN!,
-      dcN!,
-      grads(x),
-      grads(h),
-      grads(c),
-      grads(weightIh),
-      grads(weightHh),
-      sinkOf(grads, wHr),
-      sinkOf(grads, biasIh),
-      sinkOf(grads, biasHh),
-    );
-  });
+  const saved = hidden ? [gates, cells, hidden] : [gates, cells];
+  const [output, hNt, cNt] = multiOutput(
+    op,
+    inputs,
+    parts,
+    saved,
+    ([dOut = null, dhN = null, dcN = null], grads) => {
+      kernels.lstmBackward(
+        T,
+        B,
+        E,
+        H,
+        P,
+        xd,
+        weightIh.f32,
+        weightHh.f32,
+        hrd,
+        h.f32,
+        c.f32,
+        lengths,
+        reverse,
+        out,
+        gates,
+        cells,
+        hidden,
+        dOut,
+        dhN,
+        dcN,
+        grads(x),
+        grads(h),
+        grads(c),
+        grads(weightIh),
+        grads(weightHh),
+        sinkOf(grads, wHr),
+        sinkOf(grads, biasIh),
+        sinkOf(grads, biasHh),
+      );
+    },
+  );
   return { output: output!, hN: hNt!, cN: cNt! };
 }
 
@@ -385,7 +426,7 @@ export function gruSequence(
   const { weightIh, weightHh, biasIh, biasHh } = weights;
   const out = new Float32Array(T * B * H);
   const hN = new Float32Array(B * H);
-  const gates = new Float32Array(T * B * 4 * H);
+  const gates = savedStatePool.take(T * B * 4 * H);
   const xd = x.f32;
   kernels.gruForward(
     T,
@@ -412,7 +453,8 @@ export function gruSequence(
       [out, [T, B, H]],
       [hN, [B, H]],
     ],
-    ([dOut, dhN], grads) => {
+    [gates],
+    ([dOut = null, dhN = null], grads) => {
       kernels.gruBackward(
         T,
         B,
@@ -426,8 +468,8 @@ export function gruSequence(
         reverse,
         out,
         gates,
-        dOut!,
-        dhN!,
+        dOut,
+        dhN,
         grads(x),
         grads(h),
         grads(weightIh),

@@ -1,4 +1,5 @@
 import { KiokuError } from './errors.js';
+import { gradientPool } from './pool.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -11,7 +12,10 @@ export type GradSink = (t: Tensor) => Float32Array | null;
 export interface GradFn {
   readonly name: string;
   readonly inputs: readonly Tensor[];
-  /** Adds the contribution of `gradOut` (the output's gradient) into each input's buffer. */
+  /**
+   * Adds the contribution of `gradOut` (the output's gradient) into each input's buffer. It must
+   * not keep `gradOut` past its return: the engine reuses that buffer.
+   */
   backward(gradOut: Float32Array, grads: GradSink): void;
 }
 
@@ -68,7 +72,7 @@ export function runBackward(root: Tensor, seed: Float32Array): void {
     if (t.gradFn === null) return t.leafGradBuffer();
     let g = buffers.get(t);
     if (g === undefined) {
-      g = new Float32Array(t.data.length);
+      g = gradientPool.take(t.data.length);
       buffers.set(t, g);
     }
     return g;
@@ -84,6 +88,8 @@ export function runBackward(root: Tensor, seed: Float32Array): void {
     if (g === undefined) continue; // no gradient reached this node
     buffers.delete(t);
     fn.backward(g, sink);
+    // No backward keeps its gradOut: once it has run, the buffer is dead.
+    gradientPool.release(g);
   }
 }
 

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { add, mul } from '../src/ops/binary.js';
+import { gruSequence, lstmSequence } from '../src/ops/recurrent.js';
+import { sum } from '../src/ops/reduce.js';
+import { transpose } from '../src/ops/shape.js';
+import { noGrad } from '../src/tensor/autograd.js';
+import { KiokuError } from '../src/tensor/errors.js';
+import { BufferPool, gradientPool, savedStatePool } from '../src/tensor/pool.js';
+import { Generator } from '../src/tensor/random.js';
+import { randn } from '../src/tensor/random-tensors.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import { describeEachBackend } from './helpers/backends.js';
+
+const N = 1 << 14; // the smallest length the pool keeps
+
+describe('BufferPool', () => {
+  it('hands a released buffer out again, zero-filled', () => {
+    const pool = new BufferPool();
+    const a = pool.take(N);
+    a.fill(7);
+    expect(pool.release(a)).toBeGreaterThan(0);
+    expect(pool.bytes).toBe(4 * N);
+    const b = pool.take(N);
+    expect(b).toBe(a);
+    expect(b.every((v) => v === 0)).toBe(true);
+    expect(pool.bytes).toBe(0);
+  });
+
+  it('keeps neither small buffers, views, nor the same buffer twice', () => {
+    const pool = new BufferPool();
+    expect(pool.release(new Float32Array(N - 1))).toBe(0);
+    expect(pool.release(new Float32Array(2 * N).subarray(0, N))).toBe(0);
+    const a = new Float32Array(N);
+    expect(pool.release(a)).toBeGreaterThan(0);
+    expect(pool.release(a)).toBe(0);
+    expect(pool.bytes).toBe(4 * N);
+    expect(pool.take(N)).toBe(a);
+    expect(pool.take(N)).not.toBe(a);
+  });
+
+  it('gives a released buffer back intact unless someone took it since', () => {
+    const pool = new BufferPool();
+    const a = new Float32Array(N).fill(3);
+    const first = pool.release(a);
+    expect(pool.reclaim(a, first)).toBe(true);
+    expect(a[N - 1]).toBe(3);
+    expect(pool.bytes).toBe(0);
+    const second = pool.release(a);
+    expect(pool.take(N)).toBe(a);
+    expect(pool.reclaim(a, second)).toBe(false);
+    // Handed out and released again by its new owner: the old stamp no longer matches.
+    const third = pool.release(a);
+    expect(pool.reclaim(a, second)).toBe(false);
+    expect(pool.reclaim(a, third)).toBe(true);
+  });
+});
+
+function clearPools(): void {
+  gradientPool.clear();
+  savedStatePool.clear();
+}
+
+// T·B·4H and T·B·E, T·B·H are at least N, so gates, cells and the intermediate gradients pool.
+const [B, T, E, H] = [4, 64, 64, 64];
+
+function weights(g: Generator, G: number) {
+  const w = (...shape: number[]) => {
+    const t = randn(shape, { generator: g });
+    t.requiresGrad = true;
+    return t;
+  };
+  return { weightIh: w(G, E), weightHh: w(G, H), biasIh: w(G), biasHh: w(G) };
+}
+
+/** Batch-first x → transpose → LSTM; the loss reads the output and hN. */
+function lstmStep(x: Tensor, w: ReturnType<typeof weights>) {
+  const xT = transpose(x, 0, 1);
+  const { output, hN, cN } = lstmSequence(xT, null, null, w, { lengths: [T, 40, 1, 63] });
+  const loss = add(sum(mul(output, output)), sum(mul(hN, cN)));
+  return { xT, output, hN, cN, loss };
+}
+
+const bits = (t: Tensor) => Array.from(new Uint32Array(t.f32.slice().buffer));
+const grads = (ts: Tensor[]) => ts.map((t) => bits(t.grad!));
+
+describeEachBackend('pooled buffers and autograd', () => {
+  it('never hands out a buffer a live tensor still references', () => {
+    clearPools();
+    const g = new Generator(5);
+    const w = weights(g, 4 * H);
+    const params = Object.values(w);
+    const x1 = randn([B, T, E], { generator: g });
+    const x2 = randn([B, T, E], { generator: g });
+    x1.requiresGrad = true;
+    x2.requiresGrad = true;
+
+    // The reference for step 2: computed from an empty pool.
+    const ref = lstmStep(x2, w);
+    ref.loss.backward();
+    const refGrads = grads([x2, ...params]);
+    for (const p of [x2, ...params]) p.grad = null;
+    clearPools();
+
+    const s1 = lstmStep(x1, w);
+    s1.loss.backward();
+    // Gates (T·B·4H) and cells (T·B·H) wait for the next forward. The engine's T·B·H buffers
+    // (E = H) for output², output, its part and xT were reused within the pass: two at a time.
+    expect(savedStatePool.bytes).toBe(4 * T * B * 5 * H);
+    expect(gradientPool.bytes).toBe(2 * 4 * T * B * H);
+    const kept = [s1.xT, s1.output, s1.hN, s1.cN].map(bits);
+    for (const p of params) p.grad = null;
+
+    const s2 = lstmStep(x2, w);
+    s2.loss.backward();
+    expect([s1.xT, s1.output, s1.hN, s1.cN].map(bits)).toEqual(kept);
+    expect(bits(s2.output)).toEqual(bits(ref.output));
+    expect(grads([x2, ...params])).toEqual(refGrads);
+  });
+
+  it('refuses a second backward once a later forward took the saved state', () => {
+    clearPools();
+    const g = new Generator(6);
+    const w = weights(g, 4 * H);
+    const x = randn([B, T, E], { generator: g });
+    const first = lstmStep(x, w);
+    first.loss.backward();
+    const params = Object.values(w);
+    const once = grads(params);
+    const onceValues = params.map((p) => Array.from(p.grad!.f32));
+    // Nothing ran in between: the saved state is taken back and the gradients add up again.
+    first.loss.backward();
+    for (const [i, p] of params.entries()) {
+      const got = p.grad!.f32;
+      for (let k = 0; k < got.length; k++) {
+        const e = 2 * onceValues[i]![k]!;
+        expect(Math.abs(got[k]! - e)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(e)));
+      }
+      p.grad = null;
+    }
+    const second = lstmStep(x, w);
+    expect(() => first.loss.backward()).toThrow(KiokuError);
+    expect(() => first.loss.backward()).toThrow(/reused by a later forward/);
+    second.loss.backward();
+    expect(grads(params)).toEqual(once);
+    // A later forward and backward took the buffers and put them back holding their own state.
+    const third = lstmStep(x, w);
+    third.loss.backward();
+    const fourth = lstmStep(x, w);
+    fourth.loss.backward();
+    expect(() => third.loss.backward()).toThrow(/reused by a later forward/);
+  });
+
+  it('returns the saved state at once when nothing is recorded, and reuses it', () => {
+    clearPools();
+    const g = new Generator(7);
+    const w = weights(g, 3 * H);
+    const x = randn([T, B, E], { generator: g });
+    const a = noGrad(() => gruSequence(x, null, w).output);
+    // GRU gates: T·B·4H floats.
+    expect(savedStatePool.bytes).toBe(4 * T * B * 4 * H);
+    const b = noGrad(() => gruSequence(x, null, w).output);
+    expect(savedStatePool.bytes).toBe(4 * T * B * 4 * H);
+    expect(bits(b)).toEqual(bits(a));
+  });
+});
