@@ -475,4 +475,23 @@ export const CASES: Case[] = [
     call: 'kioku train series … --resume empty-dir',
     run: (d) => kioku(...seq(d, '--resume', join(d, 'empty-dir'))),
   },
+  {
+    input: 'unknown missing-value policy',
+    call: 'kioku train series … --missing zero',
+    run: (d) => kioku(...seq(d, '--missing', 'zero')),
+  },
+  {
+    input: 'export into the model directory',
+    call: 'kioku export --model text-model --format pytorch --out text-model',
+    run: (d) =>
+      kioku(
+        'export',
+        '--model',
+        join(d, 'text-model'),
+        '--format',
+        'pytorch',
+        '--out',
+        join(d, 'text-model'),
+      ),
+  },
 ];

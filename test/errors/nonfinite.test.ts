@@ -195,7 +195,7 @@ describe('kioku train --on-nonfinite', () => {
     const code = await run(argv(join(root, 'cli-stop')), sink);
     expect(code).toBe(1);
     expect(out.stderr).toBe(
-      'kioku: the loss became Infinity at epoch 1, batch 2; training stopped, and the checkpoints in <out>/checkpoints keep the last good weights (lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)\n',
+      `kioku: the loss became Infinity at epoch 1, batch 2; training stopped before the first checkpoint was written to ${join(root, 'cli-stop', 'checkpoints')} (lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)\n`,
     );
   });
 

@@ -1,0 +1,216 @@
+/**
+ * What each row of the README's bad-input table must produce: the API's error class and message, or
+ * the CLI's exit code and stderr line. `<dir>` stands for the directory holding the bad files.
+ */
+export type Expected = { code: number; message: string } | { class: string; message: string };
+
+export const EXPECTED: Record<string, Expected> = {
+  'data length \u2260 shape': {
+    class: 'ShapeError',
+    message: 'Tensor: data has 3 elements but shape (2, 2) needs 4',
+  },
+  'matmul inner sizes differ': {
+    class: 'ShapeError',
+    message: 'matmul: inner dimensions differ: a (2, 3) has 3 columns, b (4, 5) has 4 rows',
+  },
+  'int32 view of a float tensor': {
+    class: 'DTypeError',
+    message: 'expected an int32 tensor, got float32 of shape (2,)',
+  },
+  'LSTM input of rank 4': {
+    class: 'ShapeError',
+    message: 'LSTM: input must be 3-D (T, B, E) or unbatched 2-D (T, E), got shape (1, 2, 3, 1)',
+  },
+  'LSTM input features \u2260 inputSize': {
+    class: 'ShapeError',
+    message: 'LSTM: input must have 3 features (inputSize) in its last dimension, got shape (5, 1, 4)',
+  },
+  'hidden size 0': { class: 'ValueError', message: 'LSTM: hiddenSize must be a positive integer, got 0' },
+  'token id \u2265 vocabulary size': {
+    class: 'IndexError',
+    message:
+      'embedding: index 5 at position [0, 1] of indices (1, 2) is out of range for a weight of V = 5 rows (expected 0 ≤ index < 5)',
+  },
+  'negative token id': {
+    class: 'IndexError',
+    message:
+      'embedding: index -1 at position [0, 0] of indices (1, 1) is out of range for a weight of V = 5 rows (expected 0 ≤ index < 5)',
+  },
+  'float token ids': {
+    class: 'DTypeError',
+    message: 'embedding: indices must be an int32 tensor, got float32 of shape (1, 2)',
+  },
+  'lengths longer than the batch': {
+    class: 'ShapeError',
+    message: 'TextClassifier.forward: lengths must be an Int32Array of 2 values (one per sample), got 3',
+  },
+  'a length longer than T': {
+    class: 'ValueError',
+    message: 'TextClassifier.forward: lengths[0] must be in [1, 3], got 4',
+  },
+  'class id \u2265 number of classes': {
+    class: 'IndexError',
+    message: 'crossEntropy: target 3 at position (1,) is out of range for 3 classes [0, 3)',
+  },
+  'loss shapes differ': {
+    class: 'ShapeError',
+    message: 'mseLoss: target shape (3, 1) must equal input shape (2, 1)',
+  },
+  'batch size 0': { class: 'ValueError', message: 'DataLoader: batchSize must be a positive integer, got 0' },
+  'CSV with an unclosed quote': {
+    class: 'DataError',
+    message:
+      '<dir>/unclosed.csv:3: malformed CSV (Quote Not Closed: the parsing is finished with an opening quote at line 3)',
+  },
+  'JSONL with a broken line': {
+    class: 'DataError',
+    message: '<dir>/bad.jsonl:2: invalid JSON (Expected double-quoted property name in JSON at position 17)',
+  },
+  'label column missing': {
+    class: 'DataError',
+    message: '<dir>/nolabel.csv, column "label": unknown label column; available columns: text, kind',
+  },
+  'empty dataset (header only)': {
+    class: 'DataError',
+    message: '<dir>/header-only.csv: no data rows after the header',
+  },
+  'NaN first value under ffill': {
+    class: 'DataError',
+    message:
+      '<dir>/series-nan-first.csv:2, column "y": missing first value (row 0): the cell reads "nan" (not a number); \'ffill\' has no earlier value to repeat, use policy \'drop\'',
+  },
+  'epochs 0': { class: 'ValueError', message: 'fit: epochs must be a positive integer, got 0' },
+  'no training batches': { class: 'ValueError', message: 'fit: train yielded no batches in epoch 1' },
+  'NaN in the data (loss becomes NaN)': {
+    class: 'NonFiniteError',
+    message:
+      "fit: the loss became NaN at epoch 1, batch 1; training stopped with the weights of the last good batch (lower the learning rate, clip gradients, check the data for NaN/Infinity, or skip such batches with onNonFinite: 'skip')",
+  },
+  'model directory does not exist': {
+    class: 'ModelDirError',
+    message:
+      'loadModelDir: "<dir>/missing" does not exist or cannot be read (ENOENT: no such file or directory, stat \'<dir>/missing\')',
+  },
+  'model.safetensors missing': {
+    class: 'ModelDirError',
+    message:
+      'loadModelDir: "<dir>/no-weights/model.safetensors" is missing; "<dir>/no-weights" is not a complete kioku model directory',
+  },
+  'config.json is not valid JSON': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/bad-json/config.json: not valid JSON (Expected double-quoted property name in JSON at position 25)',
+  },
+  'model from a newer kioku': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/future/config.json: field "formatVersion" is 99 (written by kioku "9.0.0"); this kioku (0.1.0) reads up to version 1, so upgrade kioku to load it',
+  },
+  'safetensors bytes are garbage': {
+    class: 'SafetensorsError',
+    message: 'safetensors: the file is 3 bytes long, too short for the 8-byte header length',
+  },
+  'config and weights disagree': {
+    class: 'StateDictError',
+    message:
+      'weights: loadStateDict: missing keys: bias. shape mismatch: weight: expected (2, 2), got (3, 2)',
+  },
+  'no arguments': { code: 2, message: '' },
+  'unknown command': { code: 2, message: "kioku: unknown command 'trian' (Did you mean train?)" },
+  'unknown flag': { code: 2, message: "kioku: unknown option '--colour'" },
+  'required option missing': { code: 2, message: "kioku: required option '--target <column>' not specified" },
+  'not a number': {
+    code: 2,
+    message:
+      "kioku: option '--epochs <n>' argument 'three' is invalid. --epochs must be an integer ≥ 1, got \"three\"",
+  },
+  'invalid choice': {
+    code: 2,
+    message:
+      "kioku: option '--cell <cell>' argument 'transformer' is invalid. Allowed choices are lstm, gru, rnn.",
+  },
+  'unknown data source': {
+    code: 1,
+    message:
+      'kioku: --data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got "<dir>/data.txt"',
+  },
+  'data file missing': { code: 1, message: 'kioku: <dir>/missing.csv: file not found' },
+  'one class only': {
+    code: 1,
+    message:
+      'kioku: <dir>/one-class.csv, column "label": the label column has a single class (ham); a classifier needs at least 2',
+  },
+  'too few examples to split': {
+    code: 1,
+    message: 'kioku: --data <dir>/nolabel.csv: 2 examples are too few for an 80/10/10 split',
+  },
+  'empty cell in a series': {
+    code: 1,
+    message:
+      'kioku: <dir>/series-gap.csv:19, column "y": missing value (row 17): the cell is empty; pass --missing ffill or --missing drop to accept gaps',
+  },
+  'NaN in a series': {
+    code: 1,
+    message:
+      'kioku: <dir>/series-nan.csv:19, column "y": missing value (row 17): the cell reads "NaN" (not a number); pass --missing ffill or --missing drop to accept gaps',
+  },
+  'NA marker in a series': {
+    code: 1,
+    message:
+      'kioku: <dir>/series-na.csv:19, column "y": missing value (row 17): the cell reads "NA", a missing-value marker; pass --missing ffill or --missing drop to accept gaps',
+  },
+  'Infinity in a series': {
+    code: 1,
+    message: 'kioku: <dir>/series-inf.csv:19, column "y": expected a number, got "Infinity"',
+  },
+  'text in a numeric column': {
+    code: 1,
+    message: 'kioku: <dir>/series-text.csv:19, column "y": expected a number, got "high"',
+  },
+  'unknown target column': {
+    code: 1,
+    message: 'kioku: <dir>/series-ok.csv, column "rain": --target: unknown column; available columns: y',
+  },
+  'series shorter than lookback + horizon': {
+    code: 1,
+    message:
+      'kioku: --lookback 30 with --horizon 1 needs 31 training rows, but the series has 12 rows and its training split 9',
+  },
+  'not a model directory': {
+    code: 1,
+    message:
+      'kioku: loadModelDir: "<dir>/empty-dir/config.json" is missing; "<dir>/empty-dir" is not a complete kioku model directory',
+  },
+  'config/weights mismatch': {
+    code: 1,
+    message:
+      'kioku: <dir>/mismatch/model.safetensors: loadStateDict: shape mismatch: lstm.weight_ih_l0: expected (12, 4), got (20, 4); lstm.weight_hh_l0: expected (12, 3), got (20, 5); lstm.bias_ih_l0: expected (12,), got (20,); lstm.bias_hh_l0: expected (12,), got (20,); fc.weight: expected (2, 3), got (2, 5)',
+  },
+  'text model given to forecast': {
+    code: 1,
+    message:
+      'kioku: "<dir>/text-model" holds a classification model; this command needs a forecaster (kioku train series)',
+  },
+  '--resume with no checkpoint': {
+    code: 1,
+    message:
+      'kioku: --resume <dir>/empty-dir: no checkpoint to resume (looked for checkpoint-<n> in "<dir>/empty-dir/checkpoints" and "<dir>/empty-dir")',
+  },
+  'unknown missing-value policy': {
+    code: 2,
+    message:
+      "kioku: option '--missing <policy>' argument 'zero' is invalid. Allowed choices are error, ffill, drop.",
+  },
+  'export into the model directory': {
+    code: 1,
+    message:
+      'kioku: --out "<dir>/text-model" is the model directory "<dir>/text-model"; exporting there would overwrite the saved model, choose another --out',
+  },
+};
+
+/** One markdown row of the README's table for case number `n`. */
+export function tableRow(n: number, input: string, call: string, want: Expected): string {
+  const kind = 'class' in want ? `\`${want.class}\`` : `exit ${want.code}`;
+  const message = want.message === '' ? '(the help, on stdout)' : want.message;
+  return `| ${n} | ${input} | \`${call}\` | ${kind} | ${message} |`;
+}
