@@ -3,8 +3,9 @@
  * BENCHMARKS.md. GEMM, the seed's LSTM classifier (vocab 5000, embed 128, hidden 64, batch 32,
  * 200 tokens, Adam) with its training memory, and a sweep of LSTM/GRU/RNN shapes (a reduced one by
  * default, all 27 shapes per cell with `--sweep full`) for kioku-js and kioku-native, next to
- * PyTorch (bench/torch_bench.py) in the same run, with the machine's measured FMA peak. Every time
- * is the median of several runs after warm-up.
+ * PyTorch (bench/torch_bench.py), TensorFlow.js (cpu and wasm backends, bench/tfjs.ts) and brain.js
+ * (bench/brain.ts) in the same run, with the machine's measured FMA peak. Every time is the median
+ * of several runs after warm-up, except where a row says otherwise.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -14,13 +15,14 @@ import { nativeBackend } from '../src/backend/native/index.js';
 import { threadCount } from '../src/backend/native/loader.js';
 import { kernelFor, setBackend } from '../src/backend/registry.js';
 import { LSTM } from '../src/nn/rnn.js';
-import { noGrad } from '../src/tensor/autograd.js';
 import { Generator } from '../src/tensor/random.js';
 import { randn } from '../src/tensor/random-tensors.js';
-import { ones, type Tensor, zeros } from '../src/tensor/tensor.js';
+import { ones } from '../src/tensor/tensor.js';
+import { brainLstmTimeStep, type NextStepShape, nextStepWorkload } from './brain.js';
 import { kiokuMemory, type PeakMemory, peakAboveSetupMiB } from './memory-probe.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
+import { streamingStep } from './streaming.js';
 import {
   configKey,
   forwardFlops,
@@ -31,7 +33,7 @@ import {
   sweepWorkload,
   trainFlops,
 } from './sweep.js';
-import { tfjsLstmStep } from './tfjs.js';
+import { type TfjsBackend, type TfjsRun, type TfjsTiming, tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch, type TorchResult } from './torch.js';
 
 const { addon, reason } = nativeBackend();
@@ -140,6 +142,23 @@ for (const [m, k, n] of [
 }
 say();
 
+// ---- TensorFlow.js cells ----
+const gflops = (v: number) => fmt(v, v < 0.1 ? 3 : 1);
+
+function tfLabel(backend: TfjsBackend, run: TfjsRun): string {
+  return `TensorFlow.js ${run.version}, ${backend} backend (${run.setup})`;
+}
+
+function runsNote(t: { timed: number; warmup: number }): string {
+  return `${t.timed === 1 ? 'one run' : `median of ${t.timed}`}${t.warmup ? '' : ', no warm-up'}`;
+}
+
+/** A TF.js time in ms, with how it was taken when it is not a median, or the error that stopped it. */
+function tfCell(t: TfjsTiming): string {
+  if ('error' in t) return `cannot run: ${t.error}`;
+  return t.timed === 1 ? `${fmt(t.ms)} (${runsNote(t)})` : fmt(t.ms);
+}
+
 // ---- seed workload ----
 const B = 32;
 const T = 200;
@@ -179,7 +198,66 @@ for (const r of torch)
   say(
     `| PyTorch ${r.torch} (${r.threads}t) | ${fmt(r.seed.train_ms)} | ${fmt((B * T) / (r.seed.train_ms / 1e3), 0)} | ${fmt((3 * seedFlopsFwd) / r.seed.train_ms / 1e6)} | ${fmt(r.seed.infer_ms)} | | | ${memCell(r.memory)} |`,
   );
+process.stderr.write('bench: running TensorFlow.js on the seed workload (wasm, then cpu)…\n');
+// The cpu backend's embedding gradient (UnsortedSegmentSum) loops over all 5000 rows, each pass over
+// the whole (B·T, 128) gradient: one step at T 200 would take many minutes, so it trains at T 2, once.
+const tfSeed: [TfjsBackend, TfjsRun | null][] = [
+  [
+    'wasm',
+    await tfjsLstm(
+      'wasm',
+      { B, vocab: 5000, infer: { T, reps: 3, warmup: 1 }, train: { T, reps: 3, warmup: 1 } },
+      threads,
+    ),
+  ],
+  [
+    'cpu',
+    await tfjsLstm(
+      'cpu',
+      { B, vocab: 5000, infer: { T, reps: 1, warmup: 1 }, train: { T: 2, reps: 1, warmup: 0 } },
+      threads,
+    ),
+  ],
+];
+for (const [name, run] of tfSeed) {
+  if (!run || run.unavailable) {
+    say(`| TensorFlow.js, ${name} backend | ${run?.unavailable ?? 'not installed'} | | | | | | |`);
+    continue;
+  }
+  const train = run.train!;
+  const trainCells =
+    'error' in train
+      ? `cannot train: ${train.error} | — | —`
+      : `${fmt(train.ms)}${train.T === T ? '' : ` (T ${train.T}: ${runsNote(train)}; T ${T} not run)`} | ${fmt((B * train.T) / (train.ms / 1e3), 0)} | ${gflops((3 * 2 * train.T * B * 4 * 64 * (128 + 64)) / train.ms / 1e6)}`;
+  say(`| ${tfLabel(name, run)} | ${trainCells} | ${tfCell(run.infer!)} | | | — |`);
+}
 say();
+{
+  // kioku-js against each TF.js backend: time ratios, or a tokens/s ratio where TF.js ran a shorter T.
+  const jsTok = (B * T) / (seedJs[0] / 1e3);
+  const parts = tfSeed.flatMap(([name, run]) => {
+    if (!run || run.unavailable) return [];
+    const train = run.train!;
+    const infer = run.infer!;
+    const trainPart =
+      'error' in train
+        ? 'training: TensorFlow.js cannot train it'
+        : train.T === T
+          ? `training ${fmt(train.ms / seedJs[0], 1)}×`
+          : `training ${fmt(jsTok / ((B * train.T) / (train.ms / 1e3)), 0)}× in tokens/s against its T ${train.T} step`;
+    const inferPart =
+      'error' in infer
+        ? 'inference: TensorFlow.js cannot run it'
+        : `inference ${fmt(infer.ms / seedJs[1], 1)}×`;
+    return [`${name} backend: ${trainPart}, ${inferPart}`];
+  });
+  if (parts.length > 0) {
+    say(
+      `kioku-js against TensorFlow.js on this workload (TensorFlow.js's time over kioku-js's): ${parts.join('; ')}. TensorFlow.js builds the same model with tf.layers (Embedding → LSTM → Dense, Adam 1e-3, softmax cross-entropy, trainOnBatch; bench/tfjs.ts).`,
+    );
+    say();
+  }
+}
 say(
   `Training peak memory: each backend runs ${MEM_STEPS} training steps of this workload in a fresh process; the column is the VmHWM (high-water RSS, /proc/self/status) after the steps minus the VmRSS after setup (model, optimizer, data), with the absolute VmHWM in parentheses (it includes the runtime: Node or Python with torch).`,
 );
@@ -188,28 +266,95 @@ say();
 // ---- without the embedding, against TensorFlow.js ----
 {
   const T2 = 50;
-  say(`## LSTM(128 → 64) → Linear(2) without the embedding (batch ${B}, T ${T2}, Adam): training step`);
+  say(`## LSTM(128 → 64) → Linear(2) without the embedding (batch ${B}, T ${T2}, Adam)`);
   say();
-  say('| backend | train step (ms) | tokens/s | kioku-js vs this |');
-  say('|---|---|---|---|');
+  say(
+    '| backend | train step (ms) | tokens/s | inference (ms) | kioku-js vs this: train / inference | kioku-native vs this: train / inference |',
+  );
+  say('|---|---|---|---|---|---|');
   const plain = seedWorkload(B, T2, false);
   setBackend('native');
-  const nativeMs = medianMs(plain.trainStep, 9);
-  const native1Ms = withThreads(1, () => medianMs(plain.trainStep, 9));
+  const nativeMs = [medianMs(plain.trainStep, 9), medianMs(plain.infer, 9)] as const;
+  const native1Ms = withThreads(1, () => [medianMs(plain.trainStep, 9), medianMs(plain.infer, 9)] as const);
   setBackend('js');
-  const jsMs = medianMs(plain.trainStep, 3, 1);
+  const jsMs = [medianMs(plain.trainStep, 3, 1), medianMs(plain.infer, 3, 1)] as const;
   setBackend('native');
-  process.stderr.write('bench: running TensorFlow.js (cpu)…\n');
-  const tf = await tfjsLstmStep(B, T2, 3);
+  process.stderr.write('bench: running TensorFlow.js without the embedding (wasm, then cpu)…\n');
+  const plan = { T: T2, reps: 3, warmup: 1 };
+  const tfRuns: [TfjsBackend, TfjsRun | null][] = [
+    ['wasm', await tfjsLstm('wasm', { B, vocab: 0, train: plan, infer: plan }, threads)],
+    ['cpu', await tfjsLstm('cpu', { B, vocab: 0, train: plan, infer: plan }, threads)],
+  ];
   const tok = (ms: number) => fmt((B * T2) / (ms / 1e3), 0);
-  say(`| kioku-native (${threads} threads) | ${fmt(nativeMs)} | ${tok(nativeMs)} | |`);
-  say(`| kioku-native (1 thread) | ${fmt(native1Ms)} | ${tok(native1Ms)} | |`);
-  say(`| kioku-js | ${fmt(jsMs)} | ${tok(jsMs)} | |`);
+  const kiokuRow = (label: string, [train, infer]: readonly [number, number]) =>
+    say(`| ${label} | ${fmt(train)} | ${tok(train)} | ${fmt(infer)} | | |`);
+  kiokuRow(`kioku-native (${threads} threads)`, nativeMs);
+  kiokuRow('kioku-native (1 thread)', native1Ms);
+  kiokuRow('kioku-js', jsMs);
+  const fastest = [Math.min(nativeMs[0], native1Ms[0]), Math.min(nativeMs[1], native1Ms[1])] as const;
+  for (const [name, run] of tfRuns) {
+    if (!run || run.unavailable) {
+      say(`| TensorFlow.js, ${name} backend | ${run?.unavailable ?? 'not installed'} | | | | |`);
+      continue;
+    }
+    const train = run.train!;
+    const infer = run.infer!;
+    const ratio = (ours: readonly [number, number]) => {
+      const r = (t: TfjsTiming, i: 0 | 1) => ('error' in t ? '—' : `${fmt(t.ms / ours[i], 2)}×`);
+      return `${r(train, 0)} / ${r(infer, 1)}`;
+    };
+    const trainCells = 'error' in train ? `${train.error} | —` : `${fmt(train.ms)} | ${tok(train.ms)}`;
+    say(`| ${tfLabel(name, run)} | ${trainCells} | ${tfCell(infer)} | ${ratio(jsMs)} | ${ratio(fastest)} |`);
+  }
+  say();
   say(
-    tf
-      ? `| TensorFlow.js ${tf.version} (cpu backend) | ${fmt(tf.trainMs)} | ${tok(tf.trainMs)} | ${fmt(tf.trainMs / jsMs, 2)}× |`
-      : '| TensorFlow.js | not installed | | |',
+    `TensorFlow.js runs the same model with tf.layers (LSTM(64) → Dense(2), Adam 1e-3, softmax cross-entropy, trainOnBatch; inference is predict plus reading the logits back; bench/tfjs.ts). "vs this" is TensorFlow.js's time over kioku's (> 1: kioku is faster); kioku-native's is its faster thread setting. Under Node, TensorFlow.js's wasm backend reports no WebAssembly multithreading (its WASM_HAS_MULTITHREAD_SUPPORT flag is false in Node, and forcing it fails to start the worker threads), so it runs its SIMD build on one thread whatever setThreadsCount asks; the row shows what getThreadsCount() reported.`,
   );
+  say();
+}
+
+// ---- brain.js: one sequence at a time ----
+{
+  const shapes: NextStepShape[] = [
+    { T: 50, E: 128, H: 64 },
+    { T: 50, E: 1, H: 64 },
+  ];
+  const BATCH = 32;
+  say(
+    '## Against brain.js: LSTM(E → 64) → Linear(64 → E) next-step regression, T 50, one sequence at a time',
+  );
+  say();
+  say(
+    `brain.js (\`recurrent.LSTMTimeStep\`) trains one sequence per step and has no embedding or classifier head; the closest model it expresses predicts the next E-vector of a sequence at every step. kioku runs the same model (bench/brain.ts): LSTM(E → 64) → Linear(64 → E) at every step, squared error, gradient values clipped at 5, RMSprop(lr 0.01, decay 0.999), as brain.js's defaults; on random sequences. brain.js's time is a median of \`train(4 sequences, { iterations: 1 })\` calls over 4. The batch-1 rows do what brain.js does; the batch-${BATCH} rows are kioku's throughput on ${BATCH} sequences per step, a different (batched) training schedule, shown for scale. "vs brain.js" compares tokens/s.`,
+  );
+  say();
+  say('| E | backend | sequences per step | train step (ms) | tokens/s | vs brain.js |');
+  say('|---|---|---|---|---|---|');
+  for (const shape of shapes) {
+    process.stderr.write(`bench: running brain.js, E ${shape.E}…\n`);
+    const brain = await brainLstmTimeStep(shape, 4, 3);
+    const kioku = (backend: 'js' | 'native', batch: number) => {
+      setBackend(backend);
+      const step = nextStepWorkload(batch, shape);
+      const ms = backend === 'native' || batch === 1 ? medianMs(step, 9) : medianMs(step, 3, 1);
+      setBackend('native');
+      return ms;
+    };
+    const brainTok = brain && 'msPerSequence' in brain ? shape.T / (brain.msPerSequence / 1e3) : null;
+    const row = (label: string, batch: number, ms: number, vs = true) => {
+      const tokS = (batch * shape.T) / (ms / 1e3);
+      const ratio = !vs ? '' : brainTok ? `${fmt(tokS / brainTok, 1)}×` : '—';
+      say(`| ${shape.E} | ${label} | ${batch} | ${fmt(ms)} | ${fmt(tokS, 0)} | ${ratio} |`);
+    };
+    if (!brain) say(`| ${shape.E} | brain.js | not installed | | | |`);
+    else if ('error' in brain)
+      say(`| ${shape.E} | brain.js ${brain.version} | failed: ${brain.error} | | | |`);
+    else row(`brain.js ${brain.version}`, 1, brain.msPerSequence, false);
+    row('kioku-js', 1, kioku('js', 1));
+    row(`kioku-native (${threads} threads)`, 1, kioku('native', 1));
+    row('kioku-js (batched)', BATCH, kioku('js', BATCH));
+    row(`kioku-native (${threads} threads, batched)`, BATCH, kioku('native', BATCH));
+  }
   say();
 }
 
@@ -240,33 +385,10 @@ say('|---|---|---|---|---|');
   }
 }
 {
-  const lstm = new LSTM({ inputSize: 128, hiddenSize: 64, generator: new Generator(3) });
-  const x = randn([1, 1, 128], { generator: new Generator(4) });
-  let state: [Tensor, Tensor] = [zeros([1, 1, 64]), zeros([1, 1, 64])];
-  const step = () => {
-    noGrad(() => {
-      state = lstm.forward(x, state)[1];
-    });
-  };
-  for (let i = 0; i < 500; i++) step();
-  const n = 5000;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) step();
-  const layerUs = ((performance.now() - t0) / n) * 1e3;
-  // The fused kernel alone, as a streaming caller holding its buffers would run it.
-  const fwd = kernelFor('lstmForward', 'native')!;
-  const r = (k: number) => Float32Array.from({ length: k }, () => gen.uniform(-0.1, 0.1));
-  const [xs, wIh, wHh, bias, h, c] = [r(128), r(256 * 128), r(256 * 64), r(256), r(64), r(64)];
-  const [out, hN, cN, gates, cells] = [r(64), r(64), r(64), r(256), r(64)];
-  const kernelStep = () =>
-    fwd(1, 1, 128, 64, 0, xs, wIh, wHh, null, bias, bias, h, c, null, false, out, hN, cN, gates, cells, null);
-  for (let i = 0; i < 1000; i++) kernelStep();
-  const t1 = performance.now();
-  for (let i = 0; i < n * 4; i++) kernelStep();
-  const kernelUs = ((performance.now() - t1) / (n * 4)) * 1e3;
+  const s = streamingStep({ backend: 'native' });
   const t = bestOf(torch, (res) => res.stream_us);
   say(
-    `| batch-1 streaming step, LSTM(128, 64): fused kernel / LSTM module | ${fmt(kernelUs, 2)} µs / ${fmt(layerUs, 1)} µs | | | ${t ? `${fmt(t.value, 1)} µs (${t.threads}t)` : '—'} |`,
+    `| batch-1 streaming step, LSTM(128, 64): fused kernel / streamer / LSTM module | ${fmt(s.kernelUs, 2)} µs / ${fmt(s.streamerUs, 2)} µs / ${fmt(s.moduleUs, 1)} µs | | | ${t ? `${fmt(t.value, 1)} µs (${t.threads}t)` : '—'} |`,
   );
 }
 say();
