@@ -8,6 +8,7 @@ import { Adam } from '../src/optim/adam.js';
 import { noGrad } from '../src/tensor/autograd.js';
 import { Generator } from '../src/tensor/random.js';
 import { randint, randn } from '../src/tensor/random-tensors.js';
+import { dropGradients, trainingStep } from '../src/tensor/step.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 
 /**
@@ -48,14 +49,18 @@ export interface SeedWorkload {
 export function seedWorkload(B = 32, T = 200, embedding = true): SeedWorkload {
   const generator = new Generator(0);
   const model = new SeedClassifier(embedding ? 5000 : 0, 128, 64, generator);
-  const opt = new Adam(model.parameters(), { lr: 1e-3 });
+  const params = model.parameters();
+  const opt = new Adam(params, { lr: 1e-3 });
   const x = embedding ? randint(1, 5000, [B, T], { generator }) : randn([B, T, 128], { generator });
   const y = randint(0, 2, [B], { generator });
   return {
+    // As fit runs a step: the dropped gradients and the step's tensors are reused next step.
     trainStep() {
-      opt.zeroGrad();
-      crossEntropy(model.forward(x), y).backward();
-      opt.step();
+      dropGradients(params, () => opt.zeroGrad());
+      trainingStep(() => {
+        crossEntropy(model.forward(x), y).backward();
+        opt.step();
+      });
     },
     infer() {
       noGrad(() => model.forward(x));

@@ -2,6 +2,7 @@ import '../backend/js/binary.js';
 import type { BinaryOp } from '../backend/js/binary.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { broadcastShapes, type Shape } from '../tensor/shape.js';
 import { scalar, Tensor } from '../tensor/tensor.js';
 
@@ -12,7 +13,7 @@ function asTensor(x: Operand): Tensor {
 }
 
 function compute(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape): Float32Array {
-  const out = new Float32Array(outShape.reduce((p, d) => p * d, 1));
+  const out = outputBuffer(outShape.reduce((p, d) => p * d, 1));
   kernels.binary(op, a.f32, a.shape, b.f32, b.shape, out, outShape);
   return out;
 }

@@ -1,5 +1,6 @@
 import { record } from '../tensor/autograd.js';
 import { ValueError } from '../tensor/errors.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -27,7 +28,7 @@ export function dropout(
   const scale = p === 1 ? 0 : 1 / (1 - p);
   // mask holds 0 or the survivor scale; out = x ⊙ mask, gx += g ⊙ mask.
   const mask = new Float32Array(n);
-  const out = new Float32Array(n);
+  const out = outputBuffer(n);
   for (let i = 0; i < n; i++) {
     const m = generator.random() < p ? 0 : scale;
     mask[i] = m;

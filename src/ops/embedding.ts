@@ -3,6 +3,7 @@ import { positionOf } from '../backend/js/shape.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -38,7 +39,8 @@ export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number |
       );
     }
   }
-  const out = new Float32Array(idx.length * e);
+  // Every row is written, so a reused buffer needs no zero fill.
+  const out = outputBuffer(idx.length * e, false);
   kernels.embeddingForward(wd, e, idx, out);
   const result = new Tensor(out, [...indices.shape, e]);
   return record(result, 'embedding', [weight], (g, grads) => {

@@ -2,6 +2,7 @@ import '../backend/js/gemm.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
 import { ShapeError } from '../tensor/errors.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -35,7 +36,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const batch = batchA.reduce((p, d) => p * d, 1);
   const ad = a.f32;
   const bd = b.f32;
-  const out = new Float32Array(batch * m * n);
+  const out = outputBuffer(batch * m * n);
   if (sharedB) {
     // (batch·M, K) · (K, N) as one product.
     kernels.gemm(false, false, batch * m, n, k, ad, 0, k, bd, 0, n, out, 0, n, false);
@@ -79,7 +80,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = x.size / i;
   const xd = x.f32;
   const wd = weight.f32;
-  const out = new Float32Array(rows * o);
+  const out = outputBuffer(rows * o);
   if (bias) {
     const bd = bias.f32;
     for (let r = 0; r < rows; r++) out.set(bd, r * o);

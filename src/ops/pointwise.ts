@@ -2,6 +2,7 @@ import '../backend/js/pointwise.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
 import { ValueError } from '../tensor/errors.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** x raised to a constant power, elementwise. */
@@ -10,7 +11,7 @@ export function pow(x: Tensor, exponent: number): Tensor {
     throw new ValueError(`pow: exponent must be a number, got ${exponent}`);
   }
   const xd = x.f32;
-  const out = new Float32Array(xd.length);
+  const out = outputBuffer(xd.length);
   kernels.pow(xd, exponent, out);
   return record(new Tensor(out, x.shape), 'pow', [x], (g, grads) => {
     const gx = grads(x);
@@ -37,7 +38,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     throw new ValueError(`clamp: expected min ≤ max, got min ${min} and max ${max}`);
   }
   const xd = x.f32;
-  const out = new Float32Array(xd.length);
+  const out = outputBuffer(xd.length);
   kernels.clamp(xd, lo, hi, out);
   return record(new Tensor(out, x.shape), 'clamp', [x], (g, grads) => {
     const gx = grads(x);

@@ -4,7 +4,7 @@ import '../backend/js/rnn.js';
 import { kernels } from '../backend/registry.js';
 import { type GradSink, record } from '../tensor/autograd.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from '../tensor/errors.js';
-import { gradientPool, savedStatePool } from '../tensor/pool.js';
+import { gradientPool, outputBuffer, savedStatePool } from '../tensor/pool.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -244,7 +244,7 @@ export function rnnSequence(
   const h = stateOrZeros(op, 'h0', h0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const out = new Float32Array(T * B * H);
+  const out = outputBuffer(T * B * H);
   const hN = new Float32Array(B * H);
   const xd = x.f32;
   kernels.rnnForward(
@@ -328,7 +328,7 @@ export function lstmSequence(
   const c = stateOrZeros(op, 'c0', c0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const out = new Float32Array(T * B * R);
+  const out = outputBuffer(T * B * R);
   const hN = new Float32Array(B * R);
   const cN = new Float32Array(B * H);
   const gates = savedStatePool.take(T * B * 4 * H);
@@ -424,7 +424,7 @@ export function gruSequence(
   const h = stateOrZeros(op, 'h0', h0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const out = new Float32Array(T * B * H);
+  const out = outputBuffer(T * B * H);
   const hN = new Float32Array(B * H);
   const gates = savedStatePool.take(T * B * 4 * H);
   const xd = x.f32;

@@ -3,6 +3,7 @@ import { splitAtAxis } from '../backend/js/shape.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
 import { ValueError } from '../tensor/errors.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { formatShape, normalizeAxis, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -32,7 +33,7 @@ function sumScaled(x: Tensor, p: Plan, mean: boolean, name: string): Tensor {
   const xd = x.f32;
   const { outer, dim, inner, outShape } = p;
   const scale = mean ? 1 / dim : 1;
-  const out = new Float32Array(outer * inner);
+  const out = outputBuffer(outer * inner);
   kernels.reduceSum(xd, outer, dim, inner, scale, out);
   return record(new Tensor(out, outShape), name, [x], (g, grads) => {
     const gx = grads(x);

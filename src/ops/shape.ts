@@ -4,6 +4,7 @@ import { positionOf, splitAtAxis } from '../backend/js/shape.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
+import { outputBuffer } from '../tensor/pool.js';
 import {
   broadcastShapes,
   formatShape,
@@ -14,9 +15,9 @@ import {
 } from '../tensor/shape.js';
 import { Tensor, type TypedArray } from '../tensor/tensor.js';
 
-/** A zeroed buffer of `n` elements with `x`'s dtype. */
-function allocLike(x: Tensor, n: number): TypedArray {
-  return x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+/** An output buffer of `n` elements with `x`'s dtype; zeroed unless `zeroed` is false. */
+function allocLike(x: Tensor, n: number, zeroed = true): TypedArray {
+  return x.dtype === 'int32' ? new Int32Array(n) : outputBuffer(n, zeroed);
 }
 
 /** A tensor over the same data with another shape; the gradient passes through unchanged. */
@@ -114,7 +115,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   if (perm.every((p, i) => p === i)) return view(x, x.shape, 'permute');
   const outShape = perm.map((p) => x.shape[p]!);
-  const out = allocLike(x, x.size);
+  // Every element is written, so a reused buffer needs no zero fill.
+  const out = allocLike(x, x.size, false);
   kernels.permute(x.data, x.shape, perm, out, false);
   const inverse = new Array<number>(rank);
   for (let i = 0; i < rank; i++) inverse[perm[i]!] = i;
@@ -159,7 +161,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const [outer, , inner] = splitAtAxis(first.shape, a);
   const outShape = [...first.shape];
   outShape[a] = total;
-  const out = allocLike(first, outer * total * inner);
+  // The inputs' column blocks tile every row, so a reused buffer needs no zero fill.
+  const out = allocLike(first, outer * total * inner, false);
   const offsets: number[] = [];
   let off = 0;
   for (const x of xs) {

@@ -2,6 +2,7 @@ import '../backend/js/softmax.js';
 import { splitAtAxis } from '../backend/js/shape.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -10,7 +11,7 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
   const xd = x.f32;
   const a = normalizeAxis(axis, x.ndim, name);
   const [outer, dim, inner] = splitAtAxis(x.shape, a);
-  const y = new Float32Array(xd.length);
+  const y = outputBuffer(xd.length);
   kernels.softmax(xd, outer, dim, inner, log, y);
   return record(new Tensor(y, x.shape), name, [x], (g, grads) => {
     const gx = grads(x);

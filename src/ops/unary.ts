@@ -2,11 +2,12 @@ import '../backend/js/unary.js';
 import type { UnaryOp } from '../backend/js/unary.js';
 import { kernels } from '../backend/registry.js';
 import { record } from '../tensor/autograd.js';
+import { outputBuffer } from '../tensor/pool.js';
 import { Tensor } from '../tensor/tensor.js';
 
 function unary(op: UnaryOp, x: Tensor): Tensor {
   const xd = x.f32;
-  const y = new Float32Array(xd.length);
+  const y = outputBuffer(xd.length);
   kernels.unary(op, xd, y);
   const out = new Tensor(y, x.shape);
   return record(out, op, [x], (g, grads) => {

@@ -1,14 +1,20 @@
+import type { Tensor, TypedArray } from './tensor.js';
+
 /*
- * Reuse of large float32 buffers that never reach a Tensor: the autograd engine's intermediate
- * gradients and the state an op saves for its backward. V8 frees an ArrayBuffer only when a GC
- * runs, so a training loop that allocates these afresh every step carries a few steps of
- * garbage at its peak; their single owner returns them here once provably dead and the next
- * step takes them back.
+ * Reuse of large float32 buffers. V8 frees an ArrayBuffer only when a GC runs, so a training
+ * loop that allocates afresh every step carries a few steps of garbage at its peak; a buffer's
+ * single owner returns it here once provably dead and the next step takes it back.
+ *
+ * - The autograd engine's intermediate gradients and the state an op saves for its backward
+ *   never reach a user: their owner releases them after the backward.
+ * - Op outputs and leaf gradients do reach tensors. Only a training step (see step.ts) releases
+ *   them: the outputs its ops made when it ends, the gradients when the next step drops them;
+ *   the tensors over them are marked released, so reading one throws instead of seeing reuse.
  */
 
 /** Below this many elements a fresh allocation is as cheap as the bookkeeping. */
 const MIN_ELEMENTS = 1 << 14;
-/** Free buffers kept per length and in all; past these a released buffer is left to the GC. */
+/** Free buffers kept per length (by default) and in all; past these a released buffer is left to the GC. */
 const MAX_PER_LENGTH = 4;
 const MAX_BYTES = 128 << 20;
 
@@ -20,12 +26,17 @@ export class BufferPool {
   private readonly stamps = new WeakMap<Float32Array, number>();
   private clock = 0;
 
-  /** A zero-filled buffer of n elements, reused when one was released. */
-  take(n: number): Float32Array {
+  constructor(private readonly maxPerLength = MAX_PER_LENGTH) {}
+
+  /**
+   * A buffer of n elements, reused when one was released: zero-filled, or with `zeroed` false
+   * holding stale values for a caller that overwrites every element.
+   */
+  take(n: number, zeroed = true): Float32Array {
     const b = n >= MIN_ELEMENTS ? this.free.get(n)?.pop() : undefined;
     if (b === undefined) return new Float32Array(n);
     this.freeBytes -= b.byteLength;
-    return b.fill(0);
+    return zeroed ? b.fill(0) : b;
   }
 
   /**
@@ -42,7 +53,7 @@ export class BufferPool {
       list = [];
       this.free.set(n, list);
     }
-    if (list.length >= MAX_PER_LENGTH || list.includes(b)) return 0;
+    if (list.length >= this.maxPerLength || list.includes(b)) return 0;
     list.push(b);
     this.freeBytes += b.byteLength;
     this.stamps.set(b, ++this.clock);
@@ -82,3 +93,82 @@ export const gradientPool = new BufferPool();
  * after a backward stays intact, for a second backward, until the next forward.
  */
 export const savedStatePool = new BufferPool();
+
+/** Outputs of the ops a training step runs; a model has several of one size (x and xᵀ). */
+export const activationPool = new BufferPool(16);
+
+/**
+ * Buffers that only kioku's own tensors reach: a running step's op outputs and the engine's
+ * leaf gradients. A tensor made over one anywhere else (a user's view, detach()) makes it shared,
+ * and a shared buffer is never released.
+ */
+const owned = new WeakSet<TypedArray>();
+
+/** A running training step: the output buffers its ops took and every tensor it made. */
+export interface StepRecord {
+  readonly buffers: Set<TypedArray>;
+  readonly tensors: Tensor[];
+}
+
+let running: StepRecord | null = null;
+
+/** Starts recording a step; steps do not nest. Returns the record {@link endStepRecord} takes. */
+export function beginStepRecord(): StepRecord | null {
+  if (running !== null) return null;
+  running = { buffers: new Set(), tensors: [] };
+  return running;
+}
+
+/** Stops recording; the caller then retires the record's tensors and buffers. */
+export function endStepRecord(record: StepRecord): void {
+  if (running === record) running = null;
+}
+
+/**
+ * An op's output buffer of n elements: fresh, or inside a training step taken from
+ * {@link activationPool} and returned when the step ends. `zeroed` false skips the zero fill
+ * for an op that writes every element.
+ */
+export function outputBuffer(n: number, zeroed = true): Float32Array {
+  if (running === null || n < MIN_ELEMENTS) return new Float32Array(n);
+  const b = activationPool.take(n, zeroed);
+  running.buffers.add(b);
+  owned.add(b);
+  return b;
+}
+
+/**
+ * Marks the buffer of a tensor just made by kioku (a leaf gradient) as reached by that tensor
+ * alone, so a training step may release it once it drops the tensor.
+ */
+export function ownBuffer(data: Float32Array): void {
+  owned.add(data);
+}
+
+/**
+ * Called by every Tensor constructor: records a step's tensors. A buffer met outside its step,
+ * or made into a leaf that requires a gradient (a parameter: the caller keeps it), is shared.
+ */
+export function noteTensor(t: Tensor, data: TypedArray, leaf: boolean): void {
+  if (running !== null) running.tensors.push(t);
+  if (owned.has(data) && (leaf || !running?.buffers.has(data))) owned.delete(data);
+}
+
+/** Marks a buffer shared (a detached tensor over it may outlive the step): it is never released. */
+export function shareBuffer(data: TypedArray): void {
+  owned.delete(data);
+}
+
+/** Whether `data` may be released: nothing outside kioku's own tensors reaches it. */
+export function isOwned(data: TypedArray): data is Float32Array {
+  return owned.has(data);
+}
+
+/**
+ * Returns an owned buffer to `pool`; it stops being owned until taken again. False when the pool
+ * did not keep it (too small, or full): it is then left to the GC, and its tensors stay readable.
+ */
+export function releaseOwned(data: Float32Array, pool: BufferPool): boolean {
+  owned.delete(data);
+  return pool.release(data) > 0;
+}

@@ -1,5 +1,6 @@
 import { type GradFn, runBackward } from './autograd.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from './errors.js';
+import { gradientPool, noteTensor, ownBuffer, shareBuffer } from './pool.js';
 import { checkShape, formatShape, numel, type Shape } from './shape.js';
 
 export type DType = 'float32' | 'int32';
@@ -7,10 +8,13 @@ export type TypedArray = Float32Array | Int32Array;
 
 /**
  * A dense, contiguous, row-major n-dimensional array of float32 values (or int32 indices).
- * Tensors are garbage-collected; there is nothing to dispose.
+ * Tensors are garbage-collected; there is nothing to dispose. The one exception is internal to
+ * `fit`: the tensors a training step creates are released when the step ends (see step.ts), and
+ * reading one afterwards throws.
  */
 export class Tensor {
-  readonly data: TypedArray;
+  private readonly _data: TypedArray;
+  private released = false;
   readonly shape: Shape;
   readonly dtype: DType;
   /** Gradient accumulated by `backward()` (leaves only). */
@@ -26,10 +30,31 @@ export class Tensor {
         `Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${numel(shape)}`,
       );
     }
-    this.data = data;
+    this._data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
     if (options.requiresGrad) this.requiresGrad = true;
+    noteTensor(this, data, options.requiresGrad === true);
+  }
+
+  /** The values, row-major. */
+  get data(): TypedArray {
+    if (this.released) {
+      throw new KiokuError(
+        `tensor of shape ${formatShape(this.shape)} was released when its training step ended (fit reuses the memory of the tensors a step creates); keep a clone() or detach() made during the step instead`,
+      );
+    }
+    return this._data;
+  }
+
+  /** @internal The data whether or not it was released, for the training-step machinery. */
+  get storage(): TypedArray {
+    return this._data;
+  }
+
+  /** @internal Marks the tensor released: its buffer went back to a pool for reuse. */
+  markReleased(): void {
+    this.released = true;
   }
 
   get requiresGrad(): boolean {
@@ -104,7 +129,10 @@ export class Tensor {
 
   /** A tensor sharing this one's data but cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    const data = this.data;
+    // The detached tensor may outlive a training step: its data must never be reused.
+    shareBuffer(data);
+    return new Tensor(data, this.shape);
   }
 
   /** A deep copy (no graph). */
@@ -138,7 +166,11 @@ export class Tensor {
 
   /** @internal The leaf's `.grad` data, created as zeros on first use. */
   leafGradBuffer(): Float32Array {
-    if (this.grad === null) this.grad = new Tensor(new Float32Array(this.data.length), this.shape);
+    if (this.grad === null) {
+      const b = gradientPool.take(this.data.length);
+      this.grad = new Tensor(b, this.shape);
+      ownBuffer(b);
+    }
     return this.grad.f32;
   }
 

@@ -2,7 +2,9 @@ import type { Module } from '../nn/module.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { noGrad } from '../tensor/autograd.js';
 import { KiokuError, ValueError } from '../tensor/errors.js';
+import { activationPool } from '../tensor/pool.js';
 import { defaultGenerator, type GeneratorState } from '../tensor/random.js';
+import { dropGradients, trainingStep } from '../tensor/step.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type MetricFn, resolveMetric } from './metric-registry.js';
 
@@ -313,6 +315,15 @@ function lrOf(optimizer: OptimizerLike): number | undefined {
  * batch when `signal` aborts.
  */
 export async function fit<B>(model: Module, options: FitOptions<B>): Promise<FitResult> {
+  try {
+    return await fitSteps(model, options);
+  } finally {
+    // The buffers kept for the next step are garbage once training is over, or has failed.
+    activationPool.clear();
+  }
+}
+
+async function fitSteps<B>(model: Module, options: FitOptions<B>): Promise<FitResult> {
   const { task, train, val, epochs, optimizer, loss, scheduler, callbacks = {}, signal } = options;
   checkTask(task, 'fit');
   if (!isIterable(train))
@@ -444,36 +455,40 @@ export async function fit<B>(model: Module, options: FitOptions<B>): Promise<Fit
         pass--;
         continue;
       }
-      optimizer.zeroGrad();
-      const output = task.forward(model, batch);
-      const target = task.target(batch);
-      const l = callLoss(loss, output, target);
-      const value = l.item();
-      let bad: NonFiniteError | null = null;
-      if (!Number.isFinite(value)) bad = new NonFiniteError('loss', value, epoch + 1, b + 1);
-      else {
-        l.backward();
-        // Without clipping an infinite bound only measures the norm.
-        const norm = clipGradNorm(params, clip ?? Number.POSITIVE_INFINITY);
-        if (!Number.isFinite(norm)) bad = new NonFiniteError('gradient norm', norm, epoch + 1, b + 1);
-      }
-      if (bad && onNonFinite === 'stop') {
-        optimizer.zeroGrad();
-        throw bad;
-      }
-      const size = target.shape[0] ?? 1;
+      // The previous step's gradients and this step's tensors are freed once used (see
+      // trainingStep), so every step reuses the same buffers.
+      dropGradients(params, () => optimizer.zeroGrad());
+      const { value, size, bad } = trainingStep(() => {
+        const output = task.forward(model, batch);
+        const target = task.target(batch);
+        const l = callLoss(loss, output, target);
+        const value = l.item();
+        let bad: NonFiniteError | null = null;
+        if (!Number.isFinite(value)) bad = new NonFiniteError('loss', value, epoch + 1, b + 1);
+        else {
+          l.backward();
+          // Without clipping an infinite bound only measures the norm.
+          const norm = clipGradNorm(params, clip ?? Number.POSITIVE_INFINITY);
+          if (!Number.isFinite(norm)) bad = new NonFiniteError('gradient norm', norm, epoch + 1, b + 1);
+        }
+        const size = target.shape[0] ?? 1;
+        if (!bad) {
+          optimizer.step();
+          if (table.length) {
+            append(yTrue, task.decodeTarget(batch));
+            append(yPred, task.decode(output));
+          }
+        }
+        return { value, size, bad };
+      });
       if (bad) {
-        optimizer.zeroGrad();
+        dropGradients(params, () => optimizer.zeroGrad());
+        if (onNonFinite === 'stop') throw bad;
         skipped++;
         skippedBatches++;
       } else {
-        optimizer.step();
         lossSum += value * size;
         seen += size;
-        if (table.length) {
-          append(yTrue, task.decodeTarget(batch));
-          append(yPred, task.decode(output));
-        }
       }
       b++;
       step++;
@@ -560,15 +575,18 @@ export async function evaluate<B>(
   const yPred: number[] = [];
   try {
     for await (const batch of batchesOf(data)) {
-      noGrad(() => {
-        const output = task.forward(model, batch);
-        const target = task.target(batch);
-        const size = target.shape[0] ?? 1;
-        if (loss) lossSum += callLoss(loss, output, target).item() * size;
-        seen += size;
-        append(yTrue, task.decodeTarget(batch));
-        append(yPred, task.decode(output));
-      });
+      // A step of its own: the batch's outputs are freed once read, as in fit.
+      trainingStep(() =>
+        noGrad(() => {
+          const output = task.forward(model, batch);
+          const target = task.target(batch);
+          const size = target.shape[0] ?? 1;
+          if (loss) lossSum += callLoss(loss, output, target).item() * size;
+          seen += size;
+          append(yTrue, task.decodeTarget(batch));
+          append(yPred, task.decode(output));
+        }),
+      );
       await yieldToEventLoop();
       if (signal?.aborted) break;
     }
