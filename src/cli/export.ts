@@ -1,5 +1,5 @@
-import { copyFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, realpath } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type ExportFormat, exportModel } from '../io/onnx/export-model.js';
 import { BagOfWordsClassifier } from '../nn/heads.js';
 import type { Reporter } from './reporter.js';
@@ -12,11 +12,28 @@ export interface ExportOptions {
   opset?: number;
 }
 
+/** `path` with symbolic links resolved, for the part of it that exists. */
+async function canonical(path: string): Promise<string> {
+  const abs = resolve(path);
+  try {
+    return await realpath(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(await canonical(parent), basename(abs));
+  }
+}
+
 /**
  * `kioku export`: writes a saved model as ONNX, PyTorch (safetensors + model.py) or a TF.js
  * layers model, with the model's config.json beside it so the vocabulary or scaler travels too.
  */
 export async function exportCommand(o: ExportOptions, reporter: Reporter): Promise<void> {
+  // Exporting into the model directory would replace its model.safetensors and copy config.json onto itself.
+  if ((await canonical(o.out)) === (await canonical(o.model))) {
+    throw new CliError(
+      `--out "${o.out}" is the model directory "${o.model}"; exporting there would overwrite the saved model, choose another --out`,
+    );
+  }
   const { model } = await loadHead(o.model);
   if (model instanceof BagOfWordsClassifier) {
     throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);

@@ -1,10 +1,14 @@
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { KiokuError } from '../tensor/errors.js';
+import type { MissingPolicy } from '../data/missing.js';
+import { listCheckpoints } from '../io/atomic.js';
+import { KiokuError, ValueError } from '../tensor/errors.js';
 import { NonFiniteError } from '../train/trainer.js';
 import { type ExportOptions, exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 import { type CliIO, Reporter } from './reporter.js';
 import { evalSeries, forecastCommand, type SeriesTrainOptions, trainSeries } from './series.js';
+import { MISSING_POLICIES } from './sources.js';
 import { modelTask } from './store.js';
 import { evalText, predictCommand, type TextTrainOptions, trainText } from './text.js';
 
@@ -70,6 +74,14 @@ function checkpointOptions(cmd: Command): Command {
     );
 }
 
+/** `--missing` of eval and forecast: unset means the policy the model was trained with. */
+function missingOption(): Option {
+  return new Option(
+    '--missing <policy>',
+    'missing values in a CSV series: stop with an error, repeat the last value, or drop the row (default: as the model was trained, else error)',
+  ).choices(MISSING_POLICIES);
+}
+
 /** Builds the `kioku` command tree; actions report through `io`. */
 export function createProgram(io: CliIO): Command {
   const program = new Command('kioku');
@@ -114,9 +126,12 @@ export function createProgram(io: CliIO): Command {
     .option('--text-col <name>', 'text column of a CSV/JSONL file', 'text')
     .option('--label-col <name>', 'label column of a CSV/JSONL file', 'label')
     .addOption(
-      new Option('--headers <how>', 'spam-assassin e-mail headers: drop them, keep them, or keep the Subject')
-        .choices(['strip', 'keep', 'subject'])
-        .default('subject'),
+      new Option(
+        '--headers <how>',
+        'spam-assassin e-mail headers: drop them, keep them, keep the Subject, or keep the From and Subject lines',
+      )
+        .choices(['strip', 'keep', 'subject', 'from-subject'])
+        .default('from-subject'),
     )
     .addOption(
       new Option('--punctuation <how>', 'drop punctuation and symbols, or make each one a token')
@@ -127,11 +142,12 @@ export function createProgram(io: CliIO): Command {
     .option('--embed <n>', 'embedding size', int('--embed'), 128)
     .option('--hidden <n>', 'hidden size', int('--hidden'), 64)
     .option('--layers <n>', 'stacked recurrent layers', int('--layers'), 1)
-    .option('--bidirectional', 'read the text in both directions', false)
+    .option('--bidirectional', 'read the text in both directions (the default)', true)
+    .option('--no-bidirectional', 'read the text forwards only, as the seed LSTMClassifier does')
     .addOption(
       new Option('--pooling <how>', 'sequence summary fed to the classifier')
         .choices(['last', 'mean', 'max'])
-        .default('last'),
+        .default('max'),
     )
     .option(
       '--dropout <p>',
@@ -142,7 +158,7 @@ export function createProgram(io: CliIO): Command {
     .option('--epochs <n>', 'training epochs', int('--epochs'), 5)
     .option('--batch <n>', 'batch size', int('--batch'), 32)
     .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), 3e-3)
-    .option('--max-len <n>', 'tokens kept per text', int('--max-len'), 128)
+    .option('--max-len <n>', 'tokens kept per text', int('--max-len'), 256)
     .addOption(
       new Option(
         '--truncation <part>',
@@ -151,7 +167,7 @@ export function createProgram(io: CliIO): Command {
         .choices(['head', 'tail', 'headTail'])
         .default('headTail'),
     )
-    .option('--vocab-size <n>', 'largest vocabulary, <pad> and <unk> included', int('--vocab-size', 3), 5000)
+    .option('--vocab-size <n>', 'largest vocabulary, <pad> and <unk> included', int('--vocab-size', 3), 20000)
     .option('--min-freq <n>', 'drop tokens seen fewer times', int('--min-freq'), 1)
     .option('--limit <n>', 'use only the first n examples (after a seeded shuffle)', int('--limit'))
     .option('--no-baselines', 'skip the bag-of-words baseline')
@@ -209,6 +225,14 @@ export function createProgram(io: CliIO): Command {
       int('--season'),
     )
     .option('--calendar', 'add day-of-year sine/cosine inputs computed from the dates', false)
+    .addOption(
+      new Option(
+        '--missing <policy>',
+        'missing values (empty cells, NaN, NA): stop with an error, repeat the last value, or drop the row',
+      )
+        .choices(MISSING_POLICIES)
+        .default('error'),
+    )
     .option('--seed <n>', 'seed for initialisation and shuffling', int('--seed', 0), 0)
     .requiredOption('--out <dir>', 'output directory (model, plots, metrics.jsonl, history.json)')
     .addHelpText(
@@ -253,6 +277,7 @@ export function createProgram(io: CliIO): Command {
     .option('--data <source>', 'series to continue (default: the end of the training data)')
     .option('--steps <n>', 'steps to forecast', int('--steps'), 7)
     .option('--out <dir>', 'write forecast.csv, forecast.svg and forecast.png here')
+    .addOption(missingOption())
     .addHelpText(
       'after',
       examples([
@@ -260,9 +285,14 @@ export function createProgram(io: CliIO): Command {
         'kioku forecast --model runs/sales/model --data sales-latest.csv --steps 7',
       ]),
     )
-    .action(async (opts: { model: string; data?: string; steps: number; out?: string }, cmd: Command) => {
-      await forecastCommand(opts, reporter(cmd));
-    });
+    .action(
+      async (
+        opts: { model: string; data?: string; steps: number; out?: string; missing?: MissingPolicy },
+        cmd: Command,
+      ) => {
+        await forecastCommand(opts, reporter(cmd));
+      },
+    );
 
   program
     .command('eval')
@@ -272,6 +302,7 @@ export function createProgram(io: CliIO): Command {
     .option('--text-col <name>', 'text column of a CSV/JSONL file', 'text')
     .option('--label-col <name>', 'label column of a CSV/JSONL file', 'label')
     .option('--date-col <name>', 'date column of a CSV series', 'date')
+    .addOption(missingOption())
     .option('--limit <n>', 'use only the first n examples (after a seeded shuffle)', int('--limit'))
     .addHelpText(
       'after',
@@ -288,13 +319,20 @@ export function createProgram(io: CliIO): Command {
           textCol: string;
           labelCol: string;
           dateCol: string;
+          missing?: MissingPolicy;
           limit?: number;
         },
         cmd: Command,
       ) => {
         const r = reporter(cmd);
-        if ((await modelTask(opts.model)) === 'classification') await evalText(opts, r);
-        else await evalSeries(opts, r);
+        if ((await modelTask(opts.model)) === 'classification') {
+          if (opts.missing !== undefined) {
+            throw new ValueError(
+              `--missing ${opts.missing} applies to series models; "${opts.model}" is a text classifier`,
+            );
+          }
+          await evalText(opts, r);
+        } else await evalSeries(opts, r);
       },
     );
 
@@ -354,6 +392,11 @@ function allCommands(cmd: Command): Command[] {
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const program = createProgram(io);
   const debug = argv.includes('--debug');
+  // The --out of the command run, where a train command keeps its checkpoints.
+  let out: string | undefined;
+  program.hook('preAction', (_program, action) => {
+    out = action.opts<{ out?: string }>().out;
+  });
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -373,9 +416,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return EXIT.usage;
     }
     if (e instanceof NonFiniteError) {
-      io.stderr.write(
-        `kioku: the ${e.quantity} became ${e.value} at epoch ${e.epoch}, batch ${e.batch}; training stopped, and the checkpoints in <out>/checkpoints keep the last good weights (lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)\n`,
-      );
+      io.stderr.write(`kioku: ${await nonFiniteMessage(e, out)}\n`);
       if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
       return EXIT.error;
     }
@@ -394,3 +435,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 }
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+
+/** The CLI's line for a NonFiniteError: where the last good weights are, with the run's real paths. */
+async function nonFiniteMessage(e: NonFiniteError, out: string | undefined): Promise<string> {
+  const what = `the ${e.quantity} became ${e.value} at epoch ${e.epoch}, batch ${e.batch}; training stopped`;
+  const advice = '(lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)';
+  if (out === undefined) return `${what} ${advice}`;
+  const dir = join(out, 'checkpoints');
+  const saved = (await listCheckpoints(dir).catch(() => [])).length > 0;
+  return saved
+    ? `${what}, and the checkpoints in ${dir} keep the last good weights ${advice}`
+    : `${what} before the first checkpoint was written to ${dir} ${advice}`;
+}

@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataLoader } from '../data/dataloader.js';
-import { applyMissingPolicy } from '../data/missing.js';
+import type { MissingPolicy } from '../data/missing.js';
 import { type ScalerJSON, StandardScaler } from '../data/scalers.js';
 import { columnIndices, makeSeries, type TimeSeries } from '../data/series.js';
 import { WindowDataset, type WindowSample } from '../data/windows.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelConfig } from '../io/model-dir.js';
 import { type Cell, SequenceForecaster } from '../nn/heads.js';
 import { MSELoss } from '../nn/losses.js';
@@ -38,6 +39,8 @@ export interface SeriesTrainOptions extends CheckpointOptions {
   testFrom?: string;
   season?: number;
   calendar: boolean;
+  /** Missing values in the data: stop (default), repeat the last value, or drop the row. */
+  missing?: MissingPolicy;
   seed: number;
 }
 
@@ -54,6 +57,8 @@ interface SeriesModelConfig {
     season: number;
     /** Day-of-year sine and cosine columns were added from the dates. */
     calendar: boolean;
+    /** The --missing policy the model was trained with; absent for 'error'. */
+    missing?: MissingPolicy;
     /** The last `lookback` rows of the training data (raw values), for `forecast` without --data. */
     tail: { index: string[] | null; values: number[] };
   };
@@ -204,10 +209,12 @@ export async function trainSeries(o: SeriesTrainOptions, reporter: Reporter): Pr
   const started = performance.now();
   manualSeed(o.seed);
   const wanted = o.features ? [...new Set([...o.features, o.target])] : undefined;
-  const raw = applyMissingPolicy(
-    await loadSeriesSource(o.data, { dateCol: o.dateCol, ...(wanted ? { columns: wanted } : {}) }),
-    'error',
-  );
+  const missing = o.missing ?? 'error';
+  const raw = await loadSeriesSource(o.data, {
+    dateCol: o.dateCol,
+    missing,
+    ...(wanted ? { columns: wanted } : {}),
+  });
   columnIndices(raw, [o.target], '--target');
   const names = o.features ?? [...raw.columns];
   if (!names.includes(o.target)) names.push(o.target);
@@ -286,6 +293,7 @@ export async function trainSeries(o: SeriesTrainOptions, reporter: Reporter): Pr
       horizon: o.horizon,
       season,
       calendar: o.calendar,
+      ...(missing !== 'error' ? { missing } : {}),
       tail: {
         index: dates ? dates.slice(tailStart) : null,
         values: Array.from(series.values.subarray(tailStart * names.length)),
@@ -298,8 +306,10 @@ export async function trainSeries(o: SeriesTrainOptions, reporter: Reporter): Pr
   const name = o.cell;
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
   const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 2 });
+  // The default policy stays out of the checkpoint's options, as before --missing existed.
+  const { missing: _, ...withoutMissing } = o;
   const saving = await checkpointing(
-    o,
+    missing === 'error' ? withoutMissing : o,
     { ...configBase, architecture: model.config() },
     { scaler: seriesConfig.scaler, series: seriesConfig.series },
     { model, optimizer, scheduler, dataLoader: trainLoader },
@@ -397,26 +407,43 @@ async function seriesRuntime(dir: string): Promise<SeriesRuntime> {
   return { model, config: c, scaler: StandardScaler.fromJSON(c.scaler) };
 }
 
-/** The series a command reads with --data, restricted to the model's columns. */
-async function seriesFor(rt: SeriesRuntime, data: string, dateCol: string): Promise<TimeSeries> {
+/**
+ * The series a command reads with --data, restricted to the model's columns. Missing values are
+ * handled by `missing`, else as the model was trained.
+ */
+async function seriesFor(
+  rt: SeriesRuntime,
+  data: string,
+  dateCol: string,
+  missing: MissingPolicy | undefined,
+): Promise<TimeSeries> {
   const s = rt.config.series;
   const own = s.calendar ? s.columns.filter((c) => !CALENDAR.includes(c)) : s.columns;
-  const raw = applyMissingPolicy(await loadSeriesSource(data, { dateCol, columns: own }), 'error');
+  const raw = await loadSeriesSource(data, {
+    dateCol,
+    columns: own,
+    missing: missing ?? s.missing ?? 'error',
+  });
   return selectColumns(s.calendar ? withCalendar(raw, `--data ${data}`) : raw, s.columns);
 }
 
 /** `kioku forecast`: the next `steps` values after the data's end, as CSV (and a plot with --out). */
 export async function forecastCommand(
-  o: { model: string; data?: string; steps: number; out?: string; dateCol?: string },
+  o: { model: string; data?: string; steps: number; out?: string; dateCol?: string; missing?: MissingPolicy },
   reporter: Reporter,
 ): Promise<void> {
   const rt = await seriesRuntime(o.model);
   const s = rt.config.series;
   const F = s.columns.length;
+  if (o.missing !== undefined && o.data === undefined) {
+    throw new ValueError(
+      `--missing ${o.missing} needs --data: without it the forecast continues the training data saved in the model`,
+    );
+  }
   let values: Float32Array;
   let index: string[] | null;
   if (o.data !== undefined) {
-    const series = await seriesFor(rt, o.data, o.dateCol ?? 'date');
+    const series = await seriesFor(rt, o.data, o.dateCol ?? 'date', o.missing);
     if (series.length < s.lookback) {
       throw new ValueError(
         `--data ${o.data}: the model reads ${s.lookback} rows (its lookback), the series has ${series.length}`,
@@ -462,7 +489,7 @@ export async function forecastCommand(
   } else reporter.print(lines.join('\n'));
   if (o.out !== undefined) {
     await mkdir(o.out, { recursive: true });
-    await writeFile(join(o.out, 'forecast.csv'), `${lines.join('\n')}\n`);
+    await writeFileAtomic(join(o.out, 'forecast.csv'), `${lines.join('\n')}\n`);
     const history = Array.from({ length: s.lookback }, (_, r) => values[r * F + s.targetIndex]!);
     const xs: Array<string | number> =
       dates && index
@@ -484,12 +511,12 @@ export async function forecastCommand(
 
 /** `kioku eval` for a forecaster: metrics over every window of the data beside the naive baselines. */
 export async function evalSeries(
-  o: { model: string; data: string; dateCol: string },
+  o: { model: string; data: string; dateCol: string; missing?: MissingPolicy },
   reporter: Reporter,
 ): Promise<void> {
   const rt = await seriesRuntime(o.model);
   const s = rt.config.series;
-  const series = await seriesFor(rt, o.data, o.dateCol);
+  const series = await seriesFor(rt, o.data, o.dateCol, o.missing);
   if (series.length < s.lookback + s.horizon) {
     throw new ValueError(
       `--data ${o.data}: ${series.length} rows are fewer than the model's lookback + horizon (${s.lookback + s.horizon})`,

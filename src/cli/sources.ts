@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises';
 import type { TextCorpus } from '../data/corpus.js';
+import { DataError } from '../data/errors.js';
+import type { MissingPolicy } from '../data/missing.js';
 import type { TimeSeries } from '../data/series.js';
 import { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from '../io/datasets/builtin.js';
 import { loadImdb } from '../io/datasets/imdb.js';
 import { loadSeriesCsv } from '../io/datasets/series.js';
-import { loadSpamAssassin } from '../io/datasets/spam.js';
+import { loadSpamAssassin, type SpamHeaders } from '../io/datasets/spam.js';
 import { loadTextFile } from '../io/datasets/text.js';
 import { ValueError } from '../tensor/errors.js';
 
@@ -20,9 +22,9 @@ async function isDirectory(path: string): Promise<boolean> {
 
 export async function loadTextSource(
   data: string,
-  options: { textCol: string; labelCol: string; headers?: 'strip' | 'keep' | 'subject' },
+  options: { textCol: string; labelCol: string; headers?: SpamHeaders },
 ): Promise<TextCorpus> {
-  if (data === 'spam-assassin') return loadSpamAssassin({ headers: options.headers ?? 'subject' });
+  if (data === 'spam-assassin') return loadSpamAssassin({ headers: options.headers ?? 'from-subject' });
   if (await isDirectory(data)) return loadImdb(data);
   if (!/\.(csv|tsv|tab|jsonl|ndjson)$/i.test(data)) {
     throw new ValueError(
@@ -34,20 +36,40 @@ export async function loadTextSource(
 
 export const SERIES_BUILTINS = ['seattle-weather', ...STOCK_SYMBOLS.map((s) => `stocks:${s}`), 'births'];
 
+export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'ffill', 'drop'];
+
+/** The library's missing-value hints, as the flag that sets the policy on the command line. */
+const CLI_HINTS: Array<[RegExp, string]> = [
+  [/choose the missing-value policy 'ffill' or 'drop'/, 'pass --missing ffill or --missing drop'],
+  [/use policy 'drop'/, 'use --missing drop'],
+];
+
 export async function loadSeriesSource(
   data: string,
-  options: { dateCol: string; columns?: readonly string[] },
+  options: { dateCol: string; columns?: readonly string[]; missing?: MissingPolicy },
 ): Promise<TimeSeries> {
-  if (data === 'seattle-weather') return seattleWeather();
-  if (data === 'births') return usBirths();
-  if (data.startsWith('stocks:')) return stockPrices({ symbols: [data.slice('stocks:'.length)] });
-  if (!/\.(csv|tsv|tab)$/i.test(data)) {
-    throw new ValueError(
-      `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got "${data}"`,
-    );
+  const missing = options.missing ?? 'error';
+  try {
+    if (data === 'seattle-weather') return await seattleWeather({ missing });
+    if (data === 'births') return await usBirths({ missing });
+    if (data.startsWith('stocks:')) {
+      return await stockPrices({ symbols: [data.slice('stocks:'.length)], missing });
+    }
+    if (!/\.(csv|tsv|tab)$/i.test(data)) {
+      throw new ValueError(
+        `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got "${data}"`,
+      );
+    }
+    return await loadSeriesCsv(data, {
+      dateColumn: options.dateCol,
+      missing,
+      ...(options.columns ? { features: options.columns } : {}),
+    });
+  } catch (e) {
+    if (e instanceof DataError) {
+      // Same error, file, line and column; only the advice changes to the flag.
+      for (const [library, cli] of CLI_HINTS) e.message = e.message.replace(library, cli);
+    }
+    throw e;
   }
-  return loadSeriesCsv(data, {
-    dateColumn: options.dateCol,
-    ...(options.columns ? { features: options.columns } : {}),
-  });
 }

@@ -5,6 +5,7 @@ import { ArrayDataset } from '../data/dataset.js';
 import { trainValTestSplit } from '../data/split.js';
 import { type TokenizerJSON, tokenizerFromJSON, WordTokenizer } from '../data/tokenizers.js';
 import { type Truncation, Vocab, type VocabJSON } from '../data/vocab.js';
+import type { SpamHeaders } from '../io/datasets/spam.js';
 import type { ModelConfig } from '../io/model-dir.js';
 import { BagOfWordsClassifier, type Cell, type Pooling, TextClassifier } from '../nn/heads.js';
 import { CrossEntropyLoss } from '../nn/losses.js';
@@ -25,7 +26,7 @@ export interface TextTrainOptions extends CheckpointOptions {
   data: string;
   textCol: string;
   labelCol: string;
-  headers: 'strip' | 'keep' | 'subject';
+  headers: SpamHeaders;
   punctuation: 'strip' | 'keep';
   cell: Cell;
   embed: number;
@@ -53,6 +54,8 @@ interface TextModelConfig {
   tokenizer: TokenizerJSON;
   maxLen: number;
   truncation: Truncation;
+  /** How spam-assassin e-mails were read (absent: the model was not trained on them). */
+  headers?: SpamHeaders;
   /** Training labels per class, for the majority baseline. */
   labelCounts: number[];
 }
@@ -179,6 +182,7 @@ export async function trainText(o: TextTrainOptions, reporter: Reporter): Promis
     tokenizer: tokenizer.toJSON(),
     maxLen: o.maxLen,
     truncation: o.truncation,
+    ...(o.data === 'spam-assassin' ? { headers: o.headers } : {}),
     labelCounts,
   };
   const configBase = { task: 'classification', ...textConfig, data: o.data };
@@ -392,7 +396,9 @@ export async function evalText(
   reporter: Reporter,
 ): Promise<void> {
   const rt = await textRuntime(o.model);
-  const corpus = await loadTextSource(o.data, { textCol: o.textCol, labelCol: o.labelCol });
+  // E-mails are read the way the model saw them in training.
+  const headers = (rt.config as unknown as TextModelConfig).headers;
+  const corpus = await loadTextSource(o.data, { textCol: o.textCol, labelCol: o.labelCol, headers });
   const index = new Map(rt.labels.map((l, i) => [l, i]));
   const unknown = corpus.classes.find((l) => !index.has(l));
   if (unknown !== undefined) {

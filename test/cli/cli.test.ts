@@ -66,8 +66,9 @@ describe('kioku train text / predict / eval / info', () => {
     events = jsonLines(r.stdout);
   }, 60_000);
 
+  // The default text model reads in both directions: it reports as lstm-bi.
   it('reports epochs and test metrics as JSON lines, the same as metrics.jsonl', async () => {
-    const epochs = events.filter((e) => e.event === 'epoch' && e.model === 'lstm');
+    const epochs = events.filter((e) => e.event === 'epoch' && e.model === 'lstm-bi');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
     for (const e of epochs)
       for (const k of ['loss', 'valLoss', 'accuracy', 'valAccuracy', 'f1'])
@@ -75,15 +76,15 @@ describe('kioku train text / predict / eval / info', () => {
     const file = jsonLines(await readFile(join(out, 'metrics.jsonl'), 'utf8'));
     expect(file).toEqual(events);
     const history = JSON.parse(await readFile(join(out, 'history.json'), 'utf8'));
-    expect(Object.keys(history)).toEqual(['lstm', 'bag-of-words']);
-    expect(history.lstm.valAccuracy).toEqual(epochs.map((e) => e.valAccuracy));
+    expect(Object.keys(history)).toEqual(['lstm-bi', 'bag-of-words']);
+    expect(history['lstm-bi'].valAccuracy).toEqual(epochs.map((e) => e.valAccuracy));
   });
 
   it('reports the model beside the baselines with consistent test metrics', () => {
     const tests: Record<string, Record<string, unknown>> = Object.fromEntries(
       events.filter((e) => e.event === 'test').map((e) => [e.model, e]),
     );
-    expect(Object.keys(tests)).toEqual(['lstm', 'bag-of-words', 'majority']);
+    expect(Object.keys(tests)).toEqual(['lstm-bi', 'bag-of-words', 'majority']);
     for (const t of Object.values(tests)) {
       const m = t.confusion as number[][];
       const total = m.flat().reduce((a, b) => a + b, 0);

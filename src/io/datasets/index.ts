@@ -12,6 +12,7 @@ export {
   type SpamAssassinOptions,
   type SpamCorpus,
   type SpamGroup,
+  type SpamHeaders,
   splitEmail,
 } from './spam.js';
 export { loadTextFile, streamTextFile, type TextFileOptions, type TextRow } from './text.js';

@@ -84,17 +84,26 @@ export function utf8ToBytes(text: string): string {
   return out;
 }
 
+// ESC $ B and ESC $ @: the switches into JIS X 0208 that mark ISO-2022-JP text.
+const hasJisEscape = (bytes: string): boolean => bytes.includes('\x1b$B') || bytes.includes('\x1b$@');
+
 const UTF8_LIKE = new Set(['', 'utf-8', 'utf8', 'us-ascii', 'ascii', 'unknown', 'unknown-8bit', 'x-unknown']);
 
 /**
  * Byte string → text in `charset`. UTF-8, ASCII and undeclared text are read as UTF-8 when
  * they are valid UTF-8 and as Windows-1252 otherwise (mail that lies about its charset);
- * a charset this runtime cannot decode falls back the same way.
+ * a charset this runtime cannot decode falls back the same way. 7-bit text with ISO-2022-JP
+ * escape sequences is read as ISO-2022-JP even where no charset (or ASCII) is declared.
  */
 export function decodeCharset(bytes: string, charset = ''): string {
-  // Pure ASCII reads the same in every charset this corpus uses.
-  if (!/[\x80-\xff]/.test(bytes)) return bytes;
   const label = charset.trim().toLowerCase();
+  const eightBit = /[\x80-\xff]/.test(bytes);
+  // ISO-2022-JP is 7-bit: its escape sequences switch into JIS X 0208, declared or not.
+  if (hasJisEscape(bytes) && (label.startsWith('iso-2022-jp') || (!eightBit && UTF8_LIKE.has(label)))) {
+    return new TextDecoder('iso-2022-jp').decode(toBytes(bytes));
+  }
+  // Pure ASCII reads the same in every other charset this corpus uses.
+  if (!eightBit) return bytes;
   const data = toBytes(bytes);
   if (!UTF8_LIKE.has(label)) {
     try {
@@ -182,13 +191,22 @@ export function decodeEntities(s: string): string {
   });
 }
 
-/** HTML → text: scripts, styles and comments go, block tags become line breaks, entities decode. */
+// Tags a browser renders inside a line: they join the letters on either side (spam splits
+// words with them, "V<b>i</b>agra"), so they go without leaving a space.
+const INLINE_TAG =
+  /<\/?(?:a|abbr|b|bdi|bdo|big|blink|cite|code|del|dfn|em|font|i|ins|kbd|mark|nobr|q|s|samp|small|span|strike|strong|sub|sup|tt|u|var|wbr)\b[^>]*(?:>|$)/gi;
+
+/**
+ * HTML → text: scripts, styles and comments go, block tags become line breaks, inline tags
+ * (font, b, span, a…) vanish without a space, any other tag becomes a space, entities decode.
+ */
 export function htmlToText(html: string): string {
   const text = html
     .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
     .replace(/<(script|style|head)\b[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ')
     .replace(/<(?:br|p|div|tr|li|h[1-6]|hr|table|blockquote|center)\b[^>]*>/gi, '\n')
     .replace(/<\/(?:p|div|tr|li|h[1-6]|table|blockquote|center)\s*>/gi, '\n')
+    .replace(INLINE_TAG, '')
     .replace(/<\/?[a-zA-Z!][^>]*(?:>|$)/g, ' ');
   return decodeEntities(text)
     .replace(/[ \t\r\f\v\u00a0]+/g, ' ')
@@ -207,13 +225,22 @@ function looksLikeHtml(text: string): boolean {
 // followed by a part header.
 const BARE_DELIMITER = /^--([^\r\n]{1,200}?)[ \t]*\r?\nContent-(?:Type|Transfer-Encoding|Disposition):/im;
 
-/** Splits a multipart body at `--boundary` lines; the preamble and epilogue are dropped. */
+/**
+ * Splits a multipart body at `--boundary` lines; the preamble and epilogue are dropped. A
+ * boundary that no line matches is tried again ignoring white space (some mailers declare
+ * `boundary="=Multipart Boundary 07"` and write `--= Multipart Boundary 07`).
+ */
 function splitMultipart(body: string, boundary: string): string[] | null {
-  const delim = `--${boundary}`;
+  return splitAt(body, boundary, (s) => s) ?? splitAt(body, boundary, (s) => s.replace(/\s+/g, ''));
+}
+
+function splitAt(body: string, boundary: string, norm: (s: string) => string): string[] | null {
+  const delim = norm(`--${boundary}`);
   const lines = body.split(/\r?\n/);
   const parts: string[] = [];
   let current: string[] | null = null;
-  for (const line of lines) {
+  for (const raw of lines) {
+    const line = norm(raw);
     if (line.startsWith(delim)) {
       const rest = line.slice(delim.length);
       if (rest.startsWith('--')) {
@@ -227,7 +254,7 @@ function splitMultipart(body: string, boundary: string): string[] | null {
         continue;
       }
     }
-    current?.push(line);
+    current?.push(raw);
   }
   // A missing closing delimiter (truncated mail) still ends the last part.
   if (current !== null) parts.push(current.join('\n'));
@@ -235,6 +262,13 @@ function splitMultipart(body: string, boundary: string): string[] | null {
 }
 
 const MAX_DEPTH = 8;
+
+// A plain alternative with under a third of the words of another rendering is a stub.
+const STUB_RATIO = 3;
+
+function wordCount(text: string): number {
+  return text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+}
 
 interface Entity {
   headers: Map<string, string>;
@@ -282,9 +316,12 @@ function entityText(e: Entity, depth: number, markers: boolean): string {
         type: parseContentType(p.headers.get('content-type')).type,
         text: entityText(p, depth + 1, markers),
       }));
-      // The HTML twin of a plain part adds no words and, as a marker, little evidence.
-      const plain = texts.find((t) => t.type === 'text/plain' && /\w/.test(t.text));
-      return (plain ?? texts.find((t) => /\w/.test(t.text)))?.text ?? '';
+      // The HTML twin of a plain part adds no words and, as a marker, little evidence; but a
+      // plain stub ("This is an HTML message") stands for an HTML part that says far more.
+      const counted = texts.map((t) => ({ ...t, words: wordCount(t.text) }));
+      const richest = counted.reduce((a, b) => (b.words > a.words ? b : a));
+      const plain = counted.find((t) => t.type === 'text/plain' && t.words > 0);
+      return plain !== undefined && plain.words * STUB_RATIO >= richest.words ? plain.text : richest.text;
     }
     return entities
       .map((p) => entityText(p, depth + 1, markers))

