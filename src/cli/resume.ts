@@ -1,6 +1,6 @@
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listCheckpoints } from '../io/atomic.js';
+import { listCheckpoints, removeDir } from '../io/atomic.js';
 import { loadModelDir, type ModelConfigInput, TRAINING_STATE_FILE } from '../io/model-dir.js';
 import type { Module } from '../nn/module.js';
 import { ValueError } from '../tensor/errors.js';
@@ -63,7 +63,7 @@ async function startAfresh(out: string, reporter: Reporter): Promise<void> {
       `--out ${out}: ${newest} holds an unfinished run (no model saved after it); pass --resume to continue it, or delete "${root}" (or choose another --out) to start afresh`,
     );
   }
-  for (const dir of earlier) await rm(dir, { recursive: true, force: true });
+  for (const dir of earlier) await removeDir(dir);
   reporter.note(
     `starting afresh: removed the ${earlier.length} checkpoint(s) of the finished run in ${root}`,
   );

@@ -169,6 +169,22 @@ async function writeFreshDir(dir: string, files: Record<string, Uint8Array | str
   return true;
 }
 
+/**
+ * Deletes a directory so that a crash never leaves it half-deleted under its own name: it is first
+ * renamed to a temporary sibling `<name>.tmp-XXXX` (which later cleanups remove), then deleted.
+ */
+export async function removeDir(dir: string): Promise<void> {
+  const doomed = join(dirname(dir), `${basename(dir)}.tmp-${suffix()}`);
+  try {
+    await rename(dir, doomed);
+  } catch (e) {
+    if (hasCode(e, 'ENOENT')) return;
+    throw e;
+  }
+  await syncDir(dirname(dir));
+  await rm(doomed, { recursive: true, force: true });
+}
+
 /** Temporary siblings `<name>.tmp-XXXX` that a crashed fresh-directory write left behind. */
 async function removeStaleSiblings(dir: string): Promise<void> {
   const base = `${basename(dir)}.tmp-`;
@@ -281,7 +297,7 @@ export async function keepLastCheckpoints(
     for (const entry of await readdir(root)) {
       if (stale.test(entry)) removed.push(join(root, entry));
     }
-    for (const path of removed) await rm(path, { recursive: true, force: true });
+    for (const path of removed) await removeDir(path);
   } catch (e) {
     if (!hasCode(e, 'ENOENT')) {
       throw new FileError(`keepLastCheckpoints: cannot clean "${root}" (${errorText(e)})`, { cause: e });

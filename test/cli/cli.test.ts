@@ -4,19 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { seattleWeather } from '../../src/io/datasets/builtin.js';
-
-/** Runs the CLI in-process and captures what it writes. */
-async function kioku(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  });
-  return { code, stdout, stderr };
-}
+import { kioku } from '../helpers/cli.js';
 
 const jsonLines = (s: string): Array<Record<string, unknown>> =>
   s

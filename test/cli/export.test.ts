@@ -2,21 +2,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { loadHead } from '../../src/cli/store.js';
 import { parseSafetensors, toStateDict } from '../../src/io/safetensors.js';
 import { TextClassifier } from '../../src/nn/heads.js';
 import { tensor } from '../../src/tensor/tensor.js';
-
-async function kioku(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  });
-  return { code, stdout, stderr };
-}
+import { kioku } from '../helpers/cli.js';
 
 let root: string;
 let model: string;

@@ -2,19 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { listCheckpoints } from '../../src/io/atomic.js';
+import { kioku } from '../helpers/cli.js';
 
 /** The NonFiniteError line of `kioku train` names the run's real checkpoint directory. */
-
-async function kioku(...argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: () => true },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  });
-  return { code, stderr };
-}
 
 // A learning rate of 1e30 trains batch 1 and makes the loss of batch 2 infinite.
 const train = (out: string, ...more: string[]) =>

@@ -2,24 +2,15 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { listCheckpoints } from '../../src/io/atomic.js';
 import { Generator } from '../../src/tensor/random.js';
+import { kioku } from '../helpers/cli.js';
 
 /**
  * metrics.jsonl after `--resume`: whatever the interrupted run logged past the checkpoint
  * (epochs replayed now, torn lines, a finished run's test results), the resumed run's log
  * holds every epoch once, equal to the log of a run that went through.
  */
-
-async function kioku(...argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: () => true },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  });
-  return { code, stderr };
-}
 
 type Line = Record<string, unknown>;
 

@@ -2,21 +2,11 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadModelDir } from '../../src/io/model-dir.js';
+import { kioku } from '../helpers/cli.js';
 
 /** `--missing` of train series / eval / forecast, and forecast.csv written atomically. */
-
-async function kioku(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  });
-  return { code, stdout, stderr };
-}
 
 const ROWS = 60;
 const GAP = 20;

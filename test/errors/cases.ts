@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../../src/cli/program.js';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
@@ -17,17 +16,12 @@ import { SGD } from '../../src/optim/sgd.js';
 import { tensor, zeros } from '../../src/tensor/tensor.js';
 import { regressionTask } from '../../src/train/tasks.js';
 import { fit as fitModel } from '../../src/train/trainer.js';
+import { type CliResult, kioku } from '../helpers/cli.js';
 
 /**
  * The bad inputs of the README's table: each row runs one wrong call of the API or the CLI.
  * API rows throw; CLI rows return the exit code and what `kioku` printed.
  */
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 export interface Case {
   /** What is wrong, as the table says it. */
@@ -36,16 +30,6 @@ export interface Case {
   call: string;
   /** Throws (API) or returns the CLI's result. */
   run: (dir: string) => Promise<CliResult | undefined>;
-}
-
-export async function kioku(...argv: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  });
-  return { code, stdout, stderr };
 }
 
 const api =

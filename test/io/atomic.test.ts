@@ -8,6 +8,7 @@ import {
   keepLastCheckpoints,
   listCheckpoints,
   recoverDir,
+  removeDir,
   writeDirAtomic,
   writeFileAtomic,
 } from '../../src/io/atomic.js';
@@ -93,6 +94,14 @@ describe('checkpoints', () => {
     expect((await readdir(dir)).sort()).toEqual(['checkpoint-10', 'checkpoint-12', 'checkpoint-9']);
     expect(await listCheckpoints(join(root, 'none'))).toEqual([]);
     await expect(keepLastCheckpoints(dir, 0)).rejects.toThrow(/n must be a positive integer, got 0/);
+  });
+
+  it('removes a directory by renaming it away first, and ignores one that is gone', async () => {
+    const dir = join(root, 'doomed');
+    await writeDirAtomic(join(dir, 'checkpoint-3'), { 'a.json': '1', 'b.json': '2' });
+    await removeDir(join(dir, 'checkpoint-3'));
+    expect(await readdir(dir)).toEqual([]);
+    await expect(removeDir(join(dir, 'checkpoint-3'))).resolves.toBeUndefined();
   });
 });
 
