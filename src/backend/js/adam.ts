@@ -42,7 +42,8 @@ function adamStepJs(
 ): void {
   const n = param.length;
   const stepSize = lr / (1 - beta1 ** step);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+  // √v / √(1 − β₂ᵗ) as a product: one division per element instead of two.
+  const invBc2Sqrt = 1 / Math.sqrt(1 - beta2 ** step);
   const decay = decoupled ? 1 - lr * weightDecay : 1;
   const l2 = decoupled ? 0 : weightDecay;
   const sign = maximize ? -1 : 1;
@@ -60,7 +61,7 @@ function adamStepJs(
       second = Math.max(vmax[i]!, vi);
       vmax[i] = second;
     }
-    param[i] = p - (stepSize * mi) / (Math.sqrt(second) / bc2Sqrt + eps);
+    param[i] = p - (stepSize * mi) / (Math.sqrt(second) * invBc2Sqrt + eps);
   }
 }
 

@@ -1,3 +1,4 @@
+import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
 import { registerKernel } from '../registry.js';
 import {
@@ -11,6 +12,7 @@ import {
   sigmoid,
   stepProduct,
   stepProductBackward,
+  tanh,
   timeAt,
 } from './recurrent-common.js';
 
@@ -114,7 +116,7 @@ function gruForwardJs(
         const r = sigmoid(gates[gi + GR + j]! + hw[hb + GR + j]!);
         const z = sigmoid(gates[gi + GZ + j]! + hw[hb + GZ + j]!);
         const hn = hw[hb + GN + j]! + (bHh ? bHh[GN + j]! : 0);
-        const n = Math.tanh(gates[gi + GN + j]! + r * hn);
+        const n = tanh(gates[gi + GN + j]! + r * hn);
         const h = (1 - z) * n + z * hN[ob + j]!;
         gates[gi + GR + j] = r;
         gates[gi + GZ + j] = z;
@@ -158,8 +160,9 @@ function gruBackwardJs(
   const HN = 3 * H;
   // Pre-activation gradients of the input part (dr, dz, dn) and of the recurrent part
   // (dr, dz, r ⊙ dn): they differ only in the n block.
-  const dGx = new Float32Array(T * B * G);
-  const dGh = new Float32Array(T * B * G);
+  // Every row is written when all samples run all T steps: then no zero fill.
+  const dGx = gradientPool.take(T * B * G, lengths !== null);
+  const dGh = gradientPool.take(T * B * G, lengths !== null);
   const dh = new Float32Array(B * H);
   if (dhN) dh.set(dhN.subarray(0, B * H));
   const dgStep = new Float32Array(B * G);
@@ -204,6 +207,8 @@ function gruBackwardJs(
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
   sequenceGradients(T, B, E, H, G, x, wIh, h0, out, lengths, reverse, dGx, dGh, dx, dWih, dWhh, dbIh, dbHh);
+  gradientPool.release(dGx);
+  gradientPool.release(dGh);
 }
 
 registerKernel('gruForward', 'js', gruForwardJs);

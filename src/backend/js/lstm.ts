@@ -1,3 +1,4 @@
+import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
 import { kernels, registerKernel } from '../registry.js';
 import {
@@ -11,6 +12,7 @@ import {
   sigmoid,
   stepProduct,
   stepProductBackward,
+  tanh,
   timeAt,
 } from './recurrent-common.js';
 
@@ -112,11 +114,6 @@ function lstmForwardJs(
   hidden: Float32Array | null,
 ): void {
   const G = 4 * H;
-  // Gate blocks inside a row of G: input, forget, cell candidate, output.
-  const GI = 0;
-  const GF = H;
-  const GG = 2 * H;
-  const GO = 3 * H;
   const R = P > 0 ? P : H;
   const proj = P > 0 && wHr !== null && hidden !== null;
   // Pre-activations of every step's input part, written straight into the saved gate buffer.
@@ -134,31 +131,10 @@ function lstmForwardJs(
     for (let b = 0; b < B; b++) {
       const t = timeAt(s, lengths ? lengths[b]! : T, reverse);
       if (t < 0) continue;
-      const gi = (t * B + b) * G;
-      const hb = b * G;
       const ci = (t * B + b) * H;
       const cb = b * H;
-      for (let j = 0; j < H; j++) {
-        const ig = sigmoid(gates[gi + GI + j]! + hw[hb + GI + j]!);
-        const fg = sigmoid(gates[gi + GF + j]! + hw[hb + GF + j]!);
-        const gg = Math.tanh(gates[gi + GG + j]! + hw[hb + GG + j]!);
-        const og = sigmoid(gates[gi + GO + j]! + hw[hb + GO + j]!);
-        const c = fg * cN[cb + j]! + ig * gg;
-        gates[gi + GI + j] = ig;
-        gates[gi + GF + j] = fg;
-        gates[gi + GG + j] = gg;
-        gates[gi + GO + j] = og;
-        cells[ci + j] = c;
-        cN[cb + j] = c;
-        const hv = og * Math.tanh(c);
-        if (m) {
-          m[cb + j] = hv;
-          hidden![ci + j] = hv;
-        } else {
-          hN[cb + j] = hv;
-          out[ci + j] = hv;
-        }
-      }
+      if (m) lstmCell(H, gates, (t * B + b) * G, hw, b * G, cN, cb, cells, ci, m, cb, hidden!, ci);
+      else lstmCell(H, gates, (t * B + b) * G, hw, b * G, cN, cb, cells, ci, hN, cb, out, ci);
     }
     if (m && hp) {
       stepProduct(B, P, H, m, wHr!, wHrPacked, hp);
@@ -169,6 +145,44 @@ function lstmForwardJs(
         copyInto(hp, b * P, out, (t * B + b) * P, P);
       }
     }
+  }
+}
+
+/**
+ * One sample's step, in place: the pre-activations gates[gi…gi+G) (input part) plus hw[hb…] (the
+ * recurrent product) become σ(i), σ(f), tanh(g), σ(o); then c[cb…] = f ⊙ c + i ⊙ g, also saved to
+ * cells[ci…], and m = o ⊙ tanh(c) goes to both dst[d…] and dst2[d2…]. One loop per nonlinearity:
+ * four call sites of the exponential fit V8's inlining budget, five in one loop did not.
+ */
+function lstmCell(
+  H: number,
+  gates: Float32Array,
+  gi: number,
+  hw: Float32Array,
+  hb: number,
+  c: Float32Array,
+  cb: number,
+  cells: Float32Array,
+  ci: number,
+  dst: Float32Array,
+  d: number,
+  dst2: Float32Array,
+  d2: number,
+): void {
+  // Gate blocks inside a row of G: input, forget (both σ), cell candidate (tanh), output (σ).
+  const GF = H;
+  const GG = 2 * H;
+  const GO = 3 * H;
+  for (let j = 0; j < GG; j++) gates[gi + j] = sigmoid(gates[gi + j]! + hw[hb + j]!);
+  for (let j = GG; j < GO; j++) gates[gi + j] = tanh(gates[gi + j]! + hw[hb + j]!);
+  for (let j = GO; j < 4 * H; j++) gates[gi + j] = sigmoid(gates[gi + j]! + hw[hb + j]!);
+  for (let j = 0; j < H; j++) {
+    const cv = gates[gi + GF + j]! * c[cb + j]! + gates[gi + j]! * gates[gi + GG + j]!;
+    cells[ci + j] = cv;
+    c[cb + j] = cv;
+    const hv = gates[gi + GO + j]! * tanh(cv);
+    dst[d + j] = hv;
+    dst2[d2 + j] = hv;
   }
 }
 
@@ -210,14 +224,16 @@ function lstmBackwardJs(
   const GO = 3 * H;
   const R = P > 0 ? P : H;
   const proj = P > 0 && wHr !== null;
-  const dGates = new Float32Array(T * B * G); // pre-activation gradients, whole sequence
+  // Pre-activation gradients, whole sequence; with all samples running all T steps every row is
+  // written, so the pooled buffer needs no zero fill.
+  const dGates = gradientPool.take(T * B * G, lengths !== null);
   const dh = new Float32Array(B * R); // gradient of the running hidden state
   const dc = new Float32Array(B * H);
   if (dhN) dh.set(dhN.subarray(0, B * R));
   if (dcN) dc.set(dcN.subarray(0, B * H));
   const dgStep = new Float32Array(B * G);
   const dm = proj ? new Float32Array(B * H) : null;
-  const dhAll = proj ? new Float32Array(T * B * P) : null; // dh at every step, for dW_hr
+  const dhAll = proj ? gradientPool.take(T * B * P) : null; // dh at every step, for dW_hr
   const wHhPacked = packStepWeightsBackward(B, G, R, wHh);
   const wHrPacked = proj ? packStepWeightsBackward(B, P, H, wHr!) : null;
   for (let s = T - 1; s >= 0; s--) {
@@ -257,7 +273,7 @@ function lstmBackwardJs(
         const fg = gates[gi + GF + j]!;
         const gg = gates[gi + GG + j]!;
         const og = gates[gi + GO + j]!;
-        const tc = Math.tanh(cells[ci + j]!);
+        const tc = tanh(cells[ci + j]!);
         const dhj = dhv[cb + j]!;
         const dcT = dc[cb + j]! + dhj * og * (1 - tc * tc);
         dc[cb + j] = dcT * fg;
@@ -301,6 +317,8 @@ function lstmBackwardJs(
   );
   if (dWhr && dhAll && hidden)
     kernels.gemm(true, false, P, H, T * B, dhAll, 0, P, hidden, 0, H, dWhr, 0, H, true);
+  gradientPool.release(dGates);
+  if (dhAll) gradientPool.release(dhAll);
 }
 
 registerKernel('lstmForward', 'js', lstmForwardJs);

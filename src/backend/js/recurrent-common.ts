@@ -1,3 +1,4 @@
+import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
 import type { PackedB } from '../js/gemm.js';
 import { kernels } from '../registry.js';
@@ -55,18 +56,19 @@ export function combinedBias(
   return bias;
 }
 
-/** dst[j] += Σ_r src[r·ld + j] for j < cols (bias gradients). */
-export function columnSumInto(
-  rows: number,
-  cols: number,
-  src: Float32Array,
-  ld: number,
-  dst: Float32Array,
-): void {
+/** Σ_r src[r·ld + j] for j < cols, summed in doubles (bias gradients over T·B rows). */
+function columnSums(rows: number, cols: number, src: Float32Array, ld: number): Float64Array {
+  const sums = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * ld;
-    for (let j = 0; j < cols; j++) dst[j]! += src[o + j]!;
+    for (let j = 0; j < cols; j++) sums[j]! += src[o + j]!;
   }
+  return sums;
+}
+
+/** dst[j] += sums[j]. */
+function addInto(sums: Float64Array, dst: Float32Array): void {
+  for (let j = 0; j < sums.length; j++) dst[j]! += sums[j]!;
 }
 
 /** dst[dstOff + j] = src[srcOff + j] for j < n, without allocating the view that `subarray` would. */
@@ -83,8 +85,9 @@ export function copyInto(
 /**
  * The state each (t, b) started from, as a (T·B, K) matrix for the dW_hh product: h0[b] at the
  * sample's first step, else the output of the previous step; zero past the sample's length.
+ * Taken from the gradient pool: the caller releases it.
  */
-export function previousStates(
+function previousStates(
   T: number,
   B: number,
   K: number,
@@ -93,7 +96,7 @@ export function previousStates(
   lengths: Int32Array | null,
   reverse: boolean,
 ): Float32Array {
-  const prev = new Float32Array(T * B * K);
+  const prev = gradientPool.take(T * B * K);
   for (let b = 0; b < B; b++) {
     const len = lengths ? lengths[b]! : T;
     for (let t = 0; t < len; t++) {
@@ -134,12 +137,25 @@ export function sequenceGradients(
   const rows = T * B;
   if (dx) kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
   if (dWih) kernels.gemm(true, false, G, E, rows, dGx, 0, G, x, 0, E, dWih, 0, E, true);
-  if (dWhh) {
+  if (dWhh && lengths === null) {
+    // Every sample runs all T steps, so the states before steps 1…T−1 (in the direction of
+    // travel) are T−1 consecutive row blocks of out, and h0 precedes the first step: two products
+    // instead of gathering a (T·B, R) copy.
+    const first = reverse ? T - 1 : 0;
+    if (T > 1) {
+      const dOff = (reverse ? 0 : B) * G;
+      const hOff = (reverse ? B : 0) * R;
+      kernels.gemm(true, false, G, R, rows - B, dGh, dOff, G, out, hOff, R, dWhh, 0, R, true);
+    }
+    if (T > 0) kernels.gemm(true, false, G, R, B, dGh, first * B * G, G, h0, 0, R, dWhh, 0, R, true);
+  } else if (dWhh) {
     const prev = previousStates(T, B, R, h0, out, lengths, reverse);
     kernels.gemm(true, false, G, R, rows, dGh, 0, G, prev, 0, R, dWhh, 0, R, true);
+    gradientPool.release(prev);
   }
-  if (dbIh) columnSumInto(rows, G, dGx, G, dbIh);
-  if (dbHh) columnSumInto(rows, G, dGh, G, dbHh);
+  const sumsX = dbIh || (dbHh && dGh === dGx) ? columnSums(rows, G, dGx, G) : null;
+  if (dbIh) addInto(sumsX!, dbIh);
+  if (dbHh) addInto(dGh === dGx ? sumsX! : columnSums(rows, G, dGh, G), dbHh);
 }
 
 /** Zeroes out[t, b, :] for every t ≥ len[b] (outputs past a sample's end are 0). */
@@ -229,10 +245,51 @@ export function stepProductBackward(
   }
 }
 
-/**
- * 1/(1 + e^(−v)). Branch-free (a gate's sign is a coin flip for the branch predictor): in doubles
- * e^(−v) overflows to Infinity only for v < −709, where 1/(1 + Infinity) = 0 is the right answer.
+/*
+ * e^x for the gate nonlinearities, about three times faster than Math.exp and Math.tanh's calls
+ * into the C library, to ~1e-14 relative (float32 needs 6e-8): x = (32k' + j)·ln2/32 + r with
+ * |r| ≤ ln2/64, e^x = 2^k' · 2^(j/32) · e^r, e^r a degree-5 polynomial (next term r⁶/720 < 3e-15).
+ * Rounding to the nearest integer adds and subtracts 1.5·2^52; x is clamped to where doubles
+ * stay finite, so the table indices stay in range (NaN passes through the polynomial).
  */
+const EXP_MAX = 709.7;
+const EXP_MIN = -745;
+const ROUND = 6755399441055744;
+const N_OVER_LN2 = 32 / Math.LN2;
+// ln2/32 split so k·hi is exact for every k in range and hi + lo carries ln2/32 to double precision.
+const LN2_N_HI = Math.fround(Math.LN2 / 32);
+const LN2_N_LO = Math.LN2 / 32 - LN2_N_HI;
+/** 2^(j/32), j < 32. */
+const EXP_FRACTION = new Float64Array(32).map((_, j) => 2 ** (j / 32));
+/** 2^(e − EXP_BIAS) for the exponents the clamped range reaches. */
+const EXP_BIAS = 1100;
+const EXP_POWER = new Float64Array(2 * EXP_BIAS).map((_, e) => 2 ** (e - EXP_BIAS));
+
+/**
+ * e^x − 1, written as s − 1 + s·(e^r − 1) with s = 2^(k/32): at k = 0 (|x| < ln2/64) s is exactly 1,
+ * so tanh's small arguments keep their relative precision; elsewhere |s − 1| ≥ 0.02 cancels little.
+ */
+function expm1(v: number): number {
+  // Branches, not Math.min/max: never taken on gate values, so they predict perfectly.
+  let x = v;
+  if (x < EXP_MIN) x = EXP_MIN;
+  if (x > EXP_MAX) x = EXP_MAX;
+  const k = x * N_OVER_LN2 + ROUND - ROUND;
+  const r = x - k * LN2_N_HI - k * LN2_N_LO;
+  const r2 = r * r;
+  const pm1 = r + r2 * (0.5 + r * (1 / 6) + r2 * (1 / 24 + r * (1 / 120)));
+  const ki = k | 0;
+  const s = EXP_POWER[(ki >> 5) + EXP_BIAS]! * EXP_FRACTION[ki & 31]!;
+  return s - 1 + s * pm1;
+}
+
+/** 1/(1 + e^(−v)); e^(−v) saturates at e^709.7 for v < −709.7, where the answer rounds to 0 in float32 anyway. */
 export function sigmoid(v: number): number {
-  return 1 / (1 + Math.exp(-v));
+  return 1 / (2 + expm1(-v));
+}
+
+/** tanh(v) = (e^(2v) − 1)/(e^(2v) + 1), to ~2e-13 relative (Math.tanh's precision is not needed in float32). */
+export function tanh(v: number): number {
+  const em1 = expm1(2 * v);
+  return em1 / (em1 + 2);
 }

@@ -1,3 +1,4 @@
+import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
 import { registerKernel } from '../registry.js';
 import {
@@ -9,6 +10,7 @@ import {
   sequenceGradients,
   stepProduct,
   stepProductBackward,
+  tanh,
   timeAt,
   zeroPadding,
 } from './recurrent-common.js';
@@ -106,7 +108,7 @@ function rnnForwardJs(
         }
       } else {
         for (let j = 0; j < H; j++) {
-          const h = Math.tanh(out[oi + j]! + hw[ob + j]!);
+          const h = tanh(out[oi + j]! + hw[ob + j]!);
           out[oi + j] = h;
           hN[ob + j] = h;
         }
@@ -138,7 +140,8 @@ function rnnBackwardJs(
   dbIh: Float32Array | null,
   dbHh: Float32Array | null,
 ): void {
-  const dPre = new Float32Array(T * B * H); // pre-activation gradients, whole sequence
+  // Pre-activation gradients, whole sequence; every row is written when all samples run all T steps.
+  const dPre = gradientPool.take(T * B * H, lengths !== null);
   const dh = new Float32Array(B * H);
   if (dhN) dh.set(dhN.subarray(0, B * H));
   const dStep = new Float32Array(B * H);
@@ -164,6 +167,7 @@ function rnnBackwardJs(
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
   sequenceGradients(T, B, E, H, H, x, wIh, h0, out, lengths, reverse, dPre, dPre, dx, dWih, dWhh, dbIh, dbHh);
+  gradientPool.release(dPre);
 }
 
 registerKernel('rnnForward', 'js', rnnForwardJs);
