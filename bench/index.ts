@@ -186,7 +186,7 @@ setBackend('native');
 const seedNative1 = withThreads(1, () => [medianMs(w.trainStep, 9), medianMs(w.infer, 9)] as const);
 const seedNativeN = [medianMs(w.trainStep, 9), medianMs(w.infer, 9)] as const;
 setBackend('js');
-const seedJs = [medianMs(w.trainStep, 3, 1), medianMs(w.infer, 3, 1)] as const;
+const seedJs = [medianMs(w.trainStep, 5, 2), medianMs(w.infer, 5, 2)] as const;
 setBackend('native');
 process.stderr.write(
   `bench: measuring training memory in fresh processes (${fmt((performance.now() - startedAt) / 1e3, 0)} s)…\n`,
@@ -277,7 +277,7 @@ say();
   const nativeMs = [medianMs(plain.trainStep, 9), medianMs(plain.infer, 9)] as const;
   const native1Ms = withThreads(1, () => [medianMs(plain.trainStep, 9), medianMs(plain.infer, 9)] as const);
   setBackend('js');
-  const jsMs = [medianMs(plain.trainStep, 3, 1), medianMs(plain.infer, 3, 1)] as const;
+  const jsMs = [medianMs(plain.trainStep, 7, 3), medianMs(plain.infer, 7, 3)] as const;
   setBackend('native');
   process.stderr.write('bench: running TensorFlow.js without the embedding (wasm, then cpu)…\n');
   const plan = { T: T2, reps: 3, warmup: 1 };
