@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { listCheckpoints } from '../../src/io/atomic.js';
 import { loadModelDir } from '../../src/io/model-dir.js';
 import { Linear } from '../../src/nn/linear.js';
@@ -13,6 +12,7 @@ import { tensor } from '../../src/tensor/tensor.js';
 import { rollingCheckpoints } from '../../src/train/checkpoint.js';
 import { regressionTask, type WindowBatch } from '../../src/train/tasks.js';
 import { fit as fitModel, NonFiniteError } from '../../src/train/trainer.js';
+import { kioku } from '../helpers/cli.js';
 
 /**
  * Non-finite guards of `fit`: a NaN loss or gradient norm stops training before the optimizer
@@ -156,16 +156,6 @@ describe('fit on a non-finite loss', () => {
 });
 
 describe('kioku train --on-nonfinite', () => {
-  const io = () => {
-    const out = { stdout: '', stderr: '' };
-    return {
-      out,
-      io: {
-        stdout: { write: (s: string) => (out.stdout += s) },
-        stderr: { write: (s: string) => (out.stderr += s), isTTY: false },
-      },
-    };
-  };
   // A learning rate of 1e30 makes the weights overflow after the first step.
   const argv = (out: string, ...more: string[]) => [
     'train',
@@ -191,24 +181,34 @@ describe('kioku train --on-nonfinite', () => {
   ];
 
   it('stops with one line naming epoch and batch, exit 1', async () => {
-    const { out, io: sink } = io();
-    const code = await run(argv(join(root, 'cli-stop')), sink);
-    expect(code).toBe(1);
-    expect(out.stderr).toBe(
-      `kioku: the loss became Infinity at epoch 1, batch 2; training stopped before the first checkpoint was written to ${join(root, 'cli-stop', 'checkpoints')} (lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)\n`,
+    const dir = join(root, 'cli-stop', 'checkpoints');
+    const r = await kioku(...argv(join(root, 'cli-stop')));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `kioku: the loss became Infinity at epoch 1, batch 2; training stopped before the first checkpoint was written to ${dir} (lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)\n`,
     );
+    expect(await listCheckpoints(dir)).toEqual([]);
+  });
+
+  it('with a checkpoint written, names the directory that holds the last good weights', async () => {
+    const dir = join(root, 'cli-every', 'checkpoints');
+    const r = await kioku(...argv(join(root, 'cli-every'), '--checkpoint-every', '1'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `kioku: the loss became Infinity at epoch 1, batch 2; training stopped, and the checkpoints in ${dir} keep the last good weights (lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)\n`,
+    );
+    expect(await listCheckpoints(dir)).toEqual([join(dir, 'checkpoint-1')]);
   });
 
   it('skip counts the skipped batches in metrics.jsonl and fails only when a whole epoch is lost', async () => {
-    const { out, io: sink } = io();
     const dir = join(root, 'cli-skip');
-    const code = await run(argv(dir, '--on-nonfinite', 'skip', '--json'), sink);
-    expect(code).toBe(1);
-    const epoch1 = JSON.parse(out.stdout.split('\n')[0]!) as Record<string, unknown>;
+    const r = await kioku(...argv(dir, '--on-nonfinite', 'skip', '--json'));
+    expect(r.code).toBe(1);
+    const epoch1 = JSON.parse(r.stdout.split('\n')[0]!) as Record<string, unknown>;
     expect(epoch1.event).toBe('epoch');
     // 4 batches of 256 windows: the first trains, the other three overflow.
     expect(epoch1.skipped).toBe(3);
-    expect(out.stderr).toMatch(
+    expect(r.stderr).toMatch(
       /^kioku: fit: every batch of epoch 2 had a non-finite loss or gradient \(4 skipped\)/,
     );
     // Epoch 1 (with its infinite validation loss) was checkpointed and loads.
