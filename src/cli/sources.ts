@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { TextCorpus } from '../data/corpus.js';
-import { DataError } from '../data/errors.js';
-import type { MissingPolicy } from '../data/missing.js';
+import { type MissingAdvice, type MissingPolicy, MissingValueError } from '../data/missing.js';
 import type { TimeSeries } from '../data/series.js';
 import { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from '../io/datasets/builtin.js';
 import { loadImdb } from '../io/datasets/imdb.js';
@@ -38,11 +37,11 @@ export const SERIES_BUILTINS = ['seattle-weather', ...STOCK_SYMBOLS.map((s) => `
 
 export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'ffill', 'drop'];
 
-/** The library's missing-value hints, as the flag that sets the policy on the command line. */
-const CLI_HINTS: Array<[RegExp, string]> = [
-  [/choose the missing-value policy 'ffill' or 'drop'/, 'pass --missing ffill or --missing drop'],
-  [/use policy 'drop'/, 'use --missing drop'],
-];
+/** Missing-value advice in terms of the flag that sets the policy on the command line. */
+const CLI_ADVICE: MissingAdvice = {
+  gaps: 'pass --missing ffill or --missing drop to accept gaps',
+  firstValue: "'ffill' has no earlier value to repeat, use --missing drop",
+};
 
 export async function loadSeriesSource(
   data: string,
@@ -66,10 +65,6 @@ export async function loadSeriesSource(
       ...(options.columns ? { features: options.columns } : {}),
     });
   } catch (e) {
-    if (e instanceof DataError) {
-      // Same error, file, line and column; only the advice changes to the flag.
-      for (const [library, cli] of CLI_HINTS) e.message = e.message.replace(library, cli);
-    }
-    throw e;
+    throw e instanceof MissingValueError ? e.withAdvice(CLI_ADVICE) : e;
   }
 }

@@ -19,7 +19,14 @@ export {
   Subset,
 } from './dataset.js';
 export { DataError, type DataLocation, MissingPackageError } from './errors.js';
-export { applyMissingPolicy, type MissingPolicy, type MissingPolicyOptions } from './missing.js';
+export {
+  applyMissingPolicy,
+  type MissingAdvice,
+  type MissingPolicy,
+  type MissingPolicyOptions,
+  type MissingRemedy,
+  MissingValueError,
+} from './missing.js';
 export { type PadOptions, padSequence } from './pad.js';
 export { MinMaxScaler, type ScalerJSON, StandardScaler } from './scalers.js';
 export { column, columnIndices, makeSeries, sliceRows, type TimeSeries } from './series.js';

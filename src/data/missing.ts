@@ -1,5 +1,5 @@
 import { ValueError } from '../tensor/errors.js';
-import { DataError } from './errors.js';
+import { DataError, type DataLocation } from './errors.js';
 import type { TimeSeries } from './series.js';
 
 /**
@@ -16,6 +16,37 @@ export interface MissingPolicyOptions {
    * file, so that errors tell an empty cell from a literal "NaN" or "NA".
    */
   cellText?: (row: number, column: number) => string | undefined;
+}
+
+/** The way out of a missing-value error: accept gaps at all, or drop rows when ffill cannot fill. */
+export type MissingRemedy = 'gaps' | 'firstValue';
+
+/** The advice a {@link MissingValueError} ends with, in the words of its reader's interface. */
+export type MissingAdvice = Record<MissingRemedy, string>;
+
+const LIBRARY_ADVICE: MissingAdvice = {
+  gaps: "choose the missing-value policy 'ffill' or 'drop' to accept gaps",
+  firstValue: "'ffill' has no earlier value to repeat, use policy 'drop'",
+};
+
+/**
+ * A missing value the policy cannot accept: a DataError whose advice names the library's policy
+ * option; {@link MissingValueError.withAdvice} restates it for another interface (the CLI's flag).
+ */
+export class MissingValueError extends DataError {
+  constructor(
+    readonly fact: string,
+    readonly location: DataLocation,
+    readonly remedy: MissingRemedy,
+    advice: MissingAdvice = LIBRARY_ADVICE,
+  ) {
+    super(`${fact}; ${advice[remedy]}`, location);
+  }
+
+  /** The same error (location, fact) with `advice` in place of the library's. */
+  withAdvice(advice: MissingAdvice): MissingValueError {
+    return new MissingValueError(this.fact, this.location, this.remedy, advice);
+  }
 }
 
 /** What a missing value really was: an empty cell, a marker such as "NaN", or a NaN number. */
@@ -54,10 +85,7 @@ export function applyMissingPolicy(
       if (Number.isNaN(v[i])) {
         const r = Math.floor(i / F);
         const what = describeMissing(cellText?.(r, i % F));
-        throw new DataError(
-          `missing value (row ${r}): ${what}; choose the missing-value policy 'ffill' or 'drop' to accept gaps`,
-          where(r, i % F),
-        );
+        throw new MissingValueError(`missing value (row ${r}): ${what}`, where(r, i % F), 'gaps');
       }
     }
     return series;
@@ -69,10 +97,7 @@ export function applyMissingPolicy(
         if (!Number.isNaN(out[r * F + c])) continue;
         if (r === 0) {
           const what = describeMissing(cellText?.(r, c));
-          throw new DataError(
-            `missing first value (row 0): ${what}; 'ffill' has no earlier value to repeat, use policy 'drop'`,
-            where(r, c),
-          );
+          throw new MissingValueError(`missing first value (row 0): ${what}`, where(r, c), 'firstValue');
         }
         out[r * F + c] = out[(r - 1) * F + c]!;
       }
