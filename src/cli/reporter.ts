@@ -63,6 +63,7 @@ export class Reporter {
 
   /** Readies metrics.jsonl for this run's first line: emptied (a fresh run) or cut back (a resume). */
   private async startLog(): Promise<void> {
+    if (!this.replay && !this.fresh) return;
     if (this.replay) await this.settleLog();
     else if (this.fresh && this.out) await writeFile(join(this.out, 'metrics.jsonl'), '');
     this.fresh = false;
@@ -124,7 +125,7 @@ export class Reporter {
   async event(record: Record<string, unknown>): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
     if (this.json) this.io.stdout.write(line);
-    if (this.replay || this.fresh) await this.startLog();
+    await this.startLog();
     if (this.out) await appendFile(join(this.out, 'metrics.jsonl'), line);
   }
 
@@ -134,7 +135,7 @@ export class Reporter {
     if (this.replay && this.replay.model === undefined) Object.assign(this.replay, { model, total: epochs });
     return {
       onEpochBegin: async (epoch) => {
-        if (this.replay || this.fresh) await this.startLog();
+        await this.startLog();
         this.epochStart = performance.now();
         this.tokens = 0;
         if (tty) {
