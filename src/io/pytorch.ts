@@ -7,6 +7,7 @@
  * reader (the `safetensors` package is not needed) and loads them with
  * `load_state_dict(strict=True)`.
  */
+import { recurrentKind } from '../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
@@ -65,7 +66,7 @@ function layerCall(
   rnn: RNN | LSTM | GRU,
   overrides: { batchFirst?: boolean; dropout?: number } = {},
 ): string {
-  const cls = rnn instanceof LSTM ? 'LSTM' : rnn instanceof GRU ? 'GRU' : 'RNN';
+  const info = recurrentKind(rnn.mode);
   const args = [
     `input_size=${rnn.inputSize}`,
     `hidden_size=${rnn.hiddenSize}`,
@@ -75,9 +76,9 @@ function layerCall(
     `dropout=${py(overrides.dropout ?? rnn.dropout)}`,
     `bidirectional=${py(rnn.bidirectional)}`,
   ];
-  if (rnn instanceof RNN) args.push(`nonlinearity='${rnn.nonlinearity}'`);
-  if (rnn instanceof LSTM && rnn.projSize > 0) args.push(`proj_size=${rnn.projSize}`);
-  return `nn.${cls}(${args.join(', ')})`;
+  if (info.layer === 'RNN') args.push(`nonlinearity='${info.activation}'`);
+  if (rnn.projSize > 0) args.push(`proj_size=${rnn.projSize}`);
+  return `nn.${info.layer}(${args.join(', ')})`;
 }
 
 const READER = `_DTYPES = {

@@ -226,7 +226,7 @@ function kindOf(model: unknown): string {
 }
 
 function recurrentKind(rnn: RNN | LSTM | GRU): RecurrentKind {
-  return rnn instanceof LSTM ? 'LSTM' : rnn instanceof GRU ? 'GRU' : 'RNN';
+  return RECURRENT_KINDS[rnn.mode].layer;
 }
 
 function checkExportable(rnn: RNN | LSTM | GRU): void {
@@ -263,7 +263,7 @@ function recurrentLayers(
       trainable: true,
       dtype: 'float32',
       units: rnn.hiddenSize,
-      activation: rnn instanceof RNN ? rnn.nonlinearity : 'tanh',
+      activation: RECURRENT_KINDS[rnn.mode].activation,
       use_bias: rnn.bias,
       return_sequences: lastReturnsSequence || l < rnn.numLayers - 1,
       return_state: false,

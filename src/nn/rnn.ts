@@ -88,7 +88,8 @@ abstract class RecurrentBase extends Module {
   readonly bidirectional: boolean;
   readonly projSize: number;
   protected readonly generator: Generator;
-  protected readonly mode: RecurrentKind;
+  /** The recurrence, PyTorch's `mode`: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
+  readonly mode: RecurrentKind;
   private readonly layerName: string;
 
   protected constructor(layerName: string, mode: RecurrentKind, options: RecurrentOptions, projSize: number) {

@@ -9,12 +9,7 @@
  * transposed and reshaped to (T, B, D·H), kioku's [forward ‖ backward] layout. Batch and time
  * are dynamic axes.
  */
-import {
-  kindOfLayer,
-  permuteBlocks,
-  type RecurrentKindInfo,
-  recurrentKind,
-} from '../../backend/recurrent-kinds.js';
+import { permuteBlocks, type RecurrentKindInfo, recurrentKind } from '../../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { ValueError } from '../../tensor/errors.js';
@@ -61,8 +56,7 @@ export function irVersionFor(opset: number): number {
 
 /** The table entry of a layer's recurrence. */
 function kindOf(rnn: OnnxRecurrent): RecurrentKindInfo {
-  const layer = rnn instanceof LSTM ? 'LSTM' : rnn instanceof GRU ? 'GRU' : 'RNN';
-  return recurrentKind(kindOfLayer(layer, rnn instanceof RNN ? rnn.nonlinearity : 'tanh'));
+  return recurrentKind(rnn.mode);
 }
 
 /** A PyTorch weight (G·cols values) with its H-row gate blocks in ONNX's order. */
