@@ -1,4 +1,4 @@
-import type { Tensor, TypedArray } from './tensor.js';
+import type { TypedArray } from './dtype.js';
 
 /*
  * Reuse of large float32 buffers. V8 frees an ArrayBuffer only when a GC runs, so a training
@@ -104,10 +104,17 @@ export const activationPool = new BufferPool(16);
  */
 const owned = new WeakSet<TypedArray>();
 
+/** What a training step does with the tensors it made (step.ts): free their graph, release their buffer. */
+export interface StepTensor {
+  gradFn: unknown;
+  readonly storage: TypedArray;
+  markReleased(): void;
+}
+
 /** A running training step: the output buffers its ops took and every tensor it made. */
 export interface StepRecord {
   readonly buffers: Set<TypedArray>;
-  readonly tensors: Tensor[];
+  readonly tensors: StepTensor[];
 }
 
 let running: StepRecord | null = null;
@@ -149,7 +156,7 @@ export function ownBuffer(data: Float32Array): void {
  * Called by every Tensor constructor: records a step's tensors. A buffer met outside its step,
  * or made into a leaf that requires a gradient (a parameter: the caller keeps it), is shared.
  */
-export function noteTensor(t: Tensor, data: TypedArray, leaf: boolean): void {
+export function noteTensor(t: StepTensor, data: TypedArray, leaf: boolean): void {
   if (running !== null) running.tensors.push(t);
   if (owned.has(data) && (leaf || !running?.buffers.has(data))) owned.delete(data);
 }

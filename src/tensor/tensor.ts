@@ -1,10 +1,10 @@
 import { type GradFn, runBackward } from './autograd.js';
+import type { DType, TypedArray } from './dtype.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from './errors.js';
 import { gradientPool, noteTensor, ownBuffer, shareBuffer } from './pool.js';
 import { checkShape, formatShape, numel, type Shape } from './shape.js';
 
-export type DType = 'float32' | 'int32';
-export type TypedArray = Float32Array | Int32Array;
+export type { DType, TypedArray } from './dtype.js';
 
 /**
  * A dense, contiguous, row-major n-dimensional array of float32 values (or int32 indices).
@@ -20,7 +20,7 @@ export class Tensor {
   /** Gradient accumulated by `backward()` (leaves only). */
   grad: Tensor | null = null;
   /** The step that produced this tensor; null for leaves. */
-  gradFn: GradFn | null = null;
+  gradFn: GradFn<Tensor> | null = null;
   private _requiresGrad = false;
 
   constructor(data: TypedArray, shape: Shape, options: { requiresGrad?: boolean } = {}) {

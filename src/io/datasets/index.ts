@@ -1,12 +1,13 @@
-export { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from './builtin.js';
-export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
 export {
   BUILTIN_SERIES,
-  type LabeledSeries,
   loadBuiltinSeries,
-  loadSeriesCsv,
-  type SeriesCsvOptions,
-} from './series.js';
+  STOCK_SYMBOLS,
+  seattleWeather,
+  stockPrices,
+  usBirths,
+} from './builtin.js';
+export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
+export { type LabeledSeries, loadSeriesCsv, type SeriesCsvOptions } from './series.js';
 export {
   loadSpamAssassin,
   type SpamAssassinOptions,

@@ -120,34 +120,3 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
   const cellText = (r: number, c: number) => missingText.get(r * F + c);
   return { ...applyMissingPolicy(series, missing, { cellText }), features, targets };
 }
-
-/** Names accepted by {@link loadBuiltinSeries}. */
-export const BUILTIN_SERIES = [
-  'seattle-weather',
-  'stocks',
-  'stocks:AAPL',
-  'stocks:AMZN',
-  'stocks:GOOG',
-  'stocks:IBM',
-  'stocks:MSFT',
-  'us-births',
-] as const;
-
-/**
- * A built-in real series by name: 'seattle-weather', 'us-births', 'stocks' (all five symbols,
- * months where all have a price) or 'stocks:<SYMBOL>' (that symbol alone).
- */
-export async function loadBuiltinSeries(
-  name: string,
-  options: { missing?: MissingPolicy } = {},
-): Promise<LabeledSeries> {
-  const builtin = await import('./builtin.js');
-  if (name === 'seattle-weather') return builtin.seattleWeather(options);
-  if (name === 'us-births') return builtin.usBirths(options);
-  if (name === 'stocks') return builtin.stockPrices({ missing: options.missing ?? 'drop' });
-  if (name.startsWith('stocks:'))
-    return builtin.stockPrices({ ...options, symbols: [name.slice('stocks:'.length)] });
-  throw new ValueError(
-    `loadBuiltinSeries: unknown series "${name}"; built-in series: ${BUILTIN_SERIES.join(', ')}`,
-  );
-}
