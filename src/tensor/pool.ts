@@ -1,3 +1,4 @@
+import { allocateFloat32 } from './alloc.js';
 import type { TypedArray } from './dtype.js';
 
 /*
@@ -34,7 +35,7 @@ export class BufferPool {
    */
   take(n: number, zeroed = true): Float32Array {
     const b = n >= MIN_ELEMENTS ? this.free.get(n)?.pop() : undefined;
-    if (b === undefined) return new Float32Array(n);
+    if (b === undefined) return allocateFloat32(n, [n], 'buffer');
     this.freeBytes -= b.byteLength;
     return zeroed ? b.fill(0) : b;
   }
@@ -137,7 +138,7 @@ export function endStepRecord(record: StepRecord): void {
  * for an op that writes every element.
  */
 export function outputBuffer(n: number, zeroed = true): Float32Array {
-  if (running === null || n < MIN_ELEMENTS) return new Float32Array(n);
+  if (running === null || n < MIN_ELEMENTS) return allocateFloat32(n, [n], 'output');
   const b = activationPool.take(n, zeroed);
   running.buffers.add(b);
   owned.add(b);

@@ -1,3 +1,4 @@
+import { allocateFloat32 } from './alloc.js';
 import { type GradFn, runBackward } from './autograd.js';
 import type { DType, TypedArray } from './dtype.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from './errors.js';
@@ -234,7 +235,7 @@ function convert(values: TypedArray, dtype: DType): TypedArray {
 
 export function zeros(shape: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
   checkShape(shape, 'zeros');
-  return new Tensor(new Float32Array(numel(shape)), shape, options);
+  return new Tensor(allocateFloat32(numel(shape), shape, 'zeros'), shape, options);
 }
 
 export function ones(shape: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
@@ -243,7 +244,7 @@ export function ones(shape: Shape, options: { requiresGrad?: boolean } = {}): Te
 
 export function full(shape: Shape, value: number, options: { requiresGrad?: boolean } = {}): Tensor {
   checkShape(shape, 'full');
-  return new Tensor(new Float32Array(numel(shape)).fill(value), shape, options);
+  return new Tensor(allocateFloat32(numel(shape), shape, 'full').fill(value), shape, options);
 }
 
 /** The scalar (0-d) tensor holding `value`. */
