@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cruise, type ICruiseResult, type IDependency } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 /*
  * kioku's layering (.dependency-cruiser.cjs: no cycles, each layer imports only the layers below
  * it, layers call ops rather than kernels), and a platform-neutral entry that bundles for a
- * browser: nothing src/index.ts reaches at run time — static or dynamic imports — is Node-only.
+ * browser: nothing src/index.ts reaches at run time — static or dynamic imports — is Node-only
+ * or uses Node's globals.
  */
 
 const config = createRequire(import.meta.url)('../.dependency-cruiser.cjs');
@@ -32,6 +34,14 @@ function nodeOnly(d: IDependency): boolean {
  * type-only imports vanish at run time), as "specifier in file", skipping the `skip` edges.
  */
 function nodeOnlyReachable(entry: string, skip: ReadonlyArray<readonly [string, string]> = KNOWN): string[] {
+  return walk(entry, skip).found;
+}
+
+/** The src/ files `entry` reaches at run time, and the Node-only imports among their imports. */
+function walk(
+  entry: string,
+  skip: ReadonlyArray<readonly [string, string]>,
+): { seen: Set<string>; found: string[] } {
   const modules = new Map(result.modules.map((m) => [m.source, m]));
   const seen = new Set<string>([entry]);
   const stack = [entry];
@@ -48,7 +58,16 @@ function nodeOnlyReachable(entry: string, skip: ReadonlyArray<readonly [string, 
       }
     }
   }
-  return found;
+  return { seen, found };
+}
+
+/** Uses of Node's globals (process, Buffer, __dirname) in `file`. */
+function nodeGlobals(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const uses = source.match(
+    /\b(process\.(env|stdout|stderr|argv|exit|platform|versions|cwd|on)|Buffer\.(from|alloc|isBuffer|concat)|__dirname)\b/g,
+  );
+  return (uses ?? []).map((u) => `${u} in ${file}`);
 }
 
 describe('import graph', () => {
@@ -63,6 +82,13 @@ describe('import graph', () => {
 
   it('the platform-neutral entry reaches nothing Node-only, statically or dynamically', () => {
     expect(nodeOnlyReachable('src/index.ts')).toEqual([]);
+  });
+
+  it("the modules the platform-neutral entry reaches use none of Node's globals", () => {
+    const { seen } = walk('src/index.ts', KNOWN);
+    expect([...seen].flatMap(nodeGlobals)).toEqual([]);
+    // the scan finds them where they are
+    expect(nodeGlobals('src/backend/select.ts')).toContain('process.env in src/backend/select.ts');
   });
 
   it('the check sees dynamic imports and Node modules where they are', () => {
