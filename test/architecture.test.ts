@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { relative, resolve } from 'node:path';
 import { cruise, type ICruiseResult, type IDependency } from 'dependency-cruiser';
+import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 /*
  * kioku's layering (.dependency-cruiser.cjs: no cycles, each layer imports only the layers below
  * it, layers call ops rather than kernels), and a platform-neutral entry that bundles for a
  * browser: nothing src/index.ts reaches at run time — static or dynamic imports — is Node-only
- * or uses Node's globals.
+ * or uses Node's globals, and esbuild bundles it with platform 'browser'.
  */
 
 const config = createRequire(import.meta.url)('../.dependency-cruiser.cjs');
@@ -99,6 +101,43 @@ describe('import graph', () => {
       expect.arrayContaining(['fs/promises in src/io/model-dir.ts', 'csv-parse in src/io/datasets/files.ts']),
     );
   });
+});
+
+/** Bundles src/index.ts for a browser; the `skip` edges (importer, import) stay external. */
+async function browserBundle(skip: ReadonlyArray<readonly [string, string]>): Promise<number> {
+  const external: Plugin = {
+    name: 'known-exceptions',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (!args.path.startsWith('.')) return undefined;
+        const from = relative(process.cwd(), args.importer);
+        const to = relative(process.cwd(), resolve(args.resolveDir, args.path)).replace(/\.js$/, '.ts');
+        return skip.some(([f, t]) => f === from && t === to)
+          ? { path: args.path, external: true }
+          : undefined;
+      });
+    },
+  };
+  const result = await build({
+    entryPoints: ['src/index.ts'],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    plugins: [external],
+  });
+  return result.outputFiles[0]!.contents.length;
+}
+
+describe('browser bundle', () => {
+  it('esbuild bundles the platform-neutral entry for a browser', async () => {
+    expect(await browserBundle(KNOWN)).toBeGreaterThan(100_000);
+  }, 60_000);
+
+  it('and fails on a Node import, even behind a dynamic import()', async () => {
+    await expect(browserBundle([])).rejects.toThrow(/node:path/);
+  }, 60_000);
 });
 
 describe('package entries', () => {
