@@ -14,7 +14,7 @@ export {
   type WriteDirOptions,
   writeDirAtomic,
   writeFileAtomic,
-} from './io/atomic.js';
+} from './io/atomic-node.js';
 export * from './io/datasets/index.js';
 export {
   CONFIG_FILE,
@@ -32,7 +32,7 @@ export {
   type TrainingState as SavedTrainingState,
   validateModelConfig,
   WEIGHTS_FILE,
-} from './io/model-dir.js';
+} from './io/model-dir-node.js';
 export {
   EXPORT_FORMATS,
   type ExportFormat,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { type LoadedModelDir, loadModelDir, loadWeightsInto, saveModelDir } from '../io/model-dir.js';
+import { writeFileAtomic } from '../io/atomic-node.js';
+import { type LoadedModelDir, loadModelDir, loadWeightsInto, saveModelDir } from '../io/model-dir-node.js';
 import {
   type BagOfWordsClassifier,
   modelFromConfig,

@@ -1,6 +1,6 @@
 /** safetensors files on disk (Node). The format itself lives in safetensors.ts. */
 import { readFile } from 'node:fs/promises';
-import { FileError, writeFileAtomic } from './atomic.js';
+import { FileError, writeFileAtomic } from './atomic-node.js';
 import {
   parseSafetensors,
   type SafetensorsFile,

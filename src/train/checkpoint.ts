@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { keepLastCheckpoints, listCheckpoints } from '../io/atomic.js';
+import { keepLastCheckpoints, listCheckpoints } from '../io/atomic-node.js';
 import {
   type LoadedModelDir,
   loadModelDir,
   loadWeightsInto,
   type ModelConfigInput,
   saveModelDir,
-} from '../io/model-dir.js';
+} from '../io/model-dir-node.js';
 import type { Module } from '../nn/module.js';
 import { StateDictError, ValueError } from '../tensor/errors.js';
 import { defaultGenerator, type GeneratorState } from '../tensor/random.js';

@@ -4,7 +4,7 @@ import { DataLoader } from '../../src/data/dataloader.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadTextFile } from '../../src/io/datasets/text.js';
-import { loadModelDir, loadWeightsInto, saveModelDir } from '../../src/io/model-dir.js';
+import { loadModelDir, loadWeightsInto, saveModelDir } from '../../src/io/model-dir-node.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { Embedding } from '../../src/nn/embedding.js';
 import { TextClassifier } from '../../src/nn/heads.js';

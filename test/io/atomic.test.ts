@@ -11,8 +11,8 @@ import {
   removeDir,
   writeDirAtomic,
   writeFileAtomic,
-} from '../../src/io/atomic.js';
-import { loadModelDir, saveModelDir } from '../../src/io/model-dir.js';
+} from '../../src/io/atomic-node.js';
+import { loadModelDir, saveModelDir } from '../../src/io/model-dir-node.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from '../../src/io/safetensors.js';
 import { ValueError } from '../../src/tensor/errors.js';
 import { Generator } from '../../src/tensor/random.js';

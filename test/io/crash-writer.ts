@@ -3,8 +3,8 @@
  * version after version, printing each finished version, until it is killed.
  * Usage: node --import tsx test/io/crash-writer.ts file|dir <path> <first version>
  */
-import { writeFileAtomic } from '../../src/io/atomic.js';
-import { saveModelDir } from '../../src/io/model-dir.js';
+import { writeFileAtomic } from '../../src/io/atomic-node.js';
+import { saveModelDir } from '../../src/io/model-dir-node.js';
 import { serializeSafetensors } from '../../src/io/safetensors.js';
 import { full } from '../../src/tensor/tensor.js';
 import { versionTensors } from './crash-versions.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelDirError, parseModelConfig } from '../../src/io/model-dir.js';
+import { ModelDirError, parseModelConfig } from '../../src/io/model-dir-node.js';
 import { Generator } from '../../src/tensor/random.js';
 
 const valid = JSON.stringify({

@@ -15,7 +15,7 @@ import {
   TRAINING_STATE_FILE,
   validateModelConfig,
   WEIGHTS_FILE,
-} from '../../src/io/model-dir.js';
+} from '../../src/io/model-dir-node.js';
 import {
   parseSafetensors,
   SafetensorsError,

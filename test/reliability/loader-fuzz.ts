@@ -12,7 +12,7 @@ import { loadImdb } from '../../src/io/datasets/imdb.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadTextFile } from '../../src/io/datasets/text.js';
 import { isJsonObject, parseJsonStrict } from '../../src/io/json-strict.js';
-import { MODEL_FORMAT_VERSION, ModelDirError, parseModelConfig } from '../../src/io/model-dir.js';
+import { MODEL_FORMAT_VERSION, ModelDirError, parseModelConfig } from '../../src/io/model-dir-node.js';
 import { KiokuError } from '../../src/tensor/errors.js';
 import { Generator } from '../../src/tensor/random.js';
 

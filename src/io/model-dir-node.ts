@@ -15,7 +15,7 @@ import { Module } from '../nn/module.js';
 import { KiokuError, StateDictError, ValueError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { recoverDir, writeDirAtomic } from './atomic.js';
+import { recoverDir, writeDirAtomic } from './atomic-node.js';
 import { isJsonObject, parseJsonStrict, stringifyJsonStrict } from './json-strict.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 import { kiokuVersion } from './version.js';
