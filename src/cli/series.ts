@@ -6,7 +6,7 @@ import { type ScalerJSON, StandardScaler } from '../data/scalers.js';
 import { columnIndices, makeSeries, type TimeSeries } from '../data/series.js';
 import { WindowDataset, type WindowSample } from '../data/windows.js';
 import { writeFileAtomic } from '../io/atomic-node.js';
-import type { ModelConfig } from '../io/model-dir-node.js';
+import type { ModelConfig } from '../io/model-config.js';
 import { type Cell, SequenceForecaster } from '../nn/heads.js';
 import { MSELoss } from '../nn/losses.js';
 import { Adam } from '../optim/adam.js';

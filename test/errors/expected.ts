@@ -184,7 +184,7 @@ export const EXPECTED: Record<string, Expected> = {
   'config/weights mismatch': {
     code: 1,
     message:
-      'kioku: <dir>/mismatch/model.safetensors: loadStateDict: shape mismatch: lstm.weight_ih_l0: expected (12, 4), got (20, 4); lstm.weight_hh_l0: expected (12, 3), got (20, 5); lstm.bias_ih_l0: expected (12,), got (20,); lstm.bias_hh_l0: expected (12,), got (20,); fc.weight: expected (2, 3), got (2, 5)',
+      'kioku: <dir>/mismatch/config.json: field "architecture" (TextClassifier) does not match the weights in "<dir>/mismatch/model.safetensors": lstm.weight_ih_l0 is (20, 4) there, the config needs (12, 4); lstm.weight_hh_l0 is (20, 5) there, the config needs (12, 3); lstm.bias_ih_l0 is (20,) there, the config needs (12,); lstm.bias_hh_l0 is (20,) there, the config needs (12,); and 1 more',
   },
   'text model given to forecast': {
     code: 1,

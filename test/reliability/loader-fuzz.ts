@@ -12,7 +12,7 @@ import { loadImdb } from '../../src/io/datasets/imdb.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadTextFile } from '../../src/io/datasets/text.js';
 import { isJsonObject, parseJsonStrict } from '../../src/io/json-strict.js';
-import { MODEL_FORMAT_VERSION, ModelDirError, parseModelConfig } from '../../src/io/model-dir-node.js';
+import { MODEL_FORMAT_VERSION, ModelDirError, parseModelConfig } from '../../src/io/model-config.js';
 import { KiokuError } from '../../src/tensor/errors.js';
 import { Generator } from '../../src/tensor/random.js';
 
@@ -102,15 +102,23 @@ function randomJson(gen: Generator, depth: number, keys: readonly string[]): unk
 }
 
 function validConfig(gen: Generator): unknown {
+  const classifier = gen.random() < 0.5;
   const c: Record<string, unknown> = {
     format: 'kioku-model',
     formatVersion: 1 + gen.randint(MODEL_FORMAT_VERSION),
     kiokuVersion: pick(gen, ['0.1.0', '1.2.3-beta']),
-    architecture: { type: pick(gen, ['TextClassifier', 'Forecaster']), hiddenSize: 1 + gen.randint(64) },
+    architecture: { type: classifier ? 'TextClassifier' : 'Forecaster', hiddenSize: 1 + gen.randint(64) },
     task: pick(gen, ['classification', 'forecasting']),
   };
-  if (gen.random() < 0.5) c.labels = Array.from({ length: gen.randint(4) }, () => pick(gen, WORDS));
+  if (gen.random() < 0.5) c.labels = Array.from({ length: 2 + gen.randint(3) }, () => pick(gen, WORDS));
   if (gen.random() < 0.5) c.vocab = validVocab(gen);
+  if (classifier) {
+    const tokens = ((c.vocab as { tokens?: string[] } | undefined)?.tokens ?? []).length;
+    Object.assign(c.architecture as object, {
+      vocabSize: Math.max(1, tokens) + gen.randint(4),
+      numClasses: (c.labels as string[] | undefined)?.length ?? 2,
+    });
+  }
   return c;
 }
 
@@ -443,6 +451,13 @@ function checkConfig(bytes: Uint8Array): void {
   if (typeof c.task !== 'string' || !c.task) fail('task');
   if (c.labels !== undefined && !(Array.isArray(c.labels) && c.labels.every((l) => typeof l === 'string')))
     fail('labels');
+  const a = c.architecture;
+  if (a.type === 'TextClassifier') {
+    if (!Number.isSafeInteger(a.vocabSize) || (a.vocabSize as number) < 1) fail('architecture.vocabSize');
+    if (c.labels !== undefined && c.labels.length !== (a.numClasses ?? 2)) fail('labels ≠ numClasses');
+    const tokens = (c.vocab as { tokens?: unknown[] } | undefined)?.tokens;
+    if (Array.isArray(tokens) && tokens.length > (a.vocabSize as number)) fail('vocabulary > vocabSize');
+  }
 }
 
 function checkVocab(bytes: Uint8Array): void {
