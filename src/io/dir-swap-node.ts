@@ -159,11 +159,18 @@ function checkArguments(dir: unknown, files: DirFiles, remove: readonly string[]
   if (typeof dir !== 'string' || dir === '') {
     throw new ValueError(`replaceDirAtomic: dir must be a non-empty string, got ${String(dir)}`);
   }
+  if (typeof files !== 'object' || files === null) {
+    throw new ValueError(
+      `replaceDirAtomic: files must be a Map or an object of name → content, got ${String(files)}`,
+    );
+  }
   for (const [name, data] of entriesOf(files)) {
     const why = notPlainName(name);
     if (why) throw new ValueError(`replaceDirAtomic: "${name}" is not a plain file name (${why})`);
     checkData(data, `replaceDirAtomic: file "${name}"`);
   }
+  if (!Array.isArray(remove))
+    throw new ValueError('replaceDirAtomic: options.remove must be a list of file names');
   for (const name of remove) {
     const why = notPlainName(name);
     if (why) throw new ValueError(`replaceDirAtomic: "${name}" is not a plain file name (${why})`);

@@ -119,7 +119,7 @@ export interface ModelFromFilesOptions {
 }
 
 /** Refuses weights holding NaN or ±Infinity: such a model computes NaN. Names the tensor and file. */
-export function checkFiniteWeights(tensors: Record<string, Tensor>, path: string): void {
+function checkFiniteWeights(tensors: Record<string, Tensor>, path: string): void {
   for (const [name, t] of Object.entries(tensors)) {
     if (t.dtype !== 'float32') continue;
     const data = t.f32;
@@ -192,6 +192,11 @@ function fileGetter(files: ModelFiles): (name: string) => Uint8Array | undefined
  */
 export function modelFromFiles(files: ModelFiles, options: ModelFromFilesOptions = {}): LoadedModelDir {
   const get = fileGetter(files);
+  if (typeof options !== 'object' || options === null) {
+    throw new ValueError(
+      `modelFromFiles: options must be {source?, pathOf?, caller?}, got ${describe(options)}`,
+    );
+  }
   const source = options.source ?? '.';
   const path = options.pathOf ?? ((name: string) => `${source}/${name}`);
   const caller = options.caller ?? 'modelFromFiles';
@@ -206,15 +211,9 @@ export function modelFromFiles(files: ModelFiles, options: ModelFromFilesOptions
   const config = parseModelConfig(required(CONFIG_FILE), configPath);
   const weightsPath = path(WEIGHTS_FILE);
   const weights = parseSafetensors(required(WEIGHTS_FILE), { source: weightsPath });
-  const settings = headSettings(config.architecture, (m) => new ModelDirError(`${configPath}: ${m}`));
-  if (settings) {
-    checkWeightShapes(
-      settings,
-      weights.tensors,
-      weightsPath,
-      (m) => new ModelDirError(`${configPath}: ${m}`),
-    );
-  }
+  const failConfig = (m: string) => new ModelDirError(`${configPath}: ${m}`);
+  const settings = headSettings(config.architecture, failConfig);
+  if (settings) checkWeightShapes(settings, weights.tensors, weightsPath, failConfig);
   const tensors = toStateDict(weights);
   checkFiniteWeights(tensors, weightsPath);
   const trainingState = readTrainingState(get(TRAINING_STATE_FILE), get(OPTIMIZER_FILE), path, caller);
