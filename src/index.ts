@@ -3,6 +3,28 @@
 export { type BackendName, backend, setBackend } from './backend/registry.js';
 export * from './data/index.js';
 export { htmlToText, type MimeTextOptions, mimeText, utf8ToBytes } from './io/datasets/mime.js';
+export {
+  CONFIG_FILE,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelConfig,
+  type ModelConfigInput,
+  ModelDirError,
+  parseModelConfig,
+  validateModelConfig,
+  WEIGHTS_FILE,
+} from './io/model-config.js';
+export {
+  type LoadedModelDir,
+  loadWeightsInto,
+  MODEL_FILES,
+  type ModelFiles,
+  type ModelFromFilesOptions,
+  modelFromFiles,
+  modelToFiles,
+  type SaveModelDirOptions,
+  type TrainingState as SavedTrainingState,
+} from './io/model-format.js';
 export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
 export {
   dtypeBytes,

@@ -11,28 +11,19 @@ export {
   keepLastCheckpoints,
   listCheckpoints,
   recoverDir,
+  replaceDirAtomic,
   type WriteDirOptions,
   writeDirAtomic,
   writeFileAtomic,
-} from './io/atomic.js';
+} from './io/atomic-node.js';
 export * from './io/datasets/index.js';
 export {
-  CONFIG_FILE,
-  type LoadedModelDir,
   loadModelDir,
-  loadWeightsInto,
-  MODEL_FORMAT,
-  MODEL_FORMAT_VERSION,
-  type ModelConfig,
-  type ModelConfigInput,
-  ModelDirError,
-  parseModelConfig,
-  type SaveModelDirOptions,
+  newestValidCheckpoint,
+  type SkippedCheckpoint,
   saveModelDir,
-  type TrainingState as SavedTrainingState,
-  validateModelConfig,
-  WEIGHTS_FILE,
-} from './io/model-dir.js';
+  type ValidCheckpoint,
+} from './io/model-dir-node.js';
 export {
   EXPORT_FORMATS,
   type ExportFormat,

@@ -1,4 +1,4 @@
-import { loadModelDir } from '../io/model-dir.js';
+import { loadModelDir } from '../io/model-dir-node.js';
 import type { Reporter } from './reporter.js';
 import { loadHead } from './store.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { MissingPolicy } from '../data/missing.js';
-import { listCheckpoints } from '../io/atomic.js';
+import { listCheckpoints } from '../io/atomic-node.js';
 import { KiokuError, ValueError } from '../tensor/errors.js';
 import { NonFiniteError } from '../train/trainer.js';
 import { type ExportOptions, exportCommand } from './export.js';

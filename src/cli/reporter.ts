@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/atomic-node.js';
 import { ValueError } from '../tensor/errors.js';
 import type { BatchLogs, Callbacks, EpochLogs, History } from '../train/trainer.js';
 

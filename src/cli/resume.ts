@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listCheckpoints, removeDir } from '../io/atomic.js';
-import { loadModelDir, type ModelConfigInput, TRAINING_STATE_FILE } from '../io/model-dir.js';
+import { listCheckpoints, removeDir } from '../io/atomic-node.js';
+import { type ModelConfigInput, TRAINING_STATE_FILE } from '../io/model-config.js';
+import { loadModelDir } from '../io/model-dir-node.js';
 import type { Module } from '../nn/module.js';
 import { ValueError } from '../tensor/errors.js';
 import { latestCheckpoint, resumeFromCheckpoint, rollingCheckpoints } from '../train/checkpoint.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { type LoadedModelDir, loadModelDir, loadWeightsInto, saveModelDir } from '../io/model-dir.js';
+import { writeFileAtomic } from '../io/atomic-node.js';
+import { loadModelDir, saveModelDir } from '../io/model-dir-node.js';
+import { type LoadedModelDir, loadWeightsInto } from '../io/model-format.js';
 import {
   type BagOfWordsClassifier,
   modelFromConfig,

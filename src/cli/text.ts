@@ -6,7 +6,7 @@ import { trainValTestSplit } from '../data/split.js';
 import { type TokenizerJSON, tokenizerFromJSON, WordTokenizer } from '../data/tokenizers.js';
 import { type Truncation, Vocab, type VocabJSON } from '../data/vocab.js';
 import type { SpamHeaders } from '../io/datasets/spam.js';
-import type { ModelConfig } from '../io/model-dir.js';
+import type { ModelConfig } from '../io/model-config.js';
 import { BagOfWordsClassifier, type Cell, type Pooling, TextClassifier } from '../nn/heads.js';
 import { CrossEntropyLoss } from '../nn/losses.js';
 import { Adam } from '../optim/adam.js';

@@ -12,7 +12,7 @@ import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { writeDirAtomic } from './atomic.js';
+import { writeDirAtomic } from './atomic-node.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 
 export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;

@@ -1,12 +1,8 @@
 import { join } from 'node:path';
-import { keepLastCheckpoints, listCheckpoints } from '../io/atomic.js';
-import {
-  type LoadedModelDir,
-  loadModelDir,
-  loadWeightsInto,
-  type ModelConfigInput,
-  saveModelDir,
-} from '../io/model-dir.js';
+import { keepLastCheckpoints, listCheckpoints } from '../io/atomic-node.js';
+import type { ModelConfigInput } from '../io/model-config.js';
+import { loadModelDir, saveModelDir } from '../io/model-dir-node.js';
+import { type LoadedModelDir, loadWeightsInto } from '../io/model-format.js';
 import type { Module } from '../nn/module.js';
 import { StateDictError, ValueError } from '../tensor/errors.js';
 import { defaultGenerator, type GeneratorState } from '../tensor/random.js';

@@ -1,11 +1,14 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadTextFile } from '../../src/io/datasets/text.js';
-import { loadModelDir, loadWeightsInto, saveModelDir } from '../../src/io/model-dir.js';
+import { loadModelDir, saveModelDir } from '../../src/io/model-dir-node.js';
+import { loadWeightsInto } from '../../src/io/model-format.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
+import { readSafetensors } from '../../src/io/safetensors-node.js';
 import { Embedding } from '../../src/nn/embedding.js';
 import { TextClassifier } from '../../src/nn/heads.js';
 import { Linear } from '../../src/nn/linear.js';
@@ -123,6 +126,42 @@ export async function writeInputs(dir: string): Promise<void> {
     config: { architecture: small.config(), task: 'classification' },
     stateDict: big.stateDict(),
   });
+  await writeBrokenModels(dir, small);
+}
+
+/** Model directories broken one way each: config.json edited, weights replaced, files swapped for links. */
+async function writeBrokenModels(dir: string, model: TextClassifier): Promise<void> {
+  const broken = async (name: string, patch: (config: Record<string, unknown>) => void) => {
+    const sd = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()]));
+    if (name === 'nan-weights') sd['fc.weight']!.f32[3] = Number.NaN;
+    await saveModelDir(join(dir, name), {
+      config: { architecture: model.config(), task: 'classification', labels: ['ham', 'spam'] },
+      stateDict: sd,
+      trainingState: { state: { epoch: 1 } },
+    });
+    const path = join(dir, name, 'config.json');
+    const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    patch(config);
+    await writeFile(path, JSON.stringify(config));
+  };
+  const arch = (c: Record<string, unknown>) => c.architecture as Record<string, unknown>;
+  await broken('huge-config', (c) => (arch(c).hiddenSize = 20000));
+  await broken('million-layers', (c) => (arch(c).numLayers = 1_000_000));
+  await broken('label-count', (c) => (c.labels = ['ham', 'spam', 'eggs']));
+  await broken('big-vocab', (c) => (c.vocab = { tokens: Array.from({ length: 12 }, (_, i) => `w${i}`) }));
+  await broken('nan-weights', () => {});
+  await broken('bad-state', () => {});
+  await writeFile(join(dir, 'bad-state', 'training-state.json'), '{"epoch": 1, "rng": {"s": [1, 2');
+  const pt = join(import.meta.dirname, '../../fixtures/safetensors/linear-zip.pt');
+  await copyFile(pt, join(dir, 'model.pt'));
+  await broken('torch-save', () => {});
+  await copyFile(pt, join(dir, 'torch-save', 'model.safetensors'));
+  await broken('dev-zero', () => {});
+  await rm(join(dir, 'dev-zero', 'model.safetensors'));
+  await symlink('/dev/zero', join(dir, 'dev-zero', 'model.safetensors'));
+  await broken('fifo', () => {});
+  await rm(join(dir, 'fifo', 'model.safetensors'));
+  execFileSync('mkfifo', [join(dir, 'fifo', 'model.safetensors')]);
 }
 
 const seq = (d: string, ...more: string[]) => [
@@ -356,6 +395,51 @@ export const CASES: Case[] = [
     call: 'loadWeightsInto(new Linear(2, 2), { weight: zeros([3, 2]) })',
     run: api(() => loadWeightsInto(new Linear(2, 2), { weight: zeros([3, 2]) })),
   },
+  {
+    input: 'config sizes far beyond the weights (hidden 20000)',
+    call: "loadModelDir('huge-config')",
+    run: api((d) => loadModelDir(join(d, 'huge-config'))),
+  },
+  {
+    input: 'a million layers in config.json',
+    call: "loadModelDir('million-layers')",
+    run: api((d) => loadModelDir(join(d, 'million-layers'))),
+  },
+  {
+    input: 'more labels than numClasses',
+    call: "loadModelDir('label-count')",
+    run: api((d) => loadModelDir(join(d, 'label-count'))),
+  },
+  {
+    input: 'vocabulary larger than vocabSize',
+    call: "loadModelDir('big-vocab')",
+    run: api((d) => loadModelDir(join(d, 'big-vocab'))),
+  },
+  {
+    input: 'NaN in the weights',
+    call: "loadModelDir('nan-weights')",
+    run: api((d) => loadModelDir(join(d, 'nan-weights'))),
+  },
+  {
+    input: 'training-state.json cut short',
+    call: "loadModelDir('bad-state')",
+    run: api((d) => loadModelDir(join(d, 'bad-state'))),
+  },
+  {
+    input: 'model.safetensors links to /dev/zero',
+    call: "loadModelDir('dev-zero')",
+    run: api((d) => loadModelDir(join(d, 'dev-zero'))),
+  },
+  {
+    input: 'model.safetensors is a FIFO',
+    call: "loadModelDir('fifo')",
+    run: api((d) => loadModelDir(join(d, 'fifo'))),
+  },
+  {
+    input: 'a torch.save file given as safetensors',
+    call: "readSafetensors('model.pt')",
+    run: api((d) => readSafetensors(join(d, 'model.pt'))),
+  },
   // The command line
   { input: 'no arguments', call: 'kioku', run: () => kioku() },
   { input: 'unknown command', call: 'kioku trian', run: () => kioku('trian') },
@@ -448,6 +532,11 @@ export const CASES: Case[] = [
     input: 'config/weights mismatch',
     call: 'kioku predict --model mismatch --text hi',
     run: (d) => kioku('predict', '--model', join(d, 'mismatch'), '--text', 'hi'),
+  },
+  {
+    input: 'a torch.save file as the weights',
+    call: 'kioku info --model torch-save',
+    run: (d) => kioku('info', '--model', join(d, 'torch-save')),
   },
   {
     input: 'text model given to forecast',

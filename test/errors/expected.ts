@@ -115,6 +115,51 @@ export const EXPECTED: Record<string, Expected> = {
     message:
       'weights: loadStateDict: missing keys: bias. shape mismatch: weight: expected (2, 2), got (3, 2)',
   },
+  'config sizes far beyond the weights (hidden 20000)': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/huge-config/config.json: field "architecture" (TextClassifier) does not match the weights in "<dir>/huge-config/model.safetensors": lstm.weight_ih_l0 is (12, 4) there, the config needs (80000, 4); lstm.weight_hh_l0 is (12, 3) there, the config needs (80000, 20000); lstm.bias_ih_l0 is (12,) there, the config needs (80000,); lstm.bias_hh_l0 is (12,) there, the config needs (80000,); and 1 more',
+  },
+  'a million layers in config.json': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/million-layers/config.json: field "architecture.numLayers" is 1000000, more than kioku\'s limit of 1024',
+  },
+  'more labels than numClasses': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/label-count/config.json: field "labels" lists 3 labels but field "architecture.numClasses" is 2; they must agree (one output per label)',
+  },
+  'vocabulary larger than vocabSize': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/big-vocab/config.json: field "vocab.tokens" holds 12 tokens but field "architecture.vocabSize" is 10; every token id must be below vocabSize',
+  },
+  'NaN in the weights': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/nan-weights/model.safetensors: tensor "fc.weight" (2, 3) holds NaN at flat index 3 (1 non-finite value in all); a model with non-finite weights computes NaN: retrain it, or load an earlier checkpoint',
+  },
+  'training-state.json cut short': {
+    class: 'ModelDirError',
+    message:
+      "<dir>/bad-state/training-state.json: not valid JSON (Expected ',' or ']' after array element in JSON at position 31); this training state cannot be resumed: resume from an earlier checkpoint, or start the training over",
+  },
+  'model.safetensors links to /dev/zero': {
+    class: 'ModelDirError',
+    message:
+      'loadModelDir: "<dir>/dev-zero/model.safetensors" is a symbolic link; kioku reads only regular files here, never a link',
+  },
+  'model.safetensors is a FIFO': {
+    class: 'ModelDirError',
+    message:
+      'loadModelDir: "<dir>/fifo/model.safetensors" is a FIFO (named pipe), not a regular file; kioku reads only regular files',
+  },
+  'a torch.save file given as safetensors': {
+    class: 'SafetensorsError',
+    message:
+      'safetensors file "<dir>/model.pt": this is a PyTorch file written by torch.save (a zip archive), not safetensors; kioku never unpickles. Convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
+  },
   'no arguments': { code: 2, message: '' },
   'unknown command': { code: 2, message: "kioku: unknown command 'trian' (Did you mean train?)" },
   'unknown flag': { code: 2, message: "kioku: unknown option '--colour'" },
@@ -184,7 +229,12 @@ export const EXPECTED: Record<string, Expected> = {
   'config/weights mismatch': {
     code: 1,
     message:
-      'kioku: <dir>/mismatch/model.safetensors: loadStateDict: shape mismatch: lstm.weight_ih_l0: expected (12, 4), got (20, 4); lstm.weight_hh_l0: expected (12, 3), got (20, 5); lstm.bias_ih_l0: expected (12,), got (20,); lstm.bias_hh_l0: expected (12,), got (20,); fc.weight: expected (2, 3), got (2, 5)',
+      'kioku: <dir>/mismatch/config.json: field "architecture" (TextClassifier) does not match the weights in "<dir>/mismatch/model.safetensors": lstm.weight_ih_l0 is (20, 4) there, the config needs (12, 4); lstm.weight_hh_l0 is (20, 5) there, the config needs (12, 3); lstm.bias_ih_l0 is (20,) there, the config needs (12,); lstm.bias_hh_l0 is (20,) there, the config needs (12,); and 1 more',
+  },
+  'a torch.save file as the weights': {
+    code: 1,
+    message:
+      'kioku: safetensors file "<dir>/torch-save/model.safetensors": this is a PyTorch file written by torch.save (a zip archive), not safetensors; kioku never unpickles. Convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
   },
   'text model given to forecast': {
     code: 1,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
-import { loadModelDir, loadWeightsInto } from '../../src/io/model-dir.js';
+import { loadModelDir } from '../../src/io/model-dir-node.js';
+import { loadWeightsInto } from '../../src/io/model-format.js';
 import { modelFromConfig, TextClassifier } from '../../src/nn/heads.js';
 import { Linear } from '../../src/nn/linear.js';
 import { crossEntropy, mseLoss } from '../../src/nn/losses.js';
@@ -126,7 +127,7 @@ describe('checkpoints', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kioku-ckpt-'));
     dirs.push(dir);
     const { model, optimizer } = setup();
-    const { saveModelDir } = await import('../../src/io/model-dir.js');
+    const { saveModelDir } = await import('../../src/io/model-dir-node.js');
     await saveModelDir(dir, { config, stateDict: model.stateDict() });
     await expect(resumeFromCheckpoint(dir, { model, optimizer })).rejects.toThrow(/no training state/);
   });

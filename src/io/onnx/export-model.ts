@@ -10,7 +10,7 @@
 import type { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import type { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { ValueError } from '../../tensor/errors.js';
-import { writeDirAtomic } from '../atomic.js';
+import { writeDirAtomic } from '../atomic-node.js';
 import { pytorchFiles } from '../pytorch.js';
 import { tfjsFiles } from '../tfjs.js';
 import { kiokuVersion } from '../version.js';
