@@ -100,7 +100,9 @@ export function chooseTransform(
   const period = checkInteger(options.period ?? 1, 'chooseTransform: period', 1);
   const many = Array.isArray(train) && train.length > 0 && typeof train[0] === 'object';
   const list = (many ? train : [train]) as readonly ArrayLike<number>[];
-  if (list.length === 0) throw new ValueError('chooseTransform: train must hold at least one series');
+  if (list.length === 0 || list[0]!.length === 0) {
+    throw new ValueError('chooseTransform: train must hold at least one value');
+  }
   const diagnoses = list.map((s) => diagnoseSeries(s, period));
   const choice = many ? chooseShared(diagnoses, period) : chooseOne(diagnoses[0]!, period);
   return { ...choice, diagnoses };
