@@ -92,6 +92,11 @@ describe('degenerate data gives undefined metrics with a reason, never an except
     expect(exact.pooled.reasons.owa).toBe('Naive2 is exact here, so the ratios are undefined');
     const zeros = scoreForecasts({ actual: [[0]], predicted: [[0]], train: [0, 1], period: 1 });
     expect(zeros.pooled.smape).toBe(0);
+    const empty = scoreForecasts({ actual: [], predicted: [], train: [1, 2], period: 1 });
+    expect(empty.pooled.mae).toBeUndefined();
+    expect(empty.pooled.reasons.mase).toBe(
+      'no forecast origins: the evaluated split is shorter than the horizon',
+    );
   });
 });
 

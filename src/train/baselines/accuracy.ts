@@ -135,16 +135,30 @@ function checkRows(name: string, rows: readonly ArrayLike<number>[], origins: nu
 /** M4 metrics of `predicted` against `actual`, per horizon step and pooled. */
 export function scoreForecasts(input: ScoreInput): HorizonScores {
   const { actual, predicted, naive2 } = input;
-  if (!Array.isArray(actual) || actual.length === 0) {
-    throw new ValueError('scoreForecasts: actual must be a non-empty array of rows (one per origin)');
+  if (!Array.isArray(actual))
+    throw new ValueError('scoreForecasts: actual must be an array of rows (one per origin)');
+  const train = finiteSeries(input.train, 'scoreForecasts: train', 1);
+  const scale = maseScale(train, input.period);
+  if (actual.length === 0) {
+    const why = 'no forecast origins: the evaluated split is shorter than the horizon';
+    const none = Object.fromEntries(METRIC_NAMES.map((m) => [m, why]));
+    return {
+      pooled: {
+        mae: undefined,
+        rmse: undefined,
+        smape: undefined,
+        mase: undefined,
+        owa: undefined,
+        reasons: none,
+      },
+      perStep: [],
+    };
   }
   const horizon = actual[0]!.length;
   if (!(horizon >= 1)) throw new ShapeError('scoreForecasts: actual rows must have at least one value');
   checkRows('actual', actual, actual.length, horizon);
   checkRows('predicted', predicted, actual.length, horizon);
   if (naive2 !== undefined) checkRows('naive2', naive2, actual.length, horizon);
-  const train = finiteSeries(input.train, 'scoreForecasts: train', 1);
-  const scale = maseScale(train, input.period);
   const score = (step?: number): Scores =>
     scoresOf(
       accumulate(actual as ArrayLike<number>[], predicted as ArrayLike<number>[], step),

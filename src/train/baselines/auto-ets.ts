@@ -57,8 +57,9 @@ export function autoEts(values: ArrayLike<number>, options: { period?: number } 
     for (const trend of trends) {
       const spec: EtsSpec = { trend, season, period: season === 'none' ? 1 : period };
       const reason = skipReason(spec, y);
+      const additive = fits.find((f) => f.spec.trend === trend && f.spec.season === 'additive');
       if (reason) skipped.push({ name: etsName(spec), reason });
-      else fits.push(fitEts(y, spec));
+      else fits.push(fitEts(y, spec, additive ? { additiveStart: additive.params } : {}));
     }
   }
   fits.sort((a, b) => a.aicc - b.aicc);

@@ -235,8 +235,16 @@ export function checkSpec(spec: EtsSpec, n: number, what: string): void {
   }
 }
 
-/** Fits one exponential smoothing model to the training series `values`. */
-export function fitEts(values: ArrayLike<number>, spec: EtsSpec): EtsFit {
+/**
+ * Fits one exponential smoothing model to the training series `values`. A multiplicative
+ * model starts from the additive fit with the same trend; pass it as `additiveStart` when it
+ * is already known (autoEts does) to save fitting it again.
+ */
+export function fitEts(
+  values: ArrayLike<number>,
+  spec: EtsSpec,
+  options: { additiveStart?: EtsParams } = {},
+): EtsFit {
   const y = finiteSeries(values, 'fitEts: values', 3);
   checkSpec(spec, y.length, 'fitEts');
   if (spec.season === 'multiplicative' && y.some((v) => v <= 0)) {
@@ -244,7 +252,7 @@ export function fitEts(values: ArrayLike<number>, spec: EtsSpec): EtsFit {
   }
   let params: EtsParams;
   if (spec.season === 'multiplicative') {
-    const additive = fitAdditive({ ...spec, season: 'additive' }, y);
+    const additive = options.additiveStart ?? fitAdditive({ ...spec, season: 'additive' }, y);
     const ratio = additive.seasonals.map((s) => 1 + s / additive.level);
     const norm = ratio.reduce((a, b) => a + b, 0) / spec.period;
     const fromAdditive = { ...additive, seasonals: ratio.map((s) => s / norm) };
