@@ -45,7 +45,7 @@ export function minimizeBox(
     return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
   };
   const budget = options.maxEvaluations ?? 200 * Math.max(1, d);
-  const tol = options.tolerance ?? 1e-12;
+  const tol = options.tolerance ?? 1e-10;
   const step = options.step ?? 0.1;
   let best: Float64Array = Float64Array.from({ length: d }, (_, i) =>
     width[i]! > 0 ? Math.min(1, Math.max(0, (start[i]! - lower[i]!) / width[i]!)) : 0,
