@@ -6,56 +6,18 @@
  *
  *   npx tsx scripts/forecast-baselines.ts
  */
-import { join } from 'node:path';
 import { chooseTransform } from '../src/data/auto-transform.js';
 import { inferFrequency, parseDates } from '../src/data/dates.js';
 import { chronologicalSplit } from '../src/data/split.js';
-import { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from '../src/io/datasets/builtin.js';
-import { packageDir } from '../src/io/datasets/files.js';
-import { loadSeriesCsv } from '../src/io/datasets/series.js';
 import { averageScores, type Scores, scoreForecasts } from '../src/train/baselines/accuracy.js';
 import { fitStandardBaselines, type StandardBaselines } from '../src/train/baselines/standard.js';
-
-interface Named {
-  name: string;
-  values: number[];
-  index: readonly string[];
-}
-
-async function builtins(): Promise<Named[]> {
-  const seattle = await seattleWeather();
-  const births = await usBirths();
-  const column = (s: { values: Float32Array; columns: readonly string[] }, c: string) =>
-    Array.from(s.values.filter((_, i) => i % s.columns.length === s.columns.indexOf(c)));
-  const out: Named[] = [
-    { name: 'seattle-weather temp_max', values: column(seattle, 'temp_max'), index: seattle.index! },
-    { name: 'births', values: column(births, 'births'), index: births.index! },
-  ];
-  for (const symbol of STOCK_SYMBOLS) {
-    const s = await stockPrices({ symbols: [symbol] });
-    out.push({ name: `stocks:${symbol}`, values: Array.from(s.values), index: s.index! });
-  }
-  const vega = join(packageDir('vega-datasets', 'forecast-baselines'), 'data');
-  const sp500 = await loadSeriesCsv(join(vega, 'sp500.csv'), { dateColumn: 'date' });
-  out.push({ name: 'sp500 (vega-datasets)', values: Array.from(sp500.values), index: sp500.index! });
-  const co2 = await loadSeriesCsv(join(vega, 'co2-concentration.csv'), {
-    dateColumn: 'Date',
-    features: ['CO2'],
-  });
-  const from = co2.index!.indexOf('1964-05-01'); // the part without missing months
-  out.push({
-    name: 'co2 1964-2020 (vega-datasets)',
-    values: Array.from(co2.values).slice(from),
-    index: co2.index!.slice(from),
-  });
-  return out;
-}
+import { forecastSeries, type NamedSeries } from './forecast-series.js';
 
 const f = (v: number | undefined, digits = 3) => (v === undefined ? '—' : v.toFixed(digits));
 
 /** Scores every baseline from each test origin with room for `horizon` steps. */
 function evaluate(
-  series: Named,
+  series: NamedSeries,
   set: StandardBaselines,
   trainLength: number,
   horizon: number,
@@ -91,7 +53,7 @@ function table(title: string, rows: { name: string; scores: Scores }[]): void {
 }
 
 const stockRows: Map<string, { model: Scores; naive2?: Scores }[]> = new Map();
-for (const series of await builtins()) {
+for (const series of await forecastSeries()) {
   const info = inferFrequency(parseDates(series.index));
   const period = info.period;
   const trainLength = chronologicalSplit(series.values.length).train.end;
