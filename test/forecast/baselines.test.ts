@@ -98,4 +98,22 @@ describe('fitStandardBaselines', () => {
     const constant = fitStandardBaselines(new Array(30).fill(2), { period: 7 });
     for (const b of constant.baselines) expect(Array.from(b.forecast(3))).toEqual([2, 2, 2]);
   });
+
+  it('fits and forecasts finite values on awkward series: zeros, three values, a spike, alternation, negatives', () => {
+    const awkward = [
+      new Array(20).fill(0),
+      [1, 2, 3],
+      [...new Array(30).fill(1), 1e9, ...new Array(10).fill(1)],
+      Array.from({ length: 40 }, (_, t) => (t % 2 === 0 ? 1 : -1)),
+      Array.from({ length: 50 }, (_, t) => -100 - t),
+    ];
+    for (const y of awkward) {
+      for (const period of [1, 2, 7]) {
+        const set = fitStandardBaselines(y, { period });
+        for (const b of set.baselines) {
+          expect(b.forecast(2 * period).every(Number.isFinite), `${b.name} on ${y.slice(0, 4)}…`).toBe(true);
+        }
+      }
+    }
+  });
 });

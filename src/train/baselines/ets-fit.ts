@@ -8,8 +8,9 @@ import { dot, leastSquaresBox, minimizeBox } from './optimize.js';
  * Fits exponential smoothing by least squares of the one-step errors (the Gaussian
  * likelihood of additive errors), over the smoothing parameters and the initial states.
  *
- * Search region (the "usual" region of Hyndman et al., which contains statsmodels'):
- * α ∈ [0, 1], β ∈ [0, 1], γ ∈ [0, 1 − α], φ ∈ [0.8, 0.995]. The initial seasonals are
+ * Search region: α ∈ [0, 1], β ∈ [0, 1], γ ∈ [0, 1 − α] (the classical Holt–Winters region,
+ * wider than statsmodels' β ≤ α) and φ ∈ [0.8, 0.995] (statsmodels' bounds; Hyndman et al.
+ * stop at 0.98), so no statsmodels fit lies outside it. The initial seasonals are
  * normalised (sum 0 additive, mean 1 multiplicative), which removes the one direction along
  * which level and seasonals trade off without changing any forecast.
  *
@@ -155,10 +156,10 @@ function fitAdditive(spec: EtsSpec, y: Float64Array): EtsParams {
     });
     if (run.value < best.value) best = run;
   }
-  return toParams(spec, best.x, profileStates(best.x)!);
+  return toParams(spec, best.x, profileStates(best.x) ?? new Float64Array(stateCount(spec)));
 }
 
-/** Joint least squares over smoothing parameters (as fractions of their box) and states. */
+/** Joint least squares over the smoothing parameters (γ as a fraction of 1 − α) and the states. */
 function fitMultiplicative(spec: EtsSpec, y: Float64Array, starts: EtsParams[]): EtsParams {
   const q = thetaNames(spec).length;
   const { lower, upper } = thetaBounds(spec);
@@ -211,7 +212,7 @@ function heuristicStart(spec: EtsSpec, y: Float64Array): EtsParams {
   };
 }
 
-export function checkSpec(spec: EtsSpec, n: number, what: string): void {
+function checkSpec(spec: EtsSpec, n: number, what: string): void {
   if (spec === null || typeof spec !== 'object') throw new ValueError(`${what}: spec must be an object`);
   if (!['none', 'additive', 'damped'].includes(spec.trend)) {
     throw new ValueError(
@@ -264,7 +265,7 @@ export function fitEts(
 }
 
 /** SSE and information criteria of given parameters on y. */
-export function describeFit(spec: EtsSpec, params: EtsParams, y: Float64Array): EtsFit {
+function describeFit(spec: EtsSpec, params: EtsParams, y: Float64Array): EtsFit {
   const n = y.length;
   const sse = sseOf(spec, params, y);
   const k = thetaNames(spec).length + stateCount(spec) + 1;

@@ -46,7 +46,7 @@ function suggestion(best: string, transform: string | undefined): string {
   if (best.startsWith('seasonal naive') || /Holt-Winters/.test(best)) {
     return 'try --transform seasonal-difference, a window of at least two seasons, or calendar features (--date-col)';
   }
-  if (/Holt|drift/.test(best) && !differenced) {
+  if (/Holt/.test(best) && !differenced) {
     return 'try --transform difference, so the trend does not push inputs outside the training range';
   }
   return 'try more epochs with --patience, a longer --window, or a larger --hidden';
