@@ -1,6 +1,7 @@
 // kioku's platform-neutral entry: tensors, ops, layers, optimizers and data tools, on the
 // pure-TypeScript backend. Node gets `./node.ts`, which adds file I/O and the native backend.
 export { type BackendName, backend, setBackend } from './backend/registry.js';
+export * from './data/forecasting.js';
 export * from './data/index.js';
 export { htmlToText, type MimeTextOptions, mimeText, utf8ToBytes } from './io/datasets/mime.js';
 export {
@@ -123,6 +124,7 @@ export { defaultGenerator, Generator, type GeneratorState, manualSeed } from './
 export { rand, randint, randn, uniform } from './tensor/random-tensors.js';
 export { formatShape, numel, type Shape } from './tensor/shape.js';
 export { type DType, full, ones, scalar, Tensor, type TypedArray, tensor, zeros } from './tensor/tensor.js';
+export * from './train/baselines/index.js';
 export { METRICS, type MetricFn, resolveMetric } from './train/metric-registry.js';
 export {
   accuracy,
