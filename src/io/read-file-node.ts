@@ -6,7 +6,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
-import { FileError } from './atomic-node.js';
+import { FileError } from './durable-node.js';
 
 /** Why a file could not be read: `reason` completes a sentence that starts with the quoted path. */
 export class UnreadableFileError extends FileError {
