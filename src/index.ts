@@ -101,6 +101,14 @@ export { defaultGenerator, Generator, type GeneratorState, manualSeed } from './
 export { rand, randint, randn, uniform } from './tensor/random-tensors.js';
 export { formatShape, numel, type Shape } from './tensor/shape.js';
 export { type DType, full, ones, scalar, Tensor, type TypedArray, tensor, zeros } from './tensor/tensor.js';
+export {
+  type PackedTrainingState,
+  packTrainingState,
+  type RestoredTraining,
+  type ResumeTargets,
+  restoreTrainingState,
+  type SavedTraining,
+} from './train/checkpoint.js';
 export { METRICS, type MetricFn, resolveMetric } from './train/metric-registry.js';
 export {
   accuracy,

@@ -52,7 +52,6 @@ export { type PngOptions, svgToPng } from './plot/png.js';
 export {
   latestCheckpoint,
   modelDirCheckpoint,
-  type ResumeTargets,
   resumeFromCheckpoint,
   rollingCheckpoints,
-} from './train/checkpoint.js';
+} from './train/checkpoint-node.js';

@@ -4,7 +4,7 @@ import { listCheckpoints, removeDir } from '../io/atomic.js';
 import { loadModelDir, type ModelConfigInput, TRAINING_STATE_FILE } from '../io/model-dir.js';
 import type { Module } from '../nn/module.js';
 import { ValueError } from '../tensor/errors.js';
-import { latestCheckpoint, resumeFromCheckpoint, rollingCheckpoints } from '../train/checkpoint.js';
+import { latestCheckpoint, resumeFromCheckpoint, rollingCheckpoints } from '../train/checkpoint-node.js';
 import type { FitOptions, OptimizerLike, SchedulerLike } from '../train/trainer.js';
 import type { Reporter } from './reporter.js';
 
