@@ -125,6 +125,7 @@ export {
   rmse,
   smape,
 } from './train/metrics.js';
+export * from './train/recipes/index.js';
 export {
   argmaxRows,
   classificationTask,

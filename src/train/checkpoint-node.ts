@@ -1,6 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { keepLastCheckpoints, listCheckpoints } from '../io/atomic.js';
-import { loadModelDir, type ModelConfigInput, saveModelDir } from '../io/model-dir.js';
+import { loadModelDir, type ModelConfigInput, saveModelDir, TRAINING_STATE_FILE } from '../io/model-dir.js';
 import type { Module } from '../nn/module.js';
 import { ValueError } from '../tensor/errors.js';
 import {
@@ -10,6 +11,7 @@ import {
   restoreTrainingState,
 } from './checkpoint.js';
 import type { CheckpointWriter, TrainingState } from './fit-types.js';
+import type { StoredCheckpoint } from './recipes/store.js';
 
 /**
  * Checkpoints as kioku model directories (Node): weights in model.safetensors, optimizer buffers
@@ -72,6 +74,34 @@ export async function latestCheckpoint(dir: string): Promise<string | null> {
     if (all.length) return all[all.length - 1]!;
   }
   return null;
+}
+
+async function hasTrainingState(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(dir, TRAINING_STATE_FILE))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The checkpoint `from` names: `from` itself when it holds a training state, else the newest
+ * checkpoint in it (see {@link latestCheckpoint}). Null when there is none.
+ */
+export async function findCheckpoint(from: string): Promise<string | null> {
+  return (await hasTrainingState(from)) ? from : latestCheckpoint(from);
+}
+
+/** Reads a checkpoint directory for a recipe's `resume`. */
+export async function readCheckpoint(dir: string, from?: string): Promise<StoredCheckpoint> {
+  const loaded = await loadModelDir(dir);
+  return {
+    where: dir,
+    ...(from !== undefined ? { from } : {}),
+    config: loaded.config,
+    tensors: loaded.tensors,
+    ...(loaded.trainingState ? { trainingState: loaded.trainingState } : {}),
+  };
 }
 
 /**
