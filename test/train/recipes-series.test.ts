@@ -165,6 +165,14 @@ describe('trainForecaster stopped and resumed', () => {
     for (const [k, t] of Object.entries(a)) expect(Array.from(b[k]!.f32), k).toEqual(Array.from(t.f32));
   }, 60_000);
 
+  it("starts afresh: a new run's checkpoints replace an earlier run's in the same store", async () => {
+    const store = new MemoryStore({ charts: false });
+    await trainForecaster(small({ epochs: 2, store }));
+    expect((await store.checkpoints.list()).map((c) => c.step)).toEqual([16, 32]);
+    await trainForecaster(small({ epochs: 1, store }));
+    expect((await store.checkpoints.list()).map((c) => c.step)).toEqual([16]);
+  }, 60_000);
+
   it('refuses a checkpoint trained with other options', async () => {
     const store = new MemoryStore({ charts: false });
     await trainForecaster(small({ epochs: 1, store }));

@@ -215,6 +215,9 @@ describe('trainTextClassifier options', () => {
     await expect(trainTextClassifier(small({ limit: 5 }))).rejects.toThrow(
       new ValueError('data spam-assassin: 5 examples are too few for an 80/10/10 split'),
     );
+    await expect(trainTextClassifier(small({ epoch: 3 } as Partial<TextClassifierOptions>))).rejects.toThrow(
+      /^unknown option epoch; the options are corpus, dataName, limit, headers, punctuation, cell, /,
+    );
     await expect(trainTextClassifier(small({ checkpointEvery: 2 }))).rejects.toThrow(
       new ValueError('checkpointEvery needs a store with checkpoints'),
     );

@@ -1,3 +1,4 @@
+import type { Module } from '../../nn/module.js';
 import { lengthOf } from '../batches.js';
 import type { FitOptions, FitResult } from '../fit-types.js';
 import { fit } from '../trainer.js';
@@ -14,7 +15,7 @@ export function emitter<E>(onEvent: ((event: E) => void | Promise<void>) | undef
 
 /** `fit` with its progress reported as events about `model` (the name). */
 export async function fitWithEvents<B>(
-  model: Parameters<typeof fit>[0],
+  model: Module,
   name: string,
   options: FitOptions<B>,
   emit: Emit<TrainingEvent>,

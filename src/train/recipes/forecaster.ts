@@ -2,14 +2,14 @@ import type { DataLoader } from '../../data/dataloader.js';
 import type { MissingPolicy } from '../../data/missing.js';
 import { StandardScaler } from '../../data/scalers.js';
 import { columnIndices, type TimeSeries } from '../../data/series.js';
-import type { WindowDataset, WindowSample } from '../../data/windows.js';
+import type { WindowSample } from '../../data/windows.js';
 import { type Cell, SequenceForecaster } from '../../nn/heads.js';
 import { MSELoss } from '../../nn/losses.js';
 import { Adam } from '../../optim/adam.js';
 import { ReduceLROnPlateau } from '../../optim/schedulers.js';
 import { ValueError } from '../../tensor/errors.js';
 import { manualSeed } from '../../tensor/random.js';
-import type { FitResult, History, Task } from '../fit-types.js';
+import type { FitResult, History } from '../fit-types.js';
 import { regressionTask, type WindowBatch } from '../tasks.js';
 import { evaluate } from '../trainer.js';
 import { curvesChart, forecastChart, historyFile } from './charts.js';
@@ -22,6 +22,7 @@ import {
   OptionCheck,
   type OptionName,
   type RecipeRunOptions,
+  RUN_OPTIONS,
 } from './options.js';
 import { type NamedMetrics, naiveForecasts, withBaselines } from './series-baselines.js';
 import {
@@ -126,6 +127,17 @@ function resolve(options: ForecasterOptions): Resolved {
     dataName: options.dataName ?? 'data',
     missing: options.missing ?? 'error',
   } as Resolved;
+  check.known(options, [
+    'series',
+    'target',
+    'features',
+    'dataName',
+    'testFrom',
+    'season',
+    'missing',
+    ...Object.keys(FORECASTER_DEFAULTS),
+    ...RUN_OPTIONS,
+  ]);
   const s = o.series;
   if (
     typeof s !== 'object' ||
@@ -354,8 +366,8 @@ async function trainModel(run: SeriesRun): Promise<FitResult> {
 /** The model on the test windows beside persistence and seasonal-naive. */
 async function testWithBaselines(run: SeriesRun) {
   const { o, p, name } = run;
-  const ds: WindowDataset = p.testDs;
-  const ev = await evaluate(run.model, windowLoader(ds, 256, false), { task: p.task as Task<WindowBatch> });
+  const ds = p.testDs;
+  const ev = await evaluate(run.model, windowLoader(ds, 256, false), { task: p.task });
   const naive = naiveForecasts(p.series, p.targetIndex, ds, p.season);
   const trainTarget = targetColumn(p.series, p.targetIndex, 0, p.rows.val);
   const metrics = withBaselines(name, ev, naive, p.season, trainTarget);

@@ -11,5 +11,3 @@ export interface OpenedModel {
   /** Where it came from (a directory, a URL); messages name it. Default 'model'. */
   where?: string;
 }
-
-export const round = (v: number, digits = 6): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);

@@ -33,9 +33,31 @@ export interface RecipeRunOptions<E> {
 
 export type OptionName = (option: string) => string;
 
+/** The keys of {@link RecipeRunOptions}. */
+export const RUN_OPTIONS = [
+  'store',
+  'resume',
+  'checkpointEvery',
+  'onNonFinite',
+  'signal',
+  'onEvent',
+  'optionName',
+  'runSettings',
+] as const;
+
 /** Checks recipe options, naming each one as `name` says. */
 export class OptionCheck {
   constructor(readonly name: OptionName) {}
+
+  /** Refuses keys a recipe does not know: a misspelt option would otherwise be ignored. */
+  known(options: object, keys: readonly string[]): void {
+    const unknown = Object.keys(options).filter((k) => !keys.includes(k));
+    if (unknown.length) {
+      throw new ValueError(
+        `unknown option ${unknown.map((k) => this.name(k)).join(', ')}; the options are ${keys.map(this.name).join(', ')}`,
+      );
+    }
+  }
 
   int(key: string, value: number | undefined, min: number): void {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {

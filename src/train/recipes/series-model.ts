@@ -8,7 +8,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { regressionTask } from '../tasks.js';
 import { evaluate } from '../trainer.js';
 import { forecastChart } from './charts.js';
-import { type OpenedModel, round } from './opened.js';
+import type { OpenedModel } from './opened.js';
 import { type NamedMetrics, naiveForecasts, withBaselines } from './series-baselines.js';
 import {
   CALENDAR,
@@ -125,11 +125,13 @@ function lastWindow(rt: SeriesRuntime, o: ForecastOptions) {
   };
 }
 
+const round4 = (v: number): number => (Number.isFinite(v) ? Number(v.toFixed(4)) : v);
+
 /** The forecast as CSV: `step,[date,]<target>`, values to 4 decimals. */
 export function forecastCsv(result: ForecastResult): string {
   const dated = result.rows.some((r) => r.date !== null);
   const lines = [`step,${dated ? 'date,' : ''}${result.target}`];
-  for (const r of result.rows) lines.push(`${r.step},${dated ? `${r.date},` : ''}${round(r.value, 4)}`);
+  for (const r of result.rows) lines.push(`${r.step},${dated ? `${r.date},` : ''}${round4(r.value)}`);
   return lines.join('\n');
 }
 

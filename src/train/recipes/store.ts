@@ -100,6 +100,11 @@ export class MemoryCheckpoints implements CheckpointStore {
       .map((step) => ({ step, where: `checkpoint-${step}` }));
   }
 
+  /** A fresh run's checkpoints replace an earlier run's. */
+  async startAfresh(): Promise<void> {
+    this.saved.clear();
+  }
+
   /** The newest checkpoint, to pass as a recipe's `resume`; null when there is none. */
   latest(): StoredCheckpoint | null {
     const steps = [...this.saved.keys()].sort((a, b) => a - b);

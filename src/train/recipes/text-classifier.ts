@@ -14,7 +14,13 @@ import { confusionChart, curvesChart, historyFile } from './charts.js';
 import { checkpointing } from './checkpointing.js';
 import type { TextClassifierEvent } from './events.js';
 import { type Emit, emitter, fitWithEvents } from './fitting.js';
-import { checkRunOptions, definedEntries, OptionCheck, type RecipeRunOptions } from './options.js';
+import {
+  checkRunOptions,
+  definedEntries,
+  OptionCheck,
+  type RecipeRunOptions,
+  RUN_OPTIONS,
+} from './options.js';
 import type { ModelConfigFields } from './store.js';
 import { checkCorpus, prepareText, type TextData, textLoader } from './text-data.js';
 
@@ -123,6 +129,14 @@ function resolve(options: TextClassifierOptions): Resolved {
     ...(definedEntries({ ...options }) as Partial<TextClassifierOptions>),
     dataName: options.dataName ?? 'data',
   } as Resolved;
+  check.known(options, [
+    'corpus',
+    'dataName',
+    'limit',
+    'headers',
+    ...Object.keys(TEXT_CLASSIFIER_DEFAULTS),
+    ...RUN_OPTIONS,
+  ]);
   checkCorpus(o.corpus, check.name('corpus'));
   for (const [key, min] of [
     ['embed', 1],
