@@ -194,6 +194,14 @@ describe('trainForecaster options', () => {
         'lookback 5000 with horizon 1 needs 5001 training rows, but the series has 1461 rows and its training split 986',
       ),
     );
+    await expect(trainForecaster(undefined as unknown as ForecasterOptions)).rejects.toThrow(
+      new ValueError(
+        'trainForecaster: options must be an object with at least series and target, got undefined',
+      ),
+    );
+    await expect(trainForecaster(small({ series: [[1, 2]] as unknown as TimeSeries }))).rejects.toThrow(
+      new ValueError('series must be a TimeSeries (columns, values, length), got 1,2'),
+    );
     await expect(trainForecaster(small({ target: 'humidity' }))).rejects.toThrow(
       /column "humidity": target: unknown column; available columns: precipitation, temp_max, temp_min, wind/,
     );

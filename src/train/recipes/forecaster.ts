@@ -17,6 +17,7 @@ import { checkpointing } from './checkpointing.js';
 import type { ForecasterEvent, Span } from './events.js';
 import { type Emit, emitter, fitWithEvents } from './fitting.js';
 import {
+  checkOptionsObject,
   checkRunOptions,
   definedEntries,
   OptionCheck,
@@ -27,6 +28,7 @@ import {
 import { type NamedMetrics, naiveForecasts, withBaselines } from './series-baselines.js';
 import {
   CALENDAR,
+  checkSeries,
   defaultSeason,
   selectColumns,
   span,
@@ -120,6 +122,7 @@ type Resolved = ForecasterSettings &
   Omit<ForecasterOptions, keyof ForecasterSettings> & { dataName: string; missing: MissingPolicy };
 
 function resolve(options: ForecasterOptions): Resolved {
+  checkOptionsObject(options, 'trainForecaster', 'series and target');
   const check = new OptionCheck(options.optionName ?? ((k) => k));
   const o = {
     ...FORECASTER_DEFAULTS,
@@ -138,15 +141,7 @@ function resolve(options: ForecasterOptions): Resolved {
     ...Object.keys(FORECASTER_DEFAULTS),
     ...RUN_OPTIONS,
   ]);
-  const s = o.series;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    !(s.values instanceof Float32Array) ||
-    !Array.isArray(s.columns)
-  ) {
-    throw new ValueError(`${check.name('series')} must be a TimeSeries (columns, values, length)`);
-  }
+  checkSeries(o.series, check.name('series'));
   check.string('target', o.target);
   if (o.features !== undefined && (!Array.isArray(o.features) || o.features.length === 0)) {
     throw new ValueError(`${check.name('features')} must be a non-empty array of column names`);

@@ -92,6 +92,15 @@ export class OptionCheck {
   }
 }
 
+/** Throws unless a recipe was given an options object. */
+export function checkOptionsObject(options: unknown, recipe: string, needs: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValueError(
+      `${recipe}: options must be an object with at least ${needs}, got ${String(options)}`,
+    );
+  }
+}
+
 /** Checks the options every training recipe shares. */
 export function checkRunOptions<E>(o: RecipeRunOptions<E>, check: OptionCheck): void {
   check.int('checkpointEvery', o.checkpointEvery, 1);

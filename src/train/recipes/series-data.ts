@@ -7,6 +7,19 @@ import type { Span } from './events.js';
 
 /** A series for a forecaster: its columns, calendar inputs, dates, splits and windows. */
 
+/** Throws unless `series` is a TimeSeries; `name` names it in the message. */
+export function checkSeries(series: TimeSeries, name: string): void {
+  const s = series as Partial<TimeSeries> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    !(s.values instanceof Float32Array) ||
+    !Array.isArray(s.columns)
+  ) {
+    throw new ValueError(`${name} must be a TimeSeries (columns, values, length), got ${String(series)}`);
+  }
+}
+
 /** Days between two ISO dates (NaN when either does not parse). */
 function daysBetween(a: string, b: string): number {
   return (Date.parse(b) - Date.parse(a)) / 86_400_000;

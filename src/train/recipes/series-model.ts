@@ -9,9 +9,11 @@ import { regressionTask } from '../tasks.js';
 import { evaluate } from '../trainer.js';
 import { forecastChart } from './charts.js';
 import type { OpenedModel } from './opened.js';
+import { checkOptionsObject } from './options.js';
 import { type NamedMetrics, naiveForecasts, withBaselines } from './series-baselines.js';
 import {
   CALENDAR,
+  checkSeries,
   nextDates,
   selectColumns,
   targetColumn,
@@ -77,6 +79,7 @@ export interface SeriesDataOptions {
 /** `raw` with the model's columns, calendar ones added from its dates. */
 function modelInputs(rt: SeriesRuntime, raw: TimeSeries, o: SeriesDataOptions): TimeSeries {
   const name = o.optionName ?? ((k: string) => k);
+  checkSeries(raw, name('series'));
   const dated = rt.s.calendar
     ? withCalendar(raw, `${name('data')} ${o.dataName ?? 'data'}`, name('calendar'))
     : raw;
@@ -176,9 +179,10 @@ async function saveForecast(store: RunStore, result: ForecastResult, steps: numb
 export async function forecastSeries(opened: OpenedModel, options: ForecastOptions): Promise<ForecastResult> {
   const rt = seriesRuntime(opened);
   const { s } = rt;
-  const steps = options?.steps;
+  checkOptionsObject(options, 'forecastSeries', 'steps');
+  const steps = options.steps;
   if (!Number.isSafeInteger(steps) || steps < 1) {
-    const name = options?.optionName ?? ((k: string) => k);
+    const name = options.optionName ?? ((k: string) => k);
     throw new ValueError(`${name('steps')} must be an integer ≥ 1, got ${String(steps)}`);
   }
   const F = s.columns.length;
@@ -219,6 +223,7 @@ export async function evaluateForecaster(
 ): Promise<{ windows: number; target: string; metrics: NamedMetrics[] }> {
   const rt = seriesRuntime(opened);
   const { s } = rt;
+  checkOptionsObject(options, 'evaluateForecaster', 'series');
   const series = modelInputs(rt, options.series, options);
   if (series.length < s.lookback + s.horizon) {
     const name = options.optionName ?? ((k: string) => k);

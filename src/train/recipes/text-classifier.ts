@@ -15,6 +15,7 @@ import { checkpointing } from './checkpointing.js';
 import type { TextClassifierEvent } from './events.js';
 import { type Emit, emitter, fitWithEvents } from './fitting.js';
 import {
+  checkOptionsObject,
   checkRunOptions,
   definedEntries,
   OptionCheck,
@@ -123,6 +124,7 @@ type Resolved = TextClassifierSettings &
   Omit<TextClassifierOptions, keyof TextClassifierSettings> & { dataName: string };
 
 function resolve(options: TextClassifierOptions): Resolved {
+  checkOptionsObject(options, 'trainTextClassifier', 'corpus');
   const check = new OptionCheck(options.optionName ?? ((k) => k));
   const o = {
     ...TEXT_CLASSIFIER_DEFAULTS,

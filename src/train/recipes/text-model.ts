@@ -8,6 +8,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { classificationReport } from '../metrics.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
+import { checkOptionsObject } from './options.js';
 import type { NamedReport } from './text-classifier.js';
 import { checkCorpus, encoder, subsample } from './text-data.js';
 
@@ -123,6 +124,7 @@ export function evaluateTextClassifier(
   options: TextEvaluationOptions,
 ): { examples: number; reports: NamedReport[] } {
   const rt = textRuntime(opened);
+  checkOptionsObject(options, 'evaluateTextClassifier', 'corpus');
   const name = options.optionName ?? ((k: string) => k);
   const { corpus } = options;
   checkCorpus(corpus, name('corpus'));
