@@ -1,6 +1,6 @@
 import type { ClassificationReport } from '../train/metrics.js';
 import type { NamedMetrics } from '../train/recipes/series-baselines.js';
-import type { NamedReport } from '../train/recipes/text-classifier.js';
+import type { NamedReport } from '../train/recipes/text-classifier-options.js';
 import { type Reporter, round, table } from './reporter.js';
 
 /** How the commands print and log a classifier's or a forecaster's scores beside the baselines. */

@@ -1,11 +1,8 @@
 import { type Command, Option } from 'commander';
 import type { MissingPolicy } from '../../data/missing.js';
 import type { ForecasterEvent } from '../../train/recipes/events.js';
-import {
-  FORECASTER_DEFAULTS as D,
-  type ForecasterSettings,
-  trainForecaster,
-} from '../../train/recipes/forecaster.js';
+import { trainForecaster } from '../../train/recipes/forecaster.js';
+import { FORECASTER_DEFAULTS as D, type ForecasterSettings } from '../../train/recipes/forecaster-options.js';
 import {
   type CheckpointFlags,
   checkpointOptions,

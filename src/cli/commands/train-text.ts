@@ -1,11 +1,11 @@
 import { type Command, Option } from 'commander';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
 import type { TextClassifierEvent } from '../../train/recipes/events.js';
+import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
 import {
   TEXT_CLASSIFIER_DEFAULTS as D,
   type TextClassifierSettings,
-  trainTextClassifier,
-} from '../../train/recipes/text-classifier.js';
+} from '../../train/recipes/text-classifier-options.js';
 import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import { classificationTable } from '../reports.js';

@@ -1,34 +1,31 @@
 import type { DataLoader } from '../../data/dataloader.js';
-import type { MissingPolicy } from '../../data/missing.js';
 import { StandardScaler } from '../../data/scalers.js';
 import { columnIndices, type TimeSeries } from '../../data/series.js';
 import type { WindowSample } from '../../data/windows.js';
-import { type Cell, SequenceForecaster } from '../../nn/heads.js';
+import { SequenceForecaster } from '../../nn/heads.js';
 import { MSELoss } from '../../nn/losses.js';
 import { Adam } from '../../optim/adam.js';
 import { ReduceLROnPlateau } from '../../optim/schedulers.js';
 import { ValueError } from '../../tensor/errors.js';
 import { manualSeed } from '../../tensor/random.js';
-import type { FitResult, History } from '../fit-types.js';
+import type { FitResult } from '../fit-types.js';
 import { regressionTask, type WindowBatch } from '../tasks.js';
 import { evaluate } from '../trainer.js';
 import { curvesChart, forecastChart, historyFile } from './charts.js';
 import { checkpointing } from './checkpointing.js';
-import type { ForecasterEvent, Span } from './events.js';
+import type { ForecasterEvent } from './events.js';
 import { type Emit, emitter, fitWithEvents } from './fitting.js';
 import {
-  checkOptionsObject,
-  checkRunOptions,
-  definedEntries,
-  OptionCheck,
-  type OptionName,
-  type RecipeRunOptions,
-  RUN_OPTIONS,
-} from './options.js';
-import { type NamedMetrics, naiveForecasts, withBaselines } from './series-baselines.js';
+  type ForecasterOptions,
+  type ForecasterResult,
+  forecasterRunRecord,
+  type ResolvedForecasterOptions,
+  resolveForecasterOptions,
+} from './forecaster-options.js';
+import type { OptionName } from './options.js';
+import { naiveForecasts, withBaselines } from './series-baselines.js';
 import {
   CALENDAR,
-  checkSeries,
   defaultSeason,
   selectColumns,
   span,
@@ -39,162 +36,8 @@ import {
 } from './series-data.js';
 import type { ModelConfigFields } from './store.js';
 
-/** Training settings of {@link trainForecaster}, each with its default. */
-export interface ForecasterSettings {
-  /** Input steps per window. Default 30. */
-  lookback: number;
-  /** Steps predicted per window. Default 1. */
-  horizon: number;
-  /** Recurrent cell. Default 'lstm'. */
-  cell: Cell;
-  /** Hidden size. Default 64. */
-  hidden: number;
-  /** Stacked recurrent layers. Default 1. */
-  layers: number;
-  /** Dropout before the output layer (and between layers). Default 0. */
-  dropout: number;
-  /** Training epochs (the best validation MAE's weights are kept; the rate halves on a plateau). Default 20. */
-  epochs: number;
-  /** Batch size. Default 32. */
-  batch: number;
-  /** Adam learning rate. Default 0.003. */
-  lr: number;
-  /** Add day-of-year sine/cosine inputs computed from the dates. Default false. */
-  calendar: boolean;
-  /** Seed for initialisation and shuffling. Default 0. */
-  seed: number;
-}
-
-export const FORECASTER_DEFAULTS: Readonly<ForecasterSettings> = Object.freeze({
-  lookback: 30,
-  horizon: 1,
-  cell: 'lstm',
-  hidden: 64,
-  layers: 1,
-  dropout: 0,
-  epochs: 20,
-  batch: 32,
-  lr: 3e-3,
-  calendar: false,
-  seed: 0,
-});
-
-export interface ForecasterOptions extends Partial<ForecasterSettings>, RecipeRunOptions<ForecasterEvent> {
-  /** The series, e.g. from `seattleWeather()` or `loadSeriesCsv()`, missing values already handled. */
-  series: TimeSeries;
-  /** The column to forecast. */
-  target: string;
-  /** Input columns (the target is always one). Default: every column. */
-  features?: string[];
-  /** The data's name: saved in the model's config, used in chart titles and messages. Default 'data'. */
-  dataName?: string;
-  /** First date of the test split. Default: the last 20% of rows. */
-  testFrom?: string;
-  /** Period of the seasonal-naive baseline. Default: 7 for daily, 52 for weekly, 12 for monthly dates, else 1. */
-  season?: number;
-  /** The missing-value policy the series was read with; saved so forecasts read new data alike. Default 'error'. */
-  missing?: MissingPolicy;
-}
-
-export interface ForecasterResult {
-  /** The trained forecaster, with the weights of its best validation epoch. */
-  model: SequenceForecaster;
-  /** Its name in events and reports: the cell. */
-  name: string;
-  /** The saved config (scaler, columns, target, lookback, the training data's tail…). */
-  config: ModelConfigFields;
-  fit: FitResult;
-  histories: Record<string, History>;
-  test: {
-    windows: number;
-    span: Span;
-    target: string;
-    /** The model, persistence and seasonal-naive, in the target's units. */
-    metrics: NamedMetrics[];
-    /** The first step of every test window: its date (or row), the truth and each forecast. */
-    forecasts: { x: Array<string | number>; actual: number[]; predicted: Record<string, number[]> };
-  };
-  /** Where the store put the model and the other files (history, charts). */
-  saved: { model: string | null; files: string[] };
-}
-
-type Resolved = ForecasterSettings &
-  Omit<ForecasterOptions, keyof ForecasterSettings> & { dataName: string; missing: MissingPolicy };
-
-function resolve(options: ForecasterOptions): Resolved {
-  checkOptionsObject(options, 'trainForecaster', 'series and target');
-  const check = new OptionCheck(options.optionName ?? ((k) => k));
-  const o = {
-    ...FORECASTER_DEFAULTS,
-    ...(definedEntries({ ...options }) as Partial<ForecasterOptions>),
-    dataName: options.dataName ?? 'data',
-    missing: options.missing ?? 'error',
-  } as Resolved;
-  check.known(options, [
-    'series',
-    'target',
-    'features',
-    'dataName',
-    'testFrom',
-    'season',
-    'missing',
-    ...Object.keys(FORECASTER_DEFAULTS),
-    ...RUN_OPTIONS,
-  ]);
-  checkSeries(o.series, check.name('series'));
-  check.string('target', o.target);
-  if (o.features !== undefined && (!Array.isArray(o.features) || o.features.length === 0)) {
-    throw new ValueError(`${check.name('features')} must be a non-empty array of column names`);
-  }
-  for (const [key, min] of [
-    ['lookback', 1],
-    ['horizon', 1],
-    ['hidden', 1],
-    ['layers', 1],
-    ['epochs', 1],
-    ['batch', 1],
-    ['seed', 0],
-    ['season', 1],
-  ] as const)
-    check.int(key, o[key], min);
-  check.number('dropout', o.dropout, 0, 0.99);
-  check.number('lr', o.lr, 0);
-  check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
-  check.choice('missing', o.missing, ['error', 'ffill', 'drop']);
-  check.boolean('calendar', o.calendar);
-  check.string('dataName', o.dataName);
-  check.string('testFrom', o.testFrom);
-  checkRunOptions(o, check);
-  return o;
-}
-
-/** The options that decide the weights, recorded with every checkpoint; the default policy stays out. */
-function runRecord(o: Resolved): Record<string, unknown> {
-  const {
-    series,
-    dataName,
-    store,
-    resume,
-    checkpointEvery,
-    onNonFinite,
-    signal,
-    onEvent,
-    optionName,
-    runSettings,
-    epochs,
-    missing,
-    ...rest
-  } = o;
-  return definedEntries({
-    data: dataName,
-    ...runSettings,
-    ...rest,
-    ...(missing !== 'error' ? { missing } : {}),
-  });
-}
-
 /** The first test row: the first on or after `testFrom`, else the last 20% of rows. */
-function testStart(series: TimeSeries, o: Resolved, name: OptionName): number {
+function testStart(series: TimeSeries, o: ResolvedForecasterOptions, name: OptionName): number {
   const n = series.length;
   const testFrom = o.testFrom;
   if (testFrom === undefined) return n - Math.round(n * 0.2);
@@ -212,7 +55,7 @@ function testStart(series: TimeSeries, o: Resolved, name: OptionName): number {
 }
 
 /** Training, validation (the last 10% before the test) and test rows, checked against the window. */
-function splitRows(series: TimeSeries, o: Resolved, name: OptionName) {
+function splitRows(series: TimeSeries, o: ResolvedForecasterOptions, name: OptionName) {
   const n = series.length;
   const test = testStart(series, o, name);
   const val = test - Math.round(test * 0.1);
@@ -231,7 +74,7 @@ function splitRows(series: TimeSeries, o: Resolved, name: OptionName) {
 }
 
 /** The series with the model's columns, scaled on the training rows, and its windows. */
-function prepareSeries(o: Resolved, name: OptionName) {
+function prepareSeries(o: ResolvedForecasterOptions, name: OptionName) {
   const raw = o.series;
   columnIndices(raw, [o.target], name('target'));
   const names = [...(o.features ?? raw.columns)];
@@ -267,7 +110,7 @@ function prepareSeries(o: Resolved, name: OptionName) {
 type Prepared = ReturnType<typeof prepareSeries>;
 
 /** What the model directory stores besides the architecture, in config.json's order. */
-function seriesConfig(o: Resolved, p: Prepared) {
+function seriesConfig(o: ResolvedForecasterOptions, p: Prepared) {
   const tailStart = p.series.length - o.lookback;
   const dates = p.series.index;
   return {
@@ -294,7 +137,7 @@ function seriesConfig(o: Resolved, p: Prepared) {
 }
 
 interface SeriesRun {
-  o: Resolved;
+  o: ResolvedForecasterOptions;
   p: Prepared;
   model: SequenceForecaster;
   name: string;
@@ -304,7 +147,7 @@ interface SeriesRun {
 }
 
 /** The model and the training loader, made in the order the seeded generator expects. */
-function setUp(o: Resolved, p: Prepared, emit: Emit<ForecasterEvent>): SeriesRun {
+function setUp(o: ResolvedForecasterOptions, p: Prepared, emit: Emit<ForecasterEvent>): SeriesRun {
   const model = new SequenceForecaster({
     inputSize: p.names.length,
     hiddenSize: o.hidden,
@@ -328,7 +171,7 @@ async function trainModel(run: SeriesRun): Promise<FitResult> {
     o,
     {
       config: { ...configBase, architecture: model.config() },
-      run: runRecord(o),
+      run: forecasterRunRecord(o),
       data: { scaler: configBase.scaler, series: configBase.series },
       targets: { model, optimizer, scheduler, dataLoader: run.train },
       model: name,
@@ -422,7 +265,7 @@ async function saveSeries(
  * model, history.json and charts to `store`. This is what `kioku train series` runs.
  */
 export async function trainForecaster(options: ForecasterOptions): Promise<ForecasterResult> {
-  const o = resolve(options);
+  const o = resolveForecasterOptions(options);
   const name = o.optionName ?? ((k: string) => k);
   const emit = emitter(o.onEvent);
   manualSeed(o.seed);

@@ -14,13 +14,13 @@ export type {
   TrainedEvent,
   TrainingEvent,
 } from './events.js';
+export { trainForecaster } from './forecaster.js';
 export {
   FORECASTER_DEFAULTS,
   type ForecasterOptions,
   type ForecasterResult,
   type ForecasterSettings,
-  trainForecaster,
-} from './forecaster.js';
+} from './forecaster-options.js';
 export type { OpenedModel } from './opened.js';
 export type { RecipeRunOptions } from './options.js';
 export type { NamedMetrics, RegressionMetrics } from './series-baselines.js';
@@ -43,14 +43,14 @@ export {
   type RunStore,
   type StoredCheckpoint,
 } from './store.js';
+export { trainTextClassifier } from './text-classifier.js';
 export {
   type NamedReport,
   TEXT_CLASSIFIER_DEFAULTS,
   type TextClassifierOptions,
   type TextClassifierResult,
   type TextClassifierSettings,
-  trainTextClassifier,
-} from './text-classifier.js';
+} from './text-classifier-options.js';
 export {
   evaluateTextClassifier,
   predictText,

@@ -9,7 +9,7 @@ import { classificationReport } from '../metrics.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
 import { checkOptionsObject } from './options.js';
-import type { NamedReport } from './text-classifier.js';
+import type { NamedReport } from './text-classifier-options.js';
 import { checkCorpus, encoder, subsample } from './text-data.js';
 
 /** A trained text classifier put to use: labels for new texts, and its scores on labelled data. */
