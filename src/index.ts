@@ -125,6 +125,14 @@ export { rand, randint, randn, uniform } from './tensor/random-tensors.js';
 export { formatShape, numel, type Shape } from './tensor/shape.js';
 export { type DType, full, ones, scalar, Tensor, type TypedArray, tensor, zeros } from './tensor/tensor.js';
 export * from './train/baselines/index.js';
+export {
+  type PackedTrainingState,
+  packTrainingState,
+  type RestoredTraining,
+  type ResumeTargets,
+  restoreTrainingState,
+  type SavedTraining,
+} from './train/checkpoint.js';
 export { METRICS, type MetricFn, resolveMetric } from './train/metric-registry.js';
 export {
   accuracy,
@@ -141,6 +149,7 @@ export {
   rmse,
   smape,
 } from './train/metrics.js';
+export * from './train/recipes/index.js';
 export {
   argmaxRows,
   classificationTask,

@@ -41,9 +41,11 @@ export { readSafetensors, writeSafetensors } from './io/safetensors-node.js';
 export { kiokuVersion } from './io/version.js';
 export { type PngOptions, svgToPng } from './plot/png.js';
 export {
+  findCheckpoint,
   latestCheckpoint,
   modelDirCheckpoint,
-  type ResumeTargets,
+  readCheckpoint,
   resumeFromCheckpoint,
   rollingCheckpoints,
-} from './train/checkpoint.js';
+} from './train/checkpoint-node.js';
+export { type NodeRunStoreOptions, nodeCheckpointStore, nodeRunStore } from './train/run-store-node.js';

@@ -35,8 +35,6 @@ export async function loadTextSource(
 
 export const SERIES_BUILTINS = ['seattle-weather', ...STOCK_SYMBOLS.map((s) => `stocks:${s}`), 'births'];
 
-export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'ffill', 'drop'];
-
 /** Missing-value advice in terms of the flag that sets the policy on the command line. */
 const CLI_ADVICE: MissingAdvice = {
   gaps: 'pass --missing ffill or --missing drop to accept gaps',

@@ -9,7 +9,7 @@ import { mseLoss } from '../../src/nn/losses.js';
 import { sqrt } from '../../src/ops/unary.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { tensor } from '../../src/tensor/tensor.js';
-import { rollingCheckpoints } from '../../src/train/checkpoint.js';
+import { rollingCheckpoints } from '../../src/train/checkpoint-node.js';
 import { regressionTask, type WindowBatch } from '../../src/train/tasks.js';
 import { fit as fitModel, NonFiniteError } from '../../src/train/trainer.js';
 import { kioku } from '../helpers/cli.js';

@@ -13,7 +13,7 @@ import { Adam } from '../../src/optim/adam.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor, tensor } from '../../src/tensor/tensor.js';
-import { modelDirCheckpoint, resumeFromCheckpoint } from '../../src/train/checkpoint.js';
+import { modelDirCheckpoint, resumeFromCheckpoint } from '../../src/train/checkpoint-node.js';
 import { classificationTask, regressionTask, type WindowBatch } from '../../src/train/tasks.js';
 import { fit as fitModel } from '../../src/train/trainer.js';
 
@@ -95,7 +95,7 @@ describe('checkpoints', () => {
     expect(Array.from(resumed.model.bias!.f32)).toEqual(Array.from(full.model.bias!.f32));
   });
 
-  it('checkpointDir saves a head that loads back from its config', async () => {
+  it('modelDirCheckpoint without a config saves a head that loads back from its own config()', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kioku-ckpt-'));
     dirs.push(dir);
     manualSeed(12);
@@ -111,7 +111,7 @@ describe('checkpoints', () => {
       epochs: 2,
       optimizer: new Adam(model.parameters(), { lr: 0.1 }),
       loss: crossEntropy,
-      checkpointDir: dir,
+      checkpoint: modelDirCheckpoint(dir),
     });
     const saved = await loadModelDir(dir);
     expect(saved.config.architecture).toMatchObject({ type: 'TextClassifier', cell: 'gru', hiddenSize: 3 });

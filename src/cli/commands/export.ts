@@ -1,11 +1,13 @@
 import { copyFile, mkdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type ExportFormat, exportModel } from '../io/onnx/export-model.js';
-import { BagOfWordsClassifier } from '../nn/heads.js';
-import type { Reporter } from './reporter.js';
-import { CliError, loadHead } from './store.js';
+import { type Command, Option } from 'commander';
+import { type ExportFormat, exportModel } from '../../io/onnx/export-model.js';
+import { BagOfWordsClassifier } from '../../nn/heads.js';
+import { CliError, loadHead } from '../models.js';
+import { examples, int } from '../options.js';
+import type { Reporter } from '../reporter.js';
 
-export interface ExportOptions {
+interface ExportFlags {
   model: string;
   format: ExportFormat;
   out: string;
@@ -27,7 +29,7 @@ async function canonical(path: string): Promise<string> {
  * `kioku export`: writes a saved model as ONNX, PyTorch (safetensors + model.py) or a TF.js
  * layers model, with the model's config.json beside it so the vocabulary or scaler travels too.
  */
-export async function exportCommand(o: ExportOptions, reporter: Reporter): Promise<void> {
+async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
   // Exporting into the model directory would replace its model.safetensors and copy config.json onto itself.
   if ((await canonical(o.out)) === (await canonical(o.model))) {
     throw new CliError(
@@ -50,4 +52,31 @@ export async function exportCommand(o: ExportOptions, reporter: Reporter): Promi
   reporter.print(
     `${o.model} → ${o.format}: ${[...files, 'config.json'].map((f) => join(o.out, f)).join(', ')}`,
   );
+}
+
+export function exportCommand(program: Command, reporter: (cmd: Command) => Reporter): void {
+  program
+    .command('export')
+    .description(
+      'write a saved model as ONNX, PyTorch (safetensors + model.py) or a TensorFlow.js layers model',
+    )
+    .requiredOption('--model <dir>', 'model directory written by `kioku train`')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['onnx', 'pytorch', 'tfjs'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--out <dir>', 'directory to write the exported files into')
+    .option('--opset <n>', 'ONNX operator set (onnx only)', int('--opset'))
+    .addHelpText(
+      'after',
+      examples([
+        'kioku export --model runs/spam/model --format onnx --out runs/spam/onnx',
+        'kioku export --model runs/spam/model --format pytorch --out runs/spam/pytorch',
+        'kioku export --model runs/seattle/model --format tfjs --out runs/seattle/tfjs',
+      ]),
+    )
+    .action(async (opts: ExportFlags, cmd: Command) => {
+      await exportTo(opts, reporter(cmd));
+    });
 }

@@ -1,9 +1,11 @@
-import { loadModelDir } from '../io/model-dir-node.js';
-import type { Reporter } from './reporter.js';
-import { loadHead } from './store.js';
+import type { Command } from 'commander';
+import { loadModelDir } from '../../io/model-dir-node.js';
+import { loadHead } from '../models.js';
+import { examples } from '../options.js';
+import type { Reporter } from '../reporter.js';
 
 /** `kioku info`: what a model directory holds. */
-export async function infoCommand(o: { model: string }, reporter: Reporter): Promise<void> {
+async function info(o: { model: string }, reporter: Reporter): Promise<void> {
   const { model, config } = await loadHead(o.model);
   const { trainingState } = await loadModelDir(o.model);
   const c = config as unknown as Record<string, unknown>;
@@ -52,4 +54,18 @@ export async function infoCommand(o: { model: string }, reporter: Reporter): Pro
   }
   reporter.print('weights:');
   for (const w of weights) reporter.print(`  ${w.name} (${w.shape.join(', ')})`);
+}
+
+export function infoCommand(program: Command, reporter: (cmd: Command) => Reporter): void {
+  program
+    .command('info')
+    .description('describe a saved model: architecture, parameters, data settings, training summary')
+    .requiredOption('--model <dir>', 'model directory')
+    .addHelpText(
+      'after',
+      examples(['kioku info --model runs/spam/model', 'kioku info --model runs/seattle/model --json']),
+    )
+    .action(async (opts: { model: string }, cmd: Command) => {
+      await info(opts, reporter(cmd));
+    });
 }
