@@ -70,7 +70,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Runs initBackend() in a fresh process with KIOKU_BACKEND set; returns stdout, stderr, status. */
 function initIn(env: string | undefined): { out: string; err: string; ok: boolean } {
   const script =
-    "import('./src/backend/select.ts').then(m => { console.log(m.initBackend()); console.log(m.initBackend()); })";
+    "import('./src/backend/native/init.ts').then(m => { console.log(m.initBackend()); console.log(m.initBackend()); })";
   try {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
       cwd: root,

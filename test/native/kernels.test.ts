@@ -313,14 +313,13 @@ describe.skipIf(!addon)('native LSTM vs the JS reference', () => {
     it(`forward and backward match (T ${c.T}, B ${c.B}, E ${c.E}, H ${c.H}, lengths ${c.lengths !== null}, reverse ${c.reverse})`, () => {
       const want = lstmCase(c, 20 + i, 'js');
       const got = lstmCase(c, 20 + i, 'native');
-      for (const key of ['out', 'hN', 'cN', 'gates', 'cells'] as const)
-        expectClose(got[key], want[key], 1e-5, 1e-5);
+      for (const key of ['out', 'hN', 'cN'] as const) expectClose(got[key], want[key], 1e-5, 1e-5);
       for (const key of ['dx', 'dh0', 'dc0', 'dWih', 'dWhh', 'dbIh', 'dbHh'] as const)
         expectClose(got[key], want[key], 1e-4, 1e-4);
     });
   });
 
-  it('sends projected layers (P > 0) to the JS kernel', () => {
+  it('runs projected layers (P > 0) as the JS kernel does', () => {
     const z = (n: number) => new Float32Array(n);
     const gen = seeded(30);
     const [T, B, E, H, P] = [3, 2, 2, 4, 2];
@@ -355,7 +354,7 @@ describe.skipIf(!addon)('native LSTM vs the JS reference', () => {
       );
       return out;
     };
-    expectClose(run('native'), run('js'), 0, 0);
+    expectClose(run('native'), run('js'), 1e-5, 1e-5);
   });
 
   it('rejects lengths outside [0, T] and short buffers', () => {
@@ -521,7 +520,7 @@ describe.skipIf(!addon)('native GRU and RNN vs the JS reference', () => {
     it(`GRU forward and backward match (${caseName(c)})`, () => {
       const want = gruCase(c, 40 + i, 'js');
       const got = gruCase(c, 40 + i, 'native');
-      for (const key of ['out', 'hN', 'gates'] as const) expectClose(got[key], want[key], 1e-5, 1e-5);
+      for (const key of ['out', 'hN'] as const) expectClose(got[key], want[key], 1e-5, 1e-5);
       for (const key of ['dx', 'dh0', 'dWih', 'dWhh', 'dbIh', 'dbHh'] as const)
         expectClose(got[key], want[key], 1e-4, 1e-4);
     });
