@@ -95,19 +95,25 @@ class NapiReader {
   }
 
   // The data of a typed array of type `want` (either array type when `kind` is given), or null for
-  // a nullable argument given null or undefined. An empty array's data is never null.
+  // a nullable argument given null or undefined. An empty array's data is never null. (A value that
+  // is no typed array at all is reported as the wrong type.)
   void* typedArray(const char* name, bool nullable, napi_typedarray_type want, int64_t* length,
                    napi_typedarray_type* kind = nullptr) {
     const Napi::Value value = next();
     *length = 0;
-    if (nullable && (value.IsNull() || value.IsUndefined())) return nullptr;
     napi_typedarray_type type;
     size_t n = 0;
     void* data = nullptr;
-    const bool ok = napi_get_typedarray_info(info_.Env(), value, &type, &n, &data, nullptr, nullptr) == napi_ok;
+    // One call for an array that is there; null is asked about only when that fails.
+    if (napi_get_typedarray_info(info_.Env(), value, &type, &n, &data, nullptr, nullptr) != napi_ok) {
+      if (nullable && (value.IsNull() || value.IsUndefined())) return nullptr;
+      type = napi_float64_array;
+    }
     const bool either = kind && (type == napi_float32_array || type == napi_int32_array);
-    if (!ok || (type != want && !either)) {
-      const char* what = kind ? "a Float32Array or an Int32Array" : want == napi_int32_array ? "an Int32Array" : "a Float32Array";
+    if (type != want && !either) {
+      const char* what = kind                        ? "a Float32Array or an Int32Array"
+                         : want == napi_int32_array ? "an Int32Array"
+                                                    : "a Float32Array";
       throwType(arg(name) + " must be " + what);
     }
     if (kind) *kind = type;
