@@ -3,7 +3,7 @@
 // path calls through the active table, so KIOKU_ISA and setIsa reach every one of them.
 #pragma once
 
-#include <cstdint>
+#include <stdint.h>
 
 namespace kioku {
 

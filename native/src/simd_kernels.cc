@@ -6,8 +6,7 @@
 // Only isa/ headers, recurrent/gates.h and plain declarations are included here: an inline function
 // from a shared header compiled with AVX-512 enabled could otherwise replace the baseline copy for
 // the whole program at link time.
-#include <cstdint>
-#include <cstring>
+#include <stdint.h>
 
 #include "isa/isa.h"
 #include "recurrent/gates.h"

@@ -3,7 +3,7 @@
 
 #include <immintrin.h>
 
-#include <cstdint>
+#include <stdint.h>
 
 #define KIOKU_ISA_NS avx512
 

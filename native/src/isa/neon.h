@@ -4,8 +4,7 @@
 
 #include <arm_neon.h>
 
-#include <cstdint>
-#include <cstring>
+#include <stdint.h>
 
 #define KIOKU_ISA_NS neon
 
@@ -25,13 +24,13 @@ inline void store(float* p, V v) { vst1q_f32(p, v); }
 // Tails go through a small buffer: only the first n floats of p are read or written.
 inline V loadN(const float* p, int n) {
   float tmp[4] = {0.f, 0.f, 0.f, 0.f};
-  std::memcpy(tmp, p, n * sizeof(float));
+  __builtin_memcpy(tmp, p, n * sizeof(float));
   return vld1q_f32(tmp);
 }
 inline void storeN(float* p, V v, int n) {
   float tmp[4];
   vst1q_f32(tmp, v);
-  std::memcpy(p, tmp, n * sizeof(float));
+  __builtin_memcpy(p, tmp, n * sizeof(float));
 }
 inline V add(V a, V b) { return vaddq_f32(a, b); }
 inline V sub(V a, V b) { return vsubq_f32(a, b); }

@@ -3,8 +3,7 @@
 // the fallback on any other processor.
 #pragma once
 
-#include <cstdint>
-#include <cstring>
+#include <stdint.h>
 
 #define KIOKU_ISA_NS scalar
 
@@ -30,16 +29,16 @@ inline V set1(float x) { return V{{x, x, x, x}}; }
 inline V zero() { return set1(0.f); }
 inline V load(const float* p) {
   V r;
-  std::memcpy(r.v, p, sizeof r.v);
+  __builtin_memcpy(r.v, p, sizeof r.v);
   return r;
 }
-inline void store(float* p, V v) { std::memcpy(p, v.v, sizeof v.v); }
+inline void store(float* p, V v) { __builtin_memcpy(p, v.v, sizeof v.v); }
 inline V loadN(const float* p, int n) {
   V r = zero();
-  std::memcpy(r.v, p, n * sizeof(float));
+  __builtin_memcpy(r.v, p, n * sizeof(float));
   return r;
 }
-inline void storeN(float* p, V v, int n) { std::memcpy(p, v.v, n * sizeof(float)); }
+inline void storeN(float* p, V v, int n) { __builtin_memcpy(p, v.v, n * sizeof(float)); }
 inline V add(V a, V b) { return each(a, b, [](float x, float y) { return x + y; }); }
 inline V sub(V a, V b) { return each(a, b, [](float x, float y) { return x - y; }); }
 inline V mul(V a, V b) { return each(a, b, [](float x, float y) { return x * y; }); }
@@ -52,10 +51,10 @@ inline V pow2n(V t) {
   V r;
   for (int i = 0; i < kLanes; i++) {
     int32_t n;
-    std::memcpy(&n, &t.v[i], sizeof n);
+    __builtin_memcpy(&n, &t.v[i], sizeof n);
     // In uint32: the shift may carry into the sign bit, which is fine for the bit pattern.
     const uint32_t bits = static_cast<uint32_t>(n - (0x4B400000 - 127)) << 23;
-    std::memcpy(&r.v[i], &bits, sizeof bits);
+    __builtin_memcpy(&r.v[i], &bits, sizeof bits);
   }
   return r;
 }

@@ -5,8 +5,7 @@
 
 #include <wasm_simd128.h>
 
-#include <cstdint>
-#include <cstring>
+#include <stdint.h>
 
 #define KIOKU_ISA_NS simd128
 
@@ -25,13 +24,13 @@ inline V load(const float* p) { return wasm_v128_load(p); }
 inline void store(float* p, V v) { wasm_v128_store(p, v); }
 inline V loadN(const float* p, int n) {
   float tmp[4] = {0.f, 0.f, 0.f, 0.f};
-  std::memcpy(tmp, p, n * sizeof(float));
+  __builtin_memcpy(tmp, p, n * sizeof(float));
   return wasm_v128_load(tmp);
 }
 inline void storeN(float* p, V v, int n) {
   float tmp[4];
   wasm_v128_store(tmp, v);
-  std::memcpy(p, tmp, n * sizeof(float));
+  __builtin_memcpy(p, tmp, n * sizeof(float));
 }
 inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
 inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }

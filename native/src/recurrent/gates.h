@@ -4,7 +4,7 @@
 // standing in for the others at link time.
 #pragma once
 
-#include <cstdint>
+#include <stdint.h>
 
 namespace kioku {
 
