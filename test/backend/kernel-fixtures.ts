@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Kernels } from '../../src/backend/contract.js';
+import { CONTRACT, type KernelName, type Kernels } from '../../src/backend/contract.js';
 
 /** One case of fixtures/kernels/kernels.txt (scripts/fixtures_kernels.py, PyTorch). */
 export interface KernelCase {
@@ -42,143 +42,69 @@ type Recurrent = Pick<
 
 const zeros = (n: number) => new Float32Array(n);
 
+/** Calls kernel `name` with the values of `env` named as the contract names its arguments (absent: null). */
+function invoke<K extends KernelName>(name: K, fn: Kernels[K], env: Record<string, unknown>): void {
+  const args = CONTRACT[name].args.map((a) => env[a.name] ?? null);
+  (fn as (...a: unknown[]) => void)(...args);
+}
+
+const PAIRS = {
+  lstm: ['lstmForward', 'lstmBackward'],
+  lstm_proj: ['lstmForward', 'lstmBackward'],
+  gru: ['gruForward', 'gruBackward'],
+  rnn_tanh: ['rnnForward', 'rnnBackward'],
+  rnn_relu: ['rnnForward', 'rnnBackward'],
+} as const;
+
 /**
  * Runs a recurrent case's forward and backward on `k`; returns its outputs and gradients under
  * the fixture's names (out, hN, cN, dx, dh0, dc0, dWih, dWhh, dWhr, dbIh, dbHh). Gradients start
- * from `start(name, n)` (zeros by default), since the kernels add into them. Absent biases are null.
+ * from `start(name, n)` (zeros by default), since the kernels add into them.
  */
 export function runRecurrent(
   c: KernelCase,
   k: Recurrent,
   start: (name: string, n: number) => Float32Array = (_, n) => zeros(n),
 ): Record<string, Float32Array> {
-  const { T, B, E, H, P, reverse } = c.dims as Record<string, number>;
-  const a = c.arrays;
-  const rev = reverse === 1;
-  const R = P || H;
-  const G = (c.kind.startsWith('lstm') ? 4 : c.kind === 'gru' ? 3 : 1) * H!;
-  const r: Record<string, Float32Array> = {
-    out: zeros(T! * B! * R!),
-    hN: zeros(B! * R!),
-    dx: start('dx', T! * B! * E!),
-    dh0: start('dh0', B! * R!),
-    dWih: start('dWih', G * E!),
-    dWhh: start('dWhh', G * R!),
-    dbIh: start('dbIh', G),
-    dbHh: start('dbHh', G),
+  const { T, B, E, H, P } = c.dims as Record<string, number>;
+  const lstm = c.kind.startsWith('lstm');
+  const [TB, R] = [T! * B!, P || H!];
+  const G = (lstm ? 4 : c.kind === 'gru' ? 3 : 1) * H!;
+  const results: Record<string, Float32Array> = {
+    out: zeros(TB * R),
+    hN: zeros(B! * R),
+    ...(lstm ? { cN: zeros(B! * H!) } : {}),
   };
-  const [bIh, bHh] = [a.bIh ?? null, a.bHh ?? null];
-  const L = c.lengths;
-  if (c.kind.startsWith('lstm')) {
-    Object.assign(r, { cN: zeros(B! * H!), dc0: start('dc0', B! * H!), dWhr: start('dWhr', P! * H!) });
-    const [gates, cells, hidden] = [zeros(T! * B! * G), zeros(T! * B! * H!), P ? zeros(T! * B! * H!) : null];
-    const wHr = a.wHr ?? null;
-    k.lstmForward(
-      T!,
-      B!,
-      E!,
-      H!,
-      P!,
-      a.x!,
-      a.wIh!,
-      a.wHh!,
-      wHr,
-      bIh,
-      bHh,
-      a.h0!,
-      a.c0!,
-      L,
-      rev,
-      r.out!,
-      r.hN!,
-      r.cN!,
-      gates,
-      cells,
-      hidden,
-    );
-    k.lstmBackward(
-      T!,
-      B!,
-      E!,
-      H!,
-      P!,
-      a.x!,
-      a.wIh!,
-      a.wHh!,
-      wHr,
-      a.h0!,
-      a.c0!,
-      L,
-      rev,
-      r.out!,
-      gates,
-      cells,
-      hidden,
-      a.dOut!,
-      a.dhN!,
-      a.dcN!,
-      r.dx!,
-      r.dh0!,
-      r.dc0!,
-      r.dWih!,
-      r.dWhh!,
-      P ? r.dWhr! : null,
-      r.dbIh!,
-      r.dbHh!,
-    );
-    if (!P) delete r.dWhr;
-  } else if (c.kind === 'gru') {
-    const gates = zeros(T! * B! * 4 * H!);
-    k.gruForward(T!, B!, E!, H!, a.x!, a.wIh!, a.wHh!, bIh, bHh, a.h0!, L, rev, r.out!, r.hN!, gates);
-    k.gruBackward(
-      T!,
-      B!,
-      E!,
-      H!,
-      a.x!,
-      a.wIh!,
-      a.wHh!,
-      a.h0!,
-      L,
-      rev,
-      r.out!,
-      gates,
-      a.dOut!,
-      a.dhN!,
-      r.dx!,
-      r.dh0!,
-      r.dWih!,
-      r.dWhh!,
-      r.dbIh!,
-      r.dbHh!,
-    );
-  } else {
-    const relu = c.kind === 'rnn_relu';
-    k.rnnForward(T!, B!, E!, H!, relu, a.x!, a.wIh!, a.wHh!, bIh, bHh, a.h0!, L, rev, r.out!, r.hN!);
-    k.rnnBackward(
-      T!,
-      B!,
-      E!,
-      H!,
-      relu,
-      a.x!,
-      a.wIh!,
-      a.wHh!,
-      a.h0!,
-      L,
-      rev,
-      r.out!,
-      a.dOut!,
-      a.dhN!,
-      r.dx!,
-      r.dh0!,
-      r.dWih!,
-      r.dWhh!,
-      r.dbIh!,
-      r.dbHh!,
-    );
-  }
-  return r;
+  const grads: Array<[string, number]> = [
+    ['dx', TB * E!],
+    ['dh0', B! * R],
+    ['dWih', G * E!],
+    ['dWhh', G * R],
+    ['dbIh', G],
+    ['dbHh', G],
+    ...(lstm ? ([['dc0', B! * H!]] as Array<[string, number]>) : []),
+    ...(P ? ([['dWhr', P * H!]] as Array<[string, number]>) : []),
+  ];
+  for (const [name, n] of grads) results[name] = start(name, n);
+  // What the forward saves for the backward: LSTM gates (G), cells and m; GRU gates (4H).
+  const saved = {
+    gates: zeros(TB * (lstm ? G : 4 * H!)),
+    cells: zeros(TB * H!),
+    hidden: P ? zeros(TB * H!) : null,
+  };
+  const env = {
+    ...c.dims,
+    ...c.arrays,
+    ...results,
+    ...saved,
+    lengths: c.lengths,
+    relu: c.kind === 'rnn_relu',
+  };
+  Object.assign(env, { reverse: c.dims.reverse === 1 });
+  const [forward, backward] = PAIRS[c.kind as keyof typeof PAIRS];
+  invoke(forward, k[forward], env);
+  invoke(backward, k[backward], env);
+  return results;
 }
 
 /** A gemm case: C0 + op(A)·op(B), accumulated into a copy of C0. */
