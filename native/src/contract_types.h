@@ -55,7 +55,7 @@ class ArgError : public std::runtime_error {
 [[noreturn]] inline void throwRange(const std::string& message) { throw ArgError(ArgError::Range, message); }
 
 // Formats a count the way the messages print it (lengths are whole numbers below 2^53).
-inline std::string count(double v) {
+inline std::string formatCount(double v) {
   if (v >= 0 && v < 9007199254740992.0 && v == std::floor(v)) return std::to_string(static_cast<int64_t>(v));
   return std::to_string(v);
 }
@@ -69,7 +69,7 @@ struct Checker {
   template <class A>
   void length(const char* name, const A& a, double want) const {
     if (static_cast<double>(a.length) < want)
-      throwRange(arg(name) + " needs at least " + count(want) + " elements, got " + count(a.length));
+      throwRange(arg(name) + " needs at least " + formatCount(want) + " elements, got " + formatCount(a.length));
   }
   template <class A>
   void lengthIfGiven(const char* name, const A& a, double want) const {
@@ -84,22 +84,25 @@ struct Checker {
     length(name, a, n);
     for (int64_t i = 0; i < static_cast<int64_t>(n); i++)
       if (a.data[i] < 0 || a.data[i] > max)
-        throwRange(arg(name) + "[" + std::to_string(i) + "] must be in [0, " + count(max) + "], got " +
+        throwRange(arg(name) + "[" + std::to_string(i) + "] must be in [0, " + formatCount(max) + "], got " +
                    std::to_string(a.data[i]));
   }
   // A rows×cols matrix with leading dimension ld at element `off` lies inside the array.
   template <class A>
   void matrix(const char* name, const A& a, double off, double rows, double cols, double ld) const {
+    const std::string have = formatCount(a.length);
     if (rows == 0 || cols == 0) {
       if (off > static_cast<double>(a.length))
-        throwRange(arg(name) + " offset " + count(off) + " is past the array's length " + count(a.length));
+        throwRange(arg(name) + " offset " + formatCount(off) + " is past the array's length " + have);
       return;
     }
-    if (ld < cols) throwRange(arg(name) + " leading dimension must be at least " + count(cols) + ", got " + count(ld));
+    if (ld < cols)
+      throwRange(arg(name) + " leading dimension must be at least " + formatCount(cols) + ", got " + formatCount(ld));
     const double last = off + (rows - 1) * ld + cols - 1;
-    if (last >= static_cast<double>(a.length))
-      throwRange(arg(name) + " needs " + count(last + 1) + " elements (" + count(rows) + "×" + count(cols) + ", ld " +
-                 count(ld) + ", offset " + count(off) + "), the array has " + count(a.length));
+    if (last < static_cast<double>(a.length)) return;
+    const std::string view = formatCount(rows) + "×" + formatCount(cols) + ", ld " + formatCount(ld) + ", offset " +
+                             formatCount(off);
+    throwRange(arg(name) + " needs " + formatCount(last + 1) + " elements (" + view + "), the array has " + have);
   }
 };
 

@@ -204,7 +204,8 @@ void packB(bool tb, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t r
   out.ncPad = (n + kern.nr - 1) / kern.nr * kern.nr;
   out.data.resize(static_cast<size_t>(k * out.ncPad));
   for (int64_t pc = 0; pc < k; pc += kern.kc)
-    packPanelB(b + pc * brs, brs, bcs, std::min<int64_t>(kern.kc, k - pc), n, kern.nr, out.data.data() + pc * out.ncPad);
+    packPanelB(b + pc * brs, brs, bcs, std::min<int64_t>(kern.kc, k - pc), n, kern.nr,
+               out.data.data() + pc * out.ncPad);
   out.isa = isa;
   out.packed = true;
 }

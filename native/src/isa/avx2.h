@@ -11,7 +11,8 @@ namespace kioku {
 namespace avx2 {
 
 using V = __m256;
-// The GEMM micro-kernel's tile: kTileRows rows × kTileVecs vectors (12 accumulators, 2 of B, 1 broadcast A: 15 of 16 ymm).
+// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors:
+// 12 accumulators, 2 of B, 1 broadcast A: 15 of 16 ymm.
 constexpr int kTileRows = 6;
 constexpr int kTileVecs = 2;
 constexpr int kLanes = 8;

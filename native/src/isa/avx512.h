@@ -11,7 +11,8 @@ namespace kioku {
 namespace avx512 {
 
 using V = __m512;
-// The GEMM micro-kernel's tile: kTileRows rows × kTileVecs vectors (16 accumulators of 16 lanes, 2 of B, 1 broadcast A: 19 of 32 zmm).
+// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors:
+// 16 accumulators of 16 lanes, 2 of B, 1 broadcast A: 19 of 32 zmm.
 constexpr int kTileRows = 8;
 constexpr int kTileVecs = 2;
 constexpr int kLanes = 16;

@@ -12,7 +12,8 @@ namespace kioku {
 namespace neon {
 
 using V = float32x4_t;
-// The GEMM micro-kernel's tile: kTileRows rows × kTileVecs vectors (16 accumulators, 2 of B, 1 broadcast A: 19 of 32 q registers).
+// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors:
+// 16 accumulators, 2 of B, 1 broadcast A: 19 of 32 q registers.
 constexpr int kTileRows = 8;
 constexpr int kTileVecs = 2;
 constexpr int kLanes = 4;

@@ -10,7 +10,8 @@
 namespace kioku {
 namespace scalar {
 
-// The GEMM micro-kernel's tile: kTileRows rows × kTileVecs vectors (4×16 floats, which the compiler keeps in the baseline's vector registers).
+// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors:
+// 4×16 floats, which the compiler keeps in the baseline's vector registers.
 constexpr int kTileRows = 4;
 constexpr int kTileVecs = 4;
 constexpr int kLanes = 4;

@@ -13,7 +13,8 @@ namespace kioku {
 namespace simd128 {
 
 using V = v128_t;
-// The GEMM micro-kernel's tile: kTileRows rows × kTileVecs vectors (8 accumulators, 2 of B, 1 broadcast A: V8 keeps ~15 v128 in registers).
+// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors:
+// 8 accumulators, 2 of B, 1 broadcast A: V8 keeps ~15 v128 in registers.
 constexpr int kTileRows = 4;
 constexpr int kTileVecs = 2;
 constexpr int kLanes = 4;

@@ -1,8 +1,8 @@
 // The six recurrent kernels of the contract: each builds its sequence view and cell policy and runs
 // the one driver (driver.h). Also the LSTM policy's projection, the only cell part too long to sit
 // in cells.h.
-#include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "cells.h"
 #include "driver.h"
