@@ -1,6 +1,10 @@
 // isa.h for AVX2 with FMA: 8 lanes of __m256.
 #pragma once
 
+#if !defined(__x86_64__) && !defined(__i386__)
+#error "isa/avx2.h is for x86 processors; include isa/isa.h"
+#endif
+
 #include <immintrin.h>
 
 #include <stdint.h>

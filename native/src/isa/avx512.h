@@ -1,6 +1,10 @@
 // isa.h for AVX-512F: 16 lanes of __m512.
 #pragma once
 
+#if !defined(__x86_64__) && !defined(__i386__)
+#error "isa/avx512.h is for x86 processors; include isa/isa.h"
+#endif
+
 #include <immintrin.h>
 
 #include <stdint.h>

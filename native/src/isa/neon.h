@@ -2,6 +2,10 @@
 // the aarch64 instruction set).
 #pragma once
 
+#if !defined(__aarch64__)
+#error "isa/neon.h is for aarch64 processors; include isa/isa.h"
+#endif
+
 #include <arm_neon.h>
 
 #include <stdint.h>

@@ -3,6 +3,10 @@
 // The angle-bracket include below is the compiler's own header of the same name.
 #pragma once
 
+#if !defined(__wasm_simd128__)
+#error "isa/wasm_simd128.h needs -msimd128; include isa/isa.h"
+#endif
+
 #include <wasm_simd128.h>
 
 #include <stdint.h>
