@@ -1,10 +1,10 @@
 // kioku's Node entry: everything in the platform-neutral entry, plus file I/O (model
 // directories, datasets, exports) and the native backend, selected on import.
-import { initBackend } from './backend/select.js';
+import { initBackend } from './backend/native/init.js';
 
 initBackend();
 
-export { initBackend } from './backend/select.js';
+export { initBackend } from './backend/native/init.js';
 export * from './index.js';
 export {
   FileError,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { initBackend } from '../backend/select.js';
+import { initBackend } from '../backend/native/init.js';
 import { run } from './program.js';
 
 try {
