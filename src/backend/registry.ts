@@ -2,7 +2,7 @@ import { KiokuError } from '../tensor/errors.js';
 import type { KernelName, Kernels } from './contract.js';
 
 export type { KernelArgs, KernelName, Kernels } from './contract.js';
-export type BackendName = 'js' | 'native';
+export type BackendName = 'js' | 'native' | 'wasm';
 
 const registry = new Map<string, Map<string, unknown>>();
 let activeBackend: BackendName = 'js';

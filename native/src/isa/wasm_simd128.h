@@ -1,5 +1,6 @@
 // isa.h for WebAssembly SIMD128: 4 lanes of v128_t. Base SIMD128 has no fused multiply-add, so
-// fmadd rounds twice (relaxed SIMD's madd may replace it once engines ship it by default).
+// fmadd rounds twice; the relaxed-SIMD build (-mrelaxed-simd, scripts/build-wasm.sh) uses
+// relaxed madd, which the engine fuses where the processor can.
 // The angle-bracket include below is the compiler's own header of the same name.
 #pragma once
 
@@ -41,8 +42,13 @@ inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
 inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
 inline V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
 inline V div(V a, V b) { return wasm_f32x4_div(a, b); }
+#if defined(__wasm_relaxed_simd__)
+inline V fmadd(V a, V b, V c) { return wasm_f32x4_relaxed_madd(a, b, c); }
+inline V fnmadd(V a, V b, V c) { return wasm_f32x4_relaxed_nmadd(a, b, c); }
+#else
 inline V fmadd(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
 inline V fnmadd(V a, V b, V c) { return wasm_f32x4_sub(c, wasm_f32x4_mul(a, b)); }
+#endif
 inline V vmax(V a, V b) { return wasm_v128_bitselect(a, b, wasm_f32x4_gt(a, b)); }
 inline V vmin(V a, V b) { return wasm_v128_bitselect(a, b, wasm_f32x4_lt(a, b)); }
 inline V pow2n(V t) { return wasm_i32x4_shl(wasm_i32x4_sub(t, wasm_i32x4_splat(0x4B400000 - 127)), 23); }
