@@ -22,6 +22,9 @@ export interface BackendChoice {
 let initialised = false;
 
 const LABEL: Record<BackendName, string> = { js: 'JS', native: 'native', wasm: 'WebAssembly' };
+
+/** A backend's name as notices write it: 'JS', 'native', 'WebAssembly'. */
+export const backendLabel = (name: BackendName): string => LABEL[name];
 const BUILD_HINT: Record<string, string> = {
   native: "build it with 'npm run build:native'",
   wasm: "rebuild it with 'npm run build:wasm'",

@@ -1,6 +1,7 @@
 import { KiokuError } from '../../tensor/errors.js';
 import { CONTRACT, KERNEL_NAMES, type Kernels } from '../contract.js';
 import { type BackendName, backend, registerKernel, setBackend } from '../registry.js';
+import { backendLabel } from '../select.js';
 import { detectFlavor, type WasmFlavor, wasmUrl } from './features.js';
 import { WasmInstance } from './instance.js';
 import { wasmKernel } from './marshal.js';
@@ -88,7 +89,9 @@ export async function initWasm(
       installWasm(await compile(chosen), flavor);
     } catch (err) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      console.warn(`kioku: WebAssembly backend unavailable (${reason}); using the ${backend()} backend`);
+      console.warn(
+        `kioku: WebAssembly backend unavailable (${reason}); using the ${backendLabel(backend())} backend`,
+      );
       return backend();
     }
   }
