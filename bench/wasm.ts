@@ -6,12 +6,12 @@
  * has no threaded build.
  */
 import { kernelFor, setBackend } from '../src/backend/registry.js';
-import { loadWasmSync } from '../src/backend/wasm/load-node.js';
 import { wasmBackend } from '../src/backend/wasm/index.js';
+import { loadWasmSync } from '../src/backend/wasm/load-node.js';
 import { Generator } from '../src/tensor/random.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
-import { type SweepConfig, sweepWorkload } from './sweep.js';
+import { configKey, type SweepConfig, sweepWorkload } from './sweep.js';
 
 export interface WasmBench {
   flavor: string;
@@ -45,7 +45,11 @@ function gemmRows(): Record<string, number> {
     const [a, b, c] = [rand(m * k), rand(k * n), new Float32Array(m * n)];
     const flops = 2 * m * n * k;
     // Warm-up runs let V8 tier the SIMD code up before timing.
-    const ms = medianMs(() => gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false), repsFor(flops, 30, 200, 9, 2000), 20);
+    const ms = medianMs(
+      () => gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false),
+      repsFor(flops, 30, 200, 9, 2000),
+      20,
+    );
     out[`${m}x${k}x${n}`] = flops / ms / 1e6;
   }
   return out;
@@ -59,7 +63,7 @@ const reason = loadWasmSync();
 if (reason !== '') throw new Error(`bench/wasm.ts: the WebAssembly backend did not load (${reason})`);
 setBackend('wasm');
 const sweep: WasmBench['sweep'] = {};
-for (const c of WASM_SWEEP) sweep[`${c.cell}-${c.hidden}-${c.batch}-${c.steps}`] = timed(sweepWorkload(c), c.reps, c.warmup);
+for (const c of WASM_SWEEP) sweep[configKey(c)] = timed(sweepWorkload(c), c.reps, c.warmup);
 const result: WasmBench = {
   flavor: wasmBackend()!.flavor,
   gemm: gemmRows(),
