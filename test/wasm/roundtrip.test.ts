@@ -67,9 +67,9 @@ describe.skipIf(!ready)('save on WebAssembly, load on native', () => {
     expect(weights(restored)).toEqual(weights(model));
     const onNative = logits(restored);
     expect(onNative.length).toBe(B * 3);
-    onNative.forEach((v, i) =>
-      expect(Math.abs(v - onWasm[i]!), `logit ${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v))),
-    );
+    onNative.forEach((v, i) => {
+      expect(Math.abs(v - onWasm[i]!), `logit ${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v)));
+    });
     // The weights moved from their initial values: the five steps trained on WebAssembly.
     manualSeed(5);
     const fresh = new TextClassifier({ vocabSize: V, embedDim: 16, hiddenSize: 24, numClasses: 3 });
