@@ -7,8 +7,11 @@ import { compileExpr, type Expr, type ExprEnv } from './expr.js';
  * with the same sentences and error classes, so a bad call is refused before any WebAssembly runs.
  */
 
-/** Checks a call's positional arguments; throws a TypeError or RangeError naming the argument. */
-export type ArgCheck = (args: readonly unknown[]) => void;
+/**
+ * Checks a call's positional arguments; throws a TypeError or RangeError naming the argument, or
+ * returns them by name (what the contract's expressions read).
+ */
+export type ArgCheck = (args: readonly unknown[]) => ExprEnv;
 
 type ReadCheck = (v: unknown) => void;
 type LengthCheck = (env: ExprEnv) => void;
@@ -118,12 +121,28 @@ function lengthCheck(a: ArrayArg, arg: (name: string) => string, x: (e: string) 
   };
 }
 
+/** Compiles expressions over a kernel's arguments, its named sizes included. */
+export function exprCompiler(spec: KernelSpec): (e: string) => Expr {
+  const sizes: Record<string, Expr> = {};
+  for (const [size, e] of Object.entries(spec.sizes)) sizes[size] = compileExpr(e, { ...sizes });
+  return (e) => compileExpr(e, sizes);
+}
+
+/** The elements of an array a kernel reads or writes, or null when the contract leaves it open. */
+export function arrayExtent(a: ArrayArg, x: (e: string) => Expr): Expr | null {
+  const m = a.matrix;
+  if (m) {
+    const [off, rows, cols, ld] = [m.offset, m.rows, m.cols, m.ld].map(x) as [Expr, Expr, Expr, Expr];
+    return (env) =>
+      rows(env) === 0 || cols(env) === 0 ? off(env) : off(env) + (rows(env) - 1) * ld(env) + cols(env);
+  }
+  return a.len ? x(a.len) : null;
+}
+
 /** Compiles the checks of kernel `name` from its contract entry. */
 export function compileChecks(name: string, spec: KernelSpec): ArgCheck {
   const arg = (n: string) => `${name}: ${n}`;
-  const sizes: Record<string, Expr> = {};
-  for (const [size, e] of Object.entries(spec.sizes)) sizes[size] = compileExpr(e, { ...sizes });
-  const x = (e: string) => compileExpr(e, sizes);
+  const x = exprCompiler(spec);
   const names = spec.args.map((a) => a.name);
   const reads = spec.args.map((a) => readCheck(a, arg));
   const lengths: LengthCheck[] = [];
@@ -149,5 +168,6 @@ export function compileChecks(name: string, spec: KernelSpec): ArgCheck {
       env[names[i]!] = args[i];
     }
     for (const check of lengths) check(env);
+    return env;
   };
 }

@@ -1,5 +1,5 @@
 import type { ArgSpec, KernelSpec } from '../contract-spec.js';
-import { compileChecks } from './check.js';
+import { arrayExtent, compileChecks, exprCompiler } from './check.js';
 import type { WasmInstance } from './instance.js';
 
 /*
@@ -9,8 +9,12 @@ import type { WasmInstance } from './instance.js';
  *   slots (float64, read by native/src/wasm/linear_reader.h, in the contract's order):
  *     int, num, flag → the value; enum → its index; dims → the count, then each dimension;
  *     array → byte offset, length (−1: null), element type (0 f32, 1 i32)
- *   then every array, 16-byte aligned, copied in whatever its role (so whatever a kernel leaves
- *   untouched comes back as it was), and copied back after the call when its role is out or inout.
+ *   then every array, 16-byte aligned: copied in when the kernel reads it (in, inout); for an
+ *   output (out), the elements up to the length the contract gives it are zeroed instead, since
+ *   reading a freshly allocated output costs a page fault per 4 KiB for nothing. After the call,
+ *   inout arrays are copied back whole and outputs up to that length: elements a kernel leaves
+ *   unwritten there (a recurrent step past a sample's length) come back as 0, those past it as
+ *   they were.
  *
  * Copying was chosen over keeping tensors in linear memory by measurement (README, "WebAssembly").
  * An array passed twice in one call is laid out once, so in-place calls behave as on native.
@@ -34,12 +38,18 @@ export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpe
   const kinds = spec.args.map(slotKind);
   const enums = spec.args.map((a) => (a.kind === 'enum' ? a.values : []));
   const written = spec.args.map((a) => 'role' in a && a.role !== 'in');
+  const x = exprCompiler(spec);
+  // For each output: how many elements the kernel writes (null: not an output, or open, when it is
+  // copied in like an inout array).
+  const outExtent = spec.args.map((a) => ('role' in a && a.role === 'out' ? arrayExtent(a, x) : null));
   const count = kinds.length;
+  // Per call: how many elements of each array are copied back.
+  const back = new Array<number>(count).fill(0);
   // Per call: each array's byte offset (0 for null or a repeat) and where a repeat points.
   const offsets = new Array<number>(count).fill(0);
 
   return function wasmCall(...args: unknown[]): void {
-    check(args);
+    const env = check(args);
     let slots = 0;
     let bytes = 0;
     for (let i = 0; i < count; i++) {
@@ -77,11 +87,19 @@ export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpe
             break;
           }
           const first = args.indexOf(a);
-          if (first === i) {
+          const heap = a instanceof Int32Array ? i32 : f32;
+          back[i] = a.length;
+          if (first !== i) offsets[i] = offsets[first]!;
+          else if (outExtent[i] && args.lastIndexOf(a) === i) {
             offsets[i] = at;
-            (a instanceof Int32Array ? i32 : f32).set(a, at >> 2);
+            back[i] = Math.min(a.length, outExtent[i]!(env));
+            heap.fill(0, at >> 2, (at >> 2) + back[i]!);
             at += align16(a.byteLength);
-          } else offsets[i] = offsets[first]!;
+          } else {
+            offsets[i] = at;
+            heap.set(a, at >> 2);
+            at += align16(a.byteLength);
+          }
           f64[s++] = offsets[i]!;
           f64[s++] = a.length;
           f64[s++] = a instanceof Int32Array ? 1 : 0;
@@ -89,7 +107,7 @@ export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpe
       }
     }
     instance.run(name, base);
-    copyBack(instance, args, kinds, written, offsets);
+    copyBack(instance, args, kinds, written, offsets, back);
   };
 }
 
@@ -100,6 +118,7 @@ function copyBack(
   kinds: readonly number[],
   written: readonly boolean[],
   offsets: readonly number[],
+  back: readonly number[],
 ): void {
   const { f32, i32 } = instance.views();
   for (let i = 0; i < kinds.length; i++) {
@@ -107,7 +126,7 @@ function copyBack(
     const a = args[i] as Arr | null;
     if (!a) continue;
     const from = offsets[i]! >> 2;
-    if (a instanceof Int32Array) a.set(i32.subarray(from, from + a.length));
-    else a.set(f32.subarray(from, from + a.length));
+    if (a instanceof Int32Array) a.set(i32.subarray(from, from + back[i]!));
+    else a.set(f32.subarray(from, from + back[i]!));
   }
 }
