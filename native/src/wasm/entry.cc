@@ -1,12 +1,12 @@
 // kioku's WebAssembly entry points: the same kernels as the native addon (addon.cc), one export per
 // native kernel of the contract, each reading its positional arguments from a block of slots in
 // linear memory (linear_reader.h), running the generated checks and calling the kernel. Plus the
-// module's allocator, for the JS side's argument arena, and the instruction-set control.
+// module's allocator, for the JS side's argument arena. The kernels use SIMD128 (simd.cc detects
+// it); the portable table is linked in as on every platform, unused.
 #include <cstdint>
 #include <cstdlib>
 
 #include "../generated/contract.h"
-#include "../simd.h"
 #include "linear_reader.h"
 
 namespace kioku {
@@ -34,11 +34,6 @@ KIOKU_NATIVE_KERNELS(KIOKU_WASM_ENTRY)
 // 16-byte aligned blocks for the argument arena; 0 when memory cannot grow that far.
 KIOKU_EXPORT("alloc") void* kioku_alloc(uint32_t bytes) { return std::aligned_alloc(16, (bytes + 15) / 16 * 16); }
 KIOKU_EXPORT("free") void kioku_free(void* p) { std::free(p); }
-
-// The instruction set in use (simd.h's Isa: 0 portable, 4 SIMD128); setIsa returns false for one
-// this build lacks.
-KIOKU_EXPORT("isa") int32_t kioku_isa() { return static_cast<int32_t>(kioku::activeIsa()); }
-KIOKU_EXPORT("setIsa") bool kioku_set_isa(int32_t isa) { return kioku::setActiveIsa(static_cast<kioku::Isa>(isa)); }
 
 // Runs the static constructors once, before any other export (what a WASI reactor's crt1 would
 // do, without its exit-time stdio).

@@ -14,8 +14,6 @@ interface Exports {
   _initialize(): void;
   alloc(bytes: number): number;
   free(ptr: number): void;
-  isa(): number;
-  setIsa(isa: number): number;
   [kernel: string]: unknown;
 }
 
