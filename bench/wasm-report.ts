@@ -6,11 +6,32 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { configKey } from './sweep.js';
-import type { WasmBench } from './wasm.js';
-import { WASM_GEMMS, WASM_SWEEP } from './wasm.js';
+import { configKey, type SweepConfig } from './sweep.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface WasmBench {
+  flavor: string;
+  /** GFLOP/s by 'MxKxN'. */
+  gemm: Record<string, number>;
+  seed: { trainMs: number; inferMs: number };
+  /** The seed's LSTM without the embedding, at T 50 (the TensorFlow.js comparison's shape). */
+  plain: { trainMs: number; inferMs: number };
+  /** Training and inference ms by sweep key (bench/sweep.ts's configKey). */
+  sweep: Record<string, { trainMs: number; inferMs: number }>;
+}
+
+export const WASM_GEMMS = [
+  [6400, 128, 256],
+  [32, 64, 256],
+  [512, 512, 512],
+] as const;
+
+/** The sweep shapes the wasm rows compare with native (hidden 256 and 512). */
+export const WASM_SWEEP: readonly SweepConfig[] = [
+  { cell: 'LSTM', hidden: 256, batch: 32, steps: 200, reps: 3, warmup: 1 },
+  { cell: 'LSTM', hidden: 512, batch: 128, steps: 50, reps: 3, warmup: 1 },
+];
 
 /** One build's figures, or why they could not be taken. */
 export function runWasmBench(relaxed: boolean): WasmBench | { error: string } {

@@ -11,30 +11,8 @@ import { loadWasmSync } from '../src/backend/wasm/load-node.js';
 import { Generator } from '../src/tensor/random.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
-import { configKey, type SweepConfig, sweepWorkload } from './sweep.js';
-
-export interface WasmBench {
-  flavor: string;
-  /** GFLOP/s by 'MxKxN'. */
-  gemm: Record<string, number>;
-  seed: { trainMs: number; inferMs: number };
-  /** The seed's LSTM without the embedding, at T 50 (the TensorFlow.js comparison's shape). */
-  plain: { trainMs: number; inferMs: number };
-  /** Training and inference ms by sweep key (bench/sweep.ts's configKey). */
-  sweep: Record<string, { trainMs: number; inferMs: number }>;
-}
-
-export const WASM_GEMMS = [
-  [6400, 128, 256],
-  [32, 64, 256],
-  [512, 512, 512],
-] as const;
-
-/** The sweep shapes the wasm rows compare with native (hidden 256 and 512). */
-export const WASM_SWEEP: readonly SweepConfig[] = [
-  { cell: 'LSTM', hidden: 256, batch: 32, steps: 200, reps: 3, warmup: 1 },
-  { cell: 'LSTM', hidden: 512, batch: 128, steps: 50, reps: 3, warmup: 1 },
-];
+import { configKey, sweepWorkload } from './sweep.js';
+import { WASM_GEMMS, WASM_SWEEP, type WasmBench } from './wasm-report.js';
 
 function gemmRows(): Record<string, number> {
   const gemm = kernelFor('gemm', 'wasm')!;
