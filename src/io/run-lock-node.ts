@@ -7,10 +7,10 @@
  * this host (its pid is gone) is stale and taken over; the caller is told whose it was.
  */
 import { constants, unlinkSync } from 'node:fs';
-import { access, link, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { FileError, hasCode, newSuffix, writeDurable } from './durable-node.js';
+import { FileError, hasCode, newSuffix } from './durable-node.js';
 
 export const LOCK_FILE = '.kioku-lock';
 /** Tries before giving up on a lock that keeps changing hands. */
@@ -93,7 +93,8 @@ function alive(pid: number): boolean {
 async function create(path: string, me: LockOwner): Promise<boolean> {
   const tmp = `${path}.tmp-${newSuffix()}`;
   try {
-    await writeDurable(tmp, `${JSON.stringify(me)}\n`);
+    // Not flushed to disk: after a power cut the lock would be stale anyway.
+    await writeFile(tmp, `${JSON.stringify(me)}\n`, { flag: 'wx' });
     await link(tmp, path);
     return true;
   } catch (e) {
