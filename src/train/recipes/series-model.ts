@@ -171,6 +171,9 @@ async function saveForecast(store: RunStore, result: ForecastResult, steps: numb
   return [csv, ...chart];
 }
 
+/** The most steps one forecast runs: far beyond a useful horizon, far below what exhausts memory. */
+export const MAX_FORECAST_STEPS = 100_000;
+
 /**
  * The next `steps` values of the target after the end of `series` (or of the training data),
  * fed back autoregressively; calendar inputs come from the continued dates. This is what
@@ -181,9 +184,11 @@ export async function forecastSeries(opened: OpenedModel, options: ForecastOptio
   const { s } = rt;
   checkOptionsObject(options, 'forecastSeries', 'steps');
   const steps = options.steps;
-  if (!Number.isSafeInteger(steps) || steps < 1) {
+  if (!Number.isSafeInteger(steps) || steps < 1 || steps > MAX_FORECAST_STEPS) {
     const name = options.optionName ?? ((k: string) => k);
-    throw new ValueError(`${name('steps')} must be an integer ≥ 1, got ${String(steps)}`);
+    throw new ValueError(
+      `${name('steps')} must be an integer in [1, ${MAX_FORECAST_STEPS}], got ${String(steps)}`,
+    );
   }
   const F = s.columns.length;
   const { values, index } = lastWindow(rt, options);

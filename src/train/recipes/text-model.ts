@@ -1,4 +1,5 @@
 import type { TextCorpus } from '../../data/corpus.js';
+import { nameList, quote } from '../../data/errors.js';
 import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
 import { type Truncation, Vocab, type VocabJSON } from '../../data/vocab.js';
 import { BagOfWordsClassifier, TextClassifier } from '../../nn/heads.js';
@@ -132,7 +133,7 @@ export function evaluateTextClassifier(
   const unknown = corpus.classes.find((l) => !index.has(l));
   if (unknown !== undefined) {
     throw new ValueError(
-      `${name('data')} ${options.dataName ?? 'data'}: label "${unknown}" is not one the model knows (${rt.labels.join(', ')})`,
+      `${name('data')} ${options.dataName ?? 'data'}: label ${quote(unknown)} is not one the model knows (${nameList(rt.labels)})`,
     );
   }
   const items = subsample(
