@@ -28,6 +28,7 @@ export {
   type TrainingState as SavedTrainingState,
 } from './io/model-format.js';
 export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
+export { type PytorchExportable, pytorchFiles } from './io/pytorch.js';
 export {
   dtypeBytes,
   isSafetensorsDType,

@@ -12,7 +12,6 @@ import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { writeDirAtomic } from './atomic-node.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 
 export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
@@ -231,12 +230,4 @@ export function pytorchFiles(model: PytorchExportable): Record<string, Uint8Arra
     [PYTORCH_WEIGHTS_FILE]: serializeSafetensors(model.stateDict(), { format: 'pt' }),
     [PYTORCH_SCRIPT_FILE]: source,
   };
-}
-
-/** Writes model.safetensors and model.py into `dir` (created if needed; updated atomically). */
-export async function exportPytorch(model: PytorchExportable, dir: string): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') {
-    throw new ValueError(`exportPytorch: dir must be a non-empty string, got ${String(dir)}`);
-  }
-  await writeDirAtomic(dir, pytorchFiles(model));
 }
