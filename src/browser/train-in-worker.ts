@@ -75,12 +75,8 @@ export function trainInWorker<R extends WorkerRecipe>(
   const id = nextId++;
   try {
     // Messages arrive on a later task, so the listeners set up below see every one.
-    worker.postMessage({
-      kind: 'train',
-      id,
-      recipe,
-      options: options as Record<string, unknown>,
-    } satisfies ToWorker);
+    const message: ToWorker = { kind: 'train', id, recipe, options: options as Record<string, unknown> };
+    worker.postMessage(message, []);
   } catch (e) {
     throw new ValueError(
       `trainInWorker: options must be plain data a worker can receive (${(e as Error).message})`,
@@ -88,7 +84,7 @@ export function trainInWorker<R extends WorkerRecipe>(
   }
   busy.add(worker);
   return new Promise((resolve, reject) => {
-    const stop = () => worker.postMessage({ kind: 'stop', id } satisfies ToWorker);
+    const stop = () => worker.postMessage({ kind: 'stop', id } satisfies ToWorker, []);
     const finish = () => {
       unlisten();
       unlistenErrors();

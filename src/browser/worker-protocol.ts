@@ -103,7 +103,7 @@ export function errorFromMessage(error: { name: string; message: string }): Kiok
 
 /** What both ends need of a Web Worker, a worker's `self`, or Node's Worker and parentPort. */
 export interface MessageEndpoint {
-  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
   addEventListener?(
     type: 'message' | 'error',
     listener: (event: { data?: unknown; message?: string }) => void,
