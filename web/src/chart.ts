@@ -87,7 +87,9 @@ export function drawChart(svg: SVGSVGElement, lines: Line[], options: ChartOptio
     svg.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: sy(t), y2: sy(t), class: 'grid' }));
     svg.append(el('text', { x: PAD.left - 4, y: sy(t) + 3, class: 'tick', 'text-anchor': 'end' }, fmt(t)));
   }
-  const xTicks = ticks(x0, x1, 4).filter((t) => Number.isInteger(t) || !options.xLabel);
+  // Whole-number x values (epochs, rows) get whole-number ticks.
+  const whole = xs.every(Number.isInteger);
+  const xTicks = ticks(x0, x1, 4).filter((t) => Number.isInteger(t) || !whole);
   for (const t of xTicks) {
     const label = options.xLabel ? options.xLabel(t) : fmt(t);
     svg.append(
