@@ -34,6 +34,12 @@ export async function modelDirsFromFiles(
       'modelDirsFromFiles: files must be File objects (from an input, a drop or new File)',
     );
   }
+  if (paths !== undefined && (!Array.isArray(paths) || paths.length !== list.length)) {
+    const got = Array.isArray(paths) ? paths.length : typeof paths;
+    throw new ValueError(
+      `modelDirsFromFiles: paths must be an array with one path per file (${list.length}), got ${got}`,
+    );
+  }
   const entries: Array<[string, Uint8Array]> = [];
   const found: ModelDirFiles[] = [];
   for (const [i, file] of list.entries()) {
