@@ -33,7 +33,8 @@ export function recipeFor(data: PlaygroundData, s: Settings) {
   }
   const texts = data.characters ? data.texts.map(spellOut) : data.texts;
   const corpus = { texts, labels: Int32Array.from(data.labels), classes: data.classes };
-  const text = { embed: 32, maxLen: data.characters ? 24 : 200, bidirectional: false, vocabSize: 8000 };
+  // Tried on the built-in sets: these beat the bag-of-words baseline within a minute on a laptop.
+  const text = { embed: 64, maxLen: data.characters ? 24 : 120, bidirectional: false, vocabSize: 8000 };
   return { recipe: 'text-classifier' as const, options: { ...common, ...text, corpus } };
 }
 
@@ -43,6 +44,9 @@ class Progress {
   /** Epochs each model trains for. */
   private readonly totals = new Map<string, number>();
   private started = 0;
+  private last = 0;
+  /** The worker's backend, once it has said. */
+  backend = '';
   private examples = 0;
   private batches = 0;
   private frame = 0;
@@ -52,6 +56,7 @@ class Progress {
   onEvent(e: Event): void {
     if (e.type === 'batch') {
       if (this.started === 0) this.started = performance.now();
+      this.last = performance.now();
       this.examples += e.size;
       this.batches++;
       const done = (e.epoch - 1 + e.batch / (e.batches ?? e.batch)) / this.total(e.model);
@@ -70,16 +75,16 @@ class Progress {
     return this.totals.get(model) ?? 1;
   }
 
-  /** Batches and examples per second since the first batch. */
+  /** Batches and examples per second from the first batch to the latest (validation time included). */
   speed(): string {
-    const seconds = (performance.now() - this.started) / 1000;
+    const seconds = (this.last - this.started) / 1000;
     if (this.batches === 0 || seconds <= 0) return 'idle';
     return `${(this.batches / seconds).toFixed(1)} batches/s · ${Math.round(this.examples / seconds)} examples/s`;
   }
 
   draw(): void {
     this.frame = 0;
-    $('speed').textContent = this.speed();
+    $('speed').textContent = `${this.backend ? `${this.backend} · ` : ''}${this.speed()}`;
     const lines = (key: string): Line[] =>
       [...this.epochs].flatMap(([model, logs], m) => {
         const color = m === 0 ? COLORS : { train: COLORS.baseline, val: '#64748b' };
@@ -111,7 +116,7 @@ export async function train(
     recipe === 'forecaster'
       ? await trainInWorker(worker, recipe, options, { signal, onEvent })
       : await trainInWorker(worker, recipe, options, { signal, onEvent });
+  progress.backend = result.backend;
   progress.draw();
-  $('speed').textContent = `${result.backend} · ${progress.speed()}`;
   return result;
 }
