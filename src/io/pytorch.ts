@@ -12,6 +12,7 @@ import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { modelKind } from './model-kind.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 
 export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
@@ -178,10 +179,6 @@ function layerSource(rnn: RNN | LSTM | GRU): string {
 `;
 }
 
-function kindOf(model: unknown): string {
-  return typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
-}
-
 /** The model.py that rebuilds `model` in PyTorch and loads model.safetensors into it. */
 export function pytorchModelSource(model: PytorchExportable): string {
   let body: string;
@@ -190,10 +187,10 @@ export function pytorchModelSource(model: PytorchExportable): string {
   else if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) body = layerSource(model);
   else {
     throw new ValueError(
-      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${kindOf(model)}`,
+      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${modelKind(model)}`,
     );
   }
-  return `"""${kindOf(model)} exported by kioku.
+  return `"""${modelKind(model)} exported by kioku.
 
     model = load_model()          # reads ${PYTORCH_WEIGHTS_FILE} next to this file
     model = load_model('other.safetensors')

@@ -61,7 +61,8 @@ interface TraceEvent {
 }
 
 /**
- * The longest task on the pages' main threads (Chromium's CrRendererMain) while `during` runs,
+ * The longest task on the main thread (Chromium's CrRendererMain) of the one page that runs a
+ * worker while `during` runs,
  * from a Chromium trace: its thread time (CPU, ms), which a busy machine does not stretch as it
  * stretches wall time, and its wall time. Tasks on worker threads are not counted.
  */
@@ -79,11 +80,16 @@ export async function longestMainThreadTask(
     trace = JSON.parse((await browser.stopTracing()).toString());
   }
   const events = trace.traceEvents;
+  const threads = events.filter((e) => e.ph === 'M' && e.name === 'thread_name');
+  // The page's renderer is the process that runs its worker; other renderers (spare ones, other
+  // tabs) have main threads of their own.
+  const pids = new Set(threads.filter((e) => e.args?.name === 'DedicatedWorker thread').map((e) => e.pid));
   const main = new Set(
-    events
-      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+    threads
+      .filter((e) => e.args?.name === 'CrRendererMain' && pids.has(e.pid))
       .map((e) => `${e.pid}:${e.tid}`),
   );
+  if (main.size !== 1) throw new Error(`expected one page running a worker in the trace, found ${main.size}`);
   const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`));
   return {
     cpuMs: Math.max(0, ...tasks.map((e) => (e.tdur ?? 0) / 1000)),

@@ -7,6 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/registry.js';
 import { loadSeriesModel, loadTextModel } from '../../src/cli/models.js';
+import { exportOnnx } from '../../src/io/onnx/export.js';
+import { pytorchFiles } from '../../src/io/pytorch.js';
 import { forecastSeries } from '../../src/train/recipes/series-model.js';
 import { predictText } from '../../src/train/recipes/text-model.js';
 import { buildPlayground } from '../../web/build.js';
@@ -169,6 +171,18 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
       writeFileSync(join(TMP, 'unzipped', name), bytes);
     }
     close(await nodeForecast(join(TMP, 'unzipped', 'model')), shown);
+    // the PyTorch and ONNX downloads are what Node exports from that directory
+    const model = (await loadSeriesModel(join(TMP, 'unzipped', 'model'))).model;
+    const saved = async (button: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      return new Uint8Array(readFileSync((await file.path())!));
+    };
+    // (protobufjs gives a Buffer in Node: compared as bytes)
+    expect(await saved('#download-onnx')).toEqual(new Uint8Array(exportOnnx(model)));
+    const pytorch = unzipSync(await saved('#download-pytorch'));
+    const files = pytorchFiles(model);
+    expect(new TextDecoder().decode(pytorch['my-model-pytorch/model.py'])).toBe(files['model.py']);
+    expect(pytorch['my-model-pytorch/model.safetensors']).toEqual(files['model.safetensors']);
   });
 
   it('keeps the model in IndexedDB and opens it again after a reload', async () => {

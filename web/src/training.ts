@@ -98,7 +98,9 @@ class Progress {
         ];
       });
     drawChart(svg('loss-chart'), lines('loss'), { title: 'Loss per epoch' });
-    drawChart(svg('metric-chart'), lines(this.metric), { title: `Validation ${this.metric} per epoch` });
+    drawChart(svg('metric-chart'), lines(this.metric), {
+      title: `Validation ${this.metric === 'mae' ? 'MAE' : this.metric} per epoch`,
+    });
   }
 }
 
