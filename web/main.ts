@@ -9,6 +9,11 @@ const { values } = parseArgs({
 const out = await buildPlayground();
 console.log(`kioku playground built in ${out}`);
 if (!values['build-only']) {
-  const { url } = await serveStatic(out, Number(values.port));
-  console.log(`kioku playground: ${url}  (benchmark: ${url}bench.html; Ctrl+C stops)`);
+  const port = Number(values.port);
+  const served = await serveStatic(out, port).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EADDRINUSE') throw e;
+    console.error(`port ${port} is in use; pick another: npm run web -- --port 9000`);
+    process.exit(1);
+  });
+  console.log(`kioku playground: ${served.url}  (benchmark: ${served.url}bench.html; Ctrl+C stops)`);
 }
