@@ -9,6 +9,7 @@ import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
 import { trainSeriesCommand } from './commands/train-series.js';
 import { trainTextCommand } from './commands/train-text.js';
 import { examples } from './options.js';
@@ -64,7 +65,14 @@ export function createProgram(io: CliIO): Command {
     .addHelpText('after', examples(['kioku train text --help', 'kioku train series --help']));
   trainTextCommand(train, reporter);
   trainSeriesCommand(train, reporter);
-  for (const add of [predictCommand, forecastCommand, evalCommand, infoCommand, exportCommand]) {
+  for (const add of [
+    predictCommand,
+    forecastCommand,
+    evalCommand,
+    infoCommand,
+    exportCommand,
+    serveCommand,
+  ]) {
     add(program, reporter);
   }
   for (const cmd of [program, ...allCommands(program)]) {
