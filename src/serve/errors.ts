@@ -45,6 +45,16 @@ export interface SchemaError {
   message?: string;
 }
 
+/** JSON Schema's type names as a sentence says them. */
+const JSON_TYPES: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+};
+
 /** `/inputs/0/shape` → `inputs[0].shape`. */
 function fieldOf(path: string): string {
   const parts = path.split('/').slice(1);
@@ -71,10 +81,19 @@ export function schemaError(e: SchemaError, body: unknown): RequestError {
       const key = String(e.params.additionalProperty);
       return new RequestError(at(key), `${at(key)} is not a field this endpoint takes`);
     }
-    case 'type':
+    case 'type': {
+      const types = String(e.params.type)
+        .split(',')
+        .map((t) => JSON_TYPES[t] ?? t);
       return new RequestError(
         field || 'body',
-        `${field || 'the body'} must be ${e.params.type}, got ${shown(got)}`,
+        `${field || 'the body'} must be ${types.join(' or ')}, got ${shown(got)}`,
+      );
+    }
+    case 'const':
+      return new RequestError(
+        field,
+        `${field} must be ${JSON.stringify(e.params.allowedValue)}, got ${shown(got)}`,
       );
     default:
       return new RequestError(field || 'body', `${field || 'the body'} ${e.message}, got ${shown(got)}`);

@@ -55,12 +55,8 @@ export interface ModelKind<Item, Out, State> {
 
 /** The session fields of a body's schema. */
 export const SESSION_SCHEMA = {
-  sequence_id: {
-    anyOf: [
-      { type: 'string', minLength: 1, maxLength: 256 },
-      { type: 'integer', minimum: 0 },
-    ],
-  },
+  // A string applies the length limits, an integer the minimum.
+  sequence_id: { type: ['string', 'integer'], minLength: 1, maxLength: 256, minimum: 0 },
   sequence_start: { type: 'boolean' },
   sequence_end: { type: 'boolean' },
 } as const;

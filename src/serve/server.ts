@@ -137,6 +137,8 @@ export function createServer(options: ServeOptions): KiokuServer {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
   });
+  // Bodies are JSON; Fastify would also read text/plain, which no route takes (a 415 instead).
+  app.removeContentTypeParser('text/plain');
   wire(app, models, metrics);
   return {
     app,
