@@ -51,6 +51,8 @@ export class MicroBatcher<J, R> {
 
   /** Runs every waiting job now, batch after batch (for shutdown). */
   drain(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     while (this.queue.length > 0) this.runOne();
   }
 
