@@ -26,6 +26,20 @@ export interface TextItem {
   tokens: Int32Array | null;
 }
 
+/** v2 outputs: `label` (BYTES, [B]) and `probabilities` (FP32, [B, K]), those wanted. */
+function textOutputs(labels: readonly string[], outs: TextPrediction[], wanted: Set<string>): V2Tensor[] {
+  const B = outs.length;
+  const tensors: V2Tensor[] = [];
+  if (wanted.has('label')) {
+    tensors.push({ name: 'label', datatype: 'BYTES', shape: [B], data: outs.map((p) => p.label) });
+  }
+  if (wanted.has('probabilities')) {
+    const data = outs.flatMap((p) => labels.map((l) => p.probabilities[l]!));
+    tensors.push({ name: 'probabilities', datatype: 'FP32', shape: [B, labels.length], data });
+  }
+  return tensors;
+}
+
 export function textKind(
   opened: OpenedModel,
   limits: Limits,
@@ -87,18 +101,7 @@ export function textKind(
       return t.data.map((text, i) => item(text, session, `${t.field}.data[${i}]`));
     },
     toV1: (_items, outs) => ({ predictions: outs }),
-    toV2(_items, outs, wanted): V2Tensor[] {
-      const B = outs.length;
-      const tensors: V2Tensor[] = [];
-      if (wanted.has('label')) {
-        tensors.push({ name: 'label', datatype: 'BYTES', shape: [B], data: outs.map((p) => p.label) });
-      }
-      if (wanted.has('probabilities')) {
-        const data = outs.flatMap((p) => labels.map((l) => p.probabilities[l]!));
-        tensors.push({ name: 'probabilities', datatype: 'FP32', shape: [B, labels.length], data });
-      }
-      return tensors;
-    },
+    toV2: (_items, outs, wanted) => textOutputs(labels, outs, wanted),
     run: (items) => serving.predict(items.map((i) => i.text)),
     step(items, states) {
       const { predictions, states: next } = serving.step(
