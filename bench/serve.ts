@@ -162,8 +162,8 @@ async function trainModels(): Promise<Models> {
 type Req = autocannon.Request;
 const json = (req: Req, body: unknown): Req => ({ ...req, body: JSON.stringify(body) });
 
-/** Stateless requests: one text each, or a 60-row history and 7 steps each, drawn in turn. */
-function statelessRequests(m: Models): Record<'text' | 'series', Req[]> {
+/** Stateless requests: one e-mail each (to either classifier), or a 60-row history and 7 steps each, drawn in turn. */
+function statelessRequests(m: Models): Record<'text' | 'seed' | 'series', Req[]> {
   let k = 0;
   const text = (req: Req) => json(req, { instances: [m.texts[k++ % m.texts.length]] });
   const series = (req: Req) => {
@@ -172,6 +172,7 @@ function statelessRequests(m: Models): Record<'text' | 'series', Req[]> {
   };
   return {
     text: [{ method: 'POST', path: '/v1/models/text:predict', setupRequest: text }],
+    seed: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: text }],
     series: [{ method: 'POST', path: '/v1/models/series:predict', setupRequest: series }],
   };
 }
@@ -299,6 +300,7 @@ async function measure(m: Models): Promise<{ rows: Row[]; tally: Awaited<ReturnT
         process.stderr.write(`bench:serve: ${model}, ${what}, batching ${batching}: done\n`);
       };
       await run('text classifier', 'one e-mail', 'text', 'stateless', st.text);
+      await run('seed classifier', 'one e-mail', 'seed', 'stateless', st.seed);
       await run('forecaster', '60-row history, 7 steps', 'series', 'stateless', st.series);
       await run('seed classifier', 'session: next 12 words', 'seed', 'session', se.seed);
       await run('forecaster', 'session: next row, 1 step', 'series', 'session', se.series);

@@ -8,6 +8,7 @@ import Fastify, {
 import { kiokuVersion } from '../io/version.js';
 import { ValueError } from '../tensor/errors.js';
 import type { OpenedModel } from '../train/recipes/opened.js';
+import { SERVE_DEFAULTS } from './defaults.js';
 import { RequestError, type SchemaError, schemaError } from './errors.js';
 import { forecastKind } from './forecast-kind.js';
 import type { Limits } from './kinds.js';
@@ -42,16 +43,6 @@ export interface ServeOptions {
   /** Structured access logs (pino JSON lines) written to `stream`; false for none. Default false. */
   log?: { level: string; stream: { write(line: string): unknown } } | false;
 }
-
-export const SERVE_DEFAULTS = {
-  maxBatchSize: 32,
-  maxWaitMs: 2,
-  batching: true,
-  maxSessions: 1000,
-  sessionIdleMs: 300_000,
-  bodyLimit: 1 << 20,
-  maxSequenceLength: 4096,
-} as const;
 
 export interface KiokuServer {
   readonly app: FastifyInstance;

@@ -1,6 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createServer, SERVE_DEFAULTS } from '../../serve/server.js';
+import { SERVE_DEFAULTS } from '../../serve/defaults.js';
 import { CliError, loadHead } from '../models.js';
 import { examples, int, num } from '../options.js';
 import type { Reporter } from '../reporter.js';
@@ -54,6 +54,8 @@ async function serve(o: ServeFlags, reporter: Reporter): Promise<void> {
     models.push({ name, opened: await loadHead(dir) });
   }
   const level = o.logLevel ?? (reporter.quiet ? 'warn' : 'info');
+  // Loaded here, not with the CLI: the other commands start without Fastify.
+  const { createServer } = await import('../../serve/server.js');
   const server = createServer({
     models,
     maxBatchSize: o.maxBatchSize,
