@@ -1,10 +1,11 @@
 /*
  * `npm run bench:serve`: `kioku serve` under load on loopback, driven by autocannon. A text
- * classifier (the `kioku train text` default shape) and a forecaster are served with micro-batching
- * off and on, then sessions (the seed's unidirectional classifier, a forecaster fed one row per
- * request), then a mixed load of good and bad requests whose every answer is checked. Each run is
- * bounded in time (SECONDS) and connections; the server runs in its own process. Writes its section
- * of BENCHMARKS.md (between the serve markers) and prints it.
+ * classifier (the `kioku train text` default shape), the seed's classifier and a forecaster are
+ * served by two servers, one with micro-batching and one without, each in its own process; every
+ * workload (stateless requests, then sessions) runs on the two in turn, ROUNDS times, and the
+ * median run of each is kept, so the two see the same moments of a shared machine. Then a mixed
+ * load of good and bad requests, every answer checked. Each run is bounded in time (SECONDS) and
+ * connections. Writes its section of BENCHMARKS.md (between the bench:serve markers) and prints it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,10 @@ import { loadSpamAssassin } from '../src/io/datasets/spam.js';
 import { predictText, trainForecaster, trainTextClassifier } from '../src/train/recipes/index.js';
 import { nodeRunStore } from '../src/train/run-store-node.js';
 
-const SECONDS = Number(process.env.KIOKU_BENCH_SERVE_SECONDS ?? 10);
+const SECONDS = Number(process.env.KIOKU_BENCH_SERVE_SECONDS ?? 5);
+const ROUNDS = 3;
+/** Kernel threads per server: on a shared machine a second thread mostly waits for a core. */
+const THREADS = process.env.KIOKU_NUM_THREADS ?? '1';
 const CONNECTIONS = 32;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -44,6 +48,7 @@ function startServer(models: string[], flags: string[]): Promise<Served> {
   ];
   const child = spawn(process.execPath, [...args, ...models.flatMap((m) => ['--model', m]), ...flags], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, KIOKU_NUM_THREADS: THREADS },
   });
   let err = '';
   return new Promise((resolve, reject) => {
@@ -86,7 +91,7 @@ export interface LoadResult {
   rowsPerForward: number;
 }
 
-/** autocannon against one route for SECONDS (after a short untimed warm-up); with the batch sizes it caused. */
+/** autocannon against one route for SECONDS (after a 1 s untimed warm-up); with the batch sizes it caused. */
 async function load(
   url: string,
   model: string,
@@ -99,7 +104,7 @@ async function load(
     requests,
     headers: { 'content-type': 'application/json' },
   };
-  await autocannon({ ...options, duration: 2 });
+  await autocannon({ ...options, duration: 1 });
   const [f0, r0] = await batchCounts(url, model, mode);
   const r = await autocannon({ ...options, duration: SECONDS });
   const [f1, r1] = await batchCounts(url, model, mode);
@@ -265,8 +270,51 @@ function mixedRequests(
 interface Row {
   model: string;
   what: string;
-  batching: boolean;
-  r: LoadResult;
+  off: LoadResult;
+  on: LoadResult;
+}
+
+interface Scenario {
+  model: string;
+  what: string;
+  name: string;
+  mode: string;
+  requests: Req[];
+}
+
+function scenarios(m: Models): Scenario[] {
+  const st = statelessRequests(m);
+  const se = sessionRequests(m);
+  return [
+    { model: 'text classifier', what: 'one e-mail', name: 'text', mode: 'stateless', requests: st.text },
+    { model: 'seed classifier', what: 'one e-mail', name: 'seed', mode: 'stateless', requests: st.seed },
+    {
+      model: 'forecaster',
+      what: '60-row history, 7 steps',
+      name: 'series',
+      mode: 'stateless',
+      requests: st.series,
+    },
+    {
+      model: 'seed classifier',
+      what: 'session: next 12 words',
+      name: 'seed',
+      mode: 'session',
+      requests: se.seed,
+    },
+    {
+      model: 'forecaster',
+      what: 'session: next row, 1 step',
+      name: 'series',
+      mode: 'session',
+      requests: se.series,
+    },
+  ];
+}
+
+/** The run of median throughput. */
+function median(runs: LoadResult[]): LoadResult {
+  return [...runs].sort((a, b) => a.rps - b.rps)[runs.length >> 1]!;
 }
 
 /** The mixed load against a batching server: every answer checked against predictText of the text alone. */
@@ -287,29 +335,24 @@ async function mixed(url: string, m: Models): Promise<MixedTally & { requests: n
 
 async function measure(m: Models): Promise<{ rows: Row[]; tally: Awaited<ReturnType<typeof mixed>> }> {
   const models = [`text=${m.text}`, `seed=${m.seed}`, `series=${m.series}`];
-  const rows: Row[] = [];
-  let tally: Awaited<ReturnType<typeof mixed>> | undefined;
-  for (const batching of [false, true]) {
-    const flags = batching ? ['--max-batch-size', '32', '--max-batch-wait', '2'] : ['--no-batching'];
-    const s = await startServer(models, flags);
-    try {
-      const st = statelessRequests(m);
-      const se = sessionRequests(m);
-      const run = async (model: string, what: string, name: string, mode: string, reqs: Req[]) => {
-        rows.push({ model, what, batching, r: await load(s.url, name, mode, reqs) });
-        process.stderr.write(`bench:serve: ${model}, ${what}, batching ${batching}: done\n`);
-      };
-      await run('text classifier', 'one e-mail', 'text', 'stateless', st.text);
-      await run('seed classifier', 'one e-mail', 'seed', 'stateless', st.seed);
-      await run('forecaster', '60-row history, 7 steps', 'series', 'stateless', st.series);
-      await run('seed classifier', 'session: next 12 words', 'seed', 'session', se.seed);
-      await run('forecaster', 'session: next row, 1 step', 'series', 'session', se.series);
-      if (batching) tally = await mixed(s.url, m);
-    } finally {
-      await stopServer(s);
+  const off = await startServer(models, ['--no-batching']);
+  const on = await startServer(models, ['--max-batch-size', '32', '--max-batch-wait', '2']);
+  try {
+    const rows: Row[] = [];
+    for (const sc of scenarios(m)) {
+      const runs: Record<'off' | 'on', LoadResult[]> = { off: [], on: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        runs.off.push(await load(off.url, sc.name, sc.mode, sc.requests));
+        runs.on.push(await load(on.url, sc.name, sc.mode, sc.requests));
+      }
+      rows.push({ model: sc.model, what: sc.what, off: median(runs.off), on: median(runs.on) });
+      process.stderr.write(`bench:serve: ${sc.model}, ${sc.what}: done\n`);
     }
+    return { rows, tally: await mixed(on.url, m) };
+  } finally {
+    await stopServer(off);
+    await stopServer(on);
   }
-  return { rows, tally: tally! };
 }
 
 const f1 = (v: number) => v.toFixed(1);
@@ -318,24 +361,28 @@ function report(rows: Row[], tally: Awaited<ReturnType<typeof mixed>>, load0: nu
   const lines = [
     '## Serving (`npm run bench:serve`)',
     '',
-    `Command: \`npm run bench:serve\` (bench/serve.ts): autocannon on loopback, ${CONNECTIONS} connections, ${SECONDS} s per run after a 2 s warm-up, against \`kioku serve\` (${backend()} backend) in its own process. Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, shared with other work running at the same time (load average ${load0.map(f1).join(', ')} at the start, ${loadavg().map(f1).join(', ')} at the end): one run, so compare the rows of this table with each other. Date: ${new Date().toISOString().slice(0, 16)} UTC, Node ${process.version}.`,
+    `Command: \`npm run bench:serve\` (bench/serve.ts): autocannon on loopback, ${CONNECTIONS} connections, against two \`kioku serve\` processes (${backend()} backend, KIOKU_NUM_THREADS=${THREADS}), one with micro-batching and one without; each workload ran ${ROUNDS} times on each, in turn, ${SECONDS} s per run after a 1 s warm-up, and the table shows each one's median run. Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, shared with other work running at the same time (load average ${load0.map(f1).join(', ')} at the start, ${loadavg().map(f1).join(', ')} at the end), so the numbers are low and noisy; compare the rows of this table with each other. Date: ${new Date().toISOString().slice(0, 16)} UTC, Node ${process.version}.`,
     '',
     "Models, trained one epoch by the recipes (their speed is measured, not their skill): the text classifier is `kioku train text`'s default shape (bidirectional LSTM, embed 128, hidden 64, max pooling, texts cut to 256 tokens) on SpamAssassin e-mails; the seed classifier is the seed's unidirectional LSTM (pooling 'last'), which keeps sessions; the forecaster is an LSTM (hidden 64, lookback 60) on the Seattle weather. Micro-batching on: `--max-batch-size 32 --max-batch-wait 2`; off: `--no-batching`. Rows per forward: the mean batch size from the server's `kioku_batch_size` histogram.",
     '',
     '| model | each request | micro-batching | requests/s | p50 (ms) | p99 (ms) | rows per forward | non-2xx | errors |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const { model, what, batching, r } of rows) {
-    lines.push(
-      `| ${model} | ${what} | ${batching ? 'on' : 'off'} | ${f1(r.rps)} | ${r.p50} | ${r.p99} | ${f1(r.rowsPerForward)} | ${r.non2xx} | ${r.errors} |`,
-    );
+  for (const { model, what, off, on } of rows) {
+    for (const [mode, r] of [
+      ['off', off],
+      ['on', on],
+    ] as const) {
+      lines.push(
+        `| ${model} | ${what} | ${mode} | ${f1(r.rps)} | ${r.p50} | ${r.p99} | ${f1(r.rowsPerForward)} | ${r.non2xx} | ${r.errors} |`,
+      );
+    }
   }
   lines.push('');
-  const half = rows.length / 2;
-  const gains = rows.slice(0, half).map((off, i) => {
-    const on = rows[half + i]!;
-    return `${off.model} (${off.what}) ${(on.r.rps / off.r.rps).toFixed(1)}× (p99 ${off.r.p99} → ${on.r.p99} ms)`;
-  });
+  const gains = rows.map(
+    ({ model, what, off, on }) =>
+      `${model} (${what}) ${(on.rps / off.rps).toFixed(1)}× (p99 ${off.p99} → ${on.p99} ms)`,
+  );
   lines.push(`Micro-batching's throughput over unbatched serving: ${gains.join('; ')}.`, '');
   lines.push(
     `Mixed load (micro-batching on, seed classifier; of every 6 requests 3 good, and 3 bad: a body of the wrong shape, a number for a text, a session never started, refused inside its batch): ${tally.requests} requests, ${tally.good} good ones answered 200 with predictText's label and probability for the text alone (largest difference ${tally.maxDiff.toExponential(1)}), ${tally.bad} bad ones answered 400 naming the field, ${tally.wrong} answered otherwise, ${tally.errors} connection errors or timeouts.`,
