@@ -65,16 +65,10 @@ export function createProgram(io: CliIO): Command {
     .addHelpText('after', examples(['kioku train text --help', 'kioku train series --help']));
   trainTextCommand(train, reporter);
   trainSeriesCommand(train, reporter);
-  for (const add of [
-    predictCommand,
-    forecastCommand,
-    evalCommand,
-    infoCommand,
-    exportCommand,
-    serveCommand,
-  ]) {
+  for (const add of [predictCommand, forecastCommand, evalCommand, infoCommand, exportCommand]) {
     add(program, reporter);
   }
+  serveCommand(program, reporter);
   for (const cmd of [program, ...allCommands(program)]) {
     cmd.exitOverride();
     cmd.configureOutput(program.configureOutput());
