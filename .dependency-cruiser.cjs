@@ -14,6 +14,7 @@
  *   plot       chart specs and rendering (the recipes draw their charts with it)
  *   io         bytes in and out: safetensors, model directories, ONNX/PyTorch/Keras, datasets
  *   train      fit, metrics, checkpoints, tasks, baselines; recipes/: what a CLI command does
+ *   serve      the HTTP server over the recipes (Node only; `kioku serve` starts it)
  *   cli        the kioku command
  *   browser    (beside cli) model directories from files, drops, URLs and IndexedDB; training in a worker
  *   src/index.ts, src/node.ts   the entries, which re-export everything
@@ -34,6 +35,7 @@ const LAYERS = [
   ],
   [['io', '^src/io/']],
   [['train', '^src/train/']],
+  [['serve', '^src/serve/']],
   [
     ['cli', '^src/cli/'],
     ['browser', '^src/browser/'],

@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
 import { trainSeriesCommand } from './commands/train-series.js';
 import { trainTextCommand } from './commands/train-text.js';
 import { EXIT, failure, oneLine } from './failure.js';
@@ -63,6 +64,7 @@ export function createProgram(io: CliIO): Command {
   for (const add of [predictCommand, forecastCommand, evalCommand, infoCommand, exportCommand]) {
     add(program, reporter);
   }
+  serveCommand(program, reporter);
   const required = new Map<Command, Option[]>();
   for (const cmd of [program, ...allCommands(program)]) {
     cmd.exitOverride();

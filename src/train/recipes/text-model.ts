@@ -15,7 +15,7 @@ import { checkCorpus, encoder, subsample } from './text-data.js';
 
 /** A trained text classifier put to use: labels for new texts, and its scores on labelled data. */
 
-interface TextRuntime {
+export interface TextRuntime {
   model: TextClassifier | BagOfWordsClassifier;
   labels: string[];
   encode: (text: string) => Int32Array;
@@ -24,7 +24,7 @@ interface TextRuntime {
   headers: string | undefined;
 }
 
-function textRuntime(opened: OpenedModel): TextRuntime {
+export function textRuntime(opened: OpenedModel): TextRuntime {
   const where = opened?.where ?? 'model';
   const { model, config } = opened ?? {};
   if (
@@ -67,7 +67,8 @@ export interface TextPrediction {
   probabilities: Record<string, number>;
 }
 
-function classify(rt: TextRuntime, texts: string[]): number[][] {
+/** Class probabilities of each text, 64 texts per forward. */
+export function classify(rt: TextRuntime, texts: string[]): number[][] {
   const out: number[][] = [];
   const k = rt.labels.length;
   for (let s = 0; s < texts.length; s += 64) {
