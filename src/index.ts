@@ -2,6 +2,7 @@
 // pure-TypeScript backend. Node gets `./node.ts`, which adds file I/O and the native backend.
 export { type BackendName, backend, setBackend } from './backend/registry.js';
 export { initWasm, type WasmFlavor, type WasmSource } from './backend/wasm/index.js';
+export * from './browser/index.js';
 export * from './data/forecasting.js';
 export * from './data/index.js';
 export { htmlToText, type MimeTextOptions, mimeText, utf8ToBytes } from './io/datasets/mime.js';
@@ -28,6 +29,7 @@ export {
   type TrainingState as SavedTrainingState,
 } from './io/model-format.js';
 export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
+export { type PytorchExportable, pytorchFiles } from './io/pytorch.js';
 export {
   dtypeBytes,
   isSafetensorsDType,
