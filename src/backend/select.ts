@@ -1,5 +1,5 @@
 import { ValueError } from '../tensor/errors.js';
-import { type BackendName, backend, setBackend } from './registry.js';
+import { type BackendName, backend, backendLabel, setBackend } from './registry.js';
 
 /**
  * What a platform entry asks for. The Node entry (src/backend/native/init.ts) fills it from
@@ -21,10 +21,6 @@ export interface BackendChoice {
 
 let initialised = false;
 
-const LABEL: Record<BackendName, string> = { js: 'JS', native: 'native', wasm: 'WebAssembly' };
-
-/** A backend's name as notices write it: 'JS', 'native', 'WebAssembly'. */
-export const backendLabel = (name: BackendName): string => LABEL[name];
 const BUILD_HINT: Record<string, string> = {
   native: "build it with 'npm run build:native'",
   wasm: "rebuild it with 'npm run build:wasm'",
@@ -50,13 +46,13 @@ export function chooseBackend(choice: BackendChoice): BackendName {
     if (reason === '') break;
     if (want === name)
       throw new ValueError(
-        `${source}=${name}, but the ${LABEL[name]} backend could not be loaded (${reason}); ${BUILD_HINT[name]}`,
+        `${source}=${name}, but the ${backendLabel(name)} backend could not be loaded (${reason}); ${BUILD_HINT[name]}`,
       );
-    unavailable.push(`${LABEL[name]} backend unavailable (${reason})`);
+    unavailable.push(`${backendLabel(name)} backend unavailable (${reason})`);
   }
   if (want === 'js') setBackend('js');
   if (unavailable.length > 0)
-    choice.notice(`kioku: ${unavailable.join('; ')}; using the ${LABEL[backend()]} backend\n`);
+    choice.notice(`kioku: ${unavailable.join('; ')}; using the ${backendLabel(backend())} backend\n`);
   initialised = true;
   return backend();
 }

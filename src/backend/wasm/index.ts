@@ -1,7 +1,6 @@
 import { KiokuError } from '../../tensor/errors.js';
 import { CONTRACT, KERNEL_NAMES, type Kernels } from '../contract.js';
-import { type BackendName, backend, registerKernel, setBackend } from '../registry.js';
-import { backendLabel } from '../select.js';
+import { type BackendName, backend, backendLabel, registerKernel, setBackend } from '../registry.js';
 import { detectFlavor, type WasmFlavor, wasmUrl } from './features.js';
 import { WasmInstance } from './instance.js';
 import { wasmKernel } from './marshal.js';
