@@ -9,7 +9,7 @@
  * several runs after warm-up, except where a row says otherwise.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { nativeBackend } from '../src/backend/native/index.js';
@@ -496,5 +496,8 @@ say(
 );
 
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-writeFileSync(target, `${lines.join('\n')}\n`);
+// `npm run bench:serve` keeps its own section of the file (between its markers): carried over.
+const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
+const serve = /<!-- bench:serve begin -->[\s\S]*<!-- bench:serve end -->/.exec(previous);
+writeFileSync(target, `${lines.join('\n')}\n${serve ? `\n${serve[0]}\n` : ''}`);
 process.stderr.write(`bench: wrote ${target}\n`);
