@@ -37,7 +37,7 @@ import {
 } from './sweep.js';
 import { type TfjsBackend, type TfjsRun, type TfjsTiming, tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch, type TorchResult } from './torch.js';
-import { runWasmBench, wasmSection } from './wasm-report.js';
+import { runWasmBench, WASM_BEGIN, WASM_END, wasmSection } from './wasm-report.js';
 
 const { addon, reason } = nativeBackend();
 if (!addon) {
@@ -481,6 +481,7 @@ const nativeSweep: Record<string, { trainMs: number; inferMs: number; threads: n
 
 // ---- WebAssembly ----
 process.stderr.write('bench: running the WebAssembly backend (SIMD128, then relaxed SIMD)…\n');
+say(WASM_BEGIN);
 wasmSection(say, {
   runs: [runWasmBench(false), runWasmBench(true)],
   gemmNative1,
@@ -488,6 +489,8 @@ wasmSection(say, {
   tfWasmPlainTrainMs,
   nativeSweep,
 });
+say(WASM_END);
+say();
 
 say(
   `Run time of this command: ${fmt((performance.now() - startedAt) / 60e3)} min; load average at the end: ${loadavg()
