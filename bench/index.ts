@@ -9,7 +9,6 @@
  * several runs after warm-up, except where a row says otherwise.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { nativeBackend } from '../src/backend/native/index.js';
@@ -22,6 +21,7 @@ import { ones } from '../src/tensor/tensor.js';
 import { brainLstmTimeStep, type NextStepShape, nextStepWorkload } from './brain.js';
 import { kiokuMemory, type PeakMemory, peakAboveSetupMiB } from './memory-probe.js';
 import { peakProbe } from './peak.js';
+import { writeKeepingSections, writeSection } from './sections.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
 import { streamingStep } from './streaming.js';
@@ -37,7 +37,7 @@ import {
 } from './sweep.js';
 import { type TfjsBackend, type TfjsRun, type TfjsTiming, tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch, type TorchResult } from './torch.js';
-import { runWasmBench, WASM_BEGIN, WASM_END, wasmSection } from './wasm-report.js';
+import { runWasmBench, wasmSection } from './wasm-report.js';
 
 const { addon, reason } = nativeBackend();
 if (!addon) {
@@ -481,16 +481,21 @@ const nativeSweep: Record<string, { trainMs: number; inferMs: number; threads: n
 
 // ---- WebAssembly ----
 process.stderr.write('bench: running the WebAssembly backend (SIMD128, then relaxed SIMD)…\n');
-say(WASM_BEGIN);
-wasmSection(say, {
-  runs: [runWasmBench(false), runWasmBench(true)],
-  gemmNative1,
-  seed: { native1: seedNative1, js: seedJs, torchTrain, torchInfer },
-  tfWasmPlainTrainMs,
-  nativeSweep,
-});
-say(WASM_END);
-say();
+// Its own section of the file (`npm run bench:wasm` rewrites it alone).
+const wasmLines: string[] = [];
+wasmSection(
+  (line = '') => {
+    wasmLines.push(line);
+    console.log(line);
+  },
+  {
+    runs: [runWasmBench(false), runWasmBench(true)],
+    gemmNative1,
+    seed: { native1: seedNative1, js: seedJs, torchTrain, torchInfer },
+    tfWasmPlainTrainMs,
+    nativeSweep,
+  },
+);
 
 say(
   `Run time of this command: ${fmt((performance.now() - startedAt) / 60e3)} min; load average at the end: ${loadavg()
@@ -499,8 +504,6 @@ say(
 );
 
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-// `npm run bench:serve` keeps its own section of the file (between its markers): carried over.
-const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
-const serve = /<!-- bench:serve begin -->[\s\S]*<!-- bench:serve end -->/.exec(previous);
-writeFileSync(target, `${lines.join('\n')}\n${serve ? `\n${serve[0]}\n` : ''}`);
+writeKeepingSections(target, lines.join('\n'));
+writeSection(target, 'wasm', wasmLines);
 process.stderr.write(`bench: wrote ${target}\n`);

@@ -5,19 +5,19 @@
  * TensorFlow.js's wasm backend on the LSTM without the embedding, native at hidden 256 and 512.
  * Replaces the section between the bench:wasm markers of BENCHMARKS.md (or appends it).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { nativeBackend } from '../src/backend/native/index.js';
 import { threadCount } from '../src/backend/native/loader.js';
 import { kernelFor, setBackend } from '../src/backend/registry.js';
 import { Generator } from '../src/tensor/random.js';
+import { writeSection } from './sections.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
 import { configKey, sweepWorkload } from './sweep.js';
 import { tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch } from './torch.js';
-import { runWasmBench, WASM_BEGIN, WASM_END, WASM_GEMMS, WASM_SWEEP, wasmSection } from './wasm-report.js';
+import { runWasmBench, WASM_GEMMS, WASM_SWEEP, wasmSection } from './wasm-report.js';
 
 const { addon, reason } = nativeBackend();
 if (!addon) throw new Error(`bench:wasm: the native addon is unavailable (${reason})`);
@@ -103,17 +103,8 @@ wasmSection(say, {
 });
 const avg = (l: number[]) => l.map((v) => v.toFixed(1)).join(', ');
 say(
-  `Command: \`npm run bench:wasm\` (bench/wasm-compare.ts; the same section closes \`npm run bench\`). Date: ${new Date().toISOString().slice(0, 16)} UTC, Node ${process.version}, ${threads} threads, ${((performance.now() - startedAt) / 60e3).toFixed(1)} min; load average ${avg(load0)} at the start, ${avg(loadavg())} at the end (a machine shared with other work: compare the columns of this run with each other).`,
+  `Command: \`npm run bench:wasm\` (bench/wasm-compare.ts; \`npm run bench\` writes this section too). Date: ${new Date().toISOString().slice(0, 16)} UTC, Node ${process.version}, ${threads} threads, ${((performance.now() - startedAt) / 60e3).toFixed(1)} min; load average ${avg(load0)} at the start, ${avg(loadavg())} at the end (a machine shared with other work: compare the columns of this run with each other).`,
 );
 
-const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-const old = readFileSync(file, 'utf8');
-const section = [WASM_BEGIN, ...lines, WASM_END].join('\n');
-const [at, end] = [old.indexOf(WASM_BEGIN), old.indexOf(WASM_END)];
-writeFileSync(
-  file,
-  at >= 0 && end > at
-    ? old.slice(0, at) + section + old.slice(end + WASM_END.length)
-    : `${old.trimEnd()}\n\n${section}\n`,
-);
+writeSection(fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url)), 'wasm', lines);
 console.log(lines.join('\n'));

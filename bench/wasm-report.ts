@@ -21,10 +21,6 @@ export interface WasmBench {
   sweep: Record<string, { trainMs: number; inferMs: number }>;
 }
 
-/** The markers around this section in BENCHMARKS.md (`npm run bench:wasm` replaces what lies between). */
-export const WASM_BEGIN = '<!-- bench:wasm begin -->';
-export const WASM_END = '<!-- bench:wasm end -->';
-
 export const WASM_GEMMS = [
   [6400, 128, 256],
   [32, 64, 256],
