@@ -1,11 +1,11 @@
 import { type GateName, type RecurrentKind, recurrentKind } from '../../backend/recurrent-kinds.js';
-import type { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { checkLengths, type Lengths } from '../../ops/recurrent.js';
 import type { StepWeights } from '../../ops/recurrent-step.js';
 import { recurrentTrace, tracedGateWidth } from '../../ops/recurrent-trace.js';
 import { ShapeError, ValueError } from '../../tensor/errors.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { layerWeights, type RecurrentLayer } from './layer-weights.js';
 
 /*
  * What a trained recurrent layer computes inside, step by step: every gate's activation, the
@@ -19,7 +19,7 @@ import { Tensor } from '../../tensor/tensor.js';
  * 0 past each sample's length.
  */
 
-export type RecurrentLayer = RNN | LSTM | GRU;
+export type { RecurrentLayer };
 
 export interface TraceOptions {
   /** Valid steps of each sample of a right-padded batch. Omitted: all T. */
@@ -78,7 +78,6 @@ export function traceRecurrent(layer: RecurrentLayer, x: Tensor, options: TraceO
   const kind = layer.mode;
   const D = layer.numDirections;
   const R = layer.outputSize;
-  const params = new Map(layer.namedParameters());
   const layers: DirectionTrace[][] = [];
   let input = timeMajor.f32;
   let E = layer.inputSize;
@@ -87,7 +86,7 @@ export function traceRecurrent(layer: RecurrentLayer, x: Tensor, options: TraceO
     const outs: Float32Array[] = [];
     const traces: DirectionTrace[] = [];
     for (let d = 0; d < D; d++) {
-      const w = stepWeights(params, l, d);
+      const w = stepWeights(layer, l, d);
       const r = traceDirection(kind, dims, input, w, lengths, d === 1, steps, chunk);
       outs.push(r.out);
       traces.push({ layer: l, direction: d === 1 ? 'reverse' : 'forward', ...r.trace });
@@ -99,7 +98,7 @@ export function traceRecurrent(layer: RecurrentLayer, x: Tensor, options: TraceO
   return { kind, steps, lengths, layers };
 }
 
-function timeMajorInput(where: string, layer: RecurrentLayer, x: Tensor): Tensor {
+export function timeMajorInput(where: string, layer: RecurrentLayer, x: Tensor): Tensor {
   if (!(x instanceof Tensor) || x.ndim !== 3 || x.dtype !== 'float32') {
     const got = x instanceof Tensor ? `${x.dtype} ${formatShape(x.shape)}` : typeof x;
     throw new ShapeError(
@@ -140,15 +139,14 @@ function keptSteps(where: string, T: number, options: TraceOptions): Int32Array 
   return Int32Array.from({ length: Math.ceil((end - start) / stride) }, (_, k) => start + k * stride);
 }
 
-function stepWeights(params: Map<string, Tensor>, l: number, d: number): StepWeights {
-  const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-  const get = (name: string) => params.get(`${name}${sfx}`)?.f32 ?? null;
+function stepWeights(layer: RecurrentLayer, l: number, d: number): StepWeights {
+  const w = layerWeights(layer, l, d);
   return {
-    weightIh: get('weight_ih')!,
-    weightHh: get('weight_hh')!,
-    biasIh: get('bias_ih'),
-    biasHh: get('bias_hh'),
-    weightHr: get('weight_hr'),
+    weightIh: w.weightIh.f32,
+    weightHh: w.weightHh.f32,
+    biasIh: w.biasIh?.f32 ?? null,
+    biasHh: w.biasHh?.f32 ?? null,
+    weightHr: w.weightHr?.f32 ?? null,
   };
 }
 
