@@ -1,0 +1,147 @@
+import type { Command } from 'commander';
+import { ValueError } from '../../tensor/errors.js';
+import type { RecurrentTrace } from '../../train/inspect/trace.js';
+import { gradientFlowReport, inspectText, type TextInspection } from '../../train/recipes/inspect.js';
+import { nodeRunStore } from '../../train/run-store-node.js';
+import { loadTextModel } from '../models.js';
+import { examples } from '../options.js';
+import { type Reporter, round } from '../reporter.js';
+
+/** `kioku inspect`: gates, states and saliency of a text model on one text, or gradient flow on the adding problem. */
+
+interface InspectFlags {
+  model?: string;
+  text?: string;
+  out?: string;
+  top: string;
+  gradientFlow?: boolean;
+  steps: string;
+  length: string;
+  hidden: string;
+  seed: string;
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`--${flag} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+/** Every layer and direction's named values as nested arrays [step][unit] (one text: batch of one). */
+function traceJson(trace: RecurrentTrace) {
+  const rows = (t: { f32: Float32Array; shape: readonly number[] }) => {
+    const [K, , W] = t.shape as [number, number, number];
+    return Array.from({ length: K }, (_, k) =>
+      Array.from(t.f32.subarray(k * W, (k + 1) * W), (v) => round(v)),
+    );
+  };
+  return trace.layers.flat().map((d) => ({
+    layer: d.layer,
+    direction: d.direction,
+    gates: Object.fromEntries(Object.entries(d.gates).map(([g, t]) => [g, rows(t!)])),
+    ...(d.cell ? { cell: rows(d.cell) } : {}),
+    hidden: rows(d.hidden),
+  }));
+}
+
+function printText(r: TextInspection, reporter: Reporter): void {
+  reporter.print(`${r.label}\t${r.probability.toFixed(4)}\t(${r.trace.kind}, ${r.tokens.length} tokens)`);
+  const ranked = r.tokens
+    .map((token, t) => ({ token, t, s: r.saliency[t]! }))
+    .sort((a, b) => Math.abs(b.s) - Math.abs(a.s))
+    .slice(0, 10);
+  reporter.print('tokens that moved the prediction most (gradient × input; > 0 for the label):');
+  for (const { token, t, s } of ranked)
+    reporter.print(`  ${String(t).padStart(4)}  ${token.padEnd(16)} ${s >= 0 ? '+' : ''}${s.toFixed(4)}`);
+  reporter.print(`most active units (top layer): ${r.units.join(', ')}`);
+  for (const file of r.charts) reporter.note(`wrote ${file}`);
+}
+
+async function inspectTextCommand(o: InspectFlags, reporter: Reporter): Promise<void> {
+  if (o.model === undefined || o.text === undefined) {
+    throw new ValueError('inspect: give --model and --text, or --gradient-flow');
+  }
+  const opened = await loadTextModel(o.model);
+  const store = o.out !== undefined ? nodeRunStore(o.out, { checkpoints: false }) : undefined;
+  const r = await inspectText(opened, o.text, {
+    top: positiveInt('top', o.top),
+    ...(store ? { store } : {}),
+  });
+  if (!reporter.json) return printText(r, reporter);
+  const { trace, charts, ...rest } = r;
+  const probabilities = Object.fromEntries(Object.entries(r.probabilities).map(([l, p]) => [l, round(p)]));
+  const saliency = r.saliency.map((v) => round(v));
+  reporter.io.stdout.write(
+    `${JSON.stringify({ ...rest, probabilities, saliency, kind: trace.kind, layers: traceJson(trace), charts })}\n`,
+  );
+}
+
+const DISTANCES = [0, 10, 25, 50, 75, 99];
+
+async function gradientFlowCommand(o: InspectFlags, reporter: Reporter): Promise<void> {
+  const T = positiveInt('length', o.length);
+  if (T < 2) throw new ValueError(`--length must be at least 2 (one marker per half), got '${o.length}'`);
+  const seed = Number(o.seed);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new ValueError(`--seed must be an integer ≥ 0, got '${o.seed}'`);
+  const training = {
+    T,
+    steps: positiveInt('steps', o.steps),
+    hiddenSize: positiveInt('hidden', o.hidden),
+    seed,
+  };
+  reporter.note(`training RNN, LSTM and GRU on the adding problem (T = ${T}, ${training.steps} steps each)…`);
+  const store = o.out !== undefined ? nodeRunStore(o.out, { checkpoints: false }) : undefined;
+  const r = await gradientFlowReport({ ...training, ...(store ? { store } : {}) });
+  const at = DISTANCES.filter((k) => k < T);
+  for (const f of r.flows) {
+    if (reporter.json) {
+      const norms = (a: Float64Array) => Array.from(a, (v) => Number(v.toPrecision(4)));
+      reporter.io.stdout.write(
+        `${JSON.stringify({ cell: f.cell, T, mse: round(f.mse), input: norms(f.input), hidden: norms(f.hidden) })}\n`,
+      );
+    }
+  }
+  reporter.print(`mean ‖∂ŷ/∂x_t‖ over 64 held-out sequences, by steps back in time (T = ${T}):`);
+  reporter.print(`cell  test MSE  ${at.map((k) => String(k).padStart(9)).join(' ')}   last/first`);
+  for (const f of r.flows) {
+    const cols = at.map((k) => f.input[k]!.toExponential(2).padStart(9)).join(' ');
+    const ratio = f.input[T - 1]! / f.input[0]!;
+    reporter.print(
+      `${f.cell.padEnd(4)}  ${f.mse.toFixed(4).padStart(8)}  ${cols}   ${ratio.toExponential(1)}`,
+    );
+  }
+  for (const file of r.charts) reporter.note(`wrote ${file}`);
+}
+
+export function inspectCommand(program: Command, reporter: (cmd: Command) => Reporter): void {
+  program
+    .command('inspect')
+    .description(
+      'look inside a recurrent model: its gates, states and the tokens behind a prediction, or how far back gradients reach',
+    )
+    .option('--model <dir>', 'text model directory written by `kioku train text`')
+    .option('--text <text>', 'the text to run the model on')
+    .option('--out <dir>', 'write the charts here (SVG and PNG)')
+    .option('--top <n>', 'units drawn per heatmap, most active first', '16')
+    .option(
+      '--gradient-flow',
+      'train RNN, LSTM and GRU on the adding problem and measure ‖∂ŷ/∂x_t‖ back in time',
+    )
+    .option('--steps <n>', 'training steps per cell with --gradient-flow', '1500')
+    .option('--length <n>', 'sequence length of the adding problem with --gradient-flow', '100')
+    .option('--hidden <n>', 'hidden units per cell with --gradient-flow', '16')
+    .option('--seed <n>', 'seed of initialisation and data with --gradient-flow', '1')
+    .addHelpText(
+      'after',
+      examples([
+        'kioku inspect --model runs/spam/model --text "WIN a FREE cruise, click now" --out runs/spam/inspect',
+        'kioku inspect --model runs/spam/model --text "Meeting moved to 3pm" --json',
+        'kioku inspect --gradient-flow --out docs/figures',
+      ]),
+    )
+    .action(async (opts: InspectFlags, cmd: Command) => {
+      const r = reporter(cmd);
+      await (opts.gradientFlow ? gradientFlowCommand(opts, r) : inspectTextCommand(opts, r));
+    });
+}

@@ -1,0 +1,231 @@
+import { TextClassifier } from '../../nn/heads.js';
+import { slice } from '../../ops/shape.js';
+import { noGrad } from '../../tensor/autograd.js';
+import { ValueError } from '../../tensor/errors.js';
+import { Tensor } from '../../tensor/tensor.js';
+import {
+  ADDING_CELLS,
+  type AddingCell,
+  type AddingFlow,
+  type AddingTraining,
+  addingGradientFlow,
+} from '../inspect/adding.js';
+import type { HeatmapPanel } from '../inspect/charts.js';
+import { type DirectionTrace, type RecurrentTrace, traceRecurrent } from '../inspect/trace.js';
+import { softmaxRows } from '../tasks.js';
+import type { OpenedModel } from './opened.js';
+import type { RunStore } from './store.js';
+import { textRuntime } from './text-model.js';
+
+/*
+ * What `kioku inspect` does: look inside a trained text classifier on one text (every gate,
+ * cell and hidden state of every layer, the tokens that moved the prediction) and measure the
+ * gradient flow of RNN, LSTM and GRU on the adding problem, drawing charts through the store.
+ */
+
+const charts = () => import('../inspect/charts.js');
+const render = () => import('../../plot/render.js');
+
+export interface InspectTextOptions {
+  /** Units drawn per heatmap, the most active first (default 16). */
+  top?: number;
+  /** Where charts go (gates, cell or hidden state, saliency); none without a store that takes charts. */
+  store?: RunStore;
+}
+
+export interface TextInspection {
+  /** The tokens as the model reads them (words outside its vocabulary as its unknown token). */
+  tokens: string[];
+  label: string;
+  probability: number;
+  probabilities: Record<string, number>;
+  /** Per token: Σ over the embedding of ∂(predicted label's logit)/∂x · x. */
+  saliency: number[];
+  /** Units of the top layer's forward direction, most active first (the hidden state's spread over the tokens). */
+  units: number[];
+  trace: RecurrentTrace;
+  /** Files the charts went to. */
+  charts: string[];
+}
+
+/** Runs a trained recurrent text classifier on `text` and reports what happened inside it. */
+export async function inspectText(
+  opened: OpenedModel,
+  text: string,
+  options: InspectTextOptions = {},
+): Promise<TextInspection> {
+  const rt = textRuntime(opened);
+  const model = rt.model;
+  if (!(model instanceof TextClassifier)) {
+    throw new ValueError(
+      `inspectText: "${opened.where ?? 'model'}" is a bag-of-words model, which has no recurrent state to inspect`,
+    );
+  }
+  if (typeof text !== 'string')
+    throw new ValueError(`inspectText: text must be a string, got ${typeof text}`);
+  const top = options.top ?? 16;
+  if (!Number.isInteger(top) || top < 1)
+    throw new ValueError(`inspectText: top must be a positive integer, got ${String(top)}`);
+  model.eval();
+  const ids = rt.encode(text);
+  const T = ids.length;
+  const vocab = (opened.config as { vocab?: { tokens?: string[] } }).vocab?.tokens;
+  const tokens = Array.from(ids, (id) => vocab?.[id] ?? String(id));
+  const embedded = noGrad(() => model.embedding.forward(new Tensor(ids, [1, T])));
+  const trace = traceRecurrent(model.rnn, embedded);
+  const { probabilities, saliency } = saliencyOf(model, ids, embedded);
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  const last = trace.layers[trace.layers.length - 1]![0]!;
+  const units = mostActive(last.hidden, top);
+  const inspection = {
+    tokens,
+    label: rt.labels[best]!,
+    probability: probabilities[best]!,
+    probabilities: Object.fromEntries(rt.labels.map((l, j) => [l, probabilities[j]!])),
+    saliency,
+    units,
+    trace,
+  };
+  return { ...inspection, charts: await textCharts(options.store, inspection, last) };
+}
+
+/** Class probabilities and gradient × input of the predicted class's logit per token. */
+function saliencyOf(
+  model: TextClassifier,
+  ids: Int32Array,
+  embedded: Tensor,
+): { probabilities: number[]; saliency: number[] } {
+  const [, T, E] = embedded.shape as [number, number, number];
+  const x = new Tensor(embedded.f32.slice(), embedded.shape, { requiresGrad: true });
+  // The model's own forward, its embedding's output replaced by the leaf x.
+  const embedding = model.embedding;
+  embedding.forward = () => x;
+  let logits: Tensor;
+  try {
+    logits = model.forward(new Tensor(ids, [1, T]), Int32Array.of(T));
+  } finally {
+    delete (embedding as { forward?: unknown }).forward;
+  }
+  const probabilities = Array.from(softmaxRows(logits));
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  slice(logits, 1, best, best + 1).backward();
+  model.zeroGrad();
+  const g = x.grad!.f32;
+  const saliency = Array.from({ length: T }, (_, t) => {
+    let s = 0;
+    for (let e = 0; e < E; e++) s += g[t * E + e]! * x.f32[t * E + e]!;
+    return s;
+  });
+  return { probabilities, saliency };
+}
+
+/** Unit indices by the spread (standard deviation) of their (K, 1, H) values over the steps, largest first. */
+export function mostActive(values: Tensor, top: number): number[] {
+  const [K, , H] = values.shape as [number, number, number];
+  const spread = Array.from({ length: H }, (_, u) => {
+    let s = 0;
+    let s2 = 0;
+    for (let k = 0; k < K; k++) {
+      const v = values.f32[k * H + u]!;
+      s += v;
+      s2 += v * v;
+    }
+    return Math.sqrt(Math.max(0, s2 / K - (s / K) ** 2));
+  });
+  return spread
+    .map((v, u) => [v, u] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, top)
+    .map(([, u]) => u);
+}
+
+/** values[t][k] of unit units[k] of a (K, 1, W) tensor. */
+function columns(t: Tensor, units: readonly number[]): number[][] {
+  const [K, , W] = t.shape as [number, number, number];
+  return Array.from({ length: K }, (_, k) => units.map((u) => t.f32[k * W + u]!));
+}
+
+async function textCharts(
+  store: RunStore | undefined,
+  r: Omit<TextInspection, 'charts'>,
+  dir: DirectionTrace,
+): Promise<string[]> {
+  if (!store?.writeChart) return [];
+  const [spec, { renderSvg }] = await Promise.all([charts(), render()]);
+  const panels: HeatmapPanel[] = Object.entries(dir.gates).map(([name, t]) => ({
+    name,
+    values: columns(t!, r.units),
+  }));
+  const layer = `layer ${dir.layer}`;
+  const state = dir.cell ?? dir.hidden;
+  const stateName = dir.cell ? 'cell state c' : 'hidden state h';
+  const written = await Promise.all([
+    store.writeChart(
+      'gates',
+      await renderSvg(
+        spec.gateHeatmapSpec(
+          r.tokens,
+          r.units,
+          panels,
+          `Gate activations, ${layer}: predicted ${r.label} (${r.probability.toFixed(3)})`,
+        ),
+      ),
+    ),
+    store.writeChart(
+      'state',
+      await renderSvg(
+        spec.stateLinesSpec(
+          r.tokens,
+          r.units.slice(0, 8),
+          columns(state, r.units.slice(0, 8)),
+          `${stateName}, ${layer}, most active units`,
+        ),
+      ),
+    ),
+    store.writeChart(
+      'saliency',
+      await renderSvg(
+        spec.saliencySpec(r.tokens, r.saliency, `Which tokens moved the prediction (${r.label})`),
+      ),
+    ),
+  ]);
+  return written.flat();
+}
+
+export interface GradientFlowReportOptions extends AddingTraining {
+  cells?: readonly AddingCell[];
+  store?: RunStore;
+}
+
+export interface GradientFlowReport {
+  T: number;
+  flows: AddingFlow[];
+  charts: string[];
+}
+
+/** Trains each cell on the adding problem, measures its gradient flow and draws norm against distance back. */
+export async function gradientFlowReport(
+  options: GradientFlowReportOptions = {},
+): Promise<GradientFlowReport> {
+  const cells = options.cells ?? ADDING_CELLS;
+  for (const c of cells) {
+    if (!ADDING_CELLS.includes(c))
+      throw new ValueError(
+        `gradientFlowReport: cells must be out of ${ADDING_CELLS.join(', ')}, got ${String(c)}`,
+      );
+  }
+  const flows = addingGradientFlow(cells, options);
+  const T = flows[0]?.input.length ?? 0;
+  const store = options.store;
+  if (!store?.writeChart) return { T, flows, charts: [] };
+  const [spec, { renderSvg }] = await Promise.all([charts(), render()]);
+  const name = (f: AddingFlow) => `${f.cell.toUpperCase()} (MSE ${f.mse.toFixed(3)})`;
+  const svg = await renderSvg(
+    spec.gradientFlowSpec(
+      flows.map((f) => ({ name: name(f), values: f.input })),
+      `Adding problem, T = ${T}: gradient of the prediction w.r.t. each input step`,
+      '‖∂ŷ/∂x_t‖ (mean over 64 sequences)',
+    ),
+  );
+  return { T, flows, charts: await store.writeChart('gradient-flow', svg) };
+}
