@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextModel } from '../../src/cli/models.js';
 import type { TextClassifier } from '../../src/nn/heads.js';
-import { slice } from '../../src/ops/shape.js';
+import { mul } from '../../src/ops/binary.js';
+import { sum } from '../../src/ops/reduce.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { addingGradientFlow } from '../../src/train/inspect/adding.js';
 import { traceRecurrent } from '../../src/train/inspect/trace.js';
@@ -86,8 +87,8 @@ describe('kioku inspect --model --text', () => {
     expect(JSON.parse(p.stdout).label).toBe(got.label);
   });
 
-  it("gives each token's gradient × input as the embedding weights' gradient does for a token seen once", async () => {
-    const r = await kioku('inspect', '--model', model, '--text', TEXT, '--json');
+  it("gives each token's gradient × input of the logit margin as the embedding weights' gradient does for a token seen once", async () => {
+    const r = await kioku('inspect', '--model', model, '--text', TEXT, '--saliency-steps', '1', '--json');
     const got = JSON.parse(r.stdout);
     const opened = await loadTextModel(model);
     const m = opened.model as TextClassifier;
@@ -96,7 +97,9 @@ describe('kioku inspect --model --text', () => {
     const ids = Int32Array.from(got.tokens, (t: string) => vocab.indexOf(t));
     const logits = m.forward(new Tensor(ids, [1, ids.length]), Int32Array.of(ids.length));
     const best = Object.keys(got.probabilities).indexOf(got.label);
-    slice(logits, 1, best, best + 1).backward();
+    const k = Object.keys(got.probabilities).length;
+    const margin = Float32Array.from({ length: k }, (_, j) => (j === best ? 1 : -1 / (k - 1)));
+    sum(mul(logits, new Tensor(margin, [1, k]))).backward();
     const w = m.embedding.weight;
     const E = w.shape[1]!;
     let checked = 0;
@@ -112,8 +115,11 @@ describe('kioku inspect --model --text', () => {
 
   it('says what is missing without --text', async () => {
     const r = await kioku('inspect', '--model', model);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/give --model and --text, or --gradient-flow/);
+    const bad = await kioku('inspect', '--gradient-flow', '--length', '1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--length must be an integer ≥ 2, got "1"/);
   });
 });
 

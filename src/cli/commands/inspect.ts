@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { ValueError } from '../../tensor/errors.js';
 import type { RecurrentTrace } from '../../train/inspect/trace.js';
 import { gradientFlowReport, inspectText, type TextInspection } from '../../train/recipes/inspect.js';
 import { nodeRunStore } from '../../train/run-store-node.js';
 import { loadTextModel } from '../models.js';
-import { examples } from '../options.js';
+import { examples, int } from '../options.js';
 import { type Reporter, round } from '../reporter.js';
 
 /** `kioku inspect`: gates, states and saliency of a text model on one text, or gradient flow on the adding problem. */
@@ -13,18 +12,13 @@ interface InspectFlags {
   model?: string;
   text?: string;
   out?: string;
-  top: string;
+  top: number;
+  saliencySteps: number;
   gradientFlow?: boolean;
-  steps: string;
-  length: string;
-  hidden: string;
-  seed: string;
-}
-
-function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new ValueError(`--${flag} must be a positive integer, got '${v}'`);
-  return n;
+  steps: number;
+  length: number;
+  hidden: number;
+  seed: number;
 }
 
 /** Every layer and direction's named values as nested arrays [step][unit] (one text: batch of one). */
@@ -50,7 +44,7 @@ function printText(r: TextInspection, reporter: Reporter): void {
     .map((token, t) => ({ token, t, s: r.saliency[t]! }))
     .sort((a, b) => Math.abs(b.s) - Math.abs(a.s))
     .slice(0, 10);
-  reporter.print('tokens that moved the prediction most (gradient × input; > 0 for the label):');
+  reporter.print('tokens that moved the prediction most (integrated gradient × input; > 0 for the label):');
   for (const { token, t, s } of ranked)
     reporter.print(`  ${String(t).padStart(4)}  ${token.padEnd(16)} ${s >= 0 ? '+' : ''}${s.toFixed(4)}`);
   reporter.print(`most active units (top layer): ${r.units.join(', ')}`);
@@ -58,13 +52,11 @@ function printText(r: TextInspection, reporter: Reporter): void {
 }
 
 async function inspectTextCommand(o: InspectFlags, reporter: Reporter): Promise<void> {
-  if (o.model === undefined || o.text === undefined) {
-    throw new ValueError('inspect: give --model and --text, or --gradient-flow');
-  }
-  const opened = await loadTextModel(o.model);
+  const opened = await loadTextModel(o.model!);
   const store = o.out !== undefined ? nodeRunStore(o.out, { checkpoints: false }) : undefined;
-  const r = await inspectText(opened, o.text, {
-    top: positiveInt('top', o.top),
+  const r = await inspectText(opened, o.text!, {
+    top: o.top,
+    saliencySteps: o.saliencySteps,
     ...(store ? { store } : {}),
   });
   if (!reporter.json) return printText(r, reporter);
@@ -79,17 +71,8 @@ async function inspectTextCommand(o: InspectFlags, reporter: Reporter): Promise<
 const DISTANCES = [0, 10, 25, 50, 75, 99];
 
 async function gradientFlowCommand(o: InspectFlags, reporter: Reporter): Promise<void> {
-  const T = positiveInt('length', o.length);
-  if (T < 2) throw new ValueError(`--length must be at least 2 (one marker per half), got '${o.length}'`);
-  const seed = Number(o.seed);
-  if (!Number.isInteger(seed) || seed < 0)
-    throw new ValueError(`--seed must be an integer ≥ 0, got '${o.seed}'`);
-  const training = {
-    T,
-    steps: positiveInt('steps', o.steps),
-    hiddenSize: positiveInt('hidden', o.hidden),
-    seed,
-  };
+  const T = o.length;
+  const training = { T, steps: o.steps, hiddenSize: o.hidden, seed: o.seed };
   reporter.note(`training RNN, LSTM and GRU on the adding problem (T = ${T}, ${training.steps} steps each)…`);
   const store = o.out !== undefined ? nodeRunStore(o.out, { checkpoints: false }) : undefined;
   const r = await gradientFlowReport({ ...training, ...(store ? { store } : {}) });
@@ -123,15 +106,26 @@ export function inspectCommand(program: Command, reporter: (cmd: Command) => Rep
     .option('--model <dir>', 'text model directory written by `kioku train text`')
     .option('--text <text>', 'the text to run the model on')
     .option('--out <dir>', 'write the charts here (SVG and PNG)')
-    .option('--top <n>', 'units drawn per heatmap, most active first', '16')
+    .option('--top <n>', 'units drawn per heatmap, most active first', int('--top'), 16)
+    .option(
+      '--saliency-steps <n>',
+      'integrated-gradients steps of the token saliency (1: plain gradient × input)',
+      int('--saliency-steps'),
+      32,
+    )
     .option(
       '--gradient-flow',
       'train RNN, LSTM and GRU on the adding problem and measure ‖∂ŷ/∂x_t‖ back in time',
     )
-    .option('--steps <n>', 'training steps per cell with --gradient-flow', '1500')
-    .option('--length <n>', 'sequence length of the adding problem with --gradient-flow', '100')
-    .option('--hidden <n>', 'hidden units per cell with --gradient-flow', '16')
-    .option('--seed <n>', 'seed of initialisation and data with --gradient-flow', '1')
+    .option('--steps <n>', 'training steps per cell with --gradient-flow', int('--steps'), 1500)
+    .option(
+      '--length <n>',
+      'sequence length of the adding problem with --gradient-flow',
+      int('--length', 2),
+      100,
+    )
+    .option('--hidden <n>', 'hidden units per cell with --gradient-flow', int('--hidden'), 16)
+    .option('--seed <n>', 'seed of initialisation and data with --gradient-flow', int('--seed', 0), 1)
     .addHelpText(
       'after',
       examples([
@@ -141,6 +135,9 @@ export function inspectCommand(program: Command, reporter: (cmd: Command) => Rep
       ]),
     )
     .action(async (opts: InspectFlags, cmd: Command) => {
+      if (!opts.gradientFlow && (opts.model === undefined || opts.text === undefined)) {
+        cmd.error('give --model and --text, or --gradient-flow', { exitCode: 2 });
+      }
       const r = reporter(cmd);
       await (opts.gradientFlow ? gradientFlowCommand(opts, r) : inspectTextCommand(opts, r));
     });

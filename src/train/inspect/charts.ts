@@ -106,7 +106,7 @@ export function saliencySpec(
     mark: 'bar',
     encoding: {
       x: { field: 'step', type: 'ordinal', sort: labels, title: null, axis: { labelAngle: -60 } },
-      y: { field: 'value', type: 'quantitative', title: 'gradient × input' },
+      y: { field: 'value', type: 'quantitative', title: 'integrated gradient × input' },
       color: {
         field: 'sign',
         type: 'nominal',

@@ -1,5 +1,6 @@
 import { TextClassifier } from '../../nn/heads.js';
-import { slice } from '../../ops/shape.js';
+import { mul } from '../../ops/binary.js';
+import { sum } from '../../ops/reduce.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { ValueError } from '../../tensor/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -29,6 +30,11 @@ const render = () => import('../../plot/render.js');
 export interface InspectTextOptions {
   /** Units drawn per heatmap, the most active first (default 16). */
   top?: number;
+  /**
+   * Points on the path from the zero embedding to the text at which the gradient is averaged
+   * for the saliency (integrated gradients; default 32). 1: plain gradient × input.
+   */
+  saliencySteps?: number;
   /** Where charts go (gates, cell or hidden state, saliency); none without a store that takes charts. */
   store?: RunStore;
 }
@@ -39,7 +45,10 @@ export interface TextInspection {
   label: string;
   probability: number;
   probabilities: Record<string, number>;
-  /** Per token: Σ over the embedding of ∂(predicted label's logit)/∂x · x. */
+  /**
+   * Per token: Σ over the embedding of x · ∂m/∂x (averaged along α·x, see saliencySteps), m the
+   * predicted label's logit minus the mean of the others (> 0: the token pushed towards the label).
+   */
   saliency: number[];
   /** Units of the top layer's forward direction, most active first (the hidden state's spread over the tokens). */
   units: number[];
@@ -66,6 +75,10 @@ export async function inspectText(
   const top = options.top ?? 16;
   if (!Number.isInteger(top) || top < 1)
     throw new ValueError(`inspectText: top must be a positive integer, got ${String(top)}`);
+  const steps = options.saliencySteps ?? 32;
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new ValueError(`inspectText: saliencySteps must be a positive integer, got ${String(steps)}`);
+  }
   model.eval();
   const ids = rt.encode(text);
   const T = ids.length;
@@ -73,7 +86,7 @@ export async function inspectText(
   const tokens = Array.from(ids, (id) => vocab?.[id] ?? String(id));
   const embedded = noGrad(() => model.embedding.forward(new Tensor(ids, [1, T])));
   const trace = traceRecurrent(model.rnn, embedded);
-  const { probabilities, saliency } = saliencyOf(model, ids, embedded);
+  const { probabilities, saliency } = saliencyOf(model, ids, embedded, steps);
   const best = probabilities.indexOf(Math.max(...probabilities));
   const last = trace.layers[trace.layers.length - 1]![0]!;
   const units = mostActive(last.hidden, top);
@@ -89,31 +102,53 @@ export async function inspectText(
   return { ...inspection, charts: await textCharts(options.store, inspection, last) };
 }
 
-/** Class probabilities and gradient × input of the predicted class's logit per token. */
+/** The model's own forward on the token ids, its embedding's output replaced by `x` (1, T, E). */
+function logitsFrom(model: TextClassifier, ids: Int32Array, x: Tensor): Tensor {
+  const embedding = model.embedding;
+  embedding.forward = () => x;
+  try {
+    return model.forward(new Tensor(ids, [1, ids.length]), Int32Array.of(ids.length));
+  } finally {
+    delete (embedding as { forward?: unknown }).forward;
+  }
+}
+
+/**
+ * Class probabilities and, per token, gradient × input of the predicted label's logit margin
+ * (its logit minus the others' mean: softmax reads only differences), with the gradient averaged
+ * over the inputs α·x, α = 1/m, 2/m, …, 1: integrated gradients from the zero embedding, whose
+ * token scores add up to the margin's change from that baseline. m = 1 is plain gradient × input.
+ */
 function saliencyOf(
   model: TextClassifier,
   ids: Int32Array,
   embedded: Tensor,
+  m: number,
 ): { probabilities: number[]; saliency: number[] } {
   const [, T, E] = embedded.shape as [number, number, number];
-  const x = new Tensor(embedded.f32.slice(), embedded.shape, { requiresGrad: true });
-  // The model's own forward, its embedding's output replaced by the leaf x.
-  const embedding = model.embedding;
-  embedding.forward = () => x;
-  let logits: Tensor;
-  try {
-    logits = model.forward(new Tensor(ids, [1, T]), Int32Array.of(T));
-  } finally {
-    delete (embedding as { forward?: unknown }).forward;
-  }
-  const probabilities = Array.from(softmaxRows(logits));
+  const probabilities = Array.from(softmaxRows(noGrad(() => logitsFrom(model, ids, embedded))));
   const best = probabilities.indexOf(Math.max(...probabilities));
-  slice(logits, 1, best, best + 1).backward();
+  const k = probabilities.length;
+  const margin = new Tensor(
+    Float32Array.from(probabilities, (_, j) => (j === best ? 1 : -1 / (k - 1))),
+    [1, k],
+  );
+  const grad = new Float64Array(T * E);
+  for (let step = 1; step <= m; step++) {
+    const x = new Tensor(
+      embedded.f32.map((v) => (v * step) / m),
+      embedded.shape,
+      { requiresGrad: true },
+    );
+    sum(mul(logitsFrom(model, ids, x), margin)).backward();
+    x.grad!.f32.forEach((g, i) => {
+      grad[i]! += g / m;
+    });
+  }
   model.zeroGrad();
-  const g = x.grad!.f32;
   const saliency = Array.from({ length: T }, (_, t) => {
     let s = 0;
-    for (let e = 0; e < E; e++) s += g[t * E + e]! * x.f32[t * E + e]!;
+    for (let e = 0; e < E; e++) s += grad[t * E + e]! * embedded.f32[t * E + e]!;
     return s;
   });
   return { probabilities, saliency };
