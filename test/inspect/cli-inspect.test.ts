@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextModel } from '../../src/cli/models.js';
+import { seattleWeather } from '../../src/io/datasets/builtin.js';
 import type { TextClassifier } from '../../src/nn/heads.js';
 import { mul } from '../../src/ops/binary.js';
 import { sum } from '../../src/ops/reduce.js';
@@ -116,11 +117,55 @@ describe('kioku inspect --model --text', () => {
   it('says what is missing without --text', async () => {
     const r = await kioku('inspect', '--model', model);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/give --model and --text, or --gradient-flow/);
+    expect(r.stderr).toMatch(/give --model and --text, --model, --data and --row, or --gradient-flow/);
     const bad = await kioku('inspect', '--gradient-flow', '--length', '1');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--length must be an integer ≥ 2, got "1"/);
   });
+});
+
+describe('kioku inspect --model --data --row (a forecaster)', () => {
+  it("predicts what forecast does from the window ending at the row, and attributes it to the window's steps", async () => {
+    const out = join(root, 'seattle');
+    const flags = [
+      '--target',
+      'temp_max',
+      '--lookback',
+      '7',
+      '--hidden',
+      '4',
+      '--epochs',
+      '1',
+      '--out',
+      out,
+      '-q',
+    ];
+    expect((await kioku('train', 'series', '--data', 'seattle-weather', ...flags)).code).toBe(0);
+    const last = (await seattleWeather()).length - 1;
+    const m = join(out, 'model');
+    const r = await kioku(
+      'inspect',
+      '--model',
+      m,
+      '--data',
+      'seattle-weather',
+      '--row',
+      String(last),
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    const f = await kioku('forecast', '--model', m, '--data', 'seattle-weather', '--steps', '1', '--json');
+    expect(got.prediction).toBeCloseTo(JSON.parse(f.stdout).temp_max, 3);
+    expect(got.steps).toEqual((await seattleWeather()).index!.slice(last - 6, last + 1));
+    expect(got.saliency).toHaveLength(7);
+    expect(got.layers[0].gates.f).toHaveLength(7);
+    const early = await kioku('inspect', '--model', m, '--data', 'seattle-weather', '--row', '5');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(
+      /row must be an integer in \[6, \d+\] \(the model reads 7 rows ending at it\), got 5/,
+    );
+  }, 60_000);
 });
 
 describe('kioku inspect --gradient-flow', () => {

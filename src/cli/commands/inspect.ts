@@ -1,16 +1,21 @@
 import type { Command } from 'commander';
 import type { RecurrentTrace } from '../../train/inspect/trace.js';
 import { gradientFlowReport, inspectText, type TextInspection } from '../../train/recipes/inspect.js';
+import { inspectSeries } from '../../train/recipes/inspect-series.js';
+import { seriesReadOptions } from '../../train/recipes/series-model.js';
 import { nodeRunStore } from '../../train/run-store-node.js';
-import { loadTextModel } from '../models.js';
+import { loadSeriesModel, loadTextModel } from '../models.js';
 import { examples, int } from '../options.js';
 import { type Reporter, round } from '../reporter.js';
+import { loadSeriesSource } from '../sources.js';
 
 /** `kioku inspect`: gates, states and saliency of a text model on one text, or gradient flow on the adding problem. */
 
 interface InspectFlags {
   model?: string;
   text?: string;
+  data?: string;
+  row?: number;
   out?: string;
   top: number;
   saliencySteps: number;
@@ -38,15 +43,55 @@ function traceJson(trace: RecurrentTrace) {
   }));
 }
 
-function printText(r: TextInspection, reporter: Reporter): void {
-  reporter.print(`${r.label}\t${r.probability.toFixed(4)}\t(${r.trace.kind}, ${r.tokens.length} tokens)`);
-  const ranked = r.tokens
-    .map((token, t) => ({ token, t, s: r.saliency[t]! }))
+/** The ten steps with the largest |saliency|, in that order. */
+function printRanked(labels: readonly string[], saliency: readonly number[], reporter: Reporter): void {
+  const ranked = labels
+    .map((label, t) => ({ label, t, s: saliency[t]! }))
     .sort((a, b) => Math.abs(b.s) - Math.abs(a.s))
     .slice(0, 10);
+  for (const { label, t, s } of ranked) {
+    reporter.print(`  ${String(t).padStart(4)}  ${label.padEnd(16)} ${s >= 0 ? '+' : ''}${s.toFixed(4)}`);
+  }
+}
+
+function printText(r: TextInspection, reporter: Reporter): void {
+  reporter.print(`${r.label}\t${r.probability.toFixed(4)}\t(${r.trace.kind}, ${r.tokens.length} tokens)`);
   reporter.print('tokens that moved the prediction most (integrated gradient × input; > 0 for the label):');
-  for (const { token, t, s } of ranked)
-    reporter.print(`  ${String(t).padStart(4)}  ${token.padEnd(16)} ${s >= 0 ? '+' : ''}${s.toFixed(4)}`);
+  printRanked(r.tokens, r.saliency, reporter);
+  reporter.print(`most active units (top layer): ${r.units.join(', ')}`);
+  for (const file of r.charts) reporter.note(`wrote ${file}`);
+}
+
+async function inspectSeriesCommand(o: InspectFlags, reporter: Reporter): Promise<void> {
+  const opened = await loadSeriesModel(o.model!);
+  const read = seriesReadOptions(opened);
+  const series = await loadSeriesSource(o.data!, {
+    dateCol: 'date',
+    columns: read.columns,
+    missing: read.missing,
+  });
+  const store = o.out !== undefined ? nodeRunStore(o.out, { checkpoints: false }) : undefined;
+  const r = await inspectSeries(opened, {
+    series,
+    row: o.row!,
+    dataName: o.data!,
+    top: o.top,
+    saliencySteps: o.saliencySteps,
+    ...(store ? { store } : {}),
+  });
+  if (reporter.json) {
+    const { trace, saliency, prediction, ...rest } = r;
+    const values = { prediction: round(prediction), saliency: saliency.map((v) => round(v)) };
+    reporter.io.stdout.write(
+      `${JSON.stringify({ ...rest, ...values, kind: trace.kind, layers: traceJson(trace) })}\n`,
+    );
+    return;
+  }
+  reporter.print(
+    `${r.target}\t${r.prediction.toFixed(4)}\t(next step after ${r.steps[r.steps.length - 1]}, ${r.trace.kind})`,
+  );
+  reporter.print('steps of the window that moved the prediction most (integrated gradient × input):');
+  printRanked(r.steps, r.saliency, reporter);
   reporter.print(`most active units (top layer): ${r.units.join(', ')}`);
   for (const file of r.charts) reporter.note(`wrote ${file}`);
 }
@@ -105,6 +150,12 @@ export function inspectCommand(program: Command, reporter: (cmd: Command) => Rep
     )
     .option('--model <dir>', 'text model directory written by `kioku train text`')
     .option('--text <text>', 'the text to run the model on')
+    .option('--data <file>', "a forecaster's series (CSV with its columns)")
+    .option(
+      '--row <n>',
+      'with --data: the last row of the window the forecaster reads (0-based data row)',
+      int('--row', 0),
+    )
     .option('--out <dir>', 'write the charts here (SVG and PNG)')
     .option('--top <n>', 'units drawn per heatmap, most active first', int('--top'), 16)
     .option(
@@ -131,14 +182,18 @@ export function inspectCommand(program: Command, reporter: (cmd: Command) => Rep
       examples([
         'kioku inspect --model runs/spam/model --text "WIN a FREE cruise, click now" --out runs/spam/inspect',
         'kioku inspect --model runs/spam/model --text "Meeting moved to 3pm" --json',
+        'kioku inspect --model runs/seattle/model --data weather.csv --row 400 --out runs/seattle/inspect',
         'kioku inspect --gradient-flow --out docs/figures',
       ]),
     )
     .action(async (opts: InspectFlags, cmd: Command) => {
-      if (!opts.gradientFlow && (opts.model === undefined || opts.text === undefined)) {
-        cmd.error('give --model and --text, or --gradient-flow', { exitCode: 2 });
+      const series = opts.data !== undefined || opts.row !== undefined;
+      const needs = series ? [opts.model, opts.data, opts.row] : [opts.model, opts.text];
+      if (!opts.gradientFlow && needs.includes(undefined)) {
+        cmd.error('give --model and --text, --model, --data and --row, or --gradient-flow', { exitCode: 2 });
       }
       const r = reporter(cmd);
-      await (opts.gradientFlow ? gradientFlowCommand(opts, r) : inspectTextCommand(opts, r));
+      if (opts.gradientFlow) await gradientFlowCommand(opts, r);
+      else await (series ? inspectSeriesCommand(opts, r) : inspectTextCommand(opts, r));
     });
 }

@@ -12,7 +12,6 @@ const CONFIG = {
   view: { stroke: '#ddd' },
   axis: { labelFont: FONT, titleFont: FONT, gridColor: '#eee' },
   legend: { labelFont: FONT, titleFont: FONT },
-  header: { labelFont: FONT, titleFont: FONT },
   title: { font: FONT, fontSize: 14 },
 } as const;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -25,9 +24,11 @@ export interface HeatmapPanel {
   name: string;
   /** values[t][u]: panel value at step t for the u-th listed unit. */
   values: number[][];
+  /** The colour scale's range (σ gates [0, 1], tanh ones [−1, 1]); default: the values' range. */
+  domain?: [number, number];
 }
 
-/** One heatmap row per unit, one column per token, one panel per gate (stacked). */
+/** One heatmap row per unit, one column per token, one panel per gate (stacked, each its own scale). */
 export function gateHeatmapSpec(
   tokens: readonly string[],
   units: readonly number[],
@@ -35,27 +36,32 @@ export function gateHeatmapSpec(
   title: string,
 ): TopLevelSpec {
   const labels = tokens.map((_, t) => stepLabel(tokens, t));
-  const values = panels.flatMap((p) =>
-    p.values.flatMap((row, t) =>
-      units.map((u, k) => ({ panel: p.name, step: labels[t], unit: `unit ${u}`, value: row[k] })),
-    ),
-  );
+  const unitNames = units.map((u) => `unit ${u}`);
   return {
     $schema: SCHEMA,
     title,
-    data: { values },
-    facet: { row: { field: 'panel', type: 'nominal', sort: panels.map((p) => p.name), title: null } },
-    resolve: { scale: { color: 'independent' } },
-    spec: {
+    vconcat: panels.map((p) => ({
+      title: { text: p.name, anchor: 'start', fontSize: 12 },
       width: Math.max(240, 14 * tokens.length),
       height: Math.max(80, 10 * units.length),
+      data: {
+        values: p.values.flatMap((row, t) =>
+          units.map((_, k) => ({ step: labels[t], unit: unitNames[k], value: row[k] })),
+        ),
+      },
       mark: 'rect',
       encoding: {
         x: { field: 'step', type: 'ordinal', sort: labels, title: null, axis: { labelAngle: -60 } },
-        y: { field: 'unit', type: 'ordinal', sort: units.map((u) => `unit ${u}`), title: null },
-        color: { field: 'value', type: 'quantitative', scale: { scheme: 'viridis' }, title: null },
+        y: { field: 'unit', type: 'ordinal', sort: unitNames, title: null },
+        color: {
+          field: 'value',
+          type: 'quantitative',
+          scale: { scheme: 'viridis', ...(p.domain ? { domain: p.domain } : {}) },
+          title: null,
+        },
       },
-    },
+    })),
+    resolve: { scale: { color: 'independent' } },
     config: CONFIG,
   };
 }

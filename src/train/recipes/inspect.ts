@@ -11,9 +11,10 @@ import {
   type AddingTraining,
   addingGradientFlow,
 } from '../inspect/adding.js';
-import type { HeatmapPanel } from '../inspect/charts.js';
-import { type DirectionTrace, type RecurrentTrace, traceRecurrent } from '../inspect/trace.js';
+import { integratedGradients, perStep } from '../inspect/saliency.js';
+import { type RecurrentTrace, traceRecurrent } from '../inspect/trace.js';
 import { softmaxRows } from '../tasks.js';
+import { inspectionCharts, mostActive } from './inspect-charts.js';
 import type { OpenedModel } from './opened.js';
 import type { RunStore } from './store.js';
 import { textRuntime } from './text-model.js';
@@ -24,7 +25,7 @@ import { textRuntime } from './text-model.js';
  * gradient flow of RNN, LSTM and GRU on the adding problem, drawing charts through the store.
  */
 
-const charts = () => import('../inspect/charts.js');
+const chartSpecs = () => import('../inspect/charts.js');
 const render = () => import('../../plot/render.js');
 
 export interface InspectTextOptions {
@@ -99,7 +100,9 @@ export async function inspectText(
     units,
     trace,
   };
-  return { ...inspection, charts: await textCharts(options.store, inspection, last) };
+  const title = `predicted ${inspection.label} (${inspection.probability.toFixed(3)})`;
+  const charts = await inspectionCharts(options.store, { labels: tokens, units, saliency, dir: last, title });
+  return { ...inspection, charts };
 }
 
 /** The model's own forward on the token ids, its embedding's output replaced by `x` (1, T, E). */
@@ -114,10 +117,9 @@ function logitsFrom(model: TextClassifier, ids: Int32Array, x: Tensor): Tensor {
 }
 
 /**
- * Class probabilities and, per token, gradient × input of the predicted label's logit margin
- * (its logit minus the others' mean: softmax reads only differences), with the gradient averaged
- * over the inputs α·x, α = 1/m, 2/m, …, 1: integrated gradients from the zero embedding, whose
- * token scores add up to the margin's change from that baseline. m = 1 is plain gradient × input.
+ * Class probabilities and, per token, the attribution of the predicted label's logit margin (its
+ * logit minus the others' mean: softmax reads only differences) by integrated gradients from the
+ * zero embedding, summed over the embedding.
  */
 function saliencyOf(
   model: TextClassifier,
@@ -125,106 +127,14 @@ function saliencyOf(
   embedded: Tensor,
   m: number,
 ): { probabilities: number[]; saliency: number[] } {
-  const [, T, E] = embedded.shape as [number, number, number];
   const probabilities = Array.from(softmaxRows(noGrad(() => logitsFrom(model, ids, embedded))));
   const best = probabilities.indexOf(Math.max(...probabilities));
   const k = probabilities.length;
-  const margin = new Tensor(
-    Float32Array.from(probabilities, (_, j) => (j === best ? 1 : -1 / (k - 1))),
-    [1, k],
-  );
-  const grad = new Float64Array(T * E);
-  for (let step = 1; step <= m; step++) {
-    const x = new Tensor(
-      embedded.f32.map((v) => (v * step) / m),
-      embedded.shape,
-      { requiresGrad: true },
-    );
-    sum(mul(logitsFrom(model, ids, x), margin)).backward();
-    x.grad!.f32.forEach((g, i) => {
-      grad[i]! += g / m;
-    });
-  }
+  const weights = Float32Array.from(probabilities, (_, j) => (j === best ? 1 : -1 / (k - 1)));
+  const margin = new Tensor(weights, [1, k]);
+  const attributions = integratedGradients(embedded, m, (x) => sum(mul(logitsFrom(model, ids, x), margin)));
   model.zeroGrad();
-  const saliency = Array.from({ length: T }, (_, t) => {
-    let s = 0;
-    for (let e = 0; e < E; e++) s += grad[t * E + e]! * embedded.f32[t * E + e]!;
-    return s;
-  });
-  return { probabilities, saliency };
-}
-
-/** Unit indices by the spread (standard deviation) of their (K, 1, H) values over the steps, largest first. */
-export function mostActive(values: Tensor, top: number): number[] {
-  const [K, , H] = values.shape as [number, number, number];
-  const spread = Array.from({ length: H }, (_, u) => {
-    let s = 0;
-    let s2 = 0;
-    for (let k = 0; k < K; k++) {
-      const v = values.f32[k * H + u]!;
-      s += v;
-      s2 += v * v;
-    }
-    return Math.sqrt(Math.max(0, s2 / K - (s / K) ** 2));
-  });
-  return spread
-    .map((v, u) => [v, u] as const)
-    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
-    .slice(0, top)
-    .map(([, u]) => u);
-}
-
-/** values[t][k] of unit units[k] of a (K, 1, W) tensor. */
-function columns(t: Tensor, units: readonly number[]): number[][] {
-  const [K, , W] = t.shape as [number, number, number];
-  return Array.from({ length: K }, (_, k) => units.map((u) => t.f32[k * W + u]!));
-}
-
-async function textCharts(
-  store: RunStore | undefined,
-  r: Omit<TextInspection, 'charts'>,
-  dir: DirectionTrace,
-): Promise<string[]> {
-  if (!store?.writeChart) return [];
-  const [spec, { renderSvg }] = await Promise.all([charts(), render()]);
-  const panels: HeatmapPanel[] = Object.entries(dir.gates).map(([name, t]) => ({
-    name,
-    values: columns(t!, r.units),
-  }));
-  const layer = `layer ${dir.layer}`;
-  const state = dir.cell ?? dir.hidden;
-  const stateName = dir.cell ? 'cell state c' : 'hidden state h';
-  const written = await Promise.all([
-    store.writeChart(
-      'gates',
-      await renderSvg(
-        spec.gateHeatmapSpec(
-          r.tokens,
-          r.units,
-          panels,
-          `Gate activations, ${layer}: predicted ${r.label} (${r.probability.toFixed(3)})`,
-        ),
-      ),
-    ),
-    store.writeChart(
-      'state',
-      await renderSvg(
-        spec.stateLinesSpec(
-          r.tokens,
-          r.units.slice(0, 8),
-          columns(state, r.units.slice(0, 8)),
-          `${stateName}, ${layer}, most active units`,
-        ),
-      ),
-    ),
-    store.writeChart(
-      'saliency',
-      await renderSvg(
-        spec.saliencySpec(r.tokens, r.saliency, `Which tokens moved the prediction (${r.label})`),
-      ),
-    ),
-  ]);
-  return written.flat();
+  return { probabilities, saliency: perStep(attributions, ids.length) };
 }
 
 export interface GradientFlowReportOptions extends AddingTraining {
@@ -253,7 +163,7 @@ export async function gradientFlowReport(
   const T = flows[0]?.input.length ?? 0;
   const store = options.store;
   if (!store?.writeChart) return { T, flows, charts: [] };
-  const [spec, { renderSvg }] = await Promise.all([charts(), render()]);
+  const [spec, { renderSvg }] = await Promise.all([chartSpecs(), render()]);
   const name = (f: AddingFlow) => `${f.cell.toUpperCase()} (MSE ${f.mse.toFixed(3)})`;
   const svg = await renderSvg(
     spec.gradientFlowSpec(
