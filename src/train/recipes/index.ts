@@ -29,6 +29,7 @@ export {
   inspectText,
   type TextInspection,
 } from './inspect.js';
+export { type InspectSeriesOptions, inspectSeries, type SeriesInspection } from './inspect-series.js';
 export type { OpenedModel } from './opened.js';
 export type { RecipeRunOptions } from './options.js';
 export type { NamedMetrics, RegressionMetrics } from './series-baselines.js';
