@@ -136,6 +136,7 @@ export {
   restoreTrainingState,
   type SavedTraining,
 } from './train/checkpoint.js';
+export * from './train/inspect/index.js';
 export { METRICS, type MetricFn, resolveMetric } from './train/metric-registry.js';
 export {
   accuracy,

@@ -5,6 +5,7 @@ import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
 import { infoCommand } from './commands/info.js';
+import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
 import { serveCommand } from './commands/serve.js';
 import { trainSeriesCommand } from './commands/train-series.js';
@@ -65,6 +66,7 @@ export function createProgram(io: CliIO): Command {
     add(program, reporter);
   }
   serveCommand(program, reporter);
+  inspectCommand(program, reporter);
   const required = new Map<Command, Option[]>();
   for (const cmd of [program, ...allCommands(program)]) {
     cmd.exitOverride();

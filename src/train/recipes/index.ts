@@ -21,6 +21,15 @@ export {
   type ForecasterResult,
   type ForecasterSettings,
 } from './forecaster-options.js';
+export {
+  type GradientFlowReport,
+  type GradientFlowReportOptions,
+  gradientFlowReport,
+  type InspectTextOptions,
+  inspectText,
+  type TextInspection,
+} from './inspect.js';
+export { type InspectSeriesOptions, inspectSeries, type SeriesInspection } from './inspect-series.js';
 export type { OpenedModel } from './opened.js';
 export type { RecipeRunOptions } from './options.js';
 export type { NamedMetrics, RegressionMetrics } from './series-baselines.js';
