@@ -3,11 +3,13 @@ export {
   loadBuiltinSeries,
   STOCK_SYMBOLS,
   seattleWeather,
+  sp500,
   stockPrices,
+  stocksPanel,
   usBirths,
 } from './builtin.js';
 export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
-export { type LabeledSeries, loadSeriesCsv, type SeriesCsvOptions } from './series.js';
+export { type LabeledSeries, loadPanelCsv, loadSeriesCsv, type SeriesCsvOptions } from './series.js';
 export {
   loadSpamAssassin,
   type SpamAssassinOptions,
