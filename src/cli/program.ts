@@ -9,13 +9,17 @@ import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
+import { resumeCommand } from './commands/resume.js';
 import { trainSeriesCommand } from './commands/train-series.js';
 import { trainTextCommand } from './commands/train-text.js';
 import { examples } from './options.js';
 import { type CliIO, Reporter } from './reporter.js';
 
-/** Exit codes: 0 success, 1 a kioku error (bad data, bad model…), 2 bad usage, 3 an unexpected failure. */
-export const EXIT = { ok: 0, error: 1, usage: 2, internal: 3 } as const;
+/**
+ * Exit codes: 0 success, 1 a kioku error (bad data, bad model…), 2 bad usage, 3 an unexpected
+ * failure, 130 interrupted (Ctrl-C: a training run still saved and reported its model).
+ */
+export const EXIT = { ok: 0, error: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 interface GlobalOptions {
   quiet?: boolean;
@@ -64,7 +68,14 @@ export function createProgram(io: CliIO): Command {
     .addHelpText('after', examples(['kioku train text --help', 'kioku train series --help']));
   trainTextCommand(train, reporter);
   trainSeriesCommand(train, reporter);
-  for (const add of [predictCommand, forecastCommand, evalCommand, infoCommand, exportCommand]) {
+  for (const add of [
+    predictCommand,
+    forecastCommand,
+    evalCommand,
+    infoCommand,
+    exportCommand,
+    resumeCommand,
+  ]) {
     add(program, reporter);
   }
   for (const cmd of [program, ...allCommands(program)]) {
@@ -124,7 +135,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return EXIT.usage;
     }
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT.ok;
+    return io.signal?.aborted ? EXIT.interrupted : EXIT.ok;
   } catch (e) {
     return failure(e, io, argv.includes('--debug'), out);
   }
