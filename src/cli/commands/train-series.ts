@@ -76,7 +76,7 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
     onNonfinite,
     ...settings
   } = o;
-  const run = await trainRunOptions(o, reporter);
+  const run = await trainRunOptions(o, reporter, `kioku resume ${o.out} continues the run`);
   // Written once the run is accepted (a refused run must not replace an unfinished run's flags).
   let recorded = false;
   const record = async () => {

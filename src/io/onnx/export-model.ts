@@ -25,6 +25,8 @@ export const ONNX_FILE = 'model.onnx';
 export interface ExportModelOptions {
   /** ONNX only: the operator set (see exportOnnx). */
   opset?: OnnxExportOptions['opset'];
+  /** PyTorch only: a forecaster's config.json `series`, so model.py forecasts from raw values. */
+  series?: unknown;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function exportModel(
     if (options.opset !== undefined) onnxOptions.opset = options.opset;
     files = { [ONNX_FILE]: exportOnnx(model, onnxOptions) };
   } else if (format === 'pytorch') {
-    files = pytorchFiles(model);
+    files = pytorchFiles(model, options.series === undefined ? {} : { series: options.series });
   } else {
     // exportTfjs checks the model (GRU and non-'last' pooling are refused there).
     files = tfjsFiles(model);
