@@ -35,7 +35,6 @@ export async function seriesProgress(
   if (e.type === 'series-data') {
     metric.name = e.series > 1 ? 'mase' : 'mae';
     dataNotes(reporter, e);
-    await reporter.event({ event: 'series-data', ...e, type: undefined });
   } else await reporter.training(e, metric.name);
 }
 
@@ -172,7 +171,7 @@ export async function splitReport(
   if (r.randomWalk) {
     const subject = r.members.length > 1 ? 'These series behave' : 'This series behaves';
     reporter.print(
-      `${subject} like a random walk: no baseline beats persistence, so matching it is the honest bar, and a network cannot be expected to do much better.`,
+      `${subject} like a random walk: the best baseline is persistence (naive, or naive plus the training trend), so matching it is the honest bar and a network cannot be expected to do much better.`,
     );
   }
   if (r.verdict.warning) reporter.print(`warning: ${r.verdict.warning}`);

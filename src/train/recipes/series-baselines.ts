@@ -84,9 +84,15 @@ function pool(
       members: per.map(() => null),
     };
   }
-  const pooled = averageScores(present.map((p) => ({ model: p.scored.pooled, naive2: p.naive2.pooled })));
+  // One series keeps its own scores (and their reasons); several are averaged as M4 averages.
+  const single = per.length === 1 ? present[0] : undefined;
+  const pooled = single
+    ? single.scored.pooled
+    : averageScores(present.map((p) => ({ model: p.scored.pooled, naive2: p.naive2.pooled })));
   const perStep = Array.from({ length: horizon }, (_, k) =>
-    averageScores(present.map((p) => ({ model: p.scored.perStep[k]!, naive2: p.naive2.perStep[k]! }))),
+    single
+      ? single.scored.perStep[k]!
+      : averageScores(present.map((p) => ({ model: p.scored.perStep[k]!, naive2: p.naive2.perStep[k]! }))),
   );
   return { name, pooled, perStep, members: per.map((p) => p?.scored.pooled ?? null) };
 }

@@ -85,7 +85,7 @@ export function seriesConfig(
     strategy: r.strategy,
     season: p.period,
     frequency: p.frequency,
-    dateColumn: p.members[0]!.index ? (r.dateColumn ?? 'date') : null,
+    dateColumn: p.members[0]!.index ? (r.dateColumn ?? null) : null,
     seriesColumn: p.seriesColumn,
     transform: spec.transform,
     transformReason: plan.transformReason,
