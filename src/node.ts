@@ -1,10 +1,10 @@
 // kioku's Node entry: everything in the platform-neutral entry, plus file I/O (model
 // directories, datasets, exports) and the native backend, selected on import.
-import { initBackend } from './backend/select.js';
+import { initBackend } from './backend/native/init.js';
 
 initBackend();
 
-export { initBackend } from './backend/select.js';
+export { initBackend } from './backend/native/init.js';
 export * from './index.js';
 export {
   FileError,
@@ -32,11 +32,11 @@ export {
 } from './io/onnx/export-model.js';
 export { writeOnnx } from './io/onnx/node.js';
 export {
-  exportPytorch,
   type ImportPytorchOptions,
   importPytorchStateDict,
   pytorchModelSource,
 } from './io/pytorch.js';
+export { exportPytorch } from './io/pytorch-node.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors-node.js';
 export { kiokuVersion } from './io/version.js';
 export { type PngOptions, svgToPng } from './plot/png.js';

@@ -200,7 +200,9 @@ describe('kioku train series / forecast / eval', () => {
     const naive = events.find((e) => e.event === 'test' && e.model === 'naive')!;
     expect(naive).toMatchObject({ split: 'test', horizon: 7, origins: s.length - 7 - first + 1 });
     expect(naive.mae).toBeCloseTo(sum / n, 4);
-    const tested = events.filter((e) => e.event === 'test').map((e) => String(e.model).replace(/^ETS: .*/, 'ETS'));
+    const tested = events
+      .filter((e) => e.event === 'test')
+      .map((e) => String(e.model).replace(/^ETS: .*/, 'ETS'));
     expect(tested).toEqual(['lstm', 'naive', 'seasonal naive (m=7)', 'drift', 'ETS', 'naive2']);
     const verdict = events.find((e) => e.event === 'verdict')!;
     expect(verdict.metric).toBe('mase');
@@ -212,7 +214,8 @@ describe('kioku train series / forecast / eval', () => {
     expect(r.code).toBe(0);
     const rows = jsonLines(r.stdout);
     expect(rows.map((x) => x.date)).toEqual(Array.from({ length: 7 }, (_, i) => `2016-01-0${i + 1}`));
-    for (const x of rows) expect(Number(x.lower) <= Number(x.temp_max) && Number(x.temp_max) <= Number(x.upper)).toBe(true);
+    for (const x of rows)
+      expect(Number(x.lower) <= Number(x.temp_max) && Number(x.temp_max) <= Number(x.upper)).toBe(true);
     const dir = join(out, 'fc');
     const c = await kioku('forecast', '--model', join(out, 'model'), '--steps', '3', '--out', dir, '--quiet');
     const csv = (await readFile(join(dir, 'forecast.csv'), 'utf8')).trim().split('\n');

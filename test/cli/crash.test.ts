@@ -194,7 +194,7 @@ describe.concurrent('kioku train under SIGKILL', () => {
     expect(Buffer.compare(await readFile(ref), await readFile(join(out, 'model', 'model.safetensors')))).toBe(
       0,
     );
-  }, 30_000);
+  }, 90_000);
 
   it('refuses to resume with different options or without a checkpoint', async () => {
     expect((await reference).code).toBe(0);
@@ -211,5 +211,5 @@ describe.concurrent('kioku train under SIGKILL', () => {
     const none = await start(args(join(root, 'empty'), '--resume')).done;
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no checkpoint to resume/);
-  }, 30_000);
+  }, 90_000);
 });

@@ -86,7 +86,9 @@ describe('metrics.jsonl after --resume', () => {
       ['restored', names[4]![1]],
     ]);
     // The model and every baseline on the test split, the verdict, the intervals, then done.
-    expect(names.slice(5).map(([event, model]) => `${event} ${String(model).replace(/^ETS: .*/, 'ETS')}`)).toEqual([
+    expect(
+      names.slice(5).map(([event, model]) => `${event} ${String(model).replace(/^ETS: .*/, 'ETS')}`),
+    ).toEqual([
       'test lstm',
       'test naive',
       'test seasonal naive (m=7)',

@@ -43,7 +43,10 @@ const quick = (more: Partial<ForecasterOptions> & Pick<ForecasterOptions, 'serie
 
 describe('a trending monthly series', () => {
   // Twelve years of a steady rise with a yearly wave: the test years lie above every training value.
-  const values = Array.from({ length: 144 }, (_, t) => 100 + 2 * t + 10 * Math.sin((2 * Math.PI * t) / 12) + 2 * noise(t));
+  const values = Array.from(
+    { length: 144 },
+    (_, t) => 100 + 2 * t + 10 * Math.sin((2 * Math.PI * t) / 12) + 2 * noise(t),
+  );
   const trend = series(values, month);
 
   it('levels leave the network to extrapolate; the automatic transform forecasts from the last value', async () => {
@@ -132,7 +135,10 @@ describe('forecaster options', () => {
   }, 60_000);
 
   it('refuses a transform the data cannot take, and an unparseable date naming its row', async () => {
-    const flat = makeSeries(['y'], Array.from({ length: 60 }, (_, i) => [i % 5]));
+    const flat = makeSeries(
+      ['y'],
+      Array.from({ length: 60 }, (_, i) => [i % 5]),
+    );
     await expect(trainForecaster(quick({ series: flat, transform: 'seasonal-difference' }))).rejects.toThrow(
       new ValueError('transform seasonal-difference needs a season: the data has none, pass season'),
     );

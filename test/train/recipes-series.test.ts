@@ -141,7 +141,10 @@ describe('trainForecaster', () => {
     const iv = result.intervals!;
     expect(iv.level).toBe(0.8);
     for (const [k, r] of fromResult.rows.entries()) {
-      expect(r.lower).toBeCloseTo(r.value + iv.lower[k]! * (result.config.series as SeriesConfig).members[0]!.unit, 6);
+      expect(r.lower).toBeCloseTo(
+        r.value + iv.lower[k]! * (result.config.series as SeriesConfig).members[0]!.unit,
+        6,
+      );
     }
     expect(forecastCsv(fromResult).split('\n')[0]).toBe('step,date,temp_max,lower,upper');
     // Steps default to one season.

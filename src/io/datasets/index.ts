@@ -8,6 +8,7 @@ export {
   stocksPanel,
   usBirths,
 } from './builtin.js';
+export { MAX_LINE_CHARS } from './files.js';
 export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
 export { type LabeledSeries, loadPanelCsv, loadSeriesCsv, type SeriesCsvOptions } from './series.js';
 export {
@@ -18,4 +19,10 @@ export {
   type SpamHeaders,
   splitEmail,
 } from './spam.js';
-export { loadTextFile, streamTextFile, type TextFileOptions, type TextRow } from './text.js';
+export {
+  loadTextFile,
+  streamTextFile,
+  type TextFileCorpus,
+  type TextFileOptions,
+  type TextRow,
+} from './text.js';

@@ -1,5 +1,5 @@
 import { parseDate, unparseableDate } from '../../data/dates.js';
-import { DataError } from '../../data/errors.js';
+import { DataError, quote } from '../../data/errors.js';
 import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
 import { makePanel, type SeriesPanel } from '../../data/panel.js';
 import { makeSeries, type TimeSeries } from '../../data/series.js';
@@ -116,7 +116,7 @@ function parseRow(
     const v = parseCell(text);
     if (v === null) {
       const beyond = Number.isFinite(Number(text.trim())) ? ' within float32 range' : '';
-      throw new DataError(`expected a number${beyond}, got ${JSON.stringify(text)}`, {
+      throw new DataError(`expected a number${beyond}, got ${quote(text)}`, {
         file: at.path,
         line,
         column: at.columns[k],

@@ -17,16 +17,13 @@ import type { RunStore } from './store.js';
 
 /** A trained forecaster put to use: the next values after a series, and its scores on a series. */
 
-/** Forecasts are bounded so a typo cannot exhaust memory. */
-export const MAX_FORECAST_STEPS = 10_000;
-
-interface SeriesRuntime {
+export interface SeriesRuntime {
   model: SequenceForecaster;
   c: SeriesConfig;
   where: string;
 }
 
-function seriesRuntime(opened: OpenedModel): SeriesRuntime {
+export function seriesRuntime(opened: OpenedModel): SeriesRuntime {
   const where = opened?.where ?? 'model';
   const { model, config } = opened ?? {};
   if (config?.task !== 'forecasting' || !(model instanceof SequenceForecaster)) {
@@ -248,17 +245,11 @@ async function saveForecast(store: RunStore, result: ForecastResult, steps: numb
   return saved;
 }
 
-/**
- * The next `steps` values of the target after the end of `series` (or of the training data),
- * for every series of the model, with prediction intervals for the steps they were
- * calibrated for. This is what `kioku forecast` runs.
- */
-export async function forecastSeries(
-  opened: OpenedModel,
-  options: ForecastOptions = {},
-): Promise<ForecastResult> {
-  const rt = seriesRuntime(opened);
-  checkOptionsObject(options, 'forecastSeries', 'nothing');
+/** The most steps one forecast runs: far beyond a useful horizon, far below what exhausts memory. */
+export const MAX_FORECAST_STEPS = 100_000;
+
+/** The forecast (rows and histories) of `options.series`, or of the saved tails; nothing saved. */
+export function forecastRows(rt: SeriesRuntime, options: ForecastOptions = {}): ForecastResult {
   const name = options.optionName ?? ((k: string) => k);
   const steps = checkSteps(options.steps ?? rt.c.season, name);
   const { panel, configs } = modelPanel(rt, options.series ?? tailData(rt.c), options);
@@ -270,11 +261,10 @@ export async function forecastSeries(
       );
     }
   });
-  const rows = panel.members.flatMap((_, i) => memberForecast(rt, panel, i, configs[i]!, steps));
-  const result: ForecastResult = {
+  return {
     target: rt.c.target,
     level: rt.c.intervals?.level ?? null,
-    rows,
+    rows: panel.members.flatMap((_, i) => memberForecast(rt, panel, i, configs[i]!, steps)),
     histories: panel.members.map((m) => ({
       series: m.id,
       index: m.index ? m.index.slice(-rt.c.lookback) : null,
@@ -282,7 +272,22 @@ export async function forecastSeries(
     })),
     saved: [],
   };
-  if (options.store) result.saved = await saveForecast(options.store, result, steps);
+}
+
+/**
+ * The next `steps` values of the target after the end of `series` (or of the training data),
+ * for every series of the model, with prediction intervals for the steps they were
+ * calibrated for. This is what `kioku forecast` runs.
+ */
+export async function forecastSeries(
+  opened: OpenedModel,
+  options: ForecastOptions = {},
+): Promise<ForecastResult> {
+  const rt = seriesRuntime(opened);
+  checkOptionsObject(options, 'forecastSeries', 'nothing');
+  const result = forecastRows(rt, options);
+  if (options.store)
+    result.saved = await saveForecast(options.store, result, result.rows.length / result.histories.length);
   return result;
 }
 
