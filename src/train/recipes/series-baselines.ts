@@ -1,3 +1,4 @@
+import { diagnoseSeries } from '../../data/auto-transform.js';
 import { averageScores, type Scores, scoreForecasts } from '../baselines/accuracy.js';
 import type { Baseline } from '../baselines/baseline.js';
 import { fitStandardBaselines } from '../baselines/standard.js';
@@ -42,6 +43,15 @@ function baselineRows(b: Baseline, f: MemberForecasts, horizon: number): Float64
   return b.forecastAt(f.target, f.origins, horizon);
 }
 
+/** Whether the training rows look like a random walk: a unit root, so the level is not stationary. */
+function wanders(train: Float64Array, period: number): boolean {
+  try {
+    return !diagnoseSeries(train, period).stationary;
+  } catch {
+    return false;
+  }
+}
+
 /** The model and every baseline scored on one member's origins. */
 function scoreMember(f: MemberForecasts, period: number, horizon: number) {
   const train = f.target.subarray(0, f.trainEnd);
@@ -57,7 +67,13 @@ function scoreMember(f: MemberForecasts, period: number, horizon: number) {
       scored: b === set.naive2 ? naive2Scores : score(baselineRows(b, f, horizon)),
     });
   }
-  return { model: score(f.model), baselines, naive2: naive2Scores, notes: set.notes };
+  return {
+    model: score(f.model),
+    baselines,
+    naive2: naive2Scores,
+    notes: set.notes,
+    wandering: wanders(train, period),
+  };
 }
 
 type MemberResult = ReturnType<typeof scoreMember>;
@@ -101,7 +117,10 @@ export interface ScoredSplit {
   /** The model first, then the baselines in the standard order. */
   models: ModelScores[];
   verdict: Verdict;
-  /** The best baseline is persistence (naive or drift): the series behaves like a random walk. */
+  /**
+   * The best baseline is persistence (naive or drift) and every training series has a unit
+   * root: the series behave like random walks.
+   */
   randomWalk: boolean;
   notes: string[];
 }
@@ -145,7 +164,8 @@ export function scoreWithBaselines(
   return {
     models,
     verdict,
-    randomWalk: best === 'naive' || best === 'drift',
+    randomWalk:
+      (best === 'naive' || best === 'drift') && present.length > 0 && present.every((r) => r.wandering),
     notes: [...new Set(present.flatMap((r) => r.notes))],
   };
 }
