@@ -124,13 +124,18 @@ function memberTable(r: SplitReport): string {
   );
 }
 
-/** Why metrics are undefined, once per reason. */
+/** Why metrics are undefined, once per metric and reason, naming the models (or "every model"). */
 function reasonLines(models: ModelScores[]): string[] {
-  const lines = new Set<string>();
-  for (const m of models)
-    for (const [k, why] of Object.entries(m.pooled.reasons))
-      lines.add(`${m.name}: ${k.toUpperCase()} undefined: ${why}`);
-  return [...lines];
+  const names = new Map<string, string[]>();
+  for (const m of models) {
+    for (const [k, why] of Object.entries(m.pooled.reasons)) {
+      const key = `${k.toUpperCase()} undefined: ${why}`;
+      names.set(key, [...(names.get(key) ?? []), m.name]);
+    }
+  }
+  return [...names].map(
+    ([key, who]) => `${who.length === models.length ? 'every model' : who.join(', ')}: ${key}`,
+  );
 }
 
 /** The model against naive (persistence): MAE and MASE ratios. */
