@@ -8,7 +8,7 @@ import type { CliIO } from './reporter.js';
 /** How a failed command is reported: one line on stderr and an exit code. */
 
 /** Exit codes: 0 success, 1 a kioku error (bad data, bad model…), 2 bad usage, 3 an unexpected failure. */
-export const EXIT = { ok: 0, error: 1, usage: 2, internal: 3 } as const;
+export const EXIT = { ok: 0, error: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 /** The longest error line printed: a message quoting huge input is cut (quotes are capped already). */
 const MAX_LINE = 4000;

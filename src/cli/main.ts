@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { initBackend } from '../backend/native/init.js';
 import { run } from './program.js';
+import type { CliIO } from './reporter.js';
 
 try {
   initBackend();
@@ -16,16 +17,13 @@ for (const stream of [process.stdout, process.stderr]) {
     process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   });
 }
-// The first Ctrl-C stops training after the current batch (the model is still evaluated and
-// saved); a second one ends the process.
+// The first Ctrl-C stops a training run after the current batch (it saves, reports and says so
+// in one line) and ends any other command; a second one ends the process.
 const interrupt = new AbortController();
+const io: CliIO = { stdout: process.stdout, stderr: process.stderr, signal: interrupt.signal };
 process.once('SIGINT', () => {
-  process.stderr.write('\nkioku: interrupted; stopping after the current batch (Ctrl-C again to quit)\n');
   interrupt.abort();
+  if (!io.interruptible) process.exit(130);
   process.once('SIGINT', () => process.exit(130));
 });
-process.exitCode = await run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signal: interrupt.signal,
-});
+process.exitCode = await run(process.argv.slice(2), io);

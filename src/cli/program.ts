@@ -7,6 +7,7 @@ import { forecastCommand } from './commands/forecast.js';
 import { infoCommand } from './commands/info.js';
 import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
+import { resumeCommand } from './commands/resume.js';
 import { serveCommand } from './commands/serve.js';
 import { trainSeriesCommand } from './commands/train-series.js';
 import { trainTextCommand } from './commands/train-text.js';
@@ -62,7 +63,14 @@ export function createProgram(io: CliIO): Command {
     .addHelpText('after', examples(['kioku train text --help', 'kioku train series --help']));
   trainTextCommand(train, reporter);
   trainSeriesCommand(train, reporter);
-  for (const add of [predictCommand, forecastCommand, evalCommand, infoCommand, exportCommand]) {
+  for (const add of [
+    predictCommand,
+    forecastCommand,
+    evalCommand,
+    infoCommand,
+    exportCommand,
+    resumeCommand,
+  ]) {
     add(program, reporter);
   }
   serveCommand(program, reporter);
@@ -117,7 +125,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return EXIT.usage;
     }
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT.ok;
+    return io.signal?.aborted ? EXIT.interrupted : EXIT.ok;
   } catch (e) {
     return failure(e, io, argv.includes('--debug'), out);
   } finally {

@@ -8,6 +8,11 @@ export interface CliIO {
   stderr: { write(s: string): unknown; isTTY?: boolean };
   /** Aborted (e.g. on Ctrl-C) to stop training after the current batch. */
   signal?: AbortSignal;
+  /**
+   * Set by a training run: the first Ctrl-C then stops it after the current batch (it saves
+   * and reports) instead of ending the process.
+   */
+  interruptible?: boolean;
 }
 
 export interface ReporterOptions {
@@ -75,6 +80,14 @@ export class Reporter {
     this.bar = null;
   }
 
+  /** The one line a Ctrl-C during training prints (stderr, after any progress bar). */
+  interrupted(advice: string): void {
+    this.close();
+    this.io.stderr.write(
+      `${this.io.stderr.isTTY ? '\n' : ''}kioku: interrupted: stopping after the current batch, then saving the best model and reporting (Ctrl-C again quits); ${advice}\n`,
+    );
+  }
+
   /** Reports a recipe's training events; `mainMetric` is shown beside the loss. */
   async training(e: TrainingEvent, mainMetric: string): Promise<void> {
     switch (e.type) {
@@ -104,8 +117,7 @@ export class Reporter {
         return;
       case 'trained':
         this.close();
-        if (e.stopReason === 'aborted')
-          this.note('training interrupted; evaluating and saving the model as it is');
+        if (e.stopReason === 'aborted') await this.event({ event: 'interrupted', epochs: e.epochs });
         if (e.skippedBatches > 0) {
           this.note(`skipped ${e.skippedBatches} batch(es) with a non-finite loss or gradient`);
           await this.event({ event: 'skipped', batches: e.skippedBatches });

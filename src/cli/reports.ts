@@ -1,9 +1,8 @@
 import type { ClassificationReport } from '../train/metrics.js';
-import type { NamedMetrics } from '../train/recipes/series-baselines.js';
 import type { NamedReport } from '../train/recipes/text-classifier-options.js';
 import { type Reporter, round, table } from './reporter.js';
 
-/** How the commands print and log a classifier's or a forecaster's scores beside the baselines. */
+/** How the commands print and log a classifier's scores beside the baselines (series-reports.ts: a forecaster's). */
 
 function reportRecord(r: ClassificationReport, labels: string[]): Record<string, unknown> {
   const perClass = Object.fromEntries(
@@ -53,31 +52,6 @@ export async function classificationTable(
         r.f1[positive]!,
         r.macro.f1,
       ]),
-    ),
-  );
-}
-
-/** One event per model (`test` or `eval`), then a table of MAE, RMSE, MAPE, sMAPE and MASE. */
-export async function regressionTable(
-  reporter: Reporter,
-  event: 'test' | 'eval',
-  rows: NamedMetrics[],
-  windows: number,
-  title: string,
-): Promise<void> {
-  for (const { model, metrics } of rows) {
-    await reporter.event({
-      event,
-      model,
-      windows,
-      ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, round(v)])),
-    });
-  }
-  reporter.print(title);
-  reporter.print(
-    table(
-      ['model', 'MAE', 'RMSE', 'MAPE', 'sMAPE', 'MASE'],
-      rows.map(({ model, metrics: r }) => [model, r.mae, r.rmse, r.mape, r.smape, r.mase]),
     ),
   );
 }

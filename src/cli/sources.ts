@@ -3,10 +3,18 @@ import type { TextCorpus } from '../data/corpus.js';
 import { quote } from '../data/errors.js';
 import type { LabelChanges } from '../data/labels.js';
 import { type MissingAdvice, type MissingPolicy, MissingValueError } from '../data/missing.js';
+import type { SeriesPanel } from '../data/panel.js';
 import type { TimeSeries } from '../data/series.js';
-import { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from '../io/datasets/builtin.js';
+import {
+  STOCK_SYMBOLS,
+  seattleWeather,
+  sp500,
+  stockPrices,
+  stocksPanel,
+  usBirths,
+} from '../io/datasets/builtin.js';
 import { loadImdb } from '../io/datasets/imdb.js';
-import { loadSeriesCsv } from '../io/datasets/series.js';
+import { loadPanelCsv, loadSeriesCsv } from '../io/datasets/series.js';
 import { loadSpamAssassin, type SpamHeaders } from '../io/datasets/spam.js';
 import { loadTextFile } from '../io/datasets/text.js';
 import { ValueError } from '../tensor/errors.js';
@@ -60,7 +68,13 @@ export async function loadTextSource(
   return corpus;
 }
 
-export const SERIES_BUILTINS = ['seattle-weather', ...STOCK_SYMBOLS.map((s) => `stocks:${s}`), 'births'];
+export const SERIES_BUILTINS = [
+  'seattle-weather',
+  'births',
+  'sp500',
+  'stocks',
+  ...STOCK_SYMBOLS.map((s) => `stocks:${s}`),
+];
 
 /** Missing-value advice in terms of the flag that sets the policy on the command line. */
 const CLI_ADVICE: MissingAdvice = {
@@ -68,27 +82,48 @@ const CLI_ADVICE: MissingAdvice = {
   firstValue: "'ffill' has no earlier value to repeat, use --missing drop",
 };
 
+export interface SeriesSourceOptions {
+  dateCol: string;
+  /** The id column of a long-format CSV: one series per id (a panel). */
+  seriesCol?: string | null;
+  columns?: readonly string[];
+  missing?: MissingPolicy;
+}
+
+async function builtinSeries(data: string, missing: MissingPolicy): Promise<TimeSeries | SeriesPanel | null> {
+  if (data === 'seattle-weather') return seattleWeather({ missing });
+  if (data === 'births') return usBirths({ missing });
+  if (data === 'sp500') return sp500({ missing });
+  if (data === 'stocks') return stocksPanel({ missing });
+  if (data.startsWith('stocks:')) return stockPrices({ symbols: [data.slice('stocks:'.length)], missing });
+  return null;
+}
+
+/**
+ * A series `--data` names: a built-in one ('stocks' is the five symbols as one panel), a CSV
+ * file, or a long-format CSV file read as a panel with `seriesCol`.
+ */
 export async function loadSeriesSource(
   data: string,
-  options: { dateCol: string; columns?: readonly string[]; missing?: MissingPolicy },
-): Promise<TimeSeries> {
+  options: SeriesSourceOptions,
+): Promise<TimeSeries | SeriesPanel> {
   const missing = options.missing ?? 'error';
   try {
-    if (data === 'seattle-weather') return await seattleWeather({ missing });
-    if (data === 'births') return await usBirths({ missing });
-    if (data.startsWith('stocks:')) {
-      return await stockPrices({ symbols: [data.slice('stocks:'.length)], missing });
-    }
+    const builtin = await builtinSeries(data, missing);
+    if (builtin) return builtin;
     if (!/\.(csv|tsv|tab)$/i.test(data)) {
       throw new ValueError(
         `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got ${quote(data)}`,
       );
     }
-    return await loadSeriesCsv(data, {
+    const read = {
       dateColumn: options.dateCol,
       missing,
       ...(options.columns ? { features: options.columns } : {}),
-    });
+    };
+    return options.seriesCol
+      ? await loadPanelCsv(data, { ...read, seriesColumn: options.seriesCol })
+      : await loadSeriesCsv(data, read);
   } catch (e) {
     throw e instanceof MissingValueError ? e.withAdvice(CLI_ADVICE) : e;
   }

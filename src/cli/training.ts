@@ -89,14 +89,23 @@ async function resumeFrom(o: CheckpointFlags, reporter: Reporter): Promise<Store
 
 /**
  * The recipe options of a train command's checkpoint flags: the store in `--out`, the
- * checkpoint to resume, the signal, and flag names for messages. Sends metrics.jsonl to `--out`.
+ * checkpoint to resume, the signal (a Ctrl-C prints one line, with `resumeAdvice`), and flag
+ * names for messages. Sends metrics.jsonl to `--out`.
  */
-export async function trainRunOptions(o: CheckpointFlags, reporter: Reporter) {
+export async function trainRunOptions(
+  o: CheckpointFlags,
+  reporter: Reporter,
+  resumeAdvice = 'the same command with --resume continues the run',
+) {
   const resume = await resumeFrom(o, reporter);
   reporter.setOut(o.out, { append: resume !== undefined });
   const store = nodeRunStore(o.out, { keepCheckpoints: o.keepCheckpoints });
   const checkpoints = { ...store.checkpoints!, startAfresh: () => startAfresh(o.out, reporter) };
   const signal = reporter.io.signal;
+  if (signal) {
+    reporter.io.interruptible = true;
+    signal.addEventListener('abort', () => reporter.interrupted(resumeAdvice), { once: true });
+  }
   return {
     store: { ...store, checkpoints },
     ...(resume ? { resume } : {}),

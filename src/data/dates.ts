@@ -80,6 +80,11 @@ export function parseDate(text: string): number | undefined {
   return undefined;
 }
 
+/** The message for a value that is not a date in one of the accepted forms. */
+export function unparseableDate(text: string): string {
+  return `unparseable date ${describe(text)}; expected ISO 8601 (2015-03-01, 2015-03-01T14:00, 2015-03), a quarter (2015-Q1), a year, or "Mar 1 2015"`;
+}
+
 /**
  * Parses a date column. An unparseable value throws a DataError naming its row: the source
  * line when `lines` is given (as a TimeSeries carries), else the 1-based row number.
@@ -95,10 +100,11 @@ export function parseDates(
     const t = parseDate(text);
     if (t === undefined) {
       const line = options.lines?.[r];
-      throw new DataError(
-        `${line === undefined ? `row ${r + 1}: ` : ''}unparseable date ${describe(text)}; expected ISO 8601 (2015-03-01, 2015-03-01T14:00, 2015-03), a quarter (2015-Q1), a year, or "Mar 1 2015"`,
-        { file: options.file, line, column: options.column ?? 'date' },
-      );
+      throw new DataError(`${line === undefined ? `row ${r + 1}: ` : ''}${unparseableDate(text)}`, {
+        file: options.file,
+        line,
+        column: options.column ?? 'date',
+      });
     }
     out[r] = t;
   });

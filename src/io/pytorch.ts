@@ -5,7 +5,8 @@
  * `exportPytorch(model, dir)` writes model.safetensors and model.py, a self-contained script that
  * defines the equivalent torch.nn.Module, reads the weights with a small pure-Python safetensors
  * reader (the `safetensors` package is not needed) and loads them with
- * `load_state_dict(strict=True)`.
+ * `load_state_dict(strict=True)`. A forecaster exported with its config's `series` settings
+ * also gets `Forecaster` (see pytorch-forecast.ts): raw values in, forecasts out.
  */
 import { recurrentKind } from '../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
@@ -13,6 +14,7 @@ import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { modelKind } from './model-kind.js';
+import { forecastSource } from './pytorch-forecast.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 
 export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
@@ -150,9 +152,9 @@ def build_model():
 `;
 }
 
-function forecasterSource(m: SequenceForecaster): string {
+function forecasterSource(m: SequenceForecaster, series: unknown): string {
   const s = m.settings;
-  return `class SequenceForecaster(nn.Module):
+  const module = `class SequenceForecaster(nn.Module):
     """${s.cell.toUpperCase()} -> Linear on the top layer's final state.
     x: (B, T, ${s.inputSize}) -> (B, ${s.horizon * s.outputSize}): ${s.horizon} steps x ${s.outputSize} values."""
 
@@ -171,6 +173,7 @@ ${m.dropout ? '        last = self.dropout(last)\n' : ''}        return self.fc(
 def build_model():
     return SequenceForecaster()
 `;
+  return series === undefined ? module : `${module}\n\n${forecastSource(series)}`;
 }
 
 function layerSource(rnn: RNN | LSTM | GRU): string {
@@ -179,11 +182,20 @@ function layerSource(rnn: RNN | LSTM | GRU): string {
 `;
 }
 
+export interface PytorchSourceOptions {
+  /**
+   * A forecaster's `series` settings from its config.json (target transform, scaling, calendar,
+   * intervals, the training data's tail): model.py then also holds `Forecaster`, which turns
+   * raw values into forecasts exactly as kioku does.
+   */
+  series?: unknown;
+}
+
 /** The model.py that rebuilds `model` in PyTorch and loads model.safetensors into it. */
-export function pytorchModelSource(model: PytorchExportable): string {
+export function pytorchModelSource(model: PytorchExportable, options: PytorchSourceOptions = {}): string {
   let body: string;
   if (model instanceof TextClassifier) body = classifierSource(model);
-  else if (model instanceof SequenceForecaster) body = forecasterSource(model);
+  else if (model instanceof SequenceForecaster) body = forecasterSource(model, options.series);
   else if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) body = layerSource(model);
   else {
     throw new ValueError(
@@ -221,8 +233,11 @@ if __name__ == '__main__':
 }
 
 /** model.safetensors (the state dict under PyTorch's names) and model.py, as file contents. */
-export function pytorchFiles(model: PytorchExportable): Record<string, Uint8Array | string> {
-  const source = pytorchModelSource(model);
+export function pytorchFiles(
+  model: PytorchExportable,
+  options: PytorchSourceOptions = {},
+): Record<string, Uint8Array | string> {
+  const source = pytorchModelSource(model, options);
   return {
     [PYTORCH_WEIGHTS_FILE]: serializeSafetensors(model.stateDict(), { format: 'pt' }),
     [PYTORCH_SCRIPT_FILE]: source,

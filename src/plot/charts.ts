@@ -164,9 +164,35 @@ export interface ForecastChart {
   series: Readonly<Record<string, readonly number[]>>;
   title?: string;
   yTitle?: string;
+  /** A prediction interval drawn as a shaded band (NaN where there is none), e.g. after the history. */
+  band?: { lower: readonly number[]; upper: readonly number[]; label: string };
 }
 
-/** Vega-Lite line chart of actual values against one or more forecasts over the same x. */
+/** The shaded band layer of a forecast chart, over the same x encoding. */
+function bandLayer(chart: ForecastChart, x: unknown): Record<string, unknown> {
+  const band = chart.band!;
+  const values: Array<{ x: string | number; lower: number; upper: number; band: string }> = [];
+  chart.x.forEach((xi, i) => {
+    const [lo, hi] = [band.lower[i]!, band.upper[i]!];
+    if (Number.isFinite(lo) && Number.isFinite(hi))
+      values.push({ x: xi, lower: lo, upper: hi, band: band.label });
+  });
+  return {
+    data: { values },
+    mark: { type: 'area', opacity: 0.25, color: '#d62728' },
+    encoding: {
+      x,
+      y: { field: 'lower', type: 'quantitative' },
+      y2: { field: 'upper' },
+      fill: { field: 'band', type: 'nominal', title: null, scale: { range: ['#d62728'] } },
+    },
+  };
+}
+
+/**
+ * Vega-Lite line chart of actual values against one or more forecasts over the same x, with
+ * an optional prediction-interval band.
+ */
 export function forecastSpec(chart: ForecastChart): TopLevelSpec {
   const n = chart.x.length;
   if (n === 0) throw new ValueError('forecast: x must not be empty');
@@ -186,17 +212,14 @@ export function forecastSpec(chart: ForecastChart): TopLevelSpec {
     });
   }
   const palette = ['#222222', '#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b'];
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: chart.title ?? 'Forecast vs actual',
-    width: 640,
-    height: 260,
+  const x = temporal
+    ? { field: 'x', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { format: '%b %d %Y' } }
+    : { field: 'x', type: 'quantitative', title: 'step' };
+  const lines = {
     data: { values },
     mark: { type: 'line', strokeWidth: 1.4 },
     encoding: {
-      x: temporal
-        ? { field: 'x', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { format: '%b %d %Y' } }
-        : { field: 'x', type: 'quantitative', title: 'step' },
+      x,
       y: { field: 'value', type: 'quantitative', title: chart.yTitle ?? null, scale: { zero: false } },
       color: {
         field: 'series',
@@ -211,8 +234,26 @@ export function forecastSpec(chart: ForecastChart): TopLevelSpec {
         scale: { domain: names, range: names.map((_, i) => (i < 2 ? [1, 0] : [4, 3])) },
       },
     },
+  };
+  const head = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: chart.title ?? 'Forecast vs actual',
+    width: 640,
+    height: 260,
     config: CONFIG,
   };
+  if (!chart.band) return { ...head, ...lines } as TopLevelSpec;
+  for (const [name, s] of Object.entries(chart.band).filter(([k]) => k !== 'label')) {
+    if ((s as readonly number[]).length !== n)
+      throw new ShapeError(
+        `forecast: band ${name} has ${(s as readonly number[]).length} values but x has ${n}`,
+      );
+  }
+  return {
+    ...head,
+    layer: [bandLayer(chart, x), lines],
+    resolve: { scale: { color: 'independent' } },
+  } as TopLevelSpec;
 }
 
 export function forecastSvg(chart: ForecastChart): Promise<string> {

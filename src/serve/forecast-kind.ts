@@ -23,7 +23,7 @@ import { inputsByName, readInput, type V2Request, type V2Tensor } from './tensor
  * (BYTES, [B, T]), parameter `steps` → outputs `forecast` (FP32, [B, steps]) and
  * `forecast_dates`. History rows hold the model's input columns (calendar ones are computed from
  * the dates). A session reads each request's rows as the next stretch of one long series and
- * forecasts from its recurrent state.
+ * forecasts from the rows so far.
  */
 
 export interface ForecastItem {

@@ -14,8 +14,11 @@ export interface Task<B> {
   forward(model: Module, batch: B): Tensor;
   /** The loss target of a batch (class ids (B,) or values shaped like the output). */
   target(batch: B): Tensor;
-  /** What metrics compare on the prediction side: class ids, or values in the data's units. */
-  decode(output: Tensor): ArrayLike<number>;
+  /**
+   * What metrics compare on the prediction side: class ids, or values in the data's units.
+   * `batch` is the batch the output came from (a forecaster decodes relative to each window).
+   */
+  decode(output: Tensor, batch: B): ArrayLike<number>;
   /** What metrics compare on the truth side, in the same form as {@link decode}. */
   decodeTarget(batch: B): ArrayLike<number>;
   /** Time steps in a batch, for tokens/s (optional). */

@@ -165,7 +165,7 @@ function trainBatch<B>(run: Run<B>, batch: B, sums: EpochProgress) {
       optimizer.step();
       if (table.length) {
         append(sums.yTrue, task.decodeTarget(batch));
-        append(sums.yPred, task.decode(output));
+        append(sums.yPred, task.decode(output, batch));
       }
     }
     return { value, size, bad };
@@ -358,7 +358,7 @@ export async function evaluate<B>(
           if (loss) lossSum += callLoss(loss, output, target).item() * size;
           seen += size;
           append(yTrue, task.decodeTarget(batch));
-          append(yPred, task.decode(output));
+          append(yPred, task.decode(output, batch));
         }),
       );
       await yieldToEventLoop();

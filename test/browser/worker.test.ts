@@ -53,7 +53,7 @@ describe('trainInWorker (Node worker thread)', () => {
     const here = await trainForecaster({ series, ...FORECASTER });
     expect(run.backend).toBe('js');
     expect(run.fit).toEqual(here.fit);
-    expect(run.test.metrics).toEqual(here.test.metrics);
+    expect(run.test.models).toEqual(here.test.models);
     expect(events.filter((t) => t === 'epoch')).toHaveLength(3);
     expect(events.at(0)).toBe('series-data');
     expect(events.at(-1)).toBe('trained');

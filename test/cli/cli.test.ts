@@ -185,41 +185,53 @@ describe('kioku train series / forecast / eval', () => {
     events = jsonLines(r.stdout);
   }, 60_000);
 
-  it('tests on 2015 and matches an independent persistence MAE', async () => {
+  it('tests on 2015, one season ahead, and matches an independent persistence MAE', async () => {
     const s = await seattleWeather();
     const F = s.columns.length;
     const t = s.columns.indexOf('temp_max');
+    const y = (r: number) => s.values[r * F + t]!;
     const first = s.index!.indexOf('2015-01-01');
+    // Every origin of 2015 with its 7 steps inside it; persistence repeats the day before.
     let sum = 0;
-    for (let r = first; r < s.length; r++) sum += Math.abs(s.values[r * F + t]! - s.values[(r - 1) * F + t]!);
-    const persistence = events.find((e) => e.event === 'test' && e.model === 'persistence')!;
-    expect(persistence.windows).toBe(365);
-    expect(persistence.mae).toBeCloseTo(sum / (s.length - first), 4);
-    const model = events.find((e) => e.event === 'test' && e.model === 'lstm')!;
-    expect(model.mae).toBeGreaterThan(0);
+    let n = 0;
+    for (let o = first; o + 7 <= s.length; o++) {
+      for (let k = 0; k < 7; k++, n++) sum += Math.abs(y(o + k) - y(o - 1));
+    }
+    const naive = events.find((e) => e.event === 'test' && e.model === 'naive')!;
+    expect(naive).toMatchObject({ split: 'test', horizon: 7, origins: s.length - 7 - first + 1 });
+    expect(naive.mae).toBeCloseTo(sum / n, 4);
+    const tested = events
+      .filter((e) => e.event === 'test')
+      .map((e) => String(e.model).replace(/^ETS: .*/, 'ETS'));
+    expect(tested).toEqual(['lstm', 'naive', 'seasonal naive (m=7)', 'drift', 'ETS', 'naive2']);
+    const verdict = events.find((e) => e.event === 'verdict')!;
+    expect(verdict.metric).toBe('mase');
     expect(existsSync(join(out, 'forecast-test.png'))).toBe(true);
   });
 
-  it('forecasts the days after the data with dates, as JSON and CSV', async () => {
-    const r = await kioku('forecast', '--model', join(out, 'model'), '--steps', '3', '--json');
+  it('forecasts one season after the data with dates and intervals, as JSON and CSV', async () => {
+    const r = await kioku('forecast', '--model', join(out, 'model'), '--json');
     expect(r.code).toBe(0);
     const rows = jsonLines(r.stdout);
-    expect(rows.map((x) => x.date)).toEqual(['2016-01-01', '2016-01-02', '2016-01-03']);
+    expect(rows.map((x) => x.date)).toEqual(Array.from({ length: 7 }, (_, i) => `2016-01-0${i + 1}`));
+    for (const x of rows)
+      expect(Number(x.lower) <= Number(x.temp_max) && Number(x.temp_max) <= Number(x.upper)).toBe(true);
     const dir = join(out, 'fc');
     const c = await kioku('forecast', '--model', join(out, 'model'), '--steps', '3', '--out', dir, '--quiet');
     const csv = (await readFile(join(dir, 'forecast.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('step,date,temp_max');
-    expect(csv.slice(1).map((l) => Number(l.split(',')[2]))).toEqual(rows.map((x) => x.temp_max));
+    expect(csv[0]).toBe('step,date,temp_max,lower,upper');
+    expect(csv.slice(1).map((l) => Number(l.split(',')[2]))).toEqual(rows.slice(0, 3).map((x) => x.temp_max));
     expect(c.stdout.trim().split('\n')).toEqual(csv);
     expect(existsSync(join(dir, 'forecast.png'))).toBe(true);
   });
 
-  it('evaluates every window beside the baselines', async () => {
+  it('evaluates the test split beside each baseline by name, as training scored it', async () => {
     const r = await kioku('eval', '--model', join(out, 'model'), '--data', 'seattle-weather', '--json');
     expect(r.code).toBe(0);
-    const rows = jsonLines(r.stdout);
-    expect(rows.map((x) => x.model)).toEqual(['model', 'persistence', 'seasonal-naive(7)']);
-    expect(rows[0]!.windows).toBe(1461 - lookback);
+    const rows = jsonLines(r.stdout).filter((x) => x.event === 'eval');
+    const trained = events.filter((e) => e.event === 'test');
+    expect(rows.map((x) => x.model)).toEqual(trained.map((x) => x.model));
+    expect(rows.map((x) => x.mase)).toEqual(trained.map((x) => x.mase));
   });
 });
 

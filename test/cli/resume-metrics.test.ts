@@ -77,15 +77,27 @@ afterAll(async () => {
 
 describe('metrics.jsonl after --resume', () => {
   it('the reference run logs four epochs, then test results', () => {
-    expect(reference.map((l) => [l.event, l.epoch ?? l.model])).toEqual([
+    const names = reference.map((l) => [l.event, l.epoch ?? l.model]);
+    expect(names.slice(0, 5)).toEqual([
       ['epoch', 1],
       ['epoch', 2],
       ['epoch', 3],
       ['epoch', 4],
-      ['test', 'lstm'],
-      ['test', 'persistence'],
-      ['test', 'seasonal-naive(7)'],
-      ['done', join(root, 'reference', 'model')],
+      ['restored', names[4]![1]],
+    ]);
+    // The model and every baseline on the test split, the verdict, the intervals, then done.
+    expect(
+      names.slice(5).map(([event, model]) => `${event} ${String(model).replace(/^ETS: .*/, 'ETS')}`),
+    ).toEqual([
+      'test lstm',
+      'test naive',
+      'test seasonal naive (m=7)',
+      'test drift',
+      'test ETS',
+      'test naive2',
+      'verdict undefined',
+      'intervals undefined',
+      `done ${join(root, 'reference', 'model')}`,
     ]);
     for (const l of reference.slice(0, 4)) {
       expect(l.epochs).toBe(4);

@@ -2,6 +2,7 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TargetTransform, transformContext } from '../../src/data/target-transform.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadModelDir } from '../../src/io/model-dir-node.js';
 import { kioku } from '../helpers/cli.js';
@@ -57,12 +58,21 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** The windows `kioku eval --json` scored. */
-async function evalWindows(...more: string[]): Promise<number> {
-  const r = await kioku('eval', '--model', model, '--data', gapCsv, '--json', ...more);
+/** The forecast origins `kioku eval --split all --json` scored. */
+async function evalOrigins(...more: string[]): Promise<number> {
+  const r = await kioku('eval', '--model', model, '--data', gapCsv, '--split', 'all', '--json', ...more);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  return JSON.parse(r.stdout.split('\n')[0]!).windows as number;
+  return JSON.parse(r.stdout.split('\n')[0]!).origins as number;
+}
+
+/** Origins of the saved model in `rows` rows: from its first full window (and a season) to the last horizon. */
+async function originsIn(rows: number): Promise<number> {
+  const { series } = (await loadModelDir(model)).config as unknown as {
+    series: { lookback: number; steps: number; season: number; transform: TargetTransform };
+  };
+  const first = Math.max(series.lookback + transformContext(series.transform), series.season);
+  return rows - series.steps - first + 1;
 }
 
 describe('kioku train series --missing', () => {
@@ -111,10 +121,10 @@ describe('kioku train series --missing', () => {
 
 describe('kioku eval / forecast --missing', () => {
   it('eval uses the recorded policy by default; --missing overrides it', async () => {
-    // lookback 4 + horizon 1: ffill keeps 60 rows (56 windows), drop 59 (55 windows).
-    expect(await evalWindows()).toBe(ROWS - 4);
-    expect(await evalWindows('--missing', 'ffill')).toBe(ROWS - 4);
-    expect(await evalWindows('--missing', 'drop')).toBe(ROWS - 1 - 4);
+    // ffill keeps the 60 rows, drop 59: one origin fewer.
+    expect(await evalOrigins()).toBe(await originsIn(ROWS));
+    expect(await evalOrigins('--missing', 'ffill')).toBe(await originsIn(ROWS));
+    expect(await evalOrigins('--missing', 'drop')).toBe(await originsIn(ROWS - 1));
     const r = await kioku('eval', '--model', model, '--data', gapCsv, '--missing', 'error');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the cell is empty; pass --missing ffill or --missing drop to accept gaps\n$/);
@@ -190,7 +200,7 @@ describe('kioku forecast --out', () => {
     const lines = (await readFile(join(out, 'forecast.csv'), 'utf8')).trim().split('\n');
     // The CSV printed on stdout is the file.
     expect(lines).toEqual(r.stdout.trim().split('\n'));
-    expect(lines[0]).toBe('step,date,y');
+    expect(lines[0]).toBe('step,date,y,lower,upper');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual([
       '1,2020-03-01',
       '2,2020-03-02',

@@ -86,6 +86,7 @@ export async function writeInputs(dir: string): Promise<void> {
     'series-short.csv',
     days(12, (i) => String(i % 7)),
   );
+  await w('series-bad-date.csv', days(60, (i) => String(i % 7)).replace('2020-01-18', '2020-01-32'));
   await w(
     'series-ok.csv',
     days(120, (i) => String((i % 7) + Math.sin(i))),
@@ -670,5 +671,11 @@ export const CASES: Case[] = [
       const r = await runKioku(argv, asOther);
       return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
+  },
+  {
+    input: 'unparseable date in a series',
+    call: 'kioku train series --data series-bad-date.csv …',
+    run: (d) =>
+      kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-bad-date.csv') : a))),
   },
 ];

@@ -238,7 +238,7 @@ export const EXPECTED: Record<string, Expected> = {
   'series shorter than lookback + horizon': {
     code: 1,
     message:
-      'kioku: --lookback 30 with --horizon 1 needs 31 training rows, but the series has 12 rows and its training split 9',
+      'kioku: --lookback 30 with --horizon 1 needs 32 training rows (1 more for the difference), but the series has 12 rows and its training split 8',
   },
   'not a model directory': {
     code: 1,
@@ -326,6 +326,11 @@ export const EXPECTED: Record<string, Expected> = {
     code: 1,
     message:
       'kioku: cannot create "<dir>/read-only/out": permission denied (EACCES); choose an --out that kioku may write to, or grant write permission there',
+  },
+  'unparseable date in a series': {
+    code: 1,
+    message:
+      'kioku: <dir>/series-bad-date.csv:19, column "date": unparseable date "2020-01-32"; expected ISO 8601 (2015-03-01, 2015-03-01T14:00, 2015-03), a quarter (2015-Q1), a year, or "Mar 1 2015"',
   },
 };
 

@@ -24,7 +24,7 @@ describe('compareWithBaselines', () => {
     expect(v.ratio).toBeCloseTo(0.8 / 0.7, 12);
     expect(v.losesTo.map((b) => b.name)).toEqual(['ETS: Holt-Winters additive (m=7, no trend)']);
     expect(v.warning).toBe(
-      'the network loses to ETS: Holt-Winters additive (m=7, no trend) by 14.3% on MASE (0.800 vs 0.700): try --transform seasonal-difference, a window of at least two seasons, or calendar features (--date-col)',
+      'the network loses to ETS: Holt-Winters additive (m=7, no trend) by 14.3% on MASE (0.800 vs 0.700): try --transform seasonal-difference, a --lookback of at least two seasons, or calendar features (--date-col)',
     );
   });
 

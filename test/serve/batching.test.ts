@@ -27,7 +27,7 @@ import {
 let models: Models;
 let batched: Running;
 let alone: Running;
-const COLUMNS = ['precipitation', 'temp_max', 'temp_min', 'wind'];
+const COLUMNS = ['temp_max', 'precipitation', 'temp_min', 'wind'];
 const WORDS =
   'dear friend you have won a prize claim it now or the meeting is moved to thursday at noon bring the slides'.split(
     ' ',

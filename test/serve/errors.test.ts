@@ -9,7 +9,7 @@ import { get, historyOf, type Models, post, type Running, serve, trainModels } f
 
 let models: Models;
 let running: Running;
-const COLUMNS = ['precipitation', 'temp_max', 'temp_min', 'wind'];
+const COLUMNS = ['temp_max', 'precipitation', 'temp_min', 'wind'];
 
 beforeAll(async () => {
   models = await trainModels();

@@ -64,7 +64,7 @@ describe('health and metadata', () => {
 
   it("describes a forecaster's columns, lookback and horizon", async () => {
     const columns = seriesReadOptions(models.series).columns;
-    expect(columns).toEqual(['precipitation', 'temp_max', 'temp_min', 'wind']);
+    expect(columns).toEqual(['temp_max', 'precipitation', 'temp_min', 'wind']);
     const { body } = await get(`${url}/v2/models/seattle`);
     expect(body.inputs).toEqual([
       { name: 'history', datatype: 'FP32', shape: [-1, -1, 4] },
@@ -126,7 +126,7 @@ describe('a text classifier', () => {
 });
 
 describe('a forecaster', () => {
-  const columns = ['precipitation', 'temp_max', 'temp_min', 'wind'];
+  const columns = ['temp_max', 'precipitation', 'temp_min', 'wind'];
 
   it('v1 predict continues a dated history as forecastSeries does', async () => {
     const end = models.seattle.index!.indexOf('2015-03-01');

@@ -11,7 +11,7 @@ import { get, historyOf, type Models, metric, post, type Running, serve, trainMo
 
 let models: Models;
 let running: Running;
-const COLUMNS = ['precipitation', 'temp_max', 'temp_min', 'wind'];
+const COLUMNS = ['temp_max', 'precipitation', 'temp_min', 'wind'];
 const WORDS =
   'please find attached the minutes of the board meeting and call me when you have read them so we can agree on the budget'.split(
     ' ',

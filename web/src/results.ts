@@ -16,12 +16,14 @@ export function showResults(result: RunResult): void {
     fillTable(table, header, rows, acc.indexOf(Math.max(...acc)));
     return;
   }
-  const rows = result.test.metrics.map((m) => [
-    m.model,
-    fixed(m.metrics.mae),
-    fixed(m.metrics.rmse),
-    fixed(m.metrics.mase),
+  // MASE where it is defined (it is undefined when the training series never changes), else MAE.
+  const models = result.test.models;
+  const rows = models.map((m) => [
+    m.name,
+    fixed(m.pooled.mae ?? Number.NaN),
+    fixed(m.pooled.rmse ?? Number.NaN),
+    fixed(m.pooled.mase ?? Number.NaN),
   ]);
-  const mae = result.test.metrics.map((m) => m.metrics.mae);
-  fillTable(table, ['model', 'MAE', 'RMSE', 'MASE'], rows, mae.indexOf(Math.min(...mae)));
+  const by = models.map((m) => m.pooled[result.test.verdict.metric] ?? Number.POSITIVE_INFINITY);
+  fillTable(table, ['model', 'MAE', 'RMSE', 'MASE'], rows, by.indexOf(Math.min(...by)));
 }

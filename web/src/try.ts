@@ -58,7 +58,7 @@ export async function showForecast(m: CurrentModel): Promise<void> {
   try {
     const steps = Number(($('steps') as HTMLInputElement).value);
     const result = await forecastSeries(m.opened, { steps });
-    const { values, index } = result.history;
+    const { values, index } = result.histories[0]!;
     const n = values.length;
     const history = values.map((v, i) => [i, v] as [number, number]);
     const forecast = [

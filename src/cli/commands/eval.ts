@@ -1,13 +1,15 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { MissingPolicy } from '../../data/missing.js';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
 import { ValueError } from '../../tensor/errors.js';
+import { EVAL_SPLITS, type EvalSplit } from '../../train/recipes/series-evaluation.js';
 import { evaluateForecaster, seriesReadOptions } from '../../train/recipes/series-model.js';
 import { evaluateTextClassifier, textReadOptions } from '../../train/recipes/text-model.js';
 import { loadSeriesModel, loadTextModel, modelTask } from '../models.js';
 import { examples, flagName, int, missingOption } from '../options.js';
 import type { Reporter } from '../reporter.js';
-import { classificationTable, regressionTable } from '../reports.js';
+import { classificationTable } from '../reports.js';
+import { splitReport, splitTitle } from '../series-reports.js';
 import { loadSeriesSource, loadTextSource } from '../sources.js';
 
 /** `kioku eval`: a trained model's scores on a dataset beside its baselines. */
@@ -17,7 +19,9 @@ interface EvalFlags {
   data: string;
   textCol: string;
   labelCol: string;
-  dateCol: string;
+  dateCol?: string;
+  seriesCol?: string;
+  split?: EvalSplit;
   missing?: MissingPolicy;
   limit?: number;
 }
@@ -46,22 +50,29 @@ async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
 async function evalSeries(o: EvalFlags, reporter: Reporter): Promise<void> {
   const opened = await loadSeriesModel(o.model);
   const read = seriesReadOptions(opened);
+  // The model knows its date and series columns; the flags override them.
   const series = await loadSeriesSource(o.data, {
-    dateCol: o.dateCol,
+    dateCol: o.dateCol ?? read.dateColumn ?? 'date',
+    seriesCol: o.seriesCol ?? read.seriesColumn,
     columns: read.columns,
     missing: o.missing ?? read.missing,
   });
-  const r = await evaluateForecaster(opened, { series, dataName: o.data, optionName: flagName });
-  const title = `Evaluation on ${o.data} (${r.windows} windows), ${r.target}:`;
-  await regressionTable(reporter, 'eval', r.metrics, r.windows, title);
+  const split = o.split ?? 'test';
+  const r = await evaluateForecaster(opened, { series, split, dataName: o.data, optionName: flagName });
+  const title = splitTitle(`Evaluation on ${o.data}, ${split} split`, r, read.columns[0]!);
+  await splitReport(reporter, 'eval', r, title);
 }
 
 async function evaluate(o: EvalFlags, reporter: Reporter): Promise<void> {
   if ((await modelTask(o.model)) === 'classification') {
-    if (o.missing !== undefined) {
-      throw new ValueError(
-        `--missing ${o.missing} applies to series models; "${o.model}" is a text classifier`,
-      );
+    for (const [flag, value] of [
+      ['--missing', o.missing],
+      ['--split', o.split],
+      ['--series-col', o.seriesCol],
+    ] as const) {
+      if (value !== undefined) {
+        throw new ValueError(`${flag} ${value} applies to series models; "${o.model}" is a text classifier`);
+      }
     }
     await evalText(o, reporter);
   } else await evalSeries(o, reporter);
@@ -75,7 +86,17 @@ export function evalCommand(program: Command, reporter: (cmd: Command) => Report
     .requiredOption('--data <source>', 'data in the form the model was trained on')
     .option('--text-col <name>', 'text column of a CSV/JSONL file', 'text')
     .option('--label-col <name>', 'label column of a CSV/JSONL file', 'label')
-    .option('--date-col <name>', 'date column of a CSV series', 'date')
+    .option('--date-col <name>', 'date column of a CSV series (default: as the model was trained)')
+    .option(
+      '--series-col <name>',
+      'series-id column of a long-format CSV (default: as the model was trained)',
+    )
+    .addOption(
+      new Option(
+        '--split <split>',
+        'series: the rows to score, split at the dates of training (default: test)',
+      ).choices(EVAL_SPLITS),
+    )
     .addOption(missingOption())
     .option('--limit <n>', 'use only the first n examples (after a seeded shuffle)', int('--limit'))
     .addHelpText(
@@ -83,6 +104,7 @@ export function evalCommand(program: Command, reporter: (cmd: Command) => Report
       examples([
         'kioku eval --model runs/spam/model --data spam-assassin',
         'kioku eval --model runs/seattle/model --data seattle-weather --json',
+        'kioku eval --model runs/seattle/model --data seattle-weather --split val',
       ]),
     )
     .action(async (opts: EvalFlags, cmd: Command) => {

@@ -42,11 +42,13 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
       `--out "${o.out}" is the model directory "${o.model}"; exporting there would overwrite the saved model, choose another --out`,
     );
   }
-  const { model } = await loadHead(o.model);
+  const { model, config } = await loadHead(o.model);
   if (model instanceof BagOfWordsClassifier) {
     throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);
   }
-  const files = exportFiles(o.format, model, o.opset === undefined ? {} : { opset: o.opset });
+  // A forecaster's model.py also gets its encoding (transform, scaling, calendar, intervals).
+  const series = o.format === 'pytorch' && config.task === 'forecasting' ? { series: config.series } : {};
+  const files = exportFiles(o.format, model, o.opset === undefined ? series : { opset: o.opset });
   files[CONFIG_FILE] = await readRegularFile(join(o.model, CONFIG_FILE), {
     maxBytes: MAX_CONFIG_BYTES,
     noFollow: true,

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { MissingPolicy } from '../../data/missing.js';
 import { ValueError } from '../../tensor/errors.js';
@@ -14,9 +14,10 @@ import { loadSeriesSource } from '../sources.js';
 interface ForecastFlags {
   model: string;
   data?: string;
-  steps: number;
+  steps?: number;
   out?: string;
   dateCol?: string;
+  seriesCol?: string;
   missing?: MissingPolicy;
 }
 
@@ -30,26 +31,38 @@ async function forecast(o: ForecastFlags, reporter: Reporter): Promise<void> {
   let series: Awaited<ReturnType<typeof loadSeriesSource>> | undefined;
   if (o.data !== undefined) {
     const read = seriesReadOptions(opened);
+    // The model knows its date and series columns; the flags override them.
     series = await loadSeriesSource(o.data, {
-      dateCol: o.dateCol ?? 'date',
+      dateCol: o.dateCol ?? read.dateColumn ?? 'date',
+      seriesCol: o.seriesCol ?? read.seriesColumn,
       columns: read.columns,
       missing: o.missing ?? read.missing,
     });
   }
   const result = await forecastSeries(opened, {
-    steps: o.steps,
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
     ...(series ? { series, dataName: o.data } : {}),
     ...(o.out !== undefined ? { store: nodeRunStore(o.out, { checkpoints: false }) } : {}),
     optionName: flagName,
   });
   if (reporter.json) {
     for (const r of result.rows) {
-      reporter.io.stdout.write(
-        `${JSON.stringify({ step: r.step, ...(r.date !== null ? { date: r.date } : {}), [result.target]: round(r.value, 4) })}\n`,
-      );
+      const band =
+        r.lower !== null && r.upper !== null ? { lower: round(r.lower, 4), upper: round(r.upper, 4) } : {};
+      const row = {
+        ...(r.series !== null ? { series: r.series } : {}),
+        step: r.step,
+        ...(r.date !== null ? { date: r.date } : {}),
+        [result.target]: round(r.value, 4),
+        ...band,
+      };
+      reporter.io.stdout.write(`${JSON.stringify(row)}\n`);
     }
   } else reporter.print(forecastCsv(result));
-  if (o.out !== undefined) reporter.note(`wrote ${join(o.out, 'forecast.csv')} and forecast.svg/png`);
+  if (o.out !== undefined) {
+    const charts = result.saved.filter((f) => f.endsWith('.png')).map((f) => basename(f));
+    reporter.note(`wrote ${join(o.out, 'forecast.csv')} and ${charts.join(', ')}`);
+  }
 }
 
 export function forecastCommand(program: Command, reporter: (cmd: Command) => Reporter): void {
@@ -58,8 +71,17 @@ export function forecastCommand(program: Command, reporter: (cmd: Command) => Re
     .description('forecast the next steps with a trained series model; writes CSV and a plot')
     .requiredOption('--model <dir>', 'model directory written by `kioku train series`')
     .option('--data <source>', 'series to continue (default: the end of the training data)')
-    .option('--steps <n>', 'steps to forecast', int('--steps'), 7)
-    .option('--out <dir>', 'write forecast.csv, forecast.svg and forecast.png here')
+    .option(
+      '--steps <n>',
+      'steps to forecast (default: one season of the data, 1 without one)',
+      int('--steps'),
+    )
+    .option('--out <dir>', 'write forecast.csv and the plots (history, forecast, prediction interval) here')
+    .option('--date-col <name>', 'date column of a CSV series (default: as the model was trained)')
+    .option(
+      '--series-col <name>',
+      'series-id column of a long-format CSV (default: as the model was trained)',
+    )
     .addOption(missingOption())
     .addHelpText(
       'after',

@@ -1,8 +1,12 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { MissingPolicy } from '../../data/missing.js';
-import type { ForecasterEvent } from '../../train/recipes/events.js';
 import { trainForecaster } from '../../train/recipes/forecaster.js';
-import { FORECASTER_DEFAULTS as D, type ForecasterSettings } from '../../train/recipes/forecaster-options.js';
+import {
+  FORECASTER_DEFAULTS as D,
+  type ForecasterSettings,
+  LR_SCHEDULES,
+} from '../../train/recipes/forecaster-options.js';
+import { TRANSFORM_OPTIONS, type TransformOption } from '../../train/recipes/series-plan.js';
 import {
   type CheckpointFlags,
   checkpointOptions,
@@ -13,85 +17,128 @@ import {
   num,
 } from '../options.js';
 import type { Reporter } from '../reporter.js';
-import { regressionTable } from '../reports.js';
+import { restoredLine, seriesProgress, splitReport, splitTitle } from '../series-reports.js';
 import { loadSeriesSource } from '../sources.js';
-import { done, spanText, trainRunOptions } from '../training.js';
+import { done, trainRunOptions } from '../training.js';
 
-/** `kioku train series`: flags → trainForecaster → progress, the test table, the saved paths. */
+/** `kioku train series`: flags → trainForecaster → progress, the test tables, the saved paths. */
 
-interface TrainSeriesFlags extends ForecasterSettings, CheckpointFlags {
+export interface TrainSeriesFlags extends ForecasterSettings, CheckpointFlags {
   data: string;
   target: string;
   features?: string[];
+  horizon?: number;
   dateCol: string;
+  seriesCol?: string;
   testFrom?: string;
   season?: number;
   missing: MissingPolicy;
 }
 
-function seriesEvent(reporter: Reporter, e: ForecasterEvent): Promise<void> | void {
-  if (e.type === 'series-data') {
-    reporter.note(
-      `${e.rows} rows, ${e.columns.length} feature(s) [${e.columns.join(', ')}], target ${e.target}: train ${spanText(e.train)}, val ${spanText(e.val)}, test ${spanText(e.test)}`,
+/** The run's flags, kept in `<out>/command.json` so `kioku resume` can continue it. */
+export const COMMAND_FILE = 'command.json';
+
+const ALIASES: Record<string, TransformOption> = {
+  diff: 'difference',
+  logdiff: 'log-difference',
+  'seasonal-diff': 'seasonal-difference',
+};
+
+function transformFlag(value: string): TransformOption {
+  const t = ALIASES[value] ?? value;
+  if (!(TRANSFORM_OPTIONS as readonly string[]).includes(t)) {
+    throw new InvalidArgumentError(
+      `--transform must be one of ${TRANSFORM_OPTIONS.join(', ')} (or diff, logdiff, seasonal-diff), got "${value}"`,
     );
-  } else return reporter.training(e, 'mae');
+  }
+  return t as TransformOption;
 }
 
-async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Promise<void> {
+/** Reads the data and trains, reporting as it goes; `o` are the command's flags. */
+export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Promise<void> {
   const started = performance.now();
   const wanted = o.features ? [...new Set([...o.features, o.target])] : undefined;
   const series = await loadSeriesSource(o.data, {
     dateCol: o.dateCol,
+    seriesCol: o.seriesCol ?? null,
     missing: o.missing,
     ...(wanted ? { columns: wanted } : {}),
   });
-  const { data, dateCol, testFrom, out, resume, keepCheckpoints, checkpointEvery, onNonfinite, ...settings } =
-    o;
+  const {
+    data,
+    dateCol,
+    seriesCol,
+    testFrom,
+    out,
+    resume,
+    keepCheckpoints,
+    checkpointEvery,
+    onNonfinite,
+    ...settings
+  } = o;
+  const run = await trainRunOptions(o, reporter, `kioku resume ${o.out} continues the run`);
+  // Written once the run is accepted (a refused run must not replace an unfinished run's flags).
+  let recorded = false;
+  const record = async () => {
+    recorded = true;
+    const flags = { ...o, resume: undefined };
+    await run.store.writeFile(
+      COMMAND_FILE,
+      `${JSON.stringify({ command: 'train series', flags }, null, 2)}\n`,
+    );
+  };
+  const metric = { name: 'mae' };
   const result = await trainForecaster({
     ...settings,
     series,
     dataName: data,
+    dateColumn: dateCol,
     // Seattle's test year is 2015, as in the forecasting examples this data set comes from.
     testFrom: testFrom ?? (data === 'seattle-weather' ? '2015-01-01' : undefined),
-    runSettings: { dateCol },
-    ...(await trainRunOptions(o, reporter)),
-    onEvent: (e) => seriesEvent(reporter, e),
+    runSettings: { dateCol, ...(seriesCol ? { seriesCol } : {}) },
+    ...run,
+    onEvent: async (e) => {
+      if (!recorded && (e.type === 'resumed' || e.type === 'epoch-begin')) await record();
+      await seriesProgress(reporter, e, metric);
+    },
   });
+  await restoredLine(reporter, result.fit, metric.name);
   const t = result.test;
-  await regressionTable(
-    reporter,
-    'test',
-    t.metrics,
-    t.windows,
-    `Test set (${t.windows} windows, ${spanText(t.span)}), ${t.target}:`,
-  );
-  reporter.print(
-    `MAE vs persistence: ${(t.metrics[0]!.metrics.mae / t.metrics[1]!.metrics.mae).toFixed(3)}×`,
-  );
+  await splitReport(reporter, 'test', t, splitTitle('Test split', t, o.target));
   const plots = result.saved.files.filter((p) => p.endsWith('.png'));
   reporter.print(`Model saved to ${result.saved.model}; plots: ${plots.join(', ')}`);
   await done(reporter, result.saved.model, started);
 }
 
-export function trainSeriesCommand(train: Command, reporter: (cmd: Command) => Reporter): void {
-  const cmd = train
-    .command('series')
-    .description(
-      'train a forecaster (window → RNN/LSTM/GRU → Linear) beside persistence and seasonal-naive baselines',
-    )
-    .requiredOption(
-      '--data <source>',
-      'seattle-weather, stocks:<SYMBOL>, births, or a .csv file with a date column',
-    )
-    .requiredOption('--target <column>', 'column to forecast')
+function seriesOptions(cmd: Command): Command {
+  return cmd
     .option(
       '--features <columns>',
-      'input columns, comma-separated (default: every numeric column); the target is always one',
+      'input columns besides the target, comma-separated (default: every other numeric column)',
       list,
     )
-    .option('--date-col <name>', 'date column of a CSV file', 'date')
+    .option('--date-col <name>', 'date column of a CSV file (stored with the model)', 'date')
+    .option(
+      '--series-col <name>',
+      'series-id column of a long-format CSV: one global model over every series',
+    )
     .option('--lookback <n>', 'input steps per window', int('--lookback'), D.lookback)
-    .option('--horizon <n>', 'steps predicted per window', int('--horizon'), D.horizon)
+    .option(
+      '--horizon <n>',
+      'forecast steps per origin (default: one season, 1 without one)',
+      int('--horizon'),
+    )
+    .addOption(
+      new Option('--strategy <how>', 'direct: one output per step; recursive: one step, fed back')
+        .choices(['direct', 'recursive'])
+        .default(D.strategy),
+    )
+    .option(
+      '--transform <kind>',
+      `target transform: ${TRANSFORM_OPTIONS.join(', ')} (auto picks by trend and season tests)`,
+      transformFlag,
+      D.transform,
+    )
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
     .option('--hidden <n>', 'hidden size', int('--hidden'), D.hidden)
     .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
@@ -101,7 +148,18 @@ export function trainSeriesCommand(train: Command, reporter: (cmd: Command) => R
       num('--dropout', 0, 0.99),
       D.dropout,
     )
-    .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
+    .option('--epochs <n>', 'most training epochs', int('--epochs'), D.epochs)
+    .option(
+      '--patience <n>',
+      'stop after n epochs without a better validation error',
+      int('--patience', 0),
+      D.patience,
+    )
+    .addOption(
+      new Option('--lr-schedule <name>', 'learning-rate schedule')
+        .choices(LR_SCHEDULES)
+        .default(D.lrSchedule),
+    )
     .option('--batch <n>', 'batch size', int('--batch'), D.batch)
     .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
     .option(
@@ -110,10 +168,12 @@ export function trainSeriesCommand(train: Command, reporter: (cmd: Command) => R
     )
     .option(
       '--season <n>',
-      'period of the seasonal-naive baseline (default: 7 for daily, 12 for monthly data)',
+      'season length m (default: from the dates: 7 daily, 12 monthly, 52 weekly, 24 hourly)',
       int('--season'),
     )
-    .option('--calendar', 'add day-of-year sine/cosine inputs computed from the dates', D.calendar)
+    .option('--calendar', 'calendar inputs from the dates (the default)', D.calendar)
+    .option('--no-calendar', 'no calendar inputs')
+    .option('--level <p>', 'coverage of the prediction intervals', num('--level', 0.5, 0.99), D.level)
     .addOption(
       new Option(
         '--missing <policy>',
@@ -122,14 +182,29 @@ export function trainSeriesCommand(train: Command, reporter: (cmd: Command) => R
         .choices(MISSING_POLICIES)
         .default('error'),
     )
-    .option('--seed <n>', 'seed for initialisation and shuffling', int('--seed', 0), D.seed)
+    .option('--seed <n>', 'seed for initialisation and shuffling', int('--seed', 0), D.seed);
+}
+
+export function trainSeriesCommand(train: Command, reporter: (cmd: Command) => Reporter): void {
+  const cmd = train
+    .command('series')
+    .description(
+      'train a forecaster (window → RNN/LSTM/GRU → Linear) beside naive, seasonal naive, drift, ETS and Naive2',
+    )
+    .requiredOption(
+      '--data <source>',
+      'seattle-weather, births, sp500, stocks, stocks:<SYMBOL>, or a .csv file with a date column',
+    )
+    .requiredOption('--target <column>', 'column to forecast');
+  seriesOptions(cmd)
     .requiredOption('--out <dir>', 'output directory (model, plots, metrics.jsonl, history.json)')
     .addHelpText(
       'after',
       examples([
-        'kioku train series --data seattle-weather --target temp_max --calendar --out runs/seattle',
-        'kioku train series --data stocks:GOOG --target GOOG --lookback 12 --out runs/goog',
-        'kioku train series --data sales.csv --date-col day --target units --horizon 7 --out runs/sales',
+        'kioku train series --data seattle-weather --target temp_max --out runs/seattle',
+        'kioku train series --data births --target births --out runs/births',
+        'kioku train series --data stocks --target price --out runs/stocks   # one model, five symbols',
+        'kioku train series --data sales.csv --date-col day --target units --horizon 14 --patience 5 --out runs/sales',
       ]),
     )
     .action(async (opts: TrainSeriesFlags, c: Command) => {

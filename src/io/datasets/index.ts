@@ -3,12 +3,14 @@ export {
   loadBuiltinSeries,
   STOCK_SYMBOLS,
   seattleWeather,
+  sp500,
   stockPrices,
+  stocksPanel,
   usBirths,
 } from './builtin.js';
 export { MAX_LINE_CHARS } from './files.js';
 export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
-export { type LabeledSeries, loadSeriesCsv, type SeriesCsvOptions } from './series.js';
+export { type LabeledSeries, loadPanelCsv, loadSeriesCsv, type SeriesCsvOptions } from './series.js';
 export {
   loadSpamAssassin,
   type SpamAssassinOptions,

@@ -1,11 +1,16 @@
+import { parseDate, unparseableDate } from '../../data/dates.js';
 import { DataError, quote } from '../../data/errors.js';
 import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
+import { makePanel, type SeriesPanel } from '../../data/panel.js';
 import { makeSeries, type TimeSeries } from '../../data/series.js';
 import { ValueError } from '../../tensor/errors.js';
 import { delimiterFor, headerIndex, readCsv } from './files.js';
 
 export interface SeriesCsvOptions {
-  /** Column of row labels (dates), kept as strings in `index`; rows must be in time order. */
+  /**
+   * Column of row labels (dates), kept as strings in `index`. Every label must be a date (see
+   * `parseDate`) and the dates must increase.
+   */
   dateColumn?: string;
   /** Input columns. Default: every column except the date column (and targets). */
   features?: readonly string[];
@@ -37,86 +42,164 @@ function parseCell(text: string): number | null {
   return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX ? v : null;
 }
 
-/**
- * Loads a time series from a CSV/TSV file with a header row. Columns read are the features
- * followed by the targets not already among them. Errors name the file, line and column: a
- * row with the wrong number of fields, a non-numeric value, an unknown column (listing the
- * available ones), an empty file, dates out of order.
- */
-export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}): Promise<LabeledSeries> {
-  const { dateColumn, missing = 'error' } = options;
+function checkOptions(options: SeriesCsvOptions, caller: string): MissingPolicy {
+  const missing = options.missing ?? 'error';
   if (missing !== 'error' && missing !== 'ffill' && missing !== 'drop') {
-    throw new ValueError(`loadSeriesCsv: missing must be 'error', 'ffill' or 'drop', got ${String(missing)}`);
+    throw new ValueError(`${caller}: missing must be 'error', 'ffill' or 'drop', got ${String(missing)}`);
   }
   for (const [name, v] of [
     ['features', options.features],
     ['targets', options.targets],
   ] as const) {
     if (v !== undefined && (!Array.isArray(v) || v.some((c) => typeof c !== 'string'))) {
-      throw new ValueError(`loadSeriesCsv: ${name} must be an array of column names`);
+      throw new ValueError(`${caller}: ${name} must be an array of column names`);
     }
   }
-  const delimiter = delimiterFor(path, options.delimiter);
+  return missing;
+}
+
+/** One data row as read: the chosen columns' values, its date label, its id, its line. */
+interface CsvRow {
+  values: number[];
+  /** Source text of each missing value, by column (null when none is missing). */
+  missing: Map<number, string> | null;
+  label: string | null;
+  time: number;
+  id: string | null;
+  line: number;
+}
+
+/** The columns read (features, then targets not among them), their roles, and the rows. */
+async function readSeriesRows(
+  path: string,
+  options: SeriesCsvOptions,
+  idColumn?: string,
+): Promise<{ columns: string[]; features: string[]; targets: string[]; rows: CsvRow[] }> {
+  const { dateColumn } = options;
   let columns: string[] = [];
   let features: string[] = [];
   let targets: string[] = [];
   let picks: number[] = [];
   let dateAt = -1;
-  const values: number[] = [];
-  const index: string[] = [];
-  const lines: number[] = [];
-  // The source text of each missing value, by its place in `values`, for the policy's errors.
-  const missingText = new Map<number, string>();
-  let lastTime = Number.NEGATIVE_INFINITY;
-  for await (const row of readCsv(path, delimiter)) {
+  let idAt = -1;
+  const rows: CsvRow[] = [];
+  for await (const row of readCsv(path, delimiterFor(path, options.delimiter))) {
     if ('header' in row) {
       const header = row.header;
       if (dateColumn !== undefined) dateAt = headerIndex(header, dateColumn, path, 'date');
+      if (idColumn !== undefined) idAt = headerIndex(header, idColumn, path, 'series');
+      const special = [dateColumn, idColumn];
       targets = [...(options.targets ?? [])];
-      features = [...(options.features ?? header.filter((h) => h !== dateColumn && !targets.includes(h)))];
+      features = [
+        ...(options.features ?? header.filter((h) => !special.includes(h) && !targets.includes(h))),
+      ];
       columns = [...new Set([...features, ...targets])];
       if (columns.length === 0) throw new DataError('no numeric columns to read', { file: path });
       picks = columns.map((c) => headerIndex(header, c, path, features.includes(c) ? 'feature' : 'target'));
       continue;
     }
-    const { fields, line } = row;
-    for (let k = 0; k < picks.length; k++) {
-      const v = parseCell(fields[picks[k]!]!);
-      if (v === null) {
-        const beyond = Number.isFinite(Number(fields[picks[k]!]!.trim())) ? ' within float32 range' : '';
-        throw new DataError(`expected a number${beyond}, got ${quote(fields[picks[k]!]!)}`, {
-          file: path,
-          line,
-          column: columns[k],
-        });
-      }
-      if (Number.isNaN(v)) missingText.set(values.length, fields[picks[k]!]!);
-      values.push(v);
-    }
-    if (dateAt >= 0) {
-      const label = fields[dateAt]!.trim();
-      const time = Date.parse(label);
-      if (!Number.isNaN(time)) {
-        if (time <= lastTime) {
-          throw new DataError(`dates must increase, got ${label} after ${index[index.length - 1]}`, {
-            file: path,
-            line,
-            column: dateColumn,
-          });
-        }
-        lastTime = time;
-      }
-      index.push(label);
-    }
-    lines.push(line);
+    rows.push(parseRow(row, { path, columns, picks, dateAt, dateColumn, idAt }));
   }
-  if (lines.length === 0) throw new DataError('no data rows after the header', { file: path });
-  const series = makeSeries(columns, Float32Array.from(values), {
-    ...(dateAt >= 0 ? { index } : {}),
-    lines: Int32Array.from(lines),
+  if (rows.length === 0) throw new DataError('no data rows after the header', { file: path });
+  return { columns, features, targets, rows };
+}
+
+function parseRow(
+  row: { fields: string[]; line: number },
+  at: { path: string; columns: string[]; picks: number[]; dateAt: number; dateColumn?: string; idAt: number },
+): CsvRow {
+  const { fields, line } = row;
+  const values: number[] = [];
+  let missing: Map<number, string> | null = null;
+  at.picks.forEach((pick, k) => {
+    const text = fields[pick]!;
+    const v = parseCell(text);
+    if (v === null) {
+      const beyond = Number.isFinite(Number(text.trim())) ? ' within float32 range' : '';
+      throw new DataError(`expected a number${beyond}, got ${quote(text)}`, {
+        file: at.path,
+        line,
+        column: at.columns[k],
+      });
+    }
+    if (Number.isNaN(v)) (missing ??= new Map()).set(k, text);
+    values.push(v);
+  });
+  let label: string | null = null;
+  let time = Number.NaN;
+  if (at.dateAt >= 0) {
+    label = fields[at.dateAt]!.trim();
+    time = parseDate(label) ?? Number.NaN;
+    if (Number.isNaN(time))
+      throw new DataError(unparseableDate(label), { file: at.path, line, column: at.dateColumn });
+  }
+  return { values, missing, label, time, id: at.idAt >= 0 ? fields[at.idAt]!.trim() : null, line };
+}
+
+/** The rows as a series with the missing-value policy applied; dates must increase. */
+function toSeries(
+  path: string,
+  columns: string[],
+  rows: CsvRow[],
+  missing: MissingPolicy,
+  dateColumn: string | undefined,
+): TimeSeries {
+  rows.forEach((r, i) => {
+    const before = rows[i - 1];
+    if (dateColumn !== undefined && before !== undefined && !(r.time > before.time)) {
+      throw new DataError(`dates must increase, got ${r.label} after ${before.label}`, {
+        file: path,
+        line: r.line,
+        column: dateColumn,
+      });
+    }
+  });
+  const series = makeSeries(columns, Float32Array.from(rows.flatMap((r) => r.values)), {
+    ...(dateColumn !== undefined ? { index: rows.map((r) => r.label!) } : {}),
+    lines: Int32Array.from(rows, (r) => r.line),
     source: path,
   });
-  const F = columns.length;
-  const cellText = (r: number, c: number) => missingText.get(r * F + c);
-  return { ...applyMissingPolicy(series, missing, { cellText }), features, targets };
+  const cellText = (r: number, c: number) => rows[r]?.missing?.get(c);
+  return applyMissingPolicy(series, missing, { cellText });
+}
+
+/**
+ * Loads a time series from a CSV/TSV file with a header row. Columns read are the features
+ * followed by the targets not already among them. Errors name the file, line and column: a
+ * row with the wrong number of fields, a non-numeric value, an unknown column (listing the
+ * available ones), an empty file, a date that does not parse, dates out of order.
+ */
+export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}): Promise<LabeledSeries> {
+  const missing = checkOptions(options, 'loadSeriesCsv');
+  const { columns, features, targets, rows } = await readSeriesRows(path, options);
+  return { ...toSeries(path, columns, rows, missing, options.dateColumn), features, targets };
+}
+
+/**
+ * Loads a long-format CSV/TSV file (one row per series and date, such as vega-datasets'
+ * stocks.csv: symbol, date, price) as a panel: one series per value of `seriesColumn`, in the
+ * order the ids first appear, each with the other columns as in {@link loadSeriesCsv} and its
+ * own dates, which must increase within the series.
+ */
+export async function loadPanelCsv(
+  path: string,
+  options: SeriesCsvOptions & { seriesColumn: string },
+): Promise<SeriesPanel> {
+  const missing = checkOptions(options, 'loadPanelCsv');
+  if (typeof options?.seriesColumn !== 'string' || options.seriesColumn === '') {
+    throw new ValueError('loadPanelCsv: seriesColumn must name the column of series ids');
+  }
+  const { columns, rows } = await readSeriesRows(path, options, options.seriesColumn);
+  const groups = new Map<string, CsvRow[]>();
+  for (const r of rows) {
+    if (r.id === '') {
+      throw new DataError('empty series id', { file: path, line: r.line, column: options.seriesColumn });
+    }
+    const list = groups.get(r.id!) ?? [];
+    if (list.length === 0) groups.set(r.id!, list);
+    list.push(r);
+  }
+  const ids = [...groups.keys()];
+  const members = ids.map((id) => toSeries(path, columns, groups.get(id)!, missing, options.dateColumn));
+  return makePanel(options.seriesColumn, ids, members);
 }

@@ -25,6 +25,8 @@ export const ONNX_FILE = 'model.onnx';
 export interface ExportModelOptions {
   /** ONNX only: the operator set (see exportOnnx). */
   opset?: OnnxExportOptions['opset'];
+  /** PyTorch only: a forecaster's config.json `series`, so model.py forecasts from raw values. */
+  series?: unknown;
 }
 
 /**
@@ -49,7 +51,8 @@ export function exportFiles(
     if (options.opset !== undefined) onnxOptions.opset = options.opset;
     return { [ONNX_FILE]: exportOnnx(model, onnxOptions) };
   }
-  if (format === 'pytorch') return pytorchFiles(model);
+  if (format === 'pytorch')
+    return pytorchFiles(model, options.series === undefined ? {} : { series: options.series });
   // exportTfjs checks the model (GRU and non-'last' pooling are refused there).
   return tfjsFiles(model);
 }

@@ -9,7 +9,7 @@ export interface StandardBaselines {
   baselines: Baseline[];
   /** The OWA reference (also in `baselines`). */
   naive2: Naive2;
-  /** Every exponential smoothing candidate, when the series was long enough to fit them. */
+  /** Every exponential smoothing candidate, and those not tried with why (`ets.skipped`). */
   ets: AutoEtsResult | undefined;
   /** Baselines left out, and why. */
   notes: string[];
@@ -37,7 +37,6 @@ export function fitStandardBaselines(
   if (y.length >= 3) {
     ets = autoEts(y, { period });
     baselines.push(etsBaseline(ets.best, y));
-    for (const s of ets.skipped) notes.push(`ETS ${s.name} was not tried: ${s.reason}`);
   } else notes.push('exponential smoothing needs 3 training values');
   const n2 = naive2(y, period);
   baselines.push(n2);

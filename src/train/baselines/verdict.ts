@@ -44,12 +44,12 @@ function suggestion(best: string, transform: string | undefined): string {
       : 'the series behaves like a random walk, where persistence is the honest bar; try --transform difference (or log-difference) so the network predicts changes';
   }
   if (best.startsWith('seasonal naive') || /Holt-Winters/.test(best)) {
-    return 'try --transform seasonal-difference, a window of at least two seasons, or calendar features (--date-col)';
+    return 'try --transform seasonal-difference, a --lookback of at least two seasons, or calendar features (--date-col)';
   }
   if (/Holt/.test(best) && !differenced) {
     return 'try --transform difference, so the trend does not push inputs outside the training range';
   }
-  return 'try more epochs with --patience, a longer --window, or a larger --hidden';
+  return 'try more epochs with --patience, a longer --lookback, or a larger --hidden';
 }
 
 const pct = (r: number): string => `${Math.abs((r - 1) * 100).toFixed(1)}%`;

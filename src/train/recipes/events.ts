@@ -28,16 +28,35 @@ export interface Span {
   to: string | null;
 }
 
-/** The series after choosing its columns and splitting it in time. */
+/** The series after choosing its columns, splitting it in time and picking its transform. */
 export interface SeriesDataEvent {
   type: 'series-data';
+  /** Rows of all series. */
   rows: number;
-  /** Input columns, the target and any calendar columns included. */
+  /** Series in a panel (1 for a single series). */
+  series: number;
+  /** The network's input columns: the target, covariates and calendar sin/cos columns. */
   columns: string[];
   target: string;
+  /** The splits of the (first) series. */
   train: Span;
   val: Span;
   test: Span;
+  /** The dates' frequency as a sentence, or null without dates. */
+  frequency: string | null;
+  /** Season length m. */
+  season: number;
+  /** Forecast steps per origin, and how the network produces them. */
+  horizon: number;
+  strategy: 'direct' | 'recursive';
+  /** The target transform and why it was picked. */
+  transform: string;
+  transformReason: string;
+  /** Calendar features added as inputs, and a sentence on the choice. */
+  calendar: string[];
+  calendarReason: string;
+  /** The learning-rate schedule, in words. */
+  schedule: string;
 }
 
 /** The model about to be trained. */

@@ -1,10 +1,12 @@
 import type { MissingPolicy } from '../../data/missing.js';
+import { isPanel, type SeriesPanel } from '../../data/panel.js';
 import type { TimeSeries } from '../../data/series.js';
 import type { ModelConfigInput } from '../../io/model-config.js';
 import type { Cell, SequenceForecaster } from '../../nn/heads.js';
 import { ValueError } from '../../tensor/errors.js';
+import type { IntervalModel } from '../baselines/intervals.js';
 import type { FitResult, History } from '../fit-types.js';
-import type { ForecasterEvent, Span } from './events.js';
+import type { ForecasterEvent } from './events.js';
 import {
   checkOptionsObject,
   checkRunOptions,
@@ -13,17 +15,22 @@ import {
   type RecipeRunOptions,
   RUN_OPTIONS,
 } from './options.js';
-import type { NamedMetrics } from './series-baselines.js';
-import { checkSeries } from './series-data.js';
+import type { SplitReport } from './series-evaluation.js';
+import { type Strategy, TRANSFORM_OPTIONS, type TransformOption } from './series-plan.js';
 
 /** What `trainForecaster` takes (with defaults) and returns, and how its options are checked. */
+
+export type LrSchedule = 'plateau' | 'cosine' | 'constant';
+export const LR_SCHEDULES: readonly LrSchedule[] = ['plateau', 'cosine', 'constant'];
 
 /** Training settings of `trainForecaster`, each with its default. */
 export interface ForecasterSettings {
   /** Input steps per window. Default 30. */
   lookback: number;
-  /** Steps predicted per window. Default 1. */
-  horizon: number;
+  /** Target transform, stored with the model and inverted on its outputs. Default 'auto'. */
+  transform: TransformOption;
+  /** 'direct': one output per horizon step; 'recursive': one step, fed back. Default 'direct'. */
+  strategy: Strategy;
   /** Recurrent cell. Default 'lstm'. */
   cell: Cell;
   /** Hidden size. Default 64. */
@@ -32,44 +39,61 @@ export interface ForecasterSettings {
   layers: number;
   /** Dropout before the output layer (and between layers). Default 0. */
   dropout: number;
-  /** Training epochs (the best validation MAE's weights are kept; the rate halves on a plateau). Default 20. */
+  /** Most training epochs. Default 50. */
   epochs: number;
+  /** Stop after this many epochs without a better validation error (the best epoch's weights are kept). Default 8. */
+  patience: number;
+  /** Learning-rate schedule: halve on a plateau (2 epochs), cosine to 0 over the epochs, or constant. Default 'plateau'. */
+  lrSchedule: LrSchedule;
   /** Batch size. Default 32. */
   batch: number;
   /** Adam learning rate. Default 0.003. */
   lr: number;
-  /** Add day-of-year sine/cosine inputs computed from the dates. Default false. */
+  /** Calendar inputs from the dates, by their frequency (day of week and of year for daily data, month for monthly…). Default true. */
   calendar: boolean;
+  /** Nominal coverage of the prediction intervals. Default 0.8. */
+  level: number;
   /** Seed for initialisation and shuffling. Default 0. */
   seed: number;
 }
 
 export const FORECASTER_DEFAULTS: Readonly<ForecasterSettings> = Object.freeze({
   lookback: 30,
-  horizon: 1,
+  transform: 'auto',
+  strategy: 'direct',
   cell: 'lstm',
   hidden: 64,
   layers: 1,
   dropout: 0,
-  epochs: 20,
+  epochs: 50,
+  patience: 8,
+  lrSchedule: 'plateau',
   batch: 32,
   lr: 3e-3,
-  calendar: false,
+  calendar: true,
+  level: 0.8,
   seed: 0,
 });
 
 export interface ForecasterOptions extends Partial<ForecasterSettings>, RecipeRunOptions<ForecasterEvent> {
-  /** The series, e.g. from `seattleWeather()` or `loadSeriesCsv()`, missing values already handled. */
-  series: TimeSeries;
+  /**
+   * The series (from `seattleWeather()`, `loadSeriesCsv()`…) or a panel of series for one
+   * global model (from `stocksPanel()`, `loadPanelCsv()`), missing values already handled.
+   */
+  series: TimeSeries | SeriesPanel;
   /** The column to forecast. */
   target: string;
-  /** Input columns (the target is always one). Default: every column. */
+  /** Input columns besides the target (covariates). Default: every other column. */
   features?: string[];
+  /** Forecast steps per origin. Default: one season (1 without a season). */
+  horizon?: number;
   /** The data's name: saved in the model's config, used in chart titles and messages. Default 'data'. */
   dataName?: string;
+  /** The date column's name, saved so new data is read alike. */
+  dateColumn?: string;
   /** First date of the test split. Default: the last 20% of rows. */
   testFrom?: string;
-  /** Period of the seasonal-naive baseline. Default: 7 for daily, 52 for weekly, 12 for monthly dates, else 1. */
+  /** Season length m. Default: from the dates (7 daily, 12 monthly, 52 weekly, 24 hourly…), else 1. */
   season?: number;
   /** The missing-value policy the series was read with; saved so forecasts read new data alike. Default 'error'. */
   missing?: MissingPolicy;
@@ -80,25 +104,32 @@ export interface ForecasterResult {
   model: SequenceForecaster;
   /** Its name in events and reports: the cell. */
   name: string;
-  /** The saved config (scaler, columns, target, lookback, the training data's tail…). */
+  /** The saved config (transform, scaling, columns, split, intervals, the data's tail…). */
   config: ModelConfigInput;
   fit: FitResult;
   histories: Record<string, History>;
-  test: {
-    windows: number;
-    span: Span;
-    target: string;
-    /** The model, persistence and seasonal-naive, in the target's units. */
-    metrics: NamedMetrics[];
-    /** The first step of every test window: its date (or row), the truth and each forecast. */
-    forecasts: { x: Array<string | number>; actual: number[]; predicted: Record<string, number[]> };
-  };
+  /** The prediction intervals calibrated on the validation split (null when they could not be). */
+  intervals: IntervalModel | null;
+  /** The model and the baselines on the test split. */
+  test: SplitReport;
   /** Where the store put the model and the other files (history, charts). */
   saved: { model: string | null; files: string[] };
 }
 
 export type ResolvedForecasterOptions = ForecasterSettings &
   Omit<ForecasterOptions, keyof ForecasterSettings> & { dataName: string; missing: MissingPolicy };
+
+const KNOWN = [
+  'series',
+  'target',
+  'features',
+  'horizon',
+  'dataName',
+  'dateColumn',
+  'testFrom',
+  'season',
+  'missing',
+];
 
 export function resolveForecasterOptions(options: ForecasterOptions): ResolvedForecasterOptions {
   checkOptionsObject(options, 'trainForecaster', 'series and target');
@@ -109,21 +140,15 @@ export function resolveForecasterOptions(options: ForecasterOptions): ResolvedFo
     dataName: options.dataName ?? 'data',
     missing: options.missing ?? 'error',
   } as ResolvedForecasterOptions;
-  check.known(options, [
-    'series',
-    'target',
-    'features',
-    'dataName',
-    'testFrom',
-    'season',
-    'missing',
-    ...Object.keys(FORECASTER_DEFAULTS),
-    ...RUN_OPTIONS,
-  ]);
-  checkSeries(o.series, check.name('series'));
+  check.known(options, [...KNOWN, ...Object.keys(FORECASTER_DEFAULTS), ...RUN_OPTIONS]);
+  if (!isPanel(o.series) && (typeof o.series !== 'object' || o.series === null)) {
+    throw new ValueError(
+      `${check.name('series')} must be a TimeSeries or a SeriesPanel, got ${String(o.series)}`,
+    );
+  }
   check.string('target', o.target);
-  if (o.features !== undefined && (!Array.isArray(o.features) || o.features.length === 0)) {
-    throw new ValueError(`${check.name('features')} must be a non-empty array of column names`);
+  if (o.features !== undefined && !Array.isArray(o.features)) {
+    throw new ValueError(`${check.name('features')} must be an array of column names`);
   }
   for (const [key, min] of [
     ['lookback', 1],
@@ -131,18 +156,22 @@ export function resolveForecasterOptions(options: ForecasterOptions): ResolvedFo
     ['hidden', 1],
     ['layers', 1],
     ['epochs', 1],
+    ['patience', 0],
     ['batch', 1],
     ['seed', 0],
     ['season', 1],
   ] as const)
     check.int(key, o[key], min);
   check.number('dropout', o.dropout, 0, 0.99);
-  check.number('lr', o.lr, 0);
+  check.number('lr', o.lr, Number.MIN_VALUE);
+  check.number('level', o.level, 0.5, 0.99);
   check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
+  check.choice('transform', o.transform, TRANSFORM_OPTIONS);
+  check.choice('strategy', o.strategy, ['direct', 'recursive']);
+  check.choice('lrSchedule', o.lrSchedule, LR_SCHEDULES);
   check.choice('missing', o.missing, ['error', 'ffill', 'drop']);
   check.boolean('calendar', o.calendar);
-  check.string('dataName', o.dataName);
-  check.string('testFrom', o.testFrom);
+  for (const key of ['dataName', 'testFrom', 'dateColumn'] as const) check.string(key, o[key]);
   checkRunOptions(o, check);
   return o;
 }

@@ -1,296 +1,378 @@
-import type { DataLoader } from '../../data/dataloader.js';
-import { StandardScaler } from '../../data/scalers.js';
-import { columnIndices, type TimeSeries } from '../../data/series.js';
-import type { WindowSample } from '../../data/windows.js';
+import { firstOrigin } from '../../data/forecast-encoding.js';
+import { describeTransform } from '../../data/target-transform.js';
 import type { ModelConfigInput } from '../../io/model-config.js';
 import { SequenceForecaster } from '../../nn/heads.js';
-import { MSELoss } from '../../nn/losses.js';
 import { Adam } from '../../optim/adam.js';
-import { ReduceLROnPlateau } from '../../optim/schedulers.js';
+import { CosineAnnealingLR, ReduceLROnPlateau } from '../../optim/schedulers.js';
 import { ValueError } from '../../tensor/errors.js';
 import { manualSeed } from '../../tensor/random.js';
-import type { FitResult } from '../fit-types.js';
-import { regressionTask, type WindowBatch } from '../tasks.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { IntervalModel } from '../baselines/intervals.js';
+import type { Batches, FitResult, Task } from '../fit-types.js';
+import { resolveMetric } from '../metric-registry.js';
 import { evaluate } from '../trainer.js';
 import { curvesChart, forecastChart, historyFile } from './charts.js';
 import { checkpointing } from './checkpointing.js';
-import type { ForecasterEvent } from './events.js';
+import type { ForecasterEvent, SeriesDataEvent } from './events.js';
 import { type Emit, emitter, fitWithEvents } from './fitting.js';
 import {
   type ForecasterOptions,
   type ForecasterResult,
   forecasterRunRecord,
+  type LrSchedule,
   type ResolvedForecasterOptions,
   resolveForecasterOptions,
 } from './forecaster-options.js';
 import type { OptionName } from './options.js';
-import { naiveForecasts, withBaselines } from './series-baselines.js';
+import { type SeriesConfig, seriesConfig } from './series-config.js';
 import {
-  CALENDAR,
-  defaultSeason,
-  selectColumns,
-  span,
-  targetColumn,
-  windowLoader,
-  windows,
+  calibrateOnValidation,
+  evaluateSplit,
+  type FittedSeries,
+  type SplitReport,
+  spanOf,
+} from './series-evaluation.js';
+import {
+  checkFinite,
+  chooseCalendar,
+  inputColumns,
+  type Panel,
+  readPanel,
   withCalendar,
-} from './series-data.js';
+} from './series-panel.js';
+import { planSeries } from './series-plan.js';
+import { type PanelSplit, splitPanel } from './series-split.js';
+import {
+  type ForecastBatch,
+  ForecastWindows,
+  forecastTask,
+  originsIn,
+  weightedMse,
+} from './series-windows.js';
 
-/** The first test row: the first on or after `testFrom`, else the last 20% of rows. */
-function testStart(series: TimeSeries, o: ResolvedForecasterOptions, name: OptionName): number {
-  const n = series.length;
-  const testFrom = o.testFrom;
-  if (testFrom === undefined) return n - Math.round(n * 0.2);
-  if (!series.index)
-    throw new ValueError(`${name('testFrom')} ${testFrom}: ${o.dataName} has no date column`);
-  if (!Number.isFinite(Date.parse(testFrom)))
-    throw new ValueError(`${name('testFrom')} must be a date (YYYY-MM-DD), got "${testFrom}"`);
-  const start = series.index.findIndex((d) => Date.parse(d) >= Date.parse(testFrom));
-  if (start <= 0) {
-    throw new ValueError(
-      `${name('testFrom')} ${testFrom}: ${start < 0 ? 'no rows are on or after it' : 'every row is on or after it, nothing is left to train on'} (data ${series.index[0]} … ${series.index[n - 1]})`,
-    );
-  }
-  return start;
+/** The schedule's description, as reports print it. */
+export function scheduleText(s: LrSchedule, epochs: number): string {
+  if (s === 'plateau') return 'plateau: the rate halves after 2 epochs without a better validation error';
+  if (s === 'cosine') return `cosine: the rate falls along a half cosine to 0 over ${epochs} epochs`;
+  return 'constant';
 }
 
-/** Training, validation (the last 10% before the test) and test rows, checked against the window. */
-function splitRows(series: TimeSeries, o: ResolvedForecasterOptions, name: OptionName) {
-  const n = series.length;
-  const test = testStart(series, o, name);
-  const val = test - Math.round(test * 0.1);
-  const need = o.lookback + o.horizon;
-  if (need > val) {
-    throw new ValueError(
-      `${name('lookback')} ${o.lookback} with ${name('horizon')} ${o.horizon} needs ${need} training rows, but the series has ${n} rows and its training split ${val}`,
-    );
-  }
-  if (n - test < o.horizon || test - val < o.horizon) {
-    throw new ValueError(
-      `${name('horizon')} ${o.horizon} is longer than the validation (${test - val} rows) or test split (${n - test} rows)`,
-    );
-  }
-  return { val, test };
+/**
+ * One season, when the test split holds at least four seasons of rows (so the score rests on
+ * several independent forecasts, not on two or three overlapping ones); else one step.
+ */
+function defaultHorizon(p: Panel, split: PanelSplit): number {
+  const testRows = Math.max(...split.members.map((s, i) => p.members[i]!.target.length - s.test));
+  return p.period > 1 && testRows >= 4 * p.period ? p.period : 1;
 }
 
-/** The series with the model's columns, scaled on the training rows, and its windows. */
-function prepareSeries(o: ResolvedForecasterOptions, name: OptionName) {
-  const raw = o.series;
-  columnIndices(raw, [o.target], name('target'));
-  const names = [...(o.features ?? raw.columns)];
-  if (!names.includes(o.target)) names.push(o.target);
-  if (o.calendar) names.push(...CALENDAR);
-  const withDates = o.calendar ? withCalendar(raw, `${name('data')} ${o.dataName}`, name('calendar')) : raw;
-  const series = selectColumns(withDates, names, name('features'));
-  const targetIndex = names.indexOf(o.target);
-  const rows = splitRows(series, o, name);
-  const scaler = new StandardScaler().fit(series, { start: 0, end: rows.val });
-  const scaled = scaler.transform(series);
-  const mean = scaler.mean[targetIndex]!;
-  const std = scaler.std[targetIndex]!;
-  const task = regressionTask({ inverse: (v) => Array.from(v, (x) => x * std + mean) });
-  const n = series.length;
-  return {
-    series,
-    names,
-    targetIndex,
-    rows,
-    scaler,
-    season: o.season ?? defaultSeason(series.index),
-    task,
-    trainDs: windows(scaled, targetIndex, o.lookback, o.horizon, { start: 0, end: rows.val }),
-    valDs: windows(scaled, targetIndex, o.lookback, o.horizon, {
-      start: rows.val - o.lookback,
-      end: rows.test,
-    }),
-    testDs: windows(scaled, targetIndex, o.lookback, o.horizon, { start: rows.test - o.lookback, end: n }),
-  };
-}
-
-type Prepared = ReturnType<typeof prepareSeries>;
-
-/** What the model directory stores besides the architecture, in config.json's order. */
-function seriesConfig(o: ResolvedForecasterOptions, p: Prepared) {
-  const tailStart = p.series.length - o.lookback;
-  const dates = p.series.index;
-  return {
-    task: 'forecasting',
-    scaler: p.scaler.toJSON(),
-    series: {
-      source: o.dataName,
-      columns: p.names,
+/** The series read, split and planned, and the windows the network trains and validates on. */
+function prepare(o: ResolvedForecasterOptions, name: OptionName) {
+  const panel = readPanel(
+    {
+      series: o.series,
       target: o.target,
-      targetIndex: p.targetIndex,
-      lookback: o.lookback,
-      horizon: o.horizon,
-      season: p.season,
-      calendar: o.calendar,
-      ...(o.missing !== 'error' ? { missing: o.missing } : {}),
-      // The last `lookback` rows (raw values), for a forecast that continues the training data.
-      tail: {
-        index: dates ? dates.slice(tailStart) : null,
-        values: Array.from(p.series.values.subarray(tailStart * p.names.length)),
-      },
+      ...(o.features ? { features: o.features } : {}),
+      ...(o.season !== undefined ? { season: o.season } : {}),
+      ...(o.dateColumn !== undefined ? { dateColumn: o.dateColumn } : {}),
     },
-    data: o.dataName,
+    name,
+  );
+  checkFinite(panel);
+  const testFrom = o.testFrom !== undefined ? { testFrom: o.testFrom } : {};
+  const horizon = o.horizon ?? defaultHorizon(panel, splitPanel(panel, { horizon: 1, ...testFrom }, name));
+  const split = splitPanel(panel, { horizon, ...testFrom }, name);
+  const calendar = o.calendar
+    ? chooseCalendar(
+        panel,
+        split.members.map((s) => s.val),
+      )
+    : { features: [], reason: `none (${name('calendar')} false)` };
+  withCalendar(panel, calendar.features);
+  const plan = planSeries(panel, split.members, { ...o, horizon }, name);
+  const first = firstOrigin(plan.spec);
+  const h = plan.spec.horizon;
+  const train = originsIn(
+    split.members.map((s) => ({ from: 0, to: s.val })),
+    h,
+    first,
+  );
+  const val = originsIn(
+    split.members.map((s) => ({ from: s.val, to: s.test })),
+    h,
+    first,
+  );
+  const test = originsIn(
+    split.members.map((s, i) => ({ from: s.test, to: panel.members[i]!.target.length })),
+    horizon,
+    first,
+  );
+  if (val.origins.length === 0 || test.origins.length === 0) {
+    const m = split.members[0]!;
+    throw new ValueError(
+      `${name('horizon')} ${horizon} is longer than the validation (${m.test - m.val} rows) or test split (${panel.members[0]!.target.length - m.test} rows)`,
+    );
+  }
+  const windows = (at: typeof train) => new ForecastWindows(plan.spec, panel.members, plan.scalings, at);
+  return {
+    panel,
+    split,
+    plan,
+    horizon,
+    calendar: calendar.reason,
+    trainDs: windows(train),
+    valDs: windows(val),
   };
 }
 
-interface SeriesRun {
-  o: ResolvedForecasterOptions;
-  p: Prepared;
-  model: SequenceForecaster;
-  name: string;
-  configBase: ReturnType<typeof seriesConfig>;
-  train: DataLoader<WindowSample, WindowBatch>;
-  emit: Emit<ForecasterEvent>;
+type Prepared = ReturnType<typeof prepare>;
+
+function seriesDataEvent(o: ResolvedForecasterOptions, p: Prepared): SeriesDataEvent {
+  const m = p.panel.members[0]!;
+  const s = p.split.members[0]!;
+  return {
+    type: 'series-data',
+    rows: p.panel.members.reduce((n, x) => n + x.target.length, 0),
+    series: p.panel.members.length,
+    columns: inputColumns(p.panel),
+    target: o.target,
+    train: spanOf(m, 0, s.val),
+    val: spanOf(m, s.val, s.test),
+    test: spanOf(m, s.test, m.target.length),
+    frequency: p.panel.frequency?.reason ?? null,
+    season: p.panel.period,
+    horizon: p.horizon,
+    strategy: o.strategy,
+    transform: describeTransform(p.plan.spec.transform),
+    transformReason: p.plan.transformReason,
+    calendar: [...p.panel.calendar],
+    calendarReason: p.calendar,
+    schedule: scheduleText(o.lrSchedule, o.epochs),
+  };
 }
 
-/** The model and the training loader, made in the order the seeded generator expects. */
-function setUp(o: ResolvedForecasterOptions, p: Prepared, emit: Emit<ForecasterEvent>): SeriesRun {
-  const model = new SequenceForecaster({
-    inputSize: p.names.length,
-    hiddenSize: o.hidden,
-    numLayers: o.layers,
-    cell: o.cell,
-    horizon: o.horizon,
-    outputSize: 1,
-    dropout: o.dropout,
-  });
-  const configBase = seriesConfig(o, p);
-  return { o, p, model, name: o.cell, configBase, train: windowLoader(p.trainDs, o.batch, true), emit };
+function configOf(o: ResolvedForecasterOptions, p: Prepared, intervals: IntervalModel | null): SeriesConfig {
+  const request = {
+    source: o.dataName,
+    dateColumn: o.dateColumn,
+    steps: p.horizon,
+    strategy: o.strategy,
+    missing: o.missing,
+  };
+  return seriesConfig(request, p.panel, p.split, p.plan, intervals);
 }
 
-/** Trains the forecaster (Adam, the rate halved on a plateau), from a checkpoint when resuming. */
-async function trainModel(run: SeriesRun): Promise<FitResult> {
-  const { o, p, model, name, configBase, emit } = run;
+function scheduler(o: ResolvedForecasterOptions, optimizer: Adam) {
+  if (o.lrSchedule === 'plateau') return new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 2 });
+  if (o.lrSchedule === 'cosine') return new CosineAnnealingLR(optimizer, { tMax: o.epochs });
+  return undefined;
+}
+
+/**
+ * The network starts from the transform's baseline: with the output layer at zero, every
+ * output decodes to the mean transformed training value (drift for differences, seasonal
+ * naive plus the mean seasonal change for seasonal differences, the training mean for
+ * levels). Early stopping compares each epoch with this start on the validation split, so a
+ * network that learns nothing real (a random walk) ends as the baseline, not as noise.
+ */
+function startFromBaseline(model: SequenceForecaster): Record<string, Tensor> {
+  model.fc.weight.f32.fill(0);
+  model.fc.bias?.f32.fill(0);
+  return Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()]));
+}
+
+/** Trains the network (Adam, the chosen schedule, early stopping), from a checkpoint when resuming. */
+async function trainModel(
+  o: ResolvedForecasterOptions,
+  p: Prepared,
+  model: SequenceForecaster,
+  emit: Emit<ForecasterEvent>,
+): Promise<FitResult> {
+  const name = o.cell;
+  const panel = p.panel.members.length > 1;
+  const start = startFromBaseline(model);
   await emit({ type: 'model', model: name, parameters: model.numParameters() });
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
-  const scheduler = new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 2 });
+  const schedule = scheduler(o, optimizer);
+  const train = p.trainDs.loader(o.batch, true);
+  const series = configOf(o, p, null);
   const saving = await checkpointing(
     o,
     {
-      config: { ...configBase, architecture: model.config() },
+      config: { task: 'forecasting', series, data: o.dataName, architecture: model.config() },
       run: forecasterRunRecord(o),
-      data: { scaler: configBase.scaler, series: configBase.series },
-      targets: { model, optimizer, scheduler, dataLoader: run.train },
+      data: { series },
+      targets: { model, optimizer, ...(schedule ? { scheduler: schedule } : {}), dataLoader: train },
       model: name,
       epochs: o.epochs,
     },
     o.optionName ?? ((k) => k),
     emit,
   );
-  return fitWithEvents(
+  const task = forecastTask(p.plan.spec, p.panel.members, p.plan.scalings, panel ? p.plan.units : null);
+  const metric = panel ? 'mase' : 'mae';
+  const val = p.valDs.loader(256, false);
+  const fit = await fitWithEvents(
     model,
     name,
     {
-      task: p.task,
-      train: run.train,
-      val: windowLoader(p.valDs, 256, false),
+      task,
+      train,
+      val,
       epochs: o.epochs,
       optimizer,
-      scheduler,
-      loss: new MSELoss(),
+      ...(schedule ? { scheduler: schedule } : {}),
+      loss: weightedMse(p.trainDs.stepWeights()),
       clipGradNorm: 1,
-      metrics: ['mae', 'rmse'],
-      earlyStopping: { monitor: 'valMae', patience: o.epochs, restoreBest: true },
+      metrics: panel ? { mase: resolveMetric('mae') } : ['mae', 'rmse'],
+      earlyStopping: { monitor: panel ? 'valMase' : 'valMae', patience: o.patience, restoreBest: true },
       ...saving,
       ...(o.signal ? { signal: o.signal } : {}),
     },
     emit,
   );
+  return keepBetterStart(model, fit, start, await startError(model, start, task, val, metric), metric);
 }
 
-/** The model on the test windows beside persistence and seasonal-naive. */
-async function testWithBaselines(run: SeriesRun) {
-  const { o, p, name } = run;
-  const ds = p.testDs;
-  const ev = await evaluate(run.model, windowLoader(ds, 256, false), { task: p.task });
-  const naive = naiveForecasts(p.series, p.targetIndex, ds, p.season);
-  const trainTarget = targetColumn(p.series, p.targetIndex, 0, p.rows.val);
-  const metrics = withBaselines(name, ev, naive, p.season, trainTarget);
-  // The first step of every test window, against its date.
-  const first = (xs: number[]) => xs.filter((_, i) => i % o.horizon === 0);
-  const dates = p.series.index;
-  const forecasts = {
-    x: Array.from({ length: ds.length }, (_, i) => (dates ? dates[ds.targetRow(i)]! : ds.targetRow(i))),
-    actual: first(ev.yTrue),
-    predicted: {
-      [name]: first(ev.yPred),
-      persistence: first(naive.persistence),
-      [`seasonal-naive(${p.season})`]: first(naive.seasonal),
-    },
-  };
-  return {
-    windows: ds.length,
-    span: span(p.series, p.rows.test, p.series.length),
-    target: o.target,
-    metrics,
-    forecasts,
-  };
+/** The validation error of the starting weights (the model's own are put back after). */
+async function startError(
+  model: SequenceForecaster,
+  start: Record<string, Tensor>,
+  task: Task<ForecastBatch>,
+  val: Batches<ForecastBatch>,
+  metric: string,
+): Promise<number> {
+  const trained = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()]));
+  model.loadStateDict(start);
+  const ev = await evaluate(model, val, {
+    task,
+    metrics: metric === 'mase' ? { mase: resolveMetric('mae') } : [metric],
+  });
+  model.loadStateDict(trained);
+  return ev.metrics[metric]!;
 }
 
-/** Saves the model, history.json and the charts; returns the saved config and where things went. */
-async function saveSeries(
-  run: SeriesRun,
-  result: FitResult,
-  test: Awaited<ReturnType<typeof testWithBaselines>>,
+/** Puts the starting weights back when no epoch beat them on validation (best epoch 0). */
+function keepBetterStart(
+  model: SequenceForecaster,
+  fit: FitResult,
+  start: Record<string, Tensor>,
+  startValue: number,
+  metric: string,
+): FitResult {
+  const history = fit.history[`val${metric[0]!.toUpperCase()}${metric.slice(1)}`] ?? [];
+  const best = fit.bestEpoch === null ? Number.POSITIVE_INFINITY : history[fit.bestEpoch - 1]!;
+  if (!(startValue <= best)) return fit;
+  model.loadStateDict(start);
+  return { ...fit, bestEpoch: 0 };
+}
+
+/** Saves the model before anything is scored, so no scoring problem can lose it. */
+async function saveModel(
+  o: ResolvedForecasterOptions,
+  config: ModelConfigInput,
+  model: SequenceForecaster,
+  fit: FitResult,
 ) {
-  const { o, model, name } = run;
-  const config: ModelConfigInput = {
-    ...run.configBase,
-    training: { epochs: result.epochs, bestEpoch: result.bestEpoch, seed: o.seed, lr: o.lr, batch: o.batch },
-    architecture: model.config(),
-  };
-  const modelAt = (await o.store?.writeModel('model', { config, stateDict: model.stateDict() })) ?? null;
-  const history = await historyFile(o.store, { [name]: result.history });
+  const interrupted = fit.stopReason === 'aborted';
+  const trainingState = interrupted
+    ? {
+        state: {
+          interrupted: true,
+          stopReason: fit.stopReason,
+          epochs: fit.epochs,
+          bestEpoch: fit.bestEpoch,
+        },
+      }
+    : undefined;
+  return (
+    (await o.store?.writeModel('model', {
+      config,
+      stateDict: model.stateDict(),
+      ...(trainingState ? { trainingState } : {}),
+    })) ?? null
+  );
+}
+
+async function saveFiles(o: ResolvedForecasterOptions, fit: FitResult, test: SplitReport, metric: string) {
+  const name = o.cell;
+  const history = await historyFile(o.store, { [name]: fit.history });
+  const f = test.forecasts;
   const charts = [
-    ...(await curvesChart(o.store, result.history, 'mae', `${name} on ${o.dataName} (${o.target})`)),
+    ...(await curvesChart(o.store, fit.history, metric, `${name} on ${o.dataName} (${o.target})`)),
     ...(await forecastChart(o.store, 'forecast-test', {
-      x: test.forecasts.x,
-      actual: test.forecasts.actual,
-      series: test.forecasts.predicted,
-      title: `${o.target}: test forecasts${o.horizon > 1 ? ' (first step of each window)' : ''}`,
+      x: f.x,
+      actual: f.actual,
+      series: f.predicted,
+      ...(f.lower && f.upper
+        ? { band: { lower: f.lower, upper: f.upper, label: `${o.level * 100}% interval` } }
+        : {}),
+      title: `${o.target}: test forecasts${test.horizon > 1 ? ' (first step of each origin)' : ''}`,
       yTitle: o.target,
     })),
   ];
-  return { config, saved: { model: modelAt, files: [...(history ? [history] : []), ...charts] } };
+  return [...(history ? [history] : []), ...charts];
 }
 
 /**
- * Trains a forecaster (window → RNN/LSTM/GRU → Linear) beside persistence and seasonal-naive:
- * picks the columns (adding calendar inputs), splits the series in time (test from `testFrom`,
- * validation the 10% before it), scales on the training rows, trains with Adam (rate halved on
- * a plateau, best validation MAE kept), reports every model on the test windows, and saves the
- * model, history.json and charts to `store`. This is what `kioku train series` runs.
+ * Trains a forecaster (window → RNN/LSTM/GRU → Linear) on one series or a panel of series,
+ * beside the standard baselines: reads the dates (frequency, season, calendar features),
+ * splits in time, picks the target transform, standardises each series on its training
+ * rows, trains with early stopping on the validation split, calibrates prediction intervals
+ * on it, saves the model, then scores the model and the baselines on the test split.
+ * This is what `kioku train series` runs.
  */
 export async function trainForecaster(options: ForecasterOptions): Promise<ForecasterResult> {
   const o = resolveForecasterOptions(options);
-  const name = o.optionName ?? ((k: string) => k);
   const emit = emitter(o.onEvent);
   manualSeed(o.seed);
-  const p = prepareSeries(o, name);
-  const n = p.series.length;
-  await emit({
-    type: 'series-data',
-    rows: n,
-    columns: p.names,
-    target: o.target,
-    train: span(p.series, 0, p.rows.val),
-    val: span(p.series, p.rows.val, p.rows.test),
-    test: span(p.series, p.rows.test, n),
+  const p = prepare(o, o.optionName ?? ((k: string) => k));
+  await emit(seriesDataEvent(o, p));
+  const model = new SequenceForecaster({
+    inputSize: inputColumns(p.panel).length,
+    hiddenSize: o.hidden,
+    numLayers: o.layers,
+    cell: o.cell,
+    horizon: p.plan.spec.horizon,
+    outputSize: 1,
+    dropout: o.dropout,
   });
-  const run = setUp(o, p, emit);
-  const result = await trainModel(run);
-  const test = await testWithBaselines(run);
-  const { config, saved } = await saveSeries(run, result, test);
+  const fit = await trainModel(o, p, model, emit);
+  const fitted: FittedSeries = {
+    model,
+    name: o.cell,
+    panel: p.panel,
+    plan: p.plan,
+    splits: p.split.members,
+    horizon: p.horizon,
+  };
+  const { intervals, note } = calibrateOnValidation(fitted, o.level);
+  const config: ModelConfigInput = {
+    task: 'forecasting',
+    series: configOf(o, p, intervals),
+    data: o.dataName,
+    training: {
+      epochs: fit.epochs,
+      bestEpoch: fit.bestEpoch,
+      stopReason: fit.stopReason,
+      seed: o.seed,
+      lr: o.lr,
+      batch: o.batch,
+    },
+    architecture: model.config(),
+  };
+  const modelAt = await saveModel(o, config, model, fit);
+  const test = evaluateSplit(fitted, 'test', intervals);
+  if (note) test.notes.push(note);
+  const files = await saveFiles(o, fit, test, p.panel.members.length > 1 ? 'mase' : 'mae');
   return {
-    model: run.model,
-    name: run.name,
+    model,
+    name: o.cell,
     config,
-    fit: result,
-    histories: { [run.name]: result.history },
+    fit,
+    histories: { [o.cell]: fit.history },
+    intervals,
     test,
-    saved,
+    saved: { model: modelAt, files },
   };
 }

@@ -20,6 +20,8 @@ export {
   type ForecasterOptions,
   type ForecasterResult,
   type ForecasterSettings,
+  LR_SCHEDULES,
+  type LrSchedule,
 } from './forecaster-options.js';
 export {
   type GradientFlowReport,
@@ -32,17 +34,22 @@ export {
 export { type InspectSeriesOptions, inspectSeries, type SeriesInspection } from './inspect-series.js';
 export type { OpenedModel } from './opened.js';
 export type { RecipeRunOptions } from './options.js';
-export type { NamedMetrics, RegressionMetrics } from './series-baselines.js';
+export type { ModelScores } from './series-baselines.js';
+export type { SeriesConfig } from './series-config.js';
+export { EVAL_SPLITS, type EvalSplit, type SplitReport } from './series-evaluation.js';
 export {
   evaluateForecaster,
   type ForecasterEvaluationOptions,
   type ForecastOptions,
   type ForecastResult,
+  type ForecastRow,
   forecastCsv,
   forecastSeries,
+  MAX_FORECAST_STEPS,
   type SeriesDataOptions,
   seriesReadOptions,
 } from './series-model.js';
+export { type Strategy, TRANSFORM_OPTIONS, type TransformOption } from './series-plan.js';
 export {
   type CheckpointStore,
   MemoryCheckpoints,

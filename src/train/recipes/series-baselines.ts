@@ -1,74 +1,171 @@
-import type { TimeSeries } from '../../data/series.js';
-import type { WindowDataset } from '../../data/windows.js';
-import { mae, mape, mase, rmse, smape } from '../metrics.js';
+import { diagnoseSeries } from '../../data/auto-transform.js';
+import { averageScores, type Scores, scoreForecasts } from '../baselines/accuracy.js';
+import type { Baseline } from '../baselines/baseline.js';
+import { fitStandardBaselines } from '../baselines/standard.js';
+import { type BaselineScores, compareWithBaselines, type Verdict } from '../baselines/verdict.js';
 
-/** The naive forecasts a forecaster is judged against, and the metrics that judge them. */
+/**
+ * The baselines a forecaster is judged against, fitted on each member's training rows only
+ * (naive, seasonal naive, drift, the AICc-best exponential smoothing, Naive2), and the M4
+ * metrics of the model and of each baseline on the same origins and steps: per member, then
+ * pooled over the members as M4 pools series.
+ */
 
-export interface RegressionMetrics {
-  mae: number;
-  rmse: number;
-  mape: number;
-  smape: number;
-  /** MAE over the one-step naive forecast's in-sample MAE. */
-  mase: number;
+/** One member's forecasts at its origins (rows of `horizon` values). */
+export interface MemberForecasts {
+  /** Raw target values of the member (the baselines read the history before each origin). */
+  target: Float64Array;
+  /** The training rows' end: baselines and MASE's scale see target[0, trainEnd) only. */
+  trainEnd: number;
+  origins: number[];
+  /** The model's forecasts per origin. */
+  model: Float64Array[];
 }
 
-/** Metrics of one model (or baseline) on the test windows. */
-export interface NamedMetrics {
-  model: string;
-  metrics: RegressionMetrics;
+/** A model's or a baseline's scores: pooled over members, per step, and per member. */
+export interface ModelScores {
+  name: string;
+  pooled: Scores;
+  perStep: Scores[];
+  /** Scores per member (null where the member was not scored). */
+  members: Array<Scores | null>;
 }
 
-/** MAE, RMSE, MAPE, sMAPE and MASE (scaled by the one-step naive forecast on `trainTarget`). */
-export function regressionMetrics(
-  yTrue: number[],
-  yPred: number[],
-  trainTarget: Float32Array,
-): RegressionMetrics {
+interface Scored {
+  pooled: Scores;
+  perStep: Scores[];
+}
+
+/** Groups baselines of members: every ETS model counts as one kind across a panel. */
+const kindOf = (name: string): string => (name.startsWith('ETS: ') ? 'ETS' : name);
+
+function baselineRows(b: Baseline, f: MemberForecasts, horizon: number): Float64Array[] {
+  return b.forecastAt(f.target, f.origins, horizon);
+}
+
+/** Whether the training rows look like a random walk: a unit root, so the level is not stationary. */
+function wanders(train: Float64Array, period: number): boolean {
+  try {
+    return !diagnoseSeries(train, period).stationary;
+  } catch {
+    return false;
+  }
+}
+
+/** The model and every baseline scored on one member's origins. */
+function scoreMember(f: MemberForecasts, period: number, horizon: number) {
+  const train = f.target.subarray(0, f.trainEnd);
+  const actual = f.origins.map((o) => f.target.subarray(o, o + horizon));
+  const set = fitStandardBaselines(train, { period });
+  const naive2 = baselineRows(set.naive2, f, horizon);
+  const score = (rows: Float64Array[]) => scoreForecasts({ actual, predicted: rows, train, period, naive2 });
+  const naive2Scores = score(naive2);
+  const baselines = new Map<string, { name: string; scored: Scored }>();
+  for (const b of set.baselines) {
+    baselines.set(kindOf(b.name), {
+      name: b.name,
+      scored: b === set.naive2 ? naive2Scores : score(baselineRows(b, f, horizon)),
+    });
+  }
   return {
-    mae: mae(yTrue, yPred),
-    rmse: rmse(yTrue, yPred),
-    mape: mape(yTrue, yPred),
-    smape: smape(yTrue, yPred),
-    mase: mase(yTrue, yPred, trainTarget, 1),
+    model: score(f.model),
+    baselines,
+    naive2: naive2Scores,
+    notes: set.notes,
+    wandering: wanders(train, period),
   };
 }
 
-/** Naive forecasts for the target rows of each window: persistence and seasonal-naive (period m). */
-export function naiveForecasts(series: TimeSeries, targetIndex: number, ds: WindowDataset, m: number) {
-  const F = series.columns.length;
-  const value = (row: number) => series.values[row * F + targetIndex]!;
-  const truth: number[] = [];
-  const persistence: number[] = [];
-  const seasonal: number[] = [];
-  for (let i = 0; i < ds.length; i++) {
-    const first = ds.targetRow(i);
-    for (let k = 0; k < ds.horizon; k++) {
-      const row = first + k;
-      truth.push(value(row));
-      persistence.push(value(first - 1));
-      // The latest observed value from the same phase of the season.
-      const back = m * Math.ceil((k + 1) / m);
-      seasonal.push(row - back >= 0 ? value(row - back) : value(first - 1));
-    }
-  }
-  return { truth, persistence, seasonal };
+type MemberResult = ReturnType<typeof scoreMember>;
+
+/** Scores with every metric undefined for `reason`. */
+export function noScores(reason: string): Scores {
+  const reasons = { mae: reason, rmse: reason, smape: reason, mase: reason, owa: reason };
+  return { mae: undefined, rmse: undefined, smape: undefined, mase: undefined, owa: undefined, reasons };
 }
 
-/** The model's metrics beside persistence's and seasonal-naive's. */
-export function withBaselines(
+/** Pools one model's per-member scores (with each member's Naive2 for OWA). */
+function pool(
   name: string,
-  predicted: { yTrue: number[]; yPred: number[] },
-  naive: ReturnType<typeof naiveForecasts>,
-  season: number,
-  trainTarget: Float32Array,
-): NamedMetrics[] {
-  return [
-    { model: name, metrics: regressionMetrics(predicted.yTrue, predicted.yPred, trainTarget) },
-    { model: 'persistence', metrics: regressionMetrics(naive.truth, naive.persistence, trainTarget) },
-    {
-      model: `seasonal-naive(${season})`,
-      metrics: regressionMetrics(naive.truth, naive.seasonal, trainTarget),
-    },
+  per: Array<{ scored: Scored; naive2: Scored } | null>,
+  horizon: number,
+): ModelScores {
+  const present = per.filter((p): p is { scored: Scored; naive2: Scored } => p !== null);
+  if (present.length === 0) {
+    const none = noScores('no series has a forecast origin in this split');
+    return {
+      name,
+      pooled: none,
+      perStep: Array.from({ length: horizon }, () => none),
+      members: per.map(() => null),
+    };
+  }
+  // One series keeps its own scores (and their reasons); several are averaged as M4 averages.
+  const single = per.length === 1 ? present[0] : undefined;
+  const pooled = single
+    ? single.scored.pooled
+    : averageScores(present.map((p) => ({ model: p.scored.pooled, naive2: p.naive2.pooled })));
+  const perStep = Array.from({ length: horizon }, (_, k) =>
+    single
+      ? single.scored.perStep[k]!
+      : averageScores(present.map((p) => ({ model: p.scored.perStep[k]!, naive2: p.naive2.perStep[k]! }))),
+  );
+  return { name, pooled, perStep, members: per.map((p) => p?.scored.pooled ?? null) };
+}
+
+export interface ScoredSplit {
+  /** The model first, then the baselines in the standard order. */
+  models: ModelScores[];
+  verdict: Verdict;
+  /**
+   * The best baseline is persistence (naive or drift) and every training series has a unit
+   * root: the series behave like random walks.
+   */
+  randomWalk: boolean;
+  notes: string[];
+}
+
+/**
+ * Scores `modelName` and the standard baselines on each member's forecasts (null: a member
+ * without origins in the split) and compares them. Never throws on degenerate data: metrics
+ * that cannot be computed are undefined with a reason.
+ */
+export function scoreWithBaselines(
+  modelName: string,
+  members: Array<MemberForecasts | null>,
+  options: { period: number; horizon: number; transform: string },
+): ScoredSplit {
+  const { period, horizon } = options;
+  const results: Array<MemberResult | null> = members.map((f) =>
+    f && f.origins.length > 0 && f.trainEnd > 0 ? scoreMember(f, period, horizon) : null,
+  );
+  const present = results.filter((r): r is MemberResult => r !== null);
+  const naive2 = (r: MemberResult | null) => r?.naive2 ?? null;
+  const models = [
+    pool(
+      modelName,
+      results.map((r) => (r ? { scored: r.model, naive2: naive2(r)! } : null)),
+      horizon,
+    ),
   ];
+  const kinds = [...new Set(present.flatMap((r) => [...r.baselines.keys()]))];
+  for (const kind of kinds) {
+    const names = new Set(present.map((r) => r.baselines.get(kind)?.name).filter((n) => n !== undefined));
+    const name = names.size === 1 ? [...names][0]! : `${kind} (AICc choice per series)`;
+    const per = results.map((r) => {
+      const b = r?.baselines.get(kind);
+      return r && b ? { scored: b.scored, naive2: r.naive2 } : null;
+    });
+    models.push(pool(name, per, horizon));
+  }
+  const baselines: BaselineScores[] = models.slice(1).map((m) => ({ name: m.name, scores: m.pooled }));
+  const verdict = compareWithBaselines(models[0]!.pooled, baselines, { transform: options.transform });
+  const best = verdict.best?.name;
+  return {
+    models,
+    verdict,
+    randomWalk:
+      (best === 'naive' || best === 'drift') && present.length > 0 && present.every((r) => r.wandering),
+    notes: [...new Set(present.flatMap((r) => r.notes))],
+  };
 }

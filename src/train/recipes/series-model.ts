@@ -1,47 +1,25 @@
+import { formatDate, futureTimes } from '../../data/dates.js';
+import { calendarRows, firstOrigin } from '../../data/forecast-encoding.js';
 import type { MissingPolicy } from '../../data/missing.js';
-import { type ScalerJSON, StandardScaler } from '../../data/scalers.js';
-import type { TimeSeries } from '../../data/series.js';
-import { WindowDataset } from '../../data/windows.js';
+import { isPanel, makePanel, type SeriesPanel } from '../../data/panel.js';
+import { makeSeries, type TimeSeries } from '../../data/series.js';
 import { SequenceForecaster } from '../../nn/heads.js';
 import { ValueError } from '../../tensor/errors.js';
-import { Tensor } from '../../tensor/tensor.js';
-import { regressionTask } from '../tasks.js';
-import { evaluate } from '../trainer.js';
 import { forecastChart } from './charts.js';
 import type { OpenedModel } from './opened.js';
 import { checkOptionsObject } from './options.js';
-import { type NamedMetrics, naiveForecasts, withBaselines } from './series-baselines.js';
-import {
-  CALENDAR,
-  checkSeries,
-  nextDates,
-  selectColumns,
-  targetColumn,
-  windowLoader,
-  withCalendar,
-  yearPhase,
-} from './series-data.js';
+import { type MemberConfig, readSeriesConfig, type SeriesConfig, specOf } from './series-config.js';
+import { EVAL_SPLITS, type EvalSplit, evaluateSplit, type SplitReport } from './series-evaluation.js';
+import { checkFinite, type Panel, readPanel } from './series-panel.js';
+import { forecastFrom } from './series-predict.js';
+import { applySplit } from './series-split.js';
 import type { RunStore } from './store.js';
 
 /** A trained forecaster put to use: the next values after a series, and its scores on a series. */
 
-/** The `series` part of a forecaster's config.json. */
-export interface SeriesSettings {
-  columns: string[];
-  target: string;
-  targetIndex: number;
-  lookback: number;
-  horizon: number;
-  season: number;
-  calendar: boolean;
-  missing?: MissingPolicy;
-  tail: { index: string[] | null; values: number[] };
-}
-
 export interface SeriesRuntime {
   model: SequenceForecaster;
-  s: SeriesSettings;
-  scaler: StandardScaler;
+  c: SeriesConfig;
   where: string;
 }
 
@@ -53,19 +31,22 @@ export function seriesRuntime(opened: OpenedModel): SeriesRuntime {
       `"${where}" holds a ${String(config?.task)} model; a forecaster (task 'forecasting') is needed`,
     );
   }
-  const c = config as { series?: SeriesSettings; scaler?: ScalerJSON };
-  if (!c.series || !c.scaler || !Array.isArray(c.series.columns)) {
-    throw new ValueError(`"${where}": config.json lacks the series settings or scaler of a forecaster`);
-  }
-  return { model, s: c.series, scaler: StandardScaler.fromJSON(c.scaler), where };
+  return { model, c: readSeriesConfig(config, where), where };
 }
 
-/** What to read from new data for this model: its own columns (calendar ones are computed), and the missing-value policy it was trained with. */
-export function seriesReadOptions(opened: OpenedModel): { columns: string[]; missing: MissingPolicy } {
-  const { s } = seriesRuntime(opened);
+/** What to read from new data for this model: its columns, date and series columns, and missing-value policy. */
+export function seriesReadOptions(opened: OpenedModel): {
+  columns: string[];
+  missing: MissingPolicy;
+  dateColumn: string | null;
+  seriesColumn: string | null;
+} {
+  const { c } = seriesRuntime(opened);
   return {
-    columns: s.calendar ? s.columns.filter((c) => !CALENDAR.includes(c)) : [...s.columns],
-    missing: s.missing ?? 'error',
+    columns: [c.target, ...c.covariates],
+    missing: c.missing ?? 'error',
+    dateColumn: c.dateColumn,
+    seriesColumn: c.seriesColumn,
   };
 }
 
@@ -76,176 +57,284 @@ export interface SeriesDataOptions {
   optionName?: (option: string) => string;
 }
 
-/** `raw` with the model's columns, calendar ones added from its dates. */
-export function modelInputs(rt: SeriesRuntime, raw: TimeSeries, o: SeriesDataOptions): TimeSeries {
+/** The saved tails as the data: each series' last rows from training. */
+function tailData(c: SeriesConfig): TimeSeries | SeriesPanel {
+  const columns = [c.target, ...c.covariates];
+  const members = c.members.map((m) => {
+    const rows = m.tail.target.map((v, r) => [
+      v,
+      ...m.tail.covariates.slice(r * c.covariates.length, (r + 1) * c.covariates.length),
+    ]);
+    return makeSeries(columns, rows, m.tail.index ? { index: m.tail.index } : {});
+  });
+  return c.seriesColumn === null
+    ? members[0]!
+    : makePanel(
+        c.seriesColumn,
+        c.members.map((m) => m.id!),
+        members,
+      );
+}
+
+/** The data read as the model reads it, each member with the saved settings of its series. */
+function modelPanel(rt: SeriesRuntime, data: TimeSeries | SeriesPanel, o: SeriesDataOptions) {
   const name = o.optionName ?? ((k: string) => k);
-  checkSeries(raw, name('series'));
-  const dated = rt.s.calendar
-    ? withCalendar(raw, `${name('data')} ${o.dataName ?? 'data'}`, name('calendar'))
-    : raw;
-  return selectColumns(dated, [...rt.s.columns], name('features'));
+  const { c } = rt;
+  const what = `${name('data')} ${o.dataName ?? 'data'}`;
+  if (isPanel(data) !== (c.seriesColumn !== null)) {
+    throw new ValueError(
+      c.seriesColumn !== null
+        ? `${what}: "${rt.where}" forecasts several series; the data needs its series column "${c.seriesColumn}"`
+        : `${what}: "${rt.where}" forecasts one series, the data holds several`,
+    );
+  }
+  const panel: Panel = readPanel(
+    {
+      series: data,
+      target: c.target,
+      features: c.covariates,
+      season: c.season,
+      calendar: c.calendar,
+      frequency: c.frequency,
+    },
+    name,
+  );
+  checkFinite(panel);
+  const configs: MemberConfig[] = panel.members.map((m) => {
+    const found = c.members.find((x) => x.id === m.id);
+    if (!found) {
+      throw new ValueError(
+        `${what}: series ${JSON.stringify(m.id)} is not one "${rt.where}" was trained on (${c.members.map((x) => x.id).join(', ')})`,
+      );
+    }
+    return found;
+  });
+  return { panel, configs };
 }
 
 export interface ForecastOptions extends SeriesDataOptions {
-  /** Steps to forecast. */
-  steps: number;
-  /** The series to continue (its last `lookback` rows are read). Default: the end of the training data. */
-  series?: TimeSeries;
-  /** Keeps forecast.csv and a chart (the history, then the forecast). */
+  /** Steps to forecast. Default: one season (1 without a season). */
+  steps?: number;
+  /** The series (or panel) to continue. Default: the end of the training data. */
+  series?: TimeSeries | SeriesPanel;
+  /** Keeps forecast.csv and a chart per series (the history, then the forecast and its interval). */
   store?: RunStore;
+}
+
+export interface ForecastRow {
+  /** The series id (null for a single series). */
+  series: string | null;
+  step: number;
+  /** Continues the data's dates at its frequency; null without dates. */
+  date: string | null;
+  value: number;
+  /** The prediction interval, for the steps it was calibrated for (else null). */
+  lower: number | null;
+  upper: number | null;
 }
 
 export interface ForecastResult {
   target: string;
-  /** One row per step; dates continue the data's spacing when it has dates. */
-  rows: Array<{ step: number; date: string | null; value: number }>;
-  /** The window the forecast continues: its dates (or null) and target values. */
-  history: { index: string[] | null; values: number[] };
-  /** Where the store put forecast.csv and the chart. */
+  /** Nominal coverage of the intervals, or null without intervals. */
+  level: number | null;
+  rows: ForecastRow[];
+  /** The rows each forecast continues: per series, its dates (or null) and target values. */
+  histories: Array<{ series: string | null; index: string[] | null; values: number[] }>;
+  /** Where the store put forecast.csv and the charts. */
   saved: string[];
 }
 
-/** The last `lookback` rows (raw values) and their dates: of `series`, else of the training data. */
-export function lastWindow(rt: SeriesRuntime, o: ForecastOptions) {
-  const { s } = rt;
-  const F = s.columns.length;
-  if (o.series === undefined) {
-    return {
-      values: Float32Array.from(s.tail.values.slice(-s.lookback * F)),
-      index: s.tail.index ? s.tail.index.slice(-s.lookback) : null,
-    };
-  }
-  const series = modelInputs(rt, o.series, o);
-  if (series.length < s.lookback) {
-    const name = o.optionName ?? ((k: string) => k);
+function checkSteps(steps: unknown, name: (k: string) => string): number {
+  if (!Number.isSafeInteger(steps) || (steps as number) < 1 || (steps as number) > MAX_FORECAST_STEPS) {
     throw new ValueError(
-      `${name('data')} ${o.dataName ?? 'data'}: the model reads ${s.lookback} rows (its lookback), the series has ${series.length}`,
+      `${name('steps')} must be an integer in [1, ${MAX_FORECAST_STEPS}], got ${String(steps)}`,
     );
   }
-  return {
-    values: series.values.slice((series.length - s.lookback) * F),
-    index: series.index ? series.index.slice(series.length - s.lookback) : null,
-  };
+  return steps as number;
 }
 
-const round4 = (v: number): number => (Number.isFinite(v) ? Number(v.toFixed(4)) : v);
+/** One member's forecast rows from the end of its data. */
+function memberForecast(
+  rt: SeriesRuntime,
+  panel: Panel,
+  i: number,
+  mc: MemberConfig,
+  steps: number,
+): ForecastRow[] {
+  const { c } = rt;
+  const m = panel.members[i]!;
+  const times = m.times && c.frequency ? futureTimes(m.times, c.frequency, steps) : null;
+  const future = calendarRows(c.calendar, times, steps);
+  const values = forecastFrom(rt.model, specOf(c), mc.scaling, m, [m.target.length], steps, future)[0]!;
+  const time = c.frequency ? c.frequency.step % 86_400_000 !== 0 : false;
+  return Array.from(values, (value, k) => {
+    const band = c.intervals && k < c.intervals.lower.length;
+    return {
+      series: m.id,
+      step: k + 1,
+      date: times ? formatDate(times[k]!, { time }) : null,
+      value,
+      lower: band ? value + c.intervals!.lower[k]! * mc.unit : null,
+      upper: band ? value + c.intervals!.upper[k]! * mc.unit : null,
+    };
+  });
+}
 
-/** The forecast as CSV: `step,[date,]<target>`, values to 4 decimals. */
+const round4 = (v: number | null): string =>
+  v === null ? '' : Number.isFinite(v) ? String(Number(v.toFixed(4))) : String(v);
+
+/** The forecast as CSV: `[series,]step,[date,]<target>[,lower,upper]`, values to 4 decimals. */
 export function forecastCsv(result: ForecastResult): string {
+  const panel = result.rows.some((r) => r.series !== null);
   const dated = result.rows.some((r) => r.date !== null);
-  const lines = [`step,${dated ? 'date,' : ''}${result.target}`];
-  for (const r of result.rows) lines.push(`${r.step},${dated ? `${r.date},` : ''}${round4(r.value)}`);
+  const band = result.level !== null;
+  const head = [
+    ...(panel ? ['series'] : []),
+    'step',
+    ...(dated ? ['date'] : []),
+    result.target,
+    ...(band ? ['lower', 'upper'] : []),
+  ];
+  const lines = [head.join(',')];
+  for (const r of result.rows) {
+    const cells = [
+      ...(panel ? [r.series] : []),
+      r.step,
+      ...(dated ? [r.date] : []),
+      round4(r.value),
+      ...(band ? [round4(r.lower), round4(r.upper)] : []),
+    ];
+    lines.push(cells.join(','));
+  }
   return lines.join('\n');
 }
 
-/** Fills a future row's calendar columns (scaled): they are known from its date, not predicted. */
-export function calendarFiller(rt: SeriesRuntime, dates: string[]) {
-  const [sinCol, cosCol] = CALENDAR.map((c) => rt.s.columns.indexOf(c)) as [number, number];
-  const m = rt.scaler.mean;
-  const sd = rt.scaler.std;
-  return (k: number, row: Float32Array) => {
-    const phase = yearPhase(dates[k]!);
-    row[sinCol] = (phase[0] - m[sinCol]!) / sd[sinCol]!;
-    row[cosCol] = (phase[1] - m[cosCol]!) / sd[cosCol]!;
-  };
-}
-
-async function saveForecast(store: RunStore, result: ForecastResult, steps: number, lookback: number) {
-  const csv = await store.writeFile('forecast.csv', `${forecastCsv(result)}\n`);
-  const { index, values } = result.history;
-  const dates = result.rows.map((r) => r.date);
-  const xs: Array<string | number> =
-    index && dates[0] !== null
-      ? [...index, ...(dates as string[])]
-      : Array.from({ length: lookback + steps }, (_, i) => i - lookback + 1);
-  const nan = (k: number) => Array.from({ length: k }, () => Number.NaN);
-  // The forecast line starts at the last observation so the two lines join.
-  const joined = [...nan(lookback - 1), values[lookback - 1]!, ...result.rows.map((r) => r.value)];
-  const chart = await forecastChart(store, 'forecast', {
-    x: xs,
-    actual: [...values, ...nan(steps)],
-    series: { forecast: joined },
-    title: `${result.target}: ${steps}-step forecast`,
-    yTitle: result.target,
-  });
-  return [csv, ...chart];
+async function saveForecast(store: RunStore, result: ForecastResult, steps: number): Promise<string[]> {
+  const saved = [await store.writeFile('forecast.csv', `${forecastCsv(result)}\n`)];
+  for (const h of result.histories) {
+    const rows = result.rows.filter((r) => r.series === h.series);
+    const n = h.values.length;
+    const nan = (k: number) => Array.from({ length: k }, () => Number.NaN);
+    const dated = h.index !== null && rows[0]?.date !== null;
+    const x: Array<string | number> = dated
+      ? [...h.index!, ...rows.map((r) => r.date!)]
+      : Array.from({ length: n + steps }, (_, i) => i - n + 1);
+    const chart = await forecastChart(
+      store,
+      h.series === null ? 'forecast' : `forecast-${h.series.replace(/[^\w-]/g, '_')}`,
+      {
+        x,
+        actual: [...h.values, ...nan(steps)],
+        // The forecast starts at the last observation so the two lines join.
+        series: { forecast: [...nan(n - 1), h.values[n - 1]!, ...rows.map((r) => r.value)] },
+        ...(result.level !== null
+          ? {
+              band: {
+                lower: [...nan(n), ...rows.map((r) => r.lower ?? Number.NaN)],
+                upper: [...nan(n), ...rows.map((r) => r.upper ?? Number.NaN)],
+                label: `${result.level * 100}% interval`,
+              },
+            }
+          : {}),
+        title: `${result.target}${h.series === null ? '' : ` (${h.series})`}: ${steps}-step forecast`,
+        yTitle: result.target,
+      },
+    );
+    saved.push(...chart);
+  }
+  return saved;
 }
 
 /** The most steps one forecast runs: far beyond a useful horizon, far below what exhausts memory. */
 export const MAX_FORECAST_STEPS = 100_000;
 
-/**
- * The next `steps` values of the target after the end of `series` (or of the training data),
- * fed back autoregressively; calendar inputs come from the continued dates. This is what
- * `kioku forecast` runs.
- */
-export async function forecastSeries(opened: OpenedModel, options: ForecastOptions): Promise<ForecastResult> {
-  const rt = seriesRuntime(opened);
-  const { s } = rt;
-  checkOptionsObject(options, 'forecastSeries', 'steps');
-  const steps = options.steps;
-  if (!Number.isSafeInteger(steps) || steps < 1 || steps > MAX_FORECAST_STEPS) {
-    const name = options.optionName ?? ((k: string) => k);
-    throw new ValueError(
-      `${name('steps')} must be an integer in [1, ${MAX_FORECAST_STEPS}], got ${String(steps)}`,
-    );
-  }
-  const F = s.columns.length;
-  const { values, index } = lastWindow(rt, options);
-  const scaled = rt.scaler.transform(new Tensor(values, [s.lookback, F]));
-  const window = new Tensor(scaled.f32, [1, s.lookback, F]);
-  const dates = nextDates(index, steps);
-  if (s.calendar && !dates)
-    throw new ValueError(`"${rt.where}": the model uses calendar columns but the data has no dates`);
-  const out = rt.model.forecast(window, steps, {
-    targetColumns: [s.targetIndex],
-    ...(s.calendar ? { nextInputs: calendarFiller(rt, dates!) } : {}),
-  }).f32;
-  const mean = rt.scaler.mean[s.targetIndex]!;
-  const std = rt.scaler.std[s.targetIndex]!;
-  const result: ForecastResult = {
-    target: s.target,
-    rows: Array.from(out, (v, k) => ({ step: k + 1, date: dates ? dates[k]! : null, value: v * std + mean })),
-    history: { index, values: Array.from({ length: s.lookback }, (_, r) => values[r * F + s.targetIndex]!) },
+/** The forecast (rows and histories) of `options.series`, or of the saved tails; nothing saved. */
+export function forecastRows(rt: SeriesRuntime, options: ForecastOptions = {}): ForecastResult {
+  const name = options.optionName ?? ((k: string) => k);
+  const steps = checkSteps(options.steps ?? rt.c.season, name);
+  const { panel, configs } = modelPanel(rt, options.series ?? tailData(rt.c), options);
+  const need = firstOrigin(specOf(rt.c));
+  panel.members.forEach((m) => {
+    if (m.target.length < need) {
+      throw new ValueError(
+        `${name('data')} ${options.dataName ?? 'data'}: the model reads ${need} rows (its lookback and transform), the series${m.id === null ? '' : ` ${m.id}`} has ${m.target.length}`,
+      );
+    }
+  });
+  return {
+    target: rt.c.target,
+    level: rt.c.intervals?.level ?? null,
+    rows: panel.members.flatMap((_, i) => memberForecast(rt, panel, i, configs[i]!, steps)),
+    histories: panel.members.map((m) => ({
+      series: m.id,
+      index: m.index ? m.index.slice(-rt.c.lookback) : null,
+      values: Array.from(m.target.subarray(-rt.c.lookback)),
+    })),
     saved: [],
   };
-  if (options.store) result.saved = await saveForecast(options.store, result, steps, s.lookback);
+}
+
+/**
+ * The next `steps` values of the target after the end of `series` (or of the training data),
+ * for every series of the model, with prediction intervals for the steps they were
+ * calibrated for. This is what `kioku forecast` runs.
+ */
+export async function forecastSeries(
+  opened: OpenedModel,
+  options: ForecastOptions = {},
+): Promise<ForecastResult> {
+  const rt = seriesRuntime(opened);
+  checkOptionsObject(options, 'forecastSeries', 'nothing');
+  const result = forecastRows(rt, options);
+  if (options.store)
+    result.saved = await saveForecast(options.store, result, result.rows.length / result.histories.length);
   return result;
 }
 
 export interface ForecasterEvaluationOptions extends SeriesDataOptions {
   /** The series to score, read as `seriesReadOptions` says. */
-  series: TimeSeries;
+  series: TimeSeries | SeriesPanel;
+  /** Which rows to score, split as in training (at the saved dates). Default 'test'. */
+  split?: EvalSplit;
 }
 
 /**
- * The forecaster's MAE, RMSE, MAPE, sMAPE and MASE over every window of `series`, beside
- * persistence and seasonal-naive. This is what `kioku eval` runs for a forecaster.
+ * The forecaster and the standard baselines on one split of `series` (split at the dates of
+ * training), with the M4 metrics per step and pooled and the intervals' coverage. This is
+ * what `kioku eval` runs for a forecaster.
  */
 export async function evaluateForecaster(
   opened: OpenedModel,
   options: ForecasterEvaluationOptions,
-): Promise<{ windows: number; target: string; metrics: NamedMetrics[] }> {
+): Promise<SplitReport> {
   const rt = seriesRuntime(opened);
-  const { s } = rt;
   checkOptionsObject(options, 'evaluateForecaster', 'series');
-  const series = modelInputs(rt, options.series, options);
-  if (series.length < s.lookback + s.horizon) {
-    const name = options.optionName ?? ((k: string) => k);
+  const name = options.optionName ?? ((k: string) => k);
+  const split = options.split ?? 'test';
+  if (!EVAL_SPLITS.includes(split)) {
     throw new ValueError(
-      `${name('data')} ${options.dataName ?? 'data'}: ${series.length} rows are fewer than the model's lookback + horizon (${s.lookback + s.horizon})`,
+      `${name('split')} must be one of ${EVAL_SPLITS.join(', ')}, got ${JSON.stringify(split)}`,
     );
   }
-  const ds = new WindowDataset(rt.scaler.transform(series), {
-    lookback: s.lookback,
-    horizon: s.horizon,
-    targets: [s.targetIndex],
-  });
-  const mean = rt.scaler.mean[s.targetIndex]!;
-  const std = rt.scaler.std[s.targetIndex]!;
-  const task = regressionTask({ inverse: (v) => Array.from(v, (x) => x * std + mean) });
-  const ev = await evaluate(rt.model, windowLoader(ds, 256, false), { task });
-  const naive = naiveForecasts(series, s.targetIndex, ds, s.season);
-  const all = targetColumn(series, s.targetIndex, 0, series.length);
-  return { windows: ds.length, target: s.target, metrics: withBaselines('model', ev, naive, s.season, all) };
+  const { panel, configs } = modelPanel(rt, options.series, options);
+  const { c } = rt;
+  const plan = {
+    spec: specOf(c),
+    transformReason: c.transformReason,
+    scalings: configs.map((m) => m.scaling),
+    units: configs.map((m) => m.unit),
+  };
+  const splits = applySplit(panel, c.split.valFrom, c.split.testFrom);
+  const cell = rt.model.settings.cell;
+  const report = evaluateSplit(
+    { model: rt.model, name: cell, panel, plan, splits, horizon: c.steps },
+    split,
+    c.intervals,
+  );
+  if (report.origins === 0) {
+    throw new ValueError(
+      `${name('split')} ${split}: ${name('data')} ${options.dataName ?? 'data'} has no forecast origin there (the model forecasts ${c.steps} step(s) after ${c.lookback} rows, split at ${JSON.stringify(c.split)})`,
+    );
+  }
+  return report;
 }

@@ -1,30 +1,28 @@
-import type { TimeSeries } from '../../data/series.js';
-import { noGrad } from '../../tensor/autograd.js';
+import { firstOrigin } from '../../data/forecast-encoding.js';
+import { makeSeries, type TimeSeries } from '../../data/series.js';
 import { ValueError } from '../../tensor/errors.js';
-import { Tensor } from '../../tensor/tensor.js';
 import type { OpenedModel } from './opened.js';
-import { nextDates } from './series-data.js';
+import { specOf } from './series-config.js';
 import {
-  calendarFiller,
   type ForecastResult,
-  lastWindow,
-  modelInputs,
+  forecastRows,
   type SeriesRuntime,
   seriesReadOptions,
   seriesRuntime,
 } from './series-model.js';
-import { advance, padSteps, type RecurrentState } from './serving-state.js';
 
 /**
  * A forecaster prepared once for many calls, as a server runs it: many series continued in one
- * batch (what `forecastSeries` computes for each), and sessions — a stream of rows arriving in
- * chunks, the recurrent state carried from one chunk to the next, forecast after each.
+ * call (each exactly as `forecastSeries` continues it), and sessions — a stream of rows arriving
+ * in chunks, forecast after each from the rows so far. A forecaster reads each window relative
+ * to its own last values (its target transform and scaling), so a session carries the last rows
+ * a forecast needs rather than a recurrent state.
  */
 
-/** What a forecasting session carries: the recurrent state and its last two dates (for the next ones). */
+/** What a forecasting session carries: its last rows (the model's columns, row-major) and their dates. */
 export interface SeriesState {
-  readonly rnn: RecurrentState;
-  readonly dates: readonly string[];
+  readonly values: Float32Array;
+  readonly dates: readonly string[] | null;
 }
 
 export type ForecastRow = ForecastResult['rows'][number];
@@ -33,7 +31,9 @@ export interface ForecastServing {
   readonly target: string;
   /** The columns a request sends, in order (the model's inputs without the calendar ones). */
   readonly columns: readonly string[];
+  /** The rows one forecast reads: the lookback, and the rows its target transform looks back. */
   readonly lookback: number;
+  /** The steps the model was trained and scored for. */
   readonly horizon: number;
   /** Whether the model reads calendar columns, which need a date per row. */
   readonly calendar: boolean;
@@ -41,7 +41,7 @@ export interface ForecastServing {
   forecast(requests: readonly { series: TimeSeries; steps: number }[]): ForecastResult[];
   /**
    * Advances B sessions by their chunks (rows of `columns`, dated when the model needs it) from
-   * their states (null: a new session) and forecasts steps[b] ≤ horizon values after each.
+   * their states (null: a new session) and forecasts steps[b] values after each.
    */
   step(
     chunks: readonly TimeSeries[],
@@ -50,103 +50,70 @@ export interface ForecastServing {
   ): { forecasts: ForecastRow[][]; states: SeriesState[] };
 }
 
-/** (B, lookback, F) scaled windows and the dates that follow each, `steps` of them. */
-function windows(
+/** A session's rows so far (at most `keep`), its chunk appended. */
+function extend(state: SeriesState | null, chunk: TimeSeries, keep: number): SeriesState {
+  const F = chunk.columns.length;
+  const before = state?.values ?? new Float32Array(0);
+  const all = new Float32Array(before.length + chunk.values.length);
+  all.set(before);
+  all.set(chunk.values, before.length);
+  const dates = chunk.index ? [...(state?.dates ?? []), ...chunk.index] : null;
+  const rows = all.length / F;
+  const from = Math.max(0, rows - keep);
+  return { values: all.slice(from * F), dates: dates ? dates.slice(from) : null };
+}
+
+/**
+ * The session's rows as a series of at least `need` rows: a session younger than that is padded
+ * in front with its first row (and the dates before it), so it forecasts from the first request.
+ */
+function sessionSeries(
   rt: SeriesRuntime,
-  requests: readonly { series: TimeSeries; steps: number }[],
-  steps: number,
-) {
-  const { lookback, columns } = rt.s;
+  columns: readonly string[],
+  s: SeriesState,
+  need: number,
+): TimeSeries {
   const F = columns.length;
-  const x = new Float32Array(requests.length * lookback * F);
-  const wins = requests.map((r, i) => {
-    const w = lastWindow(rt, { steps: r.steps, series: r.series });
-    x.set(rt.scaler.transform(new Tensor(w.values, [lookback, F])).f32, i * lookback * F);
-    return { ...w, next: nextDates(w.index, steps) };
-  });
-  if (rt.s.calendar && wins.some((w) => !w.next)) {
-    throw new ValueError(`"${rt.where}": the model uses calendar columns but the data has no dates`);
+  const rows = s.values.length / F;
+  const pad = Math.max(0, need - rows);
+  const values = new Float32Array((rows + pad) * F);
+  for (let r = 0; r < pad; r++) values.set(s.values.subarray(0, F), r * F);
+  values.set(s.values, pad * F);
+  let index: string[] | undefined;
+  if (s.dates) {
+    const step = rt.c.frequency?.step ?? 86_400_000;
+    const first = Date.parse(s.dates[0]!);
+    const earlier = Array.from({ length: pad }, (_, k) =>
+      new Date(first - (pad - k) * step).toISOString().slice(0, s.dates![0]!.length > 10 ? 16 : 10),
+    );
+    index = [...earlier, ...s.dates];
   }
-  return { x: new Tensor(x, [requests.length, lookback, F]), wins };
+  return makeSeries([...columns], values, index ? { index } : {});
 }
 
-function forecastMany(rt: SeriesRuntime, requests: readonly { series: TimeSeries; steps: number }[]) {
-  const { s } = rt;
-  const F = s.columns.length;
-  const steps = Math.max(...requests.map((r) => r.steps));
-  const { x, wins } = windows(rt, requests, steps);
-  const fillers = s.calendar ? wins.map((w) => calendarFiller(rt, w.next!)) : null;
-  const out = rt.model.forecast(x, steps, {
-    targetColumns: [s.targetIndex],
-    ...(fillers ? { nextInputs: (k: number, row: Float32Array, i: number) => fillers[i]!(k, row) } : {}),
-  }).f32;
-  const mean = rt.scaler.mean[s.targetIndex]!;
-  const std = rt.scaler.std[s.targetIndex]!;
-  return requests.map((r, i): ForecastResult => {
-    const w = wins[i]!;
-    return {
-      target: s.target,
-      rows: Array.from({ length: r.steps }, (_, k) => ({
-        step: k + 1,
-        date: w.next ? w.next[k]! : null,
-        value: out[i * steps + k]! * std + mean,
-      })),
-      history: {
-        index: w.index,
-        values: Array.from({ length: s.lookback }, (_, j) => w.values[j * F + s.targetIndex]!),
-      },
-      saved: [],
-    };
-  });
-}
-
-function stepMany(
-  rt: SeriesRuntime,
-  chunks: readonly TimeSeries[],
-  states: readonly (SeriesState | null)[],
-  steps: readonly number[],
-) {
-  const { s, model } = rt;
-  const F = s.columns.length;
-  const rows = chunks.map((c) => {
-    const series = modelInputs(rt, c, {});
-    return rt.scaler.transform(new Tensor(series.values, [series.length, F])).f32;
-  });
-  const { x, T, lengths } = padSteps(rows, F);
-  const next = advance(
-    model.rnn,
-    new Tensor(x, [chunks.length, T, F]),
-    lengths,
-    states.map((st) => st?.rnn ?? null),
-  );
-  const H = model.settings.hiddenSize;
-  const out = noGrad(() => model.fc.forward(new Tensor(next.top, [chunks.length, H]))).f32;
-  const O = model.settings.outputSize;
-  const mean = rt.scaler.mean[s.targetIndex]!;
-  const std = rt.scaler.std[s.targetIndex]!;
-  const dates = chunks.map((c, b) => [...(states[b]?.dates ?? []), ...(c.index ?? [])].slice(-2));
-  const forecasts = chunks.map((_, b) => {
-    const following = nextDates(dates[b]!, steps[b]!);
-    return Array.from({ length: steps[b]! }, (_, k) => ({
-      step: k + 1,
-      date: following ? following[k]! : null,
-      value: out[(b * s.horizon + k) * O]! * std + mean,
-    }));
-  });
-  return { forecasts, states: next.states.map((rnn, b) => ({ rnn, dates: dates[b]! })) };
-}
-
-/** `opened` (a forecaster) ready to serve; throws a ValueError naming what its config lacks. */
+/** `opened` (a forecaster of one series) ready to serve; throws a ValueError naming what it lacks. */
 export function forecastServing(opened: OpenedModel): ForecastServing {
   const rt = seriesRuntime(opened);
-  const { s } = rt;
+  const { c } = rt;
+  if (c.seriesColumn !== null) {
+    throw new ValueError(
+      `"${rt.where}" forecasts several series (by ${c.seriesColumn}); serving reads one series per request, so serve a model of one series`,
+    );
+  }
+  const columns = seriesReadOptions(opened).columns;
+  const need = firstOrigin(specOf(c));
+  const forecast = (series: TimeSeries, steps: number) => forecastRows(rt, { series, steps });
   return {
-    target: s.target,
-    columns: seriesReadOptions(opened).columns,
-    lookback: s.lookback,
-    horizon: s.horizon,
-    calendar: s.calendar,
-    forecast: (requests) => forecastMany(rt, requests),
-    step: (chunks, states, steps) => stepMany(rt, chunks, states, steps),
+    target: c.target,
+    columns,
+    lookback: need,
+    horizon: c.steps,
+    calendar: c.calendar.length > 0,
+    forecast: (requests) => requests.map((r) => forecast(r.series, r.steps)),
+    step(chunks, states, steps) {
+      const next = chunks.map((chunk, b) => extend(states[b] ?? null, chunk, need));
+      const forecasts = next.map((s, b) => forecast(sessionSeries(rt, columns, s, need), steps[b]!).rows);
+      return { forecasts, states: next };
+    },
   };
 }

@@ -1,0 +1,210 @@
+import { firstOrigin } from '../../data/forecast-encoding.js';
+import type { SequenceForecaster } from '../../nn/heads.js';
+import type { Scores } from '../baselines/accuracy.js';
+import {
+  applyIntervals,
+  calibrateIntervals,
+  type IntervalModel,
+  intervalCoverage,
+} from '../baselines/intervals.js';
+import type { Verdict } from '../baselines/verdict.js';
+import type { Span } from './events.js';
+import { type MemberForecasts, type ModelScores, scoreWithBaselines } from './series-baselines.js';
+import { type Member, memberName, type Panel } from './series-panel.js';
+import type { SeriesPlan } from './series-plan.js';
+import { forecastFrom } from './series-predict.js';
+import type { MemberSplit } from './series-split.js';
+
+/**
+ * A trained forecaster judged on one split of its series: its forecasts from every origin of
+ * the split whose `horizon` steps lie inside it, scored beside the baselines, with the
+ * coverage of its prediction intervals; and the intervals themselves, calibrated on the
+ * validation split.
+ */
+
+export type EvalSplit = 'train' | 'val' | 'test' | 'all';
+export const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'val', 'train', 'all'];
+
+/** A trained forecaster with its data: what scoring and calibrating need. */
+export interface FittedSeries {
+  model: SequenceForecaster;
+  /** Its name in reports (the cell). */
+  name: string;
+  panel: Panel;
+  plan: SeriesPlan;
+  splits: MemberSplit[];
+  /** Forecast steps per origin. */
+  horizon: number;
+}
+
+export interface SplitReport {
+  split: EvalSplit;
+  horizon: number;
+  /** Forecast origins over all members. */
+  origins: number;
+  /** The rows of the first member's split, with their dates. */
+  span: Span;
+  members: Array<{ name: string; origins: number }>;
+  /** The model first, then the baselines. */
+  models: ModelScores[];
+  verdict: Verdict;
+  randomWalk: boolean;
+  /** Share of the actual values inside the prediction intervals. */
+  coverage: { level: number; pooled: number; perStep: number[] } | null;
+  notes: string[];
+  /** The first member's first forecast step of every origin: date (or row), truth, forecasts. */
+  forecasts: {
+    x: Array<string | number>;
+    actual: number[];
+    predicted: Record<string, number[]>;
+    lower?: number[];
+    upper?: number[];
+  };
+}
+
+/** Rows [from, to) of each member that a split covers. */
+function ranges(f: FittedSeries, split: EvalSplit): Array<{ from: number; to: number }> {
+  return f.splits.map((s, i) => {
+    const n = f.panel.members[i]!.target.length;
+    const bounds = { train: [0, s.val], val: [s.val, s.test], test: [s.test, n], all: [0, n] }[split];
+    return { from: bounds[0]!, to: bounds[1]! };
+  });
+}
+
+/** A member's origins in [from, to) with a full window, every step inside, and a season before. */
+function originsOf(f: FittedSeries, range: { from: number; to: number }): number[] {
+  const first = Math.max(firstOrigin(f.plan.spec), f.panel.period);
+  const out: number[] = [];
+  for (let o = Math.max(range.from, first); o + f.horizon <= range.to; o++) out.push(o);
+  return out;
+}
+
+export function spanOf(m: Member, start: number, end: number): Span {
+  const dates = m.index;
+  return {
+    start,
+    end,
+    from: dates ? (dates[start] ?? null) : null,
+    to: dates ? (dates[end - 1] ?? null) : null,
+  };
+}
+
+/** Forecasts of every member from its origins in `split`. */
+function forecastSplit(f: FittedSeries, split: EvalSplit) {
+  return ranges(f, split).map((range, i) => {
+    const m = f.panel.members[i]!;
+    const origins = originsOf(f, range);
+    const model = forecastFrom(f.model, f.plan.spec, f.plan.scalings[i]!, m, origins, f.horizon);
+    return { target: m.target, trainEnd: f.splits[i]!.val, origins, model };
+  });
+}
+
+/**
+ * Calibrates `level` prediction intervals on the validation forecasts (residuals in each
+ * member's unit); null with the reason when they cannot be.
+ */
+export function calibrateOnValidation(
+  f: FittedSeries,
+  level: number,
+): { intervals: IntervalModel | null; note?: string } {
+  const residuals: number[][] = [];
+  forecastSplit(f, 'val').forEach((mf, i) => {
+    mf.origins.forEach((o, r) => {
+      residuals.push(Array.from(mf.model[r]!, (v, k) => (mf.target[o + k]! - v) / f.plan.units[i]!));
+    });
+  });
+  try {
+    return { intervals: calibrateIntervals(residuals, { level }) };
+  } catch (e) {
+    return { intervals: null, note: `no prediction intervals: ${(e as Error).message}` };
+  }
+}
+
+function coverageOf(f: FittedSeries, intervals: IntervalModel, forecasts: MemberForecasts[]) {
+  const actual: Float64Array[] = [];
+  const lower: Float64Array[] = [];
+  const upper: Float64Array[] = [];
+  forecasts.forEach((mf, i) => {
+    const unit = f.plan.units[i]!;
+    const scaled = {
+      ...intervals,
+      lower: intervals.lower.map((v) => v * unit),
+      upper: intervals.upper.map((v) => v * unit),
+    };
+    mf.origins.forEach((o, r) => {
+      const band = applyIntervals(scaled, mf.model[r]!);
+      actual.push(mf.target.subarray(o, o + f.horizon));
+      lower.push(band.lower);
+      upper.push(band.upper);
+    });
+  });
+  if (actual.length === 0) return null;
+  return { level: intervals.level, ...intervalCoverage(actual, lower, upper) };
+}
+
+/** The first scored member's first steps, with naive (and seasonal naive) beside the model. */
+function chartData(f: FittedSeries, forecasts: MemberForecasts[], intervals: IntervalModel | null) {
+  const i = Math.max(
+    0,
+    forecasts.findIndex((mf) => mf.origins.length > 0),
+  );
+  const mf = forecasts[i]!;
+  const m = f.panel.members[i]!;
+  const y = mf.target;
+  const p = f.panel.period;
+  const first = (rows: Float64Array[]) => rows.map((r) => r[0]!);
+  const predicted: Record<string, number[]> = {
+    [f.name]: first(mf.model),
+    naive: mf.origins.map((o) => y[o - 1]!),
+    ...(p > 1 ? { [`seasonal naive (m=${p})`]: mf.origins.map((o) => y[o - p]!) } : {}),
+  };
+  const unit = f.plan.units[i]!;
+  return {
+    x: mf.origins.map((o) => m.index?.[o] ?? o),
+    actual: mf.origins.map((o) => y[o]!),
+    predicted,
+    ...(intervals
+      ? {
+          lower: first(mf.model).map((v) => v + intervals.lower[0]! * unit),
+          upper: first(mf.model).map((v) => v + intervals.upper[0]! * unit),
+        }
+      : {}),
+  };
+}
+
+/** The model and the baselines on `split`, with interval coverage when `intervals` are given. */
+export function evaluateSplit(
+  f: FittedSeries,
+  split: EvalSplit,
+  intervals: IntervalModel | null,
+): SplitReport {
+  const forecasts = forecastSplit(f, split);
+  const scored = scoreWithBaselines(f.name, forecasts, {
+    period: f.panel.period,
+    horizon: f.horizon,
+    transform: f.plan.spec.transform.kind,
+  });
+  const bounds = ranges(f, split);
+  const i = Math.max(
+    0,
+    forecasts.findIndex((mf) => mf.origins.length > 0),
+  );
+  return {
+    split,
+    horizon: f.horizon,
+    origins: forecasts.reduce((n, mf) => n + mf.origins.length, 0),
+    span: spanOf(f.panel.members[i]!, bounds[i]!.from, bounds[i]!.to),
+    members: forecasts.map((mf, k) => ({
+      name: memberName(f.panel.members[k]!, f.panel),
+      origins: mf.origins.length,
+    })),
+    ...scored,
+    coverage: intervals ? coverageOf(f, intervals, forecasts) : null,
+    forecasts: chartData(f, forecasts, intervals),
+  };
+}
+
+/** The pooled scores of the model in a report. */
+export function modelScores(r: SplitReport): Scores {
+  return r.models[0]!.pooled;
+}
