@@ -66,7 +66,8 @@ async function inspectSeriesCommand(o: InspectFlags, reporter: Reporter): Promis
   const opened = await loadSeriesModel(o.model!);
   const read = seriesReadOptions(opened);
   const series = await loadSeriesSource(o.data!, {
-    dateCol: 'date',
+    dateCol: read.dateColumn ?? 'date',
+    seriesCol: read.seriesColumn,
     columns: read.columns,
     missing: read.missing,
   });

@@ -1,3 +1,5 @@
+import { decodeOutputs, encodeInputs, firstOrigin, inputWidth } from '../../data/forecast-encoding.js';
+import type { SeriesPanel } from '../../data/panel.js';
 import type { TimeSeries } from '../../data/series.js';
 import { slice } from '../../ops/shape.js';
 import { noGrad } from '../../tensor/autograd.js';
@@ -7,7 +9,9 @@ import { integratedGradients, perStep } from '../inspect/saliency.js';
 import { type RecurrentTrace, traceRecurrent } from '../inspect/trace.js';
 import { inspectionCharts, mostActive } from './inspect-charts.js';
 import type { OpenedModel } from './opened.js';
-import { modelInputs, seriesRuntime } from './series-model.js';
+import { specOf } from './series-config.js';
+import { modelPanel, type SeriesRuntime, seriesRuntime } from './series-model.js';
+import { encoderSeries } from './series-panel.js';
 import type { RunStore } from './store.js';
 
 /*
@@ -17,8 +21,8 @@ import type { RunStore } from './store.js';
  */
 
 export interface InspectSeriesOptions {
-  /** The data, read with the model's columns (seriesReadOptions). */
-  series: TimeSeries;
+  /** The data, read with the model's columns (seriesReadOptions); one series. */
+  series: TimeSeries | SeriesPanel;
   /** The window's last row, 0-based among the data rows; it needs lookback − 1 rows before it. */
   row: number;
   dataName?: string;
@@ -47,7 +51,7 @@ export async function inspectSeries(
   options: InspectSeriesOptions,
 ): Promise<SeriesInspection> {
   const rt = seriesRuntime(opened);
-  const { s, model } = rt;
+  const { c, model } = rt;
   const top = options.top ?? 16;
   const m = options.saliencySteps ?? 32;
   for (const [name, v] of [
@@ -57,34 +61,55 @@ export async function inspectSeries(
     if (!Number.isInteger(v) || v < 1)
       throw new ValueError(`inspectSeries: ${name} must be a positive integer, got ${String(v)}`);
   }
-  const series = modelInputs(rt, options.series, options);
-  const row = options.row;
-  if (!Number.isInteger(row) || row < s.lookback - 1 || row >= series.length) {
-    throw new ValueError(
-      `inspectSeries: row must be an integer in [${s.lookback - 1}, ${series.length - 1}] (the model reads ${s.lookback} rows ending at it), got ${String(row)}`,
-    );
-  }
-  const F = s.columns.length;
-  const first = row - s.lookback + 1;
-  const raw = series.values.slice(first * F, (row + 1) * F);
-  const window = new Tensor(rt.scaler.transform(new Tensor(raw, [s.lookback, F])).f32, [1, s.lookback, F]);
+  const { window, first, index, decode } = modelWindow(rt, options);
   model.eval();
   const next = (x: Tensor) => slice(model.forward(x), 1, 0, 1);
-  const scaled = noGrad(() => next(window)).item();
+  const outputs = noGrad(() => model.forward(window)).f32;
   const attributions = integratedGradients(window, m, next);
   model.zeroGrad();
   const trace = traceRecurrent(model.rnn, window);
   const last = trace.layers[trace.layers.length - 1]![0]!;
   const units = mostActive(last.hidden, top);
-  const steps = Array.from({ length: s.lookback }, (_, k) => series.index?.[first + k] ?? String(first + k));
-  const prediction = scaled * rt.scaler.std[s.targetIndex]! + rt.scaler.mean[s.targetIndex]!;
-  const saliency = perStep(attributions, s.lookback);
+  const steps = Array.from({ length: c.lookback }, (_, k) => index?.[first + k] ?? String(first + k));
+  const prediction = decode(outputs);
+  const saliency = perStep(attributions, c.lookback);
   const charts = await inspectionCharts(options.store, {
     labels: steps,
     units,
     saliency,
     dir: last,
-    title: `${s.target} after ${steps[steps.length - 1]}: ${prediction.toFixed(3)}`,
+    title: `${c.target} after ${steps[steps.length - 1]}: ${prediction.toFixed(3)}`,
   });
-  return { target: s.target, steps, prediction, saliency, units, trace, charts };
+  return { target: c.target, steps, prediction, saliency, units, trace, charts };
+}
+
+/**
+ * The network's input for the `lookback` rows that end at `options.row`, encoded as forecasting
+ * encodes it (transform, scaling, calendar), and how to read its outputs back in the target's units.
+ */
+function modelWindow(rt: SeriesRuntime, options: InspectSeriesOptions) {
+  const { panel, configs } = modelPanel(rt, options.series, options);
+  if (panel.members.length !== 1) {
+    throw new ValueError('inspectSeries: the model forecasts several series; inspect one series at a time');
+  }
+  const member = panel.members[0]!;
+  const scaling = configs[0]!.scaling;
+  const spec = specOf(rt.c);
+  const need = firstOrigin(spec);
+  const row = options.row;
+  if (!Number.isInteger(row) || row < need - 1 || row >= member.target.length) {
+    throw new ValueError(
+      `inspectSeries: row must be an integer in [${need - 1}, ${member.target.length - 1}] (the model reads ${need} rows ending at it), got ${String(row)}`,
+    );
+  }
+  const end = row + 1;
+  const x = new Float32Array(spec.lookback * inputWidth(spec));
+  encodeInputs(spec, scaling, encoderSeries(member), end, x);
+  const history = member.target.subarray(end - need, end);
+  return {
+    window: new Tensor(x, [1, spec.lookback, inputWidth(spec)]),
+    first: end - spec.lookback,
+    index: member.index,
+    decode: (outputs: Float32Array) => decodeOutputs(spec, scaling, history, outputs)[0]!,
+  };
 }

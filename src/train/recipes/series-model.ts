@@ -77,7 +77,7 @@ function tailData(c: SeriesConfig): TimeSeries | SeriesPanel {
 }
 
 /** The data read as the model reads it, each member with the saved settings of its series. */
-function modelPanel(rt: SeriesRuntime, data: TimeSeries | SeriesPanel, o: SeriesDataOptions) {
+export function modelPanel(rt: SeriesRuntime, data: TimeSeries | SeriesPanel, o: SeriesDataOptions) {
   const name = o.optionName ?? ((k: string) => k);
   const { c } = rt;
   const what = `${name('data')} ${o.dataName ?? 'data'}`;
