@@ -66,8 +66,10 @@ struct RnnStepBwd {
   float* dPre;           // H
 };
 
-// pa advances by `as` floats per step of k: MR for a packed sliver, lda when A is read in place.
-using MicroFn = void (*)(int64_t kc, const float* pa, int64_t as, const float* pb, float* c, int64_t ldc, bool add);
+// A sliver of A holds element (r, p) at pa[r·rs + p·cs]: (1, MR) packed, (1, lda) a transposed A
+// read in place, (lda, 1) a row-major A read in place.
+using MicroFn = void (*)(int64_t kc, const float* pa, int64_t rs, int64_t cs, const float* pb, float* c, int64_t ldc,
+                         bool add);
 
 struct SimdKernels {
   const char* name;

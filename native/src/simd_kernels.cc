@@ -49,18 +49,29 @@ inline void forLanes(int64_t n, const Body& body) {
 
 // ---- GEMM micro-kernel: the kTileRows × (kTileVecs · kLanes) tile of C += sliver(A) · sliver(B) ----
 
-void micro(int64_t kc, const float* pa, int64_t as, const float* pb, float* c, int64_t ldc, bool accumulate) {
+void micro(int64_t kc, const float* pa, int64_t rs, int64_t cs, const float* pb, float* c, int64_t ldc,
+           bool accumulate) {
   constexpr int MR = kTileRows, NV = kTileVecs;
   V acc[MR][NV];
   KIOKU_UNROLL(8)
   for (int r = 0; r < MR; r++)
     for (int v = 0; v < NV; v++) acc[r][v] = zero();
-  for (int64_t p = 0; p < kc; p++, pa += as, pb += NV * kLanes) {
+  // Each row's offset once, so the loop's broadcasts are base + constant register addressing.
+  int64_t off[MR];
+  KIOKU_UNROLL(8)
+  for (int r = 0; r < MR; r++) off[r] = r * rs;
+  // C's tile is read or written only after the loop: fetch it meanwhile.
+  KIOKU_UNROLL(8)
+  for (int r = 0; r < MR; r++) {
+    __builtin_prefetch(c + r * ldc, 1);
+    __builtin_prefetch(c + r * ldc + NV * kLanes - 1, 1);
+  }
+  for (int64_t p = 0; p < kc; p++, pa += cs, pb += NV * kLanes) {
     V b[NV];
     for (int v = 0; v < NV; v++) b[v] = load(pb + v * kLanes);
     KIOKU_UNROLL(8)
     for (int r = 0; r < MR; r++) {
-      const V a = set1(pa[r]);
+      const V a = set1(pa[off[r]]);
       for (int v = 0; v < NV; v++) acc[r][v] = fmadd(a, b[v], acc[r][v]);
     }
   }

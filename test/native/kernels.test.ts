@@ -201,6 +201,27 @@ describe.skipIf(!addon)('native embedding and Adam vs the JS reference', () => {
       for (let i = 0; i < 3; i++) expectClose(b[i]!, a[i]!, 1e-7, 1e-6);
     }
   });
+
+  it('adamStep matches on a tensor large enough to be split over threads, AMSGrad too', () => {
+    const [js, native] = both('adamStep');
+    const gen = seeded(8);
+    // Several chunks of the native kernel's split, and a length no chunk size divides.
+    const n = 3 * 32768 + 77;
+    for (const amsgrad of [false, true]) {
+      const state = [randomArray(gen, n), randomArray(gen, n), randomArray(gen, n).map(Math.abs)];
+      const a = state.map((s) => s.slice());
+      const b = state.map((s) => s.slice());
+      const vmaxA = amsgrad ? new Float32Array(n) : null;
+      const vmaxB = amsgrad ? new Float32Array(n) : null;
+      for (let step = 1; step <= 2; step++) {
+        const grad = randomArray(gen, n);
+        js(a[0]!, grad, a[1]!, a[2]!, vmaxA, 1e-3, 0.9, 0.999, 1e-8, 0, false, false, step);
+        native(b[0]!, grad, b[1]!, b[2]!, vmaxB, 1e-3, 0.9, 0.999, 1e-8, 0, false, false, step);
+      }
+      for (let i = 0; i < 3; i++) expectClose(b[i]!, a[i]!, 1e-7, 1e-6);
+      if (amsgrad) expectClose(vmaxB!, vmaxA!, 1e-7, 1e-6);
+    }
+  });
 });
 
 type Kind = KernelCase['kind'];

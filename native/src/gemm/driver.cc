@@ -37,10 +37,10 @@ thread_local Scratch tlsPackB;
 // The largest MR×NR tile of any instruction set (AVX-512's 8×32).
 constexpr int kMaxTile = 8 * 32;
 
-// A sliver of A for the micro-kernel: where row block ir starts and its stride per step of k.
+// A sliver of A for the micro-kernel: where row block ir starts, its stride per row and per step of k.
 struct Sliver {
   const float* a;
-  int64_t stride;
+  int64_t rs, cs;
 };
 
 // C(mc×nc) (+)= A's slivers (sliverAt(ir)) times the packed panel pb of B, tile by tile; edge tiles
@@ -57,29 +57,33 @@ void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const
       float* cp = c + ir * ldc + jr;
       const Sliver s = sliverAt(ir);
       if (mr == MR && nr == NR) {
-        k.micro(kc, s.a, s.stride, pb + jr * kc, cp, ldc, add);
+        k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, cp, ldc, add);
         continue;
       }
-      k.micro(kc, s.a, s.stride, pb + jr * kc, tile, NR, false);
+      k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, tile, NR, false);
       for (int64_t r = 0; r < mr; r++)
         for (int64_t q = 0; q < nr; q++) cp[r * ldc + q] = add ? cp[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
     }
   }
 }
 
-// One MC×KC block of A (rows ic…ic+mc) times the packed B panel, into C.
+// Whether A's full slivers are read in place rather than packed. The micro-kernel broadcasts one
+// element per row and step of k wherever it lies, so packing only pays when the MR rows (or the
+// MR-wide columns of a transposed A) would share cache sets: a row stride of a multiple of 4 KiB
+// puts every row of a sliver in the same set.
+bool readsAInPlace(bool ta, int64_t lda) { return ta ? lda <= 1024 : lda % 1024 != 0; }
+
+// One MC×KC block of A (rows ic…ic+mc) times the packed B panel, into C. Full slivers are read in
+// place when readsAInPlace; the rest, and a short last sliver (zero-padded), are packed.
 void blockTimesPanel(const SimdKernels& k, bool ta, int64_t ic, int64_t mc, int64_t pc, int64_t kc, int64_t jc,
                      int64_t nc, const float* a, int64_t lda, const float* pb, float* c, int64_t ldc, bool add) {
   const int64_t MR = k.mr;
   const int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
   float* pa = tlsPackA.get(static_cast<size_t>(k.kc) * k.mc);
-  // A transposed already holds each sliver's MR values of one p contiguously: full slivers are
-  // read in place (stride lda, when that stays well inside a page) and only a short last sliver
-  // is packed (zero-padded). The weight-gradient products (dGᵀ·X) take this path.
-  const int64_t full = ta && lda <= 1024 ? mc / MR * MR : 0;
-  packA(a + (ic + full) * ars + pc * acs, ars, acs, mc - full, kc, k.mr, pa + full * kc);
+  const int64_t full = readsAInPlace(ta, lda) ? mc / MR * MR : 0;
+  if (full < mc) packA(a + (ic + full) * ars + pc * acs, ars, acs, mc - full, kc, k.mr, pa + full * kc);
   const auto sliverAt = [&](int64_t ir) {
-    return ir < full ? Sliver{a + (ic + ir) + pc * acs, acs} : Sliver{pa + ir * kc, MR};
+    return ir < full ? Sliver{a + (ic + ir) * ars + pc * acs, ars, acs} : Sliver{pa + ir * kc, 1, MR};
   };
   macroKernel(k, mc, nc, kc, sliverAt, pb, c + ic * ldc + jc, ldc, add);
 }
@@ -229,7 +233,7 @@ void sgemmPacked(int64_t m, const float* a, int64_t lda, const PackedB& pb, floa
     for (int64_t ic = 0; ic < m; ic += kern.mc) {
       const int64_t mc = std::min<int64_t>(kern.mc, m - ic);
       packA(a + ic * lda + pc, lda, 1, mc, kc, kern.mr, pa);
-      const auto sliverAt = [&](int64_t ir) { return Sliver{pa + ir * kc, MR}; };
+      const auto sliverAt = [&](int64_t ir) { return Sliver{pa + ir * kc, 1, MR}; };
       macroKernel(kern, mc, n, kc, sliverAt, panel, c + ic * ldc, ldc, add);
     }
   }
