@@ -19,8 +19,10 @@ struct GemvPart {
 
 // One sample's step of a recurrent cell, on rows of H (see recurrent/cells.h for the equations
 // and which pointer holds what). Gate blocks are named by lstmGates / gruGates there.
+// The input part of the pre-activations (xw) may be the row the activated gates overwrite.
 struct LstmStepFwd {
-  float* gates;          // G: the input part of the pre-activations in, the activated i, f, g, o out
+  const float* xw;       // G: the input part of the pre-activations
+  float* gates;          // G: the activated i, f, g, o
   const float* hw;       // G: the recurrent part
   const float* bias;     // G: b_ih + b_hh
   float* c;              // H: the running cell, updated
@@ -38,7 +40,8 @@ struct LstmStepBwd {
   float* dg;             // G: the pre-activation gradients
 };
 struct GruStepFwd {
-  float* gates;          // 4H: the input part of r, z, n in; r, z, n and W_hn h + b_hn out
+  const float* xw;       // 3H: the input part of r, z, n
+  float* gates;          // 4H: r, z, n and W_hn h + b_hn
   const float* hw;       // 3H: the recurrent part of r, z, n
   const float* bias;     // 3H: b_ir + b_hr, b_iz + b_hz, b_in
   const float* bHn;      // H or null
@@ -54,10 +57,11 @@ struct GruStepBwd {
   float* dgh;            // 3H: of the recurrent ones (r ⊙ dn in the n block)
 };
 struct RnnStepFwd {
-  float* pre;            // H: the input part in, the new state out
+  const float* xw;       // H: the input part
   const float* hw;       // H
   const float* bias;     // H: b_ih + b_hh
-  float* h;              // H
+  float* out;            // H: the new state …
+  float* h;              // H: … also here
 };
 struct RnnStepBwd {
   const float* y;        // H: the step's output

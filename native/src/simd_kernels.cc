@@ -137,14 +137,15 @@ void axpy(int64_t n, float alpha, const float* x, float* y) {
 // ---- gate loops: one sample's step of each cell (equations in recurrent/cells.h) ----
 
 void lstmForward(int64_t H, const LstmStepFwd& s) {
+  const auto x = lstmGates(s.xw, H);
   const auto g = lstmGates(s.gates, H);
   const auto hw = lstmGates(s.hw, H);
   const auto b = lstmGates(s.bias, H);
   forLanes(H, [&](auto L) {
-    const V i = sigmoidFast(add(add(L.ld(g.i), L.ld(hw.i)), L.ld(b.i)));
-    const V f = sigmoidFast(add(add(L.ld(g.f), L.ld(hw.f)), L.ld(b.f)));
-    const V cand = tanhFast(add(add(L.ld(g.g), L.ld(hw.g)), L.ld(b.g)));
-    const V o = sigmoidFast(add(add(L.ld(g.o), L.ld(hw.o)), L.ld(b.o)));
+    const V i = sigmoidFast(add(add(L.ld(x.i), L.ld(hw.i)), L.ld(b.i)));
+    const V f = sigmoidFast(add(add(L.ld(x.f), L.ld(hw.f)), L.ld(b.f)));
+    const V cand = tanhFast(add(add(L.ld(x.g), L.ld(hw.g)), L.ld(b.g)));
+    const V o = sigmoidFast(add(add(L.ld(x.o), L.ld(hw.o)), L.ld(b.o)));
     const V c = fmadd(f, L.ld(s.c), mul(i, cand));
     L.st(g.i, i);
     L.st(g.f, f);
@@ -178,15 +179,16 @@ void lstmBackward(int64_t H, const LstmStepBwd& s) {
 }
 
 void gruForward(int64_t H, const GruStepFwd& s) {
+  const auto x = gruGates(s.xw, H);
   const auto g = gruGates(s.gates, H);
   const auto hw = gruGates(s.hw, H);
   const auto b = gruGates(s.bias, H);
   const V one = set1(1.0f);
   forLanes(H, [&](auto L) {
-    const V r = sigmoidFast(add(add(L.ld(g.r), L.ld(hw.r)), L.ld(b.r)));
-    const V z = sigmoidFast(add(add(L.ld(g.z), L.ld(hw.z)), L.ld(b.z)));
+    const V r = sigmoidFast(add(add(L.ld(x.r), L.ld(hw.r)), L.ld(b.r)));
+    const V z = sigmoidFast(add(add(L.ld(x.z), L.ld(hw.z)), L.ld(b.z)));
     const V hn = s.bHn ? add(L.ld(hw.n), L.ld(s.bHn)) : L.ld(hw.n);
-    const V n = tanhFast(fmadd(r, hn, add(L.ld(g.n), L.ld(b.n))));
+    const V n = tanhFast(fmadd(r, hn, add(L.ld(x.n), L.ld(b.n))));
     const V h = fmadd(sub(one, z), n, mul(z, L.ld(s.h)));
     L.st(g.r, r);
     L.st(g.z, z);
@@ -221,9 +223,9 @@ void gruBackward(int64_t H, const GruStepBwd& s) {
 
 void rnnForward(int64_t H, bool relu, const RnnStepFwd& s) {
   forLanes(H, [&](auto L) {
-    const V v = add(add(L.ld(s.pre), L.ld(s.hw)), L.ld(s.bias));
+    const V v = add(add(L.ld(s.xw), L.ld(s.hw)), L.ld(s.bias));
     const V y = relu ? vmax(zero(), v) : tanhFast(v);  // relu keeps NaN, as in PyTorch
-    L.st(s.pre, y);
+    L.st(s.out, y);
     L.st(s.h, y);
   });
 }

@@ -73,19 +73,30 @@ void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const
 // puts every row of a sliver in the same set.
 bool readsAInPlace(bool ta, int64_t lda) { return ta ? lda <= 1024 : lda % 1024 != 0; }
 
-// One MC×KC block of A (rows ic…ic+mc) times the packed B panel, into C. Full slivers are read in
-// place when readsAInPlace; the rest, and a short last sliver (zero-padded), are packed.
+// The MC×KC block of A at rows ic, columns pc, as the micro-kernel's slivers: full slivers in place
+// when readsAInPlace, the rest (and a short last sliver, zero-padded) packed into pa.
+struct BlockOfA {
+  const float* a;  // element (ic, pc)
+  int64_t rs, cs, full, kc, mr;
+  const float* pa;
+  Sliver operator()(int64_t ir) const {
+    return ir < full ? Sliver{a + ir * rs, rs, cs} : Sliver{pa + ir * kc, 1, mr};
+  }
+};
+BlockOfA blockOfA(const SimdKernels& k, bool ta, const float* a, int64_t lda, int64_t ic, int64_t mc, int64_t pc,
+                  int64_t kc, float* pa) {
+  const int64_t rs = ta ? 1 : lda, cs = ta ? lda : 1, MR = k.mr;
+  const float* start = a + ic * rs + pc * cs;
+  const int64_t full = readsAInPlace(ta, lda) ? mc / MR * MR : 0;
+  if (full < mc) packA(start + full * rs, rs, cs, mc - full, kc, k.mr, pa + full * kc);
+  return {start, rs, cs, full, kc, MR, pa};
+}
+
+// One MC×KC block of A (rows ic…ic+mc) times the packed B panel, into C.
 void blockTimesPanel(const SimdKernels& k, bool ta, int64_t ic, int64_t mc, int64_t pc, int64_t kc, int64_t jc,
                      int64_t nc, const float* a, int64_t lda, const float* pb, float* c, int64_t ldc, bool add) {
-  const int64_t MR = k.mr;
-  const int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
   float* pa = tlsPackA.get(static_cast<size_t>(k.kc) * k.mc);
-  const int64_t full = readsAInPlace(ta, lda) ? mc / MR * MR : 0;
-  if (full < mc) packA(a + (ic + full) * ars + pc * acs, ars, acs, mc - full, kc, k.mr, pa + full * kc);
-  const auto sliverAt = [&](int64_t ir) {
-    return ir < full ? Sliver{a + (ic + ir) * ars + pc * acs, ars, acs} : Sliver{pa + ir * kc, 1, MR};
-  };
-  macroKernel(k, mc, nc, kc, sliverAt, pb, c + ic * ldc + jc, ldc, add);
+  macroKernel(k, mc, nc, kc, blockOfA(k, ta, a, lda, ic, mc, pc, kc, pa), pb, c + ic * ldc + jc, ldc, add);
 }
 
 // With `parallel`, each packed B panel is shared and the pool's threads take A's MC blocks.
@@ -232,9 +243,7 @@ void sgemmPacked(int64_t m, const float* a, int64_t lda, const PackedB& pb, floa
     const bool add = accumulate || pc > 0;
     for (int64_t ic = 0; ic < m; ic += kern.mc) {
       const int64_t mc = std::min<int64_t>(kern.mc, m - ic);
-      packA(a + ic * lda + pc, lda, 1, mc, kc, kern.mr, pa);
-      const auto sliverAt = [&](int64_t ir) { return Sliver{pa + ir * kc, 1, MR}; };
-      macroKernel(kern, mc, n, kc, sliverAt, panel, c + ic * ldc, ldc, add);
+      macroKernel(kern, mc, n, kc, blockOfA(kern, false, a, lda, ic, mc, pc, kc, pa), panel, c + ic * ldc, ldc, add);
     }
   }
 }
