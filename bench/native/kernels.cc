@@ -128,12 +128,23 @@ int main(int argc, char** argv) {
       us = medianUs(reps, [&] { lstmBackward(b); }, &cpu);
     }
   } else if (what == "stream") {
-    Lstm l(1, 1, 128, 64);
+    // stream [reps] [threads] [E] [H]: one batch-1 step, weights 64-byte aligned.
+    const int64_t E = argc > 4 ? std::atoll(argv[4]) : 128, H = argc > 5 ? std::atoll(argv[5]) : 64;
+    Lstm l(1, 1, E, H);
     LstmForwardArgs f = l.forwardArgs();
+    std::vector<float> w((l.wIh.size() + l.wHh.size()) + 32);
+    float* wIh = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(w.data()) + 63) & ~uintptr_t(63));
+    float* wHh = wIh + (l.wIh.size() + 15) / 16 * 16;
+    std::copy(l.wIh.begin(), l.wIh.end(), wIh);
+    std::copy(l.wHh.begin(), l.wHh.end(), wHh);
+    f.wIh.data = wIh;
+    f.wHh.data = wHh;
     us = medianUs(reps, [&] {
       for (int i = 0; i < 1000; i++) lstmForward(f);
     }, &cpu) / 1000;
     cpu /= 1000;
+    std::printf("stream E %lld H %lld: %.1f weight bytes per ns by cpu time\n", (long long)E, (long long)H,
+                4.0 * 4 * H * (E + H) / (cpu * 1e3));
   } else if (what == "adam") {
     const int64_t n = 5000 * 128 + 256 * 128 + 256 * 64 + 2 * 256 + 2 * 64 + 2;
     std::vector<float> p = randomVec(n, 0.1f, 1), g = randomVec(n, 0.1f, 2), m(n, 0.f), v(n, 0.f);

@@ -33,6 +33,7 @@ struct Scratch {
 
 thread_local Scratch tlsPackA;
 thread_local Scratch tlsPackB;
+thread_local Scratch tlsPartials;
 
 // The largest MR×NR tile of any instruction set (AVX-512's 8×32).
 constexpr int kMaxTile = 8 * 32;
@@ -149,6 +150,28 @@ void smallM(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_
   }
 }
 
+// A long k and a small C (a weight gradient summed over every time step): each of `tasks` takes a
+// range of k into a C of its own, and the copies are added into c in task order, so the result
+// does not depend on which thread ran which range. Each thread packs only its own rows of B.
+void splitK(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+            int64_t ldb, float* c, int64_t ldc, bool accumulate, int tasks) {
+  const int64_t acs = ta ? lda : 1, brs = tb ? 1 : ldb, size = m * n;
+  const int64_t chunk = (k + tasks - 1) / tasks;
+  float* partial = tlsPartials.get(static_cast<size_t>(tasks * size));
+  poolRun(tasks, [&](int t) {
+    const int64_t lo = std::min(k, t * chunk), cnt = std::min(chunk, k - lo);
+    sgemm(ta, tb, m, n, cnt, a + lo * acs, lda, b + lo * brs, ldb, partial + t * size, n, false);
+  });
+  for (int64_t i = 0; i < m; i++) {
+    float* row = c + i * ldc;
+    if (!accumulate) std::memset(row, 0, n * sizeof(float));
+    for (int t = 0; t < tasks; t++) {
+      const float* p = partial + t * size + i * n;
+      for (int64_t j = 0; j < n; j++) row[j] += p[j];
+    }
+  }
+}
+
 }  // namespace
 
 void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
@@ -178,6 +201,11 @@ void sgemmParallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const floa
   const SimdKernels& kern = simd();
   if (m > kSmallM && (m + kern.mc - 1) / kern.mc >= 2 * threads) {
     driver(kern, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, true);
+    return;
+  }
+  // k the longest side by far and C small: split k.
+  if (k >= 4 * std::max(m, n) && m * n * threads <= (1 << 20)) {
+    splitK(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads);
     return;
   }
   const int64_t ars = ta ? 1 : lda, bcs = tb ? ldb : 1;
