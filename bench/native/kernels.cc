@@ -94,6 +94,8 @@ double cpuUs() {
 // Median wall time of fn over reps runs after one untimed run; *cpu gets the median process CPU
 // time, which on a loaded machine stays near what a quiet one would take (no time spent waiting
 // for a core is counted).
+double gMinUs = 0;  // the fastest of the last medianUs runs, wall time
+
 double medianUs(int reps, const std::function<void()>& fn, double* cpu) {
   fn();
   std::vector<double> t, c;
@@ -106,6 +108,7 @@ double medianUs(int reps, const std::function<void()>& fn, double* cpu) {
   }
   std::sort(t.begin(), t.end());
   std::sort(c.begin(), c.end());
+  gMinUs = t[0];
   *cpu = c[c.size() / 2];
   return t[t.size() / 2];
 }
@@ -143,8 +146,8 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 1000; i++) lstmForward(f);
     }, &cpu) / 1000;
     cpu /= 1000;
-    std::printf("stream E %lld H %lld: %.1f weight bytes per ns by cpu time\n", (long long)E, (long long)H,
-                4.0 * 4 * H * (E + H) / (cpu * 1e3));
+    std::printf("stream E %lld H %lld: %.1f weight bytes per ns by cpu time, fastest batch %.2f us per step\n",
+                (long long)E, (long long)H, 4.0 * 4 * H * (E + H) / (cpu * 1e3), gMinUs / 1000);
   } else if (what == "adam") {
     const int64_t n = 5000 * 128 + 256 * 128 + 256 * 64 + 2 * 256 + 2 * 64 + 2;
     std::vector<float> p = randomVec(n, 0.1f, 1), g = randomVec(n, 0.1f, 2), m(n, 0.f), v(n, 0.f);

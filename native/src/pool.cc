@@ -1,6 +1,7 @@
 #include "pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -18,6 +19,9 @@ namespace kioku {
 namespace {
 
 constexpr int kSpin = 1 << 11;  // ~30 µs of polling before a worker sleeps
+// Then it naps: it looks for work every millisecond for a while before sleeping until woken, so
+// that jobs which wake nobody (poolRunSpinning) still find it within a millisecond of a burst.
+constexpr int kNaps = 100;
 
 // One word holds the job's generation (24 bits), its task count and the next unclaimed task (20
 // bits each), so a task is claimed by one compare-and-swap that fails once a newer job has
@@ -67,7 +71,10 @@ struct Pool {
     }
     std::unique_lock<std::mutex> lock(mutex);
     sleepers.fetch_add(1);
-    wake.wait(lock, [&] { return generationOf(state.load()) != seen || stop.load(); });
+    const auto ready = [&] { return generationOf(state.load()) != seen || stop.load(); };
+    bool woke = false;
+    for (int nap = 0; nap < kNaps && !woke; nap++) woke = wake.wait_for(lock, std::chrono::milliseconds(1), ready);
+    if (!woke) wake.wait(lock, ready);
     sleepers.fetch_sub(1);
     return generationOf(state.load());
   }

@@ -179,6 +179,29 @@ describe.skipIf(!addon)('native embedding and Adam vs the JS reference', () => {
     expect(() => bwdNative(gOut, E, Int32Array.from([-1]), 0, gwGot)).toThrow(/indices\[0\]/);
   });
 
+  it('embedding matches on a batch large enough to be split over threads, repeats and padding included', () => {
+    const [fwdJs, fwdNative] = both('embeddingForward');
+    const [bwdJs, bwdNative] = both('embeddingBackward');
+    const gen = seeded(9);
+    const V = 50;
+    const E = 129;
+    const n = 1000;
+    const weight = randomArray(gen, V * E);
+    const idx = Int32Array.from({ length: n }, (_, i) => (i * 7 + (i >> 3)) % V);
+    const want = new Float32Array(n * E);
+    const got = new Float32Array(n * E);
+    fwdJs(weight, E, idx, want);
+    fwdNative(weight, E, idx, got);
+    expectClose(got, want, 0, 0);
+    const gOut = randomArray(gen, n * E);
+    const gwWant = randomArray(gen, V * E);
+    const gwGot = gwWant.slice();
+    bwdJs(gOut, E, idx, 4, gwWant);
+    bwdNative(gOut, E, idx, 4, gwGot);
+    // Each element sums its rows in the same order on both backends.
+    expectClose(gwGot, gwWant, 0, 0);
+  });
+
   it('adamStep matches for Adam, AdamW, AMSGrad and maximize', () => {
     const [js, native] = both('adamStep');
     const gen = seeded(7);

@@ -62,11 +62,11 @@ inline void zeroPastLengths(const Seq& q, float* out, int64_t K) {
     for (int64_t t = q.lens[b]; t < q.T; t++) std::memset(out + (t * q.B + b) * K, 0, K * sizeof(float));
 }
 
-// One step of a small batch: the products of the first cell.fusedRows() gate rows, where the input
-// and recurrent parts simply add, in one pass over W_ih and W_hh into hw (their input part is 0);
-// the other rows (GRU's n) apart.
+// One step of a small batch, products of gate rows [r0, r1): rows below cell.fusedRows(), where the
+// input and recurrent parts simply add, in one pass over W_ih and W_hh into hw (their input part
+// is 0); the other rows (GRU's n) apart.
 template <class Cell>
-void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
+void streamProducts(const Seq& q, const Cell& cell, const float* hN, float* hw, int64_t r0, int64_t r1) {
   const int64_t F = cell.fusedRows(), G = q.G, E = q.E, R = q.R;
   for (int64_t b = 0; b < q.B; b++) {
     if (q.lens[b] == 0) continue;
@@ -74,13 +74,47 @@ void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
     float* hwb = hw + b * G;
     const float* xb = q.x + b * E;
     const float* hb = hN + b * R;
-    sgemv(F, q.wIh, E, xb, E, q.wHh, R, hb, R, hwb, false);
-    std::memset(pre, 0, F * sizeof(float));
-    if (F < G) {
-      sgemv(G - F, q.wIh + F * E, E, xb, E, nullptr, 0, nullptr, 0, pre + F, false);
-      sgemv(G - F, q.wHh + F * R, R, hb, R, nullptr, 0, nullptr, 0, hwb + F, false);
+    const int64_t f1 = std::min(r1, F), n0 = std::max(r0, F);
+    if (r0 < f1) {
+      sgemv(f1 - r0, q.wIh + r0 * E, E, xb, E, q.wHh + r0 * R, R, hb, R, hwb + r0, false);
+      std::memset(pre + r0, 0, (f1 - r0) * sizeof(float));
     }
-    cell.step(b, b, pre, hwb);
+    if (n0 < r1) {
+      sgemv(r1 - n0, q.wIh + n0 * E, E, xb, E, nullptr, 0, nullptr, 0, pre + n0, false);
+      sgemv(r1 - n0, q.wHh + n0 * R, R, hb, R, nullptr, 0, nullptr, 0, hwb + n0, false);
+    }
+  }
+}
+
+// Weights from this size on stream from two cores' caches at once in a streaming step: a second
+// core halves the time the products spend reading them, which outweighs the hand-off.
+constexpr int64_t kStreamSplitBytes = 96 << 10;
+
+// One step of a small batch on the calling thread, nothing packed or allocated; with large
+// weights the products split in two row ranges, one for a worker if one is spinning from a recent
+// job (poolRunSpinning never waits for a thread to wake). Then each sample's gate loop.
+template <class Cell>
+void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
+  const int64_t G = q.G;
+  if (poolSize() > 1 && G * (q.E + q.R) * static_cast<int64_t>(sizeof(float)) >= kStreamSplitBytes) {
+    // The split lies on a whole block of rows of every instruction set's matrix-vector product.
+    const int64_t half = (G / 2 + 15) / 16 * 16;
+    struct Half {
+      const Seq& q;
+      const Cell& cell;
+      const float* hN;
+      float* hw;
+      int64_t half;
+    } h{q, cell, hN, hw, half};
+    poolRunSpinning(2, [&h](int t) {
+      streamProducts(h.q, h.cell, h.hN, h.hw, t ? h.half : 0, t ? h.q.G : h.half);
+    });
+  } else {
+    streamProducts(q, cell, hN, hw, 0, G);
+  }
+  for (int64_t b = 0; b < q.B; b++) {
+    if (q.lens[b] == 0) continue;
+    cell.step(b, b, cell.pre(b), hw + b * G);
     cell.afterStreamStep(b);
   }
 }
