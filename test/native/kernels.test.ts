@@ -269,6 +269,8 @@ const SEQ_CASES: SeqCase[] = [
   { T: 1, B: 1, E: 130, H: 17, lengths: null, reverse: false, bias: true },
   { T: 1, B: 3, E: 33, H: 16, lengths: [1, 0, 1], reverse: false, bias: true },
   { T: 1, B: 4, E: 5, H: 3, lengths: [1, 1, 0, 1], reverse: true, bias: false },
+  // Weights large enough that the step's products split in two row ranges (GRU: inside its r, z rows).
+  { T: 1, B: 2, E: 130, H: 70, lengths: null, reverse: false, bias: true },
 ];
 
 // Projected LSTMs: per-step products of the projection on the packed path (B > 4) and the
