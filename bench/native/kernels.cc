@@ -1,7 +1,8 @@
 // The seed model's native kernels without Node: `kernels <workload> [reps] [threads]` times one
 // workload (median µs over reps) so that perf and callgrind see the kernels alone, apart from V8.
-// Workloads: lstm-fwd, lstm-bwd (the seed's LSTM: T 200, B 32, E 128, H 64), adam (the seed's
-// 690 306 parameters), stream (one batch-1 LSTM(128, 64) step), gemm-proj (6400×128·128×256).
+// Workloads: lstm-fwd, lstm-bwd (the seed's LSTM: T 200, B 32, E 128, H 64, or T B E H given),
+// adam (the seed's 690 306 parameters), stream (one batch-1 LSTM(E, H) step), gemm (any product),
+// micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256).
 // Built by bench/native/build.sh.
 #include <algorithm>
 #include <chrono>
@@ -121,7 +122,9 @@ int main(int argc, char** argv) {
   poolResize(argc > 3 ? std::atoi(argv[3]) : 1);
   double us = 0, cpu = 0;
   if (what == "lstm-fwd" || what == "lstm-bwd") {
-    Lstm l(200, 32, 128, 64);
+    // lstm-fwd|lstm-bwd [reps] [threads] [T B E H]: the seed's LSTM unless given.
+    const auto dim = [&](int i, int64_t v) { return argc > i ? std::atoll(argv[i]) : v; };
+    Lstm l(dim(4, 200), dim(5, 32), dim(6, 128), dim(7, 64));
     LstmForwardArgs f = l.forwardArgs();
     lstmForward(f);
     if (what == "lstm-fwd") {
