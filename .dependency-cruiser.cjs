@@ -14,7 +14,9 @@
  *   plot       chart specs and rendering (the recipes draw their charts with it)
  *   io         bytes in and out: safetensors, model directories, ONNX/PyTorch/Keras, datasets
  *   train      fit, metrics, checkpoints, tasks, baselines; recipes/: what a CLI command does
+ *   serve      the HTTP server over the recipes (Node only; `kioku serve` starts it)
  *   cli        the kioku command
+ *   browser    (beside cli) model directories from files, drops, URLs and IndexedDB; training in a worker
  *   src/index.ts, src/node.ts   the entries, which re-export everything
  *
  * Type-only imports count here too: a type cycle or an upward type import is still a design
@@ -33,7 +35,11 @@ const LAYERS = [
   ],
   [['io', '^src/io/']],
   [['train', '^src/train/']],
-  [['cli', '^src/cli/']],
+  [['serve', '^src/serve/']],
+  [
+    ['cli', '^src/cli/'],
+    ['browser', '^src/browser/'],
+  ],
   [['entries', '^src/(index|node)\\.ts$']],
 ];
 

@@ -1,6 +1,7 @@
 // kioku's platform-neutral entry: tensors, ops, layers, optimizers and data tools, on the
 // pure-TypeScript backend. Node gets `./node.ts`, which adds file I/O and the native backend.
 export { type BackendName, backend, setBackend } from './backend/registry.js';
+export * from './browser/index.js';
 export * from './data/forecasting.js';
 export * from './data/index.js';
 export { htmlToText, type MimeTextOptions, mimeText, utf8ToBytes } from './io/datasets/mime.js';
@@ -27,6 +28,7 @@ export {
   type TrainingState as SavedTrainingState,
 } from './io/model-format.js';
 export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
+export { type PytorchExportable, pytorchFiles } from './io/pytorch.js';
 export {
   dtypeBytes,
   isSafetensorsDType,

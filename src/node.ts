@@ -32,11 +32,11 @@ export {
 } from './io/onnx/export-model.js';
 export { writeOnnx } from './io/onnx/node.js';
 export {
-  exportPytorch,
   type ImportPytorchOptions,
   importPytorchStateDict,
   pytorchModelSource,
 } from './io/pytorch.js';
+export { exportPytorch } from './io/pytorch-node.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors-node.js';
 export { kiokuVersion } from './io/version.js';
 export { type PngOptions, svgToPng } from './plot/png.js';

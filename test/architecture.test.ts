@@ -23,9 +23,10 @@ const result = await cruised('src');
 const FIXTURE = 'test/architecture-fixture';
 
 /** Node-only npm packages (native addons, or modules built on Node's APIs). */
-const NODE_PACKAGES = /^(@resvg\/|onnxruntime-node|csv-parse|commander|cli-progress|node-addon-api)/;
-/** kioku's Node-only modules: the CLI, the native backend's loader, and files named *-node.ts. */
-const NODE_MODULES = /^src\/(cli\/|backend\/native\/)|-node\.ts$/;
+const NODE_PACKAGES =
+  /^(@resvg\/|onnxruntime-node|csv-parse|commander|cli-progress|node-addon-api|fastify|prom-client)/;
+/** kioku's Node-only modules: the CLI, the server, the native backend's loader, and files named *-node.ts. */
+const NODE_MODULES = /^src\/(cli\/|serve\/|backend\/native\/)|-node\.ts$/;
 
 function nodeOnly(d: IDependency): boolean {
   return d.coreModule || NODE_MODULES.test(d.resolved) || NODE_PACKAGES.test(d.module);
@@ -100,6 +101,11 @@ describe('import graph', () => {
         'csv-parse in src/io/datasets/files.ts',
       ]),
     );
+    // the server is Node-only, and so is what it imports
+    expect(nodeOnlyReachable('src/cli/commands/serve.ts')).toContain(
+      '../../serve/server.js in src/cli/commands/serve.ts (dynamic import)',
+    );
+    expect(nodeOnlyReachable('src/serve/metrics.ts')).toEqual(['prom-client in src/serve/metrics.ts']);
   });
 });
 

@@ -1,23 +1,48 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { quote } from '../data/errors.js';
 import type { MissingPolicy } from '../data/missing.js';
+import { MAX_FORECAST_STEPS } from '../train/recipes/series-model.js';
 
 /** Flag parsers and the options several commands share. */
 
+/**
+ * Bounds tighter than a parser's own, by flag: the sizes that decide how much memory a run
+ * allocates stop far above any useful model and far below what exhausts memory, and a
+ * learning rate must be above 0.
+ */
+const LIMITS: Record<string, { max?: number; above?: number }> = {
+  '--lr': { above: 0 },
+  '--hidden': { max: 4096 },
+  '--embed': { max: 4096 },
+  '--layers': { max: 64 },
+  '--vocab-size': { max: 1_048_576 },
+  '--max-len': { max: 1_048_576 },
+  '--lookback': { max: 1_048_576 },
+  '--horizon': { max: 65_536 },
+  '--batch': { max: 1_048_576 },
+  '--steps': { max: MAX_FORECAST_STEPS },
+};
+
 export function int(name: string, min = 1) {
+  const max = LIMITS[name]?.max ?? Number.MAX_SAFE_INTEGER;
+  const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${value}"`);
+    if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer ${range}, got ${quote(value)}`);
     }
     return n;
   };
 }
 
 export function num(name: string, min = 0, max = Infinity) {
+  const above = LIMITS[name]?.above;
+  const range = above !== undefined ? `> ${above}` : `in [${min}, ${max}]`;
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max}], got "${value}"`);
+    const low = above !== undefined ? n <= above : n < min;
+    if (value.trim() === '' || !Number.isFinite(n) || low || n > max) {
+      throw new InvalidArgumentError(`${name} must be a number ${range}, got ${quote(value)}`);
     }
     return n;
   };

@@ -1,29 +1,26 @@
-import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { listCheckpoints } from '../io/atomic-node.js';
+import { Command, type Option } from 'commander';
+import type { DirLock } from '../io/run-lock-node.js';
 import { kiokuVersion } from '../io/version.js';
-import { KiokuError } from '../tensor/errors.js';
-import { NonFiniteError } from '../train/non-finite.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
 import { trainSeriesCommand } from './commands/train-series.js';
 import { trainTextCommand } from './commands/train-text.js';
+import { EXIT, failure, oneLine } from './failure.js';
 import { examples } from './options.js';
+import { lockOut } from './out-lock.js';
 import { type CliIO, Reporter } from './reporter.js';
 
-/** Exit codes: 0 success, 1 a kioku error (bad data, bad model…), 2 bad usage, 3 an unexpected failure. */
-export const EXIT = { ok: 0, error: 1, usage: 2, internal: 3 } as const;
+export { EXIT } from './failure.js';
 
 interface GlobalOptions {
   quiet?: boolean;
   json?: boolean;
   debug?: boolean;
 }
-
-const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
 function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
@@ -67,44 +64,36 @@ export function createProgram(io: CliIO): Command {
   for (const add of [predictCommand, forecastCommand, evalCommand, infoCommand, exportCommand]) {
     add(program, reporter);
   }
+  serveCommand(program, reporter);
+  const required = new Map<Command, Option[]>();
   for (const cmd of [program, ...allCommands(program)]) {
     cmd.exitOverride();
     cmd.configureOutput(program.configureOutput());
     cmd.showSuggestionAfterError(true);
+    required.set(cmd, deferRequired(cmd));
   }
+  program.hook('preAction', (_program, action) => checkRequired(action, required.get(action) ?? []));
   return program;
 }
 
-/** The CLI's line for a NonFiniteError: where the last good weights are, with the run's real paths. */
-async function nonFiniteMessage(e: NonFiniteError, out: string | undefined): Promise<string> {
-  const what = `the ${e.quantity} became ${e.value} at epoch ${e.epoch}, batch ${e.batch}; training stopped`;
-  const advice = '(lower --lr, check the data for NaN/Infinity, or pass --on-nonfinite skip)';
-  if (out === undefined) return `${what} ${advice}`;
-  const dir = join(out, 'checkpoints');
-  const saved = (await listCheckpoints(dir).catch(() => [])).length > 0;
-  return saved
-    ? `${what}, and the checkpoints in ${dir} keep the last good weights ${advice}`
-    : `${what} before the first checkpoint was written to ${dir} ${advice}`;
+/**
+ * Commander checks required options before unknown ones, so a misspelt required flag would read
+ * "required option not specified". The check moves to a preAction hook, which runs after the
+ * unknown-option check: a misspelling gets "unknown option '--modle' (Did you mean --model?)".
+ */
+function deferRequired(cmd: Command): Option[] {
+  const required = cmd.options.filter((o) => o.mandatory);
+  for (const o of required) o.mandatory = false;
+  return required;
 }
 
-/** One line on stderr for a failed command (with the stack under --debug); returns the exit code. */
-async function failure(e: unknown, io: CliIO, debug: boolean, out: string | undefined): Promise<number> {
-  if (e instanceof CommanderError) {
-    const fine = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code);
-    return fine ? EXIT.ok : EXIT.usage;
+function checkRequired(cmd: Command, required: readonly Option[]): void {
+  const missing = required.find((o) => cmd.getOptionValue(o.attributeName()) === undefined);
+  if (missing) {
+    cmd.error(`error: required option '${missing.flags}' not specified`, {
+      code: 'commander.missingMandatoryOptionValue',
+    });
   }
-  const err = e instanceof Error ? e : new Error(String(e));
-  let line: string;
-  let code: number = EXIT.error;
-  if (e instanceof NonFiniteError) line = await nonFiniteMessage(e, out);
-  else if (e instanceof KiokuError) line = oneLine(e.message);
-  else {
-    line = `unexpected error: ${oneLine(err.message)}${debug ? '' : ' (run with --debug for details)'}`;
-    code = EXIT.internal;
-  }
-  io.stderr.write(`kioku: ${line}\n`);
-  if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
-  return code;
 }
 
 /**
@@ -113,10 +102,12 @@ async function failure(e: unknown, io: CliIO, debug: boolean, out: string | unde
  */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const program = createProgram(io);
-  // The --out of the command run, where a train command keeps its checkpoints.
+  // The --out of the command run (where a train command keeps its checkpoints), locked for the run.
   let out: string | undefined;
-  program.hook('preAction', (_program, action) => {
+  let lock: DirLock | undefined;
+  program.hook('preAction', async (_program, action) => {
     out = action.opts<{ out?: string }>().out;
+    if (out !== undefined) lock = await lockOut(out, action, io);
   });
   try {
     if (argv.length === 0) {
@@ -127,5 +118,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     return EXIT.ok;
   } catch (e) {
     return failure(e, io, argv.includes('--debug'), out);
+  } finally {
+    await lock?.release();
   }
 }

@@ -58,6 +58,11 @@ export class Reporter {
     if (!this.quiet && !this.json) this.io.stderr.write(`${line}\n`);
   }
 
+  /** A warning (stderr), shown even with --quiet and --json: something in the input was changed or is odd. */
+  warn(line: string): void {
+    this.io.stderr.write(`kioku: warning: ${line}\n`);
+  }
+
   /** A structured event: a JSON line on stdout with --json, and a line of metrics.jsonl. */
   async event(record: Record<string, unknown>): Promise<void> {
     if (this.json) this.io.stdout.write(`${JSON.stringify(record)}\n`);

@@ -1,9 +1,11 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rename, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { listCheckpoints, removeDir } from '../io/atomic-node.js';
+import { newSuffix } from '../io/durable-node.js';
 import { TRAINING_STATE_FILE } from '../io/model-config.js';
+import type { SkippedCheckpoint } from '../io/model-dir-node.js';
 import { ValueError } from '../tensor/errors.js';
-import { findCheckpoint, readCheckpoint } from '../train/checkpoint-node.js';
+import { findResumable } from '../train/checkpoint-node.js';
 import type { Span } from '../train/recipes/events.js';
 import type { StoredCheckpoint } from '../train/recipes/store.js';
 import { nodeRunStore } from '../train/run-store-node.js';
@@ -48,17 +50,41 @@ async function startAfresh(out: string, reporter: Reporter): Promise<void> {
   );
 }
 
-/** The checkpoint `--resume` names, read; undefined without `--resume`. */
-async function resumeFrom(o: CheckpointFlags): Promise<StoredCheckpoint | undefined> {
+/**
+ * Says that a checkpoint newer than the one resumed was passed over, and why. One in this run's
+ * own `<out>/checkpoints` is moved aside to `<name>.skipped-XXXX` (kept, never deleted): left in
+ * place it would outnumber the resumed run's new checkpoints and be resumed from again.
+ */
+async function passOver(skipped: SkippedCheckpoint, out: string, reporter: Reporter): Promise<void> {
+  let moved = '';
+  if (resolve(dirname(skipped.dir)) === resolve(out, 'checkpoints')) {
+    const aside = `${skipped.dir}.skipped-${newSuffix()}`;
+    await rename(skipped.dir, aside);
+    moved = `; moved it to ${aside}`;
+  }
+  reporter.warn(
+    `passed over the checkpoint ${skipped.dir}, which cannot be resumed (${skipped.reason})${moved}`,
+  );
+}
+
+/** The checkpoint `--resume` names (the newest one that can be resumed), read; undefined without `--resume`. */
+async function resumeFrom(o: CheckpointFlags, reporter: Reporter): Promise<StoredCheckpoint | undefined> {
   if (o.resume === undefined || o.resume === false) return undefined;
   const from = o.resume === true ? o.out : o.resume;
-  const dir = await findCheckpoint(from);
-  if (dir === null) {
+  const { checkpoint, skipped } = await findResumable(from);
+  if (checkpoint === null && skipped.length > 0) {
+    const newest = skipped[0]!;
+    throw new ValueError(
+      `--resume ${from}: none of the ${skipped.length} checkpoint(s) there can be resumed; the newest, ${newest.dir}: ${newest.reason}`,
+    );
+  }
+  if (checkpoint === null) {
     throw new ValueError(
       `--resume ${from}: no checkpoint to resume (looked for checkpoint-<n> in "${join(from, 'checkpoints')}" and "${from}")`,
     );
   }
-  return readCheckpoint(dir, from);
+  for (const s of skipped) await passOver(s, o.out, reporter);
+  return checkpoint;
 }
 
 /**
@@ -66,7 +92,7 @@ async function resumeFrom(o: CheckpointFlags): Promise<StoredCheckpoint | undefi
  * checkpoint to resume, the signal, and flag names for messages. Sends metrics.jsonl to `--out`.
  */
 export async function trainRunOptions(o: CheckpointFlags, reporter: Reporter) {
-  const resume = await resumeFrom(o);
+  const resume = await resumeFrom(o, reporter);
   reporter.setOut(o.out, { append: resume !== undefined });
   const store = nodeRunStore(o.out, { keepCheckpoints: o.keepCheckpoints });
   const checkpoints = { ...store.checkpoints!, startAfresh: () => startAfresh(o.out, reporter) };

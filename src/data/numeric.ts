@@ -1,4 +1,5 @@
 import { ValueError } from '../tensor/errors.js';
+import { quote } from './errors.js';
 
 /**
  * Copies a series of numbers into float64, checking that it is an array-like of finite
@@ -38,7 +39,7 @@ export function checkInteger(
 
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return quote(value, 40);
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null) return 'null';
   if (typeof value === 'object') return value.constructor?.name ?? 'an object';

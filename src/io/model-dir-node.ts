@@ -129,14 +129,20 @@ export interface ValidCheckpoint {
 }
 
 /**
- * The newest checkpoint `<prefix><n>` in `root` that loads completely with a training state,
- * passing over (and reporting) newer ones that do not. Never writes.
+ * The newest checkpoint `<prefix><n>` in `root` that loads completely with a training state (and
+ * passes `check`, which throws a KiokuError to refuse one), passing over (and reporting) newer
+ * ones that do not. Never writes.
  */
-export async function newestValidCheckpoint(root: string, prefix = 'checkpoint-'): Promise<ValidCheckpoint> {
+export async function newestValidCheckpoint(
+  root: string,
+  prefix = 'checkpoint-',
+  check?: (loaded: LoadedModelDir, dir: string) => void,
+): Promise<ValidCheckpoint> {
   const skipped: SkippedCheckpoint[] = [];
   for (const dir of (await listCheckpoints(root, prefix)).reverse()) {
     try {
       const loaded = await loadModelDir(dir);
+      check?.(loaded, dir);
       if (loaded.trainingState) return { dir, loaded, skipped };
       skipped.push({ dir, reason: `"${dir}" holds a model but no ${TRAINING_STATE_FILE} to resume from` });
     } catch (e) {

@@ -2,7 +2,13 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { keepLastCheckpoints, listCheckpoints } from '../io/atomic-node.js';
 import { type ModelConfigInput, TRAINING_STATE_FILE } from '../io/model-config.js';
-import { loadModelDir, saveModelDir } from '../io/model-dir-node.js';
+import {
+  loadModelDir,
+  newestValidCheckpoint,
+  type SkippedCheckpoint,
+  saveModelDir,
+} from '../io/model-dir-node.js';
+import type { LoadedModelDir } from '../io/model-format.js';
 import type { Module } from '../nn/module.js';
 import { ValueError } from '../tensor/errors.js';
 import {
@@ -13,6 +19,7 @@ import {
 } from './checkpoint.js';
 import type { CheckpointWriter, TrainingState } from './fit-types.js';
 import type { StoredCheckpoint } from './recipes/store.js';
+import { checkTrainingState } from './training-state-check.js';
 
 /**
  * Checkpoints as kioku model directories (Node): weights in model.safetensors, optimizer buffers
@@ -93,9 +100,12 @@ export async function findCheckpoint(from: string): Promise<string | null> {
   return (await hasTrainingState(from)) ? from : latestCheckpoint(from);
 }
 
-/** Reads a checkpoint directory for a recipe's `resume`. */
-export async function readCheckpoint(dir: string, from?: string): Promise<StoredCheckpoint> {
-  const loaded = await loadModelDir(dir);
+/** Refuses a checkpoint whose training-state.json holds what no resume can use. */
+function checkResumable(loaded: LoadedModelDir, dir: string): void {
+  if (loaded.trainingState) checkTrainingState(loaded.trainingState.state, join(dir, TRAINING_STATE_FILE));
+}
+
+function stored(dir: string, loaded: LoadedModelDir, from?: string): StoredCheckpoint {
   return {
     where: dir,
     ...(from !== undefined ? { from } : {}),
@@ -103,6 +113,37 @@ export async function readCheckpoint(dir: string, from?: string): Promise<Stored
     tensors: loaded.tensors,
     ...(loaded.trainingState ? { trainingState: loaded.trainingState } : {}),
   };
+}
+
+/** Reads a checkpoint directory for a recipe's `resume`; a damaged training state is refused, naming the file. */
+export async function readCheckpoint(dir: string, from?: string): Promise<StoredCheckpoint> {
+  const loaded = await loadModelDir(dir);
+  checkResumable(loaded, dir);
+  return stored(dir, loaded, from);
+}
+
+/** What {@link findResumable} found. */
+export interface ResumableCheckpoint {
+  /** The newest checkpoint that can be resumed, or null when there is none. */
+  checkpoint: StoredCheckpoint | null;
+  /** Newer checkpoints passed over (corrupt, cut short, a damaged training state), newest first. */
+  skipped: SkippedCheckpoint[];
+}
+
+/**
+ * The checkpoint to resume from `from`: `from` itself when it holds a training state, else the
+ * newest checkpoint in `from/checkpoints` (or in `from`) that loads and can be resumed, passing
+ * over newer ones that cannot. Never writes.
+ */
+export async function findResumable(from: string): Promise<ResumableCheckpoint> {
+  if (await hasTrainingState(from)) return { checkpoint: await readCheckpoint(from, from), skipped: [] };
+  for (const root of [join(from, 'checkpoints'), from]) {
+    const found = await newestValidCheckpoint(root, 'checkpoint-', checkResumable);
+    if (found.dir === null && found.skipped.length === 0) continue;
+    const checkpoint = found.dir !== null ? stored(found.dir, found.loaded!, from) : null;
+    return { checkpoint, skipped: found.skipped };
+  }
+  return { checkpoint: null, skipped: [] };
 }
 
 /**
@@ -115,5 +156,6 @@ export async function resumeFromCheckpoint(
   targets: ResumeTargets,
 ): Promise<RestoredTraining & { loaded: Awaited<ReturnType<typeof loadModelDir>> }> {
   const loaded = await loadModelDir(dir);
+  checkResumable(loaded, dir);
   return { ...restoreTrainingState(loaded, targets, `resumeFromCheckpoint: "${dir}"`), loaded };
 }

@@ -74,6 +74,20 @@ export const EXPECTED: Record<string, Expected> = {
     class: 'DataError',
     message: '<dir>/header-only.csv: no data rows after the header',
   },
+  'a CSV cell longer than 16 MiB': {
+    class: 'DataError',
+    message:
+      "<dir>/huge-cell.csv:2: a row longer than 16 MiB (16,777,216 characters), kioku's limit for one row (a quote left open runs on to the end of the file)",
+  },
+  'a JSONL line longer than 16 MiB': {
+    class: 'DataError',
+    message:
+      "<dir>/huge-line.jsonl:2: a line longer than 16 MiB (16,777,216 characters), kioku's limit for one row",
+  },
+  'every label empty': {
+    class: 'DataError',
+    message: '<dir>/empty-labels.csv, column "label": every row\'s label is empty (2 rows)',
+  },
   'NaN first value under ffill': {
     class: 'DataError',
     message:
@@ -144,6 +158,11 @@ export const EXPECTED: Record<string, Expected> = {
     class: 'ModelDirError',
     message:
       "<dir>/bad-state/training-state.json: not valid JSON (Expected ',' or ']' after array element in JSON at position 31); this training state cannot be resumed: resume from an earlier checkpoint, or start the training over",
+  },
+  'training-state.json with a field of the wrong kind': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/bad-fields/training-state.json: field "history" is {"loss":"x"}, expected an object of metric name → list of numbers; this training state cannot be resumed: resume from an earlier checkpoint, or start the training over',
   },
   'model.safetensors links to /dev/zero': {
     class: 'ModelDirError',
@@ -255,6 +274,58 @@ export const EXPECTED: Record<string, Expected> = {
     code: 1,
     message:
       'kioku: --out "<dir>/text-model" is the model directory "<dir>/text-model"; exporting there would overwrite the saved model, choose another --out',
+  },
+  'a misspelt required flag': {
+    code: 2,
+    message: "kioku: unknown option '--modle' (Did you mean --model?)",
+  },
+  'learning rate 0': {
+    code: 2,
+    message: "kioku: option '--lr <rate>' argument '0' is invalid. --lr must be a number > 0, got \"0\"",
+  },
+  'negative learning rate': {
+    code: 2,
+    message: "kioku: option '--lr <rate>' argument '-1' is invalid. --lr must be a number > 0, got \"-1\"",
+  },
+  'zero epochs': {
+    code: 2,
+    message:
+      "kioku: option '--epochs <n>' argument '0' is invalid. --epochs must be an integer ≥ 1, got \"0\"",
+  },
+  'a hidden size beyond memory': {
+    code: 2,
+    message:
+      "kioku: option '--hidden <n>' argument '1e9' is invalid. --hidden must be an integer in [1, 4096], got \"1e9\"",
+  },
+  'a billion forecast steps': {
+    code: 2,
+    message:
+      "kioku: option '--steps <n>' argument '1e9' is invalid. --steps must be an integer in [1, 100000], got \"1e9\"",
+  },
+  'a 5,000-character cell in an error': {
+    code: 1,
+    message:
+      'kioku: <dir>/long-cell.csv:19, column "y": expected a number, got "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"… (5,000 characters)',
+  },
+  'training-state.json cut short, resumed': {
+    code: 1,
+    message:
+      "kioku: <dir>/bad-state/training-state.json: not valid JSON (Expected ',' or ']' after array element in JSON at position 31); this training state cannot be resumed: resume from an earlier checkpoint, or start the training over",
+  },
+  'training-state.json with a wrong field, resumed': {
+    code: 1,
+    message:
+      'kioku: <dir>/bad-fields/training-state.json: field "history" is {"loss":"x"}, expected an object of metric name → list of numbers; this training state cannot be resumed: resume from an earlier checkpoint, or start the training over',
+  },
+  '--out in use by another run': {
+    code: 1,
+    message:
+      'kioku: --out <dir>/busy is in use by another kioku run (pid 4242 on host build-server, started 2026-01-02T03:04:05.000Z); wait for it to finish or choose another --out (if that run is gone, delete "<dir>/busy/.kioku-lock")',
+  },
+  '--out where kioku may not write': {
+    code: 1,
+    message:
+      'kioku: cannot create "<dir>/read-only/out": permission denied (EACCES); choose an --out that kioku may write to, or grant write permission there',
   },
 };
 

@@ -26,7 +26,12 @@ async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
   const opened = await loadTextModel(o.model);
   // E-mails are read the way the model saw them in training.
   const headers = textReadOptions(opened).headers as SpamHeaders | undefined;
-  const corpus = await loadTextSource(o.data, { textCol: o.textCol, labelCol: o.labelCol, headers });
+  const corpus = await loadTextSource(o.data, {
+    textCol: o.textCol,
+    labelCol: o.labelCol,
+    headers,
+    warn: (line) => reporter.warn(line),
+  });
   const r = evaluateTextClassifier(opened, {
     corpus,
     dataName: o.data,

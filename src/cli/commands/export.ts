@@ -1,11 +1,17 @@
-import { copyFile, mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type ExportFormat, exportModel } from '../../io/onnx/export-model.js';
+import { replaceDirAtomic } from '../../io/atomic-node.js';
+import { CONFIG_FILE } from '../../io/model-config.js';
+import { type ExportFormat, exportFiles } from '../../io/onnx/export-model.js';
+import { readRegularFile } from '../../io/read-file-node.js';
 import { BagOfWordsClassifier } from '../../nn/heads.js';
 import { CliError, loadHead } from '../models.js';
 import { examples, int } from '../options.js';
 import type { Reporter } from '../reporter.js';
+
+/** The largest config.json copied beside an export (as loadModelDir reads it). */
+const MAX_CONFIG_BYTES = 256 * 1024 * 1024;
 
 interface ExportFlags {
   model: string;
@@ -40,18 +46,19 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
   if (model instanceof BagOfWordsClassifier) {
     throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);
   }
-  const files = await exportModel(o.format, model, o.out, o.opset === undefined ? {} : { opset: o.opset });
-  await mkdir(o.out, { recursive: true });
-  await copyFile(join(o.model, 'config.json'), join(o.out, 'config.json'));
+  const files = exportFiles(o.format, model, o.opset === undefined ? {} : { opset: o.opset });
+  files[CONFIG_FILE] = await readRegularFile(join(o.model, CONFIG_FILE), {
+    maxBytes: MAX_CONFIG_BYTES,
+    noFollow: true,
+  });
+  // One set: a reader (or a run killed midway) sees the old export or the new one, never a mix.
+  await replaceDirAtomic(o.out, files);
+  const names = Object.keys(files);
   if (reporter.json) {
-    reporter.io.stdout.write(
-      `${JSON.stringify({ format: o.format, out: o.out, files: [...files, 'config.json'] })}\n`,
-    );
+    reporter.io.stdout.write(`${JSON.stringify({ format: o.format, out: o.out, files: names })}\n`);
     return;
   }
-  reporter.print(
-    `${o.model} → ${o.format}: ${[...files, 'config.json'].map((f) => join(o.out, f)).join(', ')}`,
-  );
+  reporter.print(`${o.model} → ${o.format}: ${names.map((f) => join(o.out, f)).join(', ')}`);
 }
 
 export function exportCommand(program: Command, reporter: (cmd: Command) => Reporter): void {

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
 import { ValueError } from '../../tensor/errors.js';
 import { predictText } from '../../train/recipes/text-model.js';
-import { loadTextModel } from '../models.js';
+import { type LoadedHead, loadTextModel } from '../models.js';
 import { examples } from '../options.js';
 import { type Reporter, round } from '../reporter.js';
 
@@ -44,10 +45,28 @@ const oneLinePreview = (t: string): string => {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 };
 
+/**
+ * Warns about texts in which the model's tokenizer finds nothing (empty, spaces, punctuation
+ * only): the model still gives them a label, but a guess from no input.
+ */
+function warnEmpty(opened: LoadedHead<unknown>, texts: readonly string[], reporter: Reporter): void {
+  const json = (opened.config as { tokenizer?: TokenizerJSON }).tokenizer;
+  if (json === undefined) return;
+  const tokenizer = tokenizerFromJSON(json);
+  const empty = texts.flatMap((t, i) => (tokenizer.tokenize(t).length === 0 ? [i + 1] : []));
+  if (empty.length === 0) return;
+  const which =
+    empty.length === 1 ? `text ${empty[0]} is empty or holds` : `${empty.length} texts are empty or hold`;
+  const list =
+    empty.length === 1 ? '' : ` (texts ${empty.slice(0, 10).join(', ')}${empty.length > 10 ? ', …' : ''})`;
+  reporter.warn(`${which} no words the model reads${list}; the label given is a guess from no input`);
+}
+
 async function predict(o: PredictFlags, reporter: Reporter): Promise<void> {
   const opened = await loadTextModel(o.model);
   const texts = await inputTexts(o);
   if (texts.length === 0) throw new ValueError('predict: no texts to classify (the input is empty)');
+  warnEmpty(opened, texts, reporter);
   for (const [i, r] of predictText(opened, texts).entries()) {
     if (reporter.json) {
       const probabilities = Object.fromEntries(

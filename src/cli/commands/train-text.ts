@@ -38,6 +38,7 @@ async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
     textCol: o.textCol,
     labelCol: o.labelCol,
     headers: o.headers,
+    warn: (line) => reporter.warn(line),
   });
   const {
     data,

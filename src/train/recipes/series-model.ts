@@ -26,7 +26,7 @@ import type { RunStore } from './store.js';
 /** A trained forecaster put to use: the next values after a series, and its scores on a series. */
 
 /** The `series` part of a forecaster's config.json. */
-interface SeriesSettings {
+export interface SeriesSettings {
   columns: string[];
   target: string;
   targetIndex: number;
@@ -38,14 +38,14 @@ interface SeriesSettings {
   tail: { index: string[] | null; values: number[] };
 }
 
-interface SeriesRuntime {
+export interface SeriesRuntime {
   model: SequenceForecaster;
   s: SeriesSettings;
   scaler: StandardScaler;
   where: string;
 }
 
-function seriesRuntime(opened: OpenedModel): SeriesRuntime {
+export function seriesRuntime(opened: OpenedModel): SeriesRuntime {
   const where = opened?.where ?? 'model';
   const { model, config } = opened ?? {};
   if (config?.task !== 'forecasting' || !(model instanceof SequenceForecaster)) {
@@ -77,7 +77,7 @@ export interface SeriesDataOptions {
 }
 
 /** `raw` with the model's columns, calendar ones added from its dates. */
-function modelInputs(rt: SeriesRuntime, raw: TimeSeries, o: SeriesDataOptions): TimeSeries {
+export function modelInputs(rt: SeriesRuntime, raw: TimeSeries, o: SeriesDataOptions): TimeSeries {
   const name = o.optionName ?? ((k: string) => k);
   checkSeries(raw, name('series'));
   const dated = rt.s.calendar
@@ -106,7 +106,7 @@ export interface ForecastResult {
 }
 
 /** The last `lookback` rows (raw values) and their dates: of `series`, else of the training data. */
-function lastWindow(rt: SeriesRuntime, o: ForecastOptions) {
+export function lastWindow(rt: SeriesRuntime, o: ForecastOptions) {
   const { s } = rt;
   const F = s.columns.length;
   if (o.series === undefined) {
@@ -139,7 +139,7 @@ export function forecastCsv(result: ForecastResult): string {
 }
 
 /** Fills a future row's calendar columns (scaled): they are known from its date, not predicted. */
-function calendarFiller(rt: SeriesRuntime, dates: string[]) {
+export function calendarFiller(rt: SeriesRuntime, dates: string[]) {
   const [sinCol, cosCol] = CALENDAR.map((c) => rt.s.columns.indexOf(c)) as [number, number];
   const m = rt.scaler.mean;
   const sd = rt.scaler.std;
@@ -171,6 +171,9 @@ async function saveForecast(store: RunStore, result: ForecastResult, steps: numb
   return [csv, ...chart];
 }
 
+/** The most steps one forecast runs: far beyond a useful horizon, far below what exhausts memory. */
+export const MAX_FORECAST_STEPS = 100_000;
+
 /**
  * The next `steps` values of the target after the end of `series` (or of the training data),
  * fed back autoregressively; calendar inputs come from the continued dates. This is what
@@ -181,9 +184,11 @@ export async function forecastSeries(opened: OpenedModel, options: ForecastOptio
   const { s } = rt;
   checkOptionsObject(options, 'forecastSeries', 'steps');
   const steps = options.steps;
-  if (!Number.isSafeInteger(steps) || steps < 1) {
+  if (!Number.isSafeInteger(steps) || steps < 1 || steps > MAX_FORECAST_STEPS) {
     const name = options.optionName ?? ((k: string) => k);
-    throw new ValueError(`${name('steps')} must be an integer ≥ 1, got ${String(steps)}`);
+    throw new ValueError(
+      `${name('steps')} must be an integer in [1, ${MAX_FORECAST_STEPS}], got ${String(steps)}`,
+    );
   }
   const F = s.columns.length;
   const { values, index } = lastWindow(rt, options);

@@ -1,4 +1,5 @@
 import type { TextCorpus } from '../../data/corpus.js';
+import { nameList, quote } from '../../data/errors.js';
 import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
 import { type Truncation, Vocab, type VocabJSON } from '../../data/vocab.js';
 import { BagOfWordsClassifier, TextClassifier } from '../../nn/heads.js';
@@ -14,7 +15,7 @@ import { checkCorpus, encoder, subsample } from './text-data.js';
 
 /** A trained text classifier put to use: labels for new texts, and its scores on labelled data. */
 
-interface TextRuntime {
+export interface TextRuntime {
   model: TextClassifier | BagOfWordsClassifier;
   labels: string[];
   encode: (text: string) => Int32Array;
@@ -23,7 +24,7 @@ interface TextRuntime {
   headers: string | undefined;
 }
 
-function textRuntime(opened: OpenedModel): TextRuntime {
+export function textRuntime(opened: OpenedModel): TextRuntime {
   const where = opened?.where ?? 'model';
   const { model, config } = opened ?? {};
   if (
@@ -66,7 +67,8 @@ export interface TextPrediction {
   probabilities: Record<string, number>;
 }
 
-function classify(rt: TextRuntime, texts: string[]): number[][] {
+/** Class probabilities of each text, 64 texts per forward. */
+export function classify(rt: TextRuntime, texts: string[]): number[][] {
   const out: number[][] = [];
   const k = rt.labels.length;
   for (let s = 0; s < texts.length; s += 64) {
@@ -132,7 +134,7 @@ export function evaluateTextClassifier(
   const unknown = corpus.classes.find((l) => !index.has(l));
   if (unknown !== undefined) {
     throw new ValueError(
-      `${name('data')} ${options.dataName ?? 'data'}: label "${unknown}" is not one the model knows (${rt.labels.join(', ')})`,
+      `${name('data')} ${options.dataName ?? 'data'}: label ${quote(unknown)} is not one the model knows (${nameList(rt.labels)})`,
     );
   }
   const items = subsample(
