@@ -127,6 +127,12 @@ def main():
     # Last, so that adding them left the cases above as they were.
     rows += recurrent('lstm_wide', 'lstm', 3, 19, None, False)
     rows += recurrent('gru_wide_reverse', 'gru', 3, 19, None, True)
+    # Batch 1 over several steps: BPTT's per-step products with an untransposed B of at most
+    # kSmallM rows (gemvT), and such products alone, odd k, full blocks, single vectors and a tail.
+    rows += recurrent('lstm_batch1', 'lstm', 5, 1, None, False)
+    rows += recurrent('gru_batch1_reverse', 'gru', 5, 1, None, True)
+    rows += gemm('gemm_small_ab', 3, 75, 13, False, False)
+    rows += gemm('gemm_small_atb', 2, 40, 9, True, False)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, 'w') as f:
         f.write('\n'.join(rows) + '\n')

@@ -81,7 +81,8 @@ struct SimdKernels {
   int32_t mr, nr, kc, mc, nc;
   MicroFn micro;
   void (*gemv)(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumulate);
-  void (*axpy)(int64_t n, float alpha, const float* x, float* y);  // y += alpha · x
+  // y(n) = [y +] Σ_p x[p] · B(p, :) for B (k × n) row-major (leading dimension ldb).
+  void (*gemvT)(int64_t n, int64_t k, const float* x, const float* b, int64_t ldb, float* y, bool accumulate);
   void (*lstmForward)(int64_t H, const LstmStepFwd& s);
   void (*lstmBackward)(int64_t H, const LstmStepBwd& s);
   void (*gruForward)(int64_t H, const GruStepFwd& s);

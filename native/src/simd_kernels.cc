@@ -1,6 +1,6 @@
 // The SIMD kernels, written once against isa/isa.h and compiled once per instruction set (the
 // build compiles this file with -mavx512f…, -mavx2 -mfma, for NEON, and as plain C++): the GEMM
-// micro-kernel, the matrix-vector product of a batch-1 step, axpy, and every recurrent cell's gate
+// micro-kernel, the matrix-vector products of a batch-1 step (both orientations), and every recurrent cell's gate
 // loop. Each build fills the table kioku::<isa>::kKernels that simd.cc dispatches through.
 //
 // Only isa/ headers, recurrent/gates.h and plain declarations are included here: an inline function
@@ -129,9 +129,46 @@ void gemv(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumu
   }
 }
 
-void axpy(int64_t n, float alpha, const float* x, float* y) {
-  const V a = set1(alpha);
-  forLanes(n, [&](auto L) { L.st(y, fmadd(a, L.ld(x), L.ld(y))); });
+// ---- y(n) = [y +] xᵀ·B with B (k × n) row-major: a row of a small product whose B is not transposed
+// (a batch-1 BPTT step's dh = dg · W_hh). NV vectors of y stay in registers over the whole of k, in
+// two sets fed by even and odd rows of B so that two FMA chains overlap; one pass over B per block.
+
+// The block of NV vectors at y; with kPartial its last vector holds only `last` lanes.
+template <int NV, bool kPartial>
+inline void gemvTBlock(int64_t k, const float* x, const float* b, int64_t ldb, float* y, int last, bool accumulate) {
+  const auto ld = [last](const float* p, int v) { return kPartial && v == NV - 1 ? loadN(p, last) : load(p); };
+  V even[NV], odd[NV];
+  for (int v = 0; v < NV; v++) {
+    even[v] = accumulate ? ld(y + v * kLanes, v) : zero();
+    odd[v] = zero();
+  }
+  int64_t p = 0;
+  for (; p + 2 <= k; p += 2, b += 2 * ldb) {
+    const V a0 = set1(x[p]), a1 = set1(x[p + 1]);
+    for (int v = 0; v < NV; v++) {
+      even[v] = fmadd(a0, ld(b + v * kLanes, v), even[v]);
+      odd[v] = fmadd(a1, ld(b + ldb + v * kLanes, v), odd[v]);
+    }
+  }
+  if (p < k) {
+    const V a0 = set1(x[p]);
+    for (int v = 0; v < NV; v++) even[v] = fmadd(a0, ld(b + v * kLanes, v), even[v]);
+  }
+  for (int v = 0; v < NV; v++) {
+    const V s = add(even[v], odd[v]);
+    if (kPartial && v == NV - 1)
+      storeN(y + v * kLanes, s, last);
+    else
+      store(y + v * kLanes, s);
+  }
+}
+
+void gemvT(int64_t n, int64_t k, const float* x, const float* b, int64_t ldb, float* y, bool accumulate) {
+  constexpr int NV = 4;
+  int64_t j = 0;
+  for (; j + NV * kLanes <= n; j += NV * kLanes) gemvTBlock<NV, false>(k, x, b + j, ldb, y + j, kLanes, accumulate);
+  for (; j + kLanes <= n; j += kLanes) gemvTBlock<1, false>(k, x, b + j, ldb, y + j, kLanes, accumulate);
+  if (j < n) gemvTBlock<1, true>(k, x, b + j, ldb, y + j, static_cast<int>(n - j), accumulate);
 }
 
 // ---- gate loops: one sample's step of each cell (equations in recurrent/cells.h) ----
@@ -255,7 +292,7 @@ const SimdKernels kKernels = {
     2048,
     micro,
     gemv,
-    axpy,
+    gemvT,
     lstmForward,
     lstmBackward,
     gruForward,

@@ -126,24 +126,24 @@ void driver(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_
   }
 }
 
-// C = [C +] op(A)·op(B) for m ≤ kSmallM without packing: axpy over B's rows, or dot products with
-// B's rows when B is transposed, so B streams once from memory.
+// C = [C +] op(A)·op(B) for m ≤ kSmallM without packing, row by row: dot products with B's rows
+// when B is transposed, else the row's sum of B's rows with C's row in registers (gemvT); either
+// way B streams once from memory per row.
 void smallM(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_t kk, const float* a, int64_t lda,
             const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  const int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
+  const int64_t ars = ta ? 1 : lda;
   std::vector<float> row;
-  if (ta && tb) row.resize(kk);
+  if (ta) row.resize(kk);
   for (int64_t i = 0; i < m; i++) {
     float* crow = c + i * ldc;
-    if (!tb) {
-      if (!accumulate) std::memset(crow, 0, n * sizeof(float));
-      for (int64_t p = 0; p < kk; p++) k.axpy(n, a[i * ars + p * acs], b + p * ldb, crow);
-      continue;
-    }
     const float* arow = a + i * ars;
     if (ta) {
       for (int64_t p = 0; p < kk; p++) row[p] = a[i + p * lda];
       arow = row.data();
+    }
+    if (!tb) {
+      k.gemvT(n, kk, arow, b, ldb, crow, accumulate);
+      continue;
     }
     const GemvPart part{b, ldb, arow, kk};
     k.gemv(n, &part, 1, crow, accumulate);
