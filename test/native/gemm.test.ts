@@ -88,7 +88,10 @@ describe.skipIf(!addon)('native gemm vs the JS reference', () => {
     for (const ta of [false, true])
       for (const tb of [false, true])
         for (const accumulate of [false, true]) {
-          const { expected, actual } = run({ ta, tb, m: 37, n: 45, k: 1501, accumulate, padded: true }, seed++);
+          const { expected, actual } = run(
+            { ta, tb, m: 37, n: 45, k: 1501, accumulate, padded: true },
+            seed++,
+          );
           expectClose(actual, expected, 1e-5 * Math.sqrt(1501), 1e-5);
         }
   });
