@@ -4,12 +4,14 @@ Run by bench/index.ts once per thread setting (OPENBLAS_NUM_THREADS is read at i
 setting is a separate process):  /usr/bin/python3 bench/torch_bench.py --threads 2 --reps 7
 --sweep takes the sweep rows as JSON ([{"cell", "hidden", "batch", "steps", "reps", "warmup"}]);
 --memory N instead runs only N training steps of the seed workload in this fresh process and prints
-VmRSS after setup and VmHWM after the steps (KiB, from /proc/self/status).
+VmRSS after setup and VmHWM after the steps (KiB, from /proc/self/status); --serve answers requests
+on stdin (see serve).
 """
 
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import torch
@@ -94,15 +96,72 @@ def sweep_workload(cell, hidden, batch, steps):
     return train_step, infer
 
 
+def stream_workload(inputs, hidden):
+    """One batch-1 step of LSTM(inputs, hidden) carrying its state, without autograd."""
+    cell = torch.nn.LSTM(inputs, hidden)
+    xs = torch.randn(1, 1, inputs)
+    state = [(torch.zeros(1, 1, hidden), torch.zeros(1, 1, hidden))]
+
+    def stream_step():
+        with torch.no_grad():
+            _, state[0] = cell(xs, state[0])
+
+    return stream_step
+
+
+def serve():
+    """--serve: one JSON request per stdin line, one JSON answer per stdout line, so that a caller
+    can interleave its own measurements with PyTorch's (bench/small.ts). Requests:
+    {"seed": true} | {"cell", "hidden", "batch", "steps"} (both with "reps", "warmup"): train_ms and
+    infer_ms; {"stream": [inputs, hidden], "calls": n}: stream_us, the median of 5 batches of n calls."""
+    cache = {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        if "stream" in req:
+            key = ("stream", *req["stream"])
+            if key not in cache:
+                cache[key] = stream_workload(*req["stream"])
+            step, calls = cache[key], req["calls"]
+            for _ in range(calls):
+                step()
+            times = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                for _ in range(calls):
+                    step()
+                times.append((time.perf_counter() - t0) / calls * 1e6)
+            print(json.dumps({"stream_us": statistics.median(times)}), flush=True)
+            continue
+        if req.get("seed"):
+            key = ("seed",)
+            make = seed_workload
+        else:
+            key = (req["cell"], req["hidden"], req["batch"], req["steps"])
+            make = lambda: sweep_workload(*key)  # noqa: E731
+        if key not in cache:
+            cache[key] = make()
+        train_step, infer = cache[key]
+        answer = {
+            "train_ms": median_ms(train_step, req["reps"], req["warmup"]),
+            "infer_ms": median_ms(infer, req["reps"], req["warmup"]),
+        }
+        print(json.dumps(answer), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--sweep", default="[]")
     parser.add_argument("--memory", type=int, default=0)
+    parser.add_argument("--serve", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+
+    if args.serve:
+        serve()
+        return
 
     if args.memory > 0:
         train_step, _ = seed_workload()

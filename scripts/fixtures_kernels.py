@@ -24,7 +24,8 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures', 'kernels', 'kernels.txt')
 # H = 9 leaves a partial vector at every width (16, 8 and 4 lanes); B = 5 > 4 takes the packed
-# per-step products, T = 1 with B = 2 the streaming path.
+# per-step products, T = 1 with B = 2 the streaming path; B = 19 without lengths has full
+# micro-kernel slivers read in place by the per-step input products.
 E, H, P = 3, 9, 4
 
 
@@ -123,6 +124,15 @@ def main():
     rows += recurrent('rnn_relu', 'rnn_relu', 4, 5, ragged, False)
     rows += gemm('gemm_abt', 37, 21, 19, False, True)
     rows += gemm('gemm_atb', 13, 45, 7, True, False)
+    # Last, so that adding them left the cases above as they were.
+    rows += recurrent('lstm_wide', 'lstm', 3, 19, None, False)
+    rows += recurrent('gru_wide_reverse', 'gru', 3, 19, None, True)
+    # Batch 1 over several steps: BPTT's per-step products with an untransposed B of at most
+    # kSmallM rows (gemvT), and such products alone, odd k, full blocks, single vectors and a tail.
+    rows += recurrent('lstm_batch1', 'lstm', 5, 1, None, False)
+    rows += recurrent('gru_batch1_reverse', 'gru', 5, 1, None, True)
+    rows += gemm('gemm_small_ab', 3, 75, 13, False, False)
+    rows += gemm('gemm_small_atb', 2, 40, 9, True, False)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, 'w') as f:
         f.write('\n'.join(rows) + '\n')

@@ -1,9 +1,11 @@
 // Embedding gather and scatter-add (src/backend/js/embedding.ts).
 // weight, gWeight: (V, e)  indices: (N)  out, gOut: (N, e)
+#include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "generated/contract.h"
+#include "pool.h"
 
 namespace kioku {
 namespace {
@@ -19,24 +21,42 @@ void checkIndices(const char* fn, const InI32& indices, int64_t V, const double*
   }
 }
 
+// Below this many floats a second thread costs more than it saves.
+constexpr int64_t kParallelFloats = 1 << 16;
+
+// body(lo, hi) over [0, n) in one range per thread when n·width is large, else inline.
+template <class Body>
+void splitRange(int64_t n, int64_t width, const Body& body) {
+  const int tasks = n * width >= kParallelFloats ? poolSize() : 1;
+  if (tasks == 1) return body(0, n);
+  const int64_t chunk = (n + tasks - 1) / tasks;
+  poolRun(tasks, [&](int t) { body(std::min(n, t * chunk), std::min(n, (t + 1) * chunk)); });
+}
+
 }  // namespace
 
 void embeddingForward(const EmbeddingForwardArgs& a) {
   const int64_t e = a.e, n = a.indices.length;
   checkIndices(a.kName, a.indices, a.weight.length / e, nullptr);
-  for (int64_t r = 0; r < n; r++)
-    std::memcpy(a.out.data + r * e, a.weight.data + a.indices.data[r] * e, e * sizeof(float));
+  splitRange(n, e, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; r++)
+      std::memcpy(a.out.data + r * e, a.weight.data + a.indices.data[r] * e, e * sizeof(float));
+  });
 }
 
+// Rows of the gradient may repeat, so threads split the columns: each adds its own columns of
+// every row, in row order, as one thread would.
 void embeddingBackward(const EmbeddingBackwardArgs& a) {
   const int64_t e = a.e, n = a.indices.length;
   checkIndices(a.kName, a.indices, a.gWeight.length / e, &a.paddingIdx);
-  for (int64_t r = 0; r < n; r++) {
-    if (a.indices.data[r] == a.paddingIdx) continue;
-    float* dst = a.gWeight.data + a.indices.data[r] * e;
-    const float* src = a.gOut.data + r * e;
-    for (int64_t j = 0; j < e; j++) dst[j] += src[j];
-  }
+  splitRange(e, n, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = 0; r < n; r++) {
+      if (a.indices.data[r] == a.paddingIdx) continue;
+      float* dst = a.gWeight.data + a.indices.data[r] * e;
+      const float* src = a.gOut.data + r * e;
+      for (int64_t j = lo; j < hi; j++) dst[j] += src[j];
+    }
+  });
 }
 
 }  // namespace kioku

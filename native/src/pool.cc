@@ -1,7 +1,9 @@
 #include "pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -17,40 +19,71 @@ namespace kioku {
 namespace {
 
 constexpr int kSpin = 1 << 11;  // ~30 µs of polling before a worker sleeps
+// Then it naps: it looks for work every millisecond for a while before sleeping until woken, so
+// that jobs which wake nobody (poolRunSpinning) still find it within a millisecond of a burst.
+constexpr int kNaps = 100;
+
+// One word holds the job's generation (24 bits), its task count and the next unclaimed task (20
+// bits each), so a task is claimed by one compare-and-swap that fails once a newer job has
+// replaced the one read.
+constexpr int kTaskBits = 20;
+constexpr uint64_t kTaskMask = (uint64_t{1} << kTaskBits) - 1;
+constexpr uint64_t generationOf(uint64_t s) { return s >> (2 * kTaskBits); }
+constexpr uint64_t countOf(uint64_t s) { return (s >> kTaskBits) & kTaskMask; }
+constexpr uint64_t taskOf(uint64_t s) { return s & kTaskMask; }
+constexpr uint64_t stateOf(uint64_t generation, uint64_t count) {
+  return (generation << (2 * kTaskBits)) | (count << kTaskBits);
+}
 
 struct Pool {
   std::vector<std::thread> workers;
   std::mutex mutex;
   std::condition_variable wake;
-  std::atomic<unsigned> generation{0};
-  std::atomic<int> next{0};
-  std::atomic<int> finished{0};
+  std::atomic<uint64_t> state{0};
+  std::atomic<int> done{0};
+  std::atomic<int> sleepers{0};
   std::atomic<bool> stop{false};
-  const std::function<void(int)>* job = nullptr;
-  int tasks = 0;
+  // The job of the current generation, written before the generation is published.
+  std::atomic<const std::function<void(int)>*> job{nullptr};
   // Serialises callers: a second JS thread (worker_threads) runs its job inline instead.
   std::mutex busy;
 
-  void drain() {
-    const std::function<void(int)>& fn = *job;
-    for (int t = next.fetch_add(1); t < tasks; t = next.fetch_add(1)) fn(t);
+  // Claims and runs tasks of generation g until none is left. A task is only ever waited for
+  // once claimed, so a worker that wakes late, or never, delays nothing.
+  void claim(uint64_t g) {
+    for (;;) {
+      uint64_t s = state.load(std::memory_order_acquire);
+      if (generationOf(s) != g || taskOf(s) >= countOf(s)) return;
+      const std::function<void(int)>* fn = job.load(std::memory_order_relaxed);
+      if (!state.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;
+      (*fn)(static_cast<int>(taskOf(s)));
+      done.fetch_add(1, std::memory_order_release);
+    }
   }
 
-  void loop(unsigned seen) {
+  // The generation after `seen` once one is published (after a short spin, asleep), or seen when
+  // stopping.
+  uint64_t awaitJob(uint64_t seen) {
+    for (int spins = 0; spins < kSpin; spins++) {
+      const uint64_t g = generationOf(state.load(std::memory_order_acquire));
+      if (g != seen || stop.load(std::memory_order_relaxed)) return g;
+      KIOKU_PAUSE();
+    }
+    std::unique_lock<std::mutex> lock(mutex);
+    sleepers.fetch_add(1);
+    const auto ready = [&] { return generationOf(state.load()) != seen || stop.load(); };
+    bool woke = false;
+    for (int nap = 0; nap < kNaps && !woke; nap++) woke = wake.wait_for(lock, std::chrono::milliseconds(1), ready);
+    if (!woke) wake.wait(lock, ready);
+    sleepers.fetch_sub(1);
+    return generationOf(state.load());
+  }
+
+  void loop(uint64_t seen) {
     for (;;) {
-      int spins = 0;
-      while (generation.load(std::memory_order_acquire) == seen && !stop.load()) {
-        if (++spins < kSpin) {
-          KIOKU_PAUSE();
-          continue;
-        }
-        std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return generation.load() != seen || stop.load(); });
-      }
+      seen = awaitJob(seen);
       if (stop.load()) return;
-      seen = generation.load();
-      drain();
-      finished.fetch_add(1, std::memory_order_acq_rel);
+      claim(seen);
     }
   }
 
@@ -65,29 +98,29 @@ struct Pool {
     for (auto& w : workers) w.join();
     workers.clear();
     stop = false;
-    const unsigned start = generation.load();
+    const uint64_t start = generationOf(state.load());
     for (int i = 0; i < n - 1; i++) workers.emplace_back([this, start] { loop(start); });
   }
 
-  void run(int count, const std::function<void(int)>& fn) {
+  // With `wakeSleepers` false only workers already spinning take part: the job never waits for a
+  // thread to be scheduled, which suits jobs of a few microseconds.
+  void run(int count, const std::function<void(int)>& fn, bool wakeSleepers) {
     std::unique_lock<std::mutex> guard(busy, std::try_to_lock);
-    if (!guard.owns_lock() || workers.empty() || count == 1) {
+    if (!guard.owns_lock() || workers.empty() || count == 1 || static_cast<uint64_t>(count) > kTaskMask) {
       for (int t = 0; t < count; t++) fn(t);
       return;
     }
-    job = &fn;
-    tasks = count;
-    next.store(0);
-    finished.store(0);
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      generation.fetch_add(1, std::memory_order_release);
+    job.store(&fn, std::memory_order_relaxed);
+    done.store(0, std::memory_order_relaxed);
+    const uint64_t g = (generationOf(state.load()) + 1) & ((uint64_t{1} << (64 - 2 * kTaskBits)) - 1);
+    state.store(stateOf(g, static_cast<uint64_t>(count)));
+    if (wakeSleepers && sleepers.load() > 0) {
+      // Taking the lock orders this wake-up after a sleeper's check of the generation.
+      { std::lock_guard<std::mutex> lock(mutex); }
+      wake.notify_all();
     }
-    wake.notify_all();
-    drain();
-    const int n = static_cast<int>(workers.size());
-    while (finished.load(std::memory_order_acquire) < n) KIOKU_PAUSE();
-    job = nullptr;
+    claim(g);
+    while (done.load(std::memory_order_acquire) < count) KIOKU_PAUSE();
   }
 };
 
@@ -103,7 +136,11 @@ void poolResize(int threads) { pool().resize(threads < 1 ? 1 : threads); }
 int poolSize() { return static_cast<int>(pool().workers.size()) + 1; }
 void poolRun(int tasks, const std::function<void(int)>& fn) {
   if (tasks <= 0) return;
-  pool().run(tasks, fn);
+  pool().run(tasks, fn, true);
+}
+void poolRunSpinning(int tasks, const std::function<void(int)>& fn) {
+  if (tasks <= 0) return;
+  pool().run(tasks, fn, false);
 }
 
 }  // namespace kioku

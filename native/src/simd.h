@@ -19,8 +19,10 @@ struct GemvPart {
 
 // One sample's step of a recurrent cell, on rows of H (see recurrent/cells.h for the equations
 // and which pointer holds what). Gate blocks are named by lstmGates / gruGates there.
+// The input part of the pre-activations (xw) may be the row the activated gates overwrite.
 struct LstmStepFwd {
-  float* gates;          // G: the input part of the pre-activations in, the activated i, f, g, o out
+  const float* xw;       // G: the input part of the pre-activations
+  float* gates;          // G: the activated i, f, g, o
   const float* hw;       // G: the recurrent part
   const float* bias;     // G: b_ih + b_hh
   float* c;              // H: the running cell, updated
@@ -38,7 +40,8 @@ struct LstmStepBwd {
   float* dg;             // G: the pre-activation gradients
 };
 struct GruStepFwd {
-  float* gates;          // 4H: the input part of r, z, n in; r, z, n and W_hn h + b_hn out
+  const float* xw;       // 3H: the input part of r, z, n
+  float* gates;          // 4H: r, z, n and W_hn h + b_hn
   const float* hw;       // 3H: the recurrent part of r, z, n
   const float* bias;     // 3H: b_ir + b_hr, b_iz + b_hz, b_in
   const float* bHn;      // H or null
@@ -54,10 +57,11 @@ struct GruStepBwd {
   float* dgh;            // 3H: of the recurrent ones (r ⊙ dn in the n block)
 };
 struct RnnStepFwd {
-  float* pre;            // H: the input part in, the new state out
+  const float* xw;       // H: the input part
   const float* hw;       // H
   const float* bias;     // H: b_ih + b_hh
-  float* h;              // H
+  float* out;            // H: the new state …
+  float* h;              // H: … also here
 };
 struct RnnStepBwd {
   const float* y;        // H: the step's output
@@ -66,8 +70,10 @@ struct RnnStepBwd {
   float* dPre;           // H
 };
 
-// pa advances by `as` floats per step of k: MR for a packed sliver, lda when A is read in place.
-using MicroFn = void (*)(int64_t kc, const float* pa, int64_t as, const float* pb, float* c, int64_t ldc, bool add);
+// A sliver of A holds element (r, p) at pa[r·rs + p·cs]: (1, MR) packed, (1, lda) a transposed A
+// read in place, (lda, 1) a row-major A read in place.
+using MicroFn = void (*)(int64_t kc, const float* pa, int64_t rs, int64_t cs, const float* pb, float* c, int64_t ldc,
+                         bool add);
 
 struct SimdKernels {
   const char* name;
@@ -75,7 +81,8 @@ struct SimdKernels {
   int32_t mr, nr, kc, mc, nc;
   MicroFn micro;
   void (*gemv)(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumulate);
-  void (*axpy)(int64_t n, float alpha, const float* x, float* y);  // y += alpha · x
+  // y(n) = [y +] Σ_p x[p] · B(p, :) for B (k × n) row-major (leading dimension ldb).
+  void (*gemvT)(int64_t n, int64_t k, const float* x, const float* b, int64_t ldb, float* y, bool accumulate);
   void (*lstmForward)(int64_t H, const LstmStepFwd& s);
   void (*lstmBackward)(int64_t H, const LstmStepBwd& s);
   void (*gruForward)(int64_t H, const GruStepFwd& s);

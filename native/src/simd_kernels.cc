@@ -1,6 +1,6 @@
 // The SIMD kernels, written once against isa/isa.h and compiled once per instruction set (the
 // build compiles this file with -mavx512f…, -mavx2 -mfma, for NEON, and as plain C++): the GEMM
-// micro-kernel, the matrix-vector product of a batch-1 step, axpy, and every recurrent cell's gate
+// micro-kernel, the matrix-vector products of a batch-1 step (both orientations), and every recurrent cell's gate
 // loop. Each build fills the table kioku::<isa>::kKernels that simd.cc dispatches through.
 //
 // Only isa/ headers, recurrent/gates.h and plain declarations are included here: an inline function
@@ -49,18 +49,29 @@ inline void forLanes(int64_t n, const Body& body) {
 
 // ---- GEMM micro-kernel: the kTileRows × (kTileVecs · kLanes) tile of C += sliver(A) · sliver(B) ----
 
-void micro(int64_t kc, const float* pa, int64_t as, const float* pb, float* c, int64_t ldc, bool accumulate) {
+void micro(int64_t kc, const float* pa, int64_t rs, int64_t cs, const float* pb, float* c, int64_t ldc,
+           bool accumulate) {
   constexpr int MR = kTileRows, NV = kTileVecs;
   V acc[MR][NV];
   KIOKU_UNROLL(8)
   for (int r = 0; r < MR; r++)
     for (int v = 0; v < NV; v++) acc[r][v] = zero();
-  for (int64_t p = 0; p < kc; p++, pa += as, pb += NV * kLanes) {
+  // Each row's offset once, so the loop's broadcasts are base + constant register addressing.
+  int64_t off[MR];
+  KIOKU_UNROLL(8)
+  for (int r = 0; r < MR; r++) off[r] = r * rs;
+  // C's tile is read or written only after the loop: fetch it meanwhile.
+  KIOKU_UNROLL(8)
+  for (int r = 0; r < MR; r++) {
+    __builtin_prefetch(c + r * ldc, 1);
+    __builtin_prefetch(c + r * ldc + NV * kLanes - 1, 1);
+  }
+  for (int64_t p = 0; p < kc; p++, pa += cs, pb += NV * kLanes) {
     V b[NV];
     for (int v = 0; v < NV; v++) b[v] = load(pb + v * kLanes);
     KIOKU_UNROLL(8)
     for (int r = 0; r < MR; r++) {
-      const V a = set1(pa[r]);
+      const V a = set1(pa[off[r]]);
       for (int v = 0; v < NV; v++) acc[r][v] = fmadd(a, b[v], acc[r][v]);
     }
   }
@@ -118,22 +129,60 @@ void gemv(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumu
   }
 }
 
-void axpy(int64_t n, float alpha, const float* x, float* y) {
-  const V a = set1(alpha);
-  forLanes(n, [&](auto L) { L.st(y, fmadd(a, L.ld(x), L.ld(y))); });
+// ---- y(n) = [y +] xᵀ·B with B (k × n) row-major: a row of a small product whose B is not transposed
+// (a batch-1 BPTT step's dh = dg · W_hh). NV vectors of y stay in registers over the whole of k, in
+// two sets fed by even and odd rows of B so that two FMA chains overlap; one pass over B per block.
+
+// The block of NV vectors at y; with kPartial its last vector holds only `last` lanes.
+template <int NV, bool kPartial>
+inline void gemvTBlock(int64_t k, const float* x, const float* b, int64_t ldb, float* y, int last, bool accumulate) {
+  const auto ld = [last](const float* p, int v) { return kPartial && v == NV - 1 ? loadN(p, last) : load(p); };
+  V even[NV], odd[NV];
+  for (int v = 0; v < NV; v++) {
+    even[v] = accumulate ? ld(y + v * kLanes, v) : zero();
+    odd[v] = zero();
+  }
+  int64_t p = 0;
+  for (; p + 2 <= k; p += 2, b += 2 * ldb) {
+    const V a0 = set1(x[p]), a1 = set1(x[p + 1]);
+    for (int v = 0; v < NV; v++) {
+      even[v] = fmadd(a0, ld(b + v * kLanes, v), even[v]);
+      odd[v] = fmadd(a1, ld(b + ldb + v * kLanes, v), odd[v]);
+    }
+  }
+  if (p < k) {
+    const V a0 = set1(x[p]);
+    for (int v = 0; v < NV; v++) even[v] = fmadd(a0, ld(b + v * kLanes, v), even[v]);
+  }
+  for (int v = 0; v < NV; v++) {
+    const V s = add(even[v], odd[v]);
+    if (kPartial && v == NV - 1)
+      storeN(y + v * kLanes, s, last);
+    else
+      store(y + v * kLanes, s);
+  }
+}
+
+void gemvT(int64_t n, int64_t k, const float* x, const float* b, int64_t ldb, float* y, bool accumulate) {
+  constexpr int NV = 4;
+  int64_t j = 0;
+  for (; j + NV * kLanes <= n; j += NV * kLanes) gemvTBlock<NV, false>(k, x, b + j, ldb, y + j, kLanes, accumulate);
+  for (; j + kLanes <= n; j += kLanes) gemvTBlock<1, false>(k, x, b + j, ldb, y + j, kLanes, accumulate);
+  if (j < n) gemvTBlock<1, true>(k, x, b + j, ldb, y + j, static_cast<int>(n - j), accumulate);
 }
 
 // ---- gate loops: one sample's step of each cell (equations in recurrent/cells.h) ----
 
 void lstmForward(int64_t H, const LstmStepFwd& s) {
+  const auto x = lstmGates(s.xw, H);
   const auto g = lstmGates(s.gates, H);
   const auto hw = lstmGates(s.hw, H);
   const auto b = lstmGates(s.bias, H);
   forLanes(H, [&](auto L) {
-    const V i = sigmoidFast(add(add(L.ld(g.i), L.ld(hw.i)), L.ld(b.i)));
-    const V f = sigmoidFast(add(add(L.ld(g.f), L.ld(hw.f)), L.ld(b.f)));
-    const V cand = tanhFast(add(add(L.ld(g.g), L.ld(hw.g)), L.ld(b.g)));
-    const V o = sigmoidFast(add(add(L.ld(g.o), L.ld(hw.o)), L.ld(b.o)));
+    const V i = sigmoidFast(add(add(L.ld(x.i), L.ld(hw.i)), L.ld(b.i)));
+    const V f = sigmoidFast(add(add(L.ld(x.f), L.ld(hw.f)), L.ld(b.f)));
+    const V cand = tanhFast(add(add(L.ld(x.g), L.ld(hw.g)), L.ld(b.g)));
+    const V o = sigmoidFast(add(add(L.ld(x.o), L.ld(hw.o)), L.ld(b.o)));
     const V c = fmadd(f, L.ld(s.c), mul(i, cand));
     L.st(g.i, i);
     L.st(g.f, f);
@@ -167,15 +216,16 @@ void lstmBackward(int64_t H, const LstmStepBwd& s) {
 }
 
 void gruForward(int64_t H, const GruStepFwd& s) {
+  const auto x = gruGates(s.xw, H);
   const auto g = gruGates(s.gates, H);
   const auto hw = gruGates(s.hw, H);
   const auto b = gruGates(s.bias, H);
   const V one = set1(1.0f);
   forLanes(H, [&](auto L) {
-    const V r = sigmoidFast(add(add(L.ld(g.r), L.ld(hw.r)), L.ld(b.r)));
-    const V z = sigmoidFast(add(add(L.ld(g.z), L.ld(hw.z)), L.ld(b.z)));
+    const V r = sigmoidFast(add(add(L.ld(x.r), L.ld(hw.r)), L.ld(b.r)));
+    const V z = sigmoidFast(add(add(L.ld(x.z), L.ld(hw.z)), L.ld(b.z)));
     const V hn = s.bHn ? add(L.ld(hw.n), L.ld(s.bHn)) : L.ld(hw.n);
-    const V n = tanhFast(fmadd(r, hn, add(L.ld(g.n), L.ld(b.n))));
+    const V n = tanhFast(fmadd(r, hn, add(L.ld(x.n), L.ld(b.n))));
     const V h = fmadd(sub(one, z), n, mul(z, L.ld(s.h)));
     L.st(g.r, r);
     L.st(g.z, z);
@@ -210,9 +260,9 @@ void gruBackward(int64_t H, const GruStepBwd& s) {
 
 void rnnForward(int64_t H, bool relu, const RnnStepFwd& s) {
   forLanes(H, [&](auto L) {
-    const V v = add(add(L.ld(s.pre), L.ld(s.hw)), L.ld(s.bias));
+    const V v = add(add(L.ld(s.xw), L.ld(s.hw)), L.ld(s.bias));
     const V y = relu ? vmax(zero(), v) : tanhFast(v);  // relu keeps NaN, as in PyTorch
-    L.st(s.pre, y);
+    L.st(s.out, y);
     L.st(s.h, y);
   });
 }
@@ -242,7 +292,7 @@ const SimdKernels kKernels = {
     (2048 + kTileVecs * kLanes - 1) / (kTileVecs * kLanes) * (kTileVecs * kLanes),  // NC, a multiple of NR
     micro,
     gemv,
-    axpy,
+    gemvT,
     lstmForward,
     lstmBackward,
     gruForward,

@@ -4,6 +4,7 @@
 // mismatch. scripts/kernel-test.sh builds it for this machine and, cross-compiled, for aarch64
 // under qemu (npm run check:kernels, npm run check:arm64).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -162,6 +163,26 @@ bool passes(const Case& c) {
 
 }  // namespace
 
+// The pool runs every task of every job exactly once, whether the workers take part or not (a job
+// that wakes them, one for spinning workers only, jobs of one task), with three threads.
+bool poolRunsEachTaskOnce() {
+  poolResize(3);
+  std::vector<std::atomic<int>> runs(64);
+  bool ok = true;
+  for (int job = 0; job < 20000 && ok; job++) {
+    const int count = 1 + job % 37;
+    for (int t = 0; t < count; t++) runs[t].store(0);
+    const auto task = [&](int t) { runs[t].fetch_add(1); };
+    if (job % 3 == 0)
+      poolRunSpinning(count, task);
+    else
+      poolRun(count, task);
+    for (int t = 0; t < count; t++) ok = ok && runs[t].load() == 1;
+  }
+  if (!ok) std::printf("FAIL the pool ran a task other than once\n");
+  return ok;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: kernel_test fixtures/kernels/kernels.txt\n");
@@ -172,8 +193,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kernel_test: no cases in %s\n", argv[1]);
     return 2;
   }
+  int failed = poolRunsEachTaskOnce() ? 0 : 1;
   poolResize(2);  // the batch slices and GEMM splits run on a second thread too
-  int failed = 0, isas = 0;
+  int isas = 0;
   for (Isa isa : {Isa::Portable, Isa::Avx2, Isa::Avx512, Isa::Neon}) {
     if (!setActiveIsa(isa)) continue;
     isas++;

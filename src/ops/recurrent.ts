@@ -244,7 +244,9 @@ export function rnnSequence(
   const h = stateOrZeros(op, 'h0', h0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const out = outputBuffer(T * B * H);
+  // The kernels write every element of out and of the saved state (0 past a sample's length), so
+  // pooled buffers need no zero fill; with lengths the saved state is zeroed where steps are skipped.
+  const out = outputBuffer(T * B * H, false);
   const hN = new Float32Array(B * H);
   const xd = x.f32;
   kernels.rnnForward(
@@ -328,12 +330,13 @@ export function lstmSequence(
   const c = stateOrZeros(op, 'c0', c0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const out = outputBuffer(T * B * R);
+  const out = outputBuffer(T * B * R, false);
   const hN = new Float32Array(B * R);
   const cN = new Float32Array(B * H);
-  const gates = savedStatePool.take(T * B * 4 * H);
-  const cells = savedStatePool.take(T * B * H);
-  const hidden = P > 0 ? savedStatePool.take(T * B * H) : null;
+  const zeroed = lengths !== null;
+  const gates = savedStatePool.take(T * B * 4 * H, zeroed);
+  const cells = savedStatePool.take(T * B * H, zeroed);
+  const hidden = P > 0 ? savedStatePool.take(T * B * H, zeroed) : null;
   const xd = x.f32;
   const hrd = wHr ? wHr.f32 : null;
   kernels.lstmForward(
@@ -424,9 +427,9 @@ export function gruSequence(
   const h = stateOrZeros(op, 'h0', h0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const out = outputBuffer(T * B * H);
+  const out = outputBuffer(T * B * H, false);
   const hN = new Float32Array(B * H);
-  const gates = savedStatePool.take(T * B * 4 * H);
+  const gates = savedStatePool.take(T * B * 4 * H, lengths !== null);
   const xd = x.f32;
   kernels.gruForward(
     T,

@@ -83,6 +83,19 @@ describe.skipIf(!addon)('native gemm vs the JS reference', () => {
     expectClose(actual, expected, 1e-4, 1e-5);
   });
 
+  it('splits a long k over threads (a weight gradient) with the same result, for every transpose', () => {
+    let seed = 30;
+    for (const ta of [false, true])
+      for (const tb of [false, true])
+        for (const accumulate of [false, true]) {
+          const { expected, actual } = run(
+            { ta, tb, m: 37, n: 45, k: 1501, accumulate, padded: true },
+            seed++,
+          );
+          expectClose(actual, expected, 1e-5 * Math.sqrt(1501), 1e-5);
+        }
+  });
+
   it('k = 0 zeroes C, or leaves it when accumulating', () => {
     const c = new Float32Array([1, 2, 3, 4]);
     gemmNative!(false, false, 2, 2, 0, new Float32Array(0), 0, 0, new Float32Array(0), 0, 2, c, 0, 2, true);

@@ -179,6 +179,29 @@ describe.skipIf(!addon)('native embedding and Adam vs the JS reference', () => {
     expect(() => bwdNative(gOut, E, Int32Array.from([-1]), 0, gwGot)).toThrow(/indices\[0\]/);
   });
 
+  it('embedding matches on a batch large enough to be split over threads, repeats and padding included', () => {
+    const [fwdJs, fwdNative] = both('embeddingForward');
+    const [bwdJs, bwdNative] = both('embeddingBackward');
+    const gen = seeded(9);
+    const V = 50;
+    const E = 129;
+    const n = 1000;
+    const weight = randomArray(gen, V * E);
+    const idx = Int32Array.from({ length: n }, (_, i) => (i * 7 + (i >> 3)) % V);
+    const want = new Float32Array(n * E);
+    const got = new Float32Array(n * E);
+    fwdJs(weight, E, idx, want);
+    fwdNative(weight, E, idx, got);
+    expectClose(got, want, 0, 0);
+    const gOut = randomArray(gen, n * E);
+    const gwWant = randomArray(gen, V * E);
+    const gwGot = gwWant.slice();
+    bwdJs(gOut, E, idx, 4, gwWant);
+    bwdNative(gOut, E, idx, 4, gwGot);
+    // Each element sums its rows in the same order on both backends.
+    expectClose(gwGot, gwWant, 0, 0);
+  });
+
   it('adamStep matches for Adam, AdamW, AMSGrad and maximize', () => {
     const [js, native] = both('adamStep');
     const gen = seeded(7);
@@ -199,6 +222,27 @@ describe.skipIf(!addon)('native embedding and Adam vs the JS reference', () => {
         native(b[0]!, grad, b[1]!, b[2]!, vmaxB, 1e-2, 0.9, 0.999, 1e-8, 0.1, decoupled!, maximize!, step);
       }
       for (let i = 0; i < 3; i++) expectClose(b[i]!, a[i]!, 1e-7, 1e-6);
+    }
+  });
+
+  it('adamStep matches on a tensor large enough to be split over threads, AMSGrad too', () => {
+    const [js, native] = both('adamStep');
+    const gen = seeded(8);
+    // Several chunks of the native kernel's split, and a length no chunk size divides.
+    const n = 3 * 32768 + 77;
+    for (const amsgrad of [false, true]) {
+      const state = [randomArray(gen, n), randomArray(gen, n), randomArray(gen, n).map(Math.abs)];
+      const a = state.map((s) => s.slice());
+      const b = state.map((s) => s.slice());
+      const vmaxA = amsgrad ? new Float32Array(n) : null;
+      const vmaxB = amsgrad ? new Float32Array(n) : null;
+      for (let step = 1; step <= 2; step++) {
+        const grad = randomArray(gen, n);
+        js(a[0]!, grad, a[1]!, a[2]!, vmaxA, 1e-3, 0.9, 0.999, 1e-8, 0, false, false, step);
+        native(b[0]!, grad, b[1]!, b[2]!, vmaxB, 1e-3, 0.9, 0.999, 1e-8, 0, false, false, step);
+      }
+      for (let i = 0; i < 3; i++) expectClose(b[i]!, a[i]!, 1e-7, 1e-6);
+      if (amsgrad) expectClose(vmaxB!, vmaxA!, 1e-7, 1e-6);
     }
   });
 });
@@ -225,6 +269,8 @@ const SEQ_CASES: SeqCase[] = [
   { T: 1, B: 1, E: 130, H: 17, lengths: null, reverse: false, bias: true },
   { T: 1, B: 3, E: 33, H: 16, lengths: [1, 0, 1], reverse: false, bias: true },
   { T: 1, B: 4, E: 5, H: 3, lengths: [1, 1, 0, 1], reverse: true, bias: false },
+  // Weights large enough that the step's products split in two row ranges (GRU: inside its r, z rows).
+  { T: 1, B: 2, E: 130, H: 70, lengths: null, reverse: false, bias: true },
 ];
 
 // Projected LSTMs: per-step products of the projection on the packed path (B > 4) and the

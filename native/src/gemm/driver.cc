@@ -33,14 +33,15 @@ struct Scratch {
 
 thread_local Scratch tlsPackA;
 thread_local Scratch tlsPackB;
+thread_local Scratch tlsPartials;
 
 // The largest MR×NR tile of any instruction set (AVX-512's 8×32).
 constexpr int kMaxTile = 8 * 32;
 
-// A sliver of A for the micro-kernel: where row block ir starts and its stride per step of k.
+// A sliver of A for the micro-kernel: where row block ir starts, its stride per row and per step of k.
 struct Sliver {
   const float* a;
-  int64_t stride;
+  int64_t rs, cs;
 };
 
 // C(mc×nc) (+)= A's slivers (sliverAt(ir)) times the packed panel pb of B, tile by tile; edge tiles
@@ -57,31 +58,46 @@ void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const
       float* cp = c + ir * ldc + jr;
       const Sliver s = sliverAt(ir);
       if (mr == MR && nr == NR) {
-        k.micro(kc, s.a, s.stride, pb + jr * kc, cp, ldc, add);
+        k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, cp, ldc, add);
         continue;
       }
-      k.micro(kc, s.a, s.stride, pb + jr * kc, tile, NR, false);
+      k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, tile, NR, false);
       for (int64_t r = 0; r < mr; r++)
         for (int64_t q = 0; q < nr; q++) cp[r * ldc + q] = add ? cp[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
     }
   }
 }
 
+// Whether A's full slivers are read in place rather than packed. The micro-kernel broadcasts one
+// element per row and step of k wherever it lies, so packing only pays when the MR rows (or the
+// MR-wide columns of a transposed A) would share cache sets: a row stride of a multiple of 4 KiB
+// puts every row of a sliver in the same set.
+bool readsAInPlace(bool ta, int64_t lda) { return ta ? lda <= 1024 : lda % 1024 != 0; }
+
+// The MC×KC block of A at rows ic, columns pc, as the micro-kernel's slivers: full slivers in place
+// when readsAInPlace, the rest (and a short last sliver, zero-padded) packed into pa.
+struct BlockOfA {
+  const float* a;  // element (ic, pc)
+  int64_t rs, cs, full, kc, mr;
+  const float* pa;
+  Sliver operator()(int64_t ir) const {
+    return ir < full ? Sliver{a + ir * rs, rs, cs} : Sliver{pa + ir * kc, 1, mr};
+  }
+};
+BlockOfA blockOfA(const SimdKernels& k, bool ta, const float* a, int64_t lda, int64_t ic, int64_t mc, int64_t pc,
+                  int64_t kc, float* pa) {
+  const int64_t rs = ta ? 1 : lda, cs = ta ? lda : 1, MR = k.mr;
+  const float* start = a + ic * rs + pc * cs;
+  const int64_t full = readsAInPlace(ta, lda) ? mc / MR * MR : 0;
+  if (full < mc) packA(start + full * rs, rs, cs, mc - full, kc, k.mr, pa + full * kc);
+  return {start, rs, cs, full, kc, MR, pa};
+}
+
 // One MC×KC block of A (rows ic…ic+mc) times the packed B panel, into C.
 void blockTimesPanel(const SimdKernels& k, bool ta, int64_t ic, int64_t mc, int64_t pc, int64_t kc, int64_t jc,
                      int64_t nc, const float* a, int64_t lda, const float* pb, float* c, int64_t ldc, bool add) {
-  const int64_t MR = k.mr;
-  const int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
   float* pa = tlsPackA.get(static_cast<size_t>(k.kc) * k.mc);
-  // A transposed already holds each sliver's MR values of one p contiguously: full slivers are
-  // read in place (stride lda, when that stays well inside a page) and only a short last sliver
-  // is packed (zero-padded). The weight-gradient products (dGᵀ·X) take this path.
-  const int64_t full = ta && lda <= 1024 ? mc / MR * MR : 0;
-  packA(a + (ic + full) * ars + pc * acs, ars, acs, mc - full, kc, k.mr, pa + full * kc);
-  const auto sliverAt = [&](int64_t ir) {
-    return ir < full ? Sliver{a + (ic + ir) + pc * acs, acs} : Sliver{pa + ir * kc, MR};
-  };
-  macroKernel(k, mc, nc, kc, sliverAt, pb, c + ic * ldc + jc, ldc, add);
+  macroKernel(k, mc, nc, kc, blockOfA(k, ta, a, lda, ic, mc, pc, kc, pa), pb, c + ic * ldc + jc, ldc, add);
 }
 
 // With `parallel`, each packed B panel is shared and the pool's threads take A's MC blocks.
@@ -110,27 +126,49 @@ void driver(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_
   }
 }
 
-// C = [C +] op(A)·op(B) for m ≤ kSmallM without packing: axpy over B's rows, or dot products with
-// B's rows when B is transposed, so B streams once from memory.
+// C = [C +] op(A)·op(B) for m ≤ kSmallM without packing, row by row: dot products with B's rows
+// when B is transposed, else the row's sum of B's rows with C's row in registers (gemvT); either
+// way B streams once from memory per row.
 void smallM(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_t kk, const float* a, int64_t lda,
             const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  const int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
+  const int64_t ars = ta ? 1 : lda;
   std::vector<float> row;
-  if (ta && tb) row.resize(kk);
+  if (ta) row.resize(kk);
   for (int64_t i = 0; i < m; i++) {
     float* crow = c + i * ldc;
-    if (!tb) {
-      if (!accumulate) std::memset(crow, 0, n * sizeof(float));
-      for (int64_t p = 0; p < kk; p++) k.axpy(n, a[i * ars + p * acs], b + p * ldb, crow);
-      continue;
-    }
     const float* arow = a + i * ars;
     if (ta) {
       for (int64_t p = 0; p < kk; p++) row[p] = a[i + p * lda];
       arow = row.data();
     }
+    if (!tb) {
+      k.gemvT(n, kk, arow, b, ldb, crow, accumulate);
+      continue;
+    }
     const GemvPart part{b, ldb, arow, kk};
     k.gemv(n, &part, 1, crow, accumulate);
+  }
+}
+
+// A long k and a small C (a weight gradient summed over every time step): each of `tasks` takes a
+// range of k into a C of its own, and the copies are added into c in task order, so the result
+// does not depend on which thread ran which range. Each thread packs only its own rows of B.
+void splitK(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+            int64_t ldb, float* c, int64_t ldc, bool accumulate, int tasks) {
+  const int64_t acs = ta ? lda : 1, brs = tb ? 1 : ldb, size = m * n;
+  const int64_t chunk = (k + tasks - 1) / tasks;
+  float* partial = tlsPartials.get(static_cast<size_t>(tasks * size));
+  poolRun(tasks, [&](int t) {
+    const int64_t lo = std::min(k, t * chunk), cnt = std::min(chunk, k - lo);
+    sgemm(ta, tb, m, n, cnt, a + lo * acs, lda, b + lo * brs, ldb, partial + t * size, n, false);
+  });
+  for (int64_t i = 0; i < m; i++) {
+    float* row = c + i * ldc;
+    if (!accumulate) std::memset(row, 0, n * sizeof(float));
+    for (int t = 0; t < tasks; t++) {
+      const float* p = partial + t * size + i * n;
+      for (int64_t j = 0; j < n; j++) row[j] += p[j];
+    }
   }
 }
 
@@ -163,6 +201,11 @@ void sgemmParallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const floa
   const SimdKernels& kern = simd();
   if (m > kSmallM && (m + kern.mc - 1) / kern.mc >= 2 * threads) {
     driver(kern, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, true);
+    return;
+  }
+  // k the longest side by far and C small: split k.
+  if (k >= 4 * std::max(m, n) && m * n * threads <= (1 << 20)) {
+    splitK(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads);
     return;
   }
   const int64_t ars = ta ? 1 : lda, bcs = tb ? ldb : 1;
@@ -228,9 +271,7 @@ void sgemmPacked(int64_t m, const float* a, int64_t lda, const PackedB& pb, floa
     const bool add = accumulate || pc > 0;
     for (int64_t ic = 0; ic < m; ic += kern.mc) {
       const int64_t mc = std::min<int64_t>(kern.mc, m - ic);
-      packA(a + ic * lda + pc, lda, 1, mc, kc, kern.mr, pa);
-      const auto sliverAt = [&](int64_t ir) { return Sliver{pa + ir * kc, MR}; };
-      macroKernel(kern, mc, n, kc, sliverAt, panel, c + ic * ldc, ldc, add);
+      macroKernel(kern, mc, n, kc, blockOfA(kern, false, a, lda, ic, mc, pc, kc, pa), panel, c + ic * ldc, ldc, add);
     }
   }
 }

@@ -11,7 +11,9 @@
 // Biases join inside the gate loop (b_hn inside the reset product), not as a pass over the whole
 // (T·B, G) projection. Policy members the driver calls: scratchSize, begin, fusedRows, pre, preLd,
 // prepareSlices, step, afterStep, afterStreamStep (forward); kSplitsGradients, beginBackward,
-// prepareSlices, beforeBackStep, backStep, endBackward, weightGradients (backward).
+// prepareSlices, beforeBackStep, backStep, endBackward, weightGradients (backward). step reads the
+// input part of a row's pre-activations from xw: pre(tb) after the whole-sequence input GEMM, or the
+// driver's per-step buffer.
 #pragma once
 
 #include <cstdint>
@@ -58,7 +60,7 @@ class LstmForwardCell {
   float* pre(int64_t tb) const { return a_.gates.data + tb * q_.G; }
   int64_t preLd() const { return q_.G; }
   void prepareSlices(int64_t rows);
-  void step(int64_t b, int64_t tb, const float* hw);
+  void step(int64_t b, int64_t tb, const float* xw, const float* hw);
   void afterStep(int64_t b0, int64_t b1, int64_t s);
   void afterStreamStep(int64_t b);
 
@@ -107,9 +109,9 @@ class GruForwardCell : public NoProjection {
   int64_t fusedRows() const { return GruKind::n * H_; }
   float* pre(int64_t tb) const { return a_.gates.data + tb * preLd(); }
   int64_t preLd() const { return GruKind::kSavedBlocks * H_; }
-  void step(int64_t b, int64_t tb, const float* hw) {
+  void step(int64_t b, int64_t tb, const float* xw, const float* hw) {
     const float* bHn = a_.bHh.data ? a_.bHh.data + GruKind::n * H_ : nullptr;
-    k_.gruForward(H_, {pre(tb), hw, bias_, bHn, a_.hN.data + b * H_, a_.out.data + tb * H_});
+    k_.gruForward(H_, {xw, pre(tb), hw, bias_, bHn, a_.hN.data + b * H_, a_.out.data + tb * H_});
   }
 
  private:
@@ -150,8 +152,8 @@ class RnnForwardCell : public NoProjection {
   // The input projection goes straight into out, which the gate loop activates in place.
   float* pre(int64_t tb) const { return a_.out.data + tb * H_; }
   int64_t preLd() const { return H_; }
-  void step(int64_t b, int64_t tb, const float* hw) {
-    k_.rnnForward(H_, a_.relu, {pre(tb), hw, bias_, a_.hN.data + b * H_});
+  void step(int64_t b, int64_t tb, const float* xw, const float* hw) {
+    k_.rnnForward(H_, a_.relu, {xw, hw, bias_, pre(tb), a_.hN.data + b * H_});
   }
 
  private:

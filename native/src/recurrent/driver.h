@@ -2,14 +2,18 @@
 // for any cell (cells.h). The cell is a policy that owns what differs (its gate loop, its saved
 // state, an optional projection); the driver owns what every cell shares:
 //
-// - the input projection x·W_ihᵀ of all steps as one GEMM before the time loop;
 // - the time loop: batch slices run on the pool's threads independently (samples never interact),
-//   each step one GEMM of the slice's states with the pre-packed W_hh, then the gate loop per
-//   active sample; per-sample lengths and the reverse direction through timeAt / prevTime;
+//   each step the GEMMs of the slice's rows with the pre-packed W_ihᵀ and W_hhᵀ into a small
+//   buffer that stays in L1, then the gate loop per active sample; per-sample lengths and the
+//   reverse direction through timeAt / prevTime;
+// - the input product x·W_ihᵀ instead as one GEMM of all steps before the loop when W_ih is too
+//   large to stay in L2, a slice is too small for packed products, or samples have lengths
+//   (inputProductPerStep);
 // - the streaming fast path (T = 1, B ≤ kSmallM): each sample's products in one pass over the
 //   weights (fused GEMV) on the calling thread, nothing packed, nothing allocated;
-// - BPTT: the reverse time loop with the recurrent product of each step's gradients, then the
-//   weight, input and bias gradients as whole-sequence GEMMs and column sums.
+// - BPTT: the reverse time loop with the products of each step's gradients with W_hh (and with
+//   W_ih for the step's dx, when the forward took its input product per step), then the weight
+//   gradients as whole-sequence GEMMs and the bias gradients as column sums.
 //
 // Shapes: x (T, B, E), W_ih (G, E), W_hh (G, R), states (B, R), out (T, B, R); G gate rows, R the
 // state width (H, or P for a projected LSTM).
@@ -40,17 +44,29 @@ struct Seq {
   int64_t prevOf(int64_t t, int64_t b) const { return prevTime(t, lens[b], reverse); }
 };
 
+// Packed W_ihᵀ up to this size stays in L2 beside W_hhᵀ through the time loop.
+constexpr int64_t kStepInputBytes = 256 << 10;
+
+// Whether each step computes its slice's input product x_t·W_ihᵀ itself, into an L1 buffer the
+// gate loop reads at once, rather than one GEMM of all steps writing (T·B, G) pre-activations to
+// memory for the gate loop to read back. It needs slices that take the packed product (more than
+// kSmallM rows), a packed W_ihᵀ that stays in L2, and samples that all run all T steps (so a
+// step's rows of x are contiguous).
+inline bool inputProductPerStep(const Seq& q, int64_t sliceRows) {
+  return !q.lens.data && sliceRows > kSmallM && q.G * q.E * static_cast<int64_t>(sizeof(float)) <= kStepInputBytes;
+}
+
 // Zeroes out[t, b, :] for t ≥ len[b]: outputs past a sample's end are 0.
 inline void zeroPastLengths(const Seq& q, float* out, int64_t K) {
   for (int64_t b = 0; b < q.B; b++)
     for (int64_t t = q.lens[b]; t < q.T; t++) std::memset(out + (t * q.B + b) * K, 0, K * sizeof(float));
 }
 
-// One step of a small batch: the products of the first cell.fusedRows() gate rows, where the input
-// and recurrent parts simply add, in one pass over W_ih and W_hh into hw (their input part is 0);
-// the other rows (GRU's n) apart.
+// One step of a small batch, products of gate rows [r0, r1): rows below cell.fusedRows(), where the
+// input and recurrent parts simply add, in one pass over W_ih and W_hh into hw (their input part
+// is 0); the other rows (GRU's n) apart.
 template <class Cell>
-void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
+void streamProducts(const Seq& q, const Cell& cell, const float* hN, float* hw, int64_t r0, int64_t r1) {
   const int64_t F = cell.fusedRows(), G = q.G, E = q.E, R = q.R;
   for (int64_t b = 0; b < q.B; b++) {
     if (q.lens[b] == 0) continue;
@@ -58,13 +74,47 @@ void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
     float* hwb = hw + b * G;
     const float* xb = q.x + b * E;
     const float* hb = hN + b * R;
-    sgemv(F, q.wIh, E, xb, E, q.wHh, R, hb, R, hwb, false);
-    std::memset(pre, 0, F * sizeof(float));
-    if (F < G) {
-      sgemv(G - F, q.wIh + F * E, E, xb, E, nullptr, 0, nullptr, 0, pre + F, false);
-      sgemv(G - F, q.wHh + F * R, R, hb, R, nullptr, 0, nullptr, 0, hwb + F, false);
+    const int64_t f1 = std::min(r1, F), n0 = std::max(r0, F);
+    if (r0 < f1) {
+      sgemv(f1 - r0, q.wIh + r0 * E, E, xb, E, q.wHh + r0 * R, R, hb, R, hwb + r0, false);
+      std::memset(pre + r0, 0, (f1 - r0) * sizeof(float));
     }
-    cell.step(b, b, hwb);
+    if (n0 < r1) {
+      sgemv(r1 - n0, q.wIh + n0 * E, E, xb, E, nullptr, 0, nullptr, 0, pre + n0, false);
+      sgemv(r1 - n0, q.wHh + n0 * R, R, hb, R, nullptr, 0, nullptr, 0, hwb + n0, false);
+    }
+  }
+}
+
+// Weights from this size on stream from two cores' caches at once in a streaming step: a second
+// core halves the time the products spend reading them, which outweighs the hand-off.
+constexpr int64_t kStreamSplitBytes = 96 << 10;
+
+// One step of a small batch on the calling thread, nothing packed or allocated; with large
+// weights the products split in two row ranges, one for a worker if one is spinning from a recent
+// job (poolRunSpinning never waits for a thread to wake). Then each sample's gate loop.
+template <class Cell>
+void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
+  const int64_t G = q.G;
+  if (poolSize() > 1 && G * (q.E + q.R) * static_cast<int64_t>(sizeof(float)) >= kStreamSplitBytes) {
+    // The split lies on a whole block of rows of every instruction set's matrix-vector product.
+    const int64_t half = (G / 2 + 15) / 16 * 16;
+    struct Half {
+      const Seq& q;
+      const Cell& cell;
+      const float* hN;
+      float* hw;
+      int64_t half;
+    } h{q, cell, hN, hw, half};
+    poolRunSpinning(2, [&h](int t) {
+      streamProducts(h.q, h.cell, h.hN, h.hw, t ? h.half : 0, t ? h.q.G : h.half);
+    });
+  } else {
+    streamProducts(q, cell, hN, hw, 0, G);
+  }
+  for (int64_t b = 0; b < q.B; b++) {
+    if (q.lens[b] == 0) continue;
+    cell.step(b, b, cell.pre(b), hw + b * G);
     cell.afterStreamStep(b);
   }
 }
@@ -72,19 +122,28 @@ void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
 // The time loop over batch slices.
 template <class Cell>
 void sequenceLoop(const Seq& q, Cell& cell, float* hN, float* hw) {
-  const int64_t B = q.B, G = q.G, R = q.R;
-  sgemmParallel(false, true, q.rows(), G, q.E, q.x, q.E, q.wIh, q.E, cell.pre(0), cell.preLd(), false);
+  const int64_t B = q.B, G = q.G, R = q.R, E = q.E;
   const Slices sl = sliceBatch(B);
-  PackedB whh;  // W_hhᵀ: (R × G)
-  packB(true, R, G, q.wHh, R, std::min(B, sl.chunk), whh);
-  cell.prepareSlices(std::min(B, sl.chunk));
+  const int64_t rows = std::min(B, sl.chunk);
+  const bool perStep = inputProductPerStep(q, rows);
+  PackedB wih, whh;  // W_ihᵀ (E × G), W_hhᵀ (R × G)
+  if (perStep)
+    packB(true, E, G, q.wIh, E, rows, wih);
+  else
+    sgemmParallel(false, true, q.rows(), G, E, q.x, E, q.wIh, E, cell.pre(0), cell.preLd(), false);
+  packB(true, R, G, q.wHh, R, rows, whh);
+  cell.prepareSlices(rows);
   runTasks(sl.count, [&](int task) {
-    const int64_t b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
+    const int64_t b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk), m = b1 - b0;
+    Workspace xw(perStep ? m * G : 0);  // the step's input products (m, G)
     for (int64_t s = 0; s < q.T; s++) {
-      sgemmPacked(b1 - b0, hN + b0 * R, R, whh, hw + b0 * G, G, false);
+      if (perStep) sgemmPacked(m, q.x + (q.timeOf(s, b0) * B + b0) * E, E, wih, xw.data(), G, false);
+      sgemmPacked(m, hN + b0 * R, R, whh, hw + b0 * G, G, false);
       for (int64_t b = b0; b < b1; b++) {
         const int64_t t = q.timeOf(s, b);
-        if (t >= 0) cell.step(b, t * B + b, hw + b * G);
+        if (t < 0) continue;
+        const int64_t tb = t * B + b;
+        cell.step(b, tb, perStep ? xw.data() + (b - b0) * G : cell.pre(tb), hw + b * G);
       }
       cell.afterStep(b0, b1, s);
     }
@@ -121,33 +180,60 @@ struct SeqGrads {
 };
 
 // The reverse time loop: each active sample's gate gradients into dGx (and, for a cell that splits
-// them, the recurrent-side ones into dGh), then dh += the step's gradients · W_hh.
+// them, the recurrent-side ones into dGh), then dh += the step's recurrent-side gradients · W_hh
+// and, with dx (only without lengths), the step's rows of dx += its input-side gradients · W_ih.
 template <class Cell>
-void backwardLoop(const Seq& q, Cell& cell, float* dh, float* dGx, float* dGh) {
-  const int64_t B = q.B, G = q.G, R = q.R;
+void backwardLoop(const Seq& q, Cell& cell, float* dh, float* dGx, float* dGh, float* dx) {
+  const int64_t B = q.B, G = q.G, R = q.R, E = q.E;
   const Slices sl = sliceBatch(B);
-  PackedB whh;  // W_hh: (G × R)
-  packB(false, G, R, q.wHh, R, std::min(B, sl.chunk), whh);
-  cell.prepareSlices(std::min(B, sl.chunk));
-  std::unique_ptr<float[]> dgStep(new float[B * G]);
+  const int64_t rows = std::min(B, sl.chunk);
+  PackedB whh, wih;  // W_hh (G × R), W_ih (G × E)
+  packB(false, G, R, q.wHh, R, rows, whh);
+  if (dx) packB(false, G, E, q.wIh, E, rows, wih);
+  cell.prepareSlices(rows);
+  // Without lengths a slice's samples share each step's time, so their gradient rows are
+  // contiguous in dGx and dGh and the products read them there; otherwise each step's rows are
+  // gathered in dgStep (zero for samples that have finished).
+  const bool uniform = !q.lens.data;
+  std::unique_ptr<float[]> dgStep(uniform ? nullptr : new float[B * G]);
   runTasks(sl.count, [&](int task) {
-    const int64_t b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk);
+    const int64_t b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk), m = b1 - b0;
     for (int64_t s = q.T - 1; s >= 0; s--) {
       cell.beforeBackStep(b0, b1, s, dh);
       for (int64_t b = b0; b < b1; b++) {
-        float* dgb = dgStep.get() + b * G;
-        const int64_t t = q.timeOf(s, b);
+        const int64_t t = q.timeOf(s, b), tb = t * B + b;
+        float* dgb = uniform ? dGh + tb * G : dgStep.get() + b * G;
         if (t < 0) {
           std::memset(dgb, 0, G * sizeof(float));
           continue;
         }
-        const int64_t tb = t * B + b;
         cell.backStep(b, tb, q.prevOf(t, b), dh + b * R, dGx + tb * G, dgb);
-        std::memcpy(dGh + tb * G, dgb, G * sizeof(float));
+        if (!uniform) std::memcpy(dGh + tb * G, dgb, G * sizeof(float));
       }
-      sgemmPacked(b1 - b0, dgStep.get() + b0 * G, G, whh, dh + b0 * R, R, true);
+      const int64_t row0 = uniform ? q.timeOf(s, b0) * B + b0 : 0;
+      sgemmPacked(m, uniform ? dGh + row0 * G : dgStep.get() + b0 * G, G, whh, dh + b0 * R, R, true);
+      if (dx) sgemmPacked(m, dGx + row0 * G, G, wih, dx + row0 * E, E, true);
     }
   });
+}
+
+// dW_hh += Σ over steps of the recurrent-side gradients ᵀ · the state each step started from. Without
+// lengths those states are h0 and the output shifted by one step, read in place as two products;
+// with lengths they are gathered first (previousStates).
+inline void recurrentWeightGradient(const Seq& q, const float* dGh, const float* out, float* dWhh) {
+  const int64_t B = q.B, G = q.G, R = q.R, rows = q.rows();
+  if (q.lens.data) {
+    std::unique_ptr<float[]> prev = previousStates(q.T, B, R, q.h0, out, q.lens, q.reverse);
+    sgemmParallel(true, false, G, R, rows, dGh, G, prev.get(), R, dWhh, R, true);
+    return;
+  }
+  // Rows of the first step (time 0 forward, T − 1 reverse) start from h0; the others from the
+  // output one step back in the direction of travel.
+  const int64_t first = q.reverse ? rows - B : 0;
+  sgemmParallel(true, false, G, R, B, dGh + first * G, G, q.h0, R, dWhh, R, true);
+  const float* dRest = dGh + (q.reverse ? 0 : B) * G;
+  const float* prevRest = out + (q.reverse ? B : 0) * R;
+  sgemmParallel(true, false, G, R, rows - B, dRest, G, prevRest, R, dWhh, R, true);
 }
 
 // BPTT for recurrentForward: adds into every non-null gradient of g and the cell's own.
@@ -167,16 +253,15 @@ void recurrentBackward(const Seq& q, Cell& cell, const SeqGrads& g) {
       std::memset(dGx.get() + (t * q.B + b) * G, 0, G * sizeof(float));
       std::memset(dGh + (t * q.B + b) * G, 0, G * sizeof(float));
     }
-  if (rows > 0) backwardLoop(q, cell, dh.data(), dGx.get(), dGh);
+  // dx step by step where the forward took its input product so (the same conditions hold).
+  const bool dxPerStep = g.dx && inputProductPerStep(q, std::min(q.B, sliceBatch(q.B).chunk));
+  if (rows > 0) backwardLoop(q, cell, dh.data(), dGx.get(), dGh, dxPerStep ? g.dx : nullptr);
   addInto(q.B * R, dh.data(), g.dh0);
   cell.endBackward();
   if (rows == 0) return;
-  if (g.dx) sgemmParallel(false, false, rows, q.E, G, dGx.get(), G, q.wIh, q.E, g.dx, q.E, true);
+  if (g.dx && !dxPerStep) sgemmParallel(false, false, rows, q.E, G, dGx.get(), G, q.wIh, q.E, g.dx, q.E, true);
   if (g.dWih) sgemmParallel(true, false, G, q.E, rows, dGx.get(), G, q.x, q.E, g.dWih, q.E, true);
-  if (g.dWhh) {
-    std::unique_ptr<float[]> prev = previousStates(q.T, q.B, R, q.h0, g.out, q.lens, q.reverse);
-    sgemmParallel(true, false, G, R, rows, dGh, G, prev.get(), R, g.dWhh, R, true);
-  }
+  if (g.dWhh) recurrentWeightGradient(q, dGh, g.out, g.dWhh);
   if (dGh == dGx.get()) {
     columnSumsInto(rows, G, dGx.get(), G, g.dbIh, g.dbHh);
   } else {

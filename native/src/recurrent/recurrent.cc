@@ -23,10 +23,10 @@ void LstmForwardCell::prepareSlices(int64_t rows) {
   if (P_ > 0) packB(true, H_, P_, a_.wHr.data, H_, rows, whr_);
 }
 
-void LstmForwardCell::step(int64_t b, int64_t tb, const float* hw) {
+void LstmForwardCell::step(int64_t b, int64_t tb, const float* xw, const float* hw) {
   float* h1 = P_ > 0 ? m_ + b * H_ : a_.hN.data + b * H_;
   float* h2 = P_ > 0 ? a_.hidden.data + tb * H_ : a_.out.data + tb * H_;
-  k_.lstmForward(H_, {pre(tb), hw, bias_, a_.cN.data + b * H_, a_.cells.data + tb * H_, h1, h2});
+  k_.lstmForward(H_, {xw, pre(tb), hw, bias_, a_.cN.data + b * H_, a_.cells.data + tb * H_, h1, h2});
 }
 
 void LstmForwardCell::afterStep(int64_t b0, int64_t b1, int64_t s) {

@@ -113,15 +113,23 @@ inline std::unique_ptr<float[]> previousStates(int64_t T, int64_t B, int64_t K, 
   return prev;
 }
 
-// dst1[j] += Σ_r src[r·ld + j] and likewise dst2 (either may be null), summed in double.
+// dst1[j] += Σ_r src[r·ld + j] and likewise dst2 (either may be null), summed in double: over row
+// ranges, one per thread for a large src, whose sums are added in a fixed order.
 inline void columnSumsInto(int64_t rows, int64_t cols, const float* src, int64_t ld, float* dst1, float* dst2) {
   if (!dst1 && !dst2) return;
-  std::vector<double> sum(cols, 0.0);
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t j = 0; j < cols; j++) sum[j] += src[r * ld + j];
+  const int tasks = rows * cols >= (1 << 16) ? poolSize() : 1;
+  const int64_t chunk = (rows + tasks - 1) / tasks;
+  std::vector<double> sums(static_cast<size_t>(tasks * cols), 0.0);
+  runTasks(tasks, [&](int t) {
+    double* sum = sums.data() + t * cols;
+    for (int64_t r = t * chunk; r < std::min(rows, (t + 1) * chunk); r++)
+      for (int64_t j = 0; j < cols; j++) sum[j] += src[r * ld + j];
+  });
   for (int64_t j = 0; j < cols; j++) {
-    if (dst1) dst1[j] += static_cast<float>(sum[j]);
-    if (dst2) dst2[j] += static_cast<float>(sum[j]);
+    double total = 0;
+    for (int t = 0; t < tasks; t++) total += sums[t * cols + j];
+    if (dst1) dst1[j] += static_cast<float>(total);
+    if (dst2) dst2[j] += static_cast<float>(total);
   }
 }
 

@@ -8,5 +8,6 @@ int poolSize() { return 1; }
 void poolRun(int tasks, const std::function<void(int)>& fn) {
   for (int t = 0; t < tasks; t++) fn(t);
 }
+void poolRunSpinning(int tasks, const std::function<void(int)>& fn) { poolRun(tasks, fn); }
 
 }  // namespace kioku
