@@ -33,6 +33,23 @@ export {
   tfjsFiles,
   toKerasWeights,
 } from './io/tfjs.js';
+export {
+  isTorchFile,
+  type PickleDict,
+  type PickleLimits,
+  type PickleTuple,
+  type PickleValue,
+  type ReadTorchOptions,
+  readTorchFile,
+  type TorchDType,
+  TorchFileError,
+  type TorchLimits,
+  type TorchStateDictOptions,
+  TorchTensor,
+  type TorchValue,
+  torchStateDict,
+  UnsafePickleError,
+} from './io/torch/index.js';
 export { type CellOptions, GRUCell, LSTMCell, RNNCell, type RNNCellOptions } from './nn/cells.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding, type EmbeddingOptions } from './nn/embedding.js';
