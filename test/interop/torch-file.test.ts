@@ -86,7 +86,9 @@ function expectValue(got: TorchValue, want: Expected, path: string): void {
     const items = 'tuple' in want ? want.tuple : want.list;
     expect(Array.isArray(got) && Object.isFrozen(got), `${path} is a tuple`).toBe('tuple' in want);
     expect((got as TorchValue[]).length, path).toBe(items.length);
-    items.forEach((w, i) => expectValue((got as TorchValue[])[i]!, w, `${path}[${i}]`));
+    items.forEach((w, i) => {
+      expectValue((got as TorchValue[])[i]!, w, `${path}[${i}]`);
+    });
   } else if ('bytes' in want) expect(Array.from(got as Uint8Array), path).toEqual(want.bytes);
   else if ('bigint' in want) expect(got, path).toBe(BigInt(want.bigint));
   else expect(got, path).toBe(num(want.float));
@@ -133,7 +135,7 @@ describe('state_dicts from .pt files load into kioku models and give PyTorch out
       0.0999755859375,
       -2.5,
       65504,
-      5.960464477539063e-8,
+      2 ** -24,
       Infinity,
       -0,
     ]);
