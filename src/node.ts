@@ -46,6 +46,12 @@ export {
   importPytorchStateDict,
   pytorchModelSource,
 } from './io/pytorch.js';
+export {
+  exportPytorchProject,
+  type ProjectSettings,
+  type PytorchProjectOptions,
+  writePytorchProject,
+} from './io/pytorch-project/index.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors-node.js';
 export { kiokuVersion } from './io/version.js';
 export { type PngOptions, svgToPng } from './plot/png.js';

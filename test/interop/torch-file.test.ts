@@ -131,14 +131,7 @@ describe('state_dicts from .pt files load into kioku models and give PyTorch out
     const read = readTorchFile(fixture('dtypes.pt')) as Map<string, TorchTensor>;
     const kioku = (name: string) => toKiokuTensor(read.get(name)!, name);
     expect(kioku('f64').dtype).toBe('float32');
-    expect(Array.from(kioku('f16').f32)).toEqual([
-      0.0999755859375,
-      -2.5,
-      65504,
-      2 ** -24,
-      Infinity,
-      -0,
-    ]);
+    expect(Array.from(kioku('f16').f32)).toEqual([0.0999755859375, -2.5, 65504, 2 ** -24, Infinity, -0]);
     expect(Array.from(kioku('i64small').i32)).toEqual([3, -4, 0, 12]);
     expect(Array.from(kioku('bool').i32)).toEqual([1, 0, 1]);
     // -2^40 does not fit in int32: named, not wrapped.
