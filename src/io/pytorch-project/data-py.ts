@@ -5,7 +5,9 @@ Texts: the CSV/TSV/JSONL files and aclImdb directories kioku reads, its class or
 subsample and stratified train/val/test split (kioku's xoshiro128** generator), its word
 tokenizer, vocabulary, truncation and right padding. Series: kioku's series CSV reader,
 missing-value policies, calendar columns, standard scaler and sliding windows. The same input
-gives the same token ids, splits and float32 values as kioku.
+gives the same token ids, splits and float32 values as kioku. The character classes come from
+kioku's own Unicode tables (char_classes.py); NFKC normalisation and lower-casing come from
+Python's, so a character newer than Python's Unicode version may normalise differently.
 """
 import csv
 import json

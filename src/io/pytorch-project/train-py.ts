@@ -25,7 +25,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, Subset
+from torch.utils.data import DataLoader
 
 import data
 from model import build_model, read_safetensors
@@ -146,7 +146,8 @@ class TextTask:
         self.vocab, self.classes = vocab, classes
         self.label_counts = [sum(1 for i in train if items[i][1] == c) for c in range(len(classes))]
         self.collate = data.collate_text
-        self.loss = nn.CrossEntropyLoss()
+        self.lengths = [len(x) for x in ids]  # length buckets, as kioku's text loader
+        self.loss = nn.CrossEntropyLoss(reduction='sum')
         world.log(f'{len(items)} examples ({"/".join(classes)}): train {len(train)}, val {len(val)}, '
                   f'test {len(test)}; vocabulary {len(vocab.itos)} tokens')
 
@@ -207,8 +208,9 @@ class SeriesTask:
         self.splits = {k: list(range(o, o + len(w))) for k, o, w in zip(('train', 'val', 'test'), offsets, windows)}
         self.mean, self.std = self.scaler.shift[target], self.scaler.scale[target]
         self.tail = (index[n - L:] if index else None, [v for row in values[n - L:] for v in row])
-        self.collate = None
-        self.loss = nn.MSELoss()
+        self.collate = torch.utils.data.default_collate
+        self.lengths = None
+        self.loss = nn.MSELoss(reduction='sum')
         world.log(f'{n} rows, {len(s["columns"])} columns, target {s["target"]}: '
                   f'train {val_start}, val {test_start - val_start}, test {n - test_start} rows')
 
@@ -241,13 +243,43 @@ def resolve(path):
 
 # --- training ----------------------------------------------------------------------------------
 
-def loader(task, split, batch, world, shuffle, seed):
-    subset = Subset(task.dataset, task.splits[split])
-    if shuffle:
-        sampler = DistributedSampler(subset, world.world, world.rank, shuffle=True, seed=seed)
-    else:  # every example exactly once over all processes
-        sampler = list(range(world.rank, len(subset), world.world))
-    return DataLoader(subset, batch_size=batch, sampler=sampler, collate_fn=task.collate)
+class GlobalBatches:
+    """kioku's epoch plan of global batches, the same on every process, each taking its share.
+
+    As kioku's DataLoader: the examples are shuffled (seed + epoch); with length buckets (text),
+    cut into buckets of 16 batches, sorted by length inside each, batched, and the batch order
+    shuffled. Process r of P takes examples r, r + P, r + 2P … of every global batch.
+    """
+
+    def __init__(self, indices, batch, world, lengths=None, seed=0):
+        self.indices, self.batch, self.lengths, self.seed = indices, batch, lengths, seed
+        self.world, self.rank = world.world, world.rank
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch):
+        g = torch.Generator().manual_seed(self.seed + epoch)
+        order = [self.indices[i] for i in torch.randperm(len(self.indices), generator=g).tolist()]
+        if self.lengths is None:
+            self.batches = [order[s:s + self.batch] for s in range(0, len(order), self.batch)]
+            return
+        span, batches = 16 * self.batch, []
+        for s in range(0, len(order), span):
+            bucket = sorted(order[s:s + span], key=lambda i: self.lengths[i])
+            batches += [bucket[k:k + self.batch] for k in range(0, len(bucket), self.batch)]
+        self.batches = [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
+
+    def __iter__(self):
+        """(this process's share, the global batch) per step; a share may be empty."""
+        return iter([(b[self.rank::self.world], b) for b in self.batches])
+
+    def __len__(self):
+        return len(self.batches)
+
+
+def eval_loader(task, split, world):
+    """Every example of the split exactly once over all processes, in batches of 256."""
+    sampler = task.splits[split][world.rank::world.world]
+    return DataLoader(task.dataset, batch_size=256, sampler=sampler, collate_fn=task.collate)
 
 
 def evaluate(model, task, data_loader, world):
@@ -260,18 +292,25 @@ def evaluate(model, task, data_loader, world):
     return task.summary(world.sum(sums))
 
 
-def train_epoch(model, task, data_loader, optimizer, world):
+def train_epoch(model, task, plan, optimizer, world):
+    """One epoch; each step's gradient is the mean over the whole global batch, however it is shared out."""
     model.train()
-    total, batches = 0.0, 0
-    for batch in data_loader:
+    total = 0.0
+    for share, batch in plan:
         optimizer.zero_grad()
-        out, target = task.step(model, batch, world.device)
-        loss = task.loss(out, target)
+        # A process without a share of a small last batch still joins the gradient average
+        # (DistributedDataParallel needs every process's forward and backward), with weight 0.
+        examples = [task.dataset[i] for i in (share or batch[:1])]
+        out, target = task.step(model, task.collate(examples), world.device)
+        # The processes' gradients are averaged, hence the factor world: the step follows the
+        # mean loss over the global batch, however it is shared out.
+        weight = world.world / (len(batch) * target[0].numel()) if share else 0.0
+        loss = task.loss(out, target) * weight
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), task.clip)
         optimizer.step()
-        total, batches = total + loss.item(), batches + 1
-    return world.sum([total, batches])
+        total += loss.item() / world.world
+    return world.sum([total])[0] / max(len(plan), 1)
 
 
 def fit(args, task, config, world):
@@ -282,19 +321,18 @@ def fit(args, task, config, world):
     model.to(world.device)
     ddp = model if world.world == 1 else DistributedDataParallel(
         model, device_ids=[world.device] if world.device.type == 'cuda' else None)
-    per_process = max(1, args.batch // world.world)
-    train_loader = loader(task, 'train', per_process, world, True, args.seed)
-    val_loader = loader(task, 'val', 256, world, False, args.seed)
+    plan = GlobalBatches(task.splits['train'], args.batch, world, task.lengths, args.seed)
+    val_loader = eval_loader(task, 'val', world)
     optimizer = torch.optim.Adam(ddp.parameters(), lr=args.lr)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2) \
         if isinstance(task, SeriesTask) else None
     best, history = None, []
     for epoch in range(1, args.epochs + 1):
         started = time.time()
-        train_loader.sampler.set_epoch(epoch - 1)
-        total, batches = train_epoch(ddp, task, train_loader, optimizer, world)
+        plan.set_epoch(epoch - 1)
+        loss = train_epoch(ddp, task, plan, optimizer, world)
         val = evaluate(model, task, val_loader, world)
-        logs = {'epoch': epoch, 'loss': total / max(batches, 1), **{f'val_{k}': v for k, v in val.items()},
+        logs = {'epoch': epoch, 'loss': loss, **{f'val_{k}': v for k, v in val.items()},
                 'seconds': round(time.time() - started, 1)}
         history.append(logs)
         world.log(f'Epoch {epoch}/{args.epochs}, Loss: {logs["loss"]:.4f}, ' +
@@ -331,7 +369,7 @@ def main():
     except (data.DataError, OSError) as e:
         raise SystemExit(f'train.py: {e}') from None
     model, best_epoch, history = fit(args, task, config, world)
-    test = evaluate(model, task, loader(task, 'test', 256, world, False, args.seed), world)
+    test = evaluate(model, task, eval_loader(task, 'test', world), world)
     world.log(json.dumps({'event': 'test', 'bestEpoch': best_epoch, **test}))
     if world.main:
         out = Path(args.out)

@@ -69,27 +69,75 @@ export interface UnpickleResult {
   end: number;
 }
 
-/** Opcodes that create instances of classes (refused as unsafe). */
-const INSTANTIATING: Record<number, string> = {
-  129: 'NEWOBJ',
-  146: 'NEWOBJ_EX',
-  105: 'INST',
-  111: 'OBJ',
-  130: 'EXT1',
-  131: 'EXT2',
-  132: 'EXT4',
-};
+/** Opcode bytes by name (pickletools' names). */
+const OPCODES = {
+  ADDITEMS: 0x90,
+  APPEND: 0x61,
+  APPENDS: 0x65,
+  BINBYTES: 0x42,
+  BINBYTES8: 0x8e,
+  BINFLOAT: 0x47,
+  BINGET: 0x68,
+  BININT: 0x4a,
+  BININT1: 0x4b,
+  BININT2: 0x4d,
+  BINPERSID: 0x51,
+  BINPUT: 0x71,
+  BINSTRING: 0x54,
+  BINUNICODE: 0x58,
+  BINUNICODE8: 0x8d,
+  BUILD: 0x62,
+  BYTEARRAY8: 0x96,
+  DICT: 0x64,
+  DUP: 0x32,
+  EMPTY_DICT: 0x7d,
+  EMPTY_LIST: 0x5d,
+  EMPTY_SET: 0x8f,
+  EMPTY_TUPLE: 0x29,
+  EXT1: 0x82,
+  EXT2: 0x83,
+  EXT4: 0x84,
+  FRAME: 0x95,
+  FROZENSET: 0x91,
+  GLOBAL: 0x63,
+  INST: 0x69,
+  LIST: 0x6c,
+  LONG1: 0x8a,
+  LONG4: 0x8b,
+  LONG_BINGET: 0x6a,
+  LONG_BINPUT: 0x72,
+  MARK: 0x28,
+  MEMOIZE: 0x94,
+  NEWFALSE: 0x89,
+  NEWOBJ: 0x81,
+  NEWOBJ_EX: 0x92,
+  NEWTRUE: 0x88,
+  NEXT_BUFFER: 0x97,
+  NONE: 0x4e,
+  OBJ: 0x6f,
+  PERSID: 0x50,
+  POP: 0x30,
+  POP_MARK: 0x31,
+  PROTO: 0x80,
+  READONLY_BUFFER: 0x98,
+  REDUCE: 0x52,
+  SETITEM: 0x73,
+  SETITEMS: 0x75,
+  SHORT_BINBYTES: 0x43,
+  SHORT_BINSTRING: 0x55,
+  SHORT_BINUNICODE: 0x8c,
+  STACK_GLOBAL: 0x93,
+  STOP: 0x2e,
+  TUPLE: 0x74,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+} as const;
+type Opcode = keyof typeof OPCODES;
+const NAME_OF = new Map<number, Opcode>(Object.entries(OPCODES).map(([n, b]) => [b, n as Opcode]));
 
-/** Opcodes of values no state_dict holds (refused as unsupported). */
-const UNSUPPORTED: Record<number, string> = {
-  143: 'EMPTY_SET',
-  144: 'ADDITEMS',
-  145: 'FROZENSET',
-  150: 'BYTEARRAY8',
-  151: 'NEXT_BUFFER',
-  152: 'READONLY_BUFFER',
-  80: 'PERSID',
-};
+/** Opcodes that create instances of classes (refused as unsafe). */
+const INSTANTIATING = new Set<Opcode>(['NEWOBJ', 'NEWOBJ_EX', 'INST', 'OBJ', 'EXT1', 'EXT2', 'EXT4']);
 
 class Machine {
   stack: PickleValue[] = [];
@@ -253,73 +301,73 @@ function str(m: Machine, n: number, what: string): void {
   m.push(utf8(m.take(n, what), m.fail, what));
 }
 
-/** One handler per opcode byte. */
-const OPS: Record<number, (m: Machine) => void> = {
-  128: (m) => {
+/** The handler of each opcode the interpreter runs. */
+const OPS: Partial<Record<Opcode, (m: Machine) => void>> = {
+  PROTO: (m) => {
     const p = m.u8('PROTO');
     if (p > 5) throw m.fail(`pickle protocol ${p} is newer than any Python writes`);
   },
-  149: (m) => void m.u64('FRAME'),
-  46: (m) => void (m.done = true),
-  40: (m) => m.mark(),
-  41: (m) => m.push(tuple([])),
-  93: (m) => m.push([]),
-  125: (m) => m.push(new Map()),
-  116: (m) => m.push(tuple(m.popMark('TUPLE'))),
-  133: (m) => m.push(tuple([m.pop('TUPLE1')])),
-  134: (m) => {
+  FRAME: (m) => void m.u64('FRAME'),
+  STOP: (m) => void (m.done = true),
+  MARK: (m) => m.mark(),
+  EMPTY_TUPLE: (m) => m.push(tuple([])),
+  EMPTY_LIST: (m) => m.push([]),
+  EMPTY_DICT: (m) => m.push(new Map()),
+  TUPLE: (m) => m.push(tuple(m.popMark('TUPLE'))),
+  TUPLE1: (m) => m.push(tuple([m.pop('TUPLE1')])),
+  TUPLE2: (m) => {
     const b = m.pop('TUPLE2');
     m.push(tuple([m.pop('TUPLE2'), b]));
   },
-  135: (m) => {
+  TUPLE3: (m) => {
     const c = m.pop('TUPLE3');
     const b = m.pop('TUPLE3');
     m.push(tuple([m.pop('TUPLE3'), b, c]));
   },
-  108: (m) => m.push(m.popMark('LIST')),
-  100: (m) => {
+  LIST: (m) => m.push(m.popMark('LIST')),
+  DICT: (m) => {
     const items = m.popMark('DICT');
     m.push(new Map());
     setItems(m, items, 'DICT');
   },
-  97: (m) => appendTo(m, [m.pop('APPEND')], 'APPEND'),
-  101: (m) => appendTo(m, m.popMark('APPENDS'), 'APPENDS'),
-  115: (m) => {
+  APPEND: (m) => appendTo(m, [m.pop('APPEND')], 'APPEND'),
+  APPENDS: (m) => appendTo(m, m.popMark('APPENDS'), 'APPENDS'),
+  SETITEM: (m) => {
     const v = m.pop('SETITEM');
     setItems(m, [m.pop('SETITEM'), v], 'SETITEM');
   },
-  117: (m) => setItems(m, m.popMark('SETITEMS'), 'SETITEMS'),
-  74: (m) => m.push(m.i32('BININT')),
-  75: (m) => m.push(m.u8('BININT1')),
-  77: (m) => m.push(m.u16('BININT2')),
-  138: (m) => m.push(longValue(m, m.u8('LONG1'))),
-  139: (m) => m.push(longValue(m, m.u32('LONG4'))),
-  71: (m) => m.push(m.f64('BINFLOAT')),
-  88: (m) => str(m, m.u32('BINUNICODE'), 'BINUNICODE'),
-  140: (m) => str(m, m.u8('SHORT_BINUNICODE'), 'SHORT_BINUNICODE'),
-  141: (m) => str(m, m.u64('BINUNICODE8'), 'BINUNICODE8'),
+  SETITEMS: (m) => setItems(m, m.popMark('SETITEMS'), 'SETITEMS'),
+  BININT: (m) => m.push(m.i32('BININT')),
+  BININT1: (m) => m.push(m.u8('BININT1')),
+  BININT2: (m) => m.push(m.u16('BININT2')),
+  LONG1: (m) => m.push(longValue(m, m.u8('LONG1'))),
+  LONG4: (m) => m.push(longValue(m, m.u32('LONG4'))),
+  BINFLOAT: (m) => m.push(m.f64('BINFLOAT')),
+  BINUNICODE: (m) => str(m, m.u32('BINUNICODE'), 'BINUNICODE'),
+  SHORT_BINUNICODE: (m) => str(m, m.u8('SHORT_BINUNICODE'), 'SHORT_BINUNICODE'),
+  BINUNICODE8: (m) => str(m, m.u64('BINUNICODE8'), 'BINUNICODE8'),
   // Python 2 str: bytes taken as Latin-1 text, as pickle.load(encoding='latin1') does.
-  84: (m) => m.push(latin1(m.take(m.u32('BINSTRING'), 'BINSTRING'))),
-  85: (m) => m.push(latin1(m.take(m.u8('SHORT_BINSTRING'), 'SHORT_BINSTRING'))),
-  66: (m) => m.push(m.take(m.u32('BINBYTES'), 'BINBYTES').slice()),
-  67: (m) => m.push(m.take(m.u8('SHORT_BINBYTES'), 'SHORT_BINBYTES').slice()),
-  142: (m) => m.push(m.take(m.u64('BINBYTES8'), 'BINBYTES8').slice()),
-  136: (m) => m.push(true),
-  137: (m) => m.push(false),
-  78: (m) => m.push(null),
-  113: (m) => m.put(m.u8('BINPUT')),
-  114: (m) => m.put(m.u32('LONG_BINPUT')),
-  148: (m) => m.put(m.memo.size),
-  104: (m) => m.get(m.u8('BINGET')),
-  106: (m) => m.get(m.u32('LONG_BINGET')),
-  48: (m) => void m.pop('POP'),
-  49: (m) => void m.popMark('POP_MARK'),
-  50: (m) => m.push(m.top('DUP')),
-  99: (m) => {
+  BINSTRING: (m) => m.push(latin1(m.take(m.u32('BINSTRING'), 'BINSTRING'))),
+  SHORT_BINSTRING: (m) => m.push(latin1(m.take(m.u8('SHORT_BINSTRING'), 'SHORT_BINSTRING'))),
+  BINBYTES: (m) => m.push(m.take(m.u32('BINBYTES'), 'BINBYTES').slice()),
+  SHORT_BINBYTES: (m) => m.push(m.take(m.u8('SHORT_BINBYTES'), 'SHORT_BINBYTES').slice()),
+  BINBYTES8: (m) => m.push(m.take(m.u64('BINBYTES8'), 'BINBYTES8').slice()),
+  NEWTRUE: (m) => m.push(true),
+  NEWFALSE: (m) => m.push(false),
+  NONE: (m) => m.push(null),
+  BINPUT: (m) => m.put(m.u8('BINPUT')),
+  LONG_BINPUT: (m) => m.put(m.u32('LONG_BINPUT')),
+  MEMOIZE: (m) => m.put(m.memo.size),
+  BINGET: (m) => m.get(m.u8('BINGET')),
+  LONG_BINGET: (m) => m.get(m.u32('LONG_BINGET')),
+  POP: (m) => void m.pop('POP'),
+  POP_MARK: (m) => void m.popMark('POP_MARK'),
+  DUP: (m) => m.push(m.top('DUP')),
+  GLOBAL: (m) => {
     const module = m.line('GLOBAL module');
     m.push(m.hooks.global(module, m.line('GLOBAL name')));
   },
-  147: (m) => {
+  STACK_GLOBAL: (m) => {
     const name = m.pop('STACK_GLOBAL');
     const module = m.pop('STACK_GLOBAL');
     if (typeof module !== 'string' || typeof name !== 'string') {
@@ -329,7 +377,7 @@ const OPS: Record<number, (m: Machine) => void> = {
     }
     m.push(m.hooks.global(module, name));
   },
-  82: (m) => {
+  REDUCE: (m) => {
     const args = m.pop('REDUCE');
     const callable = m.pop('REDUCE');
     if (!Array.isArray(args) || !Object.isFrozen(args)) {
@@ -337,11 +385,11 @@ const OPS: Record<number, (m: Machine) => void> = {
     }
     m.push(m.hooks.call(callable, args));
   },
-  98: (m) => {
+  BUILD: (m) => {
     const state = m.pop('BUILD');
     m.hooks.build(m.top('BUILD'), state);
   },
-  81: (m) => m.push(m.hooks.persistentLoad(m.pop('BINPERSID'))),
+  BINPERSID: (m) => m.push(m.hooks.persistentLoad(m.pop('BINPERSID'))),
 };
 
 function latin1(bytes: Uint8Array): string {
@@ -382,19 +430,17 @@ export function unpickle(
     if (m.pos >= bytes.length) throw fail(`the pickle ends at byte ${m.pos} without a STOP opcode`);
     const at = m.pos;
     const op = bytes[m.pos++]!;
-    const handler = OPS[op];
-    if (handler !== undefined) {
+    const name = NAME_OF.get(op);
+    const handler = name && OPS[name];
+    if (handler) {
       handler(m);
       continue;
     }
-    if (INSTANTIATING[op]) {
-      throw refuse(`refusing to instantiate a class (pickle opcode ${INSTANTIATING[op]} at byte ${at})`);
+    if (name === undefined) throw fail(`unknown pickle opcode ${hex(op)} at byte ${at}`);
+    if (INSTANTIATING.has(name)) {
+      throw refuse(`refusing to instantiate a class (pickle opcode ${name} at byte ${at})`);
     }
-    throw fail(
-      UNSUPPORTED[op]
-        ? `the pickle opcode ${UNSUPPORTED[op]} at byte ${at} builds a value no state_dict holds`
-        : `unknown or unsupported pickle opcode ${hex(op)} at byte ${at}`,
-    );
+    throw fail(`the pickle opcode ${name} at byte ${at} builds a value no state_dict holds`);
   }
   if (m.marks.length) throw fail('the pickle stops with an unclosed MARK');
   if (m.stack.length !== 1) throw fail(`the pickle stops with ${m.stack.length} values on the stack, not 1`);
