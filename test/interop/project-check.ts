@@ -68,7 +68,7 @@ export function scoreText(model: TextClassifier, ids: Int32Array[], labels: numb
     const lengths = Int32Array.from(batch, (x) => x.length);
     const T = Math.max(...lengths);
     const data = new Int32Array(batch.length * T);
-    batch.forEach((x, i) => data.set(x, i * T));
+    for (const [i, x] of batch.entries()) data.set(x, i * T);
     const logits = noGrad(() => model.forward(new Tensor(data, [batch.length, T]), lengths));
     const k = logits.shape[1]!;
     const probs = softmaxRows(logits);
