@@ -40,7 +40,9 @@ Several machines: copy this directory (and the data) to each, then run on every 
 torchrun --nnodes 2 --nproc_per_node 4 --rdzv_backend c10d --rdzv_endpoint HOST:29500 --rdzv_id kioku train.py --out runs
 \`\`\`
 
-where HOST is the first machine's address. Only the process of rank 0 writes files.
+where HOST is the first machine's address. Only the process of rank 0 writes files. (PyTorch 1.13
+under Python 3.11, as in Debian 12, needs \`--redirects 1 --tee 1\` after \`torchrun\`: a bug of
+that release's launcher.)
 
 \`--batch\` is the global batch (${s.batch} by default), shared out among the processes, so the
 optimisation does not depend on how many there are. Other flags: \`--data PATH\`, \`--epochs N\`
