@@ -1,3 +1,4 @@
 export { builtinDataFile, corpusJsonl, seriesCsv } from './builtin-data.js';
 export { writePytorchProject } from './node.js';
-export { exportPytorchProject, type ProjectSettings, type PytorchProjectOptions } from './project.js';
+export { exportPytorchProject } from './project.js';
+export type { ProjectSettings, PytorchProjectOptions } from './settings.js';

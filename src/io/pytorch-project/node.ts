@@ -4,7 +4,8 @@ import { ValueError } from '../../tensor/errors.js';
 import { writeDirAtomic } from '../atomic.js';
 import { CONFIG_FILE, ModelDirError, parseModelConfig, WEIGHTS_FILE } from '../model-dir.js';
 import { builtinDataFile } from './builtin-data.js';
-import { exportPytorchProject, type PytorchProjectOptions } from './project.js';
+import { exportPytorchProject } from './project.js';
+import type { PytorchProjectOptions } from './settings.js';
 
 async function read(dir: string, name: string): Promise<Uint8Array> {
   try {

@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../model-dir.js';
-import type { ProjectSettings } from './project.js';
+import type { ProjectSettings } from './settings.js';
 
 /** README.md of an exported project: what it is and the exact commands. */
 export function projectReadme(s: ProjectSettings, config: ModelConfig, cell: string): string {
