@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli/program.js';
-import { writePytorchProject } from '../src/io/pytorch-project/index.js';
+import { writePytorchProject } from '../src/io/pytorch-project/project-node.js';
 import {
   encoderOf,
   loadTextClassifier,

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { relative, resolve } from 'node:path';
 import { cruise, type ICruiseResult, type IDependency } from 'dependency-cruiser';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 /*
@@ -14,18 +13,20 @@ import { describe, expect, it } from 'vitest';
 
 const config = createRequire(import.meta.url)('../.dependency-cruiser.cjs');
 
-const result = (
-  await cruise(['src'], { ...config.options, ruleSet: { forbidden: config.forbidden }, validate: true })
-).output as ICruiseResult;
+/** The import graph of `dir` under the repository's rules (its `exclude` skips test/, so pass one for a fixture). */
+async function cruised(dir: string, exclude = config.options.exclude): Promise<ICruiseResult> {
+  const options = { ...config.options, exclude, ruleSet: { forbidden: config.forbidden }, validate: true };
+  return (await cruise([dir], options)).output as ICruiseResult;
+}
+
+const result = await cruised('src');
+const FIXTURE = 'test/architecture-fixture';
 
 /** Node-only npm packages (native addons, or modules built on Node's APIs). */
-const NODE_PACKAGES = /^(@resvg\/|onnxruntime-node|csv-parse|commander|cli-progress|node-addon-api)/;
-/** kioku's Node-only modules: the CLI, the native backend's loader, and files named *-node.ts. */
-const NODE_MODULES = /^src\/(cli\/|backend\/native\/)|-node\.ts$/;
-
-// Known exception, for the change that moves checkpoints out of the trainer: trainer.ts imports
-// checkpoint.ts (model directories, node:fs) dynamically. Remove once it lands.
-const KNOWN: ReadonlyArray<readonly [string, string]> = [['src/train/trainer.ts', 'src/train/checkpoint.ts']];
+const NODE_PACKAGES =
+  /^(@resvg\/|onnxruntime-node|csv-parse|commander|cli-progress|node-addon-api|fastify|prom-client)/;
+/** kioku's Node-only modules: the CLI, the server, the native backend's loader, and files named *-node.ts. */
+const NODE_MODULES = /^src\/(cli\/|serve\/|backend\/native\/)|-node\.ts$/;
 
 function nodeOnly(d: IDependency): boolean {
   return d.coreModule || NODE_MODULES.test(d.resolved) || NODE_PACKAGES.test(d.module);
@@ -35,16 +36,13 @@ function nodeOnly(d: IDependency): boolean {
  * Every Node-only import reachable from `entry` over runtime edges (static and dynamic imports;
  * type-only imports vanish at run time), as "specifier in file", skipping the `skip` edges.
  */
-function nodeOnlyReachable(entry: string, skip: ReadonlyArray<readonly [string, string]> = KNOWN): string[] {
-  return walk(entry, skip).found;
+function nodeOnlyReachable(entry: string, graph = result): string[] {
+  return walk(entry, graph).found;
 }
 
 /** The src/ files `entry` reaches at run time, and the Node-only imports among their imports. */
-function walk(
-  entry: string,
-  skip: ReadonlyArray<readonly [string, string]>,
-): { seen: Set<string>; found: string[] } {
-  const modules = new Map(result.modules.map((m) => [m.source, m]));
+function walk(entry: string, graph = result): { seen: Set<string>; found: string[] } {
+  const modules = new Map(graph.modules.map((m) => [m.source, m]));
   const seen = new Set<string>([entry]);
   const stack = [entry];
   const found: string[] = [];
@@ -52,9 +50,8 @@ function walk(
     const file = stack.pop()!;
     for (const d of modules.get(file)?.dependencies ?? []) {
       if (d.dependencyTypes.includes('type-only')) continue;
-      if (skip.some(([from, to]) => from === file && to === d.resolved)) continue;
       if (nodeOnly(d)) found.push(`${d.module} in ${file}${d.dynamic ? ' (dynamic import)' : ''}`);
-      else if (d.resolved.startsWith('src/') && !seen.has(d.resolved)) {
+      else if (!d.resolved.startsWith('node_modules/') && !d.couldNotResolve && !seen.has(d.resolved)) {
         seen.add(d.resolved);
         stack.push(d.resolved);
       }
@@ -87,56 +84,60 @@ describe('import graph', () => {
   });
 
   it("the modules the platform-neutral entry reaches use none of Node's globals", () => {
-    const { seen } = walk('src/index.ts', KNOWN);
+    const { seen } = walk('src/index.ts');
     expect([...seen].flatMap(nodeGlobals)).toEqual([]);
     // the scan finds them where they are
-    expect(nodeGlobals('src/backend/select.ts')).toContain('process.env in src/backend/select.ts');
+    expect(nodeGlobals('src/backend/native/init.ts')).toContain('process.env in src/backend/native/init.ts');
   });
 
-  it('the check sees dynamic imports and Node modules where they are', () => {
-    // Without the known exception, the trainer's dynamic import of checkpoints reaches node:path
-    // (dependency-cruiser names Node's built-ins without the node: prefix).
-    expect(nodeOnlyReachable('src/train/trainer.ts', [])).toContain('path in src/train/checkpoint.ts');
+  it('the check sees dynamic imports and Node modules where they are', async () => {
+    // The fixture reaches node:path only behind a dynamic import() (dependency-cruiser names
+    // Node's built-ins without the node: prefix).
+    const fixture = await cruised(FIXTURE, { path: '^node_modules/' });
+    expect(nodeOnlyReachable(`${FIXTURE}/entry.ts`, fixture)).toEqual([`path in ${FIXTURE}/path-user.ts`]);
     expect(nodeOnlyReachable('src/node.ts')).toEqual(
-      expect.arrayContaining(['fs/promises in src/io/model-dir.ts', 'csv-parse in src/io/datasets/files.ts']),
+      expect.arrayContaining([
+        './io/model-dir-node.js in src/node.ts',
+        'csv-parse in src/io/datasets/files.ts',
+      ]),
     );
+    // the server is Node-only, and so is what it imports
+    expect(nodeOnlyReachable('src/cli/commands/serve.ts')).toContain(
+      '../../serve/server.js in src/cli/commands/serve.ts (dynamic import)',
+    );
+    expect(nodeOnlyReachable('src/serve/metrics.ts')).toEqual(['prom-client in src/serve/metrics.ts']);
   });
 });
 
-/** Bundles src/index.ts for a browser; the `skip` edges (importer, import) stay external. */
-async function browserBundle(skip: ReadonlyArray<readonly [string, string]>): Promise<number> {
-  const external: Plugin = {
-    name: 'known-exceptions',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        if (!args.path.startsWith('.')) return undefined;
-        const from = relative(process.cwd(), args.importer);
-        const to = relative(process.cwd(), resolve(args.resolveDir, args.path)).replace(/\.js$/, '.ts');
-        return skip.some(([f, t]) => f === from && t === to)
-          ? { path: args.path, external: true }
-          : undefined;
-      });
-    },
-  };
+/** Bundles `entry` for a browser as a page's bundler would, with the names it exports. */
+async function browserBundle(entry: string): Promise<{ bytes: number; exports: string[] }> {
   const result = await build({
-    entryPoints: ['src/index.ts'],
+    entryPoints: [entry],
     bundle: true,
     platform: 'browser',
     format: 'esm',
+    outfile: 'bundle.js',
     write: false,
+    metafile: true,
     logLevel: 'silent',
-    plugins: [external],
   });
-  return result.outputFiles[0]!.contents.length;
+  return {
+    bytes: result.outputFiles[0]!.contents.length,
+    exports: result.metafile.outputs['bundle.js']!.exports,
+  };
 }
 
 describe('browser bundle', () => {
-  it('esbuild bundles the platform-neutral entry for a browser', async () => {
-    expect(await browserBundle(KNOWN)).toBeGreaterThan(100_000);
+  it('esbuild bundles the platform-neutral entry, recipes and trainer included, for a browser', async () => {
+    const { bytes, exports } = await browserBundle('src/index.ts');
+    expect(bytes).toBeGreaterThan(100_000);
+    for (const name of ['fit', 'trainTextClassifier', 'trainForecaster', 'predictText', 'MemoryStore']) {
+      expect(exports).toContain(name);
+    }
   }, 60_000);
 
   it('and fails on a Node import, even behind a dynamic import()', async () => {
-    await expect(browserBundle([])).rejects.toThrow(/node:path/);
+    await expect(browserBundle(`${FIXTURE}/entry.ts`)).rejects.toThrow(/node:path/);
   }, 60_000);
 });
 

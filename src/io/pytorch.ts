@@ -13,7 +13,7 @@ import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { writeDirAtomic } from './atomic.js';
+import { modelKind } from './model-kind.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 import { isTorchFile, torchStateDict } from './torch/index.js';
 
@@ -192,10 +192,6 @@ function layerSource(rnn: RNN | LSTM | GRU): string {
 `;
 }
 
-function kindOf(model: unknown): string {
-  return typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
-}
-
 /** The model.py that rebuilds `model` in PyTorch and loads model.safetensors into it. */
 export function pytorchModelSource(model: PytorchExportable): string {
   let body: string;
@@ -204,10 +200,10 @@ export function pytorchModelSource(model: PytorchExportable): string {
   else if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) body = layerSource(model);
   else {
     throw new ValueError(
-      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${kindOf(model)}`,
+      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${modelKind(model)}`,
     );
   }
-  return `"""${kindOf(model)} exported by kioku.
+  return `"""${modelKind(model)} exported by kioku.
 
     model = load_model()          # reads ${PYTORCH_WEIGHTS_FILE} next to this file
     model = load_model('other.safetensors')
@@ -244,12 +240,4 @@ export function pytorchFiles(model: PytorchExportable): Record<string, Uint8Arra
     [PYTORCH_WEIGHTS_FILE]: serializeSafetensors(model.stateDict(), { format: 'pt' }),
     [PYTORCH_SCRIPT_FILE]: source,
   };
-}
-
-/** Writes model.safetensors and model.py into `dir` (created if needed; updated atomically). */
-export async function exportPytorch(model: PytorchExportable, dir: string): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') {
-    throw new ValueError(`exportPytorch: dir must be a non-empty string, got ${String(dir)}`);
-  }
-  await writeDirAtomic(dir, pytorchFiles(model));
 }

@@ -30,6 +30,7 @@ import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { KiokuError, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { modelKind } from './model-kind.js';
 
 /** A model.json or weight set that is malformed or describes something kioku cannot load. */
 export class TfjsFormatError extends KiokuError {
@@ -221,10 +222,6 @@ class Weights {
   }
 }
 
-function kindOf(model: unknown): string {
-  return typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
-}
-
 function recurrentKind(rnn: RNN | LSTM | GRU): RecurrentKind {
   return RECURRENT_KINDS[rnn.mode].layer;
 }
@@ -371,7 +368,7 @@ export function exportTfjs(model: TfjsExportable): TfjsArtifacts {
     ];
   } else {
     throw new ValueError(
-      `exportTfjs: model must be an RNN, LSTM, TextClassifier or SequenceForecaster, got ${kindOf(model)}`,
+      `exportTfjs: model must be an RNN, LSTM, TextClassifier or SequenceForecaster, got ${modelKind(model)}`,
     );
   }
   return {
@@ -381,7 +378,7 @@ export function exportTfjs(model: TfjsExportable): TfjsArtifacts {
       convertedBy: null,
       modelTopology: {
         class_name: 'Sequential',
-        config: { name: kindOf(model), layers },
+        config: { name: modelKind(model), layers },
         keras_version: 'tfjs-layers 4.22.0',
         backend: 'tensor_flow.js',
       },

@@ -10,8 +10,9 @@ import { WordTokenizer, type WordTokenizerOptions } from '../../src/data/tokeniz
 import { type Truncation, Vocab } from '../../src/data/vocab.js';
 import { WindowDataset } from '../../src/data/windows.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
-import { ModelDirError } from '../../src/io/model-dir.js';
-import { exportPytorchProject, writePytorchProject } from '../../src/io/pytorch-project/index.js';
+import { ModelDirError } from '../../src/io/model-config.js';
+import { exportPytorchProject } from '../../src/io/pytorch-project/project.js';
+import { writePytorchProject } from '../../src/io/pytorch-project/project-node.js';
 import { serializeSafetensors } from '../../src/io/safetensors.js';
 import { BagOfWordsClassifier, TextClassifier } from '../../src/nn/heads.js';
 import { ValueError } from '../../src/tensor/errors.js';

@@ -1,4 +1,4 @@
-import { DataError } from '../../data/errors.js';
+import { DataError, quote } from '../../data/errors.js';
 import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
 import { makeSeries, type TimeSeries } from '../../data/series.js';
 import { ValueError } from '../../tensor/errors.js';
@@ -84,7 +84,7 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
       const v = parseCell(fields[picks[k]!]!);
       if (v === null) {
         const beyond = Number.isFinite(Number(fields[picks[k]!]!.trim())) ? ' within float32 range' : '';
-        throw new DataError(`expected a number${beyond}, got ${JSON.stringify(fields[picks[k]!])}`, {
+        throw new DataError(`expected a number${beyond}, got ${quote(fields[picks[k]!]!)}`, {
           file: path,
           line,
           column: columns[k],

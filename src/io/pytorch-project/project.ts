@@ -15,9 +15,9 @@
 import { type Cell, modelFromConfig, SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import { ValueError } from '../../tensor/errors.js';
 import { isJsonObject } from '../json-strict.js';
-import { loadWeightsInto, type ModelConfig, parseModelConfig } from '../model-dir.js';
+import { CONFIG_FILE, type ModelConfig, WEIGHTS_FILE } from '../model-config.js';
+import { loadWeightsInto, modelFromFiles } from '../model-format.js';
 import { pytorchModelSource } from '../pytorch.js';
-import { parseSafetensors, toStateDict } from '../safetensors.js';
 import { charClassesModule } from './char-classes.js';
 import { DATA_PY } from './data-py.js';
 import { projectReadme } from './readme.js';
@@ -26,33 +26,33 @@ import { TRAIN_PY } from './train-py.js';
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v);
 
-/** The kioku model of the directory files, with its weights checked against the architecture. */
+/** The kioku model of the directory files, checked as loading a model directory checks it. */
 function loadModel(files: Record<string, Uint8Array | string>): {
   model: TextClassifier | SequenceForecaster;
   config: ModelConfig;
 } {
   if (!isJsonObject(files))
     throw new ValueError(`exportPytorchProject: files must be an object of file contents`);
-  const bytes = (name: string) => {
+  const bytes: Record<string, Uint8Array> = {};
+  for (const name of [CONFIG_FILE, WEIGHTS_FILE]) {
     const f = files[name];
-    if (typeof f === 'string') return new TextEncoder().encode(f);
-    if (f instanceof Uint8Array) return f;
-    throw new ValueError(
-      `exportPytorchProject: files must hold "${name}" of the model directory, got ${describe(f)}`,
-    );
-  };
-  const config = parseModelConfig(bytes('config.json'), 'config.json');
-  const model = modelFromConfig(config.architecture);
+    if (typeof f === 'string') bytes[name] = new TextEncoder().encode(f);
+    else if (f instanceof Uint8Array) bytes[name] = f;
+    else {
+      throw new ValueError(
+        `exportPytorchProject: files must hold "${name}" of the model directory, got ${describe(f)}`,
+      );
+    }
+  }
+  const loaded = modelFromFiles(bytes, { caller: 'exportPytorchProject', source: 'model' });
+  const model = modelFromConfig(loaded.config.architecture);
   if (!(model instanceof TextClassifier || model instanceof SequenceForecaster)) {
     throw new ValueError(
-      `exportPytorchProject: a ${config.architecture.type} cannot be exported; recurrent models only`,
+      `exportPytorchProject: a ${loaded.config.architecture.type} cannot be exported; recurrent models only`,
     );
   }
-  loadWeightsInto(
-    model,
-    toStateDict(parseSafetensors(bytes('model.safetensors'), { source: 'model.safetensors' })),
-  );
-  return { model, config };
+  loadWeightsInto(model, loaded.tensors, `model/${WEIGHTS_FILE}`);
+  return { model, config: loaded.config };
 }
 
 /** The config fields data.py needs, checked so train.py never meets a half-written config. */

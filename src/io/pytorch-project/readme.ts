@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../model-dir.js';
+import type { ModelConfig } from '../model-config.js';
 import type { ProjectSettings } from './settings.js';
 
 /** README.md of an exported project: what it is and the exact commands. */

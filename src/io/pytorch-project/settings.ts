@@ -2,7 +2,7 @@
 import { type SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import { ValueError } from '../../tensor/errors.js';
 import { isJsonObject } from '../json-strict.js';
-import type { ModelConfig } from '../model-dir.js';
+import type { ModelConfig } from '../model-config.js';
 
 /** Data kioku reads from an npm package; a project needs them as a bundled file. */
 export const BUILTIN_DATA = ['spam-assassin', 'seattle-weather', 'births'] as const;
