@@ -4,6 +4,7 @@ import { kiokuVersion } from '../io/version.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
+import { importCommand } from './commands/import.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { serveCommand } from './commands/serve.js';
@@ -61,7 +62,14 @@ export function createProgram(io: CliIO): Command {
     .addHelpText('after', examples(['kioku train text --help', 'kioku train series --help']));
   trainTextCommand(train, reporter);
   trainSeriesCommand(train, reporter);
-  for (const add of [predictCommand, forecastCommand, evalCommand, infoCommand, exportCommand]) {
+  for (const add of [
+    predictCommand,
+    forecastCommand,
+    evalCommand,
+    infoCommand,
+    exportCommand,
+    importCommand,
+  ]) {
     add(program, reporter);
   }
   serveCommand(program, reporter);
