@@ -269,6 +269,39 @@ describe('malformed files are typed errors', () => {
     ],
     ['a truncated file', () => good().subarray(0, 100), /end-of-central-directory/],
     [
+      'a file cut short by a few bytes',
+      () => good().subarray(0, good().length - 3),
+      /end-of-central-directory/,
+    ],
+    [
+      'an entry claiming 2 GiB in a small file (a zip bomb without compression)',
+      () => {
+        const b = good();
+        const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        let at = 0;
+        while (view.getUint32(at, true) !== 0x02014b50) at++;
+        view.setUint32(at + 20, 0x7fffffff, true);
+        view.setUint32(at + 24, 0x7fffffff, true);
+        return b;
+      },
+      /entry "archive\/data.pkl" \(2147483647 bytes at byte \d+\) runs into the central directory/,
+    ],
+    [
+      'an entry name climbing out of the archive',
+      () => storedZip([['../archive/data.pkl', pickle(op.proto, op.none, op.stop)]]),
+      /entry name "..\/archive\/data.pkl" is not a relative path inside the archive/,
+    ],
+    [
+      'an absolute entry name',
+      () => storedZip([['/tmp/data.pkl', pickle(op.proto, op.none, op.stop)]]),
+      /entry name "\/tmp\/data.pkl" is not a relative path/,
+    ],
+    [
+      'a storage key that is a path',
+      () => torchArchive(dictPickle([['w', tensorOps('../../etc/passwd', 1, [1], [1])]]), { 0: [1] }),
+      /storage key "..\/..\/etc\/passwd" is not a plain name/,
+    ],
+    [
       'a damaged entry',
       () => {
         const b = good();

@@ -186,6 +186,12 @@ function storageRef(pid: PickleValue, ctx: TorchHookContext, storages: Map<strin
     );
   }
   const [, type, key, , numel] = pid as [string, StorageType, string, string, number];
+  // torch.save names storages by number; a key that is a path ("../x") only comes from a crafted file.
+  if (!/^\w{1,64}$/.test(key)) {
+    throw ctx.fail(
+      `storage key ${JSON.stringify(key.slice(0, 80))} is not a plain name (letters, digits, _)`,
+    );
+  }
   const known = storages.get(key);
   if (known === undefined) {
     const ref = new StorageRef(key, type.dtype, numel);

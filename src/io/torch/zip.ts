@@ -165,6 +165,10 @@ function centralEntry(r: Reader, at: number, end: number, fail: (m: string) => T
     throw fail(`the entry name at byte ${at + 46} is not valid UTF-8`);
   }
   if (flags & 1) throw fail(`entry "${name}" is encrypted`);
+  // Nothing is extracted, but torch.save writes only relative names: one that climbs out is crafted.
+  if (name.startsWith('/') || /(^|[/\\])\.\.([/\\]|$)|\\|\0/.test(name)) {
+    throw fail(`entry name "${name.slice(0, 80)}" is not a relative path inside the archive`);
+  }
   const [usize, csize, localOffset] = zip64Values(
     r,
     at + 46 + nameLen,
