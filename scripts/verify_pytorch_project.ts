@@ -15,7 +15,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli/program.js';
-import { writePytorchProject } from '../src/io/pytorch-project/project-node.js';
 import {
   encoderOf,
   loadTextClassifier,
@@ -93,7 +92,7 @@ async function verifyText(): Promise<void> {
   console.log(`kioku train text: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   const kiokuReported = events(log, 'test').find((e) => e.model !== 'majority')!.accuracy as number;
   const project = join(work, 'spam-project');
-  await writePytorchProject(join(out, 'model'), project);
+  await kioku('export', '--model', join(out, 'model'), '--format', 'pytorch-project', '--out', project);
   const jsonl = join(project, 'spam-assassin.jsonl');
 
   started = performance.now();
@@ -150,7 +149,7 @@ async function verifySeries(): Promise<void> {
   const log = await kioku('--json', 'train', 'series', '--data', 'seattle-weather', ...flags, '--out', out);
   const kiokuMae = events(log, 'test').find((e) => e.model === 'lstm')!.mae as number;
   const project = join(work, 'seattle-project');
-  await writePytorchProject(join(out, 'model'), project);
+  await kioku('export', '--model', join(out, 'model'), '--format', 'pytorch-project', '--out', project);
   torchrun(project, 'run');
   const kiokuConfig = JSON.parse(readFileSync(join(out, 'model', 'config.json'), 'utf8'));
   const torchConfig = JSON.parse(readFileSync(join(project, 'run', 'model', 'config.json'), 'utf8'));
