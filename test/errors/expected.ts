@@ -327,6 +327,16 @@ export const EXPECTED: Record<string, Expected> = {
     message:
       'kioku: cannot create "<dir>/read-only/out": permission denied (EACCES); choose an --out that kioku may write to, or grant write permission there',
   },
+  'a pickle that would call os.system, imported': {
+    code: 1,
+    message:
+      'kioku: refusing to call os.system while reading "<dir>/evil.pt": only state_dict tensors can be read; save with safetensors instead',
+  },
+  "another model's state_dict, imported": {
+    code: 1,
+    message:
+      'kioku: <dir>/model.pt: loadStateDict: missing keys: embedding.weight, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, fc.weight, fc.bias. unexpected keys: weight, bias',
+  },
 };
 
 /** One markdown row of the README's table for case number `n`. */
