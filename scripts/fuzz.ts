@@ -1,16 +1,17 @@
 /**
  * Fuzzes every loader: npx tsx scripts/fuzz.ts [cases per loader=10000] [seed=1] [loader…]
- * Loaders: safetensors, config, vocab, csv, jsonl, series, imdb (default: all). Every case must
+ * Loaders: safetensors, torch, config, vocab, csv, jsonl, series, imdb (default: all). Every case must
  * load to a consistent result or throw a KiokuError, within a bounded time; exits 1 otherwise.
  * Prints the outcome counts per kind of damage, the slowest case and the peak RSS.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as torch from '../test/interop/torch-fuzz.js';
 import * as safetensors from '../test/io/safetensors-fuzz.js';
 import { checkCase, fuzzCase, LOADERS, type Loader } from '../test/reliability/loader-fuzz.js';
 
-const ALL = ['safetensors', ...LOADERS] as const;
+const ALL = ['safetensors', 'torch', ...LOADERS] as const;
 type Name = (typeof ALL)[number];
 
 const cases = Number(process.argv[2] ?? 10_000);
@@ -45,6 +46,10 @@ for (const name of names) {
         const c = safetensors.fuzzCase(seed, i);
         mutation = c.mutation;
         outcome = safetensors.checkCase(c.bytes) === 'parsed' ? 'loaded' : 'rejected';
+      } else if (name === 'torch') {
+        const c = torch.fuzzCase(seed, i);
+        mutation = c.mutation;
+        outcome = torch.checkCase(c.bytes) === 'read' ? 'loaded' : 'rejected';
       } else {
         const c = fuzzCase(name as Loader, seed, i);
         mutation = c.mutation;

@@ -30,6 +30,8 @@ export {
 } from './io/model-format.js';
 export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
 export { type PytorchExportable, pytorchFiles } from './io/pytorch.js';
+export { exportPytorchProject } from './io/pytorch-project/project.js';
+export type { ProjectSettings, PytorchProjectOptions } from './io/pytorch-project/settings.js';
 export {
   dtypeBytes,
   isSafetensorsDType,
@@ -59,6 +61,23 @@ export {
   tfjsFiles,
   toKerasWeights,
 } from './io/tfjs.js';
+export {
+  isTorchFile,
+  type PickleDict,
+  type PickleLimits,
+  type PickleTuple,
+  type PickleValue,
+  type ReadTorchOptions,
+  readTorchFile,
+  type TorchDType,
+  TorchFileError,
+  type TorchLimits,
+  type TorchStateDictOptions,
+  TorchTensor,
+  type TorchValue,
+  torchStateDict,
+  UnsafePickleError,
+} from './io/torch/index.js';
 export { type CellOptions, GRUCell, LSTMCell, RNNCell, type RNNCellOptions } from './nn/cells.js';
 export { Dropout } from './nn/dropout.js';
 export { Embedding, type EmbeddingOptions } from './nn/embedding.js';

@@ -37,6 +37,7 @@ export {
   pytorchModelSource,
 } from './io/pytorch.js';
 export { exportPytorch } from './io/pytorch-node.js';
+export { writePytorchProject } from './io/pytorch-project/project-node.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors-node.js';
 export { kiokuVersion } from './io/version.js';
 export { type PngOptions, svgToPng } from './plot/png.js';

@@ -4,6 +4,7 @@ import { kiokuVersion } from '../io/version.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
+import { importCommand } from './commands/import.js';
 import { infoCommand } from './commands/info.js';
 import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
@@ -70,6 +71,7 @@ export function createProgram(io: CliIO): Command {
     infoCommand,
     exportCommand,
     resumeCommand,
+    importCommand,
   ]) {
     add(program, reporter);
   }

@@ -52,6 +52,18 @@ function classify(ch: string): number {
   return flags & CJK ? flags & ~ALNUM : flags;
 }
 
+/** The bits of {@link charClass}. */
+export const CHAR_CLASS = { ALNUM, CJK, PUNCT, EMOJI } as const;
+
+/**
+ * The word tokenizer's classes of a code point as {@link CHAR_CLASS} bits, computed from the
+ * Unicode tables (uncached; surrogates have none). The PyTorch project exporter writes them
+ * out as a table so that Python tokenizes alike.
+ */
+export function charClass(cp: number): number {
+  return cp >= 0xd800 && cp < 0xe000 ? 0 : classify(String.fromCodePoint(cp));
+}
+
 // A table for the Basic Multilingual Plane (built on first use, about 20 ms) and a cache for
 // the rest: a table lookup per character is many times faster than a Unicode regex scan.
 let bmp: Uint8Array | null = null;
@@ -61,13 +73,12 @@ function classOf(cp: number): number {
   if (cp < 0x10000) {
     if (bmp === null) {
       bmp = new Uint8Array(0x10000);
-      for (let c = 0; c < 0x10000; c++)
-        bmp[c] = c >= 0xd800 && c < 0xe000 ? 0 : classify(String.fromCharCode(c));
+      for (let c = 0; c < 0x10000; c++) bmp[c] = charClass(c);
     }
     return bmp[cp]!;
   }
   let flags = astral.get(cp);
-  if (flags === undefined) astral.set(cp, (flags = classify(String.fromCodePoint(cp))));
+  if (flags === undefined) astral.set(cp, (flags = charClass(cp)));
   return flags;
 }
 

@@ -1,6 +1,7 @@
 /**
  * PyTorch interop. Weights go both ways as safetensors under PyTorch's names (kioku's own names),
- * so a state_dict saved in PyTorch loads into the equivalent kioku model and back.
+ * so a state_dict saved in PyTorch loads into the equivalent kioku model and back. A state_dict
+ * saved with torch.save (.pt, .pth) is read too, by a restricted reader that never runs pickle code.
  *
  * `exportPytorch(model, dir)` writes model.safetensors and model.py, a self-contained script that
  * defines the equivalent torch.nn.Module, reads the weights with a small pure-Python safetensors
@@ -16,6 +17,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { modelKind } from './model-kind.js';
 import { forecastSource } from './pytorch-forecast.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
+import { isTorchFile, torchStateDict } from './torch/index.js';
 
 export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
 
@@ -27,12 +29,17 @@ export interface ImportPytorchOptions {
   source?: string;
   /** Removed from the start of every key that has it, e.g. 'module.' from DataParallel. */
   stripPrefix?: string;
+  /** torch.save files only: the top-level key of a checkpoint dict that holds the state_dict. */
+  key?: string;
 }
 
 /**
- * The tensors of a safetensors file written from a PyTorch state_dict (`safetensors.torch.save_file`
- * or any conforming writer), as kioku tensors keyed by name: floating dtypes as float32, integer
- * dtypes as int32. Load them with `model.loadStateDict(...)`. Malformed files throw SafetensorsError.
+ * The tensors of a PyTorch state_dict as kioku tensors keyed by name (floating dtypes as float32,
+ * integer dtypes as int32), from a safetensors file (`safetensors.torch.save_file` or any
+ * conforming writer) or a torch.save file (zip or legacy format, told apart by their first
+ * bytes). Load them with `model.loadStateDict(...)`. Malformed files throw SafetensorsError or
+ * TorchFileError; a pickle that would call anything outside the state_dict allowlist throws
+ * UnsafePickleError.
  */
 export function importPytorchStateDict(
   bytes: Uint8Array,
@@ -41,11 +48,17 @@ export function importPytorchStateDict(
   if (!(bytes instanceof Uint8Array)) {
     throw new ValueError(`importPytorchStateDict: bytes must be a Uint8Array, got ${typeof bytes}`);
   }
-  const { source, stripPrefix } = options;
+  const { source, stripPrefix, key } = options;
   if (stripPrefix !== undefined && typeof stripPrefix !== 'string') {
     throw new ValueError(`importPytorchStateDict: stripPrefix must be a string, got ${typeof stripPrefix}`);
   }
-  const tensors = toStateDict(parseSafetensors(bytes, source === undefined ? {} : { source }));
+  let tensors: Record<string, Tensor>;
+  if (isTorchFile(bytes)) tensors = torchStateDict(bytes, { source, key });
+  else if (key !== undefined) {
+    throw new ValueError(
+      'importPytorchStateDict: key applies to torch.save files only, this is a safetensors file',
+    );
+  } else tensors = toStateDict(parseSafetensors(bytes, source === undefined ? {} : { source }));
   if (!stripPrefix) return tensors;
   const out: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(tensors)) {

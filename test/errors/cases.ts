@@ -178,6 +178,7 @@ async function writeBrokenModels(dir: string, model: TextClassifier): Promise<vo
   await writeFile(join(dir, 'bad-fields', 'training-state.json'), '{"epoch": 1, "history": {"loss": "x"}}');
   const pt = join(import.meta.dirname, '../../fixtures/safetensors/linear-zip.pt');
   await copyFile(pt, join(dir, 'model.pt'));
+  await copyFile(join(import.meta.dirname, '../../fixtures/torch/evil_os_system.pt'), join(dir, 'evil.pt'));
   await broken('torch-save', () => {});
   await copyFile(pt, join(dir, 'torch-save', 'model.safetensors'));
   await broken('dev-zero', () => {});
@@ -677,5 +678,17 @@ export const CASES: Case[] = [
     call: 'kioku train series --data series-bad-date.csv …',
     run: (d) =>
       kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-bad-date.csv') : a))),
+  },
+  {
+    input: 'a pickle that would call os.system, imported',
+    call: 'kioku import evil.pt --model text-model --out imported',
+    run: (d) =>
+      kioku('import', join(d, 'evil.pt'), '--model', join(d, 'text-model'), '--out', join(d, 'imported')),
+  },
+  {
+    input: "another model's state_dict, imported",
+    call: 'kioku import model.pt --model text-model --out imported',
+    run: (d) =>
+      kioku('import', join(d, 'model.pt'), '--model', join(d, 'text-model'), '--out', join(d, 'imported')),
   },
 ];

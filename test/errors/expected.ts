@@ -332,6 +332,16 @@ export const EXPECTED: Record<string, Expected> = {
     message:
       'kioku: <dir>/series-bad-date.csv:19, column "date": unparseable date "2020-01-32"; expected ISO 8601 (2015-03-01, 2015-03-01T14:00, 2015-03), a quarter (2015-Q1), a year, or "Mar 1 2015"',
   },
+  'a pickle that would call os.system, imported': {
+    code: 1,
+    message:
+      'kioku: refusing to call os.system while reading "<dir>/evil.pt": only state_dict tensors can be read; save with safetensors instead',
+  },
+  "another model's state_dict, imported": {
+    code: 1,
+    message:
+      'kioku: <dir>/model.pt: loadStateDict: missing keys: embedding.weight, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, fc.weight, fc.bias. unexpected keys: weight, bias',
+  },
 };
 
 /** One markdown row of the README's table for case number `n`. */

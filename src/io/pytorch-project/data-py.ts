@@ -1,0 +1,601 @@
+/** data.py of an exported PyTorch project: kioku's data pipeline in Python (read by train.py). */
+export const DATA_PY = String.raw`"""kioku's data pipeline, reproduced exactly in Python.
+
+Texts: the CSV/TSV/JSONL files and aclImdb directories kioku reads, its class order, its seeded
+subsample and stratified train/val/test split (kioku's xoshiro128** generator), its word
+tokenizer, vocabulary, truncation and right padding. Series: kioku's series CSV reader,
+missing-value policies, calendar columns, standard scaler and sliding windows. The same input
+gives the same token ids, splits and float32 values as kioku. The character classes come from
+kioku's own Unicode tables (char_classes.py); NFKC normalisation and lower-casing come from
+Python's, so a character newer than Python's Unicode version may normalise differently.
+"""
+import csv
+import json
+import math
+import re
+import sys
+import unicodedata
+from bisect import bisect_right
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import torch
+
+from char_classes import ALNUM, CJK, EMOJI, PUNCT, RUN_CLASSES, RUN_STARTS
+
+
+class DataError(ValueError):
+    """Bad data, named by file and line as kioku names it."""
+
+
+# --- JavaScript semantics kioku relies on ------------------------------------------------------
+
+# String.prototype.trim: JavaScript's white space and line terminators.
+JS_SPACE = '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a' \
+    '\u2028\u2029\u202f\u205f\u3000\ufeff'
+_DECIMAL = re.compile(r'[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)')
+_RADIX = re.compile(r'0([xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)')
+
+
+def js_trim(s):
+    return s.strip(JS_SPACE)
+
+
+def js_number(text):
+    """Number(text): decimal, Infinity, 0x/0o/0b integers; '' is 0; anything else NaN."""
+    t = js_trim(text)
+    if t == '':
+        return 0.0
+    if _DECIMAL.fullmatch(t):
+        return float(t.replace('Infinity', 'inf'))
+    m = _RADIX.fullmatch(t)
+    if m:
+        return float(int(m.group(1)[1:], {'x': 16, 'o': 8, 'b': 2}[m.group(1)[0].lower()]))
+    return math.nan
+
+
+def js_number_str(x):
+    """String(x) for a number, as JavaScript writes it (shortest round-trip digits)."""
+    x = float(x)
+    if x != x:
+        return 'NaN'
+    if x == 0:
+        return '0'
+    if math.isinf(x):
+        return 'Infinity' if x > 0 else '-Infinity'
+    if x < 0:
+        return '-' + js_number_str(-x)
+    mantissa, _, exp = repr(x).partition('e')
+    whole, _, frac = mantissa.partition('.')
+    digits = (whole + frac).lstrip('0')
+    n = len(whole) - (len(whole + frac) - len(digits)) + int(exp or 0)
+    digits = digits.rstrip('0')
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + '0' * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + '.' + digits[n:]
+    if -6 < n <= 0:
+        return '0.' + '0' * -n + digits
+    e = n - 1
+    sign = '+' if e >= 0 else '-'
+    return (digits if k == 1 else digits[0] + '.' + digits[1:]) + 'e' + sign + str(abs(e))
+
+
+def js_round(x):
+    """Math.round: the nearest integer, halves towards +Infinity."""
+    f = math.floor(x)
+    return f + 1 if x - f >= 0.5 else f
+
+
+def code_units(s):
+    """Sort key in JavaScript's default string order (UTF-16 code units)."""
+    return s.encode('utf-16-be', 'surrogatepass')
+
+
+_ISO_DATE = re.compile(
+    r'([+-][0-9]{6}|[0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?'
+    r'(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,3})[0-9]*)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?')
+
+
+def js_date_parse(text):
+    """Date.parse for ISO 8601 dates (milliseconds since 1970, UTC), else None.
+
+    A date-time without an offset is read as UTC here; JavaScript reads it in local time.
+    """
+    m = _ISO_DATE.fullmatch(text)
+    if not m:
+        return None
+    year, month, day, hh, mi, ss, ms, zone = m.groups()
+    try:
+        d = date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
+    h, minute, s = int(hh or 0), int(mi or 0), int(ss or 0)
+    if h > 24 or minute > 59 or s > 59 or (h == 24 and (minute or s or ms)):
+        return None
+    t = (d.toordinal() - date(1970, 1, 1).toordinal()) * 86_400_000
+    t += ((h * 60 + minute) * 60 + s) * 1000 + int((ms or '0').ljust(3, '0'))
+    if zone and zone != 'Z':
+        sign = 1 if zone[0] == '+' else -1
+        t -= sign * (int(zone[1:3]) * 60 + int(zone[4:6])) * 60_000
+    return t
+
+
+# --- kioku's random generator (xoshiro128**, seeded through splitmix32) ------------------------
+
+_M32 = 0xFFFFFFFF
+
+
+def _rotl(x, k):
+    return ((x << k) | (x >> (32 - k))) & _M32
+
+
+class Generator:
+    def __init__(self, seed=0):
+        seed = math.trunc(seed)
+        x, hi = seed % 2**32, (seed // 2**32) % 2**32
+        self.s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B9 + hi) & _M32
+            hi = 0
+            z = x
+            z = ((z ^ (z >> 16)) * 0x85EBCA6B) & _M32
+            z = ((z ^ (z >> 13)) * 0xC2B2AE35) & _M32
+            self.s.append(z ^ (z >> 16))
+        if not any(self.s):
+            self.s[0] = 1
+
+    def next_u32(self):
+        s = self.s
+        result = (_rotl((s[1] * 5) & _M32, 7) * 9) & _M32
+        t = (s[1] << 9) & _M32
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = _rotl(s[3], 11)
+        return result
+
+    def randint(self, n):
+        return math.floor(self.next_u32() / 4294967296 * n)
+
+    def permutation(self, n):
+        p = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = self.randint(i + 1)
+            p[i], p[j] = p[j], p[i]
+        return p
+
+
+# --- reading labelled texts --------------------------------------------------------------------
+
+def _open_text(path):
+    return open(path, encoding='utf-8', errors='replace', newline='')
+
+
+def read_csv(path, delimiter):
+    """The header (trimmed) and the rows of a CSV/TSV file, each checked against the header."""
+    csv.field_size_limit(sys.maxsize)
+    with open(path, encoding='utf-8-sig', errors='replace', newline='') as f:
+        rows = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True)
+        header = None
+        for row in rows:
+            if not row:
+                continue
+            if header is None:
+                header = [js_trim(h) for h in row]
+                yield header
+                continue
+            if len(row) != len(header):
+                raise DataError(f'{path}: line {rows.line_num}: expected {len(header)} columns '
+                                f'({", ".join(header)}), got {len(row)}')
+            yield row
+    if header is None:
+        raise DataError(f'{path}: empty file (no header row)')
+
+
+def _column(header, name, path, role):
+    if name not in header:
+        raise DataError(f'{path}: unknown {role} column "{name}"; available columns: {", ".join(header)}')
+    return header.index(name)
+
+
+def _jsonl_rows(path, text_col, label_col):
+    def no_constants(name):
+        raise ValueError(f'{name} is not JSON')
+
+    with _open_text(path) as f:
+        # Lines end at \n, \r\n or \r, as Node's readline splits them (not at \v, \x85, \u2028 ...).
+        for line_no, line in enumerate(re.split(r'\r\n|\n|\r', f.read()), 1):
+            if js_trim(line) == '':
+                continue
+            try:
+                rec = json.loads(line, parse_constant=no_constants)
+            except ValueError as e:
+                raise DataError(f'{path}: line {line_no}: invalid JSON ({e})') from None
+            if not isinstance(rec, dict) or text_col not in rec or label_col not in rec:
+                raise DataError(f'{path}: line {line_no}: needs an object with "{text_col}" and "{label_col}"')
+            text, label = rec[text_col], rec[label_col]
+            if not isinstance(text, str) or not isinstance(label, (str, int, float, bool)):
+                raise DataError(f'{path}: line {line_no}: text must be a string and label a string, number or boolean')
+            if isinstance(label, bool):
+                label = 'true' if label else 'false'
+            elif not isinstance(label, str):
+                label = js_number_str(label)
+            yield text, label
+
+
+def read_text_file(path, text_col='text', label_col='label'):
+    """(texts, raw labels) of a .csv/.tsv/.tab/.jsonl/.ndjson file, as kioku's loadTextFile reads them."""
+    suffix = Path(path).suffix.lower()
+    if suffix in ('.jsonl', '.ndjson'):
+        rows = list(_jsonl_rows(path, text_col, label_col))
+    else:
+        reader = read_csv(path, '\t' if suffix in ('.tsv', '.tab') else ',')
+        header = next(reader)
+        ti, li = _column(header, text_col, path, 'text'), _column(header, label_col, path, 'label')
+        rows = [(r[ti], js_trim(r[li])) for r in reader]
+    if not rows:
+        raise DataError(f'{path}: no data rows')
+    return [t for t, _ in rows], [label for _, label in rows]
+
+
+_REVIEW = re.compile(r'([0-9]+)_([0-9]+)\.txt')
+_BR = re.compile(f'<br[{re.escape(JS_SPACE)}]*/?>', re.IGNORECASE)
+
+
+def read_imdb(root):
+    """(texts, labels) of an aclImdb directory's train/ split: neg then pos, by review id."""
+    texts, labels = [], []
+    for cls in ('neg', 'pos'):
+        folder = Path(root) / 'train' / cls
+        files = []
+        for p in folder.iterdir():
+            if p.name.endswith('.txt'):
+                m = _REVIEW.fullmatch(p.name)
+                if not m:
+                    raise DataError(f'{p}: review file name must be <id>_<rating>.txt')
+                files.append((int(m.group(1)), p.name, p))
+        for _, _, p in sorted(files):
+            texts.append(_BR.sub(' ', p.read_bytes().decode('utf-8', errors='replace')))
+            labels.append(cls)
+    return texts, labels
+
+
+def class_names(values):
+    """kioku's class order: numeric labels by value, others in code-unit order."""
+    unique = list(dict.fromkeys(values))
+    if all(js_trim(v) != '' and math.isfinite(js_number(v)) for v in unique):
+        return sorted(unique, key=js_number)
+    return sorted(unique, key=code_units)
+
+
+def load_texts(source, text_col='text', label_col='label'):
+    """(texts, label ids, classes) from a file or an aclImdb directory."""
+    if Path(source).is_dir():
+        texts, raw = read_imdb(source)
+        classes = ['neg', 'pos']
+    else:
+        texts, raw = read_text_file(source, text_col, label_col)
+        classes = class_names(raw)
+    if len(classes) < 2:
+        raise DataError(f'{source}: the label column has a single class; a classifier needs at least 2')
+    index = {c: i for i, c in enumerate(classes)}
+    return texts, [index[r] for r in raw], classes
+
+
+def subsample(items, limit, seed):
+    """The first LIMIT items after a seeded shuffle (all of them without a limit)."""
+    if limit is None or limit >= len(items):
+        return items
+    perm = Generator(seed).permutation(len(items))
+    return [items[i] for i in perm[:limit]]
+
+
+def train_val_test_split(labels, val=0.1, test=0.1, seed=0):
+    """Indices of kioku's stratified split: round(n·val) and round(n·test) per class, each part shuffled."""
+    gen = Generator(seed)
+    groups = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(i)
+    parts = ([], [], [])
+    for g in groups.values():
+        perm = gen.permutation(len(g))
+        n_test, n_val = js_round(len(g) * test), js_round(len(g) * val)
+        for k, p in enumerate(perm):
+            parts[2 if k < n_test else 1 if k < n_test + n_val else 0].append(g[p])
+    out = []
+    for idx in parts:
+        perm = gen.permutation(len(idx))
+        out.append([idx[p] for p in perm])
+    return tuple(out)
+
+
+# --- tokenizer and vocabulary ------------------------------------------------------------------
+
+def char_class(cp):
+    """kioku's character classes (ALNUM, CJK, PUNCT, EMOJI bits) from its Unicode tables."""
+    return RUN_CLASSES[bisect_right(RUN_STARTS, cp) - 1]
+
+
+_JOINERS = {0x27, 0x2D, 0x2019}
+
+
+def _emoji_end(cps, i):
+    """End of the emoji sequence at i (flags, pictographs with modifiers and ZWJ), or None."""
+    n = len(cps)
+    ri = lambda c: 0x1F1E6 <= c <= 0x1F1FF  # noqa: E731
+    modifier = lambda c: 0x1F3FB <= c <= 0x1F3FF  # noqa: E731
+    pictograph = lambda c: char_class(c) & EMOJI and not ri(c)  # noqa: E731
+    if ri(cps[i]) and i + 1 < n and ri(cps[i + 1]):
+        return i + 2
+    if not pictograph(cps[i]):
+        return None
+    j = i + 1
+    while j < n and (modifier(cps[j]) or cps[j] in (0xFE0F, 0x20E3)):
+        j += 1
+    while j + 1 < n and cps[j] == 0x200D and pictograph(cps[j + 1]):
+        j += 2
+        while j < n and (modifier(cps[j]) or cps[j] == 0xFE0F):
+            j += 1
+    return j
+
+
+class WordTokenizer:
+    """kioku's WordTokenizer: words (inner ' and - kept), CJK per character or bigram, emoji, punctuation."""
+
+    def __init__(self, lowercase=True, punctuation='strip', cjk='char', normalize=True, **_):
+        self.lowercase, self.punctuation, self.cjk, self.normalize = lowercase, punctuation, cjk, normalize
+
+    def tokenize(self, text):
+        if self.normalize:
+            text = unicodedata.normalize('NFKC', text)
+        if self.lowercase:
+            text = text.lower()
+        cps = [ord(c) for c in text]
+        out, i, n = [], 0, len(cps)
+        while i < n:
+            flags = char_class(cps[i])
+            if flags & EMOJI:
+                end = _emoji_end(cps, i)
+                if end is not None:
+                    out.append(text[i:end])
+                    i = end
+                    continue
+            start, i = i, i + 1
+            if flags & CJK:
+                while i < n and char_class(cps[i]) & CJK:
+                    i += 1
+                run = text[start:i]
+                out.extend(run if self.cjk == 'char' or len(run) == 1
+                           else [run[k:k + 2] for k in range(len(run) - 1)])
+            elif flags & ALNUM:
+                while True:
+                    while i < n and char_class(cps[i]) & ALNUM:
+                        i += 1
+                    if i + 1 < n and cps[i] in _JOINERS and char_class(cps[i + 1]) & ALNUM:
+                        i += 1
+                    else:
+                        break
+                out.append(text[start:i])
+            elif flags & PUNCT and self.punctuation == 'keep':
+                out.append(text[start:i])
+        return out
+
+
+def tokenizer_from_config(json_config):
+    if json_config.get('type') != 'word':
+        raise ValueError(f'only kioku\'s word tokenizer is reproduced, this model uses {json_config.get("type")!r}')
+    return WordTokenizer(**json_config)
+
+
+PAD, UNK, BOS, EOS = '<pad>', '<unk>', '<bos>', '<eos>'
+
+
+class Vocab:
+    """Token <-> id: <pad>=0, <unk>=1, then the corpus tokens."""
+
+    def __init__(self, tokens, bos=False, eos=False):
+        self.itos = list(tokens)
+        self.stoi = {t: i for i, t in enumerate(self.itos)}
+        self.bos, self.eos = bos, eos
+
+    @staticmethod
+    def from_config(v):
+        return Vocab(v['tokens'], v.get('bos', False), v.get('eos', False))
+
+    @staticmethod
+    def build(token_lists, max_size=None, min_freq=1, tie_break='first'):
+        """kioku's Vocab.build: by decreasing count, ties in first-appearance (or code-unit) order."""
+        counts = {}
+        for tokens in token_lists:
+            for t in tokens:
+                counts[t] = counts.get(t, 0) + 1
+        specials = [PAD, UNK]
+        kept = [(t, c, k) for k, (t, c) in enumerate(counts.items()) if c >= min_freq and t not in specials]
+        kept.sort(key=(lambda e: (-e[1], e[2])) if tie_break == 'first' else (lambda e: (-e[1], code_units(e[0]))))
+        room = len(kept) if max_size is None else min(len(kept), max_size - len(specials))
+        return Vocab(specials + [t for t, _, _ in kept[:room]])
+
+    def encode(self, tokens, max_length=None, truncation='head'):
+        """Ids of the tokens (unknown ones are <unk>), cut to max_length keeping the head, tail or both."""
+        room = len(tokens) if max_length is None else min(len(tokens), max_length)
+        if room < len(tokens):
+            if truncation == 'head':
+                tokens = tokens[:room]
+            elif truncation == 'tail':
+                tokens = tokens[len(tokens) - room:]
+            else:
+                head = room // 4
+                tokens = tokens[:head] + tokens[len(tokens) - (room - head):]
+        return [self.stoi.get(t, 1) for t in tokens]
+
+    def to_config(self):
+        return {'format': 'kioku-vocab', 'version': 1, 'tokens': self.itos, 'bos': self.bos, 'eos': self.eos}
+
+
+class TextEncoder:
+    """Text -> token ids as kioku encodes them for its classifier: an empty text is one <unk>."""
+
+    def __init__(self, tokenizer, vocab, max_len, truncation):
+        self.tokenizer, self.vocab, self.max_len, self.truncation = tokenizer, vocab, max_len, truncation
+
+    def __call__(self, text):
+        ids = self.vocab.encode(self.tokenizer.tokenize(text), self.max_len, self.truncation)
+        return ids or [1]
+
+
+class TextDataset(torch.utils.data.Dataset):
+    def __init__(self, ids, labels):
+        self.ids, self.labels = ids, labels
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return self.ids[i], self.labels[i]
+
+
+def collate_text(batch):
+    """Right-padded ids (B, T) with 0, lengths (B,), labels (B,)."""
+    lengths = torch.tensor([len(ids) for ids, _ in batch])
+    padded = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
+    for b, (ids, _) in enumerate(batch):
+        padded[b, :len(ids)] = torch.tensor(ids)
+    return padded, lengths, torch.tensor([label for _, label in batch])
+
+
+# --- series ------------------------------------------------------------------------------------
+
+_MISSING = {'', 'na', 'nan', 'n/a', 'null', 'none'}
+_FLOAT32_MAX = 3.4028234663852886e38
+CALENDAR = ['day_of_year_sin', 'day_of_year_cos']
+
+
+def _cell(text, path, line, column):
+    t = js_trim(text)
+    if t.lower() in _MISSING:
+        return math.nan
+    v = js_number(t)
+    if not math.isfinite(v) or abs(v) > _FLOAT32_MAX:
+        raise DataError(f'{path}: line {line}: column {column}: expected a number, got {text!r}')
+    return v
+
+
+def read_series_csv(path, columns, date_column='date', missing='error'):
+    """(rows of float values, dates) of COLUMNS from a CSV/TSV file, as kioku's loadSeriesCsv reads them."""
+    reader = read_csv(path, '\t' if Path(path).suffix.lower() in ('.tsv', '.tab') else ',')
+    header = next(reader)
+    picks = [_column(header, c, path, 'feature') for c in columns]
+    date_at = _column(header, date_column, path, 'date') if date_column else None
+    values, index, last = [], [], -math.inf
+    for line, row in enumerate(reader, 2):
+        values.append([_cell(row[k], path, line, c) for k, c in zip(picks, columns)])
+        if date_at is not None:
+            label = js_trim(row[date_at])
+            t = js_date_parse(label)
+            if t is not None:
+                if t <= last:
+                    raise DataError(f'{path}: dates must increase, got {label} after {index[-1]}')
+                last = t
+            index.append(label)
+    if not values:
+        raise DataError(f'{path}: no data rows after the header')
+    # Stored as float32, as kioku stores them.
+    values = torch.tensor(values, dtype=torch.float64).to(torch.float32).tolist()
+    return apply_missing(values, index if date_at is not None else None, missing, path)
+
+
+def apply_missing(values, index, policy, path):
+    """kioku's missing-value policies: 'error', 'ffill' (per column) or 'drop' (rows)."""
+    nan = [(r, c) for r, row in enumerate(values) for c, v in enumerate(row) if v != v]
+    if not nan:
+        return values, index
+    if policy == 'error':
+        raise DataError(f'{path}: missing value (row {nan[0][0]}); choose the missing policy ffill or drop')
+    if policy == 'ffill':
+        for c in range(len(values[0])):
+            for r in range(len(values)):
+                if values[r][c] != values[r][c]:
+                    if r == 0:
+                        raise DataError(f'{path}: missing first value (row 0); use the missing policy drop')
+                    values[r][c] = values[r - 1][c]
+        return values, index
+    keep = [r for r, row in enumerate(values) if all(v == v for v in row)]
+    if not keep:
+        raise DataError(f'{path}: every row has a missing value; no rows left after drop')
+    return [values[r] for r in keep], (None if index is None else [index[r] for r in keep])
+
+
+def year_phase(label):
+    """(sin, cos) of the position of a date in its year, as kioku's calendar columns."""
+    t = js_date_parse(label)
+    if t is None:
+        raise DataError(f'calendar columns need ISO dates (YYYY-MM-DD), got {label!r}')
+    year = (datetime(1970, 1, 1) + timedelta(milliseconds=t)).year
+    start = (date(year, 1, 1).toordinal() - date(1970, 1, 1).toordinal()) * 86_400_000
+    angle = (2 * math.pi * (t - start)) / (365.25 * 86_400_000)
+    return math.sin(angle), math.cos(angle)
+
+
+def with_calendar(values, index):
+    if index is None:
+        raise DataError('--calendar needs a date column with ISO dates (YYYY-MM-DD)')
+    phases = torch.tensor([year_phase(d) for d in index], dtype=torch.float64).to(torch.float32).tolist()
+    return [row + list(p) for row, p in zip(values, phases)]
+
+
+class StandardScaler:
+    """y = (x - mean) / std per column, fitted on the training rows (population std; 1 for a constant column)."""
+
+    def __init__(self, shift, scale, offset=0.0):
+        self.shift, self.scale, self.offset = list(shift), list(scale), offset
+
+    @staticmethod
+    def fit(values, end):
+        n, F = end, len(values[0])
+        mean = [0.0] * F
+        for r in range(end):
+            for c in range(F):
+                mean[c] += values[r][c]
+        mean = [m / n for m in mean]
+        var = [0.0] * F
+        for r in range(end):
+            for c in range(F):
+                d = values[r][c] - mean[c]
+                var[c] += d * d
+        return StandardScaler(mean, [math.sqrt(v / n) or 1.0 for v in var])
+
+    @staticmethod
+    def from_config(s):
+        offset = s['featureRange'][0] if s['type'] == 'minmax' else 0.0
+        return StandardScaler(s['shift'], s['scale'], offset)
+
+    def transform(self, values):
+        x = torch.tensor(values, dtype=torch.float64)
+        shift = torch.tensor(self.shift, dtype=torch.float64)
+        scale = torch.tensor(self.scale, dtype=torch.float64)
+        return ((x - shift) / scale + self.offset).to(torch.float32)
+
+    def to_config(self, columns):
+        return {'type': 'standard', 'columns': columns, 'shift': self.shift, 'scale': self.scale}
+
+
+class WindowDataset(torch.utils.data.Dataset):
+    """Windows of a scaled (N, F) series in rows [start, end): inputs (lookback, F), targets (horizon,)."""
+
+    def __init__(self, scaled, lookback, horizon, target, start, end):
+        self.scaled, self.lookback, self.horizon, self.target, self.start = scaled, lookback, horizon, target, start
+        self.length = max(0, end - start - lookback - horizon + 1)
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, i):
+        s = self.start + i
+        x = self.scaled[s:s + self.lookback]
+        y = self.scaled[s + self.lookback:s + self.lookback + self.horizon, self.target]
+        return x, y
+`;

@@ -1,0 +1,63 @@
+import type { ModelConfig } from '../model-config.js';
+import type { ProjectSettings } from './settings.js';
+
+/** README.md of an exported project: what it is and the exact commands. */
+export function projectReadme(s: ProjectSettings, config: ModelConfig, cell: string): string {
+  const text = s.task === 'classification';
+  const what = text
+    ? `a ${cell.toUpperCase()} text classifier (${(config.labels ?? []).join(' / ')})`
+    : `a ${cell.toUpperCase()} forecaster of ${(config.series as { target?: string } | undefined)?.target ?? 'a series'}`;
+  const flags = text
+    ? '`--limit N`, `--build-vocab` (with `--vocab-size N --min-freq N`)'
+    : '`--test-from YYYY-MM-DD`';
+  return `# PyTorch training project for ${what}, exported by kioku
+
+It trains the exact architecture of the kioku model (\`model.py\`) on the data kioku trained it on
+(\`${s.data}\`), read, split and encoded exactly as kioku does (\`data.py\`), with the same loss,
+optimiser (Adam, learning rate ${s.lr}), gradient clipping and model selection (the best epoch by
+the validation ${text ? 'loss' : 'MAE'}). The result is a kioku model directory that kioku opens.
+
+Needs Python 3 with PyTorch (no other package; safetensors files are read and written by the
+code here).
+
+## Train
+
+One process:
+
+\`\`\`sh
+python3 train.py --out runs
+\`\`\`
+
+Several processes on this machine (DistributedDataParallel: gloo on CPU, NCCL on GPUs):
+
+\`\`\`sh
+torchrun --standalone --nproc_per_node 2 train.py --out runs
+\`\`\`
+
+Several machines: copy this directory (and the data) to each, then run on every one of them
+
+\`\`\`sh
+torchrun --nnodes 2 --nproc_per_node 4 --rdzv_backend c10d --rdzv_endpoint HOST:29500 --rdzv_id kioku train.py --out runs
+\`\`\`
+
+where HOST is the first machine's address. Only the process of rank 0 writes files. (PyTorch 1.13
+under Python 3.11, as in Debian 12, needs \`--redirects 1 --tee 1\` after \`torchrun\`: a bug of
+that release's launcher.)
+
+\`--batch\` is the global batch (${s.batch} by default), shared out among the processes, so the
+optimisation does not depend on how many there are. Other flags: \`--data PATH\`, \`--epochs N\`
+(default ${s.epochs}), \`--lr R\`, \`--seed N\`, \`--init\` (start from the exported weights in
+\`model.safetensors\`), \`--device cpu|cuda\`, ${flags}. \`python3 train.py --help\` lists them.
+\`project.json\` holds the defaults.
+
+## Results
+
+- \`runs/model/\`: \`config.json\` + \`model.safetensors\`, the best epoch: open it with kioku
+  (\`kioku info --model runs/model\`, ${text ? '`kioku predict --model runs/model --text "…"`' : '`kioku forecast --model runs/model --steps 7`'}).
+- \`runs/checkpoints/epoch-N/\`: the model after each epoch, in the same layout.
+- \`runs/metrics.json\`: the loss and validation measures per epoch and the test ${text ? 'accuracy' : 'MAE and RMSE'}.
+
+The test split is kioku's, so the test ${text ? 'accuracy' : 'error'} printed at the end compares
+with the one \`kioku train\` reported for the same data and seed.
+`;
+}

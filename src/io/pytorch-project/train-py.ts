@@ -1,0 +1,384 @@
+/** train.py of an exported PyTorch project: DistributedDataParallel training under torchrun. */
+export const TRAIN_PY = String.raw`"""Trains the exported kioku model with PyTorch, on one process or many.
+
+    python3 train.py                                  # one process
+    torchrun --standalone --nproc_per_node 2 train.py # two processes on this machine
+    torchrun --nnodes N --nproc_per_node M --rdzv_backend c10d --rdzv_endpoint HOST:29500 train.py
+
+Under torchrun every process trains a DistributedDataParallel replica on its share of each batch
+(gloo on CPU, NCCL on GPUs), so --batch is the global batch and the optimisation matches kioku's
+(Adam, the same learning rate, loss and gradient clipping). The best epoch by the validation
+measure kioku monitors is kept. Rank 0 writes each epoch to OUT/checkpoints/epoch-N and the
+result to OUT/model: config.json + model.safetensors, kioku's model directory, which kioku opens.
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import shutil
+import struct
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+
+import data
+from model import build_model, read_safetensors
+
+HERE = Path(__file__).resolve().parent
+
+
+def parse_args(settings):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--data', default=settings['data'], help='data file or directory (default: %(default)s)')
+    p.add_argument('--epochs', type=int, default=settings['epochs'])
+    p.add_argument('--batch', type=int, default=settings['batch'], help='global batch size, over all processes')
+    p.add_argument('--lr', type=float, default=settings['lr'])
+    p.add_argument('--seed', type=int, default=settings['seed'])
+    p.add_argument('--out', default='runs', help='output directory (default: %(default)s)')
+    p.add_argument('--init', action='store_true', help="start from the exported weights (model.safetensors) instead of PyTorch's initialisation")
+    p.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda'])
+    if settings['task'] == 'classification':
+        p.add_argument('--limit', type=int, default=settings.get('limit'), help='use only this many examples (seeded)')
+        p.add_argument('--build-vocab', action='store_true', help='build the vocabulary from the training split instead of using the model\'s')
+        p.add_argument('--vocab-size', type=int, default=settings.get('vocabSize'))
+        p.add_argument('--min-freq', type=int, default=settings.get('minFreq', 1))
+    else:
+        p.add_argument('--test-from', default=settings.get('testFrom'), help='first date of the test split')
+    return p.parse_args()
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+class Dist:
+    """This process's place among the torchrun processes (one process without torchrun)."""
+
+    def __init__(self, device):
+        self.world = int(os.environ.get('WORLD_SIZE', '1'))
+        self.rank = int(os.environ.get('RANK', '0'))
+        local = int(os.environ.get('LOCAL_RANK', '0'))
+        cuda = device == 'cuda' or (device == 'auto' and torch.cuda.is_available())
+        self.device = torch.device(f'cuda:{local}' if cuda else 'cpu')
+        if cuda:
+            torch.cuda.set_device(self.device)
+        self.backend = 'nccl' if cuda else 'gloo'
+        if self.world > 1:
+            dist.init_process_group(self.backend)
+
+    @property
+    def main(self):
+        return self.rank == 0
+
+    def log(self, message):
+        if self.main:
+            print(message, flush=True)
+
+    def sum(self, values):
+        """Element-wise sum over all processes of a list of floats."""
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
+        if self.world > 1:
+            dist.all_reduce(t)
+        return t.tolist()
+
+    def close(self):
+        if self.world > 1:
+            dist.destroy_process_group()
+
+
+# --- kioku's model directory -------------------------------------------------------------------
+
+def safetensors_bytes(tensors):
+    """A safetensors file: u64 header length, JSON header padded with spaces, little-endian data."""
+    header, chunks, offset = {'__metadata__': {'format': 'pt'}}, [], 0
+    for name, t in tensors.items():
+        t = t.detach().to('cpu', torch.float32).contiguous()
+        raw = struct.pack(f'<{t.numel()}f', *t.reshape(-1).tolist())
+        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    return struct.pack('<Q', len(text)) + text + b''.join(chunks)
+
+
+def save_model_dir(target, config, state_dict):
+    """config.json + model.safetensors, written beside TARGET and renamed into place."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f'.{target.name}.tmp-{os.getpid()}')
+    old = target.with_name(f'.{target.name}.old-{os.getpid()}')
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    (tmp / 'config.json').write_text(json.dumps(config, indent=2, ensure_ascii=False) + '\n')
+    (tmp / 'model.safetensors').write_bytes(safetensors_bytes(state_dict))
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+class TextTask:
+    """Text classification: kioku's split and encoding, cross-entropy, accuracy."""
+
+    monitor, mode, clip = 'val_loss', 'min', 5.0
+
+    def __init__(self, args, config, settings, world):
+        texts, labels, classes = data.load_texts(resolve(args.data), settings['textColumn'], settings['labelColumn'])
+        if classes != config['labels']:
+            raise SystemExit(f'{args.data}: classes {classes} differ from the model\'s {config["labels"]}')
+        items = data.subsample(list(zip(texts, labels)), args.limit, args.seed)
+        train, val, test = data.train_val_test_split([y for _, y in items], settings['val'], settings['test'], args.seed)
+        tokenizer = data.tokenizer_from_config(config['tokenizer'])
+        vocab = data.Vocab.from_config(config['vocab'])
+        if args.build_vocab:
+            vocab = data.Vocab.build((tokenizer.tokenize(items[i][0]) for i in train), args.vocab_size, args.min_freq)
+        encode = data.TextEncoder(tokenizer, vocab, config['maxLen'], config.get('truncation', 'head'))
+        ids = [encode(t) for t, _ in items]
+        self.dataset = data.TextDataset(ids, [y for _, y in items])
+        self.splits = {'train': train, 'val': val, 'test': test}
+        self.vocab, self.classes = vocab, classes
+        self.label_counts = [sum(1 for i in train if items[i][1] == c) for c in range(len(classes))]
+        self.collate = data.collate_text
+        self.lengths = [len(x) for x in ids]  # length buckets, as kioku's text loader
+        self.loss = nn.CrossEntropyLoss(reduction='sum')
+        world.log(f'{len(items)} examples ({"/".join(classes)}): train {len(train)}, val {len(val)}, '
+                  f'test {len(test)}; vocabulary {len(vocab.itos)} tokens')
+
+    def adapt(self, model):
+        """A model whose embedding fits the vocabulary (a new one with --build-vocab)."""
+        if model.embedding.num_embeddings != len(self.vocab.itos):
+            model.embedding = nn.Embedding(len(self.vocab.itos), model.embedding.embedding_dim, padding_idx=0)
+        return model
+
+    def step(self, model, batch, device):
+        ids, lengths, labels = batch
+        logits = model(ids.to(device), lengths)
+        return logits, labels.to(device)
+
+    def measures(self, out, target):
+        loss = nn.functional.cross_entropy(out, target, reduction='sum').item()
+        return [loss, float((out.argmax(1) == target).sum()), float(len(target))]
+
+    def summary(self, sums):
+        loss, correct, n = sums
+        return {'loss': loss / n, 'accuracy': correct / n}
+
+    def config(self, config):
+        out = copy.deepcopy(config)
+        out['vocab'] = self.vocab.to_config()
+        out['architecture']['vocabSize'] = len(self.vocab.itos)
+        out['labelCounts'] = self.label_counts
+        return out
+
+
+class SeriesTask:
+    """Forecasting: kioku's chronological split, scaler fitted on the training rows, windows, MSE, MAE."""
+
+    monitor, mode, clip = 'val_mae', 'min', 1.0
+
+    def __init__(self, args, config, settings, world):
+        s = config['series']
+        own = [c for c in s['columns'] if c not in data.CALENDAR]
+        values, index = data.read_series_csv(resolve(args.data), own, settings['dateColumn'], s.get('missing', 'error'))
+        if s['calendar']:
+            values = data.with_calendar(values, index)
+        n = len(values)
+        test_start = n - data.js_round(n * 0.2)
+        if args.test_from:
+            t0 = data.js_date_parse(args.test_from)
+            after = [i for i, d in enumerate(index or []) if t0 is not None and (data.js_date_parse(d) or -math.inf) >= t0]
+            if not after or after[0] == 0:
+                raise SystemExit(f'--test-from {args.test_from}: needs dates before and on or after it')
+            test_start = after[0]
+        val_start = test_start - data.js_round(test_start * 0.1)
+        self.scaler = data.StandardScaler.fit(values, val_start)
+        scaled = self.scaler.transform(values)
+        L, H, target = s['lookback'], s['horizon'], s['targetIndex']
+        parts = [(0, val_start), (val_start - L, test_start), (test_start - L, n)]
+        windows = [data.WindowDataset(scaled, L, H, target, a, b) for a, b in parts]
+        self.dataset = torch.utils.data.ConcatDataset(windows)
+        offsets = [0, len(windows[0]), len(windows[0]) + len(windows[1])]
+        self.splits = {k: list(range(o, o + len(w))) for k, o, w in zip(('train', 'val', 'test'), offsets, windows)}
+        self.mean, self.std = self.scaler.shift[target], self.scaler.scale[target]
+        self.tail = (index[n - L:] if index else None, [v for row in values[n - L:] for v in row])
+        self.collate = torch.utils.data.default_collate
+        self.lengths = None
+        self.loss = nn.MSELoss(reduction='sum')
+        world.log(f'{n} rows, {len(s["columns"])} columns, target {s["target"]}: '
+                  f'train {val_start}, val {test_start - val_start}, test {n - test_start} rows')
+
+    def adapt(self, model):
+        return model
+
+    def step(self, model, batch, device):
+        x, y = batch
+        return model(x.to(device)), y.to(device)
+
+    def measures(self, out, target):
+        err = (out - target).double() * self.std
+        return [float(err.abs().sum()), float(err.square().sum()), float(err.numel())]
+
+    def summary(self, sums):
+        abs_sum, sq_sum, n = sums
+        return {'mae': abs_sum / n, 'rmse': math.sqrt(sq_sum / n)}
+
+    def config(self, config):
+        out = copy.deepcopy(config)
+        out['scaler'] = self.scaler.to_config(config['series']['columns'])
+        out['series']['tail'] = {'index': self.tail[0], 'values': self.tail[1]}
+        return out
+
+
+def resolve(path):
+    """A data path relative to this project when it is one of its files."""
+    return str(HERE / path) if (HERE / path).exists() else path
+
+
+# --- training ----------------------------------------------------------------------------------
+
+class GlobalBatches:
+    """kioku's epoch plan of global batches, the same on every process, each taking its share.
+
+    As kioku's DataLoader: the examples are shuffled (seed + epoch); with length buckets (text),
+    cut into buckets of 16 batches, sorted by length inside each, batched, and the batch order
+    shuffled. Process r of P takes examples r, r + P, r + 2P … of every global batch.
+    """
+
+    def __init__(self, indices, batch, world, lengths=None, seed=0):
+        self.indices, self.batch, self.lengths, self.seed = indices, batch, lengths, seed
+        self.world, self.rank = world.world, world.rank
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch):
+        g = torch.Generator().manual_seed(self.seed + epoch)
+        order = [self.indices[i] for i in torch.randperm(len(self.indices), generator=g).tolist()]
+        if self.lengths is None:
+            self.batches = [order[s:s + self.batch] for s in range(0, len(order), self.batch)]
+            return
+        span, batches = 16 * self.batch, []
+        for s in range(0, len(order), span):
+            bucket = sorted(order[s:s + span], key=lambda i: self.lengths[i])
+            batches += [bucket[k:k + self.batch] for k in range(0, len(bucket), self.batch)]
+        self.batches = [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
+
+    def __iter__(self):
+        """(this process's share, the global batch) per step; a share may be empty."""
+        return iter([(b[self.rank::self.world], b) for b in self.batches])
+
+    def __len__(self):
+        return len(self.batches)
+
+
+def eval_loader(task, split, world):
+    """Every example of the split exactly once over all processes, in batches of 256."""
+    sampler = task.splits[split][world.rank::world.world]
+    return DataLoader(task.dataset, batch_size=256, sampler=sampler, collate_fn=task.collate)
+
+
+def evaluate(model, task, data_loader, world):
+    model.eval()
+    sums = [0.0, 0.0, 0.0]
+    with torch.no_grad():
+        for batch in data_loader:
+            out, target = task.step(model, batch, world.device)
+            sums = [a + b for a, b in zip(sums, task.measures(out, target))]
+    return task.summary(world.sum(sums))
+
+
+def train_epoch(model, task, plan, optimizer, world):
+    """One epoch; each step's gradient is the mean over the whole global batch, however it is shared out."""
+    model.train()
+    total = 0.0
+    for share, batch in plan:
+        optimizer.zero_grad()
+        # A process without a share of a small last batch still joins the gradient average
+        # (DistributedDataParallel needs every process's forward and backward), with weight 0.
+        examples = [task.dataset[i] for i in (share or batch[:1])]
+        out, target = task.step(model, task.collate(examples), world.device)
+        # The processes' gradients are averaged, hence the factor world: the step follows the
+        # mean loss over the global batch, however it is shared out.
+        weight = world.world / (len(batch) * target[0].numel()) if share else 0.0
+        loss = task.loss(out, target) * weight
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), task.clip)
+        optimizer.step()
+        total += loss.item() / world.world
+    return world.sum([total])[0] / max(len(plan), 1)
+
+
+def fit(args, task, config, world):
+    torch.manual_seed(args.seed)
+    model = task.adapt(build_model())
+    if args.init:
+        model.load_state_dict(read_safetensors(HERE / 'model.safetensors'), strict=True)
+    model.to(world.device)
+    ddp = model if world.world == 1 else DistributedDataParallel(
+        model, device_ids=[world.device] if world.device.type == 'cuda' else None)
+    plan = GlobalBatches(task.splits['train'], args.batch, world, task.lengths, args.seed)
+    val_loader = eval_loader(task, 'val', world)
+    optimizer = torch.optim.Adam(ddp.parameters(), lr=args.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2) \
+        if isinstance(task, SeriesTask) else None
+    best, history = None, []
+    for epoch in range(1, args.epochs + 1):
+        started = time.time()
+        plan.set_epoch(epoch - 1)
+        loss = train_epoch(ddp, task, plan, optimizer, world)
+        val = evaluate(model, task, val_loader, world)
+        logs = {'epoch': epoch, 'loss': loss, **{f'val_{k}': v for k, v in val.items()},
+                'seconds': round(time.time() - started, 1)}
+        history.append(logs)
+        world.log(f'Epoch {epoch}/{args.epochs}, Loss: {logs["loss"]:.4f}, ' +
+                  ', '.join(f'{k}: {v:.4f}' for k, v in logs.items() if k.startswith('val_')) +
+                  f' ({logs["seconds"]} s)')
+        if scheduler is not None:
+            scheduler.step(logs[task.monitor])
+        if best is None or logs[task.monitor] < best[1]:
+            best = (epoch, logs[task.monitor], copy.deepcopy(model.state_dict()))
+        if world.main:
+            save_model_dir(Path(args.out) / 'checkpoints' / f'epoch-{epoch:04d}',
+                           trained_config(task, config, args, world, epoch), model.state_dict())
+    model.load_state_dict(best[2])
+    return model, best[0], history
+
+
+def trained_config(task, config, args, world, best_epoch):
+    out = task.config(config)
+    out['data'] = args.data
+    out['training'] = {'epochs': args.epochs, 'bestEpoch': best_epoch, 'seed': args.seed, 'lr': args.lr,
+                       'batch': args.batch, 'engine': f'pytorch {torch.__version__}', 'processes': world.world,
+                       'backend': world.backend}
+    return out
+
+
+def main():
+    settings = json.loads((HERE / 'project.json').read_text())
+    config = json.loads((HERE / 'config.json').read_text())
+    args = parse_args(settings)
+    world = Dist(args.device)
+    world.log(f'{world.world} process(es), backend {world.backend}, device {world.device.type}')
+    try:
+        task = (TextTask if settings['task'] == 'classification' else SeriesTask)(args, config, settings, world)
+    except (data.DataError, OSError) as e:
+        raise SystemExit(f'train.py: {e}') from None
+    model, best_epoch, history = fit(args, task, config, world)
+    test = evaluate(model, task, eval_loader(task, 'test', world), world)
+    world.log(json.dumps({'event': 'test', 'bestEpoch': best_epoch, **test}))
+    if world.main:
+        out = Path(args.out)
+        save_model_dir(out / 'model', trained_config(task, config, args, world, best_epoch), model.state_dict())
+        (out / 'metrics.json').write_text(json.dumps({'history': history, 'test': test}, indent=2) + '\n')
+        print(f'Model saved to {out / "model"} (open it with: kioku info --model {out / "model"})', flush=True)
+    world.close()
+
+
+if __name__ == '__main__':
+    main()
+`;

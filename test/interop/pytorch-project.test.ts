@@ -1,0 +1,364 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { classNames } from '../../src/data/corpus.js';
+import { StandardScaler } from '../../src/data/scalers.js';
+import { trainValTestSplit } from '../../src/data/split.js';
+import { WordTokenizer, type WordTokenizerOptions } from '../../src/data/tokenizers.js';
+import { type Truncation, Vocab } from '../../src/data/vocab.js';
+import { WindowDataset } from '../../src/data/windows.js';
+import { loadSeriesCsv } from '../../src/io/datasets/series.js';
+import { ModelDirError } from '../../src/io/model-config.js';
+import { exportPytorchProject } from '../../src/io/pytorch-project/project.js';
+import { writePytorchProject } from '../../src/io/pytorch-project/project-node.js';
+import { serializeSafetensors } from '../../src/io/safetensors.js';
+import { BagOfWordsClassifier, TextClassifier } from '../../src/nn/heads.js';
+import { ValueError } from '../../src/tensor/errors.js';
+import { Generator } from '../../src/tensor/random.js';
+import { kioku } from '../helpers/cli.js';
+import {
+  encoderOf,
+  loadTextClassifier,
+  PY_SERIES_MAE,
+  PY_TEXT_PIPELINE,
+  scoreText,
+  textSplit,
+} from './project-check.js';
+
+/** What data.py computed (scripts/fixtures_pytorch_project.ts). */
+const fixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/pytorch-project/pipeline.json', import.meta.url), 'utf8'),
+) as {
+  texts: string[];
+  settings: Array<{
+    tokenizer: WordTokenizerOptions;
+    tokens: string[][];
+    vocab: string[];
+    lexicalVocab: string[];
+    ids: Record<Truncation, number[][]>;
+  }>;
+  subsample: number[];
+  split: [number[], number[], number[]];
+  classNames: string[][];
+  classNamesInput?: never;
+  numberStrings: string[];
+  numbers: number[];
+  seriesCsv: string;
+  series: {
+    values: number[][];
+    index: string[];
+    shift: number[];
+    scale: number[];
+    scaled: number[];
+    windows: Array<[number[], number[]]>;
+  };
+};
+const input = fixture as unknown as { classNames: string[][] };
+
+describe("data.py's pipeline equals kioku's (fixtures computed by data.py)", () => {
+  fixture.settings.forEach((s, k) => {
+    it(`tokens, vocabulary and ids, tokenizer ${JSON.stringify(s.tokenizer)}`, () => {
+      const tokenizer = new WordTokenizer(s.tokenizer);
+      const tokens = fixture.texts.map((t) => tokenizer.tokenize(t));
+      expect(tokens).toEqual(s.tokens);
+      const vocab = Vocab.build(tokens.slice(0, 10), { maxSize: 40, minFreq: 1 });
+      expect(vocab.itos).toEqual(s.vocab);
+      expect(Vocab.build(tokens, { maxSize: 30, minFreq: 2, tieBreak: 'lexical' }).itos).toEqual(
+        s.lexicalVocab,
+      );
+      for (const truncation of ['head', 'tail', 'headTail'] as const) {
+        // As the classifier encodes: cut to 6 tokens, an empty text is one <unk>.
+        const ids = tokens.map((t) => {
+          const e = vocab.encode(t, { maxLength: 6, truncation });
+          return Array.from(e.length ? e : [vocab.unkId]);
+        });
+        expect(ids, `${truncation} (settings ${k})`).toEqual(s.ids[truncation]);
+      }
+    });
+  });
+
+  it('the seeded subsample and the stratified split', () => {
+    const labels = Array.from({ length: fixture.texts.length * 4 }, (_, i) => i % 3);
+    const perm = new Generator(11).permutation(labels.length);
+    const sub = Array.from(perm.subarray(0, 40));
+    expect(sub).toEqual(fixture.subsample);
+    const items = sub.map((i) => ({ label: labels[i]! }));
+    const split = trainValTestSplit(items, { val: 0.1, test: 0.2, seed: 5, stratify: true });
+    expect([split.train, split.val, split.test].map((s) => Array.from(s.indices))).toEqual(fixture.split);
+  });
+
+  it('class order and number formatting', () => {
+    expect(input.classNames.map((v) => classNames(v))).toEqual(fixture.classNames);
+    expect(fixture.numbers.map(String)).toEqual(fixture.numberStrings);
+  });
+
+  it('series: values read, gaps filled, scaler fitted on the training rows, windows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kioku-series-'));
+    try {
+      const path = join(dir, 'series.csv');
+      writeFileSync(path, fixture.seriesCsv);
+      const series = await loadSeriesCsv(path, {
+        dateColumn: 'date',
+        features: ['temp', 'rain', 'wind'],
+        missing: 'ffill',
+      });
+      const s = fixture.series;
+      expect(Array.from(series.values)).toEqual(s.values.flat());
+      expect(series.index).toEqual(s.index);
+      const scaler = new StandardScaler().fit(series, { start: 0, end: 7 });
+      expect(Array.from(scaler.mean)).toEqual(s.shift);
+      expect(Array.from(scaler.std)).toEqual(s.scale);
+      const scaled = scaler.transform(series);
+      expect(Array.from(scaled.values)).toEqual(s.scaled);
+      const windows = new WindowDataset(scaled, {
+        lookback: 3,
+        horizon: 2,
+        targets: [0],
+        range: { start: 0, end: 7 },
+      });
+      expect([...windows].map((w) => [Array.from(w.inputs.f32), Array.from(w.targets.f32)])).toEqual(
+        s.windows,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('exportPytorchProject', () => {
+  const model = new TextClassifier({ vocabSize: 5, embedDim: 3, hiddenSize: 4, cell: 'gru' });
+  const vocab = new Vocab(['<pad>', '<unk>', 'good', 'bad', 'film']);
+  const config = {
+    format: 'kioku-model',
+    formatVersion: 1,
+    kiokuVersion: '0.1.0',
+    architecture: model.config(),
+    task: 'classification',
+    labels: ['neg', 'pos'],
+    vocab: vocab.toJSON(),
+    tokenizer: new WordTokenizer().toJSON(),
+    maxLen: 16,
+    truncation: 'headTail',
+    data: 'reviews.csv',
+    training: { epochs: 4, bestEpoch: 2, seed: 3, lr: 0.01, batch: 8 },
+  };
+  const files = (c: object = config) => ({
+    'config.json': JSON.stringify(c),
+    'model.safetensors': serializeSafetensors(model.stateDict()),
+  });
+
+  it("writes the project: model.py of the architecture, kioku's settings, the model's files", () => {
+    const out = exportPytorchProject(files(), { limit: 100 });
+    expect(Object.keys(out).sort()).toEqual([
+      'README.md',
+      'char_classes.py',
+      'config.json',
+      'data.py',
+      'model.py',
+      'model.safetensors',
+      'project.json',
+      'train.py',
+    ]);
+    expect(out['model.py']).toContain('self.gru = nn.GRU(input_size=3, hidden_size=4');
+    expect(JSON.parse(out['project.json'] as string)).toMatchObject({
+      task: 'classification',
+      data: 'reviews.csv',
+      limit: 100,
+      epochs: 4,
+      batch: 8,
+      lr: 0.01,
+      seed: 3,
+      val: 0.1,
+      test: 0.1,
+    });
+    expect(out['README.md']).toContain('torchrun --standalone --nproc_per_node 2 train.py --out runs');
+    expect(out['char_classes.py']).toMatch(/^RUN_STARTS = \[\n {4}0, /m);
+  });
+
+  it('bundles a data file and points project.json at it', () => {
+    const out = exportPytorchProject(files({ ...config, data: 'spam-assassin' }), {
+      dataFile: { name: 'spam-assassin.jsonl', content: '{"text":"x","label":"ham"}\n' },
+    });
+    expect(out['spam-assassin.jsonl']).toBe('{"text":"x","label":"ham"}\n');
+    expect(JSON.parse(out['project.json'] as string).data).toBe('spam-assassin.jsonl');
+  });
+
+  it('refuses what it cannot reproduce, naming it', () => {
+    expect(() => exportPytorchProject(files({ ...config, data: 'spam-assassin' }))).toThrow(
+      /trained on the built-in "spam-assassin"; pass options.dataFile/,
+    );
+    expect(() => exportPytorchProject(files({ ...config, tokenizer: { type: 'char' } }))).toThrow(
+      /uses the tokenizer "char"; the project reproduces kioku's word tokenizer only/,
+    );
+    const bow = new BagOfWordsClassifier({ vocabSize: 5, embedDim: 2, numClasses: 2 });
+    expect(() =>
+      exportPytorchProject({
+        'config.json': JSON.stringify({ ...config, architecture: bow.config() }),
+        'model.safetensors': serializeSafetensors(bow.stateDict()),
+      }),
+    ).toThrow(/BagOfWordsClassifier cannot be exported; recurrent models only/);
+    expect(() => exportPytorchProject({ 'config.json': JSON.stringify(config) })).toThrow(
+      /"model.safetensors"/,
+    );
+    expect(() => exportPytorchProject(files({ ...config, format: 'x' }))).toThrow(ModelDirError);
+    expect(() => exportPytorchProject(files(), { limit: 0 })).toThrow(
+      /options.limit must be a positive integer/,
+    );
+    expect(() => exportPytorchProject(files(), { lr: -1 })).toThrow(ValueError);
+    expect(() => exportPytorchProject(files(), { dataFile: { name: '../x', content: '' } })).toThrow(
+      /dataFile/,
+    );
+    expect(() => exportPytorchProject(files(), { dataFile: { name: 'train.py', content: '' } })).toThrow(
+      /"train.py" is a file of the project/,
+    );
+  });
+});
+
+// Runs data.py and train.py of exported projects; needs /usr/bin/python3 with torch (skipped otherwise).
+const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const python = (args: string[], cwd?: string) =>
+  execFileSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 26, ...(cwd ? { cwd } : {}) });
+
+describe.skipIf(!hasTorch)('the exported project trains in PyTorch and kioku opens the result', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kioku-pyproject-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const gen = new Generator(5);
+  const words = (xs: string[], n: number) => Array.from({ length: n }, () => xs[gen.randint(xs.length)]!);
+
+  it('a text classifier: data.py splits and encodes as kioku; kioku scores the result as train.py did', async () => {
+    const neutral = ['the', 'film', 'plot', 'Scène', '東京', '🎉', "don't", 'state-of-the-art', 'it', 'was'];
+    const rows = Array.from({ length: 160 }, (_, i) => {
+      const label = i % 3 === 0 ? 'neg' : 'pos';
+      const cue = label === 'pos' ? ['great', 'superb', 'fun'] : ['awful', 'dull', 'poor'];
+      return `"${[...words(neutral, 3 + gen.randint(9)), ...words(cue, 1)].join(' ')}!",${label}`;
+    });
+    const csv = join(dir, 'reviews.csv');
+    writeFileSync(csv, `text,label\n${rows.join('\n')}\n`);
+    const k = join(dir, 'kioku-text');
+    const flags = [
+      '--epochs',
+      '1',
+      '--embed',
+      '8',
+      '--hidden',
+      '8',
+      '--max-len',
+      '6',
+      '--limit',
+      '150',
+      '--seed',
+      '3',
+    ];
+    const r = await kioku('train', 'text', '--data', csv, ...flags, '--no-baselines', '--out', k);
+    expect(r.code, r.stderr).toBe(0);
+    const proj = join(dir, 'text-project');
+    await writePytorchProject(join(k, 'model'), proj, { limit: 150 });
+
+    const py = JSON.parse(python(['-c', PY_TEXT_PIPELINE, proj, csv, '150', '3', '20000', '1'])) as {
+      classes: string[];
+      labels: number[];
+      ids: number[][];
+      split: number[][];
+      vocab: string[];
+    };
+    const { config } = await loadTextClassifier(join(k, 'model'));
+    const encode = encoderOf(config);
+    const split = await textSplit(csv, { limit: 150, seed: 3 });
+    expect(py.classes).toEqual(split.classes);
+    expect(py.labels).toEqual(split.items.map((e) => e.label));
+    expect(py.split).toEqual(split.indices);
+    expect(py.ids).toEqual(split.items.map((e) => Array.from(encode(e.text))));
+    expect(py.vocab).toEqual(config.vocab.tokens);
+
+    // Two processes (DistributedDataParallel over gloo) follow one process's optimisation, even
+    // through the last batch of 1 example (120 training examples in batches of 7).
+    python(['train.py', '--epochs', '1', '--batch', '7', '--out', 'one'], proj);
+    const torchrun = ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--standalone'];
+    python(
+      [...torchrun, '--nproc_per_node', '2', 'train.py', '--epochs', '1', '--batch', '7', '--out', 'two'],
+      proj,
+    );
+    const metrics = JSON.parse(readFileSync(join(proj, 'two', 'metrics.json'), 'utf8'));
+    const single = JSON.parse(readFileSync(join(proj, 'one', 'metrics.json'), 'utf8'));
+    expect(metrics.test.accuracy).toBe(single.test.accuracy);
+    expect(metrics.test.loss).toBeCloseTo(single.test.loss, 5);
+    expect(metrics.history.map((h: { loss: number }) => h.loss)).toEqual(
+      single.history.map((h: { loss: number }) => expect.closeTo(h.loss, 5)),
+    );
+    const trained = await loadTextClassifier(join(proj, 'two', 'model'));
+    expect((trained.config as { training?: { engine?: string } }).training?.engine).toMatch(/^pytorch /);
+    const score = scoreText(
+      trained.model,
+      split.test.map((e) => encode(e.text)),
+      split.test.map((e) => e.label),
+    );
+    expect(score.accuracy).toBe(metrics.test.accuracy);
+    expect(score.loss).toBeCloseTo(metrics.test.loss, 4);
+  }, 120_000);
+
+  it('a forecaster: the same scaler and calendar columns, and the same predictions in both', async () => {
+    const lines = ['day,load,temp'];
+    for (let d = 0; d < 150; d++) {
+      const date = new Date(Date.UTC(2021, 0, 1 + d)).toISOString().slice(0, 10);
+      const load = 10 + 3 * Math.sin((2 * Math.PI * d) / 7) + gen.random();
+      lines.push(`${date},${load.toFixed(3)},${d === 40 ? '' : (5 + d / 30).toFixed(2)}`);
+    }
+    const csv = join(dir, 'load.csv');
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+    const k = join(dir, 'kioku-series');
+    const r = await kioku(
+      'train',
+      'series',
+      '--data',
+      csv,
+      '--date-col',
+      'day',
+      '--target',
+      'load',
+      '--calendar',
+      '--missing',
+      'ffill',
+      '--lookback',
+      '7',
+      '--epochs',
+      '1',
+      '--hidden',
+      '8',
+      '--out',
+      k,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const proj = join(dir, 'series-project');
+    await writePytorchProject(join(k, 'model'), proj, { dateColumn: 'day' });
+    python(['train.py', '--epochs', '1', '--out', 'run'], proj);
+    const kiokuConfig = JSON.parse(readFileSync(join(k, 'model', 'config.json'), 'utf8'));
+    const torchConfig = JSON.parse(readFileSync(join(proj, 'run', 'model', 'config.json'), 'utf8'));
+    expect(torchConfig.scaler).toEqual(kiokuConfig.scaler);
+    expect(torchConfig.series.tail).toEqual(kiokuConfig.series.tail);
+
+    const model = join(proj, 'run', 'model');
+    const py = JSON.parse(python(['-c', PY_SERIES_MAE, proj, model, csv, 'day', 'ffill'])) as {
+      mae: number;
+      windows: number;
+    };
+    const ev = await kioku(
+      '--json',
+      'eval',
+      '--model',
+      model,
+      '--data',
+      csv,
+      '--date-col',
+      'day',
+      '--missing',
+      'ffill',
+    );
+    expect(ev.code, ev.stderr).toBe(0);
+    const line = ev.stdout.split('\n').find((l) => l.includes('"model":"model"'))!;
+    const kiokuEval = JSON.parse(line) as { mae: number; windows: number };
+    expect(kiokuEval.windows).toBe(py.windows);
+    expect(kiokuEval.mae).toBeCloseTo(py.mae, 4);
+  }, 120_000);
+});
