@@ -102,29 +102,3 @@ vocab = data.Vocab.build((tokenizer.tokenize(items[i][0]) for i in train), int(s
 print(json.dumps({'classes': classes, 'labels': [y for _, y in items], 'ids': [encode(t) for t, _ in items],
                   'split': [train, val, test], 'vocab': vocab.itos}))
 `;
-
-/**
- * Python run in an exported project: the MAE over every window of a series file of the
- * forecaster in a model directory, computed with model.py and data.py (argv: project, model
- * directory, data, date column, missing policy).
- */
-export const PY_SERIES_MAE = `
-import json, sys
-sys.path.insert(0, sys.argv[1])
-import torch, data, model
-cfg = json.load(open(sys.argv[2] + '/config.json'))
-s = cfg['series']
-own = [c for c in s['columns'] if c not in data.CALENDAR]
-values, index = data.read_series_csv(sys.argv[3], own, sys.argv[4], sys.argv[5])
-if s['calendar']:
-    values = data.with_calendar(values, index)
-scaler = data.StandardScaler.from_config(cfg['scaler'])
-windows = data.WindowDataset(scaler.transform(values), s['lookback'], s['horizon'], s['targetIndex'], 0, len(values))
-x = torch.stack([windows[i][0] for i in range(len(windows))])
-y = torch.stack([windows[i][1] for i in range(len(windows))])
-with torch.no_grad():
-    pred = model.load_model(sys.argv[2] + '/model.safetensors')(x)
-std, mean = scaler.scale[s['targetIndex']], scaler.shift[s['targetIndex']]
-err = (pred.double() * std + mean) - (y.double() * std + mean)
-print(json.dumps({'mae': float(err.abs().mean()), 'windows': len(windows)}))
-`;

@@ -69,8 +69,12 @@ function checkTaskConfig(config: ModelConfig, model: TextClassifier | SequenceFo
         `uses the tokenizer ${describe(tokenizer?.type)}; the project reproduces kioku's word tokenizer only`,
       );
     }
-  } else if (!isJsonObject(c.series) || !isJsonObject(c.scaler)) {
-    throw fail('lacks the series settings or scaler of a forecaster');
+  } else {
+    // Forecasters encode their windows (target transform, per-series scaling, calendar) in ways
+    // data.py does not reproduce yet; model.py from the PyTorch export applies them.
+    throw new ValueError(
+      'exportPytorchProject: the project reproduces the training of text classifiers only; for a forecaster, `kioku export --format pytorch` writes a model.py that applies its encoding',
+    );
   }
 }
 
