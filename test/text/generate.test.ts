@@ -25,7 +25,9 @@ function frequencies(options: Parameters<typeof checkSampling>[1], draws = 40000
 }
 
 function expectNear(actual: number[], expected: number[], tol: number): void {
-  expected.forEach((e, i) => expect(Math.abs(actual[i]! - e), `token ${i}`).toBeLessThan(tol));
+  expected.forEach((e, i) => {
+    expect(Math.abs(actual[i]! - e), `token ${i}`).toBeLessThan(tol);
+  });
 }
 
 describe('sampleLogits', () => {
