@@ -101,6 +101,7 @@ export { defaultGenerator, Generator, type GeneratorState, manualSeed } from './
 export { rand, randint, randn, uniform } from './tensor/random-tensors.js';
 export { formatShape, numel, type Shape } from './tensor/shape.js';
 export { type DType, full, ones, scalar, Tensor, type TypedArray, tensor, zeros } from './tensor/tensor.js';
+export * from './text.js';
 export { METRICS, type MetricFn, resolveMetric } from './train/metric-registry.js';
 export {
   accuracy,

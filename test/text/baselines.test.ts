@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/tensor/errors.js';
 import { minimizeLbfgs } from '../../src/train/baselines/lbfgs.js';
 import { LogisticRegression } from '../../src/train/baselines/logistic.js';
+import { fitTextBaseline, TEXT_BASELINE_FEATURES } from '../../src/train/baselines/text-baselines.js';
 import {
   type CsrMatrix,
   TextVectorizer,
@@ -161,5 +162,44 @@ describe('minimizeLbfgs', () => {
     expect(r.reason).toBe('gradient');
     expect(r.x[0]).toBeCloseTo(1, 6);
     expect(r.x[1]).toBeCloseTo(1, 6);
+  });
+});
+
+describe('fitTextBaseline', () => {
+  const docs = tokens(slice.train.docs);
+  const labels = Int32Array.from(slice.train.labels);
+  const [train, val] = [docs.slice(0, 180), docs.slice(180)];
+  const [yTrain, yVal] = [labels.subarray(0, 180), labels.subarray(180)];
+
+  it('chooses C on validation data by accuracy, the smaller C on ties', () => {
+    const b = fitTextBaseline(train, yTrain, {
+      kind: 'tfidf',
+      valTokens: val,
+      valLabels: yVal,
+      cGrid: [0.1, 10, 1000],
+    });
+    const accuracies = [0.1, 10, 1000].map((C) => {
+      const v = new TextVectorizer(TEXT_BASELINE_FEATURES.tfidf);
+      const m = new LogisticRegression({ C }).fit(v.fitTransform(train), yTrain);
+      const p = m.predict(v.transform(val));
+      return p.filter((y, i) => y === yVal[i]).length / p.length;
+    });
+    const best = Math.max(...accuracies);
+    expect(b.valAccuracy).toBe(best);
+    expect(b.C).toBe([0.1, 10, 1000][accuracies.indexOf(best)]);
+    expect(b.vectorizer.options.ngramRange).toEqual([1, 2]);
+    expect(b.predict(val)).toEqual(b.model.predict(b.vectorizer.transform(val)));
+  });
+
+  it('fits the bag-of-words baseline with a fixed C and explains bad options', () => {
+    const b = fitTextBaseline(train, yTrain, { kind: 'bag-of-words', C: 3 });
+    expect([b.C, b.valAccuracy, b.vectorizer.options.useIdf]).toEqual([3, null, false]);
+    expect(b.predictProba(val.slice(0, 2))).toHaveLength(4);
+    expect(() => fitTextBaseline(train, yTrain, { kind: 'svm' as never })).toThrow(
+      /kind must be 'tfidf' or 'bag-of-words'/,
+    );
+    expect(() => fitTextBaseline(train, yTrain, { kind: 'tfidf', valTokens: val })).toThrow(
+      /both valTokens and valLabels/,
+    );
   });
 });
