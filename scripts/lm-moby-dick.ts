@@ -31,6 +31,12 @@ function args(): Record<string, string> {
   return out;
 }
 
+/** CPU time of the process, all threads: on a shared machine, the wall time it would take alone is about this over the thread count. */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 const a = args();
 const num = (k: string, d: number) => (a[k] === undefined ? d : Number(a[k]));
 const o = {
@@ -90,13 +96,13 @@ const result = await trainLanguageModel(model, {
   onEvent: (e) => {
     if (e.type !== 'eval') return;
     console.log(
-      `epoch ${e.epoch.toFixed(2)} step ${e.step}: train ${e.train.toFixed(3)}, val ${e.val.nats.toFixed(4)} nats/char (${e.val.bits.toFixed(3)} bits) at ${e.seconds.toFixed(0)} s`,
+      `epoch ${e.epoch.toFixed(2)} step ${e.step}: train ${e.train.toFixed(3)}, val ${e.val.nats.toFixed(4)} nats/char (${e.val.bits.toFixed(3)} bits) at ${e.seconds.toFixed(0)} s (CPU ${cpuSeconds().toFixed(0)} s)`,
     );
   },
 });
 const test = await evaluateLanguageModel(model, corpus.test);
 console.log(
-  `stopped (${result.stopReason}) after ${result.steps} steps, ${result.tokens} characters, ${result.seconds.toFixed(0)} s; best val ${result.best?.nats.toFixed(4)} nats/char (${result.best?.bits.toFixed(3)} bits); test ${test.nats.toFixed(4)} (${test.bits.toFixed(3)} bits)`,
+  `stopped (${result.stopReason}) after ${result.steps} steps, ${result.tokens} characters, ${result.seconds.toFixed(0)} s (CPU ${cpuSeconds().toFixed(0)} s); best val ${result.best?.nats.toFixed(4)} nats/char (${result.best?.bits.toFixed(3)} bits); test ${test.nats.toFixed(4)} (${test.bits.toFixed(3)} bits)`,
 );
 if (o.sample > 0) {
   let text = 'Call me';

@@ -30,6 +30,7 @@ import { Adam } from '../src/optim/adam.js';
 import { manualSeed } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { fitTextBaseline, type TextBaselineKind } from '../src/train/baselines/text-baselines.js';
+import type { VectorizerOptions } from '../src/train/baselines/vectorizer.js';
 import { classificationTask } from '../src/train/tasks.js';
 import { evaluate, fit } from '../src/train/trainer.js';
 
@@ -92,12 +93,19 @@ function errorsOf(pred: ArrayLike<number>, data: Example[]): number[] {
   return out;
 }
 
-function linearRun(kind: TextBaselineKind, s: Split, view: (e: Example) => string[]) {
+function linearRun(
+  kind: TextBaselineKind,
+  s: Split,
+  view: (e: Example) => string[],
+  vectorizer: VectorizerOptions = {},
+) {
   const b = fitTextBaseline(
     s.train.map(view),
     Int32Array.from(s.train, (e) => e.label),
     {
       kind,
+      vectorizer,
+      cGrid: [1, 10, 100, 1000],
       valTokens: s.val.map(view),
       valLabels: Int32Array.from(s.val, (e) => e.label),
     },
@@ -115,13 +123,17 @@ async function linearPart(): Promise<void> {
       const views: Array<[string, (e: Example) => string[]]> = [
         ['full e-mail, all words', (e) => e.tokens],
         ['LSTM input (256 headTail, 20k vocab)', (e) => asLstmSees(e.tokens, s.vocab, 256)],
-        ['first 64 tokens, 20k vocab', (e) => asLstmSees(e.tokens, s.vocab, 64).slice(0, 64)],
+      ];
+      const models: Array<[string, TextBaselineKind, VectorizerOptions]> = [
+        ['bag-of-words LR (L2 rows)', 'bag-of-words', {}],
+        ['bag-of-words LR (L1 rows: token shares)', 'bag-of-words', { norm: 'l1' }],
+        ['tfidf 1-2-gram LR', 'tfidf', {}],
       ];
       for (const [name, view] of views) {
-        for (const kind of ['bag-of-words', 'tfidf'] as const) {
-          const r = linearRun(kind, s, view);
+        for (const [model, kind, vectorizer] of models) {
+          const r = linearRun(kind, s, view, vectorizer);
           console.log(
-            `| ${headers} | ${name} | ${kind} LR | ${seed} | ${r.C} | ${r.val.toFixed(4)} | ${r.test.toFixed(4)} | ${r.errors.length} |`,
+            `| ${headers} | ${name} | ${model} | ${seed} | ${r.C} | ${r.val.toFixed(4)} | ${r.test.toFixed(4)} | ${r.errors.length} |`,
           );
         }
       }
