@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LanguageModel } from '../../src/nn/language-model.js';
+import { SGD } from '../../src/optim/sgd.js';
 import { DTypeError, ValueError } from '../../src/tensor/errors.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { NGramModel } from '../../src/train/baselines/ngram.js';
@@ -128,6 +129,13 @@ describe('trainLanguageModel', () => {
     await expect(trainLanguageModel(model, { train, clipGradNorm: 0 })).rejects.toThrow(/clipGradNorm/);
     await expect(trainLanguageModel(model, { train, maxSeconds: -1 })).rejects.toThrow(/maxSeconds/);
     await expect(trainLanguageModel(model, { train, batchSize: 60 })).rejects.toThrow(ValueError);
+    const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+    await expect(trainLanguageModel(model, { train, optimizer, lr: 0.1 })).rejects.toThrow(
+      /lr sets the default Adam/,
+    );
+    await expect(trainLanguageModel(model, { train, schedulerInterval: 'step' })).rejects.toThrow(
+      /needs a scheduler/,
+    );
     await expect(evaluateLanguageModel(model, new Int32Array(1))).rejects.toThrow(/at least 2 tokens/);
   });
 });

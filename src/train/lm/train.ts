@@ -132,6 +132,12 @@ function settingsOf(model: LanguageModel, o: LmTrainOptions): Settings {
   if (typeof maxSeconds !== 'number' || !(maxSeconds > 0)) {
     throw new ValueError(`trainLanguageModel: maxSeconds must be a number > 0, got ${String(maxSeconds)}`);
   }
+  if (o.optimizer !== undefined && o.lr !== undefined) {
+    throw new ValueError('trainLanguageModel: lr sets the default Adam; with optimizer, set the rate there');
+  }
+  if (o.schedulerInterval !== undefined && o.scheduler === undefined) {
+    throw new ValueError('trainLanguageModel: schedulerInterval needs a scheduler');
+  }
   const interval = o.schedulerInterval ?? 'epoch';
   if (interval !== 'epoch' && interval !== 'step') {
     throw new ValueError(
