@@ -54,6 +54,19 @@ describe('NGramModel (interpolated Kneser-Ney)', () => {
     expect(m.probability([b, r, d], a)).toBe(m.probability([d], a));
   });
 
+  it('applies the three modified discounts by count (a hand-computed unigram model)', () => {
+    // Counts: id 0 ×4, 1 ×3, 2 ×2, 3 ×2, 4–7 ×1, 8 and 9 unseen (V = 10); total 15.
+    // t = 4, 2, 1, 1: Y = 1/2, D1 = 1/2, D2 = 5/4, D3+ = 1; γ = (4·D1 + 2·D2 + 2·D3+)/15 = 6.5/15.
+    const ids = Int32Array.from([0, 1, 2, 3, 0, 4, 1, 5, 0, 2, 6, 3, 1, 7, 0]);
+    const m = new NGramModel(ids, { order: 1, vocabSize: 10 });
+    const share = 6.5 / 15 / 10;
+    expect(m.probability([], 0)).toBeCloseTo((4 - 1) / 15 + share, 14);
+    expect(m.probability([], 1)).toBeCloseTo((3 - 1) / 15 + share, 14);
+    expect(m.probability([], 2)).toBeCloseTo((2 - 1.25) / 15 + share, 14);
+    expect(m.probability([], 4)).toBeCloseTo((1 - 0.5) / 15 + share, 14);
+    expect(m.probability([], 9)).toBeCloseTo(share, 14);
+  });
+
   it('matches a hand-computed trigram probability on abracadabra', () => {
     // Trigrams abr 2, bra 2, rac, aca, cad, ada, dab 1: D = 5/9. Every continuation bigram
     // count is 1 (D = 1), so order 2 passes the unigram through. Context ab: abr 2, γ = (5/9)/2.
