@@ -2,7 +2,7 @@
  * Why does the bi-LSTM stay below bag-of-words on SpamAssassin? Measurements on the split of
  * `kioku train text --data spam-assassin` (stratified 80/10/10, seeded), not a test:
  *
- *   npx tsx scripts/spam-investigation.ts --part linear --seeds 0,1,2
+ *   npx tsx scripts/spam-investigation.ts --part linear --seeds 0,1,2 --headers from-subject,strip
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0 --variants default,dropout,long
  *
  * linear: TF-IDF 1-2-gram and bag-of-words logistic regressions (C chosen on validation) on the
@@ -42,6 +42,7 @@ const arg = (name: string, fallback: string) => {
 const part = arg('part', 'linear');
 const seeds = arg('seeds', '0').split(',').map(Number);
 const variants = arg('variants', 'default').split(',');
+const headerList = arg('headers', 'from-subject,strip').split(',') as SpamHeaders[];
 
 interface Example {
   text: string;
@@ -117,7 +118,7 @@ function linearRun(
 async function linearPart(): Promise<void> {
   console.log('| headers | input | model | seed | C | val acc | test acc | test errors |');
   console.log('|---|---|---|---|---|---|---|---|');
-  for (const headers of ['from-subject', 'strip'] as const) {
+  for (const headers of headerList) {
     for (const seed of seeds) {
       const s = await split(headers, seed);
       const views: Array<[string, (e: Example) => string[]]> = [
