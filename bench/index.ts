@@ -20,6 +20,7 @@ import { randn } from '../src/tensor/random-tensors.js';
 import { ones } from '../src/tensor/tensor.js';
 import { brainLstmTimeStep, type NextStepShape, nextStepWorkload } from './brain.js';
 import { kiokuMemory, type PeakMemory, peakAboveSetupMiB } from './memory-probe.js';
+import { peakProbe } from './peak.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
 import { streamingStep } from './streaming.js';
@@ -77,8 +78,9 @@ function withThreads<T>(n: number, fn: () => T): T {
 }
 
 // ---- peak ----
-const peak1 = withThreads(1, () => native.peakGflops(1, 0.5));
-const peakN = native.peakGflops(threads, 0.5);
+const peakGflops = peakProbe(native.info().isa);
+const peak1 = peakGflops(1, 0.5);
+const peakN = peakGflops(threads, 0.5);
 
 // ---- PyTorch, same run ----
 const torchThreads = threads > 1 ? [1, 2] : [1];

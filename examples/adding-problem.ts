@@ -11,7 +11,7 @@
  * (held-out MSE < 0.01), a tanh RNN stays at the constant predictor's ≈ 0.167.
  */
 import { parseArgs } from 'node:util';
-import { initBackend } from '../src/backend/select.js';
+import { initBackend } from '../src/backend/native/init.js';
 import { Linear } from '../src/nn/linear.js';
 import { mseLoss } from '../src/nn/losses.js';
 import { GRU, LSTM, RNN } from '../src/nn/rnn.js';

@@ -2,7 +2,8 @@
 # Builds the native addon with AddressSanitizer in a scratch copy of the repository (the
 # regular build in native/build is left alone) and runs the native test suite against it.
 # Node itself is not instrumented, so the ASan runtime is preloaded; leak detection is off
-# because V8 keeps allocations alive until exit. Any ASan report fails the run.
+# because V8 keeps allocations alive until exit. Any ASan report fails the run. Then the C++
+# kernel test binary (scripts/kernel-test.sh) runs under ASan and UBSan, leaks included.
 #   usage: scripts/asan.sh [vitest paths…]   (default: test/native test/reliability)
 set -euo pipefail
 
@@ -16,10 +17,15 @@ if [[ ! -e "$libasan" ]]; then
   exit 2
 fi
 
-gyp="$(command -v node-gyp || true)"
-if [[ -z "$gyp" ]]; then
-  npm_root="$(dirname "$(readlink -f "$(command -v npm)")")/.."
-  gyp="$npm_root/node_modules/node-gyp/bin/node-gyp.js"
+# node-gyp's JavaScript entry: npm's copy (`npm run` names it in npm_config_node_gyp), else the one
+# bundled with npm. (The node-gyp on npm run's PATH is a shell wrapper, not a script node can run.)
+gyp="${npm_config_node_gyp:-}"
+if [[ ! -f "$gyp" ]]; then
+  gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+fi
+if [[ ! -f "$gyp" ]]; then
+  echo "asan: node-gyp not found (looked for npm's bundled copy at $gyp)" >&2
+  exit 2
 fi
 
 # Build against the headers of the running node when they are installed (no download).
@@ -29,7 +35,7 @@ gyp_args=(rebuild --jobs max)
 
 cp -r "$root/native" "$root/src" "$root/test" "$work/"
 cp "$root/package.json" "$root/tsconfig.json" "$root/vitest.config.ts" "$work/"
-ln -s "$root/node_modules" "$work/node_modules"
+for shared in node_modules fixtures scripts bench; do ln -s "$root/$shared" "$work/$shared"; done
 rm -rf "$work/native/build"
 
 flags='-fsanitize=address -fno-omit-frame-pointer -g -O1'
@@ -65,3 +71,8 @@ if [[ $status -ne 0 ]]; then
   exit "$status"
 fi
 echo "asan: no AddressSanitizer reports; native tests passed"
+
+# The kernels without N-API, on every instruction set, under AddressSanitizer and UBSan too.
+echo "asan: the C++ kernel test under AddressSanitizer and UndefinedBehaviorSanitizer"
+KIOKU_TEST_CXXFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g' \
+  ASAN_OPTIONS=detect_leaks=1 bash "$root/scripts/kernel-test.sh"

@@ -121,6 +121,11 @@ def main():
         {"metadata": {"format": "pt"}, "tensors": expected(sd), "x": x.tolist(), "y": y.tolist()},
     )
 
+    # The same state_dict as torch.save writes it (the zip format and the legacy pickle), which
+    # kioku must recognise and explain how to convert.
+    torch.save(sd, os.path.join(OUT, "linear-zip.pt"))
+    torch.save(sd, os.path.join(OUT, "linear-legacy.pt"), _use_new_zipfile_serialization=False)
+
 
 if __name__ == "__main__":
     main()

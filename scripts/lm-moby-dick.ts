@@ -11,7 +11,7 @@
  * --tokenizer char|word (word: lower-cased words and punctuation marks). --epochs 0 runs the
  * baselines only.
  */
-import { initBackend } from '../src/backend/select.js';
+import { initBackend } from '../src/backend/native/init.js';
 import { prepareLmCorpus } from '../src/data/lm-corpus.js';
 import { batchify, chunkCount } from '../src/data/lm-stream.js';
 import { CharTokenizer, WordTokenizer } from '../src/data/tokenizers.js';

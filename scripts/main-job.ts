@@ -3,7 +3,7 @@
  * baselines, a few example texts classified by the saved model, then a next-day forecaster
  * for Seattle's maximum temperature beside persistence. Everything lands in runs/.
  */
-import { initBackend } from '../src/backend/select.js';
+import { initBackend } from '../src/backend/native/init.js';
 import { run } from '../src/cli/program.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr };

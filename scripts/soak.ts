@@ -4,7 +4,7 @@
  * random token batches, printing RSS every 1,000 steps. The growth after warm-up (RSS at the end
  * minus RSS after the first 1,000 steps) must stay under 50 MB; exits 1 otherwise.
  */
-import { initBackend } from '../src/backend/select.js';
+import { initBackend } from '../src/backend/native/init.js';
 import { TextClassifier } from '../src/nn/heads.js';
 import { CrossEntropyLoss } from '../src/nn/losses.js';
 import { Adam } from '../src/optim/adam.js';

@@ -11,7 +11,7 @@
  * lstm: the CLI's bi-LSTM (Embedding 20000×128 → bi-LSTM 64 → max pooling → Linear) and
  *   variants, trained as the CLI trains it; test errors compared with the logistic regression's.
  */
-import { initBackend } from '../src/backend/select.js';
+import { initBackend } from '../src/backend/native/init.js';
 import { DataLoader, type TextBatch, type TextExample } from '../src/data/dataloader.js';
 import { ArrayDataset } from '../src/data/dataset.js';
 import { trainValTestSplit } from '../src/data/split.js';

@@ -1,9 +1,34 @@
 // kioku's platform-neutral entry: tensors, ops, layers, optimizers and data tools, on the
 // pure-TypeScript backend. Node gets `./node.ts`, which adds file I/O and the native backend.
 export { type BackendName, backend, setBackend } from './backend/registry.js';
+export * from './browser/index.js';
+export * from './data/forecasting.js';
 export * from './data/index.js';
 export { htmlToText, type MimeTextOptions, mimeText, utf8ToBytes } from './io/datasets/mime.js';
+export {
+  CONFIG_FILE,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelConfig,
+  type ModelConfigInput,
+  ModelDirError,
+  parseModelConfig,
+  validateModelConfig,
+  WEIGHTS_FILE,
+} from './io/model-config.js';
+export {
+  type LoadedModelDir,
+  loadWeightsInto,
+  MODEL_FILES,
+  type ModelFiles,
+  type ModelFromFilesOptions,
+  modelFromFiles,
+  modelToFiles,
+  type SaveModelDirOptions,
+  type TrainingState as SavedTrainingState,
+} from './io/model-format.js';
 export { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './io/onnx/index.js';
+export { type PytorchExportable, pytorchFiles } from './io/pytorch.js';
 export {
   dtypeBytes,
   isSafetensorsDType,
@@ -102,6 +127,15 @@ export { rand, randint, randn, uniform } from './tensor/random-tensors.js';
 export { formatShape, numel, type Shape } from './tensor/shape.js';
 export { type DType, full, ones, scalar, Tensor, type TypedArray, tensor, zeros } from './tensor/tensor.js';
 export * from './text.js';
+export * from './train/baselines/index.js';
+export {
+  type PackedTrainingState,
+  packTrainingState,
+  type RestoredTraining,
+  type ResumeTargets,
+  restoreTrainingState,
+  type SavedTraining,
+} from './train/checkpoint.js';
 export { METRICS, type MetricFn, resolveMetric } from './train/metric-registry.js';
 export {
   accuracy,
@@ -118,6 +152,7 @@ export {
   rmse,
   smape,
 } from './train/metrics.js';
+export * from './train/recipes/index.js';
 export {
   argmaxRows,
   classificationTask,

@@ -1,91 +1,87 @@
-// kioku's native backend: N-API entry points over the C++ kernels. Every entry point checks its
-// arguments against the typed arrays it was given and works on their memory in place.
+// kioku's native backend: the N-API entry points. Every kernel of the contract marked native
+// (generated/contract.h) is bound by one generic entry point that reads its positional arguments
+// into the kernel's struct, runs the generated checks and calls the kernel; init, info and setIsa
+// control the thread pool and the instruction set.
 #include <napi.h>
 
 #include <string>
 
-#include "args.h"
-#include "gemm.h"
-#include "kernels.h"
+#include "generated/contract.h"
+#include "napi_reader.h"
 #include "pool.h"
+#include "simd.h"
 
 namespace kioku {
 namespace {
 
-// init(threads): sizes the thread pool (the caller passes os.availableParallelism() or
-// KIOKU_NUM_THREADS).
-Napi::Value Init(const Napi::CallbackInfo& info) {
-  expectArgs(info, 1, "init");
-  const long threads = intArg(info, 0, "init", "threads");
-  if (threads < 1 || threads > 256)
-    throwRange(info.Env(), "init: threads must be between 1 and 256, got " + std::to_string(threads));
-  poolResize(static_cast<int>(threads));
+[[noreturn]] void rethrow(Napi::Env env, const ArgError& e) {
+  if (e.kind() == ArgError::Type) throw Napi::TypeError::New(env, e.what());
+  throw Napi::RangeError::New(env, e.what());
+}
+
+template <class Args, void (*Kernel)(const Args&)>
+Napi::Value entry(const Napi::CallbackInfo& info) {
+  try {
+    NapiReader reader(info, Args::kName, Args::kCount);
+    Args args;
+    args.read(reader);
+    check(args);
+    Kernel(args);
+  } catch (const ArgError& e) {
+    rethrow(info.Env(), e);
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(info.Env(), std::string(Args::kName) + ": out of memory");
+  }
   return info.Env().Undefined();
 }
 
-// info(): { isa, detectedIsa, threads }.
+// init(threads): sizes the thread pool (the caller passes os.availableParallelism() or
+// KIOKU_NUM_THREADS).
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  try {
+    NapiReader reader(info, "init", 1);
+    int64_t threads = 0;
+    reader.dim(threads, "threads");
+    if (threads < 1 || threads > 256)
+      throwRange("init: threads must be between 1 and 256, got " + std::to_string(threads));
+    poolResize(static_cast<int>(threads));
+  } catch (const ArgError& e) {
+    rethrow(info.Env(), e);
+  }
+  return info.Env().Undefined();
+}
+
+constexpr Isa kIsas[] = {Isa::Portable, Isa::Avx2, Isa::Avx512, Isa::Neon};
+
+// info(): { isa, detectedIsa, isas (those this build and CPU run, lowest first), threads }.
 Napi::Value Info(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
   o.Set("isa", isaName(activeIsa()));
   o.Set("detectedIsa", isaName(detectIsa()));
+  Napi::Array isas = Napi::Array::New(env);
+  for (Isa isa : kIsas)
+    if (isaAvailable(isa)) isas.Set(isas.Length(), isaName(isa));
+  o.Set("isas", isas);
   o.Set("threads", poolSize());
   return o;
 }
 
-// setIsa(name): lowers the instruction set in use (tests run every micro-kernel this way).
+// setIsa(name): the instruction set every SIMD kernel uses from now on (KIOKU_ISA; tests lower
+// it to run every path).
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
-  expectArgs(info, 1, "setIsa");
-  const std::string name = strArg(info, 0, "setIsa", "name");
-  const Isa best = detectIsa();
-  for (Isa isa : {Isa::Portable, Isa::Avx2, Isa::Avx512}) {
-    if (name != isaName(isa)) continue;
-    if (static_cast<int>(isa) > static_cast<int>(best))
-      throwRange(info.Env(), "setIsa: this CPU supports up to " + std::string(isaName(best)) + ", got '" + name + "'");
-    setActiveIsa(isa);
-    return info.Env().Undefined();
-  }
-  throwRange(info.Env(), "setIsa: name must be one of portable, avx2, avx512, got '" + name + "'");
-}
-
-// gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate), the
-// signature of the JS kernel in src/backend/js/gemm.ts.
-Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  const char* fn = "gemm";
   Napi::Env env = info.Env();
-  expectArgs(info, 15, fn);
-  const bool ta = boolArg(info, 0, fn, "transA");
-  const bool tb = boolArg(info, 1, fn, "transB");
-  const long m = intArg(info, 2, fn, "m");
-  const long n = intArg(info, 3, fn, "n");
-  const long k = intArg(info, 4, fn, "k");
-  const F32 a = f32Arg(info, 5, fn, "a");
-  const long aOff = intArg(info, 6, fn, "aOff");
-  const long lda = intArg(info, 7, fn, "lda");
-  const F32 b = f32Arg(info, 8, fn, "b");
-  const long bOff = intArg(info, 9, fn, "bOff");
-  const long ldb = intArg(info, 10, fn, "ldb");
-  const F32 c = f32Arg(info, 11, fn, "c");
-  const long cOff = intArg(info, 12, fn, "cOff");
-  const long ldc = intArg(info, 13, fn, "ldc");
-  const bool accumulate = boolArg(info, 14, fn, "accumulate");
-  if (n > 0 && m > 0) {
-    checkMatrix(env, fn, "a", a, aOff, ta ? k : m, ta ? m : k, lda);
-    checkMatrix(env, fn, "b", b, bOff, tb ? n : k, tb ? k : n, ldb);
+  const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::string supported;
+  for (Isa isa : kIsas) {
+    if (!isaAvailable(isa)) continue;
+    if (name == isaName(isa)) {
+      setActiveIsa(isa);
+      return env.Undefined();
+    }
+    supported += (supported.empty() ? "" : ", ") + std::string(isaName(isa));
   }
-  checkMatrix(env, fn, "c", c, cOff, m, n, ldc);
-  sgemmParallel(ta, tb, m, n, k, a.data + aOff, lda, b.data + bOff, ldb, c.data + cOff, ldc, accumulate);
-  return env.Undefined();
-}
-
-// peakGflops(threads, seconds): measured FMA throughput of the active instruction set.
-Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
-  expectArgs(info, 2, "peakGflops");
-  long threads = intArg(info, 0, "peakGflops", "threads");
-  if (threads < 1 || threads > poolSize())
-    throwRange(info.Env(), "peakGflops: threads must be between 1 and the pool size " + std::to_string(poolSize()) +
-                               ", got " + std::to_string(threads));
-  const double seconds = numArg(info, 1, "peakGflops", "seconds");
-  return Napi::Number::New(info.Env(), peakGflops(static_cast<int>(threads), seconds));
+  throw Napi::RangeError::New(env, "setIsa: name must be one of " + supported + " on this machine, got '" + name + "'");
 }
 
 }  // namespace
@@ -94,15 +90,9 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init, "init"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
-  exports.Set("peakGflops", Napi::Function::New(env, PeakGflops, "peakGflops"));
-  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
-  registerElementwise(env, exports);
-  registerEmbedding(env, exports);
-  registerAdam(env, exports);
-  registerLstm(env, exports);
-  registerGru(env, exports);
-  registerRnn(env, exports);
-  registerPermute(env, exports);
+#define KIOKU_BIND(name, Args) exports.Set(#name, Napi::Function::New(env, entry<Args, name>, #name));
+  KIOKU_NATIVE_KERNELS(KIOKU_BIND)
+#undef KIOKU_BIND
   return exports;
 }
 

@@ -1,69 +1,42 @@
 // Embedding gather and scatter-add (src/backend/js/embedding.ts).
-// weight, gWeight: (V, E)  indices: (N)  out, gOut: (N, E)
+// weight, gWeight: (V, e)  indices: (N)  out, gOut: (N, e)
 #include <cstring>
 #include <string>
 
-#include "args.h"
-#include "kernels.h"
+#include "generated/contract.h"
 
 namespace kioku {
 namespace {
 
-long checkedRows(const Napi::CallbackInfo& info, const char* fn, const char* name, long length, long e) {
-  if (e < 1) throwRange(info.Env(), std::string(fn) + ": e must be at least 1, got " + std::to_string(e));
-  return length / e;
-}
-
-void checkIndex(Napi::Env env, const char* fn, long r, int32_t idx, long V) {
-  if (idx < 0 || idx >= V)
-    throwRange(env, std::string(fn) + ": indices[" + std::to_string(r) + "] must be in [0, " + std::to_string(V) +
-                        "), got " + std::to_string(idx));
-}
-
-Napi::Value EmbeddingForward(const Napi::CallbackInfo& info) {
-  const char* fn = "embeddingForward";
-  Napi::Env env = info.Env();
-  expectArgs(info, 4, fn);
-  const F32 weight = f32Arg(info, 0, fn, "weight");
-  const long e = intArg(info, 1, fn, "e");
-  long n = 0;
-  const int32_t* idx = i32Arg(info, 2, fn, "indices", &n);
-  const F32 out = f32Arg(info, 3, fn, "out");
-  const long V = checkedRows(info, fn, "weight", weight.length, e);
-  checkLength(env, fn, "out", out.length, n * e);
-  for (long r = 0; r < n; r++) checkIndex(env, fn, r, idx[r], V);
-  for (long r = 0; r < n; r++) std::memcpy(out.data + r * e, weight.data + idx[r] * e, e * sizeof(float));
-  return env.Undefined();
-}
-
-Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
-  const char* fn = "embeddingBackward";
-  Napi::Env env = info.Env();
-  expectArgs(info, 5, fn);
-  const F32 gOut = f32Arg(info, 0, fn, "gOut");
-  const long e = intArg(info, 1, fn, "e");
-  long n = 0;
-  const int32_t* idx = i32Arg(info, 2, fn, "indices", &n);
-  const double padding = numArg(info, 3, fn, "paddingIdx");
-  const F32 gWeight = f32Arg(info, 4, fn, "gWeight");
-  const long V = checkedRows(info, fn, "gWeight", gWeight.length, e);
-  checkLength(env, fn, "gOut", gOut.length, n * e);
-  for (long r = 0; r < n; r++)
-    if (idx[r] != padding) checkIndex(env, fn, r, idx[r], V);
-  for (long r = 0; r < n; r++) {
-    if (idx[r] == padding) continue;
-    float* dst = gWeight.data + idx[r] * e;
-    const float* src = gOut.data + r * e;
-    for (long j = 0; j < e; j++) dst[j] += src[j];
+// Every index in [0, V) (except `skip`, the padding index, when given).
+void checkIndices(const char* fn, const InI32& indices, int64_t V, const double* skip) {
+  for (int64_t r = 0; r < indices.length; r++) {
+    const int32_t idx = indices.data[r];
+    if (skip && idx == *skip) continue;
+    if (idx < 0 || idx >= V)
+      throwRange(std::string(fn) + ": indices[" + std::to_string(r) + "] must be in [0, " + std::to_string(V) +
+                 "), got " + std::to_string(idx));
   }
-  return env.Undefined();
 }
 
 }  // namespace
 
-void registerEmbedding(Napi::Env env, Napi::Object exports) {
-  exports.Set("embeddingForward", Napi::Function::New(env, EmbeddingForward, "embeddingForward"));
-  exports.Set("embeddingBackward", Napi::Function::New(env, EmbeddingBackward, "embeddingBackward"));
+void embeddingForward(const EmbeddingForwardArgs& a) {
+  const int64_t e = a.e, n = a.indices.length;
+  checkIndices(a.kName, a.indices, a.weight.length / e, nullptr);
+  for (int64_t r = 0; r < n; r++)
+    std::memcpy(a.out.data + r * e, a.weight.data + a.indices.data[r] * e, e * sizeof(float));
+}
+
+void embeddingBackward(const EmbeddingBackwardArgs& a) {
+  const int64_t e = a.e, n = a.indices.length;
+  checkIndices(a.kName, a.indices, a.gWeight.length / e, &a.paddingIdx);
+  for (int64_t r = 0; r < n; r++) {
+    if (a.indices.data[r] == a.paddingIdx) continue;
+    float* dst = a.gWeight.data + a.indices.data[r] * e;
+    const float* src = a.gOut.data + r * e;
+    for (int64_t j = 0; j < e; j++) dst[j] += src[j];
+  }
 }
 
 }  // namespace kioku

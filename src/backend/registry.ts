@@ -1,14 +1,7 @@
 import { KiokuError } from '../tensor/errors.js';
+import type { KernelName, Kernels } from './contract.js';
 
-/**
- * The kernel table. Each kernel file adds its signature to this interface through
- * declaration merging (`declare module '…/registry.js' { interface Kernels { … } }`),
- * so a call through {@link kernels} is fully typed.
- */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging
-export interface Kernels {}
-
-export type KernelName = keyof Kernels;
+export type { KernelArgs, KernelName, Kernels } from './contract.js';
 export type BackendName = 'js' | 'native';
 
 const registry = new Map<string, Map<string, unknown>>();
@@ -20,7 +13,11 @@ let activeBackend: BackendName = 'js';
  */
 export const kernels = {} as Kernels;
 
-/** Registers `fn` as `name` for `backend`. Registering a key twice is a bug and throws. */
+/**
+ * Registers `fn` as `name` for `backend`. Registering a key twice is a bug and throws. (TypeScript
+ * accepts a function with fewer parameters than the contract's; test/backend/contract.test.ts checks
+ * every kernel's arity.)
+ */
 export function registerKernel<K extends KernelName>(name: K, backend: BackendName, fn: Kernels[K]): void {
   let byBackend = registry.get(name);
   if (byBackend === undefined) {

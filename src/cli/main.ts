@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { initBackend } from '../backend/select.js';
+import { initBackend } from '../backend/native/init.js';
 import { run } from './program.js';
 
 try {
@@ -7,6 +7,14 @@ try {
 } catch (e) {
   process.stderr.write(`kioku: ${(e as Error).message}\n`);
   process.exit(1);
+}
+// A reader that stops reading (`kioku predict … | head`) closes the pipe: end quietly, as a
+// command whose output is no longer wanted, instead of with an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
 }
 // The first Ctrl-C stops training after the current batch (the model is still evaluated and
 // saved); a second one ends the process.

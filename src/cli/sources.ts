@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { TextCorpus } from '../data/corpus.js';
+import { quote } from '../data/errors.js';
+import type { LabelChanges } from '../data/labels.js';
 import { type MissingAdvice, type MissingPolicy, MissingValueError } from '../data/missing.js';
 import type { TimeSeries } from '../data/series.js';
 import { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from '../io/datasets/builtin.js';
@@ -19,23 +21,46 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/** What loading a labelled file did to its labels, as lines for the user (none when nothing changed). */
+export function labelChangeLines(file: string, c: LabelChanges): string[] {
+  const lines: string[] = [];
+  if (c.emptyRows > 0) {
+    const first = c.firstEmptyLine !== null ? ` (the first at line ${c.firstEmptyLine})` : '';
+    lines.push(`${file}: left out ${c.emptyRows} row(s) with an empty label${first}`);
+  }
+  if (c.renamed.length > 0) {
+    const shown = c.renamed
+      .slice(0, 5)
+      .map((r) => `${quote(r.from)} → ${quote(r.to)} (${r.rows} row${r.rows === 1 ? '' : 's'})`);
+    if (c.renamed.length > 5) shown.push(`and ${c.renamed.length - 5} more`);
+    lines.push(`${file}: labels normalised (spaces trimmed, numbers written one way): ${shown.join(', ')}`);
+  }
+  return lines;
+}
+
 export async function loadTextSource(
   data: string,
-  options: { textCol: string; labelCol: string; headers?: SpamHeaders },
+  options: {
+    textCol: string;
+    labelCol: string;
+    headers?: SpamHeaders;
+    /** Told what was done to the labels of a file (rows left out, labels normalised). */
+    warn?: (line: string) => void;
+  },
 ): Promise<TextCorpus> {
   if (data === 'spam-assassin') return loadSpamAssassin({ headers: options.headers ?? 'from-subject' });
   if (await isDirectory(data)) return loadImdb(data);
   if (!/\.(csv|tsv|tab|jsonl|ndjson)$/i.test(data)) {
     throw new ValueError(
-      `--data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got "${data}"`,
+      `--data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got ${quote(data)}`,
     );
   }
-  return loadTextFile(data, { textColumn: options.textCol, labelColumn: options.labelCol });
+  const corpus = await loadTextFile(data, { textColumn: options.textCol, labelColumn: options.labelCol });
+  for (const line of labelChangeLines(data, corpus.labelChanges)) options.warn?.(line);
+  return corpus;
 }
 
 export const SERIES_BUILTINS = ['seattle-weather', ...STOCK_SYMBOLS.map((s) => `stocks:${s}`), 'births'];
-
-export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'ffill', 'drop'];
 
 /** Missing-value advice in terms of the flag that sets the policy on the command line. */
 const CLI_ADVICE: MissingAdvice = {
@@ -56,7 +81,7 @@ export async function loadSeriesSource(
     }
     if (!/\.(csv|tsv|tab)$/i.test(data)) {
       throw new ValueError(
-        `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got "${data}"`,
+        `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got ${quote(data)}`,
       );
     }
     return await loadSeriesCsv(data, {

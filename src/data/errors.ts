@@ -1,5 +1,31 @@
 import { KiokuError } from '../tensor/errors.js';
 
+/** The most characters of one piece of user input (a cell, a flag value, a name) a message quotes. */
+export const QUOTE_LIMIT = 80;
+/** The most characters a message spends on a list of names (columns, keys, labels). */
+const LIST_LIMIT = 200;
+
+/**
+ * `text` in double quotes for a message, cut to its first `limit` characters (with its length)
+ * when longer: a 200 MB line in a file never ends up whole in an error.
+ */
+export function quote(text: string, limit = QUOTE_LIMIT): string {
+  if (text.length <= limit) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, limit))}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
+/** Names from the input as "a, b, c" for a message, long names cut, long lists cut with a count. */
+export function nameList(names: readonly string[]): string {
+  const short = (n: string) => (n.length <= QUOTE_LIMIT ? n : `${n.slice(0, QUOTE_LIMIT)}…`);
+  let text = '';
+  for (const [i, name] of names.entries()) {
+    const next = `${i > 0 ? ', ' : ''}${short(name)}`;
+    if (text.length + next.length > LIST_LIMIT) return `${text}, … (${names.length} in all)`;
+    text += next;
+  }
+  return text;
+}
+
 /** Where in an input file a problem was found. Lines are 1-based, as an editor shows them. */
 export interface DataLocation {
   file?: string;
@@ -30,7 +56,7 @@ function formatLocation({ file, line, column }: DataLocation): string {
   if (file !== undefined) parts.push(line !== undefined ? `${file}:${line}` : file);
   else if (line !== undefined) parts.push(`line ${line}`);
   if (column !== undefined)
-    parts.push(typeof column === 'number' ? `column ${column}` : `column "${column}"`);
+    parts.push(typeof column === 'number' ? `column ${column}` : `column ${quote(column)}`);
   return parts.length > 0 ? `${parts.join(', ')}: ` : '';
 }
 

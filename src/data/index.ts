@@ -19,6 +19,7 @@ export {
   Subset,
 } from './dataset.js';
 export { DataError, type DataLocation, MissingPackageError } from './errors.js';
+export { type LabelChanges, normaliseLabels, type RenamedLabel } from './labels.js';
 export {
   applyMissingPolicy,
   type MissingAdvice,

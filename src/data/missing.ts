@@ -1,5 +1,5 @@
 import { ValueError } from '../tensor/errors.js';
-import { DataError, type DataLocation } from './errors.js';
+import { DataError, type DataLocation, quote } from './errors.js';
 import type { TimeSeries } from './series.js';
 
 /**
@@ -54,8 +54,8 @@ function describeMissing(text: string | undefined): string {
   if (text === undefined) return 'the value is NaN';
   const t = text.trim();
   if (t === '') return 'the cell is empty';
-  if (t.toLowerCase() === 'nan') return `the cell reads ${JSON.stringify(text)} (not a number)`;
-  return `the cell reads ${JSON.stringify(text)}, a missing-value marker`;
+  if (t.toLowerCase() === 'nan') return `the cell reads ${quote(text)} (not a number)`;
+  return `the cell reads ${quote(text)}, a missing-value marker`;
 }
 
 export function applyMissingPolicy(

@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../tensor/errors.js';
-import { DataError } from './errors.js';
+import { DataError, nameList } from './errors.js';
 
 /**
  * A table of numeric columns over time: `values` is (N, F) row-major, one row per time step.
@@ -79,7 +79,7 @@ export function columnIndices(
     }
     const i = series.columns.indexOf(c);
     if (i < 0) {
-      throw new DataError(`${what}: unknown column; available columns: ${series.columns.join(', ')}`, {
+      throw new DataError(`${what}: unknown column; available columns: ${nameList(series.columns)}`, {
         file: series.source,
         column: c,
       });

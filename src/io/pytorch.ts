@@ -7,11 +7,12 @@
  * reader (the `safetensors` package is not needed) and loads them with
  * `load_state_dict(strict=True)`.
  */
+import { recurrentKind } from '../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { writeDirAtomic } from './atomic.js';
+import { modelKind } from './model-kind.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 
 export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
@@ -65,7 +66,7 @@ function layerCall(
   rnn: RNN | LSTM | GRU,
   overrides: { batchFirst?: boolean; dropout?: number } = {},
 ): string {
-  const cls = rnn instanceof LSTM ? 'LSTM' : rnn instanceof GRU ? 'GRU' : 'RNN';
+  const info = recurrentKind(rnn.mode);
   const args = [
     `input_size=${rnn.inputSize}`,
     `hidden_size=${rnn.hiddenSize}`,
@@ -75,9 +76,9 @@ function layerCall(
     `dropout=${py(overrides.dropout ?? rnn.dropout)}`,
     `bidirectional=${py(rnn.bidirectional)}`,
   ];
-  if (rnn instanceof RNN) args.push(`nonlinearity='${rnn.nonlinearity}'`);
-  if (rnn instanceof LSTM && rnn.projSize > 0) args.push(`proj_size=${rnn.projSize}`);
-  return `nn.${cls}(${args.join(', ')})`;
+  if (info.layer === 'RNN') args.push(`nonlinearity='${info.activation}'`);
+  if (rnn.projSize > 0) args.push(`proj_size=${rnn.projSize}`);
+  return `nn.${info.layer}(${args.join(', ')})`;
 }
 
 const READER = `_DTYPES = {
@@ -178,10 +179,6 @@ function layerSource(rnn: RNN | LSTM | GRU): string {
 `;
 }
 
-function kindOf(model: unknown): string {
-  return typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
-}
-
 /** The model.py that rebuilds `model` in PyTorch and loads model.safetensors into it. */
 export function pytorchModelSource(model: PytorchExportable): string {
   let body: string;
@@ -190,10 +187,10 @@ export function pytorchModelSource(model: PytorchExportable): string {
   else if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) body = layerSource(model);
   else {
     throw new ValueError(
-      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${kindOf(model)}`,
+      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${modelKind(model)}`,
     );
   }
-  return `"""${kindOf(model)} exported by kioku.
+  return `"""${modelKind(model)} exported by kioku.
 
     model = load_model()          # reads ${PYTORCH_WEIGHTS_FILE} next to this file
     model = load_model('other.safetensors')
@@ -230,12 +227,4 @@ export function pytorchFiles(model: PytorchExportable): Record<string, Uint8Arra
     [PYTORCH_WEIGHTS_FILE]: serializeSafetensors(model.stateDict(), { format: 'pt' }),
     [PYTORCH_SCRIPT_FILE]: source,
   };
-}
-
-/** Writes model.safetensors and model.py into `dir` (created if needed; updated atomically). */
-export async function exportPytorch(model: PytorchExportable, dir: string): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') {
-    throw new ValueError(`exportPytorch: dir must be a non-empty string, got ${String(dir)}`);
-  }
-  await writeDirAtomic(dir, pytorchFiles(model));
 }

@@ -1,6 +1,7 @@
 /** safetensors files on disk (Node). The format itself lives in safetensors.ts. */
-import { readFile } from 'node:fs/promises';
-import { FileError, writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic-node.js';
+import { FileError } from './durable-node.js';
+import { readRegularFile, UnreadableFileError } from './read-file-node.js';
 import {
   parseSafetensors,
   type SafetensorsFile,
@@ -8,13 +9,20 @@ import {
   serializeSafetensors,
 } from './safetensors.js';
 
-/** Reads and validates a safetensors file; errors name `path`. */
+/** The largest file read: one buffer. */
+const MAX_FILE_BYTES = 2 ** 32 - 1;
+
+/**
+ * Reads and validates a safetensors file; errors name `path`. Only a regular file is read (a
+ * link to one is followed; a device, FIFO or directory is refused before reading).
+ */
 export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, { maxBytes: MAX_FILE_BYTES });
   } catch (e) {
-    throw new FileError(`readSafetensors: cannot read "${path}" (${(e as Error).message})`, { cause: e });
+    const why = e instanceof UnreadableFileError ? `it ${e.reason}` : (e as Error).message;
+    throw new FileError(`readSafetensors: cannot read "${path}": ${why}`, { cause: e });
   }
   return parseSafetensors(bytes, { source: path });
 }

@@ -167,7 +167,7 @@ interface Entry {
 
 /**
  * Parses a safetensors file. Throws {@link SafetensorsError} naming the first problem found:
- * a header length over 100 MB or past the end of the file, non-UTF-8 or non-JSON header,
+ * a PyTorch torch.save file (zip or pickle; the message says how to convert it), a header length over 100 MB or past the end of the file, non-UTF-8 or non-JSON header,
  * duplicate keys, entries of the wrong schema, unknown dtypes, byte counts that do not match
  * dtype × shape, gaps, overlaps, offsets past the end, or trailing bytes.
  */
@@ -178,6 +178,13 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}):
   const where = options.source === undefined ? 'safetensors' : `safetensors file "${options.source}"`;
   const fail = (message: string) => new SafetensorsError(`${where}: ${message}`);
 
+  const torchSave = torchSaveKind(bytes);
+  if (torchSave !== null) {
+    throw fail(
+      `this is a PyTorch file written by torch.save (${torchSave}), not safetensors; kioku never unpickles. ` +
+        "Convert it in Python: safetensors.torch.save_file(model.state_dict(), 'model.safetensors')",
+    );
+  }
   if (bytes.length < 8) {
     throw fail(`the file is ${bytes.length} bytes long, too short for the 8-byte header length`);
   }
@@ -252,6 +259,18 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}):
     at += len;
   }
   return { tensors, metadata };
+}
+
+/**
+ * 'a zip archive' or 'a pickle' when `bytes` start like a torch.save file (its zip format, or the
+ * legacy pickle protocol 2–5), else null. A safetensors header starts with "{" at byte 8.
+ */
+function torchSaveKind(bytes: Uint8Array): string | null {
+  if (bytes.length > 8 && bytes[8] === 0x7b) return null;
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)
+    return 'a zip archive';
+  if (bytes[0] === 0x80 && bytes[1]! >= 2 && bytes[1]! <= 5) return 'a pickle';
+  return null;
 }
 
 function checkEntry(raw: RawEntry, dataLen: number, fail: (m: string) => Error): Entry {

@@ -18,17 +18,27 @@
  * supports only reset_after = false, which cannot represent PyTorch's GRU, so GRU models are
  * refused (export them as ONNX); GRU weights with reset_after = true still import.
  */
+import {
+  invertOrder,
+  kindOfLayer,
+  permuteBlocks,
+  RECURRENT_KINDS,
+  type RecurrentKindInfo,
+  type RecurrentLayerName,
+} from '../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { KiokuError, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { modelKind } from './model-kind.js';
 
 /** A model.json or weight set that is malformed or describes something kioku cannot load. */
 export class TfjsFormatError extends KiokuError {
   override name = 'TfjsFormatError';
 }
 
-export type RecurrentKind = 'LSTM' | 'GRU' | 'RNN';
+/** The recurrent layer class a weight set belongs to (its layout does not depend on the RNN's activation). */
+export type RecurrentKind = RecurrentLayerName;
 export type TfjsExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
 
 export const TFJS_MODEL_FILE = 'model.json';
@@ -50,17 +60,22 @@ export interface KerasRecurrentWeights {
   bias: Tensor | null;
 }
 
-const GATES: Record<RecurrentKind, number> = { LSTM: 4, GRU: 3, RNN: 1 };
-
-/** Swaps the first two H-wide gate blocks of each row (GRU r,z ↔ z,r; its own inverse). */
-function swapGruGates(data: Float32Array, rows: number, hidden: number): Float32Array {
-  const G = 3 * hidden;
-  const out = data.slice();
-  for (let r = 0; r < rows; r++) {
-    out.set(data.subarray(r * G, r * G + hidden), r * G + hidden);
-    out.set(data.subarray(r * G + hidden, r * G + 2 * hidden), r * G);
+/** The table entry of a layer class; throws a ValueError naming `where` for anything else. */
+function kindInfo(where: string, kind: RecurrentKind): RecurrentKindInfo {
+  if (kind !== 'LSTM' && kind !== 'GRU' && kind !== 'RNN') {
+    throw new ValueError(`${where}: kind must be LSTM, GRU or RNN, got ${String(kind)}`);
   }
-  return out;
+  return RECURRENT_KINDS[kindOfLayer(kind)];
+}
+
+/** Reorders the H-wide gate blocks of each of `rows` rows from PyTorch's order to Keras'. */
+function toKerasGates(data: Float32Array, info: RecurrentKindInfo, rows: number, H: number): Float32Array {
+  return permuteBlocks(data, info.keras.order, H, rows);
+}
+
+/** Reorders the H-wide gate blocks of each of `rows` rows from Keras' order to PyTorch's. */
+function fromKerasGates(data: Float32Array, info: RecurrentKindInfo, rows: number, H: number): Float32Array {
+  return permuteBlocks(data, invertOrder(info.keras.order), H, rows);
 }
 
 /** (R, C) → (C, R). */
@@ -83,28 +98,27 @@ function checkMatrix(what: string, t: unknown, shape: readonly number[]): Tensor
 
 /** PyTorch-layout weights of one direction → Keras layout (GRU with reset_after = true). */
 export function toKerasWeights(kind: RecurrentKind, w: TorchRecurrentWeights): KerasRecurrentWeights {
-  if (!(kind in GATES))
-    throw new ValueError(`toKerasWeights: kind must be LSTM, GRU or RNN, got ${String(kind)}`);
+  const info = kindInfo('toKerasWeights', kind);
+  const gates = info.gates.length;
   const ih = checkMatrix('toKerasWeights: weightIh', w.weightIh, [-1, -1]);
   const [G, E] = ih.shape as [number, number];
-  const H = G / GATES[kind];
+  const H = G / gates;
   if (!Number.isInteger(H))
-    throw new ValueError(`toKerasWeights: weightIh rows (${G}) must be ${GATES[kind]}·H for ${kind}`);
+    throw new ValueError(`toKerasWeights: weightIh rows (${G}) must be ${gates}·H for ${kind}`);
   checkMatrix('toKerasWeights: weightHh', w.weightHh, [G, H]);
   if ((w.biasIh === null) !== (w.biasHh === null)) {
     throw new ValueError('toKerasWeights: give both biasIh and biasHh, or neither');
   }
-  const gates = (d: Float32Array, rows: number) => (kind === 'GRU' ? swapGruGates(d, rows, H) : d);
-  const kernel = new Tensor(gates(transpose2d(ih.f32, G, E), E), [E, G]);
-  const recurrentKernel = new Tensor(gates(transpose2d(w.weightHh.f32, G, H), H), [H, G]);
+  const kernel = new Tensor(toKerasGates(transpose2d(ih.f32, G, E), info, E, H), [E, G]);
+  const recurrentKernel = new Tensor(toKerasGates(transpose2d(w.weightHh.f32, G, H), info, H, H), [H, G]);
   if (w.biasIh === null) return { kernel, recurrentKernel, bias: null };
   const bih = checkMatrix('toKerasWeights: biasIh', w.biasIh, [G]).f32;
   const bhh = checkMatrix('toKerasWeights: biasHh', w.biasHh, [G]).f32;
-  if (kind === 'GRU') {
+  if (info.keras.bias === 'split') {
     const b = new Float32Array(2 * G);
     b.set(bih);
     b.set(bhh, G);
-    return { kernel, recurrentKernel, bias: new Tensor(swapGruGates(b, 2, H), [2, G]) };
+    return { kernel, recurrentKernel, bias: new Tensor(toKerasGates(b, info, 2, H), [2, G]) };
   }
   return {
     kernel,
@@ -126,25 +140,25 @@ export function fromKerasWeights(
   w: KerasRecurrentWeights,
   options: { resetAfter?: boolean } = {},
 ): TorchRecurrentWeights {
-  if (!(kind in GATES))
-    throw new ValueError(`fromKerasWeights: kind must be LSTM, GRU or RNN, got ${String(kind)}`);
-  if (kind === 'GRU' && options.resetAfter === false) {
+  const info = kindInfo('fromKerasWeights', kind);
+  const gates = info.gates.length;
+  if (info.keras.bias === 'split' && options.resetAfter === false) {
     throw new ValueError(
       'fromKerasWeights: a GRU with reset_after = false computes tanh(W·x + U·(r ⊙ h) + b), which PyTorch and kioku (r ⊙ (U·h + b_hn)) cannot represent; retrain it in Keras with reset_after = true',
     );
   }
   const k = checkMatrix('fromKerasWeights: kernel', w.kernel, [-1, -1]);
   const [E, G] = k.shape as [number, number];
-  const H = G / GATES[kind];
+  const H = G / gates;
   if (!Number.isInteger(H))
-    throw new ValueError(`fromKerasWeights: kernel columns (${G}) must be ${GATES[kind]}·H for ${kind}`);
+    throw new ValueError(`fromKerasWeights: kernel columns (${G}) must be ${gates}·H for ${kind}`);
   checkMatrix('fromKerasWeights: recurrentKernel', w.recurrentKernel, [H, G]);
-  const gates = (d: Float32Array, rows: number) => (kind === 'GRU' ? swapGruGates(d, rows, H) : d);
-  const weightIh = new Tensor(transpose2d(gates(k.f32, E), E, G), [G, E]);
-  const weightHh = new Tensor(transpose2d(gates(w.recurrentKernel.f32, H), H, G), [G, H]);
+  const weightIh = new Tensor(transpose2d(fromKerasGates(k.f32, info, E, H), E, G), [G, E]);
+  const weightHh = new Tensor(transpose2d(fromKerasGates(w.recurrentKernel.f32, info, H, H), H, G), [G, H]);
   if (w.bias === null) return { weightIh, weightHh, biasIh: null, biasHh: null };
-  if (kind === 'GRU') {
-    const b = gates(checkMatrix('fromKerasWeights: bias (GRU, reset_after)', w.bias, [2, G]).f32, 2);
+  if (info.keras.bias === 'split') {
+    const split = checkMatrix('fromKerasWeights: bias (GRU, reset_after)', w.bias, [2, G]);
+    const b = fromKerasGates(split.f32, info, 2, H);
     return {
       weightIh,
       weightHh,
@@ -208,12 +222,8 @@ class Weights {
   }
 }
 
-function kindOf(model: unknown): string {
-  return typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
-}
-
 function recurrentKind(rnn: RNN | LSTM | GRU): RecurrentKind {
-  return rnn instanceof LSTM ? 'LSTM' : rnn instanceof GRU ? 'GRU' : 'RNN';
+  return RECURRENT_KINDS[rnn.mode].layer;
 }
 
 function checkExportable(rnn: RNN | LSTM | GRU): void {
@@ -240,7 +250,7 @@ function recurrentLayers(
   batchInputShape: Array<number | null> | null,
 ): unknown[] {
   const kind = recurrentKind(rnn);
-  const className = kind === 'LSTM' ? 'LSTM' : 'SimpleRNN';
+  const className = kindInfo('exportTfjs', kind).keras.className;
   const sd = rnn.stateDict();
   const layers: unknown[] = [];
   for (let l = 0; l < rnn.numLayers; l++) {
@@ -250,7 +260,7 @@ function recurrentLayers(
       trainable: true,
       dtype: 'float32',
       units: rnn.hiddenSize,
-      activation: rnn instanceof RNN ? rnn.nonlinearity : 'tanh',
+      activation: RECURRENT_KINDS[rnn.mode].activation,
       use_bias: rnn.bias,
       return_sequences: lastReturnsSequence || l < rnn.numLayers - 1,
       return_state: false,
@@ -358,7 +368,7 @@ export function exportTfjs(model: TfjsExportable): TfjsArtifacts {
     ];
   } else {
     throw new ValueError(
-      `exportTfjs: model must be an RNN, LSTM, TextClassifier or SequenceForecaster, got ${kindOf(model)}`,
+      `exportTfjs: model must be an RNN, LSTM, TextClassifier or SequenceForecaster, got ${modelKind(model)}`,
     );
   }
   return {
@@ -368,7 +378,7 @@ export function exportTfjs(model: TfjsExportable): TfjsArtifacts {
       convertedBy: null,
       modelTopology: {
         class_name: 'Sequential',
-        config: { name: kindOf(model), layers },
+        config: { name: modelKind(model), layers },
         keras_version: 'tfjs-layers 4.22.0',
         backend: 'tensor_flow.js',
       },
@@ -434,7 +444,10 @@ function readWeights(manifest: unknown, weightData: Uint8Array): Map<string, Ten
   return out;
 }
 
-const RECURRENT_CLASSES: Record<string, RecurrentKind> = { LSTM: 'LSTM', GRU: 'GRU', SimpleRNN: 'RNN' };
+/** Keras layer class → kioku layer class. */
+const RECURRENT_CLASSES: ReadonlyMap<string, RecurrentKind> = new Map(
+  (['LSTM', 'GRU', 'RNN'] as const).map((layer) => [kindInfo('importTfjs', layer).keras.className, layer]),
+);
 
 interface ParsedRecurrent {
   kind: RecurrentKind;
@@ -462,7 +475,7 @@ function parseRecurrent(layer: Json, index: number): ParsedRecurrent {
     }
     inner = isObject(outer.layer) ? outer.layer : fail(`${where} has no wrapped layer`);
   }
-  const kind = RECURRENT_CLASSES[String(inner.class_name)];
+  const kind = RECURRENT_CLASSES.get(String(inner.class_name));
   if (!kind) fail(`${where}: expected LSTM, GRU or SimpleRNN, got ${String(inner.class_name)}`);
   const c = isObject(inner.config) ? inner.config : fail(`${where} has no config`);
   const units = c.units;
@@ -500,9 +513,24 @@ function parseRecurrent(layer: Json, index: number): ParsedRecurrent {
   };
 }
 
+/**
+ * A model's weights by manifest name. Keras 3 (through tensorflowjs_converter) prefixes every
+ * name with the model's name ("sequential/lstm/lstm_cell/kernel"); Keras 2 and TF.js do not
+ * ("lstm/lstm_cell/kernel"). Lookups accept both.
+ */
+interface WeightSet {
+  tensors: Map<string, Tensor>;
+  /** The model's name, or null when the topology has none. */
+  model: string | null;
+}
+
 /** The weights under `prefix` whose last name segment is `leaf` (exactly one, or none if optional). */
-function pick(weights: Map<string, Tensor>, prefix: string, leaf: string, optional = false): Tensor | null {
-  const found = [...weights].filter(([n]) => n.startsWith(prefix) && n.split('/').pop() === leaf);
+function pick(weights: WeightSet, prefix: string, leaf: string, optional = false): Tensor | null {
+  const scoped = weights.model === null ? null : `${weights.model}/${prefix}`;
+  const found = [...weights.tensors].filter(
+    ([n]) =>
+      (n.startsWith(prefix) || (scoped !== null && n.startsWith(scoped))) && n.split('/').pop() === leaf,
+  );
   if (found.length === 1) return found[0]![1];
   if (found.length === 0 && optional) return null;
   return fail(
@@ -512,7 +540,7 @@ function pick(weights: Map<string, Tensor>, prefix: string, leaf: string, option
 
 /** kioku state-dict entries of one recurrent layer l (all directions). */
 function recurrentState(
-  weights: Map<string, Tensor>,
+  weights: WeightSet,
   p: ParsedRecurrent,
   l: number,
   out: Record<string, Tensor>,
@@ -547,22 +575,8 @@ function prefixed(prefix: string, sd: Record<string, Tensor>): Record<string, Te
   return Object.fromEntries(Object.entries(sd).map(([k, v]) => [`${prefix}.${k}`, v]));
 }
 
-/**
- * Loads a TF.js / Keras Sequential model (model.json content and its concatenated weight data)
- * into the equivalent kioku model, weights included:
- *   recurrent layers only                       → LSTM / GRU / RNN (batchFirst)
- *   Embedding → recurrent layers → Dense        → TextClassifier (pooling 'last')
- *   recurrent layers → Dense                    → SequenceForecaster (horizon = Dense units)
- * Recurrent layers are LSTM, GRU (reset_after = true) or SimpleRNN, optionally in a
- * Bidirectional wrapper with merge_mode 'concat', all of one class and width, with sigmoid
- * recurrent activations. Anything else throws TfjsFormatError naming the layer.
- */
-export function importTfjs(
-  modelJson: unknown,
-  weightData: Uint8Array,
-): RNN | LSTM | GRU | TextClassifier | SequenceForecaster {
-  if (!isObject(modelJson)) fail(`modelJson must be the parsed model.json object, got ${typeof modelJson}`);
-  if (!(weightData instanceof Uint8Array)) fail(`weightData must be a Uint8Array, got ${typeof weightData}`);
+/** The layer list and name of a Sequential model.json topology. */
+function readTopology(modelJson: Json): { layers: Json[]; model: string | null } {
   const topology = isObject(modelJson.modelTopology)
     ? modelJson.modelTopology
     : fail('modelTopology is missing');
@@ -576,15 +590,35 @@ export function importTfjs(
       ? config.layers
       : fail('the Sequential config has no layer list');
   if (!layers.every(isObject)) fail('every layer must be an object');
-  const weights = readWeights(modelJson.weightsManifest, weightData);
+  const name = isObject(config) && typeof config.name === 'string' ? config.name : null;
+  return { layers: layers as Json[], model: name };
+}
 
-  const list = layers as Json[];
+/** A model's layers by role: [InputLayer] [Embedding] recurrent… [Dense]. */
+interface Stack {
+  /** The declared input's last dimension (features per step), when an InputLayer gives it. */
+  inputFeatures: number | null;
+  embedding: Json | null;
+  recurrent: ParsedRecurrent[];
+  dense: Json | null;
+}
+
+/** The declared batch shape of an InputLayer: Keras 3 writes batch_shape, Keras 2 batch_input_shape. */
+function inputFeatures(layer: Json): number | null {
+  const c = isObject(layer.config) ? layer.config : fail('the InputLayer has no config');
+  const shape = c.batch_shape ?? c.batch_input_shape;
+  if (!Array.isArray(shape)) fail('the InputLayer has neither batch_shape nor batch_input_shape');
+  const last = shape[shape.length - 1];
+  return Number.isInteger(last) ? (last as number) : null;
+}
+
+function splitStack(list: Json[]): Stack {
   let i = 0;
-  let embedding: Json | null = null;
-  if (list[0]?.class_name === 'Embedding') embedding = list[i++]!;
+  const features = list[0]?.class_name === 'InputLayer' ? inputFeatures(list[i++]!) : null;
+  const embedding = list[i]?.class_name === 'Embedding' ? list[i++]! : null;
   const recurrent: ParsedRecurrent[] = [];
   while (i < list.length && list[i]!.class_name !== 'Dense') recurrent.push(parseRecurrent(list[i]!, i++));
-  const denseLayer = i < list.length ? list[i++]! : null;
+  const dense = i < list.length ? list[i++]! : null;
   if (i < list.length)
     fail(
       `layer ${i} (${String(list[i]!.class_name)}) follows the Dense layer; only one Dense head is supported`,
@@ -605,42 +639,70 @@ export function importTfjs(
     if (l < recurrent.length - 1 && !r.returnSequences)
       fail(`recurrent layer ${l} must return sequences to feed layer ${l + 1}`);
   });
-  const last = recurrent[recurrent.length - 1]!;
+  return { inputFeatures: embedding ? null : features, embedding, recurrent, dense };
+}
+
+/** The recurrent stack's kioku state dict and its input size. */
+function stackState(weights: WeightSet, stack: Stack): { state: Record<string, Tensor>; inputSize: number } {
   const state: Record<string, Tensor> = {};
   let inputSize = 0;
-  recurrent.forEach((r, l) => {
+  stack.recurrent.forEach((r, l) => {
     const e = recurrentState(weights, r, l, state);
     if (l === 0) inputSize = e;
   });
-  const H = first.units;
-  const numLayers = recurrent.length;
-  const bidirectional = first.bidirectional;
-  const cell = first.kind.toLowerCase() as 'lstm' | 'gru' | 'rnn';
+  if (stack.inputFeatures !== null && stack.inputFeatures !== inputSize)
+    fail(
+      `the InputLayer gives ${stack.inputFeatures} features, the first recurrent layer takes ${inputSize}`,
+    );
+  return { state, inputSize };
+}
 
-  if (!denseLayer) {
-    if (embedding) fail('an Embedding model needs a Dense head to be a TextClassifier');
-    const options = {
-      inputSize,
-      hiddenSize: H,
-      numLayers,
-      bidirectional,
-      batchFirst: true,
-      bias: first.useBias,
-    };
-    const layer =
-      first.kind === 'LSTM'
-        ? new LSTM(options)
-        : first.kind === 'GRU'
-          ? new GRU(options)
-          : new RNN({ ...options, nonlinearity: first.nonlinearity });
-    layer.loadStateDict(state);
-    return layer;
-  }
-  if (last.returnSequences)
-    fail('the last recurrent layer must not return sequences when a Dense head follows');
-  if (first.nonlinearity !== 'tanh')
-    fail("kioku's heads use tanh recurrent layers; a relu SimpleRNN imports only as a bare layer");
-  const dc = isObject(denseLayer.config) ? denseLayer.config : fail('the Dense layer has no config');
+/**
+ * Loads a TF.js / Keras Sequential model (model.json content and its concatenated weight data)
+ * into the equivalent kioku model, weights included:
+ *   recurrent layers only                       → LSTM / GRU / RNN (batchFirst)
+ *   Embedding → recurrent layers → Dense        → TextClassifier (pooling 'last')
+ *   recurrent layers → Dense                    → SequenceForecaster (horizon = Dense units)
+ * Recurrent layers are LSTM, GRU (reset_after = true) or SimpleRNN, optionally in a
+ * Bidirectional wrapper with merge_mode 'concat', all of one class and width, with sigmoid
+ * recurrent activations. Keras 2 / TF.js and Keras 3 files both load: a leading InputLayer
+ * (batch_input_shape or batch_shape) and weight names under the model's name are accepted.
+ * Anything else throws TfjsFormatError naming the layer.
+ */
+export function importTfjs(
+  modelJson: unknown,
+  weightData: Uint8Array,
+): RNN | LSTM | GRU | TextClassifier | SequenceForecaster {
+  if (!isObject(modelJson)) fail(`modelJson must be the parsed model.json object, got ${typeof modelJson}`);
+  if (!(weightData instanceof Uint8Array)) fail(`weightData must be a Uint8Array, got ${typeof weightData}`);
+  const { layers, model } = readTopology(modelJson);
+  const weights: WeightSet = { tensors: readWeights(modelJson.weightsManifest, weightData), model };
+  const stack = splitStack(layers);
+  const { state, inputSize } = stackState(weights, stack);
+  if (stack.dense) return headModel(weights, stack, state, inputSize);
+  if (stack.embedding) fail('an Embedding model needs a Dense head to be a TextClassifier');
+  const first = stack.recurrent[0]!;
+  const options = {
+    inputSize,
+    hiddenSize: first.units,
+    numLayers: stack.recurrent.length,
+    bidirectional: first.bidirectional,
+    batchFirst: true,
+    bias: first.useBias,
+  };
+  const layer =
+    first.kind === 'LSTM'
+      ? new LSTM(options)
+      : first.kind === 'GRU'
+        ? new GRU(options)
+        : new RNN({ ...options, nonlinearity: first.nonlinearity });
+  layer.loadStateDict(state);
+  return layer;
+}
+
+/** The Dense head as kioku's fc state dict, checked against F recurrent features. */
+function denseState(weights: WeightSet, dense: Json, F: number): Record<string, Tensor> {
+  const dc = isObject(dense.config) ? dense.config : fail('the Dense layer has no config');
   if ((dc.activation ?? 'linear') !== 'linear') {
     fail(
       `the Dense activation must be 'linear' (kioku's heads output logits or values), got '${String(dc.activation)}'`,
@@ -648,29 +710,57 @@ export function importTfjs(
   }
   const denseName = String(dc.name);
   const kernel = pick(weights, `${denseName}/`, 'kernel')!;
-  const [F, O] = kernel.shape as [number, number];
-  if (F !== H * (bidirectional ? 2 : 1))
-    fail(`the Dense kernel takes ${F} features, the recurrent layers give ${H * (bidirectional ? 2 : 1)}`);
-  const fc: Record<string, Tensor> = {
+  const [inFeatures, O] = kernel.shape as [number, number];
+  if (inFeatures !== F) fail(`the Dense kernel takes ${inFeatures} features, the recurrent layers give ${F}`);
+  return {
     weight: new Tensor(transpose2d(kernel.f32, F, O), [O, F]),
     bias:
       dc.use_bias === false ? new Tensor(new Float32Array(O), [O]) : pick(weights, `${denseName}/`, 'bias')!,
   };
-  const fillBiases = (sd: Record<string, Tensor>) => {
-    // kioku's heads always have recurrent biases: a bias-free Keras layer is zero biases.
-    if (first.useBias) return sd;
-    const G = GATES[first.kind] * H;
-    for (let l = 0; l < numLayers; l++) {
-      for (let d = 0; d < (bidirectional ? 2 : 1); d++) {
-        const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        sd[`bias_ih${sfx}`] = new Tensor(new Float32Array(G), [G]);
-        sd[`bias_hh${sfx}`] = new Tensor(new Float32Array(G), [G]);
-      }
+}
+
+/** kioku's heads always have recurrent biases: a bias-free Keras stack gets zero biases. */
+function withBiases(
+  state: Record<string, Tensor>,
+  first: ParsedRecurrent,
+  numLayers: number,
+): Record<string, Tensor> {
+  if (first.useBias) return state;
+  const G = kindInfo('importTfjs', first.kind).gates.length * first.units;
+  for (let l = 0; l < numLayers; l++) {
+    for (let d = 0; d < (first.bidirectional ? 2 : 1); d++) {
+      const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      state[`bias_ih${sfx}`] = new Tensor(new Float32Array(G), [G]);
+      state[`bias_hh${sfx}`] = new Tensor(new Float32Array(G), [G]);
     }
-    return sd;
-  };
-  if (embedding) {
-    const ec = isObject(embedding.config) ? embedding.config : fail('the Embedding layer has no config');
+  }
+  return state;
+}
+
+/** A TextClassifier (with an Embedding) or a SequenceForecaster (without). */
+function headModel(
+  weights: WeightSet,
+  stack: Stack,
+  state: Record<string, Tensor>,
+  inputSize: number,
+): TextClassifier | SequenceForecaster {
+  const first = stack.recurrent[0]!;
+  const last = stack.recurrent[stack.recurrent.length - 1]!;
+  if (last.returnSequences)
+    fail('the last recurrent layer must not return sequences when a Dense head follows');
+  if (first.nonlinearity !== 'tanh')
+    fail("kioku's heads use tanh recurrent layers; a relu SimpleRNN imports only as a bare layer");
+  const H = first.units;
+  const numLayers = stack.recurrent.length;
+  const { bidirectional } = first;
+  const fc = denseState(weights, stack.dense!, H * (bidirectional ? 2 : 1));
+  const O = fc.weight!.shape[0]!;
+  const cell = first.kind.toLowerCase() as 'lstm' | 'gru' | 'rnn';
+  const recurrentState = prefixed(cell, withBiases(state, first, numLayers));
+  if (stack.embedding) {
+    const ec = isObject(stack.embedding.config)
+      ? stack.embedding.config
+      : fail('the Embedding layer has no config');
     const table = pick(weights, `${String(ec.name)}/`, 'embeddings')!;
     const [V, E] = table.shape as [number, number];
     if (E !== inputSize)
@@ -686,11 +776,7 @@ export function importTfjs(
       pooling: 'last',
       numClasses: O,
     });
-    model.loadStateDict({
-      'embedding.weight': table,
-      ...prefixed(cell, fillBiases(state)),
-      ...prefixed('fc', fc),
-    });
+    model.loadStateDict({ 'embedding.weight': table, ...recurrentState, ...prefixed('fc', fc) });
     return model;
   }
   if (bidirectional) fail('a SequenceForecaster is unidirectional; this model has a Bidirectional layer');
@@ -702,6 +788,6 @@ export function importTfjs(
     horizon: O,
     outputSize: 1,
   });
-  model.loadStateDict({ ...prefixed(cell, fillBiases(state)), ...prefixed('fc', fc) });
+  model.loadStateDict({ ...recurrentState, ...prefixed('fc', fc) });
   return model;
 }

@@ -1,25 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { KiokuError } from '../tensor/errors.js';
-
-let cached: string | null = null;
-
 /**
- * kioku's version, read once from package.json (two levels up from both src/io/ and dist/io/),
- * so saved models record the version that wrote them without a second copy of the number.
+ * kioku's version, recorded in every saved model. A constant rather than a read of package.json,
+ * so the platform-neutral model format needs no file access; test/io/version.test.ts fails when
+ * it and package.json's "version" differ.
  */
+export const KIOKU_VERSION = '0.1.0';
+
+/** kioku's version (package.json's "version"). */
 export function kiokuVersion(): string {
-  if (cached === null) {
-    const url = new URL('../../package.json', import.meta.url);
-    let version: unknown;
-    try {
-      version = (JSON.parse(readFileSync(url, 'utf8')) as { version?: unknown }).version;
-    } catch (e) {
-      throw new KiokuError(`kiokuVersion: cannot read ${url.pathname} (${(e as Error).message})`);
-    }
-    if (typeof version !== 'string' || version === '') {
-      throw new KiokuError(`kiokuVersion: ${url.pathname} has no "version" string`);
-    }
-    cached = version;
-  }
-  return cached;
+  return KIOKU_VERSION;
 }

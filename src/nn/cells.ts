@@ -1,3 +1,4 @@
+import { gateCount, kindOfLayer, type RecurrentKind } from '../backend/recurrent-kinds.js';
 import { gruSequence, lstmSequence, type RecurrentWeights, rnnSequence } from '../ops/recurrent.js';
 import { reshape } from '../ops/shape.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
@@ -37,7 +38,7 @@ abstract class CellBase extends Module {
   readonly bias_hh: Parameter | null;
   private readonly cellName: string;
 
-  protected constructor(cellName: string, gates: number, options: CellOptions) {
+  protected constructor(cellName: string, kind: RecurrentKind, options: CellOptions) {
     super();
     if (typeof options !== 'object' || options === null) {
       throw new ValueError(`${cellName}: expected an options object with inputSize and hiddenSize`);
@@ -51,7 +52,7 @@ abstract class CellBase extends Module {
     }
     const E = options.inputSize;
     const H = options.hiddenSize;
-    const G = gates * H;
+    const G = gateCount(kind) * H;
     this.inputSize = E;
     this.hiddenSize = H;
     this.bias = options.bias ?? true;
@@ -115,7 +116,7 @@ export class RNNCell extends CellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(options: RNNCellOptions) {
-    super('RNNCell', 1, options);
+    super('RNNCell', kindOfLayer('RNN', options?.nonlinearity === 'relu' ? 'relu' : 'tanh'), options);
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') {
       throw new ValueError(`RNNCell: nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);
@@ -135,7 +136,7 @@ export class RNNCell extends CellBase {
 /** One LSTM step (gates i, f, g, o): returns [h', c']. */
 export class LSTMCell extends CellBase {
   constructor(options: CellOptions) {
-    super('LSTMCell', 4, options);
+    super('LSTMCell', 'LSTM', options);
   }
 
   /** One step from state [h, c] (zeros when omitted): returns [h', c']. */
@@ -154,7 +155,7 @@ export class LSTMCell extends CellBase {
 /** One GRU step (gates r, z, n with b_hn inside the reset product): returns h'. */
 export class GRUCell extends CellBase {
   constructor(options: CellOptions) {
-    super('GRUCell', 3, options);
+    super('GRUCell', 'GRU', options);
   }
 
   /** One step: returns h'. A missing h is zeros. */

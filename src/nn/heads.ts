@@ -308,9 +308,10 @@ export interface ForecastOptions {
   targetColumns?: readonly number[];
   /**
    * Fills in what is known ahead for future step k (0-based) of the new input row, e.g.
-   * calendar columns; called after the predictions and carried values are in place.
+   * calendar columns; called after the predictions and carried values are in place. `sample`
+   * is the row's index in the batch.
    */
-  nextInputs?: (step: number, row: Float32Array) => void;
+  nextInputs?: (step: number, row: Float32Array, sample: number) => void;
 }
 
 /**
@@ -418,7 +419,7 @@ export class SequenceForecaster extends Module {
               const last = window.slice(base + (t - 1) * e, base + t * e);
               window.copyWithin(base, base + e, base + t * e);
               for (let j = 0; j < o; j++) last[columns[j]!] = pred[(i * s.horizon + k) * o + j]!;
-              options.nextInputs?.(done - take + k, last);
+              options.nextInputs?.(done - take + k, last, i);
               window.set(last, base + (t - 1) * e);
             }
           }

@@ -1,3 +1,4 @@
+import { gateCount, type RecurrentKind } from '../backend/recurrent-kinds.js';
 import { dropout as dropoutOp } from '../ops/dropout.js';
 import {
   checkLengths,
@@ -14,7 +15,7 @@ import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniform_ } from './init.js';
 import { Module, Parameter } from './module.js';
-import { type RecurrentMode, RecurrentStreamer, type StreamerOptions } from './streaming.js';
+import { RecurrentStreamer, type StreamerOptions } from './streaming.js';
 
 /*
  * Multi-layer, optionally bidirectional recurrent layers with PyTorch's parameters and shapes.
@@ -64,10 +65,6 @@ export interface RecurrentForwardOptions {
   lengths?: Lengths | null;
 }
 
-type Mode = RecurrentMode;
-
-const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
-
 function checkPositiveInt(layer: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
     throw new ValueError(`${layer}: ${name} must be a positive integer, got ${String(v)}`);
@@ -91,10 +88,11 @@ abstract class RecurrentBase extends Module {
   readonly bidirectional: boolean;
   readonly projSize: number;
   protected readonly generator: Generator;
-  protected readonly mode: Mode;
+  /** The recurrence, PyTorch's `mode`: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
+  readonly mode: RecurrentKind;
   private readonly layerName: string;
 
-  protected constructor(layerName: string, mode: Mode, options: RecurrentOptions, projSize: number) {
+  protected constructor(layerName: string, mode: RecurrentKind, options: RecurrentOptions, projSize: number) {
     super();
     if (typeof options !== 'object' || options === null) {
       throw new ValueError(`${layerName}: expected an options object with inputSize and hiddenSize`);
@@ -126,7 +124,7 @@ abstract class RecurrentBase extends Module {
     this.generator = options.generator ?? defaultGenerator;
 
     // PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr.
-    const G = GATES[mode] * this.hiddenSize;
+    const G = gateCount(mode) * this.hiddenSize;
     const H = this.hiddenSize;
     const R = this.outputSize;
     const D = this.numDirections;

@@ -1,8 +1,6 @@
-import '../backend/js/gru.js';
-import '../backend/js/lstm.js';
-import '../backend/js/rnn.js';
-import { kernels } from '../backend/registry.js';
+import { type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
 import type { LstmWeights } from '../ops/recurrent.js';
+import { recurrentStep, type StepWeights } from '../ops/recurrent-step.js';
 import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -18,8 +16,8 @@ import { Tensor } from '../tensor/tensor.js';
  * over the whole sequence (within float32 rounding: a kernel may sum in another order for T = 1).
  */
 
-/** The recurrence a layer runs. */
-export type RecurrentMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+/** The recurrence a layer runs (the kinds of src/backend/recurrent-kinds.ts). */
+export type RecurrentMode = RecurrentKind;
 
 export interface StreamerOptions {
   /** Samples stepped together (B, default 1). */
@@ -36,8 +34,6 @@ export interface StreamableLayer {
   readonly dropout: number;
   readonly training: boolean;
 }
-
-const GATE_ROWS: Record<RecurrentMode, number> = { RNN_TANH: 0, RNN_RELU: 0, LSTM: 4, GRU: 4 };
 
 /**
  * Runs a recurrent layer one time step per {@link RecurrentStreamer.step} call. `S` is the layer's
@@ -110,7 +106,7 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     this.c = buffers(isLstm ? B * H : 0);
     this.cNext = buffers(isLstm ? B * H : 0);
     this.out = buffers(B * R);
-    this.gates = buffers(B * GATE_ROWS[mode] * H);
+    this.gates = buffers(B * recurrentKind(mode).savedBlocks * H);
     this.cells = buffers(isLstm ? B * H : 0);
     this.hidden = Array.from({ length: L }, () => (isLstm && this.P > 0 ? new Float32Array(B * H) : null));
   }
@@ -126,81 +122,36 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     const { batch: B, H, P, mode } = this;
     const L = this.h.length;
     for (let l = 0; l < L; l++) {
-      const E = l === 0 ? this.inputSize : this.outputSize;
       const w = this.weights[l]!;
-      const bIh = w.biasIh ? w.biasIh.f32 : null;
-      const bHh = w.biasHh ? w.biasHh.f32 : null;
       const h = this.h[l]!;
       const hNext = this.hNext[l]!;
+      const c = this.c[l]!;
+      const cNext = this.cNext[l]!;
       const out = this.out[l]!;
-      if (mode === 'LSTM') {
-        const c = this.c[l]!;
-        const cNext = this.cNext[l]!;
-        const wHr = w.weightHr ? w.weightHr.f32 : null;
-        kernels.lstmForward(
-          1,
-          B,
-          E,
-          H,
-          P,
-          input,
-          w.weightIh.f32,
-          w.weightHh.f32,
-          wHr,
-          bIh,
-          bHh,
-          h,
-          c,
-          null,
-          false,
-          out,
-          hNext,
-          cNext,
-          this.gates[l]!,
-          this.cells[l]!,
-          this.hidden[l] ?? null,
-        );
-        this.c[l] = cNext;
-        this.cNext[l] = c;
-      } else if (mode === 'GRU') {
-        kernels.gruForward(
-          1,
-          B,
-          E,
-          H,
-          input,
-          w.weightIh.f32,
-          w.weightHh.f32,
-          bIh,
-          bHh,
-          h,
-          null,
-          false,
-          out,
-          hNext,
-          this.gates[l]!,
-        );
-      } else {
-        kernels.rnnForward(
-          1,
-          B,
-          E,
-          H,
-          mode === 'RNN_RELU',
-          input,
-          w.weightIh.f32,
-          w.weightHh.f32,
-          bIh,
-          bHh,
-          h,
-          null,
-          false,
-          out,
-          hNext,
-        );
-      }
+      const weights: StepWeights = {
+        weightIh: w.weightIh.f32,
+        weightHh: w.weightHh.f32,
+        biasIh: w.biasIh ? w.biasIh.f32 : null,
+        biasHh: w.biasHh ? w.biasHh.f32 : null,
+        weightHr: w.weightHr ? w.weightHr.f32 : null,
+      };
+      const E = l === 0 ? this.inputSize : this.outputSize;
+      recurrentStep(mode, B, E, H, P, weights, {
+        x: input,
+        h,
+        c,
+        out,
+        hNext,
+        cNext,
+        gates: this.gates[l]!,
+        cells: this.cells[l]!,
+        hidden: this.hidden[l] ?? null,
+      });
+      // The buffers just written hold the state the next step reads.
       this.h[l] = hNext;
       this.hNext[l] = h;
+      this.c[l] = cNext;
+      this.cNext[l] = c;
       input = out;
     }
     return input;

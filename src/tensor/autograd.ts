@@ -1,17 +1,28 @@
+import type { TypedArray } from './dtype.js';
 import { KiokuError } from './errors.js';
 import { gradientPool } from './pool.js';
-import type { Tensor } from './tensor.js';
+
+/**
+ * What the engine needs of a tensor (Tensor implements it): whether it takes a gradient, the
+ * step that made it, its size and, for a leaf, the buffer its gradient accumulates in.
+ */
+export interface GradNode {
+  requiresGrad: boolean;
+  gradFn: GradFn | null;
+  readonly data: TypedArray;
+  leafGradBuffer(): Float32Array;
+}
 
 /**
  * Returns the gradient buffer of `t` to add into (`+=`), or null when `t` needs none.
  * A leaf's buffer is its `.grad`; an intermediate's lives only during `backward()`.
  */
-export type GradSink = (t: Tensor) => Float32Array | null;
+export type GradSink = (t: GradNode) => Float32Array | null;
 
 /** The recorded step that produced a tensor: its inputs and how to push a gradient back to them. */
-export interface GradFn {
+export interface GradFn<T extends GradNode = GradNode> {
   readonly name: string;
-  readonly inputs: readonly Tensor[];
+  readonly inputs: readonly T[];
   /**
    * Adds the contribution of `gradOut` (the output's gradient) into each input's buffer. It must
    * not keep `gradOut` past its return: the engine reuses that buffer.
@@ -40,12 +51,12 @@ export function noGrad<T>(fn: () => T): T {
  * Attaches a backward step to `out` when any input requires a gradient and recording is on.
  * Ops call this once, after computing their forward result.
  */
-export function record(
-  out: Tensor,
+export function record<T extends GradNode>(
+  out: T,
   name: string,
-  inputs: readonly Tensor[],
+  inputs: readonly T[],
   backward: GradFn['backward'],
-): Tensor {
+): T {
   if (!gradEnabled) return out;
   let needs = false;
   for (const t of inputs) needs ||= t.requiresGrad;
@@ -59,14 +70,14 @@ export function record(
  * Reverse-mode accumulation from `root`. The graph is ordered with an explicit stack, not
  * recursion: a long BPTT graph can be tens of thousands of nodes deep.
  */
-export function runBackward(root: Tensor, seed: Float32Array): void {
+export function runBackward(root: GradNode, seed: Float32Array): void {
   if (!root.requiresGrad) {
     throw new KiokuError(
       'backward: this tensor does not require a gradient (no input had requiresGrad, or it was made under noGrad)',
     );
   }
   const order = topologicalOrder(root);
-  const buffers = new Map<Tensor, Float32Array>();
+  const buffers = new Map<GradNode, Float32Array>();
   const sink: GradSink = (t) => {
     if (!t.requiresGrad) return null;
     if (t.gradFn === null) return t.leafGradBuffer();
@@ -93,11 +104,11 @@ export function runBackward(root: Tensor, seed: Float32Array): void {
   }
 }
 
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
+function topologicalOrder(root: GradNode): GradNode[] {
+  const order: GradNode[] = [];
+  const visited = new Set<GradNode>();
   // Each frame: a tensor and the index of the next input to visit.
-  const stack: Array<[Tensor, number]> = [[root, 0]];
+  const stack: Array<[GradNode, number]> = [[root, 0]];
   visited.add(root);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;

@@ -1,4 +1,5 @@
-import type { Tensor, TypedArray } from './tensor.js';
+import { allocateFloat32 } from './alloc.js';
+import type { TypedArray } from './dtype.js';
 
 /*
  * Reuse of large float32 buffers. V8 frees an ArrayBuffer only when a GC runs, so a training
@@ -34,7 +35,7 @@ export class BufferPool {
    */
   take(n: number, zeroed = true): Float32Array {
     const b = n >= MIN_ELEMENTS ? this.free.get(n)?.pop() : undefined;
-    if (b === undefined) return new Float32Array(n);
+    if (b === undefined) return allocateFloat32(n, [n], 'buffer');
     this.freeBytes -= b.byteLength;
     return zeroed ? b.fill(0) : b;
   }
@@ -104,10 +105,17 @@ export const activationPool = new BufferPool(16);
  */
 const owned = new WeakSet<TypedArray>();
 
+/** What a training step does with the tensors it made (step.ts): free their graph, release their buffer. */
+export interface StepTensor {
+  gradFn: unknown;
+  readonly storage: TypedArray;
+  markReleased(): void;
+}
+
 /** A running training step: the output buffers its ops took and every tensor it made. */
 export interface StepRecord {
   readonly buffers: Set<TypedArray>;
-  readonly tensors: Tensor[];
+  readonly tensors: StepTensor[];
 }
 
 let running: StepRecord | null = null;
@@ -130,7 +138,7 @@ export function endStepRecord(record: StepRecord): void {
  * for an op that writes every element.
  */
 export function outputBuffer(n: number, zeroed = true): Float32Array {
-  if (running === null || n < MIN_ELEMENTS) return new Float32Array(n);
+  if (running === null || n < MIN_ELEMENTS) return allocateFloat32(n, [n], 'output');
   const b = activationPool.take(n, zeroed);
   running.buffers.add(b);
   owned.add(b);
@@ -149,7 +157,7 @@ export function ownBuffer(data: Float32Array): void {
  * Called by every Tensor constructor: records a step's tensors. A buffer met outside its step,
  * or made into a leaf that requires a gradient (a parameter: the caller keeps it), is shared.
  */
-export function noteTensor(t: Tensor, data: TypedArray, leaf: boolean): void {
+export function noteTensor(t: StepTensor, data: TypedArray, leaf: boolean): void {
   if (running !== null) running.tensors.push(t);
   if (owned.has(data) && (leaf || !running?.buffers.has(data))) owned.delete(data);
 }

@@ -1,3 +1,4 @@
+import { allocate, allocateFloat32 } from './alloc.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkShape, numel, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -11,7 +12,7 @@ interface RandomOptions {
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
   checkShape(shape, 'uniform');
   const g = options.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(shape));
+  const data = allocateFloat32(numel(shape), shape, 'uniform');
   for (let i = 0; i < data.length; i++) data[i] = g.uniform(low, high);
   return new Tensor(data, shape, options);
 }
@@ -25,7 +26,7 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape(shape, 'randn');
   const g = options.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(shape));
+  const data = allocateFloat32(numel(shape), shape, 'randn');
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
   return new Tensor(data, shape, options);
 }
@@ -39,7 +40,7 @@ export function randint(
 ): Tensor {
   checkShape(shape, 'randint');
   const g = options.generator ?? defaultGenerator;
-  const data = new Int32Array(numel(shape));
+  const data = allocate(numel(shape), 'int32', shape, 'randint');
   for (let i = 0; i < data.length; i++) data[i] = low + g.randint(high - low);
   return new Tensor(data, shape);
 }

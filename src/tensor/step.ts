@@ -18,7 +18,7 @@ import type { Tensor, TypedArray } from './tensor.js';
  * backward() itself keeps ordinary garbage-collected tensors.
  */
 
-const FREED: GradFn = {
+const FREED: GradFn<Tensor> = {
   name: 'freed',
   inputs: [],
   backward() {

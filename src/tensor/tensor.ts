@@ -1,10 +1,11 @@
+import { allocateFloat32 } from './alloc.js';
 import { type GradFn, runBackward } from './autograd.js';
+import type { DType, TypedArray } from './dtype.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from './errors.js';
 import { gradientPool, noteTensor, ownBuffer, shareBuffer } from './pool.js';
 import { checkShape, formatShape, numel, type Shape } from './shape.js';
 
-export type DType = 'float32' | 'int32';
-export type TypedArray = Float32Array | Int32Array;
+export type { DType, TypedArray } from './dtype.js';
 
 /**
  * A dense, contiguous, row-major n-dimensional array of float32 values (or int32 indices).
@@ -20,7 +21,7 @@ export class Tensor {
   /** Gradient accumulated by `backward()` (leaves only). */
   grad: Tensor | null = null;
   /** The step that produced this tensor; null for leaves. */
-  gradFn: GradFn | null = null;
+  gradFn: GradFn<Tensor> | null = null;
   private _requiresGrad = false;
 
   constructor(data: TypedArray, shape: Shape, options: { requiresGrad?: boolean } = {}) {
@@ -234,7 +235,7 @@ function convert(values: TypedArray, dtype: DType): TypedArray {
 
 export function zeros(shape: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
   checkShape(shape, 'zeros');
-  return new Tensor(new Float32Array(numel(shape)), shape, options);
+  return new Tensor(allocateFloat32(numel(shape), shape, 'zeros'), shape, options);
 }
 
 export function ones(shape: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
@@ -243,7 +244,7 @@ export function ones(shape: Shape, options: { requiresGrad?: boolean } = {}): Te
 
 export function full(shape: Shape, value: number, options: { requiresGrad?: boolean } = {}): Tensor {
   checkShape(shape, 'full');
-  return new Tensor(new Float32Array(numel(shape)).fill(value), shape, options);
+  return new Tensor(allocateFloat32(numel(shape), shape, 'full').fill(value), shape, options);
 }
 
 /** The scalar (0-d) tensor holding `value`. */

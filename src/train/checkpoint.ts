@@ -1,33 +1,24 @@
-import { join } from 'node:path';
-import { keepLastCheckpoints, listCheckpoints } from '../io/atomic.js';
-import {
-  type LoadedModelDir,
-  loadModelDir,
-  loadWeightsInto,
-  type ModelConfigInput,
-  saveModelDir,
-} from '../io/model-dir.js';
+import { loadWeightsInto } from '../io/model-format.js';
 import type { Module } from '../nn/module.js';
-import { StateDictError, ValueError } from '../tensor/errors.js';
+import { StateDictError } from '../tensor/errors.js';
 import { defaultGenerator, type GeneratorState } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import type {
-  CheckpointWriter,
-  History,
-  OptimizerLike,
-  ResumeState,
-  SchedulerLike,
-  TrainingState,
-} from './trainer.js';
+import type { History, OptimizerLike, ResumeState, SchedulerLike, TrainingState } from './fit-types.js';
 
 /**
- * Checkpoints as kioku model directories: weights in model.safetensors, optimizer buffers in
- * optimizer.safetensors, everything else (epoch, RNG, scheduler, data order, history) in
- * training-state.json; the early-stopping best weights, when kept, go into optimizer.safetensors
- * under `best.<name>`. Each save replaces the directory atomically.
+ * A training state as a checkpoint stores it, and back: the JSON part (epoch, RNG, scheduler,
+ * data order, history) for training-state.json, the optimizer buffers and the early-stopping
+ * best weights (under `best.<name>`) as tensors for optimizer.safetensors. Platform-neutral: the
+ * bytes are written by whoever stores the checkpoint (in Node, `rollingCheckpoints`).
  */
 
 const BEST = 'best.';
+
+/** A training state split into JSON and tensors, as a model directory stores it. */
+export interface PackedTrainingState {
+  state: Record<string, unknown>;
+  tensors: Record<string, Tensor>;
+}
 
 type OptimizerState = { state: Record<string, Record<string, number | number[]>>; paramGroups: unknown[] };
 
@@ -76,16 +67,6 @@ function joinOptimizerState(json: unknown, tensors: Record<string, Tensor>): unk
   return { state, paramGroups: json.paramGroups };
 }
 
-/**
- * A checkpoint writer for `fit`: after every epoch, saves the model with `config` and the
- * full training state to `dir`.
- */
-export function modelDirCheckpoint(dir: string, config: ModelConfigInput): CheckpointWriter {
-  return async (model: Module, state: TrainingState) => {
-    await saveModelDir(dir, { config, stateDict: model.stateDict(), trainingState: packState(state) });
-  };
-}
-
 /** JSON has no NaN or ±Infinity (a diverged validation loss, a plateau's initial best): tag them. */
 const NON_FINITE = '$nonFinite';
 
@@ -108,46 +89,13 @@ function decodeNonFinite(v: unknown): unknown {
   return v;
 }
 
-function packState(state: TrainingState) {
+/** The training state `fit` hands a checkpoint writer, in the form a model directory stores. */
+export function packTrainingState(state: TrainingState): PackedTrainingState {
   const { json, tensors } = splitOptimizerState(state.optimizer);
   for (const [name, t] of Object.entries(state.bestWeights ?? {})) tensors[`${BEST}${name}`] = t;
   const { bestWeights, ...rest } = state;
   const packed = { ...rest, optimizer: json, hasBestWeights: bestWeights !== null };
   return { state: encodeNonFinite(packed) as Record<string, unknown>, tensors };
-}
-
-/**
- * A checkpoint writer that keeps a rolling set: each save is a new model directory
- * `<root>/checkpoint-<step>` (written atomically), after which all but the newest `keep` are
- * deleted. A crash at any moment leaves at least one complete checkpoint once the first exists.
- */
-export function rollingCheckpoints(root: string, config: ModelConfigInput, keep = 2): CheckpointWriter {
-  if (typeof root !== 'string' || root === '') {
-    throw new ValueError(`rollingCheckpoints: root must be a non-empty path, got ${String(root)}`);
-  }
-  if (!Number.isSafeInteger(keep) || keep < 1) {
-    throw new ValueError(`rollingCheckpoints: keep must be a positive integer, got ${String(keep)}`);
-  }
-  return async (model: Module, state: TrainingState) => {
-    await saveModelDir(join(root, `checkpoint-${state.step}`), {
-      config,
-      stateDict: model.stateDict(),
-      trainingState: packState(state),
-    });
-    await keepLastCheckpoints(root, keep);
-  };
-}
-
-/**
- * The newest checkpoint to resume from: `dir` itself when it holds a training state, else the
- * newest `checkpoint-<n>` in `dir` or in `dir/checkpoints`. Null when there is none.
- */
-export async function latestCheckpoint(dir: string): Promise<string | null> {
-  for (const root of [join(dir, 'checkpoints'), dir]) {
-    const all = await listCheckpoints(root);
-    if (all.length) return all[all.length - 1]!;
-  }
-  return null;
 }
 
 export interface ResumeTargets {
@@ -158,47 +106,58 @@ export interface ResumeTargets {
   dataLoader?: { loadStateDict(state: never): void };
 }
 
+/** A checkpoint as read back: its weights and, when it has one, its training state. */
+export interface SavedTraining {
+  tensors: Record<string, Tensor>;
+  trainingState?: { state: Record<string, unknown>; tensors?: Record<string, Tensor> };
+}
+
+/** What `fit` needs to continue: pass all three back to it. */
+export interface RestoredTraining {
+  initialEpoch: number;
+  history: History;
+  resume: ResumeState;
+}
+
+function bestWeightsOf(model: Module, tensors: Record<string, Tensor>, where: string) {
+  const best: Record<string, Tensor> = {};
+  for (const name of Object.keys(model.stateDict())) {
+    const t = tensors[`${BEST}${name}`];
+    if (!t) throw new StateDictError(`${where} lacks the best weights of "${name}"`);
+    best[name] = t;
+  }
+  return best;
+}
+
 /**
- * Restores a checkpoint written by {@link modelDirCheckpoint} into the model, optimizer,
- * scheduler, data loader and the default generator. Returns what `fit` needs to continue:
- * pass `initialEpoch` and `history` back to it.
+ * Restores a checkpoint into the model, optimizer, scheduler, data loader and the default
+ * generator. `where` names the checkpoint at the start of error messages.
  */
-export async function resumeFromCheckpoint(
-  dir: string,
+export function restoreTrainingState(
+  saved: SavedTraining,
   targets: ResumeTargets,
-): Promise<{ initialEpoch: number; history: History; resume: ResumeState; loaded: LoadedModelDir }> {
-  const loaded = await loadModelDir(dir);
-  if (!loaded.trainingState) {
-    throw new StateDictError(`resumeFromCheckpoint: "${dir}" holds a model but no training state to resume`);
+  where = 'checkpoint',
+): RestoredTraining {
+  if (!saved.trainingState) {
+    throw new StateDictError(`${where} holds a model but no training state to resume`);
   }
-  const s = decodeNonFinite(loaded.trainingState.state) as TrainingState & { hasBestWeights?: boolean };
+  const s = decodeNonFinite(saved.trainingState.state) as TrainingState & { hasBestWeights?: boolean };
   if (!Number.isInteger(s.epoch) || typeof s.history !== 'object' || s.history === null) {
-    throw new StateDictError(
-      `resumeFromCheckpoint: "${dir}" training state lacks an integer epoch and a history`,
-    );
+    throw new StateDictError(`${where} training state lacks an integer epoch and a history`);
   }
-  const tensors = loaded.trainingState.tensors ?? {};
-  loadWeightsInto(targets.model, loaded.tensors, dir);
+  const tensors = saved.trainingState.tensors ?? {};
+  loadWeightsInto(targets.model, saved.tensors, where);
   targets.optimizer.loadStateDict(joinOptimizerState(s.optimizer, tensors) as never);
   if (targets.scheduler && s.scheduler !== null) targets.scheduler.loadStateDict(s.scheduler as never);
   if (targets.dataLoader && s.dataLoader !== null) targets.dataLoader.loadStateDict(s.dataLoader as never);
   defaultGenerator.setState(s.rng as GeneratorState);
-  let bestWeights: Record<string, Tensor> | null = null;
-  if (s.hasBestWeights) {
-    bestWeights = {};
-    for (const name of Object.keys(targets.model.stateDict())) {
-      const t = tensors[`${BEST}${name}`];
-      if (!t) throw new StateDictError(`resumeFromCheckpoint: "${dir}" lacks the best weights of "${name}"`);
-      bestWeights[name] = t;
-    }
-  }
   const resume: ResumeState = {
     step: Number.isInteger(s.step) ? s.step : 0,
     progress: s.progress ?? null,
     best: s.best ?? null,
     sinceBest: Number.isInteger(s.sinceBest) ? s.sinceBest : 0,
-    bestWeights,
+    bestWeights: s.hasBestWeights ? bestWeightsOf(targets.model, tensors, where) : null,
     skippedBatches: Number.isInteger(s.skippedBatches) ? s.skippedBatches : 0,
   };
-  return { initialEpoch: s.epoch, history: s.history, resume, loaded };
+  return { initialEpoch: s.epoch, history: s.history, resume };
 }

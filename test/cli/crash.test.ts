@@ -4,8 +4,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCheckpoints } from '../../src/io/atomic.js';
-import { loadModelDir } from '../../src/io/model-dir.js';
+import { listCheckpoints } from '../../src/io/atomic-node.js';
+import { loadModelDir } from '../../src/io/model-dir-node.js';
 import { Generator } from '../../src/tensor/random.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHead } from '../../src/cli/store.js';
+import { loadHead } from '../../src/cli/models.js';
 import { parseSafetensors, toStateDict } from '../../src/io/safetensors.js';
 import { TextClassifier } from '../../src/nn/heads.js';
 import { tensor } from '../../src/tensor/tensor.js';

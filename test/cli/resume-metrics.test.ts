@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCheckpoints } from '../../src/io/atomic.js';
+import { listCheckpoints } from '../../src/io/atomic-node.js';
 import { Generator } from '../../src/tensor/random.js';
 import { kioku } from '../helpers/cli.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
-import { loadModelDir } from '../../src/io/model-dir.js';
+import { loadModelDir } from '../../src/io/model-dir-node.js';
 import { kioku } from '../helpers/cli.js';
 
 /** `--missing` of train series / eval / forecast, and forecast.csv written atomically. */

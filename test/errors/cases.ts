@@ -1,11 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
+import { MAX_LINE_CHARS } from '../../src/io/datasets/files.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadTextFile } from '../../src/io/datasets/text.js';
-import { loadModelDir, loadWeightsInto, saveModelDir } from '../../src/io/model-dir.js';
+import { loadModelDir, saveModelDir } from '../../src/io/model-dir-node.js';
+import { loadWeightsInto } from '../../src/io/model-format.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
+import { readSafetensors } from '../../src/io/safetensors-node.js';
 import { Embedding } from '../../src/nn/embedding.js';
 import { TextClassifier } from '../../src/nn/heads.js';
 import { Linear } from '../../src/nn/linear.js';
@@ -14,8 +18,10 @@ import { LSTM } from '../../src/nn/rnn.js';
 import { matmul } from '../../src/ops/matmul.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { tensor, zeros } from '../../src/tensor/tensor.js';
+import { readCheckpoint } from '../../src/train/checkpoint-node.js';
 import { regressionTask } from '../../src/train/tasks.js';
 import { fit as fitModel } from '../../src/train/trainer.js';
+import { runKioku } from '../cli/cli-process.js';
 import { type CliResult, kioku } from '../helpers/cli.js';
 
 /**
@@ -85,6 +91,24 @@ export async function writeInputs(dir: string): Promise<void> {
     days(120, (i) => String((i % 7) + Math.sin(i))),
   );
   await w('data.txt', 'hello\n');
+  // One cell (one JSON line) just over kioku's limit for a row.
+  const huge = 'x'.repeat(MAX_LINE_CHARS + 1);
+  await w('huge-cell.csv', `text,label\n"${huge}",ham\nhello,spam\n`);
+  await w('huge-line.jsonl', `{"text": "hi", "label": "ham"}\n{"text": "${huge}", "label": "spam"}\n`);
+  await w(
+    'long-cell.csv',
+    days(60, (i) => (i === 17 ? 'x'.repeat(5000) : String(i % 7))),
+  );
+  await w('empty-labels.csv', 'text,label\nhello,\nbuy now, \n');
+  await mkdir(join(dir, 'busy'), { recursive: true });
+  await w(
+    'busy/.kioku-lock',
+    JSON.stringify({ pid: 4242, host: 'build-server', started: '2026-01-02T03:04:05.000Z' }),
+  );
+  // A directory the CLI, run as another user when the tests run as root, may not write into.
+  await chmod(dir, 0o755);
+  await mkdir(join(dir, 'read-only'), { mode: 0o555 });
+  await chmod(join(dir, 'read-only'), 0o555);
   await mkdir(join(dir, 'empty-dir'), { recursive: true });
   await mkdir(join(dir, 'no-weights'), { recursive: true });
   await w(
@@ -123,6 +147,44 @@ export async function writeInputs(dir: string): Promise<void> {
     config: { architecture: small.config(), task: 'classification' },
     stateDict: big.stateDict(),
   });
+  await writeBrokenModels(dir, small);
+}
+
+/** Model directories broken one way each: config.json edited, weights replaced, files swapped for links. */
+async function writeBrokenModels(dir: string, model: TextClassifier): Promise<void> {
+  const broken = async (name: string, patch: (config: Record<string, unknown>) => void) => {
+    const sd = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()]));
+    if (name === 'nan-weights') sd['fc.weight']!.f32[3] = Number.NaN;
+    await saveModelDir(join(dir, name), {
+      config: { architecture: model.config(), task: 'classification', labels: ['ham', 'spam'] },
+      stateDict: sd,
+      trainingState: { state: { epoch: 1 } },
+    });
+    const path = join(dir, name, 'config.json');
+    const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    patch(config);
+    await writeFile(path, JSON.stringify(config));
+  };
+  const arch = (c: Record<string, unknown>) => c.architecture as Record<string, unknown>;
+  await broken('huge-config', (c) => (arch(c).hiddenSize = 20000));
+  await broken('million-layers', (c) => (arch(c).numLayers = 1_000_000));
+  await broken('label-count', (c) => (c.labels = ['ham', 'spam', 'eggs']));
+  await broken('big-vocab', (c) => (c.vocab = { tokens: Array.from({ length: 12 }, (_, i) => `w${i}`) }));
+  await broken('nan-weights', () => {});
+  await broken('bad-state', () => {});
+  await writeFile(join(dir, 'bad-state', 'training-state.json'), '{"epoch": 1, "rng": {"s": [1, 2');
+  await broken('bad-fields', () => {});
+  await writeFile(join(dir, 'bad-fields', 'training-state.json'), '{"epoch": 1, "history": {"loss": "x"}}');
+  const pt = join(import.meta.dirname, '../../fixtures/safetensors/linear-zip.pt');
+  await copyFile(pt, join(dir, 'model.pt'));
+  await broken('torch-save', () => {});
+  await copyFile(pt, join(dir, 'torch-save', 'model.safetensors'));
+  await broken('dev-zero', () => {});
+  await rm(join(dir, 'dev-zero', 'model.safetensors'));
+  await symlink('/dev/zero', join(dir, 'dev-zero', 'model.safetensors'));
+  await broken('fifo', () => {});
+  await rm(join(dir, 'fifo', 'model.safetensors'));
+  execFileSync('mkfifo', [join(dir, 'fifo', 'model.safetensors')]);
 }
 
 const seq = (d: string, ...more: string[]) => [
@@ -278,6 +340,21 @@ export const CASES: Case[] = [
     run: api((d) => loadTextFile(join(d, 'header-only.csv'))),
   },
   {
+    input: 'a CSV cell longer than 16 MiB',
+    call: "loadTextFile('huge-cell.csv')",
+    run: api((d) => loadTextFile(join(d, 'huge-cell.csv'))),
+  },
+  {
+    input: 'a JSONL line longer than 16 MiB',
+    call: "loadTextFile('huge-line.jsonl')",
+    run: api((d) => loadTextFile(join(d, 'huge-line.jsonl'))),
+  },
+  {
+    input: 'every label empty',
+    call: "loadTextFile('empty-labels.csv')",
+    run: api((d) => loadTextFile(join(d, 'empty-labels.csv'))),
+  },
+  {
     input: 'NaN first value under ffill',
     call: "loadSeriesCsv('series-nan-first.csv', { dateColumn: 'date', missing: 'ffill' })",
     run: api((d) => loadSeriesCsv(join(d, 'series-nan-first.csv'), { dateColumn: 'date', missing: 'ffill' })),
@@ -355,6 +432,56 @@ export const CASES: Case[] = [
     input: 'config and weights disagree',
     call: 'loadWeightsInto(new Linear(2, 2), { weight: zeros([3, 2]) })',
     run: api(() => loadWeightsInto(new Linear(2, 2), { weight: zeros([3, 2]) })),
+  },
+  {
+    input: 'config sizes far beyond the weights (hidden 20000)',
+    call: "loadModelDir('huge-config')",
+    run: api((d) => loadModelDir(join(d, 'huge-config'))),
+  },
+  {
+    input: 'a million layers in config.json',
+    call: "loadModelDir('million-layers')",
+    run: api((d) => loadModelDir(join(d, 'million-layers'))),
+  },
+  {
+    input: 'more labels than numClasses',
+    call: "loadModelDir('label-count')",
+    run: api((d) => loadModelDir(join(d, 'label-count'))),
+  },
+  {
+    input: 'vocabulary larger than vocabSize',
+    call: "loadModelDir('big-vocab')",
+    run: api((d) => loadModelDir(join(d, 'big-vocab'))),
+  },
+  {
+    input: 'NaN in the weights',
+    call: "loadModelDir('nan-weights')",
+    run: api((d) => loadModelDir(join(d, 'nan-weights'))),
+  },
+  {
+    input: 'training-state.json cut short',
+    call: "loadModelDir('bad-state')",
+    run: api((d) => loadModelDir(join(d, 'bad-state'))),
+  },
+  {
+    input: 'training-state.json with a field of the wrong kind',
+    call: "readCheckpoint('bad-fields')",
+    run: api((d) => readCheckpoint(join(d, 'bad-fields'))),
+  },
+  {
+    input: 'model.safetensors links to /dev/zero',
+    call: "loadModelDir('dev-zero')",
+    run: api((d) => loadModelDir(join(d, 'dev-zero'))),
+  },
+  {
+    input: 'model.safetensors is a FIFO',
+    call: "loadModelDir('fifo')",
+    run: api((d) => loadModelDir(join(d, 'fifo'))),
+  },
+  {
+    input: 'a torch.save file given as safetensors',
+    call: "readSafetensors('model.pt')",
+    run: api((d) => readSafetensors(join(d, 'model.pt'))),
   },
   // The command line
   { input: 'no arguments', call: 'kioku', run: () => kioku() },
@@ -450,6 +577,11 @@ export const CASES: Case[] = [
     run: (d) => kioku('predict', '--model', join(d, 'mismatch'), '--text', 'hi'),
   },
   {
+    input: 'a torch.save file as the weights',
+    call: 'kioku info --model torch-save',
+    run: (d) => kioku('info', '--model', join(d, 'torch-save')),
+  },
+  {
     input: 'text model given to forecast',
     call: 'kioku forecast --model text-model',
     run: (d) => kioku('forecast', '--model', join(d, 'text-model')),
@@ -477,5 +609,66 @@ export const CASES: Case[] = [
         '--out',
         join(d, 'text-model'),
       ),
+  },
+  {
+    input: 'a misspelt required flag',
+    call: 'kioku predict --modle text-model --text hi',
+    run: (d) => kioku('predict', '--modle', join(d, 'text-model'), '--text', 'hi'),
+  },
+  {
+    input: 'learning rate 0',
+    call: 'kioku train series … --lr 0',
+    run: (d) => kioku(...seq(d, '--lr', '0')),
+  },
+  {
+    input: 'negative learning rate',
+    call: 'kioku train series … --lr -1',
+    run: (d) => kioku(...seq(d, '--lr', '-1')),
+  },
+  {
+    input: 'zero epochs',
+    call: 'kioku train series … --epochs 0',
+    run: (d) => kioku(...seq(d, '--epochs', '0')),
+  },
+  {
+    input: 'a hidden size beyond memory',
+    call: 'kioku train series … --hidden 1e9',
+    run: (d) => kioku(...seq(d, '--hidden', '1e9')),
+  },
+  {
+    input: 'a billion forecast steps',
+    call: 'kioku forecast --model m --steps 1e9',
+    run: () => kioku('forecast', '--model', 'm', '--steps', '1e9'),
+  },
+  {
+    input: 'a 5,000-character cell in an error',
+    call: 'kioku train series --data long-cell.csv …',
+    run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'long-cell.csv') : a))),
+  },
+  {
+    input: 'training-state.json cut short, resumed',
+    call: 'kioku train series … --resume bad-state',
+    run: (d) => kioku(...seq(d, '--resume', join(d, 'bad-state'))),
+  },
+  {
+    input: 'training-state.json with a wrong field, resumed',
+    call: 'kioku train series … --resume bad-fields',
+    run: (d) => kioku(...seq(d, '--resume', join(d, 'bad-fields'))),
+  },
+  {
+    input: '--out in use by another run',
+    call: 'kioku train series … --out busy',
+    run: (d) => kioku(...seq(d).map((a) => (a === join(d, 'out') ? join(d, 'busy') : a))),
+  },
+  {
+    input: '--out where kioku may not write',
+    call: 'kioku train series … --out read-only/out',
+    // As root, permissions do not apply: the CLI runs as nobody (uid 65534).
+    run: async (d) => {
+      const asOther = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const argv = seq(d).map((a) => (a === join(d, 'out') ? join(d, 'read-only', 'out') : a));
+      const r = await runKioku(argv, asOther);
+      return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
   },
 ];

@@ -74,6 +74,20 @@ export const EXPECTED: Record<string, Expected> = {
     class: 'DataError',
     message: '<dir>/header-only.csv: no data rows after the header',
   },
+  'a CSV cell longer than 16 MiB': {
+    class: 'DataError',
+    message:
+      "<dir>/huge-cell.csv:2: a row longer than 16 MiB (16,777,216 characters), kioku's limit for one row (a quote left open runs on to the end of the file)",
+  },
+  'a JSONL line longer than 16 MiB': {
+    class: 'DataError',
+    message:
+      "<dir>/huge-line.jsonl:2: a line longer than 16 MiB (16,777,216 characters), kioku's limit for one row",
+  },
+  'every label empty': {
+    class: 'DataError',
+    message: '<dir>/empty-labels.csv, column "label": every row\'s label is empty (2 rows)',
+  },
   'NaN first value under ffill': {
     class: 'DataError',
     message:
@@ -114,6 +128,56 @@ export const EXPECTED: Record<string, Expected> = {
     class: 'StateDictError',
     message:
       'weights: loadStateDict: missing keys: bias. shape mismatch: weight: expected (2, 2), got (3, 2)',
+  },
+  'config sizes far beyond the weights (hidden 20000)': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/huge-config/config.json: field "architecture" (TextClassifier) does not match the weights in "<dir>/huge-config/model.safetensors": lstm.weight_ih_l0 is (12, 4) there, the config needs (80000, 4); lstm.weight_hh_l0 is (12, 3) there, the config needs (80000, 20000); lstm.bias_ih_l0 is (12,) there, the config needs (80000,); lstm.bias_hh_l0 is (12,) there, the config needs (80000,); and 1 more',
+  },
+  'a million layers in config.json': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/million-layers/config.json: field "architecture.numLayers" is 1000000, more than kioku\'s limit of 1024',
+  },
+  'more labels than numClasses': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/label-count/config.json: field "labels" lists 3 labels but field "architecture.numClasses" is 2; they must agree (one output per label)',
+  },
+  'vocabulary larger than vocabSize': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/big-vocab/config.json: field "vocab.tokens" holds 12 tokens but field "architecture.vocabSize" is 10; every token id must be below vocabSize',
+  },
+  'NaN in the weights': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/nan-weights/model.safetensors: tensor "fc.weight" (2, 3) holds NaN at flat index 3 (1 non-finite value in all); a model with non-finite weights computes NaN: retrain it, or load an earlier checkpoint',
+  },
+  'training-state.json cut short': {
+    class: 'ModelDirError',
+    message:
+      "<dir>/bad-state/training-state.json: not valid JSON (Expected ',' or ']' after array element in JSON at position 31); this training state cannot be resumed: resume from an earlier checkpoint, or start the training over",
+  },
+  'training-state.json with a field of the wrong kind': {
+    class: 'ModelDirError',
+    message:
+      '<dir>/bad-fields/training-state.json: field "history" is {"loss":"x"}, expected an object of metric name → list of numbers; this training state cannot be resumed: resume from an earlier checkpoint, or start the training over',
+  },
+  'model.safetensors links to /dev/zero': {
+    class: 'ModelDirError',
+    message:
+      'loadModelDir: "<dir>/dev-zero/model.safetensors" is a symbolic link; kioku reads only regular files here, never a link',
+  },
+  'model.safetensors is a FIFO': {
+    class: 'ModelDirError',
+    message:
+      'loadModelDir: "<dir>/fifo/model.safetensors" is a FIFO (named pipe), not a regular file; kioku reads only regular files',
+  },
+  'a torch.save file given as safetensors': {
+    class: 'SafetensorsError',
+    message:
+      'safetensors file "<dir>/model.pt": this is a PyTorch file written by torch.save (a zip archive), not safetensors; kioku never unpickles. Convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
   },
   'no arguments': { code: 2, message: '' },
   'unknown command': { code: 2, message: "kioku: unknown command 'trian' (Did you mean train?)" },
@@ -184,7 +248,12 @@ export const EXPECTED: Record<string, Expected> = {
   'config/weights mismatch': {
     code: 1,
     message:
-      'kioku: <dir>/mismatch/model.safetensors: loadStateDict: shape mismatch: lstm.weight_ih_l0: expected (12, 4), got (20, 4); lstm.weight_hh_l0: expected (12, 3), got (20, 5); lstm.bias_ih_l0: expected (12,), got (20,); lstm.bias_hh_l0: expected (12,), got (20,); fc.weight: expected (2, 3), got (2, 5)',
+      'kioku: <dir>/mismatch/config.json: field "architecture" (TextClassifier) does not match the weights in "<dir>/mismatch/model.safetensors": lstm.weight_ih_l0 is (20, 4) there, the config needs (12, 4); lstm.weight_hh_l0 is (20, 5) there, the config needs (12, 3); lstm.bias_ih_l0 is (20,) there, the config needs (12,); lstm.bias_hh_l0 is (20,) there, the config needs (12,); and 1 more',
+  },
+  'a torch.save file as the weights': {
+    code: 1,
+    message:
+      'kioku: safetensors file "<dir>/torch-save/model.safetensors": this is a PyTorch file written by torch.save (a zip archive), not safetensors; kioku never unpickles. Convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
   },
   'text model given to forecast': {
     code: 1,
@@ -205,6 +274,58 @@ export const EXPECTED: Record<string, Expected> = {
     code: 1,
     message:
       'kioku: --out "<dir>/text-model" is the model directory "<dir>/text-model"; exporting there would overwrite the saved model, choose another --out',
+  },
+  'a misspelt required flag': {
+    code: 2,
+    message: "kioku: unknown option '--modle' (Did you mean --model?)",
+  },
+  'learning rate 0': {
+    code: 2,
+    message: "kioku: option '--lr <rate>' argument '0' is invalid. --lr must be a number > 0, got \"0\"",
+  },
+  'negative learning rate': {
+    code: 2,
+    message: "kioku: option '--lr <rate>' argument '-1' is invalid. --lr must be a number > 0, got \"-1\"",
+  },
+  'zero epochs': {
+    code: 2,
+    message:
+      "kioku: option '--epochs <n>' argument '0' is invalid. --epochs must be an integer ≥ 1, got \"0\"",
+  },
+  'a hidden size beyond memory': {
+    code: 2,
+    message:
+      "kioku: option '--hidden <n>' argument '1e9' is invalid. --hidden must be an integer in [1, 4096], got \"1e9\"",
+  },
+  'a billion forecast steps': {
+    code: 2,
+    message:
+      "kioku: option '--steps <n>' argument '1e9' is invalid. --steps must be an integer in [1, 100000], got \"1e9\"",
+  },
+  'a 5,000-character cell in an error': {
+    code: 1,
+    message:
+      'kioku: <dir>/long-cell.csv:19, column "y": expected a number, got "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"… (5,000 characters)',
+  },
+  'training-state.json cut short, resumed': {
+    code: 1,
+    message:
+      "kioku: <dir>/bad-state/training-state.json: not valid JSON (Expected ',' or ']' after array element in JSON at position 31); this training state cannot be resumed: resume from an earlier checkpoint, or start the training over",
+  },
+  'training-state.json with a wrong field, resumed': {
+    code: 1,
+    message:
+      'kioku: <dir>/bad-fields/training-state.json: field "history" is {"loss":"x"}, expected an object of metric name → list of numbers; this training state cannot be resumed: resume from an earlier checkpoint, or start the training over',
+  },
+  '--out in use by another run': {
+    code: 1,
+    message:
+      'kioku: --out <dir>/busy is in use by another kioku run (pid 4242 on host build-server, started 2026-01-02T03:04:05.000Z); wait for it to finish or choose another --out (if that run is gone, delete "<dir>/busy/.kioku-lock")',
+  },
+  '--out where kioku may not write': {
+    code: 1,
+    message:
+      'kioku: cannot create "<dir>/read-only/out": permission denied (EACCES); choose an --out that kioku may write to, or grant write permission there',
   },
 };
 

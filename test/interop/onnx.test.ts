@@ -5,7 +5,7 @@ import { SequenceForecaster, TextClassifier } from '../../src/nn/heads.js';
 import { GRU, LSTM, RNN } from '../../src/nn/rnn.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { ValueError } from '../../src/tensor/errors.js';
-import { Generator } from '../../src/tensor/random.js';
+import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { randn } from '../../src/tensor/random-tensors.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from './helpers.js';
@@ -154,7 +154,7 @@ describe('ONNX model structure', () => {
         node: Array<{ opType: string }>;
       };
     };
-    expect(m.irVersion).toBe(8);
+    expect(m.irVersion).toBe(7);
     expect(m.opsetImport[0]!.version).toBe(14);
     expect(m.graph.input.map((i) => i.name)).toEqual(['X', 'sequence_lens']);
     expect(m.graph.input[0]!.type.tensorType.shape.dim).toEqual([
@@ -188,4 +188,109 @@ describe('ONNX export refuses what it cannot express', () => {
       /model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got Object/,
     );
   });
+});
+
+describe('ONNX IR version', () => {
+  // onnx/docs/Versioning.md: the IR version of the release that introduced each opset
+  // (1.9: IR 7, opset 14; 1.10–1.13: IR 8, opsets 15–18; 1.14–1.15: IR 9, 19–20; 1.16: IR 10, 21).
+  const VERSIONING: Record<number, number> = { 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
+  it('pairs each opset with the IR version of the ONNX release that introduced it', () => {
+    const layer = new GRU({ inputSize: 2, hiddenSize: 2 });
+    for (const [opset, ir] of Object.entries(VERSIONING)) {
+      const m = ModelProto.toObject(ModelProto.decode(exportOnnx(layer, { opset: Number(opset) })), {
+        longs: Number,
+      }) as { irVersion: number; opsetImport: Array<{ version: number }> };
+      expect([m.opsetImport[0]!.version, m.irVersion]).toEqual([Number(opset), ir]);
+    }
+  });
+
+  it('the default export (opset 17) is IR 8, which ONNX 1.12 checkers accept', () => {
+    const m = ModelProto.toObject(ModelProto.decode(exportOnnx(new LSTM({ inputSize: 2, hiddenSize: 2 }))), {
+      longs: Number,
+    }) as { irVersion: number; opsetImport: Array<{ version: number }> };
+    expect([m.opsetImport[0]!.version, m.irVersion]).toEqual([17, 8]);
+  });
+});
+
+describe('ONNX export of length-0 samples', () => {
+  const lengths = Int32Array.of(5, 0, 3, 0);
+  for (const kind of ['LSTM', 'GRU', 'RNN'] as const) {
+    it(`${kind}, 2 bidirectional layers: output 0 and hN = h0 = 0, as kioku`, async () => {
+      const generator = new Generator(40 + kind.length);
+      const options = { inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, generator };
+      const layer =
+        kind === 'LSTM' ? new LSTM(options) : kind === 'GRU' ? new GRU(options) : new RNN(options);
+      const x = randn([5, 4, 3], { generator });
+      const [y, state] = noGrad(() => layer.forward(x, null, { lengths }));
+      const [hN, cN] = Array.isArray(state) ? state : [state, null];
+      const out = await runOnnx(exportOnnx(layer), {
+        X: new ort.Tensor('float32', x.f32, x.shape),
+        sequence_lens: new ort.Tensor('int32', lengths, [4]),
+      });
+      expectClose(out.Y!, y.f32, TOL, 'Y');
+      expectClose(out.Y_h!, (hN as Tensor).f32, TOL, 'Y_h');
+      if (cN) expectClose(out.Y_c!, cN.f32, TOL, 'Y_c');
+      // samples 1 and 3 are empty: every step and the final states are exactly 0
+      for (const b of [1, 3]) {
+        for (let t = 0; t < 5; t++)
+          expect(Array.from(out.Y!.subarray((t * 4 + b) * 8, (t * 4 + b + 1) * 8))).toEqual(Array(8).fill(0));
+      }
+    });
+  }
+
+  for (const pooling of ['last', 'mean', 'max'] as const) {
+    it(`TextClassifier pooling=${pooling}: an empty sample pools to 0 (logits = fc bias), not NaN`, async () => {
+      const model = new TextClassifier({
+        vocabSize: 20,
+        embedDim: 4,
+        hiddenSize: 5,
+        pooling,
+        numClasses: 3,
+      }).eval();
+      const ids = Int32Array.of(3, 7, 9, 2, 0, 0, 0, 0, 5, 1, 4, 0);
+      const lens = Int32Array.of(4, 0, 3);
+      const out = await runOnnx(exportOnnx(model), {
+        input_ids: new ort.Tensor('int32', ids, [3, 4]),
+        lengths: new ort.Tensor('int32', lens, [3]),
+      });
+      // kioku refuses a length of 0, so the non-empty samples are checked as a batch of two
+      const kept = noGrad(() =>
+        model.forward(new Tensor(Int32Array.of(3, 7, 9, 2, 5, 1, 4, 0), [2, 4]), Int32Array.of(4, 3)),
+      );
+      expectClose(out.logits!.subarray(0, 3), kept.f32.subarray(0, 3), TOL, 'logits[0]');
+      expectClose(out.logits!.subarray(6, 9), kept.f32.subarray(3, 6), TOL, 'logits[2]');
+      expectClose(out.logits!.subarray(3, 6), model.fc.bias!.f32, TOL, 'logits[1] (empty)');
+    });
+  }
+});
+
+describe('ONNX Runtime agreement on long batches', () => {
+  // ONNX Runtime and kioku sum in different orders, so their float32 results drift apart as
+  // sequences grow: within 1e-5 on small inputs, and within the README's relative tolerance,
+  // |onnx − kioku| ≤ 1e-4·(1 + |kioku|), at batch 64 × 256 steps.
+  const REL_TOL = 1e-4;
+  for (const cell of ['lstm', 'gru', 'rnn'] as const) {
+    it(`TextClassifier ${cell}, bidirectional, batch 64 × 256 steps`, async () => {
+      manualSeed(64);
+      const model = new TextClassifier({
+        vocabSize: 500,
+        embedDim: 32,
+        hiddenSize: 64,
+        cell,
+        bidirectional: true,
+        pooling: 'max',
+      }).eval();
+      const [B, T] = [64, 256];
+      const lengths = Int32Array.from({ length: B }, (_, b) => T - ((b * 37) % 200));
+      const ids = new Int32Array(B * T);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < lengths[b]!; t++) ids[b * T + t] = 1 + ((b * 131 + t * 17) % 499);
+      const logits = noGrad(() => model.forward(new Tensor(ids, [B, T]), lengths));
+      const out = await runOnnx(exportOnnx(model), {
+        input_ids: new ort.Tensor('int32', ids, [B, T]),
+        lengths: new ort.Tensor('int32', lengths, [B]),
+      });
+      expectClose(out.logits!, logits.f32, REL_TOL, 'logits');
+    }, 60_000);
+  }
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   exportTfjs,
@@ -305,5 +307,62 @@ describe('importTfjs', () => {
     const quantized = JSON.parse(JSON.stringify(modelJson));
     quantized.weightsManifest[0].weights[0].dtype = 'int8';
     expect(() => importTfjs(quantized, weightData)).toThrow(/must be float32, got int8/);
+  });
+});
+
+describe('importTfjs reads Keras 2 / TF.js and Keras 3 files (fixtures/keras)', () => {
+  // Each case is one model in both layouts; expected.json holds what Keras' equations give for
+  // its input (TF.js 4.22 on the keras2 files; a float64 Keras GRU for the GRU, which TF.js
+  // cannot run). Written by scripts/fixtures_keras.ts.
+  const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'keras');
+  const load = (name: string, layout: string) =>
+    importTfjs(
+      JSON.parse(readFileSync(join(dir, name, layout, 'model.json'), 'utf8')),
+      new Uint8Array(readFileSync(join(dir, name, layout, 'weights.bin'))),
+    );
+  const expected = (name: string) =>
+    JSON.parse(readFileSync(join(dir, name, 'expected.json'), 'utf8')) as {
+      shape: number[];
+      input: number[];
+      output: number[];
+    };
+
+  for (const layout of ['keras2', 'keras3']) {
+    it(`${layout}: Embedding → 2 bidirectional LSTMs → Dense is a TextClassifier with Keras' logits`, () => {
+      const { shape, input, output } = expected('classifier');
+      const model = load('classifier', layout) as TextClassifier;
+      expect(model).toBeInstanceOf(TextClassifier);
+      const ids = new Tensor(Int32Array.from(input), shape);
+      // right-padded with token 0: each length is the count of non-zero ids
+      const lengths = Int32Array.from({ length: shape[0]! }, (_, b) =>
+        input.slice(b * shape[1]!, (b + 1) * shape[1]!).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0),
+      );
+      expectClose(noGrad(() => model.eval().forward(ids, lengths)).f32, output, TOL, 'logits');
+    });
+
+    it(`${layout}: 2 SimpleRNNs → Dense is a SequenceForecaster with Keras' predictions`, () => {
+      const { shape, input, output } = expected('forecaster');
+      const model = load('forecaster', layout) as SequenceForecaster;
+      expect(model).toBeInstanceOf(SequenceForecaster);
+      const x = new Tensor(Float32Array.from(input), shape);
+      expectClose(noGrad(() => model.eval().forward(x)).f32, output, TOL, 'predictions');
+    });
+
+    it(`${layout}: a GRU (reset_after = true) is a batch-first GRU with Keras' outputs`, () => {
+      const { shape, input, output } = expected('gru');
+      const layer = load('gru', layout) as GRU;
+      expect(layer).toBeInstanceOf(GRU);
+      const [y] = noGrad(() => layer.forward(new Tensor(Float32Array.from(input), shape)));
+      expectClose(y.f32, output, TOL, 'output');
+    });
+  }
+
+  it('a Keras 3 InputLayer that disagrees with the first layer is refused, naming both sizes', () => {
+    const json = JSON.parse(readFileSync(join(dir, 'gru', 'keras3', 'model.json'), 'utf8'));
+    json.modelTopology.model_config.config.layers[0].config.batch_shape = [null, null, 7];
+    const weights = new Uint8Array(readFileSync(join(dir, 'gru', 'keras3', 'weights.bin')));
+    expect(() => importTfjs(json, weights)).toThrow(
+      /the InputLayer gives 7 features, the first recurrent layer takes 3/,
+    );
   });
 });

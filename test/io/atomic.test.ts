@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +10,13 @@ import {
   removeDir,
   writeDirAtomic,
   writeFileAtomic,
-} from '../../src/io/atomic.js';
-import { loadModelDir, saveModelDir } from '../../src/io/model-dir.js';
+} from '../../src/io/atomic-node.js';
+import { loadModelDir, saveModelDir } from '../../src/io/model-dir-node.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from '../../src/io/safetensors.js';
 import { ValueError } from '../../src/tensor/errors.js';
 import { Generator } from '../../src/tensor/random.js';
-import { versionTensors } from './crash-versions.js';
+import { expectVersion, killAt, startWriter } from './crash.js';
+import { versionOptions, versionTensors } from './crash-versions.js';
 
 let root = '';
 beforeAll(async () => {
@@ -105,49 +105,6 @@ describe('checkpoints', () => {
   });
 });
 
-/** Starts the crash writer and resolves with it once it has finished `after` versions. */
-function startWriter(mode: 'file' | 'dir', path: string, first: number, after: number) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), mode, path, String(first)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let done = first - 1;
-  return new Promise<{ child: ChildProcess; done: () => number }>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const l of lines) done = Number(l);
-      if (done >= first + after - 1) resolve({ child, done: () => done });
-    });
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`crash writer exited early (${code ?? signal})`));
-    });
-  });
-}
-
-async function killAt(child: ChildProcess, ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-/** Checks a version-k weight set: every value equals k and the shapes are version k's. */
-function expectVersion(
-  tensors: Record<string, { shape: readonly number[]; data: ArrayLike<number> }>,
-  k: number,
-) {
-  const want = versionTensors(k);
-  expect(tensors.w!.shape).toEqual(want.w.shape);
-  expect(tensors.b!.shape).toEqual(want.b.shape);
-  expect(Array.from(tensors.w!.data).every((v) => v === k)).toBe(true);
-}
-
 describe('crash safety under SIGKILL', () => {
   const gen = new Generator(8);
 
@@ -170,10 +127,7 @@ describe('crash safety under SIGKILL', () => {
   it('a model directory saved in a loop and killed at random moments always loads one consistent version', async () => {
     const dir = join(root, 'crash-model');
     let version = 0;
-    await saveModelDir(dir, {
-      config: { architecture: { type: 'Tiny', version }, task: 'classification' },
-      stateDict: versionTensors(version),
-    });
+    await saveModelDir(dir, versionOptions(version));
     for (let round = 0; round < 3; round++) {
       const { child, done } = await startWriter('dir', dir, version + 1, 1 + gen.randint(3));
       await killAt(child, gen.randint(30));

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ModelDirError, parseModelConfig } from '../../src/io/model-dir.js';
+import { ModelDirError, parseModelConfig } from '../../src/io/model-config.js';
 import { Generator } from '../../src/tensor/random.js';
 
 const valid = JSON.stringify({
   format: 'kioku-model',
   formatVersion: 1,
   kiokuVersion: '0.1.0',
-  architecture: { type: 'TextClassifier', embeddingDim: 128, hiddenSize: 64 },
+  architecture: { type: 'TextClassifier', vocabSize: 3, embedDim: 128, hiddenSize: 64 },
   task: 'classification',
   labels: ['neg', 'pos'],
   vocab: { tokens: ['<pad>', '<unk>', 'good'] },

@@ -5,17 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONFIG_FILE,
-  loadModelDir,
-  loadWeightsInto,
   MODEL_FORMAT_VERSION,
   type ModelConfigInput,
   ModelDirError,
   OPTIMIZER_FILE,
-  saveModelDir,
   TRAINING_STATE_FILE,
   validateModelConfig,
   WEIGHTS_FILE,
-} from '../../src/io/model-dir.js';
+} from '../../src/io/model-config.js';
+import { loadModelDir, saveModelDir } from '../../src/io/model-dir-node.js';
+import { loadWeightsInto } from '../../src/io/model-format.js';
 import {
   parseSafetensors,
   SafetensorsError,

@@ -67,14 +67,12 @@ describeEachBackend('ops on each backend', (name) => {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs initBackend() in a fresh process with KIOKU_BACKEND set; returns stdout, stderr, status. */
-function initIn(env: string | undefined): { out: string; err: string; ok: boolean } {
-  const script =
-    "import('./src/backend/select.ts').then(m => { console.log(m.initBackend()); console.log(m.initBackend()); })";
+/** Runs `script` in a fresh process with `env` added; returns stdout, stderr, status. */
+function runIn(script: string, env: Record<string, string>): { out: string; err: string; ok: boolean } {
   try {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
       cwd: root,
-      env: { ...process.env, KIOKU_BACKEND: env ?? '' },
+      env: { ...process.env, ...env },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,6 +82,36 @@ function initIn(env: string | undefined): { out: string; err: string; ok: boolea
     return { out: err.stdout, err: err.stderr, ok: false };
   }
 }
+
+/** Runs initBackend() twice in a fresh process with KIOKU_BACKEND set. */
+const initIn = (backend: string | undefined) =>
+  runIn(
+    "import('./src/backend/native/init.ts').then(m => { console.log(m.initBackend()); console.log(m.initBackend()); })",
+    { KIOKU_BACKEND: backend ?? '' },
+  );
+
+/** The instruction set the addon reports in a fresh process with KIOKU_ISA set. */
+const isaIn = (isa: string) =>
+  runIn(
+    "import('./src/backend/native/index.ts').then(m => console.log(m.nativeBackend().addon.info().isa))",
+    {
+      KIOKU_ISA: isa,
+    },
+  );
+
+describe.skipIf(nativeBackend().addon === null)('KIOKU_ISA', () => {
+  it('selects each instruction set this machine runs', () => {
+    for (const isa of nativeBackend().addon!.info().isas) expect(isaIn(isa).out).toBe(`${isa}\n`);
+  });
+
+  it('rejects one this machine cannot run with a sentence', () => {
+    const r = isaIn('sse9');
+    expect(r.ok).toBe(false);
+    expect(r.err).toContain(
+      `KIOKU_ISA must be one of ${nativeBackend().addon!.info().isas.join(', ')} on this machine, got 'sse9'`,
+    );
+  });
+});
 
 describe('initBackend', () => {
   it('KIOKU_BACKEND=js forces the JS backend', () => {

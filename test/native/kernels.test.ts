@@ -3,6 +3,8 @@ import type { BinaryOp } from '../../src/backend/js/binary.js';
 import type { UnaryOp } from '../../src/backend/js/unary.js';
 import { nativeBackend } from '../../src/backend/native/index.js';
 import { type KernelName, type Kernels, kernelFor } from '../../src/backend/registry.js';
+import { type KernelCase, runRecurrent } from '../backend/kernel-fixtures.js';
+import { isasOf, withIsa } from '../helpers/backends.js';
 import { expectClose, randomArray, seeded } from './compare.js';
 
 const { addon } = nativeBackend();
@@ -201,200 +203,14 @@ describe.skipIf(!addon)('native embedding and Adam vs the JS reference', () => {
   });
 });
 
-interface LstmCase {
-  T: number;
-  B: number;
-  E: number;
-  H: number;
-  lengths: number[] | null;
-  reverse: boolean;
-  bias: boolean;
-}
-
-function lstmCase(c: LstmCase, seed: number, which: 'js' | 'native') {
-  const fwd = kernelFor('lstmForward', which)!;
-  const bwd = kernelFor('lstmBackward', which)!;
-  const gen = seeded(seed);
-  const { T, B, E, H } = c;
-  const G = 4 * H;
-  const x = randomArray(gen, T * B * E);
-  const wIh = randomArray(gen, G * E);
-  const wHh = randomArray(gen, G * H);
-  const bIh = c.bias ? randomArray(gen, G) : null;
-  const bHh = c.bias ? randomArray(gen, G) : null;
-  const h0 = randomArray(gen, B * H);
-  const c0 = randomArray(gen, B * H);
-  const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  const out = new Float32Array(T * B * H);
-  const hN = new Float32Array(B * H);
-  const cN = new Float32Array(B * H);
-  const gates = new Float32Array(T * B * G);
-  const cells = new Float32Array(T * B * H);
-  fwd(
-    T,
-    B,
-    E,
-    H,
-    0,
-    x,
-    wIh,
-    wHh,
-    null,
-    bIh,
-    bHh,
-    h0,
-    c0,
-    lengths,
-    c.reverse,
-    out,
-    hN,
-    cN,
-    gates,
-    cells,
-    null,
-  );
-  const dOut = randomArray(gen, T * B * H);
-  const dhN = randomArray(gen, B * H);
-  const dcN = randomArray(gen, B * H);
-  const grads = {
-    dx: randomArray(gen, T * B * E),
-    dh0: new Float32Array(B * H),
-    dc0: new Float32Array(B * H),
-    dWih: randomArray(gen, G * E),
-    dWhh: new Float32Array(G * H),
-    dbIh: new Float32Array(G),
-    dbHh: new Float32Array(G),
-  };
-  bwd(
-    T,
-    B,
-    E,
-    H,
-    0,
-    x,
-    wIh,
-    wHh,
-    null,
-    h0,
-    c0,
-    lengths,
-    c.reverse,
-    out,
-    gates,
-    cells,
-    null,
-    dOut,
-    dhN,
-    dcN,
-    grads.dx,
-    grads.dh0,
-    grads.dc0,
-    grads.dWih,
-    grads.dWhh,
-    null,
-    grads.dbIh,
-    grads.dbHh,
-  );
-  return { out, hN, cN, gates, cells, ...grads };
-}
-
-describe.skipIf(!addon)('native LSTM vs the JS reference', () => {
-  const CASES: LstmCase[] = [
-    { T: 7, B: 5, E: 9, H: 17, lengths: null, reverse: false, bias: true },
-    { T: 7, B: 9, E: 3, H: 8, lengths: [7, 0, 3, 1, 7, 5, 2, 6, 4], reverse: false, bias: true },
-    { T: 6, B: 9, E: 5, H: 16, lengths: [6, 2, 0, 5, 1, 6, 3, 3, 4], reverse: true, bias: false },
-    { T: 3, B: 1, E: 1, H: 1, lengths: null, reverse: true, bias: true },
-    // One step of a small batch takes the fused single-pass path.
-    { T: 1, B: 1, E: 130, H: 17, lengths: null, reverse: false, bias: true },
-    { T: 1, B: 3, E: 33, H: 16, lengths: [1, 0, 1], reverse: false, bias: true },
-    { T: 1, B: 4, E: 5, H: 3, lengths: null, reverse: true, bias: false },
-  ];
-  CASES.forEach((c, i) => {
-    it(`forward and backward match (T ${c.T}, B ${c.B}, E ${c.E}, H ${c.H}, lengths ${c.lengths !== null}, reverse ${c.reverse})`, () => {
-      const want = lstmCase(c, 20 + i, 'js');
-      const got = lstmCase(c, 20 + i, 'native');
-      for (const key of ['out', 'hN', 'cN', 'gates', 'cells'] as const)
-        expectClose(got[key], want[key], 1e-5, 1e-5);
-      for (const key of ['dx', 'dh0', 'dc0', 'dWih', 'dWhh', 'dbIh', 'dbHh'] as const)
-        expectClose(got[key], want[key], 1e-4, 1e-4);
-    });
-  });
-
-  it('sends projected layers (P > 0) to the JS kernel', () => {
-    const z = (n: number) => new Float32Array(n);
-    const gen = seeded(30);
-    const [T, B, E, H, P] = [3, 2, 2, 4, 2];
-    const x = randomArray(gen, T * B * E);
-    const wIh = randomArray(gen, 4 * H * E);
-    const wHh = randomArray(gen, 4 * H * P);
-    const wHr = randomArray(gen, P * H);
-    const run = (which: 'js' | 'native') => {
-      const out = z(T * B * P);
-      kernelFor('lstmForward', which)!(
-        T,
-        B,
-        E,
-        H,
-        P,
-        x,
-        wIh,
-        wHh,
-        wHr,
-        null,
-        null,
-        z(B * P),
-        z(B * H),
-        null,
-        false,
-        out,
-        z(B * P),
-        z(B * H),
-        z(T * B * 4 * H),
-        z(T * B * H),
-        z(T * B * H),
-      );
-      return out;
-    };
-    expectClose(run('native'), run('js'), 0, 0);
-  });
-
-  it('rejects lengths outside [0, T] and short buffers', () => {
-    const fwd = kernelFor('lstmForward', 'native')!;
-    const z = (n: number) => new Float32Array(n);
-    const run = (lengths: Int32Array | null, gates: Float32Array) =>
-      fwd(
-        2,
-        1,
-        1,
-        1,
-        0,
-        z(2),
-        z(4),
-        z(4),
-        null,
-        null,
-        null,
-        z(1),
-        z(1),
-        lengths,
-        false,
-        z(2),
-        z(1),
-        z(1),
-        gates,
-        z(2),
-        null,
-      );
-    expect(() => run(Int32Array.from([3]), z(8))).toThrow(/lengths\[0\] must be in \[0, 2\], got 3/);
-    expect(() => run(null, z(7))).toThrow(/lstmForward: gates needs at least 8 elements, got 7/);
-  });
-});
+type Kind = KernelCase['kind'];
 
 interface SeqCase {
   T: number;
   B: number;
   E: number;
   H: number;
+  P?: number;
   lengths: number[] | null;
   reverse: boolean;
   bias: boolean;
@@ -411,128 +227,113 @@ const SEQ_CASES: SeqCase[] = [
   { T: 1, B: 4, E: 5, H: 3, lengths: [1, 1, 0, 1], reverse: true, bias: false },
 ];
 
+// Projected LSTMs: per-step products of the projection on the packed path (B > 4) and the
+// streaming path (T = 1).
+const PROJ_CASES: SeqCase[] = [
+  { T: 5, B: 7, E: 3, H: 9, P: 4, lengths: [5, 3, 0, 1, 5, 2, 4], reverse: false, bias: true },
+  { T: 4, B: 6, E: 4, H: 6, P: 2, lengths: null, reverse: true, bias: false },
+  { T: 1, B: 2, E: 5, H: 7, P: 3, lengths: null, reverse: false, bias: true },
+];
+
+const GATES: Record<Exclude<Kind, 'gemm'>, number> = {
+  lstm: 4,
+  lstm_proj: 4,
+  gru: 3,
+  rnn_tanh: 1,
+  rnn_relu: 1,
+};
+
+/** Random inputs for a case as a KernelCase, so the fixture runner drives both backends. */
+function randomCase(kind: Exclude<Kind, 'gemm'>, c: SeqCase, seed: number): KernelCase {
+  const gen = seeded(seed);
+  const { T, B, E, H, P = 0 } = c;
+  const G = GATES[kind] * H;
+  const R = P || H;
+  const arrays: Record<string, Float32Array> = {
+    x: randomArray(gen, T * B * E),
+    wIh: randomArray(gen, G * E),
+    wHh: randomArray(gen, G * R),
+    h0: randomArray(gen, B * R),
+    c0: randomArray(gen, B * H),
+    dOut: randomArray(gen, T * B * R),
+    dhN: randomArray(gen, B * R),
+    dcN: randomArray(gen, B * H),
+  };
+  if (P) arrays.wHr = randomArray(gen, P * H);
+  if (c.bias) Object.assign(arrays, { bIh: randomArray(gen, G), bHh: randomArray(gen, G) });
+  const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
+  return { name: kind, kind, dims: { T, B, E, H, P, reverse: c.reverse ? 1 : 0 }, lengths, arrays };
+}
+
+function onBackend(c: KernelCase, which: 'js' | 'native', seed: number): Record<string, Float32Array> {
+  const k = <K extends Parameters<typeof kernelFor>[0]>(name: K) => kernelFor(name, which)!;
+  const kernels = {
+    lstmForward: k('lstmForward'),
+    lstmBackward: k('lstmBackward'),
+    gruForward: k('gruForward'),
+    gruBackward: k('gruBackward'),
+    rnnForward: k('rnnForward'),
+    rnnBackward: k('rnnBackward'),
+  };
+  // Gradients start non-zero: the kernels add into them.
+  const gen = seeded(seed);
+  return runRecurrent(c, kernels, (_, n) => randomArray(gen, n));
+}
+
 const caseName = (c: SeqCase) =>
-  `T ${c.T}, B ${c.B}, E ${c.E}, H ${c.H}, lengths ${c.lengths !== null}, reverse ${c.reverse}`;
+  `T ${c.T}, B ${c.B}, E ${c.E}, H ${c.H}${c.P ? `, P ${c.P}` : ''}, lengths ${c.lengths !== null}, reverse ${c.reverse}`;
 
-function gruCase(c: SeqCase, seed: number, which: 'js' | 'native') {
-  const fwd = kernelFor('gruForward', which)!;
-  const bwd = kernelFor('gruBackward', which)!;
-  const gen = seeded(seed);
-  const { T, B, E, H } = c;
-  const G = 3 * H;
-  const x = randomArray(gen, T * B * E);
-  const wIh = randomArray(gen, G * E);
-  const wHh = randomArray(gen, G * H);
-  const bIh = c.bias ? randomArray(gen, G) : null;
-  const bHh = c.bias ? randomArray(gen, G) : null;
-  const h0 = randomArray(gen, B * H);
-  const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  const out = new Float32Array(T * B * H);
-  const hN = new Float32Array(B * H);
-  const gates = new Float32Array(T * B * 4 * H);
-  fwd(T, B, E, H, x, wIh, wHh, bIh, bHh, h0, lengths, c.reverse, out, hN, gates);
-  const grads = {
-    dx: randomArray(gen, T * B * E),
-    dh0: new Float32Array(B * H),
-    dWih: randomArray(gen, G * E),
-    dWhh: new Float32Array(G * H),
-    dbIh: new Float32Array(G),
-    dbHh: new Float32Array(G),
-  };
-  const dOut = randomArray(gen, T * B * H);
-  const dhN = randomArray(gen, B * H);
-  bwd(
-    T,
-    B,
-    E,
-    H,
-    x,
-    wIh,
-    wHh,
-    h0,
-    lengths,
-    c.reverse,
-    out,
-    gates,
-    dOut,
-    dhN,
-    grads.dx,
-    grads.dh0,
-    grads.dWih,
-    grads.dWhh,
-    grads.dbIh,
-    grads.dbHh,
-  );
-  return { out, hN, gates, ...grads };
-}
-
-function rnnCase(c: SeqCase, relu: boolean, seed: number, which: 'js' | 'native') {
-  const fwd = kernelFor('rnnForward', which)!;
-  const bwd = kernelFor('rnnBackward', which)!;
-  const gen = seeded(seed);
-  const { T, B, E, H } = c;
-  const x = randomArray(gen, T * B * E);
-  const wIh = randomArray(gen, H * E);
-  const wHh = randomArray(gen, H * H);
-  const bIh = c.bias ? randomArray(gen, H) : null;
-  const bHh = c.bias ? randomArray(gen, H) : null;
-  const h0 = randomArray(gen, B * H);
-  const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  const out = new Float32Array(T * B * H);
-  const hN = new Float32Array(B * H);
-  fwd(T, B, E, H, relu, x, wIh, wHh, bIh, bHh, h0, lengths, c.reverse, out, hN);
-  const grads = {
-    dx: randomArray(gen, T * B * E),
-    dh0: new Float32Array(B * H),
-    dWih: randomArray(gen, H * E),
-    dWhh: new Float32Array(H * H),
-    dbIh: new Float32Array(H),
-    dbHh: new Float32Array(H),
-  };
-  const dOut = randomArray(gen, T * B * H);
-  const dhN = randomArray(gen, B * H);
-  bwd(
-    T,
-    B,
-    E,
-    H,
-    relu,
-    x,
-    wIh,
-    wHh,
-    h0,
-    lengths,
-    c.reverse,
-    out,
-    dOut,
-    dhN,
-    grads.dx,
-    grads.dh0,
-    grads.dWih,
-    grads.dWhh,
-    grads.dbIh,
-    grads.dbHh,
-  );
-  return { out, hN, ...grads };
-}
-
-describe.skipIf(!addon)('native GRU and RNN vs the JS reference', () => {
-  SEQ_CASES.forEach((c, i) => {
-    it(`GRU forward and backward match (${caseName(c)})`, () => {
-      const want = gruCase(c, 40 + i, 'js');
-      const got = gruCase(c, 40 + i, 'native');
-      for (const key of ['out', 'hN', 'gates'] as const) expectClose(got[key], want[key], 1e-5, 1e-5);
-      for (const key of ['dx', 'dh0', 'dWih', 'dWhh', 'dbIh', 'dbHh'] as const)
-        expectClose(got[key], want[key], 1e-4, 1e-4);
-    });
-    for (const relu of [false, true]) {
-      it(`RNN (${relu ? 'relu' : 'tanh'}) forward and backward match (${caseName(c)})`, () => {
-        const want = rnnCase(c, relu, 60 + i, 'js');
-        const got = rnnCase(c, relu, 60 + i, 'native');
-        for (const key of ['out', 'hN'] as const) expectClose(got[key], want[key], 1e-5, 1e-5);
-        for (const key of ['dx', 'dh0', 'dWih', 'dWhh', 'dbIh', 'dbHh'] as const)
-          expectClose(got[key], want[key], 1e-4, 1e-4);
+describe.skipIf(!addon)('native recurrent kernels vs the JS reference, on every instruction set', () => {
+  const kinds: Array<[Exclude<Kind, 'gemm'>, SeqCase[]]> = [
+    ['lstm', SEQ_CASES],
+    ['lstm_proj', PROJ_CASES],
+    ['gru', SEQ_CASES],
+    ['rnn_tanh', SEQ_CASES],
+    ['rnn_relu', SEQ_CASES],
+  ];
+  for (const isa of isasOf('native'))
+    for (const [kind, cases] of kinds)
+      cases.forEach((c, i) => {
+        it(`${kind} forward and backward (${isa}; ${caseName(c)})`, () => {
+          const data = randomCase(kind, c, 20 + i);
+          const want = onBackend(data, 'js', 90 + i);
+          const got = withIsa(isa, () => onBackend(data, 'native', 90 + i));
+          for (const [key, values] of Object.entries(want)) {
+            const forward = key === 'out' || key === 'hN' || key === 'cN';
+            expectClose(got[key]!, values, forward ? 1e-5 : 1e-4, forward ? 1e-5 : 1e-4);
+          }
+        });
       });
-    }
+
+  it('rejects lengths outside [0, T], short buffers and a projection without its weight', () => {
+    const fwd = kernelFor('lstmForward', 'native')!;
+    const z = (n: number) => new Float32Array(n);
+    const run = (P: number, wHr: Float32Array | null, lengths: Int32Array | null, gates: Float32Array) =>
+      fwd(
+        2,
+        1,
+        1,
+        1,
+        P,
+        z(2),
+        z(4),
+        z(4),
+        wHr,
+        null,
+        null,
+        z(1),
+        z(1),
+        lengths,
+        false,
+        z(2),
+        z(1),
+        z(1),
+        gates,
+        z(2),
+        z(2),
+      );
+    expect(() => run(0, null, Int32Array.from([3]), z(8))).toThrow(/lengths\[0\] must be in \[0, 2\], got 3/);
+    expect(() => run(0, null, null, z(7))).toThrow(/lstmForward: gates needs at least 8 elements, got 7/);
+    expect(() => run(1, null, null, z(8))).toThrow(/lstmForward: P is 1, so wHr and hidden must be given/);
   });
 });

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { embedding } from '../../src/ops/embedding.js';
 import { max, mean, sum } from '../../src/ops/reduce.js';
 import { gather, indexSelect } from '../../src/ops/shape.js';
 import { logSoftmax, softmax } from '../../src/ops/softmax.js';
 import { type Tensor, tensor } from '../../src/tensor/tensor.js';
+import { describeEachBackend } from '../helpers/backends.js';
 
 interface Encoded {
   shape: number[];
@@ -60,7 +61,7 @@ const ops: Record<string, (x: Tensor, c: Case) => Tensor> = {
   max_axis2: (x, c) => max(x, c.axis, c.keepDims),
 };
 
-describe('parity with PyTorch', () => {
+describeEachBackend('parity with PyTorch', () => {
   it('covers every fixture case', () => {
     expect(Object.keys(ops).sort()).toEqual(Object.keys(fixture.cases).sort());
   });

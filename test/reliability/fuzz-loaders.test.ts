@@ -37,7 +37,7 @@ async function runSlice(loader: Loader, count: number) {
 }
 
 describe('file loaders under fuzzing', () => {
-  for (const loader of ['config', 'vocab', 'csv', 'jsonl', 'series'] as const) {
+  for (const loader of ['config', 'model', 'vocab', 'csv', 'jsonl', 'series'] as const) {
     it(`${loader}: 200 seeded broken files load consistently or throw a KiokuError`, async () => {
       const outcomes = await runSlice(loader, 200);
       // Valid files load; every kind of damage is caught at least once.

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend/select.js';
+import { initBackend } from '../../src/backend/native/init.js';
 import { trainRun } from './train-run.js';
 
 const backend = initBackend();

@@ -1,6 +1,6 @@
 /**
- * Seeded fuzzing of kioku's file loaders (config.json, vocab/tokenizer JSON, CSV/TSV and JSONL
- * text files, series CSV, IMDB directories), shared by the fast slice in fuzz-loaders.test.ts
+ * Seeded fuzzing of kioku's file loaders (config.json, whole model directories, vocab/tokenizer
+ * JSON, CSV/TSV and JSONL text files, series CSV, IMDB directories), shared by the fast slice in fuzz-loaders.test.ts
  * and scripts/fuzz.ts. Case `i` of a seed starts from a valid random input and breaks it one
  * way; the check either finds a consistent result or a KiokuError, and fails on anything else.
  */
@@ -12,11 +12,13 @@ import { loadImdb } from '../../src/io/datasets/imdb.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadTextFile } from '../../src/io/datasets/text.js';
 import { isJsonObject, parseJsonStrict } from '../../src/io/json-strict.js';
-import { MODEL_FORMAT_VERSION, ModelDirError, parseModelConfig } from '../../src/io/model-dir.js';
+import { MODEL_FORMAT_VERSION, ModelDirError, parseModelConfig } from '../../src/io/model-config.js';
+import { loadWeightsInto, modelFromFiles, modelToFiles } from '../../src/io/model-format.js';
+import { modelFromConfig, SequenceForecaster, TextClassifier } from '../../src/nn/heads.js';
 import { KiokuError } from '../../src/tensor/errors.js';
 import { Generator } from '../../src/tensor/random.js';
 
-export const LOADERS = ['config', 'vocab', 'csv', 'jsonl', 'series', 'imdb'] as const;
+export const LOADERS = ['config', 'vocab', 'csv', 'jsonl', 'series', 'imdb', 'model'] as const;
 export type Loader = (typeof LOADERS)[number];
 
 /** Damage applied to the bytes of a file (every loader but imdb). */
@@ -51,7 +53,7 @@ export type Tree = Map<string, Uint8Array | null | { link: string }>;
 export interface FuzzCase {
   loader: Loader;
   mutation: Mutation;
-  /** The file's bytes, or the IMDB tree. */
+  /** The file's bytes, or the IMDB tree, or a model directory's files (name → bytes). */
   input: Uint8Array | Tree;
   /** Extension of the file written for path-based loaders. */
   ext: string;
@@ -102,15 +104,23 @@ function randomJson(gen: Generator, depth: number, keys: readonly string[]): unk
 }
 
 function validConfig(gen: Generator): unknown {
+  const classifier = gen.random() < 0.5;
   const c: Record<string, unknown> = {
     format: 'kioku-model',
     formatVersion: 1 + gen.randint(MODEL_FORMAT_VERSION),
     kiokuVersion: pick(gen, ['0.1.0', '1.2.3-beta']),
-    architecture: { type: pick(gen, ['TextClassifier', 'Forecaster']), hiddenSize: 1 + gen.randint(64) },
+    architecture: { type: classifier ? 'TextClassifier' : 'Forecaster', hiddenSize: 1 + gen.randint(64) },
     task: pick(gen, ['classification', 'forecasting']),
   };
-  if (gen.random() < 0.5) c.labels = Array.from({ length: gen.randint(4) }, () => pick(gen, WORDS));
+  if (gen.random() < 0.5) c.labels = Array.from({ length: 2 + gen.randint(3) }, () => pick(gen, WORDS));
   if (gen.random() < 0.5) c.vocab = validVocab(gen);
+  if (classifier) {
+    const tokens = ((c.vocab as { tokens?: string[] } | undefined)?.tokens ?? []).length;
+    Object.assign(c.architecture as object, {
+      vocabSize: Math.max(1, tokens) + gen.randint(4),
+      numClasses: (c.labels as string[] | undefined)?.length ?? 2,
+    });
+  }
   return c;
 }
 
@@ -306,7 +316,7 @@ function randomJsonl(gen: Generator): string {
   ).join('\n');
 }
 
-function fileCase(gen: Generator, loader: Exclude<Loader, 'imdb'>, mutation: Mutation): FuzzCase {
+function fileCase(gen: Generator, loader: Exclude<Loader, 'imdb' | 'model'>, mutation: Mutation): FuzzCase {
   let text: string;
   let structure: () => string;
   let ext = '.json';
@@ -342,6 +352,71 @@ function fileCase(gen: Generator, loader: Exclude<Loader, 'imdb'>, mutation: Mut
     options,
     input: mutateBytes(gen, enc.encode(text), mutation, json, structure),
   };
+}
+
+const CELLS = ['lstm', 'gru', 'rnn'] as const;
+
+/** A small random head of kioku's with a config whose labels, vocabulary or series agree with it. */
+function validModelFiles(gen: Generator): Map<string, Uint8Array> {
+  const cell = pick(gen, CELLS);
+  const hiddenSize = 1 + gen.randint(4);
+  let model: TextClassifier | SequenceForecaster;
+  const extra: Record<string, unknown> = {};
+  if (gen.random() < 0.6) {
+    const numClasses = 2 + gen.randint(3);
+    const vocabSize = 3 + gen.randint(8);
+    model = new TextClassifier({ vocabSize, embedDim: 1 + gen.randint(4), hiddenSize, cell, numClasses });
+    extra.labels = Array.from({ length: numClasses }, (_, k) => `c${k}`);
+    extra.vocab = { tokens: Array.from({ length: vocabSize - gen.randint(2) }, (_, k) => `w${k}`) };
+  } else {
+    const inputSize = 1 + gen.randint(3);
+    model = new SequenceForecaster({ inputSize, hiddenSize, cell, horizon: 1 + gen.randint(2) });
+    extra.series = { columns: Array.from({ length: inputSize }, (_, k) => `x${k}`), targetIndex: 0 };
+  }
+  const task = model instanceof TextClassifier ? 'classification' : 'forecasting';
+  const state = gen.random() < 0.3 ? { trainingState: { state: { epoch: 1 + gen.randint(3) } } } : {};
+  return modelToFiles({
+    config: { architecture: model.config(), task, ...extra },
+    stateDict: model.stateDict(),
+    ...state,
+  });
+}
+
+/** Sizes a hostile config.json may claim, far beyond any weights. */
+const CLAIMS = [0, 1, 3, 20000, 1_000_000, 4_000_000, 2 ** 31, -1, 2.5, '3', null, true];
+const SIZE_FIELDS = [
+  'vocabSize',
+  'embedDim',
+  'hiddenSize',
+  'numLayers',
+  'numClasses',
+  'inputSize',
+  'horizon',
+];
+
+function modelCase(gen: Generator, mutation: Mutation): FuzzCase {
+  const files = validModelFiles(gen);
+  const name = pick(gen, [
+    'config.json',
+    'config.json',
+    'model.safetensors',
+    'model.safetensors',
+    'training-state.json',
+  ]);
+  if (mutation === 'structure' && name === 'config.json') {
+    // A well-formed config claiming other sizes than its weights have.
+    const config = JSON.parse(new TextDecoder().decode(files.get(name)!));
+    for (let k = 0; k <= gen.randint(2); k++) config.architecture[pick(gen, SIZE_FIELDS)] = pick(gen, CLAIMS);
+    files.set(name, enc.encode(JSON.stringify(config)));
+  } else if (mutation !== 'valid') {
+    const bytes = files.get(name) ?? enc.encode('{}');
+    const json = name.endsWith('.json');
+    files.set(
+      name,
+      mutateBytes(gen, bytes, mutation, json, () => JSON.stringify(randomJson(gen, 4, CONFIG_KEYS))),
+    );
+  }
+  return { loader: 'model', mutation, ext: '', options: {}, input: files };
 }
 
 function validTree(gen: Generator, split: string): Tree {
@@ -421,6 +496,7 @@ function treeCase(gen: Generator, mutation: Mutation): FuzzCase {
 export function fuzzCase(loader: Loader, seed: number, i: number): FuzzCase {
   const gen = new Generator((seed * 1_000_003 + i * 7 + LOADERS.indexOf(loader)) >>> 0);
   if (loader === 'imdb') return treeCase(gen, TREE_MUTATIONS[i % TREE_MUTATIONS.length]!);
+  if (loader === 'model') return modelCase(gen, BYTE_MUTATIONS[i % BYTE_MUTATIONS.length]!);
   return fileCase(gen, loader, BYTE_MUTATIONS[i % BYTE_MUTATIONS.length]!);
 }
 
@@ -443,6 +519,36 @@ function checkConfig(bytes: Uint8Array): void {
   if (typeof c.task !== 'string' || !c.task) fail('task');
   if (c.labels !== undefined && !(Array.isArray(c.labels) && c.labels.every((l) => typeof l === 'string')))
     fail('labels');
+  const a = c.architecture;
+  if (a.type === 'TextClassifier') {
+    if (!Number.isSafeInteger(a.vocabSize) || (a.vocabSize as number) < 1) fail('architecture.vocabSize');
+    if (c.labels !== undefined && c.labels.length !== (a.numClasses ?? 2)) fail('labels ≠ numClasses');
+    const tokens = (c.vocab as { tokens?: unknown[] } | undefined)?.tokens;
+    if (Array.isArray(tokens) && tokens.length > (a.vocabSize as number)) fail('vocabulary > vocabSize');
+  }
+}
+
+/**
+ * A model directory the loader accepts must build and take its weights: for kioku's heads,
+ * everything a constructor or loadWeightsInto would refuse (or allocate beyond the weights) has
+ * been refused already, with a KiokuError.
+ */
+function checkModel(files: Map<string, Uint8Array>): void {
+  const loaded = modelFromFiles(files, { source: 'm' });
+  for (const [name, t] of Object.entries(loaded.tensors)) {
+    if (t.dtype === 'float32' && t.f32.some((v) => !Number.isFinite(v)))
+      fail(`non-finite weights in ${name}`);
+  }
+  const a = loaded.config.architecture;
+  if (!['TextClassifier', 'BagOfWordsClassifier', 'SequenceForecaster'].includes(a.type)) return;
+  try {
+    loadWeightsInto(modelFromConfig(a), loaded.tensors, 'm/model.safetensors');
+  } catch (e) {
+    fail(`accepted, but the model cannot be built: ${(e as Error).message}`);
+  }
+  const labels = loaded.config.labels;
+  if (labels !== undefined && labels.length !== ((a.numClasses as number | undefined) ?? 2))
+    fail('labels ≠ numClasses');
 }
 
 function checkVocab(bytes: Uint8Array): void {
@@ -554,9 +660,10 @@ export async function checkCase(c: FuzzCase, scratch: string): Promise<'loaded' 
   try {
     if (c.input instanceof Uint8Array) {
       if (c.loader !== 'config' && c.loader !== 'vocab') await writeFile(path, c.input);
-    } else await writeTree(root, c.input);
+    } else if (c.loader === 'imdb') await writeTree(root, c.input);
     const run = async () => {
       if (c.loader === 'config') checkConfig(c.input as Uint8Array);
+      else if (c.loader === 'model') checkModel(c.input as Map<string, Uint8Array>);
       else if (c.loader === 'vocab') checkVocab(c.input as Uint8Array);
       else if (c.loader === 'csv' || c.loader === 'jsonl') await checkText(path, c.options);
       else if (c.loader === 'series') await checkSeries(path, c.options);

@@ -1,6 +1,6 @@
 /** Worker side of the isolation test: trains with the options it is given and posts the weights. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend } from '../../src/backend/select.js';
+import { initBackend } from '../../src/backend/native/init.js';
 import { type RunOptions, trainRun } from './train-run.js';
 
 const backend = initBackend();

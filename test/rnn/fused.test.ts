@@ -11,6 +11,7 @@ import { sum } from '../../src/ops/reduce.js';
 import { concat, reshape } from '../../src/ops/shape.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { gradcheck } from '../helpers/gradcheck.js';
 import { type Kind, referenceSequence } from './reference.js';
 
@@ -134,7 +135,7 @@ for (const reverse of [false, true]) {
   }
 }
 
-describe('fused sequence ops match the unfused reference', () => {
+describeEachBackend('fused sequence ops match the unfused reference', () => {
   cases.forEach(([s, lengths, reverse], n) => {
     const label = `${s.kind}${s.P ? ` proj ${s.P}` : ''}${s.bias ? '' : ' no bias'}, ${lengths ? `lengths [${lengths}]` : 'full length'}${reverse ? ', reverse' : ''}`;
     it(label, () => {
@@ -179,7 +180,7 @@ describe('fused sequence ops match the unfused reference', () => {
   });
 });
 
-describe('fused sequence ops pass finite-difference checks', () => {
+describeEachBackend('fused sequence ops pass finite-difference checks', () => {
   const tiny = (kind: Kind, P = 0): Setup => ({ kind, T: 3, B: 3, E: 2, H: 3, P, bias: true });
   const variants: Array<[Setup, number[] | null, boolean]> = [
     [tiny('rnn_tanh'), [3, 1, 2], false],

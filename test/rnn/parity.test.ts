@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { GRU, LSTM, RNN } from '../../src/nn/rnn.js';
 import { add, mul } from '../../src/ops/binary.js';
 import { sum } from '../../src/ops/reduce.js';
 import { transpose } from '../../src/ops/shape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { describeEachBackend } from '../helpers/backends.js';
 
-// PyTorch parity: fixtures/rnn/*.json, written by scripts/fixtures_rnn.py (torch 1.13).
+// PyTorch parity: fixtures/rnn/*.json, written by scripts/fixtures_rnn.py (torch 1.13), on every backend.
 
 interface Run {
   lengths: number[] | null;
@@ -86,7 +87,7 @@ for (const kind of ['rnn_tanh', 'rnn_relu', 'lstm', 'lstm_proj', 'gru']) {
   const fx = load(kind);
   const { T, B, inputSize: E, hiddenSize: H } = fx;
   const R = fx.projSize || H;
-  describe(`${kind} matches PyTorch`, () => {
+  describeEachBackend(`${kind} matches PyTorch`, () => {
     for (const c of fx.cases) {
       const D = c.bidirectional ? 2 : 1;
       const LD = c.numLayers * D;

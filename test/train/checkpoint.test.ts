@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { ArrayDataset } from '../../src/data/dataset.js';
-import { loadModelDir, loadWeightsInto } from '../../src/io/model-dir.js';
+import { loadModelDir } from '../../src/io/model-dir-node.js';
+import { loadWeightsInto } from '../../src/io/model-format.js';
 import { modelFromConfig, TextClassifier } from '../../src/nn/heads.js';
 import { Linear } from '../../src/nn/linear.js';
 import { crossEntropy, mseLoss } from '../../src/nn/losses.js';
@@ -12,7 +13,7 @@ import { Adam } from '../../src/optim/adam.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { Tensor, tensor } from '../../src/tensor/tensor.js';
-import { modelDirCheckpoint, resumeFromCheckpoint } from '../../src/train/checkpoint.js';
+import { modelDirCheckpoint, resumeFromCheckpoint } from '../../src/train/checkpoint-node.js';
 import { classificationTask, regressionTask, type WindowBatch } from '../../src/train/tasks.js';
 import { fit as fitModel } from '../../src/train/trainer.js';
 
@@ -94,7 +95,7 @@ describe('checkpoints', () => {
     expect(Array.from(resumed.model.bias!.f32)).toEqual(Array.from(full.model.bias!.f32));
   });
 
-  it('checkpointDir saves a head that loads back from its config', async () => {
+  it('modelDirCheckpoint without a config saves a head that loads back from its own config()', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kioku-ckpt-'));
     dirs.push(dir);
     manualSeed(12);
@@ -110,7 +111,7 @@ describe('checkpoints', () => {
       epochs: 2,
       optimizer: new Adam(model.parameters(), { lr: 0.1 }),
       loss: crossEntropy,
-      checkpointDir: dir,
+      checkpoint: modelDirCheckpoint(dir),
     });
     const saved = await loadModelDir(dir);
     expect(saved.config.architecture).toMatchObject({ type: 'TextClassifier', cell: 'gru', hiddenSize: 3 });
@@ -126,7 +127,7 @@ describe('checkpoints', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kioku-ckpt-'));
     dirs.push(dir);
     const { model, optimizer } = setup();
-    const { saveModelDir } = await import('../../src/io/model-dir.js');
+    const { saveModelDir } = await import('../../src/io/model-dir-node.js');
     await saveModelDir(dir, { config, stateDict: model.stateDict() });
     await expect(resumeFromCheckpoint(dir, { model, optimizer })).rejects.toThrow(/no training state/);
   });

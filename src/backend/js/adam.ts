@@ -1,45 +1,20 @@
-import { registerKernel } from '../registry.js';
+import { type Kernels, registerKernel } from '../registry.js';
 
-declare module '../registry.js' {
-  interface Kernels {
-    /**
-     * One Adam/AdamW update in place, PyTorch 1.13's single-tensor rule. param, grad, m, v, vmax: (n).
-     * `decoupled` applies weight decay as AdamW (param ·= 1 − lr·wd) instead of adding wd·param to
-     * the gradient; `vmax` (AMSGrad) is null when unused. `step` is the count including this update.
-     */
-    adamStep(
-      param: Float32Array,
-      grad: Float32Array,
-      m: Float32Array,
-      v: Float32Array,
-      vmax: Float32Array | null,
-      lr: number,
-      beta1: number,
-      beta2: number,
-      eps: number,
-      weightDecay: number,
-      decoupled: boolean,
-      maximize: boolean,
-      step: number,
-    ): void;
-  }
-}
-
-function adamStepJs(
-  param: Float32Array,
-  grad: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  vmax: Float32Array | null,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  weightDecay: number,
-  decoupled: boolean,
-  maximize: boolean,
-  step: number,
-): void {
+const adamStepJs: Kernels['adamStep'] = function adamStepJs(
+  param,
+  grad,
+  m,
+  v,
+  vmax,
+  lr,
+  beta1,
+  beta2,
+  eps,
+  weightDecay,
+  decoupled,
+  maximize,
+  step,
+) {
   const n = param.length;
   const stepSize = lr / (1 - beta1 ** step);
   // √v / √(1 − β₂ᵗ) as a product: one division per element instead of two.
@@ -63,6 +38,6 @@ function adamStepJs(
     }
     param[i] = p - (stepSize * mi) / (Math.sqrt(second) * invBc2Sqrt + eps);
   }
-}
+};
 
 registerKernel('adamStep', 'js', adamStepJs);

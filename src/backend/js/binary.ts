@@ -1,35 +1,11 @@
 import { type Shape, sameShape } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
+import { type KernelArgs, type Kernels, registerKernel } from '../registry.js';
 import { broadcastStrides, forEachBroadcast } from './broadcast.js';
 
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/** The operations of the binary kernel. */
+export type BinaryOp = KernelArgs<'binary'>[0];
 
-declare module '../registry.js' {
-  interface Kernels {
-    /** out(outShape) = a ∘ b with NumPy broadcasting. */
-    binary(
-      op: BinaryOp,
-      a: Float32Array,
-      aShape: Shape,
-      b: Float32Array,
-      bShape: Shape,
-      out: Float32Array,
-      outShape: Shape,
-    ): void;
-    /** dst(dstShape) += src(srcShape) summed over the dimensions dst broadcasts along. */
-    sumToShape(src: Float32Array, srcShape: Shape, dst: Float32Array, dstShape: Shape): void;
-  }
-}
-
-function binaryJs(
-  op: BinaryOp,
-  a: Float32Array,
-  aShape: Shape,
-  b: Float32Array,
-  bShape: Shape,
-  out: Float32Array,
-  outShape: Shape,
-): void {
+const binaryJs: Kernels['binary'] = function binaryJs(op, a, aShape, b, bShape, out, outShape) {
   const n = out.length;
   // Fast paths: equal shapes, and b a scalar or a trailing row (bias) repeated over a.
   if (sameShape(aShape, bShape)) {
@@ -55,7 +31,7 @@ function binaryJs(
   else if (op === 'sub') forEachBroadcast(outShape, sa, sb, (o, i, j) => (out[o] = a[i]! - b[j]!));
   else if (op === 'mul') forEachBroadcast(outShape, sa, sb, (o, i, j) => (out[o] = a[i]! * b[j]!));
   else forEachBroadcast(outShape, sa, sb, (o, i, j) => (out[o] = a[i]! / b[j]!));
-}
+};
 
 /** True when `shape`'s elements repeat as one contiguous block across `outShape` (e.g. a bias row). */
 function isTrailingBlock(shape: Shape, outShape: Shape): boolean {
@@ -66,7 +42,7 @@ function isTrailingBlock(shape: Shape, outShape: Shape): boolean {
   return tail.length <= outShape.length && sameShape(tail, outTail);
 }
 
-function sumToShapeJs(src: Float32Array, srcShape: Shape, dst: Float32Array, dstShape: Shape): void {
+const sumToShapeJs: Kernels['sumToShape'] = function sumToShapeJs(src, srcShape, dst, dstShape) {
   if (sameShape(srcShape, dstShape)) {
     for (let i = 0; i < src.length; i++) dst[i]! += src[i]!;
     return;
@@ -79,7 +55,7 @@ function sumToShapeJs(src: Float32Array, srcShape: Shape, dst: Float32Array, dst
   const sd = broadcastStrides(dstShape, srcShape);
   const ss = broadcastStrides(srcShape, srcShape);
   forEachBroadcast(srcShape, ss, sd, (_o, i, j) => (dst[j]! += src[i]!));
-}
+};
 
 registerKernel('binary', 'js', binaryJs);
 registerKernel('sumToShape', 'js', sumToShapeJs);

@@ -1,27 +1,6 @@
-import { registerKernel } from '../registry.js';
+import { type Kernels, registerKernel } from '../registry.js';
 
-declare module '../registry.js' {
-  interface Kernels {
-    /**
-     * weight: (V, E), indices: (N) already range-checked, out: (N, E).
-     * out[n, :] = weight[indices[n], :].
-     */
-    embeddingForward(weight: Float32Array, e: number, indices: Int32Array, out: Float32Array): void;
-    /**
-     * gOut: (N, E), gWeight: (V, E). gWeight[indices[n], :] += gOut[n, :], skipping rows whose
-     * index equals paddingIdx (−1: none). Repeated indices accumulate.
-     */
-    embeddingBackward(
-      gOut: Float32Array,
-      e: number,
-      indices: Int32Array,
-      paddingIdx: number,
-      gWeight: Float32Array,
-    ): void;
-  }
-}
-
-function embeddingForwardJs(weight: Float32Array, e: number, indices: Int32Array, out: Float32Array): void {
+const embeddingForwardJs: Kernels['embeddingForward'] = function embeddingForwardJs(weight, e, indices, out) {
   const n = indices.length;
   // Wide rows copy faster as native block copies; narrow ones as a plain loop.
   if (e >= 64) {
@@ -36,15 +15,15 @@ function embeddingForwardJs(weight: Float32Array, e: number, indices: Int32Array
     const dst = r * e;
     for (let j = 0; j < e; j++) out[dst + j] = weight[src + j]!;
   }
-}
+};
 
-function embeddingBackwardJs(
-  gOut: Float32Array,
-  e: number,
-  indices: Int32Array,
-  paddingIdx: number,
-  gWeight: Float32Array,
-): void {
+const embeddingBackwardJs: Kernels['embeddingBackward'] = function embeddingBackwardJs(
+  gOut,
+  e,
+  indices,
+  paddingIdx,
+  gWeight,
+) {
   const n = indices.length;
   for (let r = 0; r < n; r++) {
     const row = indices[r]!;
@@ -53,7 +32,7 @@ function embeddingBackwardJs(
     const src = r * e;
     for (let j = 0; j < e; j++) gWeight[dst + j]! += gOut[src + j]!;
   }
-}
+};
 
 registerKernel('embeddingForward', 'js', embeddingForwardJs);
 registerKernel('embeddingBackward', 'js', embeddingBackwardJs);

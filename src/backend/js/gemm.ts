@@ -1,64 +1,10 @@
 import { KiokuError, ShapeError } from '../../tensor/errors.js';
-import { registerKernel } from '../registry.js';
-
-/**
- * A right-hand matrix op(B) (k×n) packed once for many products with different left-hand sides
- * (a recurrent weight reused at every time step). Opaque: only the backend that packed it reads it.
- */
-export interface PackedB {
-  readonly k: number;
-  readonly n: number;
-}
+import type { PackedB } from '../contract-spec.js';
+import { type Kernels, registerKernel } from '../registry.js';
 
 /** The JS backend's packing: the panels of op(B) in the order gemmPacked visits them. */
 interface JsPackedB extends PackedB {
   readonly data: Float64Array;
-}
-
-declare module '../registry.js' {
-  interface Kernels {
-    /**
-     * Row-major SGEMM: C(m×n) = [C +] op(A)(m×k) · op(B)(k×n), where op transposes when asked.
-     * A is read as A[i·lda + p] (or A[p·lda + i] when transA), B as B[p·ldb + j] (or B[j·ldb + p]).
-     */
-    gemm(
-      transA: boolean,
-      transB: boolean,
-      m: number,
-      n: number,
-      k: number,
-      a: Float32Array,
-      aOff: number,
-      lda: number,
-      b: Float32Array,
-      bOff: number,
-      ldb: number,
-      c: Float32Array,
-      cOff: number,
-      ldc: number,
-      accumulate: boolean,
-    ): void;
-    /**
-     * Packs op(B) (k×n, read as in {@link Kernels.gemm}) for {@link Kernels.gemmPacked}. A backend
-     * that registers one of the two must register both: the packed layout is its own.
-     */
-    gemmPackB(transB: boolean, k: number, n: number, b: Float32Array, bOff: number, ldb: number): PackedB;
-    /** {@link Kernels.gemm} with a right-hand side packed by {@link Kernels.gemmPackB}. */
-    gemmPacked(
-      transA: boolean,
-      m: number,
-      n: number,
-      k: number,
-      a: Float32Array,
-      aOff: number,
-      lda: number,
-      b: PackedB,
-      c: Float32Array,
-      cOff: number,
-      ldc: number,
-      accumulate: boolean,
-    ): void;
-  }
 }
 
 /*
@@ -83,23 +29,23 @@ const packB = new Float64Array(KC * NC);
 // A partial tile at the right or bottom edge of C is computed here, then its valid part added to C.
 const edgeTile = new Float32Array(MR * NR);
 
-export function gemmJs(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  aOff: number,
-  lda: number,
-  b: Float32Array,
-  bOff: number,
-  ldb: number,
-  c: Float32Array,
-  cOff: number,
-  ldc: number,
-  accumulate: boolean,
-): void {
+export const gemmJs: Kernels['gemm'] = function gemmJs(
+  transA,
+  transB,
+  m,
+  n,
+  k,
+  a,
+  aOff,
+  lda,
+  b,
+  bOff,
+  ldb,
+  c,
+  cOff,
+  ldc,
+  accumulate,
+) {
   if (m === 0 || n === 0) return;
   if (!accumulate) zeroRows(c, cOff, ldc, m, n);
   // B's element (p, j) lives at bOff + p·brs + j·bcs.
@@ -113,7 +59,7 @@ export function gemmJs(
       blockPanel(transA, m, nc, kc, a, aOff, lda, pc, c, cOff + jc, ldc);
     }
   }
-}
+};
 
 /** Zeroes the m×n block of C at cOff (row stride ldc). */
 function zeroRows(c: Float32Array, cOff: number, ldc: number, m: number, n: number): void {
@@ -121,14 +67,7 @@ function zeroRows(c: Float32Array, cOff: number, ldc: number, m: number, n: numb
   else for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
 }
 
-function gemmPackBJs(
-  transB: boolean,
-  k: number,
-  n: number,
-  b: Float32Array,
-  bOff: number,
-  ldb: number,
-): JsPackedB {
+const gemmPackBJs: Kernels['gemmPackB'] = function gemmPackBJs(transB, k, n, b, bOff, ldb) {
   const brs = transB ? 1 : ldb;
   const bcs = transB ? ldb : 1;
   // Panels in the order gemmPacked visits them, each kc × (nc rounded up to NR).
@@ -144,22 +83,22 @@ function gemmPackBJs(
     }
   }
   return { k, n, data };
-}
+};
 
-function gemmPackedJs(
-  transA: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  aOff: number,
-  lda: number,
-  b: PackedB,
-  c: Float32Array,
-  cOff: number,
-  ldc: number,
-  accumulate: boolean,
-): void {
+const gemmPackedJs: Kernels['gemmPacked'] = function gemmPackedJs(
+  transA,
+  m,
+  n,
+  k,
+  a,
+  aOff,
+  lda,
+  b,
+  c,
+  cOff,
+  ldc,
+  accumulate,
+) {
   if (b.k !== k || b.n !== n)
     throw new ShapeError(`gemmPacked: expected B packed as ${k}×${n}, got ${b.k}×${b.n}`);
   const data = (b as JsPackedB).data;
@@ -178,7 +117,7 @@ function gemmPackedJs(
       off += kc * ncPadded;
     }
   }
-}
+};
 
 /**
  * C[:, 0:nc] += op(A)[:, pc:pc+kc] · (the packed kc×nc panel of B in packB) for all m rows,

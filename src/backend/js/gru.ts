@@ -1,6 +1,6 @@
 import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
-import { registerKernel } from '../registry.js';
+import { type Kernels, registerKernel } from '../registry.js';
 import {
   combinedBias,
   copyInto,
@@ -28,68 +28,23 @@ import {
  * W_hn h + b_hn for every step.
  */
 
-declare module '../registry.js' {
-  interface Kernels {
-    gruForward(
-      T: number,
-      B: number,
-      E: number,
-      H: number,
-      x: Float32Array,
-      wIh: Float32Array,
-      wHh: Float32Array,
-      bIh: Float32Array | null,
-      bHh: Float32Array | null,
-      h0: Float32Array,
-      lengths: Int32Array | null,
-      reverse: boolean,
-      out: Float32Array,
-      hN: Float32Array,
-      gates: Float32Array,
-    ): void;
-    /** BPTT for {@link Kernels.gruForward}: adds (+=) into every non-null gradient buffer. */
-    gruBackward(
-      T: number,
-      B: number,
-      E: number,
-      H: number,
-      x: Float32Array,
-      wIh: Float32Array,
-      wHh: Float32Array,
-      h0: Float32Array,
-      lengths: Int32Array | null,
-      reverse: boolean,
-      out: Float32Array,
-      gates: Float32Array,
-      dOut: Float32Array | null,
-      dhN: Float32Array | null,
-      dx: Float32Array | null,
-      dh0: Float32Array | null,
-      dWih: Float32Array | null,
-      dWhh: Float32Array | null,
-      dbIh: Float32Array | null,
-      dbHh: Float32Array | null,
-    ): void;
-  }
-}
-
-function gruForwardJs(
-  T: number,
-  B: number,
-  E: number,
-  H: number,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  bIh: Float32Array | null,
-  bHh: Float32Array | null,
-  h0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  out: Float32Array,
-  hN: Float32Array,
-  gates: Float32Array,
-): void {
+const gruForwardJs: Kernels['gruForward'] = function gruForwardJs(
+  T,
+  B,
+  E,
+  H,
+  x,
+  wIh,
+  wHh,
+  bIh,
+  bHh,
+  h0,
+  lengths,
+  reverse,
+  out,
+  hN,
+  gates,
+) {
   const G = 3 * H;
   const S = 4 * H; // saved stride: r, z, n, W_hn h + b_hn
   // b_hr and b_hz fold into the input projection; b_hn stays inside the reset product.
@@ -127,30 +82,30 @@ function gruForwardJs(
       }
     }
   }
-}
+};
 
-function gruBackwardJs(
-  T: number,
-  B: number,
-  E: number,
-  H: number,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  h0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  out: Float32Array,
-  gates: Float32Array,
-  dOut: Float32Array | null,
-  dhN: Float32Array | null,
-  dx: Float32Array | null,
-  dh0: Float32Array | null,
-  dWih: Float32Array | null,
-  dWhh: Float32Array | null,
-  dbIh: Float32Array | null,
-  dbHh: Float32Array | null,
-): void {
+const gruBackwardJs: Kernels['gruBackward'] = function gruBackwardJs(
+  T,
+  B,
+  E,
+  H,
+  x,
+  wIh,
+  wHh,
+  h0,
+  lengths,
+  reverse,
+  out,
+  gates,
+  dOut,
+  dhN,
+  dx,
+  dh0,
+  dWih,
+  dWhh,
+  dbIh,
+  dbHh,
+) {
   const G = 3 * H;
   const S = 4 * H;
   // Gate blocks: reset, update, new; saved rows add W_hn h + b_hn after them.
@@ -209,7 +164,7 @@ function gruBackwardJs(
   sequenceGradients(T, B, E, H, G, x, wIh, h0, out, lengths, reverse, dGx, dGh, dx, dWih, dWhh, dbIh, dbHh);
   gradientPool.release(dGx);
   gradientPool.release(dGh);
-}
+};
 
 registerKernel('gruForward', 'js', gruForwardJs);
 registerKernel('gruBackward', 'js', gruBackwardJs);

@@ -1,6 +1,6 @@
 import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
-import { kernels, registerKernel } from '../registry.js';
+import { type Kernels, kernels, registerKernel } from '../registry.js';
 import {
   combinedBias,
   copyInto,
@@ -28,91 +28,29 @@ import {
  * cells (T, B, H) c after each step; hidden (T, B, H) m before the projection (only when P > 0).
  */
 
-declare module '../registry.js' {
-  interface Kernels {
-    lstmForward(
-      T: number,
-      B: number,
-      E: number,
-      H: number,
-      P: number,
-      x: Float32Array,
-      wIh: Float32Array,
-      wHh: Float32Array,
-      wHr: Float32Array | null,
-      bIh: Float32Array | null,
-      bHh: Float32Array | null,
-      h0: Float32Array,
-      c0: Float32Array,
-      lengths: Int32Array | null,
-      reverse: boolean,
-      out: Float32Array,
-      hN: Float32Array,
-      cN: Float32Array,
-      gates: Float32Array,
-      cells: Float32Array,
-      hidden: Float32Array | null,
-    ): void;
-    /**
-     * BPTT for {@link Kernels.lstmForward}: adds (+=) into every non-null gradient buffer, from
-     * the upstream gradients of out (T, B, R), hN (B, R) and cN (B, H) (null means zero).
-     */
-    lstmBackward(
-      T: number,
-      B: number,
-      E: number,
-      H: number,
-      P: number,
-      x: Float32Array,
-      wIh: Float32Array,
-      wHh: Float32Array,
-      wHr: Float32Array | null,
-      h0: Float32Array,
-      c0: Float32Array,
-      lengths: Int32Array | null,
-      reverse: boolean,
-      out: Float32Array,
-      gates: Float32Array,
-      cells: Float32Array,
-      hidden: Float32Array | null,
-      dOut: Float32Array | null,
-      dhN: Float32Array | null,
-      dcN: Float32Array | null,
-      dx: Float32Array | null,
-      dh0: Float32Array | null,
-      dc0: Float32Array | null,
-      dWih: Float32Array | null,
-      dWhh: Float32Array | null,
-      dWhr: Float32Array | null,
-      dbIh: Float32Array | null,
-      dbHh: Float32Array | null,
-    ): void;
-  }
-}
-
-function lstmForwardJs(
-  T: number,
-  B: number,
-  E: number,
-  H: number,
-  P: number,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  wHr: Float32Array | null,
-  bIh: Float32Array | null,
-  bHh: Float32Array | null,
-  h0: Float32Array,
-  c0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  out: Float32Array,
-  hN: Float32Array,
-  cN: Float32Array,
-  gates: Float32Array,
-  cells: Float32Array,
-  hidden: Float32Array | null,
-): void {
+const lstmForwardJs: Kernels['lstmForward'] = function lstmForwardJs(
+  T,
+  B,
+  E,
+  H,
+  P,
+  x,
+  wIh,
+  wHh,
+  wHr,
+  bIh,
+  bHh,
+  h0,
+  c0,
+  lengths,
+  reverse,
+  out,
+  hN,
+  cN,
+  gates,
+  cells,
+  hidden,
+) {
   const G = 4 * H;
   const R = P > 0 ? P : H;
   const proj = P > 0 && wHr !== null && hidden !== null;
@@ -146,7 +84,7 @@ function lstmForwardJs(
       }
     }
   }
-}
+};
 
 /**
  * One sample's step, in place: the pre-activations gates[gi…gi+G) (input part) plus hw[hb…] (the
@@ -186,36 +124,36 @@ function lstmCell(
   }
 }
 
-function lstmBackwardJs(
-  T: number,
-  B: number,
-  E: number,
-  H: number,
-  P: number,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  wHr: Float32Array | null,
-  h0: Float32Array,
-  c0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  out: Float32Array,
-  gates: Float32Array,
-  cells: Float32Array,
-  hidden: Float32Array | null,
-  dOut: Float32Array | null,
-  dhN: Float32Array | null,
-  dcN: Float32Array | null,
-  dx: Float32Array | null,
-  dh0: Float32Array | null,
-  dc0: Float32Array | null,
-  dWih: Float32Array | null,
-  dWhh: Float32Array | null,
-  dWhr: Float32Array | null,
-  dbIh: Float32Array | null,
-  dbHh: Float32Array | null,
-): void {
+const lstmBackwardJs: Kernels['lstmBackward'] = function lstmBackwardJs(
+  T,
+  B,
+  E,
+  H,
+  P,
+  x,
+  wIh,
+  wHh,
+  wHr,
+  h0,
+  c0,
+  lengths,
+  reverse,
+  out,
+  gates,
+  cells,
+  hidden,
+  dOut,
+  dhN,
+  dcN,
+  dx,
+  dh0,
+  dc0,
+  dWih,
+  dWhh,
+  dWhr,
+  dbIh,
+  dbHh,
+) {
   const G = 4 * H;
   // Gate blocks inside a row of G: input, forget, cell candidate, output.
   const GI = 0;
@@ -319,7 +257,7 @@ function lstmBackwardJs(
     kernels.gemm(true, false, P, H, T * B, dhAll, 0, P, hidden, 0, H, dWhr, 0, H, true);
   gradientPool.release(dGates);
   if (dhAll) gradientPool.release(dhAll);
-}
+};
 
 registerKernel('lstmForward', 'js', lstmForwardJs);
 registerKernel('lstmBackward', 'js', lstmBackwardJs);

@@ -1,6 +1,6 @@
 import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
-import type { PackedB } from '../js/gemm.js';
+import type { PackedB } from '../contract-spec.js';
 import { kernels } from '../registry.js';
 
 /*

@@ -1,58 +1,6 @@
-import { registerKernel } from '../registry.js';
+import { type Kernels, registerKernel } from '../registry.js';
 
-declare module '../registry.js' {
-  interface Kernels {
-    /** x: (outer, dim, inner) → out: (outer, inner) = scale · Σ_dim x (accumulated in float64). */
-    reduceSum(
-      x: Float32Array,
-      outer: number,
-      dim: number,
-      inner: number,
-      scale: number,
-      out: Float32Array,
-    ): void;
-    /** g: (outer, inner) → gx: (outer, dim, inner) += scale · g broadcast along dim. */
-    reduceSumBackward(
-      g: Float32Array,
-      outer: number,
-      dim: number,
-      inner: number,
-      scale: number,
-      gx: Float32Array,
-    ): void;
-    /**
-     * x: (outer, dim, inner), dim ≥ 1 → values, argIndex: (outer, inner). The first extreme wins
-     * on ties; NaN propagates (its position is the arg), as in PyTorch.
-     */
-    reduceMax(
-      x: Float32Array,
-      outer: number,
-      dim: number,
-      inner: number,
-      isMin: boolean,
-      values: Float32Array,
-      argIndex: Int32Array,
-    ): void;
-    /** gx[o, argIndex[o, i], i] += g[o, i]. */
-    reduceMaxBackward(
-      g: Float32Array,
-      outer: number,
-      dim: number,
-      inner: number,
-      argIndex: Int32Array,
-      gx: Float32Array,
-    ): void;
-  }
-}
-
-function reduceSumJs(
-  x: Float32Array,
-  outer: number,
-  dim: number,
-  inner: number,
-  scale: number,
-  out: Float32Array,
-): void {
+const reduceSumJs: Kernels['reduceSum'] = function reduceSumJs(x, outer, dim, inner, scale, out) {
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {
       let s = 0;
@@ -73,16 +21,16 @@ function reduceSumJs(
     const ob = o * inner;
     for (let i = 0; i < inner; i++) out[ob + i] = acc[i]! * scale;
   }
-}
+};
 
-function reduceSumBackwardJs(
-  g: Float32Array,
-  outer: number,
-  dim: number,
-  inner: number,
-  scale: number,
-  gx: Float32Array,
-): void {
+const reduceSumBackwardJs: Kernels['reduceSumBackward'] = function reduceSumBackwardJs(
+  g,
+  outer,
+  dim,
+  inner,
+  scale,
+  gx,
+) {
   for (let o = 0; o < outer; o++) {
     const gb = o * inner;
     const base = o * dim * inner;
@@ -91,17 +39,17 @@ function reduceSumBackwardJs(
       for (let i = 0; i < inner; i++) gx[row + i]! += g[gb + i]! * scale;
     }
   }
-}
+};
 
-function reduceMaxJs(
-  x: Float32Array,
-  outer: number,
-  dim: number,
-  inner: number,
-  isMin: boolean,
-  values: Float32Array,
-  argIndex: Int32Array,
-): void {
+const reduceMaxJs: Kernels['reduceMax'] = function reduceMaxJs(
+  x,
+  outer,
+  dim,
+  inner,
+  isMin,
+  values,
+  argIndex,
+) {
   const sign = isMin ? -1 : 1;
   for (let o = 0; o < outer; o++) {
     const base = o * dim * inner;
@@ -125,22 +73,22 @@ function reduceMaxJs(
       argIndex[o * inner + i] = arg;
     }
   }
-}
+};
 
-function reduceMaxBackwardJs(
-  g: Float32Array,
-  outer: number,
-  dim: number,
-  inner: number,
-  argIndex: Int32Array,
-  gx: Float32Array,
-): void {
+const reduceMaxBackwardJs: Kernels['reduceMaxBackward'] = function reduceMaxBackwardJs(
+  g,
+  outer,
+  dim,
+  inner,
+  argIndex,
+  gx,
+) {
   for (let o = 0; o < outer; o++) {
     const base = o * dim * inner;
     const gb = o * inner;
     for (let i = 0; i < inner; i++) gx[base + argIndex[gb + i]! * inner + i]! += g[gb + i]!;
   }
-}
+};
 
 registerKernel('reduceSum', 'js', reduceSumJs);
 registerKernel('reduceSumBackward', 'js', reduceSumBackwardJs);

@@ -1,6 +1,6 @@
 import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
-import { registerKernel } from '../registry.js';
+import { type Kernels, registerKernel } from '../registry.js';
 import {
   combinedBias,
   copyInto,
@@ -26,68 +26,23 @@ import {
  * separate saved buffer: the input projection is computed into `out` and activated in place.
  */
 
-declare module '../registry.js' {
-  interface Kernels {
-    rnnForward(
-      T: number,
-      B: number,
-      E: number,
-      H: number,
-      relu: boolean,
-      x: Float32Array,
-      wIh: Float32Array,
-      wHh: Float32Array,
-      bIh: Float32Array | null,
-      bHh: Float32Array | null,
-      h0: Float32Array,
-      lengths: Int32Array | null,
-      reverse: boolean,
-      out: Float32Array,
-      hN: Float32Array,
-    ): void;
-    /** BPTT for {@link Kernels.rnnForward}: adds (+=) into every non-null gradient buffer. */
-    rnnBackward(
-      T: number,
-      B: number,
-      E: number,
-      H: number,
-      relu: boolean,
-      x: Float32Array,
-      wIh: Float32Array,
-      wHh: Float32Array,
-      h0: Float32Array,
-      lengths: Int32Array | null,
-      reverse: boolean,
-      out: Float32Array,
-      dOut: Float32Array | null,
-      dhN: Float32Array | null,
-      dx: Float32Array | null,
-      dh0: Float32Array | null,
-      dWih: Float32Array | null,
-      dWhh: Float32Array | null,
-      dbIh: Float32Array | null,
-      dbHh: Float32Array | null,
-    ): void;
-  }
-}
-
-function rnnForwardJs(
-  T: number,
-  B: number,
-  E: number,
-  H: number,
-  relu: boolean,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  bIh: Float32Array | null,
-  bHh: Float32Array | null,
-  h0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  out: Float32Array,
-  hN: Float32Array,
-): void {
+const rnnForwardJs: Kernels['rnnForward'] = function rnnForwardJs(
+  T,
+  B,
+  E,
+  H,
+  relu,
+  x,
+  wIh,
+  wHh,
+  bIh,
+  bHh,
+  h0,
+  lengths,
+  reverse,
+  out,
+  hN,
+) {
   inputProjection(T * B, H, E, x, wIh, combinedBias(H, bIh, bHh, H), out, H);
   hN.set(h0.subarray(0, B * H));
   const hw = new Float32Array(B * H);
@@ -116,30 +71,30 @@ function rnnForwardJs(
     }
   }
   if (lengths) zeroPadding(T, B, H, lengths, out);
-}
+};
 
-function rnnBackwardJs(
-  T: number,
-  B: number,
-  E: number,
-  H: number,
-  relu: boolean,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  h0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  out: Float32Array,
-  dOut: Float32Array | null,
-  dhN: Float32Array | null,
-  dx: Float32Array | null,
-  dh0: Float32Array | null,
-  dWih: Float32Array | null,
-  dWhh: Float32Array | null,
-  dbIh: Float32Array | null,
-  dbHh: Float32Array | null,
-): void {
+const rnnBackwardJs: Kernels['rnnBackward'] = function rnnBackwardJs(
+  T,
+  B,
+  E,
+  H,
+  relu,
+  x,
+  wIh,
+  wHh,
+  h0,
+  lengths,
+  reverse,
+  out,
+  dOut,
+  dhN,
+  dx,
+  dh0,
+  dWih,
+  dWhh,
+  dbIh,
+  dbHh,
+) {
   // Pre-activation gradients, whole sequence; every row is written when all samples run all T steps.
   const dPre = gradientPool.take(T * B * H, lengths !== null);
   const dh = new Float32Array(B * H);
@@ -168,7 +123,7 @@ function rnnBackwardJs(
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
   sequenceGradients(T, B, E, H, H, x, wIh, h0, out, lengths, reverse, dPre, dPre, dx, dWih, dWhh, dbIh, dbHh);
   gradientPool.release(dPre);
-}
+};
 
 registerKernel('rnnForward', 'js', rnnForwardJs);
 registerKernel('rnnBackward', 'js', rnnBackwardJs);

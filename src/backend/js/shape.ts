@@ -1,70 +1,7 @@
 import type { Shape } from '../../tensor/shape.js';
 import type { TypedArray } from '../../tensor/tensor.js';
-import { registerKernel } from '../registry.js';
+import { type Kernels, registerKernel } from '../registry.js';
 import { broadcastStrides } from './broadcast.js';
-
-declare module '../registry.js' {
-  interface Kernels {
-    /**
-     * Strided block copy: dst[dOff + r·dStride + c] (+)= src[sOff + r·sStride + c] for r < rows,
-     * c < cols. Concat, split, slice and stack are this copy with different strides.
-     */
-    copyRows(
-      src: TypedArray,
-      sOff: number,
-      sStride: number,
-      dst: TypedArray,
-      dOff: number,
-      dStride: number,
-      rows: number,
-      cols: number,
-      accumulate: boolean,
-    ): void;
-    /** x: shape, out: (shape[perm[0]], …, shape[perm[r−1]]); out (+)= x with axes reordered. */
-    permute(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray, accumulate: boolean): void;
-    /** x: (outer, dim, inner), index: (K), out: (outer, K, inner). out[o, k, :] = x[o, index[k], :]. */
-    indexSelect(
-      x: TypedArray,
-      outer: number,
-      dim: number,
-      inner: number,
-      index: Int32Array,
-      out: TypedArray,
-    ): void;
-    /** g: (outer, K, inner), gx: (outer, dim, inner). gx[o, index[k], :] += g[o, k, :]. */
-    indexAdd(
-      g: Float32Array,
-      outer: number,
-      dim: number,
-      inner: number,
-      index: Int32Array,
-      gx: Float32Array,
-    ): void;
-    /**
-     * PyTorch `gather` along `axis`: out and index share indexShape (same rank as xShape, each
-     * dim ≤ x's off the axis); out[…i_axis…] = x[…index[…]…].
-     */
-    gather(
-      x: TypedArray,
-      xShape: Shape,
-      axis: number,
-      index: Int32Array,
-      indexShape: Shape,
-      out: TypedArray,
-    ): void;
-    /** The adjoint of gather: gx[…index[…]…] += g[…] (repeated targets accumulate). */
-    scatterAdd(
-      g: Float32Array,
-      indexShape: Shape,
-      axis: number,
-      index: Int32Array,
-      gx: Float32Array,
-      xShape: Shape,
-    ): void;
-    /** dst(dstShape) = src(srcShape) repeated along the dimensions src broadcasts over. */
-    broadcastTo(src: TypedArray, srcShape: Shape, dst: TypedArray, dstShape: Shape): void;
-  }
-}
 
 /** (outer, dim, inner) view of `shape` around `axis`: the sizes before, at and after it. */
 export function splitAtAxis(shape: Shape, axis: number): [number, number, number] {
@@ -85,17 +22,17 @@ export function positionOf(flat: number, shape: Shape): string {
   return `[${pos.join(', ')}]`;
 }
 
-function copyRowsJs(
-  src: TypedArray,
-  sOff: number,
-  sStride: number,
-  dst: TypedArray,
-  dOff: number,
-  dStride: number,
-  rows: number,
-  cols: number,
-  accumulate: boolean,
-): void {
+const copyRowsJs: Kernels['copyRows'] = function copyRowsJs(
+  src,
+  sOff,
+  sStride,
+  dst,
+  dOff,
+  dStride,
+  rows,
+  cols,
+  accumulate,
+) {
   if (!accumulate && cols >= 64) {
     for (let r = 0; r < rows; r++) {
       const s = sOff + r * sStride;
@@ -109,7 +46,7 @@ function copyRowsJs(
     if (accumulate) for (let c = 0; c < cols; c++) dst[d + c]! += src[s + c]!;
     else for (let c = 0; c < cols; c++) dst[d + c] = src[s + c]!;
   }
-}
+};
 
 /**
  * Walks the row-major elements of `shape`, reading the source at offsets given by `strides`
@@ -156,13 +93,7 @@ function stridedCopy(
   }
 }
 
-function permuteJs(
-  x: TypedArray,
-  shape: Shape,
-  perm: readonly number[],
-  out: TypedArray,
-  accumulate: boolean,
-): void {
+const permuteJs: Kernels['permute'] = function permuteJs(x, shape, perm, out, accumulate) {
   const rank = shape.length;
   const xStrides = new Array<number>(rank);
   let acc = 1;
@@ -173,16 +104,9 @@ function permuteJs(
   const outShape = perm.map((p) => shape[p]!);
   const strides = perm.map((p) => xStrides[p]!);
   stridedCopy(x, outShape, strides, out, accumulate);
-}
+};
 
-function indexSelectJs(
-  x: TypedArray,
-  outer: number,
-  dim: number,
-  inner: number,
-  index: Int32Array,
-  out: TypedArray,
-): void {
+const indexSelectJs: Kernels['indexSelect'] = function indexSelectJs(x, outer, dim, inner, index, out) {
   const k = index.length;
   let o = 0;
   for (let r = 0; r < outer; r++) {
@@ -192,16 +116,9 @@ function indexSelectJs(
       for (let c = 0; c < inner; c++) out[o++] = x[s + c]!;
     }
   }
-}
+};
 
-function indexAddJs(
-  g: Float32Array,
-  outer: number,
-  dim: number,
-  inner: number,
-  index: Int32Array,
-  gx: Float32Array,
-): void {
+const indexAddJs: Kernels['indexAdd'] = function indexAddJs(g, outer, dim, inner, index, gx) {
   const k = index.length;
   let o = 0;
   for (let r = 0; r < outer; r++) {
@@ -211,7 +128,7 @@ function indexAddJs(
       for (let c = 0; c < inner; c++) gx[d + c]! += g[o++]!;
     }
   }
-}
+};
 
 /** x's strides with the gather axis zeroed: the offset of every coordinate but the gathered one. */
 function gatherStrides(xShape: Shape, axis: number): [number[], number] {
@@ -227,14 +144,7 @@ function gatherStrides(xShape: Shape, axis: number): [number[], number] {
   return [s, axisStride];
 }
 
-function gatherJs(
-  x: TypedArray,
-  xShape: Shape,
-  axis: number,
-  index: Int32Array,
-  indexShape: Shape,
-  out: TypedArray,
-): void {
+const gatherJs: Kernels['gather'] = function gatherJs(x, xShape, axis, index, indexShape, out) {
   const [strides, axisStride] = gatherStrides(xShape, axis);
   const rank = indexShape.length;
   const n = index.length;
@@ -258,16 +168,9 @@ function gatherJs(
       idx[d] = 0;
     }
   }
-}
+};
 
-function scatterAddJs(
-  g: Float32Array,
-  indexShape: Shape,
-  axis: number,
-  index: Int32Array,
-  gx: Float32Array,
-  xShape: Shape,
-): void {
+const scatterAddJs: Kernels['scatterAdd'] = function scatterAddJs(g, indexShape, axis, index, gx, xShape) {
   const [strides, axisStride] = gatherStrides(xShape, axis);
   const rank = indexShape.length;
   const n = index.length;
@@ -291,9 +194,9 @@ function scatterAddJs(
       idx[d] = 0;
     }
   }
-}
+};
 
-function broadcastToJs(src: TypedArray, srcShape: Shape, dst: TypedArray, dstShape: Shape): void {
+const broadcastToJs: Kernels['broadcastTo'] = function broadcastToJs(src, srcShape, dst, dstShape) {
   if (src.length === dst.length) {
     dst.set(src);
     return;
@@ -303,7 +206,7 @@ function broadcastToJs(src: TypedArray, srcShape: Shape, dst: TypedArray, dstSha
     return;
   }
   stridedCopy(src, dstShape, broadcastStrides(srcShape, dstShape), dst, false);
-}
+};
 
 registerKernel('copyRows', 'js', copyRowsJs);
 registerKernel('permute', 'js', permuteJs);

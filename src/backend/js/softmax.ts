@@ -1,43 +1,6 @@
-import { registerKernel } from '../registry.js';
+import { type Kernels, registerKernel } from '../registry.js';
 
-declare module '../registry.js' {
-  interface Kernels {
-    /**
-     * x: (outer, dim, inner) → out, same shape: softmax (or log-softmax when `log`) along dim.
-     * The slice maximum is subtracted first so large logits do not overflow.
-     */
-    softmax(
-      x: Float32Array,
-      outer: number,
-      dim: number,
-      inner: number,
-      log: boolean,
-      out: Float32Array,
-    ): void;
-    /**
-     * y: the forward output, g: its gradient; gx += J(y)ᵀ g along dim:
-     * softmax: y ⊙ (g − Σ g⊙y); log-softmax: g − exp(y) · Σ g.
-     */
-    softmaxBackward(
-      y: Float32Array,
-      g: Float32Array,
-      outer: number,
-      dim: number,
-      inner: number,
-      log: boolean,
-      gx: Float32Array,
-    ): void;
-  }
-}
-
-function softmaxJs(
-  x: Float32Array,
-  outer: number,
-  dim: number,
-  inner: number,
-  log: boolean,
-  out: Float32Array,
-): void {
+const softmaxJs: Kernels['softmax'] = function softmaxJs(x, outer, dim, inner, log, out) {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * dim * inner + i;
@@ -60,17 +23,17 @@ function softmaxJs(
       }
     }
   }
-}
+};
 
-function softmaxBackwardJs(
-  y: Float32Array,
-  g: Float32Array,
-  outer: number,
-  dim: number,
-  inner: number,
-  log: boolean,
-  gx: Float32Array,
-): void {
+const softmaxBackwardJs: Kernels['softmaxBackward'] = function softmaxBackwardJs(
+  y,
+  g,
+  outer,
+  dim,
+  inner,
+  log,
+  gx,
+) {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * dim * inner + i;
@@ -85,7 +48,7 @@ function softmaxBackwardJs(
       }
     }
   }
-}
+};
 
 registerKernel('softmax', 'js', softmaxJs);
 registerKernel('softmaxBackward', 'js', softmaxBackwardJs);

@@ -1,17 +1,9 @@
-import { registerKernel } from '../registry.js';
+import { type KernelArgs, type Kernels, registerKernel } from '../registry.js';
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu' | 'sqrt' | 'abs';
+/** The operations of the unary kernels. */
+export type UnaryOp = KernelArgs<'unary'>[0];
 
-declare module '../registry.js' {
-  interface Kernels {
-    /** out = f(x) elementwise. */
-    unary(op: UnaryOp, x: Float32Array, out: Float32Array): void;
-    /** gx += gOut · f′, with f′ computed from the input x and/or the output y (whichever is cheaper). */
-    unaryBackward(op: UnaryOp, x: Float32Array, y: Float32Array, gOut: Float32Array, gx: Float32Array): void;
-  }
-}
-
-function unaryJs(op: UnaryOp, x: Float32Array, out: Float32Array): void {
+const unaryJs: Kernels['unary'] = function unaryJs(op, x, out) {
   const n = x.length;
   switch (op) {
     case 'neg':
@@ -39,7 +31,7 @@ function unaryJs(op: UnaryOp, x: Float32Array, out: Float32Array): void {
       for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
       break;
   }
-}
+};
 
 /** Logistic function, stable for large |v|. */
 export function sigmoid(v: number): number {
@@ -48,13 +40,7 @@ export function sigmoid(v: number): number {
   return e / (1 + e);
 }
 
-function unaryBackwardJs(
-  op: UnaryOp,
-  x: Float32Array,
-  y: Float32Array,
-  g: Float32Array,
-  gx: Float32Array,
-): void {
+const unaryBackwardJs: Kernels['unaryBackward'] = function unaryBackwardJs(op, x, y, g, gx) {
   const n = g.length;
   switch (op) {
     case 'neg':
@@ -82,7 +68,7 @@ function unaryBackwardJs(
       for (let i = 0; i < n; i++) gx[i]! += x[i]! > 0 ? g[i]! : x[i]! < 0 ? -g[i]! : 0;
       break;
   }
-}
+};
 
 registerKernel('unary', 'js', unaryJs);
 registerKernel('unaryBackward', 'js', unaryBackwardJs);

@@ -3,15 +3,16 @@ import { availableParallelism } from 'node:os';
 import { ValueError } from '../../tensor/errors.js';
 import type { Kernels } from '../registry.js';
 
-/** Instruction sets the addon's GEMM dispatches between. */
-export type NativeIsa = 'portable' | 'avx2' | 'avx512';
+/** Instruction sets the addon's SIMD kernels are compiled for (native/src/simd.h). */
+export type NativeIsa = 'portable' | 'avx2' | 'avx512' | 'neon';
 
-/** What native/build/Release/kioku.node exports (native/src/addon.cc). */
+/** What native/build/Release/kioku.node exports (native/src/addon.cc): the kernels and three controls. */
 export interface NativeAddon extends Partial<Kernels> {
   init(threads: number): void;
-  info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number };
+  /** The active and the best instruction set, and every one this build and CPU run (lowest first). */
+  info(): { isa: NativeIsa; detectedIsa: NativeIsa; isas: NativeIsa[]; threads: number };
+  /** Every SIMD kernel (GEMM, matrix-vector, gate loops) uses `isa` from now on. */
   setIsa(isa: NativeIsa): void;
-  peakGflops(threads: number, seconds: number): number;
 }
 
 export type LoadResult = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
@@ -29,14 +30,28 @@ export function threadCount(): number {
   return n;
 }
 
+/** KIOKU_ISA, when set: the instruction set the addon should use instead of the best one. */
+function applyIsa(addon: NativeAddon): void {
+  const want = process.env.KIOKU_ISA;
+  if (want === undefined || want === '') return;
+  const { isas } = addon.info();
+  if (!isas.includes(want as NativeIsa))
+    throw new ValueError(`KIOKU_ISA must be one of ${isas.join(', ')} on this machine, got '${want}'`);
+  addon.setIsa(want as NativeIsa);
+}
+
 let cached: LoadResult | undefined;
 
-/** Loads the addon once and sizes its thread pool; never throws for a missing or broken build. */
+/**
+ * Loads the addon once, sizes its thread pool and applies KIOKU_ISA; never throws for a missing or
+ * broken build (a wrong KIOKU_NUM_THREADS or KIOKU_ISA is a ValueError).
+ */
 export function loadAddon(): LoadResult {
   if (cached) return cached;
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
     addon.init(threadCount());
+    applyIsa(addon);
     cached = { ok: true, addon };
   } catch (err) {
     if (err instanceof ValueError) throw err;

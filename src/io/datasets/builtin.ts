@@ -107,3 +107,32 @@ export async function usBirths(options: { missing?: MissingPolicy } = {}): Promi
   const series = makeSeries(['births', 'day_of_week'], values, { index, lines: raw.lines!, source: path });
   return { ...series, features: ['births', 'day_of_week'], targets: ['births'] };
 }
+
+/** Names accepted by {@link loadBuiltinSeries}. */
+export const BUILTIN_SERIES = [
+  'seattle-weather',
+  'stocks',
+  'stocks:AAPL',
+  'stocks:AMZN',
+  'stocks:GOOG',
+  'stocks:IBM',
+  'stocks:MSFT',
+  'us-births',
+] as const;
+
+/**
+ * A built-in real series by name: 'seattle-weather', 'us-births', 'stocks' (all five symbols,
+ * months where all have a price) or 'stocks:<SYMBOL>' (that symbol alone).
+ */
+export async function loadBuiltinSeries(
+  name: string,
+  options: { missing?: MissingPolicy } = {},
+): Promise<LabeledSeries> {
+  if (name === 'seattle-weather') return seattleWeather(options);
+  if (name === 'us-births') return usBirths(options);
+  if (name === 'stocks') return stockPrices({ missing: options.missing ?? 'drop' });
+  if (name.startsWith('stocks:')) return stockPrices({ ...options, symbols: [name.slice('stocks:'.length)] });
+  throw new ValueError(
+    `loadBuiltinSeries: unknown series "${name}"; built-in series: ${BUILTIN_SERIES.join(', ')}`,
+  );
+}

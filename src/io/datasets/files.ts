@@ -2,9 +2,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CsvError, parse } from 'csv-parse';
-import { DataError, MissingPackageError } from '../../data/errors.js';
+import { DataError, MissingPackageError, nameList } from '../../data/errors.js';
 
 /** A parsed data row and the file line it ended on (1-based). */
 export interface Row {
@@ -36,8 +35,22 @@ export async function checkFile(path: string): Promise<void> {
 }
 
 /**
+ * The longest line (or CSV record) read, in characters: far beyond any real row, and small enough
+ * that a file with one huge cell fails at once instead of exhausting memory.
+ */
+export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+function lineTooLong(path: string, line: number | undefined, what = 'a line', hint = ''): DataError {
+  return new DataError(
+    `${what} longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB (${MAX_LINE_CHARS.toLocaleString('en-US')} characters), kioku's limit for one row${hint}`,
+    { file: path, line },
+  );
+}
+
+/**
  * Streams a CSV/TSV file: first the header, then each row, checked against the header's
- * column count. Memory stays bounded by the longest row, whatever the file size.
+ * column count. Memory stays bounded by the longest row ({@link MAX_LINE_CHARS} at most),
+ * whatever the file size.
  */
 export async function* readCsv(
   path: string,
@@ -45,7 +58,14 @@ export async function* readCsv(
 ): AsyncGenerator<{ header: string[] } | Row, void, undefined> {
   await checkFile(path);
   const parser = createReadStream(path).pipe(
-    parse({ delimiter, info: true, relax_column_count: true, bom: true, skip_empty_lines: true }),
+    parse({
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      bom: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_LINE_CHARS,
+    }),
   );
   let header: string[] | null = null;
   try {
@@ -59,19 +79,19 @@ export async function* readCsv(
         continue;
       }
       if (record.length !== header.length) {
-        throw new DataError(
-          `expected ${header.length} columns (${header.join(', ')}), got ${record.length}`,
-          {
-            file: path,
-            line: info.lines,
-          },
-        );
+        throw new DataError(`expected ${header.length} columns (${nameList(header)}), got ${record.length}`, {
+          file: path,
+          line: info.lines,
+        });
       }
       yield { fields: record, line: info.lines };
     }
   } catch (e) {
     if (e instanceof CsvError) {
       const line = (e as CsvError & { lines?: number }).lines;
+      if (e.code === 'CSV_MAX_RECORD_SIZE') {
+        throw lineTooLong(path, line, 'a row', ' (a quote left open runs on to the end of the file)');
+      }
       throw new DataError(`malformed CSV (${e.message})`, { file: path, line });
     }
     throw e;
@@ -81,30 +101,52 @@ export async function* readCsv(
   if (header === null) throw new DataError('empty file (no header row)', { file: path });
 }
 
-/** Streams the non-blank lines of a text file with their 1-based line numbers. */
+/**
+ * Streams the non-blank lines of a text file with their 1-based line numbers (a line ends at
+ * \n, \r\n or \r). A line longer than {@link MAX_LINE_CHARS} is an error.
+ */
 export async function* readLines(
   path: string,
 ): AsyncGenerator<{ text: string; line: number }, void, undefined> {
   await checkFile(path);
   const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
+  let pieces: string[] = [];
+  let size = 0;
+  // A chunk that ends with \r: a \n starting the next one belongs to the same line break.
+  let afterCR = false;
   try {
-    for await (const text of lines) {
-      line++;
-      if (text.trim() !== '') yield { text, line };
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let from: number = afterCR && chunk.startsWith('\n') ? 1 : 0;
+      afterCR = false;
+      const breaks = /\r\n?|\n/g;
+      breaks.lastIndex = from;
+      for (let m = breaks.exec(chunk); m !== null; m = breaks.exec(chunk)) {
+        const text = pieces.join('') + chunk.slice(from, m.index);
+        pieces = [];
+        size = 0;
+        line++;
+        if (text.length > MAX_LINE_CHARS) throw lineTooLong(path, line);
+        if (text.trim() !== '') yield { text, line };
+        from = m.index + m[0].length;
+        afterCR = m[0] === '\r' && from === chunk.length;
+      }
+      pieces.push(chunk.slice(from));
+      size += chunk.length - from;
+      if (size > MAX_LINE_CHARS) throw lineTooLong(path, line + 1);
     }
   } finally {
-    lines.close();
     stream.destroy();
   }
+  const last = pieces.join('');
+  if (last.trim() !== '') yield { text: last, line: line + 1 };
 }
 
 /** The index of a named column in a header, or a DataError listing the available columns. */
 export function headerIndex(header: readonly string[], name: string, file: string, role: string): number {
   const i = header.indexOf(name);
   if (i < 0) {
-    throw new DataError(`unknown ${role} column; available columns: ${header.join(', ')}`, {
+    throw new DataError(`unknown ${role} column; available columns: ${nameList(header)}`, {
       file,
       column: name,
     });

@@ -1,12 +1,14 @@
-export { STOCK_SYMBOLS, seattleWeather, stockPrices, usBirths } from './builtin.js';
-export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
 export {
   BUILTIN_SERIES,
-  type LabeledSeries,
   loadBuiltinSeries,
-  loadSeriesCsv,
-  type SeriesCsvOptions,
-} from './series.js';
+  STOCK_SYMBOLS,
+  seattleWeather,
+  stockPrices,
+  usBirths,
+} from './builtin.js';
+export { MAX_LINE_CHARS } from './files.js';
+export { type ImdbCorpus, type ImdbOptions, loadImdb } from './imdb.js';
+export { type LabeledSeries, loadSeriesCsv, type SeriesCsvOptions } from './series.js';
 export {
   loadSpamAssassin,
   type SpamAssassinOptions,
@@ -15,4 +17,10 @@ export {
   type SpamHeaders,
   splitEmail,
 } from './spam.js';
-export { loadTextFile, streamTextFile, type TextFileOptions, type TextRow } from './text.js';
+export {
+  loadTextFile,
+  streamTextFile,
+  type TextFileCorpus,
+  type TextFileOptions,
+  type TextRow,
+} from './text.js';

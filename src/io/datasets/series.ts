@@ -1,4 +1,4 @@
-import { DataError } from '../../data/errors.js';
+import { DataError, quote } from '../../data/errors.js';
 import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
 import { makeSeries, type TimeSeries } from '../../data/series.js';
 import { ValueError } from '../../tensor/errors.js';
@@ -84,7 +84,7 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
       const v = parseCell(fields[picks[k]!]!);
       if (v === null) {
         const beyond = Number.isFinite(Number(fields[picks[k]!]!.trim())) ? ' within float32 range' : '';
-        throw new DataError(`expected a number${beyond}, got ${JSON.stringify(fields[picks[k]!])}`, {
+        throw new DataError(`expected a number${beyond}, got ${quote(fields[picks[k]!]!)}`, {
           file: path,
           line,
           column: columns[k],
@@ -119,35 +119,4 @@ export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}
   const F = columns.length;
   const cellText = (r: number, c: number) => missingText.get(r * F + c);
   return { ...applyMissingPolicy(series, missing, { cellText }), features, targets };
-}
-
-/** Names accepted by {@link loadBuiltinSeries}. */
-export const BUILTIN_SERIES = [
-  'seattle-weather',
-  'stocks',
-  'stocks:AAPL',
-  'stocks:AMZN',
-  'stocks:GOOG',
-  'stocks:IBM',
-  'stocks:MSFT',
-  'us-births',
-] as const;
-
-/**
- * A built-in real series by name: 'seattle-weather', 'us-births', 'stocks' (all five symbols,
- * months where all have a price) or 'stocks:<SYMBOL>' (that symbol alone).
- */
-export async function loadBuiltinSeries(
-  name: string,
-  options: { missing?: MissingPolicy } = {},
-): Promise<LabeledSeries> {
-  const builtin = await import('./builtin.js');
-  if (name === 'seattle-weather') return builtin.seattleWeather(options);
-  if (name === 'us-births') return builtin.usBirths(options);
-  if (name === 'stocks') return builtin.stockPrices({ missing: options.missing ?? 'drop' });
-  if (name.startsWith('stocks:'))
-    return builtin.stockPrices({ ...options, symbols: [name.slice('stocks:'.length)] });
-  throw new ValueError(
-    `loadBuiltinSeries: unknown series "${name}"; built-in series: ${BUILTIN_SERIES.join(', ')}`,
-  );
 }

@@ -1,7 +1,9 @@
 import { extname } from 'node:path';
 import { checkClasses, classNames, type TextCorpus } from '../../data/corpus.js';
 import { StreamDataset } from '../../data/dataset.js';
-import { DataError } from '../../data/errors.js';
+import { DataError, nameList, quote } from '../../data/errors.js';
+import { type LabelChanges, normaliseLabels } from '../../data/labels.js';
+import { describe } from '../../data/numeric.js';
 import { ValueError } from '../../tensor/errors.js';
 import { delimiterFor, headerIndex, readCsv, readLines } from './files.js';
 
@@ -16,7 +18,7 @@ export interface TextFileOptions {
   delimiter?: string;
 }
 
-/** One row of a labelled text file, label as written in the file. */
+/** One row of a labelled text file, label as written in the file (untrimmed). */
 export interface TextRow {
   text: string;
   label: string;
@@ -64,7 +66,7 @@ async function* csvRows(
       li = headerIndex(row.header, labelColumn, path, 'label');
       continue;
     }
-    yield { text: row.fields[ti]!, label: row.fields[li]!.trim(), line: row.line };
+    yield { text: row.fields[ti]!, label: row.fields[li]!, line: row.line };
   }
 }
 
@@ -84,7 +86,7 @@ async function* jsonlRows(path: string, textColumn: string, labelColumn: string)
     const rec = obj as Record<string, unknown>;
     for (const key of [textColumn, labelColumn]) {
       if (!(key in rec)) {
-        throw new DataError(`missing key; this line has keys: ${Object.keys(rec).join(', ')}`, {
+        throw new DataError(`missing key; this line has keys: ${nameList(Object.keys(rec))}`, {
           file: path,
           line,
           column: key,
@@ -101,7 +103,7 @@ async function* jsonlRows(path: string, textColumn: string, labelColumn: string)
     }
     const label = rec[labelColumn];
     if (typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') {
-      throw new DataError(`label must be a string, number or boolean, got ${JSON.stringify(label)}`, {
+      throw new DataError(`label must be a string, number or boolean, got ${describe(label)}`, {
         file: path,
         line,
         column: labelColumn,
@@ -112,36 +114,56 @@ async function* jsonlRows(path: string, textColumn: string, labelColumn: string)
   if (!any) throw new DataError('empty file (no JSON lines)', { file: path });
 }
 
+/** A labelled text file in memory, with what was done to its labels. */
+export interface TextFileCorpus extends TextCorpus {
+  /** Labels trimmed or written canonically, and rows left out for an empty label. */
+  labelChanges: LabelChanges;
+}
+
 /**
- * Reads a whole labelled text file into memory. Classes are the distinct labels (numbers by
+ * Reads a whole labelled text file into memory. Labels are trimmed; when every label is a number
+ * they are written canonically ("1.0" and "01" are the class "1"); rows with an empty label are
+ * left out. `labelChanges` says what this changed. Classes are the distinct labels (numbers by
  * value, otherwise sorted), unless `classes` fixes them; an unknown label, an empty file or a
  * label column with a single class is an error naming the file (and line).
  */
 export async function loadTextFile(
   path: string,
   options: TextFileOptions & { classes?: readonly string[] } = {},
-): Promise<TextCorpus> {
-  const texts: string[] = [];
-  const raw: string[] = [];
+): Promise<TextFileCorpus> {
   const fixed = options.classes;
   if (fixed !== undefined && (!Array.isArray(fixed) || fixed.some((c) => typeof c !== 'string'))) {
     throw new ValueError('loadTextFile: classes must be an array of strings');
   }
   const labelColumn = options.labelColumn ?? 'label';
-  for await (const row of streamTextFile(path, options)) {
-    if (fixed !== undefined && !fixed.includes(row.label)) {
-      throw new DataError(`label ${JSON.stringify(row.label)} is not one of ${fixed.join(', ')}`, {
+  const read: TextRow[] = [];
+  for await (const row of streamTextFile(path, options)) read.push(row);
+  if (read.length === 0) throw new DataError('no data rows after the header', { file: path });
+  const { rows, labels, changes } = normaliseLabels(read, fixed);
+  if (rows.length === 0) {
+    throw new DataError(`every row's label is empty (${read.length} rows)`, {
+      file: path,
+      column: labelColumn,
+    });
+  }
+  if (fixed !== undefined) {
+    const i = labels.findIndex((l) => !fixed.includes(l));
+    if (i >= 0) {
+      throw new DataError(`label ${quote(labels[i]!)} is not one of ${nameList(fixed)}`, {
         file: path,
-        line: row.line,
+        line: rows[i]!.line,
         column: labelColumn,
       });
     }
-    texts.push(row.text);
-    raw.push(row.label);
   }
-  if (texts.length === 0) throw new DataError('no data rows after the header', { file: path });
-  const classes = fixed !== undefined ? [...fixed] : classNames(raw);
-  checkClasses(fixed !== undefined ? classNames(raw) : classes, { file: path, column: labelColumn });
+  const classes = fixed !== undefined ? [...fixed] : classNames(labels);
+  checkClasses(fixed !== undefined ? classNames(labels) : classes, { file: path, column: labelColumn });
   const id = new Map(classes.map((c, i) => [c, i]));
-  return { texts, labels: Int32Array.from(raw, (r) => id.get(r)!), classes, source: path };
+  return {
+    texts: rows.map((r) => r.text),
+    labels: Int32Array.from(labels, (l) => id.get(l)!),
+    classes,
+    source: path,
+    labelChanges: changes,
+  };
 }

@@ -10,7 +10,7 @@
 import type { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import type { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { ValueError } from '../../tensor/errors.js';
-import { writeDirAtomic } from '../atomic.js';
+import { writeDirAtomic } from '../atomic-node.js';
 import { pytorchFiles } from '../pytorch.js';
 import { tfjsFiles } from '../tfjs.js';
 import { kiokuVersion } from '../version.js';
@@ -28,9 +28,35 @@ export interface ExportModelOptions {
 }
 
 /**
+ * The files of `model` in `format` (name → bytes or text), written nowhere. Models a format
+ * cannot express (an LSTM with projSize in ONNX, a GRU in TF.js …) throw ValueError.
+ */
+export function exportFiles(
+  format: ExportFormat,
+  model: ExportableModel,
+  options: ExportModelOptions = {},
+): Record<string, Uint8Array | string> {
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw new ValueError(
+      `exportModel: format must be one of ${EXPORT_FORMATS.join(', ')}, got ${String(format)}`,
+    );
+  }
+  if (options.opset !== undefined && format !== 'onnx') {
+    throw new ValueError(`exportModel: opset applies to the onnx format only, got format ${format}`);
+  }
+  if (format === 'onnx') {
+    const onnxOptions: OnnxExportOptions = { producerVersion: kiokuVersion() };
+    if (options.opset !== undefined) onnxOptions.opset = options.opset;
+    return { [ONNX_FILE]: exportOnnx(model, onnxOptions) };
+  }
+  if (format === 'pytorch') return pytorchFiles(model);
+  // exportTfjs checks the model (GRU and non-'last' pooling are refused there).
+  return tfjsFiles(model);
+}
+
+/**
  * Writes `model` as `format` into `outDir` and returns the names of the files written. Models a
- * format cannot express (an LSTM with projSize in ONNX, a GRU in TF.js …) throw ValueError
- * before anything is written.
+ * format cannot express throw ValueError before anything is written.
  */
 export async function exportModel(
   format: ExportFormat,
@@ -38,28 +64,10 @@ export async function exportModel(
   outDir: string,
   options: ExportModelOptions = {},
 ): Promise<string[]> {
-  if (!EXPORT_FORMATS.includes(format)) {
-    throw new ValueError(
-      `exportModel: format must be one of ${EXPORT_FORMATS.join(', ')}, got ${String(format)}`,
-    );
-  }
   if (typeof outDir !== 'string' || outDir === '') {
     throw new ValueError(`exportModel: outDir must be a non-empty string, got ${String(outDir)}`);
   }
-  if (options.opset !== undefined && format !== 'onnx') {
-    throw new ValueError(`exportModel: opset applies to the onnx format only, got format ${format}`);
-  }
-  let files: Record<string, Uint8Array | string>;
-  if (format === 'onnx') {
-    const onnxOptions: OnnxExportOptions = { producerVersion: kiokuVersion() };
-    if (options.opset !== undefined) onnxOptions.opset = options.opset;
-    files = { [ONNX_FILE]: exportOnnx(model, onnxOptions) };
-  } else if (format === 'pytorch') {
-    files = pytorchFiles(model);
-  } else {
-    // exportTfjs checks the model (GRU and non-'last' pooling are refused there).
-    files = tfjsFiles(model);
-  }
+  const files = exportFiles(format, model, options);
   await writeDirAtomic(outDir, files);
   return Object.keys(files);
 }

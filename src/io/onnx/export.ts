@@ -9,6 +9,7 @@
  * transposed and reshaped to (T, B, D·H), kioku's [forward ‖ backward] layout. Batch and time
  * are dynamic axes.
  */
+import { permuteBlocks, type RecurrentKindInfo, recurrentKind } from '../../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { ValueError } from '../../tensor/errors.js';
@@ -30,34 +31,37 @@ export const DEFAULT_OPSET = 17;
 export const MIN_OPSET = 14;
 export const MAX_OPSET = 21;
 
-/** The IR version each opset shipped with (onnx/docs/Versioning.md). */
-function irVersionFor(opset: number): number {
-  if (opset <= 16) return 8;
-  if (opset <= 20) return 9;
-  return 10;
+/**
+ * ONNX releases as [IR version, newest opset] (onnx/docs/Versioning.md): a model records the IR
+ * version of the first release that knows its opset, so the oldest runtimes and checkers that can
+ * run it accept it.
+ */
+export const ONNX_RELEASES: ReadonlyArray<readonly [version: string, ir: number, opset: number]> = [
+  ['1.9', 7, 14],
+  ['1.10', 8, 15],
+  ['1.11', 8, 16],
+  ['1.12', 8, 17],
+  ['1.13', 8, 18],
+  ['1.14', 9, 19],
+  ['1.15', 9, 20],
+  ['1.16', 10, 21],
+];
+
+/** The IR version a model of `opset` records. */
+export function irVersionFor(opset: number): number {
+  const release = ONNX_RELEASES.find(([, , newest]) => newest >= opset);
+  if (release === undefined) throw new ValueError(`exportOnnx: no known ONNX release has opset ${opset}`);
+  return release[1];
 }
 
-/** PyTorch gate blocks in the order ONNX wants them. */
-const GATE_ORDER: Record<'LSTM' | 'GRU' | 'RNN', readonly number[]> = {
-  LSTM: [0, 3, 1, 2], // i, f, g, o → i, o, f, c
-  GRU: [1, 0, 2], // r, z, n → z, r, h
-  RNN: [0],
-};
-
-function opTypeOf(rnn: OnnxRecurrent): 'LSTM' | 'GRU' | 'RNN' {
-  if (rnn instanceof LSTM) return 'LSTM';
-  if (rnn instanceof GRU) return 'GRU';
-  return 'RNN';
+/** The table entry of a layer's recurrence. */
+function kindOf(rnn: OnnxRecurrent): RecurrentKindInfo {
+  return recurrentKind(rnn.mode);
 }
 
-/** Rows of `w` (G·cols values, G = gates·H rows) with the H-row gate blocks taken in `order`. */
-function reorderGates(w: Float32Array, order: readonly number[], hidden: number, cols: number): Float32Array {
-  const block = hidden * cols;
-  const out = new Float32Array(w.length);
-  order.forEach((src, dst) => {
-    out.set(w.subarray(src * block, (src + 1) * block), dst * block);
-  });
-  return out;
+/** A PyTorch weight (G·cols values) with its H-row gate blocks in ONNX's order. */
+function toOnnxGates(w: Float32Array, info: RecurrentKindInfo, hidden: number, cols: number): Float32Array {
+  return permuteBlocks(w, info.onnx.order, hidden * cols);
 }
 
 function param(rnn: OnnxRecurrent, name: string): Tensor | null {
@@ -89,19 +93,19 @@ export function lowerRecurrent(
       `exportOnnx: an LSTM with projSize ${rnn.projSize} cannot be exported, since the ONNX LSTM operator has no projection (weight_hr); use projSize 0`,
     );
   }
-  const opType = opTypeOf(rnn);
-  const order = GATE_ORDER[opType];
+  const info = kindOf(rnn);
+  const opType = info.onnx.opType;
   const H = rnn.hiddenSize;
   const D = rnn.numDirections;
-  const G = order.length * H;
+  const G = info.gates.length * H;
   const attrs: Parameters<GraphBuilder['node']>[3] = {
     hidden_size: { int: H },
     direction: { string: D === 2 ? 'bidirectional' : 'forward' },
     layout: { int: 0 },
   };
-  if (opType === 'GRU') attrs.linear_before_reset = { int: 1 };
-  if (rnn instanceof RNN && rnn.nonlinearity === 'relu')
-    attrs.activations = { strings: Array(D).fill('Relu') };
+  // b_hn inside r ⊙ (W_hn h + b_hn): ONNX calls it linear_before_reset.
+  if (info.bias === 'gru-reset-after') attrs.linear_before_reset = { int: 1 };
+  if (info.onnx.activations) attrs.activations = { strings: Array(D).fill(info.onnx.activations).flat() };
   const out: LoweredRecurrent = { y: x, hN: [], cN: [] };
   let input = x;
   for (let l = 0; l < rnn.numLayers; l++) {
@@ -111,13 +115,13 @@ export function lowerRecurrent(
     const B = new Float32Array(D * 2 * G);
     for (let d = 0; d < D; d++) {
       const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-      W.set(reorderGates(param(rnn, `weight_ih${sfx}`)!.f32, order, H, E), d * G * E);
-      R.set(reorderGates(param(rnn, `weight_hh${sfx}`)!.f32, order, H, H), d * G * H);
+      W.set(toOnnxGates(param(rnn, `weight_ih${sfx}`)!.f32, info, H, E), d * G * E);
+      R.set(toOnnxGates(param(rnn, `weight_hh${sfx}`)!.f32, info, H, H), d * G * H);
       const bih = param(rnn, `bias_ih${sfx}`);
       const bhh = param(rnn, `bias_hh${sfx}`);
       if (bih && bhh) {
-        B.set(reorderGates(bih.f32, order, H, 1), d * 2 * G);
-        B.set(reorderGates(bhh.f32, order, H, 1), d * 2 * G + G);
+        B.set(toOnnxGates(bih.f32, info, H, 1), d * 2 * G);
+        B.set(toOnnxGates(bhh.f32, info, H, 1), d * 2 * G + G);
       }
     }
     const name = `${prefix}_l${l}`;
@@ -169,7 +173,7 @@ function buildRecurrent(g: GraphBuilder, rnn: OnnxRecurrent): void {
   g.output('Y_h', DataType.FLOAT, [LD, 'batch', rnn.hiddenSize]);
   if (rnn instanceof LSTM) g.output('Y_c', DataType.FLOAT, [LD, 'batch', rnn.hiddenSize]);
   const xt = rnn.batchFirst ? g.op('Transpose', [x], 'X_tbe', { perm: { ints: [1, 0, 2] } }) : x;
-  const r = lowerRecurrent(g, rnn, xt, lens, opTypeOf(rnn).toLowerCase());
+  const r = lowerRecurrent(g, rnn, xt, lens, kindOf(rnn).onnx.opType.toLowerCase());
   if (rnn.batchFirst) g.op('Transpose', [r.y], 'Y', { perm: { ints: [1, 0, 2] } });
   else g.op('Identity', [r.y], 'Y');
   const concatStates = (parts: string[], out: string) =>
@@ -186,7 +190,8 @@ function lastState(g: GraphBuilder, hTop: string): string {
 
 /**
  * TextClassifier. Inputs input_ids: (B, T) int32, right-padded, and lengths: (B) int32 in
- * [1, T]; output logits: (B, O).
+ * [0, T]; output logits: (B, O). A sample of length 0 pools to zeros, as kioku's layers give it
+ * (output 0, hN = h0 = 0), so its logits are the head's bias rather than NaN.
  */
 function buildClassifier(g: GraphBuilder, model: TextClassifier, opset: number): void {
   const s = model.settings;
@@ -197,44 +202,56 @@ function buildClassifier(g: GraphBuilder, model: TextClassifier, opset: number):
   const idsT = g.op('Transpose', [ids], 'input_ids_tb', { perm: { ints: [1, 0] } });
   const x = g.op('Gather', [table, idsT], 'embedded', { axis: { int: 0 } }); // (T, B, E)
   const r = lowerRecurrent(g, model.rnn, x, lens, s.cell);
-  let pooled: string;
-  if (s.pooling === 'last') {
-    pooled = lastState(g, r.hN[r.hN.length - 1]!);
-  } else {
-    // valid: (T, B, 1) bool, step t < lengths[b]
-    const T = g.op('Gather', [g.op('Shape', [ids], 'ids_shape'), g.int64s('one', [], [1])], 'time_steps');
-    const steps = g.op('Range', [g.int64s('zero', [], [0]), T, g.int64s('step', [], [1])], 'steps');
-    const stepsCol = g.op('Unsqueeze', [steps, g.int64s('axis1', [1], [1])], 'steps_col'); // (T, 1)
-    const lens64 = g.op('Cast', [lens], 'lengths_i64', { to: { int: DataType.INT64 } });
-    const valid = g.op(
-      'Unsqueeze',
-      [g.op('Less', [stepsCol, lens64], 'valid_tb'), g.int64s('axis2', [1], [2])],
-      'valid',
-    );
-    if (s.pooling === 'mean') {
-      const masked = g.op(
-        'Mul',
-        [r.y, g.op('Cast', [valid], 'valid_f', { to: { int: DataType.FLOAT } })],
-        'masked',
-      );
-      const total = g.op('ReduceSum', [masked, g.int64s('axis0', [1], [0])], 'sum', { keepdims: { int: 0 } });
-      const count = g.op(
-        'Unsqueeze',
-        [g.op('Cast', [lens], 'lengths_f', { to: { int: DataType.FLOAT } }), g.int64s('axis1b', [1], [1])],
-        'count',
-      );
-      pooled = g.op('Div', [total, count], 'mean');
-    } else {
-      const negInf = g.floats('neg_inf', [], Float32Array.of(Number.NEGATIVE_INFINITY));
-      const masked = g.op('Where', [valid, r.y, negInf], 'masked');
-      // ReduceMax takes its axes as an input from opset 18, as an attribute before.
-      pooled =
-        opset >= 18
-          ? g.op('ReduceMax', [masked, g.int64s('axis0', [1], [0])], 'max', { keepdims: { int: 0 } })
-          : g.op('ReduceMax', [masked], 'max', { axes: { ints: [0] }, keepdims: { int: 0 } });
-    }
-  }
+  const pooled =
+    s.pooling === 'last'
+      ? lastState(g, r.hN[r.hN.length - 1]!)
+      : poolSteps(g, s.pooling, r.y, ids, lens, opset);
   head(g, model.fc.weight, model.fc.bias, pooled, 'logits');
+}
+
+/** Mean or max of y: (T, B, F) over each sample's valid steps → (B, F); 0 for a length of 0. */
+function poolSteps(
+  g: GraphBuilder,
+  pooling: 'mean' | 'max',
+  y: string,
+  ids: string,
+  lens: string,
+  opset: number,
+): string {
+  // valid: (T, B, 1) bool, step t < lengths[b]
+  const T = g.op('Gather', [g.op('Shape', [ids], 'ids_shape'), g.int64s('one', [], [1])], 'time_steps');
+  const steps = g.op('Range', [g.int64s('zero', [], [0]), T, g.int64s('step', [], [1])], 'steps');
+  const stepsCol = g.op('Unsqueeze', [steps, g.int64s('axis1', [1], [1])], 'steps_col'); // (T, 1)
+  const lens64 = g.op('Cast', [lens], 'lengths_i64', { to: { int: DataType.INT64 } });
+  const valid = g.op(
+    'Unsqueeze',
+    [g.op('Less', [stepsCol, lens64], 'valid_tb'), g.int64s('axis2', [1], [2])],
+    'valid',
+  );
+  // lengths as a float column (B, 1)
+  const lensCol = g.op(
+    'Unsqueeze',
+    [g.op('Cast', [lens], 'lengths_f', { to: { int: DataType.FLOAT } }), g.int64s('axis1b', [1], [1])],
+    'lengths_col',
+  );
+  if (pooling === 'mean') {
+    const valid01 = g.op('Cast', [valid], 'valid_f', { to: { int: DataType.FLOAT } });
+    const masked = g.op('Mul', [y, valid01], 'masked');
+    const total = g.op('ReduceSum', [masked, g.int64s('axis0', [1], [0])], 'sum', { keepdims: { int: 0 } });
+    // An empty sample sums to 0; dividing by max(length, 1) keeps it 0.
+    const count = g.op('Max', [lensCol, g.floats('one_f', [], Float32Array.of(1))], 'count');
+    return g.op('Div', [total, count], 'mean');
+  }
+  const negInf = g.floats('neg_inf', [], Float32Array.of(Number.NEGATIVE_INFINITY));
+  const masked = g.op('Where', [valid, y, negInf], 'masked');
+  // ReduceMax takes its axes as an input from opset 18, as an attribute before.
+  const max =
+    opset >= 18
+      ? g.op('ReduceMax', [masked, g.int64s('axis0', [1], [0])], 'max_all', { keepdims: { int: 0 } })
+      : g.op('ReduceMax', [masked], 'max_all', { axes: { ints: [0] }, keepdims: { int: 0 } });
+  // An empty sample's max is −∞: take 0 instead.
+  const nonEmpty = g.op('Greater', [lensCol, g.floats('zero_f', [], Float32Array.of(0))], 'non_empty');
+  return g.op('Where', [nonEmpty, max, g.floats('zero_max', [], Float32Array.of(0))], 'max');
 }
 
 /** fc as Gemm: y = x·Wᵀ + b. */
@@ -266,7 +283,7 @@ export function exportOnnx(model: OnnxExportable, options: OnnxExportOptions = {
   let graphName: string;
   if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) {
     buildRecurrent(g, model);
-    graphName = opTypeOf(model);
+    graphName = kindOf(model).onnx.opType;
   } else if (model instanceof TextClassifier) {
     buildClassifier(g, model, opset);
     graphName = 'TextClassifier';

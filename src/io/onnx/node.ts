@@ -1,5 +1,5 @@
 /** ONNX files on disk (Node). The format itself lives in export.ts. */
-import { writeFileAtomic } from '../atomic.js';
+import { writeFileAtomic } from '../atomic-node.js';
 import { kiokuVersion } from '../version.js';
 import { exportOnnx, type OnnxExportable, type OnnxExportOptions } from './export.js';
 

@@ -1,0 +1,244 @@
+// The GEMM driver: Goto/BLIS blocking around the active instruction set's micro-kernel, the
+// small-M paths of a streaming step, pre-packed right-hand sides, and the split over the pool.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "../generated/contract.h"
+#include "../pool.h"
+#include "gemm.h"
+#include "pack.h"
+
+namespace kioku {
+namespace {
+
+// 64-byte aligned scratch that grows on demand, one per thread.
+struct Scratch {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data;
+  size_t size = 0;
+  float* get(size_t n) {
+    if (n > size) {
+      const size_t bytes = ((n * sizeof(float) + 63) / 64) * 64;
+      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      size = n;
+    }
+    return data.get();
+  }
+};
+
+thread_local Scratch tlsPackA;
+thread_local Scratch tlsPackB;
+
+// The largest MR×NR tile of any instruction set (AVX-512's 8×32).
+constexpr int kMaxTile = 8 * 32;
+
+// A sliver of A for the micro-kernel: where row block ir starts and its stride per step of k.
+struct Sliver {
+  const float* a;
+  int64_t stride;
+};
+
+// C(mc×nc) (+)= A's slivers (sliverAt(ir)) times the packed panel pb of B, tile by tile; edge tiles
+// go through a scratch tile so the micro-kernel always writes a full one.
+template <class SliverAt>
+void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const SliverAt& sliverAt,
+                 const float* pb, float* c, int64_t ldc, bool add) {
+  const int64_t MR = k.mr, NR = k.nr;
+  alignas(64) float tile[kMaxTile];
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    const int64_t nr = std::min<int64_t>(NR, nc - jr);
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+      const int64_t mr = std::min<int64_t>(MR, mc - ir);
+      float* cp = c + ir * ldc + jr;
+      const Sliver s = sliverAt(ir);
+      if (mr == MR && nr == NR) {
+        k.micro(kc, s.a, s.stride, pb + jr * kc, cp, ldc, add);
+        continue;
+      }
+      k.micro(kc, s.a, s.stride, pb + jr * kc, tile, NR, false);
+      for (int64_t r = 0; r < mr; r++)
+        for (int64_t q = 0; q < nr; q++) cp[r * ldc + q] = add ? cp[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
+    }
+  }
+}
+
+// One MC×KC block of A (rows ic…ic+mc) times the packed B panel, into C.
+void blockTimesPanel(const SimdKernels& k, bool ta, int64_t ic, int64_t mc, int64_t pc, int64_t kc, int64_t jc,
+                     int64_t nc, const float* a, int64_t lda, const float* pb, float* c, int64_t ldc, bool add) {
+  const int64_t MR = k.mr;
+  const int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
+  float* pa = tlsPackA.get(static_cast<size_t>(k.kc) * k.mc);
+  // A transposed already holds each sliver's MR values of one p contiguously: full slivers are
+  // read in place (stride lda, when that stays well inside a page) and only a short last sliver
+  // is packed (zero-padded). The weight-gradient products (dGᵀ·X) take this path.
+  const int64_t full = ta && lda <= 1024 ? mc / MR * MR : 0;
+  packA(a + (ic + full) * ars + pc * acs, ars, acs, mc - full, kc, k.mr, pa + full * kc);
+  const auto sliverAt = [&](int64_t ir) {
+    return ir < full ? Sliver{a + (ic + ir) + pc * acs, acs} : Sliver{pa + ir * kc, MR};
+  };
+  macroKernel(k, mc, nc, kc, sliverAt, pb, c + ic * ldc + jc, ldc, add);
+}
+
+// With `parallel`, each packed B panel is shared and the pool's threads take A's MC blocks.
+void driver(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_t kk, const float* a, int64_t lda,
+            const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate, bool parallel) {
+  const int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
+  const int64_t kcMax = std::min<int64_t>(k.kc, kk);
+  const int64_t ncMax = std::min<int64_t>(k.nc, (n + k.nr - 1) / k.nr * k.nr);
+  float* pb = tlsPackB.get(static_cast<size_t>(kcMax * ncMax));
+  const int blocks = static_cast<int>((m + k.mc - 1) / k.mc);
+  for (int64_t jc = 0; jc < n; jc += k.nc) {
+    const int64_t nc = std::min<int64_t>(k.nc, n - jc);
+    for (int64_t pc = 0; pc < kk; pc += k.kc) {
+      const int64_t kc = std::min<int64_t>(k.kc, kk - pc);
+      packPanelB(b + pc * brs + jc * bcs, brs, bcs, kc, nc, k.nr, pb);
+      const bool add = accumulate || pc > 0;
+      auto block = [&](int i) {
+        const int64_t ic = i * static_cast<int64_t>(k.mc);
+        blockTimesPanel(k, ta, ic, std::min<int64_t>(k.mc, m - ic), pc, kc, jc, nc, a, lda, pb, c, ldc, add);
+      };
+      if (parallel)
+        poolRun(blocks, block);
+      else
+        for (int i = 0; i < blocks; i++) block(i);
+    }
+  }
+}
+
+// C = [C +] op(A)·op(B) for m ≤ kSmallM without packing: axpy over B's rows, or dot products with
+// B's rows when B is transposed, so B streams once from memory.
+void smallM(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_t kk, const float* a, int64_t lda,
+            const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  const int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
+  std::vector<float> row;
+  if (ta && tb) row.resize(kk);
+  for (int64_t i = 0; i < m; i++) {
+    float* crow = c + i * ldc;
+    if (!tb) {
+      if (!accumulate) std::memset(crow, 0, n * sizeof(float));
+      for (int64_t p = 0; p < kk; p++) k.axpy(n, a[i * ars + p * acs], b + p * ldb, crow);
+      continue;
+    }
+    const float* arow = a + i * ars;
+    if (ta) {
+      for (int64_t p = 0; p < kk; p++) row[p] = a[i + p * lda];
+      arow = row.data();
+    }
+    const GemvPart part{b, ldb, arow, kk};
+    k.gemv(n, &part, 1, crow, accumulate);
+  }
+}
+
+}  // namespace
+
+void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; i++) std::memset(c + i * ldc, 0, n * sizeof(float));
+    return;
+  }
+  const SimdKernels& kern = simd();
+  if (m <= kSmallM)
+    smallM(kern, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  else
+    driver(kern, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, false);
+}
+
+void sgemmParallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                   const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  const int threads = poolSize();
+  // Below ~4 MFLOP the hand-off costs more than the second core gains.
+  if (threads == 1 || 2.0 * m * n * k < 4e6 || k <= 0) {
+    sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  // Enough MC blocks of A for every thread: share each packed B panel and hand out the blocks.
+  const SimdKernels& kern = simd();
+  if (m > kSmallM && (m + kern.mc - 1) / kern.mc >= 2 * threads) {
+    driver(kern, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, true);
+    return;
+  }
+  const int64_t ars = ta ? 1 : lda, bcs = tb ? ldb : 1;
+  // Otherwise split the longer side into chunks aligned to every micro-kernel's MR (24) or NR
+  // (32), about four per thread, handed out dynamically so a thread the OS delays does not hold
+  // up the rest.
+  const bool byRows = m >= n;
+  const int64_t len = byRows ? m : n, align = byRows ? 24 : 32;
+  int64_t chunk = (len + 4 * threads - 1) / (4 * threads);
+  chunk = (chunk + align - 1) / align * align;
+  const int tasks = static_cast<int>((len + chunk - 1) / chunk);
+  poolRun(tasks, [&](int t) {
+    const int64_t lo = t * chunk, cnt = std::min(chunk, len - lo);
+    if (byRows)
+      sgemm(ta, tb, cnt, n, k, a + lo * ars, lda, b, ldb, c + lo * ldc, ldc, accumulate);
+    else
+      sgemm(ta, tb, m, cnt, k, a, lda, b + lo * bcs, ldb, c + lo, ldc, accumulate);
+  });
+}
+
+void sgemv(int64_t n, const float* w1, int64_t ld1, const float* x1, int64_t k1, const float* w2, int64_t ld2,
+           const float* x2, int64_t k2, float* y, bool accumulate) {
+  if (n <= 0) return;
+  const GemvPart parts[2] = {{w1, ld1, x1, k1}, {w2, ld2, x2, k2}};
+  simd().gemv(n, parts, w2 ? 2 : 1, y, accumulate);
+}
+
+void packB(bool tb, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t rows, PackedB& out) {
+  const Isa isa = activeIsa();
+  const SimdKernels& kern = simd();
+  out.k = k;
+  out.n = n;
+  out.tb = tb;
+  out.b = b;
+  out.ldb = ldb;
+  out.packed = false;
+  if (rows <= kSmallM || n > kern.nc || k <= 0 || n <= 0) return;
+  const int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
+  out.ncPad = (n + kern.nr - 1) / kern.nr * kern.nr;
+  out.data.resize(static_cast<size_t>(k * out.ncPad));
+  for (int64_t pc = 0; pc < k; pc += kern.kc)
+    packPanelB(b + pc * brs, brs, bcs, std::min<int64_t>(kern.kc, k - pc), n, kern.nr,
+               out.data.data() + pc * out.ncPad);
+  out.isa = isa;
+  out.packed = true;
+}
+
+void sgemmPacked(int64_t m, const float* a, int64_t lda, const PackedB& pb, float* c, int64_t ldc, bool accumulate) {
+  const int64_t n = pb.n, k = pb.k;
+  if (m <= 0 || n <= 0) return;
+  if (!pb.packed || pb.isa != activeIsa()) {
+    sgemm(false, pb.tb, m, n, k, a, lda, pb.b, pb.ldb, c, ldc, accumulate);
+    return;
+  }
+  const SimdKernels& kern = simd();
+  const int64_t MR = kern.mr;
+  const int64_t kcMax = std::min<int64_t>(kern.kc, k);
+  const int64_t mcMax = std::min<int64_t>(kern.mc, (m + MR - 1) / MR * MR);
+  float* pa = tlsPackA.get(static_cast<size_t>(kcMax * mcMax));
+  for (int64_t pc = 0; pc < k; pc += kern.kc) {
+    const int64_t kc = std::min<int64_t>(kern.kc, k - pc);
+    const float* panel = pb.data.data() + pc * pb.ncPad;
+    const bool add = accumulate || pc > 0;
+    for (int64_t ic = 0; ic < m; ic += kern.mc) {
+      const int64_t mc = std::min<int64_t>(kern.mc, m - ic);
+      packA(a + ic * lda + pc, lda, 1, mc, kc, kern.mr, pa);
+      const auto sliverAt = [&](int64_t ir) { return Sliver{pa + ir * kc, MR}; };
+      macroKernel(kern, mc, n, kc, sliverAt, panel, c + ic * ldc, ldc, add);
+    }
+  }
+}
+
+// The contract's gemm: offsets into the caller's arrays, split over the pool when large.
+void gemm(const GemmArgs& a) {
+  sgemmParallel(a.transA, a.transB, a.m, a.n, a.k, a.a.data + a.aOff, a.lda, a.b.data + a.bOff, a.ldb,
+                a.c.data + a.cOff, a.ldc, a.accumulate);
+}
+
+}  // namespace kioku

@@ -1,0 +1,255 @@
+// The SIMD kernels, written once against isa/isa.h and compiled once per instruction set (the
+// build compiles this file with -mavx512f…, -mavx2 -mfma, for NEON, and as plain C++): the GEMM
+// micro-kernel, the matrix-vector product of a batch-1 step, axpy, and every recurrent cell's gate
+// loop. Each build fills the table kioku::<isa>::kKernels that simd.cc dispatches through.
+//
+// Only isa/ headers, recurrent/gates.h and plain declarations are included here: an inline function
+// from a shared header compiled with AVX-512 enabled could otherwise replace the baseline copy for
+// the whole program at link time.
+#include <stdint.h>
+
+#include "isa/isa.h"
+#include "recurrent/gates.h"
+#include "simd.h"
+
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_ps(), which -Wmaybe-uninitialized
+// reports wherever they are inlined; the values are fully defined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#define KIOKU_PRAGMA(x) _Pragma(#x)
+#define KIOKU_UNROLL(n) KIOKU_PRAGMA(GCC unroll n)
+
+namespace kioku {
+namespace KIOKU_ISA_NS {
+namespace {
+
+inline int64_t minOf(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// The columns j of a row, a vector at a time; the last H mod kLanes go through one partial vector,
+// so every element takes the same arithmetic whatever its position.
+struct Full {
+  int64_t j;
+  V ld(const float* p) const { return load(p + j); }
+  void st(float* p, V v) const { store(p + j, v); }
+};
+struct Tail {
+  int64_t j;
+  int n;
+  V ld(const float* p) const { return loadN(p + j, n); }
+  void st(float* p, V v) const { storeN(p + j, v, n); }
+};
+template <class Body>
+inline void forLanes(int64_t n, const Body& body) {
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) body(Full{j});
+  if (j < n) body(Tail{j, static_cast<int>(n - j)});
+}
+
+// ---- GEMM micro-kernel: the kTileRows × (kTileVecs · kLanes) tile of C += sliver(A) · sliver(B) ----
+
+void micro(int64_t kc, const float* pa, int64_t as, const float* pb, float* c, int64_t ldc, bool accumulate) {
+  constexpr int MR = kTileRows, NV = kTileVecs;
+  V acc[MR][NV];
+  KIOKU_UNROLL(8)
+  for (int r = 0; r < MR; r++)
+    for (int v = 0; v < NV; v++) acc[r][v] = zero();
+  for (int64_t p = 0; p < kc; p++, pa += as, pb += NV * kLanes) {
+    V b[NV];
+    for (int v = 0; v < NV; v++) b[v] = load(pb + v * kLanes);
+    KIOKU_UNROLL(8)
+    for (int r = 0; r < MR; r++) {
+      const V a = set1(pa[r]);
+      for (int v = 0; v < NV; v++) acc[r][v] = fmadd(a, b[v], acc[r][v]);
+    }
+  }
+  KIOKU_UNROLL(8)
+  for (int r = 0; r < MR; r++) {
+    float* row = c + r * ldc;
+    for (int v = 0; v < NV; v++) {
+      V x = acc[r][v];
+      if (accumulate) x = add(x, load(row + v * kLanes));
+      store(row + v * kLanes, x);
+    }
+  }
+}
+
+// ---- matrix-vector products (a batch-1 recurrent step) ----
+// A block of kLanes rows keeps one accumulator per row over k; sumLanes then folds the block's
+// accumulators into one vector of row sums.
+
+// acc[r] += W(row r)·x for the kLanes rows at w + off[r] (lanes hold partial sums).
+inline void dotRows(V* acc, const float* w, const int64_t* off, const float* x, int64_t k) {
+  int64_t p = 0;
+  for (; p + kLanes <= k; p += kLanes) {
+    const V xv = load(x + p);
+    KIOKU_UNROLL(16)
+    for (int r = 0; r < kLanes; r++) acc[r] = fmadd(load(w + off[r] + p), xv, acc[r]);
+  }
+  if (p == k) return;
+  const int tail = static_cast<int>(k - p);
+  const V xv = loadN(x + p, tail);
+  KIOKU_UNROLL(16)
+  for (int r = 0; r < kLanes; r++) acc[r] = fmadd(loadN(w + off[r] + p, tail), xv, acc[r]);
+}
+
+void gemv(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumulate) {
+  for (int64_t j = 0; j < n; j += kLanes) {
+    const int rows = static_cast<int>(minOf(kLanes, n - j));
+    V acc[kLanes];
+    KIOKU_UNROLL(16)
+    for (int r = 0; r < kLanes; r++) acc[r] = zero();
+    for (int32_t i = 0; i < count; i++) {
+      const GemvPart& part = parts[i];
+      // Rows past n repeat the last row; their sums are not stored.
+      int64_t off[kLanes];
+      for (int r = 0; r < kLanes; r++) off[r] = minOf(r, rows - 1) * part.ld;
+      dotRows(acc, part.w + j * part.ld, off, part.x, part.k);
+    }
+    V s = sumLanes(acc);
+    if (rows == kLanes) {
+      if (accumulate) s = add(s, load(y + j));
+      store(y + j, s);
+    } else {
+      if (accumulate) s = add(s, loadN(y + j, rows));
+      storeN(y + j, s, rows);
+    }
+  }
+}
+
+void axpy(int64_t n, float alpha, const float* x, float* y) {
+  const V a = set1(alpha);
+  forLanes(n, [&](auto L) { L.st(y, fmadd(a, L.ld(x), L.ld(y))); });
+}
+
+// ---- gate loops: one sample's step of each cell (equations in recurrent/cells.h) ----
+
+void lstmForward(int64_t H, const LstmStepFwd& s) {
+  const auto g = lstmGates(s.gates, H);
+  const auto hw = lstmGates(s.hw, H);
+  const auto b = lstmGates(s.bias, H);
+  forLanes(H, [&](auto L) {
+    const V i = sigmoidFast(add(add(L.ld(g.i), L.ld(hw.i)), L.ld(b.i)));
+    const V f = sigmoidFast(add(add(L.ld(g.f), L.ld(hw.f)), L.ld(b.f)));
+    const V cand = tanhFast(add(add(L.ld(g.g), L.ld(hw.g)), L.ld(b.g)));
+    const V o = sigmoidFast(add(add(L.ld(g.o), L.ld(hw.o)), L.ld(b.o)));
+    const V c = fmadd(f, L.ld(s.c), mul(i, cand));
+    L.st(g.i, i);
+    L.st(g.f, f);
+    L.st(g.g, cand);
+    L.st(g.o, o);
+    L.st(s.c, c);
+    L.st(s.cell, c);
+    const V h = mul(o, tanhFast(c));
+    L.st(s.h1, h);
+    L.st(s.h2, h);
+  });
+}
+
+void lstmBackward(int64_t H, const LstmStepBwd& s) {
+  const auto g = lstmGates(s.gates, H);
+  const auto dg = lstmGates(s.dg, H);
+  const V one = set1(1.0f);
+  forLanes(H, [&](auto L) {
+    const V i = L.ld(g.i), f = L.ld(g.f), cand = L.ld(g.g), o = L.ld(g.o);
+    const V tc = tanhFast(L.ld(s.cell));
+    const V dh = s.dOut ? add(L.ld(s.dh), L.ld(s.dOut)) : L.ld(s.dh);
+    const V dcT = fmadd(mul(dh, o), fnmadd(tc, tc, one), L.ld(s.dc));
+    L.st(s.dc, mul(dcT, f));
+    L.st(dg.i, mul(mul(mul(dcT, cand), i), sub(one, i)));
+    L.st(dg.f, mul(mul(mul(dcT, L.ld(s.cPrev)), f), sub(one, f)));
+    L.st(dg.g, mul(mul(dcT, i), fnmadd(cand, cand, one)));
+    L.st(dg.o, mul(mul(mul(dh, tc), o), sub(one, o)));
+    // The state's gradient now flows only through the recurrent product.
+    L.st(s.dh, zero());
+  });
+}
+
+void gruForward(int64_t H, const GruStepFwd& s) {
+  const auto g = gruGates(s.gates, H);
+  const auto hw = gruGates(s.hw, H);
+  const auto b = gruGates(s.bias, H);
+  const V one = set1(1.0f);
+  forLanes(H, [&](auto L) {
+    const V r = sigmoidFast(add(add(L.ld(g.r), L.ld(hw.r)), L.ld(b.r)));
+    const V z = sigmoidFast(add(add(L.ld(g.z), L.ld(hw.z)), L.ld(b.z)));
+    const V hn = s.bHn ? add(L.ld(hw.n), L.ld(s.bHn)) : L.ld(hw.n);
+    const V n = tanhFast(fmadd(r, hn, add(L.ld(g.n), L.ld(b.n))));
+    const V h = fmadd(sub(one, z), n, mul(z, L.ld(s.h)));
+    L.st(g.r, r);
+    L.st(g.z, z);
+    L.st(g.n, n);
+    L.st(g.hn, hn);
+    L.st(s.h, h);
+    L.st(s.out, h);
+  });
+}
+
+void gruBackward(int64_t H, const GruStepBwd& s) {
+  const auto g = gruGates(s.gates, H);
+  const auto dx = gruGates(s.dgx, H);
+  const auto dr = gruGates(s.dgh, H);
+  const V one = set1(1.0f);
+  forLanes(H, [&](auto L) {
+    const V d = s.dOut ? add(L.ld(s.dh), L.ld(s.dOut)) : L.ld(s.dh);
+    const V r = L.ld(g.r), z = L.ld(g.z), n = L.ld(g.n), hn = L.ld(g.hn);
+    const V dN = mul(mul(d, sub(one, z)), fnmadd(n, n, one));
+    const V dR = mul(mul(mul(dN, hn), r), sub(one, r));
+    const V dZ = mul(mul(mul(d, sub(L.ld(s.hPrev), n)), z), sub(one, z));
+    L.st(dx.r, dR);
+    L.st(dx.z, dZ);
+    L.st(dx.n, dN);
+    L.st(dr.r, dR);
+    L.st(dr.z, dZ);
+    L.st(dr.n, mul(dN, r));
+    // The direct path z ⊙ h; the recurrent product is added after.
+    L.st(s.dh, mul(d, z));
+  });
+}
+
+void rnnForward(int64_t H, bool relu, const RnnStepFwd& s) {
+  forLanes(H, [&](auto L) {
+    const V v = add(add(L.ld(s.pre), L.ld(s.hw)), L.ld(s.bias));
+    const V y = relu ? vmax(zero(), v) : tanhFast(v);  // relu keeps NaN, as in PyTorch
+    L.st(s.pre, y);
+    L.st(s.h, y);
+  });
+}
+
+void rnnBackward(int64_t H, bool relu, const RnnStepBwd& s) {
+  const V one = set1(1.0f);
+  forLanes(H, [&](auto L) {
+    const V d = s.dOut ? add(L.ld(s.dh), L.ld(s.dOut)) : L.ld(s.dh);
+    const V y = L.ld(s.y);
+    L.st(s.dPre, relu ? ifPositive(y, d) : mul(d, fnmadd(y, y, one)));
+    L.st(s.dh, zero());
+  });
+}
+
+}  // namespace
+
+#define KIOKU_STR2(x) #x
+#define KIOKU_STR(x) KIOKU_STR2(x)
+
+extern const SimdKernels kKernels;
+const SimdKernels kKernels = {
+    KIOKU_STR(KIOKU_ISA_NS),
+    kTileRows,
+    kTileVecs * kLanes,
+    256,
+    16 * kTileRows,
+    2048,
+    micro,
+    gemv,
+    axpy,
+    lstmForward,
+    lstmBackward,
+    gruForward,
+    gruBackward,
+    rnnForward,
+    rnnBackward,
+};
+
+}  // namespace KIOKU_ISA_NS
+}  // namespace kioku

@@ -1,0 +1,89 @@
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { replaceDirAtomic } from '../../io/atomic-node.js';
+import { CONFIG_FILE } from '../../io/model-config.js';
+import { type ExportFormat, exportFiles } from '../../io/onnx/export-model.js';
+import { readRegularFile } from '../../io/read-file-node.js';
+import { BagOfWordsClassifier } from '../../nn/heads.js';
+import { CliError, loadHead } from '../models.js';
+import { examples, int } from '../options.js';
+import type { Reporter } from '../reporter.js';
+
+/** The largest config.json copied beside an export (as loadModelDir reads it). */
+const MAX_CONFIG_BYTES = 256 * 1024 * 1024;
+
+interface ExportFlags {
+  model: string;
+  format: ExportFormat;
+  out: string;
+  opset?: number;
+}
+
+/** `path` with symbolic links resolved, for the part of it that exists. */
+async function canonical(path: string): Promise<string> {
+  const abs = resolve(path);
+  try {
+    return await realpath(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(await canonical(parent), basename(abs));
+  }
+}
+
+/**
+ * `kioku export`: writes a saved model as ONNX, PyTorch (safetensors + model.py) or a TF.js
+ * layers model, with the model's config.json beside it so the vocabulary or scaler travels too.
+ */
+async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
+  // Exporting into the model directory would replace its model.safetensors and copy config.json onto itself.
+  if ((await canonical(o.out)) === (await canonical(o.model))) {
+    throw new CliError(
+      `--out "${o.out}" is the model directory "${o.model}"; exporting there would overwrite the saved model, choose another --out`,
+    );
+  }
+  const { model } = await loadHead(o.model);
+  if (model instanceof BagOfWordsClassifier) {
+    throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);
+  }
+  const files = exportFiles(o.format, model, o.opset === undefined ? {} : { opset: o.opset });
+  files[CONFIG_FILE] = await readRegularFile(join(o.model, CONFIG_FILE), {
+    maxBytes: MAX_CONFIG_BYTES,
+    noFollow: true,
+  });
+  // One set: a reader (or a run killed midway) sees the old export or the new one, never a mix.
+  await replaceDirAtomic(o.out, files);
+  const names = Object.keys(files);
+  if (reporter.json) {
+    reporter.io.stdout.write(`${JSON.stringify({ format: o.format, out: o.out, files: names })}\n`);
+    return;
+  }
+  reporter.print(`${o.model} → ${o.format}: ${names.map((f) => join(o.out, f)).join(', ')}`);
+}
+
+export function exportCommand(program: Command, reporter: (cmd: Command) => Reporter): void {
+  program
+    .command('export')
+    .description(
+      'write a saved model as ONNX, PyTorch (safetensors + model.py) or a TensorFlow.js layers model',
+    )
+    .requiredOption('--model <dir>', 'model directory written by `kioku train`')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['onnx', 'pytorch', 'tfjs'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--out <dir>', 'directory to write the exported files into')
+    .option('--opset <n>', 'ONNX operator set (onnx only)', int('--opset'))
+    .addHelpText(
+      'after',
+      examples([
+        'kioku export --model runs/spam/model --format onnx --out runs/spam/onnx',
+        'kioku export --model runs/spam/model --format pytorch --out runs/spam/pytorch',
+        'kioku export --model runs/seattle/model --format tfjs --out runs/seattle/tfjs',
+      ]),
+    )
+    .action(async (opts: ExportFlags, cmd: Command) => {
+      await exportTo(opts, reporter(cmd));
+    });
+}

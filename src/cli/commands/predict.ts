@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { ValueError } from '../../tensor/errors.js';
+import { predictText } from '../../train/recipes/text-model.js';
+import { type LoadedHead, loadTextModel } from '../models.js';
+import { examples } from '../options.js';
+import { type Reporter, round } from '../reporter.js';
+
+/** `kioku predict`: one label and probability per input text. */
+
+interface PredictFlags {
+  model: string;
+  text?: string[];
+  file?: string;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new ValueError('predict: give --text, --file, or pipe texts on stdin (one per line)');
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The texts of --text, else the lines of --file or stdin. */
+async function inputTexts(o: PredictFlags): Promise<string[]> {
+  if (o.text?.length) return o.text;
+  let body: string;
+  if (o.file !== undefined) {
+    try {
+      body = await readFile(o.file, 'utf8');
+    } catch (e) {
+      throw new ValueError(
+        `--file ${o.file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+  } else body = await readStdin();
+  return body.split(/\r?\n/).filter((l) => l.trim() !== '');
+}
+
+const oneLinePreview = (t: string): string => {
+  const s = t.replace(/\s+/g, ' ').trim();
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+};
+
+/**
+ * Warns about texts in which the model's tokenizer finds nothing (empty, spaces, punctuation
+ * only): the model still gives them a label, but a guess from no input.
+ */
+function warnEmpty(opened: LoadedHead<unknown>, texts: readonly string[], reporter: Reporter): void {
+  const json = (opened.config as { tokenizer?: TokenizerJSON }).tokenizer;
+  if (json === undefined) return;
+  const tokenizer = tokenizerFromJSON(json);
+  const empty = texts.flatMap((t, i) => (tokenizer.tokenize(t).length === 0 ? [i + 1] : []));
+  if (empty.length === 0) return;
+  const which =
+    empty.length === 1 ? `text ${empty[0]} is empty or holds` : `${empty.length} texts are empty or hold`;
+  const list =
+    empty.length === 1 ? '' : ` (texts ${empty.slice(0, 10).join(', ')}${empty.length > 10 ? ', …' : ''})`;
+  reporter.warn(`${which} no words the model reads${list}; the label given is a guess from no input`);
+}
+
+async function predict(o: PredictFlags, reporter: Reporter): Promise<void> {
+  const opened = await loadTextModel(o.model);
+  const texts = await inputTexts(o);
+  if (texts.length === 0) throw new ValueError('predict: no texts to classify (the input is empty)');
+  warnEmpty(opened, texts, reporter);
+  for (const [i, r] of predictText(opened, texts).entries()) {
+    if (reporter.json) {
+      const probabilities = Object.fromEntries(
+        Object.entries(r.probabilities).map(([l, p]) => [l, round(p)]),
+      );
+      reporter.io.stdout.write(
+        `${JSON.stringify({ text: texts[i], label: r.label, probability: round(r.probability), probabilities })}\n`,
+      );
+    } else reporter.print(`${r.label}\t${r.probability.toFixed(4)}\t${oneLinePreview(texts[i]!)}`);
+  }
+}
+
+export function predictCommand(program: Command, reporter: (cmd: Command) => Reporter): void {
+  program
+    .command('predict')
+    .description('classify texts with a trained text model: label and probability per line')
+    .requiredOption('--model <dir>', 'model directory written by `kioku train text`')
+    .option('--text <text>', 'a text to classify (repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
+    .option('--file <path>', 'a file with one text per line')
+    .addHelpText(
+      'after',
+      examples([
+        'kioku predict --model runs/spam/model --text "Meeting moved to 3pm"',
+        'kioku predict --model runs/spam/model --file inbox.txt --json',
+        'cat inbox.txt | kioku predict --model runs/spam/model',
+      ]),
+    )
+    .action(async (opts: PredictFlags, cmd: Command) => {
+      await predict(opts, reporter(cmd));
+    });
+}

@@ -1,0 +1,152 @@
+import { type Command, Option } from 'commander';
+import type { SpamHeaders } from '../../io/datasets/spam.js';
+import type { TextClassifierEvent } from '../../train/recipes/events.js';
+import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
+import {
+  TEXT_CLASSIFIER_DEFAULTS as D,
+  type TextClassifierSettings,
+} from '../../train/recipes/text-classifier-options.js';
+import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
+import type { Reporter } from '../reporter.js';
+import { classificationTable } from '../reports.js';
+import { loadTextSource } from '../sources.js';
+import { done, trainRunOptions } from '../training.js';
+
+/** `kioku train text`: flags → trainTextClassifier → progress, the test table, the saved paths. */
+
+interface TrainTextFlags extends TextClassifierSettings, CheckpointFlags {
+  data: string;
+  textCol: string;
+  labelCol: string;
+  headers: SpamHeaders;
+  limit?: number;
+}
+
+function textEvent(reporter: Reporter, e: TextClassifierEvent): Promise<void> | void {
+  if (e.type === 'text-data') {
+    reporter.note(
+      `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}`,
+    );
+  } else if (e.type === 'model') reporter.note(`${e.model}: ${e.parameters} parameters`);
+  else return reporter.training(e, 'accuracy');
+}
+
+async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
+  const started = performance.now();
+  const spam = o.data === 'spam-assassin';
+  const corpus = await loadTextSource(o.data, {
+    textCol: o.textCol,
+    labelCol: o.labelCol,
+    headers: o.headers,
+    warn: (line) => reporter.warn(line),
+  });
+  const {
+    data,
+    textCol,
+    labelCol,
+    headers,
+    out,
+    resume,
+    keepCheckpoints,
+    checkpointEvery,
+    onNonfinite,
+    ...settings
+  } = o;
+  const result = await trainTextClassifier({
+    ...settings,
+    corpus,
+    dataName: data,
+    // The header policy is kept with models of e-mails, so eval reads them the same way.
+    ...(spam ? { headers } : {}),
+    runSettings: { textCol, labelCol },
+    ...(await trainRunOptions(o, reporter)),
+    onEvent: (e) => textEvent(reporter, e),
+  });
+  await classificationTable(
+    reporter,
+    'test',
+    result.test.reports,
+    result.labels,
+    result.test.examples,
+    `Test set (${result.test.examples} examples):`,
+  );
+  const plots = result.saved.files.filter((p) => p.endsWith('.png'));
+  reporter.print(`Model saved to ${result.saved.model}; plots: ${plots.join(', ')}`);
+  await done(reporter, result.saved.model, started);
+}
+
+export function trainTextCommand(train: Command, reporter: (cmd: Command) => Reporter): void {
+  const cmd = train
+    .command('text')
+    .description(
+      'train a text classifier (Embedding → RNN/LSTM/GRU → Linear) beside majority-class and bag-of-words baselines',
+    )
+    .requiredOption('--data <source>', 'spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file')
+    .option('--text-col <name>', 'text column of a CSV/JSONL file', 'text')
+    .option('--label-col <name>', 'label column of a CSV/JSONL file', 'label')
+    .addOption(
+      new Option(
+        '--headers <how>',
+        'spam-assassin e-mail headers: drop them, keep them, keep the Subject, or keep the From and Subject lines',
+      )
+        .choices(['strip', 'keep', 'subject', 'from-subject'])
+        .default('from-subject'),
+    )
+    .addOption(
+      new Option('--punctuation <how>', 'drop punctuation and symbols, or make each one a token')
+        .choices(['strip', 'keep'])
+        .default(D.punctuation),
+    )
+    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
+    .option('--embed <n>', 'embedding size', int('--embed'), D.embed)
+    .option('--hidden <n>', 'hidden size', int('--hidden'), D.hidden)
+    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
+    .option('--bidirectional', 'read the text in both directions (the default)', D.bidirectional)
+    .option('--no-bidirectional', 'read the text forwards only, as the seed LSTMClassifier does')
+    .addOption(
+      new Option('--pooling <how>', 'sequence summary fed to the classifier')
+        .choices(['last', 'mean', 'max'])
+        .default(D.pooling),
+    )
+    .option(
+      '--dropout <p>',
+      'dropout before the output layer (and between layers)',
+      num('--dropout', 0, 0.99),
+      D.dropout,
+    )
+    .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
+    .option('--batch <n>', 'batch size', int('--batch'), D.batch)
+    .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
+    .option('--max-len <n>', 'tokens kept per text', int('--max-len'), D.maxLen)
+    .addOption(
+      new Option(
+        '--truncation <part>',
+        'what a long text keeps: its start, its end, or a quarter start and the end',
+      )
+        .choices(['head', 'tail', 'headTail'])
+        .default(D.truncation),
+    )
+    .option(
+      '--vocab-size <n>',
+      'largest vocabulary, <pad> and <unk> included',
+      int('--vocab-size', 3),
+      D.vocabSize,
+    )
+    .option('--min-freq <n>', 'drop tokens seen fewer times', int('--min-freq'), D.minFreq)
+    .option('--limit <n>', 'use only the first n examples (after a seeded shuffle)', int('--limit'))
+    .option('--no-baselines', 'skip the bag-of-words baseline')
+    .option('--seed <n>', 'seed for splits, initialisation and shuffling', int('--seed', 0), D.seed)
+    .requiredOption('--out <dir>', 'output directory (model, plots, metrics.jsonl, history.json)')
+    .addHelpText(
+      'after',
+      examples([
+        'kioku train text --data spam-assassin --out runs/spam',
+        'kioku train text --data reviews.csv --text-col review --label-col sentiment --cell gru --bidirectional --out runs/reviews',
+        'kioku train text --data aclImdb --max-len 400 --epochs 5 --pooling mean --out runs/imdb',
+      ]),
+    )
+    .action(async (opts: TrainTextFlags, c: Command) => {
+      await trainText(opts, reporter(c));
+    });
+  checkpointOptions(cmd);
+}

@@ -1,0 +1,72 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the gauges read from each model when the metrics are scraped. */
+export interface ModelGauges {
+  name: string;
+  /** Open sessions. */
+  sessions: number;
+  /** Requests waiting for their batch. */
+  waiting: number;
+}
+
+/**
+ * The server's Prometheus metrics (GET /metrics): requests by route, model and status; latency;
+ * rows per batched forward; requests waiting for a batch; open sessions and evictions; and the
+ * process's own (CPU, memory, event-loop lag) from prom-client's defaults.
+ */
+export class ServeMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'method' | 'route' | 'model' | 'code'>;
+  readonly latency: Histogram<'route' | 'model'>;
+  readonly batchRows: Histogram<'model' | 'mode'>;
+  readonly evictions: Counter<'model' | 'reason'>;
+
+  constructor(models: () => readonly ModelGauges[]) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'kioku_requests_total',
+      help: 'HTTP requests answered, by route, model and status code',
+      labelNames: ['method', 'route', 'model', 'code'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'kioku_request_duration_seconds',
+      help: 'Time from a request arriving to its answer being sent',
+      labelNames: ['route', 'model'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.batchRows = new Histogram({
+      name: 'kioku_batch_size',
+      help: 'Rows (texts, series, session chunks) run together in one forward',
+      labelNames: ['model', 'mode'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
+    this.evictions = new Counter({
+      name: 'kioku_session_evictions_total',
+      help: 'Sessions closed by the server: idle too long, or least recently used when full',
+      labelNames: ['model', 'reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'kioku_active_sessions',
+      help: 'Open sessions per model',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const m of models()) this.set({ model: m.name }, m.sessions);
+      },
+    });
+    new Gauge({
+      name: 'kioku_waiting_requests',
+      help: 'Requests waiting for their batch to run, per model',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const m of models()) this.set({ model: m.name }, m.waiting);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

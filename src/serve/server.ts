@@ -1,0 +1,215 @@
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { kiokuVersion } from '../io/version.js';
+import { ValueError } from '../tensor/errors.js';
+import type { OpenedModel } from '../train/recipes/opened.js';
+import { SERVE_DEFAULTS } from './defaults.js';
+import { RequestError, type SchemaError, schemaError } from './errors.js';
+import { forecastKind } from './forecast-kind.js';
+import type { Limits } from './kinds.js';
+import { ServeMetrics } from './metrics.js';
+import { type AnyModel, modelRoutes, type RouteConfig } from './routes.js';
+import { type RunSettings, ServedModel } from './served-model.js';
+import { textKind } from './text-kind.js';
+
+/**
+ * `kioku serve`'s HTTP server (Fastify): the Open Inference Protocol v2 and v1 predict routes of
+ * each model, health, /metrics, one access-log line per request, and errors as 4xx JSON bodies
+ * naming the field at fault.
+ */
+
+export interface ServeOptions {
+  /** The models to serve, by the name their routes use ([A-Za-z0-9_.-]+). */
+  models: ReadonlyArray<{ name: string; opened: OpenedModel }>;
+  /** Most items in one request, and rows in one batched forward. Default 32. */
+  maxBatchSize?: number;
+  /** How long a request waits for others to batch with, in milliseconds. Default 2. */
+  maxWaitMs?: number;
+  /** false: each request runs alone as it comes. Default true. */
+  batching?: boolean;
+  /** Open sessions per model; a new one beyond evicts the least recently used. Default 1000. */
+  maxSessions?: number;
+  /** A session closes after this long without a request, in milliseconds. Default 300 000 (5 min). */
+  sessionIdleMs?: number;
+  /** Largest request body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Most tokens of a session chunk, rows of a history, or forecast steps in one request. Default 4096. */
+  maxSequenceLength?: number;
+  /** Structured access logs (pino JSON lines) written to `stream`; false for none. Default false. */
+  log?: { level: string; stream: { write(line: string): unknown } } | false;
+}
+
+export interface KiokuServer {
+  readonly app: FastifyInstance;
+  readonly models: readonly AnyModel[];
+  readonly metrics: ServeMetrics;
+  /** Starts listening; resolves to the address (http://host:port). */
+  listen(port: number, host: string): Promise<string>;
+  /** Stops accepting connections, answers the requests in flight, then resolves. */
+  close(): Promise<void>;
+}
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+function atLeast(name: string, v: unknown, min: number, integer: boolean): void {
+  if (typeof v !== 'number' || !(v >= min) || !Number.isFinite(v) || (integer && !Number.isSafeInteger(v))) {
+    throw new ValueError(
+      `createServer: ${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${String(v)}`,
+    );
+  }
+}
+
+function settingsOf(options: ServeOptions): Required<Omit<ServeOptions, 'models' | 'log'>> {
+  const s = { ...SERVE_DEFAULTS, ...options };
+  for (const k of ['maxBatchSize', 'maxSessions', 'bodyLimit', 'maxSequenceLength'] as const)
+    atLeast(k, s[k], 1, true);
+  atLeast('maxWaitMs', s.maxWaitMs, 0, false);
+  atLeast('sessionIdleMs', s.sessionIdleMs, 1, false);
+  if (typeof s.batching !== 'boolean')
+    throw new ValueError(`createServer: batching must be a boolean, got ${String(s.batching)}`);
+  return s;
+}
+
+/** The served model for `opened`, by its task; a task kioku cannot serve is an error naming it. */
+function open(
+  name: string,
+  opened: OpenedModel,
+  limits: Limits,
+  run: RunSettings,
+  metrics: ServeMetrics,
+): AnyModel {
+  const task = opened?.config?.task;
+  const where = opened?.where ?? name;
+  if (task === 'classification') return new ServedModel(name, textKind(opened, limits), run, metrics);
+  if (task === 'forecasting') return new ServedModel(name, forecastKind(opened, limits), run, metrics);
+  throw new ValueError(
+    `model "${name}" (${where}) is a ${String(task)} model; kioku serve serves text classifiers and forecasters`,
+  );
+}
+
+function checkModels(models: ServeOptions['models']): void {
+  if (!Array.isArray(models) || models.length === 0) {
+    throw new ValueError('createServer: models must list at least one { name, opened } model');
+  }
+  const seen = new Set<string>();
+  for (const m of models) {
+    if (typeof m?.name !== 'string' || !NAME.test(m.name)) {
+      throw new ValueError(
+        `createServer: a model's name must be letters, digits, '_', '.' or '-', got ${JSON.stringify(m?.name)}`,
+      );
+    }
+    if (seen.has(m.name))
+      throw new ValueError(`createServer: two models are named "${m.name}"; give each its own name`);
+    seen.add(m.name);
+  }
+}
+
+/** Builds the server for `options.models` (each checked now: a bad one throws) without listening. */
+export function createServer(options: ServeOptions): KiokuServer {
+  checkModels(options?.models);
+  const s = settingsOf(options);
+  const limits: Limits = { maxBatchSize: s.maxBatchSize, maxSequenceLength: s.maxSequenceLength };
+  const models: AnyModel[] = [];
+  const metrics = new ServeMetrics(() =>
+    models.map((m) => ({ name: m.name, sessions: m.store.size, waiting: m.waiting })),
+  );
+  for (const { name, opened } of options.models) models.push(open(name, opened, limits, s, metrics));
+  const app = Fastify({
+    bodyLimit: s.bodyLimit,
+    logger: options.log ? { level: options.log.level, stream: options.log.stream } : false,
+    // One access-log line per request, written by the onResponse hook, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  });
+  // Bodies are JSON; Fastify would also read text/plain, which no route takes (a 415 instead).
+  app.removeContentTypeParser('text/plain');
+  wire(app, models, metrics);
+  return {
+    app,
+    models,
+    metrics,
+    listen: (port, host) => app.listen({ port, host }),
+    close: () => app.close(),
+  };
+}
+
+function wire(app: FastifyInstance, models: AnyModel[], metrics: ServeMetrics): void {
+  const names = models.map((m) => m.name);
+  app.get('/v2', async () => ({ name: 'kioku', version: kiokuVersion(), extensions: ['sequence'] }));
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async () => ({ ready: true }));
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  for (const m of models) modelRoutes(app, m);
+  app.setNotFoundHandler(async (req, reply) => {
+    const model = /^\/v[12]\/models\/([^/:]+)/.exec(req.url)?.[1];
+    const e =
+      model !== undefined && !names.includes(decodeURIComponent(model))
+        ? new RequestError(
+            'model',
+            `no model "${decodeURIComponent(model)}" here; this server serves ${names.join(', ')}`,
+            404,
+          )
+        : new RequestError('url', `no route ${req.method} ${req.url.split('?')[0]}`, 404);
+    return reply.code(404).send(e.body());
+  });
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    const e = requestError(err, req);
+    if (e) return reply.code(e.status).send(e.body());
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: `internal error: ${err.message}`, field: 'body' });
+  });
+  app.addHook('onResponse', async (req, reply) => observe(req, reply, metrics));
+  // Requests waiting for their batch run now rather than at their timer, then the states go.
+  app.addHook('preClose', async () => {
+    for (const m of models) m.drain();
+  });
+  app.addHook('onClose', async () => {
+    for (const m of models) m.close();
+  });
+}
+
+/** The 4xx a failed request gets, or null for a server fault (a 500). */
+function requestError(err: FastifyError, req: FastifyRequest): RequestError | null {
+  if (err instanceof RequestError) return err;
+  if (err.validation) return schemaError(err.validation[0] as unknown as SchemaError, req.body);
+  const status = err.statusCode ?? 500;
+  if (status < 400 || status >= 500) return null;
+  if (status === 413)
+    return new RequestError(
+      'body',
+      `the body is larger than this server takes (--max-body-bytes): ${err.message}`,
+      413,
+    );
+  if (status === 415)
+    return new RequestError('content-type', `content-type must be application/json: ${err.message}`, 415);
+  return new RequestError('body', err.message, status);
+}
+
+function observe(req: FastifyRequest, reply: FastifyReply, metrics: ServeMetrics): void {
+  const config = req.routeOptions.config as Partial<RouteConfig>;
+  const route = config.route ?? req.routeOptions.url ?? 'unmatched';
+  const model = config.model ?? '';
+  const seconds = reply.elapsedTime / 1000;
+  metrics.requests.inc({ method: req.method, route, model, code: reply.statusCode });
+  metrics.latency.observe({ route, model }, seconds);
+  req.log.info(
+    {
+      method: req.method,
+      url: req.url,
+      status: reply.statusCode,
+      ms: Math.round(seconds * 1e4) / 10,
+      model: model || undefined,
+    },
+    'request',
+  );
+}

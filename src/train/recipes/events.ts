@@ -1,0 +1,120 @@
+import type { FitResult, History } from '../fit-types.js';
+
+/**
+ * What a recipe reports while it runs. Every event is a plain object of numbers, strings and
+ * arrays, so a Web Worker can post it as it is. Training events name the model they are about
+ * (`lstm-bi`, `bag-of-words`, …), since a recipe trains baselines after its model.
+ */
+
+/** The text data after splitting and building the vocabulary. */
+export interface TextDataEvent {
+  type: 'text-data';
+  /** Examples used (after `limit`). */
+  examples: number;
+  classes: string[];
+  train: number;
+  val: number;
+  test: number;
+  /** Vocabulary size, `<pad>` and `<unk>` included. */
+  vocabulary: number;
+  maxLen: number;
+}
+
+/** Rows [start, end) of one split, with their first and last dates when the series has dates. */
+export interface Span {
+  start: number;
+  end: number;
+  from: string | null;
+  to: string | null;
+}
+
+/** The series after choosing its columns and splitting it in time. */
+export interface SeriesDataEvent {
+  type: 'series-data';
+  rows: number;
+  /** Input columns, the target and any calendar columns included. */
+  columns: string[];
+  target: string;
+  train: Span;
+  val: Span;
+  test: Span;
+}
+
+/** The model about to be trained. */
+export interface ModelEvent {
+  type: 'model';
+  model: string;
+  parameters: number;
+}
+
+/** Training continues from a checkpoint. */
+export interface ResumedEvent {
+  type: 'resumed';
+  model: string;
+  /** The checkpoint. */
+  where: string;
+  /** Epochs the checkpoint has completed. */
+  epoch: number;
+  /** Epochs this run trains to. */
+  epochs: number;
+  /** Batches done in the next epoch, when the checkpoint was taken inside it. */
+  batch: number | null;
+  /** The checkpoint's history: one value per completed epoch. */
+  history: History;
+}
+
+export interface EpochBeginEvent {
+  type: 'epoch-begin';
+  model: string;
+  epoch: number;
+  epochs: number;
+  /** Batches per epoch. */
+  batches: number | null;
+}
+
+export interface BatchEvent {
+  type: 'batch';
+  model: string;
+  epoch: number;
+  /** Batches done in this epoch. */
+  batch: number;
+  batches: number | null;
+  loss: number;
+  /** Examples in the batch. */
+  size: number;
+  /** Time steps in the batch. */
+  tokens?: number;
+}
+
+export interface EpochEvent {
+  type: 'epoch';
+  model: string;
+  epoch: number;
+  epochs: number;
+  /** Wall-clock seconds of the epoch, validation and checkpoint included. */
+  seconds: number;
+  /** loss, valLoss, the metrics and their `val…` twins, lr, and `skipped` with onNonFinite 'skip'. */
+  logs: Record<string, number>;
+}
+
+/** A model's training is over (finished, stopped early, or stopped by the signal). */
+export interface TrainedEvent {
+  type: 'trained';
+  model: string;
+  stopReason: FitResult['stopReason'];
+  /** Epochs completed. */
+  epochs: number;
+  bestEpoch: number | null;
+  skippedBatches: number;
+}
+
+export type TrainingEvent =
+  | ModelEvent
+  | ResumedEvent
+  | EpochBeginEvent
+  | BatchEvent
+  | EpochEvent
+  | TrainedEvent;
+
+export type TextClassifierEvent = TextDataEvent | TrainingEvent;
+export type ForecasterEvent = SeriesDataEvent | TrainingEvent;

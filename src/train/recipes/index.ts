@@ -1,0 +1,58 @@
+// Recipes: what `kioku train text`, `kioku train series`, `predict`, `forecast` and `eval` do,
+// as platform-neutral functions that report progress as events and save through a store.
+export type {
+  BatchEvent,
+  EpochBeginEvent,
+  EpochEvent,
+  ForecasterEvent,
+  ModelEvent,
+  ResumedEvent,
+  SeriesDataEvent,
+  Span,
+  TextClassifierEvent,
+  TextDataEvent,
+  TrainedEvent,
+  TrainingEvent,
+} from './events.js';
+export { trainForecaster } from './forecaster.js';
+export {
+  FORECASTER_DEFAULTS,
+  type ForecasterOptions,
+  type ForecasterResult,
+  type ForecasterSettings,
+} from './forecaster-options.js';
+export type { OpenedModel } from './opened.js';
+export type { RecipeRunOptions } from './options.js';
+export type { NamedMetrics, RegressionMetrics } from './series-baselines.js';
+export {
+  evaluateForecaster,
+  type ForecasterEvaluationOptions,
+  type ForecastOptions,
+  type ForecastResult,
+  forecastCsv,
+  forecastSeries,
+  type SeriesDataOptions,
+  seriesReadOptions,
+} from './series-model.js';
+export {
+  type CheckpointStore,
+  MemoryCheckpoints,
+  MemoryStore,
+  type RunStore,
+  type StoredCheckpoint,
+} from './store.js';
+export { trainTextClassifier } from './text-classifier.js';
+export {
+  type NamedReport,
+  TEXT_CLASSIFIER_DEFAULTS,
+  type TextClassifierOptions,
+  type TextClassifierResult,
+  type TextClassifierSettings,
+} from './text-classifier-options.js';
+export {
+  evaluateTextClassifier,
+  predictText,
+  type TextEvaluationOptions,
+  type TextPrediction,
+  textReadOptions,
+} from './text-model.js';

@@ -1,0 +1,85 @@
+import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { Vocab, type VocabJSON } from '../../data/vocab.js';
+import { TextClassifier } from '../../nn/heads.js';
+import { noGrad } from '../../tensor/autograd.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { softmaxRows } from '../tasks.js';
+import type { OpenedModel } from './opened.js';
+import { advance, type RecurrentState } from './serving-state.js';
+import { classify, type TextPrediction, textRuntime } from './text-model.js';
+
+/**
+ * A text classifier prepared once for many calls, as a server runs it: the texts of many requests
+ * classified together (what `predictText` computes), and sessions — a text arriving in chunks,
+ * the recurrent state carried from one chunk to the next, labelled after each.
+ */
+export interface TextServing {
+  readonly labels: readonly string[];
+  /** Tokens a text is cut to before classification (the training maxLen). */
+  readonly maxLen: number;
+  /** Why the model cannot carry a session's state, or null when it can. */
+  readonly sessionless: string | null;
+  /** Labels and probabilities of each text, as `predictText`. */
+  predict(texts: string[]): TextPrediction[];
+  /** A session chunk's token ids, read as in training but not cut to maxLen (possibly none). */
+  tokens(text: string): Int32Array;
+  /**
+   * Advances B sessions by their chunks' tokens (each non-empty) from their states (null: a
+   * new session) and labels each from its new state.
+   */
+  step(
+    chunks: readonly Int32Array[],
+    states: readonly (RecurrentState | null)[],
+  ): { predictions: TextPrediction[]; states: RecurrentState[] };
+}
+
+function prediction(labels: readonly string[], p: ArrayLike<number>): TextPrediction {
+  let best = 0;
+  for (let j = 1; j < labels.length; j++) if (p[j]! > p[best]!) best = j;
+  return {
+    label: labels[best]!,
+    probability: p[best]!,
+    probabilities: Object.fromEntries(labels.map((l, j) => [l, p[j]!])),
+  };
+}
+
+function sessionless(model: OpenedModel['model']): string | null {
+  if (!(model instanceof TextClassifier)) return 'a bag-of-words model has no recurrent state to carry';
+  const s = model.settings;
+  if (s.bidirectional) return 'a bidirectional model also reads each text from its end';
+  if (s.pooling !== 'last') {
+    return `the model pools its outputs by ${s.pooling} over the whole text; only pooling 'last' reads the state alone`;
+  }
+  return null;
+}
+
+/** `opened` (a text classifier) ready to serve; throws a ValueError naming what its config lacks. */
+export function textServing(opened: OpenedModel): TextServing {
+  const rt = textRuntime(opened);
+  const config = opened.config as unknown as { vocab: VocabJSON; tokenizer: TokenizerJSON; maxLen: number };
+  const vocab = Vocab.fromJSON(config.vocab);
+  const tokenizer = tokenizerFromJSON(config.tokenizer);
+  const labels = rt.labels;
+  return {
+    labels,
+    maxLen: config.maxLen,
+    sessionless: sessionless(rt.model),
+    predict: (texts) => classify(rt, texts).map((p) => prediction(labels, p)),
+    tokens: (text) => vocab.encode(tokenizer.tokenize(text)),
+    step(chunks, states) {
+      const model = rt.model as TextClassifier;
+      const lengths = Int32Array.from(chunks, (c) => c.length);
+      const T = Math.max(...lengths);
+      const ids = new Int32Array(chunks.length * T);
+      for (const [b, c] of chunks.entries()) ids.set(c, b * T);
+      const x = noGrad(() => model.embedding.forward(new Tensor(ids, [chunks.length, T])));
+      const next = advance(model.rnn, x, lengths, states);
+      const H = model.settings.hiddenSize;
+      const logits = noGrad(() => model.fc.forward(new Tensor(next.top, [chunks.length, H])));
+      const probs = softmaxRows(logits);
+      const k = labels.length;
+      const predictions = chunks.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
+      return { predictions, states: next.states };
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import type { TextCorpus } from '../../data/corpus.js';
+import type { Truncation } from '../../data/vocab.js';
+import type { ModelConfigInput } from '../../io/model-config.js';
+import type { BagOfWordsClassifier, Cell, Pooling, TextClassifier } from '../../nn/heads.js';
+import type { FitResult, History } from '../fit-types.js';
+import type { ClassificationReport } from '../metrics.js';
+import type { TextClassifierEvent } from './events.js';
+import {
+  checkOptionsObject,
+  checkRunOptions,
+  definedEntries,
+  OptionCheck,
+  type RecipeRunOptions,
+  RUN_OPTIONS,
+} from './options.js';
+import { checkCorpus } from './text-data.js';
+
+/** What `trainTextClassifier` takes (with defaults) and returns, and how its options are checked. */
+
+/** Training settings of `trainTextClassifier`, each with its default. */
+export interface TextClassifierSettings {
+  /** Drop punctuation and symbols, or make each one a token. Default 'strip'. */
+  punctuation: 'strip' | 'keep';
+  /** Recurrent cell. Default 'lstm'. */
+  cell: Cell;
+  /** Embedding size. Default 128. */
+  embed: number;
+  /** Hidden size. Default 64. */
+  hidden: number;
+  /** Stacked recurrent layers. Default 1. */
+  layers: number;
+  /** Read the text in both directions. Default true. */
+  bidirectional: boolean;
+  /** Sequence summary fed to the classifier. Default 'max'. */
+  pooling: Pooling;
+  /** Dropout before the output layer (and between layers). Default 0. */
+  dropout: number;
+  /** Training epochs (the best validation epoch's weights are kept). Default 5. */
+  epochs: number;
+  /** Batch size. Default 32. */
+  batch: number;
+  /** Adam learning rate. Default 0.003. */
+  lr: number;
+  /** Tokens kept per text. Default 256. */
+  maxLen: number;
+  /** What a long text keeps: its start, its end, or a quarter start and the end. Default 'headTail'. */
+  truncation: Truncation;
+  /** Largest vocabulary, `<pad>` and `<unk>` included. Default 20000. */
+  vocabSize: number;
+  /** Drop tokens seen fewer times. Default 1. */
+  minFreq: number;
+  /** Train the bag-of-words baseline too. Default true. */
+  baselines: boolean;
+  /** Seed for the split, initialisation and shuffling. Default 0. */
+  seed: number;
+}
+
+export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object.freeze({
+  punctuation: 'strip',
+  cell: 'lstm',
+  embed: 128,
+  hidden: 64,
+  layers: 1,
+  bidirectional: true,
+  pooling: 'max',
+  dropout: 0,
+  epochs: 5,
+  batch: 32,
+  lr: 3e-3,
+  maxLen: 256,
+  truncation: 'headTail',
+  vocabSize: 20000,
+  minFreq: 1,
+  baselines: true,
+  seed: 0,
+});
+
+export interface TextClassifierOptions
+  extends Partial<TextClassifierSettings>,
+    RecipeRunOptions<TextClassifierEvent> {
+  /** The labelled texts, e.g. from `loadSpamAssassin()`, `loadTextFile()` or arrays of your own. */
+  corpus: TextCorpus;
+  /** The data's name: saved in the model's config (`data`), used in chart titles and messages. Default 'data'. */
+  dataName?: string;
+  /** Use only this many examples, chosen by a shuffle seeded with `seed`. Default: all. */
+  limit?: number;
+  /** How e-mail headers were read (`loadSpamAssassin`'s option): saved so evaluation reads e-mails alike. */
+  headers?: string;
+}
+
+/** A test-set report of one model. */
+export interface NamedReport {
+  model: string;
+  report: ClassificationReport;
+}
+
+export interface TextClassifierResult {
+  /** The trained classifier, with the weights of its best validation epoch. */
+  model: TextClassifier;
+  /** Its name in events and reports: the cell, `-bi` when bidirectional. */
+  name: string;
+  labels: string[];
+  /** The saved config (vocabulary, tokenizer, labels, architecture…): what `predictText` reads. */
+  config: ModelConfigInput;
+  fit: FitResult;
+  /** Per-epoch history of the model and of the bag-of-words baseline. */
+  histories: Record<string, History>;
+  /** The model, then the baselines, on the test split. */
+  test: { examples: number; reports: NamedReport[] };
+  baseline: BagOfWordsClassifier | null;
+  /** Where the store put the model, the baseline and the other files (history, charts). */
+  saved: { model: string | null; baseline: string | null; files: string[] };
+}
+
+export type ResolvedTextOptions = TextClassifierSettings &
+  Omit<TextClassifierOptions, keyof TextClassifierSettings> & { dataName: string };
+
+export function resolveTextOptions(options: TextClassifierOptions): ResolvedTextOptions {
+  checkOptionsObject(options, 'trainTextClassifier', 'corpus');
+  const check = new OptionCheck(options.optionName ?? ((k) => k));
+  const o = {
+    ...TEXT_CLASSIFIER_DEFAULTS,
+    ...(definedEntries({ ...options }) as Partial<TextClassifierOptions>),
+    dataName: options.dataName ?? 'data',
+  } as ResolvedTextOptions;
+  check.known(options, [
+    'corpus',
+    'dataName',
+    'limit',
+    'headers',
+    ...Object.keys(TEXT_CLASSIFIER_DEFAULTS),
+    ...RUN_OPTIONS,
+  ]);
+  checkCorpus(o.corpus, check.name('corpus'));
+  for (const [key, min] of [
+    ['embed', 1],
+    ['hidden', 1],
+    ['layers', 1],
+    ['epochs', 1],
+    ['batch', 1],
+    ['maxLen', 1],
+    ['vocabSize', 3],
+    ['minFreq', 1],
+    ['seed', 0],
+    ['limit', 1],
+  ] as const)
+    check.int(key, o[key], min);
+  check.number('dropout', o.dropout, 0, 0.99);
+  check.number('lr', o.lr, 0);
+  check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
+  check.choice('pooling', o.pooling, ['last', 'mean', 'max']);
+  check.choice('punctuation', o.punctuation, ['strip', 'keep']);
+  check.choice('truncation', o.truncation, ['head', 'tail', 'headTail']);
+  check.boolean('bidirectional', o.bidirectional);
+  check.boolean('baselines', o.baselines);
+  check.string('dataName', o.dataName);
+  check.string('headers', o.headers);
+  checkRunOptions(o, check);
+  return o as ResolvedTextOptions;
+}
+
+/** The options that decide the weights, recorded with every checkpoint. */
+export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
+  const {
+    corpus,
+    dataName,
+    store,
+    resume,
+    checkpointEvery,
+    onNonFinite,
+    signal,
+    onEvent,
+    optionName,
+    runSettings,
+    epochs,
+    ...rest
+  } = o;
+  return definedEntries({ data: dataName, ...runSettings, ...rest });
+}

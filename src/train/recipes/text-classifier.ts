@@ -1,0 +1,264 @@
+import type { DataLoader, TextBatch, TextExample } from '../../data/dataloader.js';
+import type { ModelConfigInput } from '../../io/model-config.js';
+import { BagOfWordsClassifier, TextClassifier } from '../../nn/heads.js';
+import { CrossEntropyLoss } from '../../nn/losses.js';
+import type { Module } from '../../nn/module.js';
+import { Adam } from '../../optim/adam.js';
+import { manualSeed } from '../../tensor/random.js';
+import type { FitResult, History } from '../fit-types.js';
+import { type ClassificationReport, classificationReport } from '../metrics.js';
+import { classificationTask } from '../tasks.js';
+import { evaluate } from '../trainer.js';
+import { confusionChart, curvesChart, historyFile } from './charts.js';
+import { checkpointing } from './checkpointing.js';
+import type { TextClassifierEvent } from './events.js';
+import { type Emit, emitter, fitWithEvents } from './fitting.js';
+import {
+  type NamedReport,
+  type ResolvedTextOptions,
+  resolveTextOptions,
+  type TextClassifierOptions,
+  type TextClassifierResult,
+  textRunRecord,
+} from './text-classifier-options.js';
+import { prepareText, type TextData, textLoader } from './text-data.js';
+
+/** The test-set report of a classifier. */
+async function testReport(model: Module, test: DataLoader<TextExample, TextBatch>, classes: number) {
+  const ev = await evaluate(model, test, { task: classificationTask() });
+  return classificationReport(ev.yTrue, ev.yPred, classes);
+}
+
+/** The bag-of-words baseline (mean of embeddings → Linear), trained on the same split. */
+async function trainBagOfWords(
+  o: ResolvedTextOptions,
+  d: TextData,
+  val: DataLoader<TextExample, TextBatch>,
+  emit: Emit<TextClassifierEvent>,
+  metrics: string[],
+) {
+  const bow = new BagOfWordsClassifier({
+    vocabSize: d.vocab.itos.length,
+    embedDim: 64,
+    numClasses: o.corpus.classes.length,
+  });
+  const epochs = Math.max(o.epochs, 5);
+  const train = textLoader(d.train, o.batch, true);
+  const result = await fitWithEvents(
+    bow,
+    'bag-of-words',
+    {
+      task: classificationTask(),
+      train,
+      val,
+      epochs,
+      optimizer: new Adam(bow.parameters(), { lr: 1e-2 }),
+      loss: new CrossEntropyLoss(),
+      metrics,
+      earlyStopping: { monitor: 'valLoss', patience: epochs, restoreBest: true },
+      ...(o.signal ? { signal: o.signal } : {}),
+    },
+    emit,
+  );
+  return { bow, history: result.history };
+}
+
+/** The majority-class baseline's report: every test example gets the commonest training class. */
+function majorityReport(d: TextData, classes: number): ClassificationReport {
+  const majority = d.labelCounts.indexOf(Math.max(...d.labelCounts));
+  const yTest = d.test.map((e) => e.label);
+  return classificationReport(
+    yTest,
+    yTest.map(() => majority),
+    classes,
+  );
+}
+
+/** What the model directory stores besides the architecture, in config.json's order. */
+function textConfig(o: ResolvedTextOptions, d: TextData) {
+  return {
+    task: 'classification',
+    labels: o.corpus.classes,
+    vocab: d.vocab.toJSON(),
+    tokenizer: d.tokenizer.toJSON(),
+    maxLen: o.maxLen,
+    truncation: o.truncation,
+    ...(o.headers !== undefined ? { headers: o.headers } : {}),
+    labelCounts: d.labelCounts,
+    data: o.dataName,
+  };
+}
+
+/** One run of the recipe: its options, data, model and loaders. */
+interface TextRun {
+  o: ResolvedTextOptions;
+  d: TextData;
+  model: TextClassifier;
+  name: string;
+  configBase: ReturnType<typeof textConfig>;
+  train: DataLoader<TextExample, TextBatch>;
+  val: DataLoader<TextExample, TextBatch>;
+  test: DataLoader<TextExample, TextBatch>;
+  metrics: string[];
+  emit: Emit<TextClassifierEvent>;
+}
+
+/** The model and the loaders, made in the order the seeded generator expects. */
+function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEvent>): TextRun {
+  const labels = o.corpus.classes;
+  const model = new TextClassifier({
+    vocabSize: d.vocab.itos.length,
+    embedDim: o.embed,
+    hiddenSize: o.hidden,
+    numLayers: o.layers,
+    cell: o.cell,
+    bidirectional: o.bidirectional,
+    dropout: o.dropout,
+    pooling: o.pooling,
+    numClasses: labels.length,
+  });
+  return {
+    o,
+    d,
+    model,
+    name: `${o.cell}${o.bidirectional ? '-bi' : ''}`,
+    configBase: textConfig(o, d),
+    train: textLoader(d.train, o.batch, true),
+    val: textLoader(d.val, 128, false),
+    test: textLoader(d.test, 128, false),
+    metrics: labels.length === 2 ? ['accuracy', 'f1'] : ['accuracy', 'macroF1'],
+    emit,
+  };
+}
+
+/** Trains the classifier, from a checkpoint when resuming. */
+async function trainModel(run: TextRun): Promise<FitResult> {
+  const { o, model, name, configBase, emit } = run;
+  await emit({ type: 'model', model: name, parameters: model.numParameters() });
+  const optimizer = new Adam(model.parameters(), { lr: o.lr });
+  const saving = await checkpointing(
+    o,
+    {
+      config: { ...configBase, architecture: model.config() },
+      run: textRunRecord(o),
+      data: { labels: configBase.labels, vocab: configBase.vocab },
+      targets: { model, optimizer, dataLoader: run.train },
+      model: name,
+      epochs: o.epochs,
+    },
+    o.optionName ?? ((k) => k),
+    emit,
+  );
+  return fitWithEvents(
+    model,
+    name,
+    {
+      task: classificationTask(),
+      train: run.train,
+      val: run.val,
+      epochs: o.epochs,
+      optimizer,
+      loss: new CrossEntropyLoss(),
+      clipGradNorm: 5,
+      metrics: run.metrics,
+      earlyStopping: { monitor: 'valLoss', patience: o.epochs, restoreBest: true },
+      ...saving,
+      ...(o.signal ? { signal: o.signal } : {}),
+    },
+    emit,
+  );
+}
+
+/** The model's test report, then the baselines': bag-of-words (trained and saved here) and majority. */
+async function testWithBaselines(run: TextRun, history: History) {
+  const { o, d } = run;
+  const k = o.corpus.classes.length;
+  const reports: NamedReport[] = [{ model: run.name, report: await testReport(run.model, run.test, k) }];
+  const histories: Record<string, History> = { [run.name]: history };
+  let baseline: BagOfWordsClassifier | null = null;
+  let baselineAt: string | null = null;
+  if (o.baselines) {
+    const b = await trainBagOfWords(o, d, run.val, run.emit, run.metrics);
+    baseline = b.bow;
+    histories['bag-of-words'] = b.history;
+    reports.push({ model: 'bag-of-words', report: await testReport(b.bow, run.test, k) });
+    const files = {
+      config: { ...run.configBase, architecture: b.bow.config() },
+      stateDict: b.bow.stateDict(),
+    };
+    baselineAt = (await o.store?.writeModel('bag-of-words', files)) ?? null;
+  }
+  reports.push({ model: 'majority', report: majorityReport(d, k) });
+  return { reports, histories, baseline, baselineAt };
+}
+
+/** Saves the model, history.json and the charts; returns the saved config and where things went. */
+async function saveText(
+  run: TextRun,
+  result: FitResult,
+  tested: Awaited<ReturnType<typeof testWithBaselines>>,
+) {
+  const { o, model, name } = run;
+  const config: ModelConfigInput = {
+    ...run.configBase,
+    training: { epochs: result.epochs, bestEpoch: result.bestEpoch, seed: o.seed, lr: o.lr, batch: o.batch },
+    architecture: model.config(),
+  };
+  const modelAt = (await o.store?.writeModel('model', { config, stateDict: model.stateDict() })) ?? null;
+  const history = await historyFile(o.store, tested.histories);
+  const charts = [
+    ...(await curvesChart(o.store, result.history, 'accuracy', `${name} on ${o.dataName}`)),
+    ...(await confusionChart(
+      o.store,
+      tested.reports[0]!.report.confusion,
+      o.corpus.classes,
+      `${name}: test confusion matrix`,
+    )),
+  ];
+  const saved = {
+    model: modelAt,
+    baseline: tested.baselineAt,
+    files: [...(history ? [history] : []), ...charts],
+  };
+  return { config, saved };
+}
+
+/**
+ * Trains a text classifier (Embedding → RNN/LSTM/GRU → pooling → Linear) beside a majority-class
+ * and a bag-of-words baseline: splits the corpus 80/10/10 (stratified, seeded), builds the
+ * vocabulary on the training split, trains with Adam keeping the best validation epoch, reports
+ * every model on the test split, and saves the model, the baseline, history.json and charts to
+ * `store`. This is what `kioku train text` runs.
+ */
+export async function trainTextClassifier(options: TextClassifierOptions): Promise<TextClassifierResult> {
+  const o = resolveTextOptions(options);
+  const name = o.optionName ?? ((k: string) => k);
+  const emit = emitter(o.onEvent);
+  manualSeed(o.seed);
+  const d = prepareText(o.corpus, o, `${name('data')} ${o.dataName}`);
+  await emit({
+    type: 'text-data',
+    examples: d.size,
+    classes: o.corpus.classes,
+    train: d.train.length,
+    val: d.val.length,
+    test: d.test.length,
+    vocabulary: d.vocab.itos.length,
+    maxLen: o.maxLen,
+  });
+  const run = setUp(o, d, emit);
+  const result = await trainModel(run);
+  const tested = await testWithBaselines(run, result.history);
+  const { config, saved } = await saveText(run, result, tested);
+  return {
+    model: run.model,
+    name: run.name,
+    labels: o.corpus.classes,
+    config,
+    fit: result,
+    histories: tested.histories,
+    test: { examples: d.test.length, reports: tested.reports },
+    baseline: tested.baseline,
+    saved,
+  };
+}

@@ -1,0 +1,167 @@
+import type { TextCorpus } from '../../data/corpus.js';
+import { nameList, quote } from '../../data/errors.js';
+import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { type Truncation, Vocab, type VocabJSON } from '../../data/vocab.js';
+import { BagOfWordsClassifier, TextClassifier } from '../../nn/heads.js';
+import { noGrad } from '../../tensor/autograd.js';
+import { ValueError } from '../../tensor/errors.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { classificationReport } from '../metrics.js';
+import { softmaxRows } from '../tasks.js';
+import type { OpenedModel } from './opened.js';
+import { checkOptionsObject } from './options.js';
+import type { NamedReport } from './text-classifier-options.js';
+import { checkCorpus, encoder, subsample } from './text-data.js';
+
+/** A trained text classifier put to use: labels for new texts, and its scores on labelled data. */
+
+export interface TextRuntime {
+  model: TextClassifier | BagOfWordsClassifier;
+  labels: string[];
+  encode: (text: string) => Int32Array;
+  /** Training examples per class, when the model recorded them. */
+  labelCounts: number[];
+  headers: string | undefined;
+}
+
+export function textRuntime(opened: OpenedModel): TextRuntime {
+  const where = opened?.where ?? 'model';
+  const { model, config } = opened ?? {};
+  if (
+    config?.task !== 'classification' ||
+    !(model instanceof TextClassifier || model instanceof BagOfWordsClassifier)
+  ) {
+    throw new ValueError(
+      `"${where}" holds a ${String(config?.task)} model; a text classifier (task 'classification') is needed`,
+    );
+  }
+  const c = config as {
+    labels?: unknown;
+    vocab?: VocabJSON;
+    tokenizer?: TokenizerJSON;
+    maxLen?: number;
+    truncation?: Truncation;
+    labelCounts?: number[];
+    headers?: string;
+  };
+  if (!Array.isArray(c.labels) || !c.vocab || !c.tokenizer || !Number.isInteger(c.maxLen)) {
+    throw new ValueError(
+      `"${where}": config.json lacks the labels, vocab, tokenizer or maxLen of a text model`,
+    );
+  }
+  const vocab = Vocab.fromJSON(c.vocab);
+  return {
+    model,
+    labels: c.labels as string[],
+    encode: encoder(vocab, tokenizerFromJSON(c.tokenizer), c.maxLen!, c.truncation ?? 'head'),
+    labelCounts: Array.isArray(c.labelCounts) ? c.labelCounts : [],
+    headers: c.headers,
+  };
+}
+
+export interface TextPrediction {
+  label: string;
+  /** The label's probability. */
+  probability: number;
+  /** Every label's probability. */
+  probabilities: Record<string, number>;
+}
+
+/** Class probabilities of each text, 64 texts per forward. */
+export function classify(rt: TextRuntime, texts: string[]): number[][] {
+  const out: number[][] = [];
+  const k = rt.labels.length;
+  for (let s = 0; s < texts.length; s += 64) {
+    const ids = texts.slice(s, s + 64).map(rt.encode);
+    const lengths = Int32Array.from(ids, (x) => x.length);
+    const t = Math.max(...lengths);
+    const data = new Int32Array(ids.length * t);
+    for (const [i, x] of ids.entries()) data.set(x, i * t);
+    const logits = noGrad(() => rt.model.forward(new Tensor(data, [ids.length, t]), lengths));
+    const probs = softmaxRows(logits);
+    for (let i = 0; i < ids.length; i++) out.push(Array.from(probs.subarray(i * k, (i + 1) * k)));
+  }
+  return out;
+}
+
+/** The label and class probabilities of each text (read as in training: same tokenizer, vocabulary, length). */
+export function predictText(opened: OpenedModel, texts: string[]): TextPrediction[] {
+  const rt = textRuntime(opened);
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
+    throw new ValueError('predictText: texts must be an array of strings');
+  }
+  return classify(rt, texts).map((p) => {
+    const best = p.indexOf(Math.max(...p));
+    return {
+      label: rt.labels[best]!,
+      probability: p[best]!,
+      probabilities: Object.fromEntries(rt.labels.map((l, j) => [l, p[j]!])),
+    };
+  });
+}
+
+/** How to read data for this model as it was read in training (`loadSpamAssassin`'s headers). */
+export function textReadOptions(opened: OpenedModel): { headers?: string } {
+  const { headers } = textRuntime(opened);
+  return headers === undefined ? {} : { headers };
+}
+
+export interface TextEvaluationOptions {
+  /** Labelled texts; every label must be one the model knows. */
+  corpus: TextCorpus;
+  /** The data's name in messages. Default 'data'. */
+  dataName?: string;
+  /** Use only this many examples, chosen by a shuffle seeded with 0. Default: all. */
+  limit?: number;
+  /** How messages name an option (see the training recipes). */
+  optionName?: (option: string) => string;
+}
+
+/**
+ * The model's accuracy, per-class and macro scores and confusion matrix on a labelled corpus,
+ * beside the majority class of its training data. This is what `kioku eval` runs for text.
+ */
+export function evaluateTextClassifier(
+  opened: OpenedModel,
+  options: TextEvaluationOptions,
+): { examples: number; reports: NamedReport[] } {
+  const rt = textRuntime(opened);
+  checkOptionsObject(options, 'evaluateTextClassifier', 'corpus');
+  const name = options.optionName ?? ((k: string) => k);
+  const { corpus } = options;
+  checkCorpus(corpus, name('corpus'));
+  const index = new Map(rt.labels.map((l, i) => [l, i]));
+  const unknown = corpus.classes.find((l) => !index.has(l));
+  if (unknown !== undefined) {
+    throw new ValueError(
+      `${name('data')} ${options.dataName ?? 'data'}: label ${quote(unknown)} is not one the model knows (${nameList(rt.labels)})`,
+    );
+  }
+  const items = subsample(
+    corpus.texts.map((text, i) => ({ text, label: index.get(corpus.classes[corpus.labels[i]!]!)! })),
+    options.limit,
+    0,
+  );
+  const yTrue = items.map((e) => e.label);
+  const yPred = classify(
+    rt,
+    items.map((e) => e.text),
+  ).map((p) => p.indexOf(Math.max(...p)));
+  const k = rt.labels.length;
+  const counts = rt.labelCounts;
+  const majority = counts.length === k ? counts.indexOf(Math.max(...counts)) : 0;
+  return {
+    examples: items.length,
+    reports: [
+      { model: 'model', report: classificationReport(yTrue, yPred, k) },
+      {
+        model: 'majority',
+        report: classificationReport(
+          yTrue,
+          yTrue.map(() => majority),
+          k,
+        ),
+      },
+    ],
+  };
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { calendarFeatures, defaultCalendarFeatures } from '../../src/data/calendar.js';
+import { formatDate, futureTimes, inferFrequency, parseDate, parseDates } from '../../src/data/dates.js';
+import { DataError } from '../../src/data/errors.js';
+import { seattleWeather, stockPrices, usBirths } from '../../src/io/datasets/builtin.js';
+import { packageDir } from '../../src/io/datasets/files.js';
+import { loadSeriesCsv } from '../../src/io/datasets/series.js';
+
+const utc = (...a: [number, number, number, number?, number?, number?]) =>
+  Date.UTC(a[0], a[1] - 1, a[2], a[3] ?? 0, a[4] ?? 0, a[5] ?? 0);
+
+describe('parseDate', () => {
+  it('reads ISO dates and times, months, quarters, years and English month names as wall-clock times', () => {
+    expect(parseDate('2015-03-01')).toBe(utc(2015, 3, 1));
+    expect(parseDate('2015/3/1')).toBe(utc(2015, 3, 1));
+    expect(parseDate('2015-03-01T14:30')).toBe(utc(2015, 3, 1, 14, 30));
+    expect(parseDate('2015-03-01 14:30:05.5')).toBe(utc(2015, 3, 1, 14, 30, 5) + 500);
+    expect(parseDate('2015-03-01T14:30:00+09:00')).toBe(utc(2015, 3, 1, 14, 30));
+    expect(parseDate('2015-03-01T14:30:00Z')).toBe(utc(2015, 3, 1, 14, 30));
+    expect(parseDate('2015-03')).toBe(utc(2015, 3, 1));
+    expect(parseDate('2015-Q3')).toBe(utc(2015, 7, 1));
+    expect(parseDate('2015Q1')).toBe(utc(2015, 1, 1));
+    expect(parseDate('1988')).toBe(utc(1988, 1, 1));
+    expect(parseDate('Jan 1 2000')).toBe(utc(2000, 1, 1));
+    expect(parseDate('March 15, 2000')).toBe(utc(2000, 3, 15));
+    expect(parseDate(' 15 Mar 2000 ')).toBe(utc(2000, 3, 15));
+  });
+
+  it('rejects impossible and ambiguous dates', () => {
+    for (const bad of [
+      '2015-02-29',
+      '2015-13-01',
+      '2015-01-01T24:00',
+      '01/03/2015',
+      'Marchy 1 2000',
+      'yesterday',
+      '',
+      '2015-3-1/2',
+    ]) {
+      expect(parseDate(bad), bad).toBeUndefined();
+    }
+    expect(parseDate('2016-02-29')).toBe(utc(2016, 2, 29));
+  });
+
+  it('parseDates names the row of an unparseable date, or its source line', () => {
+    expect(() => parseDates(['2015-01-01', '2015-01-02', '2015-02-30'])).toThrow(
+      /^column "date": row 3: unparseable date "2015-02-30"; expected ISO 8601/,
+    );
+    try {
+      parseDates(['2015-01-01', 'n/a'], { lines: [2, 3], file: 'sales.csv', column: 'day' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DataError);
+      expect((e as DataError).message).toMatch(/^sales.csv:3, column "day": unparseable date "n\/a"/);
+      expect((e as DataError).line).toBe(3);
+    }
+  });
+});
+
+describe('inferFrequency on real series', () => {
+  it('daily Seattle weather and US births → 7; monthly stocks, S&P 500 and CO2 → 12', async () => {
+    const seattle = await seattleWeather();
+    expect(inferFrequency(parseDates(seattle.index!))).toMatchObject({ frequency: 'daily', period: 7 });
+    const births = await usBirths();
+    expect(inferFrequency(parseDates(births.index!)).period).toBe(7);
+    const stocks = await stockPrices({ symbols: ['IBM'] });
+    expect(inferFrequency(parseDates(stocks.index!))).toMatchObject({ frequency: 'monthly', period: 12 });
+    const vega = packageDir('vega-datasets', 'test');
+    const sp500 = await loadSeriesCsv(`${vega}/data/sp500.csv`, { dateColumn: 'date' });
+    const info = inferFrequency(parseDates(sp500.index!));
+    expect(info).toMatchObject({ frequency: 'monthly', period: 12 });
+    expect(info.reason).toBe('monthly (median spacing 31 days)');
+    // CO2 has three gaps of missing months: the median spacing is still a month.
+    const co2 = await loadSeriesCsv(`${vega}/data/co2-concentration.csv`, {
+      dateColumn: 'Date',
+      features: ['CO2'],
+    });
+    expect(inferFrequency(parseDates(co2.index!)).period).toBe(12);
+  });
+
+  it('hourly → 24, weekly → 52, quarterly → 4, yearly → 1, business days → 5, 15 minutes → 96', () => {
+    const every = (start: number, step: number, n: number) =>
+      Array.from({ length: n }, (_, i) => start + i * step);
+    const H = 3_600_000;
+    expect(inferFrequency(every(utc(2020, 1, 1), H, 50)).period).toBe(24);
+    expect(inferFrequency(every(utc(2020, 1, 6), 7 * 24 * H, 20))).toMatchObject({
+      frequency: 'weekly',
+      period: 52,
+    });
+    expect(inferFrequency(parseDates(['2019-Q1', '2019-Q2', '2019-Q3', '2019-Q4', '2020-Q1']))).toMatchObject(
+      {
+        frequency: 'quarterly',
+        period: 4,
+      },
+    );
+    expect(inferFrequency(parseDates(['2001', '2002', '2003', '2004']))).toMatchObject({
+      frequency: 'yearly',
+      period: 1,
+    });
+    const weekdays = every(utc(2024, 1, 1), 24 * H, 28).filter(
+      (t) => ![0, 6].includes(new Date(t).getUTCDay()),
+    );
+    expect(inferFrequency(weekdays)).toMatchObject({ frequency: 'business-daily', period: 5 });
+    expect(inferFrequency(every(0, H / 4, 10))).toMatchObject({ frequency: 'sub-daily', period: 96 });
+    expect(inferFrequency([0, 1000, 2000]).frequency).toBe('irregular');
+  });
+
+  it('requires increasing dates', () => {
+    expect(() => inferFrequency(parseDates(['2015-01-02', '2015-01-01']))).toThrow(
+      /dates must increase, but row 2 is not after row 1/,
+    );
+  });
+});
+
+describe('futureTimes', () => {
+  it('continues months at month ends, skips weekends for business days', () => {
+    const monthly = inferFrequency(parseDates(['2015-11-30', '2015-12-31', '2016-01-31']));
+    expect(Array.from(futureTimes(parseDates(['2016-01-31']), monthly, 3), (t) => formatDate(t))).toEqual([
+      '2016-02-29',
+      '2016-03-31',
+      '2016-04-30',
+    ]);
+    const mid = futureTimes(parseDates(['2016-01-15']), monthly, 1);
+    expect(formatDate(mid[0]!)).toBe('2016-02-15');
+    const friday = parseDates(['2024-01-05']);
+    expect(
+      Array.from(
+        futureTimes(friday, { frequency: 'business-daily', period: 5, step: 0, reason: '' }, 2),
+        (t) => formatDate(t),
+      ),
+    ).toEqual(['2024-01-08', '2024-01-09']);
+    const hourly = inferFrequency(parseDates(['2024-01-01T22:00', '2024-01-01T23:00']));
+    const next = futureTimes(parseDates(['2024-01-01T23:00']), hourly, 1)[0]!;
+    expect([formatDate(next, { time: true }), formatDate(next)]).toEqual(['2024-01-02T00:00', '2024-01-02']);
+  });
+});
+
+describe('calendarFeatures', () => {
+  it('encodes day of week, month, day of year and hour as sin/cos of their phase', () => {
+    // 2024-03-04 is a Monday, day 64 of a leap year (0-based 63), 06:00.
+    const t = parseDates(['2024-03-04T06:00']);
+    const { columns, values } = calendarFeatures(t, ['day-of-week', 'month', 'day-of-year', 'hour-of-day']);
+    expect(columns).toEqual([
+      'day-of-week_sin',
+      'day-of-week_cos',
+      'month_sin',
+      'month_cos',
+      'day-of-year_sin',
+      'day-of-year_cos',
+      'hour-of-day_sin',
+      'hour-of-day_cos',
+    ]);
+    const expected = [0, 2 / 12, 63 / 366, 6 / 24].flatMap((p) => [
+      Math.sin(2 * Math.PI * p),
+      Math.cos(2 * Math.PI * p),
+    ]);
+    values.forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 6);
+    });
+  });
+
+  it('puts Sunday next to Monday and picks defaults by frequency', () => {
+    const [mon, sun] = [parseDates(['2024-03-04']), parseDates(['2024-03-10'])];
+    const a = calendarFeatures(mon, ['day-of-week']).values;
+    const b = calendarFeatures(sun, ['day-of-week']).values;
+    expect(Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!)).toBeCloseTo(2 * Math.sin(Math.PI / 7), 6);
+    expect(defaultCalendarFeatures('daily')).toEqual(['day-of-week', 'day-of-year']);
+    expect(defaultCalendarFeatures('monthly')).toEqual(['month']);
+    expect(defaultCalendarFeatures('yearly')).toEqual([]);
+    expect(() => calendarFeatures(mon, ['week' as never])).toThrow(/features must be a list of hour-of-day/);
+  });
+});

@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type BatcherOptions, MicroBatcher } from '../../src/serve/batcher.js';
+
+/**
+ * The micro-batcher on its own, with a run function that records its batches: batches fill up to
+ * the row limit or the wait, jobs sharing a key never meet and keep their order, and a job's
+ * error reaches that job alone.
+ */
+
+interface Job {
+  id: string;
+  rows: number;
+  key?: string;
+}
+
+function batcher(options: Partial<BatcherOptions<Job, string>> = {}) {
+  const batches: string[][] = [];
+  const b = new MicroBatcher<Job, string>({
+    maxRows: 4,
+    maxWaitMs: 10,
+    batching: true,
+    rows: (j) => j.rows,
+    key: (j) => j.key ?? null,
+    run: (jobs) => {
+      batches.push(jobs.map((j) => j.id));
+      return jobs.map((j) => (j.id.startsWith('bad') ? new Error(`${j.id} failed`) : `done ${j.id}`));
+    },
+    ...options,
+  });
+  return { b, batches };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('MicroBatcher', () => {
+  it('runs the jobs that came within the wait as one batch, answering each', async () => {
+    const { b, batches } = batcher();
+    const answers = Promise.all([b.submit({ id: 'a', rows: 1 }), b.submit({ id: 'b', rows: 2 })]);
+    expect(batches).toEqual([]);
+    expect(b.waiting).toBe(2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([['a', 'b']]);
+    expect(await answers).toEqual(['done a', 'done b']);
+  });
+
+  it('runs a batch at once when it reaches the row limit, and what did not fit after', async () => {
+    const { b, batches } = batcher();
+    const answers = [1, 2, 1, 3].map((rows, i) => b.submit({ id: `j${i}`, rows }));
+    // j0..j2 hold 4 rows: they ran as j2 came; j3 (3 rows) waits for company
+    expect(batches).toEqual([['j0', 'j1', 'j2']]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([['j0', 'j1', 'j2'], ['j3']]);
+    expect(await Promise.all(answers)).toEqual(['done j0', 'done j1', 'done j2', 'done j3']);
+  });
+
+  it('never puts two jobs of one key in a batch, and keeps their order', async () => {
+    const { b, batches } = batcher({ maxRows: 10 });
+    const answers = ['a', 'b', 'a', 'a'].map((key, i) => b.submit({ id: `${key}${i}`, rows: 1, key }));
+    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([['a0', 'b1'], ['a2'], ['a3']]);
+    expect(await Promise.all(answers)).toEqual(['done a0', 'done b1', 'done a2', 'done a3']);
+  });
+
+  it('without batching, runs each job alone as it comes', async () => {
+    const { b, batches } = batcher({ batching: false });
+    const answers = [b.submit({ id: 'a', rows: 1 }), b.submit({ id: 'b', rows: 1 })];
+    expect(batches).toEqual([['a'], ['b']]);
+    expect(await Promise.all(answers)).toEqual(['done a', 'done b']);
+  });
+
+  it('fails only the job whose run failed, and drains what waits when asked', async () => {
+    const { b, batches } = batcher({ maxWaitMs: 60_000 });
+    const good = b.submit({ id: 'good', rows: 1 });
+    const bad = b.submit({ id: 'bad', rows: 1 });
+    b.drain();
+    expect(batches).toEqual([['good', 'bad']]);
+    expect(await good).toBe('done good');
+    await expect(bad).rejects.toThrow('bad failed');
+  });
+});

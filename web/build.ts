@@ -1,0 +1,46 @@
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
+import { builtinData } from './build-data.js';
+
+/**
+ * Builds the playground into static files: the pages, their scripts bundled by esbuild (the
+ * training worker a bundle of its own), the built-in data sets made from npm packages, and
+ * TensorFlow.js's .wasm binaries for the benchmark page. Nothing is loaded from a CDN.
+ */
+
+const WEB = import.meta.dirname;
+const PAGES = ['index.html', 'bench.html', 'style.css'];
+const TFJS_WASM = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
+
+export async function buildPlayground(out = join(WEB, 'dist')): Promise<string> {
+  rmSync(out, { recursive: true, force: true });
+  for (const dir of ['assets', 'data', 'tfjs']) mkdirSync(join(out, dir), { recursive: true });
+  await build({
+    entryPoints: ['main', 'worker', 'bench'].map((name) => join(WEB, 'src', `${name}.ts`)),
+    outdir: join(out, 'assets'),
+    bundle: true,
+    format: 'esm',
+    // Chart rendering (vega) and other lazy imports become chunks the page never loads.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+    metafile: true,
+  });
+  for (const page of PAGES) copyFileSync(join(WEB, page), join(out, page));
+  for (const [file, data] of Object.entries(await builtinData())) {
+    writeFileSync(join(out, 'data', file), JSON.stringify(data));
+  }
+  const tfjs = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  for (const file of TFJS_WASM) copyFileSync(join(tfjs, 'dist', file), join(out, 'tfjs', file));
+  return out;
+}

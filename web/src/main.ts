@@ -1,0 +1,129 @@
+import { initBrowserBackend, openModel } from '../../src/index.js';
+import { BUILTIN, type PlaygroundData } from './data-format.js';
+import { $, messageOf, say } from './dom.js';
+import { enableModelButtons, openDrop, setUpModels } from './models.js';
+import { parseDropped } from './parse.js';
+import { showResults } from './results.js';
+import { type Settings, train } from './training.js';
+import { type CurrentModel, showForecast, showModel, showPrediction } from './try.js';
+
+/** The playground: pick data, train in a worker, compare with baselines, try the model, keep it. */
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let data: PlaygroundData | null = null;
+let current: CurrentModel | null = null;
+let running: AbortController | null = null;
+
+const trainStatus = (text: string, error = false) => say($('train-status'), text, error);
+const value = (id: string) => ($(id) as HTMLInputElement).value;
+
+function useData(d: PlaygroundData): void {
+  data = d;
+  const size =
+    d.kind === 'series'
+      ? `${d.rows.length} rows × ${d.columns.length} columns (${d.columns.join(', ')})`
+      : `${d.texts.length} texts, classes ${d.classes.join(', ')}`;
+  say($('data-summary'), `${d.title}: ${size}`);
+  const target = $<HTMLSelectElement>('target');
+  target.replaceChildren(
+    ...(d.kind === 'series' ? d.columns : []).map(
+      (c) => new Option(c, c, false, d.kind === 'series' && c === d.target),
+    ),
+  );
+  $('target-label').hidden = d.kind !== 'series';
+  // Epochs that let the model beat its baselines on the built-in sets.
+  ($('epochs') as HTMLInputElement).value = d.kind === 'text' && d.characters ? '10' : '8';
+}
+
+async function loadBuiltin(file: string): Promise<void> {
+  say($('data-summary'), 'Loading…');
+  const response = await fetch(`data/${file}`);
+  useData((await response.json()) as PlaygroundData);
+}
+
+function useModel(m: CurrentModel): void {
+  current = m;
+  showModel(m);
+  enableModelButtons();
+}
+
+function settings(): Settings {
+  return {
+    cell: value('cell') as Settings['cell'],
+    hidden: Number(value('hidden')),
+    epochs: Number(value('epochs')),
+    target: value('target'),
+  };
+}
+
+async function onTrain(): Promise<void> {
+  if (!data || running) return;
+  running = new AbortController();
+  ($('train') as HTMLButtonElement).disabled = true;
+  ($('stop') as HTMLButtonElement).disabled = false;
+  trainStatus('Starting the worker…');
+  try {
+    const result = await train(worker, data, settings(), running.signal);
+    showResults(result);
+    const best = 'baselineFiles' in result ? 'accuracy' : 'MAE';
+    trainStatus(
+      `Done: ${result.fit.epochs} epochs (${result.fit.stopReason}); best ${best} row highlighted below.`,
+    );
+    useModel({
+      opened: openModel(result.files, { source: 'trained here' }),
+      files: result.files,
+      label: 'trained here',
+    });
+  } catch (e) {
+    trainStatus(messageOf(e), true);
+  } finally {
+    running = null;
+    ($('train') as HTMLButtonElement).disabled = false;
+    ($('stop') as HTMLButtonElement).disabled = true;
+  }
+}
+
+function onDrop(event: DragEvent): void {
+  event.preventDefault();
+  $('drop-overlay').hidden = true;
+  const transfer = event.dataTransfer;
+  if (!transfer) return;
+  const file = transfer.files[0];
+  if (transfer.files.length === 1 && file && /\.(csv|tsv|txt)$/i.test(file.name)) {
+    parseDropped(file).then(useData, (e) => say($('data-summary'), `${file.name}: ${messageOf(e)}`, true));
+  } else void openDrop(transfer, useModel);
+}
+
+function wire(): void {
+  $('dataset').onchange = () =>
+    loadBuiltin(value('dataset')).catch((e) => say($('data-summary'), messageOf(e), true));
+  const dataFile = $<HTMLInputElement>('data-file');
+  dataFile.onchange = () => {
+    const file = dataFile.files?.[0];
+    if (file)
+      parseDropped(file).then(useData, (e) => say($('data-summary'), `${file.name}: ${messageOf(e)}`, true));
+  };
+  $('train').onclick = () => void onTrain();
+  $('stop').onclick = () => running?.abort();
+  $<HTMLFormElement>('text-form').onsubmit = (e) => {
+    e.preventDefault();
+    if (current) showPrediction(current, value('text-input'));
+  };
+  $<HTMLFormElement>('forecast-form').onsubmit = (e) => {
+    e.preventDefault();
+    if (current) void showForecast(current);
+  };
+  window.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    $('drop-overlay').hidden = false;
+  });
+  window.addEventListener('dragleave', (e) => {
+    if (!e.relatedTarget) $('drop-overlay').hidden = true;
+  });
+  window.addEventListener('drop', onDrop);
+  setUpModels(useModel, () => current);
+}
+
+wire();
+initBrowserBackend().then((name) => ($('backend').textContent = `backend: ${name}`));
+loadBuiltin(BUILTIN[0].file).catch((e) => say($('data-summary'), messageOf(e), true));
