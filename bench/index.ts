@@ -8,7 +8,6 @@
  * of several runs after warm-up, except where a row says otherwise.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { nativeBackend } from '../src/backend/native/index.js';
@@ -21,6 +20,7 @@ import { ones } from '../src/tensor/tensor.js';
 import { brainLstmTimeStep, type NextStepShape, nextStepWorkload } from './brain.js';
 import { kiokuMemory, type PeakMemory, peakAboveSetupMiB } from './memory-probe.js';
 import { peakProbe } from './peak.js';
+import { writeKeepingSections } from './sections.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
 import { streamingStep } from './streaming.js';
@@ -477,5 +477,5 @@ say(
 );
 
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-writeFileSync(target, `${lines.join('\n')}\n`);
+writeKeepingSections(target, lines.join('\n'));
 process.stderr.write(`bench: wrote ${target}\n`);

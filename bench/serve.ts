@@ -8,19 +8,19 @@
  * connections. Writes its section of BENCHMARKS.md (between the bench:serve markers) and prints it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { backend } from '../src/backend/registry.js';
 import { initBackend } from '../src/backend/native/init.js';
+import { backend } from '../src/backend/registry.js';
 import { loadHead } from '../src/cli/models.js';
 import { seattleWeather } from '../src/io/datasets/builtin.js';
 import { loadSpamAssassin } from '../src/io/datasets/spam.js';
 import { predictText, trainForecaster, trainTextClassifier } from '../src/train/recipes/index.js';
 import { nodeRunStore } from '../src/train/run-store-node.js';
+import { writeSection } from './sections.js';
 
 const SECONDS = Number(process.env.KIOKU_BENCH_SERVE_SECONDS ?? 5);
 const ROUNDS = 3;
@@ -391,30 +391,13 @@ function report(rows: Row[], tally: Awaited<ReturnType<typeof mixed>>, load0: nu
   return lines;
 }
 
-const BEGIN = '<!-- bench:serve begin -->';
-const END = '<!-- bench:serve end -->';
-
-/** Replaces this section of BENCHMARKS.md (or appends it). */
-function writeSection(lines: string[]): void {
-  const file = join(root, 'BENCHMARKS.md');
-  const old = readFileSync(file, 'utf8');
-  const section = [BEGIN, ...lines, END].join('\n');
-  const at = old.indexOf(BEGIN);
-  const end = old.indexOf(END);
-  const next =
-    at >= 0 && end > at
-      ? old.slice(0, at) + section + old.slice(end + END.length)
-      : `${old.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-}
-
 initBackend();
 const load0 = loadavg();
 const m = await trainModels();
 try {
   const { rows, tally } = await measure(m);
   const lines = report(rows, tally, load0);
-  writeSection(lines);
+  writeSection(join(root, 'BENCHMARKS.md'), 'serve', lines);
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   await rm(m.dir, { recursive: true, force: true });
