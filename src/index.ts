@@ -146,6 +146,7 @@ export { defaultGenerator, Generator, type GeneratorState, manualSeed } from './
 export { rand, randint, randn, uniform } from './tensor/random-tensors.js';
 export { formatShape, numel, type Shape } from './tensor/shape.js';
 export { type DType, full, ones, scalar, Tensor, type TypedArray, tensor, zeros } from './tensor/tensor.js';
+export * from './text.js';
 export * from './train/baselines/index.js';
 export {
   type PackedTrainingState,

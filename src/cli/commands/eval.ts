@@ -8,7 +8,7 @@ import { evaluateTextClassifier, textReadOptions } from '../../train/recipes/tex
 import { loadSeriesModel, loadTextModel, modelTask } from '../models.js';
 import { examples, flagName, int, missingOption } from '../options.js';
 import type { Reporter } from '../reporter.js';
-import { classificationTable } from '../reports.js';
+import { classificationTable, warnUnknown } from '../reports.js';
 import { splitReport, splitTitle } from '../series-reports.js';
 import { loadSeriesSource, loadTextSource } from '../sources.js';
 
@@ -42,6 +42,7 @@ async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
     ...(o.limit !== undefined ? { limit: o.limit } : {}),
     optionName: flagName,
   });
+  warnUnknown(reporter, r.unknownRate, o.data);
   const labels = opened.config.labels as string[];
   const title = `Evaluation on ${o.data} (${r.examples} examples):`;
   await classificationTable(reporter, 'eval', r.reports, labels, r.examples, title);
