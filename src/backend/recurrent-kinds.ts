@@ -133,10 +133,16 @@ export function gateCount(kind: RecurrentKind): number {
   return recurrentKind(kind).gates.length;
 }
 
+/** A gate's block index in PyTorch's packing order: `gateBlock('LSTM', 'f')` is 1. */
+export function gateBlock(kind: RecurrentKind, gate: GateName): number {
+  const i = recurrentKind(kind).gates.indexOf(gate);
+  if (i < 0) throw new ValueError(`gateBlock: ${kind} has no gate '${gate}'`);
+  return i;
+}
+
 /** Rows of `gate`'s block, [start, end), in a (gateCount·H, ·) weight of `kind`. */
 export function gateRows(kind: RecurrentKind, gate: GateName, H: number): [number, number] {
-  const i = recurrentKind(kind).gates.indexOf(gate);
-  if (i < 0) throw new ValueError(`gateRows: ${kind} has no gate '${gate}'`);
+  const i = gateBlock(kind, gate);
   return [i * H, (i + 1) * H];
 }
 

@@ -13,7 +13,12 @@ import '../../src/backend/js/rnn.js';
 import '../../src/backend/js/shape.js';
 import '../../src/backend/js/softmax.js';
 import '../../src/backend/js/unary.js';
-import { HEADER_PATH, renderNativeContract } from '../../scripts/gen-native-contract.js';
+import {
+  HEADER_PATH,
+  KINDS_HEADER_PATH,
+  renderNativeContract,
+  renderRecurrentKinds,
+} from '../../scripts/gen-native-contract.js';
 import { CONTRACT, KERNEL_NAMES, type KernelName } from '../../src/backend/contract.js';
 import type { ArgSpec, ArrayArg } from '../../src/backend/contract-spec.js';
 import { nativeBackend } from '../../src/backend/native/index.js';
@@ -25,6 +30,10 @@ import { kernelFor } from '../../src/backend/registry.js';
 describe('the kernel contract', () => {
   it('native/src/generated/contract.h is what scripts/gen-native-contract.ts writes (npm run gen:native)', () => {
     expect(readFileSync(HEADER_PATH, 'utf8')).toBe(renderNativeContract());
+  });
+
+  it('native/src/generated/recurrent_kinds.h is what scripts/gen-native-contract.ts writes from the kinds table', () => {
+    expect(readFileSync(KINDS_HEADER_PATH, 'utf8')).toBe(renderRecurrentKinds());
   });
 
   it.each(KERNEL_NAMES)('the JS kernel %s takes exactly the arguments of its entry', (name) => {

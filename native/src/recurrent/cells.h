@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../generated/contract.h"
+#include "../generated/recurrent_kinds.h"
 #include "../gemm/gemm.h"
 #include "../simd.h"
 #include "driver.h"
@@ -100,14 +101,14 @@ class GruForwardCell : public NoProjection {
   int64_t scratchSize() const { return q_.G; }
   void begin(float* scratch) {
     bias_ = scratch;
-    combineBias(q_.G, a_.bIh.data, a_.bHh.data, 2 * H_, bias_);
+    combineBias(q_.G, a_.bIh.data, a_.bHh.data, GruKind::n * H_, bias_);
   }
   // r and z add their input and recurrent parts; n gates the recurrent part by r.
-  int64_t fusedRows() const { return 2 * H_; }
+  int64_t fusedRows() const { return GruKind::n * H_; }
   float* pre(int64_t tb) const { return a_.gates.data + tb * preLd(); }
-  int64_t preLd() const { return 4 * H_; }
+  int64_t preLd() const { return GruKind::kSavedBlocks * H_; }
   void step(int64_t b, int64_t tb, const float* hw) {
-    const float* bHn = a_.bHh.data ? a_.bHh.data + 2 * H_ : nullptr;
+    const float* bHn = a_.bHh.data ? a_.bHh.data + GruKind::n * H_ : nullptr;
     k_.gruForward(H_, {pre(tb), hw, bias_, bHn, a_.hN.data + b * H_, a_.out.data + tb * H_});
   }
 
@@ -127,7 +128,7 @@ class GruBackwardCell : public PlainBackward {
   void backStep(int64_t b, int64_t tb, int64_t pt, float* dh, float* dgx, float* dg) {
     const float* hPrev = pt < 0 ? q_.h0 + b * H_ : a_.out.data + (pt * q_.B + b) * H_;
     const float* dOut = a_.dOut.data ? a_.dOut.data + tb * H_ : nullptr;
-    k_.gruBackward(H_, {a_.gates.data + tb * 4 * H_, hPrev, dOut, dh, dgx, dg});
+    k_.gruBackward(H_, {a_.gates.data + tb * GruKind::kSavedBlocks * H_, hPrev, dOut, dh, dgx, dg});
   }
 
  private:

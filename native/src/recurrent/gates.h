@@ -6,9 +6,11 @@
 
 #include <stdint.h>
 
+#include "../generated/recurrent_kinds.h"
+
 namespace kioku {
 
-// LSTM: G = 4H rows packed input, forget, cell candidate, output.
+// LSTM: G = 4H rows packed input, forget, cell candidate, output (LstmKind, from the kinds table).
 template <class T>
 struct LstmGates {
   T* i;
@@ -18,10 +20,10 @@ struct LstmGates {
 };
 template <class T>
 static inline LstmGates<T> lstmGates(T* row, int64_t H) {
-  return {row, row + H, row + 2 * H, row + 3 * H};
+  return {row + LstmKind::i * H, row + LstmKind::f * H, row + LstmKind::g * H, row + LstmKind::o * H};
 }
 
-// GRU: G = 3H rows packed reset, update, new; the saved row adds W_hn h + b_hn (hn) after them.
+// GRU: G = 3H rows packed reset, update, new (GruKind); the saved row adds W_hn h + b_hn (hn) after them.
 template <class T>
 struct GruGates {
   T* r;
@@ -31,7 +33,7 @@ struct GruGates {
 };
 template <class T>
 static inline GruGates<T> gruGates(T* row, int64_t H) {
-  return {row, row + H, row + 2 * H, row + 3 * H};
+  return {row + GruKind::r * H, row + GruKind::z * H, row + GruKind::n * H, row + GruKind::kGates * H};
 }
 
 }  // namespace kioku

@@ -114,7 +114,7 @@ void requireProjection(const char* fn, int64_t P, const InF32& wHr, bool hidden)
 void lstmForward(const LstmForwardArgs& a) {
   requireProjection(a.kName, a.P, a.wHr, a.hidden.data != nullptr);
   const int64_t R = a.P > 0 ? a.P : a.H;
-  const Seq q = sequence(a.T, a.B, a.E, a.H, 4 * a.H, R, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
+  const Seq q = sequence(a.T, a.B, a.E, a.H, LstmKind::kGates * a.H, R, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
   LstmForwardCell cell(q, a);
   recurrentForward(q, cell, a.out.data, a.hN.data);
 }
@@ -122,20 +122,20 @@ void lstmForward(const LstmForwardArgs& a) {
 void lstmBackward(const LstmBackwardArgs& a) {
   requireProjection(a.kName, a.P, a.wHr, a.hidden.data != nullptr || !a.dWhr.data);
   const int64_t R = a.P > 0 ? a.P : a.H;
-  const Seq q = sequence(a.T, a.B, a.E, a.H, 4 * a.H, R, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
+  const Seq q = sequence(a.T, a.B, a.E, a.H, LstmKind::kGates * a.H, R, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
   LstmBackwardCell cell(q, a);
   recurrentBackward(q, cell, {a.out.data, a.dhN.data, a.dx.data, a.dh0.data, a.dWih.data, a.dWhh.data, a.dbIh.data,
                               a.dbHh.data});
 }
 
 void gruForward(const GruForwardArgs& a) {
-  const Seq q = sequence(a.T, a.B, a.E, a.H, 3 * a.H, a.H, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
+  const Seq q = sequence(a.T, a.B, a.E, a.H, GruKind::kGates * a.H, a.H, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
   GruForwardCell cell(q, a);
   recurrentForward(q, cell, a.out.data, a.hN.data);
 }
 
 void gruBackward(const GruBackwardArgs& a) {
-  const Seq q = sequence(a.T, a.B, a.E, a.H, 3 * a.H, a.H, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
+  const Seq q = sequence(a.T, a.B, a.E, a.H, GruKind::kGates * a.H, a.H, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
   GruBackwardCell cell(q, a);
   recurrentBackward(q, cell, {a.out.data, a.dhN.data, a.dx.data, a.dh0.data, a.dWih.data, a.dWhh.data, a.dbIh.data,
                               a.dbHh.data});

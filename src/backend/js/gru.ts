@@ -1,5 +1,6 @@
 import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
+import { gateBlock, gateCount, RECURRENT_KINDS } from '../recurrent-kinds.js';
 import { type Kernels, registerKernel } from '../registry.js';
 import {
   combinedBias,
@@ -28,6 +29,18 @@ import {
  * W_hn h + b_hn for every step.
  */
 
+// Gate blocks by name from the recurrent-kinds table; the saved row's extra block (W_hn h + b_hn)
+// follows the gates.
+const GRU = {
+  gates: gateCount('GRU'),
+  saved: RECURRENT_KINDS.GRU.savedBlocks,
+  r: gateBlock('GRU', 'r'),
+  z: gateBlock('GRU', 'z'),
+  n: gateBlock('GRU', 'n'),
+};
+// combinedBias sums b_ih + b_hh up to the n block, which must come last (b_hn stays apart).
+if (GRU.n !== GRU.gates - 1) throw new Error('gru.ts: the GRU new-gate block must be the last one');
+
 const gruForwardJs: Kernels['gruForward'] = function gruForwardJs(
   T,
   B,
@@ -45,18 +58,18 @@ const gruForwardJs: Kernels['gruForward'] = function gruForwardJs(
   hN,
   gates,
 ) {
-  const G = 3 * H;
-  const S = 4 * H; // saved stride: r, z, n, W_hn h + b_hn
+  const G = GRU.gates * H;
+  const S = GRU.saved * H; // saved stride: r, z, n, W_hn h + b_hn
   // b_hr and b_hz fold into the input projection; b_hn stays inside the reset product.
-  inputProjection(T * B, G, E, x, wIh, combinedBias(G, bIh, bHh, 2 * H), gates, S);
+  inputProjection(T * B, G, E, x, wIh, combinedBias(G, bIh, bHh, GRU.n * H), gates, S);
   hN.set(h0.subarray(0, B * H));
   if (lengths) out.fill(0);
   const hw = new Float32Array(B * G);
   // Gate blocks: reset, update, new; saved rows add W_hn h + b_hn after them.
-  const GR = 0;
-  const GZ = H;
-  const GN = 2 * H;
-  const HN = 3 * H;
+  const GR = GRU.r * H;
+  const GZ = GRU.z * H;
+  const GN = GRU.n * H;
+  const HN = GRU.gates * H;
   const wHhPacked = packStepWeights(B, G, H, wHh);
   for (let s = 0; s < T; s++) {
     stepProduct(B, G, H, hN, wHh, wHhPacked, hw);
@@ -106,13 +119,13 @@ const gruBackwardJs: Kernels['gruBackward'] = function gruBackwardJs(
   dbIh,
   dbHh,
 ) {
-  const G = 3 * H;
-  const S = 4 * H;
+  const G = GRU.gates * H;
+  const S = GRU.saved * H;
   // Gate blocks: reset, update, new; saved rows add W_hn h + b_hn after them.
-  const GR = 0;
-  const GZ = H;
-  const GN = 2 * H;
-  const HN = 3 * H;
+  const GR = GRU.r * H;
+  const GZ = GRU.z * H;
+  const GN = GRU.n * H;
+  const HN = GRU.gates * H;
   // Pre-activation gradients of the input part (dr, dz, dn) and of the recurrent part
   // (dr, dz, r ⊙ dn): they differ only in the n block.
   // Every row is written when all samples run all T steps: then no zero fill.

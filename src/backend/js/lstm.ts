@@ -1,5 +1,6 @@
 import { gradientPool } from '../../tensor/pool.js';
 import '../js/gemm.js';
+import { gateBlock, gateCount } from '../recurrent-kinds.js';
 import { type Kernels, kernels, registerKernel } from '../registry.js';
 import {
   combinedBias,
@@ -28,6 +29,18 @@ import {
  * cells (T, B, H) c after each step; hidden (T, B, H) m before the projection (only when P > 0).
  */
 
+// Gate blocks by name, from the recurrent-kinds table.
+const LSTM = {
+  gates: gateCount('LSTM'),
+  i: gateBlock('LSTM', 'i'),
+  f: gateBlock('LSTM', 'f'),
+  g: gateBlock('LSTM', 'g'),
+  o: gateBlock('LSTM', 'o'),
+};
+// lstmCell activates i and f in one σ loop, which needs them side by side.
+if (LSTM.f !== LSTM.i + 1)
+  throw new Error('lstm.ts: the LSTM input and forget gates must be adjacent blocks');
+
 const lstmForwardJs: Kernels['lstmForward'] = function lstmForwardJs(
   T,
   B,
@@ -51,7 +64,7 @@ const lstmForwardJs: Kernels['lstmForward'] = function lstmForwardJs(
   cells,
   hidden,
 ) {
-  const G = 4 * H;
+  const G = LSTM.gates * H;
   const R = P > 0 ? P : H;
   const proj = P > 0 && wHr !== null && hidden !== null;
   // Pre-activations of every step's input part, written straight into the saved gate buffer.
@@ -108,14 +121,15 @@ function lstmCell(
   d2: number,
 ): void {
   // Gate blocks inside a row of G: input, forget (both σ), cell candidate (tanh), output (σ).
-  const GF = H;
-  const GG = 2 * H;
-  const GO = 3 * H;
-  for (let j = 0; j < GG; j++) gates[gi + j] = sigmoid(gates[gi + j]! + hw[hb + j]!);
-  for (let j = GG; j < GO; j++) gates[gi + j] = tanh(gates[gi + j]! + hw[hb + j]!);
-  for (let j = GO; j < 4 * H; j++) gates[gi + j] = sigmoid(gates[gi + j]! + hw[hb + j]!);
+  const GI = LSTM.i * H;
+  const GF = LSTM.f * H;
+  const GG = LSTM.g * H;
+  const GO = LSTM.o * H;
+  for (let j = GI; j < GF + H; j++) gates[gi + j] = sigmoid(gates[gi + j]! + hw[hb + j]!);
+  for (let j = GG; j < GG + H; j++) gates[gi + j] = tanh(gates[gi + j]! + hw[hb + j]!);
+  for (let j = GO; j < GO + H; j++) gates[gi + j] = sigmoid(gates[gi + j]! + hw[hb + j]!);
   for (let j = 0; j < H; j++) {
-    const cv = gates[gi + GF + j]! * c[cb + j]! + gates[gi + j]! * gates[gi + GG + j]!;
+    const cv = gates[gi + GF + j]! * c[cb + j]! + gates[gi + GI + j]! * gates[gi + GG + j]!;
     cells[ci + j] = cv;
     c[cb + j] = cv;
     const hv = gates[gi + GO + j]! * tanh(cv);
@@ -154,12 +168,12 @@ const lstmBackwardJs: Kernels['lstmBackward'] = function lstmBackwardJs(
   dbIh,
   dbHh,
 ) {
-  const G = 4 * H;
+  const G = LSTM.gates * H;
   // Gate blocks inside a row of G: input, forget, cell candidate, output.
-  const GI = 0;
-  const GF = H;
-  const GG = 2 * H;
-  const GO = 3 * H;
+  const GI = LSTM.i * H;
+  const GF = LSTM.f * H;
+  const GG = LSTM.g * H;
+  const GO = LSTM.o * H;
   const R = P > 0 ? P : H;
   const proj = P > 0 && wHr !== null;
   // Pre-activation gradients, whole sequence; with all samples running all T steps every row is
