@@ -21,6 +21,16 @@ export {
   type ForecasterResult,
   type ForecasterSettings,
 } from './forecaster-options.js';
+export { trainTextLanguageModel } from './language-model.js';
+export { type OpenedLanguageModel, openLanguageModel } from './language-model-open.js';
+export {
+  LANGUAGE_MODEL_DEFAULTS,
+  type LanguageModelEvent,
+  type LanguageModelOptions,
+  type LanguageModelResult,
+  type LanguageModelSettings,
+  type NGramScore,
+} from './language-model-options.js';
 export type { OpenedModel } from './opened.js';
 export type { RecipeRunOptions } from './options.js';
 export type { NamedMetrics, RegressionMetrics } from './series-baselines.js';
