@@ -251,7 +251,7 @@ describe('kioku generate', () => {
     );
     const { model: lm, vocab, tokenizer } = await open(model);
     const streamer = lm.streamer();
-    let logits = new Float32Array(0);
+    let logits: Float32Array = new Float32Array(0);
     for (const id of vocab.encode(tokenizer.tokenize('The '))) logits = streamer.step([id]);
     let want = '';
     for (let i = 0; i < 20; i++) {
