@@ -266,6 +266,25 @@ describe('kioku generate', () => {
     expect(jsonLines(r.stdout).at(-1)!.text).toBe(want);
   });
 
+  it('info describes the language model; predict refuses it with one line', async () => {
+    const r = await kioku('--json', 'info', '--model', model);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info).toMatchObject({
+      task: 'language-model',
+      architecture: { type: 'LanguageModel', embedDim: 8, hiddenSize: 16 },
+      tokenizer: { type: 'char' },
+    });
+    const { model: lm, vocab } = await open(model);
+    expect(info.parameters).toBe(lm.numParameters());
+    expect(info.vocabularySize).toBe(vocab.size);
+    const predict = await kioku('predict', '--model', model, '--text', 'whale');
+    expect(predict.code).not.toBe(0);
+    expect(predict.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/holds a language model; this command needs a text classifier or a forecaster/),
+    ]);
+  });
+
   it('refuses a model directory that holds no language model with one line', async () => {
     const dir = join(root, 'classifier');
     const classifier = new TextClassifier({ vocabSize: 10, embedDim: 4, hiddenSize: 4 });

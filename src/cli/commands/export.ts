@@ -3,12 +3,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { replaceDirAtomic } from '../../io/atomic-node.js';
 import { CONFIG_FILE } from '../../io/model-config.js';
-import { loadModelDir } from '../../io/model-dir-node.js';
 import { type ExportFormat, exportFiles } from '../../io/onnx/export-model.js';
 import { readRegularFile } from '../../io/read-file-node.js';
 import { BagOfWordsClassifier } from '../../nn/heads.js';
-import { openLanguageModel } from '../../train/recipes/language-model-open.js';
-import { CliError, loadHead } from '../models.js';
+import { CliError, loadAnyModel } from '../models.js';
 import { examples, int } from '../options.js';
 import type { Reporter } from '../reporter.js';
 
@@ -33,14 +31,6 @@ async function canonical(path: string): Promise<string> {
   }
 }
 
-/** The model of a directory: a head, or a language model (kioku train lm). */
-async function exportable(dir: string) {
-  const loaded = await loadModelDir(dir);
-  const config = loaded.config as unknown as Record<string, unknown>;
-  if (config.task === 'language-model') return openLanguageModel(config, loaded.tensors, dir).model;
-  return (await loadHead(dir)).model;
-}
-
 /**
  * `kioku export`: writes a saved model as ONNX, PyTorch (safetensors + model.py) or a TF.js
  * layers model, with the model's config.json beside it so the vocabulary or scaler travels too.
@@ -52,7 +42,7 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
       `--out "${o.out}" is the model directory "${o.model}"; exporting there would overwrite the saved model, choose another --out`,
     );
   }
-  const model = await exportable(o.model);
+  const { model } = await loadAnyModel(o.model);
   if (model instanceof BagOfWordsClassifier) {
     throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);
   }
