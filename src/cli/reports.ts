@@ -1,33 +1,89 @@
-import type { ClassificationReport } from '../train/metrics.js';
 import type { NamedMetrics } from '../train/recipes/series-baselines.js';
 import type { NamedReport } from '../train/recipes/text-classifier-options.js';
+import type { TextReport } from '../train/recipes/text-reports.js';
 import { type Reporter, round, table } from './reporter.js';
 
 /** How the commands print and log a classifier's or a forecaster's scores beside the baselines. */
 
-function reportRecord(r: ClassificationReport, labels: string[]): Record<string, unknown> {
+function reportRecord(r: TextReport): Record<string, unknown> {
   const perClass = Object.fromEntries(
-    labels.map((l, i) => [
-      l,
-      {
-        precision: round(r.precision[i]!),
-        recall: round(r.recall[i]!),
-        f1: round(r.f1[i]!),
-        support: r.support[i],
-      },
+    r.classes.map((c) => [
+      c.label,
+      { precision: round(c.precision), recall: round(c.recall), f1: round(c.f1), support: c.support },
     ]),
   );
+  const averages = (a: { precision: number; recall: number; f1: number }) => ({
+    precision: round(a.precision),
+    recall: round(a.recall),
+    f1: round(a.f1),
+  });
   return {
     accuracy: round(r.accuracy),
     macroPrecision: round(r.macro.precision),
     macroRecall: round(r.macro.recall),
     macroF1: round(r.macro.f1),
+    weighted: averages(r.weighted),
     perClass,
     confusion: r.confusion,
+    topConfusions: r.topConfusions.map((c) => ({ ...c, rate: round(c.rate) })),
   };
 }
 
-/** One event per model (`test` or `eval`), then a table: accuracy, the positive class's scores, macro F1. */
+/** Warns when more than a fifth of the evaluated tokens are unknown to the vocabulary. */
+export function warnUnknown(reporter: Reporter, rate: number, where: string): void {
+  if (rate > 0.2) {
+    reporter.warn(
+      `${(100 * rate).toFixed(1)}% of the ${where} tokens are unknown to the vocabulary (a larger --vocab-size or a lower --min-freq may help; texts without spaces read better with --tokenizer char)`,
+    );
+  }
+}
+
+/** Classes listed one per row; beyond this the table keeps the lowest F1s. */
+const CLASS_ROWS = 50;
+
+function perClassTable(reporter: Reporter, model: string, r: TextReport): void {
+  const shown =
+    r.classes.length <= CLASS_ROWS ? r.classes : [...r.classes].sort((a, b) => a.f1 - b.f1).slice(0, 20);
+  const which =
+    shown.length < r.classes.length ? `, the ${shown.length} lowest F1 of ${r.classes.length}` : '';
+  reporter.print(`Per class (${model}${which}):`);
+  reporter.print(
+    table(
+      ['class', 'precision', 'recall', 'F1', 'support'],
+      [
+        ...shown.map((c) => [c.label, c.precision, c.recall, c.f1, String(c.support)]),
+        ['macro avg', r.macro.precision, r.macro.recall, r.macro.f1, String(r.examples)],
+        ['weighted avg', r.weighted.precision, r.weighted.recall, r.weighted.f1, String(r.examples)],
+      ],
+    ),
+  );
+  if (r.topConfusions.length > 0) {
+    reporter.print(`Top confusions (${model}):`);
+    for (const c of r.topConfusions.slice(0, 10)) {
+      reporter.print(
+        `  ${c.actual} → ${c.predicted}: ${c.count} (${(100 * c.rate).toFixed(1)}% of ${c.actual})`,
+      );
+    }
+  }
+}
+
+/** Which model scored the best test accuracy, said plainly (the first report is the trained model). */
+export function verdict(reports: readonly NamedReport[]): string {
+  const [first, ...rest] = reports;
+  if (!first || rest.length === 0) return '';
+  const best = rest.reduce((a, b) => (b.report.accuracy > a.report.accuracy ? b : a));
+  const acc = (r: NamedReport) => r.report.accuracy.toFixed(4);
+  if (first.report.accuracy >= best.report.accuracy) {
+    return `${first.model} scored the best accuracy (${acc(first)}; best baseline ${best.model} ${acc(best)}).`;
+  }
+  return `The ${best.model} baseline beat ${first.model} on accuracy (${acc(best)} vs ${acc(first)}).`;
+}
+
+/**
+ * One event per model (`test` or `eval`), then a table of accuracy and macro/weighted scores
+ * (and the positive class's F1 when there are two classes), the trained model's per-class scores
+ * and largest confusions, and which model won.
+ */
 export async function classificationTable(
   reporter: Reporter,
   event: 'test' | 'eval',
@@ -37,24 +93,27 @@ export async function classificationTable(
   title: string,
 ): Promise<void> {
   for (const { model, report } of reports)
-    await reporter.event({ event, model, examples, ...reportRecord(report, labels) });
-  // Binary: the second class (spam, positive…); otherwise the first.
-  const positive = labels.length === 2 ? 1 : 0;
-  const p = labels[positive];
+    await reporter.event({ event, model, examples, ...reportRecord(report) });
+  // Binary: the second class (spam, positive…) is the one a single F1 is about.
+  const positive = labels.length === 2 ? [`F1(${labels[1]})`] : [];
   reporter.print(title);
   reporter.print(
     table(
-      ['model', 'accuracy', `precision(${p})`, `recall(${p})`, `F1(${p})`, 'macro F1'],
+      ['model', 'accuracy', 'macro P', 'macro R', 'macro F1', 'weighted F1', ...positive],
       reports.map(({ model, report: r }) => [
         model,
         r.accuracy,
-        r.precision[positive]!,
-        r.recall[positive]!,
-        r.f1[positive]!,
+        r.macro.precision,
+        r.macro.recall,
         r.macro.f1,
+        r.weighted.f1,
+        ...(positive.length > 0 ? [r.classes[1]!.f1] : []),
       ]),
     ),
   );
+  if (reports[0]) perClassTable(reporter, reports[0].model, reports[0].report);
+  const said = verdict(reports);
+  if (said) reporter.print(said);
 }
 
 /** One event per model (`test` or `eval`), then a table of MAE, RMSE, MAPE, sMAPE and MASE. */

@@ -123,11 +123,17 @@ export function headSettings(arch: Record<string, unknown>, fail: Fail): HeadSet
       const cell = f.choice('cell', 'lstm', CELLS);
       const directions = f.flag('bidirectional') ? 2 : 1;
       f.rate('dropout');
-      f.choice('pooling', 'last', ['last', 'mean', 'max']);
+      const pooling = f.choice('pooling', 'last', ['last', 'mean', 'max', 'attention']);
       const numClasses = f.size('numClasses', 2);
       f.paddingIdx(vocabSize);
       shapes.set('embedding.weight', [vocabSize, embedDim]);
       recurrentShapes(shapes, cell, cell, embedDim, hiddenSize, numLayers, directions);
+      if (pooling === 'attention') {
+        const features = hiddenSize * directions;
+        shapes.set('attention.proj.weight', [features, features]);
+        shapes.set('attention.proj.bias', [features]);
+        shapes.set('attention.score.weight', [1, features]);
+      }
       shapes.set('fc.weight', [numClasses, hiddenSize * directions]);
       shapes.set('fc.bias', [numClasses]);
       return { type: arch.type, vocabSize, numClasses, shapes };

@@ -123,7 +123,18 @@ function classifierSource(m: TextClassifier): string {
     max: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
         valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
         pooled = out.masked_fill(~valid, float('-inf')).max(1).values`,
+    attention: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
+        valid = torch.arange(T)[None, :] < lengths[:, None]
+        scores = self.attention.score(torch.tanh(self.attention.proj(out))).squeeze(2)
+        weights = torch.softmax(scores.masked_fill(~valid, float('-inf')), dim=1)
+        pooled = (weights.unsqueeze(2) * out).sum(1)`,
   };
+  const attention = m.attention
+    ? `        self.attention = nn.Module()  # additive attention over the valid steps
+        self.attention.proj = nn.Linear(${m.attention.inputSize}, ${m.attention.attentionSize})
+        self.attention.score = nn.Linear(${m.attention.attentionSize}, 1, bias=False)
+`
+    : '';
   return `class TextClassifier(nn.Module):
     """Embedding -> ${cell.toUpperCase()} -> ${s.pooling} pooling -> Linear.
     input_ids: (B, T) right-padded token ids; lengths: (B,) valid steps -> logits (B, ${s.numClasses})."""
@@ -132,7 +143,7 @@ function classifierSource(m: TextClassifier): string {
         super().__init__()
         self.embedding = nn.Embedding(${s.vocabSize}, ${s.embedDim}, padding_idx=${py(m.embedding.paddingIdx)})
         self.${cell} = ${layerCall(m.rnn)}
-${m.dropout ? `        self.dropout = nn.Dropout(${s.dropout})\n` : ''}        self.fc = nn.Linear(${m.fc.inFeatures}, ${m.fc.outFeatures}, bias=${py(m.fc.bias !== null)})
+${m.dropout ? `        self.dropout = nn.Dropout(${s.dropout})\n` : ''}${attention}        self.fc = nn.Linear(${m.fc.inFeatures}, ${m.fc.outFeatures}, bias=${py(m.fc.bias !== null)})
 
     def forward(self, input_ids, lengths=None):
         B, T = input_ids.shape

@@ -6,6 +6,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { AttentionPooling } from './attention-pooling.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
@@ -19,10 +20,10 @@ import { GRU, LSTM, RNN } from './rnn.js';
  */
 
 export type Cell = 'lstm' | 'gru' | 'rnn';
-export type Pooling = 'last' | 'mean' | 'max';
+export type Pooling = 'last' | 'mean' | 'max' | 'attention';
 
 const CELLS: readonly Cell[] = ['lstm', 'gru', 'rnn'];
-const POOLINGS: readonly Pooling[] = ['last', 'mean', 'max'];
+const POOLINGS: readonly Pooling[] = ['last', 'mean', 'max', 'attention'];
 
 function positiveInt(where: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
@@ -150,7 +151,8 @@ export interface TextClassifierConfig {
  * Embedding → RNN/LSTM/GRU → pooling → Linear. inputs: (B, T) int32 token ids, right-padded;
  * lengths: (B,) valid steps per sample → logits (B, O).
  * Pooling 'last' takes h_n at each sample's last valid step (forward ‖ backward when
- * bidirectional); 'mean' and 'max' pool the top layer's outputs over the valid steps.
+ * bidirectional); 'mean' and 'max' pool the top layer's outputs over the valid steps, and
+ * 'attention' weighs them by learned additive attention over the valid steps (`attention`).
  * Sub-modules are `embedding`, the recurrent layer named after its cell (`lstm`, `gru`, `rnn`)
  * and `fc`, so the default model's state dict has the seed's PyTorch keys.
  */
@@ -159,6 +161,7 @@ export class TextClassifier extends Module {
   readonly embedding: Embedding;
   readonly rnn: Recurrent;
   readonly dropout: Dropout | null;
+  readonly attention: AttentionPooling | null;
   readonly fc: Linear;
 
   constructor(config: TextClassifierConfig) {
@@ -197,6 +200,10 @@ export class TextClassifier extends Module {
     );
     this.dropout = s.dropout > 0 ? this.registerModule('dropout', new Dropout(s.dropout)) : null;
     const features = s.hiddenSize * (s.bidirectional ? 2 : 1);
+    this.attention =
+      s.pooling === 'attention'
+        ? this.registerModule('attention', new AttentionPooling({ inputSize: features }))
+        : null;
     this.fc = this.registerModule('fc', new Linear(features, s.numClasses));
   }
 
@@ -208,6 +215,7 @@ export class TextClassifier extends Module {
     let pooled: Tensor; // (B, D·H)
     if (s.pooling === 'last') pooled = topState(hN, s.numLayers, s.bidirectional ? 2 : 1);
     else if (s.pooling === 'mean') pooled = maskedMean(out, lens);
+    else if (this.attention) pooled = this.attention.forward(out, lens);
     else pooled = maskedMax(out, lens);
     if (this.dropout) pooled = this.dropout.forward(pooled);
     return this.fc.forward(pooled);

@@ -87,7 +87,17 @@ export function trainingCurvesSvg(
   return renderSvg(trainingCurvesSpec(history, options));
 }
 
-/** Vega-Lite heatmap of a confusion matrix (rows true, columns predicted) with counts in the cells. */
+/** Classes a confusion matrix is drawn for; beyond this the report's list of confusions says more. */
+export const CONFUSION_PLOT_MAX_CLASSES = 50;
+/** Classes up to which each cell shows its count. */
+const COUNTED_CLASSES = 12;
+
+/**
+ * Vega-Lite heatmap of a confusion matrix (rows true, columns predicted) with counts in the
+ * cells. From 13 classes on the rows are normalised (each cell the share of its actual class),
+ * classes are sorted by support, most frequent first, and the cells shrink to fit 50 classes
+ * with every label legible.
+ */
 export function confusionMatrixSpec(
   matrix: readonly (readonly number[])[],
   labels?: readonly string[],
@@ -103,6 +113,7 @@ export function confusionMatrixSpec(
   if (names.length !== k) {
     throw new ShapeError(`confusionMatrix: labels must name ${k} classes, got ${names.length}`);
   }
+  if (k > COUNTED_CLASSES) return normalisedConfusionSpec(matrix, names, title);
   const total = matrix.flat().reduce((s, v) => s + v, 0);
   const values = matrix.flatMap((row, t) =>
     row.map((count, p) => ({
@@ -144,6 +155,64 @@ export function confusionMatrixSpec(
         },
       },
     ],
+    config: CONFIG,
+  };
+}
+
+/** Many classes: row-normalised rates, classes by support, small cells, labels at an angle. */
+function normalisedConfusionSpec(
+  matrix: readonly (readonly number[])[],
+  names: readonly string[],
+  title: string,
+): TopLevelSpec {
+  const k = matrix.length;
+  if (k > CONFUSION_PLOT_MAX_CLASSES) {
+    throw new ValueError(
+      `confusionMatrix: at most ${CONFUSION_PLOT_MAX_CLASSES} classes can be drawn legibly, got ${k}; list the largest confusions instead`,
+    );
+  }
+  const support = matrix.map((row) => row.reduce((s, v) => s + v, 0));
+  const order = names.map((_, i) => i).sort((a, b) => support[b]! - support[a]! || a - b);
+  const sorted = order.map((i) => names[i]!);
+  const values = matrix.flatMap((row, t) =>
+    row.map((count, p) => ({
+      actual: names[t]!,
+      predicted: names[p]!,
+      count,
+      rate: support[t] ? count / support[t]! : 0,
+    })),
+  );
+  const size = Math.min(720, 14 * k + 40);
+  const axis = { labelFontSize: 10, labelLimit: 120 };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${title} (rows normalised, classes by support)`,
+    width: size,
+    height: size,
+    data: { values },
+    mark: 'rect',
+    encoding: {
+      x: {
+        field: 'predicted',
+        type: 'nominal',
+        sort: sorted,
+        title: 'predicted',
+        axis: { ...axis, labelAngle: -60 },
+      },
+      y: { field: 'actual', type: 'nominal', sort: sorted, title: 'actual', axis },
+      color: {
+        field: 'rate',
+        type: 'quantitative',
+        scale: { scheme: 'blues', domain: [0, 1] },
+        title: 'share of actual',
+      },
+      tooltip: [
+        { field: 'actual' },
+        { field: 'predicted' },
+        { field: 'count' },
+        { field: 'rate', format: '.2f' },
+      ],
+    },
     config: CONFIG,
   };
 }

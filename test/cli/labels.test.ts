@@ -97,6 +97,7 @@ describe('labels of a text file', () => {
       [
         `kioku: warning: ${file('mail.csv')}: left out 2 row(s) with an empty label (the first at line 7)`,
         `kioku: warning: ${file('mail.csv')}: labels normalised (spaces trimmed, numbers written one way): "ham " → "ham" (10 rows), " spam" → "spam" (8 rows)`,
+        'kioku: warning: 25.0% of the validation and test tokens are unknown to the vocabulary (a larger --vocab-size or a lower --min-freq may help; texts without spaces read better with --tokenizer char)',
         '',
       ].join('\n'),
     );

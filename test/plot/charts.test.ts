@@ -88,3 +88,37 @@ describe('forecast chart', () => {
     expect(() => forecastSpec({ ...chart, series: { bad: [1] } })).toThrow(/"bad" has 1 values but x has 3/);
   });
 });
+
+describe('confusion matrix of many classes', () => {
+  const k = 26;
+  const labels = Array.from({ length: k }, (_, i) => String.fromCharCode(97 + i));
+  // Class i has i + 1 examples; each class is confused with the next one once when it has more than 2.
+  const matrix = labels.map((_, t) =>
+    labels.map((_, p) => (p === t ? (t > 1 ? t : t + 1) : p === (t + 1) % k && t > 1 ? 1 : 0)),
+  );
+
+  it('normalises rows and sorts classes by support, most frequent first', () => {
+    const spec = confusionMatrixSpec(matrix, labels, 'letters') as unknown as {
+      title: string;
+      encoding: { x: { sort: string[] }; y: { sort: string[] } };
+      data: { values: Array<{ actual: string; predicted: string; count: number; rate: number }> };
+    };
+    expect(spec.title).toBe('letters (rows normalised, classes by support)');
+    expect(spec.encoding.y.sort).toEqual([...labels].reverse());
+    expect(spec.encoding.x.sort).toEqual(spec.encoding.y.sort);
+    const cell = (a: string, p: string) => spec.data.values.find((v) => v.actual === a && v.predicted === p)!;
+    expect(cell('z', 'a')).toEqual({ actual: 'z', predicted: 'a', count: 1, rate: 1 / 26 });
+    expect(cell('e', 'e').rate).toBeCloseTo(4 / 5, 12);
+    for (const a of labels) {
+      const row = spec.data.values.filter((v) => v.actual === a);
+      expect(row.reduce((s, v) => s + v.rate, 0)).toBeCloseTo(1, 12);
+    }
+  });
+
+  it('draws every label up to 50 classes and refuses more', async () => {
+    const svg = await confusionMatrixSvg(matrix, labels);
+    for (const l of labels) expect(svg).toContain(`>${l}<`);
+    const big = Array.from({ length: 51 }, (_, t) => Array.from({ length: 51 }, (_, p) => Number(p === t)));
+    expect(() => confusionMatrixSpec(big)).toThrow(/at most 50 classes can be drawn legibly, got 51/);
+  });
+});

@@ -7,7 +7,7 @@ import { evaluateTextClassifier, textReadOptions } from '../../train/recipes/tex
 import { loadSeriesModel, loadTextModel, modelTask } from '../models.js';
 import { examples, flagName, int, missingOption } from '../options.js';
 import type { Reporter } from '../reporter.js';
-import { classificationTable, regressionTable } from '../reports.js';
+import { classificationTable, regressionTable, warnUnknown } from '../reports.js';
 import { loadSeriesSource, loadTextSource } from '../sources.js';
 
 /** `kioku eval`: a trained model's scores on a dataset beside its baselines. */
@@ -38,6 +38,7 @@ async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
     ...(o.limit !== undefined ? { limit: o.limit } : {}),
     optionName: flagName,
   });
+  warnUnknown(reporter, r.unknownRate, o.data);
   const labels = opened.config.labels as string[];
   const title = `Evaluation on ${o.data} (${r.examples} examples):`;
   await classificationTable(reporter, 'eval', r.reports, labels, r.examples, title);

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
+import { describeCoverage } from '../../train/class-report.js';
 import type { TextClassifierEvent } from '../../train/recipes/events.js';
 import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
 import {
@@ -8,7 +9,7 @@ import {
 } from '../../train/recipes/text-classifier-options.js';
 import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
 import type { Reporter } from '../reporter.js';
-import { classificationTable } from '../reports.js';
+import { classificationTable, warnUnknown } from '../reports.js';
 import { loadTextSource } from '../sources.js';
 import { done, trainRunOptions } from '../training.js';
 
@@ -27,6 +28,7 @@ function textEvent(reporter: Reporter, e: TextClassifierEvent): Promise<void> | 
     reporter.note(
       `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}`,
     );
+    warnUnknown(reporter, e.unknownRate, 'validation and test');
   } else if (e.type === 'model') reporter.note(`${e.model}: ${e.parameters} parameters`);
   else return reporter.training(e, 'accuracy');
 }
@@ -70,6 +72,8 @@ async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
     result.test.examples,
     `Test set (${result.test.examples} examples):`,
   );
+  const missing = describeCoverage(result.test.missingClasses);
+  if (missing) reporter.note(`${missing}; they were kept in training`);
   const plots = result.saved.files.filter((p) => p.endsWith('.png'));
   reporter.print(`Model saved to ${result.saved.model}; plots: ${plots.join(', ')}`);
   await done(reporter, result.saved.model, started);
@@ -93,7 +97,20 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
         .default('from-subject'),
     )
     .addOption(
-      new Option('--punctuation <how>', 'drop punctuation and symbols, or make each one a token')
+      new Option(
+        '--tokenizer <kind>',
+        'tokens: words, or characters (for short strings written without spaces)',
+      )
+        .choices(['word', 'char'])
+        .default(D.tokenizer),
+    )
+    .option('--no-lowercase', 'keep the case of letters (lower-cased by default)')
+    .option('--no-normalize', 'skip Unicode NFKC normalisation (full-width letters, ligatures)')
+    .addOption(
+      new Option(
+        '--punctuation <how>',
+        'drop punctuation and symbols, or make each one a token (word tokenizer)',
+      )
         .choices(['strip', 'keep'])
         .default(D.punctuation),
     )
@@ -104,8 +121,11 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
     .option('--bidirectional', 'read the text in both directions (the default)', D.bidirectional)
     .option('--no-bidirectional', 'read the text forwards only, as the seed LSTMClassifier does')
     .addOption(
-      new Option('--pooling <how>', 'sequence summary fed to the classifier')
-        .choices(['last', 'mean', 'max'])
+      new Option(
+        '--pooling <how>',
+        'sequence summary fed to the classifier (attention: learned weights over the valid steps)',
+      )
+        .choices(['last', 'mean', 'max', 'attention'])
         .default(D.pooling),
     )
     .option(
@@ -134,7 +154,7 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
     )
     .option('--min-freq <n>', 'drop tokens seen fewer times', int('--min-freq'), D.minFreq)
     .option('--limit <n>', 'use only the first n examples (after a seeded shuffle)', int('--limit'))
-    .option('--no-baselines', 'skip the bag-of-words baseline')
+    .option('--no-baselines', 'skip the bag-of-words and TF-IDF baselines')
     .option('--seed <n>', 'seed for splits, initialisation and shuffling', int('--seed', 0), D.seed)
     .requiredOption('--out <dir>', 'output directory (model, plots, metrics.jsonl, history.json)')
     .addHelpText(
@@ -143,6 +163,7 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
         'kioku train text --data spam-assassin --out runs/spam',
         'kioku train text --data reviews.csv --text-col review --label-col sentiment --cell gru --bidirectional --out runs/reviews',
         'kioku train text --data aclImdb --max-len 400 --epochs 5 --pooling mean --out runs/imdb',
+        'kioku train text --data names.csv --tokenizer char --max-len 20 --epochs 10 --out runs/names',
       ]),
     )
     .action(async (opts: TrainTextFlags, c: Command) => {

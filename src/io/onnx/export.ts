@@ -213,6 +213,11 @@ function lastState(g: GraphBuilder, hTop: string): string {
  */
 function buildClassifier(g: GraphBuilder, model: TextClassifier, opset: number): void {
   const s = model.settings;
+  if (s.pooling === 'attention') {
+    throw new ValueError(
+      "exportOnnx: a TextClassifier with pooling 'attention' is not exported to ONNX yet; export it as PyTorch, or train with pooling 'max', 'mean' or 'last'",
+    );
+  }
   const ids = g.input('input_ids', DataType.INT32, ['batch', 'time']);
   const lens = g.input('lengths', DataType.INT32, ['batch']);
   g.output('logits', DataType.FLOAT, ['batch', s.numClasses]);

@@ -20,6 +20,7 @@ export async function curvesChart(
   return store.writeChart('training-curves', await trainingCurvesSvg(history, { metric, title }));
 }
 
+/** The test confusion matrix; none beyond 50 classes, where the report lists the largest confusions. */
 export async function confusionChart(
   store: RunStore | undefined,
   matrix: number[][],
@@ -27,7 +28,8 @@ export async function confusionChart(
   title: string,
 ): Promise<string[]> {
   if (!store?.writeChart) return [];
-  const { confusionMatrixSvg } = await plot();
+  const { confusionMatrixSvg, CONFUSION_PLOT_MAX_CLASSES } = await plot();
+  if (labels.length > CONFUSION_PLOT_MAX_CLASSES) return [];
   return store.writeChart('confusion-matrix', await confusionMatrixSvg(matrix, labels, title));
 }
 

@@ -18,6 +18,8 @@ export interface TextDataEvent {
   /** Vocabulary size, `<pad>` and `<unk>` included. */
   vocabulary: number;
   maxLen: number;
+  /** Share of the validation and test tokens unknown to the vocabulary (kioku warns above 0.2). */
+  unknownRate: number;
 }
 
 /** Rows [start, end) of one split, with their first and last dates when the series has dates. */

@@ -2,8 +2,8 @@ import type { TextCorpus } from '../../data/corpus.js';
 import type { Truncation } from '../../data/vocab.js';
 import type { ModelConfigInput } from '../../io/model-config.js';
 import type { BagOfWordsClassifier, Cell, Pooling, TextClassifier } from '../../nn/heads.js';
+import type { ClassCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
-import type { ClassificationReport } from '../metrics.js';
 import type { TextClassifierEvent } from './events.js';
 import {
   checkOptionsObject,
@@ -14,12 +14,22 @@ import {
   RUN_OPTIONS,
 } from './options.js';
 import { checkCorpus } from './text-data.js';
+import type { TextReport } from './text-reports.js';
 
 /** What `trainTextClassifier` takes (with defaults) and returns, and how its options are checked. */
 
 /** Training settings of `trainTextClassifier`, each with its default. */
 export interface TextClassifierSettings {
-  /** Drop punctuation and symbols, or make each one a token. Default 'strip'. */
+  /**
+   * Tokens: 'word' (words, the default) or 'char' (one token per character, for short strings
+   * written without spaces: names, codes). Saved in the model's config and reapplied wherever it is used.
+   */
+  tokenizer: 'word' | 'char';
+  /** Lower-case the text before tokenizing. Default true. */
+  lowercase: boolean;
+  /** Apply Unicode NFKC normalisation first (full-width letters, ligatures). Default true. */
+  normalize: boolean;
+  /** Drop punctuation and symbols, or make each one a token (word tokenizer). Default 'strip'. */
   punctuation: 'strip' | 'keep';
   /** Recurrent cell. Default 'lstm'. */
   cell: Cell;
@@ -49,13 +59,16 @@ export interface TextClassifierSettings {
   vocabSize: number;
   /** Drop tokens seen fewer times. Default 1. */
   minFreq: number;
-  /** Train the bag-of-words baseline too. Default true. */
+  /** Train the bag-of-words and TF-IDF baselines too. Default true. */
   baselines: boolean;
   /** Seed for the split, initialisation and shuffling. Default 0. */
   seed: number;
 }
 
 export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object.freeze({
+  tokenizer: 'word',
+  lowercase: true,
+  normalize: true,
   punctuation: 'strip',
   cell: 'lstm',
   embed: 128,
@@ -91,7 +104,7 @@ export interface TextClassifierOptions
 /** A test-set report of one model. */
 export interface NamedReport {
   model: string;
-  report: ClassificationReport;
+  report: TextReport;
 }
 
 export interface TextClassifierResult {
@@ -105,8 +118,11 @@ export interface TextClassifierResult {
   fit: FitResult;
   /** Per-epoch history of the model and of the bag-of-words baseline. */
   histories: Record<string, History>;
-  /** The model, then the baselines, on the test split. */
-  test: { examples: number; reports: NamedReport[] };
+  /**
+   * The model, then the baselines, on the test split; and the classes with too few examples to
+   * reach validation or test (trained on, but missing from those scores).
+   */
+  test: { examples: number; reports: NamedReport[]; missingClasses: ClassCoverage[] };
   baseline: BagOfWordsClassifier | null;
   /** Where the store put the model, the baseline and the other files (history, charts). */
   saved: { model: string | null; baseline: string | null; files: string[] };
@@ -148,7 +164,10 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.number('dropout', o.dropout, 0, 0.99);
   check.number('lr', o.lr, 0);
   check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
-  check.choice('pooling', o.pooling, ['last', 'mean', 'max']);
+  check.choice('pooling', o.pooling, ['last', 'mean', 'max', 'attention']);
+  check.choice('tokenizer', o.tokenizer, ['word', 'char']);
+  check.boolean('lowercase', o.lowercase);
+  check.boolean('normalize', o.normalize);
   check.choice('punctuation', o.punctuation, ['strip', 'keep']);
   check.choice('truncation', o.truncation, ['head', 'tail', 'headTail']);
   check.boolean('bidirectional', o.bidirectional);

@@ -5,8 +5,9 @@ import { CrossEntropyLoss } from '../../nn/losses.js';
 import type { Module } from '../../nn/module.js';
 import { Adam } from '../../optim/adam.js';
 import { manualSeed } from '../../tensor/random.js';
+import { fitTextBaseline } from '../baselines/text-baselines.js';
+import { splitCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
-import { type ClassificationReport, classificationReport } from '../metrics.js';
 import { classificationTask } from '../tasks.js';
 import { evaluate } from '../trainer.js';
 import { confusionChart, curvesChart, historyFile } from './charts.js';
@@ -22,11 +23,38 @@ import {
   textRunRecord,
 } from './text-classifier-options.js';
 import { prepareText, type TextData, textLoader } from './text-data.js';
+import { majorityTextReport, type TextReport, textReport } from './text-reports.js';
+
+/**
+ * Epochs of the bag-of-words baseline, whatever the model's epochs: it converges in a few (Adam
+ * at 0.01) and keeps its best validation epoch.
+ */
+export const BAG_OF_WORDS_EPOCHS = 5;
 
 /** The test-set report of a classifier. */
-async function testReport(model: Module, test: DataLoader<TextExample, TextBatch>, classes: number) {
+async function testReport(
+  model: Module,
+  test: DataLoader<TextExample, TextBatch>,
+  labels: readonly string[],
+): Promise<TextReport> {
   const ev = await evaluate(model, test, { task: classificationTask() });
-  return classificationReport(ev.yTrue, ev.yPred, classes);
+  return textReport(ev.yTrue, ev.yPred, labels);
+}
+
+/**
+ * The TF-IDF baseline: word (or character) 1- and 2-grams of the tokens the model reads, and an
+ * L2 logistic regression fitted by L-BFGS with C chosen on the validation split.
+ */
+function tfidfReport(d: TextData, labels: readonly string[]): TextReport {
+  const strings = (xs: TextExample[]) => xs.map((e) => Array.from(e.tokens, (id) => d.vocab.itos[id]!));
+  const ys = (xs: TextExample[]) => Int32Array.from(xs, (e) => e.label);
+  const fit = fitTextBaseline(strings(d.train), ys(d.train), {
+    kind: 'tfidf',
+    valTokens: strings(d.val),
+    valLabels: ys(d.val),
+    numClasses: labels.length,
+  });
+  return textReport(ys(d.test), fit.predict(strings(d.test)), labels);
 }
 
 /** The bag-of-words baseline (mean of embeddings → Linear), trained on the same split. */
@@ -42,7 +70,7 @@ async function trainBagOfWords(
     embedDim: 64,
     numClasses: o.corpus.classes.length,
   });
-  const epochs = Math.max(o.epochs, 5);
+  const epochs = BAG_OF_WORDS_EPOCHS;
   const train = textLoader(d.train, o.batch, true);
   const result = await fitWithEvents(
     bow,
@@ -61,17 +89,6 @@ async function trainBagOfWords(
     emit,
   );
   return { bow, history: result.history };
-}
-
-/** The majority-class baseline's report: every test example gets the commonest training class. */
-function majorityReport(d: TextData, classes: number): ClassificationReport {
-  const majority = d.labelCounts.indexOf(Math.max(...d.labelCounts));
-  const yTest = d.test.map((e) => e.label);
-  return classificationReport(
-    yTest,
-    yTest.map(() => majority),
-    classes,
-  );
 }
 
 /** What the model directory stores besides the architecture, in config.json's order. */
@@ -169,11 +186,14 @@ async function trainModel(run: TextRun): Promise<FitResult> {
   );
 }
 
-/** The model's test report, then the baselines': bag-of-words (trained and saved here) and majority. */
+/**
+ * The model's test report, then the baselines': bag-of-words (trained and saved here), TF-IDF
+ * logistic regression and majority.
+ */
 async function testWithBaselines(run: TextRun, history: History) {
   const { o, d } = run;
-  const k = o.corpus.classes.length;
-  const reports: NamedReport[] = [{ model: run.name, report: await testReport(run.model, run.test, k) }];
+  const labels = o.corpus.classes;
+  const reports: NamedReport[] = [{ model: run.name, report: await testReport(run.model, run.test, labels) }];
   const histories: Record<string, History> = { [run.name]: history };
   let baseline: BagOfWordsClassifier | null = null;
   let baselineAt: string | null = null;
@@ -181,14 +201,16 @@ async function testWithBaselines(run: TextRun, history: History) {
     const b = await trainBagOfWords(o, d, run.val, run.emit, run.metrics);
     baseline = b.bow;
     histories['bag-of-words'] = b.history;
-    reports.push({ model: 'bag-of-words', report: await testReport(b.bow, run.test, k) });
+    reports.push({ model: 'bag-of-words', report: await testReport(b.bow, run.test, labels) });
     const files = {
       config: { ...run.configBase, architecture: b.bow.config() },
       stateDict: b.bow.stateDict(),
     };
     baselineAt = (await o.store?.writeModel('bag-of-words', files)) ?? null;
+    reports.push({ model: 'tfidf', report: tfidfReport(d, labels) });
   }
-  reports.push({ model: 'majority', report: majorityReport(d, k) });
+  const yTest = d.test.map((e) => e.label);
+  reports.push({ model: 'majority', report: majorityTextReport(yTest, d.labelCounts, labels) });
   return { reports, histories, baseline, baselineAt };
 }
 
@@ -245,6 +267,7 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
     test: d.test.length,
     vocabulary: d.vocab.itos.length,
     maxLen: o.maxLen,
+    unknownRate: d.unknownRate,
   });
   const run = setUp(o, d, emit);
   const result = await trainModel(run);
@@ -257,7 +280,18 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
     config,
     fit: result,
     histories: tested.histories,
-    test: { examples: d.test.length, reports: tested.reports },
+    test: {
+      examples: d.test.length,
+      reports: tested.reports,
+      missingClasses: splitCoverage(
+        {
+          train: d.train.map((e) => e.label),
+          val: d.val.map((e) => e.label),
+          test: d.test.map((e) => e.label),
+        },
+        o.corpus.classes,
+      ),
+    },
     baseline: tested.baseline,
     saved,
   };

@@ -2,7 +2,7 @@ import type { TextCorpus } from '../../data/corpus.js';
 import { DataLoader, type TextBatch, type TextExample } from '../../data/dataloader.js';
 import { ArrayDataset } from '../../data/dataset.js';
 import { trainValTestSplit } from '../../data/split.js';
-import { WordTokenizer } from '../../data/tokenizers.js';
+import { CharTokenizer, type Tokenizer, WordTokenizer } from '../../data/tokenizers.js';
 import { type Truncation, Vocab } from '../../data/vocab.js';
 import { ValueError } from '../../tensor/errors.js';
 import { Generator } from '../../tensor/random.js';
@@ -63,6 +63,9 @@ export function checkCorpus(corpus: TextCorpus, name: string): void {
 export interface TextSettings {
   limit?: number;
   seed: number;
+  tokenizer: 'word' | 'char';
+  lowercase: boolean;
+  normalize: boolean;
   punctuation: 'strip' | 'keep';
   vocabSize: number;
   minFreq: number;
@@ -73,8 +76,10 @@ export interface TextSettings {
 export interface TextData {
   /** Examples kept (after `limit`). */
   size: number;
-  tokenizer: WordTokenizer;
+  tokenizer: Tokenizer;
   vocab: Vocab;
+  /** Share of the validation and test tokens that are unknown to the vocabulary. */
+  unknownRate: number;
   train: TextExample[];
   val: TextExample[];
   test: TextExample[];
@@ -97,20 +102,56 @@ export function prepareText(corpus: TextCorpus, s: TextSettings, where: string):
   if (parts.train.length === 0 || parts.val.length === 0 || parts.test.length === 0) {
     throw new ValueError(`${where}: ${raw.length} examples are too few for an 80/10/10 split`);
   }
-  const tokenizer = new WordTokenizer({ punctuation: s.punctuation });
+  const tokenizer = makeTokenizer(s);
   const tokenized = parts.train.map((e) => tokenizer.tokenize(e.text));
   const vocab = Vocab.build(tokenized, { maxSize: s.vocabSize, minFreq: s.minFreq });
   const encode = encoder(vocab, tokenizer, s.maxLen, s.truncation);
   const examples = (xs: typeof parts.train): TextExample[] =>
     xs.map((e) => ({ tokens: encode(e.text), label: e.label }));
   const train = examples(parts.train);
+  const val = examples(parts.val);
+  const test = examples(parts.test);
+  const unknownRate = unknownShare([...val, ...test], vocab.unkId);
+  if (unknownRate === 1)
+    throw new ValueError(allUnknown(`${where}: every validation and test token`, s.tokenizer));
   return {
     size: raw.length,
     tokenizer,
     vocab,
+    unknownRate,
     train,
-    val: examples(parts.val),
-    test: examples(parts.test),
+    val,
+    test,
     labelCounts: corpus.classes.map((_, c) => train.filter((e) => e.label === c).length),
   };
+}
+
+/** The tokenizer the settings ask for. */
+export function makeTokenizer(
+  s: Pick<TextSettings, 'tokenizer' | 'lowercase' | 'normalize' | 'punctuation'>,
+): Tokenizer {
+  const { lowercase, normalize } = s;
+  return s.tokenizer === 'char'
+    ? new CharTokenizer({ lowercase, normalize })
+    : new WordTokenizer({ lowercase, normalize, punctuation: s.punctuation });
+}
+
+/** Share of the tokens of `examples` that are `<unk>` (0 when there are none). */
+export function unknownShare(examples: readonly { tokens: ArrayLike<number> }[], unkId: number): number {
+  let unknown = 0;
+  let total = 0;
+  for (const { tokens } of examples) {
+    total += tokens.length;
+    for (let i = 0; i < tokens.length; i++) if (tokens[i] === unkId) unknown++;
+  }
+  return total === 0 ? 0 : unknown / total;
+}
+
+/** Why every token being unknown stops the run, and what to try. */
+export function allUnknown(what: string, tokenizer: string | undefined): string {
+  const hint =
+    tokenizer === 'char'
+      ? 'the texts share no characters with the training texts'
+      : "with the word tokenizer a text written without spaces is one token, seen once; tokenizer 'char' reads such texts by their characters";
+  return `${what} is unknown to the vocabulary built from the training texts (${hint})`;
 }

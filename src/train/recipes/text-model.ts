@@ -1,17 +1,17 @@
 import type { TextCorpus } from '../../data/corpus.js';
 import { nameList, quote } from '../../data/errors.js';
-import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { type TokenizerJSON, tokenizerFromJSON, WordTokenizer } from '../../data/tokenizers.js';
 import { type Truncation, Vocab, type VocabJSON } from '../../data/vocab.js';
 import { BagOfWordsClassifier, TextClassifier } from '../../nn/heads.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { ValueError } from '../../tensor/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { classificationReport } from '../metrics.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
 import { checkOptionsObject } from './options.js';
 import type { NamedReport } from './text-classifier-options.js';
-import { checkCorpus, encoder, subsample } from './text-data.js';
+import { allUnknown, checkCorpus, encoder, subsample, unknownShare } from './text-data.js';
+import { majorityTextReport, textReport } from './text-reports.js';
 
 /** A trained text classifier put to use: labels for new texts, and its scores on labelled data. */
 
@@ -19,6 +19,8 @@ export interface TextRuntime {
   model: TextClassifier | BagOfWordsClassifier;
   labels: string[];
   encode: (text: string) => Int32Array;
+  /** The id texts' unknown tokens get. */
+  unkId: number;
   /** Training examples per class, when the model recorded them. */
   labelCounts: number[];
   headers: string | undefined;
@@ -44,16 +46,17 @@ export function textRuntime(opened: OpenedModel): TextRuntime {
     labelCounts?: number[];
     headers?: string;
   };
-  if (!Array.isArray(c.labels) || !c.vocab || !c.tokenizer || !Number.isInteger(c.maxLen)) {
-    throw new ValueError(
-      `"${where}": config.json lacks the labels, vocab, tokenizer or maxLen of a text model`,
-    );
+  if (!Array.isArray(c.labels) || !c.vocab || !Number.isInteger(c.maxLen)) {
+    throw new ValueError(`"${where}": config.json lacks the labels, vocab or maxLen of a text model`);
   }
   const vocab = Vocab.fromJSON(c.vocab);
+  // Models saved before the tokenizer was recorded read words.
+  const tokenizer = c.tokenizer ? tokenizerFromJSON(c.tokenizer) : new WordTokenizer();
   return {
     model,
     labels: c.labels as string[],
-    encode: encoder(vocab, tokenizerFromJSON(c.tokenizer), c.maxLen!, c.truncation ?? 'head'),
+    encode: encoder(vocab, tokenizer, c.maxLen!, c.truncation ?? 'head'),
+    unkId: vocab.unkId,
     labelCounts: Array.isArray(c.labelCounts) ? c.labelCounts : [],
     headers: c.headers,
   };
@@ -117,14 +120,19 @@ export interface TextEvaluationOptions {
   optionName?: (option: string) => string;
 }
 
+export interface TextEvaluation {
+  examples: number;
+  /** Share of the texts' tokens unknown to the model's vocabulary (kioku warns above 0.2). */
+  unknownRate: number;
+  reports: NamedReport[];
+}
+
 /**
  * The model's accuracy, per-class and macro scores and confusion matrix on a labelled corpus,
  * beside the majority class of its training data. This is what `kioku eval` runs for text.
+ * Throws a ValueError when every token of the texts is unknown to the model.
  */
-export function evaluateTextClassifier(
-  opened: OpenedModel,
-  options: TextEvaluationOptions,
-): { examples: number; reports: NamedReport[] } {
+export function evaluateTextClassifier(opened: OpenedModel, options: TextEvaluationOptions): TextEvaluation {
   const rt = textRuntime(opened);
   checkOptionsObject(options, 'evaluateTextClassifier', 'corpus');
   const name = options.optionName ?? ((k: string) => k);
@@ -142,26 +150,23 @@ export function evaluateTextClassifier(
     options.limit,
     0,
   );
+  const encoded = items.map((e) => ({ tokens: rt.encode(e.text) }));
+  const unknownRate = unknownShare(encoded, rt.unkId);
+  if (unknownRate === 1) {
+    const tokenizer = (opened.config.tokenizer as { type?: string } | undefined)?.type;
+    throw new ValueError(allUnknown(`${name('data')} ${options.dataName ?? 'data'}: every token`, tokenizer));
+  }
   const yTrue = items.map((e) => e.label);
   const yPred = classify(
     rt,
     items.map((e) => e.text),
   ).map((p) => p.indexOf(Math.max(...p)));
-  const k = rt.labels.length;
-  const counts = rt.labelCounts;
-  const majority = counts.length === k ? counts.indexOf(Math.max(...counts)) : 0;
   return {
     examples: items.length,
+    unknownRate,
     reports: [
-      { model: 'model', report: classificationReport(yTrue, yPred, k) },
-      {
-        model: 'majority',
-        report: classificationReport(
-          yTrue,
-          yTrue.map(() => majority),
-          k,
-        ),
-      },
+      { model: 'model', report: textReport(yTrue, yPred, rt.labels) },
+      { model: 'majority', report: majorityTextReport(yTrue, rt.labelCounts, rt.labels) },
     ],
   };
 }
