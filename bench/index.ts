@@ -4,8 +4,9 @@
  * 200 tokens, Adam) with its training memory, and a sweep of LSTM/GRU/RNN shapes (a reduced one by
  * default, all 27 shapes per cell with `--sweep full`) for kioku-js and kioku-native, next to
  * PyTorch (bench/torch_bench.py), TensorFlow.js (cpu and wasm backends, bench/tfjs.ts) and brain.js
- * (bench/brain.ts) in the same run, with the machine's measured FMA peak. Every time is the median
- * of several runs after warm-up, except where a row says otherwise.
+ * (bench/brain.ts) in the same run, with the machine's measured FMA peak; the WebAssembly backend
+ * (SIMD128 and relaxed SIMD) runs in child processes (bench/wasm.ts). Every time is the median of
+ * several runs after warm-up, except where a row says otherwise.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -20,7 +21,7 @@ import { ones } from '../src/tensor/tensor.js';
 import { brainLstmTimeStep, type NextStepShape, nextStepWorkload } from './brain.js';
 import { kiokuMemory, type PeakMemory, peakAboveSetupMiB } from './memory-probe.js';
 import { peakProbe } from './peak.js';
-import { writeKeepingSections } from './sections.js';
+import { writeKeepingSections, writeSection } from './sections.js';
 import { seedWorkload } from './seed.js';
 import { medianMs, repsFor } from './stats.js';
 import { streamingStep } from './streaming.js';
@@ -36,6 +37,7 @@ import {
 } from './sweep.js';
 import { type TfjsBackend, type TfjsRun, type TfjsTiming, tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch, type TorchResult } from './torch.js';
+import { runWasmBench, wasmSection } from './wasm-report.js';
 
 const { addon, reason } = nativeBackend();
 if (!addon) {
@@ -117,6 +119,7 @@ say(
   `| M×K·K×N | kioku-js | kioku-native 1 thread | kioku-native ${threads} threads | % of peak | PyTorch best |`,
 );
 say('|---|---|---|---|---|---|');
+const gemmNative1: Record<string, number> = {};
 const gemmJs = kernelFor('gemm', 'js')!;
 const gemmNative = kernelFor('gemm', 'native')!;
 const gen = new Generator(0);
@@ -135,6 +138,7 @@ for (const [m, k, n] of [
   const n1Ms = withThreads(1, () => medianMs(run(gemmNative), repsFor(flops, 50, 200, 9, 2000)));
   const nNMs = medianMs(run(gemmNative), repsFor(flops, 80, 200, 9, 2000));
   const gf = (ms: number) => flops / ms / 1e6;
+  gemmNative1[`${m}x${k}x${n}`] = gf(n1Ms);
   const t = bestOf(torch, (r) => r.gemm[`${m}x${k}x${n}`]!);
   const torchCell = t ? `${fmt(gf(t.value))} GFLOP/s (${t.threads}t)` : '—';
   const best = Math.max(gf(n1Ms) / peak1, gf(nNMs) / peakN);
@@ -266,6 +270,7 @@ say(
 say();
 
 // ---- without the embedding, against TensorFlow.js ----
+let tfWasmPlainTrainMs: number | null = null;
 {
   const T2 = 50;
   say(`## LSTM(128 → 64) → Linear(2) without the embedding (batch ${B}, T ${T2}, Adam)`);
@@ -287,6 +292,8 @@ say();
     ['wasm', await tfjsLstm('wasm', { B, vocab: 0, train: plan, infer: plan }, threads)],
     ['cpu', await tfjsLstm('cpu', { B, vocab: 0, train: plan, infer: plan }, threads)],
   ];
+  const tfWasmTrain = tfRuns[0]![1]?.train;
+  if (tfWasmTrain && !('error' in tfWasmTrain)) tfWasmPlainTrainMs = tfWasmTrain.ms;
   const tok = (ms: number) => fmt((B * T2) / (ms / 1e3), 0);
   const kiokuRow = (label: string, [train, infer]: readonly [number, number]) =>
     say(`| ${label} | ${fmt(train)} | ${tok(train)} | ${fmt(infer)} | | |`);
@@ -396,6 +403,7 @@ say('|---|---|---|---|---|');
 say();
 
 // ---- sweep ----
+const nativeSweep: Record<string, { trainMs: number; inferMs: number; threads: number }> = {};
 {
   interface Timing {
     ms: number;
@@ -432,6 +440,7 @@ say();
       setBackend('native');
     }
     rows.push({ c, train, infer, js });
+    nativeSweep[configKey(c)] = { trainMs: train.ms, inferMs: infer.ms, threads: train.threads };
   }
   const peakFor = (n: number) => (n === 1 ? peak1 : peakN);
   const table = (what: 'train' | 'infer') => {
@@ -470,6 +479,24 @@ say();
   table('infer');
 }
 
+// ---- WebAssembly ----
+process.stderr.write('bench: running the WebAssembly backend (SIMD128, then relaxed SIMD)…\n');
+// Its own section of the file (`npm run bench:wasm` rewrites it alone).
+const wasmLines: string[] = [];
+wasmSection(
+  (line = '') => {
+    wasmLines.push(line);
+    console.log(line);
+  },
+  {
+    runs: [runWasmBench(false), runWasmBench(true)],
+    gemmNative1,
+    seed: { native1: seedNative1, js: seedJs, torchTrain, torchInfer },
+    tfWasmPlainTrainMs,
+    nativeSweep,
+  },
+);
+
 say(
   `Run time of this command: ${fmt((performance.now() - startedAt) / 60e3)} min; load average at the end: ${loadavg()
     .map((v) => v.toFixed(1))
@@ -478,4 +505,5 @@ say(
 
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 writeKeepingSections(target, lines.join('\n'));
+writeSection(target, 'wasm', wasmLines);
 process.stderr.write(`bench: wrote ${target}\n`);

@@ -2,9 +2,12 @@
  * Memory soak: npx tsx scripts/soak.ts [steps=20000] [batch=16] [seqLen=24]
  * Trains a small TextClassifier (Embedding → LSTM → Linear) with Adam and CrossEntropyLoss on
  * random token batches, printing RSS every 1,000 steps. The growth after warm-up (RSS at the end
- * minus RSS after the first 1,000 steps) must stay under 50 MB; exits 1 otherwise.
+ * minus RSS after the first 1,000 steps) must stay under 50 MB; exits 1 otherwise. On the
+ * WebAssembly backend (KIOKU_BACKEND=wasm) the module's linear memory, which never shrinks, must
+ * not grow at all after warm-up.
  */
 import { initBackend } from '../src/backend/native/init.js';
+import { wasmBackend } from '../src/backend/wasm/index.js';
 import { TextClassifier } from '../src/nn/heads.js';
 import { CrossEntropyLoss } from '../src/nn/losses.js';
 import { Adam } from '../src/optim/adam.js';
@@ -43,6 +46,9 @@ const gen = new Generator(1);
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 const rss = () => mb(process.memoryUsage().rss);
+const wasmMemory = () =>
+  backend === 'wasm' ? mb(wasmBackend()!.instance.exports.memory.buffer.byteLength) : 0;
+let wasmBaseline = 0;
 console.log(
   `backend ${backend}; ${model.numParameters()} parameters; batch ${batch}, length ${seqLen}, ${steps} steps`,
 );
@@ -71,10 +77,11 @@ for (let step = 1; step <= steps; step++) {
   if (step % 1000 === 0) {
     const now = rss();
     peak = Math.max(peak, now);
-    if (step === WARMUP) baseline = now;
+    if (step === WARMUP) [baseline, wasmBaseline] = [now, wasmMemory()];
     const secs = (performance.now() - start) / 1000;
+    const linear = backend === 'wasm' ? `  wasm memory ${wasmMemory().toFixed(1)} MB` : '';
     console.log(
-      `step ${String(step).padStart(6)}  rss ${now.toFixed(1)} MB  loss ${(loss / 1000).toFixed(4)}  ${secs.toFixed(0)} s`,
+      `step ${String(step).padStart(6)}  rss ${now.toFixed(1)} MB${linear}  loss ${(loss / 1000).toFixed(4)}  ${secs.toFixed(0)} s`,
     );
     loss = 0;
   }
@@ -84,6 +91,12 @@ const growth = end - baseline;
 console.log(
   `RSS after warm-up ${baseline.toFixed(1)} MB, at the end ${end.toFixed(1)} MB, peak ${peak.toFixed(1)} MB: growth ${growth.toFixed(1)} MB (limit ${LIMIT_MB} MB)`,
 );
+if (wasmMemory() > wasmBaseline) {
+  console.error(
+    `WebAssembly memory grew from ${wasmBaseline.toFixed(1)} to ${wasmMemory().toFixed(1)} MB after warm-up`,
+  );
+  process.exit(1);
+}
 if (growth >= LIMIT_MB) {
   console.error(`memory grew by ${growth.toFixed(1)} MB after warm-up`);
   process.exit(1);

@@ -144,7 +144,7 @@ describe('browser bundle', () => {
 describe('package entries', () => {
   it('the Node entry selects a backend and re-exports the library', async () => {
     const kioku = await import('../src/node.js');
-    expect(['js', 'native']).toContain(kioku.backend());
+    expect(['js', 'native', 'wasm']).toContain(kioku.backend());
     expect(typeof kioku.LSTM).toBe('function');
     expect(typeof kioku.loadModelDir).toBe('function');
   });

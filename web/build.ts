@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -7,11 +7,13 @@ import { builtinData } from './build-data.js';
 /**
  * Builds the playground into static files: the pages, their scripts bundled by esbuild (the
  * training worker a bundle of its own), the built-in data sets made from npm packages, and
- * TensorFlow.js's .wasm binaries for the benchmark page. Nothing is loaded from a CDN.
+ * TensorFlow.js's .wasm binaries for the benchmark page, and kioku's own WebAssembly modules.
+ * Nothing is loaded from a CDN.
  */
 
 const WEB = import.meta.dirname;
 const PAGES = ['index.html', 'bench.html', 'style.css'];
+const KIOKU_WASM = join(WEB, '..', 'native', 'wasm');
 const TFJS_WASM = [
   'tfjs-backend-wasm.wasm',
   'tfjs-backend-wasm-simd.wasm',
@@ -20,7 +22,7 @@ const TFJS_WASM = [
 
 export async function buildPlayground(out = join(WEB, 'dist')): Promise<string> {
   rmSync(out, { recursive: true, force: true });
-  for (const dir of ['assets', 'data', 'tfjs']) mkdirSync(join(out, dir), { recursive: true });
+  for (const dir of ['assets', 'data', 'tfjs', 'native/wasm']) mkdirSync(join(out, dir), { recursive: true });
   await build({
     entryPoints: ['main', 'worker', 'bench'].map((name) => join(WEB, 'src', `${name}.ts`)),
     outdir: join(out, 'assets'),
@@ -42,5 +44,9 @@ export async function buildPlayground(out = join(WEB, 'dist')): Promise<string> 
   }
   const tfjs = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   for (const file of TFJS_WASM) copyFileSync(join(tfjs, 'dist', file), join(out, 'tfjs', file));
+  // esbuild keeps kioku's `new URL('../../../native/wasm/…', import.meta.url)` as written: from a
+  // script in assets/ that climbs to the site's root, so the modules go to native/wasm/ there.
+  for (const file of readdirSync(KIOKU_WASM).filter((f) => f.endsWith('.wasm')))
+    copyFileSync(join(KIOKU_WASM, file), join(out, 'native', 'wasm', file));
   return out;
 }

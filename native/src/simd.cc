@@ -16,6 +16,8 @@ KIOKU_DECLARE_TABLE(avx2)
 KIOKU_DECLARE_TABLE(avx512)
 #elif defined(__aarch64__)
 KIOKU_DECLARE_TABLE(neon)
+#elif defined(__wasm_simd128__)
+KIOKU_DECLARE_TABLE(simd128)
 #endif
 
 namespace {
@@ -30,6 +32,9 @@ const SimdKernels* tableOf(Isa isa) {
 #elif defined(__aarch64__)
     case Isa::Neon:
       return &neon::kKernels;
+#elif defined(__wasm_simd128__)
+    case Isa::Simd128:
+      return &simd128::kKernels;
 #endif
     case Isa::Portable:
       return &scalar::kKernels;
@@ -51,6 +56,9 @@ Isa detectIsa() {
   return Isa::Portable;
 #elif defined(__aarch64__)
   return Isa::Neon;
+#elif defined(__wasm_simd128__)
+  // The module only instantiates where the engine validates SIMD128 (the loader checks first).
+  return Isa::Simd128;
 #else
   return Isa::Portable;
 #endif
@@ -60,7 +68,8 @@ bool isaAvailable(Isa isa) {
   if (tableOf(isa) == nullptr) return false;
   const Isa best = detectIsa();
   // x86: each set includes the one below it; elsewhere the best and the portable one.
-  if (best == Isa::Neon || isa == Isa::Neon) return isa == best || isa == Isa::Portable;
+  if (best == Isa::Neon || isa == Isa::Neon || best == Isa::Simd128 || isa == Isa::Simd128)
+    return isa == best || isa == Isa::Portable;
   return static_cast<int32_t>(isa) <= static_cast<int32_t>(best);
 }
 
@@ -87,6 +96,12 @@ const char* isaName(Isa isa) {
       return "avx2";
     case Isa::Neon:
       return "neon";
+    case Isa::Simd128:
+#if defined(__wasm_relaxed_simd__)
+      return "relaxed-simd";
+#else
+      return "simd128";
+#endif
     default:
       return "portable";
   }

@@ -7,7 +7,7 @@
 
 namespace kioku {
 
-enum class Isa : int32_t { Portable = 0, Avx2 = 1, Avx512 = 2, Neon = 3 };
+enum class Isa : int32_t { Portable = 0, Avx2 = 1, Avx512 = 2, Neon = 3, Simd128 = 4 };
 
 // y(n) = [y +] Σ_parts W(n×k)·x with W row-major (leading dimension ld).
 struct GemvPart {

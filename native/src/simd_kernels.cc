@@ -239,7 +239,7 @@ const SimdKernels kKernels = {
     kTileVecs * kLanes,
     256,
     16 * kTileRows,
-    2048,
+    (2048 + kTileVecs * kLanes - 1) / (kTileVecs * kLanes) * (kTileVecs * kLanes),  // NC, a multiple of NR
     micro,
     gemv,
     axpy,

@@ -2,7 +2,12 @@ import { KiokuError } from '../tensor/errors.js';
 import type { KernelName, Kernels } from './contract.js';
 
 export type { KernelArgs, KernelName, Kernels } from './contract.js';
-export type BackendName = 'js' | 'native';
+export type BackendName = 'js' | 'native' | 'wasm';
+
+const LABEL: Record<BackendName, string> = { js: 'JS', native: 'native', wasm: 'WebAssembly' };
+
+/** A backend's name as notices write it: 'JS', 'native', 'WebAssembly'. */
+export const backendLabel = (name: BackendName): string => LABEL[name];
 
 const registry = new Map<string, Map<string, unknown>>();
 let activeBackend: BackendName = 'js';

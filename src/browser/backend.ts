@@ -1,10 +1,11 @@
 import { type BackendName, backend, setBackend } from '../backend/registry.js';
+import { initWasm } from '../backend/wasm/index.js';
 
 /**
  * The backend a browser (or a Web Worker) trains and predicts on, chosen once: the first of
- * {@link BROWSER_BACKENDS} that loads. The WebAssembly backend goes first in that list when it
- * lands (its loader fetches and instantiates the .wasm and returns whether it runs here); the
- * pure-TypeScript backend always loads, so it closes the list.
+ * {@link BROWSER_BACKENDS} that loads. WebAssembly goes first (initWasm fetches the build this
+ * engine runs from beside kioku, or says in one line why it cannot); the pure-TypeScript backend
+ * always loads, so it closes the list.
  */
 
 interface BrowserBackend {
@@ -13,7 +14,10 @@ interface BrowserBackend {
   load(): Promise<boolean>;
 }
 
-export const BROWSER_BACKENDS: readonly BrowserBackend[] = [{ name: 'js', load: async () => true }];
+export const BROWSER_BACKENDS: readonly BrowserBackend[] = [
+  { name: 'wasm', load: async () => (await initWasm()) === 'wasm' },
+  { name: 'js', load: async () => true },
+];
 
 let chosen: Promise<BackendName> | null = null;
 

@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
 import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
+import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
 import { serveCommand } from './commands/serve.js';
 import { trainLmCommand } from './commands/train-lm.js';
@@ -80,6 +81,7 @@ export function createProgram(io: CliIO): Command {
     add(program, reporter);
   }
   serveCommand(program, reporter);
+  inspectCommand(program, reporter);
   const required = new Map<Command, Option[]>();
   for (const cmd of [program, ...allCommands(program)]) {
     cmd.exitOverride();

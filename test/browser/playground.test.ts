@@ -19,7 +19,8 @@ import { HAVE_CHROMIUM, launch, longestMainThreadTask, OUTPUT, watchProblems } f
 /*
  * The playground (web/) built and served on localhost, in headless Chromium: it loads cleanly,
  * trains in its worker without blocking the page, opens models the Node CLI saved and predicts
- * what Node predicts, and saves models that Node loads back. Both sides run the JS backend.
+ * what Node predicts, and saves models that Node loads back. The page runs kioku's WebAssembly
+ * backend (the module served with the site), Node the JS one.
  */
 
 const TMP = mkdtempSync(join(tmpdir(), 'kioku-browser-'));
@@ -119,10 +120,18 @@ const showing = (page: Page, selector: string, text: string, timeout = 30_000) =
   page.locator(selector, { hasText: text }).waitFor({ timeout });
 
 describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
-  it('loads both pages with no console errors and no failed requests', async () => {
-    const { page, problems } = await open();
+  it('loads both pages with no console errors and no failed requests, on the WebAssembly backend', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const problems = watchProblems(page);
+    const modules = new Set<string>();
+    page.on('response', (r) => {
+      if (r.url().endsWith('.wasm') && r.ok()) modules.add(new URL(r.url()).pathname);
+    });
+    await page.goto(site.url);
     await showing(page, '#data-summary', '1461 rows');
-    expect(await page.textContent('#backend')).toBe('backend: js');
+    await showing(page, '#backend', 'backend: wasm');
+    // Chromium has relaxed SIMD, so the page fetched that build (and only it)
+    expect([...modules]).toEqual(['/native/wasm/kioku-relaxed.wasm']);
     await page.goto(`${site.url}bench.html`);
     await showing(page, '#env', 'threads');
     expect(problems).toEqual([]);
@@ -130,6 +139,24 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
   });
 
   let trained: Page;
+
+  it('falls back to the JS backend, with a one-line warning, when the module cannot be fetched', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await page.route('**/*.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await page.goto(site.url);
+    await showing(page, '#backend', 'backend: js');
+    // one line per thread that tried (the page; its worker when it starts)
+    const notice =
+      /^kioku: WebAssembly backend unavailable \(fetching \S*\/native\/wasm\/kioku-relaxed\.wasm gave HTTP 404\); using the JS backend$/;
+    const kiokuWarnings = warnings.filter((w) => w.startsWith('kioku'));
+    expect(kiokuWarnings).toContainEqual(expect.stringMatching(notice));
+    for (const w of kiokuWarnings) expect(w).toMatch(notice);
+    await page.context().close();
+  });
 
   it('trains the Seattle forecaster in its worker while the main thread stays responsive', async () => {
     const { page, problems } = await open();
@@ -146,6 +173,8 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     );
     expect(longest.cpuMs).toBeLessThan(100);
     expect(await page.textContent('#train-status')).toContain('Done: 3 epochs (completed)');
+    // the worker says which backend it trained on
+    expect(await page.textContent('#speed')).toMatch(/^wasm · /);
     const models = await page.$$eval('#results-table tbody tr td:first-child', (tds) =>
       tds.map((td) => td.textContent),
     );
@@ -244,6 +273,8 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     expect(
       rows.map(([name, workload]) => `${name!.replace(/ \(.*/, '').replace(/ [\d.]+ /, ' ')}: ${workload}`),
     ).toEqual([
+      'kioku wasm: seed model',
+      'kioku wasm: LSTM alone',
       'kioku js: seed model',
       'kioku js: LSTM alone',
       'TF.js wasm: seed model',
@@ -251,9 +282,9 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     ]);
     // every kioku row and TF.js's LSTM trained and ran inference (TF.js's wasm backend lacks a kernel
     // the seed model's embedding needs for training; its row says so)
-    for (const row of [rows[0]!, rows[1]!, rows[3]!])
+    for (const row of [...rows.slice(0, 4), rows[5]!])
       expect(Number(row[2]) > 0 && Number(row[4]) > 0).toBe(true);
-    expect(rows[2]![2]).toMatch(/^cannot run: /);
+    expect(rows[4]![2]).toMatch(/^cannot run: /);
     expect(problems).toEqual([]);
     await page.context().close();
   }, 180_000);

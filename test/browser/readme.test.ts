@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
@@ -12,8 +12,8 @@ import { HAVE_CHROMIUM, launch } from './chromium.js';
 
 /*
  * The README's Browser example, as written, built by Vite (its worker pattern included) into a
- * page that runs in headless Chromium: it prints three epochs and the forecast that the same
- * training gives in Node.
+ * page that runs in headless Chromium: its worker trains on the WebAssembly module Vite emitted and
+ * prints three epochs and the forecast that the same training gives in Node.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -77,12 +77,21 @@ async function nodeLines(): Promise<string[]> {
 
 describe.skipIf(!HAVE_CHROMIUM)("README's Browser example", () => {
   it('builds with Vite, trains in a worker in Chromium and prints what Node computes', async () => {
-    const site = await serveStatic(await buildExample());
+    const dist = await buildExample();
+    // Vite emitted kioku's WebAssembly modules from their `new URL(…, import.meta.url)`
+    const emitted = readdirSync(join(dist, 'assets')).filter((f) => f.endsWith('.wasm'));
+    expect(emitted.map((f) => f.replace(/-[\w-]{8}\.wasm$/, '.wasm')).sort()).toEqual([
+      'kioku-relaxed.wasm',
+      'kioku-simd128.wasm',
+    ]);
+    const site = await serveStatic(dist);
     const browser = await launch();
     try {
       const page = await browser.newPage();
       const printed: string[] = [];
       const problems: string[] = [];
+      const fetched: string[] = [];
+      page.on('response', (r) => r.url().endsWith('.wasm') && r.ok() && fetched.push(r.url()));
       page.on('console', (m) => (m.type() === 'error' ? problems : printed).push(m.text()));
       page.on('pageerror', (e) => problems.push(e.message));
       await page.goto(site.url);
@@ -90,6 +99,8 @@ describe.skipIf(!HAVE_CHROMIUM)("README's Browser example", () => {
         await page.waitForTimeout(100);
       }
       expect(problems).toEqual([]);
+      // the worker trained on the relaxed-SIMD module (no fallback notice was printed)
+      expect(fetched.map((u) => /kioku-\w+/.exec(u)?.[0])).toEqual(['kioku-relaxed']);
       const expected = await nodeLines();
       expect(printed.map((l) => l.split(':')[0])).toEqual(['epoch 1', 'epoch 2', 'epoch 3', 'next']);
       // Float32 training on another V8: the printed numbers agree to their last digits or nearly.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { nativeBackend } from '../../src/backend/native/index.js';
 import { type BackendName, backend, setBackend } from '../../src/backend/registry.js';
+import { loadWasmSync } from '../../src/backend/wasm/load-node.js';
 
 /**
  * Every backend the suites run on, with whether it is available in this process. Adding a backend
@@ -9,9 +10,10 @@ import { type BackendName, backend, setBackend } from '../../src/backend/registr
 const BACKENDS: Record<BackendName, () => boolean> = {
   js: () => true,
   native: () => nativeBackend().addon !== null,
+  wasm: () => loadWasmSync() === '',
 };
 
-/** Backends available in this process: 'js' always, 'native' when the addon loaded. */
+/** Backends available in this process: 'js' always, 'native' and 'wasm' when they load. */
 export function availableBackends(): BackendName[] {
   return (Object.keys(BACKENDS) as BackendName[]).filter((b) => BACKENDS[b]());
 }

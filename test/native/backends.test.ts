@@ -119,14 +119,14 @@ describe('initBackend', () => {
   });
 
   it('picks native when the addon loads, and is idempotent', () => {
-    const expected = availableBackends().includes('native') ? 'native' : 'js';
+    const expected = availableBackends().includes('native') ? 'native' : 'wasm';
     expect(initIn(undefined).out).toBe(`${expected}\n${expected}\n`);
   });
 
   it('rejects an unknown KIOKU_BACKEND with a sentence', () => {
     const r = initIn('gpu');
     expect(r.ok).toBe(false);
-    expect(r.err).toContain("KIOKU_BACKEND must be 'js' or 'native', got 'gpu'");
+    expect(r.err).toContain("KIOKU_BACKEND must be 'js', 'native' or 'wasm', got 'gpu'");
   });
 
   it.skipIf(nativeBackend().addon === null)('KIOKU_BACKEND=native uses the addon', () => {

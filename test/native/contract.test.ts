@@ -23,6 +23,7 @@ import { CONTRACT, KERNEL_NAMES, type KernelName } from '../../src/backend/contr
 import type { ArgSpec, ArrayArg } from '../../src/backend/contract-spec.js';
 import { nativeBackend } from '../../src/backend/native/index.js';
 import { kernelFor } from '../../src/backend/registry.js';
+import { loadWasmSync } from '../../src/backend/wasm/load-node.js';
 
 // The kernel contract (src/backend/contract.ts) against what implements it: the JS kernels, the
 // generated C++ header, and the native addon's argument checks, all driven from the table.
@@ -96,46 +97,61 @@ function fittingArgs(name: KernelName): { args: unknown[]; env: Record<string, u
   return { args: specs.map((a) => env[a.name]), env };
 }
 
-describe.skipIf(!addon)('the native addon checks every argument the contract describes', () => {
-  const call = (name: string, args: unknown[]) =>
-    (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
+type Call = (name: string, args: unknown[]) => unknown;
 
+describe.skipIf(!addon)('the native addon', () => {
   it('exports every native kernel of the contract, and nothing else but its controls', () => {
     const exported = Object.keys(addon!).sort();
     expect(exported).toEqual([...NATIVE, 'info', 'init', 'setIsa'].sort());
   });
+});
 
-  it.each(NATIVE)(
-    '%s: fitting arguments run; each array one element short throws a RangeError naming it',
-    (name) => {
-      const { args, env } = fittingArgs(name);
-      expect(() => call(name, args)).not.toThrow();
-      const specs = CONTRACT[name].args as readonly ArgSpec[];
-      specs.forEach((a, i) => {
-        if (!('role' in a) || !(a.len || a.matrix) || needed(a, env) === 0) return;
-        const short = args.slice();
-        short[i] = (args[i] as Float32Array).subarray(0, (args[i] as Float32Array).length - 1);
-        expect(() => call(name, short), a.name).toThrow(RangeError);
-        expect(() => call(name, short), a.name).toThrow(new RegExp(`^${name}: ${a.name} `));
+/** The checks of every array, type and per-sample length, on a backend's compiled kernels. */
+function describeChecks(label: string, call: Call): void {
+  describe(`${label} checks every argument the contract describes`, () => {
+    it.each(NATIVE)(
+      '%s: fitting arguments run; each array one element short throws a RangeError naming it',
+      (name) => {
+        const { args, env } = fittingArgs(name);
+        expect(() => call(name, args)).not.toThrow();
+        const specs = CONTRACT[name].args as readonly ArgSpec[];
+        specs.forEach((a, i) => {
+          if (!('role' in a) || !(a.len || a.matrix) || needed(a, env) === 0) return;
+          const short = args.slice();
+          short[i] = (args[i] as Float32Array).subarray(0, (args[i] as Float32Array).length - 1);
+          expect(() => call(name, short), a.name).toThrow(RangeError);
+          expect(() => call(name, short), a.name).toThrow(new RegExp(`^${name}: ${a.name} `));
+        });
+      },
+    );
+
+    it.each(NATIVE)('%s: a Float64Array for any typed array is a TypeError naming it', (name) => {
+      const { args } = fittingArgs(name);
+      (CONTRACT[name].args as readonly ArgSpec[]).forEach((a, i) => {
+        if (!('role' in a)) return;
+        const wrong = args.slice();
+        wrong[i] = new Float64Array(4);
+        expect(() => call(name, wrong), a.name).toThrow(TypeError);
+        expect(() => call(name, wrong), a.name).toThrow(new RegExp(`^${name}: ${a.name} must be`));
       });
-    },
-  );
+    });
 
-  it.each(NATIVE)('%s: a Float64Array for any typed array is a TypeError naming it', (name) => {
-    const { args } = fittingArgs(name);
-    (CONTRACT[name].args as readonly ArgSpec[]).forEach((a, i) => {
-      if (!('role' in a)) return;
-      const wrong = args.slice();
-      wrong[i] = new Float64Array(4);
-      expect(() => call(name, wrong), a.name).toThrow(TypeError);
-      expect(() => call(name, wrong), a.name).toThrow(new RegExp(`^${name}: ${a.name} must be`));
+    it('per-sample lengths past T are a RangeError naming the entry', () => {
+      const { args } = fittingArgs('rnnForward');
+      const i = CONTRACT.rnnForward.args.findIndex((a) => a.name === 'lengths');
+      args[i] = Int32Array.of(1, 3);
+      expect(() => call('rnnForward', args)).toThrow(/^rnnForward: lengths\[1\] must be in \[0, 2\], got 3$/);
     });
   });
+}
 
-  it('per-sample lengths past T are a RangeError naming the entry', () => {
-    const { args } = fittingArgs('rnnForward');
-    const i = CONTRACT.rnnForward.args.findIndex((a) => a.name === 'lengths');
-    args[i] = Int32Array.of(1, 3);
-    expect(() => call('rnnForward', args)).toThrow(/^rnnForward: lengths\[1\] must be in \[0, 2\], got 3$/);
-  });
-});
+if (addon)
+  describeChecks('the native addon', (name, args) =>
+    (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args),
+  );
+// The WebAssembly backend runs the same checks in TypeScript, compiled from the table, before it
+// copies anything into the module.
+if (loadWasmSync() === '')
+  describeChecks('the WebAssembly backend', (name, args) =>
+    (kernelFor(name as KernelName, 'wasm') as (...a: unknown[]) => unknown)(...args),
+  );

@@ -21,6 +21,15 @@ export {
   type ForecasterResult,
   type ForecasterSettings,
 } from './forecaster-options.js';
+export {
+  type GradientFlowReport,
+  type GradientFlowReportOptions,
+  gradientFlowReport,
+  type InspectTextOptions,
+  inspectText,
+  type TextInspection,
+} from './inspect.js';
+export { type InspectSeriesOptions, inspectSeries, type SeriesInspection } from './inspect-series.js';
 export { trainTextLanguageModel } from './language-model.js';
 export { type OpenedLanguageModel, openLanguageModel } from './language-model-open.js';
 export {

@@ -1,0 +1,159 @@
+/*
+ * The WebAssembly section of `npm run bench`: runs bench/wasm.ts in a child Node once per build
+ * (relaxed SIMD needs --experimental-wasm-relaxed-simd in Node 20) and writes its rows beside the
+ * native, JS, PyTorch and TensorFlow.js figures of the same run, against the targets the backend
+ * was built for.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { configKey, type SweepConfig } from './sweep.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface WasmBench {
+  flavor: string;
+  /** GFLOP/s by 'MxKxN'. */
+  gemm: Record<string, number>;
+  seed: { trainMs: number; inferMs: number };
+  /** The seed's LSTM without the embedding, at T 50 (the TensorFlow.js comparison's shape). */
+  plain: { trainMs: number; inferMs: number };
+  /** Training and inference ms by sweep key (bench/sweep.ts's configKey). */
+  sweep: Record<string, { trainMs: number; inferMs: number }>;
+}
+
+export const WASM_GEMMS = [
+  [6400, 128, 256],
+  [32, 64, 256],
+  [512, 512, 512],
+] as const;
+
+/** The sweep shapes the wasm rows compare with native (hidden 256 and 512). */
+export const WASM_SWEEP: readonly SweepConfig[] = [
+  { cell: 'LSTM', hidden: 256, batch: 32, steps: 200, reps: 3, warmup: 1 },
+  { cell: 'LSTM', hidden: 512, batch: 128, steps: 50, reps: 3, warmup: 1 },
+];
+
+/** One build's figures, or why they could not be taken. */
+export function runWasmBench(relaxed: boolean): WasmBench | { error: string } {
+  const flags = relaxed ? ['--experimental-wasm-relaxed-simd'] : [];
+  try {
+    const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', 'bench/wasm.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, KIOKU_BACKEND: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as WasmBench;
+  } catch (e) {
+    return { error: (e as Error).message.split('\n')[0]! };
+  }
+}
+
+interface Timing {
+  trainMs: number;
+  inferMs: number;
+}
+
+export interface WasmReportInput {
+  runs: (WasmBench | { error: string })[];
+  /** Native GEMM GFLOP/s on one thread by 'MxKxN', from the GEMM table. */
+  gemmNative1: Record<string, number>;
+  seed: {
+    native1: readonly [number, number];
+    js: readonly [number, number];
+    torchTrain: { value: number } | null;
+    torchInfer: { value: number } | null;
+  };
+  /** TensorFlow.js wasm's training step on the LSTM without the embedding (B 32, T 50), ms. */
+  tfWasmPlainTrainMs: number | null;
+  /** Native sweep timings (its faster thread setting) by configKey. */
+  nativeSweep: Record<string, Timing & { threads: number }>;
+}
+
+const fmt = (v: number, digits = 1) => v.toFixed(digits);
+const mark = (ok: boolean) => (ok ? '✓' : '✗');
+
+export function wasmSection(say: (s?: string) => void, r: WasmReportInput): void {
+  say('## WebAssembly backend (one thread)');
+  say();
+  say(
+    'The native kernels compiled for WebAssembly (`native/wasm/`, clang-19, no Emscripten), run by Node in a child process per build (bench/wasm.ts): SIMD128, and relaxed SIMD (fused multiply-add) with `--experimental-wasm-relaxed-simd`. Arguments are copied into the module and results back on every call; the times include the copies. There is no threaded build, so every row is one thread. Targets are those the backend was built for; ✓ met, ✗ missed in this run.',
+  );
+  say();
+  const runs = r.runs.filter((x): x is WasmBench => !('error' in x));
+  for (const x of r.runs) if ('error' in x) say(`A WebAssembly run failed: ${x.error}`);
+  if (runs.length === 0) return;
+  const head = runs.map((x) => x.flavor).join(' | ');
+  const cols = runs.map(() => '---').join('|');
+  const target = (flavor: string, simd: number, relaxed: number) => (flavor === 'relaxed' ? relaxed : simd);
+
+  say(`| SGEMM (GFLOP/s) | ${head} | kioku-native 1 thread | target |`);
+  say(`|---|${cols}|---|---|`);
+  for (const [m, k, n] of WASM_GEMMS) {
+    const key = `${m}x${k}x${n}`;
+    const seedShape = key === '6400x128x256';
+    const cells = runs.map((x) => {
+      const g = x.gemm[key]!;
+      return `${fmt(g)}${seedShape ? ` ${mark(g >= target(x.flavor, 35, 45))}` : ''}`;
+    });
+    say(
+      `| ${m}×${k}·${k}×${n} | ${cells.join(' | ')} | ${fmt(r.gemmNative1[key] ?? 0)} | ${seedShape ? '≥ 35 SIMD128, ≥ 45 relaxed' : ''} |`,
+    );
+  }
+  say();
+
+  const [nativeTrain, nativeInfer] = r.seed.native1;
+  const tok = (ms: number) => fmt((32 * 200) / (ms / 1e3), 0);
+  say(
+    `| seed classifier (B 32, T 200) | ${head} | kioku-native 1 thread | kioku-js | PyTorch best | target |`,
+  );
+  say(`|---|${cols}|---|---|---|---|`);
+  const torchT = r.seed.torchTrain ? fmt(r.seed.torchTrain.value) : '—';
+  const torchI = r.seed.torchInfer ? fmt(r.seed.torchInfer.value) : '—';
+  const trainCells = runs.map(
+    (x) => `${fmt(x.seed.trainMs)} ${mark(x.seed.trainMs <= target(x.flavor, 100, 80))}`,
+  );
+  say(
+    `| training step (ms) | ${trainCells.join(' | ')} | ${fmt(nativeTrain)} | ${fmt(r.seed.js[0])} | ${torchT} | ≤ 100 SIMD128, ≤ 80 relaxed |`,
+  );
+  say(
+    `| training tokens/s | ${runs.map((x) => tok(x.seed.trainMs)).join(' | ')} | ${tok(nativeTrain)} | ${tok(r.seed.js[0])} | | |`,
+  );
+  const inferCells = runs.map((x) => `${fmt(x.seed.inferMs)} ${mark(x.seed.inferMs <= 25)}`);
+  say(
+    `| inference (ms) | ${inferCells.join(' | ')} | ${fmt(nativeInfer)} | ${fmt(r.seed.js[1])} | ${torchI} | ≤ 25 |`,
+  );
+  say();
+
+  const tf = r.tfWasmPlainTrainMs;
+  const plainCells = runs.map((x) => {
+    if (tf === null) return `${fmt(x.plain.trainMs)} ms`;
+    const ratio = tf / x.plain.trainMs;
+    return `${fmt(x.plain.trainMs)} ms, ${fmt(ratio)}× TF.js wasm ${mark(ratio >= 10)}`;
+  });
+  say(`| LSTM(128 → 64) without the embedding (B 32, T 50), training | ${head} | target |`);
+  say(`|---|${cols}|---|`);
+  say(
+    `| step, and tokens/s against TensorFlow.js's wasm backend in this run | ${plainCells.join(' | ')} | ≥ 10× |`,
+  );
+  say();
+
+  say(`| training step, % of kioku-native's speed | ${head} | kioku-native (ms) |`);
+  say(`|---|${cols}|---|`);
+  for (const c of WASM_SWEEP) {
+    const key = configKey(c);
+    const nat = r.nativeSweep[key];
+    const cells = runs.map((x) => {
+      const w = x.sweep[key]!;
+      return nat
+        ? `${fmt(w.trainMs)} ms (${fmt((100 * nat.trainMs) / w.trainMs, 0)}%)`
+        : `${fmt(w.trainMs)} ms`;
+    });
+    say(
+      `| ${c.cell} H ${c.hidden}, B ${c.batch}, T ${c.steps} | ${cells.join(' | ')} | ${nat ? `${fmt(nat.trainMs)} (${nat.threads}t)` : '—'} |`,
+    );
+  }
+  say();
+  say('Two threads: not built (see README, WebAssembly), so the target of ≥ 1.6× on two threads has no row.');
+  say();
+}

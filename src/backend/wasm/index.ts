@@ -1,0 +1,99 @@
+import { KiokuError } from '../../tensor/errors.js';
+import { CONTRACT, KERNEL_NAMES, type Kernels } from '../contract.js';
+import { type BackendName, backend, backendLabel, registerKernel, setBackend } from '../registry.js';
+import { detectFlavor, type WasmFlavor, wasmUrl } from './features.js';
+import { WasmInstance } from './instance.js';
+import { wasmKernel } from './marshal.js';
+import { requireWasmApi, type WasmModule, wasmApi } from './wasm-api.js';
+
+/*
+ * The WebAssembly backend: the native kernels compiled for WebAssembly SIMD128
+ * (scripts/build-wasm.sh), loaded from native/wasm/ and registered under 'wasm'. Platform-neutral:
+ * a browser fetches the module, Node reads it through the file reader load-node.ts installs.
+ */
+
+export type { WasmFlavor } from './features.js';
+
+/** A module to load: its URL, its bytes, a fetch Response, or a compiled WebAssembly.Module. */
+export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | Response | WasmModule;
+
+export interface WasmBackend {
+  instance: WasmInstance;
+  /** Which build runs: 'relaxed' where the engine has relaxed SIMD, else 'simd128'. */
+  flavor: WasmFlavor;
+}
+
+let loaded: WasmBackend | null = null;
+let readFile: ((url: URL) => Uint8Array) | null = null;
+
+/** The loaded backend, or null before a load succeeded. */
+export function wasmBackend(): WasmBackend | null {
+  return loaded;
+}
+
+/** How `file:` URLs are read where there is a file system (set by load-node.ts in Node). */
+export function setWasmFileReader(read: (url: URL) => Uint8Array): void {
+  readFile = read;
+}
+
+/** Registers every native kernel of the contract under 'wasm', from a compiled module (once). */
+export function installWasm(module: WasmModule, flavor: WasmFlavor): WasmBackend {
+  if (loaded) return loaded;
+  const instance = new WasmInstance(module);
+  for (const name of KERNEL_NAMES) {
+    const spec = CONTRACT[name];
+    if (spec.native)
+      registerKernel(name, 'wasm', wasmKernel(instance, name, spec) as unknown as Kernels[typeof name]);
+  }
+  loaded = { instance, flavor };
+  return loaded;
+}
+
+/** Why this engine cannot run the backend, or '' when it can. */
+export function wasmUnsupported(): string {
+  if (!wasmApi()) return 'this engine has no WebAssembly';
+  return detectFlavor() ? '' : 'this engine has no WebAssembly SIMD';
+}
+
+async function compile(source: WasmSource): Promise<WasmModule> {
+  const api = requireWasmApi();
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return api.compile(source);
+  if (typeof source === 'string' || source instanceof URL) {
+    const base = (globalThis as { location?: { href: string } }).location?.href;
+    const url = new URL(String(source), base);
+    if (url.protocol === 'file:' && readFile) return api.compile(readFile(url));
+    return compile(await fetch(url));
+  }
+  if (typeof Response === 'function' && source instanceof Response) {
+    if (!source.ok) throw new KiokuError(`fetching ${source.url} gave HTTP ${source.status}`);
+    return api.compile(await source.arrayBuffer());
+  }
+  return source as WasmModule;
+}
+
+/**
+ * Loads the WebAssembly backend and makes it the active one; resolves to the backend in use. Without
+ * a source, the build this engine supports is fetched from beside kioku (native/wasm/ in the
+ * package); `source` may give the module, or a function that picks one for the build wanted. A
+ * failed load leaves the backend as it was and prints a one-line notice (console.warn).
+ */
+export async function initWasm(
+  source?: WasmSource | ((flavor: WasmFlavor) => WasmSource),
+): Promise<BackendName> {
+  if (!loaded) {
+    const flavor = detectFlavor();
+    try {
+      if (!flavor) throw new KiokuError(wasmUnsupported());
+      const chosen = typeof source === 'function' ? source(flavor) : (source ?? wasmUrl(flavor));
+      installWasm(await compile(chosen), flavor);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      console.warn(
+        `kioku: WebAssembly backend unavailable (${reason}); using the ${backendLabel(backend())} backend`,
+      );
+      return backend();
+    }
+  }
+  setBackend('wasm');
+  return backend();
+}

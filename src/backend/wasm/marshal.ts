@@ -1,0 +1,132 @@
+import type { ArgSpec, KernelSpec } from '../contract-spec.js';
+import { arrayExtent, compileChecks, exprCompiler } from './check.js';
+import type { WasmInstance } from './instance.js';
+
+/*
+ * A kernel of the contract as a JS function over a WasmInstance. Each call checks its arguments
+ * (check.ts), then lays them out in the instance's arena and calls the export:
+ *
+ *   slots (float64, read by native/src/wasm/linear_reader.h, in the contract's order):
+ *     int, num, flag → the value; enum → its index; dims → the count, then each dimension;
+ *     array → byte offset, length (−1: null), element type (0 f32, 1 i32)
+ *   then every array, 16-byte aligned: copied in when the kernel reads it (in, inout); for an
+ *   output (out), the elements up to the length the contract gives it are zeroed instead, since
+ *   reading a freshly allocated output costs a page fault per 4 KiB for nothing. After the call,
+ *   inout arrays are copied back whole and outputs up to that length: elements a kernel leaves
+ *   unwritten there (a recurrent step past a sample's length) come back as 0, those past it as
+ *   they were.
+ *
+ * Copying was chosen over keeping tensors in linear memory by measurement (README, "WebAssembly").
+ * An array passed twice in one call is laid out once, so in-place calls behave as on native.
+ */
+
+type Kernel = (...args: unknown[]) => void;
+type Arr = Float32Array | Int32Array;
+
+const isArray = (a: ArgSpec) => 'role' in a;
+const align16 = (n: number) => (n + 15) & ~15;
+
+/** Slot codes of one argument: 0 scalar, 1 enum, 2 dims, 3 array. */
+function slotKind(a: ArgSpec): number {
+  if (a.kind === 'enum') return 1;
+  if (a.kind === 'dims') return 2;
+  return isArray(a) ? 3 : 0;
+}
+
+export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpec): Kernel {
+  const check = compileChecks(name, spec);
+  const kinds = spec.args.map(slotKind);
+  const enums = spec.args.map((a) => (a.kind === 'enum' ? a.values : []));
+  const written = spec.args.map((a) => 'role' in a && a.role !== 'in');
+  const x = exprCompiler(spec);
+  // For each output: how many elements the kernel writes (null: not an output, or open, when it is
+  // copied in like an inout array).
+  const outExtent = spec.args.map((a) => ('role' in a && a.role === 'out' ? arrayExtent(a, x) : null));
+  const count = kinds.length;
+  // Per call: how many elements of each array are copied back.
+  const back = new Array<number>(count).fill(0);
+  // Per call: each array's byte offset (0 for null or a repeat) and where a repeat points.
+  const offsets = new Array<number>(count).fill(0);
+
+  return function wasmCall(...args: unknown[]): void {
+    const env = check(args);
+    let slots = 0;
+    let bytes = 0;
+    for (let i = 0; i < count; i++) {
+      const k = kinds[i]!;
+      if (k === 2) slots += 1 + (args[i] as number[]).length;
+      else if (k === 3) {
+        slots += 3;
+        const v = args[i] as Arr | null;
+        if (v && args.indexOf(v) === i) bytes += align16(v.byteLength);
+      } else slots += 1;
+    }
+    const base = instance.arenaFor(align16(slots * 8) + bytes);
+    const { f64, f32, i32 } = instance.views();
+    let s = base >> 3;
+    let at = base + align16(slots * 8);
+    for (let i = 0; i < count; i++) {
+      const v = args[i];
+      switch (kinds[i]) {
+        case 0:
+          f64[s++] = typeof v === 'boolean' ? Number(v) : (v as number);
+          break;
+        case 1:
+          f64[s++] = enums[i]!.indexOf(v as string);
+          break;
+        case 2:
+          f64[s++] = (v as number[]).length;
+          for (const d of v as number[]) f64[s++] = d;
+          break;
+        default: {
+          const a = v as Arr | null;
+          if (!a) {
+            f64[s++] = 0;
+            f64[s++] = -1;
+            f64[s++] = 0;
+            break;
+          }
+          const first = args.indexOf(a);
+          const heap = a instanceof Int32Array ? i32 : f32;
+          back[i] = a.length;
+          if (first !== i) offsets[i] = offsets[first]!;
+          else if (outExtent[i] && args.lastIndexOf(a) === i) {
+            offsets[i] = at;
+            back[i] = Math.min(a.length, outExtent[i]!(env));
+            heap.fill(0, at >> 2, (at >> 2) + back[i]!);
+            at += align16(a.byteLength);
+          } else {
+            offsets[i] = at;
+            heap.set(a, at >> 2);
+            at += align16(a.byteLength);
+          }
+          f64[s++] = offsets[i]!;
+          f64[s++] = a.length;
+          f64[s++] = a instanceof Int32Array ? 1 : 0;
+        }
+      }
+    }
+    instance.run(name, base);
+    copyBack(instance, args, kinds, written, offsets, back);
+  };
+}
+
+/** Copies every written array back from the arena (memory may have grown during the call). */
+function copyBack(
+  instance: WasmInstance,
+  args: readonly unknown[],
+  kinds: readonly number[],
+  written: readonly boolean[],
+  offsets: readonly number[],
+  back: readonly number[],
+): void {
+  const { f32, i32 } = instance.views();
+  for (let i = 0; i < kinds.length; i++) {
+    if (!written[i]) continue;
+    const a = args[i] as Arr | null;
+    if (!a) continue;
+    const from = offsets[i]! >> 2;
+    if (a instanceof Int32Array) a.set(i32.subarray(from, from + back[i]!));
+    else a.set(f32.subarray(from, from + back[i]!));
+  }
+}

@@ -1,0 +1,109 @@
+import '../backend/js/gru.js';
+import '../backend/js/lstm.js';
+import '../backend/js/rnn.js';
+import { type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
+import { kernels } from '../backend/registry.js';
+import type { StepWeights } from './recurrent-step.js';
+
+/*
+ * A span of time steps of one fused recurrent kernel on buffers the caller holds, keeping what
+ * the forward saves for its BPTT (the activated gates, the cell states) so that a caller can
+ * look at them: the same kernel and numbers training runs, with nothing recorded for autograd.
+ * The caller validates shapes once, up front (see train/inspect/trace.ts).
+ *
+ * x: (T, B, E)  h0: (B, R)  c0: (B, H)  →  out: (T, B, R)  hN: (B, R)  cN: (B, H)   R = P or H
+ * gates: (T, B, savedBlocks·H), in the kind's gate order (recurrent-kinds.ts); cells: (T, B, H)
+ * c after each step (LSTM); hidden: (T, B, H) o ⊙ tanh(c) before the projection (LSTM, P > 0).
+ * Rows past a sample's length are left as the kernel leaves them: the caller masks them.
+ */
+
+export interface TraceBuffers {
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array;
+  out: Float32Array;
+  hN: Float32Array;
+  cN: Float32Array;
+  gates: Float32Array;
+  cells: Float32Array;
+  hidden: Float32Array | null;
+}
+
+/** Floats per sample and step the `gates` buffer of `kind` needs. */
+export function tracedGateWidth(kind: RecurrentKind, H: number): number {
+  return recurrentKind(kind).savedBlocks * H;
+}
+
+/** Runs `kind` over T steps of B samples (E inputs, H hidden, P projected; P = 0 for none). */
+export function recurrentTrace(
+  kind: RecurrentKind,
+  dims: { T: number; B: number; E: number; H: number; P: number },
+  w: StepWeights,
+  lengths: Int32Array | null,
+  reverse: boolean,
+  b: TraceBuffers,
+): void {
+  const { T, B, E, H, P } = dims;
+  if (kind === 'LSTM') {
+    kernels.lstmForward(
+      T,
+      B,
+      E,
+      H,
+      P,
+      b.x,
+      w.weightIh,
+      w.weightHh,
+      w.weightHr,
+      w.biasIh,
+      w.biasHh,
+      b.h0,
+      b.c0,
+      lengths,
+      reverse,
+      b.out,
+      b.hN,
+      b.cN,
+      b.gates,
+      b.cells,
+      b.hidden,
+    );
+  } else if (kind === 'GRU') {
+    kernels.gruForward(
+      T,
+      B,
+      E,
+      H,
+      b.x,
+      w.weightIh,
+      w.weightHh,
+      w.biasIh,
+      w.biasHh,
+      b.h0,
+      lengths,
+      reverse,
+      b.out,
+      b.hN,
+      b.gates,
+    );
+  } else {
+    const relu = kind === 'RNN_RELU';
+    kernels.rnnForward(
+      T,
+      B,
+      E,
+      H,
+      relu,
+      b.x,
+      w.weightIh,
+      w.weightHh,
+      w.biasIh,
+      w.biasHh,
+      b.h0,
+      lengths,
+      reverse,
+      b.out,
+      b.hN,
+    );
+  }
+}
