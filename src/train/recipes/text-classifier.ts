@@ -257,7 +257,7 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
   const name = o.optionName ?? ((k: string) => k);
   const emit = emitter(o.onEvent);
   manualSeed(o.seed);
-  const d = prepareText(o.corpus, o, `${name('data')} ${o.dataName}`);
+  const d = prepareText(o.corpus, o, `${name('data')} ${o.dataName}`, name);
   await emit({
     type: 'text-data',
     examples: d.size,

@@ -91,7 +91,12 @@ export interface TextData {
  * Splits the corpus (stratified, seeded), builds the vocabulary on the training split and
  * encodes every split. `where` names the data in messages.
  */
-export function prepareText(corpus: TextCorpus, s: TextSettings, where: string): TextData {
+export function prepareText(
+  corpus: TextCorpus,
+  s: TextSettings,
+  where: string,
+  optionName: (option: string) => string = (k) => k,
+): TextData {
   const raw = subsample(
     corpus.texts.map((text, i) => ({ text, label: corpus.labels[i]! })),
     s.limit,
@@ -113,7 +118,7 @@ export function prepareText(corpus: TextCorpus, s: TextSettings, where: string):
   const test = examples(parts.test);
   const unknownRate = unknownShare([...val, ...test], vocab.unkId);
   if (unknownRate === 1)
-    throw new ValueError(allUnknown(`${where}: every validation and test token`, s.tokenizer));
+    throw new ValueError(allUnknown(`${where}: every validation and test token`, s.tokenizer, optionName));
   return {
     size: raw.length,
     tokenizer,
@@ -148,10 +153,14 @@ export function unknownShare(examples: readonly { tokens: ArrayLike<number> }[],
 }
 
 /** Why every token being unknown stops the run, and what to try. */
-export function allUnknown(what: string, tokenizer: string | undefined): string {
+export function allUnknown(
+  what: string,
+  tokenizer: string | undefined,
+  optionName: (option: string) => string = (k) => k,
+): string {
   const hint =
     tokenizer === 'char'
       ? 'the texts share no characters with the training texts'
-      : "with the word tokenizer a text written without spaces is one token, seen once; tokenizer 'char' reads such texts by their characters";
+      : `with the word tokenizer a text written without spaces is one token, seen once; ${optionName('tokenizer')} 'char' reads such texts by their characters`;
   return `${what} is unknown to the vocabulary built from the training texts (${hint})`;
 }

@@ -154,7 +154,9 @@ export function evaluateTextClassifier(opened: OpenedModel, options: TextEvaluat
   const unknownRate = unknownShare(encoded, rt.unkId);
   if (unknownRate === 1) {
     const tokenizer = (opened.config.tokenizer as { type?: string } | undefined)?.type;
-    throw new ValueError(allUnknown(`${name('data')} ${options.dataName ?? 'data'}: every token`, tokenizer));
+    throw new ValueError(
+      allUnknown(`${name('data')} ${options.dataName ?? 'data'}: every token`, tokenizer, name),
+    );
   }
   const yTrue = items.map((e) => e.label);
   const yPred = classify(
