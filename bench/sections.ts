@@ -14,7 +14,7 @@ function readOrEmpty(file: string): string {
 /** Writes `body` as the whole file, followed by the marked sections the old file had. */
 export function writeKeepingSections(file: string, body: string): void {
   const kept = readOrEmpty(file).match(SECTION) ?? [];
-  writeFileSync(file, [body.trimEnd(), ...kept].join('\n\n') + '\n');
+  writeFileSync(file, `${[body.trimEnd(), ...kept].join('\n\n')}\n`);
 }
 
 /** Replaces section `name` of the file (or appends it), leaving the rest as it is. */

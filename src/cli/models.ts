@@ -7,7 +7,9 @@ import {
   SequenceForecaster,
   type TextClassifier,
 } from '../nn/heads.js';
+import type { LanguageModel } from '../nn/language-model.js';
 import { KiokuError } from '../tensor/errors.js';
+import { openLanguageModel } from '../train/recipes/language-model-open.js';
 import type { OpenedModel } from '../train/recipes/opened.js';
 
 /** Opening the model directories the commands are given. */
@@ -28,6 +30,11 @@ export async function loadHead(
   dir: string,
 ): Promise<LoadedHead<TextClassifier | BagOfWordsClassifier | SequenceForecaster>> {
   const loaded = await loadModelDir(dir);
+  if (loaded.config.task === 'language-model') {
+    throw new CliError(
+      `"${dir}" holds a language model; this command needs a text classifier or a forecaster (use kioku generate)`,
+    );
+  }
   const model = modelFromConfig(loaded.config.architecture);
   loadWeightsInto(model, loaded.tensors, join(dir, 'model.safetensors'));
   model.eval();
@@ -57,4 +64,15 @@ export async function loadSeriesModel(dir: string): Promise<LoadedHead<SequenceF
 /** The task recorded in a model directory ('classification' or 'forecasting'). */
 export async function modelTask(dir: string): Promise<string> {
   return (await loadModelDir(dir)).config.task;
+}
+
+/** A model directory's model, whatever it holds: a head or a language model (kioku train lm). */
+export async function loadAnyModel(dir: string): Promise<{
+  model: TextClassifier | BagOfWordsClassifier | SequenceForecaster | LanguageModel;
+  config: LoadedHead<never>['config'];
+}> {
+  const loaded = await loadModelDir(dir);
+  if (loaded.config.task !== 'language-model') return loadHead(dir);
+  const config = loaded.config as unknown as Record<string, unknown>;
+  return { model: openLanguageModel(config, loaded.tensors, dir).model, config: loaded.config };
 }

@@ -4,12 +4,14 @@ import { kiokuVersion } from '../io/version.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
+import { generateCommand } from './commands/generate.js';
 import { importCommand } from './commands/import.js';
 import { infoCommand } from './commands/info.js';
 import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
 import { resumeCommand } from './commands/resume.js';
 import { serveCommand } from './commands/serve.js';
+import { trainLmCommand } from './commands/train-lm.js';
 import { trainSeriesCommand } from './commands/train-series.js';
 import { trainTextCommand } from './commands/train-text.js';
 import { EXIT, failure, oneLine } from './failure.js';
@@ -56,17 +58,24 @@ export function createProgram(io: CliIO): Command {
         'kioku train series --data seattle-weather --target temp_max --calendar --out runs/seattle',
         'kioku forecast --model runs/seattle/model --steps 7',
         'kioku info --model runs/spam/model',
+        'kioku train lm --out runs/moby --minutes 15',
+        'kioku generate --model runs/moby/model --prompt "Call me" --length 500 --seed 1',
       ]),
     );
   const train = program
     .command('train')
-    .description('train a model (text classifier or forecaster) and its baselines')
-    .addHelpText('after', examples(['kioku train text --help', 'kioku train series --help']));
+    .description('train a model (text classifier, forecaster or language model) and its baselines')
+    .addHelpText(
+      'after',
+      examples(['kioku train text --help', 'kioku train series --help', 'kioku train lm --help']),
+    );
   trainTextCommand(train, reporter);
   trainSeriesCommand(train, reporter);
+  trainLmCommand(train, reporter);
   for (const add of [
     predictCommand,
     forecastCommand,
+    generateCommand,
     evalCommand,
     infoCommand,
     exportCommand,

@@ -1,4 +1,5 @@
 import { BagOfWordsClassifier, SequenceForecaster, TextClassifier } from '../nn/heads.js';
+import { LanguageModel } from '../nn/language-model.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 
 /**
@@ -10,6 +11,7 @@ export function modelKind(model: unknown): string {
   if (model instanceof TextClassifier) return 'TextClassifier';
   if (model instanceof SequenceForecaster) return 'SequenceForecaster';
   if (model instanceof BagOfWordsClassifier) return 'BagOfWordsClassifier';
+  if (model instanceof LanguageModel) return 'LanguageModel';
   if (model instanceof LSTM) return 'LSTM';
   if (model instanceof GRU) return 'GRU';
   if (model instanceof RNN) return 'RNN';

@@ -11,6 +11,7 @@
  */
 import { recurrentKind } from '../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../nn/heads.js';
+import { LanguageModel } from '../nn/language-model.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -19,7 +20,7 @@ import { forecastSource } from './pytorch-forecast.js';
 import { parseSafetensors, serializeSafetensors, toStateDict } from './safetensors.js';
 import { isTorchFile, torchStateDict } from './torch/index.js';
 
-export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
+export type PytorchExportable = RNN | LSTM | GRU | TextClassifier | SequenceForecaster | LanguageModel;
 
 export const PYTORCH_WEIGHTS_FILE = 'model.safetensors';
 export const PYTORCH_SCRIPT_FILE = 'model.py';
@@ -200,6 +201,82 @@ def build_model():
   return series === undefined ? module : `${module}\n\n${forecastSource(series)}`;
 }
 
+/** PyTorch's word_language_model RNNModel, and generate(): the same draw as kioku generate's. */
+function languageModelSource(m: LanguageModel): string {
+  const s = m.settings;
+  const tied = s.tieWeights;
+  const fc = tied
+    ? `_TiedOutput(self.embedding, ${s.vocabSize})`
+    : `nn.Linear(${s.hiddenSize}, ${s.vocabSize})`;
+  return `class _TiedOutput(nn.Module):
+    """The output layer of a tied model: the embedding's weight (not a parameter here) and a bias."""
+
+    def __init__(self, embedding, vocab_size):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+        self._embedding = [embedding]
+
+    def forward(self, x):
+        return nn.functional.linear(x, self._embedding[0].weight, self.bias)
+
+
+class LanguageModel(nn.Module):
+    """Embedding -> ${s.cell.toUpperCase()} -> Linear to the ${s.vocabSize} tokens${tied ? ' (output weight tied to the embedding)' : ''}.
+    input_ids: (B, T) token ids, state or None -> logits (B, T, ${s.vocabSize}), state."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(${s.vocabSize}, ${s.embedDim})
+        self.${s.cell} = ${layerCall(m.rnn)}
+        self.dropout = nn.Dropout(${s.dropout})
+        self.fc = ${fc}
+
+    def forward(self, input_ids, state=None):
+        x = self.dropout(self.embedding(input_ids.long()))
+        out, state = self.${s.cell}(x, state)
+        return self.fc(self.dropout(out)), state
+
+
+def build_model():
+    return LanguageModel()
+
+
+def vocabulary(path=None):
+    """(tokens, tokenizer settings) from the config.json exported beside this file."""
+    path = Path(__file__).with_name('config.json') if path is None else path
+    config = json.loads(Path(path).read_text(encoding='utf-8'))
+    return config['vocab']['tokens'], config['tokenizer']
+
+
+@torch.no_grad()
+def generate(model, prompt, length=200, temperature=1.0, top_k=0, seed=None):
+    """Text drawn after prompt, one token at a time, the state carried between steps.
+    Character models read the prompt as code points, word models as lower-cased words split on
+    spaces (kioku's own tokenizers also split punctuation marks and graphemes)."""
+    tokens, tokenizer = vocabulary()
+    ids = {t: i for i, t in enumerate(tokens)}
+    pad, unk = ids.get('<pad>', 0), ids.get('<unk>', 1)
+    chars = tokenizer.get('type') == 'char'
+    pieces = list(prompt) if chars else prompt.lower().split()
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    logits, state = model(torch.tensor([[ids.get(t, unk) for t in pieces]]))
+    out = []
+    for _ in range(length):
+        last = logits[0, -1].clone()
+        last[[pad, unk]] = float('-inf')
+        if temperature == 0:
+            nxt = int(last.argmax())
+        else:
+            if 0 < top_k < last.numel():
+                last[last < last.topk(top_k).values[-1]] = float('-inf')
+            probs = torch.softmax(last / temperature, dim=0)
+            nxt = int(torch.multinomial(probs, 1, generator=generator))
+        out.append(tokens[nxt])
+        logits, state = model(torch.tensor([[nxt]]), state)
+    return ''.join(out) if chars else ' '.join(out)
+`;
+}
+
 function layerSource(rnn: RNN | LSTM | GRU): string {
   return `def build_model():
     return ${layerCall(rnn)}
@@ -220,10 +297,11 @@ export function pytorchModelSource(model: PytorchExportable, options: PytorchSou
   let body: string;
   if (model instanceof TextClassifier) body = classifierSource(model);
   else if (model instanceof SequenceForecaster) body = forecasterSource(model, options.series);
+  else if (model instanceof LanguageModel) body = languageModelSource(model);
   else if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) body = layerSource(model);
   else {
     throw new ValueError(
-      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${modelKind(model)}`,
+      `exportPytorch: model must be an RNN, LSTM, GRU, TextClassifier, SequenceForecaster or LanguageModel, got ${modelKind(model)}`,
     );
   }
   return `"""${modelKind(model)} exported by kioku.

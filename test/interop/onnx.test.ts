@@ -185,7 +185,7 @@ describe('ONNX export refuses what it cannot express', () => {
     const layer = new GRU({ inputSize: 2, hiddenSize: 2 });
     expect(() => exportOnnx(layer, { opset: 13 })).toThrow(/opset must be an integer in \[14, 21\], got 13/);
     expect(() => exportOnnx({} as unknown as GRU)).toThrow(
-      /model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got Object/,
+      /model must be an RNN, LSTM, GRU, TextClassifier, SequenceForecaster or LanguageModel, got Object/,
     );
   });
 });

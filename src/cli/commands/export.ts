@@ -6,7 +6,7 @@ import { type ExportableModel, type ExportFormat, exportFiles } from '../../io/o
 import { writePytorchProject } from '../../io/pytorch-project/project-node.js';
 import { readRegularFile } from '../../io/read-file-node.js';
 import { BagOfWordsClassifier } from '../../nn/heads.js';
-import { CliError, loadHead } from '../models.js';
+import { CliError, loadAnyModel } from '../models.js';
 import { examples, int } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import { refuseOutIsModel } from '../same-dir.js';
@@ -29,7 +29,7 @@ interface ExportFlags {
 async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
   // Exporting into the model directory would replace its model.safetensors and copy config.json onto itself.
   await refuseOutIsModel(o.out, o.model, 'exporting');
-  const { model, config } = await loadHead(o.model);
+  const { model, config } = await loadAnyModel(o.model);
   if (model instanceof BagOfWordsClassifier) {
     throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);
   }
@@ -66,7 +66,7 @@ export function exportCommand(program: Command, reporter: (cmd: Command) => Repo
   program
     .command('export')
     .description(
-      'write a saved model as ONNX, PyTorch (safetensors + model.py), a TensorFlow.js layers model, or a PyTorch project that trains it with torchrun',
+      'write a saved model as ONNX, PyTorch (safetensors + model.py) or a TensorFlow.js layers model (language models: ONNX and PyTorch), or a PyTorch project that trains it with torchrun',
     )
     .requiredOption('--model <dir>', 'model directory written by `kioku train`')
     .addOption(

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { loadModelDir } from '../../io/model-dir-node.js';
-import { loadHead } from '../models.js';
+import { loadAnyModel } from '../models.js';
 import { examples } from '../options.js';
 import type { Reporter } from '../reporter.js';
 
 /** `kioku info`: what a model directory holds. */
 async function info(o: { model: string }, reporter: Reporter): Promise<void> {
-  const { model, config } = await loadHead(o.model);
+  const { model, config } = await loadAnyModel(o.model);
   const { trainingState } = await loadModelDir(o.model);
   const c = config as unknown as Record<string, unknown>;
   const params = model.numParameters();
@@ -25,6 +25,9 @@ async function info(o: { model: string }, reporter: Reporter): Promise<void> {
     summary.labels = config.labels;
     summary.vocabularySize = (c.vocab as { tokens?: unknown[] } | undefined)?.tokens?.length;
     summary.maxLen = c.maxLen;
+  } else if (config.task === 'language-model') {
+    summary.tokenizer = c.tokenizer;
+    summary.vocabularySize = (c.vocab as { tokens?: unknown[] } | undefined)?.tokens?.length;
   } else {
     const s = c.series as Record<string, unknown> | undefined;
     if (s) {
@@ -44,6 +47,7 @@ async function info(o: { model: string }, reporter: Reporter): Promise<void> {
   for (const k of [
     'data',
     'labels',
+    'tokenizer',
     'vocabularySize',
     'maxLen',
     'series',

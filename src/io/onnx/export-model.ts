@@ -8,6 +8,7 @@
  */
 
 import type { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
+import { LanguageModel } from '../../nn/language-model.js';
 import type { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { ValueError } from '../../tensor/errors.js';
 import { writeDirAtomic } from '../atomic-node.js';
@@ -18,7 +19,7 @@ import { exportOnnx, type OnnxExportOptions } from './export.js';
 
 export const EXPORT_FORMATS = ['onnx', 'pytorch', 'tfjs'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export type ExportableModel = RNN | LSTM | GRU | TextClassifier | SequenceForecaster;
+export type ExportableModel = RNN | LSTM | GRU | TextClassifier | SequenceForecaster | LanguageModel;
 
 export const ONNX_FILE = 'model.onnx';
 
@@ -53,6 +54,9 @@ export function exportFiles(
   }
   if (format === 'pytorch')
     return pytorchFiles(model, options.series === undefined ? {} : { series: options.series });
+  if (model instanceof LanguageModel) {
+    throw new ValueError('exportModel: a language model exports to onnx or pytorch, not tfjs');
+  }
   // exportTfjs checks the model (GRU and non-'last' pooling are refused there).
   return tfjsFiles(model);
 }

