@@ -131,9 +131,12 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     await showing(page, '#data-summary', '1461 rows');
     await showing(page, '#backend', 'backend: wasm');
     // Chromium has relaxed SIMD, so the page fetched that build (and only it)
+    // Let every fetch finish (the worker's module too): leaving the page would abort it.
+    await page.waitForLoadState('networkidle');
     expect([...modules]).toEqual(['/native/wasm/kioku-relaxed.wasm']);
     await page.goto(`${site.url}bench.html`);
     await showing(page, '#env', 'threads');
+    await page.waitForLoadState('networkidle');
     expect(problems).toEqual([]);
     await page.context().close();
   });
