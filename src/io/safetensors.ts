@@ -181,8 +181,9 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}):
   const torchSave = torchSaveKind(bytes);
   if (torchSave !== null) {
     throw fail(
-      `this is a PyTorch file written by torch.save (${torchSave}), not safetensors; kioku never unpickles. ` +
-        "Convert it in Python: safetensors.torch.save_file(model.state_dict(), 'model.safetensors')",
+      `this is a PyTorch file written by torch.save (${torchSave}), not safetensors; import it with ` +
+        '`kioku import FILE --model DIR --out DIR` (a reader that never runs pickle code), or convert it in ' +
+        "Python: safetensors.torch.save_file(model.state_dict(), 'model.safetensors')",
     );
   }
   if (bytes.length < 8) {

@@ -177,7 +177,7 @@ export const EXPECTED: Record<string, Expected> = {
   'a torch.save file given as safetensors': {
     class: 'SafetensorsError',
     message:
-      'safetensors file "<dir>/model.pt": this is a PyTorch file written by torch.save (a zip archive), not safetensors; kioku never unpickles. Convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
+      'safetensors file "<dir>/model.pt": this is a PyTorch file written by torch.save (a zip archive), not safetensors; import it with `kioku import FILE --model DIR --out DIR` (a reader that never runs pickle code), or convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
   },
   'no arguments': { code: 2, message: '' },
   'unknown command': { code: 2, message: "kioku: unknown command 'trian' (Did you mean train?)" },
@@ -253,7 +253,7 @@ export const EXPECTED: Record<string, Expected> = {
   'a torch.save file as the weights': {
     code: 1,
     message:
-      'kioku: safetensors file "<dir>/torch-save/model.safetensors": this is a PyTorch file written by torch.save (a zip archive), not safetensors; kioku never unpickles. Convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
+      'kioku: safetensors file "<dir>/torch-save/model.safetensors": this is a PyTorch file written by torch.save (a zip archive), not safetensors; import it with `kioku import FILE --model DIR --out DIR` (a reader that never runs pickle code), or convert it in Python: safetensors.torch.save_file(model.state_dict(), \'model.safetensors\')',
   },
   'text model given to forecast': {
     code: 1,

@@ -101,7 +101,7 @@ describe('only regular files are read', () => {
 describe('a torch.save file where safetensors belongs', () => {
   const fixtures = join(import.meta.dirname, '../../fixtures/safetensors');
   const hint =
-    "kioku never unpickles. Convert it in Python: safetensors.torch.save_file(model.state_dict(), 'model.safetensors')";
+    "import it with `kioku import FILE --model DIR --out DIR` (a reader that never runs pickle code), or convert it in Python: safetensors.torch.save_file(model.state_dict(), 'model.safetensors')";
 
   it('is recognised (zip and legacy pickle) and the message says how to convert it', async () => {
     for (const [file, kind] of [
