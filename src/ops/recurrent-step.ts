@@ -1,8 +1,5 @@
-import '../backend/js/gru.js';
-import '../backend/js/lstm.js';
-import '../backend/js/rnn.js';
 import type { RecurrentKind } from '../backend/recurrent-kinds.js';
-import { kernels } from '../backend/registry.js';
+import { recurrentTrace, type StepWeights } from './recurrent-trace.js';
 
 /*
  * One time step of a fused recurrent kernel on buffers the caller holds, for step-by-step
@@ -14,15 +11,7 @@ import { kernels } from '../backend/registry.js';
  * only with a projection P > 0).
  */
 
-/** One layer's weights as the kernels read them, PyTorch's layout (see ops/recurrent.ts). */
-export interface StepWeights {
-  weightIh: Float32Array;
-  weightHh: Float32Array;
-  biasIh: Float32Array | null;
-  biasHh: Float32Array | null;
-  /** LSTM projection (P, H), or null. */
-  weightHr: Float32Array | null;
-}
+export type { StepWeights };
 
 export interface StepBuffers {
   x: Float32Array;
@@ -46,66 +35,15 @@ export function recurrentStep(
   w: StepWeights,
   b: StepBuffers,
 ): void {
-  if (kind === 'LSTM') {
-    kernels.lstmForward(
-      1,
-      B,
-      E,
-      H,
-      P,
-      b.x,
-      w.weightIh,
-      w.weightHh,
-      w.weightHr,
-      w.biasIh,
-      w.biasHh,
-      b.h,
-      b.c,
-      null,
-      false,
-      b.out,
-      b.hNext,
-      b.cNext,
-      b.gates,
-      b.cells,
-      b.hidden,
-    );
-  } else if (kind === 'GRU') {
-    kernels.gruForward(
-      1,
-      B,
-      E,
-      H,
-      b.x,
-      w.weightIh,
-      w.weightHh,
-      w.biasIh,
-      w.biasHh,
-      b.h,
-      null,
-      false,
-      b.out,
-      b.hNext,
-      b.gates,
-    );
-  } else {
-    const relu = kind === 'RNN_RELU';
-    kernels.rnnForward(
-      1,
-      B,
-      E,
-      H,
-      relu,
-      b.x,
-      w.weightIh,
-      w.weightHh,
-      w.biasIh,
-      w.biasHh,
-      b.h,
-      null,
-      false,
-      b.out,
-      b.hNext,
-    );
-  }
+  recurrentTrace(kind, { T: 1, B, E, H, P }, w, null, false, {
+    x: b.x,
+    h0: b.h,
+    c0: b.c,
+    out: b.out,
+    hN: b.hNext,
+    cN: b.cNext,
+    gates: b.gates,
+    cells: b.cells,
+    hidden: b.hidden,
+  });
 }

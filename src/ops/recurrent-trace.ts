@@ -3,12 +3,12 @@ import '../backend/js/lstm.js';
 import '../backend/js/rnn.js';
 import { type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
 import { kernels } from '../backend/registry.js';
-import type { StepWeights } from './recurrent-step.js';
 
 /*
  * A span of time steps of one fused recurrent kernel on buffers the caller holds, keeping what
  * the forward saves for its BPTT (the activated gates, the cell states) so that a caller can
  * look at them: the same kernel and numbers training runs, with nothing recorded for autograd.
+ * One step of it is the streaming step (ops/recurrent-step.ts).
  * The caller validates shapes once, up front (see train/inspect/trace.ts).
  *
  * x: (T, B, E)  h0: (B, R)  c0: (B, H)  →  out: (T, B, R)  hN: (B, R)  cN: (B, H)   R = P or H
@@ -16,6 +16,16 @@ import type { StepWeights } from './recurrent-step.js';
  * c after each step (LSTM); hidden: (T, B, H) o ⊙ tanh(c) before the projection (LSTM, P > 0).
  * Rows past a sample's length are left as the kernel leaves them: the caller masks them.
  */
+
+/** One layer's weights as the kernels read them, PyTorch's layout (see ops/recurrent.ts). */
+export interface StepWeights {
+  weightIh: Float32Array;
+  weightHh: Float32Array;
+  biasIh: Float32Array | null;
+  biasHh: Float32Array | null;
+  /** LSTM projection (P, H), or null. */
+  weightHr: Float32Array | null;
+}
 
 export interface TraceBuffers {
   x: Float32Array;
