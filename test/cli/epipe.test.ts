@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinyTextTraining } from '../helpers/cli.js';
 import { removeBundle, startKioku } from './cli-process.js';
 
 /** `kioku predict … | head -1`: the reader closes the pipe early; kioku ends quietly. A real process. */
@@ -14,22 +14,7 @@ beforeAll(async () => {
     i % 2 ? `win a free prize now ${i},spam` : `meeting notes for monday ${i},ham`,
   );
   await writeFile(join(root, 'mail.csv'), `text,label\n${rows.join('\n')}\n`);
-  const r = await kioku(
-    'train',
-    'text',
-    '--data',
-    join(root, 'mail.csv'),
-    '--epochs',
-    '1',
-    '--embed',
-    '4',
-    '--hidden',
-    '4',
-    '--quiet',
-    '--no-baselines',
-    '--out',
-    join(root, 'run'),
-  );
+  const r = await kioku(...tinyTextTraining(join(root, 'mail.csv'), join(root, 'run')));
   expect(r.code, r.stderr).toBe(0);
   await writeFile(
     join(root, 'inbox.txt'),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readableDir } from '../../src/io/atomic-node.js';
 import { Generator } from '../../src/tensor/random.js';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinyTextTraining } from '../helpers/cli.js';
 import { removeBundle, startKioku } from './cli-process.js';
 
 /**
@@ -34,23 +34,8 @@ const exportArgs = (model: string, out: string) => [
   out,
 ];
 
-async function train(name: string, hidden: string): Promise<void> {
-  const r = await kioku(
-    'train',
-    'text',
-    '--data',
-    join(root, 'mail.csv'),
-    '--epochs',
-    '1',
-    '--embed',
-    '4',
-    '--hidden',
-    hidden,
-    '--quiet',
-    '--no-baselines',
-    '--out',
-    join(root, name),
-  );
+async function train(name: string, hidden: number): Promise<void> {
+  const r = await kioku(...tinyTextTraining(join(root, 'mail.csv'), join(root, name), { hidden }));
   expect(r.code, r.stderr).toBe(0);
 }
 
@@ -60,8 +45,8 @@ beforeAll(async () => {
     i % 2 ? `win a free prize now ${i},spam` : `meeting notes for monday ${i},ham`,
   );
   await writeFile(join(root, 'mail.csv'), `text,label\n${rows.join('\n')}\n`);
-  await train('a', '4');
-  await train('b', '6');
+  await train('a', 4);
+  await train('b', 6);
   for (const m of ['a', 'b'] as const) {
     const r = await kioku(...exportArgs(m, join(root, `clean-${m}`)));
     expect(r.code, r.stderr).toBe(0);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextFile } from '../../src/io/datasets/text.js';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinyTextTraining } from '../helpers/cli.js';
 
 /**
  * Label hygiene on real files: labels are trimmed, "1", "1.0" and "01" are one class when every
@@ -76,22 +76,7 @@ describe('labels of a text file', () => {
 
   it('kioku train text warns about what it changed and trains on the cleaned labels', async () => {
     const out = join(root, 'run');
-    const r = await kioku(
-      'train',
-      'text',
-      '--data',
-      file('mail.csv'),
-      '--epochs',
-      '1',
-      '--embed',
-      '4',
-      '--hidden',
-      '4',
-      '--quiet',
-      '--no-baselines',
-      '--out',
-      out,
-    );
+    const r = await kioku(...tinyTextTraining(file('mail.csv'), out));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(
       [

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinyTextTraining } from '../helpers/cli.js';
 
 /** `kioku predict` on texts the model cannot read anything in: labelled, with a warning. */
 
@@ -15,22 +15,7 @@ beforeAll(async () => {
   );
   await writeFile(join(root, 'mail.csv'), `text,label\n${rows.join('\n')}\n`);
   const out = join(root, 'run');
-  const r = await kioku(
-    'train',
-    'text',
-    '--data',
-    join(root, 'mail.csv'),
-    '--epochs',
-    '1',
-    '--embed',
-    '4',
-    '--hidden',
-    '4',
-    '--quiet',
-    '--no-baselines',
-    '--out',
-    out,
-  );
+  const r = await kioku(...tinyTextTraining(join(root, 'mail.csv'), out));
   expect(r.code, r.stderr).toBe(0);
   model = join(out, 'model');
 });

@@ -22,7 +22,7 @@ import { readCheckpoint } from '../../src/train/checkpoint-node.js';
 import { regressionTask } from '../../src/train/tasks.js';
 import { fit as fitModel } from '../../src/train/trainer.js';
 import { runKioku } from '../cli/cli-process.js';
-import { type CliResult, kioku } from '../helpers/cli.js';
+import { type CliResult, kioku, tinyTextTraining } from '../helpers/cli.js';
 
 /**
  * The bad inputs of the README's table: each row runs one wrong call of the API or the CLI.
@@ -207,23 +207,8 @@ const seq = (d: string, ...more: string[]) => [
   join(d, 'out'),
   ...more,
 ];
-const text = (d: string, data: string, ...more: string[]) => [
-  'train',
-  'text',
-  '--data',
-  data,
-  '--epochs',
-  '1',
-  '--embed',
-  '4',
-  '--hidden',
-  '4',
-  '--quiet',
-  '--no-baselines',
-  '--out',
-  join(d, 'out'),
-  ...more,
-];
+const text = (d: string, data: string, ...more: string[]) =>
+  tinyTextTraining(data, join(d, 'out'), {}, ...more);
 const task = regressionTask();
 
 export const CASES: Case[] = [

@@ -16,3 +16,33 @@ export async function kioku(...argv: string[]): Promise<CliResult> {
   });
   return { code, stdout, stderr };
 }
+
+/**
+ * `kioku train text` arguments for a tiny model that trains in a moment (one epoch, embed 4,
+ * hidden 4 unless `options.hidden` says otherwise, no baselines, quiet), writing to `out`; `more` adds flags.
+ */
+export function tinyTextTraining(
+  data: string,
+  out: string,
+  options: { hidden?: number } = {},
+  ...more: string[]
+): string[] {
+  const hidden = String(options.hidden ?? 4);
+  return [
+    'train',
+    'text',
+    '--data',
+    data,
+    '--epochs',
+    '1',
+    '--embed',
+    '4',
+    '--hidden',
+    hidden,
+    '--quiet',
+    '--no-baselines',
+    '--out',
+    out,
+    ...more,
+  ];
+}
