@@ -10,17 +10,24 @@ import {
   type LanguageModelResult,
   type LanguageModelSettings,
 } from '../../train/recipes/language-model-options.js';
-import { nodeRunStore } from '../../train/run-store-node.js';
-import { examples, flagName, int, num } from '../options.js';
+import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
 import { type Reporter, round, table } from '../reporter.js';
-import { done } from '../training.js';
+import { done, trainRunOptions } from '../training.js';
 
 /** `kioku train lm`: a text (or Moby Dick) → trainTextLanguageModel → scores beside the n-gram baselines. */
 
-interface TrainLmFlags extends Omit<LanguageModelSettings, 'maxSeconds'> {
+interface TrainLmFlags extends Omit<LanguageModelSettings, 'maxSeconds'>, CheckpointFlags {
   data?: string;
   minutes?: number;
-  out: string;
+}
+
+/** Checkpoints every this many steps unless --checkpoint-every says otherwise (a step of the default model takes about a second). */
+const CHECKPOINT_EVERY = 100;
+
+/** CPU seconds of this process, all threads: on a shared machine, the work done whatever the wall clock says. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** Cross-entropy as people read it: nats and bits per character, or perplexity for words. */
@@ -46,9 +53,10 @@ async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: { of: 'c
       return reporter.event({ event: 'ngram', order: e.order, val: json(e.val), test: json(e.test) });
     case 'model':
       return reporter.note(`${e.model}: ${e.parameters} parameters`);
-    case 'lm-eval':
+    case 'lm-eval': {
+      const rate = e.seconds > 0 ? `, ${Math.round(e.tokens / e.seconds)} ${unit.of}s/s` : '';
       reporter.print(
-        `epoch ${e.epoch.toFixed(2)} step ${e.step}: train ${e.train.toFixed(4)}, val ${describeScore(e.val, unit.of)} (${e.seconds.toFixed(0)} s)`,
+        `epoch ${e.epoch.toFixed(2)} step ${e.step}: train ${e.train.toFixed(4)}, val ${describeScore(e.val, unit.of)} (${e.seconds.toFixed(0)} s, CPU ${cpuSeconds().toFixed(0)} s${rate})`,
       );
       return reporter.event({
         event: 'eval',
@@ -57,6 +65,20 @@ async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: { of: 'c
         train: round(e.train),
         val: json(e.val),
         seconds: round(e.seconds, 1),
+        cpuSeconds: round(cpuSeconds(), 1),
+        tokens: e.tokens,
+      });
+    }
+    case 'resumed':
+      reporter.note(
+        `resuming from ${e.where} (step ${e.step}: epoch ${e.epoch} done, ${e.batch} chunks into the next)`,
+      );
+      return reporter.event({
+        event: 'resumed',
+        where: e.where,
+        step: e.step,
+        epoch: e.epoch,
+        chunk: e.batch,
       });
     case 'lm-step':
       return;
@@ -109,18 +131,18 @@ async function readText(data: string | undefined): Promise<string> {
 async function trainLm(o: TrainLmFlags, reporter: Reporter): Promise<void> {
   const started = performance.now();
   const text = await readText(o.data);
-  reporter.setOut(o.out);
-  const { data, minutes, out, ...settings } = o;
+  const run = await trainRunOptions(o, reporter);
+  const { data, minutes, out, resume, keepCheckpoints, checkpointEvery, onNonfinite, ...settings } = o;
   const unit = { of: o.tokenizer };
-  const signal = reporter.io.signal;
+  // --minutes counts from the command's start: reading the text and the baselines are in it.
+  const spent = (performance.now() - started) / 1000;
   const result = await trainTextLanguageModel({
     ...settings,
+    ...run,
+    checkpointEvery: checkpointEvery ?? CHECKPOINT_EVERY,
     text,
     dataName: data ?? 'moby-dick',
-    ...(minutes !== undefined ? { maxSeconds: minutes * 60 } : {}),
-    store: nodeRunStore(out),
-    ...(signal ? { signal } : {}),
-    optionName: flagName,
+    ...(minutes !== undefined ? { maxSeconds: minutes * 60 - spent } : {}),
     onEvent: (e) => lmEvent(reporter, e, unit),
   });
   if (result.stopReason !== 'completed') reporter.note(`training stopped early (${result.stopReason})`);
@@ -130,7 +152,7 @@ async function trainLm(o: TrainLmFlags, reporter: Reporter): Promise<void> {
 }
 
 export function trainLmCommand(train: Command, reporter: (cmd: Command) => Reporter): void {
-  train
+  const cmd = train
     .command('lm')
     .description(
       'train a recurrent language model on a text (default: Moby Dick) beside Kneser-Ney n-gram baselines',
@@ -160,14 +182,14 @@ export function trainLmCommand(train: Command, reporter: (cmd: Command) => Repor
     .option('--bptt <n>', 'steps per chunk (truncated back-propagation through time)', int('--bptt'), D.bptt)
     .option(
       '--lr <rate>',
-      'Adam learning rate (cosine decay to a twentieth over the epochs)',
+      'Adam learning rate (cosine decay to a twentieth over the epochs, or over --minutes when that ends first)',
       num('--lr', 0),
       D.lr,
     )
     .option('--epochs <n>', 'passes over the training text', int('--epochs'), D.epochs)
     .option(
       '--minutes <m>',
-      'stop training after this many minutes (then evaluate and save)',
+      'the time for the whole command: the learning rate decays over it, training stops in time to evaluate and save',
       num('--minutes', 0),
     )
     .option(
@@ -184,16 +206,18 @@ export function trainLmCommand(train: Command, reporter: (cmd: Command) => Repor
       D.vocabSize,
     )
     .option('--seed <n>', 'seed for initialisation', int('--seed', 0), D.seed)
-    .requiredOption('--out <dir>', 'output directory (model, metrics.jsonl, history.json)')
+    .requiredOption('--out <dir>', 'output directory (model, metrics.jsonl, history.json, checkpoints)')
     .addHelpText(
       'after',
       examples([
         'kioku train lm --out runs/moby --minutes 15',
+        'kioku train lm --out runs/moby --minutes 15 --resume',
         'kioku train lm --data book.txt --tokenizer word --hidden 256 --out runs/book',
         'kioku generate --model runs/moby/model --prompt "Call me" --length 500 --seed 1',
       ]),
-    )
-    .action(async (opts: TrainLmFlags, c: Command) => {
-      await trainLm(opts, reporter(c));
-    });
+    );
+  checkpointOptions(cmd);
+  cmd.action(async (opts: TrainLmFlags, c: Command) => {
+    await trainLm(opts, reporter(c));
+  });
 }

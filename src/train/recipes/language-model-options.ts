@@ -3,7 +3,8 @@ import type { LanguageModel } from '../../nn/language-model.js';
 import { ValueError } from '../../tensor/errors.js';
 import type { LmScore } from '../lm/score.js';
 import type { LmHistory } from '../lm/train.js';
-import type { RecipeRunOptions } from './options.js';
+import type { ResumedEvent } from './events.js';
+import { checkRunOptions, OptionCheck, type RecipeRunOptions } from './options.js';
 
 /** What `kioku train lm` decides, with its defaults. */
 export interface LanguageModelSettings {
@@ -20,10 +21,16 @@ export interface LanguageModelSettings {
   batch: number;
   /** Steps per chunk, the truncation length of back-propagation through time. */
   bptt: number;
-  /** Adam's rate, decayed by a cosine to a twentieth of it over all epochs. */
+  /**
+   * Adam's rate, decayed by a cosine to a twentieth of it over the run: over all epochs, or over
+   * `maxSeconds` when that ends the run first.
+   */
   lr: number;
   epochs: number;
-  /** A hard stop on training time (default: none). */
+  /**
+   * The time for the whole run, baselines, training and evaluations (default: none): training
+   * stops early enough for its closing evaluation; only the test evaluation comes after.
+   */
   maxSeconds: number;
   /** Also evaluate every this many steps (0: at epoch ends only). */
   evalEvery: number;
@@ -55,7 +62,10 @@ export const LANGUAGE_MODEL_DEFAULTS: LanguageModelSettings = {
 
 export interface LanguageModelOptions
   extends Partial<LanguageModelSettings>,
-    Pick<RecipeRunOptions<LanguageModelEvent>, 'store' | 'signal' | 'onEvent' | 'optionName'> {
+    Pick<
+      RecipeRunOptions<LanguageModelEvent>,
+      'store' | 'signal' | 'onEvent' | 'optionName' | 'resume' | 'checkpointEvery' | 'onNonFinite'
+    > {
   /** The text to learn (a book: it is split 90/5/5 in order). */
   text: string;
   /** Its name, recorded in the model's config (a file name, "moby-dick"). */
@@ -76,7 +86,17 @@ export type LanguageModelEvent =
   | { type: 'ngram'; order: number; val: LmScore; test: LmScore }
   | { type: 'model'; model: string; parameters: number }
   | { type: 'lm-step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; seconds: number }
-  | { type: 'lm-eval'; epoch: number; step: number; train: number; val: LmScore; seconds: number };
+  | {
+      type: 'lm-eval';
+      epoch: number;
+      step: number;
+      train: number;
+      val: LmScore;
+      seconds: number;
+      /** Training tokens so far. */
+      tokens: number;
+    }
+  | (Omit<ResumedEvent, 'history'> & { history: LmHistory; step: number });
 
 export interface NGramScore {
   order: number;
@@ -115,6 +135,7 @@ export function resolveLanguageModelOptions(
   }
   const name = options.optionName ?? ((k: string) => k);
   const o = { ...LANGUAGE_MODEL_DEFAULTS, ...dropUndefined(options) };
+  checkRunOptions(o, new OptionCheck(name));
   if (typeof o.text !== 'string' || o.text.length === 0) {
     throw new ValueError(`${name('text')} must be a non-empty string, got ${describe(o.text)}`);
   }

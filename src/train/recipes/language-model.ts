@@ -1,13 +1,13 @@
 import { type LmCorpus, prepareLmCorpus } from '../../data/lm-corpus.js';
-import { batchify, chunkCount } from '../../data/lm-stream.js';
 import { CharTokenizer, WordTokenizer } from '../../data/tokenizers.js';
 import { LanguageModel } from '../../nn/language-model.js';
 import { Adam } from '../../optim/adam.js';
-import { CosineAnnealingLR } from '../../optim/schedulers.js';
 import { manualSeed } from '../../tensor/random.js';
 import { NGramModel } from '../baselines/ngram.js';
 import { evaluateLanguageModel } from '../lm/evaluate.js';
-import { type LmTrainResult, trainLanguageModel } from '../lm/train.js';
+import { type LmResumePoint, lmResumePoint, lmTrainingState, PositionSlot } from '../lm/resume-point.js';
+import { type LmTrainOptions, type LmTrainResult, trainLanguageModel } from '../lm/train.js';
+import { checkpointing } from './checkpointing.js';
 import { type Emit, emitter } from './fitting.js';
 import {
   type LanguageModelEvent,
@@ -38,11 +38,82 @@ async function ngramBaselines(o: Resolved, c: LmCorpus, emit: Emit<LanguageModel
   return scores;
 }
 
-/** The recurrent model, trained with truncated BPTT, Adam and a per-step cosine decay. */
+/** The options that decide the weights: a resumed run must have the same (epochs and time may change). */
+function runRecord(o: Resolved): Record<string, unknown> {
+  const { tokenizer, cell, embed, hidden, layers, dropout, tieWeights, batch, bptt, lr, vocabSize, seed } = o;
+  const data = o.dataName ?? 'text';
+  return {
+    tokenizer,
+    cell,
+    embed,
+    hidden,
+    layers,
+    dropout,
+    tieWeights,
+    batch,
+    bptt,
+    lr,
+    vocabSize,
+    seed,
+    data,
+  };
+}
+
+/** Checkpoint writing and, with `resume`, the point the checkpoint restored (model, optimizer and generator too). */
+async function checkpoints(
+  o: Resolved,
+  c: LmCorpus,
+  model: LanguageModel,
+  optimizer: Adam,
+  emit: Emit<LanguageModelEvent>,
+): Promise<Pick<LmTrainOptions, 'checkpoint' | 'resume' | 'onNonFinite'>> {
+  const slot = new PositionSlot();
+  const config = { task: 'language-model', architecture: model.config(), vocab: c.vocab.toJSON() };
+  const plan = {
+    config: { ...config, tokenizer: c.tokenizer.toJSON() },
+    run: runRecord(o),
+    data: { vocab: config.vocab },
+    targets: { model, optimizer, dataLoader: slot },
+    model: o.cell,
+    epochs: o.epochs,
+  };
+  // The resumed event is sent below, with the language model's own history and position.
+  const saving = await checkpointing(o, plan, o.optionName ?? ((k) => k), async () => {});
+  const write = saving.checkpoint;
+  const r = saving.resume;
+  const restored = r
+    ? lmResumePoint(
+        { initialEpoch: saving.initialEpoch!, history: saving.history!, resume: r },
+        slot,
+        o.resume!.where,
+      )
+    : undefined;
+  if (restored) {
+    const { epoch, chunk, step, history } = restored;
+    await emit({
+      type: 'resumed',
+      model: o.cell,
+      where: o.resume!.where,
+      epoch,
+      epochs: o.epochs,
+      batch: chunk,
+      step,
+      history,
+    });
+  }
+  return {
+    ...(write ? { checkpoint: (p: LmResumePoint) => write(model, lmTrainingState(p, optimizer)) } : {}),
+    ...(restored ? { resume: restored } : {}),
+    onNonFinite: saving.onNonFinite ?? 'stop',
+  };
+}
+
+/** The recurrent model, trained with truncated BPTT, Adam and a cosine decay over the run. */
 async function trainNetwork(
   o: Resolved,
   c: LmCorpus,
   emit: Emit<LanguageModelEvent>,
+  secondsLeft: number,
 ): Promise<{ model: LanguageModel; result: LmTrainResult }> {
   manualSeed(o.seed);
   const model = new LanguageModel({
@@ -56,7 +127,7 @@ async function trainNetwork(
   });
   await emit({ type: 'model', model: o.cell, parameters: model.numParameters() });
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
-  const steps = o.epochs * chunkCount(batchify(c.train, o.batch), o.bptt);
+  const saving = await checkpoints(o, c, model, optimizer, emit);
   const result = await trainLanguageModel(model, {
     train: c.train,
     val: c.val,
@@ -64,10 +135,11 @@ async function trainNetwork(
     bptt: o.bptt,
     epochs: o.epochs,
     optimizer,
-    scheduler: new CosineAnnealingLR(optimizer, { tMax: Math.max(1, steps), etaMin: o.lr / 20 }),
-    schedulerInterval: 'step',
+    decayTo: o.lr / 20,
+    ...saving,
+    ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
     ...(o.evalEvery > 0 ? { evalEvery: o.evalEvery } : {}),
-    ...(Number.isFinite(o.maxSeconds) ? { maxSeconds: o.maxSeconds } : {}),
+    ...(Number.isFinite(secondsLeft) ? { maxSeconds: Math.max(secondsLeft, 1e-3) } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     onEvent: (e) =>
       e.type === 'eval'
@@ -78,6 +150,7 @@ async function trainNetwork(
             train: e.train,
             val: e.val,
             seconds: e.seconds,
+            tokens: e.tokens,
           })
         : emit({
             type: 'lm-step',
@@ -122,6 +195,7 @@ function lmConfig(o: Resolved, c: LmCorpus, model: LanguageModel, r: LmTrainResu
  */
 export async function trainTextLanguageModel(options: LanguageModelOptions): Promise<LanguageModelResult> {
   const o = resolveLanguageModelOptions(options);
+  const started = performance.now();
   const emit = emitter(o.onEvent);
   const c = corpusOf(o);
   await emit({
@@ -134,8 +208,10 @@ export async function trainTextLanguageModel(options: LanguageModelOptions): Pro
     unknownRate: c.unknownRate,
   });
   const ngrams = await ngramBaselines(o, c, emit);
-  const { model, result } = await trainNetwork(o, c, emit);
-  const val = await evaluateLanguageModel(model, c.val);
+  const secondsLeft = o.maxSeconds - (performance.now() - started) / 1000;
+  const { model, result } = await trainNetwork(o, c, emit, secondsLeft);
+  // The best evaluation's weights are the model's now: its score is the validation score.
+  const val = result.best ?? (await evaluateLanguageModel(model, c.val));
   const test = await evaluateLanguageModel(model, c.test);
   const bestNgram = ngrams.reduce<NGramScore | null>((b, s) => (b && b.val.nats <= s.val.nats ? b : s), null);
   const scores = {
