@@ -52,7 +52,7 @@ export const LANGUAGE_MODEL_DEFAULTS: LanguageModelSettings = {
   batch: 32,
   bptt: 128,
   lr: 3e-3,
-  epochs: 4,
+  epochs: 5,
   maxSeconds: Number.POSITIVE_INFINITY,
   evalEvery: 0,
   ngram: 5,
