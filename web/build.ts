@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { loadMobyDick } from '../src/io/datasets/moby-dick.js';
 import { builtinData } from './build-data.js';
 
 /**
@@ -20,11 +21,18 @@ const TFJS_WASM = [
   'tfjs-backend-wasm-threaded-simd.wasm',
 ];
 
+/** The generate panel's text: Moby Dick from its first chapter, 40,000 characters. */
+async function mobyDickOpening(): Promise<string> {
+  const text = await loadMobyDick();
+  const start = text.indexOf('Call me Ishmael');
+  return text.slice(start, start + 40_000);
+}
+
 export async function buildPlayground(out = join(WEB, 'dist')): Promise<string> {
   rmSync(out, { recursive: true, force: true });
   for (const dir of ['assets', 'data', 'tfjs', 'native/wasm']) mkdirSync(join(out, dir), { recursive: true });
   await build({
-    entryPoints: ['main', 'worker', 'bench'].map((name) => join(WEB, 'src', `${name}.ts`)),
+    entryPoints: ['main', 'worker', 'lm-worker', 'bench'].map((name) => join(WEB, 'src', `${name}.ts`)),
     outdir: join(out, 'assets'),
     bundle: true,
     format: 'esm',
@@ -42,6 +50,7 @@ export async function buildPlayground(out = join(WEB, 'dist')): Promise<string> 
   for (const [file, data] of Object.entries(await builtinData())) {
     writeFileSync(join(out, 'data', file), JSON.stringify(data));
   }
+  writeFileSync(join(out, 'data', 'moby-dick-opening.txt'), await mobyDickOpening());
   const tfjs = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   for (const file of TFJS_WASM) copyFileSync(join(tfjs, 'dist', file), join(out, 'tfjs', file));
   // esbuild keeps kioku's `new URL('../../../native/wasm/…', import.meta.url)` as written: from a

@@ -1,6 +1,7 @@
 import { initBrowserBackend, openModel } from '../../src/index.js';
 import { BUILTIN, type PlaygroundData } from './data-format.js';
 import { $, messageOf, say } from './dom.js';
+import { setUpGenerate } from './generate.js';
 import { enableModelButtons, openDrop, setUpModels } from './models.js';
 import { parseDropped } from './parse.js';
 import { showResults } from './results.js';
@@ -122,6 +123,7 @@ function wire(): void {
   });
   window.addEventListener('drop', onDrop);
   setUpModels(useModel, () => current);
+  setUpGenerate();
 }
 
 wire();
