@@ -55,12 +55,15 @@ export class RunLog {
     return elapsed + stepMs + this.closingEvalMs(elapsed) >= this.s.maxMs;
   }
 
-  /** The last evaluation's length, or before any a guess: a forward pass costs about a third of a step. */
+  /**
+   * The closing evaluations' length: the last evaluation's times their number, or before any a
+   * guess (a forward pass costs about a third of a training step).
+   */
   private closingEvalMs(elapsed: number): number {
     const val = this.options.val;
     if (!val || !Number.isFinite(this.s.maxMs)) return 0;
-    if (this.evalMs !== null) return this.evalMs;
-    return this.tokens > 0 ? (elapsed / this.tokens) * (val.length / 3) : 0;
+    const one = this.evalMs ?? (this.tokens > 0 ? (elapsed / this.tokens) * (val.length / 3) : 0);
+    return one * this.s.closingEvaluations;
   }
 
   addChunk(loss: number, tokens: number): void {

@@ -45,6 +45,12 @@ export interface LmTrainOptions {
    * the seconds spent plus the expected length of one more evaluation reach it.
    */
   maxSeconds?: number;
+  /**
+   * Evaluations of the validation stream's length that `maxSeconds` leaves time for after
+   * training (default 1, the closing one; a caller that scores a test stream of about the same
+   * length afterwards passes 2).
+   */
+  closingEvaluations?: number;
   /** Put back the weights of the best evaluation when training ends (default true with `val`). */
   restoreBest?: boolean;
   /** A chunk whose loss or gradient norm is not finite: throw (default) or skip it, restarting the state. */
@@ -124,6 +130,7 @@ export interface LmSettings {
   every: number;
   checkpointEvery: number;
   maxMs: number;
+  closingEvaluations: number;
   decayTo: number | null;
   skipNonFinite: boolean;
   restoreBest: boolean;
@@ -206,6 +213,7 @@ export function lmSettings(model: LanguageModel, o: LmTrainOptions): LmSettings 
     checkpointEvery:
       o.checkpointEvery === undefined ? never : positiveInt('checkpointEvery', o.checkpointEvery),
     maxMs: maxSeconds * 1000,
+    closingEvaluations: positiveInt('closingEvaluations', o.closingEvaluations ?? 1),
     decayTo: o.decayTo ?? null,
     skipNonFinite: o.onNonFinite === 'skip',
     restoreBest: o.restoreBest ?? o.val !== undefined,

@@ -29,7 +29,7 @@ export interface LanguageModelSettings {
   epochs: number;
   /**
    * The time for the whole run, baselines, training and evaluations (default: none): training
-   * stops early enough for its closing evaluation; only the test evaluation comes after.
+   * stops early enough for the closing evaluations on the validation and test parts.
    */
   maxSeconds: number;
   /** Also evaluate every this many steps (0: at epoch ends only). */

@@ -136,6 +136,8 @@ async function trainNetwork(
     epochs: o.epochs,
     optimizer,
     decayTo: o.lr / 20,
+    // The test part, as long as the validation part, is scored after training.
+    closingEvaluations: 2,
     ...saving,
     ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
     ...(o.evalEvery > 0 ? { evalEvery: o.evalEvery } : {}),
