@@ -164,6 +164,10 @@ describe('kioku train lm --resume', () => {
       loadModelDir(join(killed, 'model')),
     ]);
     expect(tensorsOf(b.tensors)).toEqual(tensorsOf(a.tensors));
+    // The model's config records the settings, not the checkpoint it was resumed from.
+    const training = (c: Record<string, unknown>) => c.training as Record<string, unknown>;
+    expect(Object.keys(training(b.config)).sort()).toEqual(Object.keys(training(a.config)).sort());
+    expect(training(b.config)).toMatchObject({ steps: training(a.config).steps, hidden: 16 });
     const history = async (dir: string) => {
       const h = JSON.parse(await readFile(join(dir, 'history.json'), 'utf8')) as Record<string, number[]>;
       return { ...h, seconds: [] };

@@ -168,7 +168,16 @@ async function trainNetwork(
 
 /** What config.json holds besides the format fields: enough to rebuild, tokenize and generate. */
 function lmConfig(o: Resolved, c: LmCorpus, model: LanguageModel, r: LmTrainResult, scores: object) {
-  const { text: _t, store: _s, signal: _g, onEvent: _e, optionName: _n, dataName, ...settings } = o;
+  const {
+    text: _t,
+    store: _s,
+    signal: _g,
+    onEvent: _e,
+    optionName: _n,
+    resume: _r,
+    dataName,
+    ...settings
+  } = o;
   return {
     task: 'language-model',
     architecture: model.config(),
