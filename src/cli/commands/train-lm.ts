@@ -142,7 +142,7 @@ async function trainLm(o: TrainLmFlags, reporter: Reporter): Promise<void> {
     checkpointEvery: checkpointEvery ?? CHECKPOINT_EVERY,
     text,
     dataName: data ?? 'moby-dick',
-    ...(minutes !== undefined ? { maxSeconds: minutes * 60 - spent } : {}),
+    ...(minutes !== undefined ? { maxSeconds: Math.max(minutes * 60 - spent, 1e-3) } : {}),
     onEvent: (e) => lmEvent(reporter, e, unit),
   });
   if (result.stopReason !== 'completed') reporter.note(`training stopped early (${result.stopReason})`);
