@@ -1,6 +1,12 @@
-import { type DirectionTrace, inspectText, type TextInspection } from '../../src/index.js';
+import {
+  type DirectionTrace,
+  inspectText,
+  type Tensor,
+  TextClassifier,
+  type TextInspection,
+} from '../../src/index.js';
 import { spellOut } from './data-format.js';
-import { $ } from './dom.js';
+import { $, messageOf, say } from './dom.js';
 import { type CurrentModel, characterModel } from './try.js';
 
 /*
@@ -22,15 +28,14 @@ interface View {
 let view: View | null = null;
 
 /** Name → (K, 1, W) tensor of every panel: the gates, then the cell state c and hidden state h. */
-function panels(dir: DirectionTrace): Array<[string, { f32: Float32Array; shape: readonly number[] }]> {
-  const list = Object.entries(dir.gates).map(([g, t]) => [g, t!] as [string, typeof t & object]);
+function panels(dir: DirectionTrace): Array<[string, Tensor]> {
+  const list = Object.entries(dir.gates) as Array<[string, Tensor]>;
   if (dir.cell) list.push(['c', dir.cell]);
   if (!('h' in dir.gates)) list.push(['h', dir.hidden]);
   return list;
 }
 
-const valueAt = (t: { f32: Float32Array; shape: readonly number[] }, step: number, unit: number) =>
-  t.f32[step * t.shape[2]! + unit]!;
+const valueAt = (t: Tensor, step: number, unit: number) => t.f32[step * t.shape[2]! + unit]!;
 
 function colour(gate: string, v: number): string {
   if (SIGMOID.has(gate)) return `hsl(220 80% ${Math.round(97 - 62 * Math.min(1, Math.max(0, v)))}%)`;
@@ -110,9 +115,11 @@ function useDirection(inspection: TextInspection, k: number): void {
   showStep(0);
 }
 
-/** Runs the model's trace on `text` and shows it; hides the view for a model without recurrent state. */
+/** Runs the model's trace on `text` and shows it; a bag-of-words model has no recurrent state to show. */
 export async function showGates(m: CurrentModel, text: string): Promise<void> {
   const box = $('gates');
+  box.hidden = !(m.opened.model instanceof TextClassifier);
+  if (box.hidden) return;
   let inspection: TextInspection;
   try {
     const input = characterModel(m) ? spellOut(text) : text;
@@ -122,8 +129,9 @@ export async function showGates(m: CurrentModel, text: string): Promise<void> {
       layer: 'all',
       direction: 'both',
     });
-  } catch {
-    box.hidden = true;
+  } catch (e) {
+    $('gates-map').replaceChildren();
+    say($('gate-details'), messageOf(e), true);
     return;
   }
   const select = $<HTMLSelectElement>('gates-view');
@@ -136,7 +144,7 @@ export async function showGates(m: CurrentModel, text: string): Promise<void> {
   );
   select.value = String(top);
   select.onchange = () => useDirection(inspection, Number(select.value));
-  box.hidden = false;
+  $('gate-details').classList.remove('error');
   useDirection(inspection, top);
 }
 
