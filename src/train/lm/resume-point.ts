@@ -5,35 +5,9 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { RestoredTraining } from '../checkpoint.js';
 import type { OptimizerLike, SchedulerLike, TrainingState } from '../fit-types.js';
 import type { LmScore } from './score.js';
-import type { LmHistory } from './train-options.js';
+import type { LmHistory, LmResumePoint } from './train-options.js';
 
-/**
- * Where a language-model run stands, as `trainLanguageModel` hands it to its checkpoint writer
- * and takes it back to resume: the stream position, the hidden state carried into the next
- * chunk, the counters and the best evaluation. Packed into a checkpoint's training state (the
- * format of `fit`'s checkpoints) the position goes where `fit` keeps its data loader's.
- */
-export interface LmResumePoint {
-  /** Epochs completed. */
-  epoch: number;
-  /** Chunks trained in the current epoch. */
-  chunk: number;
-  step: number;
-  tokens: number;
-  /** Seconds of training (and evaluation) so far; the time budget counts them. */
-  seconds: number;
-  skipped: number;
-  /** The hidden state the next chunk starts from (null at an epoch's start). */
-  state: LmState | null;
-  /** Training loss summed (per token) since the last evaluation, and the tokens it covers. */
-  trainSum: number;
-  trainCount: number;
-  /** The rate a `decayTo` decay started from. */
-  baseLr: number | null;
-  history: LmHistory;
-  best: LmScore | null;
-  bestWeights: Record<string, Tensor> | null;
-}
+export type { LmResumePoint } from './train-options.js';
 
 type Packed = { shape: number[]; data: number[] };
 const packTensor = (t: Tensor): Packed => ({ shape: [...t.shape], data: Array.from(t.f32) });

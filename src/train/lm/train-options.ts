@@ -1,9 +1,9 @@
 import { type BatchedStream, batchify } from '../../data/lm-stream.js';
-import type { LanguageModel } from '../../nn/language-model.js';
+import type { LanguageModel, LmState } from '../../nn/language-model.js';
 import { Adam } from '../../optim/adam.js';
 import { DTypeError, ValueError } from '../../tensor/errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { OptimizerLike, SchedulerLike } from '../trainer.js';
-import type { LmResumePoint } from './resume-point.js';
 import type { LmScore } from './score.js';
 
 /** The options of `trainLanguageModel`, its events and its result, and their checks. */
@@ -219,4 +219,32 @@ export function lmSettings(model: LanguageModel, o: LmTrainOptions): LmSettings 
     restoreBest: o.restoreBest ?? o.val !== undefined,
     clock: o.clock ?? (() => performance.now()),
   };
+}
+
+/**
+ * Where a language-model run stands, as `trainLanguageModel` hands it to its checkpoint writer
+ * and takes it back to resume: the stream position, the hidden state carried into the next
+ * chunk, the counters and the best evaluation. `resume-point.ts` packs it into a checkpoint's
+ * training state (the format of `fit`'s checkpoints).
+ */
+export interface LmResumePoint {
+  /** Epochs completed. */
+  epoch: number;
+  /** Chunks trained in the current epoch. */
+  chunk: number;
+  step: number;
+  tokens: number;
+  /** Seconds of training (and evaluation) so far; the time budget counts them. */
+  seconds: number;
+  skipped: number;
+  /** The hidden state the next chunk starts from (null at an epoch's start). */
+  state: LmState | null;
+  /** Training loss summed (per token) since the last evaluation, and the tokens it covers. */
+  trainSum: number;
+  trainCount: number;
+  /** The rate a `decayTo` decay started from. */
+  baseLr: number | null;
+  history: LmHistory;
+  best: LmScore | null;
+  bestWeights: Record<string, Tensor> | null;
 }
