@@ -18,11 +18,12 @@ namespace kioku {
 namespace simd128 {
 
 using V = v128_t;
-// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors: 9 accumulators, 3 of B and
-// a broadcast A stay within the ~15 v128 registers V8 allocates. Measured against the native
-// kernels in the same run (GEMM 6400×128·128×256 and 512³): 3×12 beat 4×8, 5×8 and 2×16.
-constexpr int kTileRows = 3;
-constexpr int kTileVecs = 3;
+// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors: 8 accumulators, 4 of B and a
+// broadcast A (and, without relaxed FMA, the product before its add) stay within the ~15 v128
+// registers V8 allocates. 2×16 beat 3×12 and 4×8 in both builds (bench/wasm-ab.ts, interleaved):
+// two rows divide the batch of a recurrent step's products (B 32) without an edge tile.
+constexpr int kTileRows = 2;
+constexpr int kTileVecs = 4;
 constexpr int kLanes = 4;
 
 inline V zero() { return wasm_f32x4_splat(0.f); }
