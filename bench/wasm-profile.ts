@@ -1,8 +1,9 @@
 /*
  * Where the seed training step's time goes on the WebAssembly backend: `tsx bench/wasm-profile.ts
- * [steps]` (add --experimental-wasm-relaxed-simd before --import tsx for the relaxed build). Every
+ * [steps] [infer]` (add --experimental-wasm-relaxed-simd before --import tsx for the relaxed build). Every
  * kernel call is timed in CPU time, split into the module's own run and the marshalling around it
  * (argument checks, copies into linear memory and back); prints a table per kernel, per step.
+ * With `infer`, the seed's inference instead of its training step.
  */
 import { readFileSync } from 'node:fs';
 import { CONTRACT, KERNEL_NAMES } from '../src/backend/contract.js';
@@ -14,6 +15,7 @@ import { requireWasmApi } from '../src/backend/wasm/wasm-api.js';
 import { seedWorkload } from './seed.js';
 
 const steps = Number(process.argv[2] ?? 10);
+const what = process.argv[3] === 'infer' ? 'inference' : 'training step';
 const flavor = detectFlavor();
 if (!flavor) throw new Error('bench/wasm-profile.ts: this engine has no WebAssembly SIMD');
 const instance = new WasmInstance(new (requireWasmApi().Module)(readFileSync(wasmUrl(flavor))));
@@ -47,13 +49,14 @@ for (const name of KERNEL_NAMES) {
 }
 setBackend('wasm');
 const seed = seedWorkload(32, 200);
-for (let i = 0; i < 3; i++) seed.trainStep();
+const step = what === 'inference' ? seed.infer : seed.trainStep;
+for (let i = 0; i < 3; i++) step();
 total.clear();
 const t0 = cpuUs();
-for (let i = 0; i < steps; i++) seed.trainStep();
+for (let i = 0; i < steps; i++) step();
 const stepMs = (cpuUs() - t0) / 1000 / steps;
 const rows = [...total].sort((a, b) => b[1].all - a[1].all);
-console.log(`${flavor}: ${stepMs.toFixed(1)} ms CPU per training step\n`);
+console.log(`${flavor}: ${stepMs.toFixed(1)} ms CPU per ${what}\n`);
 console.log('| kernel | calls/step | ms/step | in the module | marshalling |');
 console.log('|---|---|---|---|---|');
 let kernelsMs = 0;
