@@ -19,8 +19,8 @@ import type { WasmInstance } from './instance.js';
  *
  * Copying was chosen over keeping tensors in linear memory by measurement (README, "WebAssembly").
  * An array passed twice in one call is laid out once, so in-place calls behave as on native.
- * Where a kernel overwrites part of an inout array without reading it (OVERWRITTEN), that part is
- * not copied in.
+ * Where a kernel overwrites part of an array without reading it (OVERWRITTEN), that part is
+ * neither copied in nor zeroed.
  */
 
 type Kernel = (...args: unknown[]) => void;
@@ -37,10 +37,12 @@ function slotKind(a: ArgSpec): number {
 }
 
 /**
- * Inout arrays a kernel overwrites in part before reading, by kernel and argument: the elements
- * [from, to) it writes, or null when it reads them all. gemm without accumulate writes the whole
- * m×n block of C; with rows next to each other (ldc = n) that block is one range, which a Linear
- * layer's output (as large as the input projection of a sequence) never needs copied in.
+ * Arrays a kernel overwrites in part before reading, by kernel and argument: the elements
+ * [from, to) it writes, or null when it reads them all. An inout array is not copied in there, an
+ * output not zeroed. gemm without accumulate writes the whole m×n block of C; with rows next to
+ * each other (ldc = n) that block is one range, which a Linear layer's output (as large as the
+ * input projection of a sequence) never needs copied in. permute without accumulate and
+ * embeddingForward write every element of their outputs (a batch-first sequence each).
  */
 const OVERWRITTEN: Readonly<Record<string, Record<string, (env: ExprEnv) => [number, number] | null>>> = {
   gemm: {
@@ -48,6 +50,12 @@ const OVERWRITTEN: Readonly<Record<string, Record<string, (env: ExprEnv) => [num
       const [m, n, off] = [e.m as number, e.n as number, e.cOff as number];
       return e.accumulate === false && e.ldc === n && m > 0 && n > 0 ? [off, off + m * n] : null;
     },
+  },
+  permute: {
+    out: (e) => (e.accumulate === false ? [0, (e.shape as number[]).reduce((p, d) => p * d, 1)] : null),
+  },
+  embeddingForward: {
+    out: (e) => [0, (e.indices as Int32Array).length * (e.e as number)],
   },
 };
 
@@ -112,7 +120,7 @@ export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpe
           else if (outExtent[i] && args.lastIndexOf(a) === i) {
             offsets[i] = at;
             back[i] = Math.min(a.length, outExtent[i]!(env));
-            heap.fill(0, at >> 2, (at >> 2) + back[i]!);
+            if (!overwritten[i]?.(env)) heap.fill(0, at >> 2, (at >> 2) + back[i]!);
             at += align16(a.byteLength);
           } else {
             offsets[i] = at;
