@@ -20,8 +20,9 @@ namespace simd128 {
 using V = v128_t;
 // The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors: 8 accumulators, 4 of B and a
 // broadcast A (and, without relaxed FMA, the product before its add) stay within the ~15 v128
-// registers V8 allocates. 2×16 beat 3×12 and 4×8 in both builds (bench/wasm-ab.ts, interleaved):
-// two rows divide the batch of a recurrent step's products (B 32) without an edge tile.
+// registers V8 allocates; wider tiles spill. In both builds (bench/wasm-ab.ts, interleaved) 2×16
+// trained the seed at least as fast as 3×12 and faster than 4×8, and won on a recurrent step's
+// product: two rows divide its batch (B 32) without an edge tile.
 constexpr int kTileRows = 2;
 constexpr int kTileVecs = 4;
 constexpr int kLanes = 4;
