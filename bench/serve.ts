@@ -126,6 +126,8 @@ interface Models {
   series: string;
   texts: string[];
   rows: number[][];
+  /** The rows' dates (the forecaster reads calendar columns computed from them). */
+  dates: string[];
 }
 
 /** The served models, trained briefly by the recipes on the built-in data (their speed, not their skill, is measured). */
@@ -161,6 +163,7 @@ async function trainModels(): Promise<Models> {
     series: join(dir, 'series', 'model'),
     texts: corpus.texts.slice(0, 400),
     rows,
+    dates: seattle.index!.slice(),
   };
 }
 
@@ -173,7 +176,11 @@ function statelessRequests(m: Models): Record<'text' | 'seed' | 'series', Req[]>
   const text = (req: Req) => json(req, { instances: [m.texts[k++ % m.texts.length]] });
   const series = (req: Req) => {
     const start = (k++ * 37) % (m.rows.length - 60);
-    return json(req, { history: m.rows.slice(start, start + 60), steps: 7 });
+    return json(req, {
+      history: m.rows.slice(start, start + 60),
+      dates: m.dates.slice(start, start + 60),
+      steps: 7,
+    });
   };
   return {
     text: [{ method: 'POST', path: '/v1/models/text:predict', setupRequest: text }],
@@ -203,7 +210,8 @@ function sessionRequests(m: Models): Record<'seed' | 'series', Req[]> {
   };
   const series = (req: Req, ctx: Record<string, unknown>) => {
     const { at, ...flags } = session(ctx);
-    return json(req, { history: [m.rows[at % m.rows.length]], steps: 1, ...flags });
+    const row = at % m.rows.length;
+    return json(req, { history: [m.rows[row]], dates: [m.dates[row]], steps: 1, ...flags });
   };
   return {
     seed: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: seed as Req['setupRequest'] }],
