@@ -12,7 +12,7 @@ import type { TensorSpec, V2Request, V2Tensor } from './tensors.js';
 export interface Limits {
   /** Items (texts, series) in one request, and rows in one batched forward. */
   maxBatchSize: number;
-  /** Tokens of a session chunk, rows of a history, forecast steps. */
+  /** Tokens of a session chunk or a prompt, rows of a history, forecast steps, generated tokens. */
   maxSequenceLength: number;
 }
 

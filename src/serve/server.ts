@@ -39,7 +39,7 @@ export interface ServeOptions {
   sessionIdleMs?: number;
   /** Largest request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
-  /** Most tokens of a session chunk, rows of a history, or forecast steps in one request. Default 4096. */
+  /** Most tokens of a session chunk or a prompt, rows of a history, forecast steps or generated tokens in one request. Default 4096. */
   maxSequenceLength?: number;
   /** Structured access logs (pino JSON lines) written to `stream`; false for none. Default false. */
   log?: { level: string; stream: { write(line: string): unknown } } | false;

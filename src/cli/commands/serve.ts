@@ -121,7 +121,7 @@ export function serveCommand(program: Command, reporter: (cmd: Command) => Repor
     .option('--max-body-bytes <n>', 'largest request body', int('--max-body-bytes'), d.bodyLimit)
     .option(
       '--max-sequence-length <n>',
-      'most tokens of a session chunk, rows of a history, or forecast steps per request',
+      'most tokens of a session chunk or a prompt, rows of a history, forecast steps, or generated tokens per request',
       int('--max-sequence-length'),
       d.maxSequenceLength,
     )
