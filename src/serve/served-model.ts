@@ -46,7 +46,7 @@ export class ServedModel<Item, Out, State extends object> {
     const common = {
       maxRows: settings.maxBatchSize,
       maxWaitMs: settings.maxWaitMs,
-      batching: settings.batching,
+      batching: settings.batching && kind.batched,
       rows: (job: Job<Item>) => job.items.length,
     };
     this.stateless = new MicroBatcher({ ...common, key: () => null, run: (jobs) => this.runStateless(jobs) });

@@ -71,6 +71,7 @@ export function textKind(
     ],
     parameters: { labels, max_length: serving.maxLen, sessions: serving.sessionless === null },
     sessionless: serving.sessionless,
+    batched: true,
     v1Schema: {
       type: 'object',
       additionalProperties: false,
