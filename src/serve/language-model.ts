@@ -125,11 +125,16 @@ export class ServedLanguageModel {
         `${at.prompt} has ${tokens} tokens; this server reads at most ${most} (--max-sequence-length)`,
       );
     }
+    const temperature = (settings.temperature as number | undefined) ?? 1;
+    // JSON reads 1e999 as Infinity, which the schema's number lets through.
+    if (!Number.isFinite(temperature)) {
+      throw new RequestError(at.temperature, `${at.temperature} must be a finite number, got ${temperature}`);
+    }
     const seed = settings.seed as number | undefined;
     return {
       prompt,
       length,
-      temperature: (settings.temperature as number | undefined) ?? 1,
+      temperature,
       topK: (settings.top_k as number | undefined) ?? 0,
       topP: (settings.top_p as number | undefined) ?? 1,
       ...(seed !== undefined ? { seed } : {}),
@@ -211,7 +216,12 @@ export class ServedLanguageModel {
 interface Fields {
   prompt: string;
   length: string;
+  temperature: string;
 }
 
-const V1_FIELDS: Fields = { prompt: 'prompt', length: 'length' };
-const V2_FIELDS = (prompt: string): Fields => ({ prompt: `${prompt}.data[0]`, length: 'parameters.length' });
+const V1_FIELDS: Fields = { prompt: 'prompt', length: 'length', temperature: 'temperature' };
+const V2_FIELDS = (prompt: string): Fields => ({
+  prompt: `${prompt}.data[0]`,
+  length: 'parameters.length',
+  temperature: 'parameters.temperature',
+});

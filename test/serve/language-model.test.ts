@@ -103,6 +103,9 @@ describe('a served language model', () => {
       [{ prompt: 'a', temperature: 'hot' }, 'temperature', /must be a number/],
       [{ length: 3 }, 'prompt', /prompt is required/],
     ];
+    // JSON reads 1e999 as Infinity.
+    const infinite = await post(v1, '{"prompt": "a", "temperature": 1e999}');
+    expect([infinite.status, infinite.body.field]).toEqual([400, 'temperature']);
     for (const [body, field, message] of cases) {
       const r = await post(v1, body);
       expect([r.status, r.body.field]).toEqual([400, field]);
