@@ -3,7 +3,8 @@
  * kernels — the fused forward kernel called directly on buffers a caller holds, the layer's
  * streamer (`lstm.streamer().step(x)`), and the LSTM module's forward under noGrad with the state
  * passed back in — and the same kernel call with T = 0 (its arguments crossed into the kernel and
- * checked, nothing computed: the fixed cost of a call). Each time is the median over `batches`
+ * checked, nothing computed: the fixed cost of a call that is not bound; the other two repeat
+ * their arguments, so the native backend runs them bound, src/backend/native/bound.ts). Each time is the median over `batches`
  * batches of `perBatch` steps (the module: perBatch / 8), taken in three interleaved rounds, in µs
  * per step. Standalone: `npx tsx bench/streaming.ts [js|native] [E] [H]`.
  */
@@ -26,7 +27,7 @@ export interface StreamingOptions {
 }
 
 export interface StreamingResult {
-  /** The kernel call with T = 0: arguments read and checked, nothing computed. */
+  /** The kernel call with T = 0: arguments read and checked, nothing computed, never bound. */
   crossingUs: number;
   kernelUs: number;
   streamerUs: number;
@@ -146,6 +147,6 @@ if (invoked === fileURLToPath(import.meta.url)) {
   }
   const r = streamingStep({ backend: name, inputSize: E, hiddenSize: H });
   console.log(
-    `batch-1 LSTM(${E}, ${H}) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs (of which the call's fixed cost, T = 0: ${r.crossingUs.toFixed(2)} µs), streamer ${r.streamerUs.toFixed(2)} µs, module ${r.moduleUs.toFixed(1)} µs`,
+    `batch-1 LSTM(${E}, ${H}) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs (an unbound call's fixed cost, T = 0: ${r.crossingUs.toFixed(2)} µs), streamer ${r.streamerUs.toFixed(2)} µs, module ${r.moduleUs.toFixed(1)} µs`,
   );
 }
