@@ -116,10 +116,10 @@ inline int rowShift(const float* w, int64_t ld) {
 
 // dotRows for rows that start a > 0 floats past a vector boundary (a JavaScript array's data need
 // not be 64-byte aligned): W read in whole aligned vectors, so that no load straddles two cache
-// lines (which cost a streaming step about a fifth more time), against x shifted by a. Lane L then accumulates
-// the elements ≡ L − a (mod kLanes) in the order dotRows' lane L − a does; rotating the
-// accumulators into that frame and back gives dotRows' result bit for bit (the lanes past either
-// end add 0·0, which leaves a sum that started from +0 unchanged).
+// lines (which cost a streaming step about a fifth more time), against x shifted by a. Lane L
+// then accumulates the elements ≡ L − a (mod kLanes) in the order dotRows' lane L − a does;
+// rotating the accumulators into that frame and back gives dotRows' result bit for bit (the lanes
+// past either end add 0·0, which leaves a sum that started from +0 unchanged).
 inline void dotRowsShifted(V* acc, const float* w, const int64_t* off, const float* x, int64_t k, int a) {
   const Rotation into = rotation(kLanes - a), back = rotation(a);
   KIOKU_UNROLL(16)
