@@ -1,8 +1,10 @@
 import { modelToFiles } from '../io/model-format.js';
+import { watchAddingFlow } from '../train/inspect/adding-watch.js';
 import { trainForecaster } from '../train/recipes/forecaster.js';
 import { MemoryStore } from '../train/recipes/store.js';
 import { trainTextClassifier } from '../train/recipes/text-classifier.js';
 import {
+  type AddingFlowWorkerResult,
   buffersOf,
   errorToMessage,
   type ForecasterWorkerResult,
@@ -35,7 +37,9 @@ async function runRecipe(
   signal: AbortSignal,
   onEvent: Emit,
   backend: string,
-): Promise<ForecasterWorkerResult | TextClassifierWorkerResult> {
+): Promise<ForecasterWorkerResult | TextClassifierWorkerResult | AddingFlowWorkerResult> {
+  if (recipe === 'adding-flow')
+    return { backend, flows: await watchAddingFlow({ ...options, signal, onEvent }) };
   const store = new MemoryStore({ charts: false, keepCheckpoints: 1 });
   const run = { ...options, store, signal, onEvent };
   if (recipe === 'forecaster') {
@@ -78,7 +82,12 @@ export function serveTraining(endpoint: MessageEndpoint, options: ServeTrainingO
     try {
       const emit: Emit = async (event) => post({ kind: 'event', id, event });
       const result = await runRecipe(message.recipe, message.options, controller.signal, emit, await backend);
-      const files = 'baselineFiles' in result ? [result.files, result.baselineFiles] : [result.files];
+      const files =
+        'baselineFiles' in result
+          ? [result.files, result.baselineFiles]
+          : 'files' in result
+            ? [result.files]
+            : [];
       post({ kind: 'done', id, result }, buffersOf(...files));
     } catch (e) {
       post({ kind: 'error', id, error: errorToMessage(e) });

@@ -61,9 +61,10 @@ function checkArguments(
 }
 
 /**
- * Trains `recipe` ('forecaster' or 'text-classifier') with `options` in `worker`. Resolves with
- * the recipe's result (histories, test metrics beside the baselines, config) and the trained
- * model's files; rejects with the worker's error, as the class it was thrown as.
+ * Trains `recipe` ('forecaster', 'text-classifier' or 'adding-flow') with `options` in `worker`.
+ * Resolves with the recipe's result (histories, test metrics beside the baselines, config) and
+ * the trained model's files (adding-flow: each cell's last gradient flow); rejects with the
+ * worker's error, as the class it was thrown as.
  */
 export function trainInWorker<R extends WorkerRecipe>(
   worker: MessageEndpoint,

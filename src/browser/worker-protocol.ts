@@ -7,6 +7,8 @@ import {
   StateDictError,
   ValueError,
 } from '../tensor/errors.js';
+import type { AddingFlow } from '../train/inspect/adding.js';
+import type { AddingFlowEvent, AddingWatchOptions } from '../train/inspect/adding-watch.js';
 import type { ForecasterEvent, TextClassifierEvent } from '../train/recipes/events.js';
 import type { ForecasterOptions, ForecasterResult } from '../train/recipes/forecaster-options.js';
 import type {
@@ -49,6 +51,12 @@ export interface TextClassifierWorkerResult
   baselineFiles: ModelFileMap | null;
 }
 
+export interface AddingFlowWorkerResult {
+  backend: string;
+  /** Each cell's gradient flow after its last training step. */
+  flows: AddingFlow[];
+}
+
 /** The recipes a worker runs: their options, events and results. The language model joins here. */
 export interface WorkerRecipes {
   forecaster: {
@@ -61,10 +69,16 @@ export interface WorkerRecipes {
     event: TextClassifierEvent;
     result: TextClassifierWorkerResult;
   };
+  /** Cells trained side by side on the adding problem, their gradient flow measured as they learn. */
+  'adding-flow': {
+    options: Omit<AddingWatchOptions, 'signal' | 'onEvent'>;
+    event: AddingFlowEvent;
+    result: AddingFlowWorkerResult;
+  };
 }
 
 export type WorkerRecipe = keyof WorkerRecipes;
-export const WORKER_RECIPES: readonly WorkerRecipe[] = ['forecaster', 'text-classifier'];
+export const WORKER_RECIPES: readonly WorkerRecipe[] = ['forecaster', 'text-classifier', 'adding-flow'];
 
 /** Page → worker. */
 export type ToWorker =

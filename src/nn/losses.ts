@@ -247,6 +247,53 @@ export interface CrossEntropyOptions extends ReductionOptions {
   labelSmoothing?: number;
 }
 
+/** Where the logits and targets of a cross-entropy call live: x[n, k, s] at n·C·S + k·S + s. */
+interface ClassLayout {
+  c: number;
+  /** Positions per sample (the product of d₁, …). */
+  s: number;
+  rows: number;
+  weight: Float32Array | null;
+}
+
+/** Validates crossEntropy's arguments and returns the layout of its logits. */
+function crossEntropyLayout(
+  fn: string,
+  input: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions,
+): ClassLayout {
+  checkFloat(fn, 'input', input);
+  if (!(target instanceof Tensor))
+    throw new ValueError(`${fn}: target must be a Tensor, got ${String(target)}`);
+  if (target.dtype !== 'int32') {
+    throw new DTypeError(
+      `${fn}: target must be an int32 tensor of class indices, got ${target.dtype} of shape ${formatShape(target.shape)}`,
+    );
+  }
+  if (input.ndim === 0) throw new ShapeError(`${fn}: input must have a class dimension, got shape ()`);
+  const unbatched = input.ndim === 1;
+  const c = unbatched ? input.shape[0]! : input.shape[1]!;
+  const expected = unbatched ? [] : [input.shape[0]!, ...input.shape.slice(2)];
+  if (!sameShape(target.shape, expected)) {
+    throw new ShapeError(
+      `${fn}: target shape ${formatShape(target.shape)} does not fit input ${formatShape(input.shape)}; expected ${formatShape(expected)}`,
+    );
+  }
+  let weight: Float32Array | null = null;
+  if (options.weight != null) {
+    const wt = toWeight(fn, 'weight', options.weight);
+    if (!sameShape(wt.shape, [c])) {
+      throw new ShapeError(
+        `${fn}: weight must have shape (${c},) (one per class), got ${formatShape(wt.shape)}`,
+      );
+    }
+    weight = wt.f32;
+  }
+  const s = expected.slice(1).reduce((p, d) => p * d, 1);
+  return { c, s, rows: (unbatched ? 1 : input.shape[0]!) * s, weight };
+}
+
 /**
  * Cross-entropy between logits and class indices, PyTorch's `F.cross_entropy`.
  * input: (N, C) or (N, C, d₁, …) or unbatched (C); target int32: (N) or (N, d₁, …) or ().
@@ -260,43 +307,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     throw new ValueError(`${fn}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   const ls = options.labelSmoothing ?? 0;
   if (!(ls >= 0 && ls <= 1)) throw new ValueError(`${fn}: labelSmoothing must be in [0, 1], got ${ls}`);
-  const x = checkFloat(fn, 'input', input);
-  if (!(target instanceof Tensor))
-    throw new ValueError(`${fn}: target must be a Tensor, got ${String(target)}`);
-  if (target.dtype !== 'int32') {
-    throw new DTypeError(
-      `${fn}: target must be an int32 tensor of class indices, got ${target.dtype} of shape ${formatShape(target.shape)}`,
-    );
-  }
+  const layout = crossEntropyLayout(fn, input, target, options);
+  const { c, s, rows, weight: w } = layout;
+  const x = input.f32;
   const t = target.i32;
-  if (input.ndim === 0) throw new ShapeError(`${fn}: input must have a class dimension, got shape ()`);
-  const unbatched = input.ndim === 1;
-  const c = unbatched ? input.shape[0]! : input.shape[1]!;
-  const expected = unbatched ? [] : [input.shape[0]!, ...input.shape.slice(2)];
-  if (!sameShape(target.shape, expected)) {
-    throw new ShapeError(
-      `${fn}: target shape ${formatShape(target.shape)} does not fit input ${formatShape(input.shape)}; expected ${formatShape(expected)}`,
-    );
-  }
-  let w: Float32Array | null = null;
-  if (options.weight != null) {
-    const wt = toWeight(fn, 'weight', options.weight);
-    if (!sameShape(wt.shape, [c])) {
-      throw new ShapeError(
-        `${fn}: weight must have shape (${c},) (one per class), got ${formatShape(wt.shape)}`,
-      );
-    }
-    w = wt.f32;
-  }
-  // x[n, k, s] lives at n·C·S + k·S + s; the target of (n, s) at n·S + s.
-  const nBatch = unbatched ? 1 : input.shape[0]!;
-  const s = expected.slice(1).reduce((p, d) => p * d, 1);
-  const rows = nBatch * s;
-  let wAll = c;
-  if (w) {
-    wAll = 0;
-    for (let k = 0; k < c; k++) wAll += w[k]!;
-  }
   const losses = new Float64Array(rows);
   const lse = new Float64Array(rows);
   let wSum = 0;
@@ -304,7 +318,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     const ti = t[r]!;
     if (ti === ignoreIndex) continue;
     if (ti < 0 || ti >= c) {
-      const pos = unbatched ? '()' : formatIndex(r, target.shape);
+      const pos = input.ndim === 1 ? '()' : formatIndex(r, target.shape);
       throw new IndexError(
         `${fn}: target ${ti} at position ${pos} is out of range for ${c} classes [0, ${c})`,
       );
@@ -337,22 +351,40 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   return record(out, fn, [input], (g, grads) => {
     const gx = grads(input);
     if (!gx) return;
-    for (let r = 0; r < rows; r++) {
-      const ti = t[r]!;
-      if (ti === ignoreIndex) continue;
-      const gr = reduction === 'none' ? g[r]! : reduction === 'mean' ? g[0]! / wSum : g[0]!;
-      const base = Math.floor(r / s) * c * s + (r % s);
-      const l = lse[r]!;
-      const wt = w ? w[ti]! : 1;
-      // ∂/∂x_k: (1 − ε)·w_t·(p_k − [k = t]) + (ε/C)·(Σw·p_k − w_k)
-      for (let k = 0; k < c; k++) {
-        const p = Math.exp(x[base + k * s]! - l);
-        let d = (1 - ls) * wt * (p - (k === ti ? 1 : 0));
-        if (ls > 0) d += (ls / c) * (wAll * p - (w ? w[k]! : 1));
-        gx[base + k * s]! += gr * d;
-      }
-    }
+    const scale = (r: number) => (reduction === 'none' ? g[r]! : reduction === 'mean' ? g[0]! / wSum : g[0]!);
+    crossEntropyBackward(x, t, lse, layout, { ignoreIndex, ls }, scale, gx);
   });
+}
+
+/** ∂/∂x_k of row r: (1 − ε)·w_t·(p_k − [k = t]) + (ε/C)·(Σw·p_k − w_k), times scale(r). */
+function crossEntropyBackward(
+  x: Float32Array,
+  t: Int32Array,
+  lse: Float64Array,
+  { c, s, rows, weight: w }: ClassLayout,
+  { ignoreIndex, ls }: { ignoreIndex: number; ls: number },
+  scale: (r: number) => number,
+  gx: Float32Array,
+): void {
+  let wAll = c;
+  if (w) {
+    wAll = 0;
+    for (let k = 0; k < c; k++) wAll += w[k]!;
+  }
+  for (let r = 0; r < rows; r++) {
+    const ti = t[r]!;
+    if (ti === ignoreIndex) continue;
+    const gr = scale(r);
+    const base = Math.floor(r / s) * c * s + (r % s);
+    const l = lse[r]!;
+    const wt = w ? w[ti]! : 1;
+    for (let k = 0; k < c; k++) {
+      const p = Math.exp(x[base + k * s]! - l);
+      let d = (1 - ls) * wt * (p - (k === ti ? 1 : 0));
+      if (ls > 0) d += (ls / c) * (wAll * p - (w ? w[k]! : 1));
+      gx[base + k * s]! += gr * d;
+    }
+  }
 }
 
 function formatIndex(flat: number, shape: Shape): string {

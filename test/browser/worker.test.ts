@@ -117,7 +117,7 @@ describe('trainInWorker (Node worker thread)', () => {
       /worker must be a Worker running kioku\/worker/,
     );
     expect(() => trainInWorker(worker, 'lm' as 'forecaster', { series, ...FORECASTER })).toThrow(
-      /recipe must be one of forecaster, text-classifier, got "lm"/,
+      /recipe must be one of forecaster, text-classifier, adding-flow, got "lm"/,
     );
     const first = trainInWorker(worker, 'forecaster', { series, ...FORECASTER, epochs: 1 });
     expect(() => trainInWorker(worker, 'forecaster', { series, ...FORECASTER })).toThrow(/already training/);

@@ -114,6 +114,57 @@ describe('kioku inspect --model --text', () => {
     expect(checked).toBeGreaterThan(3);
   });
 
+  it('draws every layer and direction asked for, each with its own most active units', async () => {
+    const charts = join(root, 'both');
+    const args = ['inspect', '--model', model, '--text', TEXT, '--top', '3', '--saliency-steps', '1'];
+    const r = await kioku(...args, '--layer', 'all', '--direction', 'both', '--out', charts, '--json');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout);
+    const opened = await loadTextModel(model);
+    const m = opened.model as TextClassifier;
+    const vocab = (opened.config as { vocab: { tokens: string[] } }).vocab.tokens;
+    const ids = new Tensor(
+      Int32Array.from(got.tokens, (t: string) => vocab.indexOf(t)),
+      [1, got.tokens.length],
+    );
+    const trace = traceRecurrent(m.rnn, m.embedding.forward(ids));
+    // The three units whose hidden state spreads most over the tokens, per direction.
+    const spreads = (d: number) => {
+      const h = trace.layers[0]![d]!.hidden;
+      const [K, , H] = h.shape as [number, number, number];
+      const std = Array.from({ length: H }, (_, u) => {
+        const v = Array.from({ length: K }, (_, k) => h.f32[k * H + u]!);
+        const mean = v.reduce((a, b) => a + b, 0) / K;
+        return Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / K);
+      });
+      return std
+        .map((s, u) => [s, u])
+        .sort((a, b) => b[0]! - a[0]!)
+        .slice(0, 3)
+        .map(([, u]) => u);
+    };
+    expect(got.drawn).toEqual([
+      { layer: 0, direction: 'forward', units: spreads(0) },
+      { layer: 0, direction: 'reverse', units: spreads(1) },
+    ]);
+    for (const name of ['gates', 'state']) {
+      for (const dir of ['forward', 'reverse'])
+        expect(existsSync(join(charts, `${name}-layer0-${dir}.svg`))).toBe(true);
+      expect(existsSync(join(charts, `${name}.svg`))).toBe(false);
+    }
+    expect(existsSync(join(charts, 'saliency.svg'))).toBe(true);
+    const reverse = await kioku(...args, '--direction', 'reverse', '--json');
+    expect(JSON.parse(reverse.stdout).drawn).toEqual([{ layer: 0, direction: 'reverse', units: spreads(1) }]);
+    const bad = await kioku(...args, '--layer', '1');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /layer must be 'top', 'all' or an integer in \[0, 0\] \(the model has 1 layer\), got 1/,
+    );
+    const word = await kioku(...args, '--layer', 'first');
+    expect(word.code).toBe(2);
+    expect(word.stderr).toMatch(/--layer must be top, all or a layer index ≥ 0, got "first"/);
+  });
+
   it('says what is missing without --text', async () => {
     const r = await kioku('inspect', '--model', model);
     expect(r.code).toBe(2);

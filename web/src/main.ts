@@ -1,6 +1,8 @@
 import { initBrowserBackend, openModel } from '../../src/index.js';
 import { BUILTIN, type PlaygroundData } from './data-format.js';
 import { $, messageOf, say } from './dom.js';
+import { setUpForget } from './forget.js';
+import { setUpGates, showGates } from './gates.js';
 import { enableModelButtons, openDrop, setUpModels } from './models.js';
 import { parseDropped } from './parse.js';
 import { showResults } from './results.js';
@@ -43,6 +45,7 @@ async function loadBuiltin(file: string): Promise<void> {
 
 function useModel(m: CurrentModel): void {
   current = m;
+  $('gates').hidden = true;
   showModel(m);
   enableModelButtons();
 }
@@ -107,7 +110,9 @@ function wire(): void {
   $('stop').onclick = () => running?.abort();
   $<HTMLFormElement>('text-form').onsubmit = (e) => {
     e.preventDefault();
-    if (current) showPrediction(current, value('text-input'));
+    if (!current) return;
+    showPrediction(current, value('text-input'));
+    void showGates(current, value('text-input'));
   };
   $<HTMLFormElement>('forecast-form').onsubmit = (e) => {
     e.preventDefault();
@@ -122,6 +127,8 @@ function wire(): void {
   });
   window.addEventListener('drop', onDrop);
   setUpModels(useModel, () => current);
+  setUpGates();
+  setUpForget(() => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
 }
 
 wire();

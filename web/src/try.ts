@@ -13,7 +13,7 @@ export interface CurrentModel {
 }
 
 /** Texts of a model trained on spelled-out characters are spelled out the same way. */
-const characterModel = (m: CurrentModel) => String(m.opened.config.data ?? '') === 'first-names';
+export const characterModel = (m: CurrentModel) => String(m.opened.config.data ?? '') === 'first-names';
 
 export function showModel(m: CurrentModel): void {
   const task = m.opened.config.task;

@@ -1,5 +1,10 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { RecurrentTrace } from '../../train/inspect/trace.js';
+import {
+  DIRECTION_CHOICES,
+  type DirectionChoice,
+  type LayerChoice,
+} from '../../train/inspect/trace-select.js';
 import { gradientFlowReport, inspectText, type TextInspection } from '../../train/recipes/inspect.js';
 import { inspectSeries } from '../../train/recipes/inspect-series.js';
 import { seriesReadOptions } from '../../train/recipes/series-model.js';
@@ -18,6 +23,8 @@ interface InspectFlags {
   row?: number;
   out?: string;
   top: number;
+  layer: LayerChoice;
+  direction: DirectionChoice;
   saliencySteps: number;
   gradientFlow?: boolean;
   steps: number;
@@ -54,11 +61,27 @@ function printRanked(labels: readonly string[], saliency: readonly number[], rep
   }
 }
 
+/** `--layer`: top, all, or a layer index. */
+function layerChoice(value: string): LayerChoice {
+  if (value === 'top' || value === 'all') return value;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0) {
+    throw new InvalidArgumentError(`--layer must be top, all or a layer index ≥ 0, got "${value}"`);
+  }
+  return n;
+}
+
+/** One line per drawn layer and direction: its most active units. */
+function printUnits(drawn: TextInspection['drawn'], reporter: Reporter): void {
+  for (const d of drawn)
+    reporter.print(`most active units (layer ${d.layer}, ${d.direction}): ${d.units.join(', ')}`);
+}
+
 function printText(r: TextInspection, reporter: Reporter): void {
   reporter.print(`${r.label}\t${r.probability.toFixed(4)}\t(${r.trace.kind}, ${r.tokens.length} tokens)`);
   reporter.print('tokens that moved the prediction most (integrated gradient × input; > 0 for the label):');
   printRanked(r.tokens, r.saliency, reporter);
-  reporter.print(`most active units (top layer): ${r.units.join(', ')}`);
+  printUnits(r.drawn, reporter);
   for (const file of r.charts) reporter.note(`wrote ${file}`);
 }
 
@@ -77,6 +100,8 @@ async function inspectSeriesCommand(o: InspectFlags, reporter: Reporter): Promis
     row: o.row!,
     dataName: o.data!,
     top: o.top,
+    layer: o.layer,
+    direction: o.direction,
     saliencySteps: o.saliencySteps,
     ...(store ? { store } : {}),
   });
@@ -93,7 +118,7 @@ async function inspectSeriesCommand(o: InspectFlags, reporter: Reporter): Promis
   );
   reporter.print('steps of the window that moved the prediction most (integrated gradient × input):');
   printRanked(r.steps, r.saliency, reporter);
-  reporter.print(`most active units (top layer): ${r.units.join(', ')}`);
+  printUnits(r.drawn, reporter);
   for (const file of r.charts) reporter.note(`wrote ${file}`);
 }
 
@@ -102,6 +127,8 @@ async function inspectTextCommand(o: InspectFlags, reporter: Reporter): Promise<
   const store = o.out !== undefined ? nodeRunStore(o.out, { checkpoints: false }) : undefined;
   const r = await inspectText(opened, o.text!, {
     top: o.top,
+    layer: o.layer,
+    direction: o.direction,
     saliencySteps: o.saliencySteps,
     ...(store ? { store } : {}),
   });
@@ -160,6 +187,17 @@ export function inspectCommand(program: Command, reporter: (cmd: Command) => Rep
     .option('--out <dir>', 'write the charts here (SVG and PNG)')
     .option('--top <n>', 'units drawn per heatmap, most active first', int('--top'), 16)
     .option(
+      '--layer <n>',
+      'the layer whose gates and state are drawn: an index from 0, top or all',
+      layerChoice,
+      'top',
+    )
+    .addOption(
+      new Option('--direction <d>', 'the direction drawn of a bidirectional layer')
+        .choices(DIRECTION_CHOICES)
+        .default('forward'),
+    )
+    .option(
       '--saliency-steps <n>',
       'integrated-gradients steps of the token saliency (1: plain gradient × input)',
       int('--saliency-steps'),
@@ -183,6 +221,7 @@ export function inspectCommand(program: Command, reporter: (cmd: Command) => Rep
       examples([
         'kioku inspect --model runs/spam/model --text "WIN a FREE cruise, click now" --out runs/spam/inspect',
         'kioku inspect --model runs/spam/model --text "Meeting moved to 3pm" --json',
+        'kioku inspect --model runs/spam/model --text "Meeting moved to 3pm" --layer all --direction both --out runs/spam/inspect',
         'kioku inspect --model runs/seattle/model --data weather.csv --row 400 --out runs/seattle/inspect',
         'kioku inspect --gradient-flow --out docs/figures',
       ]),

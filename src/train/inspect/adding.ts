@@ -75,22 +75,28 @@ export interface AddingTraining {
   seed?: number;
 }
 
+/** One Adam step at a time on fresh batches (gradients clipped to norm 1), as trainAdding runs them. */
+export function addingTrainer(model: AddingModel, options: Required<AddingTraining>): () => void {
+  const generator = new Generator(options.seed + 1);
+  const params = [...model.layer.parameters(), ...model.head.parameters()];
+  const optimizer = new Adam(params, { lr: options.lr });
+  return () => {
+    const { x, y } = addingProblem(options.T, options.batchSize, generator);
+    optimizer.zeroGrad();
+    mseLoss(model.predict(x), y).backward();
+    clipGradNorm(params, 1);
+    optimizer.step();
+  };
+}
+
 /** Trains `model` with Adam (gradients clipped to norm 1); returns the held-out MSE. */
 export function trainAdding(
   model: AddingModel,
   options: Required<AddingTraining>,
   test: { x: Tensor; y: Tensor },
 ): number {
-  const generator = new Generator(options.seed + 1);
-  const params = [...model.layer.parameters(), ...model.head.parameters()];
-  const optimizer = new Adam(params, { lr: options.lr });
-  for (let step = 0; step < options.steps; step++) {
-    const { x, y } = addingProblem(options.T, options.batchSize, generator);
-    optimizer.zeroGrad();
-    mseLoss(model.predict(x), y).backward();
-    clipGradNorm(params, 1);
-    optimizer.step();
-  }
+  const step = addingTrainer(model, options);
+  for (let k = 0; k < options.steps; k++) step();
   return noGrad(() => mseLoss(model.predict(test.x), test.y).item());
 }
 
@@ -113,6 +119,23 @@ export const ADDING_DEFAULTS: Required<AddingTraining> = {
   seed: 1,
 };
 
+/** The held-out MSE and mean gradient norms of `model` by distance back in time. */
+export function measureAddingFlow(model: AddingModel, test: { x: Tensor; y: Tensor }): AddingFlow {
+  const [, B] = test.x.shape as [number, number, number];
+  const H = model.layer.hiddenSize;
+  const mse = noGrad(() => mseLoss(model.predict(test.x), test.y).item());
+  const flow = gradientFlow(model.layer, test.x, {
+    target: ({ hN }) => model.head.forward(reshape(slice(hN, 0, 0, 1), [B, H])),
+  });
+  const back = (m: Float64Array) => m.slice().reverse();
+  return {
+    cell: model.cell,
+    mse,
+    hidden: back(meanNorms(flow.hidden[0]![0]!)),
+    input: back(meanNorms(flow.input)),
+  };
+}
+
 /** Trains each cell on the adding problem and measures its gradient flow on 64 held-out sequences. */
 export function addingGradientFlow(
   cells: readonly AddingCell[] = ADDING_CELLS,
@@ -122,11 +145,8 @@ export function addingGradientFlow(
   const test = addingProblem(options.T, 64, new Generator(options.seed + 1000));
   return cells.map((cell) => {
     const model = addingModel(cell, options.hiddenSize, new Generator(options.seed));
-    const mse = trainAdding(model, options, test);
-    const flow = gradientFlow(model.layer, test.x, {
-      target: ({ hN }) => model.head.forward(reshape(slice(hN, 0, 0, 1), [64, options.hiddenSize])),
-    });
-    const back = (m: Float64Array) => m.slice().reverse();
-    return { cell, mse, hidden: back(meanNorms(flow.hidden[0]![0]!)), input: back(meanNorms(flow.input)) };
+    const step = addingTrainer(model, options);
+    for (let k = 0; k < options.steps; k++) step();
+    return measureAddingFlow(model, test);
   });
 }

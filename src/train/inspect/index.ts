@@ -10,8 +10,11 @@ export {
   addingGradientFlow,
   addingModel,
   addingProblem,
+  addingTrainer,
+  measureAddingFlow,
   trainAdding,
 } from './adding.js';
+export { type AddingFlowEvent, type AddingWatchOptions, watchAddingFlow } from './adding-watch.js';
 export {
   type FlowSeries,
   gateHeatmapSpec,
@@ -23,3 +26,10 @@ export {
 export { type GradientFlow, type GradientFlowOptions, gradientFlow, meanNorms } from './gradient-flow.js';
 export type { RecurrentLayer } from './layer-weights.js';
 export { type DirectionTrace, type RecurrentTrace, type TraceOptions, traceRecurrent } from './trace.js';
+export {
+  DIRECTION_CHOICES,
+  type DirectionChoice,
+  type LayerChoice,
+  selectDirections,
+  type TraceSelection,
+} from './trace-select.js';

@@ -1,3 +1,4 @@
+import type { TopLevelSpec } from 'vega-lite';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { HeatmapPanel } from '../inspect/charts.js';
 import type { DirectionTrace } from '../inspect/trace.js';
@@ -45,46 +46,76 @@ const GATE_DOMAIN: Record<string, [number, number]> = {
   n: [-1, 1],
 };
 
+/** A layer and direction to draw, with its most active units. */
+export interface DrawnDirection {
+  dir: DirectionTrace;
+  /** Unit indices, most active first (see mostActive). */
+  units: number[];
+}
+
+/** Each chosen layer and direction with its `top` most active units (by its hidden state's spread). */
+export function drawnDirections(dirs: readonly DirectionTrace[], top: number): DrawnDirection[] {
+  return dirs.map((dir) => ({ dir, units: mostActive(dir.hidden, top) }));
+}
+
 export interface InspectionChartData {
   /** One label per step (tokens, dates). */
   labels: string[];
-  units: number[];
   saliency: number[];
-  /** The layer and direction drawn. */
-  dir: DirectionTrace;
+  /** The layers and directions drawn: one chart file each for gates and state. */
+  drawn: DrawnDirection[];
   /** What was predicted, for the titles. */
   title: string;
 }
 
-/** gates (a heatmap per gate), state (the cell or hidden state of the top units) and saliency. */
+type Specs = typeof import('../inspect/charts.js');
+
+/** The gate heatmaps and state lines of one layer and direction, as SVG. */
+async function directionSvgs(
+  spec: Specs,
+  renderSvg: (s: TopLevelSpec) => Promise<string>,
+  { dir, units }: DrawnDirection,
+  labels: string[],
+  title: string,
+): Promise<string[]> {
+  const panels: HeatmapPanel[] = Object.entries(dir.gates).map(([name, t]) => ({
+    name,
+    values: columns(t!, units),
+    ...(GATE_DOMAIN[name] ? { domain: GATE_DOMAIN[name] } : {}),
+  }));
+  const where = `layer ${dir.layer}${dir.direction === 'reverse' ? ', reverse' : ''}`;
+  const state = dir.cell ?? dir.hidden;
+  const few = units.slice(0, 8);
+  const stateName = dir.cell ? 'cell state c' : 'hidden state h';
+  return Promise.all([
+    renderSvg(spec.gateHeatmapSpec(labels, units, panels, `Gate activations, ${where}: ${title}`)),
+    renderSvg(
+      spec.stateLinesSpec(labels, few, columns(state, few), `${stateName}, ${where}, most active units`),
+    ),
+  ]);
+}
+
+/**
+ * gates (a heatmap per gate) and state (the cell or hidden state of the top units) per drawn layer
+ * and direction, and saliency. One drawn direction writes gates and state; several write
+ * gates-layer0-forward, state-layer0-forward, … .
+ */
 export async function inspectionCharts(
   store: RunStore | undefined,
   d: InspectionChartData,
 ): Promise<string[]> {
   if (!store?.writeChart) return [];
   const [spec, { renderSvg }] = await Promise.all([specs(), render()]);
-  const { dir, units, labels } = d;
-  const panels: HeatmapPanel[] = Object.entries(dir.gates).map(([name, t]) => ({
-    name,
-    values: columns(t!, units),
-    ...(GATE_DOMAIN[name] ? { domain: GATE_DOMAIN[name] } : {}),
-  }));
-  const layer = `layer ${dir.layer}`;
-  const state = dir.cell ?? dir.hidden;
-  const few = units.slice(0, 8);
-  const svgs = await Promise.all([
-    renderSvg(spec.gateHeatmapSpec(labels, units, panels, `Gate activations, ${layer}: ${d.title}`)),
-    renderSvg(
-      spec.stateLinesSpec(
-        labels,
-        few,
-        columns(state, few),
-        `${dir.cell ? 'cell state c' : 'hidden state h'}, ${layer}, most active units`,
-      ),
-    ),
-    renderSvg(spec.saliencySpec(labels, d.saliency, `What moved the prediction: ${d.title}`)),
+  const charts: Array<[string, string]> = [];
+  for (const drawn of d.drawn) {
+    const [gates, state] = await directionSvgs(spec, renderSvg, drawn, d.labels, d.title);
+    const suffix = d.drawn.length === 1 ? '' : `-layer${drawn.dir.layer}-${drawn.dir.direction}`;
+    charts.push([`gates${suffix}`, gates!], [`state${suffix}`, state!]);
+  }
+  charts.push([
+    'saliency',
+    await renderSvg(spec.saliencySpec(d.labels, d.saliency, `What moved the prediction: ${d.title}`)),
   ]);
-  const names = ['gates', 'state', 'saliency'];
-  const written = await Promise.all(svgs.map((svg, k) => store.writeChart!(names[k]!, svg)));
+  const written = await Promise.all(charts.map(([name, svg]) => store.writeChart!(name, svg)));
   return written.flat();
 }

@@ -7,7 +7,8 @@ import { ValueError } from '../../tensor/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { integratedGradients, perStep } from '../inspect/saliency.js';
 import { type RecurrentTrace, traceRecurrent } from '../inspect/trace.js';
-import { inspectionCharts, mostActive } from './inspect-charts.js';
+import { selectDirections, type TraceSelection } from '../inspect/trace-select.js';
+import { drawnDirections, inspectionCharts } from './inspect-charts.js';
 import type { OpenedModel } from './opened.js';
 import { specOf } from './series-config.js';
 import { modelPanel, type SeriesRuntime, seriesRuntime } from './series-model.js';
@@ -20,7 +21,7 @@ import type { RunStore } from './store.js';
  * which steps of the window moved its next-step prediction most.
  */
 
-export interface InspectSeriesOptions {
+export interface InspectSeriesOptions extends TraceSelection {
   /** The data, read with the model's columns (seriesReadOptions); one series. */
   series: TimeSeries | SeriesPanel;
   /** The window's last row, 0-based among the data rows; it needs lookback − 1 rows before it. */
@@ -41,7 +42,10 @@ export interface SeriesInspection {
   prediction: number;
   /** Per step of the window: attribution of the (scaled) prediction, summed over the features. */
   saliency: number[];
+  /** Units of the first drawn layer and direction, most active first. */
   units: number[];
+  /** The drawn layers and directions (layer and direction options) and their most active units. */
+  drawn: Array<{ layer: number; direction: 'forward' | 'reverse'; units: number[] }>;
   trace: RecurrentTrace;
   charts: string[];
 }
@@ -68,19 +72,19 @@ export async function inspectSeries(
   const attributions = integratedGradients(window, m, next);
   model.zeroGrad();
   const trace = traceRecurrent(model.rnn, window);
-  const last = trace.layers[trace.layers.length - 1]![0]!;
-  const units = mostActive(last.hidden, top);
+  const drawn = drawnDirections(selectDirections('inspectSeries', trace, options), top);
   const steps = Array.from({ length: c.lookback }, (_, k) => index?.[first + k] ?? String(first + k));
   const prediction = decode(outputs);
   const saliency = perStep(attributions, c.lookback);
   const charts = await inspectionCharts(options.store, {
     labels: steps,
-    units,
     saliency,
-    dir: last,
+    drawn,
     title: `${c.target} after ${steps[steps.length - 1]}: ${prediction.toFixed(3)}`,
   });
-  return { target: c.target, steps, prediction, saliency, units, trace, charts };
+  const units = drawn[0]!.units;
+  const views = drawn.map(({ dir, units }) => ({ layer: dir.layer, direction: dir.direction, units }));
+  return { target: c.target, steps, prediction, saliency, units, drawn: views, trace, charts };
 }
 
 /**

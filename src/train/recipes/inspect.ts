@@ -13,8 +13,9 @@ import {
 } from '../inspect/adding.js';
 import { integratedGradients, perStep } from '../inspect/saliency.js';
 import { type RecurrentTrace, traceRecurrent } from '../inspect/trace.js';
+import { selectDirections, type TraceSelection } from '../inspect/trace-select.js';
 import { softmaxRows } from '../tasks.js';
-import { inspectionCharts, mostActive } from './inspect-charts.js';
+import { drawnDirections, inspectionCharts } from './inspect-charts.js';
 import type { OpenedModel } from './opened.js';
 import type { RunStore } from './store.js';
 import { textRuntime } from './text-model.js';
@@ -28,7 +29,7 @@ import { textRuntime } from './text-model.js';
 const chartSpecs = () => import('../inspect/charts.js');
 const render = () => import('../../plot/render.js');
 
-export interface InspectTextOptions {
+export interface InspectTextOptions extends TraceSelection {
   /** Units drawn per heatmap, the most active first (default 16). */
   top?: number;
   /**
@@ -51,8 +52,10 @@ export interface TextInspection {
    * predicted label's logit minus the mean of the others (> 0: the token pushed towards the label).
    */
   saliency: number[];
-  /** Units of the top layer's forward direction, most active first (the hidden state's spread over the tokens). */
+  /** Units of the first drawn layer and direction, most active first (the hidden state's spread over the tokens). */
   units: number[];
+  /** The drawn layers and directions (layer and direction options) and their most active units. */
+  drawn: Array<{ layer: number; direction: 'forward' | 'reverse'; units: number[] }>;
   trace: RecurrentTrace;
   /** Files the charts went to. */
   charts: string[];
@@ -87,21 +90,21 @@ export async function inspectText(
   const tokens = Array.from(ids, (id) => vocab?.[id] ?? String(id));
   const embedded = noGrad(() => model.embedding.forward(new Tensor(ids, [1, T])));
   const trace = traceRecurrent(model.rnn, embedded);
+  const drawn = drawnDirections(selectDirections('inspectText', trace, options), top);
   const { probabilities, saliency } = saliencyOf(model, ids, embedded, steps);
   const best = probabilities.indexOf(Math.max(...probabilities));
-  const last = trace.layers[trace.layers.length - 1]![0]!;
-  const units = mostActive(last.hidden, top);
   const inspection = {
     tokens,
     label: rt.labels[best]!,
     probability: probabilities[best]!,
     probabilities: Object.fromEntries(rt.labels.map((l, j) => [l, probabilities[j]!])),
     saliency,
-    units,
+    units: drawn[0]!.units,
+    drawn: drawn.map(({ dir, units }) => ({ layer: dir.layer, direction: dir.direction, units })),
     trace,
   };
   const title = `predicted ${inspection.label} (${inspection.probability.toFixed(3)})`;
-  const charts = await inspectionCharts(options.store, { labels: tokens, units, saliency, dir: last, title });
+  const charts = await inspectionCharts(options.store, { labels: tokens, saliency, drawn, title });
   return { ...inspection, charts };
 }
 
