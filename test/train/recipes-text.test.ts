@@ -208,7 +208,7 @@ describe('trainTextClassifier options', () => {
     // Epoch e (0-based) trains at 0.02·(1 + cos(π·e/4))/2.
     const expected = [0, 1, 2, 3].map((e) => (0.02 * (1 + Math.cos((Math.PI * e) / 4))) / 2);
     expect(result.fit.history.lr).toHaveLength(4);
-    result.fit.history.lr!.forEach((lr, e) => expect(lr).toBeCloseTo(expected[e]!, 9));
+    for (const [e, lr] of result.fit.history.lr!.entries()) expect(lr).toBeCloseTo(expected[e]!, 9);
     await expect(trainTextClassifier(small({ lrSchedule: 'linear' as 'cosine' }))).rejects.toThrow(
       new ValueError('lrSchedule must be one of plateau, cosine, constant, got "linear"'),
     );

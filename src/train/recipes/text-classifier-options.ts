@@ -201,7 +201,10 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     optionName,
     runSettings,
     epochs,
+    lrSchedule,
     ...rest
   } = o;
-  return definedEntries({ data: dataName, ...runSettings, ...rest });
+  // A constant rate is left out, as checkpoints written before the option existed left it out.
+  const schedule = lrSchedule === 'constant' ? {} : { lrSchedule };
+  return definedEntries({ data: dataName, ...runSettings, ...rest, ...schedule });
 }
