@@ -1,10 +1,14 @@
 /*
  * The seed model's training step in a loop on the native backend, for a profiler:
  * `perf record -F 999 -g -D 4000 -- node --import tsx bench/profile-seed.ts [threads] [steps]`
- * (-D skips start-up and the warm-up steps). Prints nothing.
+ * (-D skips start-up and the warm-up steps). With a third argument `stream`, the loop runs `steps`
+ * batch-1 steps of an LSTM(128, 64) streamer instead (add --perf-basic-prof to node to name the
+ * JavaScript frames). Prints nothing.
  */
 import { nativeBackend } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/registry.js';
+import { LSTM } from '../src/nn/rnn.js';
+import { Generator } from '../src/tensor/random.js';
 import { seedWorkload } from './seed.js';
 
 const { addon, reason } = nativeBackend();
@@ -14,7 +18,14 @@ if (!addon) {
 }
 setBackend('native');
 addon.init(Number(process.argv[2] ?? 1));
-const workload = seedWorkload(32, 200);
-for (let i = 0; i < 5; i++) workload.trainStep();
 const steps = Number(process.argv[3] ?? 120);
-for (let i = 0; i < steps; i++) workload.trainStep();
+if (process.argv[4] === 'stream') {
+  const lstm = new LSTM({ inputSize: 128, hiddenSize: 64, generator: new Generator(3) }).eval();
+  const streamer = lstm.streamer({ batch: 1 });
+  const x = new Float32Array(128).fill(0.1);
+  for (let i = 0; i < steps; i++) streamer.step(x);
+} else {
+  const workload = seedWorkload(32, 200);
+  for (let i = 0; i < 5; i++) workload.trainStep();
+  for (let i = 0; i < steps; i++) workload.trainStep();
+}

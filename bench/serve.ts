@@ -126,6 +126,8 @@ interface Models {
   series: string;
   texts: string[];
   rows: number[][];
+  /** The rows' dates (the forecaster reads calendar columns computed from them). */
+  dates: string[];
 }
 
 /** The served models, trained briefly by the recipes on the built-in data (their speed, not their skill, is measured). */
@@ -161,6 +163,7 @@ async function trainModels(): Promise<Models> {
     series: join(dir, 'series', 'model'),
     texts: corpus.texts.slice(0, 400),
     rows,
+    dates: seattle.index!.slice(),
   };
 }
 
@@ -173,7 +176,11 @@ function statelessRequests(m: Models): Record<'text' | 'seed' | 'series', Req[]>
   const text = (req: Req) => json(req, { instances: [m.texts[k++ % m.texts.length]] });
   const series = (req: Req) => {
     const start = (k++ * 37) % (m.rows.length - 60);
-    return json(req, { history: m.rows.slice(start, start + 60), steps: 7 });
+    return json(req, {
+      history: m.rows.slice(start, start + 60),
+      dates: m.dates.slice(start, start + 60),
+      steps: 7,
+    });
   };
   return {
     text: [{ method: 'POST', path: '/v1/models/text:predict', setupRequest: text }],
@@ -203,7 +210,8 @@ function sessionRequests(m: Models): Record<'seed' | 'series', Req[]> {
   };
   const series = (req: Req, ctx: Record<string, unknown>) => {
     const { at, ...flags } = session(ctx);
-    return json(req, { history: [m.rows[at % m.rows.length]], steps: 1, ...flags });
+    const row = at % m.rows.length;
+    return json(req, { history: [m.rows[row]], dates: [m.dates[row]], steps: 1, ...flags });
   };
   return {
     seed: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: seed as Req['setupRequest'] }],
@@ -363,7 +371,7 @@ function report(rows: Row[], tally: Awaited<ReturnType<typeof mixed>>, load0: nu
     '',
     `Command: \`npm run bench:serve\` (bench/serve.ts): autocannon on loopback, ${CONNECTIONS} connections, against two \`kioku serve\` processes (${backend()} backend, KIOKU_NUM_THREADS=${THREADS}), one with micro-batching and one without; each workload ran ${ROUNDS} times on each, in turn, ${SECONDS} s per run after a 1 s warm-up, and the table shows each one's median run. Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, shared with other work running at the same time (load average ${load0.map(f1).join(', ')} at the start, ${loadavg().map(f1).join(', ')} at the end), so the numbers are low and noisy; compare the rows of this table with each other. Date: ${new Date().toISOString().slice(0, 16)} UTC, Node ${process.version}.`,
     '',
-    "Models, trained one epoch by the recipes (their speed is measured, not their skill): the text classifier is `kioku train text`'s default shape (bidirectional LSTM, embed 128, hidden 64, max pooling, texts cut to 256 tokens) on SpamAssassin e-mails; the seed classifier is the seed's unidirectional LSTM (pooling 'last'), which keeps sessions; the forecaster is an LSTM (hidden 64, lookback 60) on the Seattle weather. Micro-batching on: `--max-batch-size 32 --max-batch-wait 2`; off: `--no-batching`. Rows per forward: the mean batch size from the server's `kioku_batch_size` histogram.",
+    "Models, trained one epoch by the recipes (their speed is measured, not their skill): the text classifier is `kioku train text`'s default shape (bidirectional LSTM, embed 128, hidden 64, max pooling, texts cut to 256 tokens) on SpamAssassin e-mails; the seed classifier is the seed's unidirectional LSTM (pooling 'last'), which keeps sessions; the forecaster is an LSTM (hidden 64, lookback 60) on the Seattle weather. Micro-batching on: `--max-batch-size 32 --max-batch-wait 2`; off: `--no-batching`. A batch of texts runs in buckets of similar lengths (each row within three quarters of its bucket's longest), so short e-mails do not pay for long ones' steps. An e-mail is up to 256 tokens, and one alone already runs its input products as one matrix product over all its tokens: a batch of them shares only the recurrent steps' products and the per-call work, so e-mails gain least, short session chunks most. A forecaster computes each series on its own, so its requests run as they come on both servers. Rows per forward: the mean batch size from the server's `kioku_batch_size` histogram (rows of a batch, whatever its buckets).",
     '',
     '| model | each request | micro-batching | requests/s | p50 (ms) | p99 (ms) | rows per forward | non-2xx | errors |',
     '|---|---|---|---|---|---|---|---|---|',

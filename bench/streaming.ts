@@ -2,8 +2,11 @@
  * Batch-1 streaming inference: one step of LSTM(E, H), three ways, on the active backend's
  * kernels — the fused forward kernel called directly on buffers a caller holds, the layer's
  * streamer (`lstm.streamer().step(x)`), and the LSTM module's forward under noGrad with the state
- * passed back in. Each time is the median over `batches` batches of `perBatch` steps (the module:
- * perBatch / 8), taken in three interleaved rounds, in µs per step. Standalone: `npx tsx bench/streaming.ts [js|native]`.
+ * passed back in — and the same kernel call with T = 0 (its arguments crossed into the kernel and
+ * checked, nothing computed: the fixed cost of a call that is not bound; the other two repeat
+ * their arguments, so the native backend runs them bound, src/backend/native/bound.ts). Each time is the median over `batches`
+ * batches of `perBatch` steps (the module: perBatch / 8), taken in three interleaved rounds, in µs
+ * per step. Standalone: `npx tsx bench/streaming.ts [js|native] [E] [H]`.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +27,8 @@ export interface StreamingOptions {
 }
 
 export interface StreamingResult {
+  /** The kernel call with T = 0: arguments read and checked, nothing computed, never bound. */
+  crossingUs: number;
   kernelUs: number;
   streamerUs: number;
   moduleUs: number;
@@ -67,9 +72,9 @@ export function streamingStep(options: StreamingOptions = {}): StreamingResult {
     // The kernel alone, as a caller holding its buffers runs it (state ping-ponged like a stream).
     let [h, c, hN, cN] = [new Float32Array(H), new Float32Array(H), new Float32Array(H), new Float32Array(H)];
     const [out, gates, cells] = [new Float32Array(H), new Float32Array(G), new Float32Array(H)];
-    const kernelStep = () => {
+    const kernelCall = (T: number) => {
       kernels.lstmForward(
-        1,
+        T,
         1,
         E,
         H,
@@ -93,6 +98,8 @@ export function streamingStep(options: StreamingOptions = {}): StreamingResult {
       );
       [h, hN, c, cN] = [hN, h, cN, c];
     };
+    const kernelStep = () => kernelCall(1);
+    const crossing = () => kernelCall(0);
     const s = lstm.streamer({ batch: 1 });
     const streamerStep = () => {
       s.step(xs);
@@ -104,14 +111,20 @@ export function streamingStep(options: StreamingOptions = {}): StreamingResult {
       });
     };
     // Three interleaved rounds, so that load from other processes spreads over all three.
-    const times: [number[], number[], number[]] = [[], [], []];
+    const times: [number[], number[], number[], number[]] = [[], [], [], []];
     const perRound = Math.max(1, Math.round(batches / 3));
     for (let r = 0; r < 3; r++) {
       times[0].push(...batchTimes(kernelStep, perRound, perBatch));
       times[1].push(...batchTimes(streamerStep, perRound, perBatch));
       times[2].push(...batchTimes(moduleStep, perRound, Math.max(1, perBatch >> 3)));
+      times[3].push(...batchTimes(crossing, perRound, perBatch));
     }
-    return { kernelUs: median(times[0]), streamerUs: median(times[1]), moduleUs: median(times[2]) };
+    return {
+      crossingUs: median(times[3]),
+      kernelUs: median(times[0]),
+      streamerUs: median(times[1]),
+      moduleUs: median(times[2]),
+    };
   } finally {
     setBackend(previous);
   }
@@ -125,8 +138,15 @@ if (invoked === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const name: BackendName = arg;
-  const r = streamingStep({ backend: name });
+  const [E, H] = [process.argv[3] ?? '128', process.argv[4] ?? '64'].map(Number) as [number, number];
+  if (![E, H].every((n) => Number.isInteger(n) && n > 0)) {
+    process.stderr.write(
+      `bench/streaming: E and H must be positive integers, got '${process.argv[3]}', '${process.argv[4]}'\n`,
+    );
+    process.exit(1);
+  }
+  const r = streamingStep({ backend: name, inputSize: E, hiddenSize: H });
   console.log(
-    `batch-1 LSTM(128, 64) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs, streamer ${r.streamerUs.toFixed(2)} µs, module ${r.moduleUs.toFixed(1)} µs`,
+    `batch-1 LSTM(${E}, ${H}) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs (an unbound call's fixed cost, T = 0: ${r.crossingUs.toFixed(2)} µs), streamer ${r.streamerUs.toFixed(2)} µs, module ${r.moduleUs.toFixed(1)} µs`,
   );
 }

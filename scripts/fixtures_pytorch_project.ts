@@ -1,14 +1,13 @@
 /**
  * Fixtures for test/interop/pytorch-project.test.ts: what the exported project's data.py (run
- * with Debian's python3-torch) computes from texts and a series, so the test can hold kioku's
+ * with Debian's python3-torch) computes from texts, so the test can hold kioku's
  * own pipeline to it without Python.
  *
  *   npx tsx scripts/fixtures_pytorch_project.ts
  *
  * Writes fixtures/pytorch-project/pipeline.json: for several tokenizer settings, the tokens and
  * ids of a set of hard texts (scripts, normalisation, emoji, punctuation, truncation), the
- * vocabulary data.py builds, a seeded subsample and stratified split; and for a series with
- * gaps, the float32 values, scaler and windows.
+ * vocabulary data.py builds, a seeded subsample and stratified split.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,19 +43,6 @@ const SETTINGS = [
   { lowercase: false, punctuation: 'keep', cjk: 'char', normalize: false },
 ] as const;
 
-const SERIES_CSV = `date,temp,rain,wind
-2020-01-01,5.0,0.1,3.1
-2020-01-02,6.5,,2.0
-2020-01-03,NA,1.2,2.5
-2020-01-04,7.25,0.0,1e-3
-2020-01-05,-1.5,3.3,0x10
-2020-01-06,0.1,0.2,4.4
-2020-01-07,2.2,nan,5.5
-2020-01-08,3.3,0.4,6.6
-2020-01-09,1e2,0.5,7.7
-2020-01-10,4.4,0.6,8.8
-`;
-
 const PYTHON = `
 import json, sys
 sys.path.insert(0, sys.argv[1])
@@ -77,16 +63,6 @@ out['subsample'] = sub
 out['split'] = data.train_val_test_split([labels[i] for i in sub], 0.1, 0.2, 5)
 out['classNames'] = [data.class_names(v) for v in inp['classNames']]
 out['numberStrings'] = [data.js_number_str(x) for x in inp['numbers']]
-path = sys.argv[1] + '/series.csv'
-values, index = data.read_series_csv(path, ['temp', 'rain', 'wind'], 'date', 'ffill')
-scaler = data.StandardScaler.fit(values, 7)
-scaled = scaler.transform(values)
-win = data.WindowDataset(scaled, 3, 2, 0, 0, 7)
-out['series'] = {
-    'values': values, 'index': index, 'shift': scaler.shift, 'scale': scaler.scale,
-    'scaled': scaled.reshape(-1).tolist(),
-    'windows': [[win[i][0].reshape(-1).tolist(), win[i][1].tolist()] for i in range(len(win))],
-}
 print(json.dumps(out, ensure_ascii=False))
 `;
 
@@ -95,7 +71,6 @@ function main(): void {
   try {
     writeFileSync(join(dir, 'data.py'), DATA_PY);
     writeFileSync(join(dir, 'char_classes.py'), charClassesModule());
-    writeFileSync(join(dir, 'series.csv'), SERIES_CSV);
     const input = {
       texts: TEXTS,
       settings: SETTINGS,
@@ -111,7 +86,7 @@ function main(): void {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
-    const result = { ...input, seriesCsv: SERIES_CSV, ...JSON.parse(stdout) };
+    const result = { ...input, ...JSON.parse(stdout) };
     writeFileSync(new URL('pipeline.json', OUT), `${JSON.stringify(result)}\n`);
     console.log(`wrote ${new URL('pipeline.json', OUT).pathname}`);
   } finally {

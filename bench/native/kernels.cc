@@ -134,12 +134,14 @@ int main(int argc, char** argv) {
       us = medianUs(reps, [&] { lstmBackward(b); }, &cpu);
     }
   } else if (what == "stream") {
-    // stream [reps] [threads] [E] [H]: one batch-1 step, weights 64-byte aligned.
+    // stream [reps] [threads] [E] [H] [offset]: one batch-1 step, weights `offset` floats (0–15) past
+    // a 64-byte boundary.
     const int64_t E = argc > 4 ? std::atoll(argv[4]) : 128, H = argc > 5 ? std::atoll(argv[5]) : 64;
+    const int64_t offset = argc > 6 ? std::atoll(argv[6]) % 16 : 0;
     Lstm l(1, 1, E, H);
     LstmForwardArgs f = l.forwardArgs();
-    std::vector<float> w((l.wIh.size() + l.wHh.size()) + 32);
-    float* wIh = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(w.data()) + 63) & ~uintptr_t(63));
+    std::vector<float> w((l.wIh.size() + l.wHh.size()) + 64);
+    float* wIh = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(w.data()) + 63) & ~uintptr_t(63)) + offset;
     float* wHh = wIh + (l.wIh.size() + 15) / 16 * 16;
     std::copy(l.wIh.begin(), l.wIh.end(), wIh);
     std::copy(l.wHh.begin(), l.wHh.end(), wHh);

@@ -212,6 +212,8 @@ export function forecastKind(
     ],
     parameters: { target, columns, lookback, horizon, calendar, sessions: true },
     sessionless: null,
+    // Each series is forecast on its own (its own windows, scaling and calendar rows).
+    batched: false,
     v1Schema: {
       type: 'object',
       additionalProperties: false,

@@ -12,7 +12,7 @@ import type { TensorSpec, V2Request, V2Tensor } from './tensors.js';
 export interface Limits {
   /** Items (texts, series) in one request, and rows in one batched forward. */
   maxBatchSize: number;
-  /** Tokens of a session chunk, rows of a history, forecast steps. */
+  /** Tokens of a session chunk or a prompt, rows of a history, forecast steps, generated tokens. */
   maxSequenceLength: number;
 }
 
@@ -40,6 +40,12 @@ export interface ModelKind<Item, Out, State> {
   readonly parameters: Record<string, unknown>;
   /** Why the model cannot keep a session, or null when it can. */
   readonly sessionless: string | null;
+  /**
+   * Whether run and step compute a batch's items together (one forward for all); when they
+   * would compute them one after another anyway, requests run as they come instead of waiting
+   * for company.
+   */
+  readonly batched: boolean;
   /** The JSON schemas of the v1 body and of the v2 request's parameters. */
   readonly v1Schema: object;
   readonly v2Parameters: Record<string, object>;

@@ -21,7 +21,7 @@ const TENSOR_PARAMETERS = {
 };
 
 /** The v2 inference request (Open Inference Protocol), with the model's own request parameters. */
-function v2Schema(parameters: Record<string, object>): object {
+export function v2Schema(parameters: Record<string, object>): object {
   return {
     type: 'object',
     additionalProperties: false,

@@ -32,7 +32,7 @@ export class ServedModel<Item, Out, State extends object> {
   readonly store: SessionStore<State>;
   private readonly metrics: ServeMetrics;
   private readonly stateless: MicroBatcher<Job<Item>, Out[]>;
-  private readonly sessions: MicroBatcher<Job<Item>, Out[]>;
+  private readonly sessionSteps: MicroBatcher<Job<Item>, Out[]>;
 
   constructor(name: string, kind: ModelKind<Item, Out, State>, settings: RunSettings, metrics: ServeMetrics) {
     this.name = name;
@@ -46,11 +46,11 @@ export class ServedModel<Item, Out, State extends object> {
     const common = {
       maxRows: settings.maxBatchSize,
       maxWaitMs: settings.maxWaitMs,
-      batching: settings.batching,
+      batching: settings.batching && kind.batched,
       rows: (job: Job<Item>) => job.items.length,
     };
     this.stateless = new MicroBatcher({ ...common, key: () => null, run: (jobs) => this.runStateless(jobs) });
-    this.sessions = new MicroBatcher({
+    this.sessionSteps = new MicroBatcher({
       ...common,
       key: (job) => job.session!.id,
       run: (jobs) => this.runSessions(jobs),
@@ -59,18 +59,23 @@ export class ServedModel<Item, Out, State extends object> {
 
   /** The outputs of a job's items, once its batch has run. */
   run(job: Job<Item>): Promise<Out[]> {
-    return job.session ? this.sessions.submit(job) : this.stateless.submit(job);
+    return job.session ? this.sessionSteps.submit(job) : this.stateless.submit(job);
+  }
+
+  /** Open sessions. */
+  get sessions(): number {
+    return this.store.size;
   }
 
   /** Requests waiting for their batch. */
   get waiting(): number {
-    return this.stateless.waiting + this.sessions.waiting;
+    return this.stateless.waiting + this.sessionSteps.waiting;
   }
 
   /** Runs every waiting job now. */
   drain(): void {
     this.stateless.drain();
-    this.sessions.drain();
+    this.sessionSteps.drain();
   }
 
   close(): void {

@@ -12,6 +12,7 @@ import { SERVE_DEFAULTS } from './defaults.js';
 import { RequestError, type SchemaError, schemaError } from './errors.js';
 import { forecastKind } from './forecast-kind.js';
 import type { Limits } from './kinds.js';
+import { ServedLanguageModel } from './language-model.js';
 import { ServeMetrics } from './metrics.js';
 import { type AnyModel, modelRoutes, type RouteConfig } from './routes.js';
 import { type RunSettings, ServedModel } from './served-model.js';
@@ -38,7 +39,7 @@ export interface ServeOptions {
   sessionIdleMs?: number;
   /** Largest request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
-  /** Most tokens of a session chunk, rows of a history, or forecast steps in one request. Default 4096. */
+  /** Most tokens of a session chunk or a prompt, rows of a history, forecast steps or generated tokens in one request. Default 4096. */
   maxSequenceLength?: number;
   /** Structured access logs (pino JSON lines) written to `stream`; false for none. Default false. */
   log?: { level: string; stream: { write(line: string): unknown } } | false;
@@ -46,13 +47,16 @@ export interface ServeOptions {
 
 export interface KiokuServer {
   readonly app: FastifyInstance;
-  readonly models: readonly AnyModel[];
+  readonly models: readonly Served[];
   readonly metrics: ServeMetrics;
   /** Starts listening; resolves to the address (http://host:port). */
   listen(port: number, host: string): Promise<string>;
   /** Stops accepting connections, answers the requests in flight, then resolves. */
   close(): Promise<void>;
 }
+
+/** A model being served: a text classifier or forecaster (batched, with sessions), or a language model. */
+export type Served = AnyModel | ServedLanguageModel;
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -82,13 +86,14 @@ function open(
   limits: Limits,
   run: RunSettings,
   metrics: ServeMetrics,
-): AnyModel {
+): Served {
   const task = opened?.config?.task;
   const where = opened?.where ?? name;
   if (task === 'classification') return new ServedModel(name, textKind(opened, limits), run, metrics);
   if (task === 'forecasting') return new ServedModel(name, forecastKind(opened, limits), run, metrics);
+  if (task === 'language-model') return new ServedLanguageModel(name, opened, limits);
   throw new ValueError(
-    `model "${name}" (${where}) is a ${String(task)} model; kioku serve serves text classifiers and forecasters`,
+    `model "${name}" (${where}) is a ${String(task)} model; kioku serve serves text classifiers, forecasters and language models`,
   );
 }
 
@@ -114,9 +119,9 @@ export function createServer(options: ServeOptions): KiokuServer {
   checkModels(options?.models);
   const s = settingsOf(options);
   const limits: Limits = { maxBatchSize: s.maxBatchSize, maxSequenceLength: s.maxSequenceLength };
-  const models: AnyModel[] = [];
+  const models: Served[] = [];
   const metrics = new ServeMetrics(() =>
-    models.map((m) => ({ name: m.name, sessions: m.store.size, waiting: m.waiting })),
+    models.map((m) => ({ name: m.name, sessions: m.sessions, waiting: m.waiting })),
   );
   for (const { name, opened } of options.models) models.push(open(name, opened, limits, s, metrics));
   const app = Fastify({
@@ -140,7 +145,7 @@ export function createServer(options: ServeOptions): KiokuServer {
   };
 }
 
-function wire(app: FastifyInstance, models: AnyModel[], metrics: ServeMetrics): void {
+function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics): void {
   const names = models.map((m) => m.name);
   app.get('/v2', async () => ({ name: 'kioku', version: kiokuVersion(), extensions: ['sequence'] }));
   app.get('/v2/health/live', async () => ({ live: true }));
@@ -149,7 +154,10 @@ function wire(app: FastifyInstance, models: AnyModel[], metrics: ServeMetrics): 
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  for (const m of models) modelRoutes(app, m);
+  for (const m of models) {
+    if (m instanceof ServedLanguageModel) m.routes(app);
+    else modelRoutes(app, m);
+  }
   app.setNotFoundHandler(async (req, reply) => {
     const model = /^\/v[12]\/models\/([^/:]+)/.exec(req.url)?.[1];
     const e =

@@ -21,9 +21,11 @@ import { inputsByName, readInput, type V2Request, type V2Tensor } from './tensor
  */
 
 export interface TextItem {
-  text: string;
-  /** A session chunk's token ids (all of them, not cut to the model's maxLen). */
-  tokens: Int32Array | null;
+  /**
+   * The text's token ids, read when the request arrives rather than in its batch: as
+   * classification reads them (cut to the model's maxLen), or for a session chunk all of them.
+   */
+  tokens: Int32Array;
 }
 
 /** v2 outputs: `label` (BYTES, [B]) and `probabilities` (FP32, [B, K]), those wanted. */
@@ -48,7 +50,7 @@ export function textKind(
   const { labels } = serving;
 
   function item(text: string, session: SessionFlags | null, field: string): TextItem {
-    if (!session) return { text, tokens: null };
+    if (!session) return { tokens: serving.encode(text) };
     const tokens = serving.tokens(text);
     if (tokens.length === 0) throw new RequestError(field, `${field}: the text has no tokens to read`);
     if (tokens.length > limits.maxSequenceLength) {
@@ -57,7 +59,7 @@ export function textKind(
         `${field} has ${tokens.length} tokens; this server reads at most ${limits.maxSequenceLength} per request (--max-sequence-length)`,
       );
     }
-    return { text, tokens };
+    return { tokens };
   }
 
   return {
@@ -69,6 +71,7 @@ export function textKind(
     ],
     parameters: { labels, max_length: serving.maxLen, sessions: serving.sessionless === null },
     sessionless: serving.sessionless,
+    batched: true,
     v1Schema: {
       type: 'object',
       additionalProperties: false,
@@ -102,10 +105,10 @@ export function textKind(
     },
     toV1: (_items, outs) => ({ predictions: outs }),
     toV2: (_items, outs, wanted) => textOutputs(labels, outs, wanted),
-    run: (items) => serving.predict(items.map((i) => i.text)),
+    run: (items) => serving.classify(items.map((i) => i.tokens)),
     step(items, states) {
       const { predictions, states: next } = serving.step(
-        items.map((i) => i.tokens!),
+        items.map((i) => i.tokens),
         states,
       );
       return { outputs: predictions, states: next };

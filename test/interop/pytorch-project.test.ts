@@ -4,12 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classNames } from '../../src/data/corpus.js';
-import { StandardScaler } from '../../src/data/scalers.js';
 import { trainValTestSplit } from '../../src/data/split.js';
 import { WordTokenizer, type WordTokenizerOptions } from '../../src/data/tokenizers.js';
 import { type Truncation, Vocab } from '../../src/data/vocab.js';
-import { WindowDataset } from '../../src/data/windows.js';
-import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { ModelDirError } from '../../src/io/model-config.js';
 import { exportPytorchProject } from '../../src/io/pytorch-project/project.js';
 import { writePytorchProject } from '../../src/io/pytorch-project/project-node.js';
@@ -38,15 +35,6 @@ const fixture = JSON.parse(
   classNamesInput?: never;
   numberStrings: string[];
   numbers: number[];
-  seriesCsv: string;
-  series: {
-    values: number[][];
-    index: string[];
-    shift: number[];
-    scale: number[];
-    scaled: number[];
-    windows: Array<[number[], number[]]>;
-  };
 };
 const input = fixture as unknown as { classNames: string[][] };
 
@@ -85,38 +73,6 @@ describe("data.py's pipeline equals kioku's (fixtures computed by data.py)", () 
   it('class order and number formatting', () => {
     expect(input.classNames.map((v) => classNames(v))).toEqual(fixture.classNames);
     expect(fixture.numbers.map(String)).toEqual(fixture.numberStrings);
-  });
-
-  it('series: values read, gaps filled, scaler fitted on the training rows, windows', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kioku-series-'));
-    try {
-      const path = join(dir, 'series.csv');
-      writeFileSync(path, fixture.seriesCsv);
-      const series = await loadSeriesCsv(path, {
-        dateColumn: 'date',
-        features: ['temp', 'rain', 'wind'],
-        missing: 'ffill',
-      });
-      const s = fixture.series;
-      expect(Array.from(series.values)).toEqual(s.values.flat());
-      expect(series.index).toEqual(s.index);
-      const scaler = new StandardScaler().fit(series, { start: 0, end: 7 });
-      expect(Array.from(scaler.mean)).toEqual(s.shift);
-      expect(Array.from(scaler.std)).toEqual(s.scale);
-      const scaled = scaler.transform(series);
-      expect(Array.from(scaled.values)).toEqual(s.scaled);
-      const windows = new WindowDataset(scaled, {
-        lookback: 3,
-        horizon: 2,
-        targets: [0],
-        range: { start: 0, end: 7 },
-      });
-      expect([...windows].map((w) => [Array.from(w.inputs.f32), Array.from(w.targets.f32)])).toEqual(
-        s.windows,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 
@@ -329,5 +285,54 @@ describe('a forecaster', () => {
     await expect(writePytorchProject(join(k, 'model'), join(dir, 'series-project'))).rejects.toThrow(
       /reproduces the training of text classifiers only; for a forecaster, `kioku export --format pytorch`/,
     );
+  }, 120_000);
+});
+
+describe('kioku export --format pytorch-project', () => {
+  it('records --data and --limit in project.json, and refuses them for another format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kioku-project-flags-'));
+    try {
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        i % 2 ? 'great fun film,pos' : 'dull poor plot,neg',
+      );
+      const csv = join(dir, 'reviews.csv');
+      writeFileSync(csv, `text,label\n${rows.join('\n')}\n`);
+      const k = join(dir, 'kioku-text');
+      const tiny = ['--epochs', '1', '--embed', '4', '--hidden', '4', '--max-len', '8', '--no-baselines'];
+      const r = await kioku('train', 'text', '--data', csv, ...tiny, '--out', k);
+      expect(r.code, r.stderr).toBe(0);
+      const out = join(dir, 'project');
+      const flags = ['--data', '/data/reviews-full.csv', '--limit', '50'];
+      const e = await kioku(
+        'export',
+        '--model',
+        join(k, 'model'),
+        '--format',
+        'pytorch-project',
+        '--out',
+        out,
+        ...flags,
+      );
+      expect(e.code, e.stderr).toBe(0);
+      const settings = JSON.parse(readFileSync(join(out, 'project.json'), 'utf8'));
+      expect([settings.data, settings.limit]).toEqual(['/data/reviews-full.csv', 50]);
+      const onnx = await kioku(
+        'export',
+        '--model',
+        join(k, 'model'),
+        '--format',
+        'onnx',
+        '--out',
+        join(dir, 'onnx'),
+        '--limit',
+        '5',
+      );
+      expect(onnx.code).toBe(1);
+      expect(onnx.stderr).toContain(
+        '--limit sets the data of a pytorch-project export; --format onnx takes none',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -102,7 +102,8 @@ type Call = (name: string, args: unknown[]) => unknown;
 describe.skipIf(!addon)('the native addon', () => {
   it('exports every native kernel of the contract, and nothing else but its controls', () => {
     const exported = Object.keys(addon!).sort();
-    expect(exported).toEqual([...NATIVE, 'info', 'init', 'setIsa'].sort());
+    expect(exported).toEqual([...NATIVE, 'bind', 'info', 'init', 'runBound', 'setIsa'].sort());
+    expect(Object.keys(addon!.bind).sort()).toEqual([...NATIVE].sort());
   });
 });
 
@@ -148,6 +149,12 @@ function describeChecks(label: string, call: Call): void {
 if (addon)
   describeChecks('the native addon', (name, args) =>
     (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args),
+  );
+// Bound calls (src/backend/native/bound.ts) read and check their arguments in bind, and check them
+// again at every run.
+if (addon)
+  describeChecks('the native addon through bind and runBound', (name, args) =>
+    addon!.runBound(addon!.bind[name]!(...args)),
   );
 // The WebAssembly backend runs the same checks in TypeScript, compiled from the table, before it
 // copies anything into the module.

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type BatcherOptions, MicroBatcher } from '../../src/serve/batcher.js';
+import { lengthBuckets } from '../../src/train/recipes/serving-text.js';
 
 /**
  * The micro-batcher on its own, with a run function that records its batches: batches fill up to
@@ -83,5 +84,18 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([['good', 'bad']]);
     expect(await good).toBe('done good');
     await expect(bad).rejects.toThrow('bad failed');
+  });
+});
+
+describe('length buckets', () => {
+  it('groups texts longest first, a bucket closing below three quarters of its longest', () => {
+    const texts = [3, 40, 8, 31, 30, 4, 6, 29].map((n) => new Int32Array(n));
+    // 40, 31, 30 (≥ 30); 29 (< 30 opens a bucket), then 8 (< 21.75); 8, 6 (≥ 6); 4, 3.
+    expect(lengthBuckets(texts)).toEqual([[1, 3, 4], [7], [2, 6], [5, 0]]);
+  });
+
+  it('keeps texts of one length together, in their order', () => {
+    expect(lengthBuckets([5, 5, 5].map((n) => new Int32Array(n)))).toEqual([[0, 1, 2]]);
+    expect(lengthBuckets([])).toEqual([]);
   });
 });

@@ -93,7 +93,7 @@ describe('micro-batching', () => {
     }
   });
 
-  it('answers concurrent forecasts as forecastSeries does for each', async () => {
+  it('answers concurrent forecasts as forecastSeries does for each, each as it comes', async () => {
     const ends = [200, 350, 500, 650, 800, 950];
     const requests = ends.map((end, i) => ({
       ...historyOf(models.seattle, COLUMNS, end - 20, end),
@@ -104,7 +104,8 @@ describe('micro-batching', () => {
       requests.map((r) => post(`${batched.url}/v1/models/seattle:predict`, r)),
     );
     const [after] = await batches(batched.url, 'seattle', 'stateless');
-    expect(after - before).toBeLessThan(ends.length);
+    // A forecaster computes each series on its own, so its requests do not wait for company.
+    expect(after - before).toBe(ends.length);
     for (const [i, end] of ends.entries()) {
       const want = await forecastSeries(models.series, {
         series: sliceRows(models.seattle, end - 20, end),

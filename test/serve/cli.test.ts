@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMobyDick } from '../../src/io/datasets/moby-dick.js';
 import { loadSpamAssassin } from '../../src/io/datasets/spam.js';
 import {
   predictText,
   type TextClassifierResult,
   trainTextClassifier,
 } from '../../src/train/recipes/index.js';
+import { trainTextLanguageModel } from '../../src/train/recipes/language-model.js';
 import { nodeRunStore } from '../../src/train/run-store-node.js';
 import { kioku } from '../helpers/cli.js';
 import { get, metric, post } from './helpers.js';
@@ -148,4 +150,43 @@ describe('kioku serve stops gracefully on SIGTERM', () => {
       expect.objectContaining({ method: 'POST', url: '/v1/models/spam:predict', status: 200, model: 'spam' }),
     );
   }, 60_000);
+});
+
+describe('kioku serve serves a language model directory', () => {
+  it('opens what kioku train lm saved and streams text from it', async () => {
+    const moby = await loadMobyDick();
+    const start0 = moby.indexOf('Call me Ishmael');
+    const lm = await trainTextLanguageModel({
+      text: moby.slice(start0, start0 + 3000),
+      embed: 4,
+      hidden: 8,
+      bptt: 16,
+      ngram: 1,
+      epochs: 1,
+      store: nodeRunStore(join(root, 'moby'), { checkpoints: false }),
+    });
+    const served = start(['serve', '--model', `moby=${join(root, 'moby', 'model')}`, '--port', '0']);
+    try {
+      const url = await served.url;
+      const meta = await get(`${url}/v2/models/moby`);
+      expect(meta.body.parameters).toEqual({
+        task: 'language-model',
+        vocab_size: lm.model.settings.vocabSize,
+        tokenizer: 'char',
+        max_length: 4096,
+      });
+      const res = await fetch(`${url}/v1/models/moby:predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'Call me', length: 12, seed: 1 }),
+      });
+      expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      const vocab = new Set((lm.config.vocab as { tokens: string[] }).tokens);
+      const text = await res.text();
+      expect([res.status, [...text].length, [...text].every((c) => vocab.has(c))]).toEqual([200, 12, true]);
+    } finally {
+      served.child.kill('SIGTERM');
+      expect(await served.exit).toBe(0);
+    }
+  }, 120_000);
 });

@@ -46,6 +46,24 @@ inline V pow2n(V t) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(n, 23));
 }
 inline V ifPositive(V y, V x) { return _mm256_and_ps(_mm256_cmp_ps(y, zero(), _CMP_GT_OQ), x); }
+// Optional (KIOKU_ISA_ROTATE): lane rotations and loads of a lane range, for the matrix-vector
+// product's aligned reads (simd_kernels.cc).
+#define KIOKU_ISA_ROTATE 1
+using Rotation = __m256i;
+// The rotation whose lane l takes lane (l + a) mod kLanes.
+inline Rotation rotation(int a) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_and_si256(_mm256_add_epi32(iota, _mm256_set1_epi32(a)), _mm256_set1_epi32(kLanes - 1));
+}
+inline V rotate(V v, Rotation r) { return _mm256_permutevar8x32_ps(v, r); }
+// Lanes [lo, hi) of the vector at p; the others read as 0 and are never touched.
+inline V loadLanes(const float* p, int lo, int hi) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i in = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), iota),
+                                         _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), iota));
+  return _mm256_maskload_ps(p, in);
+}
+
 inline float sum(V v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));

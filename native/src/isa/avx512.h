@@ -44,6 +44,21 @@ inline V pow2n(V t) {
 inline V ifPositive(V y, V x) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, zero(), _CMP_GT_OQ), x); }
 inline float sum(V v) { return _mm512_reduce_add_ps(v); }
 
+// Optional (KIOKU_ISA_ROTATE): lane rotations and loads of a lane range, for the matrix-vector
+// product's aligned reads (simd_kernels.cc).
+#define KIOKU_ISA_ROTATE 1
+using Rotation = __m512i;
+// The rotation whose lane l takes lane (l + a) mod kLanes.
+inline Rotation rotation(int a) {
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm512_and_si512(_mm512_add_epi32(iota, _mm512_set1_epi32(a)), _mm512_set1_epi32(kLanes - 1));
+}
+inline V rotate(V v, Rotation r) { return _mm512_permutexvar_ps(r, v); }
+// Lanes [lo, hi) of the vector at p; the others read as 0 and are never touched.
+inline V loadLanes(const float* p, int lo, int hi) {
+  return _mm512_maskz_loadu_ps(static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1)), p);
+}
+
 // Lanes (a0 + a1, a2 + a3, b0 + b1, b2 + b3) of the 128-bit lanes of a and b.
 inline V fold4(V a, V b) {
   return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),

@@ -22,6 +22,10 @@
 //   ifPositive(y, x)          y > 0 ? x : 0
 //   sum(v)                    the sum of the lanes
 //   sumLanes(v)               from kLanes vectors, the vector whose lane r is sum(v[r])
+// and, where it defines KIOKU_ISA_ROTATE (AVX2, AVX-512), for the matrix-vector product's aligned reads:
+//   Rotation, rotation(a)     the lane rotation whose lane l takes lane (l + a) mod kLanes
+//   rotate(v, r)              v rotated by r
+//   loadLanes(p, lo, hi)      lanes [lo, hi) of the vector at p (the rest read as 0, never touched)
 // and vecmath.h adds expFast, sigmoidFast and tanhFast on top of them.
 #pragma once
 

@@ -18,11 +18,13 @@ namespace kioku {
 namespace simd128 {
 
 using V = v128_t;
-// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors: 9 accumulators, 3 of B and
-// a broadcast A stay within the ~15 v128 registers V8 allocates. Measured against the native
-// kernels in the same run (GEMM 6400×128·128×256 and 512³): 3×12 beat 4×8, 5×8 and 2×16.
-constexpr int kTileRows = 3;
-constexpr int kTileVecs = 3;
+// The GEMM micro-kernel's tile, kTileRows rows × kTileVecs vectors: 8 accumulators, 4 of B and a
+// broadcast A (and, without relaxed FMA, the product before its add) stay within the ~15 v128
+// registers V8 allocates; wider tiles spill. In both builds (bench/wasm-ab.ts, interleaved) 2×16
+// trained the seed at least as fast as 3×12 and faster than 4×8, and won on a recurrent step's
+// product: two rows divide its batch (B 32) without an edge tile.
+constexpr int kTileRows = 2;
+constexpr int kTileVecs = 4;
 constexpr int kLanes = 4;
 
 inline V zero() { return wasm_f32x4_splat(0.f); }

@@ -9,14 +9,19 @@ import '../js/shape.js';
 import '../js/unary.js';
 import { CONTRACT, KERNEL_NAMES, type Kernels } from '../contract.js';
 import { registerKernel, setBackend } from '../registry.js';
+import { withBoundSteps } from './bound.js';
 import { loadAddon, type NativeAddon } from './loader.js';
+
+// The kernels a streaming step calls with the same arrays at every step (bound.ts).
+const STEP_KERNELS = new Set<string>(['lstmForward', 'gruForward', 'rnnForward']);
 
 let registered: NativeAddon | null | undefined;
 
 /**
  * The native addon with its kernels registered under 'native', or null when it cannot be loaded
  * (`reason` then says why). Loading and registration happen once. The addon binds every kernel
- * the contract marks native (native/src/generated/contract.h); the rest fall back to JS.
+ * the contract marks native (native/src/generated/contract.h); the rest fall back to JS. The
+ * recurrent forward kernels run repeated one-step calls through bound arguments (bound.ts).
  */
 export function nativeBackend(): { addon: NativeAddon | null; reason: string } {
   const result = loadAddon();
@@ -27,9 +32,13 @@ export function nativeBackend(): { addon: NativeAddon | null; reason: string } {
   if (registered === undefined) {
     const addon = result.addon as unknown as Partial<Record<string, unknown>>;
     for (const name of KERNEL_NAMES) {
-      const fn = addon[name];
-      if (CONTRACT[name].native && typeof fn === 'function')
-        registerKernel(name, 'native', fn as Kernels[typeof name]);
+      let fn = addon[name];
+      if (!CONTRACT[name].native || typeof fn !== 'function') continue;
+      const bind = result.addon.bind?.[name];
+      if (STEP_KERNELS.has(name) && bind) {
+        fn = withBoundSteps(fn as (...args: unknown[]) => void, { bind, runBound: result.addon.runBound });
+      }
+      registerKernel(name, 'native', fn as Kernels[typeof name]);
     }
     registered = result.addon;
   }

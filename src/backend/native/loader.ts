@@ -6,13 +6,17 @@ import type { Kernels } from '../registry.js';
 /** Instruction sets the addon's SIMD kernels are compiled for (native/src/simd.h). */
 export type NativeIsa = 'portable' | 'avx2' | 'avx512' | 'neon';
 
-/** What native/build/Release/kioku.node exports (native/src/addon.cc): the kernels and three controls. */
+/** What native/build/Release/kioku.node exports (native/src/addon.cc): the kernels, three controls and bound calls. */
 export interface NativeAddon extends Partial<Kernels> {
   init(threads: number): void;
   /** The active and the best instruction set, and every one this build and CPU run (lowest first). */
   info(): { isa: NativeIsa; detectedIsa: NativeIsa; isas: NativeIsa[]; threads: number };
   /** Every SIMD kernel (GEMM, matrix-vector, gate loops) uses `isa` from now on. */
   setIsa(isa: NativeIsa): void;
+  /** Per kernel: reads and checks its arguments once and returns a handle for `runBound` (bound.ts). */
+  bind: Partial<Record<string, (...args: unknown[]) => unknown>>;
+  /** Runs the kernel a `bind` function read, on the same arguments, checked again. */
+  runBound(handle: unknown): void;
 }
 
 export type LoadResult = { ok: true; addon: NativeAddon } | { ok: false; reason: string };

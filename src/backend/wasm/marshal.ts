@@ -1,5 +1,6 @@
 import type { ArgSpec, KernelSpec } from '../contract-spec.js';
 import { arrayExtent, compileChecks, exprCompiler } from './check.js';
+import type { ExprEnv } from './expr.js';
 import type { WasmInstance } from './instance.js';
 
 /*
@@ -18,6 +19,8 @@ import type { WasmInstance } from './instance.js';
  *
  * Copying was chosen over keeping tensors in linear memory by measurement (README, "WebAssembly").
  * An array passed twice in one call is laid out once, so in-place calls behave as on native.
+ * Where a kernel overwrites part of an array without reading it (OVERWRITTEN), that part is
+ * neither copied in nor zeroed.
  */
 
 type Kernel = (...args: unknown[]) => void;
@@ -33,6 +36,29 @@ function slotKind(a: ArgSpec): number {
   return isArray(a) ? 3 : 0;
 }
 
+/**
+ * Arrays a kernel overwrites in part before reading, by kernel and argument: the elements
+ * [from, to) it writes, or null when it reads them all. An inout array is not copied in there, an
+ * output not zeroed. gemm without accumulate writes the whole m×n block of C; with rows next to
+ * each other (ldc = n) that block is one range, which a Linear layer's output (as large as the
+ * input projection of a sequence) never needs copied in. permute without accumulate and
+ * embeddingForward write every element of their outputs (a batch-first sequence each).
+ */
+const OVERWRITTEN: Readonly<Record<string, Record<string, (env: ExprEnv) => [number, number] | null>>> = {
+  gemm: {
+    c: (e) => {
+      const [m, n, off] = [e.m as number, e.n as number, e.cOff as number];
+      return e.accumulate === false && e.ldc === n && m > 0 && n > 0 ? [off, off + m * n] : null;
+    },
+  },
+  permute: {
+    out: (e) => (e.accumulate === false ? [0, (e.shape as number[]).reduce((p, d) => p * d, 1)] : null),
+  },
+  embeddingForward: {
+    out: (e) => [0, (e.indices as Int32Array).length * (e.e as number)],
+  },
+};
+
 export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpec): Kernel {
   const check = compileChecks(name, spec);
   const kinds = spec.args.map(slotKind);
@@ -42,6 +68,7 @@ export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpe
   // For each output: how many elements the kernel writes (null: not an output, or open, when it is
   // copied in like an inout array).
   const outExtent = spec.args.map((a) => ('role' in a && a.role === 'out' ? arrayExtent(a, x) : null));
+  const overwritten = spec.args.map((a) => OVERWRITTEN[name]?.[a.name] ?? null);
   const count = kinds.length;
   // Per call: how many elements of each array are copied back.
   const back = new Array<number>(count).fill(0);
@@ -93,11 +120,11 @@ export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpe
           else if (outExtent[i] && args.lastIndexOf(a) === i) {
             offsets[i] = at;
             back[i] = Math.min(a.length, outExtent[i]!(env));
-            heap.fill(0, at >> 2, (at >> 2) + back[i]!);
+            if (!overwritten[i]?.(env)) heap.fill(0, at >> 2, (at >> 2) + back[i]!);
             at += align16(a.byteLength);
           } else {
             offsets[i] = at;
-            heap.set(a, at >> 2);
+            copyIn(heap, at >> 2, a, args.lastIndexOf(a) === i ? overwritten[i]?.(env) : null);
             at += align16(a.byteLength);
           }
           f64[s++] = offsets[i]!;
@@ -109,6 +136,16 @@ export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpe
     instance.run(name, base);
     copyBack(instance, args, kinds, written, offsets, back);
   };
+}
+
+/** Copies `a` into the heap at element `to`, but for the elements [skip[0], skip[1]) the kernel overwrites. */
+function copyIn(heap: Arr, to: number, a: Arr, skip: [number, number] | null | undefined): void {
+  if (!skip) {
+    heap.set(a, to);
+    return;
+  }
+  heap.set(a.subarray(0, skip[0]), to);
+  heap.set(a.subarray(skip[1]), to + skip[1]);
 }
 
 /** Copies every written array back from the arena (memory may have grown during the call). */

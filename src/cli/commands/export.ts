@@ -19,6 +19,8 @@ interface ExportFlags {
   format: ExportFormat | 'pytorch-project';
   out: string;
   opset?: number;
+  data?: string;
+  limit?: number;
 }
 
 /**
@@ -33,9 +35,19 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
   if (model instanceof BagOfWordsClassifier) {
     throw new CliError(`"${o.model}" holds a bag-of-words baseline; export supports recurrent models only`);
   }
+  for (const flag of ['data', 'limit'] as const) {
+    if (o[flag] !== undefined && o.format !== 'pytorch-project')
+      throw new CliError(
+        `--${flag} sets the data of a pytorch-project export; --format ${o.format} takes none`,
+      );
+  }
+  const project = {
+    ...(o.data !== undefined ? { data: o.data } : {}),
+    ...(o.limit !== undefined ? { limit: o.limit } : {}),
+  };
   const names =
     o.format === 'pytorch-project'
-      ? await writePytorchProject(o.model, o.out)
+      ? await writePytorchProject(o.model, o.out, project)
       : await writeExport(o.format, model, config, o);
   if (reporter.json) {
     reporter.io.stdout.write(`${JSON.stringify({ format: o.format, out: o.out, files: names })}\n`);
@@ -76,6 +88,15 @@ export function exportCommand(program: Command, reporter: (cmd: Command) => Repo
     )
     .requiredOption('--out <dir>', 'directory to write the exported files into')
     .option('--opset <n>', 'ONNX operator set (onnx only)', int('--opset'))
+    .option(
+      '--data <path>',
+      "the data train.py reads by default (pytorch-project only; default: the model's)",
+    )
+    .option(
+      '--limit <n>',
+      "examples train.py uses, chosen as kioku's --limit (pytorch-project only)",
+      int('--limit'),
+    )
     .addHelpText(
       'after',
       examples([
@@ -83,6 +104,7 @@ export function exportCommand(program: Command, reporter: (cmd: Command) => Repo
         'kioku export --model runs/spam/model --format pytorch --out runs/spam/pytorch',
         'kioku export --model runs/seattle/model --format tfjs --out runs/seattle/tfjs',
         'kioku export --model runs/spam/model --format pytorch-project --out runs/spam/project',
+        'kioku export --model runs/reviews/model --format pytorch-project --out runs/reviews/project --data reviews.csv --limit 20000',
       ]),
     )
     .action(async (opts: ExportFlags, cmd: Command) => {

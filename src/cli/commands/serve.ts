@@ -1,7 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { SERVE_DEFAULTS } from '../../serve/defaults.js';
-import { CliError, loadHead } from '../models.js';
+import { CliError, loadAnyModel } from '../models.js';
 import { examples, int, num } from '../options.js';
 import type { Reporter } from '../reporter.js';
 
@@ -51,7 +51,7 @@ async function serve(o: ServeFlags, reporter: Reporter): Promise<void> {
   const models = [];
   for (const value of o.model) {
     const { name, dir } = modelSpec(value);
-    models.push({ name, opened: await loadHead(dir) });
+    models.push({ name, opened: { ...(await loadAnyModel(dir)), where: dir } });
   }
   const level = o.logLevel ?? (reporter.quiet ? 'warn' : 'info');
   // Loaded here, not with the CLI: the other commands start without Fastify.
@@ -121,7 +121,7 @@ export function serveCommand(program: Command, reporter: (cmd: Command) => Repor
     .option('--max-body-bytes <n>', 'largest request body', int('--max-body-bytes'), d.bodyLimit)
     .option(
       '--max-sequence-length <n>',
-      'most tokens of a session chunk, rows of a history, or forecast steps per request',
+      'most tokens of a session chunk or a prompt, rows of a history, forecast steps, or generated tokens per request',
       int('--max-sequence-length'),
       d.maxSequenceLength,
     )

@@ -3,9 +3,8 @@ export const DATA_PY = String.raw`"""kioku's data pipeline, reproduced exactly i
 
 Texts: the CSV/TSV/JSONL files and aclImdb directories kioku reads, its class order, its seeded
 subsample and stratified train/val/test split (kioku's xoshiro128** generator), its word
-tokenizer, vocabulary, truncation and right padding. Series: kioku's series CSV reader,
-missing-value policies, calendar columns, standard scaler and sliding windows. The same input
-gives the same token ids, splits and float32 values as kioku. The character classes come from
+tokenizer, vocabulary, truncation and right padding. The same input gives the same token ids
+and splits as kioku. The character classes come from
 kioku's own Unicode tables (char_classes.py); NFKC normalisation and lower-casing come from
 Python's, so a character newer than Python's Unicode version may normalise differently.
 """
@@ -16,7 +15,6 @@ import re
 import sys
 import unicodedata
 from bisect import bisect_right
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import torch
@@ -91,35 +89,6 @@ def js_round(x):
 def code_units(s):
     """Sort key in JavaScript's default string order (UTF-16 code units)."""
     return s.encode('utf-16-be', 'surrogatepass')
-
-
-_ISO_DATE = re.compile(
-    r'([+-][0-9]{6}|[0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?'
-    r'(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,3})[0-9]*)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?')
-
-
-def js_date_parse(text):
-    """Date.parse for ISO 8601 dates (milliseconds since 1970, UTC), else None.
-
-    A date-time without an offset is read as UTC here; JavaScript reads it in local time.
-    """
-    m = _ISO_DATE.fullmatch(text)
-    if not m:
-        return None
-    year, month, day, hh, mi, ss, ms, zone = m.groups()
-    try:
-        d = date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        return None
-    h, minute, s = int(hh or 0), int(mi or 0), int(ss or 0)
-    if h > 24 or minute > 59 or s > 59 or (h == 24 and (minute or s or ms)):
-        return None
-    t = (d.toordinal() - date(1970, 1, 1).toordinal()) * 86_400_000
-    t += ((h * 60 + minute) * 60 + s) * 1000 + int((ms or '0').ljust(3, '0'))
-    if zone and zone != 'Z':
-        sign = 1 if zone[0] == '+' else -1
-        t -= sign * (int(zone[1:3]) * 60 + int(zone[4:6])) * 60_000
-    return t
 
 
 # --- kioku's random generator (xoshiro128**, seeded through splitmix32) ------------------------
@@ -465,137 +434,4 @@ def collate_text(batch):
     for b, (ids, _) in enumerate(batch):
         padded[b, :len(ids)] = torch.tensor(ids)
     return padded, lengths, torch.tensor([label for _, label in batch])
-
-
-# --- series ------------------------------------------------------------------------------------
-
-_MISSING = {'', 'na', 'nan', 'n/a', 'null', 'none'}
-_FLOAT32_MAX = 3.4028234663852886e38
-CALENDAR = ['day_of_year_sin', 'day_of_year_cos']
-
-
-def _cell(text, path, line, column):
-    t = js_trim(text)
-    if t.lower() in _MISSING:
-        return math.nan
-    v = js_number(t)
-    if not math.isfinite(v) or abs(v) > _FLOAT32_MAX:
-        raise DataError(f'{path}: line {line}: column {column}: expected a number, got {text!r}')
-    return v
-
-
-def read_series_csv(path, columns, date_column='date', missing='error'):
-    """(rows of float values, dates) of COLUMNS from a CSV/TSV file, as kioku's loadSeriesCsv reads them."""
-    reader = read_csv(path, '\t' if Path(path).suffix.lower() in ('.tsv', '.tab') else ',')
-    header = next(reader)
-    picks = [_column(header, c, path, 'feature') for c in columns]
-    date_at = _column(header, date_column, path, 'date') if date_column else None
-    values, index, last = [], [], -math.inf
-    for line, row in enumerate(reader, 2):
-        values.append([_cell(row[k], path, line, c) for k, c in zip(picks, columns)])
-        if date_at is not None:
-            label = js_trim(row[date_at])
-            t = js_date_parse(label)
-            if t is not None:
-                if t <= last:
-                    raise DataError(f'{path}: dates must increase, got {label} after {index[-1]}')
-                last = t
-            index.append(label)
-    if not values:
-        raise DataError(f'{path}: no data rows after the header')
-    # Stored as float32, as kioku stores them.
-    values = torch.tensor(values, dtype=torch.float64).to(torch.float32).tolist()
-    return apply_missing(values, index if date_at is not None else None, missing, path)
-
-
-def apply_missing(values, index, policy, path):
-    """kioku's missing-value policies: 'error', 'ffill' (per column) or 'drop' (rows)."""
-    nan = [(r, c) for r, row in enumerate(values) for c, v in enumerate(row) if v != v]
-    if not nan:
-        return values, index
-    if policy == 'error':
-        raise DataError(f'{path}: missing value (row {nan[0][0]}); choose the missing policy ffill or drop')
-    if policy == 'ffill':
-        for c in range(len(values[0])):
-            for r in range(len(values)):
-                if values[r][c] != values[r][c]:
-                    if r == 0:
-                        raise DataError(f'{path}: missing first value (row 0); use the missing policy drop')
-                    values[r][c] = values[r - 1][c]
-        return values, index
-    keep = [r for r, row in enumerate(values) if all(v == v for v in row)]
-    if not keep:
-        raise DataError(f'{path}: every row has a missing value; no rows left after drop')
-    return [values[r] for r in keep], (None if index is None else [index[r] for r in keep])
-
-
-def year_phase(label):
-    """(sin, cos) of the position of a date in its year, as kioku's calendar columns."""
-    t = js_date_parse(label)
-    if t is None:
-        raise DataError(f'calendar columns need ISO dates (YYYY-MM-DD), got {label!r}')
-    year = (datetime(1970, 1, 1) + timedelta(milliseconds=t)).year
-    start = (date(year, 1, 1).toordinal() - date(1970, 1, 1).toordinal()) * 86_400_000
-    angle = (2 * math.pi * (t - start)) / (365.25 * 86_400_000)
-    return math.sin(angle), math.cos(angle)
-
-
-def with_calendar(values, index):
-    if index is None:
-        raise DataError('--calendar needs a date column with ISO dates (YYYY-MM-DD)')
-    phases = torch.tensor([year_phase(d) for d in index], dtype=torch.float64).to(torch.float32).tolist()
-    return [row + list(p) for row, p in zip(values, phases)]
-
-
-class StandardScaler:
-    """y = (x - mean) / std per column, fitted on the training rows (population std; 1 for a constant column)."""
-
-    def __init__(self, shift, scale, offset=0.0):
-        self.shift, self.scale, self.offset = list(shift), list(scale), offset
-
-    @staticmethod
-    def fit(values, end):
-        n, F = end, len(values[0])
-        mean = [0.0] * F
-        for r in range(end):
-            for c in range(F):
-                mean[c] += values[r][c]
-        mean = [m / n for m in mean]
-        var = [0.0] * F
-        for r in range(end):
-            for c in range(F):
-                d = values[r][c] - mean[c]
-                var[c] += d * d
-        return StandardScaler(mean, [math.sqrt(v / n) or 1.0 for v in var])
-
-    @staticmethod
-    def from_config(s):
-        offset = s['featureRange'][0] if s['type'] == 'minmax' else 0.0
-        return StandardScaler(s['shift'], s['scale'], offset)
-
-    def transform(self, values):
-        x = torch.tensor(values, dtype=torch.float64)
-        shift = torch.tensor(self.shift, dtype=torch.float64)
-        scale = torch.tensor(self.scale, dtype=torch.float64)
-        return ((x - shift) / scale + self.offset).to(torch.float32)
-
-    def to_config(self, columns):
-        return {'type': 'standard', 'columns': columns, 'shift': self.shift, 'scale': self.scale}
-
-
-class WindowDataset(torch.utils.data.Dataset):
-    """Windows of a scaled (N, F) series in rows [start, end): inputs (lookback, F), targets (horizon,)."""
-
-    def __init__(self, scaled, lookback, horizon, target, start, end):
-        self.scaled, self.lookback, self.horizon, self.target, self.start = scaled, lookback, horizon, target, start
-        self.length = max(0, end - start - lookback - horizon + 1)
-
-    def __len__(self):
-        return self.length
-
-    def __getitem__(self, i):
-        s = self.start + i
-        x = self.scaled[s:s + self.lookback]
-        y = self.scaled[s + self.lookback:s + self.lookback + self.horizon, self.target]
-        return x, y
 `;

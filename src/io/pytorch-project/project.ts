@@ -4,13 +4,17 @@
  * kioku does and writing kioku's model directory.
  *
  *   model.py          the architecture (exportPytorch's generator) and a safetensors reader
- *   data.py           kioku's readers, split, tokenizer, vocabulary, scaler and windows in Python
+ *   data.py           kioku's text readers, split, tokenizer and vocabulary in Python
  *   char_classes.py   the tokenizer's Unicode character classes, as kioku computes them
  *   train.py          DistributedDataParallel training (gloo on CPU, NCCL on GPU)
  *   project.json      the run's settings (data, columns, split, epochs, batch, learning rate, seed)
  *   config.json       the kioku model's config, model.safetensors its weights (train.py --init)
  *   README.md         the commands
- *   <data file>       the data, when kioku read it from a package (spam-assassin, seattle-weather …)
+ *   <data file>       the data, when kioku read it from a package (spam-assassin)
+ *
+ * Text classifiers only: a forecaster's encoding (target transform, per-series scaling,
+ * calendar columns) is not reproduced in data.py, so a forecaster is refused, pointing to
+ * `kioku export --format pytorch`, whose model.py applies that encoding.
  */
 import { type Cell, modelFromConfig, SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import { ValueError } from '../../tensor/errors.js';
@@ -28,7 +32,7 @@ const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v 
 
 /** The kioku model of the directory files, checked as loading a model directory checks it. */
 function loadModel(files: Record<string, Uint8Array | string>): {
-  model: TextClassifier | SequenceForecaster;
+  model: TextClassifier;
   config: ModelConfig;
 } {
   if (!isJsonObject(files))
@@ -46,7 +50,12 @@ function loadModel(files: Record<string, Uint8Array | string>): {
   }
   const loaded = modelFromFiles(bytes, { caller: 'exportPytorchProject', source: 'model' });
   const model = modelFromConfig(loaded.config.architecture);
-  if (!(model instanceof TextClassifier || model instanceof SequenceForecaster)) {
+  if (model instanceof SequenceForecaster) {
+    throw new ValueError(
+      'exportPytorchProject: the project reproduces the training of text classifiers only; for a forecaster, `kioku export --format pytorch` writes a model.py that applies its encoding',
+    );
+  }
+  if (!(model instanceof TextClassifier)) {
     throw new ValueError(
       `exportPytorchProject: a ${loaded.config.architecture.type} cannot be exported; recurrent models only`,
     );
@@ -56,34 +65,26 @@ function loadModel(files: Record<string, Uint8Array | string>): {
 }
 
 /** The config fields data.py needs, checked so train.py never meets a half-written config. */
-function checkTaskConfig(config: ModelConfig, model: TextClassifier | SequenceForecaster): void {
+function checkTextConfig(config: ModelConfig): void {
   const c = config as Record<string, unknown>;
   const fail = (what: string) => new ValueError(`exportPytorchProject: config.json ${what}`);
-  if (model instanceof TextClassifier) {
-    const tokenizer = c.tokenizer as { type?: unknown } | undefined;
-    if (!isJsonObject(c.vocab) || !Array.isArray(c.labels) || !Number.isInteger(c.maxLen)) {
-      throw fail('lacks the vocab, labels or maxLen of a text classifier');
-    }
-    if (!isJsonObject(tokenizer) || tokenizer.type !== 'word') {
-      throw fail(
-        `uses the tokenizer ${describe(tokenizer?.type)}; the project reproduces kioku's word tokenizer only`,
-      );
-    }
-  } else {
-    // Forecasters encode their windows (target transform, per-series scaling, calendar) in ways
-    // data.py does not reproduce yet; model.py from the PyTorch export applies them.
-    throw new ValueError(
-      'exportPytorchProject: the project reproduces the training of text classifiers only; for a forecaster, `kioku export --format pytorch` writes a model.py that applies its encoding',
+  const tokenizer = c.tokenizer as { type?: unknown } | undefined;
+  if (!isJsonObject(c.vocab) || !Array.isArray(c.labels) || !Number.isInteger(c.maxLen)) {
+    throw fail('lacks the vocab, labels or maxLen of a text classifier');
+  }
+  if (!isJsonObject(tokenizer) || tokenizer.type !== 'word') {
+    throw fail(
+      `uses the tokenizer ${describe(tokenizer?.type)}; the project reproduces kioku's word tokenizer only`,
     );
   }
 }
 
 /**
- * The files of a runnable PyTorch project for a saved kioku text classifier or forecaster,
- * given its model directory's files (at least config.json and model.safetensors): name →
- * content, ready for `writeDirAtomic(outDir, files)`. Throws ValueError for another kind of
- * model, a config without the vocabulary/tokenizer or scaler/series it needs, built-in data
- * without `dataFile`, or bad options.
+ * The files of a runnable PyTorch project for a saved kioku text classifier, given its model
+ * directory's files (at least config.json and model.safetensors): name → content, ready for
+ * `writeDirAtomic(outDir, files)`. Throws ValueError for another kind of model (a forecaster
+ * among them), a config without the vocabulary or tokenizer it needs, built-in data without
+ * `dataFile`, or bad options.
  */
 export function exportPytorchProject(
   files: Record<string, Uint8Array | string>,
@@ -91,8 +92,8 @@ export function exportPytorchProject(
 ): Record<string, Uint8Array | string> {
   checkOptions(options);
   const { model, config } = loadModel(files);
-  checkTaskConfig(config, model);
-  const settings = settingsFor(config, model, options);
+  checkTextConfig(config);
+  const settings = settingsFor(config, options);
   const out: Record<string, Uint8Array | string> = {
     'README.md': projectReadme(settings, config, model.settings.cell as Cell),
     'model.py': pytorchModelSource(model),

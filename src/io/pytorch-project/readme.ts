@@ -3,19 +3,13 @@ import type { ProjectSettings } from './settings.js';
 
 /** README.md of an exported project: what it is and the exact commands. */
 export function projectReadme(s: ProjectSettings, config: ModelConfig, cell: string): string {
-  const text = s.task === 'classification';
-  const what = text
-    ? `a ${cell.toUpperCase()} text classifier (${(config.labels ?? []).join(' / ')})`
-    : `a ${cell.toUpperCase()} forecaster of ${(config.series as { target?: string } | undefined)?.target ?? 'a series'}`;
-  const flags = text
-    ? '`--limit N`, `--build-vocab` (with `--vocab-size N --min-freq N`)'
-    : '`--test-from YYYY-MM-DD`';
+  const what = `a ${cell.toUpperCase()} text classifier (${(config.labels ?? []).join(' / ')})`;
   return `# PyTorch training project for ${what}, exported by kioku
 
 It trains the exact architecture of the kioku model (\`model.py\`) on the data kioku trained it on
 (\`${s.data}\`), read, split and encoded exactly as kioku does (\`data.py\`), with the same loss,
 optimiser (Adam, learning rate ${s.lr}), gradient clipping and model selection (the best epoch by
-the validation ${text ? 'loss' : 'MAE'}). The result is a kioku model directory that kioku opens.
+the validation loss). The result is a kioku model directory that kioku opens.
 
 Needs Python 3 with PyTorch (no other package; safetensors files are read and written by the
 code here).
@@ -47,17 +41,18 @@ that release's launcher.)
 \`--batch\` is the global batch (${s.batch} by default), shared out among the processes, so the
 optimisation does not depend on how many there are. Other flags: \`--data PATH\`, \`--epochs N\`
 (default ${s.epochs}), \`--lr R\`, \`--seed N\`, \`--init\` (start from the exported weights in
-\`model.safetensors\`), \`--device cpu|cuda\`, ${flags}. \`python3 train.py --help\` lists them.
+\`model.safetensors\`), \`--device cpu|cuda\`, \`--limit N\`, \`--build-vocab\` (with \`--vocab-size N
+--min-freq N\`). \`python3 train.py --help\` lists them.
 \`project.json\` holds the defaults.
 
 ## Results
 
 - \`runs/model/\`: \`config.json\` + \`model.safetensors\`, the best epoch: open it with kioku
-  (\`kioku info --model runs/model\`, ${text ? '`kioku predict --model runs/model --text "…"`' : '`kioku forecast --model runs/model --steps 7`'}).
+  (\`kioku info --model runs/model\`, \`kioku predict --model runs/model --text "…"\`).
 - \`runs/checkpoints/epoch-N/\`: the model after each epoch, in the same layout.
-- \`runs/metrics.json\`: the loss and validation measures per epoch and the test ${text ? 'accuracy' : 'MAE and RMSE'}.
+- \`runs/metrics.json\`: the loss and validation measures per epoch and the test accuracy.
 
-The test split is kioku's, so the test ${text ? 'accuracy' : 'error'} printed at the end compares
-with the one \`kioku train\` reported for the same data and seed.
+The test split is kioku's, so the test accuracy printed at the end compares with the one
+\`kioku train\` reported for the same data and seed.
 `;
 }

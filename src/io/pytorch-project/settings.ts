@@ -1,13 +1,11 @@
 /** The options of a project export, checked, and the settings (project.json) derived from them. */
-import { type SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import { ValueError } from '../../tensor/errors.js';
 import { isJsonObject } from '../json-strict.js';
 import type { ModelConfig } from '../model-config.js';
 
 /** Data kioku reads from an npm package; a project needs them as a bundled file. */
-export const BUILTIN_DATA = ['spam-assassin', 'seattle-weather', 'births'] as const;
-const isBuiltin = (data: string) =>
-  (BUILTIN_DATA as readonly string[]).includes(data) || data.startsWith('stocks:');
+export const BUILTIN_DATA = ['spam-assassin'] as const;
+const isBuiltin = (data: string) => (BUILTIN_DATA as readonly string[]).includes(data);
 
 export interface PytorchProjectOptions {
   /** A data file to bundle (a plain file name and its content): the data of a built-in source. */
@@ -17,12 +15,8 @@ export interface PytorchProjectOptions {
   /** Text and label columns (keys) of a CSV/JSONL file. Default 'text' and 'label'. */
   textColumn?: string;
   labelColumn?: string;
-  /** Date column of a series CSV. Default 'date'. */
-  dateColumn?: string;
   /** Examples used (kioku's --limit), for the same split. Default: all. */
   limit?: number;
-  /** First date of the test split (kioku's --test-from). Default: 2015-01-01 for seattle-weather, else the last 20%. */
-  testFrom?: string;
   /** Vocabulary size and minimum count for train.py --build-vocab. Default 20000 and 1. */
   vocabSize?: number;
   minFreq?: number;
@@ -35,13 +29,11 @@ export interface PytorchProjectOptions {
 
 /** What project.json holds: the settings train.py starts from (its flags override them). */
 export interface ProjectSettings {
-  task: 'classification' | 'forecasting';
+  task: 'classification';
   data: string;
   textColumn: string;
   labelColumn: string;
-  dateColumn: string;
   limit: number | null;
-  testFrom: string | null;
   val: number;
   test: number;
   vocabSize: number;
@@ -57,7 +49,7 @@ const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v 
 export function checkOptions(o: PytorchProjectOptions): void {
   const where = 'exportPytorchProject: options';
   if (!isJsonObject(o)) throw new ValueError(`${where} must be an object, got ${describe(o)}`);
-  for (const k of ['data', 'textColumn', 'labelColumn', 'dateColumn', 'testFrom'] as const) {
+  for (const k of ['data', 'textColumn', 'labelColumn'] as const) {
     if (o[k] !== undefined && (typeof o[k] !== 'string' || o[k] === '')) {
       throw new ValueError(`${where}.${k} must be a non-empty string, got ${describe(o[k])}`);
     }
@@ -87,11 +79,7 @@ export function checkOptions(o: PytorchProjectOptions): void {
 }
 
 /** project.json for a model: its task, where the data is, kioku's split and training settings. */
-export function settingsFor(
-  config: ModelConfig,
-  model: TextClassifier | SequenceForecaster,
-  o: PytorchProjectOptions,
-): ProjectSettings {
+export function settingsFor(config: ModelConfig, o: PytorchProjectOptions): ProjectSettings {
   const training = (isJsonObject(config.training) ? config.training : {}) as Record<string, unknown>;
   const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback);
   const source = typeof config.data === 'string' ? config.data : '';
@@ -101,20 +89,17 @@ export function settingsFor(
       `exportPytorchProject: the model was trained on ${data ? `the built-in "${data}"` : 'unrecorded data'}; pass options.dataFile (writePytorchProject bundles built-in data) or options.data`,
     );
   }
-  const text = model instanceof TextClassifier;
   return {
-    task: text ? 'classification' : 'forecasting',
+    task: 'classification',
     data,
     textColumn: o.textColumn ?? 'text',
     labelColumn: o.labelColumn ?? 'label',
-    dateColumn: o.dateColumn ?? 'date',
     limit: o.limit ?? null,
-    testFrom: o.testFrom ?? (source === 'seattle-weather' ? '2015-01-01' : null),
     val: 0.1,
     test: 0.1,
     vocabSize: o.vocabSize ?? 20000,
     minFreq: o.minFreq ?? 1,
-    epochs: o.epochs ?? num(training.epochs, text ? 5 : 20),
+    epochs: o.epochs ?? num(training.epochs, 5),
     batch: o.batch ?? num(training.batch, 32),
     lr: o.lr ?? num(training.lr, 3e-3),
     seed: o.seed ?? num(training.seed, 0),

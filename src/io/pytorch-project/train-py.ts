@@ -14,7 +14,6 @@ result to OUT/model: config.json + model.safetensors, kioku's model directory, w
 import argparse
 import copy
 import json
-import math
 import os
 import shutil
 import struct
@@ -43,13 +42,10 @@ def parse_args(settings):
     p.add_argument('--out', default='runs', help='output directory (default: %(default)s)')
     p.add_argument('--init', action='store_true', help="start from the exported weights (model.safetensors) instead of PyTorch's initialisation")
     p.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda'])
-    if settings['task'] == 'classification':
-        p.add_argument('--limit', type=int, default=settings.get('limit'), help='use only this many examples (seeded)')
-        p.add_argument('--build-vocab', action='store_true', help='build the vocabulary from the training split instead of using the model\'s')
-        p.add_argument('--vocab-size', type=int, default=settings.get('vocabSize'))
-        p.add_argument('--min-freq', type=int, default=settings.get('minFreq', 1))
-    else:
-        p.add_argument('--test-from', default=settings.get('testFrom'), help='first date of the test split')
+    p.add_argument('--limit', type=int, default=settings.get('limit'), help='use only this many examples (seeded)')
+    p.add_argument('--build-vocab', action='store_true', help='build the vocabulary from the training split instead of using the model\'s')
+    p.add_argument('--vocab-size', type=int, default=settings.get('vocabSize'))
+    p.add_argument('--min-freq', type=int, default=settings.get('minFreq', 1))
     return p.parse_args()
 
 
@@ -127,7 +123,7 @@ def save_model_dir(target, config, state_dict):
 class TextTask:
     """Text classification: kioku's split and encoding, cross-entropy, accuracy."""
 
-    monitor, mode, clip = 'val_loss', 'min', 5.0
+    monitor, clip = 'val_loss', 5.0
 
     def __init__(self, args, config, settings, world):
         texts, labels, classes = data.load_texts(resolve(args.data), settings['textColumn'], settings['labelColumn'])
@@ -178,64 +174,6 @@ class TextTask:
         return out
 
 
-class SeriesTask:
-    """Forecasting: kioku's chronological split, scaler fitted on the training rows, windows, MSE, MAE."""
-
-    monitor, mode, clip = 'val_mae', 'min', 1.0
-
-    def __init__(self, args, config, settings, world):
-        s = config['series']
-        own = [c for c in s['columns'] if c not in data.CALENDAR]
-        values, index = data.read_series_csv(resolve(args.data), own, settings['dateColumn'], s.get('missing', 'error'))
-        if s['calendar']:
-            values = data.with_calendar(values, index)
-        n = len(values)
-        test_start = n - data.js_round(n * 0.2)
-        if args.test_from:
-            t0 = data.js_date_parse(args.test_from)
-            after = [i for i, d in enumerate(index or []) if t0 is not None and (data.js_date_parse(d) or -math.inf) >= t0]
-            if not after or after[0] == 0:
-                raise SystemExit(f'--test-from {args.test_from}: needs dates before and on or after it')
-            test_start = after[0]
-        val_start = test_start - data.js_round(test_start * 0.1)
-        self.scaler = data.StandardScaler.fit(values, val_start)
-        scaled = self.scaler.transform(values)
-        L, H, target = s['lookback'], s['horizon'], s['targetIndex']
-        parts = [(0, val_start), (val_start - L, test_start), (test_start - L, n)]
-        windows = [data.WindowDataset(scaled, L, H, target, a, b) for a, b in parts]
-        self.dataset = torch.utils.data.ConcatDataset(windows)
-        offsets = [0, len(windows[0]), len(windows[0]) + len(windows[1])]
-        self.splits = {k: list(range(o, o + len(w))) for k, o, w in zip(('train', 'val', 'test'), offsets, windows)}
-        self.mean, self.std = self.scaler.shift[target], self.scaler.scale[target]
-        self.tail = (index[n - L:] if index else None, [v for row in values[n - L:] for v in row])
-        self.collate = torch.utils.data.default_collate
-        self.lengths = None
-        self.loss = nn.MSELoss(reduction='sum')
-        world.log(f'{n} rows, {len(s["columns"])} columns, target {s["target"]}: '
-                  f'train {val_start}, val {test_start - val_start}, test {n - test_start} rows')
-
-    def adapt(self, model):
-        return model
-
-    def step(self, model, batch, device):
-        x, y = batch
-        return model(x.to(device)), y.to(device)
-
-    def measures(self, out, target):
-        err = (out - target).double() * self.std
-        return [float(err.abs().sum()), float(err.square().sum()), float(err.numel())]
-
-    def summary(self, sums):
-        abs_sum, sq_sum, n = sums
-        return {'mae': abs_sum / n, 'rmse': math.sqrt(sq_sum / n)}
-
-    def config(self, config):
-        out = copy.deepcopy(config)
-        out['scaler'] = self.scaler.to_config(config['series']['columns'])
-        out['series']['tail'] = {'index': self.tail[0], 'values': self.tail[1]}
-        return out
-
-
 def resolve(path):
     """A data path relative to this project when it is one of its files."""
     return str(HERE / path) if (HERE / path).exists() else path
@@ -246,12 +184,12 @@ def resolve(path):
 class GlobalBatches:
     """kioku's epoch plan of global batches, the same on every process, each taking its share.
 
-    As kioku's DataLoader: the examples are shuffled (seed + epoch); with length buckets (text),
-    cut into buckets of 16 batches, sorted by length inside each, batched, and the batch order
-    shuffled. Process r of P takes examples r, r + P, r + 2P … of every global batch.
+    As kioku's text loader: the examples are shuffled (seed + epoch), cut into length buckets of
+    16 batches, sorted by length inside each, batched, and the batch order shuffled. Process r of
+    P takes examples r, r + P, r + 2P … of every global batch.
     """
 
-    def __init__(self, indices, batch, world, lengths=None, seed=0):
+    def __init__(self, indices, batch, world, lengths, seed=0):
         self.indices, self.batch, self.lengths, self.seed = indices, batch, lengths, seed
         self.world, self.rank = world.world, world.rank
         self.set_epoch(0)
@@ -259,9 +197,6 @@ class GlobalBatches:
     def set_epoch(self, epoch):
         g = torch.Generator().manual_seed(self.seed + epoch)
         order = [self.indices[i] for i in torch.randperm(len(self.indices), generator=g).tolist()]
-        if self.lengths is None:
-            self.batches = [order[s:s + self.batch] for s in range(0, len(order), self.batch)]
-            return
         span, batches = 16 * self.batch, []
         for s in range(0, len(order), span):
             bucket = sorted(order[s:s + span], key=lambda i: self.lengths[i])
@@ -324,8 +259,6 @@ def fit(args, task, config, world):
     plan = GlobalBatches(task.splits['train'], args.batch, world, task.lengths, args.seed)
     val_loader = eval_loader(task, 'val', world)
     optimizer = torch.optim.Adam(ddp.parameters(), lr=args.lr)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2) \
-        if isinstance(task, SeriesTask) else None
     best, history = None, []
     for epoch in range(1, args.epochs + 1):
         started = time.time()
@@ -338,8 +271,6 @@ def fit(args, task, config, world):
         world.log(f'Epoch {epoch}/{args.epochs}, Loss: {logs["loss"]:.4f}, ' +
                   ', '.join(f'{k}: {v:.4f}' for k, v in logs.items() if k.startswith('val_')) +
                   f' ({logs["seconds"]} s)')
-        if scheduler is not None:
-            scheduler.step(logs[task.monitor])
         if best is None or logs[task.monitor] < best[1]:
             best = (epoch, logs[task.monitor], copy.deepcopy(model.state_dict()))
         if world.main:
@@ -365,7 +296,7 @@ def main():
     world = Dist(args.device)
     world.log(f'{world.world} process(es), backend {world.backend}, device {world.device.type}')
     try:
-        task = (TextTask if settings['task'] == 'classification' else SeriesTask)(args, config, settings, world)
+        task = TextTask(args, config, settings, world)
     except (data.DataError, OSError) as e:
         raise SystemExit(f'train.py: {e}') from None
     model, best_epoch, history = fit(args, task, config, world)

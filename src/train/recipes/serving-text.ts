@@ -6,11 +6,11 @@ import { Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
 import { advance, type RecurrentState } from './serving-state.js';
-import { classify, type TextPrediction, textRuntime } from './text-model.js';
+import { type TextPrediction, type TextRuntime, textRuntime } from './text-model.js';
 
 /**
  * A text classifier prepared once for many calls, as a server runs it: the texts of many requests
- * classified together (what `predictText` computes), and sessions — a text arriving in chunks,
+ * classified together (what `predictText` computes, in length buckets), and sessions — a text arriving in chunks,
  * the recurrent state carried from one chunk to the next, labelled after each.
  */
 export interface TextServing {
@@ -19,8 +19,13 @@ export interface TextServing {
   readonly maxLen: number;
   /** Why the model cannot carry a session's state, or null when it can. */
   readonly sessionless: string | null;
-  /** Labels and probabilities of each text, as `predictText`. */
-  predict(texts: string[]): TextPrediction[];
+  /** A text's token ids as classification reads them (cut to maxLen; never empty). */
+  encode(text: string): Int32Array;
+  /**
+   * Labels and probabilities of texts already encoded, as `predictText` gives them for the texts:
+   * run in buckets of similar lengths, so a short text does not pay for a long one's steps.
+   */
+  classify(encoded: readonly Int32Array[]): TextPrediction[];
   /** A session chunk's token ids, read as in training but not cut to maxLen (possibly none). */
   tokens(text: string): Int32Array;
   /**
@@ -53,6 +58,48 @@ function sessionless(model: OpenedModel['model']): string | null {
   return null;
 }
 
+/** Rows in one length bucket share at least this share of its longest row's length. */
+const BUCKET_SPREAD = 0.75;
+
+/**
+ * Indices of `encoded` grouped for batched forwards: sorted by length, longest first, a bucket
+ * closing when the next row is shorter than BUCKET_SPREAD of its first (the padding each row
+ * pays is then under a quarter of the bucket's steps).
+ */
+export function lengthBuckets(encoded: readonly Int32Array[]): number[][] {
+  const order = encoded.map((_, i) => i).sort((a, b) => encoded[b]!.length - encoded[a]!.length);
+  const buckets: number[][] = [];
+  let longest = 0;
+  for (const i of order) {
+    const n = encoded[i]!.length;
+    if (buckets.length === 0 || n < longest * BUCKET_SPREAD) {
+      buckets.push([]);
+      longest = n;
+    }
+    buckets[buckets.length - 1]!.push(i);
+  }
+  return buckets;
+}
+
+/** Class probabilities (B, K) of encoded texts, one forward per length bucket. */
+function classifyBuckets(
+  model: TextRuntime['model'],
+  encoded: readonly Int32Array[],
+  k: number,
+): Float32Array {
+  const probs = new Float32Array(encoded.length * k);
+  for (const bucket of lengthBuckets(encoded)) {
+    const lengths = Int32Array.from(bucket, (i) => encoded[i]!.length);
+    const T = lengths[0]!;
+    const ids = new Int32Array(bucket.length * T);
+    for (const [r, i] of bucket.entries()) ids.set(encoded[i]!, r * T);
+    const logits = noGrad(() => model.forward(new Tensor(ids, [bucket.length, T]), lengths));
+    const p = softmaxRows(logits);
+    for (const [r, i] of bucket.entries()) probs.set(p.subarray(r * k, (r + 1) * k), i * k);
+  }
+  return probs;
+}
+
 /** `opened` (a text classifier) ready to serve; throws a ValueError naming what its config lacks. */
 export function textServing(opened: OpenedModel): TextServing {
   const rt = textRuntime(opened);
@@ -64,7 +111,12 @@ export function textServing(opened: OpenedModel): TextServing {
     labels,
     maxLen: config.maxLen,
     sessionless: sessionless(rt.model),
-    predict: (texts) => classify(rt, texts).map((p) => prediction(labels, p)),
+    encode: rt.encode,
+    classify(encoded) {
+      const k = labels.length;
+      const probs = classifyBuckets(rt.model, encoded, k);
+      return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
+    },
     tokens: (text) => vocab.encode(tokenizer.tokenize(text)),
     step(chunks, states) {
       const model = rt.model as TextClassifier;
