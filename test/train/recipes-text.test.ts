@@ -203,6 +203,17 @@ describe('trainTextClassifier stopped by its signal', () => {
 });
 
 describe('trainTextClassifier options', () => {
+  it('steps a cosine learning-rate schedule once per epoch', async () => {
+    const result = await trainTextClassifier(small({ lrSchedule: 'cosine', baselines: false }));
+    // Epoch e (0-based) trains at 0.02·(1 + cos(π·e/4))/2.
+    const expected = [0, 1, 2, 3].map((e) => (0.02 * (1 + Math.cos((Math.PI * e) / 4))) / 2);
+    expect(result.fit.history.lr).toHaveLength(4);
+    for (const [e, lr] of result.fit.history.lr!.entries()) expect(lr).toBeCloseTo(expected[e]!, 9);
+    await expect(trainTextClassifier(small({ lrSchedule: 'linear' as 'cosine' }))).rejects.toThrow(
+      new ValueError('lrSchedule must be one of plateau, cosine, constant, got "linear"'),
+    );
+  }, 60_000);
+
   it('refuses bad options with a sentence naming the option, as the caller names it', async () => {
     await expect(trainTextClassifier(small({ epochs: 0 }))).rejects.toThrow(
       new ValueError('epochs must be an integer ≥ 1, got 0'),

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
 import { describeCoverage } from '../../train/class-report.js';
 import type { TextClassifierEvent } from '../../train/recipes/events.js';
+import { LR_SCHEDULES } from '../../train/recipes/forecaster-options.js';
 import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
 import {
   TEXT_CLASSIFIER_DEFAULTS as D,
@@ -137,6 +138,11 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
     .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
     .option('--batch <n>', 'batch size', int('--batch'), D.batch)
     .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
+    .addOption(
+      new Option('--lr-schedule <name>', 'learning-rate schedule, stepped once per epoch')
+        .choices(LR_SCHEDULES)
+        .default(D.lrSchedule),
+    )
     .option('--max-len <n>', 'tokens kept per text', int('--max-len'), D.maxLen)
     .addOption(
       new Option(

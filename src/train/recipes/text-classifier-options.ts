@@ -5,6 +5,7 @@ import type { BagOfWordsClassifier, Cell, Pooling, TextClassifier } from '../../
 import type { ClassCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
 import type { TextClassifierEvent } from './events.js';
+import { LR_SCHEDULES, type LrSchedule } from './forecaster-options.js';
 import {
   checkOptionsObject,
   checkRunOptions,
@@ -51,6 +52,12 @@ export interface TextClassifierSettings {
   batch: number;
   /** Adam learning rate. Default 0.003. */
   lr: number;
+  /**
+   * Learning-rate schedule, stepped once per epoch: 'constant', 'cosine' (a half cosine to 0
+   * over the epochs) or 'plateau' (halved after 2 epochs without a better validation loss).
+   * Default 'constant'.
+   */
+  lrSchedule: LrSchedule;
   /** Tokens kept per text. Default 256. */
   maxLen: number;
   /** What a long text keeps: its start, its end, or a quarter start and the end. Default 'headTail'. */
@@ -80,6 +87,7 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   epochs: 5,
   batch: 32,
   lr: 3e-3,
+  lrSchedule: 'constant',
   maxLen: 256,
   truncation: 'headTail',
   vocabSize: 20000,
@@ -163,6 +171,7 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
     check.int(key, o[key], min);
   check.number('dropout', o.dropout, 0, 0.99);
   check.number('lr', o.lr, 0);
+  check.choice('lrSchedule', o.lrSchedule, LR_SCHEDULES);
   check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
   check.choice('pooling', o.pooling, ['last', 'mean', 'max', 'attention']);
   check.choice('tokenizer', o.tokenizer, ['word', 'char']);
@@ -192,7 +201,10 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     optionName,
     runSettings,
     epochs,
+    lrSchedule,
     ...rest
   } = o;
-  return definedEntries({ data: dataName, ...runSettings, ...rest });
+  // A constant rate is left out, as checkpoints written before the option existed left it out.
+  const schedule = lrSchedule === 'constant' ? {} : { lrSchedule };
+  return definedEntries({ data: dataName, ...runSettings, ...rest, ...schedule });
 }

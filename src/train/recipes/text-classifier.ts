@@ -4,6 +4,7 @@ import { BagOfWordsClassifier, TextClassifier } from '../../nn/heads.js';
 import { CrossEntropyLoss } from '../../nn/losses.js';
 import type { Module } from '../../nn/module.js';
 import { Adam } from '../../optim/adam.js';
+import { CosineAnnealingLR, ReduceLROnPlateau } from '../../optim/schedulers.js';
 import { manualSeed } from '../../tensor/random.js';
 import { fitTextBaseline } from '../baselines/text-baselines.js';
 import { splitCoverage } from '../class-report.js';
@@ -148,18 +149,26 @@ function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEve
   };
 }
 
+/** The learning-rate schedule `lrSchedule` names, stepped once per epoch; none when constant. */
+function scheduler(o: ResolvedTextOptions, optimizer: Adam) {
+  if (o.lrSchedule === 'plateau') return new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 2 });
+  if (o.lrSchedule === 'cosine') return new CosineAnnealingLR(optimizer, { tMax: o.epochs });
+  return undefined;
+}
+
 /** Trains the classifier, from a checkpoint when resuming. */
 async function trainModel(run: TextRun): Promise<FitResult> {
   const { o, model, name, configBase, emit } = run;
   await emit({ type: 'model', model: name, parameters: model.numParameters() });
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
+  const schedule = scheduler(o, optimizer);
   const saving = await checkpointing(
     o,
     {
       config: { ...configBase, architecture: model.config() },
       run: textRunRecord(o),
       data: { labels: configBase.labels, vocab: configBase.vocab },
-      targets: { model, optimizer, dataLoader: run.train },
+      targets: { model, optimizer, ...(schedule ? { scheduler: schedule } : {}), dataLoader: run.train },
       model: name,
       epochs: o.epochs,
     },
@@ -175,6 +184,7 @@ async function trainModel(run: TextRun): Promise<FitResult> {
       val: run.val,
       epochs: o.epochs,
       optimizer,
+      ...(schedule ? { scheduler: schedule } : {}),
       loss: new CrossEntropyLoss(),
       clipGradNorm: 5,
       metrics: run.metrics,
