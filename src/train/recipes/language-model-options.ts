@@ -3,6 +3,7 @@ import type { LanguageModel } from '../../nn/language-model.js';
 import { ValueError } from '../../tensor/errors.js';
 import type { LmScore } from '../lm/score.js';
 import type { LmHistory } from '../lm/train.js';
+import type { LmTrainEvent } from '../lm/train-options.js';
 import type { ResumedEvent } from './events.js';
 import { checkRunOptions, OptionCheck, type RecipeRunOptions } from './options.js';
 
@@ -86,16 +87,7 @@ export type LanguageModelEvent =
   | { type: 'ngram'; order: number; val: LmScore; test: LmScore }
   | { type: 'model'; model: string; parameters: number }
   | { type: 'lm-step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; seconds: number }
-  | {
-      type: 'lm-eval';
-      epoch: number;
-      step: number;
-      train: number;
-      val: LmScore;
-      seconds: number;
-      /** Training tokens so far. */
-      tokens: number;
-    }
+  | (Omit<Extract<LmTrainEvent, { type: 'eval' }>, 'type'> & { type: 'lm-eval' })
   | (Omit<ResumedEvent, 'history'> & { history: LmHistory; step: number });
 
 export interface NGramScore {
