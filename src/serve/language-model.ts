@@ -5,7 +5,7 @@ import { type Tokenizer, type TokenizerJSON, tokenizerFromJSON } from '../data/t
 import { Vocab, type VocabJSON } from '../data/vocab.js';
 import { LanguageModel } from '../nn/language-model.js';
 import { ValueError } from '../tensor/errors.js';
-import { generateText } from '../train/lm/generate.js';
+import { generateText, type TextGeneration } from '../train/lm/generate.js';
 import type { OpenedModel } from '../train/recipes/opened.js';
 import { RequestError } from './errors.js';
 import type { Limits } from './kinds.js';
@@ -23,16 +23,6 @@ import { inputsByName, readInput, requestedOutputs, type V2Request } from './ten
 
 /** Tokens drawn between turns of the event loop. */
 const TOKENS_PER_TURN = 16;
-
-/** What a request asks to generate, checked. */
-interface Generation {
-  prompt: string;
-  length: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  seed?: number;
-}
 
 const SETTINGS_SCHEMA = {
   length: { type: 'integer', minimum: 0 },
@@ -107,7 +97,7 @@ export class ServedLanguageModel {
   }
 
   /** The request's generation, checked against the model and the server's limits. */
-  private generation(prompt: string, settings: Record<string, unknown>, at: Fields): Generation {
+  private generation(prompt: string, settings: Record<string, unknown>, at: Fields): TextGeneration {
     const most = this.limits.maxSequenceLength;
     const length = (settings.length as number | undefined) ?? Math.min(DEFAULT_LENGTH, most);
     if (length > most) {
@@ -142,7 +132,7 @@ export class ServedLanguageModel {
   }
 
   /** The drawn text's pieces; stops early when the client goes away or the server closes. */
-  private async *pieces(g: Generation, reply: FastifyReply): AsyncGenerator<string> {
+  private async *pieces(g: TextGeneration, reply: FastifyReply): AsyncGenerator<string> {
     const stop = new AbortController();
     // The response closes when it is sent, or before when the client goes away.
     const gone = () => stop.abort();

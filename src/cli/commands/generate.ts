@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadModelDir } from '../../io/model-dir-node.js';
-import { generateText } from '../../train/lm/generate.js';
+import { generateText, type TextGeneration } from '../../train/lm/generate.js';
 import { openLanguageModel } from '../../train/recipes/language-model-open.js';
 import { CliError } from '../models.js';
 import { examples, int, num } from '../options.js';
@@ -11,14 +11,8 @@ import type { Reporter } from '../reporter.js';
  * (with --json, one JSON line per token, then one with the whole text).
  */
 
-interface GenerateFlags {
+interface GenerateFlags extends TextGeneration {
   model: string;
-  prompt: string;
-  length: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  seed?: number;
 }
 
 async function generate(o: GenerateFlags, reporter: Reporter): Promise<void> {

@@ -77,6 +77,12 @@ export interface GenerateTextOptions extends Omit<GenerateOptions, 'prompt' | 'e
   exclude?: readonly string[];
 }
 
+/** The settings of one text generation, all given (the CLI's flags, a served request). */
+export type TextGeneration = Required<
+  Pick<GenerateTextOptions, 'prompt' | 'length' | 'temperature' | 'topK' | 'topP'>
+> &
+  Pick<GenerateTextOptions, 'seed'>;
+
 /**
  * Text from a language model trained on `vocab` and `tokenizer`'s tokens: yields each drawn
  * token as the text it adds (a character, or a space and a word for word tokenizers).
