@@ -212,8 +212,8 @@ export function forecastKind(
     ],
     parameters: { target, columns, lookback, horizon, calendar, sessions: true },
     sessionless: null,
-    // Each series is forecast on its own (its own windows, scaling and calendar rows).
-    batched: false,
+    // The windows of a batch's series are rows of the same forwards (each its own scaling).
+    batched: true,
     v1Schema: {
       type: 'object',
       additionalProperties: false,

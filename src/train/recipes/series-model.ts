@@ -10,8 +10,8 @@ import type { OpenedModel } from './opened.js';
 import { checkOptionsObject } from './options.js';
 import { type MemberConfig, readSeriesConfig, type SeriesConfig, specOf } from './series-config.js';
 import { EVAL_SPLITS, type EvalSplit, evaluateSplit, type SplitReport } from './series-evaluation.js';
-import { checkFinite, type Panel, readPanel } from './series-panel.js';
-import { forecastFrom } from './series-predict.js';
+import { checkFinite, type Member, type Panel, readPanel } from './series-panel.js';
+import { type ForecastTask, forecastMany } from './series-predict.js';
 import { applySplit } from './series-split.js';
 import type { RunStore } from './store.js';
 
@@ -153,29 +153,35 @@ function checkSteps(steps: unknown, name: (k: string) => string): number {
   return steps as number;
 }
 
-/** One member's forecast rows from the end of its data. */
-function memberForecast(
-  rt: SeriesRuntime,
-  panel: Panel,
-  i: number,
-  mc: MemberConfig,
-  steps: number,
-): ForecastRow[] {
+/** A member's forecast from the end of its data, prepared: its task and the dates after it. */
+interface MemberPlan {
+  member: Member;
+  config: MemberConfig;
+  times: Float64Array | number[] | null;
+  task: ForecastTask;
+}
+
+function planMember(rt: SeriesRuntime, m: Member, mc: MemberConfig, steps: number): MemberPlan {
   const { c } = rt;
-  const m = panel.members[i]!;
   const times = m.times && c.frequency ? futureTimes(m.times, c.frequency, steps) : null;
   const future = calendarRows(c.calendar, times, steps);
-  const values = forecastFrom(rt.model, specOf(c), mc.scaling, m, [m.target.length], steps, future)[0]!;
+  const task = { member: m, scaling: mc.scaling, origins: [m.target.length], steps, future };
+  return { member: m, config: mc, times, task };
+}
+
+/** A member's forecast rows, from its forecast values. */
+function memberRows(rt: SeriesRuntime, p: MemberPlan, values: Float64Array): ForecastRow[] {
+  const { c } = rt;
   const time = c.frequency ? c.frequency.step % 86_400_000 !== 0 : false;
   return Array.from(values, (value, k) => {
     const band = c.intervals && k < c.intervals.lower.length;
     return {
-      series: m.id,
+      series: p.member.id,
       step: k + 1,
-      date: times ? formatDate(times[k]!, { time }) : null,
+      date: p.times ? formatDate(p.times[k]!, { time }) : null,
       value,
-      lower: band ? value + c.intervals!.lower[k]! * mc.unit : null,
-      upper: band ? value + c.intervals!.upper[k]! * mc.unit : null,
+      lower: band ? value + c.intervals!.lower[k]! * p.config.unit : null,
+      upper: band ? value + c.intervals!.upper[k]! * p.config.unit : null,
     };
   });
 }
@@ -248,8 +254,8 @@ async function saveForecast(store: RunStore, result: ForecastResult, steps: numb
 /** The most steps one forecast runs: far beyond a useful horizon, far below what exhausts memory. */
 export const MAX_FORECAST_STEPS = 100_000;
 
-/** The forecast (rows and histories) of `options.series`, or of the saved tails; nothing saved. */
-export function forecastRows(rt: SeriesRuntime, options: ForecastOptions = {}): ForecastResult {
+/** A forecast's members, read and checked, planned; nothing computed yet. */
+function planForecast(rt: SeriesRuntime, options: ForecastOptions): MemberPlan[] {
   const name = options.optionName ?? ((k: string) => k);
   const steps = checkSteps(options.steps ?? rt.c.season, name);
   const { panel, configs } = modelPanel(rt, options.series ?? tailData(rt.c), options);
@@ -261,17 +267,38 @@ export function forecastRows(rt: SeriesRuntime, options: ForecastOptions = {}): 
       );
     }
   });
-  return {
+  return panel.members.map((m, i) => planMember(rt, m, configs[i]!, steps));
+}
+
+/**
+ * The forecasts (rows and histories) of several requests' series, or of the saved tails, computed
+ * together: every member of every request a row of the same forwards. Each result is what the
+ * request alone gets; nothing is saved.
+ */
+export function forecastRowsMany(rt: SeriesRuntime, requests: readonly ForecastOptions[]): ForecastResult[] {
+  const plans = requests.map((options) => planForecast(rt, options));
+  const values = forecastMany(
+    rt.model,
+    specOf(rt.c),
+    plans.flat().map((p) => p.task),
+  );
+  let at = 0;
+  return plans.map((members) => ({
     target: rt.c.target,
     level: rt.c.intervals?.level ?? null,
-    rows: panel.members.flatMap((_, i) => memberForecast(rt, panel, i, configs[i]!, steps)),
-    histories: panel.members.map((m) => ({
+    rows: members.flatMap((p) => memberRows(rt, p, values[at++]![0]!)),
+    histories: members.map(({ member: m }) => ({
       series: m.id,
       index: m.index ? m.index.slice(-rt.c.lookback) : null,
       values: Array.from(m.target.subarray(-rt.c.lookback)),
     })),
     saved: [],
-  };
+  }));
+}
+
+/** The forecast (rows and histories) of `options.series`, or of the saved tails; nothing saved. */
+export function forecastRows(rt: SeriesRuntime, options: ForecastOptions = {}): ForecastResult {
+  return forecastRowsMany(rt, [options])[0]!;
 }
 
 /**

@@ -77,6 +77,80 @@ function viewAfter(
   return { target, covariates, calendar };
 }
 
+/** Forecasts to compute for one member: `steps` values after each of its origins. */
+export interface ForecastTask {
+  member: Member;
+  scaling: SeriesScaling;
+  origins: ArrayLike<number>;
+  steps: number;
+  /** Calendar rows after the data's end (for steps beyond it). */
+  future?: Float32Array;
+}
+
+/** One window's forecast in progress: which task and origin, and its values so far. */
+interface Row {
+  task: ForecastTask;
+  origin: number;
+  values: Float64Array;
+  failed: boolean;
+}
+
+/** The encoded windows of `rows` after `done` steps (B × L × W), and the raw targets each decodes from. */
+function encodeRows(spec: EncodingSpec, rows: Row[], done: number) {
+  const need = spec.lookback + transformContext(spec.transform);
+  const size = spec.lookback * inputWidth(spec);
+  const x = new Float32Array(rows.length * size);
+  const histories = rows.map((row, i) => {
+    const { member: m, scaling, future } = row.task;
+    const o = row.origin;
+    const view =
+      done === 0 ? encoderSeries(m) : viewAfter(m, o, done, row.values, need, future ?? new Float32Array(0));
+    try {
+      if (!row.failed) encodeInputs(spec, scaling, view, done === 0 ? o : need, x, i * size);
+    } catch {
+      row.failed = true;
+    }
+    return done === 0 ? m.target.subarray(o - need, o) : view.target;
+  });
+  return { x, histories };
+}
+
+/**
+ * The forecasts of several members at once (each task's origins, each its own scaling and
+ * steps), every window of every task a row of one forward per step block: what `forecastFrom`
+ * computes for each task alone. A row leaves the batch once its steps are done.
+ */
+export function forecastMany(
+  model: SequenceForecaster,
+  spec: EncodingSpec,
+  tasks: readonly ForecastTask[],
+): Float64Array[][] {
+  const all: Row[][] = tasks.map((task) =>
+    Array.from(task.origins, (origin) => ({
+      task,
+      origin,
+      values: new Float64Array(task.steps).fill(Number.NaN),
+      failed: false,
+    })),
+  );
+  const most = Math.max(0, ...tasks.map((t) => t.steps));
+  for (let done = 0; done < most; done += spec.horizon) {
+    const rows = all.flat().filter((r) => !r.failed && r.task.steps > done);
+    const { x, histories } = encodeRows(spec, rows, done);
+    const out = outputs(model, spec, x, rows.length);
+    rows.forEach((row, i) => {
+      const y = out.subarray(i * spec.horizon, (i + 1) * spec.horizon);
+      if (row.failed || !y.every(Number.isFinite)) {
+        row.failed = true;
+        return;
+      }
+      const values = decodeOutputs(spec, row.task.scaling, histories[i]!, y);
+      row.values.set(values.subarray(0, Math.min(spec.horizon, row.task.steps - done)), done);
+    });
+  }
+  return all.map((rows) => rows.map((r) => r.values));
+}
+
 /**
  * `steps` forecasts after each origin of member `m` (rows [o, o + steps)); NaN from the step
  * where the network's outputs stop being finite or cannot be fed back (a window ratio
@@ -91,32 +165,5 @@ export function forecastFrom(
   steps: number,
   future: Float32Array = new Float32Array(0),
 ): Float64Array[] {
-  const need = spec.lookback + transformContext(spec.transform);
-  const size = spec.lookback * inputWidth(spec);
-  const forecasts = Array.from(origins, () => new Float64Array(steps).fill(Number.NaN));
-  const failed = new Uint8Array(forecasts.length);
-  for (let done = 0; done < steps; done += spec.horizon) {
-    const x = new Float32Array(forecasts.length * size);
-    const histories = forecasts.map((f, i) => {
-      const o = origins[i]!;
-      const view = done === 0 ? encoderSeries(m) : viewAfter(m, o, done, f, need, future);
-      try {
-        if (!failed[i]) encodeInputs(spec, scaling, view, done === 0 ? o : need, x, i * size);
-      } catch {
-        failed[i] = 1;
-      }
-      return done === 0 ? m.target.subarray(o - need, o) : view.target;
-    });
-    const out = outputs(model, spec, x, forecasts.length);
-    forecasts.forEach((f, i) => {
-      const row = out.subarray(i * spec.horizon, (i + 1) * spec.horizon);
-      if (failed[i] || !row.every(Number.isFinite)) {
-        failed[i] = 1;
-        return;
-      }
-      const values = decodeOutputs(spec, scaling, histories[i]!, row);
-      f.set(values.subarray(0, Math.min(spec.horizon, steps - done)), done);
-    });
-  }
-  return forecasts;
+  return forecastMany(model, spec, [{ member: m, scaling, origins, steps, future }])[0]!;
 }

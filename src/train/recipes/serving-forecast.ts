@@ -5,7 +5,7 @@ import type { OpenedModel } from './opened.js';
 import { specOf } from './series-config.js';
 import {
   type ForecastResult,
-  forecastRows,
+  forecastRowsMany,
   type SeriesRuntime,
   seriesReadOptions,
   seriesRuntime,
@@ -13,10 +13,10 @@ import {
 
 /**
  * A forecaster prepared once for many calls, as a server runs it: many series continued in one
- * call (each exactly as `forecastSeries` continues it), and sessions — a stream of rows arriving
- * in chunks, forecast after each from the rows so far. A forecaster reads each window relative
- * to its own last values (its target transform and scaling), so a session carries the last rows
- * a forecast needs rather than a recurrent state.
+ * call, their windows rows of the same forwards (each exactly as `forecastSeries` continues it
+ * alone), and sessions — a stream of rows arriving in chunks, forecast after each from the rows
+ * so far. A forecaster reads each window relative to its own last values (its target transform
+ * and scaling), so a session carries the last rows a forecast needs rather than a recurrent state.
  */
 
 /** What a forecasting session carries: its last rows (the model's columns, row-major) and their dates. */
@@ -102,17 +102,20 @@ export function forecastServing(opened: OpenedModel): ForecastServing {
   }
   const columns = seriesReadOptions(opened).columns;
   const need = firstOrigin(specOf(c));
-  const forecast = (series: TimeSeries, steps: number) => forecastRows(rt, { series, steps });
   return {
     target: c.target,
     columns,
     lookback: need,
     horizon: c.steps,
     calendar: c.calendar.length > 0,
-    forecast: (requests) => requests.map((r) => forecast(r.series, r.steps)),
+    forecast: (requests) => forecastRowsMany(rt, requests),
     step(chunks, states, steps) {
       const next = chunks.map((chunk, b) => extend(states[b] ?? null, chunk, need));
-      const forecasts = next.map((s, b) => forecast(sessionSeries(rt, columns, s, need), steps[b]!).rows);
+      const requests = next.map((s, b) => ({
+        series: sessionSeries(rt, columns, s, need),
+        steps: steps[b]!,
+      }));
+      const forecasts = forecastRowsMany(rt, requests).map((r) => r.rows);
       return { forecasts, states: next };
     },
   };

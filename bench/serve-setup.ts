@@ -1,0 +1,159 @@
+/*
+ * What bench/serve.ts and bench/serve-profile.ts share: the served models (trained briefly on
+ * the built-in data), `kioku serve` in a child process, and the requests of each workload.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type autocannon from 'autocannon';
+import { seattleWeather } from '../src/io/datasets/builtin.js';
+import { loadSpamAssassin } from '../src/io/datasets/spam.js';
+import { trainForecaster, trainTextClassifier } from '../src/train/recipes/index.js';
+import { nodeRunStore } from '../src/train/run-store-node.js';
+
+/** Kernel threads per server: on a shared machine a second thread mostly waits for a core. */
+export const THREADS = process.env.KIOKU_NUM_THREADS ?? '1';
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Served {
+  url: string;
+  child: ChildProcess;
+}
+
+/** `kioku serve` in a child process with `flags`; resolves once it listens. */
+export function startServer(models: string[], flags: string[], nodeFlags: string[] = []): Promise<Served> {
+  const args = [
+    ...nodeFlags,
+    '--import',
+    'tsx',
+    join(root, 'src/cli/main.ts'),
+    'serve',
+    '--port',
+    '0',
+    '--log-level',
+    'silent',
+  ];
+  const child = spawn(process.execPath, [...args, ...models.flatMap((m) => ['--model', m]), ...flags], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, KIOKU_NUM_THREADS: THREADS },
+  });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = / at (http:\/\/\S+) /.exec(err);
+      if (m) resolve({ url: m[1]!, child });
+    });
+    child.on('exit', () => reject(new Error(`kioku serve stopped: ${err}`)));
+  });
+}
+
+export async function stopServer(s: Served): Promise<void> {
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+export interface Models {
+  dir: string;
+  text: string;
+  seed: string;
+  series: string;
+  texts: string[];
+  rows: number[][];
+  /** The rows' dates (the forecaster reads calendar columns computed from them). */
+  dates: string[];
+}
+
+/** The served models, trained briefly by the recipes on the built-in data (their speed, not their skill, is measured). */
+export async function trainModels(): Promise<Models> {
+  const dir = await mkdtemp(join(tmpdir(), 'kioku-bench-serve-'));
+  const corpus = await loadSpamAssassin({ headers: 'from-subject' });
+  const common = { corpus, limit: 300, epochs: 1, baselines: false };
+  const store = (name: string) => nodeRunStore(join(dir, name), { checkpoints: false, png: false });
+  await trainTextClassifier({ ...common, store: store('text') });
+  await trainTextClassifier({
+    ...common,
+    bidirectional: false,
+    pooling: 'last',
+    store: store('seed'),
+  });
+  const seattle = await seattleWeather();
+  const columns = ['precipitation', 'temp_max', 'temp_min', 'wind'];
+  await trainForecaster({
+    series: seattle,
+    target: 'temp_max',
+    features: columns,
+    lookback: 60,
+    epochs: 1,
+    store: store('series'),
+  });
+  const F = seattle.columns.length;
+  const idx = columns.map((c) => seattle.columns.indexOf(c));
+  const rows = Array.from({ length: seattle.length }, (_, r) => idx.map((k) => seattle.values[r * F + k]!));
+  return {
+    dir,
+    text: join(dir, 'text', 'model'),
+    seed: join(dir, 'seed', 'model'),
+    series: join(dir, 'series', 'model'),
+    texts: corpus.texts.slice(0, 400),
+    rows,
+    dates: seattle.index!.slice(),
+  };
+}
+
+export type Req = autocannon.Request;
+export const json = (req: Req, body: unknown): Req => ({ ...req, body: JSON.stringify(body) });
+
+/** Stateless requests: one e-mail each (to either classifier), or a 60-row history and 7 steps each, drawn in turn. */
+export function statelessRequests(m: Models): Record<'text' | 'seed' | 'series', Req[]> {
+  let k = 0;
+  const text = (req: Req) => json(req, { instances: [m.texts[k++ % m.texts.length]] });
+  const series = (req: Req) => {
+    const start = (k++ * 37) % (m.rows.length - 60);
+    return json(req, {
+      history: m.rows.slice(start, start + 60),
+      dates: m.dates.slice(start, start + 60),
+      steps: 7,
+    });
+  };
+  return {
+    text: [{ method: 'POST', path: '/v1/models/text:predict', setupRequest: text }],
+    seed: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: text }],
+    series: [{ method: 'POST', path: '/v1/models/series:predict', setupRequest: series }],
+  };
+}
+
+/** Session requests: each connection its own session, the next 12 words (or the next row) per request. */
+export function sessionRequests(m: Models): Record<'seed' | 'series', Req[]> {
+  // Words with a letter, so that every chunk has tokens to read.
+  const words = m.texts
+    .join(' ')
+    .split(/\s+/)
+    .filter((w) => /[a-z]/i.test(w));
+  let next = 0;
+  const session = (ctx: Record<string, unknown>) => {
+    const start = ctx.sid === undefined;
+    ctx.sid ??= `c${next++}`;
+    ctx.at = ((ctx.at as number | undefined) ?? (next * 997) % words.length) + 1;
+    return { sequence_id: ctx.sid, sequence_start: start, at: ctx.at as number };
+  };
+  const seed = (req: Req, ctx: Record<string, unknown>) => {
+    const { at, ...flags } = session(ctx);
+    const chunk = words.slice((at * 12) % (words.length - 12), ((at * 12) % (words.length - 12)) + 12);
+    return json(req, { instances: [chunk.join(' ')], ...flags });
+  };
+  const series = (req: Req, ctx: Record<string, unknown>) => {
+    const { at, ...flags } = session(ctx);
+    const row = at % m.rows.length;
+    return json(req, { history: [m.rows[row]], dates: [m.dates[row]], steps: 1, ...flags });
+  };
+  return {
+    seed: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: seed as Req['setupRequest'] }],
+    series: [
+      { method: 'POST', path: '/v1/models/series:predict', setupRequest: series as Req['setupRequest'] },
+    ],
+  };
+}
