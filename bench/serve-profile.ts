@@ -1,26 +1,36 @@
 /*
- * Where a served request's time goes: `tsx bench/serve-profile.ts [seconds]` serves the models of
- * `npm run bench:serve` under node's --cpu-prof (one kernel thread), loads each workload with
- * autocannon for `seconds` (default 5) with micro-batching off and on, and prints the server's
- * CPU time per request split by who spent it (Node's HTTP, Fastify, schema validation, JSON, our
- * request handling, tokenizing, the forward, …). A trivial route (GET /v2/health/live) gives the
- * ceiling HTTP alone allows. CPU time, unlike requests/s, suffers little from a loaded machine.
+ * Where a served request's time goes: `tsx bench/serve-profile.ts [seconds] [top] [workload]`
+ * serves the models of `npm run bench:serve` under node's --cpu-prof, loads each workload (those
+ * whose name contains `workload`) with autocannon for `seconds` (default 5) with micro-batching off
+ * and on, and prints the server's CPU time per request split by who spent it (Node's HTTP, Fastify,
+ * our request handling, tokenizing, the forward, …) and its `top` functions (default 8). A trivial
+ * route (GET /v2/health/live) gives the ceiling HTTP alone allows. CPU time, unlike requests/s,
+ * suffers little from a loaded machine. A run of every workload rewrites its section of
+ * BENCHMARKS.md (between the bench:serve-profile markers).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { writeSection } from './sections.js';
 import {
   type Req,
   sessionRequests,
   startServer,
   statelessRequests,
   stopServer,
+  THREADS,
   trainModels,
 } from './serve-setup.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
+/** Functions listed per run (self time, with the builtins and native calls they make). */
+const TOP = Number(process.argv[3] ?? 8);
+/** Only the workloads whose name contains this. */
+const ONLY = process.argv[4] ?? '';
 const CONNECTIONS = 32;
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 interface ProfileNode {
   id: number;
@@ -60,8 +70,15 @@ function categoryOf(url: string, fn: string): string | null {
   return `other (${url.replace(/.*node_modules\//, '').split('/')[0]})`;
 }
 
-/** Seconds of CPU per category between `from` and `to` (monotonic µs, the profile's clock). */
-function split(profile: CpuProfile, from: number, to: number): Map<string, number> {
+/**
+ * Seconds per category between `from` and `to` (monotonic µs, the profile's clock), and per
+ * function of ours (a builtin or native call charged to its caller).
+ */
+function split(
+  profile: CpuProfile,
+  from: number,
+  to: number,
+): { byCategory: Map<string, number>; byFunction: Map<string, number> } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -77,16 +94,36 @@ function split(profile: CpuProfile, from: number, to: number): Map<string, numbe
     owner.set(id, name);
     return name;
   };
-  const out = new Map<string, number>();
+  /** The nearest frame with a file at or above a sample's frame (a builtin's caller). */
+  const frameOf = (id: number | undefined): string | null => {
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      if (f.url === '') continue;
+      const file = f.url.replace(/^.*?(node_modules\/|\/(?=src\/))/, '');
+      return `${f.functionName || '(anonymous)'} ${file}`;
+    }
+    return null;
+  };
+  const byCategory = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  const add = (map: Map<string, number>, k: string, v: number) => map.set(k, (map.get(k) ?? 0) + v);
   let t = profile.startTime;
   profile.samples.forEach((id, i) => {
     t += profile.timeDeltas[i]!;
-    const dt = profile.timeDeltas[i + 1] ?? 0;
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1e6;
     if (t < from || t > to) return;
-    const name = ownerOf(id);
-    out.set(name, (out.get(name) ?? 0) + dt / 1e6);
+    add(byCategory, ownerOf(id), dt);
+    const frame = frameOf(id);
+    if (frame) add(byFunction, frame, dt);
   });
-  return out;
+  return { byCategory, byFunction };
+}
+
+/** CPU seconds (user and system, all threads) a process has used so far. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -116,7 +153,9 @@ async function profileOne(models: string[], batching: boolean, w: Workload) {
   try {
     await autocannon({ ...options, duration: 1 });
     const from = nowUs();
+    const cpu0 = await cpuSeconds(s.child.pid!);
     const r = await autocannon({ ...options, duration: SECONDS });
+    const cpu = (await cpuSeconds(s.child.pid!)) - cpu0;
     const to = nowUs();
     await stopServer(s);
     const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'))!;
@@ -125,11 +164,68 @@ async function profileOne(models: string[], batching: boolean, w: Workload) {
       rps: r.requests.average,
       requests: r.requests.total,
       p99: r.latency.p99,
-      cpu: split(profile, from, to),
+      cpu,
+      ...split(profile, from, to),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The columns of the section's table: categories, the rest summed as "other". */
+const COLUMNS: Array<[string, string]> = [
+  ['Node HTTP, net, streams, timers', 'Node HTTP'],
+  ['Fastify', 'Fastify (JSON parse, schema, reply)'],
+  ['metrics (prom-client)', 'metrics'],
+  ['kioku serve (routes, batcher, kinds)', 'kioku serve'],
+  ['recipes (buckets, answers)', 'recipes'],
+  ['tokenizing', 'tokenizing'],
+  ['series encoding', 'series encoding'],
+  ['forward (JS + native kernels)', 'forward'],
+  ['garbage collection', 'GC'],
+];
+
+type Profiled = Awaited<ReturnType<typeof profileOne>>;
+
+/** One run's lines on stdout: its categories, then its top functions; and its row of the table. */
+function describe(w: Workload, batching: boolean, r: Profiled): string {
+  const busy = [...r.byCategory].filter(([k]) => k !== 'idle').reduce((sum, [, v]) => sum + v, 0);
+  // The profile's shares of the process's CPU time (its samples count wall time while busy).
+  const perReq = (v: number) => (((v / busy) * r.cpu * 1e6) / r.requests).toFixed(0);
+  const out = [
+    `\n${w.name}, batching ${batching ? 'on' : 'off'}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms; server CPU ${perReq(busy)} µs/request (${((r.cpu / SECONDS) * 100).toFixed(0)}% of a core)`,
+  ];
+  const rows = [...r.byCategory].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1]);
+  for (const [k, v] of rows) {
+    if (v / busy >= 0.005)
+      out.push(
+        `  ${k.padEnd(40)} ${perReq(v).padStart(6)} µs  ${((v / busy) * 100).toFixed(1).padStart(5)}%`,
+      );
+  }
+  out.push('  by function (self time, with the builtins and native calls it makes):');
+  for (const [k, v] of [...r.byFunction].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+    out.push(`    ${perReq(v).padStart(6)} µs  ${k}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  const known = new Set(COLUMNS.map(([k]) => k));
+  const other = rows.filter(([k]) => !known.has(k)).reduce((sum, [, v]) => sum + v, 0);
+  const cells = [...COLUMNS.map(([k]) => perReq(r.byCategory.get(k) ?? 0)), perReq(other)];
+  return `| ${w.name} | ${batching ? 'on' : 'off'} | ${r.rps.toFixed(0)} | ${perReq(busy)} | ${cells.join(' | ')} |`;
+}
+
+const f1 = (v: number) => v.toFixed(1);
+
+function section(rows: string[], load0: number[]): string[] {
+  return [
+    "## Where a served request's time goes (`tsx bench/serve-profile.ts`)",
+    '',
+    `Command: \`tsx bench/serve-profile.ts ${SECONDS}\`: each workload of \`npm run bench:serve\` against a \`kioku serve\` under node's --cpu-prof (KIOKU_NUM_THREADS=${THREADS}), ${CONNECTIONS} autocannon connections on the same machine, ${SECONDS} s after a 1 s warm-up, micro-batching off and on. The server's CPU time (user and system, from /proc) per request, split by the profile's samples: a builtin or native call (JSON.parse, the addon's kernels) is charged to the code that made it, so "forward" holds the native kernels, "Fastify" the body's JSON.parse, the schema validation and the reply's serialisation, "Node HTTP" the sockets and the HTTP parser. Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, shared with other work (load average ${load0.map(f1).join(', ')} at the start, ${loadavg().map(f1).join(', ')} at the end): requests/s are low and noisy, CPU µs per request much less so. Date: ${new Date().toISOString().slice(0, 16)} UTC.`,
+    '',
+    `| workload | batching | requests/s | server CPU (µs/request) | ${COLUMNS.map(([, h]) => h).join(' | ')} | other |`,
+    `|---|---|---|---|${COLUMNS.map(() => '---|').join('')}---|`,
+    ...rows,
+    '',
+  ];
 }
 
 const m = await trainModels();
@@ -143,38 +239,22 @@ const workloads: Workload[] = [
   },
   { name: 'text classifier, one e-mail', model: 'text', requests: st.text },
   { name: 'seed classifier, one e-mail', model: 'seed', requests: st.seed },
+  { name: 'seed classifier, one 12-word text', model: 'seed', requests: st.short },
   { name: 'forecaster, 60 rows, 7 steps', model: 'series', requests: st.series },
   { name: 'seed session, next 12 words', model: 'seed', requests: se.seed },
 ];
 const served = [`text=${m.text}`, `seed=${m.seed}`, `series=${m.series}`];
-process.stdout.write(
-  `load average at the start: ${loadavg()
-    .map((v) => v.toFixed(1))
-    .join(', ')}\n`,
-);
+const load0 = loadavg();
+const rows: string[] = [];
 try {
-  for (const w of workloads) {
+  for (const w of workloads.filter((x) => x.name.includes(ONLY))) {
     for (const batching of w.name.startsWith('GET') ? [false] : [false, true]) {
-      const r = await profileOne(served, batching, w);
-      const busy = [...r.cpu].filter(([k]) => k !== 'idle').reduce((a, [, v]) => a + v, 0);
-      const perReq = (v: number) => ((v / r.requests) * 1e6).toFixed(0);
-      process.stdout.write(
-        `\n${w.name}, batching ${batching ? 'on' : 'off'}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms; server CPU ${perReq(busy)} µs/request (busy ${((busy / SECONDS) * 100).toFixed(0)}% of the run)\n`,
-      );
-      const rows = [...r.cpu].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1]);
-      for (const [k, v] of rows) {
-        if (v / busy < 0.005) continue;
-        process.stdout.write(
-          `  ${k.padEnd(40)} ${perReq(v).padStart(6)} µs  ${((v / busy) * 100).toFixed(1).padStart(5)}%\n`,
-        );
-      }
+      rows.push(describe(w, batching, await profileOne(served, batching, w)));
     }
   }
 } finally {
   await rm(m.dir, { recursive: true, force: true });
 }
-process.stdout.write(
-  `\nload average at the end: ${loadavg()
-    .map((v) => v.toFixed(1))
-    .join(', ')}\n`,
-);
+// Only a run of every workload rewrites BENCHMARKS.md's section.
+if (ONLY === '') writeSection(join(root, 'BENCHMARKS.md'), 'serve-profile', section(rows, load0));
+process.stdout.write(`\n${section(rows, load0).join('\n')}\n`);

@@ -107,10 +107,26 @@ export async function trainModels(): Promise<Models> {
 export type Req = autocannon.Request;
 export const json = (req: Req, body: unknown): Req => ({ ...req, body: JSON.stringify(body) });
 
-/** Stateless requests: one e-mail each (to either classifier), or a 60-row history and 7 steps each, drawn in turn. */
-export function statelessRequests(m: Models): Record<'text' | 'seed' | 'series', Req[]> {
+/** The e-mails' words that hold a letter, so that every run of them has tokens to read. */
+function wordsOf(m: Models): string[] {
+  return m.texts
+    .join(' ')
+    .split(/\s+/)
+    .filter((w) => /[a-z]/i.test(w));
+}
+
+/**
+ * Stateless requests: one e-mail each (to either classifier), 12 words of them each (to the seed
+ * classifier), or a 60-row history and 7 steps each, drawn in turn.
+ */
+export function statelessRequests(m: Models): Record<'text' | 'seed' | 'short' | 'series', Req[]> {
   let k = 0;
   const text = (req: Req) => json(req, { instances: [m.texts[k++ % m.texts.length]] });
+  const words = wordsOf(m);
+  const short = (req: Req) => {
+    const at = (k++ * 12) % (words.length - 12);
+    return json(req, { instances: [words.slice(at, at + 12).join(' ')] });
+  };
   const series = (req: Req) => {
     const start = (k++ * 37) % (m.rows.length - 60);
     return json(req, {
@@ -122,17 +138,14 @@ export function statelessRequests(m: Models): Record<'text' | 'seed' | 'series',
   return {
     text: [{ method: 'POST', path: '/v1/models/text:predict', setupRequest: text }],
     seed: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: text }],
+    short: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: short }],
     series: [{ method: 'POST', path: '/v1/models/series:predict', setupRequest: series }],
   };
 }
 
 /** Session requests: each connection its own session, the next 12 words (or the next row) per request. */
 export function sessionRequests(m: Models): Record<'seed' | 'series', Req[]> {
-  // Words with a letter, so that every chunk has tokens to read.
-  const words = m.texts
-    .join(' ')
-    .split(/\s+/)
-    .filter((w) => /[a-z]/i.test(w));
+  const words = wordsOf(m);
   let next = 0;
   const session = (ctx: Record<string, unknown>) => {
     const start = ctx.sid === undefined;

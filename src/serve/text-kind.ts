@@ -1,6 +1,6 @@
 import type { OpenedModel } from '../train/recipes/opened.js';
 import type { RecurrentState } from '../train/recipes/serving-state.js';
-import { textServing } from '../train/recipes/serving-text.js';
+import { type TextServing, textServing } from '../train/recipes/serving-text.js';
 import type { TextPrediction } from '../train/recipes/text-model.js';
 import { RequestError } from './errors.js';
 import {
@@ -42,26 +42,60 @@ function textOutputs(labels: readonly string[], outs: TextPrediction[], wanted: 
   return tensors;
 }
 
+/** A text as an item: read as classification reads it, or all its tokens for a session chunk. */
+function textItem(
+  serving: TextServing,
+  limits: Limits,
+  text: string,
+  session: SessionFlags | null,
+  field: string,
+): TextItem {
+  if (!session) return { tokens: serving.encode(text) };
+  const tokens = serving.tokens(text);
+  if (tokens.length === 0) throw new RequestError(field, `${field}: the text has no tokens to read`);
+  if (tokens.length > limits.maxSequenceLength) {
+    throw new RequestError(
+      field,
+      `${field} has ${tokens.length} tokens; this server reads at most ${limits.maxSequenceLength} per request (--max-sequence-length)`,
+    );
+  }
+  return { tokens };
+}
+
+/** The texts of a v2 request: input `text`, BYTES, shape [B] or [B, 1]. */
+function v2Texts(request: V2Request, limits: Limits, session: SessionFlags | null) {
+  const index = inputsByName(request, ['text']);
+  const t = readInput<string>(request, index, 'text', {
+    datatypes: ['BYTES'],
+    ranks: [1, 2],
+    required: true,
+  })!;
+  if (t.shape.length === 2 && t.shape[1] !== 1) {
+    throw new RequestError(
+      `${t.field}.shape`,
+      `${t.field}.shape must be [B] or [B, 1], got [${t.shape.join(', ')}]`,
+    );
+  }
+  withinBatch(t.shape[0]!, limits, `${t.field}.shape`);
+  oneItem(t.shape[0]!, session, `${t.field}.shape`);
+  return t.data.map((text, i) => ({ text, field: `${t.field}.data[${i}]` }));
+}
+
+const V1_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['instances'],
+  properties: { instances: { type: 'array', minItems: 1, items: { type: 'string' } }, ...SESSION_SCHEMA },
+};
+
 export function textKind(
   opened: OpenedModel,
   limits: Limits,
 ): ModelKind<TextItem, TextPrediction, RecurrentState> {
   const serving = textServing(opened);
   const { labels } = serving;
-
-  function item(text: string, session: SessionFlags | null, field: string): TextItem {
-    if (!session) return { tokens: serving.encode(text) };
-    const tokens = serving.tokens(text);
-    if (tokens.length === 0) throw new RequestError(field, `${field}: the text has no tokens to read`);
-    if (tokens.length > limits.maxSequenceLength) {
-      throw new RequestError(
-        field,
-        `${field} has ${tokens.length} tokens; this server reads at most ${limits.maxSequenceLength} per request (--max-sequence-length)`,
-      );
-    }
-    return { tokens };
-  }
-
+  const item = (text: string, session: SessionFlags | null, field: string) =>
+    textItem(serving, limits, text, session, field);
   return {
     task: 'classification',
     inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }],
@@ -72,37 +106,16 @@ export function textKind(
     parameters: { labels, max_length: serving.maxLen, sessions: serving.sessionless === null },
     sessionless: serving.sessionless,
     batched: true,
-    v1Schema: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['instances'],
-      properties: { instances: { type: 'array', minItems: 1, items: { type: 'string' } }, ...SESSION_SCHEMA },
-    },
+    v1Schema: V1_SCHEMA,
     v2Parameters: SESSION_SCHEMA,
-
     fromV1(body, session) {
       const texts = body.instances as string[];
       withinBatch(texts.length, limits, 'instances');
       oneItem(texts.length, session, 'instances');
       return texts.map((t, i) => item(t, session, `instances[${i}]`));
     },
-    fromV2(request: V2Request, session) {
-      const index = inputsByName(request, ['text']);
-      const t = readInput<string>(request, index, 'text', {
-        datatypes: ['BYTES'],
-        ranks: [1, 2],
-        required: true,
-      })!;
-      if (t.shape.length === 2 && t.shape[1] !== 1) {
-        throw new RequestError(
-          `${t.field}.shape`,
-          `${t.field}.shape must be [B] or [B, 1], got [${t.shape.join(', ')}]`,
-        );
-      }
-      withinBatch(t.shape[0]!, limits, `${t.field}.shape`);
-      oneItem(t.shape[0]!, session, `${t.field}.shape`);
-      return t.data.map((text, i) => item(text, session, `${t.field}.data[${i}]`));
-    },
+    fromV2: (request, session) =>
+      v2Texts(request, limits, session).map((t) => item(t.text, session, t.field)),
     toV1: (_items, outs) => ({ predictions: outs }),
     toV2: (_items, outs, wanted) => textOutputs(labels, outs, wanted),
     run: (items) => serving.classify(items.map((i) => i.tokens)),
