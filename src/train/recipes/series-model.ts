@@ -270,10 +270,26 @@ function planForecast(rt: SeriesRuntime, options: ForecastOptions): MemberPlan[]
   return panel.members.map((m, i) => planMember(rt, m, configs[i]!, steps));
 }
 
+/** A request's result from its members' forecast values. */
+function resultOf(rt: SeriesRuntime, members: MemberPlan[], values: Float64Array[]): ForecastResult {
+  return {
+    target: rt.c.target,
+    level: rt.c.intervals?.level ?? null,
+    rows: members.flatMap((p, i) => memberRows(rt, p, values[i]!)),
+    histories: members.map(({ member: m }) => ({
+      series: m.id,
+      index: m.index ? m.index.slice(-rt.c.lookback) : null,
+      values: Array.from(m.target.subarray(-rt.c.lookback)),
+    })),
+    saved: [],
+  };
+}
+
 /**
  * The forecasts (rows and histories) of several requests' series, or of the saved tails, computed
  * together: every member of every request a row of the same forwards. Each result is what the
- * request alone gets; nothing is saved.
+ * request alone gets, to float32 rounding (a row's products may sum in another order in a batch);
+ * nothing is saved.
  */
 export function forecastRowsMany(rt: SeriesRuntime, requests: readonly ForecastOptions[]): ForecastResult[] {
   const plans = requests.map((options) => planForecast(rt, options));
@@ -283,22 +299,24 @@ export function forecastRowsMany(rt: SeriesRuntime, requests: readonly ForecastO
     plans.flat().map((p) => p.task),
   );
   let at = 0;
-  return plans.map((members) => ({
-    target: rt.c.target,
-    level: rt.c.intervals?.level ?? null,
-    rows: members.flatMap((p) => memberRows(rt, p, values[at++]![0]!)),
-    histories: members.map(({ member: m }) => ({
-      series: m.id,
-      index: m.index ? m.index.slice(-rt.c.lookback) : null,
-      values: Array.from(m.target.subarray(-rt.c.lookback)),
-    })),
-    saved: [],
-  }));
+  return plans.map((members) =>
+    resultOf(
+      rt,
+      members,
+      members.map(() => values[at++]![0]!),
+    ),
+  );
 }
 
-/** The forecast (rows and histories) of `options.series`, or of the saved tails; nothing saved. */
+/**
+ * The forecast (rows and histories) of `options.series`, or of the saved tails; nothing saved.
+ * Each member of a panel runs in forwards of its own.
+ */
 export function forecastRows(rt: SeriesRuntime, options: ForecastOptions = {}): ForecastResult {
-  return forecastRowsMany(rt, [options])[0]!;
+  const members = planForecast(rt, options);
+  const spec = specOf(rt.c);
+  const values = members.map((p) => forecastMany(rt.model, spec, [p.task])[0]![0]!);
+  return resultOf(rt, members, values);
 }
 
 /**
