@@ -240,10 +240,11 @@ const workloads: Workload[] = [
   { name: 'text classifier, one e-mail', model: 'text', requests: st.text },
   { name: 'seed classifier, one e-mail', model: 'seed', requests: st.seed },
   { name: 'seed classifier, one 12-word text', model: 'seed', requests: st.short },
+  { name: 'large classifier, one 12-word text', model: 'large', requests: st.largeShort },
   { name: 'forecaster, 60 rows, 7 steps', model: 'series', requests: st.series },
   { name: 'seed session, next 12 words', model: 'seed', requests: se.seed },
 ];
-const served = [`text=${m.text}`, `seed=${m.seed}`, `series=${m.series}`];
+const served = [`text=${m.text}`, `seed=${m.seed}`, `large=${m.large}`, `series=${m.series}`];
 const load0 = loadavg();
 const rows: string[] = [];
 try {
