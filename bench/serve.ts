@@ -169,6 +169,13 @@ function scenarios(m: Models): Scenario[] {
       requests: st.short,
     },
     {
+      model: 'large classifier',
+      what: 'one 12-word text',
+      name: 'large',
+      mode: 'stateless',
+      requests: st.largeShort,
+    },
+    {
       model: 'forecaster',
       what: '60-row history, 7 steps',
       name: 'series',
@@ -239,7 +246,7 @@ const f1 = (v: number) => v.toFixed(1);
 
 /** Why batching gains what it gains, from the split of a request's time (see the section of bench/serve-profile.ts). */
 const WHY =
-  "Batching shares what a forward costs per call (the kernels' calls and their set-up, a recurrent step's matrix product for one row against one for many rows) and some of the event loop's work (several answers written in one turn); it cannot share what each request costs on its own: its HTTP exchange, its JSON and schema validation, its tokenizing or series encoding, and the arithmetic of its own rows. The section below (`tsx bench/serve-profile.ts`) splits the server's CPU time per request between them, and gives the ceiling HTTP alone sets (a route that does nothing). An e-mail of up to 256 tokens pays its own rows' matrix products whatever the batch (over half of the server's time per e-mail even when batched), and a forecast request pays more for HTTP, JSON, dates and encoding than for its forward, so both gain well under 3×. Short sequences (a 12-word text, a session's next chunk) are the workload batching is for: most of their forward is per-call cost, which a batch pays once; what is left is each request's own HTTP, JSON and tokenizing, which on this server costs about as much as the batched forward's share, and that bounds their gain to about 2–2.5×.";
+  "Batching shares what a forward costs per call (the kernels' calls and their set-up, a recurrent step's matrix product for one row against one for many rows) and some of the event loop's work (several answers written in one turn); it cannot share what each request costs on its own: its HTTP exchange, its JSON and schema validation, its tokenizing or series encoding, and the arithmetic of its own rows. The section below (`tsx bench/serve-profile.ts`) splits the server's CPU time per request between them, and gives the ceiling HTTP alone sets (a route that does nothing). An e-mail of up to 256 tokens pays its own rows' matrix products whatever the batch (over half of the server's time per e-mail even when batched), and a forecast request pays more for HTTP, JSON, dates and encoding than for its forward, so both gain well under 3×. Short sequences (a 12-word text, a session's next chunk) are the workload batching is for: most of their forward is per-call cost, which a batch pays once (the seed's forward of one 12-token text costs about 7× a row of a batch of 32, measured alone); what is left is each request's own HTTP, JSON and tokenizing, which on this server costs about as much as the batched forward's share, and that bounds their gain to about 2–2.5×. A wider model (the large classifier) makes the forward weigh more than the HTTP, but one text's forward is already a matrix product over its tokens and recurrent steps against weights that stay in cache: a batch cuts it only 3–4× per text (measured alone), less when a batch's texts fall into several length buckets, so it gains about 2× too.";
 
 function report(rows: Row[], tally: Awaited<ReturnType<typeof mixed>>, load0: number[]): string[] {
   const lines = [
