@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { writeSection } from './sections.js';
 import {
+  cpuSeconds,
   type Req,
   sessionRequests,
   startServer,
@@ -117,13 +118,6 @@ function split(
     if (frame) add(byFunction, frame, dt);
   });
   return { byCategory, byFunction };
-}
-
-/** CPU seconds (user and system, all threads) a process has used so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; in clock ticks (100 Hz).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);

@@ -3,7 +3,7 @@
  * the built-in data), `kioku serve` in a child process, and the requests of each workload.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,4 +186,11 @@ export function sessionRequests(m: Models): Record<'seed' | 'series', Req[]> {
       { method: 'POST', path: '/v1/models/series:predict', setupRequest: series as Req['setupRequest'] },
     ],
   };
+}
+
+/** CPU seconds (user and system, all threads) a process has used so far. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
