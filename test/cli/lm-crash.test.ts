@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,17 +49,17 @@ async function bundleHook(): Promise<string> {
   return outfile;
 }
 
-/** Options that load the fault hook watching `out`'s checkpoints, stopping at call `at` (0: never). */
-function faults(out: string, at: number, log: string): StartOptions {
+/** Options that load the fault hook watching `dir`, stopping at call `at` (0: never). */
+function faults(dir: string, at: number, log: string): StartOptions {
   return {
     nodeArgs: ['--import', hook],
-    env: {
-      KIOKU_FAULT_DIR: join(out, 'checkpoints'),
-      KIOKU_FAULT_AT: String(at),
-      KIOKU_FAULT_LOG: log,
-    },
+    env: { KIOKU_FAULT_DIR: dir, KIOKU_FAULT_AT: String(at), KIOKU_FAULT_LOG: log },
   };
 }
+
+/** Whether the hook logging to `log` has stopped its process at call `at`. */
+const pausedAt = (log: string, at: number) => async () =>
+  existsSync(log) && (await readFile(log, 'utf8')).includes(`paused ${at}\n`);
 
 /** Polls until `ready()` holds or the process exits; true when it held. */
 async function waitFor(ready: () => Promise<boolean>, exited: { done: boolean }): Promise<boolean> {
@@ -104,6 +104,19 @@ const historyOf = async (dir: string) => {
   const { seconds: _seconds, ...h } = JSON.parse(await readFile(join(dir, 'history.json'), 'utf8'));
   return h as Record<string, unknown>;
 };
+
+/**
+ * The entries of `dir` and the names inside its subdirectories, kioku's random suffixes made
+ * XXXX: the state of a checkpoint folder as a resume can tell it apart.
+ */
+async function layoutOf(dir: string): Promise<string> {
+  const entries: string[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const inside = (await stat(join(dir, name))).isDirectory() ? (await readdir(join(dir, name))).sort() : [];
+    entries.push(`${name.replace(/-[0-9a-f]{12}$/, '-XXXX')}[${inside.join(',')}]`);
+  }
+  return entries.join(' ');
+}
 
 /** A model's config.json but the training's duration. */
 const configOf = async (dir: string) => {
@@ -164,7 +177,10 @@ describe('kioku train lm under SIGKILL', () => {
     // The calls of the third checkpoint's write, from the run that ran through with the hook
     // logging: building checkpoint-30, renaming it into place, removing checkpoint-10.
     const log = join(root, 'calls.log');
-    const logged = await runKioku(args(join(root, 'logged')), faults(join(root, 'logged'), 0, log));
+    const logged = await runKioku(
+      args(join(root, 'logged')),
+      faults(join(root, 'logged', 'checkpoints'), 0, log),
+    );
     expect(logged.code, logged.stderr).toBe(0);
     const calls = (await readFile(log, 'utf8')).trim().split('\n');
     const firstCall = calls.findIndex((c) => / mkdir .*\/checkpoint-30\.tmp-\w+$/.test(c)); // 1-based: the mkdir before it
@@ -172,25 +188,63 @@ describe('kioku train lm under SIGKILL', () => {
     expect(calls[firstCall - 1]).toMatch(/ mkdir .*checkpoints$/);
     expect(calls[lastCall - 2]).toMatch(/ rename .*checkpoint-10 -> .*checkpoint-10\.tmp-\w+$/);
     expect(calls.slice(firstCall - 1, lastCall).filter((c) => / write-half /.test(c))).toHaveLength(4);
+    const resumed = new Set<string>();
     for (let at = firstCall; at <= lastCall; at++) {
       const out = join(root, `paused-${at}`);
       const pauses = join(root, `paused-${at}.log`);
-      await killWhen(
-        args(out),
-        async () => existsSync(pauses) && (await readFile(pauses, 'utf8')).includes(`paused ${at}\n`),
-        faults(out, at, pauses),
-      );
+      await killWhen(args(out), pausedAt(pauses, at), faults(join(out, 'checkpoints'), at, pauses));
       const steps = await loadableCheckpoints(out);
+      const layout = await layoutOf(join(out, 'checkpoints'));
       // checkpoint-20 is always there; 10 until its removal, 30 once renamed into place.
       expect(steps, calls[at - 1]).toContain(20);
       expect(
         steps.every((s) => [10, 20, 30].includes(s)),
         calls[at - 1],
       ).toBe(true);
-      const stderr = await resumeToTheEnd(out);
-      const newest = join(out, 'checkpoints', `checkpoint-${Math.max(...steps)}`);
-      expect(stderr, calls[at - 1]).toContain(`resuming from ${newest} `);
+      // A resume sees names, not contents: once per layout is enough (a half-written file and a
+      // whole one in a temporary directory are alike to it).
+      if (!resumed.has(layout)) {
+        resumed.add(layout);
+        const stderr = await resumeToTheEnd(out);
+        const newest = join(out, 'checkpoints', `checkpoint-${Math.max(...steps)}`);
+        expect(stderr, calls[at - 1]).toContain(`resuming from ${newest} `);
+      }
       await rm(out, { recursive: true, force: true });
     }
+    // Before and after the mkdir, each file created, the renames (checkpoint-30 in, checkpoint-10 out).
+    expect([...resumed].length).toBeGreaterThanOrEqual(8);
   }, 600_000);
+
+  it('keeps the best weights when killed while saving the model at the end', async () => {
+    // Without dropout at --lr 0.1 for 4 epochs validation is best after epoch 3: the model is not
+    // the last checkpoint's weights. (The later flags override those of args.)
+    const settings = ['--dropout', '0', '--lr', '0.1', '--epochs', '4'];
+    const best = join(root, 'best-reference');
+    const r = await runKioku([...args(best), ...settings]);
+    expect(r.code, r.stderr).toBe(0);
+    const { valNats } = JSON.parse(await readFile(join(best, 'history.json'), 'utf8')) as {
+      valNats: number[];
+    };
+    expect(valNats.indexOf(Math.min(...valNats))).toBe(2);
+    const last = 'checkpoints/checkpoint-172/model.safetensors';
+    expect(Buffer.compare(await bytes(best, 'model/model.safetensors'), await bytes(best, last))).not.toBe(0);
+    // The model directory's calls: 8 is half of model.safetensors written, 10 the rename into place.
+    for (const [at, call] of [
+      [8, /^8 write-half .*\/model\.tmp-\w+\/model\.safetensors$/m],
+      [10, /^10 rename .*\/model\.tmp-\w+ -> .*\/model$/m],
+    ] as const) {
+      const out = join(root, `model-${at}`);
+      const log = join(root, `model-${at}.log`);
+      await killWhen([...args(out), ...settings], pausedAt(log, at), faults(join(out, 'model'), at, log));
+      expect(await readFile(log, 'utf8')).toMatch(call);
+      expect(existsSync(join(out, 'model'))).toBe(false);
+      const resumed = await runKioku([...args(out), ...settings, '--resume']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toContain(`resuming from ${join(out, 'checkpoints', 'checkpoint-172')} `);
+      const model = 'model/model.safetensors';
+      expect(Buffer.compare(await bytes(out, model), await bytes(best, model))).toBe(0);
+      expect(await configOf(join(out, 'model'))).toEqual(await configOf(join(best, 'model')));
+      expect((await readdir(out)).filter((n) => n.startsWith('model'))).toEqual(['model']);
+    }
+  }, 120_000);
 });
