@@ -11,8 +11,8 @@ import { kioku, tinyTextTraining } from '../helpers/cli.js';
 /**
  * What a newcomer meets with data of their own (vega-datasets' global temperatures, the @stdlib
  * first names, a page of a book): `info` that a person can read, `eval` saying when its data is
- * the training data, `forecast` saying where its intervals end, `generate` on a prompt the model
- * cannot read.
+ * the training data, `forecast` saying where its intervals end, `predict` on a table, `generate`
+ * on a prompt the model cannot read.
  */
 
 const require = createRequire(import.meta.url);
@@ -133,6 +133,30 @@ describe('a classifier of first names', () => {
     expect(other.code).toBe(0);
     expect(other.stderr).toBe('');
     expect(other.stdout.replace(copy, csv)).toBe(same.stdout);
+  });
+
+  it('predict refuses --text with --file, and says a .csv file is read line by line', async () => {
+    const lines = join(root, 'names.txt');
+    await writeFile(lines, 'Anna\nPeter\n');
+    const both = await kioku('predict', '--model', model, '--text', 'Anna', '--file', lines);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe(
+      `kioku: predict: give --text or --file, not both (--file ${lines} would be left unread)\n`,
+    );
+    const table = await kioku('predict', '--model', model, '--file', csv);
+    expect(table.code).toBe(0);
+    expect(table.stderr).toBe(
+      `kioku: warning: --file ${csv} is read as one text per line, each whole line a text (a header row and every column included), not as a table\n`,
+    );
+    expect(table.stdout.split('\n')[0]).toMatch(/\ttext,label$/);
+    const plain = await kioku('predict', '--model', model, '--file', lines);
+    expect(plain.stderr).toBe('');
+    expect(
+      plain.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[2]),
+    ).toEqual(['Anna', 'Peter']);
   });
 
   it('info shows the tokenizer the classifier reads with', async () => {
