@@ -167,12 +167,13 @@ describe('a classifier of first names', () => {
   });
 });
 
-describe('generate with a prompt the model cannot read', () => {
+describe('a word language model: generate and eval', () => {
   let model: string;
+  let book: string;
   beforeAll(async () => {
     const moby = await loadMobyDick();
     const start = moby.indexOf('Call me Ishmael');
-    const book = join(root, 'book.txt');
+    book = join(root, 'book.txt');
     await writeFile(book, moby.slice(start, start + 4000));
     const out = join(root, 'lm');
     const tiny = [
@@ -232,5 +233,29 @@ describe('generate with a prompt the model cannot read', () => {
         `kioku: --prompt ${JSON.stringify(prompt)} has no tokens to read; give it some text\n`,
       );
     }
+  });
+
+  it('eval scores a text, and its test part as the training run did', async () => {
+    const { config } = await loadModelDir(model);
+    const scores = (config as unknown as { scores: Record<'val' | 'test', { nats: number; tokens: number }> })
+      .scores;
+    for (const split of ['test', 'val'] as const) {
+      const r = await kioku('eval', '--model', model, '--data', book, '--split', split, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const e = JSON.parse(r.stdout);
+      expect(e).toMatchObject({ event: 'eval', split, tokens: scores[split].tokens });
+      expect(e.nats).toBeCloseTo(scores[split].nats, 5);
+    }
+    const all = await kioku('eval', '--model', model, '--data', book);
+    expect(all.code).toBe(0);
+    expect(all.stderr).toBe(
+      `${book} is the text the model was trained on: its score includes the training part (--split test scores the held-out part)\n`,
+    );
+    expect(all.stdout).toMatch(
+      /^Evaluation on .*book\.txt, all: \d\.\d{4} nats\/word \(perplexity \d+\.\d\) over \d+ words\n$/,
+    );
+    const limited = await kioku('eval', '--model', model, '--data', book, '--limit', '5');
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toBe(`kioku: --limit 5 does not apply to "${model}", a language model\n`);
   });
 });

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { MissingPolicy } from '../../data/missing.js';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
@@ -12,6 +11,7 @@ import type { Reporter } from '../reporter.js';
 import { classificationTable, warnUnknown } from '../reports.js';
 import { splitReport, splitTitle } from '../series-reports.js';
 import { loadSeriesSource, loadTextSource } from '../sources.js';
+import { evalLanguageModel, isTrainingData } from './eval-lm.js';
 
 /** `kioku eval`: a trained model's scores on a dataset beside its baselines. */
 
@@ -25,11 +25,6 @@ interface EvalFlags {
   split?: EvalSplit;
   missing?: MissingPolicy;
   limit?: number;
-}
-
-/** Whether `data` names the source a model recorded as its training data (a built-in name or the same path). */
-function isTrainingData(data: string, trainedOn: unknown): boolean {
-  return typeof trainedOn === 'string' && (data === trainedOn || resolve(data) === resolve(trainedOn));
 }
 
 async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
@@ -76,7 +71,19 @@ async function evalSeries(o: EvalFlags, reporter: Reporter): Promise<void> {
 }
 
 async function evaluate(o: EvalFlags, reporter: Reporter): Promise<void> {
-  if ((await modelTask(o.model)) === 'classification') {
+  const task = await modelTask(o.model);
+  if (task === 'language-model') {
+    for (const [flag, value] of [
+      ['--missing', o.missing],
+      ['--series-col', o.seriesCol],
+      ['--limit', o.limit],
+    ] as const) {
+      if (value !== undefined) {
+        throw new ValueError(`${flag} ${value} does not apply to "${o.model}", a language model`);
+      }
+    }
+    await evalLanguageModel(o, reporter);
+  } else if (task === 'classification') {
     for (const [flag, value] of [
       ['--missing', o.missing],
       ['--split', o.split],
@@ -106,7 +113,7 @@ export function evalCommand(program: Command, reporter: (cmd: Command) => Report
     .addOption(
       new Option(
         '--split <split>',
-        'series: the rows to score, split at the dates of training (default: test)',
+        'series: the rows to score, split at the dates of training (default: test); language models: the part of the 90/5/5 split (default: all)',
       ).choices(EVAL_SPLITS),
     )
     .addOption(missingOption())
@@ -117,6 +124,7 @@ export function evalCommand(program: Command, reporter: (cmd: Command) => Report
         'kioku eval --model runs/spam/model --data spam-assassin',
         'kioku eval --model runs/seattle/model --data seattle-weather --json',
         'kioku eval --model runs/seattle/model --data seattle-weather --split val',
+        'kioku eval --model runs/moby/model --data moby-dick --split test',
       ]),
     )
     .action(async (opts: EvalFlags, cmd: Command) => {
