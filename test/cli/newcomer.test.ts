@@ -115,7 +115,9 @@ describe('a classifier of first names', () => {
     csv = join(root, 'names.csv');
     await writeFile(csv, `text,label\n${rows.join('\n')}\n`);
     const out = join(root, 'names');
-    const r = await kioku(...tinyTextTraining(csv, out, {}, '--tokenizer', 'char', '--max-len', '12'));
+    // With the baselines, so that the bag-of-words model is saved beside the model.
+    const flags = tinyTextTraining(csv, out, {}, '--tokenizer', 'char', '--max-len', '12');
+    const r = await kioku(...flags.filter((f) => f !== '--no-baselines'));
     expect(r.code, r.stderr).toBe(0);
     model = join(out, 'model');
   }, 60_000);
@@ -164,6 +166,11 @@ describe('a classifier of first names', () => {
     expect(r.stdout).toContain(
       'tokenizer: {"type":"char","lowercase":true,"normalize":true,"stripWhitespace":false}\n',
     );
+    expect(r.stdout).toMatch(/\ntraining: \{"epochs":1,.*\}\nresumable: false\nweights:\n/);
+    // A baseline saved beside the model has no training summary: no line for it.
+    const baseline = await kioku('info', '--model', join(model, '..', 'bag-of-words'));
+    expect(baseline.code, baseline.stderr).toBe(0);
+    expect(baseline.stdout).not.toContain('training');
   });
 });
 

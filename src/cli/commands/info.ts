@@ -85,7 +85,9 @@ async function info(o: { model: string }, reporter: Reporter): Promise<void> {
       `scores: val ${scores.val.nats.toFixed(4)} nats/${unit}, test ${scores.test.nats.toFixed(4)} nats/${unit}`,
     );
   }
-  for (const k of ['training', 'resumable'] as const) reporter.print(`${k}: ${JSON.stringify(summary[k])}`);
+  for (const k of ['training', 'resumable'] as const) {
+    if (summary[k] !== undefined) reporter.print(`${k}: ${JSON.stringify(summary[k])}`);
+  }
   reporter.print('weights:');
   for (const w of weights) reporter.print(`  ${w.name} (${w.shape.join(', ')})`);
 }
