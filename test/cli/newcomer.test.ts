@@ -266,3 +266,45 @@ describe('a word language model: generate and eval', () => {
     expect(limited.stderr).toBe(`kioku: --limit 5 does not apply to "${model}", a language model\n`);
   });
 });
+
+describe('a table with text columns beside the numbers', () => {
+  it('train series leaves text inputs out with a warning and refuses a text target', async () => {
+    const file = join(root, 'cities.csv');
+    const days = Array.from({ length: 60 }, (_, i) => {
+      const date = new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
+      return `Oslo,${date},${(5 + Math.sin(i / 3) * 4).toFixed(2)},${i % 2 ? 'sun' : 'rain'}`;
+    });
+    await writeFile(file, `${['place,date,temp,sky', ...days].join('\n')}\n`);
+    const flags = ['--lookback', '7', '--horizon', '1', '--hidden', '4', '--epochs', '1', '--quiet'];
+    const r = await kioku(
+      'train',
+      'series',
+      '--data',
+      file,
+      '--target',
+      'temp',
+      ...flags,
+      '--out',
+      join(root, 'c'),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'warning: inputs leave out the text column(s) place, sky; --features names the inputs',
+    );
+    const info = await kioku('info', '--model', join(root, 'c', 'model'));
+    expect(info.stdout).toContain('  inputs: temp');
+    const bad = await kioku(
+      'train',
+      'series',
+      '--data',
+      file,
+      '--target',
+      'sky',
+      ...flags,
+      '--out',
+      join(root, 'd'),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--target "sky" holds text; it must name a numeric column');
+  }, 60_000);
+});

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DataError, quote } from '../../data/errors.js';
 import type { MissingPolicy } from '../../data/missing.js';
 import { trainForecaster } from '../../train/recipes/forecaster.js';
 import {
@@ -63,6 +64,12 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
     seriesCol: o.seriesCol ?? null,
     missing: o.missing,
     ...(wanted ? { columns: wanted } : {}),
+    onTextColumns: (names) => {
+      if (names.includes(o.target)) {
+        throw new DataError(`--target ${quote(o.target)} holds text; it must name a numeric column`);
+      }
+      reporter.warn(`inputs leave out the text column(s) ${names.join(', ')}; --features names the inputs`);
+    },
   });
   const {
     data,
