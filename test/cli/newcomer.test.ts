@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -306,5 +307,6 @@ describe('a table with text columns beside the numbers', () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--target "sky" holds text; it must name a numeric column');
+    expect(existsSync(join(root, 'd')), 'a refused run leaves no empty --out').toBe(false);
   }, 60_000);
 });
