@@ -13,9 +13,10 @@ import { Tensor } from '../tensor/tensor.js';
  *
  * Each step runs the layer's fused sequence kernel with T = 1 on buffers allocated once, so a step
  * allocates no tensors and records no autograd graph. The step's input is copied into one of them:
- * the kernel then sees the same arrays at every step, which the native backend runs as a bound call
- * (src/backend/native/bound.ts) whatever array the caller passes. The numbers are those of `layer.forward`
- * over the whole sequence (within float32 rounding: a kernel may sum in another order for T = 1).
+ * the kernel then sees the same arrays at every step, which the native backend runs as a bound
+ * call (src/backend/native/bound.ts) whatever array the caller passes. The numbers are those of
+ * `layer.forward` over the whole sequence (within float32 rounding: a kernel may sum in another
+ * order for T = 1).
  */
 
 /** The recurrence a layer runs (the kinds of src/backend/recurrent-kinds.ts). */
