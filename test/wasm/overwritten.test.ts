@@ -47,7 +47,7 @@ describe.skipIf(loadWasmSync() !== '')('WebAssembly outputs written whole', () =
     T: number,
     B: number,
     lengths: number[] | null,
-  ) => {
+  ): Record<string, Float32Array> => {
     const [E, H] = [3, 4];
     const G = (kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1) * H;
     const g = new Generator(T * 10 + B);
@@ -135,7 +135,7 @@ describe.skipIf(loadWasmSync() !== '')('WebAssembly outputs written whole', () =
         const [wasm, js] = [forward(kind, true, 5, 3, lengths), forward(kind, false, 5, 3, lengths)];
         // Past a sample's end the saved gates are scratch (the compiled kernels leave the input
         // projection there, the JS ones 0); backward never reads them.
-        if (lengths) for (const o of [wasm, js]) delete (o as { gates?: unknown }).gates;
+        if (lengths) for (const o of [wasm, js]) delete o.gates;
         expect(Object.keys(wasm)).toEqual(Object.keys(js));
         expect(Object.values(gaps(wasm, js)).every(Boolean), JSON.stringify(gaps(wasm, js))).toBe(true);
       }
