@@ -13,7 +13,7 @@ import { kernelFor, setBackend } from '../src/backend/registry.js';
 import { Generator } from '../src/tensor/random.js';
 import { writeSection } from './sections.js';
 import { seedWorkload } from './seed.js';
-import { medianMs, repsFor } from './stats.js';
+import { repsFor } from './stats.js';
 import { configKey, sweepWorkload } from './sweep.js';
 import { tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch } from './torch.js';
@@ -50,21 +50,16 @@ function nativeGemm1(): Record<string, number> {
   return out;
 }
 
-/** Native at the wasm sweep shapes: the faster of one thread and all of them, as `npm run bench` (wall time). */
+/** Native at the wasm sweep shapes on one thread, in CPU time as the wasm rows. */
 function nativeSweep() {
   const out: Record<string, { trainMs: number; inferMs: number; threads: number }> = {};
   for (const c of WASM_SWEEP) {
     const w = sweepWorkload(c);
-    const at = (n: number) => {
-      native.init(n);
-      return {
-        trainMs: medianMs(w.trainStep, c.reps, c.warmup),
-        inferMs: medianMs(w.infer, c.reps, c.warmup),
-      };
-    };
-    const [one, all] = [at(1), at(threads)];
-    native.init(threads);
-    out[configKey(c)] = one.trainMs <= all.trainMs ? { ...one, threads: 1 } : { ...all, threads };
+    out[configKey(c)] = oneThread(() => ({
+      trainMs: medianCpuMs(w.trainStep, c.reps, c.warmup),
+      inferMs: medianCpuMs(w.infer, c.reps, c.warmup),
+      threads: 1,
+    }));
   }
   return out;
 }
@@ -75,7 +70,7 @@ log('native GEMM and seed step (one thread)…');
 const gemmNative1 = nativeGemm1();
 const seed = seedWorkload(32, 200);
 const native1 = oneThread(() => [medianCpuMs(seed.trainStep, 9, 2), medianCpuMs(seed.infer, 9, 2)] as const);
-log('native at hidden 256 and 512…');
+log('native at hidden 256 and 512 (one thread)…');
 const sweep = nativeSweep();
 setBackend('js');
 log('JS seed step…');

@@ -1,8 +1,9 @@
 /*
  * CPU time for the WebAssembly benchmarks. On a machine shared with other work, wall time counts
- * the time a run waits for a core, which changed the wasm figures by up to 1.6× between runs;
- * a single-threaded run's CPU time (user + system, all of the process's threads: V8's background
- * compiler and collector included) does not.
+ * the time a run waits for a core, which changed the wasm figures by up to 1.6× between runs; a
+ * single-threaded run's CPU time (user + system, all of the process's threads: V8's background
+ * compiler and collector included) does not, though caches shared with the other work still move
+ * it by up to ~20%.
  */
 
 /** CPU ms of one call of `fn`. */
@@ -13,21 +14,32 @@ export function cpuMs(fn: () => void): number {
   return (t.user + t.system) / 1000;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Median CPU and wall ms of `fn` over `reps` runs after `warmup` untimed ones. */
+export function medianTimes(fn: () => void, reps: number, warmup: number): { cpu: number; wall: number } {
+  for (let i = 0; i < warmup; i++) fn();
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const w0 = performance.now();
+    cpu.push(cpuMs(fn));
+    wall.push(performance.now() - w0);
+  }
+  return { cpu: median(cpu), wall: median(wall) };
+}
+
 /** Median CPU ms of `fn` over `reps` runs after `warmup` untimed ones. */
 export function medianCpuMs(fn: () => void, reps: number, warmup: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const times = Array.from({ length: reps }, () => cpuMs(fn)).sort((a, b) => a - b);
-  const mid = reps >> 1;
-  return reps % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+  return medianTimes(fn, reps, warmup).cpu;
 }
 
 /** The median of each figure over rounds of runs that each give the same figures. */
 export function medianOfRounds<T>(rounds: T[]): T {
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const mid = s.length >> 1;
-    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  };
   const walk = (values: unknown[]): unknown => {
     const first = values[0];
     if (typeof first === 'number') return median(values as number[]);
