@@ -164,6 +164,7 @@ const VARIANTS: Record<string, Variant> = {
   default: { options: {} },
   dropout: { options: { dropout: 0.5 } },
   mean: { options: { pooling: 'mean' } },
+  'max-mean': { options: { pooling: 'max-mean' } },
   attention: { options: { pooling: 'attention' } },
   long: { options: { maxLen: 1024 } },
   short: { options: { maxLen: 128 } },

@@ -126,7 +126,7 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
         '--pooling <how>',
         'sequence summary fed to the classifier (attention: learned weights over the valid steps)',
       )
-        .choices(['last', 'mean', 'max', 'attention'])
+        .choices(['last', 'mean', 'max', 'max-mean', 'attention'])
         .default(D.pooling),
     )
     .option(

@@ -1,7 +1,13 @@
 import type { TextCorpus } from '../../data/corpus.js';
 import type { Truncation } from '../../data/vocab.js';
 import type { ModelConfigInput } from '../../io/model-config.js';
-import type { BagOfWordsClassifier, Cell, Pooling, TextClassifier } from '../../nn/heads.js';
+import {
+  type BagOfWordsClassifier,
+  type Cell,
+  POOLINGS,
+  type Pooling,
+  type TextClassifier,
+} from '../../nn/heads.js';
 import type { ClassCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
 import type { TextClassifierEvent } from './events.js';
@@ -173,7 +179,7 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.number('lr', o.lr, 0);
   check.choice('lrSchedule', o.lrSchedule, LR_SCHEDULES);
   check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
-  check.choice('pooling', o.pooling, ['last', 'mean', 'max', 'attention']);
+  check.choice('pooling', o.pooling, POOLINGS);
   check.choice('tokenizer', o.tokenizer, ['word', 'char']);
   check.boolean('lowercase', o.lowercase);
   check.boolean('normalize', o.normalize);
