@@ -174,6 +174,9 @@ const VARIANTS: Record<string, Variant> = {
   'embed-64': { options: { embed: 64 } },
   'min-freq-2': { options: { minFreq: 2 } },
   cosine: { options: { lrSchedule: 'cosine' } },
+  'smooth-0.1': { options: { labelSmoothing: 0.1 } },
+  'embed-256-wd': { options: { embed: 256, weightDecay: 1e-5 } },
+  'wd-1e-5': { options: { weightDecay: 1e-5 } },
   'mean-dropout': { options: { pooling: 'mean', dropout: 0.5 } },
 };
 

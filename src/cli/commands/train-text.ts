@@ -168,6 +168,13 @@ function trainingFlags(cmd: Command): Command {
     .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
     .option('--batch <n>', 'batch size', int('--batch'), D.batch)
     .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
+    .option('--weight-decay <w>', "Adam's L2 weight decay", num('--weight-decay', 0), D.weightDecay)
+    .option(
+      '--label-smoothing <e>',
+      'smooth the targets: (1 − e)·one-hot + e/classes',
+      num('--label-smoothing', 0, 0.99),
+      D.labelSmoothing,
+    )
     .addOption(
       new Option('--lr-schedule <name>', 'learning-rate schedule, stepped once per epoch')
         .choices(LR_SCHEDULES)
