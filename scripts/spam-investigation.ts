@@ -6,10 +6,12 @@
  *
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants default
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0 --variants dropout,mean,cosine,min-freq-2
+ *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants max-mean,wd-1e-5,smooth-0.1
  *   npx tsx scripts/spam-investigation.ts --part linear --seeds 0,1,2 --headers from-subject,strip
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
- *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary);
+ *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
+ *   weight decay, label smoothing);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
