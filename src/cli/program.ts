@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { Command, type Option } from 'commander';
 import type { DirLock } from '../io/run-lock-node.js';
 import { kiokuVersion } from '../io/version.js';
@@ -126,8 +128,10 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   // The --out of the command run (where a train command keeps its checkpoints), locked for the run.
   let out: string | undefined;
   let lock: DirLock | undefined;
+  let outIsNew = false;
   program.hook('preAction', async (_program, action) => {
     out = action.opts<{ out?: string }>().out;
+    outIsNew = out !== undefined && !existsSync(out);
     if (out !== undefined) lock = await lockOut(out, action, io);
   });
   try {
@@ -141,5 +145,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     return failure(e, io, argv.includes('--debug'), out);
   } finally {
     await lock?.release();
+    // A command that failed before writing anything leaves no empty --out behind (rmdir only
+    // removes an empty directory).
+    if (outIsNew && out !== undefined) await rmdir(out).catch(() => {});
   }
 }

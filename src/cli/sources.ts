@@ -88,6 +88,8 @@ export interface SeriesSourceOptions {
   seriesCol?: string | null;
   columns?: readonly string[];
   missing?: MissingPolicy;
+  /** Told the default input columns left out because they hold text. */
+  onTextColumns?: (columns: string[]) => void;
 }
 
 async function builtinSeries(data: string, missing: MissingPolicy): Promise<TimeSeries | SeriesPanel | null> {
@@ -120,6 +122,7 @@ export async function loadSeriesSource(
       dateColumn: options.dateCol,
       missing,
       ...(options.columns ? { features: options.columns } : {}),
+      ...(options.onTextColumns ? { onTextColumns: options.onTextColumns } : {}),
     };
     return options.seriesCol
       ? await loadPanelCsv(data, { ...read, seriesColumn: options.seriesCol })

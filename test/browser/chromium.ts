@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
@@ -34,6 +35,23 @@ export async function launch(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Closes what a browser test opened, for its afterAll: the browser, the server of the playground
+ * it serves, and its temporary directory (each may be missing: without Chromium nothing opened).
+ */
+export async function closeBrowserTest(opened: {
+  browser?: Browser;
+  site?: { server: Server };
+  tmp: string;
+}): Promise<void> {
+  try {
+    await opened.browser?.close();
+  } finally {
+    opened.site?.server.close();
+    rmSync(opened.tmp, { recursive: true, force: true });
+  }
 }
 
 /** What went wrong on a page: console errors, uncaught exceptions, failed or refused requests. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { loadMobyDick } from '../../src/io/datasets/moby-dick.js';
 import { NGramModel } from '../../src/train/baselines/ngram.js';
 import { buildPlayground } from '../../web/build.js';
 import { serveStatic } from '../../web/serve.js';
-import { HAVE_CHROMIUM, launch, longestMainThreadTask, watchProblems } from './chromium.js';
+import { closeBrowserTest, HAVE_CHROMIUM, launch, longestMainThreadTask, watchProblems } from './chromium.js';
 
 /*
  * The playground's generate panel in headless Chromium: a tiny character LSTM trains in a worker
@@ -28,11 +28,7 @@ beforeAll(async () => {
   browser = await launch();
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  site?.server.close();
-  rmSync(TMP, { recursive: true, force: true });
-});
+afterAll(() => closeBrowserTest({ browser, site, tmp: TMP }));
 
 describe.skipIf(!HAVE_CHROMIUM)('playground generate panel', () => {
   it('trains a character model in its worker and streams its text into the page', async () => {

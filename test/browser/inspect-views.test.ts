@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,14 @@ import { inspectText } from '../../src/train/recipes/inspect.js';
 import { buildPlayground } from '../../web/build.js';
 import { serveStatic } from '../../web/serve.js';
 import { kioku } from '../helpers/cli.js';
-import { HAVE_CHROMIUM, launch, longestMainThreadTask, OUTPUT, watchProblems } from './chromium.js';
+import {
+  closeBrowserTest,
+  HAVE_CHROMIUM,
+  launch,
+  longestMainThreadTask,
+  OUTPUT,
+  watchProblems,
+} from './chromium.js';
 
 /*
  * The playground's views inside the network, in headless Chromium on the WebAssembly backend:
@@ -44,11 +51,7 @@ beforeAll(async () => {
   browser = await launch();
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  site?.server.close();
-  rmSync(TMP, { recursive: true, force: true });
-});
+afterAll(() => closeBrowserTest({ browser, site, tmp: TMP }));
 
 async function open(): Promise<{ page: Page; problems: string[] }> {
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,14 @@ import { predictText } from '../../src/train/recipes/text-model.js';
 import { buildPlayground } from '../../web/build.js';
 import { serveStatic } from '../../web/serve.js';
 import { kioku } from '../helpers/cli.js';
-import { HAVE_CHROMIUM, launch, longestMainThreadTask, OUTPUT, watchProblems } from './chromium.js';
+import {
+  closeBrowserTest,
+  HAVE_CHROMIUM,
+  launch,
+  longestMainThreadTask,
+  OUTPUT,
+  watchProblems,
+} from './chromium.js';
 
 /*
  * The playground (web/) built and served on localhost, in headless Chromium: it loads cleanly,
@@ -87,11 +94,7 @@ beforeAll(async () => {
   browser = await launch();
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  site?.server.close();
-  rmSync(TMP, { recursive: true, force: true });
-});
+afterAll(() => closeBrowserTest({ browser, site, tmp: TMP }));
 
 async function open(
   path = '',

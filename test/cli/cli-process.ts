@@ -63,14 +63,18 @@ export interface StartOptions {
   gid?: number;
   /** Run through this command, the CLI's argv appended (`unshare`, …). */
   wrapper?: string[];
+  /** Options for node itself, before the CLI's path (`--import hook.mjs`, …). */
+  nodeArgs?: string[];
+  /** Variables added to the environment. */
+  env?: Record<string, string>;
 }
 
 /** Starts `kioku argv…` as a process on the JS backend. */
 export async function startKioku(argv: string[], options: StartOptions = {}): Promise<Started> {
   const cli = await cliPath();
-  const command = [...(options.wrapper ?? []), process.execPath, cli, ...argv];
+  const command = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), cli, ...argv];
   const child = spawn(command[0]!, command.slice(1), {
-    env: { ...process.env, KIOKU_BACKEND: 'js' },
+    env: { ...process.env, KIOKU_BACKEND: 'js', ...options.env },
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
   });
   let stdout = '';

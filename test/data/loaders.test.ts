@@ -163,7 +163,32 @@ describe('time-series CSV loader', () => {
     expect((await message(loadSeriesCsv(fx('header-only.csv')))).message).toMatch(/no data rows/);
     expect(
       (await message(loadSeriesCsv(fx('series-unordered.csv'), { dateColumn: 'date' }))).message,
-    ).toMatch(/:3, column "date": dates must increase, got 2020-01-01 after 2020-01-02/);
+    ).toMatch(/:3, column "date": dates must increase, got 2020-01-01 after 2020-01-02$/);
+    expect((await message(loadSeriesCsv(fx('series.csv'), { dateColumn: 'Date' }))).message).toMatch(
+      /unknown date column; did you mean "date"\? \(names are case-sensitive\)/,
+    );
+  });
+
+  it('leaves default inputs that hold text out when asked, and says which', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kioku-series-'));
+    const file = join(dir, 'two-places.csv');
+    const rows = ['place,date,temp,sky', 'Oslo,2020-01-01,1.5,rain', 'Oslo,2020-01-02,2.5,sun'];
+    await writeFile(file, `${rows.join('\n')}\n`);
+    await expect(loadSeriesCsv(file, { dateColumn: 'date' })).rejects.toThrow(
+      'column "place": expected a number, got "Oslo"',
+    );
+    const told: string[][] = [];
+    const s = await loadSeriesCsv(file, { dateColumn: 'date', onTextColumns: (names) => told.push(names) });
+    expect(told).toEqual([['place', 'sky']]);
+    expect(s.columns).toEqual(['temp']);
+    expect(Array.from(s.values)).toEqual([1.5, 2.5]);
+    const named = loadSeriesCsv(file, { dateColumn: 'date', features: ['sky'], onTextColumns: () => {} });
+    await expect(named).rejects.toThrow('column "sky": expected a number, got "rain"');
+    await writeFile(file, `${[...rows, 'Rome,2020-01-01,9.5,sun'].join('\n')}\n`);
+    await expect(loadSeriesCsv(file, { dateColumn: 'date', onTextColumns: () => {} })).rejects.toThrow(
+      'dates must increase, got 2020-01-01 after 2020-01-02; a file of several series one after another needs its id column named (--series-col)',
+    );
+    await rm(dir, { recursive: true });
   });
 });
 

@@ -11,6 +11,7 @@ import type { Reporter } from '../reporter.js';
 import { classificationTable, warnUnknown } from '../reports.js';
 import { splitReport, splitTitle } from '../series-reports.js';
 import { loadSeriesSource, loadTextSource } from '../sources.js';
+import { evalLanguageModel, isTrainingData } from './eval-lm.js';
 
 /** `kioku eval`: a trained model's scores on a dataset beside its baselines. */
 
@@ -43,6 +44,11 @@ async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
     optionName: flagName,
   });
   warnUnknown(reporter, r.unknownRate, o.data);
+  if (isTrainingData(o.data, opened.config.data)) {
+    reporter.note(
+      `${o.data} is the data the model was trained on: these scores include its training examples (the held-out test scores are in the training run's report)`,
+    );
+  }
   const labels = opened.config.labels as string[];
   const title = `Evaluation on ${o.data} (${r.examples} examples):`;
   await classificationTable(reporter, 'eval', r.reports, labels, r.examples, title);
@@ -65,7 +71,19 @@ async function evalSeries(o: EvalFlags, reporter: Reporter): Promise<void> {
 }
 
 async function evaluate(o: EvalFlags, reporter: Reporter): Promise<void> {
-  if ((await modelTask(o.model)) === 'classification') {
+  const task = await modelTask(o.model);
+  if (task === 'language-model') {
+    for (const [flag, value] of [
+      ['--missing', o.missing],
+      ['--series-col', o.seriesCol],
+      ['--limit', o.limit],
+    ] as const) {
+      if (value !== undefined) {
+        throw new ValueError(`${flag} ${value} does not apply to "${o.model}", a language model`);
+      }
+    }
+    await evalLanguageModel(o, reporter);
+  } else if (task === 'classification') {
     for (const [flag, value] of [
       ['--missing', o.missing],
       ['--split', o.split],
@@ -95,7 +113,7 @@ export function evalCommand(program: Command, reporter: (cmd: Command) => Report
     .addOption(
       new Option(
         '--split <split>',
-        'series: the rows to score, split at the dates of training (default: test)',
+        'series: the rows to score, split at the dates of training (default: test); language models: the part of the 90/5/5 split (default: all)',
       ).choices(EVAL_SPLITS),
     )
     .addOption(missingOption())
@@ -106,6 +124,7 @@ export function evalCommand(program: Command, reporter: (cmd: Command) => Report
         'kioku eval --model runs/spam/model --data spam-assassin',
         'kioku eval --model runs/seattle/model --data seattle-weather --json',
         'kioku eval --model runs/seattle/model --data seattle-weather --split val',
+        'kioku eval --model runs/moby/model --data moby-dick --split test',
       ]),
     )
     .action(async (opts: EvalFlags, cmd: Command) => {

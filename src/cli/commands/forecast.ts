@@ -2,7 +2,12 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { MissingPolicy } from '../../data/missing.js';
 import { ValueError } from '../../tensor/errors.js';
-import { forecastCsv, forecastSeries, seriesReadOptions } from '../../train/recipes/series-model.js';
+import {
+  type ForecastRow,
+  forecastCsv,
+  forecastSeries,
+  seriesReadOptions,
+} from '../../train/recipes/series-model.js';
 import { nodeRunStore } from '../../train/run-store-node.js';
 import { loadSeriesModel } from '../models.js';
 import { examples, flagName, int, missingOption } from '../options.js';
@@ -19,6 +24,17 @@ interface ForecastFlags {
   dateCol?: string;
   seriesCol?: string;
   missing?: MissingPolicy;
+}
+
+/** Says where the prediction intervals end when the forecast runs past the steps they were measured for. */
+function noteBandEnd(reporter: Reporter, rows: ForecastRow[]): void {
+  const banded = rows.filter((r) => r.lower !== null);
+  const last = Math.max(0, ...banded.map((r) => r.step));
+  if (banded.length === 0 || !rows.some((r) => r.step > last)) return;
+  const span = last === 1 ? 'step 1' : `steps 1-${last}`;
+  reporter.note(
+    `prediction intervals cover ${span}, the steps the model was trained and measured on; later steps have none (lower and upper empty)`,
+  );
 }
 
 async function forecast(o: ForecastFlags, reporter: Reporter): Promise<void> {
@@ -45,6 +61,7 @@ async function forecast(o: ForecastFlags, reporter: Reporter): Promise<void> {
     ...(o.out !== undefined ? { store: nodeRunStore(o.out, { checkpoints: false }) } : {}),
     optionName: flagName,
   });
+  noteBandEnd(reporter, result.rows);
   if (reporter.json) {
     for (const r of result.rows) {
       const band =

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Vocab } from '../../data/vocab.js';
 import { loadModelDir } from '../../io/model-dir-node.js';
 import { generateText, type TextGeneration } from '../../train/lm/generate.js';
 import { openLanguageModel } from '../../train/recipes/language-model-open.js';
@@ -15,6 +16,20 @@ interface GenerateFlags extends TextGeneration {
   model: string;
 }
 
+/** Stops on a prompt with nothing to read; warns about the tokens the model has never seen. */
+function checkPrompt(prompt: string, tokens: string[], vocab: Vocab, reporter: Reporter): void {
+  if (tokens.length === 0) {
+    throw new CliError(`--prompt ${JSON.stringify(prompt)} has no tokens to read; give it some text`);
+  }
+  const unknown = [...new Set(tokens.filter((t) => !vocab.has(t)))];
+  if (unknown.length === 0) return;
+  const shown = unknown.slice(0, 5).map((t) => JSON.stringify(t));
+  const more = unknown.length > shown.length ? ` and ${unknown.length - shown.length} more` : '';
+  reporter.warn(
+    `--prompt: ${tokens.filter((t) => !vocab.has(t)).length} of its ${tokens.length} tokens are not in the model's vocabulary (${shown.join(', ')}${more}); the model reads each as <unk>`,
+  );
+}
+
 async function generate(o: GenerateFlags, reporter: Reporter): Promise<void> {
   const loaded = await loadModelDir(o.model);
   const config = loaded.config as unknown as Record<string, unknown>;
@@ -24,6 +39,7 @@ async function generate(o: GenerateFlags, reporter: Reporter): Promise<void> {
     );
   }
   const { model, vocab, tokenizer } = openLanguageModel(config, loaded.tensors, o.model);
+  checkPrompt(o.prompt, tokenizer.tokenize(o.prompt), vocab, reporter);
   const pieces = generateText(model, vocab, tokenizer, {
     prompt: o.prompt,
     length: o.length,

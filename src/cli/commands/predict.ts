@@ -25,10 +25,18 @@ async function readStdin(): Promise<string> {
 }
 
 /** The texts of --text, else the lines of --file or stdin. */
-async function inputTexts(o: PredictFlags): Promise<string[]> {
+async function inputTexts(o: PredictFlags, reporter: Reporter): Promise<string[]> {
+  if (o.text?.length && o.file !== undefined) {
+    throw new ValueError(`predict: give --text or --file, not both (--file ${o.file} would be left unread)`);
+  }
   if (o.text?.length) return o.text;
   let body: string;
   if (o.file !== undefined) {
+    if (/\.(csv|tsv|jsonl)$/i.test(o.file)) {
+      reporter.warn(
+        `--file ${o.file} is read as one text per line, each whole line a text (a header row and every column included), not as a table`,
+      );
+    }
     try {
       body = await readFile(o.file, 'utf8');
     } catch (e) {
@@ -64,7 +72,7 @@ function warnEmpty(opened: LoadedHead<unknown>, texts: readonly string[], report
 
 async function predict(o: PredictFlags, reporter: Reporter): Promise<void> {
   const opened = await loadTextModel(o.model);
-  const texts = await inputTexts(o);
+  const texts = await inputTexts(o, reporter);
   if (texts.length === 0) throw new ValueError('predict: no texts to classify (the input is empty)');
   warnEmpty(opened, texts, reporter);
   for (const [i, r] of predictText(opened, texts).entries()) {
@@ -88,7 +96,7 @@ export function predictCommand(program: Command, reporter: (cmd: Command) => Rep
       ...prev,
       v,
     ])
-    .option('--file <path>', 'a file with one text per line')
+    .option('--file <path>', 'a file with one text per line (whole lines, also in a .csv)')
     .addHelpText(
       'after',
       examples([

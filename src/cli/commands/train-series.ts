@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DataError, quote } from '../../data/errors.js';
 import type { MissingPolicy } from '../../data/missing.js';
 import { trainForecaster } from '../../train/recipes/forecaster.js';
 import {
@@ -63,6 +64,12 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
     seriesCol: o.seriesCol ?? null,
     missing: o.missing,
     ...(wanted ? { columns: wanted } : {}),
+    onTextColumns: (names) => {
+      if (names.includes(o.target)) {
+        throw new DataError(`--target ${quote(o.target)} holds text; it must name a numeric column`);
+      }
+      reporter.warn(`inputs leave out the text column(s) ${names.join(', ')}; --features names the inputs`);
+    },
   });
   const {
     data,
@@ -110,7 +117,8 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
   await done(reporter, result.saved.model, started);
 }
 
-function seriesOptions(cmd: Command): Command {
+/** Which columns of the data are read, and as what. */
+function columnOptions(cmd: Command): Command {
   return cmd
     .option(
       '--features <columns>',
@@ -121,7 +129,12 @@ function seriesOptions(cmd: Command): Command {
     .option(
       '--series-col <name>',
       'series-id column of a long-format CSV: one global model over every series',
-    )
+    );
+}
+
+/** How the series becomes input windows and forecast targets. */
+function windowOptions(cmd: Command): Command {
+  return cmd
     .option('--lookback <n>', 'input steps per window', int('--lookback'), D.lookback)
     .option(
       '--horizon <n>',
@@ -138,7 +151,12 @@ function seriesOptions(cmd: Command): Command {
       `target transform: ${TRANSFORM_OPTIONS.join(', ')} (auto picks by trend and season tests)`,
       transformFlag,
       D.transform,
-    )
+    );
+}
+
+/** The network's shape. */
+function networkOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
     .option('--hidden <n>', 'hidden size', int('--hidden'), D.hidden)
     .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
@@ -147,7 +165,12 @@ function seriesOptions(cmd: Command): Command {
       'dropout before the output layer (and between layers)',
       num('--dropout', 0, 0.99),
       D.dropout,
-    )
+    );
+}
+
+/** The training loop: epochs, early stopping, the optimizer and its schedule. */
+function trainingOptions(cmd: Command): Command {
+  return cmd
     .option('--epochs <n>', 'most training epochs', int('--epochs'), D.epochs)
     .option(
       '--patience <n>',
@@ -161,7 +184,12 @@ function seriesOptions(cmd: Command): Command {
         .default(D.lrSchedule),
     )
     .option('--batch <n>', 'batch size', int('--batch'), D.batch)
-    .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
+    .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr);
+}
+
+/** What the dates decide (the test split, the season, calendar inputs) and the intervals' coverage. */
+function dateOptions(cmd: Command): Command {
+  return cmd
     .option(
       '--test-from <date>',
       'first date of the test split (default: the last 20% of rows, or 2015 for seattle-weather)',
@@ -173,7 +201,12 @@ function seriesOptions(cmd: Command): Command {
     )
     .option('--calendar', 'calendar inputs from the dates (the default)', D.calendar)
     .option('--no-calendar', 'no calendar inputs')
-    .option('--level <p>', 'coverage of the prediction intervals', num('--level', 0.5, 0.99), D.level)
+    .option('--level <p>', 'coverage of the prediction intervals', num('--level', 0.5, 0.99), D.level);
+}
+
+/** Every option of `kioku train series` but --data, --target, --out and the checkpoint flags, in --help's order. */
+function seriesOptions(cmd: Command): Command {
+  return dateOptions(trainingOptions(networkOptions(windowOptions(columnOptions(cmd)))))
     .addOption(
       new Option(
         '--missing <policy>',

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { CsvError, parse } from 'csv-parse';
-import { DataError, MissingPackageError, nameList } from '../../data/errors.js';
+import { DataError, MissingPackageError, nameList, quote } from '../../data/errors.js';
 
 /** A parsed data row and the file line it ended on (1-based). */
 export interface Row {
@@ -146,7 +146,9 @@ export async function* readLines(
 export function headerIndex(header: readonly string[], name: string, file: string, role: string): number {
   const i = header.indexOf(name);
   if (i < 0) {
-    throw new DataError(`unknown ${role} column; available columns: ${nameList(header)}`, {
+    const near = header.filter((h) => h.trim().toLowerCase() === name.trim().toLowerCase());
+    const hint = near.length === 1 ? `; did you mean ${quote(near[0]!)}? (names are case-sensitive)` : '';
+    throw new DataError(`unknown ${role} column${hint}; available columns: ${nameList(header)}`, {
       file,
       column: name,
     });

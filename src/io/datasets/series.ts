@@ -19,6 +19,11 @@ export interface SeriesCsvOptions {
   /** What to do with empty cells and NaN / NA markers. Default 'error'. */
   missing?: MissingPolicy;
   delimiter?: string;
+  /**
+   * When given, default input columns (no `features` named) whose first value is text, such as
+   * a location or a category, are left out and their names passed here, instead of failing.
+   */
+  onTextColumns?: (columns: string[]) => void;
 }
 
 /** A loaded series with the roles of its columns. */
@@ -94,10 +99,19 @@ async function readSeriesRows(
         ...(options.features ?? header.filter((h) => !special.includes(h) && !targets.includes(h))),
       ];
       columns = [...new Set([...features, ...targets])];
-      if (columns.length === 0) throw new DataError('no numeric columns to read', { file: path });
       picks = columns.map((c) => headerIndex(header, c, path, features.includes(c) ? 'feature' : 'target'));
       continue;
     }
+    if (rows.length === 0 && options.features === undefined && options.onTextColumns) {
+      const text = columns.filter(
+        (c, k) => !targets.includes(c) && parseCell(row.fields[picks[k]!]!) === null,
+      );
+      if (text.length > 0) options.onTextColumns(text);
+      picks = picks.filter((_, k) => !text.includes(columns[k]!));
+      features = features.filter((c) => !text.includes(c));
+      columns = columns.filter((c) => !text.includes(c));
+    }
+    if (columns.length === 0) throw new DataError('no numeric columns to read', { file: path });
     rows.push(parseRow(row, { path, columns, picks, dateAt, dateColumn, idAt }));
   }
   if (rows.length === 0) throw new DataError('no data rows after the header', { file: path });
@@ -147,7 +161,11 @@ function toSeries(
   rows.forEach((r, i) => {
     const before = rows[i - 1];
     if (dateColumn !== undefined && before !== undefined && !(r.time > before.time)) {
-      throw new DataError(`dates must increase, got ${r.label} after ${before.label}`, {
+      const again = rows.slice(0, i).some((earlier) => earlier.time === r.time);
+      const hint = again
+        ? '; a file of several series one after another needs its id column named (--series-col)'
+        : '';
+      throw new DataError(`dates must increase, got ${r.label} after ${before.label}${hint}`, {
         file: path,
         line: r.line,
         column: dateColumn,
