@@ -1,10 +1,11 @@
 /*
  * Batch-1 streaming inference: one step of LSTM(E, H), three ways, on the active backend's
  * kernels — the fused forward kernel called directly on buffers a caller holds, the layer's
- * streamer (`lstm.streamer().step(x)`), and the LSTM module's forward under noGrad with the state
- * passed back in — and the same kernel call with T = 0 (its arguments crossed into the kernel and
- * checked, nothing computed: the fixed cost of a call that is not bound; the other two repeat
- * their arguments, so the native backend runs them bound, src/backend/native/bound.ts). Each time is the median over `batches`
+ * streamer (`lstm.streamer().step(x)`, on one input array and on a different one each step), and
+ * the LSTM module's forward under noGrad with the state passed back in — and the same kernel call
+ * with T = 0 (its arguments crossed into the kernel and checked, nothing computed: the fixed cost
+ * of a call that is not bound; the kernel and the streamer repeat their arguments, so the native
+ * backend runs them bound, src/backend/native/bound.ts). Each time is the median over `batches`
  * batches of `perBatch` steps (the module: perBatch / 8), taken in three interleaved rounds, in µs
  * per step. Standalone: `npx tsx bench/streaming.ts [js|native] [E] [H]`.
  */
@@ -31,6 +32,8 @@ export interface StreamingResult {
   crossingUs: number;
   kernelUs: number;
   streamerUs: number;
+  /** The streamer fed a different array at every step (eight in turn), as a data source would. */
+  streamerFreshUs: number;
   moduleUs: number;
 }
 
@@ -104,6 +107,11 @@ export function streamingStep(options: StreamingOptions = {}): StreamingResult {
     const streamerStep = () => {
       s.step(xs);
     };
+    const fresh = Array.from({ length: 8 }, (_, i) => xs.map((v) => v + i));
+    let next = 0;
+    const streamerFreshStep = () => {
+      s.step(fresh[next++ & 7]!);
+    };
     let state: [Tensor, Tensor] = [zeros([1, 1, H]), zeros([1, 1, H])];
     const moduleStep = () => {
       noGrad(() => {
@@ -111,18 +119,20 @@ export function streamingStep(options: StreamingOptions = {}): StreamingResult {
       });
     };
     // Three interleaved rounds, so that load from other processes spreads over all three.
-    const times: [number[], number[], number[], number[]] = [[], [], [], []];
+    const times: [number[], number[], number[], number[], number[]] = [[], [], [], [], []];
     const perRound = Math.max(1, Math.round(batches / 3));
     for (let r = 0; r < 3; r++) {
       times[0].push(...batchTimes(kernelStep, perRound, perBatch));
       times[1].push(...batchTimes(streamerStep, perRound, perBatch));
       times[2].push(...batchTimes(moduleStep, perRound, Math.max(1, perBatch >> 3)));
       times[3].push(...batchTimes(crossing, perRound, perBatch));
+      times[4].push(...batchTimes(streamerFreshStep, perRound, perBatch));
     }
     return {
       crossingUs: median(times[3]),
       kernelUs: median(times[0]),
       streamerUs: median(times[1]),
+      streamerFreshUs: median(times[4]),
       moduleUs: median(times[2]),
     };
   } finally {
@@ -147,6 +157,6 @@ if (invoked === fileURLToPath(import.meta.url)) {
   }
   const r = streamingStep({ backend: name, inputSize: E, hiddenSize: H });
   console.log(
-    `batch-1 LSTM(${E}, ${H}) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs (an unbound call's fixed cost, T = 0: ${r.crossingUs.toFixed(2)} µs), streamer ${r.streamerUs.toFixed(2)} µs, module ${r.moduleUs.toFixed(1)} µs`,
+    `batch-1 LSTM(${E}, ${H}) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs (an unbound call's fixed cost, T = 0: ${r.crossingUs.toFixed(2)} µs), streamer ${r.streamerUs.toFixed(2)} µs (a different input array each step: ${r.streamerFreshUs.toFixed(2)} µs), module ${r.moduleUs.toFixed(1)} µs`,
   );
 }

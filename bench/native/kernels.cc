@@ -2,7 +2,8 @@
 // workload (median µs over reps) so that perf and callgrind see the kernels alone, apart from V8.
 // Workloads: lstm-fwd, lstm-bwd (the seed's LSTM: T 200, B 32, E 128, H 64, or T B E H given),
 // adam (the seed's 690 306 parameters), stream (one batch-1 LSTM(E, H) step), gemm (any product),
-// micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256).
+// micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256), read (one core's read
+// bandwidth from a buffer of a given size: what bounds the stream workload's product).
 // Built by bench/native/build.sh.
 #include <algorithm>
 #include <chrono>
@@ -114,6 +115,22 @@ double medianUs(int reps, const std::function<void()>& fn, double* cpu) {
   return t[t.size() / 2];
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+// Sums n floats (n a multiple of 128) in 16 independent chains of AVX2 vectors: the read bandwidth
+// of the cache level that holds them, with no arithmetic in the way.
+__attribute__((target("avx2"))) float sumRead(const float* a, int64_t n) {
+  __m256 s[16];
+  for (auto& v : s) v = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n; i += 128)
+    for (int j = 0; j < 16; j++) s[j] = _mm256_add_ps(s[j], _mm256_loadu_ps(a + i + 8 * j));
+  for (int j = 1; j < 16; j++) s[0] = _mm256_add_ps(s[0], s[j]);
+  alignas(32) float out[8];
+  _mm256_store_ps(out, s[0]);
+  return out[0];
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,6 +170,29 @@ int main(int argc, char** argv) {
     cpu /= 1000;
     std::printf("stream E %lld H %lld: %.1f weight bytes per ns by cpu time, fastest batch %.2f us per step\n",
                 (long long)E, (long long)H, 4.0 * 4 * H * (E + H) / (cpu * 1e3), gMinUs / 1000);
+  } else if (what == "read") {
+    // read [reps] [threads] [KiB]: how fast one core reads a buffer of that size again and again
+    // (196 KiB: a streaming LSTM(128, 64) step's weights), bytes per ns by cpu time.
+#if defined(__x86_64__)
+    const int64_t n = (argc > 4 ? std::atoll(argv[4]) : 196) * 1024 / 4 / 128 * 128;
+    if (n <= 0 || !__builtin_cpu_supports("avx2")) {
+      std::fprintf(stderr, "kernels: read needs AVX2 and a size of at least 1 KiB\n");
+      return 2;
+    }
+    std::vector<float> a = randomVec(n + 16, 1.f, 1);
+    // 64-byte aligned, so that no load straddles two cache lines.
+    const float* data = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(a.data()) + 63) & ~uintptr_t(63));
+    float sink = 0;
+    us = medianUs(reps, [&] {
+      for (int i = 0; i < 1000; i++) sink += sumRead(data, n);
+    }, &cpu) / 1000;
+    cpu /= 1000;
+    std::printf("read %lld KiB: %.1f bytes per ns by cpu time, fastest batch %.1f (sum %g)\n",
+                (long long)(n * 4 / 1024), n * 4.0 / (cpu * 1e3), n * 4.0 / gMinUs, sink);
+#else
+    std::fprintf(stderr, "kernels: read is written for x86-64\n");
+    return 2;
+#endif
   } else if (what == "adam") {
     const int64_t n = 5000 * 128 + 256 * 128 + 256 * 64 + 2 * 256 + 2 * 64 + 2;
     std::vector<float> p = randomVec(n, 0.1f, 1), g = randomVec(n, 0.1f, 2), m(n, 0.f), v(n, 0.f);

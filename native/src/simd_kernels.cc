@@ -117,13 +117,10 @@ inline int rowShift(const float* w, int64_t ld) {
 // dotRows for rows that start a > 0 floats past a vector boundary (a JavaScript array's data need
 // not be 64-byte aligned): W read in whole aligned vectors, so that no load straddles two cache
 // lines (which cost a streaming step about a fifth more time), against x shifted by a. Lane L
-// then accumulates the elements ≡ L − a (mod kLanes) in the order dotRows' lane L − a does;
-// rotating the accumulators into that frame and back gives dotRows' result bit for bit (the lanes
-// past either end add 0·0, which leaves a sum that started from +0 unchanged).
+// then accumulates the elements ≡ L − a (mod kLanes) in the order dotRows' lane L − a does: the
+// accumulators must be in frame a (toFrame), and rotated back to frame 0 they hold dotRows' result
+// bit for bit (the lanes past either end add 0·0, which leaves a sum that started from +0 unchanged).
 inline void dotRowsShifted(V* acc, const float* w, const int64_t* off, const float* x, int64_t k, int a) {
-  const Rotation into = rotation(kLanes - a), back = rotation(a);
-  KIOKU_UNROLL(16)
-  for (int r = 0; r < kLanes; r++) acc[r] = rotate(acc[r], into);
   const float *wa = w - a, *xa = x - a;
   const int64_t end = k + a;
   const auto lanes = [&](int64_t q, int lo, int hi) {
@@ -139,8 +136,17 @@ inline void dotRowsShifted(V* acc, const float* w, const int64_t* off, const flo
     for (int r = 0; r < kLanes; r++) acc[r] = fmadd(load(wa + off[r] + q), xv, acc[r]);
   }
   if (q < end) lanes(q, 0, static_cast<int>(end - q));
+}
+
+// Moves accumulators from frame `from` to frame `to`, where frame f has in lane L what dotRows'
+// lane L − f holds. Rotating once per change of frame, not into and back for every part, keeps a
+// streaming step's two parts (W_ih and W_hh, usually at one offset) from paying four rotations
+// of every accumulator per block of rows.
+inline void toFrame(V* acc, int from, int to) {
+  if (from == to) return;
+  const Rotation r = rotation((from - to + kLanes) % kLanes);
   KIOKU_UNROLL(16)
-  for (int r = 0; r < kLanes; r++) acc[r] = rotate(acc[r], back);
+  for (int i = 0; i < kLanes; i++) acc[i] = rotate(acc[i], r);
 }
 #endif
 
@@ -150,6 +156,9 @@ void gemv(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumu
     V acc[kLanes];
     KIOKU_UNROLL(16)
     for (int r = 0; r < kLanes; r++) acc[r] = zero();
+#ifdef KIOKU_ISA_ROTATE
+    int frame = 0;
+#endif
     for (int32_t i = 0; i < count; i++) {
       const GemvPart& part = parts[i];
       // Rows past n repeat the last row; their sums are not stored.
@@ -157,13 +166,20 @@ void gemv(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumu
       for (int r = 0; r < kLanes; r++) off[r] = minOf(r, rows - 1) * part.ld;
       const float* w = part.w + j * part.ld;
 #ifdef KIOKU_ISA_ROTATE
-      if (const int a = rowShift(w, part.ld)) {
+      const int a = rowShift(w, part.ld);
+      // Before the first part the sums are +0 in every frame.
+      if (i > 0) toFrame(acc, frame, a);
+      frame = a;
+      if (a) {
         dotRowsShifted(acc, w, off, part.x, part.k, a);
         continue;
       }
 #endif
       dotRows(acc, w, off, part.x, part.k);
     }
+#ifdef KIOKU_ISA_ROTATE
+    toFrame(acc, frame, 0);
+#endif
     V s = sumLanes(acc);
     if (rows == kLanes) {
       if (accumulate) s = add(s, load(y + j));

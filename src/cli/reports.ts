@@ -41,10 +41,14 @@ export function warnUnknown(reporter: Reporter, rate: number, where: string): vo
 const CLASS_ROWS = 50;
 
 function perClassTable(reporter: Reporter, model: string, r: TextReport): void {
-  const shown =
-    r.classes.length <= CLASS_ROWS ? r.classes : [...r.classes].sort((a, b) => a.f1 - b.f1).slice(0, 20);
+  // A class with no test example has F1 0 by convention: it is not among the weakest.
+  const tested = r.classes.filter((c) => c.support > 0);
+  const untested = r.classes.length - tested.length;
+  const shown = r.classes.length <= CLASS_ROWS ? r.classes : tested.sort((a, b) => a.f1 - b.f1).slice(0, 20);
   const which =
-    shown.length < r.classes.length ? `, the ${shown.length} lowest F1 of ${r.classes.length}` : '';
+    shown.length < r.classes.length
+      ? `, the ${shown.length} lowest F1 of ${r.classes.length}${untested > 0 ? `; ${untested} without test examples left out` : ''}`
+      : '';
   reporter.print(`Per class (${model}${which}):`);
   reporter.print(
     table(

@@ -40,10 +40,11 @@ export async function seriesProgress(
 
 /** The epoch whose weights were kept, and why training ended. */
 export async function restoredLine(reporter: Reporter, fit: FitResult, metric: string): Promise<void> {
+  const n = `${fit.epochs} epoch${fit.epochs === 1 ? '' : 's'}`;
   const why = {
-    completed: 'ran all its epochs',
-    'early-stopping': 'stopped early',
-    aborted: 'was interrupted',
+    completed: `ran all its ${n}`,
+    'early-stopping': `stopped early after ${n}`,
+    aborted: `was interrupted after ${n}`,
   }[fit.stopReason];
   if (fit.bestEpoch === null) return;
   await reporter.event({
@@ -54,13 +55,13 @@ export async function restoredLine(reporter: Reporter, fit: FitResult, metric: s
   });
   if (fit.bestEpoch === 0) {
     reporter.print(
-      `Training ${why} after ${fit.epochs} epoch(s); no epoch beat the starting weights on validation, so they are kept: the network forecasts the transform's baseline.`,
+      `Training ${why}; no epoch beat the starting weights on validation, so they are kept: the network forecasts the transform's baseline.`,
     );
     return;
   }
   const value = fit.history[`val${metric[0]!.toUpperCase()}${metric.slice(1)}`]?.[fit.bestEpoch - 1];
   reporter.print(
-    `Training ${why} after ${fit.epochs} epoch(s); restored the best weights, from epoch ${fit.bestEpoch}${value !== undefined ? ` (val ${metric} ${round(value, 4)})` : ''}.`,
+    `Training ${why}; restored the best weights, from epoch ${fit.bestEpoch}${value !== undefined ? ` (val ${metric} ${round(value, 4)})` : ''}.`,
   );
 }
 

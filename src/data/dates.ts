@@ -175,7 +175,12 @@ export function inferFrequency(times: ArrayLike<number>): FrequencyInfo {
           reason: `business days (no date on a weekend)`,
         };
       }
-      return { frequency, period, step, reason: `${frequency} (median spacing ${spacing})` };
+      return {
+        frequency,
+        period,
+        step,
+        reason: `${frequency} (median spacing ${spacing}${gapNote(gaps, hi)})`,
+      };
     }
   }
   const perDay = DAY_MS / step;
@@ -184,10 +189,21 @@ export function inferFrequency(times: ArrayLike<number>): FrequencyInfo {
       frequency: 'sub-daily',
       period: perDay,
       step,
-      reason: `sub-daily, ${perDay} per day (median spacing ${spacing})`,
+      reason: `sub-daily, ${perDay} per day (median spacing ${spacing}${gapNote(gaps, days)})`,
     };
   }
   return { frequency: 'irregular', period: 1, step, reason: `irregular (median spacing ${spacing})` };
+}
+
+/**
+ * Says how many spacings (sorted `gaps`, in ms) exceed 1.5 steps of at most `days`: missing dates
+ * that a window still reads as consecutive steps. Empty when there are none.
+ */
+function gapNote(gaps: readonly number[], days: number): string {
+  const first = gaps.findIndex((g) => g > 1.5 * days * DAY_MS);
+  if (first < 0) return '';
+  const longer = gaps.length - first;
+  return `; ${longer} of ${gaps.length} spacings are gaps longer than one step, read as one step`;
 }
 
 function noWeekends(times: ArrayLike<number>): boolean {

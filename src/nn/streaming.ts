@@ -12,8 +12,11 @@ import { Tensor } from '../tensor/tensor.js';
  * x: (B, E) per step → h of the top layer: (B, R)    state: h (L, B, R), c (L, B, H) for LSTM
  *
  * Each step runs the layer's fused sequence kernel with T = 1 on buffers allocated once, so a step
- * allocates no tensors and records no autograd graph. The numbers are those of `layer.forward`
- * over the whole sequence (within float32 rounding: a kernel may sum in another order for T = 1).
+ * allocates no tensors and records no autograd graph. The step's input is copied into one of them:
+ * the kernel then sees the same arrays at every step, which the native backend runs as a bound
+ * call (src/backend/native/bound.ts) whatever array the caller passes. The numbers are those of
+ * `layer.forward` over the whole sequence (within float32 rounding: a kernel may sum in another
+ * order for T = 1).
  */
 
 /** The recurrence a layer runs (the kinds of src/backend/recurrent-kinds.ts). */
@@ -53,6 +56,8 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   private readonly weights: readonly LstmWeights[];
   private readonly H: number;
   private readonly P: number;
+  // The first layer's input (B, E), copied from each step's x.
+  private readonly input: Float32Array;
   // Per layer: the state read by the next step (h, c) and the buffers the step writes (hNext,
   // cNext), swapped after each step; out is the layer's output, the next layer's input.
   private readonly h: Float32Array[];
@@ -109,6 +114,7 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     this.gates = buffers(B * recurrentKind(mode).savedBlocks * H);
     this.cells = buffers(isLstm ? B * H : 0);
     this.hidden = Array.from({ length: L }, () => (isLstm && this.P > 0 ? new Float32Array(B * H) : null));
+    this.input = new Float32Array(B * this.inputSize);
   }
 
   /**
@@ -117,7 +123,8 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
    * new h, (B, R) row-major; the array is reused, so copy it to keep it past the next step.
    */
   step(x: Float32Array | Tensor): Float32Array {
-    let input = this.inputOf(x);
+    this.input.set(this.inputOf(x));
+    let input = this.input;
     this.checkMode();
     const { batch: B, H, P, mode } = this;
     const L = this.h.length;

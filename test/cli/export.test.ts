@@ -88,7 +88,12 @@ describe('kioku export', () => {
     );
     expect(opset.code).toBe(1);
     expect(opset.stderr.trim().split('\n')).toEqual([
-      'kioku: exportModel: opset applies to the onnx format only, got format tfjs',
+      'kioku: --opset sets the opset of an onnx export; --format tfjs takes none',
     ]);
+    const tfjs = await kioku('export', '--model', model, '--format', 'tfjs', '--out', join(root, 'z'));
+    expect(tfjs.code).toBe(1);
+    expect(tfjs.stderr).toBe(
+      "kioku: --format tfjs: a TextClassifier with pooling 'max' has no TF.js layers equivalent over padded batches; use pooling 'last', or export as ONNX\n",
+    );
   });
 });

@@ -310,3 +310,21 @@ describe('a table with text columns beside the numbers', () => {
     expect(existsSync(join(root, 'd')), 'a refused run leaves no empty --out').toBe(false);
   }, 60_000);
 });
+
+describe('a language model of too little text', () => {
+  it('train lm names the file and what it lacks', async () => {
+    const empty = join(root, 'empty.txt');
+    const short = join(root, 'short.txt');
+    await writeFile(empty, ' \n');
+    await writeFile(short, 'hello world, this is');
+    const flags = ['--hidden', '8', '--embed', '4', '--epochs', '1'];
+    const a = await kioku('train', 'lm', '--data', empty, ...flags, '--out', join(root, 'lm-a'));
+    expect(a.code).toBe(1);
+    expect(a.stderr).toBe(`kioku: --data ${empty}: the file holds no text\n`);
+    const b = await kioku('train', 'lm', '--data', short, ...flags, '--out', join(root, 'lm-b'));
+    expect(b.code).toBe(1);
+    expect(b.stderr).toBe(
+      `kioku: --data ${short} is too short to model: its 20 chars split 90/5/5 leave 1 for validation and 1 for test, and each part needs at least 2 (40 chars or more in all)\n`,
+    );
+  }, 60_000);
+});

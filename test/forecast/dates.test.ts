@@ -75,7 +75,18 @@ describe('inferFrequency on real series', () => {
       dateColumn: 'Date',
       features: ['CO2'],
     });
-    expect(inferFrequency(parseDates(co2.index!)).period).toBe(12);
+    const co2Info = inferFrequency(parseDates(co2.index!));
+    expect(co2Info.period).toBe(12);
+    expect(co2Info.reason).toMatch(
+      /^monthly \(median spacing 31 days; 3 of \d+ spacings are gaps longer than one step, read as one step\)$/,
+    );
+    // Uneven years (vega-datasets' disasters: 1900, 1910, 1920, 1921, …) are said to have gaps.
+    const years = inferFrequency(
+      parseDates(['1900', '1910', '1920', '1921', '1922', '1923', '1924', '1928']),
+    );
+    expect(years.reason).toBe(
+      'yearly (median spacing 366 days; 3 of 7 spacings are gaps longer than one step, read as one step)',
+    );
   });
 
   it('hourly → 24, weekly → 52, quarterly → 4, yearly → 1, business days → 5, 15 minutes → 96', () => {

@@ -17,6 +17,7 @@ function scoreNaive(target: Float64Array, trainEnd: number, period: number) {
     period,
     horizon: 1,
     transform: 'none',
+    calendar: false,
   });
 }
 

@@ -26,6 +26,17 @@ describe('compareWithBaselines', () => {
     expect(v.warning).toBe(
       'the network loses to ETS: Holt-Winters additive (m=7, no trend) by 14.3% on MASE (0.800 vs 0.700): try --transform seasonal-difference, a --lookback of at least two seasons, or calendar features (--date-col)',
     );
+    const used = compareWithBaselines(scores(0.8), baselines, {
+      transform: 'seasonal-difference',
+      calendar: true,
+    });
+    expect(used.warning).toMatch(
+      /\(0\.800 vs 0\.700\): try a --lookback of at least two seasons or a larger --hidden$/,
+    );
+    const calendarOnly = compareWithBaselines(scores(0.8), baselines, { transform: 'none', calendar: true });
+    expect(calendarOnly.warning).toMatch(
+      /: try --transform seasonal-difference or a --lookback of at least two seasons$/,
+    );
   });
 
   it('stays quiet within 5% and says when the network wins', () => {

@@ -224,7 +224,10 @@ describe.skipIf(!hasTorch)('the exported project trains in PyTorch and kioku ope
     // Two processes (DistributedDataParallel over gloo) follow one process's optimisation, even
     // through the last batch of 1 example (120 training examples in batches of 7).
     python(['train.py', '--epochs', '1', '--batch', '7', '--out', 'one'], proj);
-    const torchrun = ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--standalone'];
+    // --standalone always takes port 29400, where another torchrun on the machine would collide;
+    // endpoint port 0 lets torchrun pick a free one.
+    const rendezvous = ['--nnodes=1', '--rdzv_backend=c10d', '--rdzv_endpoint=localhost:0'];
+    const torchrun = ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', ...rendezvous];
     python(
       [...torchrun, '--nproc_per_node', '2', 'train.py', '--epochs', '1', '--batch', '7', '--out', 'two'],
       proj,

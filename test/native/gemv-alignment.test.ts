@@ -17,11 +17,17 @@ interface Step {
   cN: Float32Array;
 }
 
-/** One batch-1 LSTM step with W_ih and W_hh placed `offset` floats into larger buffers. */
-function step(which: 'js' | 'native', wIh: Float32Array, wHh: Float32Array, offset: number): Step {
+/** One batch-1 LSTM step with W_ih and W_hh placed `offsetIh` and `offsetHh` floats into larger buffers. */
+function step(
+  which: 'js' | 'native',
+  wIh: Float32Array,
+  wHh: Float32Array,
+  offsetIh: number,
+  offsetHh = offsetIh,
+): Step {
   const gen = seeded(7);
   const [x, h0, c0, bIh, bHh] = [E, H, H, G, G].map((n) => randomArray(gen, n)) as Float32Array[];
-  const place = (w: Float32Array) => {
+  const place = (w: Float32Array, offset: number) => {
     const buffer = new Float32Array(w.length + 16);
     buffer.set(w, offset);
     return buffer.subarray(offset, offset + w.length);
@@ -36,8 +42,8 @@ function step(which: 'js' | 'native', wIh: Float32Array, wHh: Float32Array, offs
     H,
     0,
     x!,
-    place(wIh),
-    place(wHh),
+    place(wIh, offsetIh),
+    place(wHh, offsetHh),
     null,
     bIh!,
     bHh!,
@@ -70,6 +76,22 @@ describe.skipIf(!addon)('native streaming step with weights at any alignment', (
       for (const s of steps.slice(1)) {
         expect(s.out).toEqual(steps[0]!.out);
         expect(s.cN).toEqual(steps[0]!.cN);
+      }
+    });
+    // The two parts of the product at different offsets: its sums change frame between them.
+    it(`gives the same bits with W_ih and W_hh at different offsets (${isa})`, () => {
+      const base = withIsa(isa, () => step('native', wIh, wHh, 0));
+      const pairs = [
+        [0, 5],
+        [5, 0],
+        [3, 11],
+        [15, 1],
+        [8, 8],
+      ] as const;
+      for (const [offsetIh, offsetHh] of pairs) {
+        const s = withIsa(isa, () => step('native', wIh, wHh, offsetIh, offsetHh));
+        expect(s.out).toEqual(base.out);
+        expect(s.cN).toEqual(base.cN);
       }
     });
   }

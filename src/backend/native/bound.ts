@@ -18,38 +18,54 @@ export interface Binder {
 
 interface Entry {
   args: unknown[];
+  // Where the typed arrays are among the arguments, and their lengths when bound.
+  views: number[];
   lengths: number[];
   handle: unknown;
 }
 
-const lengthOf = (a: unknown): number => (ArrayBuffer.isView(a) ? (a as Float32Array).length : -1);
-
-function matches(e: Entry, args: unknown[]): boolean {
-  if (e.args.length !== args.length) return false;
+function entryOf(args: unknown[]): Entry {
+  const views: number[] = [];
+  const lengths: number[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a !== e.args[i]) return false;
-    if (e.lengths[i] !== -1 && (a as Float32Array).length !== e.lengths[i]) return false;
+    if (ArrayBuffer.isView(a)) {
+      views.push(i);
+      lengths.push((a as Float32Array).length);
+    }
+  }
+  return { args, views, lengths, handle: null };
+}
+
+function matches(e: Entry | null, args: unknown[]): e is Entry {
+  if (e === null || e.args.length !== args.length) return false;
+  const bound = e.args;
+  for (let i = 0; i < args.length; i++) if (args[i] !== bound[i]) return false;
+  const { views, lengths } = e;
+  for (let v = 0; v < views.length; v++) {
+    if ((args[views[v]!] as Float32Array).length !== lengths[v]) return false;
   }
   return true;
 }
 
 /** `kernel` (whose first argument is T), with repeated T = 1 calls run through bound arguments. */
 export function withBoundSteps(kernel: KernelFn, binder: Binder): KernelFn {
-  const recent: Entry[] = [];
+  // The last two argument lists of one-step calls, the more recent first.
+  let recent: Entry | null = null;
+  let older: Entry | null = null;
   return (...args: unknown[]) => {
     if (args[0] !== 1) {
       kernel(...args);
       return;
     }
-    for (const e of recent) {
-      if (!matches(e, args)) continue;
+    const e = matches(recent, args) ? recent : matches(older, args) ? older : null;
+    if (e !== null) {
       e.handle ??= binder.bind(...args);
       binder.runBound(e.handle);
       return;
     }
     kernel(...args);
-    recent.unshift({ args, lengths: args.map(lengthOf), handle: null });
-    if (recent.length > 2) recent.pop();
+    older = recent;
+    recent = entryOf(args);
   };
 }

@@ -6,6 +6,7 @@ import { type ExportableModel, type ExportFormat, exportFiles } from '../../io/o
 import { writePytorchProject } from '../../io/pytorch-project/project-node.js';
 import { readRegularFile } from '../../io/read-file-node.js';
 import { BagOfWordsClassifier } from '../../nn/heads.js';
+import { ValueError } from '../../tensor/errors.js';
 import { CliError, loadAnyModel } from '../models.js';
 import { examples, int } from '../options.js';
 import type { Reporter } from '../reporter.js';
@@ -41,19 +42,33 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
         `--${flag} sets the data of a pytorch-project export; --format ${o.format} takes none`,
       );
   }
+  if (o.opset !== undefined && o.format !== 'onnx') {
+    throw new CliError(`--opset sets the opset of an onnx export; --format ${o.format} takes none`);
+  }
   const project = {
     ...(o.data !== undefined ? { data: o.data } : {}),
     ...(o.limit !== undefined ? { limit: o.limit } : {}),
   };
-  const names =
+  const names = await inTermsOfFlags(o.format, () =>
     o.format === 'pytorch-project'
-      ? await writePytorchProject(o.model, o.out, project)
-      : await writeExport(o.format, model, config, o);
+      ? writePytorchProject(o.model, o.out, project)
+      : writeExport(o.format, model, config, o),
+  );
   if (reporter.json) {
     reporter.io.stdout.write(`${JSON.stringify({ format: o.format, out: o.out, files: names })}\n`);
     return;
   }
   reporter.print(`${o.model} → ${o.format}: ${names.map((f) => join(o.out, f)).join(', ')}`);
+}
+
+/** The exporters' refusals name the library function; on the command line they name --format. */
+async function inTermsOfFlags<T>(format: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (!(e instanceof ValueError) || !/^export\w+: /.test(e.message)) throw e;
+    throw new CliError(`--format ${format}: ${e.message.replace(/^export\w+: /, '')}`);
+  }
 }
 
 async function writeExport(

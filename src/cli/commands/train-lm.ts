@@ -38,7 +38,13 @@ function describeScore(s: LmScore, unit: 'char' | 'word'): string {
 
 const json = (s: LmScore) => ({ nats: round(s.nats), bits: round(s.bits), perplexity: round(s.perplexity) });
 
-async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: { of: 'char' | 'word' }) {
+const PROGRESS_EVERY_S = 30;
+
+async function lmEvent(
+  reporter: Reporter,
+  e: LanguageModelEvent,
+  unit: { of: 'char' | 'word'; noted: number },
+) {
   switch (e.type) {
     case 'lm-data': {
       unit.of = e.unit;
@@ -81,7 +87,12 @@ async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: { of: 'c
         chunk: e.batch,
       });
     case 'lm-step':
-      return;
+      // An epoch of a book takes minutes: a line every half minute says training is under way.
+      if (e.seconds - unit.noted < PROGRESS_EVERY_S) return;
+      unit.noted = e.seconds;
+      return reporter.note(
+        `epoch ${e.epoch}, step ${e.step} (${e.stepsPerEpoch} per epoch): loss ${e.loss.toFixed(4)} (${e.seconds.toFixed(0)} s)`,
+      );
   }
 }
 
@@ -121,11 +132,14 @@ async function summary(reporter: Reporter, r: LanguageModelResult, unit: 'char' 
 
 async function readText(data: string | undefined): Promise<string> {
   if (data === undefined) return loadMobyDick();
+  let text: string;
   try {
-    return await readFile(data, 'utf8');
+    text = await readFile(data, 'utf8');
   } catch (e) {
     throw new ValueError(`--data ${data}: cannot read the file (${(e as Error).message})`);
   }
+  if (text.trim() === '') throw new ValueError(`--data ${data}: the file holds no text`);
+  return text;
 }
 
 async function trainLm(o: TrainLmFlags, reporter: Reporter): Promise<void> {
@@ -133,12 +147,14 @@ async function trainLm(o: TrainLmFlags, reporter: Reporter): Promise<void> {
   const text = await readText(o.data);
   const run = await trainRunOptions(o, reporter);
   const { data, minutes, out, resume, keepCheckpoints, checkpointEvery, onNonfinite, ...settings } = o;
-  const unit = { of: o.tokenizer };
+  const unit = { of: o.tokenizer, noted: 0 };
   // --minutes counts from the command's start: reading the text and the baselines are in it.
   const spent = (performance.now() - started) / 1000;
   const result = await trainTextLanguageModel({
     ...settings,
     ...run,
+    // The text comes from --data (a file, or the built-in book).
+    optionName: (k) => (k === 'text' ? `--data ${data ?? 'moby-dick'}` : run.optionName(k)),
     checkpointEvery: checkpointEvery ?? CHECKPOINT_EVERY,
     text,
     dataName: data ?? 'moby-dick',

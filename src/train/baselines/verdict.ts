@@ -36,7 +36,7 @@ export interface Verdict {
   warning: string | undefined;
 }
 
-function suggestion(best: string, transform: string | undefined): string {
+function suggestion(best: string, transform: string | undefined, calendar: boolean): string {
   const differenced = transform !== undefined && transform !== 'none';
   if (best === 'naive' || best === 'drift') {
     return differenced
@@ -44,7 +44,15 @@ function suggestion(best: string, transform: string | undefined): string {
       : 'the series behaves like a random walk, where persistence is the honest bar; try --transform difference (or log-difference) so the network predicts changes';
   }
   if (best.startsWith('seasonal naive') || /Holt-Winters/.test(best)) {
-    return 'try --transform seasonal-difference, a --lookback of at least two seasons, or calendar features (--date-col)';
+    // Only what the model did not use already.
+    const tries = [
+      ...(transform === 'seasonal-difference' ? [] : ['--transform seasonal-difference']),
+      'a --lookback of at least two seasons',
+      ...(calendar ? [] : ['calendar features (--date-col)']),
+    ];
+    if (tries.length === 1) tries.push('a larger --hidden');
+    const last = tries.pop()!;
+    return `try ${tries.join(', ')}${tries.length > 1 ? ',' : ''} or ${last}`;
   }
   if (/Holt/.test(best) && !differenced) {
     return 'try --transform difference, so the trend does not push inputs outside the training range';
@@ -56,12 +64,12 @@ const pct = (r: number): string => `${Math.abs((r - 1) * 100).toFixed(1)}%`;
 
 /**
  * Compares a model's scores with baselines'. `transform` is the target transform the model
- * used (its kind), to tailor the advice.
+ * used (its kind) and `calendar` whether it had calendar features, to tailor the advice.
  */
 export function compareWithBaselines(
   model: Scores,
   baselines: readonly BaselineScores[],
-  options: { tolerance?: number; transform?: string } = {},
+  options: { tolerance?: number; transform?: string; calendar?: boolean } = {},
 ): Verdict {
   const tolerance = options.tolerance ?? 0.05;
   if (!(tolerance >= 0))
@@ -106,7 +114,7 @@ export function compareWithBaselines(
   else summary = `the network loses to ${best.name} by ${pct(ratio)} on ${label}`;
   const warning =
     ratio > 1 + tolerance
-      ? `${summary} (${fmt(value)} vs ${fmt(best.value)}): ${suggestion(best.name, options.transform)}`
+      ? `${summary} (${fmt(value)} vs ${fmt(best.value)}): ${suggestion(best.name, options.transform, options.calendar ?? false)}`
       : undefined;
   return { metric, best, ratio, losesTo, summary, warning };
 }

@@ -2,6 +2,7 @@ import { type LmCorpus, prepareLmCorpus } from '../../data/lm-corpus.js';
 import { CharTokenizer, WordTokenizer } from '../../data/tokenizers.js';
 import { LanguageModel } from '../../nn/language-model.js';
 import { Adam } from '../../optim/adam.js';
+import { ValueError } from '../../tensor/errors.js';
 import { manualSeed } from '../../tensor/random.js';
 import { NGramModel } from '../baselines/ngram.js';
 import { evaluateLanguageModel } from '../lm/evaluate.js';
@@ -23,7 +24,15 @@ type Resolved = LanguageModelSettings & LanguageModelOptions;
 /** The text tokenized, split 90/5/5 in order, with the vocabulary of its training part. */
 function corpusOf(o: Resolved): LmCorpus {
   const tokenizer = o.tokenizer === 'word' ? new WordTokenizer({ punctuation: 'keep' }) : new CharTokenizer();
-  return prepareLmCorpus(o.text, { tokenizer, ...(o.vocabSize > 0 ? { maxSize: o.vocabSize } : {}) });
+  const c = prepareLmCorpus(o.text, { tokenizer, ...(o.vocabSize > 0 ? { maxSize: o.vocabSize } : {}) });
+  if (c.val.length < 2 || c.test.length < 2) {
+    const total = c.train.length + c.val.length + c.test.length;
+    const name = o.optionName ?? ((k: string) => k);
+    throw new ValueError(
+      `${name('text')} is too short to model: its ${total} ${o.tokenizer}s split 90/5/5 leave ${c.val.length} for validation and ${c.test.length} for test, and each part needs at least 2 (40 ${o.tokenizer}s or more in all)`,
+    );
+  }
+  return c;
 }
 
 /** Kneser-Ney n-gram models of orders 1..o.ngram on the same split, scored on validation and test. */

@@ -133,7 +133,7 @@ export interface ScoredSplit {
 export function scoreWithBaselines(
   modelName: string,
   members: Array<MemberForecasts | null>,
-  options: { period: number; horizon: number; transform: string },
+  options: { period: number; horizon: number; transform: string; calendar: boolean },
 ): ScoredSplit {
   const { period, horizon } = options;
   const results: Array<MemberResult | null> = members.map((f) =>
@@ -159,7 +159,10 @@ export function scoreWithBaselines(
     models.push(pool(name, per, horizon));
   }
   const baselines: BaselineScores[] = models.slice(1).map((m) => ({ name: m.name, scores: m.pooled }));
-  const verdict = compareWithBaselines(models[0]!.pooled, baselines, { transform: options.transform });
+  const verdict = compareWithBaselines(models[0]!.pooled, baselines, {
+    transform: options.transform,
+    calendar: options.calendar,
+  });
   const best = verdict.best?.name;
   return {
     models,

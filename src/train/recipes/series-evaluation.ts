@@ -183,6 +183,7 @@ export function evaluateSplit(
     period: f.panel.period,
     horizon: f.horizon,
     transform: f.plan.spec.transform.kind,
+    calendar: f.plan.spec.calendar.length > 0,
   });
   const bounds = ranges(f, split);
   const i = Math.max(
