@@ -37,7 +37,7 @@ import {
 } from './sweep.js';
 import { type TfjsBackend, type TfjsRun, type TfjsTiming, tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch, type TorchResult } from './torch.js';
-import { runWasmBench, wasmSection } from './wasm-report.js';
+import { runWasmBenches, wasmSection } from './wasm-report.js';
 
 const { addon, reason } = nativeBackend();
 if (!addon) {
@@ -489,7 +489,9 @@ wasmSection(
     console.log(line);
   },
   {
-    runs: [runWasmBench(false), runWasmBench(true)],
+    runs: runWasmBenches(3),
+    rounds: 3,
+    kiokuCpuTime: false,
     gemmNative1,
     seed: { native1: seedNative1, js: seedJs, torchTrain, torchInfer },
     tfWasmPlainTrainMs,

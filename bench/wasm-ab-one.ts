@@ -11,22 +11,7 @@ import { Generator } from '../src/tensor/random.js';
 import { seedWorkload } from './seed.js';
 import { repsFor } from './stats.js';
 import { WASM_AB_GEMMS } from './wasm-ab.js';
-
-/**
- * Median CPU time (user + system, all of this process's threads) in ms of `fn`: on a machine shared
- * with other work, time spent waiting for a core does not count, as it would in wall time.
- */
-function medianCpuMs(fn: () => void, reps: number, warmup: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.cpuUsage();
-    fn();
-    const t = process.cpuUsage(t0);
-    times.push((t.user + t.system) / 1000);
-  }
-  return times.sort((a, b) => a - b)[reps >> 1]!;
-}
+import { medianCpuMs } from './wasm-time.js';
 
 const file = process.argv[2]!;
 installWasm(

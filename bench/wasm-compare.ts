@@ -13,11 +13,12 @@ import { kernelFor, setBackend } from '../src/backend/registry.js';
 import { Generator } from '../src/tensor/random.js';
 import { writeSection } from './sections.js';
 import { seedWorkload } from './seed.js';
-import { medianMs, repsFor } from './stats.js';
+import { repsFor } from './stats.js';
 import { configKey, sweepWorkload } from './sweep.js';
 import { tfjsLstm } from './tfjs.js';
 import { bestOf, runTorch } from './torch.js';
-import { runWasmBench, WASM_GEMMS, WASM_SWEEP, wasmSection } from './wasm-report.js';
+import { runWasmBenches, WASM_GEMMS, WASM_SWEEP, wasmSection } from './wasm-report.js';
+import { medianCpuMs } from './wasm-time.js';
 
 const { addon, reason } = nativeBackend();
 if (!addon) throw new Error(`bench:wasm: the native addon is unavailable (${reason})`);
@@ -43,26 +44,22 @@ function nativeGemm1(): Record<string, number> {
     const [a, b, c] = [rand(m * k), rand(k * n), new Float32Array(m * n)];
     const flops = 2 * m * n * k;
     const run = () => gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
-    out[`${m}x${k}x${n}`] = flops / oneThread(() => medianMs(run, repsFor(flops, 50, 200, 9, 2000))) / 1e6;
+    out[`${m}x${k}x${n}`] =
+      flops / oneThread(() => medianCpuMs(run, repsFor(flops, 50, 200, 9, 2000), 2)) / 1e6;
   }
   return out;
 }
 
-/** Native at the wasm sweep shapes: the faster of one thread and all of them, as `npm run bench`. */
+/** Native at the wasm sweep shapes on one thread, in CPU time as the wasm rows. */
 function nativeSweep() {
   const out: Record<string, { trainMs: number; inferMs: number; threads: number }> = {};
   for (const c of WASM_SWEEP) {
     const w = sweepWorkload(c);
-    const at = (n: number) => {
-      native.init(n);
-      return {
-        trainMs: medianMs(w.trainStep, c.reps, c.warmup),
-        inferMs: medianMs(w.infer, c.reps, c.warmup),
-      };
-    };
-    const [one, all] = [at(1), at(threads)];
-    native.init(threads);
-    out[configKey(c)] = one.trainMs <= all.trainMs ? { ...one, threads: 1 } : { ...all, threads };
+    out[configKey(c)] = oneThread(() => ({
+      trainMs: medianCpuMs(w.trainStep, c.reps, c.warmup),
+      inferMs: medianCpuMs(w.infer, c.reps, c.warmup),
+      threads: 1,
+    }));
   }
   return out;
 }
@@ -72,12 +69,12 @@ setBackend('native');
 log('native GEMM and seed step (one thread)…');
 const gemmNative1 = nativeGemm1();
 const seed = seedWorkload(32, 200);
-const native1 = oneThread(() => [medianMs(seed.trainStep, 9), medianMs(seed.infer, 9)] as const);
-log('native at hidden 256 and 512…');
+const native1 = oneThread(() => [medianCpuMs(seed.trainStep, 9, 2), medianCpuMs(seed.infer, 9, 2)] as const);
+log('native at hidden 256 and 512 (one thread)…');
 const sweep = nativeSweep();
 setBackend('js');
 log('JS seed step…');
-const js = [medianMs(seed.trainStep, 5, 2), medianMs(seed.infer, 5, 2)] as const;
+const js = [medianCpuMs(seed.trainStep, 5, 2), medianCpuMs(seed.infer, 5, 2)] as const;
 setBackend('native');
 log('PyTorch…');
 const torch = runTorch(threads > 1 ? [1, 2] : [1], 5, [], 1);
@@ -85,12 +82,15 @@ log('TensorFlow.js wasm on the LSTM without the embedding…');
 const plan = { T: 50, reps: 3, warmup: 1 };
 const tf = (await tfjsLstm('wasm', { B: 32, vocab: 0, train: plan, infer: plan }, threads))?.train;
 log('WebAssembly: SIMD128, then relaxed SIMD…');
-const runs = [runWasmBench(false), runWasmBench(true)];
+const rounds = 3;
+const runs = runWasmBenches(rounds);
 
 const lines: string[] = [];
 const say = (s = '') => lines.push(s);
 wasmSection(say, {
   runs,
+  rounds,
+  kiokuCpuTime: true,
   gemmNative1,
   seed: {
     native1,

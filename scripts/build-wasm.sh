@@ -11,6 +11,8 @@
 #   scripts/build-wasm.sh           build into native/wasm/
 #   scripts/build-wasm.sh --check   build into a temporary folder and fail if the committed files differ
 #   scripts/build-wasm.sh --hash    print the source hash only
+#   scripts/build-wasm.sh --variant DIR FLAG…   build into DIR with extra compiler flags (kernel
+#                                   variants for bench/wasm-ab.ts, e.g. -DKIOKU_WASM_TILE_ROWS=3)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,9 +51,14 @@ builtins=/usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a
 
 out="$root/native/wasm"
 check=0
+variant=()
 if [[ "${1:-}" == "--check" ]]; then
   check=1
   out="$(mktemp -d "${TMPDIR:-/tmp}/kioku-wasm.XXXXXX")"
+elif [[ "${1:-}" == "--variant" ]]; then
+  mkdir -p "$2"
+  out="$(cd "$2" && pwd)"
+  variant=("${@:3}")
 fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/kioku-wasm-obj.XXXXXX")"
 trap 'rm -rf "$work"; if [[ $check == 1 ]]; then rm -rf "$out"; fi' EXIT
@@ -87,8 +94,8 @@ build() {
   node scripts/wasm-section.mjs "$dir/kioku.wasm" kioku-source "$hash" "$out/kioku-$name.wasm"
 }
 
-build simd128
-build relaxed -mrelaxed-simd
+build simd128 "${variant[@]}"
+build relaxed -mrelaxed-simd "${variant[@]}"
 
 if [[ $check == 1 ]]; then
   for name in simd128 relaxed; do
@@ -99,5 +106,5 @@ if [[ $check == 1 ]]; then
   done
   echo "build:wasm: the committed modules are what the sources build"
 else
-  ls -l native/wasm/*.wasm
+  ls -l "$out"/*.wasm
 fi

@@ -6,10 +6,12 @@
  *
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants default
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0 --variants dropout,mean,cosine,min-freq-2
+ *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants max-mean,wd-1e-5,smooth-0.1
  *   npx tsx scripts/spam-investigation.ts --part linear --seeds 0,1,2 --headers from-subject,strip
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
- *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary);
+ *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
+ *   weight decay, label smoothing);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
@@ -164,6 +166,7 @@ const VARIANTS: Record<string, Variant> = {
   default: { options: {} },
   dropout: { options: { dropout: 0.5 } },
   mean: { options: { pooling: 'mean' } },
+  'max-mean': { options: { pooling: 'max-mean' } },
   attention: { options: { pooling: 'attention' } },
   long: { options: { maxLen: 1024 } },
   short: { options: { maxLen: 128 } },
@@ -173,6 +176,9 @@ const VARIANTS: Record<string, Variant> = {
   'embed-64': { options: { embed: 64 } },
   'min-freq-2': { options: { minFreq: 2 } },
   cosine: { options: { lrSchedule: 'cosine' } },
+  'smooth-0.1': { options: { labelSmoothing: 0.1 } },
+  'embed-256-wd': { options: { embed: 256, weightDecay: 1e-5 } },
+  'wd-1e-5': { options: { weightDecay: 1e-5 } },
   'mean-dropout': { options: { pooling: 'mean', dropout: 0.5 } },
 };
 

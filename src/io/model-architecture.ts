@@ -123,7 +123,7 @@ export function headSettings(arch: Record<string, unknown>, fail: Fail): HeadSet
       const cell = f.choice('cell', 'lstm', CELLS);
       const directions = f.flag('bidirectional') ? 2 : 1;
       f.rate('dropout');
-      const pooling = f.choice('pooling', 'last', ['last', 'mean', 'max', 'attention']);
+      const pooling = f.choice('pooling', 'last', ['last', 'mean', 'max', 'max-mean', 'attention']);
       const numClasses = f.size('numClasses', 2);
       f.paddingIdx(vocabSize);
       shapes.set('embedding.weight', [vocabSize, embedDim]);
@@ -134,7 +134,7 @@ export function headSettings(arch: Record<string, unknown>, fail: Fail): HeadSet
         shapes.set('attention.proj.bias', [features]);
         shapes.set('attention.score.weight', [1, features]);
       }
-      shapes.set('fc.weight', [numClasses, hiddenSize * directions]);
+      shapes.set('fc.weight', [numClasses, hiddenSize * directions * (pooling === 'max-mean' ? 2 : 1)]);
       shapes.set('fc.bias', [numClasses]);
       return { type: arch.type, vocabSize, numClasses, shapes };
     }

@@ -138,6 +138,11 @@ function classifierSource(m: TextClassifier): string {
     max: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
         valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
         pooled = out.masked_fill(~valid, float('-inf')).max(1).values`,
+    'max-mean': `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
+        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
+        top = out.masked_fill(~valid, float('-inf')).max(1).values
+        mean = (out * valid).sum(1) / lengths[:, None].to(out.dtype)
+        pooled = torch.cat([top, mean], dim=1)`,
     attention: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
         valid = torch.arange(T)[None, :] < lengths[:, None]
         scores = self.attention.score(torch.tanh(self.attention.proj(out))).squeeze(2)

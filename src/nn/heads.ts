@@ -20,10 +20,10 @@ import { GRU, LSTM, RNN } from './rnn.js';
  */
 
 export type Cell = 'lstm' | 'gru' | 'rnn';
-export type Pooling = 'last' | 'mean' | 'max' | 'attention';
+export type Pooling = 'last' | 'mean' | 'max' | 'max-mean' | 'attention';
 
 const CELLS: readonly Cell[] = ['lstm', 'gru', 'rnn'];
-const POOLINGS: readonly Pooling[] = ['last', 'mean', 'max', 'attention'];
+export const POOLINGS: readonly Pooling[] = ['last', 'mean', 'max', 'max-mean', 'attention'];
 
 function positiveInt(where: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
@@ -152,7 +152,9 @@ export interface TextClassifierConfig {
  * lengths: (B,) valid steps per sample → logits (B, O).
  * Pooling 'last' takes h_n at each sample's last valid step (forward ‖ backward when
  * bidirectional); 'mean' and 'max' pool the top layer's outputs over the valid steps, and
- * 'attention' weighs them by learned additive attention over the valid steps (`attention`).
+ * 'max-mean' concatenates the two (2·D·H features: the max keeps the most telling step, the mean
+ * lets the whole text count), and 'attention' weighs them by learned additive attention over the
+ * valid steps (`attention`).
  * Sub-modules are `embedding`, the recurrent layer named after its cell (`lstm`, `gru`, `rnn`)
  * and `fc`, so the default model's state dict has the seed's PyTorch keys.
  */
@@ -200,11 +202,12 @@ export class TextClassifier extends Module {
     );
     this.dropout = s.dropout > 0 ? this.registerModule('dropout', new Dropout(s.dropout)) : null;
     const features = s.hiddenSize * (s.bidirectional ? 2 : 1);
+    const pooledFeatures = s.pooling === 'max-mean' ? 2 * features : features;
     this.attention =
       s.pooling === 'attention'
         ? this.registerModule('attention', new AttentionPooling({ inputSize: features }))
         : null;
-    this.fc = this.registerModule('fc', new Linear(features, s.numClasses));
+    this.fc = this.registerModule('fc', new Linear(pooledFeatures, s.numClasses));
   }
 
   forward(inputs: Tensor, lengths?: Int32Array): Tensor {
@@ -215,6 +218,7 @@ export class TextClassifier extends Module {
     let pooled: Tensor; // (B, D·H)
     if (s.pooling === 'last') pooled = topState(hN, s.numLayers, s.bidirectional ? 2 : 1);
     else if (s.pooling === 'mean') pooled = maskedMean(out, lens);
+    else if (s.pooling === 'max-mean') pooled = concat([maskedMax(out, lens), maskedMean(out, lens)], 1);
     else if (this.attention) pooled = this.attention.forward(out, lens);
     else pooled = maskedMax(out, lens);
     if (this.dropout) pooled = this.dropout.forward(pooled);

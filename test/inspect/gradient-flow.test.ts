@@ -8,6 +8,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { gradientFlow, meanNorms } from '../../src/train/inspect/gradient-flow.js';
 import type { RecurrentLayer } from '../../src/train/inspect/layer-weights.js';
 import { describeEachBackend } from '../helpers/backends.js';
+import { describeRelaxedWasm } from './wasm-relaxed.js';
 
 const T = 6;
 const B = 3;
@@ -30,7 +31,7 @@ function rowNorms(g: Float32Array, K: number): number[] {
   return Array.from({ length: T * B }, (_, i) => Math.hypot(...g.subarray(i * K, (i + 1) * K)));
 }
 
-describeEachBackend('gradientFlow', () => {
+function gradientFlowSuite(): void {
   for (const [name, layer] of layers(2, true)) {
     it(`${name}, 2 layers, bidirectional, ragged: ‖∂hN/∂x_t‖ equals the whole-sequence BPTT's`, () => {
       const x = randn([T, B, E], { generator: new Generator(4) });
@@ -77,7 +78,10 @@ describeEachBackend('gradientFlow', () => {
       for (let b = 0; b < B; b++) expect(hidden.f32[(T - 1) * B + b]).toBeCloseTo(Math.sqrt(H), 5);
     });
   }
-});
+}
+
+describeEachBackend('gradientFlow', gradientFlowSuite);
+describeRelaxedWasm('gradientFlow', gradientFlowSuite);
 
 it('meanNorms averages each step over the samples that reach it', () => {
   const norms = new Tensor(Float32Array.from([1, 3, 2, 0]), [2, 2]);

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import type { BackendName } from '../../src/backend/registry.js';
 import { GRU, LSTM, RNN } from '../../src/nn/rnn.js';
 import { Generator } from '../../src/tensor/random.js';
 import { randn } from '../../src/tensor/random-tensors.js';
@@ -6,6 +7,7 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import { type RecurrentLayer, type TraceOptions, traceRecurrent } from '../../src/train/inspect/trace.js';
 import { describeEachBackend, isasOf, withIsa } from '../helpers/backends.js';
 import { referenceTrace } from './cell-reference.js';
+import { describeRelaxedWasm } from './wasm-relaxed.js';
 
 const T = 7;
 const B = 3;
@@ -60,7 +62,7 @@ function checkAgainstReference(layer: RecurrentLayer, x: Tensor, options: TraceO
   return compared;
 }
 
-describeEachBackend('traceRecurrent equals the unfused cell reference', (backend) => {
+function traceSuite(backend: BackendName): void {
   for (const isa of isasOf(backend)) {
     const suffix = isa ? ` (${isa})` : '';
     for (const [name, layer] of layers()) {
@@ -79,7 +81,10 @@ describeEachBackend('traceRecurrent equals the unfused cell reference', (backend
       });
     }
   }
-});
+}
+
+describeEachBackend('traceRecurrent equals the unfused cell reference', traceSuite);
+describeRelaxedWasm('traceRecurrent equals the unfused cell reference', traceSuite);
 
 it('reads a batch-first input as (B, T, E) and reports (K, B, H)', () => {
   const generator = new Generator(3);

@@ -92,7 +92,7 @@ describe('ONNX export of heads', () => {
   const ids = Int32Array.from({ length: 3 * 7 }, (_, i) => 1 + ((i * 7) % 29));
   const lengths = Int32Array.of(7, 3, 5);
   for (const cell of ['lstm', 'gru', 'rnn'] as const) {
-    for (const pooling of ['last', 'mean', 'max'] as const) {
+    for (const pooling of ['last', 'mean', 'max', 'max-mean'] as const) {
       it(`TextClassifier ${cell} pooling=${pooling}, 2 bidirectional layers, ragged lengths`, async () => {
         const model = new TextClassifier({
           vocabSize: 30,
@@ -238,7 +238,7 @@ describe('ONNX export of length-0 samples', () => {
     });
   }
 
-  for (const pooling of ['last', 'mean', 'max'] as const) {
+  for (const pooling of ['last', 'mean', 'max', 'max-mean'] as const) {
     it(`TextClassifier pooling=${pooling}: an empty sample pools to 0 (logits = fc bias), not NaN`, async () => {
       const model = new TextClassifier({
         vocabSize: 20,

@@ -190,6 +190,7 @@ describe.skipIf(!hasTorch)('the exported model.py reproduces kioku in PyTorch', 
     ['lstm', 'last', true],
     ['gru', 'mean', true],
     ['rnn', 'max', false],
+    ['lstm', 'max-mean', true],
   ] as const) {
     const model = new TextClassifier({
       vocabSize: 20,

@@ -7,7 +7,7 @@ import { ModelDirError } from '../../src/io/model-config.js';
 import { loadModelDir, saveModelDir } from '../../src/io/model-dir-node.js';
 import { modelFromFiles, modelToFiles } from '../../src/io/model-format.js';
 import { serializeSafetensors } from '../../src/io/safetensors.js';
-import { modelFromConfig, SequenceForecaster, TextClassifier } from '../../src/nn/heads.js';
+import { modelFromConfig, POOLINGS, SequenceForecaster, TextClassifier } from '../../src/nn/heads.js';
 import { Generator } from '../../src/tensor/random.js';
 import { kioku } from '../helpers/cli.js';
 
@@ -105,6 +105,7 @@ describe('config.json against the weights, before any module is built', () => {
               cell,
               bidirectional: gen.random() < 0.5,
               numClasses: 2 + gen.randint(4),
+              pooling: POOLINGS[gen.randint(POOLINGS.length)]!,
             })
           : new SequenceForecaster({
               inputSize: 1 + gen.randint(5),

@@ -52,6 +52,7 @@ describe('TextClassifier', () => {
     { cell: 'gru', pooling: 'mean', bidirectional: true },
     { cell: 'rnn', pooling: 'max', numLayers: 2 },
     { cell: 'lstm', pooling: 'last', bidirectional: true, numLayers: 2 },
+    { cell: 'lstm', pooling: 'max-mean', bidirectional: true },
   ] as const;
   for (const v of variants) {
     it(`padding does not leak into the logits (${JSON.stringify(v)})`, () => {
@@ -65,6 +66,44 @@ describe('TextClassifier', () => {
       });
     });
   }
+
+  it("pooling 'max-mean' feeds the max and the mean of the same outputs to one linear layer", () => {
+    manualSeed(9);
+    const both = new TextClassifier({
+      vocabSize: 12,
+      embedDim: 4,
+      hiddenSize: 3,
+      bidirectional: true,
+      pooling: 'max-mean',
+    });
+    expect(both.fc.weight.shape).toEqual([2, 12]);
+    // The same weights in a 'max' and a 'mean' model, fc split in two halves (the bias once):
+    // the max-mean logits are the sum of their logits.
+    const halves = (pooling: 'max' | 'mean', from: number, bias: boolean) => {
+      const m = new TextClassifier({
+        vocabSize: 12,
+        embedDim: 4,
+        hiddenSize: 3,
+        bidirectional: true,
+        pooling,
+      });
+      const sd = both.stateDict();
+      const w = new Float32Array(2 * 6);
+      for (let o = 0; o < 2; o++)
+        w.set(sd['fc.weight']!.f32.subarray(o * 12 + from, o * 12 + from + 6), o * 6);
+      m.loadStateDict({
+        ...sd,
+        'fc.weight': new Tensor(w, [2, 6]),
+        'fc.bias': bias ? sd['fc.bias']! : new Tensor(new Float32Array(2), [2]),
+      });
+      return m;
+    };
+    const [inputs, lengths] = padded();
+    const expected = noGrad(() => halves('max', 0, true).forward(inputs, lengths)).f32.map(
+      (v, i) => v + noGrad(() => halves('mean', 6, false).forward(inputs, lengths)).f32[i]!,
+    );
+    closeArrays(noGrad(() => both.forward(inputs, lengths)).f32, expected);
+  });
 
   it('rebuilds from its config with the same outputs', () => {
     manualSeed(5);

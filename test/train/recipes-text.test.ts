@@ -214,6 +214,39 @@ describe('trainTextClassifier options', () => {
     );
   }, 60_000);
 
+  it("meets the same bag-of-words baseline whatever the model; pooling 'max-mean' saves and reloads", async () => {
+    const maxRun = await trainTextClassifier(small({ epochs: 2 }));
+    const store = new MemoryStore({ charts: false });
+    const both = await trainTextClassifier(small({ epochs: 2, pooling: 'max-mean', store }));
+    expect(both.config.architecture).toMatchObject({ pooling: 'max-mean' });
+    expect(both.model.fc.weight.shape).toEqual([2, 64]);
+    const bow = (r: TextClassifierResult) => r.baseline!.stateDict()['fc.weight']!.f32;
+    expect(bow(both)).toEqual(bow(maxRun));
+    expect(both.histories['bag-of-words']).toEqual(maxRun.histories['bag-of-words']);
+    const files = store.models.get('model')!;
+    const saved = modelFromConfig(files.config.architecture);
+    saved.loadStateDict(files.stateDict);
+    saved.eval();
+    expect(predictText({ model: saved, config: files.config }, TEXTS)).toEqual(predictText(both, TEXTS));
+  }, 60_000);
+
+  it('decays the weights with weightDecay and caps the confidence with labelSmoothing', async () => {
+    const plain = await trainTextClassifier(small({ baselines: false }));
+    const decayed = await trainTextClassifier(small({ baselines: false, weightDecay: 0.05 }));
+    const smoothed = await trainTextClassifier(small({ baselines: false, labelSmoothing: 0.4 }));
+    const norm = (r: TextClassifierResult) => Math.hypot(...r.model.embedding.weight.f32);
+    expect(norm(decayed)).toBeLessThan(0.8 * norm(plain));
+    // Smoothed targets are 0.8 / 0.2: the model's probabilities stay below plain training's.
+    const confidence = (r: TextClassifierResult) =>
+      Math.max(...predictText(r, TEXTS).map((p) => p.probability));
+    expect(confidence(plain)).toBeGreaterThan(0.95);
+    expect(confidence(smoothed)).toBeLessThan(0.9);
+    await expect(trainTextClassifier(small({ labelSmoothing: 1 }))).rejects.toThrow(
+      new ValueError('labelSmoothing must be a number in [0, 0.99], got 1'),
+    );
+    await expect(trainTextClassifier(small({ weightDecay: -1 }))).rejects.toThrow(/^weightDecay must be/);
+  }, 90_000);
+
   it('refuses bad options with a sentence naming the option, as the caller names it', async () => {
     await expect(trainTextClassifier(small({ epochs: 0 }))).rejects.toThrow(
       new ValueError('epochs must be an integer ≥ 1, got 0'),

@@ -23,8 +23,15 @@ using V = v128_t;
 // registers V8 allocates; wider tiles spill. In both builds (bench/wasm-ab.ts, interleaved) 2×16
 // trained the seed at least as fast as 3×12 and faster than 4×8, and won on a recurrent step's
 // product: two rows divide its batch (B 32) without an edge tile.
-constexpr int kTileRows = 2;
-constexpr int kTileVecs = 4;
+// KIOKU_WASM_TILE_ROWS and _VECS build other tiles for comparison (scripts/build-wasm.sh --variant).
+#ifndef KIOKU_WASM_TILE_ROWS
+#define KIOKU_WASM_TILE_ROWS 2
+#endif
+#ifndef KIOKU_WASM_TILE_VECS
+#define KIOKU_WASM_TILE_VECS 4
+#endif
+constexpr int kTileRows = KIOKU_WASM_TILE_ROWS;
+constexpr int kTileVecs = KIOKU_WASM_TILE_VECS;
 constexpr int kLanes = 4;
 
 inline V zero() { return wasm_f32x4_splat(0.f); }

@@ -4,7 +4,7 @@ import { type BackendName, backend, backendLabel, registerKernel, setBackend } f
 import { detectFlavor, type WasmFlavor, wasmUrl } from './features.js';
 import { WasmInstance } from './instance.js';
 import { wasmKernel } from './marshal.js';
-import { requireWasmApi, type WasmModule, wasmApi } from './wasm-api.js';
+import { requireWasmApi, type WasmApi, type WasmModule, wasmApi } from './wasm-api.js';
 
 /*
  * The WebAssembly backend: the native kernels compiled for WebAssembly SIMD128
@@ -18,9 +18,9 @@ export type { WasmFlavor } from './features.js';
 export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | Response | WasmModule;
 
 export interface WasmBackend {
-  instance: WasmInstance;
+  readonly instance: WasmInstance;
   /** Which build runs: 'relaxed' where the engine has relaxed SIMD, else 'simd128'. */
-  flavor: WasmFlavor;
+  readonly flavor: WasmFlavor;
 }
 
 let loaded: WasmBackend | null = null;
@@ -49,10 +49,32 @@ export function installWasm(module: WasmModule, flavor: WasmFlavor): WasmBackend
   return loaded;
 }
 
+/**
+ * Runs the loaded backend's kernels on another build of the module from now on (tests and
+ * benchmarks compare the builds this way; the engine must support the build's features).
+ */
+export function switchWasmBuild(module: WasmModule, flavor: WasmFlavor): void {
+  if (!loaded) throw new KiokuError('switchWasmBuild: the WebAssembly backend is not loaded');
+  loaded.instance.load(module);
+  loaded = { instance: loaded.instance, flavor };
+}
+
 /** Why this engine cannot run the backend, or '' when it can. */
 export function wasmUnsupported(): string {
   if (!wasmApi()) return 'this engine has no WebAssembly';
   return detectFlavor() ? '' : 'this engine has no WebAssembly SIMD';
+}
+
+/**
+ * Compiles while the body downloads where the engine can (WebAssembly.compileStreaming, which needs
+ * the server to send application/wasm). It is also the path on which Chromium caches the module's
+ * optimized code: a page that loads kioku again starts on that code instead of compiling each
+ * function on its first call and running it on baseline code until it has run enough.
+ */
+async function compileResponse(api: WasmApi, response: Response): Promise<WasmModule> {
+  const wasmType = response.headers.get('content-type')?.split(';')[0]?.trim() === 'application/wasm';
+  if (api.compileStreaming && wasmType) return api.compileStreaming(response);
+  return api.compile(await response.arrayBuffer());
 }
 
 async function compile(source: WasmSource): Promise<WasmModule> {
@@ -66,7 +88,7 @@ async function compile(source: WasmSource): Promise<WasmModule> {
   }
   if (typeof Response === 'function' && source instanceof Response) {
     if (!source.ok) throw new KiokuError(`fetching ${source.url} gave HTTP ${source.status}`);
-    return api.compile(await source.arrayBuffer());
+    return compileResponse(api, source);
   }
   return source as WasmModule;
 }

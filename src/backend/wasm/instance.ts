@@ -37,12 +37,20 @@ export interface HeapViews {
 }
 
 export class WasmInstance {
-  readonly exports: Exports;
+  exports!: Exports;
   private heap: HeapViews = { f64: new Float64Array(0), f32: new Float32Array(0), i32: new Int32Array(0) };
   private arena = 0;
   private arenaBytes = 0;
 
   constructor(module: WasmModule) {
+    this.load(module);
+  }
+
+  /**
+   * Instantiates `module` and makes it the one every call runs in from now on (a fresh memory:
+   * the arena and the heap views start again).
+   */
+  load(module: WasmModule): void {
     let memory: WasmMemory | null = null;
     const imports = {
       kioku: {
@@ -56,6 +64,8 @@ export class WasmInstance {
     this.exports = new (requireWasmApi().Instance)(module, imports).exports as unknown as Exports;
     memory = this.exports.memory;
     this.exports._initialize();
+    this.arena = 0;
+    this.arenaBytes = 0;
   }
 
   /** The module's memory, viewed as float64, float32 and int32. */

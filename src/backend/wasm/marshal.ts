@@ -42,8 +42,23 @@ function slotKind(a: ArgSpec): number {
  * output not zeroed. gemm without accumulate writes the whole m×n block of C; with rows next to
  * each other (ldc = n) that block is one range, which a Linear layer's output (as large as the
  * input projection of a sequence) never needs copied in. permute without accumulate and
- * embeddingForward write every element of their outputs (a batch-first sequence each).
+ * embeddingForward write every element of their outputs (a batch-first sequence each). The
+ * recurrent forward kernels start hN (and cN) from h0 (c0), and write every step of out and of
+ * what they save for backward unless lengths end some samples early.
  */
+/** An output written whole, up to the length the contract gives it. */
+const WHOLE = (): [number, number] => [0, Number.POSITIVE_INFINITY];
+/** A sequence output: written whole where every sample runs every step (no lengths). */
+const WHOLE_WITHOUT_LENGTHS = (e: ExprEnv): [number, number] | null => (e.lengths === null ? WHOLE() : null);
+const RECURRENT_FORWARD = {
+  out: WHOLE_WITHOUT_LENGTHS,
+  hN: WHOLE,
+  cN: WHOLE,
+  gates: WHOLE_WITHOUT_LENGTHS,
+  cells: WHOLE_WITHOUT_LENGTHS,
+  hidden: WHOLE_WITHOUT_LENGTHS,
+};
+
 const OVERWRITTEN: Readonly<Record<string, Record<string, (env: ExprEnv) => [number, number] | null>>> = {
   gemm: {
     c: (e) => {
@@ -57,6 +72,9 @@ const OVERWRITTEN: Readonly<Record<string, Record<string, (env: ExprEnv) => [num
   embeddingForward: {
     out: (e) => [0, (e.indices as Int32Array).length * (e.e as number)],
   },
+  lstmForward: RECURRENT_FORWARD,
+  gruForward: RECURRENT_FORWARD,
+  rnnForward: RECURRENT_FORWARD,
 };
 
 export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpec): Kernel {

@@ -25,6 +25,8 @@ export interface WasmApi {
   RuntimeError: new (message?: string) => Error;
   validate(bytes: Bytes): boolean;
   compile(bytes: Bytes): Promise<WasmModule>;
+  /** Compiles a fetch Response's body as it arrives (browsers; Node 18+). */
+  compileStreaming?(response: Response): Promise<WasmModule>;
 }
 
 /** The engine's WebAssembly object, or undefined where there is none. */

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
+import { POOLINGS } from '../../nn/heads.js';
 import { describeCoverage } from '../../train/class-report.js';
 import type { TextClassifierEvent } from '../../train/recipes/events.js';
 import { LR_SCHEDULES } from '../../train/recipes/forecaster-options.js';
@@ -80,12 +81,9 @@ async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
   await done(reporter, result.saved.model, started);
 }
 
-export function trainTextCommand(train: Command, reporter: (cmd: Command) => Reporter): void {
-  const cmd = train
-    .command('text')
-    .description(
-      'train a text classifier (Embedding → RNN/LSTM/GRU → Linear) beside majority-class and bag-of-words baselines',
-    )
+/** Where the texts come from and how their e-mail headers are read. */
+function dataFlags(cmd: Command): Command {
+  return cmd
     .requiredOption('--data <source>', 'spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file')
     .option('--text-col <name>', 'text column of a CSV/JSONL file', 'text')
     .option('--label-col <name>', 'label column of a CSV/JSONL file', 'label')
@@ -97,6 +95,12 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
         .choices(['strip', 'keep', 'subject', 'from-subject'])
         .default('from-subject'),
     )
+    .option('--limit <n>', 'use only the first n examples (after a seeded shuffle)', int('--limit'));
+}
+
+/** How a text becomes tokens, and how many of them are kept. */
+function tokenFlags(cmd: Command): Command {
+  return cmd
     .addOption(
       new Option(
         '--tokenizer <kind>',
@@ -115,34 +119,6 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
         .choices(['strip', 'keep'])
         .default(D.punctuation),
     )
-    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
-    .option('--embed <n>', 'embedding size', int('--embed'), D.embed)
-    .option('--hidden <n>', 'hidden size', int('--hidden'), D.hidden)
-    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
-    .option('--bidirectional', 'read the text in both directions (the default)', D.bidirectional)
-    .option('--no-bidirectional', 'read the text forwards only, as the seed LSTMClassifier does')
-    .addOption(
-      new Option(
-        '--pooling <how>',
-        'sequence summary fed to the classifier (attention: learned weights over the valid steps)',
-      )
-        .choices(['last', 'mean', 'max', 'attention'])
-        .default(D.pooling),
-    )
-    .option(
-      '--dropout <p>',
-      'dropout before the output layer (and between layers)',
-      num('--dropout', 0, 0.99),
-      D.dropout,
-    )
-    .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
-    .option('--batch <n>', 'batch size', int('--batch'), D.batch)
-    .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
-    .addOption(
-      new Option('--lr-schedule <name>', 'learning-rate schedule, stepped once per epoch')
-        .choices(LR_SCHEDULES)
-        .default(D.lrSchedule),
-    )
     .option('--max-len <n>', 'tokens kept per text', int('--max-len'), D.maxLen)
     .addOption(
       new Option(
@@ -158,10 +134,64 @@ export function trainTextCommand(train: Command, reporter: (cmd: Command) => Rep
       int('--vocab-size', 3),
       D.vocabSize,
     )
-    .option('--min-freq <n>', 'drop tokens seen fewer times', int('--min-freq'), D.minFreq)
-    .option('--limit <n>', 'use only the first n examples (after a seeded shuffle)', int('--limit'))
+    .option('--min-freq <n>', 'drop tokens seen fewer times', int('--min-freq'), D.minFreq);
+}
+
+/** The network: cell, sizes, directions, pooling, dropout. */
+function modelFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
+    .option('--embed <n>', 'embedding size', int('--embed'), D.embed)
+    .option('--hidden <n>', 'hidden size', int('--hidden'), D.hidden)
+    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
+    .option('--bidirectional', 'read the text in both directions (the default)', D.bidirectional)
+    .option('--no-bidirectional', 'read the text forwards only, as the seed LSTMClassifier does')
+    .addOption(
+      new Option(
+        '--pooling <how>',
+        'sequence summary fed to the classifier (max-mean: both side by side; attention: learned weights over the valid steps)',
+      )
+        .choices([...POOLINGS])
+        .default(D.pooling),
+    )
+    .option(
+      '--dropout <p>',
+      'dropout before the output layer (and between layers)',
+      num('--dropout', 0, 0.99),
+      D.dropout,
+    );
+}
+
+/** The optimisation: epochs, batch, learning rate and its schedule, baselines, seed. */
+function trainingFlags(cmd: Command): Command {
+  return cmd
+    .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
+    .option('--batch <n>', 'batch size', int('--batch'), D.batch)
+    .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
+    .option('--weight-decay <w>', "Adam's L2 weight decay", num('--weight-decay', 0), D.weightDecay)
+    .option(
+      '--label-smoothing <e>',
+      'smooth the targets: (1 − e)·one-hot + e/classes',
+      num('--label-smoothing', 0, 0.99),
+      D.labelSmoothing,
+    )
+    .addOption(
+      new Option('--lr-schedule <name>', 'learning-rate schedule, stepped once per epoch')
+        .choices(LR_SCHEDULES)
+        .default(D.lrSchedule),
+    )
     .option('--no-baselines', 'skip the bag-of-words and TF-IDF baselines')
-    .option('--seed <n>', 'seed for splits, initialisation and shuffling', int('--seed', 0), D.seed)
+    .option('--seed <n>', 'seed for splits, initialisation and shuffling', int('--seed', 0), D.seed);
+}
+
+export function trainTextCommand(train: Command, reporter: (cmd: Command) => Reporter): void {
+  const cmd = train
+    .command('text')
+    .description(
+      'train a text classifier (Embedding → RNN/LSTM/GRU → Linear) beside majority-class and bag-of-words baselines',
+    );
+  for (const flags of [dataFlags, tokenFlags, modelFlags, trainingFlags]) flags(cmd);
+  cmd
     .requiredOption('--out <dir>', 'output directory (model, plots, metrics.jsonl, history.json)')
     .addHelpText(
       'after',

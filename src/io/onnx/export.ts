@@ -215,7 +215,7 @@ function buildClassifier(g: GraphBuilder, model: TextClassifier, opset: number):
   const s = model.settings;
   if (s.pooling === 'attention') {
     throw new ValueError(
-      "exportOnnx: a TextClassifier with pooling 'attention' is not exported to ONNX yet; export it as PyTorch, or train with pooling 'max', 'mean' or 'last'",
+      "exportOnnx: a TextClassifier with pooling 'attention' is not exported to ONNX yet; export it as PyTorch, or train with pooling 'max', 'max-mean', 'mean' or 'last'",
     );
   }
   const ids = g.input('input_ids', DataType.INT32, ['batch', 'time']);
@@ -232,16 +232,33 @@ function buildClassifier(g: GraphBuilder, model: TextClassifier, opset: number):
   head(g, model.fc.weight, model.fc.bias, pooled, 'logits');
 }
 
-/** Mean or max of y: (T, B, F) over each sample's valid steps → (B, F); 0 for a length of 0. */
+/**
+ * Mean, max, or both concatenated (max ‖ mean) of y: (T, B, F) over each sample's valid steps
+ * → (B, F) or (B, 2F); 0 for a length of 0.
+ */
 function poolSteps(
   g: GraphBuilder,
-  pooling: 'mean' | 'max',
+  pooling: 'mean' | 'max' | 'max-mean',
   y: string,
   ids: string,
   lens: string,
   opset: number,
 ): string {
-  // valid: (T, B, 1) bool, step t < lengths[b]
+  const steps = validSteps(g, ids, lens);
+  if (pooling === 'mean') return meanSteps(g, y, steps);
+  if (pooling === 'max') return maxSteps(g, y, steps, opset);
+  const both = [maxSteps(g, y, steps, opset), meanSteps(g, y, steps)];
+  return g.op('Concat', both, 'max_mean', { axis: { int: 1 } });
+}
+
+interface ValidSteps {
+  /** (T, B, 1) bool: step t < lengths[b]. */
+  valid: string;
+  /** lengths as a float column (B, 1). */
+  lensCol: string;
+}
+
+function validSteps(g: GraphBuilder, ids: string, lens: string): ValidSteps {
   const T = g.op('Gather', [g.op('Shape', [ids], 'ids_shape'), g.int64s('one', [], [1])], 'time_steps');
   const steps = g.op('Range', [g.int64s('zero', [], [0]), T, g.int64s('step', [], [1])], 'steps');
   const stepsCol = g.op('Unsqueeze', [steps, g.int64s('axis1', [1], [1])], 'steps_col'); // (T, 1)
@@ -251,20 +268,24 @@ function poolSteps(
     [g.op('Less', [stepsCol, lens64], 'valid_tb'), g.int64s('axis2', [1], [2])],
     'valid',
   );
-  // lengths as a float column (B, 1)
   const lensCol = g.op(
     'Unsqueeze',
     [g.op('Cast', [lens], 'lengths_f', { to: { int: DataType.FLOAT } }), g.int64s('axis1b', [1], [1])],
     'lengths_col',
   );
-  if (pooling === 'mean') {
-    const valid01 = g.op('Cast', [valid], 'valid_f', { to: { int: DataType.FLOAT } });
-    const masked = g.op('Mul', [y, valid01], 'masked');
-    const total = g.op('ReduceSum', [masked, g.int64s('axis0', [1], [0])], 'sum', { keepdims: { int: 0 } });
-    // An empty sample sums to 0; dividing by max(length, 1) keeps it 0.
-    const count = g.op('Max', [lensCol, g.floats('one_f', [], Float32Array.of(1))], 'count');
-    return g.op('Div', [total, count], 'mean');
-  }
+  return { valid, lensCol };
+}
+
+function meanSteps(g: GraphBuilder, y: string, { valid, lensCol }: ValidSteps): string {
+  const valid01 = g.op('Cast', [valid], 'valid_f', { to: { int: DataType.FLOAT } });
+  const masked = g.op('Mul', [y, valid01], 'masked');
+  const total = g.op('ReduceSum', [masked, g.int64s('axis0', [1], [0])], 'sum', { keepdims: { int: 0 } });
+  // An empty sample sums to 0; dividing by max(length, 1) keeps it 0.
+  const count = g.op('Max', [lensCol, g.floats('one_f', [], Float32Array.of(1))], 'count');
+  return g.op('Div', [total, count], 'mean');
+}
+
+function maxSteps(g: GraphBuilder, y: string, { valid, lensCol }: ValidSteps, opset: number): string {
   const negInf = g.floats('neg_inf', [], Float32Array.of(Number.NEGATIVE_INFINITY));
   const masked = g.op('Where', [valid, y, negInf], 'masked');
   // ReduceMax takes its axes as an input from opset 18, as an attribute before.

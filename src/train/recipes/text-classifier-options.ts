@@ -1,7 +1,13 @@
 import type { TextCorpus } from '../../data/corpus.js';
 import type { Truncation } from '../../data/vocab.js';
 import type { ModelConfigInput } from '../../io/model-config.js';
-import type { BagOfWordsClassifier, Cell, Pooling, TextClassifier } from '../../nn/heads.js';
+import {
+  type BagOfWordsClassifier,
+  type Cell,
+  POOLINGS,
+  type Pooling,
+  type TextClassifier,
+} from '../../nn/heads.js';
 import type { ClassCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
 import type { TextClassifierEvent } from './events.js';
@@ -46,6 +52,10 @@ export interface TextClassifierSettings {
   pooling: Pooling;
   /** Dropout before the output layer (and between layers). Default 0. */
   dropout: number;
+  /** Target smoothing of the cross-entropy: (1 − ε)·one-hot + ε/classes. Default 0. */
+  labelSmoothing: number;
+  /** Adam's L2 weight decay (added to every gradient). Default 0. */
+  weightDecay: number;
   /** Training epochs (the best validation epoch's weights are kept). Default 5. */
   epochs: number;
   /** Batch size. Default 32. */
@@ -84,6 +94,8 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   bidirectional: true,
   pooling: 'max',
   dropout: 0,
+  labelSmoothing: 0,
+  weightDecay: 0,
   epochs: 5,
   batch: 32,
   lr: 3e-3,
@@ -171,9 +183,11 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
     check.int(key, o[key], min);
   check.number('dropout', o.dropout, 0, 0.99);
   check.number('lr', o.lr, 0);
+  check.number('labelSmoothing', o.labelSmoothing, 0, 0.99);
+  check.number('weightDecay', o.weightDecay, 0);
   check.choice('lrSchedule', o.lrSchedule, LR_SCHEDULES);
   check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
-  check.choice('pooling', o.pooling, ['last', 'mean', 'max', 'attention']);
+  check.choice('pooling', o.pooling, POOLINGS);
   check.choice('tokenizer', o.tokenizer, ['word', 'char']);
   check.boolean('lowercase', o.lowercase);
   check.boolean('normalize', o.normalize);
@@ -202,9 +216,15 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     runSettings,
     epochs,
     lrSchedule,
+    labelSmoothing,
+    weightDecay,
     ...rest
   } = o;
-  // A constant rate is left out, as checkpoints written before the option existed left it out.
-  const schedule = lrSchedule === 'constant' ? {} : { lrSchedule };
-  return definedEntries({ data: dataName, ...runSettings, ...rest, ...schedule });
+  // Options at their neutral value are left out, as checkpoints written before they existed left them out.
+  const added = {
+    ...(lrSchedule === 'constant' ? {} : { lrSchedule }),
+    ...(labelSmoothing === 0 ? {} : { labelSmoothing }),
+    ...(weightDecay === 0 ? {} : { weightDecay }),
+  };
+  return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
 }

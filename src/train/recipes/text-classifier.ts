@@ -160,7 +160,7 @@ function scheduler(o: ResolvedTextOptions, optimizer: Adam) {
 async function trainModel(run: TextRun): Promise<FitResult> {
   const { o, model, name, configBase, emit } = run;
   await emit({ type: 'model', model: name, parameters: model.numParameters() });
-  const optimizer = new Adam(model.parameters(), { lr: o.lr });
+  const optimizer = new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
   const schedule = scheduler(o, optimizer);
   const saving = await checkpointing(
     o,
@@ -185,7 +185,7 @@ async function trainModel(run: TextRun): Promise<FitResult> {
       epochs: o.epochs,
       optimizer,
       ...(schedule ? { scheduler: schedule } : {}),
-      loss: new CrossEntropyLoss(),
+      loss: new CrossEntropyLoss({ labelSmoothing: o.labelSmoothing }),
       clipGradNorm: 5,
       metrics: run.metrics,
       earlyStopping: { monitor: 'valLoss', patience: o.epochs, restoreBest: true },
@@ -208,6 +208,9 @@ async function testWithBaselines(run: TextRun, history: History) {
   let baseline: BagOfWordsClassifier | null = null;
   let baselineAt: string | null = null;
   if (o.baselines) {
+    // The baseline starts from the seed's own random state, not from wherever the model's
+    // training left it, so every variant of the model meets the same baseline.
+    manualSeed(o.seed);
     const b = await trainBagOfWords(o, d, run.val, run.emit, run.metrics);
     baseline = b.bow;
     histories['bag-of-words'] = b.history;
