@@ -135,14 +135,21 @@ export async function recoverReplace(dir: string): Promise<void> {
 
 /** The directory to read `dir` from: `dir` itself, else the committed new version of a swap, else null. */
 export async function readableDir(dir: string): Promise<string | null> {
+  if (await exists(dir)) return dir;
+  const committed = (await siblings(resolve(dir))).new;
+  if (committed.length) return committed[committed.length - 1]!;
+  // The swap's second rename may have landed between the two looks: `dir` is back.
+  return (await exists(dir)) ? dir : null;
+}
+
+async function exists(path: string): Promise<boolean> {
   try {
-    await stat(dir);
-    return dir;
+    await stat(path);
+    return true;
   } catch (e) {
     if (!hasCode(e, 'ENOENT')) throw e;
+    return false;
   }
-  const committed = (await siblings(resolve(dir))).new;
-  return committed.length ? committed[committed.length - 1]! : null;
 }
 
 /** `dir` with links resolved when it exists, else its absolute path. */
