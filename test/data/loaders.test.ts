@@ -8,7 +8,7 @@ import { DataError, MissingPackageError } from '../../src/data/errors.js';
 import { WordTokenizer } from '../../src/data/tokenizers.js';
 import { packageDir } from '../../src/io/datasets/files.js';
 import { loadImdb } from '../../src/io/datasets/imdb.js';
-import { loadSeriesCsv } from '../../src/io/datasets/series.js';
+import { loadSeriesCsv, type SeriesCsvOptions } from '../../src/io/datasets/series.js';
 import { loadTextFile, streamTextFile } from '../../src/io/datasets/text.js';
 
 const fx = (name: string) => join('fixtures', 'data', name);
@@ -182,6 +182,10 @@ describe('time-series CSV loader', () => {
     expect(told).toEqual([['place', 'sky']]);
     expect(s.columns).toEqual(['temp']);
     expect(Array.from(s.values)).toEqual([1.5, 2.5]);
+    const notFunction = { dateColumn: 'date', onTextColumns: 'skip' } as unknown as SeriesCsvOptions;
+    await expect(loadSeriesCsv(file, notFunction)).rejects.toThrow(
+      'loadSeriesCsv: onTextColumns must be a function, got string',
+    );
     const named = loadSeriesCsv(file, { dateColumn: 'date', features: ['sky'], onTextColumns: () => {} });
     await expect(named).rejects.toThrow('column "sky": expected a number, got "rain"');
     await writeFile(file, `${[...rows, 'Rome,2020-01-01,9.5,sun'].join('\n')}\n`);

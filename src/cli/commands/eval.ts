@@ -70,29 +70,29 @@ async function evalSeries(o: EvalFlags, reporter: Reporter): Promise<void> {
   await splitReport(reporter, 'eval', r, title);
 }
 
+/** Refuses the first of `flags` that was given, with `why` after its name and value. */
+function refuseFlags(flags: readonly (readonly [string, unknown])[], why: string): void {
+  const given = flags.find(([, value]) => value !== undefined);
+  if (given) throw new ValueError(`${given[0]} ${given[1]} ${why}`);
+}
+
 async function evaluate(o: EvalFlags, reporter: Reporter): Promise<void> {
   const task = await modelTask(o.model);
   if (task === 'language-model') {
-    for (const [flag, value] of [
+    const flags = [
       ['--missing', o.missing],
       ['--series-col', o.seriesCol],
       ['--limit', o.limit],
-    ] as const) {
-      if (value !== undefined) {
-        throw new ValueError(`${flag} ${value} does not apply to "${o.model}", a language model`);
-      }
-    }
+    ] as const;
+    refuseFlags(flags, `does not apply to "${o.model}", a language model`);
     await evalLanguageModel(o, reporter);
   } else if (task === 'classification') {
-    for (const [flag, value] of [
+    const flags = [
       ['--missing', o.missing],
       ['--split', o.split],
       ['--series-col', o.seriesCol],
-    ] as const) {
-      if (value !== undefined) {
-        throw new ValueError(`${flag} ${value} applies to series models; "${o.model}" is a text classifier`);
-      }
-    }
+    ] as const;
+    refuseFlags(flags, `applies to series models; "${o.model}" is a text classifier`);
     await evalText(o, reporter);
   } else await evalSeries(o, reporter);
 }

@@ -60,6 +60,9 @@ function checkOptions(options: SeriesCsvOptions, caller: string): MissingPolicy 
       throw new ValueError(`${caller}: ${name} must be an array of column names`);
     }
   }
+  if (options.onTextColumns !== undefined && typeof options.onTextColumns !== 'function') {
+    throw new ValueError(`${caller}: onTextColumns must be a function, got ${typeof options.onTextColumns}`);
+  }
   return missing;
 }
 
@@ -102,16 +105,19 @@ async function readSeriesRows(
       picks = columns.map((c) => headerIndex(header, c, path, features.includes(c) ? 'feature' : 'target'));
       continue;
     }
-    if (rows.length === 0 && options.features === undefined && options.onTextColumns) {
-      const text = columns.filter(
-        (c, k) => !targets.includes(c) && parseCell(row.fields[picks[k]!]!) === null,
-      );
-      if (text.length > 0) options.onTextColumns(text);
-      picks = picks.filter((_, k) => !text.includes(columns[k]!));
-      features = features.filter((c) => !text.includes(c));
-      columns = columns.filter((c) => !text.includes(c));
+    if (rows.length === 0) {
+      // The first data row tells which default inputs hold text.
+      if (options.features === undefined && options.onTextColumns) {
+        const text = columns.filter(
+          (c, k) => !targets.includes(c) && parseCell(row.fields[picks[k]!]!) === null,
+        );
+        if (text.length > 0) options.onTextColumns(text);
+        picks = picks.filter((_, k) => !text.includes(columns[k]!));
+        features = features.filter((c) => !text.includes(c));
+        columns = columns.filter((c) => !text.includes(c));
+      }
+      if (columns.length === 0) throw new DataError('no numeric columns to read', { file: path });
     }
-    if (columns.length === 0) throw new DataError('no numeric columns to read', { file: path });
     rows.push(parseRow(row, { path, columns, picks, dateAt, dateColumn, idAt }));
   }
   if (rows.length === 0) throw new DataError('no data rows after the header', { file: path });
