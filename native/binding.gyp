@@ -20,6 +20,7 @@
         "src/embedding.cc",
         "src/gemm/driver.cc",
         "src/gemm/pack.cc",
+        "src/masked_pool.cc",
         "src/permute.cc",
         "src/pool.cc",
         "src/recurrent/recurrent.cc",

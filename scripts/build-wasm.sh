@@ -67,7 +67,7 @@ trap 'rm -rf "$work"; if [[ $check == 1 ]]; then rm -rf "$out"; fi' EXIT
 features=(-mcpu=mvp -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals)
 cflags=(--target=wasm32-wasi --sysroot=/usr -std=c++17 -O3 -DNDEBUG -fexceptions -fno-math-errno
   -ffile-prefix-map="$root"=. -Inative/src "${features[@]}")
-sources=(adam.cc elementwise.cc embedding.cc gemm/driver.cc gemm/pack.cc permute.cc recurrent/recurrent.cc
+sources=(adam.cc elementwise.cc embedding.cc gemm/driver.cc gemm/pack.cc masked_pool.cc permute.cc recurrent/recurrent.cc
   simd.cc wasm/abi.cc wasm/entry.cc wasm/pool.cc)
 hash="$(sourceHash)"
 

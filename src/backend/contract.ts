@@ -247,7 +247,6 @@ export const CONTRACT = {
       f32('gx', 'outer * dim * inner', 'inout'),
     ],
   }),
-
   copyRows: kernel({
     doc: 'Strided block copy: dst[dOff + r·dStride + c] (+)= src[sOff + r·sStride + c] for r < rows, c < cols. Concat, split, slice and stack are this copy with different strides.',
     args: [
@@ -520,6 +519,34 @@ export const CONTRACT = {
       nullable(f32('dWhh', 'G * H', 'inout')),
       nullable(f32('dbIh', 'G', 'inout')),
       nullable(f32('dbHh', 'G', 'inout')),
+    ],
+  }),
+  maskedPool: kernel({
+    doc: "x: (B, T, F) batch-first, right-padded → out: (B, F), the max or mean over each sample's first lengths[b] steps (null: all T). Max: the first maximum wins, NaN propagates, argIndex (B, F) gets its step (null: not needed), no valid step gives −Infinity and step −1; mean: no valid step gives NaN, as 0/0, and argIndex is all −1.",
+    native: true,
+    args: [
+      f32('x', 'B * T * F'),
+      int('B'),
+      int('T'),
+      int('F'),
+      lengths('lengths', 'B', 'T'),
+      oneOf('mode', ['max', 'mean']),
+      f32('out', 'B * F', 'out'),
+      nullable(i32('argIndex', 'B * F', 'out')),
+    ],
+  }),
+  maskedPoolBackward: kernel({
+    doc: "g: (B, F), the gradient of maskedPool's out → gx: (B, T, F) +=: max, g at the step argIndex names (none when −1); mean, g / lengths[b] at each valid step.",
+    native: true,
+    args: [
+      f32('g', 'B * F'),
+      int('B'),
+      int('T'),
+      int('F'),
+      lengths('lengths', 'B', 'T'),
+      oneOf('mode', ['max', 'mean']),
+      nullable(i32('argIndex', 'B * F')),
+      f32('gx', 'B * T * F', 'inout'),
     ],
   }),
 } as const;

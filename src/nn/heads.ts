@@ -1,7 +1,5 @@
-import { div, mul } from '../ops/binary.js';
-import { maskedFill, sequenceMask } from '../ops/mask.js';
-import { max, sum } from '../ops/reduce.js';
-import { concat, reshape, slice, unsqueeze } from '../ops/shape.js';
+import { maskedPool } from '../ops/masked-pool.js';
+import { concat, reshape, slice } from '../ops/shape.js';
 import { noGrad } from '../tensor/autograd.js';
 import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
@@ -116,21 +114,12 @@ function checkTokens(where: string, inputs: Tensor, lengths: Int32Array | undefi
 
 /** Mean of x (B, T, F) over each sample's first lengths[b] steps → (B, F). */
 function maskedMean(x: Tensor, lengths: Int32Array): Tensor {
-  const [b, t] = x.shape as [number, number, number];
-  const mask = unsqueeze(sequenceMask(lengths, t), 2);
-  const counts = new Tensor(Float32Array.from(lengths), [b, 1]);
-  return div(sum(mul(x, mask), 1), counts);
+  return maskedPool(x, lengths, 'mean');
 }
 
 /** Max of x (B, T, F) over each sample's valid steps → (B, F). */
 function maskedMax(x: Tensor, lengths: Int32Array): Tensor {
-  const t = x.shape[1]!;
-  const padding = sequenceMask(lengths, t);
-  const invalid = new Tensor(
-    padding.f32.map((v) => 1 - v),
-    [...padding.shape, 1],
-  );
-  return max(maskedFill(x, invalid, -Infinity), 1);
+  return maskedPool(x, lengths, 'max');
 }
 
 export interface TextClassifierConfig {

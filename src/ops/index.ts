@@ -2,6 +2,7 @@ export * from './binary.js';
 export * from './dropout.js';
 export * from './embedding.js';
 export * from './mask.js';
+export * from './masked-pool.js';
 export * from './matmul.js';
 export * from './pointwise.js';
 export * from './recurrent.js';

@@ -7,6 +7,7 @@ import '../../src/backend/js/gemm.js';
 import '../../src/backend/js/gru.js';
 import '../../src/backend/js/lstm.js';
 import '../../src/backend/js/mask.js';
+import '../../src/backend/js/masked-pool.js';
 import '../../src/backend/js/pointwise.js';
 import '../../src/backend/js/reduce.js';
 import '../../src/backend/js/rnn.js';

@@ -16,6 +16,8 @@ enum class BinaryOp : int32_t { Add, Sub, Mul, Div };
 inline constexpr const char* kBinaryOpNames[] = {"add", "sub", "mul", "div"};
 enum class UnaryOp : int32_t { Neg, Exp, Log, Tanh, Sigmoid, Relu, Sqrt, Abs };
 inline constexpr const char* kUnaryOpNames[] = {"neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs"};
+enum class MaskedPoolMode : int32_t { Max, Mean };
+inline constexpr const char* kMaskedPoolModeNames[] = {"max", "mean"};
 
 // gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate): Row-major SGEMM:
 // C(m×n) = [C +] op(A)(m×k) · op(B)(k×n), op transposing when asked. A is read as A[aOff + i·lda + p] (A[aOff
@@ -395,12 +397,60 @@ inline void check(const GruBackwardArgs& a) {
 }
 void gruBackward(const GruBackwardArgs& a);
 
+// maskedPool(x, B, T, F, lengths, mode, out, argIndex): x: (B, T, F) batch-first, right-padded → out: (B, F),
+// the max or mean over each sample's first lengths[b] steps (null: all T). Max: the first maximum wins, NaN
+// propagates, argIndex (B, F) gets its step (null: not needed), no valid step gives −Infinity and step −1;
+// mean: no valid step gives NaN, as 0/0, and argIndex is all −1.
+struct MaskedPoolArgs {
+  static constexpr const char* kName = "maskedPool";
+  static constexpr int kCount = 8;
+  InF32 x; int64_t B{}; int64_t T{}; int64_t F{}; InI32 lengths; MaskedPoolMode mode{}; OutF32 out;
+  OutI32 argIndex;
+  template <class Reader>
+  void read(Reader& r) {
+    r.array(x, "x", false); r.dim(B, "B"); r.dim(T, "T"); r.dim(F, "F"); r.array(lengths, "lengths", true);
+    r.choice(mode, "mode", kMaskedPoolModeNames); r.array(out, "out", false);
+    r.array(argIndex, "argIndex", true);
+  }
+};
+inline void check(const MaskedPoolArgs& a) {
+  const Checker c{MaskedPoolArgs::kName};
+  const double B = a.B; const double T = a.T; const double F = a.F;
+  c.length("x", a.x, B * T * F); c.eachIn("lengths", a.lengths, B, T); c.length("out", a.out, B * F);
+  c.lengthIfGiven("argIndex", a.argIndex, B * F);
+}
+void maskedPool(const MaskedPoolArgs& a);
+
+// maskedPoolBackward(g, B, T, F, lengths, mode, argIndex, gx): g: (B, F), the gradient of maskedPool's out →
+// gx: (B, T, F) +=: max, g at the step argIndex names (none when −1); mean, g / lengths[b] at each valid
+// step.
+struct MaskedPoolBackwardArgs {
+  static constexpr const char* kName = "maskedPoolBackward";
+  static constexpr int kCount = 8;
+  InF32 g; int64_t B{}; int64_t T{}; int64_t F{}; InI32 lengths; MaskedPoolMode mode{}; InI32 argIndex;
+  OutF32 gx;
+  template <class Reader>
+  void read(Reader& r) {
+    r.array(g, "g", false); r.dim(B, "B"); r.dim(T, "T"); r.dim(F, "F"); r.array(lengths, "lengths", true);
+    r.choice(mode, "mode", kMaskedPoolModeNames); r.array(argIndex, "argIndex", true);
+    r.array(gx, "gx", false);
+  }
+};
+inline void check(const MaskedPoolBackwardArgs& a) {
+  const Checker c{MaskedPoolBackwardArgs::kName};
+  const double B = a.B; const double T = a.T; const double F = a.F;
+  c.length("g", a.g, B * F); c.eachIn("lengths", a.lengths, B, T);
+  c.lengthIfGiven("argIndex", a.argIndex, B * F); c.length("gx", a.gx, B * T * F);
+}
+void maskedPoolBackward(const MaskedPoolBackwardArgs& a);
+
 // X(name, Args) for every native kernel.
 #define KIOKU_NATIVE_KERNELS(X) \
   X(gemm, GemmArgs) X(binary, BinaryArgs) X(sumToShape, SumToShapeArgs) X(unary, UnaryArgs) \
   X(unaryBackward, UnaryBackwardArgs) X(permute, PermuteArgs) X(embeddingForward, EmbeddingForwardArgs) \
   X(embeddingBackward, EmbeddingBackwardArgs) X(adamStep, AdamStepArgs) X(rnnForward, RnnForwardArgs) \
   X(rnnBackward, RnnBackwardArgs) X(lstmForward, LstmForwardArgs) X(lstmBackward, LstmBackwardArgs) \
-  X(gruForward, GruForwardArgs) X(gruBackward, GruBackwardArgs)
+  X(gruForward, GruForwardArgs) X(gruBackward, GruBackwardArgs) X(maskedPool, MaskedPoolArgs) \
+  X(maskedPoolBackward, MaskedPoolBackwardArgs)
 
 }  // namespace kioku
