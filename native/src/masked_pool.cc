@@ -13,19 +13,26 @@ namespace {
 
 int64_t validSteps(const InI32& lengths, int64_t b, int64_t T) { return lengths ? lengths.data[b] : T; }
 
-// The first maximum of each feature over steps [0, len); a NaN wins at its first step.
-void maxRow(const float* x, int64_t F, int64_t len, float* out, int32_t* arg) {
-  for (int64_t f = 0; f < F; f++) {
-    out[f] = len > 0 ? x[f] : -INFINITY;
-    if (arg) arg[f] = len > 0 ? 0 : -1;
-  }
+// The first maximum of each feature over steps [0, len); a NaN wins at its first step. Branch-free
+// selects, so the compiler vectorizes the loop over features.
+void maxRow(const float* __restrict x, int64_t F, int64_t len, float* __restrict out, int32_t* __restrict arg) {
+  for (int64_t f = 0; f < F; f++) out[f] = len > 0 ? x[f] : -INFINITY;
+  if (arg)
+    for (int64_t f = 0; f < F; f++) arg[f] = len > 0 ? 0 : -1;
   for (int64_t t = 1; t < len; t++) {
-    const float* row = x + t * F;
-    for (int64_t f = 0; f < F; f++) {
-      const float v = row[f], best = out[f];
-      if (v > best || (std::isnan(v) && !std::isnan(best))) {
-        out[f] = v;
-        if (arg) arg[f] = static_cast<int32_t>(t);
+    const float* __restrict row = x + t * F;
+    const int32_t step = static_cast<int32_t>(t);
+    if (arg) {
+      for (int64_t f = 0; f < F; f++) {
+        const float v = row[f], best = out[f];
+        const bool take = v > best || (v != v && best == best);
+        out[f] = take ? v : best;
+        arg[f] = take ? step : arg[f];
+      }
+    } else {
+      for (int64_t f = 0; f < F; f++) {
+        const float v = row[f], best = out[f];
+        out[f] = (v > best || (v != v && best == best)) ? v : best;
       }
     }
   }
