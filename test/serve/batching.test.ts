@@ -6,6 +6,7 @@ import {
   predictText,
   type TextPrediction,
 } from '../../src/train/recipes/index.js';
+import { textServing } from '../../src/train/recipes/serving-text.js';
 import {
   type Answer,
   get,
@@ -90,6 +91,20 @@ describe('micro-batching', () => {
       expect(together[i]!.status).toBe(200);
       expectSamePredictions(together[i]!.body.predictions, single.body.predictions);
       expectSamePredictions(together[i]!.body.predictions, predictText(models.text, body.instances));
+    }
+  });
+
+  it("reuses a batch's forward buffers for the next batch without changing an answer", () => {
+    // 32 texts of the model's 48 tokens: buffers large enough for the pool, taken back each batch.
+    const serving = textServing(models.textBi);
+    const long = (i: number) =>
+      Array.from({ length: 60 }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ');
+    const sets = [0, 100].map((from) => Array.from({ length: 32 }, (_, i) => long(from + i)));
+    const want = sets.map((texts) => predictText(models.textBi, texts));
+    for (let round = 0; round < 3; round++) {
+      for (const [j, texts] of sets.entries()) {
+        expectSamePredictions(serving.classify(texts.map((t) => serving.encode(t))), want[j]!);
+      }
     }
   });
 

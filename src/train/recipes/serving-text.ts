@@ -2,6 +2,7 @@ import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js'
 import { Vocab, type VocabJSON } from '../../data/vocab.js';
 import { TextClassifier } from '../../nn/heads.js';
 import { noGrad } from '../../tensor/autograd.js';
+import { trainingStep } from '../../tensor/step.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
@@ -93,9 +94,12 @@ function classifyBuckets(
     const T = lengths[0]!;
     const ids = new Int32Array(bucket.length * T);
     for (const [r, i] of bucket.entries()) ids.set(encoded[i]!, r * T);
-    const logits = noGrad(() => model.forward(new Tensor(ids, [bucket.length, T]), lengths));
-    const p = softmaxRows(logits);
-    for (const [r, i] of bucket.entries()) probs.set(p.subarray(r * k, (r + 1) * k), i * k);
+    // One step: the forward's large buffers go back to the pool for the next batch, not to the GC.
+    trainingStep(() => {
+      const logits = noGrad(() => model.forward(new Tensor(ids, [bucket.length, T]), lengths));
+      const p = softmaxRows(logits);
+      for (const [r, i] of bucket.entries()) probs.set(p.subarray(r * k, (r + 1) * k), i * k);
+    });
   }
   return probs;
 }
