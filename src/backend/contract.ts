@@ -536,7 +536,7 @@ export const CONTRACT = {
     ],
   }),
   maskedPoolBackward: kernel({
-    doc: "g: (B, F), the gradient of maskedPool's out → gx: (B, T, F) +=: max, g at the step argIndex names (none when −1); mean, g / lengths[b] at each valid step.",
+    doc: "g: (B, F), the gradient of maskedPool's out → gx: (B, T, F) +=: max, g at the step argIndex names (none outside [0, T), as −1); mean, g / lengths[b] at each valid step.",
     native: true,
     args: [
       f32('g', 'B * F'),

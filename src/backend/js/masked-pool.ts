@@ -69,7 +69,7 @@ const maskedPoolBackwardJs: Kernels['maskedPoolBackward'] = function maskedPoolB
         throw new ValueError('maskedPoolBackward: argIndex must be given for mode max, got null');
       for (let f = 0; f < F; f++) {
         const t = argIndex[b * F + f]!;
-        if (t >= 0) gx[base + t * F + f]! += g[b * F + f]!;
+        if (t >= 0 && t < T) gx[base + t * F + f]! += g[b * F + f]!;
       }
       continue;
     }
