@@ -422,8 +422,8 @@ inline void check(const MaskedPoolArgs& a) {
 void maskedPool(const MaskedPoolArgs& a);
 
 // maskedPoolBackward(g, B, T, F, lengths, mode, argIndex, gx): g: (B, F), the gradient of maskedPool's out →
-// gx: (B, T, F) +=: max, g at the step argIndex names (none when −1); mean, g / lengths[b] at each valid
-// step.
+// gx: (B, T, F) +=: max, g at the step argIndex names (none outside [0, T), as −1); mean, g / lengths[b] at
+// each valid step.
 struct MaskedPoolBackwardArgs {
   static constexpr const char* kName = "maskedPoolBackward";
   static constexpr int kCount = 8;
