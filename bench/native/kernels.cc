@@ -154,10 +154,11 @@ int main(int argc, char** argv) {
       us = medianUs(reps, [&] { lstmBackward(b); }, &cpu);
     }
   } else if (what == "stream") {
-    // stream [reps] [threads] [E] [H] [offset]: one batch-1 step, weights `offset` floats (0–15) past
-    // a 64-byte boundary.
+    // stream [reps] [threads] [E] [H] [offset] [steps]: one batch-1 step, weights `offset` floats
+    // (0–15) past a 64-byte boundary, timed in batches of `steps` steps (1000).
     const int64_t E = argc > 4 ? std::atoll(argv[4]) : 128, H = argc > 5 ? std::atoll(argv[5]) : 64;
     const int64_t offset = argc > 6 ? std::atoll(argv[6]) % 16 : 0;
+    const int steps = argc > 7 ? std::max(1, std::atoi(argv[7])) : 1000;
     Lstm l(1, 1, E, H);
     LstmForwardArgs f = l.forwardArgs();
     std::vector<float> w((l.wIh.size() + l.wHh.size()) + 64);
@@ -168,9 +169,11 @@ int main(int argc, char** argv) {
     f.wIh.data = wIh;
     f.wHh.data = wHh;
     us = medianUs(reps, [&] {
-      for (int i = 0; i < 1000; i++) lstmForward(f);
-    }, &cpu) / 1000;
-    cpu /= 1000;
+      for (int i = 0; i < steps; i++) lstmForward(f);
+    }, &cpu) / steps;
+    cpu /= steps;
+    gMinUs *= 1000.0 / steps;
+    gP10Us *= 1000.0 / steps;
     std::printf("stream E %lld H %lld: %.1f weight bytes per ns by cpu time, fastest batch %.2f us per step, "
                 "10th percentile %.2f\n",
                 (long long)E, (long long)H, 4.0 * 4 * H * (E + H) / (cpu * 1e3), gMinUs / 1000, gP10Us / 1000);
