@@ -10,6 +10,9 @@
 #include "../pool.h"
 #include "gemm.h"
 #include "pack.h"
+#if defined(__wasm_simd128__)
+#include "../wasm/macro_kernel.h"
+#endif
 
 namespace kioku {
 namespace {
@@ -49,6 +52,13 @@ struct Sliver {
 template <class SliverAt>
 void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const SliverAt& sliverAt,
                  const float* pb, float* c, int64_t ldc, bool add) {
+#if defined(__wasm_simd128__)
+  // The WebAssembly build's own loop over the tiles (wasm/macro_kernel.h); sliverAt is a BlockOfA.
+  if (activeIsa() == Isa::Simd128) {
+    wasm::macroKernel(mc, nc, kc, {sliverAt.a, sliverAt.rs, sliverAt.cs, sliverAt.full, sliverAt.pa}, pb, c, ldc, add);
+    return;
+  }
+#endif
   const int64_t MR = k.mr, NR = k.nr;
   alignas(64) float tile[kMaxTile];
   for (int64_t jr = 0; jr < nc; jr += NR) {
