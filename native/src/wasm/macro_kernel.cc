@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "../gemm/pack.h"
 #include "../isa/isa.h"
 
 namespace kioku {
@@ -64,6 +65,27 @@ void macroKernel(int64_t mc64, int64_t nc64, int64_t kc64, const WasmBlock& bloc
       for (int r = 0; r < mr; r++)
         for (int q = 0; q < nr; q++) cp[r * ldc + q] = add ? cp[r * ldc + q] + edge[r * NR + q] : edge[r * NR + q];
     }
+  }
+}
+
+void packTransposedA(const float* a, int64_t lda64, int64_t mc64, int64_t kc64, float* out) {
+  if (MR != 2) {
+    packA(a, 1, lda64, mc64, kc64, MR, out);
+    return;
+  }
+  const int lda = static_cast<int>(lda64), mc = static_cast<int>(mc64), kc = static_cast<int>(kc64);
+  // Row i of step p goes to out[(i − i mod 2)·kc + 2p + i mod 2]: four rows, two slivers, per vector.
+  for (int p = 0; p < kc; p++) {
+    const float* src = a + p * lda;
+    float* dst = out + 2 * p;
+    int i = 0;
+    for (; i + 4 <= mc; i += 4) {
+      const V v = load(src + i);
+      wasm_v128_store64_lane(dst + i * kc, v, 0);
+      wasm_v128_store64_lane(dst + (i + 2) * kc, v, 1);
+    }
+    for (; i < mc; i++) dst[(i & ~1) * kc + (i & 1)] = src[i];
+    if (mc & 1) dst[(mc - 1) * kc + 1] = 0.f;
   }
 }
 

@@ -23,5 +23,11 @@ struct WasmBlock {
 void macroKernel(int64_t mc, int64_t nc, int64_t kc, const WasmBlock& block, const float* pb, float* c,
                  int64_t ldc, bool add);
 
+// packA (gemm/pack.h) for a transposed A (element (i, p) at a[i + p·lda]), mc×kc: each step's
+// rows are contiguous, so they are read a vector at a time and stored a sliver's rows at a time,
+// where packA copies one float at a time (a weight gradient's A is packed, block by block, once
+// per column panel of B: with a narrow B that copy cost as much as a third of the product).
+void packTransposedA(const float* a, int64_t lda, int64_t mc, int64_t kc, float* out);
+
 }  // namespace wasm
 }  // namespace kioku
