@@ -107,6 +107,7 @@ BlockOfA blockOfA(const SimdKernels& k, bool ta, const float* a, int64_t lda, in
   const float* start = a + ic * rs + pc * cs;
   const int64_t full = readsAInPlace(ta, lda) ? mc / MR * MR : 0;
 #if defined(__wasm_simd128__)
+  // The WebAssembly build packs a transposed A a vector of rows at a time (wasm/macro_kernel.h).
   if (ta && activeIsa() == Isa::Simd128) {
     wasm::packTransposedA(start, lda, mc, kc, pa);
     return {start, rs, cs, 0, kc, MR, pa};
