@@ -102,6 +102,7 @@ function textConfig(o: ResolvedTextOptions, d: TextData) {
     maxLen: o.maxLen,
     truncation: o.truncation,
     ...(o.headers !== undefined ? { headers: o.headers } : {}),
+    ...(o.dataColumns !== undefined ? { dataColumns: o.dataColumns } : {}),
     labelCounts: d.labelCounts,
     data: o.dataName,
   };
