@@ -188,9 +188,9 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
     'dataName',
     'limit',
     'headers',
-    'dataColumns',
     ...Object.keys(TEXT_CLASSIFIER_DEFAULTS),
     ...RUN_OPTIONS,
+    'dataColumns',
   ]);
   checkCorpus(o.corpus, check.name('corpus'));
   for (const [key, min] of [
