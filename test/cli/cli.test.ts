@@ -286,6 +286,40 @@ describe('kioku train text on a CSV file', () => {
     const bad = await kioku('train', 'text', '--data', csv, '--text-col', 'body', '--out', out);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/body/);
+    expect(bad.stderr).toMatch(/--text-col names the text column/);
+    const noLabel = await kioku('train', 'text', '--data', csv, '--text-col', 'review', '--out', out);
+    expect(noLabel.stderr).toMatch(
+      /column "label": unknown label column; available columns: review, sentiment \(--label-col names the label column, default "label"\)/,
+    );
+  });
+
+  it('evaluates a file with the columns the model was trained on, no flags needed', async () => {
+    const csv = join(root, 'reviews.csv');
+    const model = join(root, 'reviews', 'model');
+    const config = JSON.parse(await readFile(join(model, 'config.json'), 'utf8'));
+    expect(config.dataColumns).toEqual({ text: 'review', label: 'sentiment' });
+    const plain = await kioku('eval', '--model', model, '--data', csv, '--json');
+    expect(plain.stderr).toBe('');
+    expect(plain.code).toBe(0);
+    const flagged = await kioku(
+      'eval',
+      '--model',
+      model,
+      '--data',
+      csv,
+      '--text-col',
+      'review',
+      '--label-col',
+      'sentiment',
+      '--json',
+    );
+    const scores = (r: { stdout: string }) => jsonLines(r.stdout).filter((x) => x.event === 'eval');
+    expect(scores(plain).length).toBeGreaterThan(0);
+    expect(scores(plain)).toEqual(scores(flagged));
+    // The flags still override: a column the file lacks is refused by its flag's name.
+    const other = await kioku('eval', '--model', model, '--data', csv, '--text-col', 'body');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/column "body": unknown text column.*--text-col/);
   });
 });
 

@@ -76,6 +76,17 @@ describe('kioku train lm', () => {
     }
   });
 
+  it('reports the model and the settings it sized to the text (those the flags left open)', () => {
+    const model = events.find((e) => e.event === 'model')!;
+    // 12,000 characters are a small text: dropout and the higher rate.
+    expect(model).toMatchObject({
+      embed: 8,
+      hidden: 16,
+      epochs: 2,
+      sized: ['--tie-weights', '--dropout', '--lr', '--vocab-size'],
+    });
+  });
+
   it('evaluates after each epoch and saves the best weights with the tokenizer and vocabulary', async () => {
     const evals = events.filter((e) => e.event === 'eval');
     expect(evals.map((e) => e.epoch)).toEqual([1, 2]);
@@ -95,7 +106,8 @@ describe('kioku train lm', () => {
     expect(config).toMatchObject({
       task: 'language-model',
       data: book,
-      architecture: { type: 'LanguageModel', hiddenSize: 16 },
+      architecture: { type: 'LanguageModel', hiddenSize: 16, dropout: 0.3 },
+      training: { lr: 0.01, dropout: 0.3, epochs: 2 },
     });
     const metrics = jsonLines(await readFile(join(out, 'metrics.jsonl'), 'utf8'));
     expect(metrics).toEqual(events);

@@ -126,6 +126,38 @@ describe('exportPytorchProject', () => {
     expect(out['char_classes.py']).toMatch(/^RUN_STARTS = \[\n {4}0, /m);
   });
 
+  it("carries the model's weight decay, label smoothing and file columns into project.json and train.py", () => {
+    const trained = {
+      ...config,
+      dataColumns: { text: 'review', label: 'sentiment' },
+      training: { ...config.training, weightDecay: 1e-4, labelSmoothing: 0.1 },
+    };
+    const settings = JSON.parse(exportPytorchProject(files(trained))['project.json'] as string);
+    expect(settings).toMatchObject({
+      weightDecay: 1e-4,
+      labelSmoothing: 0.1,
+      textColumn: 'review',
+      labelColumn: 'sentiment',
+    });
+    // A model trained without them: 0, and the options override the config.
+    const plain = JSON.parse(exportPytorchProject(files())['project.json'] as string);
+    expect([plain.weightDecay, plain.labelSmoothing, plain.textColumn]).toEqual([0, 0, 'text']);
+    const given = exportPytorchProject(files(trained), { weightDecay: 0.5, labelSmoothing: 0 });
+    expect(JSON.parse(given['project.json'] as string)).toMatchObject({
+      weightDecay: 0.5,
+      labelSmoothing: 0,
+    });
+    // train.py's flags default to project.json's values and reach the optimizer and the loss.
+    const train = given['train.py'] as string;
+    expect(train).toContain("'--weight-decay', type=float, default=settings.get('weightDecay', 0.0)");
+    expect(train).toContain("'--label-smoothing', type=float, default=settings.get('labelSmoothing', 0.0)");
+    expect(train).toContain('torch.optim.Adam(ddp.parameters(), lr=args.lr, weight_decay=args.weight_decay)');
+    expect(train).toContain("nn.CrossEntropyLoss(reduction='sum', label_smoothing=args.label_smoothing)");
+    expect(() => exportPytorchProject(files(), { labelSmoothing: 1 })).toThrow(
+      'exportPytorchProject: options.labelSmoothing must be a number in [0, 1), got 1',
+    );
+  });
+
   it('bundles a data file and points project.json at it', () => {
     const out = exportPytorchProject(files({ ...config, data: 'spam-assassin' }), {
       dataFile: { name: 'spam-assassin.jsonl', content: '{"text":"x","label":"ham"}\n' },
@@ -239,6 +271,27 @@ describe.skipIf(!hasTorch)('the exported project trains in PyTorch and kioku ope
     expect(metrics.history.map((h: { loss: number }) => h.loss)).toEqual(
       single.history.map((h: { loss: number }) => expect.closeTo(h.loss, 5)),
     );
+    // Weight decay and label smoothing change the optimisation from the same seed, and are recorded.
+    python(
+      [
+        'train.py',
+        '--epochs',
+        '1',
+        '--batch',
+        '7',
+        '--weight-decay',
+        '0.1',
+        '--label-smoothing',
+        '0.2',
+        '--out',
+        'wd',
+      ],
+      proj,
+    );
+    const wd = JSON.parse(readFileSync(join(proj, 'wd', 'metrics.json'), 'utf8'));
+    expect(wd.history[0].loss).not.toBeCloseTo(single.history[0].loss, 3);
+    const wdConfig = JSON.parse(readFileSync(join(proj, 'wd', 'model', 'config.json'), 'utf8'));
+    expect(wdConfig.training).toMatchObject({ weightDecay: 0.1, labelSmoothing: 0.2 });
     const trained = await loadTextClassifier(join(proj, 'two', 'model'));
     expect((trained.config as { training?: { engine?: string } }).training?.engine).toMatch(/^pytorch /);
     const score = scoreText(

@@ -241,6 +241,11 @@ describe('trainTextClassifier options', () => {
       Math.max(...predictText(r, TEXTS).map((p) => p.probability));
     expect(confidence(plain)).toBeGreaterThan(0.95);
     expect(confidence(smoothed)).toBeLessThan(0.9);
+    // The saved config records them (an exported PyTorch project's train.py reads them there).
+    const training = (r: TextClassifierResult) => r.config.training as Record<string, unknown>;
+    expect(training(decayed).weightDecay).toBe(0.05);
+    expect(training(smoothed).labelSmoothing).toBe(0.4);
+    expect('weightDecay' in training(plain) || 'labelSmoothing' in training(plain)).toBe(false);
     await expect(trainTextClassifier(small({ labelSmoothing: 1 }))).rejects.toThrow(
       new ValueError('labelSmoothing must be a number in [0, 0.99], got 1'),
     );

@@ -12,14 +12,15 @@ import { classificationTable, warnUnknown } from '../reports.js';
 import { splitReport, splitTitle } from '../series-reports.js';
 import { loadSeriesSource, loadTextSource } from '../sources.js';
 import { evalLanguageModel, isTrainingData } from './eval-lm.js';
+import { withColumnFlags } from './train-text.js';
 
 /** `kioku eval`: a trained model's scores on a dataset beside its baselines. */
 
 interface EvalFlags {
   model: string;
   data: string;
-  textCol: string;
-  labelCol: string;
+  textCol?: string;
+  labelCol?: string;
   dateCol?: string;
   seriesCol?: string;
   split?: EvalSplit;
@@ -29,14 +30,20 @@ interface EvalFlags {
 
 async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
   const opened = await loadTextModel(o.model);
-  // E-mails are read the way the model saw them in training.
-  const headers = textReadOptions(opened).headers as SpamHeaders | undefined;
-  const corpus = await loadTextSource(o.data, {
-    textCol: o.textCol,
-    labelCol: o.labelCol,
-    headers,
-    warn: (line) => reporter.warn(line),
-  });
+  // E-mails and files are read the way the model saw them in training; the flags override the columns.
+  const read = textReadOptions(opened);
+  const columns = {
+    textCol: o.textCol ?? read.dataColumns?.text ?? 'text',
+    labelCol: o.labelCol ?? read.dataColumns?.label ?? 'label',
+  };
+  const corpus = await withColumnFlags(
+    columns,
+    loadTextSource(o.data, {
+      ...columns,
+      headers: read.headers as SpamHeaders | undefined,
+      warn: (line) => reporter.warn(line),
+    }),
+  );
   const r = evaluateTextClassifier(opened, {
     corpus,
     dataName: o.data,
@@ -103,8 +110,14 @@ export function evalCommand(program: Command, reporter: (cmd: Command) => Report
     .description('evaluate a trained model on a dataset beside its baselines')
     .requiredOption('--model <dir>', 'model directory written by `kioku train`')
     .requiredOption('--data <source>', 'data in the form the model was trained on')
-    .option('--text-col <name>', 'text column of a CSV/JSONL file', 'text')
-    .option('--label-col <name>', 'label column of a CSV/JSONL file', 'label')
+    .option(
+      '--text-col <name>',
+      'text column of a CSV/JSONL file (default: as the model was trained, else text)',
+    )
+    .option(
+      '--label-col <name>',
+      'label column of a CSV/JSONL file (default: as the model was trained, else label)',
+    )
     .option('--date-col <name>', 'date column of a CSV series (default: as the model was trained)')
     .option(
       '--series-col <name>',

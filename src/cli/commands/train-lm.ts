@@ -9,6 +9,7 @@ import {
   type LanguageModelEvent,
   type LanguageModelResult,
   type LanguageModelSettings,
+  type SizedToText,
 } from '../../train/recipes/language-model-options.js';
 import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
 import { type Reporter, round, table } from '../reporter.js';
@@ -16,7 +17,10 @@ import { done, trainRunOptions } from '../training.js';
 
 /** `kioku train lm`: a text (or Moby Dick) → trainTextLanguageModel → scores beside the n-gram baselines. */
 
-interface TrainLmFlags extends Omit<LanguageModelSettings, 'maxSeconds'>, CheckpointFlags {
+interface TrainLmFlags
+  extends Omit<LanguageModelSettings, 'maxSeconds' | SizedToText>,
+    Partial<Pick<LanguageModelSettings, SizedToText>>,
+    CheckpointFlags {
   data?: string;
   minutes?: number;
 }
@@ -39,12 +43,25 @@ function describeScore(s: LmScore, unit: 'char' | 'word'): string {
 const json = (s: LmScore) => ({ nats: round(s.nats), bits: round(s.bits), perplexity: round(s.perplexity) });
 
 const PROGRESS_EVERY_S = 30;
+/** Epoch-end evaluations printed at most (a small text trains for hundreds of short epochs); --json has all. */
+const EPOCH_LINES = 20;
 
-async function lmEvent(
-  reporter: Reporter,
-  e: LanguageModelEvent,
-  unit: { of: 'char' | 'word'; noted: number },
-) {
+interface RunState {
+  of: 'char' | 'word';
+  /** Seconds at the last progress line. */
+  noted: number;
+  epochs: number;
+}
+
+/** Whether an evaluation gets a line: every one of a short run, every k-th epoch's and the last of a long one. */
+function printsEval(epoch: number, epochs: number): boolean {
+  if (!Number.isInteger(epoch) || epochs <= EPOCH_LINES) return true;
+  return epoch % Math.ceil(epochs / EPOCH_LINES) === 0 || epoch === epochs;
+}
+
+const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: RunState) {
   switch (e.type) {
     case 'lm-data': {
       unit.of = e.unit;
@@ -57,13 +74,29 @@ async function lmEvent(
     case 'ngram':
       reporter.note(`Kneser-Ney ${e.order}-gram: val ${describeScore(e.val, unit.of)}`);
       return reporter.event({ event: 'ngram', order: e.order, val: json(e.val), test: json(e.test) });
-    case 'model':
-      return reporter.note(`${e.model}: ${e.parameters} parameters`);
+    case 'model': {
+      unit.epochs = e.epochs;
+      const open = e.sized.filter((k) => k !== 'vocabSize');
+      const sized = open.length > 0 ? ` (${open.map(flagName).join(', ')} sized to the text)` : '';
+      reporter.note(
+        `${e.model}: embedding ${e.embed}, hidden ${e.hidden}, ${e.parameters} parameters, ${e.epochs} epochs${sized}`,
+      );
+      return reporter.event({
+        event: 'model',
+        model: e.model,
+        parameters: e.parameters,
+        embed: e.embed,
+        hidden: e.hidden,
+        epochs: e.epochs,
+        sized: e.sized.map(flagName),
+      });
+    }
     case 'lm-eval': {
       const rate = e.seconds > 0 ? `, ${Math.round(e.tokens / e.seconds)} ${unit.of}s/s` : '';
-      reporter.print(
-        `epoch ${e.epoch.toFixed(2)} step ${e.step}: train ${e.train.toFixed(4)}, val ${describeScore(e.val, unit.of)} (${e.seconds.toFixed(0)} s, CPU ${cpuSeconds().toFixed(0)} s${rate})`,
-      );
+      if (printsEval(e.epoch, unit.epochs))
+        reporter.print(
+          `epoch ${e.epoch.toFixed(2)} step ${e.step}: train ${e.train.toFixed(4)}, val ${describeScore(e.val, unit.of)} (${e.seconds.toFixed(0)} s, CPU ${cpuSeconds().toFixed(0)} s${rate})`,
+        );
       return reporter.event({
         event: 'eval',
         epoch: round(e.epoch, 4),
@@ -147,7 +180,7 @@ async function trainLm(o: TrainLmFlags, reporter: Reporter): Promise<void> {
   const text = await readText(o.data);
   const run = await trainRunOptions(o, reporter);
   const { data, minutes, out, resume, keepCheckpoints, checkpointEvery, onNonfinite, ...settings } = o;
-  const unit = { of: o.tokenizer, noted: 0 };
+  const unit: RunState = { of: o.tokenizer, noted: 0, epochs: 0 };
   // --minutes counts from the command's start: reading the text and the baselines are in it.
   const spent = (performance.now() - started) / 1000;
   const result = await trainTextLanguageModel({
@@ -180,29 +213,42 @@ export function trainLmCommand(train: Command, reporter: (cmd: Command) => Repor
         .default(D.tokenizer),
     )
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
-    .option('--embed <n>', 'embedding size', int('--embed'), D.embed)
-    .option('--hidden <n>', 'hidden size', int('--hidden'), D.hidden)
+    .option(
+      '--embed <n>',
+      'embedding size (default: sized to the text with --hidden; 64 beside a given --hidden)',
+      int('--embed'),
+    )
+    .option(
+      '--hidden <n>',
+      'hidden size (default: sized to the text, 32 to 512, at most 5 weights per training token)',
+      int('--hidden'),
+    )
     .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
     .option(
       '--dropout <p>',
-      'dropout on embeddings, between layers and before the output',
+      'dropout on embeddings, between layers and before the output (default: 0.3 for a small text, else 0)',
       num('--dropout', 0, 0.99),
-      D.dropout,
     )
     .option(
       '--tie-weights',
-      'share the output weight with the embedding (needs --embed = --hidden)',
-      D.tieWeights,
+      'share the output weight with the embedding (needs --embed = --hidden; default: words only, when the sizes are open)',
+    )
+    .option(
+      '--no-tie-weights',
+      'give the output layer weights of its own (with open sizes, word models tie otherwise)',
     )
     .option('--batch <n>', 'parallel streams', int('--batch'), D.batch)
     .option('--bptt <n>', 'steps per chunk (truncated back-propagation through time)', int('--bptt'), D.bptt)
     .option(
       '--lr <rate>',
-      'Adam learning rate (cosine decay to a twentieth over the epochs, or over --minutes when that ends first)',
+      'Adam learning rate (cosine decay to a twentieth over the epochs, or over --minutes when that ends first; default: 0.01 for a small text, else 0.003)',
       num('--lr', 0),
-      D.lr,
     )
-    .option('--epochs <n>', 'passes over the training text', int('--epochs'), D.epochs)
+    .option(
+      '--epochs <n>',
+      'passes over the training text (default: enough for about 1000 steps, at least 5)',
+      int('--epochs'),
+    )
     .option(
       '--minutes <m>',
       'the time for the whole command: the learning rate decays over it, training stops in time to evaluate and save',
@@ -217,9 +263,8 @@ export function trainLmCommand(train: Command, reporter: (cmd: Command) => Repor
     .option('--ngram <n>', 'highest order of the n-gram baselines (0 skips them)', int('--ngram', 0), D.ngram)
     .option(
       '--vocab-size <n>',
-      'largest vocabulary, <pad> and <unk> included (0: no limit)',
+      'largest vocabulary, <pad> and <unk> included (0: no limit; default: none for characters, words seen twice or more up to 10000)',
       int('--vocab-size', 0),
-      D.vocabSize,
     )
     .option('--seed <n>', 'seed for initialisation', int('--seed', 0), D.seed)
     .requiredOption('--out <dir>', 'output directory (model, metrics.jsonl, history.json, checkpoints)')

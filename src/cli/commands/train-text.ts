@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { DataError } from '../../data/errors.js';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
 import { POOLINGS } from '../../nn/heads.js';
 import { describeCoverage } from '../../train/class-report.js';
@@ -38,12 +39,16 @@ function textEvent(reporter: Reporter, e: TextClassifierEvent): Promise<void> | 
 async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
   const started = performance.now();
   const spam = o.data === 'spam-assassin';
-  const corpus = await loadTextSource(o.data, {
-    textCol: o.textCol,
-    labelCol: o.labelCol,
-    headers: o.headers,
-    warn: (line) => reporter.warn(line),
-  });
+  const corpus = await withColumnFlags(
+    o,
+    loadTextSource(o.data, {
+      textCol: o.textCol,
+      labelCol: o.labelCol,
+      headers: o.headers,
+      warn: (line) => reporter.warn(line),
+    }),
+  );
+  const customColumns = o.textCol !== 'text' || o.labelCol !== 'label';
   const {
     data,
     textCol,
@@ -63,6 +68,8 @@ async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
     // The header policy is kept with models of e-mails, so eval reads them the same way.
     ...(spam ? { headers } : {}),
     runSettings: { textCol, labelCol },
+    // Kept with the model, so eval reads files of the same shape without the flags.
+    ...(customColumns ? { dataColumns: { text: textCol, label: labelCol } } : {}),
     ...(await trainRunOptions(o, reporter)),
     onEvent: (e) => textEvent(reporter, e),
   });
@@ -79,6 +86,22 @@ async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
   const plots = result.saved.files.filter((p) => p.endsWith('.png'));
   reporter.print(`Model saved to ${result.saved.model}; plots: ${plots.join(', ')}`);
   await done(reporter, result.saved.model, started);
+}
+
+/** A file's missing text or label column (a CSV header, a JSONL key), with the flag that names another. */
+export async function withColumnFlags<T>(
+  flags: { textCol: string; labelCol: string },
+  loading: Promise<T>,
+): Promise<T> {
+  try {
+    return await loading;
+  } catch (e) {
+    if (!(e instanceof DataError) || !/unknown (text|label) column|missing key/.test(e.message)) throw e;
+    const role = e.column === flags.textCol ? 'text' : e.column === flags.labelCol ? 'label' : null;
+    if (role === null) throw e;
+    e.message = `${e.message} (--${role}-col names the ${role} column, default "${role}")`;
+    throw e;
+  }
 }
 
 /** Where the texts come from and how their e-mail headers are read. */

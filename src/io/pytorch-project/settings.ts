@@ -25,6 +25,9 @@ export interface PytorchProjectOptions {
   batch?: number;
   lr?: number;
   seed?: number;
+  /** Adam's L2 weight decay and the loss's label smoothing; default: the config's `training`, else 0. */
+  weightDecay?: number;
+  labelSmoothing?: number;
 }
 
 /** What project.json holds: the settings train.py starts from (its flags override them). */
@@ -42,6 +45,8 @@ export interface ProjectSettings {
   batch: number;
   lr: number;
   seed: number;
+  weightDecay: number;
+  labelSmoothing: number;
 }
 
 const describe = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v);
@@ -68,6 +73,16 @@ export function checkOptions(o: PytorchProjectOptions): void {
   if (o.lr !== undefined && !(typeof o.lr === 'number' && o.lr > 0 && Number.isFinite(o.lr))) {
     throw new ValueError(`${where}.lr must be a positive number, got ${o.lr}`);
   }
+  if (
+    o.weightDecay !== undefined &&
+    !(typeof o.weightDecay === 'number' && o.weightDecay >= 0 && Number.isFinite(o.weightDecay))
+  ) {
+    throw new ValueError(`${where}.weightDecay must be a number ≥ 0, got ${o.weightDecay}`);
+  }
+  const ls = o.labelSmoothing;
+  if (ls !== undefined && !(typeof ls === 'number' && ls >= 0 && ls < 1)) {
+    throw new ValueError(`${where}.labelSmoothing must be a number in [0, 1), got ${ls}`);
+  }
   const f = o.dataFile;
   if (f !== undefined) {
     const ok =
@@ -83,6 +98,10 @@ export function settingsFor(config: ModelConfig, o: PytorchProjectOptions): Proj
   const training = (isJsonObject(config.training) ? config.training : {}) as Record<string, unknown>;
   const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback);
   const source = typeof config.data === 'string' ? config.data : '';
+  // The file columns the model was trained from (config.json's dataColumns), unless overridden.
+  const recorded = isJsonObject(config.dataColumns) ? config.dataColumns : {};
+  const column = (k: 'text' | 'label') =>
+    typeof recorded[k] === 'string' ? (recorded[k] as string) : undefined;
   const data = o.dataFile?.name ?? o.data ?? source;
   if (data === '' || (isBuiltin(data) && o.dataFile === undefined)) {
     throw new ValueError(
@@ -92,8 +111,8 @@ export function settingsFor(config: ModelConfig, o: PytorchProjectOptions): Proj
   return {
     task: 'classification',
     data,
-    textColumn: o.textColumn ?? 'text',
-    labelColumn: o.labelColumn ?? 'label',
+    textColumn: o.textColumn ?? column('text') ?? 'text',
+    labelColumn: o.labelColumn ?? column('label') ?? 'label',
     limit: o.limit ?? null,
     val: 0.1,
     test: 0.1,
@@ -103,5 +122,7 @@ export function settingsFor(config: ModelConfig, o: PytorchProjectOptions): Proj
     batch: o.batch ?? num(training.batch, 32),
     lr: o.lr ?? num(training.lr, 3e-3),
     seed: o.seed ?? num(training.seed, 0),
+    weightDecay: o.weightDecay ?? num(training.weightDecay, 0),
+    labelSmoothing: o.labelSmoothing ?? num(training.labelSmoothing, 0),
   };
 }

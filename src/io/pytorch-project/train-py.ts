@@ -7,7 +7,7 @@ export const TRAIN_PY = String.raw`"""Trains the exported kioku model with PyTor
 
 Under torchrun every process trains a DistributedDataParallel replica on its share of each batch
 (gloo on CPU, NCCL on GPUs), so --batch is the global batch and the optimisation matches kioku's
-(Adam, the same learning rate, loss and gradient clipping). The best epoch by the validation
+(Adam, the same learning rate, weight decay, loss, label smoothing and gradient clipping). The best epoch by the validation
 measure kioku monitors is kept. Rank 0 writes each epoch to OUT/checkpoints/epoch-N and the
 result to OUT/model: config.json + model.safetensors, kioku's model directory, which kioku opens.
 """
@@ -38,6 +38,8 @@ def parse_args(settings):
     p.add_argument('--epochs', type=int, default=settings['epochs'])
     p.add_argument('--batch', type=int, default=settings['batch'], help='global batch size, over all processes')
     p.add_argument('--lr', type=float, default=settings['lr'])
+    p.add_argument('--weight-decay', type=float, default=settings.get('weightDecay', 0.0), help="Adam's L2 weight decay (default: %(default)s)")
+    p.add_argument('--label-smoothing', type=float, default=settings.get('labelSmoothing', 0.0), help="the loss's label smoothing (default: %(default)s)")
     p.add_argument('--seed', type=int, default=settings['seed'])
     p.add_argument('--out', default='runs', help='output directory (default: %(default)s)')
     p.add_argument('--init', action='store_true', help="start from the exported weights (model.safetensors) instead of PyTorch's initialisation")
@@ -143,7 +145,7 @@ class TextTask:
         self.label_counts = [sum(1 for i in train if items[i][1] == c) for c in range(len(classes))]
         self.collate = data.collate_text
         self.lengths = [len(x) for x in ids]  # length buckets, as kioku's text loader
-        self.loss = nn.CrossEntropyLoss(reduction='sum')
+        self.loss = nn.CrossEntropyLoss(reduction='sum', label_smoothing=args.label_smoothing)
         world.log(f'{len(items)} examples ({"/".join(classes)}): train {len(train)}, val {len(val)}, '
                   f'test {len(test)}; vocabulary {len(vocab.itos)} tokens')
 
@@ -258,7 +260,7 @@ def fit(args, task, config, world):
         model, device_ids=[world.device] if world.device.type == 'cuda' else None)
     plan = GlobalBatches(task.splits['train'], args.batch, world, task.lengths, args.seed)
     val_loader = eval_loader(task, 'val', world)
-    optimizer = torch.optim.Adam(ddp.parameters(), lr=args.lr)
+    optimizer = torch.optim.Adam(ddp.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     best, history = None, []
     for epoch in range(1, args.epochs + 1):
         started = time.time()
@@ -286,6 +288,10 @@ def trained_config(task, config, args, world, best_epoch):
     out['training'] = {'epochs': args.epochs, 'bestEpoch': best_epoch, 'seed': args.seed, 'lr': args.lr,
                        'batch': args.batch, 'engine': f'pytorch {torch.__version__}', 'processes': world.world,
                        'backend': world.backend}
+    if args.weight_decay:
+        out['training']['weightDecay'] = args.weight_decay
+    if args.label_smoothing:
+        out['training']['labelSmoothing'] = args.label_smoothing
     return out
 
 

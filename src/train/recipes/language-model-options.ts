@@ -7,16 +7,22 @@ import type { LmTrainEvent } from '../lm/train-options.js';
 import type { ResumedEvent } from './events.js';
 import { checkRunOptions, OptionCheck, type RecipeRunOptions } from './options.js';
 
-/** What `kioku train lm` decides, with its defaults. */
+/**
+ * What `kioku train lm` decides. The {@link SizedToText} settings, left open, are sized to the
+ * text (`train/lm/sizing.ts`); the others have {@link LANGUAGE_MODEL_DEFAULTS}.
+ */
 export interface LanguageModelSettings {
   /** Characters (default) or lower-cased words and punctuation marks. */
   tokenizer: 'char' | 'word';
   cell: Cell;
+  /** Open: 64 (at most the hidden size) for characters, the hidden size for words. */
   embed: number;
+  /** Open: the largest of 32 to 512 with at most 5 weights per training token. */
   hidden: number;
   layers: number;
+  /** Open: 0.3 for a text read more than 5 times in about 1,000 steps (a small one), else 0. */
   dropout: number;
-  /** Share the output weight with the embedding (needs embed = hidden). */
+  /** Share the output weight with the embedding (needs embed = hidden). Open: words only. */
   tieWeights: boolean;
   /** Parallel streams. */
   batch: number;
@@ -24,9 +30,10 @@ export interface LanguageModelSettings {
   bptt: number;
   /**
    * Adam's rate, decayed by a cosine to a twentieth of it over the run: over all epochs, or over
-   * `maxSeconds` when that ends the run first.
+   * `maxSeconds` when that ends the run first. Open: 1e-2 for a small text (see dropout), else 3e-3.
    */
   lr: number;
+  /** Open: enough for about 1,000 steps, 5 at least (Moby Dick's characters: 5). */
   epochs: number;
   /**
    * The time for the whole run, baselines, training and evaluations (default: none): training
@@ -37,29 +44,33 @@ export interface LanguageModelSettings {
   evalEvery: number;
   /** Highest order of the Kneser-Ney n-gram baselines (0 skips them). */
   ngram: number;
-  /** Largest vocabulary, `<pad>` and `<unk>` included (word models; 0: no limit). */
+  /**
+   * Largest vocabulary, `<pad>` and `<unk>` included (0: no limit). Open: no limit for
+   * characters; for words, those seen twice or more in the training part, at most 10,000.
+   */
   vocabSize: number;
   seed: number;
 }
 
-export const LANGUAGE_MODEL_DEFAULTS: LanguageModelSettings = {
+/** The settings that, left open, are sized to the text. */
+export type SizedToText = 'embed' | 'hidden' | 'tieWeights' | 'epochs' | 'dropout' | 'lr' | 'vocabSize';
+
+export const LANGUAGE_MODEL_DEFAULTS: Omit<LanguageModelSettings, SizedToText> = {
   tokenizer: 'char',
   cell: 'lstm',
-  embed: 64,
-  hidden: 512,
   layers: 1,
-  dropout: 0,
-  tieWeights: false,
   batch: 32,
   bptt: 128,
-  lr: 3e-3,
-  epochs: 5,
   maxSeconds: Number.POSITIVE_INFINITY,
   evalEvery: 0,
   ngram: 5,
-  vocabSize: 0,
   seed: 0,
 };
+
+/** The resolved options: the sized settings stay undefined until the text is read. */
+export type ResolvedLanguageModelOptions = Omit<LanguageModelSettings, SizedToText> &
+  Partial<Pick<LanguageModelSettings, SizedToText>> &
+  LanguageModelOptions;
 
 export interface LanguageModelOptions
   extends Partial<LanguageModelSettings>,
@@ -85,7 +96,16 @@ export type LanguageModelEvent =
       unknownRate: { val: number; test: number };
     }
   | { type: 'ngram'; order: number; val: LmScore; test: LmScore }
-  | { type: 'model'; model: string; parameters: number }
+  | {
+      type: 'model';
+      model: string;
+      parameters: number;
+      embed: number;
+      hidden: number;
+      epochs: number;
+      /** The settings sized to the text (those left open). */
+      sized: SizedToText[];
+    }
   | { type: 'lm-step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; seconds: number }
   | (Omit<Extract<LmTrainEvent, { type: 'eval' }>, 'type'> & { type: 'lm-eval' })
   | (Omit<ResumedEvent, 'history'> & { history: LmHistory; step: number });
@@ -118,10 +138,11 @@ export interface LanguageModelResult {
 const INTS = ['embed', 'hidden', 'layers', 'batch', 'bptt', 'epochs'] as const;
 const NON_NEGATIVE_INTS = ['evalEvery', 'ngram', 'vocabSize', 'seed'] as const;
 
-/** The options with defaults filled in, every one checked; messages name options by `name`. */
-export function resolveLanguageModelOptions(
-  options: LanguageModelOptions,
-): LanguageModelSettings & LanguageModelOptions {
+/**
+ * The options with defaults filled in, every one checked; messages name options by `name`. The
+ * settings sized to the text stay open (`sizeToText` fills them once the text is tokenized).
+ */
+export function resolveLanguageModelOptions(options: LanguageModelOptions): ResolvedLanguageModelOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ValueError('trainTextLanguageModel: options must be an object with at least text');
   }
@@ -132,17 +153,22 @@ export function resolveLanguageModelOptions(
     throw new ValueError(`${name('text')} must be a non-empty string, got ${describe(o.text)}`);
   }
   for (const k of INTS) {
-    if (!Number.isInteger(o[k]) || o[k] < 1)
+    if (o[k] === undefined && SIZED.has(k)) continue;
+    if (!Number.isInteger(o[k]) || (o[k] as number) < 1)
       throw new ValueError(`${name(k)} must be a positive integer, got ${describe(o[k])}`);
   }
   for (const k of NON_NEGATIVE_INTS) {
-    if (!Number.isInteger(o[k]) || o[k] < 0)
+    if (o[k] === undefined && SIZED.has(k)) continue;
+    if (!Number.isInteger(o[k]) || (o[k] as number) < 0)
       throw new ValueError(`${name(k)} must be an integer ≥ 0, got ${describe(o[k])}`);
   }
   if (o.tokenizer !== 'char' && o.tokenizer !== 'word') {
     throw new ValueError(`${name('tokenizer')} must be 'char' or 'word', got ${describe(o.tokenizer)}`);
   }
-  if (typeof o.lr !== 'number' || !(o.lr > 0) || !Number.isFinite(o.lr)) {
+  if (o.dropout !== undefined && !(typeof o.dropout === 'number' && o.dropout >= 0 && o.dropout < 1)) {
+    throw new ValueError(`${name('dropout')} must be a number in [0, 1), got ${describe(o.dropout)}`);
+  }
+  if (o.lr !== undefined && (typeof o.lr !== 'number' || !(o.lr > 0) || !Number.isFinite(o.lr))) {
     throw new ValueError(`${name('lr')} must be a number > 0, got ${describe(o.lr)}`);
   }
   if (typeof o.maxSeconds !== 'number' || !(o.maxSeconds > 0)) {
@@ -150,13 +176,25 @@ export function resolveLanguageModelOptions(
       `${name('maxSeconds')} must be a number of seconds > 0, got ${describe(o.maxSeconds)}`,
     );
   }
-  if (o.tieWeights && o.embed !== o.hidden) {
+  if (o.tieWeights !== undefined && typeof o.tieWeights !== 'boolean') {
+    throw new ValueError(`${name('tieWeights')} must be true or false, got ${describe(o.tieWeights)}`);
+  }
+  // With one of the two sizes open, tying sets it to the other.
+  if (o.tieWeights && o.embed !== undefined && o.hidden !== undefined && o.embed !== o.hidden) {
     throw new ValueError(
       `${name('tieWeights')} needs ${name('embed')} = ${name('hidden')}, got ${o.embed} and ${o.hidden}`,
     );
   }
-  return o as LanguageModelSettings & LanguageModelOptions;
+  return o as ResolvedLanguageModelOptions;
 }
+
+const SIZED: ReadonlySet<string> = new Set<SizedToText>([
+  'embed',
+  'hidden',
+  'tieWeights',
+  'epochs',
+  'vocabSize',
+]);
 
 function dropUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

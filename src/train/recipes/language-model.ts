@@ -7,6 +7,7 @@ import { manualSeed } from '../../tensor/random.js';
 import { NGramModel } from '../baselines/ngram.js';
 import { evaluateLanguageModel } from '../lm/evaluate.js';
 import { type LmResumePoint, lmResumePoint, lmTrainingState, PositionSlot } from '../lm/resume-point.js';
+import { LM_WORD_MAX_VOCAB, LM_WORD_MIN_FREQ, sizeLanguageModel } from '../lm/sizing.js';
 import { type LmTrainOptions, type LmTrainResult, trainLanguageModel } from '../lm/train.js';
 import { checkpointing } from './checkpointing.js';
 import { type Emit, emitter } from './fitting.js';
@@ -16,15 +17,36 @@ import {
   type LanguageModelResult,
   type LanguageModelSettings,
   type NGramScore,
+  type ResolvedLanguageModelOptions,
   resolveLanguageModelOptions,
+  type SizedToText,
 } from './language-model-options.js';
 
-type Resolved = LanguageModelSettings & LanguageModelOptions;
+/** The options with every setting decided, the sized ones included. */
+type Resolved = LanguageModelSettings &
+  LanguageModelOptions & {
+    /** Fewest occurrences in the training part for a vocabulary entry (1 unless sized). */
+    minFreq: number;
+    sized: SizedToText[];
+  };
+
+/** The vocabulary's limits: as given, or sized (words seen twice or more, at most 10,000). */
+function vocabRule(o: ResolvedLanguageModelOptions): { vocabSize: number; minFreq: number } {
+  if (o.vocabSize !== undefined) return { vocabSize: o.vocabSize, minFreq: 1 };
+  return o.tokenizer === 'word'
+    ? { vocabSize: LM_WORD_MAX_VOCAB, minFreq: LM_WORD_MIN_FREQ }
+    : { vocabSize: 0, minFreq: 1 };
+}
 
 /** The text tokenized, split 90/5/5 in order, with the vocabulary of its training part. */
-function corpusOf(o: Resolved): LmCorpus {
+function corpusOf(o: ResolvedLanguageModelOptions): LmCorpus {
   const tokenizer = o.tokenizer === 'word' ? new WordTokenizer({ punctuation: 'keep' }) : new CharTokenizer();
-  const c = prepareLmCorpus(o.text, { tokenizer, ...(o.vocabSize > 0 ? { maxSize: o.vocabSize } : {}) });
+  const { vocabSize, minFreq } = vocabRule(o);
+  const c = prepareLmCorpus(o.text, {
+    tokenizer,
+    ...(vocabSize > 0 ? { maxSize: vocabSize } : {}),
+    ...(minFreq > 1 ? { minFreq } : {}),
+  });
   if (c.val.length < 2 || c.test.length < 2) {
     const total = c.train.length + c.val.length + c.test.length;
     const name = o.optionName ?? ((k: string) => k);
@@ -33,6 +55,21 @@ function corpusOf(o: Resolved): LmCorpus {
     );
   }
   return c;
+}
+
+/** The open settings sized to the tokenized text. */
+function sized(o: ResolvedLanguageModelOptions, c: LmCorpus): Resolved {
+  const size = sizeLanguageModel(o, {
+    trainTokens: c.train.length,
+    vocab: c.vocab.size,
+    unit: o.tokenizer,
+    batch: o.batch,
+    bptt: o.bptt,
+  });
+  const vocab = vocabRule(o);
+  const { sized: chosen, ...settings } = size;
+  const all: SizedToText[] = o.vocabSize === undefined ? [...chosen, 'vocabSize'] : chosen;
+  return { ...o, ...settings, ...vocab, sized: all };
 }
 
 /** Kneser-Ney n-gram models of orders 1..o.ngram on the same split, scored on validation and test. */
@@ -52,6 +89,7 @@ function runRecord(o: Resolved): Record<string, unknown> {
   const { tokenizer, cell, embed, hidden, layers, dropout, tieWeights, batch, bptt, lr, vocabSize, seed } = o;
   const data = o.dataName ?? 'text';
   return {
+    ...(o.minFreq > 1 ? { minFreq: o.minFreq } : {}),
     tokenizer,
     cell,
     embed,
@@ -134,7 +172,15 @@ async function trainNetwork(
     dropout: o.dropout,
     tieWeights: o.tieWeights,
   });
-  await emit({ type: 'model', model: o.cell, parameters: model.numParameters() });
+  await emit({
+    type: 'model',
+    model: o.cell,
+    parameters: model.numParameters(),
+    embed: o.embed,
+    hidden: o.hidden,
+    epochs: o.epochs,
+    sized: o.sized,
+  });
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
   const saving = await checkpoints(o, c, model, optimizer, emit);
   const result = await trainLanguageModel(model, {
@@ -185,6 +231,8 @@ function lmConfig(o: Resolved, c: LmCorpus, model: LanguageModel, r: LmTrainResu
     optionName: _n,
     resume: _r,
     dataName,
+    sized: sizedToText,
+    minFreq,
     ...settings
   } = o;
   return {
@@ -195,6 +243,8 @@ function lmConfig(o: Resolved, c: LmCorpus, model: LanguageModel, r: LmTrainResu
     data: dataName ?? 'text',
     training: {
       ...settings,
+      ...(minFreq > 1 ? { minFreq } : {}),
+      sizedToText,
       maxSeconds: Number.isFinite(o.maxSeconds) ? o.maxSeconds : null,
       steps: r.steps,
       tokens: r.tokens,
@@ -214,10 +264,11 @@ function lmConfig(o: Resolved, c: LmCorpus, model: LanguageModel, r: LmTrainResu
  * This is what `kioku train lm` runs.
  */
 export async function trainTextLanguageModel(options: LanguageModelOptions): Promise<LanguageModelResult> {
-  const o = resolveLanguageModelOptions(options);
+  const given = resolveLanguageModelOptions(options);
   const started = performance.now();
-  const emit = emitter(o.onEvent);
-  const c = corpusOf(o);
+  const emit = emitter(given.onEvent);
+  const c = corpusOf(given);
+  const o = sized(given, c);
   await emit({
     type: 'lm-data',
     train: c.train.length,

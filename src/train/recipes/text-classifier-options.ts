@@ -8,6 +8,7 @@ import {
   type Pooling,
   type TextClassifier,
 } from '../../nn/heads.js';
+import { ValueError } from '../../tensor/errors.js';
 import type { ClassCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
 import type { TextClassifierEvent } from './events.js';
@@ -119,6 +120,29 @@ export interface TextClassifierOptions
   limit?: number;
   /** How e-mail headers were read (`loadSpamAssassin`'s option): saved so evaluation reads e-mails alike. */
   headers?: string;
+  /**
+   * The columns of a CSV/JSONL file the texts and labels came from, when not `text` and
+   * `label`: saved (`dataColumns` in config.json) so evaluation reads such files alike.
+   */
+  dataColumns?: TextDataColumns;
+}
+
+/** Where a file's texts and labels are. */
+export interface TextDataColumns {
+  text: string;
+  label: string;
+}
+
+/** Checks a `dataColumns` value (an option, or config.json's field) and returns it. */
+export function checkDataColumns(value: unknown, name: string): TextDataColumns {
+  const v = value as Partial<TextDataColumns> | null;
+  const ok = (s: unknown) => typeof s === 'string' && s !== '';
+  if (typeof v !== 'object' || v === null || !ok(v.text) || !ok(v.label)) {
+    throw new ValueError(
+      `${name} must be {text, label}: the names of the text and label columns, got ${JSON.stringify(value) ?? 'undefined'}`,
+    );
+  }
+  return { text: v.text!, label: v.label! };
 }
 
 /** A test-set report of one model. */
@@ -166,6 +190,7 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
     'headers',
     ...Object.keys(TEXT_CLASSIFIER_DEFAULTS),
     ...RUN_OPTIONS,
+    'dataColumns',
   ]);
   checkCorpus(o.corpus, check.name('corpus'));
   for (const [key, min] of [
@@ -197,6 +222,7 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.boolean('baselines', o.baselines);
   check.string('dataName', o.dataName);
   check.string('headers', o.headers);
+  if (o.dataColumns !== undefined) checkDataColumns(o.dataColumns, check.name('dataColumns'));
   checkRunOptions(o, check);
   return o as ResolvedTextOptions;
 }
@@ -214,6 +240,7 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     onEvent,
     optionName,
     runSettings,
+    dataColumns,
     epochs,
     lrSchedule,
     labelSmoothing,

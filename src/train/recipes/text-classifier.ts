@@ -102,6 +102,7 @@ function textConfig(o: ResolvedTextOptions, d: TextData) {
     maxLen: o.maxLen,
     truncation: o.truncation,
     ...(o.headers !== undefined ? { headers: o.headers } : {}),
+    ...(o.dataColumns !== undefined ? { dataColumns: o.dataColumns } : {}),
     labelCounts: d.labelCounts,
     data: o.dataName,
   };
@@ -236,7 +237,16 @@ async function saveText(
   const { o, model, name } = run;
   const config: ModelConfigInput = {
     ...run.configBase,
-    training: { epochs: result.epochs, bestEpoch: result.bestEpoch, seed: o.seed, lr: o.lr, batch: o.batch },
+    training: {
+      epochs: result.epochs,
+      bestEpoch: result.bestEpoch,
+      seed: o.seed,
+      lr: o.lr,
+      batch: o.batch,
+      // What else decides the weights, for an exported PyTorch project's train.py.
+      ...(o.weightDecay > 0 ? { weightDecay: o.weightDecay } : {}),
+      ...(o.labelSmoothing > 0 ? { labelSmoothing: o.labelSmoothing } : {}),
+    },
     architecture: model.config(),
   };
   const modelAt = (await o.store?.writeModel('model', { config, stateDict: model.stateDict() })) ?? null;

@@ -9,7 +9,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
 import { checkOptionsObject } from './options.js';
-import type { NamedReport } from './text-classifier-options.js';
+import { checkDataColumns, type NamedReport, type TextDataColumns } from './text-classifier-options.js';
 import { allUnknown, checkCorpus, encoder, subsample, unknownShare } from './text-data.js';
 import { majorityTextReport, textReport } from './text-reports.js';
 
@@ -24,6 +24,8 @@ export interface TextRuntime {
   /** Training examples per class, when the model recorded them. */
   labelCounts: number[];
   headers: string | undefined;
+  /** The file columns it was trained from, when not `text` and `label`. */
+  dataColumns: TextDataColumns | undefined;
 }
 
 export function textRuntime(opened: OpenedModel): TextRuntime {
@@ -45,6 +47,7 @@ export function textRuntime(opened: OpenedModel): TextRuntime {
     truncation?: Truncation;
     labelCounts?: number[];
     headers?: string;
+    dataColumns?: unknown;
   };
   if (!Array.isArray(c.labels) || !c.vocab || !Number.isInteger(c.maxLen)) {
     throw new ValueError(`"${where}": config.json lacks the labels, vocab or maxLen of a text model`);
@@ -59,6 +62,10 @@ export function textRuntime(opened: OpenedModel): TextRuntime {
     unkId: vocab.unkId,
     labelCounts: Array.isArray(c.labelCounts) ? c.labelCounts : [],
     headers: c.headers,
+    dataColumns:
+      c.dataColumns === undefined
+        ? undefined
+        : checkDataColumns(c.dataColumns, `"${where}": config.json's dataColumns`),
   };
 }
 
@@ -103,10 +110,16 @@ export function predictText(opened: OpenedModel, texts: string[]): TextPredictio
   });
 }
 
-/** How to read data for this model as it was read in training (`loadSpamAssassin`'s headers). */
-export function textReadOptions(opened: OpenedModel): { headers?: string } {
-  const { headers } = textRuntime(opened);
-  return headers === undefined ? {} : { headers };
+/**
+ * How to read data for this model as it was read in training: `loadSpamAssassin`'s headers, a
+ * file's text and label columns.
+ */
+export function textReadOptions(opened: OpenedModel): { headers?: string; dataColumns?: TextDataColumns } {
+  const { headers, dataColumns } = textRuntime(opened);
+  return {
+    ...(headers === undefined ? {} : { headers }),
+    ...(dataColumns === undefined ? {} : { dataColumns }),
+  };
 }
 
 export interface TextEvaluationOptions {
