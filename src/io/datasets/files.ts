@@ -74,6 +74,15 @@ export async function* readUtf8(path: string): AsyncGenerator<string, void, unde
   }
 }
 
+/** Whole-file bytes as UTF-8 text (a byte-order mark dropped); not UTF-8 is the error of {@link readUtf8}. */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw notUtf8(path, 1, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+}
+
 function countLineBreaks(text: string): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
