@@ -73,6 +73,32 @@ describe('kioku train series on a semicolon-separated .csv', () => {
   });
 });
 
+describe('kioku train series on an input column written with decimal commas', () => {
+  it('leaves it out with a warning that shows the number written with a point', async () => {
+    const lines = ['date;y;rain'];
+    for (let r = 0; r < 40; r++) {
+      const date = new Date(Date.UTC(2021, 0, 1 + r)).toISOString().slice(0, 10);
+      lines.push(`${date};${(r % 7) + 1};0,${r % 3}`);
+    }
+    const file = join(root, 'rain.csv');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const r = await kioku(
+      'train',
+      'series',
+      '--data',
+      file,
+      ...tinySeries,
+      '--quiet',
+      '--out',
+      join(root, 'rain'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'kioku: warning: inputs leave out the text column(s) rain (rain\'s first value is "0,0": decimal commas are not read: write 0.0); --features names the inputs\n',
+    );
+  }, 60_000);
+});
+
 describe('kioku train text on a Latin-1 file', () => {
   it('stops at the first byte that is not UTF-8, naming the line and the conversion', async () => {
     const rows = ['text,label', 'good,pos', 'bad,neg', 'tr\u00e8s bien,pos', 'nul,neg'];

@@ -74,7 +74,14 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
           `--target ${quote(o.target)} holds text; it must name a numeric column (its first value is ${quote(first)}${note ? `; ${note}` : ''})`,
         );
       }
-      reporter.warn(`inputs leave out the text column(s) ${names.join(', ')}; --features names the inputs`);
+      const commas = names.flatMap((name, k) => {
+        const note = decimalCommaNote(firstValues[k]!);
+        return note ? [`${name}'s first value is ${quote(firstValues[k]!)}: ${note}`] : [];
+      });
+      const why = commas.length > 0 ? ` (${commas.join('; ')})` : '';
+      reporter.warn(
+        `inputs leave out the text column(s) ${names.join(', ')}${why}; --features names the inputs`,
+      );
     },
   });
   const {
