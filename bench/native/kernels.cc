@@ -1,7 +1,8 @@
 // The seed model's native kernels without Node: `kernels <workload> [reps] [threads]` times one
 // workload (median µs over reps) so that perf and callgrind see the kernels alone, apart from V8.
 // Workloads: lstm-fwd, lstm-bwd (the seed's LSTM: T 200, B 32, E 128, H 64, or T B E H given),
-// adam (the seed's 690 306 parameters), stream (one batch-1 LSTM(E, H) step), gemm (any product),
+// adam (the seed's 690 306 parameters), stream (one batch-1 LSTM(E, H) step), stream-token (the same
+// step fed by an embedding, its input products gathered from a table), gemm (any product),
 // micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256), read (one core's read
 // bandwidth from a buffer of a given size: what bounds the stream workload's product).
 // Built by bench/native/build.sh.
@@ -97,6 +98,7 @@ double cpuUs() {
 // time, which on a loaded machine stays near what a quiet one would take (no time spent waiting
 // for a core is counted).
 double gMinUs = 0;  // the fastest of the last medianUs runs, wall time
+double gP10Us = 0;  // their 10th percentile, wall time
 
 double medianUs(int reps, const std::function<void()>& fn, double* cpu) {
   fn();
@@ -111,6 +113,7 @@ double medianUs(int reps, const std::function<void()>& fn, double* cpu) {
   std::sort(t.begin(), t.end());
   std::sort(c.begin(), c.end());
   gMinUs = t[0];
+  gP10Us = t[t.size() / 10];
   *cpu = c[c.size() / 2];
   return t[t.size() / 2];
 }
@@ -151,10 +154,11 @@ int main(int argc, char** argv) {
       us = medianUs(reps, [&] { lstmBackward(b); }, &cpu);
     }
   } else if (what == "stream") {
-    // stream [reps] [threads] [E] [H] [offset]: one batch-1 step, weights `offset` floats (0–15) past
-    // a 64-byte boundary.
+    // stream [reps] [threads] [E] [H] [offset] [steps]: one batch-1 step, weights `offset` floats
+    // (0–15) past a 64-byte boundary, timed in batches of `steps` steps (1000).
     const int64_t E = argc > 4 ? std::atoll(argv[4]) : 128, H = argc > 5 ? std::atoll(argv[5]) : 64;
     const int64_t offset = argc > 6 ? std::atoll(argv[6]) % 16 : 0;
+    const int steps = argc > 7 ? std::max(1, std::atoi(argv[7])) : 1000;
     Lstm l(1, 1, E, H);
     LstmForwardArgs f = l.forwardArgs();
     std::vector<float> w((l.wIh.size() + l.wHh.size()) + 64);
@@ -165,11 +169,51 @@ int main(int argc, char** argv) {
     f.wIh.data = wIh;
     f.wHh.data = wHh;
     us = medianUs(reps, [&] {
-      for (int i = 0; i < 1000; i++) lstmForward(f);
+      for (int i = 0; i < steps; i++) lstmForward(f);
+    }, &cpu) / steps;
+    cpu /= steps;
+    gMinUs *= 1000.0 / steps;
+    gP10Us *= 1000.0 / steps;
+    std::printf("stream E %lld H %lld: %.1f weight bytes per ns by cpu time, fastest batch %.2f us per step, "
+                "10th percentile %.2f\n",
+                (long long)E, (long long)H, 4.0 * 4 * H * (E + H) / (cpu * 1e3), gMinUs / 1000, gP10Us / 1000);
+  } else if (what == "stream-token") {
+    // stream-token [reps] [threads] [V] [E] [H] [offset]: a batch-1 LSTM(E, H) step fed by an
+    // embedding of V tokens. Every token's input product is computed once by the streaming product
+    // (table (V, G) = emb·W_ihᵀ + b_ih); a step gathers a random token's row into the input bias
+    // and runs the kernel with E = 0, so it reads W_hh alone (W_hh `offset` floats past 64 bytes).
+    const int64_t V = argc > 4 ? std::atoll(argv[4]) : 5000, E = argc > 5 ? std::atoll(argv[5]) : 128;
+    const int64_t H = argc > 6 ? std::atoll(argv[6]) : 64, offset = argc > 7 ? std::atoll(argv[7]) % 16 : 0;
+    Lstm l(1, 1, E, H), z(1, 1, 0, H);
+    const int64_t G = l.G;
+    const std::vector<float> emb = randomVec(V * E, 1.f, 7);
+    std::vector<float> table(V * G);
+    for (int64_t v = 0; v < V; v++) {
+      float* row = table.data() + v * G;
+      sgemv(G, l.wIh.data(), E, emb.data() + v * E, E, nullptr, 0, nullptr, 0, row, false);
+      for (int64_t g = 0; g < G; g++) row[g] += l.bIh[g];
+    }
+    std::vector<float> w(z.wHh.size() + 16 + 16);
+    float* wHh = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(w.data()) + 63) & ~uintptr_t(63)) + offset;
+    std::copy(l.wHh.begin(), l.wHh.end(), wHh);
+    z.bHh = l.bHh;
+    LstmForwardArgs f = z.forwardArgs();
+    f.wHh.data = wHh;
+    std::vector<float> bias(G);
+    f.bIh = view<const float>(bias);
+    std::mt19937 gen(8);
+    std::vector<int64_t> tokens(4096);
+    for (auto& t : tokens) t = std::uniform_int_distribution<int64_t>(0, V - 1)(gen);
+    int64_t next = 0;
+    us = medianUs(reps, [&] {
+      for (int i = 0; i < 1000; i++, next++) {
+        std::memcpy(bias.data(), table.data() + tokens[next & 4095] * G, G * sizeof(float));
+        lstmForward(f);
+      }
     }, &cpu) / 1000;
     cpu /= 1000;
-    std::printf("stream E %lld H %lld: %.1f weight bytes per ns by cpu time, fastest batch %.2f us per step\n",
-                (long long)E, (long long)H, 4.0 * 4 * H * (E + H) / (cpu * 1e3), gMinUs / 1000);
+    std::printf("stream-token V %lld E %lld H %lld: fastest batch %.2f us per step, 10th percentile %.2f\n",
+                (long long)V, (long long)E, (long long)H, gMinUs / 1000, gP10Us / 1000);
   } else if (what == "read") {
     // read [reps] [threads] [KiB]: how fast one core reads a buffer of that size again and again
     // (196 KiB: a streaming LSTM(128, 64) step's weights), bytes per ns by cpu time.

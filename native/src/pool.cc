@@ -18,10 +18,36 @@
 namespace kioku {
 namespace {
 
-constexpr int kSpin = 1 << 11;  // ~30 µs of polling before a worker sleeps
+// How long a worker polls for the next job before it naps, by the clock: a PAUSE's cost varies
+// between processors and virtual machines (24–84 ns on the machine the benchmarks ran on, so a
+// count of 2048 PAUSEs meant 50–170 µs). It spans the gaps between the recurrent kernels' jobs.
+constexpr auto kSpinTime = std::chrono::microseconds(50);
 // Then it naps: it looks for work every millisecond for a while before sleeping until woken, so
 // that jobs which wake nobody (poolRunSpinning) still find it within a millisecond of a burst.
 constexpr int kNaps = 100;
+// For this long after a job a worker, and a caller waiting for its tasks, poll without PAUSE, so a
+// job of a few microseconds (a batch-1 streaming step's half) starts and is seen done a PAUSE
+// sooner.
+constexpr auto kHotTime = std::chrono::microseconds(5);
+// The clock is read once per this many polls (a read costs about as much as a PAUSE).
+constexpr int kPollsPerClockRead = 32;
+
+// Polls ready() until it holds (true) or `spin` has passed (false): without PAUSE for kHotTime,
+// then with.
+template <class Ready>
+bool spinUntil(const Ready& ready, std::chrono::steady_clock::duration spin) {
+  const auto start = std::chrono::steady_clock::now();
+  bool hot = true;
+  for (int polls = 1;; polls++) {
+    if (ready()) return true;
+    if (polls % kPollsPerClockRead == 0) {
+      const auto elapsed = std::chrono::steady_clock::now() - start;
+      if (elapsed >= spin) return false;
+      hot = elapsed < kHotTime;
+    }
+    if (!hot) KIOKU_PAUSE();
+  }
+}
 
 // One word holds the job's generation (24 bits), its task count and the next unclaimed task (20
 // bits each), so a task is claimed by one compare-and-swap that fails once a newer job has
@@ -39,8 +65,10 @@ struct Pool {
   std::vector<std::thread> workers;
   std::mutex mutex;
   std::condition_variable wake;
-  std::atomic<uint64_t> state{0};
-  std::atomic<int> done{0};
+  // The job's word and its count of finished tasks on cache lines of their own: the caller writes
+  // the first and polls the second, the workers the reverse.
+  alignas(64) std::atomic<uint64_t> state{0};
+  alignas(64) std::atomic<int> done{0};
   std::atomic<int> sleepers{0};
   std::atomic<bool> stop{false};
   // The job of the current generation, written before the generation is published.
@@ -64,11 +92,10 @@ struct Pool {
   // The generation after `seen` once one is published (after a short spin, asleep), or seen when
   // stopping.
   uint64_t awaitJob(uint64_t seen) {
-    for (int spins = 0; spins < kSpin; spins++) {
-      const uint64_t g = generationOf(state.load(std::memory_order_acquire));
-      if (g != seen || stop.load(std::memory_order_relaxed)) return g;
-      KIOKU_PAUSE();
-    }
+    const auto published = [&] {
+      return generationOf(state.load(std::memory_order_acquire)) != seen || stop.load(std::memory_order_relaxed);
+    };
+    if (spinUntil(published, kSpinTime)) return generationOf(state.load());
     std::unique_lock<std::mutex> lock(mutex);
     sleepers.fetch_add(1);
     const auto ready = [&] { return generationOf(state.load()) != seen || stop.load(); };
@@ -120,7 +147,8 @@ struct Pool {
       wake.notify_all();
     }
     claim(g);
-    while (done.load(std::memory_order_acquire) < count) KIOKU_PAUSE();
+    const auto finished = [&] { return done.load(std::memory_order_acquire) >= count; };
+    spinUntil(finished, std::chrono::steady_clock::duration::max());
   }
 };
 

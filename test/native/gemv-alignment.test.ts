@@ -17,16 +17,20 @@ interface Step {
   cN: Float32Array;
 }
 
-/** One batch-1 LSTM step with W_ih and W_hh placed `offsetIh` and `offsetHh` floats into larger buffers. */
+/**
+ * One batch-1 LSTM step with W_ih and W_hh placed `offsetIh` and `offsetHh` floats into larger
+ * buffers; `inputs` features per step (E unless given).
+ */
 function step(
   which: 'js' | 'native',
   wIh: Float32Array,
   wHh: Float32Array,
   offsetIh: number,
   offsetHh = offsetIh,
+  inputs = E,
 ): Step {
   const gen = seeded(7);
-  const [x, h0, c0, bIh, bHh] = [E, H, H, G, G].map((n) => randomArray(gen, n)) as Float32Array[];
+  const [x, h0, c0, bIh, bHh] = [inputs, H, H, G, G].map((n) => randomArray(gen, n)) as Float32Array[];
   const place = (w: Float32Array, offset: number) => {
     const buffer = new Float32Array(w.length + 16);
     buffer.set(w, offset);
@@ -38,7 +42,7 @@ function step(
   lstmForward(
     1,
     1,
-    E,
+    inputs,
     H,
     0,
     x!,
@@ -92,6 +96,21 @@ describe.skipIf(!addon)('native streaming step with weights at any alignment', (
         const s = withIsa(isa, () => step('native', wIh, wHh, offsetIh, offsetHh));
         expect(s.out).toEqual(base.out);
         expect(s.cN).toEqual(base.cN);
+      }
+    });
+    // No input features: the product's input part is empty, and is skipped (its rows and x may
+    // point nowhere) without disturbing the frame of the recurrent part's sums.
+    it(`gives the reference's values with an empty input at every offset (${isa})`, () => {
+      const none = new Float32Array(0);
+      const wanted = step('js', none, wHh, 0, 0, 0);
+      const steps = withIsa(isa, () =>
+        Array.from({ length: 16 }, (_, offset) => step('native', none, wHh, 0, offset, 0)),
+      );
+      expectClose(steps[0]!.out, wanted.out);
+      expectClose(steps[0]!.cN, wanted.cN);
+      for (const s of steps.slice(1)) {
+        expect(s.out).toEqual(steps[0]!.out);
+        expect(s.cN).toEqual(steps[0]!.cN);
       }
     });
   }
