@@ -13,8 +13,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export interface WasmBench {
   flavor: string;
-  /** GFLOP/s by 'MxKxN'. */
+  /** GFLOP/s by 'MxKxN', through the backend (the marshal's copies in and out included). */
   gemm: Record<string, number>;
+  /** The same on arrays already in the module's linear memory (bench/wasm-micro.ts). */
+  gemmInMemory?: Record<string, number>;
   /** The seed classifier: medians, and the first training step of a fresh load. */
   seed: { trainMs: number; inferMs: number; firstStepMs: number };
   /**
@@ -108,7 +110,7 @@ export function wasmSection(say: (s?: string) => void, r: WasmReportInput): void
   say('## WebAssembly backend (one thread)');
   say();
   say(
-    `The native kernels compiled for WebAssembly (\`native/wasm/\`, clang-19, no Emscripten), run by Node in a child process per build (bench/wasm.ts): SIMD128, and relaxed SIMD (fused multiply-add) with \`--experimental-wasm-relaxed-simd\`. Arguments are copied into the module and results back on every call; the times include the copies. There is no threaded build, so every row is one thread. The WebAssembly rows are CPU time, not wall time: on this shared machine wall time counts the waits for a core (up to 3× the CPU time at load average 10) and moved them by up to 1.6× between runs; CPU time moves less, still up to 20% between runs under heavy load. Each WebAssembly figure is the median of ${r.rounds} child runs per build, the builds alternating (hidden 256 and 512: the first run only); within a run, the median of 9 after 3 warm-up steps or 20 warm-up GEMMs, past V8's tier-up from baseline to optimized code (bench/wasm-tierup.ts: by the second call). "First step" is the first training step of a fresh load. ${r.kiokuCpuTime ? 'kioku-native (one thread throughout) and kioku-js are CPU time too; PyTorch and TensorFlow.js are wall time.' : 'kioku-native, kioku-js, PyTorch and TensorFlow.js are wall time.'} Targets are those the backend was built for; ✓ met, ✗ missed in this run.`,
+    `The native kernels compiled for WebAssembly (\`native/wasm/\`, clang-19, no Emscripten), run by Node in a child process per build (bench/wasm.ts): SIMD128, and relaxed SIMD (fused multiply-add) with \`--experimental-wasm-relaxed-simd\`. Arguments are copied into the module and results back on every call; the times include the copies (in parentheses, the SGEMM on arrays already in the module's linear memory: the kernels without the copies; the targets are checked on the figure with them). There is no threaded build, so every row is one thread. The WebAssembly rows are CPU time, not wall time: on this shared machine wall time counts the waits for a core (up to 3× the CPU time at load average 10) and moved them by up to 1.6× between runs; CPU time moves less, still up to 20% between runs under heavy load. Each WebAssembly figure is the median of ${r.rounds} child runs per build, the builds alternating (hidden 256 and 512: the first run only); within a run, the median of 9 after 3 warm-up steps or 20 warm-up GEMMs, past V8's tier-up from baseline to optimized code (bench/wasm-tierup.ts: by the second call). "First step" is the first training step of a fresh load. ${r.kiokuCpuTime ? 'kioku-native (one thread throughout) and kioku-js are CPU time too; PyTorch and TensorFlow.js are wall time.' : 'kioku-native, kioku-js, PyTorch and TensorFlow.js are wall time.'} Targets are those the backend was built for; ✓ met, ✗ missed in this run.`,
   );
   say();
   const runs = r.runs.filter((x): x is WasmBench => !('error' in x));
@@ -125,7 +127,8 @@ export function wasmSection(say: (s?: string) => void, r: WasmReportInput): void
     const seedShape = key === '6400x128x256';
     const cells = runs.map((x) => {
       const g = x.gemm[key]!;
-      return `${fmt(g)}${seedShape ? ` ${mark(g >= target(x.flavor, 35, 45))}` : ''}`;
+      const inMemory = x.gemmInMemory?.[key];
+      return `${fmt(g)}${seedShape ? ` ${mark(g >= target(x.flavor, 35, 45))}` : ''}${inMemory ? ` (${fmt(inMemory)} in memory)` : ''}`;
     });
     say(
       `| ${m}×${k}·${k}×${n} | ${cells.join(' | ')} | ${fmt(r.gemmNative1[key] ?? 0)} | ${seedShape ? '≥ 35 SIMD128, ≥ 45 relaxed' : ''} |`,

@@ -20,25 +20,27 @@ import { Generator } from '../src/tensor/random.js';
 import { seedWorkload } from './seed.js';
 import { repsFor } from './stats.js';
 import { configKey, sweepWorkload } from './sweep.js';
+import { gemmInLinearMemory } from './wasm-micro.js';
 import { WASM_GEMMS, WASM_SWEEP, type WasmBench } from './wasm-report.js';
 import { cpuMs, medianCpuMs, medianTimes } from './wasm-time.js';
 
-function gemmRows(): Record<string, number> {
+/** GEMM GFLOP/s by shape through the backend (copies included), and on arrays in linear memory. */
+function gemmRows(): Pick<WasmBench, 'gemm' | 'gemmInMemory'> {
   const gemm = kernelFor('gemm', 'wasm')!;
   const gen = new Generator(0);
   const rand = (n: number) => Float32Array.from({ length: n }, () => gen.uniform(-1, 1));
-  const out: Record<string, number> = {};
+  const out: WasmBench['gemm'] = {};
+  const inMemory: WasmBench['gemm'] = {};
   for (const [m, k, n] of WASM_GEMMS) {
     const [a, b, c] = [rand(m * k), rand(k * n), new Float32Array(m * n)];
     const flops = 2 * m * n * k;
-    const ms = medianCpuMs(
-      () => gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false),
-      repsFor(flops, 30, 200, 9, 2000),
-      20,
-    );
+    const reps = repsFor(flops, 30, 200, 9, 2000);
+    const ms = medianCpuMs(() => gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false), reps, 20);
     out[`${m}x${k}x${n}`] = flops / ms / 1e6;
+    const run = gemmInLinearMemory(wasmBackend()!.instance, m, k, n, a, b);
+    inMemory[`${m}x${k}x${n}`] = flops / medianCpuMs(run, reps, 20) / 1e6;
   }
-  return out;
+  return { gemm: out, gemmInMemory: inMemory };
 }
 
 function timed(w: { trainStep(): void; infer(): void }, reps: number, warmup = 3) {
@@ -64,7 +66,7 @@ if (process.argv[2] === 'sweep')
   for (const c of WASM_SWEEP) sweep[configKey(c)] = timed(sweepWorkload(c), c.reps, c.warmup);
 const result: WasmBench = {
   flavor: wasmBackend()!.flavor,
-  gemm: gemmRows(),
+  ...gemmRows(),
   seed: { ...seedTimes, firstStepMs },
   plain: plainTimes(),
   sweep,

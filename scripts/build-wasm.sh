@@ -68,7 +68,7 @@ features=(-mcpu=mvp -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -mm
 cflags=(--target=wasm32-wasi --sysroot=/usr -std=c++17 -O3 -DNDEBUG -fexceptions -fno-math-errno
   -ffile-prefix-map="$root"=. -Inative/src "${features[@]}")
 sources=(adam.cc elementwise.cc embedding.cc gemm/driver.cc gemm/pack.cc permute.cc recurrent/recurrent.cc
-  simd.cc wasm/abi.cc wasm/entry.cc wasm/pool.cc)
+  simd.cc wasm/abi.cc wasm/entry.cc wasm/macro_kernel.cc wasm/pool.cc)
 hash="$(sourceHash)"
 
 # build NAME [extra flags]: compiles every source and links native/wasm/kioku-NAME.wasm.

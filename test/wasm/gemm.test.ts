@@ -62,3 +62,35 @@ describe.skipIf(loadWasmSync() !== '')('WebAssembly gemm without accumulate', ()
     });
   });
 });
+
+// The WebAssembly build's own macro-kernel and its packing of a transposed A
+// (native/src/wasm/macro_kernel.cc): rows around its tile (2) and block (32), k across its KC
+// (256), a leading dimension past the matrix, with and without accumulate.
+describe.skipIf(loadWasmSync() !== '')('WebAssembly gemm across tile and block edges', () => {
+  const gen = new Generator(13);
+  const rand = (n: number) => Float32Array.from({ length: n }, () => gen.uniform(-1, 1));
+  it.each([5, 6, 7, 31, 33, 66, 67])('m = %i', (m) => {
+    const [n, k, pad] = [37, 300, 3];
+    for (const ta of [false, true])
+      for (const accumulate of [false, true]) {
+        const lda = (ta ? m : k) + pad;
+        const a = rand((ta ? k : m) * lda);
+        const b = rand(k * n);
+        const c = rand(m * n);
+        const expected = Float64Array.from(c, (v) => (accumulate ? v : 0));
+        const scale = new Float64Array(m * n);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++)
+            for (let p = 0; p < k; p++) {
+              const x = a[ta ? p * lda + i : i * lda + p]! * b[p * n + j]!;
+              expected[i * n + j]! += x;
+              scale[i * n + j]! += Math.abs(x);
+            }
+        kernelFor('gemm', 'wasm')!(ta, false, m, n, k, a, 0, lda, b, 0, n, c, 0, n, accumulate);
+        c.forEach((v, i) => {
+          if (!(Math.abs(v - expected[i]!) <= 2e-5 * (1 + scale[i]!)))
+            expect.fail(`ta ${ta}, accumulate ${accumulate}: c[${i}] is ${v}, expected ${expected[i]}`);
+        });
+      }
+  });
+});

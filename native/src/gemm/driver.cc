@@ -10,6 +10,9 @@
 #include "../pool.h"
 #include "gemm.h"
 #include "pack.h"
+#if defined(__wasm_simd128__)
+#include "../wasm/macro_kernel.h"
+#endif
 
 namespace kioku {
 namespace {
@@ -49,6 +52,13 @@ struct Sliver {
 template <class SliverAt>
 void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const SliverAt& sliverAt,
                  const float* pb, float* c, int64_t ldc, bool add) {
+#if defined(__wasm_simd128__)
+  // The WebAssembly build's own loop over the tiles (wasm/macro_kernel.h); sliverAt is a BlockOfA.
+  if (activeIsa() == Isa::Simd128) {
+    wasm::macroKernel(mc, nc, kc, {sliverAt.a, sliverAt.rs, sliverAt.cs, sliverAt.full, sliverAt.pa}, pb, c, ldc, add);
+    return;
+  }
+#endif
   const int64_t MR = k.mr, NR = k.nr;
   alignas(64) float tile[kMaxTile];
   for (int64_t jr = 0; jr < nc; jr += NR) {
@@ -72,7 +82,14 @@ void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const
 // element per row and step of k wherever it lies, so packing only pays when the MR rows (or the
 // MR-wide columns of a transposed A) would share cache sets: a row stride of a multiple of 4 KiB
 // puts every row of a sliver in the same set.
-bool readsAInPlace(bool ta, int64_t lda) { return ta ? lda <= 1024 : lda % 1024 != 0; }
+// The WebAssembly build's 2-row slivers read only 8 bytes of each 64-byte line of a transposed A, and
+// its block's lines, lda apart, crowd into a few cache sets: it packs a transposed A always.
+bool readsAInPlace(bool ta, int64_t lda) {
+#if defined(__wasm_simd128__)
+  if (ta) return false;
+#endif
+  return ta ? lda <= 1024 : lda % 1024 != 0;
+}
 
 // The MC×KC block of A at rows ic, columns pc, as the micro-kernel's slivers: full slivers in place
 // when readsAInPlace, the rest (and a short last sliver, zero-padded) packed into pa.
@@ -89,6 +106,13 @@ BlockOfA blockOfA(const SimdKernels& k, bool ta, const float* a, int64_t lda, in
   const int64_t rs = ta ? 1 : lda, cs = ta ? lda : 1, MR = k.mr;
   const float* start = a + ic * rs + pc * cs;
   const int64_t full = readsAInPlace(ta, lda) ? mc / MR * MR : 0;
+#if defined(__wasm_simd128__)
+  // The WebAssembly build packs a transposed A a vector of rows at a time (wasm/macro_kernel.h).
+  if (ta && activeIsa() == Isa::Simd128) {
+    wasm::packTransposedA(start, lda, mc, kc, pa);
+    return {start, rs, cs, 0, kc, MR, pa};
+  }
+#endif
   if (full < mc) packA(start + full * rs, rs, cs, mc - full, kc, k.mr, pa + full * kc);
   return {start, rs, cs, full, kc, MR, pa};
 }
