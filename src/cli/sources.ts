@@ -89,7 +89,7 @@ export interface SeriesSourceOptions {
   columns?: readonly string[];
   missing?: MissingPolicy;
   /** Told the default input columns left out because they hold text. */
-  onTextColumns?: (columns: string[]) => void;
+  onTextColumns?: (columns: string[], firstValues: string[]) => void;
 }
 
 async function builtinSeries(data: string, missing: MissingPolicy): Promise<TimeSeries | SeriesPanel | null> {

@@ -208,12 +208,11 @@ def build_model():
 
 /** PyTorch's word_language_model RNNModel, and generate(): the same draw as kioku generate's. */
 function languageModelSource(m: LanguageModel): string {
-  const s = m.settings;
-  const tied = s.tieWeights;
-  const fc = tied
-    ? `_TiedOutput(self.embedding, ${s.vocabSize})`
-    : `nn.Linear(${s.hiddenSize}, ${s.vocabSize})`;
-  return `class _TiedOutput(nn.Module):
+  return `${TIED_OUTPUT_SOURCE}\n\n${languageModelClassSource(m)}\n\n${LANGUAGE_MODEL_TOOLS_SOURCE}`;
+}
+
+/** The output layer of a tied model (written into every language model's model.py). */
+const TIED_OUTPUT_SOURCE = `class _TiedOutput(nn.Module):
     """The output layer of a tied model: the embedding's weight (not a parameter here) and a bias."""
 
     def __init__(self, embedding, vocab_size):
@@ -223,9 +222,16 @@ function languageModelSource(m: LanguageModel): string {
 
     def forward(self, x):
         return nn.functional.linear(x, self._embedding[0].weight, self.bias)
+`;
 
-
-class LanguageModel(nn.Module):
+/** The LanguageModel module with m's sizes, cell, dropout and output layer. */
+function languageModelClassSource(m: LanguageModel): string {
+  const s = m.settings;
+  const tied = s.tieWeights;
+  const fc = tied
+    ? `_TiedOutput(self.embedding, ${s.vocabSize})`
+    : `nn.Linear(${s.hiddenSize}, ${s.vocabSize})`;
+  return `class LanguageModel(nn.Module):
     """Embedding -> ${s.cell.toUpperCase()} -> Linear to the ${s.vocabSize} tokens${tied ? ' (output weight tied to the embedding)' : ''}.
     input_ids: (B, T) token ids, state or None -> logits (B, T, ${s.vocabSize}), state."""
 
@@ -240,9 +246,14 @@ class LanguageModel(nn.Module):
         x = self.dropout(self.embedding(input_ids.long()))
         out, state = self.${s.cell}(x, state)
         return self.fc(self.dropout(out)), state
+`;
+}
 
-
-def build_model():
+/**
+ * build_model(), vocabulary() (from the exported config.json) and generate(), the same for every
+ * language model.
+ */
+const LANGUAGE_MODEL_TOOLS_SOURCE = `def build_model():
     return LanguageModel()
 
 
@@ -280,7 +291,6 @@ def generate(model, prompt, length=200, temperature=1.0, top_k=0, seed=None):
         logits, state = model(torch.tensor([[nxt]]), state)
     return ''.join(out) if chars else ' '.join(out)
 `;
-}
 
 function layerSource(rnn: RNN | LSTM | GRU): string {
   return `def build_model():

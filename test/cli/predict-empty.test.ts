@@ -53,4 +53,30 @@ describe('predict on empty input', () => {
     const fine = await kioku('predict', '--model', model, '--text', 'win a prize');
     expect(fine.stderr).toBe('');
   });
+
+  it('names the lines of --file, blank lines counted as the file counts them', async () => {
+    const file = join(root, 'inbox.txt');
+    await writeFile(file, 'win a prize\r\n\r\n  \r\n?!\r\nmeeting notes\r\n...\r\n');
+    const r = await kioku('predict', '--model', model, '--file', file);
+    expect(r.code).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[2]),
+    ).toEqual(['win a prize', '?!', 'meeting notes', '...']);
+    expect(r.stderr).toBe(
+      'kioku: warning: 2 texts are empty or hold no words the model reads (lines 4, 6); the label given is a guess from no input\n',
+    );
+  });
+
+  it('refuses a --file that is not UTF-8 at its line, instead of reading U+FFFD', async () => {
+    const file = join(root, 'latin1.txt');
+    await writeFile(file, Buffer.from('win a prize\nr\u00e9union lundi\n', 'latin1'));
+    const r = await kioku('predict', '--model', model, '--file', file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `kioku: ${file}:2: the file is not UTF-8 text (a Latin-1 or Windows-1252 export?); save it as UTF-8, for example with \`iconv -f latin1 -t utf-8\`\n`,
+    );
+  });
 });

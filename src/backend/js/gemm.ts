@@ -209,10 +209,11 @@ function packPanelB(
 }
 
 /**
- * C[cOff…] += one MR×NR tile from a kc-long A sliver at packA[aBase] and B sliver at packB[bBase].
- * One store path for every call (the caller zeroes C instead of asking for an overwrite, and stages
- * edge tiles): an optimized kernel deoptimizes when it first reaches a path that had not run
- * before it was compiled, and V8 was seen to repeat that deopt over a thousand times in a row.
+ * C[cOff…] += the kc-long A sliver at packA[aBase] times the B sliver at packB[bBase], one MR×NR
+ * tile summed in sixteen register accumulators. One store path for every call (the caller zeroes C
+ * instead of asking for an overwrite, and stages edge tiles): an optimized kernel deoptimizes when
+ * it first reaches a path that had not run before it was compiled, and V8 was seen to repeat that
+ * deopt over a thousand times in a row.
  */
 function micro4x4(
   kc: number,
@@ -271,26 +272,18 @@ function micro4x4(
     ai = (ai + MR) | 0;
     bi = (bi + NR) | 0;
   }
-  let o = cOff;
-  c[o]! += c00;
-  c[o + 1]! += c01;
-  c[o + 2]! += c02;
-  c[o + 3]! += c03;
-  o += ldc;
-  c[o]! += c10;
-  c[o + 1]! += c11;
-  c[o + 2]! += c12;
-  c[o + 3]! += c13;
-  o += ldc;
-  c[o]! += c20;
-  c[o + 1]! += c21;
-  c[o + 2]! += c22;
-  c[o + 3]! += c23;
-  o += ldc;
-  c[o]! += c30;
-  c[o + 1]! += c31;
-  c[o + 2]! += c32;
-  c[o + 3]! += c33;
+  addRow(c, cOff, c00, c01, c02, c03);
+  addRow(c, cOff + ldc, c10, c11, c12, c13);
+  addRow(c, cOff + 2 * ldc, c20, c21, c22, c23);
+  addRow(c, cOff + 3 * ldc, c30, c31, c32, c33);
+}
+
+/** c[o…o+4) += [v0, v1, v2, v3]: one row of a tile's sums. */
+function addRow(c: Float32Array, o: number, v0: number, v1: number, v2: number, v3: number): void {
+  c[o]! += v0;
+  c[o + 1]! += v1;
+  c[o + 2]! += v2;
+  c[o + 3]! += v3;
 }
 
 /** Adds the valid mr×nr corner of the edge tile into C. */

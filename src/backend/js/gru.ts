@@ -26,7 +26,8 @@ import {
  * h0: (B, H)  lengths: (B) with 0 ≤ len ≤ T, or null for all T
  * out: (T, B, H)  hN: (B, H)
  * Saved for backward (zero-filled by the caller): gates (T, B, 4H) holding r, z, n and
- * W_hn h + b_hn for every step.
+ * W_hn h + b_hn for every step. Past a sample's length a row holds x·W_ihᵀ without bias and a zero
+ * W_hn h + b_hn block, as on the native and WebAssembly backends.
  */
 
 // Gate blocks by name from the recurrent-kinds table; the saved row's extra block (W_hn h + b_hn)
@@ -61,7 +62,7 @@ const gruForwardJs: Kernels['gruForward'] = function gruForwardJs(
   const G = GRU.gates * H;
   const S = GRU.saved * H; // saved stride: r, z, n, W_hn h + b_hn
   // b_hr and b_hz fold into the input projection; b_hn stays inside the reset product.
-  inputProjection(T * B, G, E, x, wIh, combinedBias(G, bIh, bHh, GRU.n * H), gates, S);
+  inputProjection(T, B, G, E, x, wIh, combinedBias(G, bIh, bHh, GRU.n * H), lengths, gates, S);
   hN.set(h0.subarray(0, B * H));
   if (lengths) out.fill(0);
   const hw = new Float32Array(B * G);

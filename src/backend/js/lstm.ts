@@ -27,6 +27,8 @@ import {
  * out: (T, B, R)  hN: (B, R)  cN: (B, H)
  * Saved for backward (zero-filled by the caller): gates (T, B, G) activated i,f,g,o;
  * cells (T, B, H) c after each step; hidden (T, B, H) m before the projection (only when P > 0).
+ * Past a sample's length the gate rows hold x·W_ihᵀ without bias and cells/hidden stay 0, as on
+ * the native and WebAssembly backends.
  */
 
 // Gate blocks by name, from the recurrent-kinds table.
@@ -68,7 +70,7 @@ const lstmForwardJs: Kernels['lstmForward'] = function lstmForwardJs(
   const R = P > 0 ? P : H;
   const proj = P > 0 && wHr !== null && hidden !== null;
   // Pre-activations of every step's input part, written straight into the saved gate buffer.
-  inputProjection(T * B, G, E, x, wIh, combinedBias(G, bIh, bHh, G), gates, G);
+  inputProjection(T, B, G, E, x, wIh, combinedBias(G, bIh, bHh, G), lengths, gates, G);
   hN.set(h0.subarray(0, B * R));
   cN.set(c0.subarray(0, B * H));
   if (lengths) out.fill(0);

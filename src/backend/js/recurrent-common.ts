@@ -24,22 +24,33 @@ export function prevTime(t: number, len: number, reverse: boolean): number {
 }
 
 /**
- * The input projection of the whole sequence as one product:
- * out[r, 0:G] = x[r] · W_ihᵀ + bias for the T·B rows r (row stride ldo ≥ G).
- * x: (T·B, E), wIh: (G, E), bias: (G) or null.
+ * The input projection of the whole sequence as one product over the T·B rows (row stride
+ * ldo ≥ G): out[t·B + b, 0:G] = x[t·B + b] · W_ihᵀ + bias. Past a sample's length (t ≥ len[b])
+ * the row is x · W_ihᵀ without the bias, as the native kernels leave it; backward never reads it.
+ * x: (T·B, E), wIh: (G, E), bias: (G) or null, lengths: (B) or null for all T.
  */
 export function inputProjection(
-  rows: number,
+  T: number,
+  B: number,
   G: number,
   E: number,
   x: Float32Array,
   wIh: Float32Array,
   bias: Float32Array | null,
+  lengths: Int32Array | null,
   out: Float32Array,
   ldo: number,
 ): void {
-  if (bias) for (let r = 0; r < rows; r++) out.set(bias, r * ldo);
-  kernels.gemm(false, true, rows, G, E, x, 0, E, wIh, 0, E, out, 0, ldo, bias !== null);
+  if (bias) {
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const r = (t * B + b) * ldo;
+        if (lengths === null || t < lengths[b]!) out.set(bias, r);
+        else out.fill(0, r, r + G);
+      }
+    }
+  }
+  kernels.gemm(false, true, T * B, G, E, x, 0, E, wIh, 0, E, out, 0, ldo, bias !== null);
 }
 
 /** b_ih + b_hh over the first `nHh` entries of b_hh (GRU keeps b_hn for the reset product). */

@@ -43,7 +43,7 @@ const rnnForwardJs: Kernels['rnnForward'] = function rnnForwardJs(
   out,
   hN,
 ) {
-  inputProjection(T * B, H, E, x, wIh, combinedBias(H, bIh, bHh, H), out, H);
+  inputProjection(T, B, H, E, x, wIh, combinedBias(H, bIh, bHh, H), lengths, out, H);
   hN.set(h0.subarray(0, B * H));
   const hw = new Float32Array(B * H);
   const wHhPacked = packStepWeights(B, H, H, wHh);

@@ -6,6 +6,7 @@ import { type ExportableModel, type ExportFormat, exportFiles } from '../../io/o
 import { writePytorchProject } from '../../io/pytorch-project/project-node.js';
 import { readRegularFile } from '../../io/read-file-node.js';
 import { BagOfWordsClassifier } from '../../nn/heads.js';
+import { LanguageModel } from '../../nn/language-model.js';
 import { ValueError } from '../../tensor/errors.js';
 import { CliError, loadAnyModel } from '../models.js';
 import { examples, int } from '../options.js';
@@ -41,6 +42,11 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
       throw new CliError(
         `--${flag} sets the data of a pytorch-project export; --format ${o.format} takes none`,
       );
+  }
+  if (o.format === 'pytorch-project' && model instanceof LanguageModel) {
+    throw new CliError(
+      '--format pytorch-project: the project reproduces the training of text classifiers only; for a language model, `kioku export --format pytorch` writes a model.py with generate()',
+    );
   }
   if (o.opset !== undefined && o.format !== 'onnx') {
     throw new CliError(`--opset sets the opset of an onnx export; --format ${o.format} takes none`);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { decodeUtf8 } from '../../io/datasets/files.js';
 import { ValueError } from '../../tensor/errors.js';
 import { predictText } from '../../train/recipes/text-model.js';
 import { type LoadedHead, loadTextModel } from '../models.js';
@@ -21,15 +22,21 @@ async function readStdin(): Promise<string> {
   }
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8(Buffer.concat(chunks), 'stdin');
 }
 
-/** The texts of --text, else the lines of --file or stdin. */
-async function inputTexts(o: PredictFlags, reporter: Reporter): Promise<string[]> {
+/** The texts to classify, and where each came from: `text N` or `line N` (of --file or stdin). */
+interface InputTexts {
+  texts: string[];
+  names: string[];
+}
+
+/** The texts of --text, else the non-blank lines of --file or stdin. */
+async function inputTexts(o: PredictFlags, reporter: Reporter): Promise<InputTexts> {
   if (o.text?.length && o.file !== undefined) {
     throw new ValueError(`predict: give --text or --file, not both (--file ${o.file} would be left unread)`);
   }
-  if (o.text?.length) return o.text;
+  if (o.text?.length) return { texts: o.text, names: o.text.map((_, i) => `text ${i + 1}`) };
   let body: string;
   if (o.file !== undefined) {
     if (/\.(csv|tsv|jsonl)$/i.test(o.file)) {
@@ -37,15 +44,20 @@ async function inputTexts(o: PredictFlags, reporter: Reporter): Promise<string[]
         `--file ${o.file} is read as one text per line, each whole line a text (a header row and every column included), not as a table`,
       );
     }
+    let bytes: Buffer;
     try {
-      body = await readFile(o.file, 'utf8');
+      bytes = await readFile(o.file);
     } catch (e) {
       throw new ValueError(
         `--file ${o.file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
       );
     }
+    body = decodeUtf8(bytes, o.file);
   } else body = await readStdin();
-  return body.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = body
+    .split(/\r\n?|\n/)
+    .flatMap((text, i) => (text.trim() === '' ? [] : [{ text, line: i + 1 }]));
+  return { texts: lines.map((l) => l.text), names: lines.map((l) => `line ${l.line}`) };
 }
 
 const oneLinePreview = (t: string): string => {
@@ -57,24 +69,29 @@ const oneLinePreview = (t: string): string => {
  * Warns about texts in which the model's tokenizer finds nothing (empty, spaces, punctuation
  * only): the model still gives them a label, but a guess from no input.
  */
-function warnEmpty(opened: LoadedHead<unknown>, texts: readonly string[], reporter: Reporter): void {
+function warnEmpty(opened: LoadedHead<unknown>, input: InputTexts, reporter: Reporter): void {
   const json = (opened.config as { tokenizer?: TokenizerJSON }).tokenizer;
   if (json === undefined) return;
   const tokenizer = tokenizerFromJSON(json);
-  const empty = texts.flatMap((t, i) => (tokenizer.tokenize(t).length === 0 ? [i + 1] : []));
+  const empty = input.texts.flatMap((t, i) => (tokenizer.tokenize(t).length === 0 ? [input.names[i]!] : []));
   if (empty.length === 0) return;
   const which =
-    empty.length === 1 ? `text ${empty[0]} is empty or holds` : `${empty.length} texts are empty or hold`;
+    empty.length === 1 ? `${empty[0]} is empty or holds` : `${empty.length} texts are empty or hold`;
+  // "(texts 2, 3)" or "(lines 4, 9)": the names' shared word in the plural, then their numbers.
+  const numbers = empty.slice(0, 10).map((n) => n.split(' ')[1]);
   const list =
-    empty.length === 1 ? '' : ` (texts ${empty.slice(0, 10).join(', ')}${empty.length > 10 ? ', …' : ''})`;
+    empty.length === 1
+      ? ''
+      : ` (${empty[0]!.split(' ')[0]}s ${numbers.join(', ')}${empty.length > 10 ? ', …' : ''})`;
   reporter.warn(`${which} no words the model reads${list}; the label given is a guess from no input`);
 }
 
 async function predict(o: PredictFlags, reporter: Reporter): Promise<void> {
   const opened = await loadTextModel(o.model);
-  const texts = await inputTexts(o, reporter);
+  const input = await inputTexts(o, reporter);
+  const { texts } = input;
   if (texts.length === 0) throw new ValueError('predict: no texts to classify (the input is empty)');
-  warnEmpty(opened, texts, reporter);
+  warnEmpty(opened, input, reporter);
   for (const [i, r] of predictText(opened, texts).entries()) {
     if (reporter.json) {
       const probabilities = Object.fromEntries(

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DataError, quote } from '../../data/errors.js';
 import type { MissingPolicy } from '../../data/missing.js';
+import { decimalCommaNote } from '../../io/datasets/series.js';
 import { trainForecaster } from '../../train/recipes/forecaster.js';
 import {
   FORECASTER_DEFAULTS as D,
@@ -64,11 +65,23 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
     seriesCol: o.seriesCol ?? null,
     missing: o.missing,
     ...(wanted ? { columns: wanted } : {}),
-    onTextColumns: (names) => {
-      if (names.includes(o.target)) {
-        throw new DataError(`--target ${quote(o.target)} holds text; it must name a numeric column`);
+    onTextColumns: (names, firstValues) => {
+      const target = names.indexOf(o.target);
+      if (target >= 0) {
+        const first = firstValues[target]!;
+        const note = decimalCommaNote(first);
+        throw new DataError(
+          `--target ${quote(o.target)} holds text; it must name a numeric column (its first value is ${quote(first)}${note ? `; ${note}` : ''})`,
+        );
       }
-      reporter.warn(`inputs leave out the text column(s) ${names.join(', ')}; --features names the inputs`);
+      const commas = names.flatMap((name, k) => {
+        const note = decimalCommaNote(firstValues[k]!);
+        return note ? [`${name}'s first value is ${quote(firstValues[k]!)}: ${note}`] : [];
+      });
+      const why = commas.length > 0 ? ` (${commas.join('; ')})` : '';
+      reporter.warn(
+        `inputs leave out the text column(s) ${names.join(', ')}${why}; --features names the inputs`,
+      );
     },
   });
   const {

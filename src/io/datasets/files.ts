@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { DataError, MissingPackageError, nameList, quote } from '../../data/errors.js';
 
@@ -48,25 +49,100 @@ function lineTooLong(path: string, line: number | undefined, what = 'a line', hi
 }
 
 /**
+ * The file's text in chunks, decoded as UTF-8 (a byte-order mark dropped). Bytes that are not
+ * UTF-8 (a Latin-1 or Windows-1252 export) are an error naming their line, rather than text
+ * silently turned into U+FFFD.
+ */
+export async function* readUtf8(path: string): AsyncGenerator<string, void, undefined> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  for await (const bytes of createReadStream(path) as AsyncIterable<Buffer>) {
+    let text: string;
+    try {
+      text = decoder.decode(bytes, { stream: true });
+    } catch {
+      throw notUtf8(path, line, bytes);
+    }
+    line += countLineBreaks(text);
+    if (text !== '') yield text;
+  }
+  try {
+    const rest = decoder.decode();
+    if (rest !== '') yield rest;
+  } catch {
+    throw notUtf8(path, line, Buffer.alloc(0));
+  }
+}
+
+/** Whole-file bytes as UTF-8 text (a byte-order mark dropped); not UTF-8 is the error of {@link readUtf8}. */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw notUtf8(path, 1, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+}
+
+function countLineBreaks(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The error for a chunk that is not UTF-8, at the line of its first bad byte (the chunk starts on `line`). */
+function notUtf8(path: string, line: number, bytes: Buffer): DataError {
+  const lenient = new TextDecoder('utf-8').decode(bytes);
+  const bad = lenient.indexOf('\uFFFD');
+  const at = line + (bad < 0 ? 0 : countLineBreaks(lenient.slice(0, bad)));
+  return new DataError(
+    'the file is not UTF-8 text (a Latin-1 or Windows-1252 export?); save it as UTF-8, for example with `iconv -f latin1 -t utf-8`',
+    { file: path, line: at },
+  );
+}
+
+/**
+ * The delimiter of a .csv file whose first line has no comma: ';' or a tab when the line has one
+ * of them (a spreadsheet's export in a locale that writes decimal commas), else `delimiter`.
+ */
+async function sniffDelimiter(path: string, delimiter: string): Promise<string> {
+  if (delimiter !== ',') return delimiter;
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(64 * 1024), position: 0 });
+    const first =
+      buffer
+        .subarray(0, bytesRead)
+        .toString('utf8')
+        .split(/\r\n?|\n/, 1)[0] ?? '';
+    if (first.includes(',')) return delimiter;
+    return [';', '\t'].find((d) => first.includes(d)) ?? delimiter;
+  } finally {
+    await file.close();
+  }
+}
+
+/**
  * Streams a CSV/TSV file: first the header, then each row, checked against the header's
  * column count. Memory stays bounded by the longest row ({@link MAX_LINE_CHARS} at most),
- * whatever the file size.
+ * whatever the file size. A comma-delimited file whose header line holds no comma but
+ * semicolons (or tabs) is read with those.
  */
 export async function* readCsv(
   path: string,
   delimiter: string,
 ): AsyncGenerator<{ header: string[] } | Row, void, undefined> {
   await checkFile(path);
-  const parser = createReadStream(path).pipe(
-    parse({
-      delimiter,
-      info: true,
-      relax_column_count: true,
-      bom: true,
-      skip_empty_lines: true,
-      max_record_size: MAX_LINE_CHARS,
-    }),
-  );
+  const parser = parse({
+    delimiter: await sniffDelimiter(path, delimiter),
+    info: true,
+    relax_column_count: true,
+    bom: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_LINE_CHARS,
+  });
+  // pipe() does not pass a source's error on: a file that is not UTF-8 fails the parser with it.
+  const source = Readable.from(readUtf8(path)).on('error', (e) => parser.destroy(e));
+  source.pipe(parser);
   let header: string[] | null = null;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
@@ -97,6 +173,7 @@ export async function* readCsv(
     throw e;
   } finally {
     parser.destroy();
+    source.destroy();
   }
   if (header === null) throw new DataError('empty file (no header row)', { file: path });
 }
@@ -109,14 +186,14 @@ export async function* readLines(
   path: string,
 ): AsyncGenerator<{ text: string; line: number }, void, undefined> {
   await checkFile(path);
-  const stream = createReadStream(path, { encoding: 'utf8' });
+  const stream = readUtf8(path);
   let line = 0;
   let pieces: string[] = [];
   let size = 0;
   // A chunk that ends with \r: a \n starting the next one belongs to the same line break.
   let afterCR = false;
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of stream) {
       let from: number = afterCR && chunk.startsWith('\n') ? 1 : 0;
       afterCR = false;
       const breaks = /\r\n?|\n/g;
@@ -136,7 +213,7 @@ export async function* readLines(
       if (size > MAX_LINE_CHARS) throw lineTooLong(path, line + 1);
     }
   } finally {
-    stream.destroy();
+    await stream.return();
   }
   const last = pieces.join('');
   if (last.trim() !== '') yield { text: last, line: line + 1 };

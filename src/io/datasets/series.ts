@@ -21,9 +21,10 @@ export interface SeriesCsvOptions {
   delimiter?: string;
   /**
    * When given, default input columns (no `features` named) whose first value is text, such as
-   * a location or a category, are left out and their names passed here, instead of failing.
+   * a location or a category, are left out and their names passed here (with those first values),
+   * instead of failing.
    */
-  onTextColumns?: (columns: string[]) => void;
+  onTextColumns?: (columns: string[], firstValues: string[]) => void;
 }
 
 /** A loaded series with the roles of its columns. */
@@ -45,6 +46,15 @@ function parseCell(text: string): number | null {
   if (MISSING.has(t.toLowerCase())) return Number.NaN;
   const v = Number(t);
   return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX ? v : null;
+}
+
+/**
+ * For a cell like "10,5", how to write it (numbers are read with a decimal point); null for
+ * anything else.
+ */
+export function decimalCommaNote(text: string): string | null {
+  const t = text.trim();
+  return /^[-+]?\d+,\d+$/.test(t) ? `decimal commas are not read: write ${t.replace(',', '.')}` : null;
 }
 
 function checkOptions(options: SeriesCsvOptions, caller: string): MissingPolicy {
@@ -108,10 +118,15 @@ async function readSeriesRows(
     if (rows.length === 0) {
       // The first data row tells which default inputs hold text.
       if (options.features === undefined && options.onTextColumns) {
-        const text = columns.filter(
-          (c, k) => !targets.includes(c) && parseCell(row.fields[picks[k]!]!) === null,
+        const textAt = columns.flatMap((c, k) =>
+          !targets.includes(c) && parseCell(row.fields[picks[k]!]!) === null ? [k] : [],
         );
-        if (text.length > 0) options.onTextColumns(text);
+        const text = textAt.map((k) => columns[k]!);
+        if (text.length > 0)
+          options.onTextColumns(
+            text,
+            textAt.map((k) => row.fields[picks[k]!]!),
+          );
         picks = picks.filter((_, k) => !text.includes(columns[k]!));
         features = features.filter((c) => !text.includes(c));
         columns = columns.filter((c) => !text.includes(c));
@@ -136,7 +151,8 @@ function parseRow(
     const v = parseCell(text);
     if (v === null) {
       const beyond = Number.isFinite(Number(text.trim())) ? ' within float32 range' : '';
-      throw new DataError(`expected a number${beyond}, got ${quote(text)}`, {
+      const note = decimalCommaNote(text);
+      throw new DataError(`expected a number${beyond}, got ${quote(text)}${note ? ` (${note})` : ''}`, {
         file: at.path,
         line,
         column: at.columns[k],
