@@ -130,7 +130,14 @@ export function createServer(options: ServeOptions): KiokuServer {
     // One access-log line per request, written by the onResponse hook, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: {
-      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+      // Union types (a number or a string) are part of the request schemas, not a mistake.
+      customOptions: {
+        allowUnionTypes: true,
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: false,
+        allErrors: false,
+      },
     },
   });
   // Bodies are JSON; Fastify would also read text/plain, which no route takes (a 415 instead).

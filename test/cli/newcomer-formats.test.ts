@@ -112,6 +112,20 @@ describe('kioku train text on a Latin-1 file', () => {
   });
 });
 
+describe('kioku train lm on a Latin-1 book', () => {
+  it('stops at the first byte that is not UTF-8 instead of training on replacement characters', async () => {
+    const file = join(root, 'latin1.txt');
+    const out = join(root, 'latin1-lm');
+    await writeFile(file, Buffer.from('Call me Ishmael.\nSome years ago.\nLe caf\u00e9 est ferm\u00e9.\n', 'latin1'));
+    const r = await kioku('train', 'lm', '--data', file, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `kioku: ${file}:3: the file is not UTF-8 text (a Latin-1 or Windows-1252 export?); save it as UTF-8, for example with \`iconv -f latin1 -t utf-8\`\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('kioku export --format pytorch-project of a language model', () => {
   it('is refused in terms of the flag, pointing at --format pytorch; nothing is written', async () => {
     const book = join(root, 'book.txt');

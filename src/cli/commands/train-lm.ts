@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
+import { decodeUtf8 } from '../../io/datasets/files.js';
 import { loadMobyDick } from '../../io/datasets/moby-dick.js';
 import { ValueError } from '../../tensor/errors.js';
 import type { LmScore } from '../../train/lm/score.js';
@@ -165,12 +166,14 @@ async function summary(reporter: Reporter, r: LanguageModelResult, unit: 'char' 
 
 async function readText(data: string | undefined): Promise<string> {
   if (data === undefined) return loadMobyDick();
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(data, 'utf8');
+    bytes = await readFile(data);
   } catch (e) {
     throw new ValueError(`--data ${data}: cannot read the file (${(e as Error).message})`);
   }
+  // Strict UTF-8: a Latin-1 book would otherwise train on U+FFFD in place of every accented letter.
+  const text = decodeUtf8(bytes, data);
   if (text.trim() === '') throw new ValueError(`--data ${data}: the file holds no text`);
   return text;
 }
