@@ -116,7 +116,10 @@ describe('kioku train lm on a Latin-1 book', () => {
   it('stops at the first byte that is not UTF-8 instead of training on replacement characters', async () => {
     const file = join(root, 'latin1.txt');
     const out = join(root, 'latin1-lm');
-    await writeFile(file, Buffer.from('Call me Ishmael.\nSome years ago.\nLe caf\u00e9 est ferm\u00e9.\n', 'latin1'));
+    await writeFile(
+      file,
+      Buffer.from('Call me Ishmael.\nSome years ago.\nLe caf\u00e9 est ferm\u00e9.\n', 'latin1'),
+    );
     const r = await kioku('train', 'lm', '--data', file, '--out', out);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
