@@ -76,7 +76,15 @@ export function verdict(reports: readonly NamedReport[]): string {
   if (!first || rest.length === 0) return '';
   const best = rest.reduce((a, b) => (b.report.accuracy > a.report.accuracy ? b : a));
   const acc = (r: NamedReport) => r.report.accuracy.toFixed(4);
-  if (first.report.accuracy >= best.report.accuracy) {
+  // Matching the majority class is no result, however the other baselines did.
+  const majority = rest.find((r) => r.model === 'majority');
+  if (majority && first.report.accuracy <= majority.report.accuracy) {
+    return `${first.model} does no better than always answering the most frequent class (accuracy ${acc(first)}, majority ${acc(majority)}): it learned nothing beyond the labels' frequencies.`;
+  }
+  if (first.report.accuracy === best.report.accuracy) {
+    return `${first.model} tied the ${best.model} baseline on accuracy (${acc(first)}).`;
+  }
+  if (first.report.accuracy > best.report.accuracy) {
     return `${first.model} scored the best accuracy (${acc(first)}; best baseline ${best.model} ${acc(best)}).`;
   }
   return `The ${best.model} baseline beat ${first.model} on accuracy (${acc(best)} vs ${acc(first)}).`;

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { verdict } from '../../src/cli/reports.js';
+import type { NamedReport } from '../../src/train/recipes/text-classifier-options.js';
+
+/** Reports carrying only the accuracy, the one score the verdict compares. */
+const named = (model: string, accuracy: number) =>
+  ({ model, report: { accuracy } }) as unknown as NamedReport;
+
+describe('the text verdict', () => {
+  it('says the network learned nothing when it does no better than the majority class', () => {
+    const said = verdict([
+      named('lstm-bi', 0.8571),
+      named('bag-of-words', 0.8571),
+      named('majority', 0.8571),
+    ]);
+    expect(said).toBe(
+      "lstm-bi does no better than always answering the most frequent class (accuracy 0.8571, majority 0.8571): it learned nothing beyond the labels' frequencies.",
+    );
+  });
+
+  it('says a tie with the best baseline is a tie', () => {
+    const said = verdict([named('lstm-bi', 0.95), named('bag-of-words', 0.95), named('majority', 0.6)]);
+    expect(said).toBe('lstm-bi tied the bag-of-words baseline on accuracy (0.9500).');
+  });
+
+  it('names the winner, the network or a baseline', () => {
+    expect(verdict([named('lstm', 0.97), named('bag-of-words', 0.95), named('majority', 0.6)])).toBe(
+      'lstm scored the best accuracy (0.9700; best baseline bag-of-words 0.9500).',
+    );
+    expect(verdict([named('lstm', 0.9), named('tf-idf', 0.95), named('majority', 0.6)])).toBe(
+      'The tf-idf baseline beat lstm on accuracy (0.9500 vs 0.9000).',
+    );
+  });
+});
