@@ -99,6 +99,17 @@ describe('kioku train series on an input column written with decimal commas', ()
   }, 60_000);
 });
 
+describe('kioku train series on a one-row file', () => {
+  it('says the data is too short instead of blaming a --test-from nobody passed', async () => {
+    const file = await series('onerow.csv', ',', '.', 1);
+    const r = await kioku('train', 'series', '--data', file, ...tinySeries, '--out', join(root, 'onerow'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'kioku: the data has 1 date(s): the test split (the last 20%, at least --horizon 1 dates) leaves nothing to train on; give it more rows\n',
+    );
+  }, 60_000);
+});
+
 describe('kioku train text on a Latin-1 file', () => {
   it('stops at the first byte that is not UTF-8, naming the line and the conversion', async () => {
     const rows = ['text,label', 'good,pos', 'bad,neg', 'tr\u00e8s bien,pos', 'nul,neg'];

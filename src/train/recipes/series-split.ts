@@ -57,6 +57,11 @@ function datedSplit(p: Panel, testAt: number | null, horizon: number, name: Opti
   const all = unionTimes(p.members, Number.POSITIVE_INFINITY);
   const test = testAt ?? all[cutAt(all.length, 0.2, horizon)]!;
   const before = unionTimes(p.members, test);
+  if (testAt === null && before.length === 0) {
+    throw new ValueError(
+      `the data has ${all.length} date(s): the test split (the last 20%, at least ${name('horizon')} ${horizon} dates) leaves nothing to train on; give it more rows`,
+    );
+  }
   if (before.length === 0 || test > all[all.length - 1]!) {
     const range = `(data ${p.members[0]!.index![0]} … ${p.members[0]!.index!.at(-1)})`;
     throw new ValueError(
