@@ -71,4 +71,17 @@ describe('compareWithBaselines', () => {
     expect(v.warning).toMatch(/^the network loses to naive by 50\.0% on MAE/);
     expect(compareWithBaselines(scores(1), []).summary).toBe('no comparison: no baseline could be scored');
   });
+  it('says a baseline is exact instead of quoting a ratio to zero (a constant test split)', () => {
+    const exact = [{ name: 'naive', scores: scores(undefined, 0) }];
+    const tie = compareWithBaselines(scores(undefined, 0), exact);
+    expect(tie.summary).toBe(
+      'the network and naive are both exact on MAE: the test split holds nothing to forecast (a constant series?)',
+    );
+    expect(tie.warning).toBeUndefined();
+    const loss = compareWithBaselines(scores(undefined, 0.25), exact);
+    expect(loss.summary).toBe('the network loses to naive, which is exact on MAE (a constant series?)');
+    expect(loss.warning).toBe(
+      'the network loses to naive, which is exact on MAE (a constant series?) (0.250 vs 0.00): naive already forecasts it without error',
+    );
+  });
 });

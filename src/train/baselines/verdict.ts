@@ -105,7 +105,13 @@ export function compareWithBaselines(
   const label = metric.toUpperCase();
   const persistence = best.name === 'naive' || best.name === 'drift';
   let summary: string;
-  if (ratio < 1 - tolerance)
+  // A baseline without error (a constant test split under persistence): no ratio says anything.
+  if (best.value === 0)
+    summary =
+      value === 0
+        ? `the network and ${best.name} are both exact on ${label}: the test split holds nothing to forecast (a constant series?)`
+        : `the network loses to ${best.name}, which is exact on ${label} (a constant series?)`;
+  else if (ratio < 1 - tolerance)
     summary = `the network beats the best baseline (${best.name}) by ${pct(ratio)} on ${label}`;
   else if (ratio <= 1 + tolerance)
     summary = persistence
@@ -114,7 +120,7 @@ export function compareWithBaselines(
   else summary = `the network loses to ${best.name} by ${pct(ratio)} on ${label}`;
   const warning =
     ratio > 1 + tolerance
-      ? `${summary} (${fmt(value)} vs ${fmt(best.value)}): ${suggestion(best.name, options.transform, options.calendar ?? false)}`
+      ? `${summary} (${fmt(value)} vs ${fmt(best.value)}): ${best.value === 0 ? `${best.name} already forecasts it without error` : suggestion(best.name, options.transform, options.calendar ?? false)}`
       : undefined;
   return { metric, best, ratio, losesTo, summary, warning };
 }
