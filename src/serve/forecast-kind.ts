@@ -107,7 +107,7 @@ function seriesItem(
   if (!session && rows < serving.lookback) {
     throw new RequestError(
       f.history,
-      `${f.history} must hold at least ${serving.lookback} rows (the model's lookback), got ${rows}`,
+      `${f.history} must hold at least ${serving.lookback} rows (the model's lookback and the rows its target transform looks back), got ${rows}`,
     );
   }
   const index = datesOf(ctx, dates, rows, f);

@@ -280,6 +280,14 @@ describe('bad requests', () => {
     expect(await get(`${url}/v3/health`)).toMatchObject({ status: 404, body: { field: 'url' } });
   });
 
+  it('says why a history must be longer than the lookback (its target transform looks back too)', async () => {
+    const short = { history: window().history.slice(0, 5), dates: window().dates.slice(0, 5) };
+    const answer = await post(`${running.url}/v1/models/seattle:predict`, short);
+    expect(answer.body.error).toMatch(
+      /^history must hold at least \d+ rows \(the model's lookback and the rows its target transform looks back\), got 5$/,
+    );
+  });
+
   it('leave the server answering, with no 5xx counted', async () => {
     const ok = await post(`${running.url}/v1/models/spam:predict`, { instances: ['still there?'] });
     expect(ok.status).toBe(200);
