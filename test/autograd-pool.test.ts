@@ -153,16 +153,18 @@ describeEachBackend('pooled buffers and autograd', (backend) => {
     expect(() => third.loss.backward()).toThrow(/reused by a later forward/);
   });
 
-  it('returns the saved state at once when nothing is recorded, and reuses it', () => {
+  it('keeps no saved state when nothing is recorded, forward after forward', () => {
     clearPools();
     const g = new Generator(7);
     const w = weights(g, 3 * H);
     const x = randn([T, B, E], { generator: g });
     const a = noGrad(() => gruSequence(x, null, w).output);
-    // GRU gates: T·B·4H floats.
-    expect(savedStatePool.bytes).toBe(4 * T * B * 4 * H);
+    // No gates are saved for a BPTT that will not run: the pool holds at most the JS kernel's
+    // scratch for them (T·B·4H floats), handed back when it returned, and taken again next time.
+    const held = savedStatePool.bytes;
+    expect(held).toBe(backend === 'js' ? 4 * T * B * 4 * H : 0);
     const b = noGrad(() => gruSequence(x, null, w).output);
-    expect(savedStatePool.bytes).toBe(4 * T * B * 4 * H);
+    expect(savedStatePool.bytes).toBe(held);
     expect(bits(b)).toEqual(bits(a));
   });
 });

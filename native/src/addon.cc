@@ -10,6 +10,7 @@
 #include "generated/contract.h"
 #include "napi_reader.h"
 #include "pool.h"
+#include "saved_scratch.h"
 #include "simd.h"
 
 namespace kioku {
@@ -27,7 +28,7 @@ Napi::Value entry(const Napi::CallbackInfo& info) {
     Args args;
     args.read(reader);
     check(args);
-    Kernel(args);
+    runKernel<Args, Kernel>(args);
   } catch (const ArgError& e) {
     rethrow(info.Env(), e);
   } catch (const std::bad_alloc&) {
@@ -54,7 +55,7 @@ struct BoundKernel final : Bound {
   Args args;
   void run() const override {
     check(args);
-    Kernel(args);
+    runKernel<Args, Kernel>(args);
   }
   const char* name() const override { return Args::kName; }
 };

@@ -410,7 +410,7 @@ export const CONTRACT = {
     ],
   }),
   lstmForward: kernel({
-    doc: `LSTM, one layer and direction, gates packed i, f, g, o: c' = f ⊙ c + i ⊙ g, m = o ⊙ tanh(c'), h' = m (P = 0) or m·W_hrᵀ (projection to P < H). ${SEQ} Saved for backward: gates (T, B, G) the activated gates, cells (T, B, H) c after each step, hidden (T, B, H) m (only when P > 0).`,
+    doc: `LSTM, one layer and direction, gates packed i, f, g, o: c' = f ⊙ c + i ⊙ g, m = o ⊙ tanh(c'), h' = m (P = 0) or m·W_hrᵀ (projection to P < H). ${SEQ} Saved for backward: gates (T, B, G) the activated gates, cells (T, B, H) c after each step, hidden (T, B, H) m (only when P > 0); null for any of them when no backward will run (the backend then works in scratch of its own).`,
     native: true,
     sizes: { G: '4 * H', R: 'P > 0 ? P : H' },
     args: [
@@ -432,8 +432,8 @@ export const CONTRACT = {
       f32('out', 'T * B * R', 'out'),
       f32('hN', 'B * R', 'out'),
       f32('cN', 'B * H', 'out'),
-      f32('gates', 'T * B * G', 'out'),
-      f32('cells', 'T * B * H', 'out'),
+      nullable(f32('gates', 'T * B * G', 'out')),
+      nullable(f32('cells', 'T * B * H', 'out')),
       nullable(f32('hidden', 'P > 0 ? T * B * H : 0', 'out')),
     ],
   }),
@@ -473,7 +473,7 @@ export const CONTRACT = {
     ],
   }),
   gruForward: kernel({
-    doc: `GRU, one layer and direction, gates packed r, z, n: r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h. ${SEQ} Saved for backward: gates (T, B, 4H) r, z, n and W_hn h + b_hn of each step.`,
+    doc: `GRU, one layer and direction, gates packed r, z, n: r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h. ${SEQ} Saved for backward: gates (T, B, 4H) r, z, n and W_hn h + b_hn of each step; null when no backward will run (the backend then works in scratch of its own).`,
     native: true,
     sizes: { G: '3 * H', S: '4 * H' },
     args: [
@@ -491,7 +491,7 @@ export const CONTRACT = {
       flag('reverse'),
       f32('out', 'T * B * H', 'out'),
       f32('hN', 'B * H', 'out'),
-      f32('gates', 'T * B * S', 'out'),
+      nullable(f32('gates', 'T * B * S', 'out')),
     ],
   }),
   gruBackward: kernel({

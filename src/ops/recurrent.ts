@@ -2,7 +2,7 @@ import '../backend/js/gru.js';
 import '../backend/js/lstm.js';
 import '../backend/js/rnn.js';
 import { kernels } from '../backend/registry.js';
-import { type GradSink, record } from '../tensor/autograd.js';
+import { type GradSink, isGradEnabled, record } from '../tensor/autograd.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from '../tensor/errors.js';
 import { gradientPool, outputBuffer, savedStatePool } from '../tensor/pool.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
@@ -22,8 +22,9 @@ import { Tensor } from '../tensor/tensor.js';
  * gradients reached it (the kernels take null for the others).
  *
  * The state saved for the BPTT only (gates, cells) never reaches a Tensor: it goes back to
- * savedStatePool once the BPTT has run (at once when nothing was recorded), so the next step's
- * forward reuses it. A second backward over the same graph takes it back if no forward has
+ * savedStatePool once the BPTT has run, so the next step's forward reuses it. When no gradient will
+ * be recorded (noGrad, or no input requires one) the kernel is given null for it and works in
+ * scratch of its backend's own, which the WebAssembly backend never copies out of its memory. A second backward over the same graph takes it back if no forward has
  * taken it since, and otherwise throws rather than read another op's data.
  */
 
@@ -164,6 +165,16 @@ function stateOrZeros(op: string, what: string, s: Tensor | null | undefined, B:
 /** Buffers an op's inputs add their gradients into; null for inputs that need none. */
 function sinkOf(grads: GradSink, t: Tensor | null | undefined): Float32Array | null {
   return t ? grads(t) : null;
+}
+
+/** Whether record() will keep a backward for an op over `inputs` (what decides saving state for it). */
+function recordsGradient(inputs: readonly Tensor[]): boolean {
+  return isGradEnabled() && inputs.some((t) => t.requiresGrad);
+}
+
+/** A saved-state buffer of n elements from the pool, or null when no backward will read it. */
+function savedState(saving: boolean, n: number, zeroed: boolean): Float32Array | null {
+  return saving ? savedStatePool.take(n, zeroed) : null;
 }
 
 /**
@@ -330,13 +341,15 @@ export function lstmSequence(
   const c = stateOrZeros(op, 'c0', c0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
+  const inputs = [x, h, c, weightIh, weightHh, ...[biasIh, biasHh, wHr].filter((t): t is Tensor => !!t)];
   const out = outputBuffer(T * B * R, false);
   const hN = new Float32Array(B * R);
   const cN = new Float32Array(B * H);
+  const saving = recordsGradient(inputs);
   const zeroed = lengths !== null;
-  const gates = savedStatePool.take(T * B * 4 * H, zeroed);
-  const cells = savedStatePool.take(T * B * H, zeroed);
-  const hidden = P > 0 ? savedStatePool.take(T * B * H, zeroed) : null;
+  const gates = savedState(saving, T * B * 4 * H, zeroed);
+  const cells = savedState(saving, T * B * H, zeroed);
+  const hidden = P > 0 ? savedState(saving, T * B * H, zeroed) : null;
   const xd = x.f32;
   const hrd = wHr ? wHr.f32 : null;
   kernels.lstmForward(
@@ -362,13 +375,12 @@ export function lstmSequence(
     cells,
     hidden,
   );
-  const inputs = [x, h, c, weightIh, weightHh, ...[biasIh, biasHh, wHr].filter((t): t is Tensor => !!t)];
   const parts: Array<[Float32Array, Shape]> = [
     [out, [T, B, R]],
     [hN, [B, R]],
     [cN, [B, H]],
   ];
-  const saved = hidden ? [gates, cells, hidden] : [gates, cells];
+  const saved = [gates, cells, hidden].filter((b): b is Float32Array => b !== null);
   const [output, hNt, cNt] = multiOutput(
     op,
     inputs,
@@ -390,8 +402,8 @@ export function lstmSequence(
         lengths,
         reverse,
         out,
-        gates,
-        cells,
+        gates!,
+        cells!,
         hidden,
         dOut,
         dhN,
@@ -427,9 +439,10 @@ export function gruSequence(
   const h = stateOrZeros(op, 'h0', h0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
+  const inputs = [x, h, weightIh, weightHh, ...[biasIh, biasHh].filter((t): t is Tensor => !!t)];
   const out = outputBuffer(T * B * H, false);
   const hN = new Float32Array(B * H);
-  const gates = savedStatePool.take(T * B * 4 * H, lengths !== null);
+  const gates = savedState(recordsGradient(inputs), T * B * 4 * H, lengths !== null);
   const xd = x.f32;
   kernels.gruForward(
     T,
@@ -448,7 +461,6 @@ export function gruSequence(
     hN,
     gates,
   );
-  const inputs = [x, h, weightIh, weightHh, ...[biasIh, biasHh].filter((t): t is Tensor => !!t)];
   const [output, hNt] = multiOutput(
     op,
     inputs,
@@ -456,7 +468,7 @@ export function gruSequence(
       [out, [T, B, H]],
       [hN, [B, H]],
     ],
-    [gates],
+    gates ? [gates] : [],
     ([dOut = null, dhN = null], grads) => {
       kernels.gruBackward(
         T,
@@ -470,7 +482,7 @@ export function gruSequence(
         lengths,
         reverse,
         out,
-        gates,
+        gates!,
         dOut,
         dhN,
         grads(x),

@@ -265,7 +265,8 @@ void rnnBackward(const RnnBackwardArgs& a);
 // hidden): LSTM, one layer and direction, gates packed i, f, g, o: c' = f ⊙ c + i ⊙ g, m = o ⊙ tanh(c'), h' =
 // m (P = 0) or m·W_hrᵀ (projection to P < H). x: (T, B, E), lengths: (B) in [0, T] or null, reverse runs each
 // sample from its last step. Saved for backward: gates (T, B, G) the activated gates, cells (T, B, H) c after
-// each step, hidden (T, B, H) m (only when P > 0).
+// each step, hidden (T, B, H) m (only when P > 0); null for any of them when no backward will run (the
+// backend then works in scratch of its own).
 struct LstmForwardArgs {
   static constexpr const char* kName = "lstmForward";
   static constexpr int kCount = 21;
@@ -278,8 +279,8 @@ struct LstmForwardArgs {
     r.array(wIh, "wIh", false); r.array(wHh, "wHh", false); r.array(wHr, "wHr", true);
     r.array(bIh, "bIh", true); r.array(bHh, "bHh", true); r.array(h0, "h0", false); r.array(c0, "c0", false);
     r.array(lengths, "lengths", true); r.flag(reverse, "reverse"); r.array(out, "out", false);
-    r.array(hN, "hN", false); r.array(cN, "cN", false); r.array(gates, "gates", false);
-    r.array(cells, "cells", false); r.array(hidden, "hidden", true);
+    r.array(hN, "hN", false); r.array(cN, "cN", false); r.array(gates, "gates", true);
+    r.array(cells, "cells", true); r.array(hidden, "hidden", true);
   }
 };
 inline void check(const LstmForwardArgs& a) {
@@ -290,8 +291,8 @@ inline void check(const LstmForwardArgs& a) {
   c.length("wHh", a.wHh, G * R); c.lengthIfGiven("wHr", a.wHr, P * H); c.lengthIfGiven("bIh", a.bIh, G);
   c.lengthIfGiven("bHh", a.bHh, G); c.length("h0", a.h0, B * R); c.length("c0", a.c0, B * H);
   c.eachIn("lengths", a.lengths, B, T); c.length("out", a.out, T * B * R); c.length("hN", a.hN, B * R);
-  c.length("cN", a.cN, B * H); c.length("gates", a.gates, T * B * G); c.length("cells", a.cells, T * B * H);
-  c.lengthIfGiven("hidden", a.hidden, P > 0 ? T * B * H : 0);
+  c.length("cN", a.cN, B * H); c.lengthIfGiven("gates", a.gates, T * B * G);
+  c.lengthIfGiven("cells", a.cells, T * B * H); c.lengthIfGiven("hidden", a.hidden, P > 0 ? T * B * H : 0);
 }
 void lstmForward(const LstmForwardArgs& a);
 
@@ -338,7 +339,7 @@ void lstmBackward(const LstmBackwardArgs& a);
 // direction, gates packed r, z, n: r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in +
 // r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h. x: (T, B, E), lengths: (B) in [0, T] or null, reverse runs
 // each sample from its last step. Saved for backward: gates (T, B, 4H) r, z, n and W_hn h + b_hn of each
-// step.
+// step; null when no backward will run (the backend then works in scratch of its own).
 struct GruForwardArgs {
   static constexpr const char* kName = "gruForward";
   static constexpr int kCount = 15;
@@ -350,7 +351,7 @@ struct GruForwardArgs {
     r.array(wIh, "wIh", false); r.array(wHh, "wHh", false); r.array(bIh, "bIh", true);
     r.array(bHh, "bHh", true); r.array(h0, "h0", false); r.array(lengths, "lengths", true);
     r.flag(reverse, "reverse"); r.array(out, "out", false); r.array(hN, "hN", false);
-    r.array(gates, "gates", false);
+    r.array(gates, "gates", true);
   }
 };
 inline void check(const GruForwardArgs& a) {
@@ -360,7 +361,7 @@ inline void check(const GruForwardArgs& a) {
   c.atLeast("H", a.H, 1); c.length("x", a.x, T * B * E); c.length("wIh", a.wIh, G * E);
   c.length("wHh", a.wHh, G * H); c.lengthIfGiven("bIh", a.bIh, G); c.lengthIfGiven("bHh", a.bHh, G);
   c.length("h0", a.h0, B * H); c.eachIn("lengths", a.lengths, B, T); c.length("out", a.out, T * B * H);
-  c.length("hN", a.hN, B * H); c.length("gates", a.gates, T * B * S);
+  c.length("hN", a.hN, B * H); c.lengthIfGiven("gates", a.gates, T * B * S);
 }
 void gruForward(const GruForwardArgs& a);
 

@@ -1,12 +1,15 @@
 // kioku's WebAssembly entry points: the same kernels as the native addon (addon.cc), one export per
 // native kernel of the contract, each reading its positional arguments from a block of slots in
-// linear memory (linear_reader.h), running the generated checks and calling the kernel. Plus the
+// linear memory (linear_reader.h), running the generated checks and calling the kernel (a recurrent
+// forward given null for its saved state works in scratch of the module's memory that the JS side
+// never copies: saved_scratch.h). Plus the
 // module's allocator, for the JS side's argument arena. The kernels use SIMD128 (simd.cc detects
 // it); the portable table is linked in as on every platform, unused.
 #include <cstdint>
 #include <cstdlib>
 
 #include "../generated/contract.h"
+#include "../saved_scratch.h"
 #include "linear_reader.h"
 
 namespace kioku {
@@ -18,7 +21,7 @@ void entry(const double* slots) {
   Args args;
   args.read(reader);
   check(args);
-  Kernel(args);
+  runKernel<Args, Kernel>(args);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ import {
   packStepWeights,
   packStepWeightsBackward,
   prevTime,
+  SavedScratch,
   sequenceGradients,
   sigmoid,
   stepProduct,
@@ -26,8 +27,9 @@ import {
  * h0: (B, H)  lengths: (B) with 0 ≤ len ≤ T, or null for all T
  * out: (T, B, H)  hN: (B, H)
  * Saved for backward (zero-filled by the caller): gates (T, B, 4H) holding r, z, n and
- * W_hn h + b_hn for every step. Past a sample's length a row holds x·W_ihᵀ without bias and a zero
- * W_hn h + b_hn block, as on the native and WebAssembly backends.
+ * W_hn h + b_hn for every step (null when no backward will run: the kernel then works in scratch).
+ * Past a sample's length a row holds x·W_ihᵀ without bias and a zero W_hn h + b_hn block, as on the
+ * native and WebAssembly backends.
  */
 
 // Gate blocks by name from the recurrent-kinds table; the saved row's extra block (W_hn h + b_hn)
@@ -57,10 +59,12 @@ const gruForwardJs: Kernels['gruForward'] = function gruForwardJs(
   reverse,
   out,
   hN,
-  gates,
+  savedGates,
 ) {
   const G = GRU.gates * H;
   const S = GRU.saved * H; // saved stride: r, z, n, W_hn h + b_hn
+  const scratch = new SavedScratch();
+  const gates = scratch.or(savedGates, T * B * S);
   // b_hr and b_hz fold into the input projection; b_hn stays inside the reset product.
   inputProjection(T, B, G, E, x, wIh, combinedBias(G, bIh, bHh, GRU.n * H), lengths, gates, S);
   hN.set(h0.subarray(0, B * H));
@@ -96,6 +100,7 @@ const gruForwardJs: Kernels['gruForward'] = function gruForwardJs(
       }
     }
   }
+  scratch.release();
 };
 
 const gruBackwardJs: Kernels['gruBackward'] = function gruBackwardJs(

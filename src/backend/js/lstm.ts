@@ -9,6 +9,7 @@ import {
   packStepWeights,
   packStepWeightsBackward,
   prevTime,
+  SavedScratch,
   sequenceGradients,
   sigmoid,
   stepProduct,
@@ -26,7 +27,8 @@ import {
  * h0: (B, R)  c0: (B, H)  lengths: (B) with 0 ≤ len ≤ T, or null for all T
  * out: (T, B, R)  hN: (B, R)  cN: (B, H)
  * Saved for backward (zero-filled by the caller): gates (T, B, G) activated i,f,g,o;
- * cells (T, B, H) c after each step; hidden (T, B, H) m before the projection (only when P > 0).
+ * cells (T, B, H) c after each step; hidden (T, B, H) m before the projection (only when P > 0);
+ * each null when no backward will run, the kernel then working in scratch (SavedScratch).
  * Past a sample's length the gate rows hold x·W_ihᵀ without bias and cells/hidden stay 0, as on
  * the native and WebAssembly backends.
  */
@@ -62,13 +64,17 @@ const lstmForwardJs: Kernels['lstmForward'] = function lstmForwardJs(
   out,
   hN,
   cN,
-  gates,
-  cells,
-  hidden,
+  savedGates,
+  savedCells,
+  savedHidden,
 ) {
   const G = LSTM.gates * H;
   const R = P > 0 ? P : H;
-  const proj = P > 0 && wHr !== null && hidden !== null;
+  const scratch = new SavedScratch();
+  const gates = scratch.or(savedGates, T * B * G);
+  const cells = scratch.or(savedCells, T * B * H);
+  const hidden = P > 0 ? scratch.or(savedHidden, T * B * H) : null;
+  const proj = P > 0 && wHr !== null;
   // Pre-activations of every step's input part, written straight into the saved gate buffer.
   inputProjection(T, B, G, E, x, wIh, combinedBias(G, bIh, bHh, G), lengths, gates, G);
   hN.set(h0.subarray(0, B * R));
@@ -99,6 +105,7 @@ const lstmForwardJs: Kernels['lstmForward'] = function lstmForwardJs(
       }
     }
   }
+  scratch.release();
 };
 
 /**

@@ -1,4 +1,4 @@
-import { gradientPool } from '../../tensor/pool.js';
+import { gradientPool, savedStatePool } from '../../tensor/pool.js';
 import '../js/gemm.js';
 import type { PackedB } from '../contract-spec.js';
 import { kernels } from '../registry.js';
@@ -10,6 +10,28 @@ import { kernels } from '../registry.js';
  * With per-sample lengths (right-padded input), sample b is active at step s < len[b] and then
  * reads time t = s (forward) or t = len[b] − 1 − s (reverse), as PyTorch's packed sequences.
  */
+
+/**
+ * Room for the state a forward kernel saves for BPTT when its caller passed null (no backward will
+ * run): buffers of the saved-state pool, handed back by release() once the kernel is done. The
+ * forward writes every saved row before it reads it, so they need no zero fill.
+ */
+export class SavedScratch {
+  private readonly taken: Float32Array[] = [];
+
+  /** `saved` itself, or scratch of n elements when it is null. */
+  or(saved: Float32Array | null, n: number): Float32Array {
+    if (saved) return saved;
+    const b = savedStatePool.take(n, false);
+    this.taken.push(b);
+    return b;
+  }
+
+  release(): void {
+    for (const b of this.taken) savedStatePool.release(b);
+    this.taken.length = 0;
+  }
+}
 
 /** Time index of sample `b` at step `s`, or −1 when the sample has finished. */
 export function timeAt(s: number, len: number, reverse: boolean): number {
