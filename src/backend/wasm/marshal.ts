@@ -77,83 +77,139 @@ const OVERWRITTEN: Readonly<Record<string, Record<string, (env: ExprEnv) => [num
   rnnForward: RECURRENT_FORWARD,
 };
 
-export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpec): Kernel {
-  const check = compileChecks(name, spec);
-  const kinds = spec.args.map(slotKind);
-  const enums = spec.args.map((a) => (a.kind === 'enum' ? a.values : []));
-  const written = spec.args.map((a) => 'role' in a && a.role !== 'in');
-  const x = exprCompiler(spec);
+/** What a kernel's calls share: its checks, and per argument its slot kind and how it is copied. */
+interface KernelPlan {
+  check: ReturnType<typeof compileChecks>;
+  kinds: number[];
+  enums: ReadonlyArray<readonly string[]>;
+  written: boolean[];
   // For each output: how many elements the kernel writes (null: not an output, or open, when it is
   // copied in like an inout array).
-  const outExtent = spec.args.map((a) => ('role' in a && a.role === 'out' ? arrayExtent(a, x) : null));
-  const overwritten = spec.args.map((a) => OVERWRITTEN[name]?.[a.name] ?? null);
-  const count = kinds.length;
-  // Per call: how many elements of each array are copied back.
-  const back = new Array<number>(count).fill(0);
-  // Per call: each array's byte offset (0 for null or a repeat) and where a repeat points.
-  const offsets = new Array<number>(count).fill(0);
+  outExtent: Array<ReturnType<typeof arrayExtent>>;
+  overwritten: Array<((env: ExprEnv) => [number, number] | null) | null>;
+}
+
+/** Per call: each array's byte offset (0 for null) and how many of its elements are copied back. */
+interface CallState {
+  offsets: number[];
+  back: number[];
+}
+
+function kernelPlan(name: string, spec: KernelSpec): KernelPlan {
+  const x = exprCompiler(spec);
+  return {
+    check: compileChecks(name, spec),
+    kinds: spec.args.map(slotKind),
+    enums: spec.args.map((a) => (a.kind === 'enum' ? a.values : [])),
+    written: spec.args.map((a) => 'role' in a && a.role !== 'in'),
+    outExtent: spec.args.map((a) => ('role' in a && a.role === 'out' ? arrayExtent(a, x) : null)),
+    overwritten: spec.args.map((a) => OVERWRITTEN[name]?.[a.name] ?? null),
+  };
+}
+
+/** Bytes of the arena one call needs: its slots, then each distinct array 16-byte aligned. */
+function arenaBytes(kinds: readonly number[], args: readonly unknown[]): number {
+  let bytes = 0;
+  for (let i = 0; i < kinds.length; i++) {
+    const v = kinds[i] === 3 ? (args[i] as Arr | null) : null;
+    if (v && args.indexOf(v) === i) bytes += align16(v.byteLength);
+  }
+  return align16(arenaSlots(kinds, args) * 8) + bytes;
+}
+
+/** How many float64 slots one call's arguments take. */
+function arenaSlots(kinds: readonly number[], args: readonly unknown[]): number {
+  let slots = 0;
+  for (let i = 0; i < kinds.length; i++) {
+    if (kinds[i] === 2) slots += 1 + (args[i] as number[]).length;
+    else slots += kinds[i] === 3 ? 3 : 1;
+  }
+  return slots;
+}
+
+export function wasmKernel(instance: WasmInstance, name: string, spec: KernelSpec): Kernel {
+  const plan = kernelPlan(name, spec);
+  const count = plan.kinds.length;
+  const call: CallState = {
+    offsets: new Array<number>(count).fill(0),
+    back: new Array<number>(count).fill(0),
+  };
 
   return function wasmCall(...args: unknown[]): void {
-    const env = check(args);
-    let slots = 0;
-    let bytes = 0;
-    for (let i = 0; i < count; i++) {
-      const k = kinds[i]!;
-      if (k === 2) slots += 1 + (args[i] as number[]).length;
-      else if (k === 3) {
-        slots += 3;
-        const v = args[i] as Arr | null;
-        if (v && args.indexOf(v) === i) bytes += align16(v.byteLength);
-      } else slots += 1;
-    }
-    const base = instance.arenaFor(align16(slots * 8) + bytes);
-    const { f64, f32, i32 } = instance.views();
-    let s = base >> 3;
-    let at = base + align16(slots * 8);
-    for (let i = 0; i < count; i++) {
-      const v = args[i];
-      switch (kinds[i]) {
-        case 0:
-          f64[s++] = typeof v === 'boolean' ? Number(v) : (v as number);
-          break;
-        case 1:
-          f64[s++] = enums[i]!.indexOf(v as string);
-          break;
-        case 2:
-          f64[s++] = (v as number[]).length;
-          for (const d of v as number[]) f64[s++] = d;
-          break;
-        default: {
-          const a = v as Arr | null;
-          if (!a) {
-            f64[s++] = 0;
-            f64[s++] = -1;
-            f64[s++] = 0;
-            break;
-          }
-          const first = args.indexOf(a);
-          const heap = a instanceof Int32Array ? i32 : f32;
-          back[i] = a.length;
-          if (first !== i) offsets[i] = offsets[first]!;
-          else if (outExtent[i] && args.lastIndexOf(a) === i) {
-            offsets[i] = at;
-            back[i] = Math.min(a.length, outExtent[i]!(env));
-            if (!overwritten[i]?.(env)) heap.fill(0, at >> 2, (at >> 2) + back[i]!);
-            at += align16(a.byteLength);
-          } else {
-            offsets[i] = at;
-            copyIn(heap, at >> 2, a, args.lastIndexOf(a) === i ? overwritten[i]?.(env) : null);
-            at += align16(a.byteLength);
-          }
-          f64[s++] = offsets[i]!;
-          f64[s++] = a.length;
-          f64[s++] = a instanceof Int32Array ? 1 : 0;
-        }
+    const env = plan.check(args);
+    const base = instance.arenaFor(arenaBytes(plan.kinds, args));
+    writeArguments(instance, plan, args, env, base, call);
+    instance.run(name, base);
+    copyBack(instance, args, plan.written, call);
+  };
+}
+
+/** Writes every argument's slots from `base`, and the arrays after them (see the head of this file). */
+function writeArguments(
+  instance: WasmInstance,
+  plan: KernelPlan,
+  args: readonly unknown[],
+  env: ExprEnv,
+  base: number,
+  call: CallState,
+): void {
+  const { f64 } = instance.views();
+  let s = base >> 3;
+  let at = base + align16(arenaSlots(plan.kinds, args) * 8);
+  for (let i = 0; i < plan.kinds.length; i++) {
+    const v = args[i];
+    switch (plan.kinds[i]) {
+      case 0:
+        f64[s++] = typeof v === 'boolean' ? Number(v) : (v as number);
+        break;
+      case 1:
+        f64[s++] = plan.enums[i]!.indexOf(v as string);
+        break;
+      case 2:
+        f64[s++] = (v as number[]).length;
+        for (const d of v as number[]) f64[s++] = d;
+        break;
+      default: {
+        const a = v as Arr | null;
+        if (a) at = placeArray(instance, plan, args, env, i, at, call);
+        f64[s++] = a ? call.offsets[i]! : 0;
+        f64[s++] = a ? a.length : -1;
+        f64[s++] = a instanceof Int32Array ? 1 : 0;
       }
     }
-    instance.run(name, base);
-    copyBack(instance, args, kinds, written, offsets, back);
-  };
+  }
+}
+
+/**
+ * Lays out array argument i at byte `at` (a repeat shares its first place): copied in, or for an
+ * output zeroed where the kernel does not overwrite it. Returns where the next array goes.
+ */
+function placeArray(
+  instance: WasmInstance,
+  plan: KernelPlan,
+  args: readonly unknown[],
+  env: ExprEnv,
+  i: number,
+  at: number,
+  call: CallState,
+): number {
+  const a = args[i] as Arr;
+  const first = args.indexOf(a);
+  call.back[i] = a.length;
+  if (first !== i) {
+    call.offsets[i] = call.offsets[first]!;
+    return at;
+  }
+  const { f32, i32 } = instance.views();
+  const heap = a instanceof Int32Array ? i32 : f32;
+  const last = args.lastIndexOf(a) === i;
+  call.offsets[i] = at;
+  const extent = plan.outExtent[i];
+  if (extent && last) {
+    call.back[i] = Math.min(a.length, extent(env));
+    if (!plan.overwritten[i]?.(env)) heap.fill(0, at >> 2, (at >> 2) + call.back[i]!);
+  } else copyIn(heap, at >> 2, a, last ? plan.overwritten[i]?.(env) : null);
+  return at + align16(a.byteLength);
 }
 
 /** Copies `a` into the heap at element `to`, but for the elements [skip[0], skip[1]) the kernel overwrites. */
@@ -170,18 +226,15 @@ function copyIn(heap: Arr, to: number, a: Arr, skip: [number, number] | null | u
 function copyBack(
   instance: WasmInstance,
   args: readonly unknown[],
-  kinds: readonly number[],
   written: readonly boolean[],
-  offsets: readonly number[],
-  back: readonly number[],
+  call: CallState,
 ): void {
   const { f32, i32 } = instance.views();
-  for (let i = 0; i < kinds.length; i++) {
-    if (!written[i]) continue;
-    const a = args[i] as Arr | null;
+  for (let i = 0; i < written.length; i++) {
+    const a = written[i] ? (args[i] as Arr | null) : null;
     if (!a) continue;
-    const from = offsets[i]! >> 2;
-    if (a instanceof Int32Array) a.set(i32.subarray(from, from + back[i]!));
-    else a.set(f32.subarray(from, from + back[i]!));
+    const from = call.offsets[i]! >> 2;
+    if (a instanceof Int32Array) a.set(i32.subarray(from, from + call.back[i]!));
+    else a.set(f32.subarray(from, from + call.back[i]!));
   }
 }
