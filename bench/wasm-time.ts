@@ -2,8 +2,9 @@
  * CPU time for the WebAssembly benchmarks. On a machine shared with other work, wall time counts
  * the time a run waits for a core, which changed the wasm figures by up to 1.6× between runs; a
  * single-threaded run's CPU time (user + system, all of the process's threads: V8's background
- * compiler and collector included) does not, though caches shared with the other work still move
- * it by up to ~20%.
+ * compiler and collector included) does not, though under heavy load it still moves by a fifth or
+ * more: the virtual machine's CPU-second does not always do the same work (bench/wasm-spread.ts
+ * shows a fixed scalar loop's CPU time spreading as much as the GEMM's within one process).
  */
 
 /** CPU ms of one call of `fn`. */
