@@ -1,7 +1,7 @@
-import { type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
+import { gateCount, type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
 import type { LstmWeights } from '../ops/recurrent.js';
-import { recurrentStep, type StepWeights } from '../ops/recurrent-step.js';
-import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
+import { inputProductRow, recurrentStep, type StepWeights } from '../ops/recurrent-step.js';
+import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -17,7 +17,20 @@ import { Tensor } from '../tensor/tensor.js';
  * call (src/backend/native/bound.ts) whatever array the caller passes. The numbers are those of
  * `layer.forward` over the whole sequence (within float32 rounding: a kernel may sum in another
  * order for T = 1).
+ *
+ * Token inputs (`stepTokens`: an embedding row per sample, as an Embedding in front of the layer
+ * gives): at batch 1 the first layer's input product W_ih·E[v] + b_ih depends on the token v
+ * alone, so it is computed at v's first step, kept, and handed to later steps of v in place of
+ * b_ih with no input (E = 0): such a step reads W_hh alone instead of W_ih and W_hh. The kept rows
+ * take V·G floats at most, and a streamer keeps them only while that is at most
+ * TOKEN_TABLE_MAX_BYTES (otherwise, and at batch > 1, steps gather the embedding rows as inputs).
  */
+
+/** The most memory a streamer spends on its kept input products (V·G floats); beyond, it keeps none. */
+export const TOKEN_TABLE_MAX_BYTES = 32 * 2 ** 20;
+
+// The input of a step given its input product: E = 0, no x and an empty W_ih.
+const NO_INPUT = new Float32Array(0);
 
 /** The recurrence a layer runs (the kinds of src/backend/recurrent-kinds.ts). */
 export type RecurrentMode = RecurrentKind;
@@ -68,6 +81,10 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   private readonly gates: Float32Array[];
   private readonly cells: Float32Array[];
   private readonly hidden: (Float32Array | null)[];
+  // Token steps: the kept input products of the embedding they were computed from (null: none
+  // yet), and the buffer a step's product is copied into, which the kernel reads as b_ih.
+  private tokens: TokenInputTable | null = null;
+  private readonly product: Float32Array;
 
   /** Use `lstm.streamer()`, `gru.streamer()` or `rnn.streamer()`. */
   constructor(
@@ -115,6 +132,7 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     this.cells = buffers(isLstm ? B * H : 0);
     this.hidden = Array.from({ length: L }, () => (isLstm && this.P > 0 ? new Float32Array(B * H) : null));
     this.input = new Float32Array(B * this.inputSize);
+    this.product = new Float32Array(B === 1 ? gateCount(mode) * H : 0);
   }
 
   /**
@@ -124,6 +142,61 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
    */
   step(x: Float32Array | Tensor): Float32Array {
     this.input.set(this.inputOf(x));
+    return this.run(null);
+  }
+
+  /**
+   * Runs one step on token ids: sample b's input is row ids[b] of `embedding`, a float32 (V, E)
+   * tensor (an Embedding layer's weight), as `step` would take it. At batch 1 each token's input
+   * product is computed from the weights at its first step and kept (see the top of this file),
+   * so train no further while stepping, or make a new streamer after. Returns as `step` does.
+   */
+  stepTokens(ids: ArrayLike<number>, embedding: Tensor): Float32Array {
+    const table = this.tokenTable(embedding);
+    const V = embedding.shape[0]!;
+    const E = this.inputSize;
+    if (ids === null || typeof ids !== 'object' || ids.length !== this.batch) {
+      throw new ShapeError(
+        `${this.name}.streamer: stepTokens needs ${this.batch} token id(s), one per sample, got ${describe(ids)}`,
+      );
+    }
+    for (let b = 0; b < this.batch; b++) {
+      const id = ids[b]!;
+      if (!Number.isInteger(id) || id < 0 || id >= V) {
+        throw new IndexError(
+          `${this.name}.streamer: token id ${id} (sample ${b}) is outside the embedding's rows [0, ${V})`,
+        );
+      }
+      if (!table) this.input.set(embedding.f32.subarray(id * E, (id + 1) * E), b * E);
+    }
+    if (!table) return this.run(null);
+    this.product.set(table.row(ids[0]!));
+    return this.run(this.product);
+  }
+
+  // The kept input products for `embedding` (made or remade when it is another), or null when
+  // the steps gather embedding rows instead.
+  private tokenTable(embedding: Tensor): TokenInputTable | null {
+    if (!(embedding instanceof Tensor) || embedding.dtype !== 'float32' || embedding.ndim !== 2) {
+      throw new ValueError(
+        `${this.name}.streamer: embedding must be a float32 (V, E) Tensor, got ${describe(embedding)}`,
+      );
+    }
+    if (embedding.shape[1] !== this.inputSize) {
+      throw new ShapeError(
+        `${this.name}.streamer: embedding rows must have inputSize = ${this.inputSize} values, got shape ${formatShape(embedding.shape)}`,
+      );
+    }
+    if (this.tokens?.source === embedding.f32) return this.tokens;
+    const G = this.product.length;
+    if (this.batch !== 1 || embedding.shape[0]! * G * 4 > TOKEN_TABLE_MAX_BYTES) return null;
+    this.tokens = new TokenInputTable(embedding.f32, this.inputSize, G, this.weights[0]!);
+    return this.tokens;
+  }
+
+  // One step through every layer: the first layer's input is this.input, or, when `product` is
+  // given, that product in place of W_ih·x + b_ih.
+  private run(product: Float32Array | null): Float32Array {
     let input = this.input;
     this.checkMode();
     const { batch: B, H, P, mode } = this;
@@ -135,16 +208,17 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
       const c = this.c[l]!;
       const cNext = this.cNext[l]!;
       const out = this.out[l]!;
+      const given = l === 0 && product !== null;
       const weights: StepWeights = {
-        weightIh: w.weightIh.f32,
+        weightIh: given ? NO_INPUT : w.weightIh.f32,
         weightHh: w.weightHh.f32,
-        biasIh: w.biasIh ? w.biasIh.f32 : null,
+        biasIh: given ? product : w.biasIh ? w.biasIh.f32 : null,
         biasHh: w.biasHh ? w.biasHh.f32 : null,
         weightHr: w.weightHr ? w.weightHr.f32 : null,
       };
-      const E = l === 0 ? this.inputSize : this.outputSize;
+      const E = given ? 0 : l === 0 ? this.inputSize : this.outputSize;
       recurrentStep(mode, B, E, H, P, weights, {
-        x: input,
+        x: given ? NO_INPUT : input,
         h,
         c,
         out,
@@ -245,9 +319,40 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   }
 }
 
+/**
+ * The first layer's input products W_ih·E[v] + b_ih of an embedding's rows, each computed at its
+ * first use from the weights as they are then.
+ */
+class TokenInputTable {
+  readonly source: Float32Array;
+  private readonly rows: (Float32Array | undefined)[] = [];
+
+  constructor(
+    source: Float32Array,
+    private readonly E: number,
+    private readonly G: number,
+    private readonly weights: LstmWeights,
+  ) {
+    this.source = source;
+  }
+
+  row(id: number): Float32Array {
+    let row = this.rows[id];
+    if (row === undefined) {
+      const { E, G, weights: w } = this;
+      row = new Float32Array(G);
+      const x = this.source.subarray(id * E, (id + 1) * E);
+      inputProductRow(E, G, x, w.weightIh.f32, w.biasIh ? w.biasIh.f32 : null, row);
+      this.rows[id] = row;
+    }
+    return row;
+  }
+}
+
 function describe(v: unknown): string {
   if (v instanceof Tensor) return `a Tensor of shape ${formatShape(v.shape)}`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `an array of length ${(v as Float32Array).length}`;
   return v === null ? 'null' : typeof v;
 }
 

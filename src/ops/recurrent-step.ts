@@ -1,4 +1,5 @@
 import type { RecurrentKind } from '../backend/recurrent-kinds.js';
+import { kernels } from '../backend/registry.js';
 import { recurrentTrace, type StepWeights } from './recurrent-trace.js';
 
 /*
@@ -9,6 +10,10 @@ import { recurrentTrace, type StepWeights } from './recurrent-trace.js';
  * x: (B, E)  h: (B, R)  c: (B, H)  →  out, hNext: (B, R)  cNext: (B, H)   R = P or H
  * gates: B·savedBlocks·H scratch (recurrent-kinds.ts); cells, hidden: B·H scratch (LSTM; hidden
  * only with a projection P > 0).
+ *
+ * A step whose input product W_ih·x + b_ih is already known runs with E = 0, no input, an empty
+ * W_ih and that product as b_ih: every backend's kernel then adds it where it would have added
+ * its own product (see inputProductRow).
  */
 
 export type { StepWeights };
@@ -46,4 +51,22 @@ export function recurrentStep(
     cells: b.cells,
     hidden: b.hidden,
   });
+}
+
+/**
+ * out (G) = W_ih (G, E) · x (E) + b_ih (G): one step's input product, as a step with E = 0 takes
+ * it in place of b_ih (equal to the fused step's own within float32 rounding: another order of
+ * the same sums).
+ */
+export function inputProductRow(
+  E: number,
+  G: number,
+  x: Float32Array,
+  weightIh: Float32Array,
+  biasIh: Float32Array | null,
+  out: Float32Array,
+): void {
+  if (biasIh) out.set(biasIh);
+  else out.fill(0);
+  kernels.gemm(false, true, 1, G, E, x, 0, E, weightIh, 0, E, out, 0, G, true);
 }
