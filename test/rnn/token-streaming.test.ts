@@ -73,7 +73,7 @@ describeEachBackend('token steps match steps on the embedding rows', () => {
         for (let t = 0; t < IDS.length; t++) {
           const ids = Array.from({ length: B }, (_, b) => IDS[(t + 3 * b) % IDS.length]!);
           const x = new Float32Array(B * E);
-          ids.forEach((id, b) => x.set(embedding.f32.subarray(id * E, (id + 1) * E), b * E));
+          for (const [b, id] of ids.entries()) x.set(embedding.f32.subarray(id * E, (id + 1) * E), b * E);
           expectClose(tokens.stepTokens(ids, embedding), plain.step(x), `${c.name} t=${t}`);
         }
         expectClose(stateValues(tokens.state), stateValues(plain.state), 'state');
