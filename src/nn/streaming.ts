@@ -1,6 +1,6 @@
 import { gateCount, type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
 import type { LstmWeights } from '../ops/recurrent.js';
-import { inputProductRow, recurrentStep, type StepWeights } from '../ops/recurrent-step.js';
+import { inputProductRow, recurrentStep, type StepBuffers, type StepWeights } from '../ops/recurrent-step.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -71,16 +71,12 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   private readonly P: number;
   // The first layer's input (B, E), copied from each step's x.
   private readonly input: Float32Array;
-  // Per layer: the state read by the next step (h, c) and the buffers the step writes (hNext,
-  // cNext), swapped after each step; out is the layer's output, the next layer's input.
+  // Per layer: the state the next step reads (h, c; the step's hNext and cNext are copied into
+  // them) and the arguments of its step, filled in at each step rather than made anew.
   private readonly h: Float32Array[];
   private readonly c: Float32Array[];
-  private readonly hNext: Float32Array[];
-  private readonly cNext: Float32Array[];
-  private readonly out: Float32Array[];
-  private readonly gates: Float32Array[];
-  private readonly cells: Float32Array[];
-  private readonly hidden: (Float32Array | null)[];
+  private readonly stepWeights: StepWeights[];
+  private readonly stepBuffers: StepBuffers[];
   // Token steps: the kept input products of the embedding they were computed from (null: none
   // yet), and the buffer a step's product is copied into, which the kernel reads as b_ih.
   private tokens: TokenInputTable | null = null;
@@ -122,17 +118,29 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     const H = this.H;
     const R = this.outputSize;
     const isLstm = mode === 'LSTM';
-    const buffers = (n: number) => Array.from({ length: L }, () => new Float32Array(n));
-    this.h = buffers(B * R);
-    this.hNext = buffers(B * R);
-    this.c = buffers(isLstm ? B * H : 0);
-    this.cNext = buffers(isLstm ? B * H : 0);
-    this.out = buffers(B * R);
-    this.gates = buffers(B * recurrentKind(mode).savedBlocks * H);
-    this.cells = buffers(isLstm ? B * H : 0);
-    this.hidden = Array.from({ length: L }, () => (isLstm && this.P > 0 ? new Float32Array(B * H) : null));
-    this.input = new Float32Array(B * this.inputSize);
-    this.product = new Float32Array(B === 1 ? gateCount(mode) * H : 0);
+    const buffer = (n: number) => new Float32Array(n);
+    this.h = Array.from({ length: L }, () => buffer(B * R));
+    this.c = Array.from({ length: L }, () => buffer(isLstm ? B * H : 0));
+    this.input = buffer(B * this.inputSize);
+    this.product = buffer(B === 1 ? gateCount(mode) * H : 0);
+    this.stepWeights = Array.from({ length: L }, () => ({
+      weightIh: NO_INPUT,
+      weightHh: NO_INPUT,
+      biasIh: null,
+      biasHh: null,
+      weightHr: null,
+    }));
+    this.stepBuffers = Array.from({ length: L }, (_, l) => ({
+      x: NO_INPUT,
+      h: this.h[l]!,
+      c: this.c[l]!,
+      out: buffer(B * R),
+      hNext: buffer(B * R),
+      cNext: buffer(isLstm ? B * H : 0),
+      gates: buffer(B * recurrentKind(mode).savedBlocks * H),
+      cells: buffer(isLstm ? B * H : 0),
+      hidden: isLstm && this.P > 0 ? buffer(B * H) : null,
+    }));
   }
 
   /**
@@ -203,37 +211,23 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     const L = this.h.length;
     for (let l = 0; l < L; l++) {
       const w = this.weights[l]!;
-      const h = this.h[l]!;
-      const hNext = this.hNext[l]!;
-      const c = this.c[l]!;
-      const cNext = this.cNext[l]!;
-      const out = this.out[l]!;
       const given = l === 0 && product !== null;
-      const weights: StepWeights = {
-        weightIh: given ? NO_INPUT : w.weightIh.f32,
-        weightHh: w.weightHh.f32,
-        biasIh: given ? product : w.biasIh ? w.biasIh.f32 : null,
-        biasHh: w.biasHh ? w.biasHh.f32 : null,
-        weightHr: w.weightHr ? w.weightHr.f32 : null,
-      };
+      // The weights are read at every step, as forward reads them.
+      const sw = this.stepWeights[l]!;
+      sw.weightIh = given ? NO_INPUT : w.weightIh.f32;
+      sw.weightHh = w.weightHh.f32;
+      sw.biasIh = given ? product : w.biasIh ? w.biasIh.f32 : null;
+      sw.biasHh = w.biasHh ? w.biasHh.f32 : null;
+      sw.weightHr = w.weightHr ? w.weightHr.f32 : null;
+      const sb = this.stepBuffers[l]!;
+      sb.x = given ? NO_INPUT : input;
       const E = given ? 0 : l === 0 ? this.inputSize : this.outputSize;
-      recurrentStep(mode, B, E, H, P, weights, {
-        x: given ? NO_INPUT : input,
-        h,
-        c,
-        out,
-        hNext,
-        cNext,
-        gates: this.gates[l]!,
-        cells: this.cells[l]!,
-        hidden: this.hidden[l] ?? null,
-      });
-      // The buffers just written hold the state the next step reads.
-      this.h[l] = hNext;
-      this.hNext[l] = h;
-      this.c[l] = cNext;
-      this.cNext[l] = c;
-      input = out;
+      recurrentStep(mode, B, E, H, P, sw, sb);
+      // The next step reads the state from the same arrays, so that every step of a layer calls
+      // its kernel with one argument list (which the native backend runs bound).
+      sb.h.set(sb.hNext);
+      sb.c.set(sb.cNext);
+      input = sb.out;
     }
     return input;
   }

@@ -1,6 +1,10 @@
+import '../backend/js/gemm.js';
+import '../backend/js/gru.js';
+import '../backend/js/lstm.js';
+import '../backend/js/rnn.js';
 import type { RecurrentKind } from '../backend/recurrent-kinds.js';
 import { kernels } from '../backend/registry.js';
-import { recurrentTrace, type StepWeights } from './recurrent-trace.js';
+import type { StepWeights } from './recurrent-trace.js';
 
 /*
  * One time step of a fused recurrent kernel on buffers the caller holds, for step-by-step
@@ -30,7 +34,11 @@ export interface StepBuffers {
   hidden: Float32Array | null;
 }
 
-/** Runs one step of `kind` for B samples (E inputs, H hidden, P projected; P = 0 for none). */
+/**
+ * Runs one step of `kind` for B samples (E inputs, H hidden, P projected; P = 0 for none). The
+ * kernel is called directly, with no object made per call: a batch-1 step costs a microsecond or
+ * two, of which JavaScript's share should stay small.
+ */
 export function recurrentStep(
   kind: RecurrentKind,
   B: number,
@@ -40,17 +48,68 @@ export function recurrentStep(
   w: StepWeights,
   b: StepBuffers,
 ): void {
-  recurrentTrace(kind, { T: 1, B, E, H, P }, w, null, false, {
-    x: b.x,
-    h0: b.h,
-    c0: b.c,
-    out: b.out,
-    hN: b.hNext,
-    cN: b.cNext,
-    gates: b.gates,
-    cells: b.cells,
-    hidden: b.hidden,
-  });
+  if (kind === 'LSTM') {
+    kernels.lstmForward(
+      1,
+      B,
+      E,
+      H,
+      P,
+      b.x,
+      w.weightIh,
+      w.weightHh,
+      w.weightHr,
+      w.biasIh,
+      w.biasHh,
+      b.h,
+      b.c,
+      null,
+      false,
+      b.out,
+      b.hNext,
+      b.cNext,
+      b.gates,
+      b.cells,
+      b.hidden,
+    );
+  } else if (kind === 'GRU') {
+    kernels.gruForward(
+      1,
+      B,
+      E,
+      H,
+      b.x,
+      w.weightIh,
+      w.weightHh,
+      w.biasIh,
+      w.biasHh,
+      b.h,
+      null,
+      false,
+      b.out,
+      b.hNext,
+      b.gates,
+    );
+  } else {
+    const relu = kind === 'RNN_RELU';
+    kernels.rnnForward(
+      1,
+      B,
+      E,
+      H,
+      relu,
+      b.x,
+      w.weightIh,
+      w.weightHh,
+      w.biasIh,
+      w.biasHh,
+      b.h,
+      null,
+      false,
+      b.out,
+      b.hNext,
+    );
+  }
 }
 
 /**
