@@ -23,11 +23,19 @@ import { Tensor } from '../tensor/tensor.js';
  * alone, so it is computed at v's first step, kept, and handed to later steps of v in place of
  * b_ih with no input (E = 0): such a step reads W_hh alone instead of W_ih and W_hh. The kept rows
  * take V·G floats at most, and a streamer keeps them only while that is at most
- * TOKEN_TABLE_MAX_BYTES (otherwise, and at batch > 1, steps gather the embedding rows as inputs).
+ * TOKEN_TABLE_MAX_BYTES and E is at least TOKEN_TABLE_MIN_INPUT (otherwise, and at batch > 1,
+ * steps gather the embedding rows as inputs).
  */
 
 /** The most memory a streamer spends on its kept input products (V·G floats); beyond, it keeps none. */
 export const TOKEN_TABLE_MAX_BYTES = 32 * 2 ** 20;
+
+/**
+ * The fewest input features for which a streamer keeps input products: with fewer, reading W_ih
+ * (E·G floats, in cache) costs no more than fetching a kept row from memory (at H 64 and 5000
+ * tokens the two were even at E 32, and the kept rows slower at E 1–16).
+ */
+export const TOKEN_TABLE_MIN_INPUT = 32;
 
 // The input of a step given its input product: E = 0, no x and an empty W_ih.
 const NO_INPUT = new Float32Array(0);
@@ -197,7 +205,11 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     }
     if (this.tokens?.source === embedding.f32) return this.tokens;
     const G = this.product.length;
-    if (this.batch !== 1 || embedding.shape[0]! * G * 4 > TOKEN_TABLE_MAX_BYTES) return null;
+    const keep =
+      this.batch === 1 &&
+      this.inputSize >= TOKEN_TABLE_MIN_INPUT &&
+      embedding.shape[0]! * G * 4 <= TOKEN_TABLE_MAX_BYTES;
+    if (!keep) return null;
     this.tokens = new TokenInputTable(embedding.f32, this.inputSize, G, this.weights[0]!);
     return this.tokens;
   }

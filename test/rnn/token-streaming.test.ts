@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { LanguageModel } from '../../src/nn/language-model.js';
 import { crossEntropy } from '../../src/nn/losses.js';
 import { GRU, LSTM, RNN } from '../../src/nn/rnn.js';
-import { TOKEN_TABLE_MAX_BYTES } from '../../src/nn/streaming.js';
+import { TOKEN_TABLE_MAX_BYTES, TOKEN_TABLE_MIN_INPUT } from '../../src/nn/streaming.js';
 import { reshape } from '../../src/ops/shape.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { noGrad } from '../../src/tensor/autograd.js';
@@ -23,7 +23,8 @@ function expectClose(a: ArrayLike<number>, e: ArrayLike<number>, what: string, t
 }
 
 type Layer = LSTM | GRU | RNN;
-const E = 6;
+// Input products are kept from this many input features on.
+const E = TOKEN_TABLE_MIN_INPUT;
 const V = 11;
 const CASES: { name: string; make: (g: Generator) => Layer }[] = [
   { name: 'LSTM', make: (g) => new LSTM({ inputSize: E, hiddenSize: 5, generator: g }) },
@@ -83,7 +84,7 @@ describeEachBackend('token steps match steps on the embedding rows', () => {
 
   it('a language model streamer made after an optimizer step gives the new weights’ logits', () => {
     for (const cell of ['lstm', 'gru', 'rnn'] as const) {
-      const m = new LanguageModel({ vocabSize: V, embedDim: 4, hiddenSize: 6, numLayers: 2, cell });
+      const m = new LanguageModel({ vocabSize: V, embedDim: E, hiddenSize: 6, numLayers: 2, cell });
       const inputs = new Tensor(Int32Array.from(IDS), [1, IDS.length]);
       const opt = new SGD(m.parameters(), { lr: 0.5 });
       const [logits] = m.forward(inputs);
@@ -114,14 +115,23 @@ it('stepTokens rejects bad ids and embeddings with errors that name them', () =>
   expect(() => s.stepTokens([1], new Float32Array(V * E) as never)).toThrow(ValueError);
 });
 
-it('a streamer keeps input products only while they fit its bound', () => {
-  // 4·H·V floats over the bound: the steps take the embedding rows as inputs, same numbers.
-  const H = 4;
+it('a streamer keeps no input products past its memory bound, nor for narrow inputs', () => {
+  // Without kept products a token step is a step on the embedding row: the same bits.
+  const H = 256;
   const big = Math.floor(TOKEN_TABLE_MAX_BYTES / (4 * 4 * H)) + 1;
-  const lstm = new LSTM({ inputSize: 2, hiddenSize: H, generator: new Generator(3) }).eval();
-  const embedding = new Tensor(new Float32Array(big * 2).fill(0.25), [big, 2]);
-  const s = lstm.streamer();
-  const plain = lstm.streamer();
-  const x = new Float32Array([0.25, 0.25]);
-  for (const id of [0, big - 1, 0]) expectClose(s.stepTokens([id], embedding), plain.step(x), `id ${id}`);
+  for (const [rows, width] of [
+    [big, E],
+    [V, E - 1],
+  ] as const) {
+    const lstm = new LSTM({ inputSize: width, hiddenSize: H, generator: new Generator(3) }).eval();
+    const embedding = randn([rows, width], { generator: new Generator(4) });
+    const s = lstm.streamer();
+    const plain = lstm.streamer();
+    for (const id of [0, rows - 1, 0]) {
+      const x = embedding.f32.slice(id * width, (id + 1) * width);
+      expect([...s.stepTokens([id], embedding)], `${rows} rows of ${width}, id ${id}`).toEqual([
+        ...plain.step(x),
+      ]);
+    }
+  }
 });
