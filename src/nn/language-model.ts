@@ -1,4 +1,5 @@
 import { linear } from '../ops/matmul.js';
+import { matVecAdd } from '../ops/recurrent-step.js';
 import { noGrad } from '../tensor/autograd.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
@@ -234,7 +235,12 @@ export class LanguageModelStreamer {
     }
     const h = this.rnn.stepTokens(ids, this.model.embedding.weight); // (B, H)
     const fc = this.model.fc;
-    return noGrad(() => linear(new Tensor(h, [B, h.length / B]), fc.weight, fc.bias)).f32;
+    const H = h.length / B;
+    if (B > 1) return noGrad(() => linear(new Tensor(h, [B, H]), fc.weight, fc.bias)).f32;
+    // One stream: the output layer as one matrix-vector product, without the op's tensors.
+    const logits = new Float32Array(V);
+    matVecAdd(V, H, h, fc.weight.f32, fc.bias ? fc.bias.f32 : null, logits);
+    return logits;
   }
 
   /** Starts again from zeros, or from a state as `forward` returns it (batch B). */

@@ -1,6 +1,6 @@
 import { gateCount, type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
 import type { LstmWeights } from '../ops/recurrent.js';
-import { inputProductRow, recurrentStep, type StepBuffers, type StepWeights } from '../ops/recurrent-step.js';
+import { matVecAdd, recurrentStep, type StepBuffers, type StepWeights } from '../ops/recurrent-step.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -348,7 +348,7 @@ class TokenInputTable {
       const { E, G, weights: w } = this;
       row = new Float32Array(G);
       const x = this.source.subarray(id * E, (id + 1) * E);
-      inputProductRow(E, G, x, w.weightIh.f32, w.biasIh ? w.biasIh.f32 : null, row);
+      matVecAdd(G, E, x, w.weightIh.f32, w.biasIh ? w.biasIh.f32 : null, row);
       this.rows[id] = row;
     }
     return row;

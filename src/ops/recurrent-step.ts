@@ -17,7 +17,7 @@ import type { StepWeights } from './recurrent-trace.js';
  *
  * A step whose input product W_ih·x + b_ih is already known runs with E = 0, no input, an empty
  * W_ih and that product as b_ih: every backend's kernel then adds it where it would have added
- * its own product (see inputProductRow).
+ * its own product (see matVecAdd).
  */
 
 export type { StepWeights };
@@ -113,19 +113,20 @@ export function recurrentStep(
 }
 
 /**
- * out (G) = W_ih (G, E) · x (E) + b_ih (G): one step's input product, as a step with E = 0 takes
- * it in place of b_ih (equal to the fused step's own within float32 rounding: another order of
- * the same sums).
+ * out (n) = W (n, k) · x (k) + bias (n) (bias null: none), one matrix-vector product into the
+ * caller's buffer: a step's input product W_ih·x + b_ih, which a step with E = 0 takes in place of
+ * b_ih (equal to the fused step's own within float32 rounding: another order of the same sums),
+ * or a batch-1 output layer.
  */
-export function inputProductRow(
-  E: number,
-  G: number,
+export function matVecAdd(
+  n: number,
+  k: number,
   x: Float32Array,
-  weightIh: Float32Array,
-  biasIh: Float32Array | null,
+  w: Float32Array,
+  bias: Float32Array | null,
   out: Float32Array,
 ): void {
-  if (biasIh) out.set(biasIh);
+  if (bias) out.set(bias);
   else out.fill(0);
-  kernels.gemm(false, true, 1, G, E, x, 0, E, weightIh, 0, E, out, 0, G, true);
+  kernels.gemm(false, true, 1, n, k, x, 0, k, w, 0, k, out, 0, n, true);
 }
