@@ -7,7 +7,11 @@
  * of a call that is not bound; the kernel and the streamer repeat their arguments, so the native
  * backend runs them bound, src/backend/native/bound.ts). Each time is the median over `batches`
  * batches of `perBatch` steps (the module: perBatch / 8), taken in three interleaved rounds, in µs
- * per step. Standalone: `npx tsx bench/streaming.ts [js|native] [E] [H]`.
+ * per step. The token case steps the streamer on token ids of a `vocab`-row embedding
+ * (`stepTokens`, each token's input product kept from its first step; every row is used once
+ * before timing, so it times the steady state), random tokens in turn. Time is wall time, or the
+ * process's CPU time with `cpu` (which a loaded machine inflates less; run one kernel thread).
+ * Standalone: `npx tsx bench/streaming.ts [js|native] [E] [H] [V] [cpu]`.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +29,10 @@ export interface StreamingOptions {
   hiddenSize?: number;
   batches?: number;
   perBatch?: number;
+  /** Rows of the token case's embedding (default 5000). */
+  vocab?: number;
+  /** Time by the process's CPU time instead of wall time. */
+  cpu?: boolean;
 }
 
 export interface StreamingResult {
@@ -35,16 +43,25 @@ export interface StreamingResult {
   /** The streamer fed a different array at every step (eight in turn), as a data source would. */
   streamerFreshUs: number;
   moduleUs: number;
+  /** The streamer stepped on token ids (`stepTokens`), its kept input products all made. */
+  tokenStreamerUs: number;
 }
 
+// Microseconds now, by the wall clock or the process's CPU time (user and system).
+const wallUs = () => performance.now() * 1e3;
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
 /** µs per call of `fn` in each of `batches` timed batches of `per` calls, after 2 untimed ones. */
-function batchTimes(fn: () => void, batches: number, per: number): number[] {
+function batchTimes(fn: () => void, batches: number, per: number, now = wallUs): number[] {
   for (let i = 0; i < 2 * per; i++) fn();
   const times: number[] = [];
   for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
+    const t0 = now();
     for (let i = 0; i < per; i++) fn();
-    times.push(((performance.now() - t0) / per) * 1e3);
+    times.push((now() - t0) / per);
   }
   return times;
 }
@@ -112,6 +129,16 @@ export function streamingStep(options: StreamingOptions = {}): StreamingResult {
     const streamerFreshStep = () => {
       s.step(fresh[next++ & 7]!);
     };
+    const V = options.vocab ?? 5000;
+    const embedding = randn([V, E], { generator: new Generator(5) });
+    const tokens = lstm.streamer({ batch: 1 });
+    for (let v = 0; v < V; v++) tokens.stepTokens([v], embedding);
+    const g = new Generator(6);
+    const ids = Array.from({ length: 4096 }, () => [g.randint(V)]);
+    let nextId = 0;
+    const tokenStep = () => {
+      tokens.stepTokens(ids[nextId++ & 4095]!, embedding);
+    };
     let state: [Tensor, Tensor] = [zeros([1, 1, H]), zeros([1, 1, H])];
     const moduleStep = () => {
       noGrad(() => {
@@ -119,21 +146,24 @@ export function streamingStep(options: StreamingOptions = {}): StreamingResult {
       });
     };
     // Three interleaved rounds, so that load from other processes spreads over all three.
-    const times: [number[], number[], number[], number[], number[]] = [[], [], [], [], []];
+    const times: number[][] = [[], [], [], [], [], []];
     const perRound = Math.max(1, Math.round(batches / 3));
+    const now = options.cpu ? cpuUs : wallUs;
     for (let r = 0; r < 3; r++) {
-      times[0].push(...batchTimes(kernelStep, perRound, perBatch));
-      times[1].push(...batchTimes(streamerStep, perRound, perBatch));
-      times[2].push(...batchTimes(moduleStep, perRound, Math.max(1, perBatch >> 3)));
-      times[3].push(...batchTimes(crossing, perRound, perBatch));
-      times[4].push(...batchTimes(streamerFreshStep, perRound, perBatch));
+      times[0]!.push(...batchTimes(kernelStep, perRound, perBatch, now));
+      times[1]!.push(...batchTimes(streamerStep, perRound, perBatch, now));
+      times[5]!.push(...batchTimes(tokenStep, perRound, perBatch, now));
+      times[2]!.push(...batchTimes(moduleStep, perRound, Math.max(1, perBatch >> 3), now));
+      times[3]!.push(...batchTimes(crossing, perRound, perBatch, now));
+      times[4]!.push(...batchTimes(streamerFreshStep, perRound, perBatch, now));
     }
     return {
-      crossingUs: median(times[3]),
-      kernelUs: median(times[0]),
-      streamerUs: median(times[1]),
-      streamerFreshUs: median(times[4]),
-      moduleUs: median(times[2]),
+      crossingUs: median(times[3]!),
+      kernelUs: median(times[0]!),
+      streamerUs: median(times[1]!),
+      streamerFreshUs: median(times[4]!),
+      moduleUs: median(times[2]!),
+      tokenStreamerUs: median(times[5]!),
     };
   } finally {
     setBackend(previous);
@@ -148,15 +178,15 @@ if (invoked === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const name: BackendName = arg;
-  const [E, H] = [process.argv[3] ?? '128', process.argv[4] ?? '64'].map(Number) as [number, number];
-  if (![E, H].every((n) => Number.isInteger(n) && n > 0)) {
-    process.stderr.write(
-      `bench/streaming: E and H must be positive integers, got '${process.argv[3]}', '${process.argv[4]}'\n`,
-    );
+  const sizes = [process.argv[3] ?? '128', process.argv[4] ?? '64', process.argv[5] ?? '5000'];
+  const [E, H, V] = sizes.map(Number) as [number, number, number];
+  if (![E, H, V].every((n) => Number.isInteger(n) && n > 0)) {
+    process.stderr.write(`bench/streaming: E, H and V must be positive integers, got ${sizes.join(', ')}\n`);
     process.exit(1);
   }
-  const r = streamingStep({ backend: name, inputSize: E, hiddenSize: H });
+  const cpu = process.argv[6] === 'cpu';
+  const r = streamingStep({ backend: name, inputSize: E, hiddenSize: H, vocab: V, cpu });
   console.log(
-    `batch-1 LSTM(${E}, ${H}) step on ${name}: kernel ${r.kernelUs.toFixed(2)} µs (an unbound call's fixed cost, T = 0: ${r.crossingUs.toFixed(2)} µs), streamer ${r.streamerUs.toFixed(2)} µs (a different input array each step: ${r.streamerFreshUs.toFixed(2)} µs), module ${r.moduleUs.toFixed(1)} µs`,
+    `batch-1 LSTM(${E}, ${H}) step on ${name}, ${cpu ? 'CPU' : 'wall'} time: kernel ${r.kernelUs.toFixed(2)} µs (an unbound call's fixed cost, T = 0: ${r.crossingUs.toFixed(2)} µs), streamer ${r.streamerUs.toFixed(2)} µs (a different input array each step: ${r.streamerFreshUs.toFixed(2)} µs), token streamer (${V} tokens) ${r.tokenStreamerUs.toFixed(2)} µs, module ${r.moduleUs.toFixed(1)} µs`,
   );
 }

@@ -129,6 +129,8 @@ export {
   RecurrentStreamer,
   type StreamableLayer,
   type StreamerOptions,
+  TOKEN_TABLE_MAX_BYTES,
+  TOKEN_TABLE_MIN_INPUT,
 } from './nn/streaming.js';
 export * from './ops/index.js';
 export * from './optim/index.js';

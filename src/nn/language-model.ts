@@ -1,4 +1,5 @@
 import { linear } from '../ops/matmul.js';
+import { matVecAdd } from '../ops/recurrent-step.js';
 import { noGrad } from '../tensor/autograd.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
@@ -196,14 +197,15 @@ export function detachState(state: LmState): LmState {
 
 /**
  * One token per stream per {@link step}: the embedding row, one recurrent step on the layer's
- * streamer, the output layer. O(1) work per token, whatever came before.
+ * streamer, the output layer. O(1) work per token, whatever came before. At batch 1 the layer's
+ * streamer keeps each token's input product from its first step (`stepTokens`), computed from the
+ * weights as they are then: make a new streamer after training further.
  */
 export class LanguageModelStreamer {
   readonly batch: number;
   readonly vocabSize: number;
   private readonly model: LanguageModel;
   private readonly rnn: RecurrentStreamer<Tensor | [Tensor, Tensor]>;
-  private readonly x: Float32Array;
 
   constructor(model: LanguageModel, batch: number) {
     if (!Number.isInteger(batch) || batch < 1) {
@@ -213,7 +215,6 @@ export class LanguageModelStreamer {
     this.batch = batch;
     this.vocabSize = model.settings.vocabSize;
     this.rnn = model.rnn.streamer({ batch }) as RecurrentStreamer<Tensor | [Tensor, Tensor]>;
-    this.x = new Float32Array(batch * model.settings.embedDim);
   }
 
   /** Feeds one token id per stream; returns the next-token logits, (B, V) row-major (a new array). */
@@ -224,8 +225,6 @@ export class LanguageModelStreamer {
         `${WHERE}.streamer: step needs ${B} token id(s), one per stream, got ${describe(ids)}`,
       );
     }
-    const E = this.model.settings.embedDim;
-    const table = this.model.embedding.weight.f32;
     for (let b = 0; b < B; b++) {
       const id = ids[b]!;
       if (!Number.isInteger(id) || id < 0 || id >= V) {
@@ -233,11 +232,15 @@ export class LanguageModelStreamer {
           `${WHERE}.streamer: token id ${id} (stream ${b}) is outside the vocabulary [0, ${V})`,
         );
       }
-      this.x.set(table.subarray(id * E, (id + 1) * E), b * E);
     }
-    const h = this.rnn.step(this.x); // (B, H)
+    const h = this.rnn.stepTokens(ids, this.model.embedding.weight); // (B, H)
     const fc = this.model.fc;
-    return noGrad(() => linear(new Tensor(h, [B, h.length / B]), fc.weight, fc.bias)).f32;
+    const H = h.length / B;
+    if (B > 1) return noGrad(() => linear(new Tensor(h, [B, H]), fc.weight, fc.bias)).f32;
+    // One stream: the output layer as one matrix-vector product, without the op's tensors.
+    const logits = new Float32Array(V);
+    matVecAdd(V, H, h, fc.weight.f32, fc.bias ? fc.bias.f32 : null, logits);
+    return logits;
   }
 
   /** Starts again from zeros, or from a state as `forward` returns it (batch B). */

@@ -1,7 +1,7 @@
-import { type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
+import { gateCount, type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
 import type { LstmWeights } from '../ops/recurrent.js';
-import { recurrentStep, type StepWeights } from '../ops/recurrent-step.js';
-import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
+import { matVecAdd, recurrentStep, type StepBuffers, type StepWeights } from '../ops/recurrent-step.js';
+import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -17,7 +17,28 @@ import { Tensor } from '../tensor/tensor.js';
  * call (src/backend/native/bound.ts) whatever array the caller passes. The numbers are those of
  * `layer.forward` over the whole sequence (within float32 rounding: a kernel may sum in another
  * order for T = 1).
+ *
+ * Token inputs (`stepTokens`: an embedding row per sample, as an Embedding in front of the layer
+ * gives): at batch 1 the first layer's input product W_ih·E[v] + b_ih depends on the token v
+ * alone, so it is computed at v's first step, kept, and handed to later steps of v in place of
+ * b_ih with no input (E = 0): such a step reads W_hh alone instead of W_ih and W_hh. The kept rows
+ * take V·G floats at most, and a streamer keeps them only while that is at most
+ * TOKEN_TABLE_MAX_BYTES and E is at least TOKEN_TABLE_MIN_INPUT (otherwise, and at batch > 1,
+ * steps gather the embedding rows as inputs).
  */
+
+/** The most memory a streamer spends on its kept input products (V·G floats); beyond, it keeps none. */
+export const TOKEN_TABLE_MAX_BYTES = 32 * 2 ** 20;
+
+/**
+ * The fewest input features for which a streamer keeps input products: with fewer, reading W_ih
+ * (E·G floats, in cache) costs no more than fetching a kept row from memory (at H 64 and 5000
+ * tokens the two were even at E 32, and the kept rows slower at E 1–16).
+ */
+export const TOKEN_TABLE_MIN_INPUT = 32;
+
+// The input of a step given its input product: E = 0, no x and an empty W_ih.
+const NO_INPUT = new Float32Array(0);
 
 /** The recurrence a layer runs (the kinds of src/backend/recurrent-kinds.ts). */
 export type RecurrentMode = RecurrentKind;
@@ -58,16 +79,16 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   private readonly P: number;
   // The first layer's input (B, E), copied from each step's x.
   private readonly input: Float32Array;
-  // Per layer: the state read by the next step (h, c) and the buffers the step writes (hNext,
-  // cNext), swapped after each step; out is the layer's output, the next layer's input.
+  // Per layer: the state the next step reads (h, c; the step's hNext and cNext are copied into
+  // them) and the arguments of its step, filled in at each step rather than made anew.
   private readonly h: Float32Array[];
   private readonly c: Float32Array[];
-  private readonly hNext: Float32Array[];
-  private readonly cNext: Float32Array[];
-  private readonly out: Float32Array[];
-  private readonly gates: Float32Array[];
-  private readonly cells: Float32Array[];
-  private readonly hidden: (Float32Array | null)[];
+  private readonly stepWeights: StepWeights[];
+  private readonly stepBuffers: StepBuffers[];
+  // Token steps: the kept input products of the embedding they were computed from (null: none
+  // yet), and the buffer a step's product is copied into, which the kernel reads as b_ih.
+  private tokens: TokenInputTable | null = null;
+  private readonly product: Float32Array;
 
   /** Use `lstm.streamer()`, `gru.streamer()` or `rnn.streamer()`. */
   constructor(
@@ -105,16 +126,29 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     const H = this.H;
     const R = this.outputSize;
     const isLstm = mode === 'LSTM';
-    const buffers = (n: number) => Array.from({ length: L }, () => new Float32Array(n));
-    this.h = buffers(B * R);
-    this.hNext = buffers(B * R);
-    this.c = buffers(isLstm ? B * H : 0);
-    this.cNext = buffers(isLstm ? B * H : 0);
-    this.out = buffers(B * R);
-    this.gates = buffers(B * recurrentKind(mode).savedBlocks * H);
-    this.cells = buffers(isLstm ? B * H : 0);
-    this.hidden = Array.from({ length: L }, () => (isLstm && this.P > 0 ? new Float32Array(B * H) : null));
-    this.input = new Float32Array(B * this.inputSize);
+    const buffer = (n: number) => new Float32Array(n);
+    this.h = Array.from({ length: L }, () => buffer(B * R));
+    this.c = Array.from({ length: L }, () => buffer(isLstm ? B * H : 0));
+    this.input = buffer(B * this.inputSize);
+    this.product = buffer(B === 1 ? gateCount(mode) * H : 0);
+    this.stepWeights = Array.from({ length: L }, () => ({
+      weightIh: NO_INPUT,
+      weightHh: NO_INPUT,
+      biasIh: null,
+      biasHh: null,
+      weightHr: null,
+    }));
+    this.stepBuffers = Array.from({ length: L }, (_, l) => ({
+      x: NO_INPUT,
+      h: this.h[l]!,
+      c: this.c[l]!,
+      out: buffer(B * R),
+      hNext: buffer(B * R),
+      cNext: buffer(isLstm ? B * H : 0),
+      gates: buffer(B * recurrentKind(mode).savedBlocks * H),
+      cells: buffer(isLstm ? B * H : 0),
+      hidden: isLstm && this.P > 0 ? buffer(B * H) : null,
+    }));
   }
 
   /**
@@ -124,42 +158,88 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
    */
   step(x: Float32Array | Tensor): Float32Array {
     this.input.set(this.inputOf(x));
+    return this.run(null);
+  }
+
+  /**
+   * Runs one step on token ids: sample b's input is row ids[b] of `embedding`, a float32 (V, E)
+   * tensor (an Embedding layer's weight), as `step` would take it. At batch 1 each token's input
+   * product is computed from the weights at its first step and kept (see the top of this file),
+   * so train no further while stepping, or make a new streamer after. Returns as `step` does.
+   */
+  stepTokens(ids: ArrayLike<number>, embedding: Tensor): Float32Array {
+    const table = this.tokenTable(embedding);
+    const V = embedding.shape[0]!;
+    const E = this.inputSize;
+    if (ids === null || typeof ids !== 'object' || ids.length !== this.batch) {
+      throw new ShapeError(
+        `${this.name}.streamer: stepTokens needs ${this.batch} token id(s), one per sample, got ${describe(ids)}`,
+      );
+    }
+    for (let b = 0; b < this.batch; b++) {
+      const id = ids[b]!;
+      if (!Number.isInteger(id) || id < 0 || id >= V) {
+        throw new IndexError(
+          `${this.name}.streamer: token id ${id} (sample ${b}) is outside the embedding's rows [0, ${V})`,
+        );
+      }
+      if (!table) this.input.set(embedding.f32.subarray(id * E, (id + 1) * E), b * E);
+    }
+    if (!table) return this.run(null);
+    this.product.set(table.row(ids[0]!));
+    return this.run(this.product);
+  }
+
+  // The kept input products for `embedding` (made or remade when it is another), or null when
+  // the steps gather embedding rows instead.
+  private tokenTable(embedding: Tensor): TokenInputTable | null {
+    if (!(embedding instanceof Tensor) || embedding.dtype !== 'float32' || embedding.ndim !== 2) {
+      throw new ValueError(
+        `${this.name}.streamer: embedding must be a float32 (V, E) Tensor, got ${describe(embedding)}`,
+      );
+    }
+    if (embedding.shape[1] !== this.inputSize) {
+      throw new ShapeError(
+        `${this.name}.streamer: embedding rows must have inputSize = ${this.inputSize} values, got shape ${formatShape(embedding.shape)}`,
+      );
+    }
+    if (this.tokens?.source === embedding.f32) return this.tokens;
+    const G = this.product.length;
+    const keep =
+      this.batch === 1 &&
+      this.inputSize >= TOKEN_TABLE_MIN_INPUT &&
+      embedding.shape[0]! * G * 4 <= TOKEN_TABLE_MAX_BYTES;
+    if (!keep) return null;
+    this.tokens = new TokenInputTable(embedding.f32, this.inputSize, G, this.weights[0]!);
+    return this.tokens;
+  }
+
+  // One step through every layer: the first layer's input is this.input, or, when `product` is
+  // given, that product in place of W_ih·x + b_ih.
+  private run(product: Float32Array | null): Float32Array {
     let input = this.input;
     this.checkMode();
     const { batch: B, H, P, mode } = this;
     const L = this.h.length;
     for (let l = 0; l < L; l++) {
       const w = this.weights[l]!;
-      const h = this.h[l]!;
-      const hNext = this.hNext[l]!;
-      const c = this.c[l]!;
-      const cNext = this.cNext[l]!;
-      const out = this.out[l]!;
-      const weights: StepWeights = {
-        weightIh: w.weightIh.f32,
-        weightHh: w.weightHh.f32,
-        biasIh: w.biasIh ? w.biasIh.f32 : null,
-        biasHh: w.biasHh ? w.biasHh.f32 : null,
-        weightHr: w.weightHr ? w.weightHr.f32 : null,
-      };
-      const E = l === 0 ? this.inputSize : this.outputSize;
-      recurrentStep(mode, B, E, H, P, weights, {
-        x: input,
-        h,
-        c,
-        out,
-        hNext,
-        cNext,
-        gates: this.gates[l]!,
-        cells: this.cells[l]!,
-        hidden: this.hidden[l] ?? null,
-      });
-      // The buffers just written hold the state the next step reads.
-      this.h[l] = hNext;
-      this.hNext[l] = h;
-      this.c[l] = cNext;
-      this.cNext[l] = c;
-      input = out;
+      const given = l === 0 && product !== null;
+      // The weights are read at every step, as forward reads them.
+      const sw = this.stepWeights[l]!;
+      sw.weightIh = given ? NO_INPUT : w.weightIh.f32;
+      sw.weightHh = w.weightHh.f32;
+      sw.biasIh = given ? product : w.biasIh ? w.biasIh.f32 : null;
+      sw.biasHh = w.biasHh ? w.biasHh.f32 : null;
+      sw.weightHr = w.weightHr ? w.weightHr.f32 : null;
+      const sb = this.stepBuffers[l]!;
+      sb.x = given ? NO_INPUT : input;
+      const E = given ? 0 : l === 0 ? this.inputSize : this.outputSize;
+      recurrentStep(mode, B, E, H, P, sw, sb);
+      // The next step reads the state from the same arrays, so that every step of a layer calls
+      // its kernel with one argument list (which the native backend runs bound).
+      sb.h.set(sb.hNext);
+      sb.c.set(sb.cNext);
+      input = sb.out;
     }
     return input;
   }
@@ -245,9 +325,40 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   }
 }
 
+/**
+ * The first layer's input products W_ih·E[v] + b_ih of an embedding's rows, each computed at its
+ * first use from the weights as they are then.
+ */
+class TokenInputTable {
+  readonly source: Float32Array;
+  private readonly rows: (Float32Array | undefined)[] = [];
+
+  constructor(
+    source: Float32Array,
+    private readonly E: number,
+    private readonly G: number,
+    private readonly weights: LstmWeights,
+  ) {
+    this.source = source;
+  }
+
+  row(id: number): Float32Array {
+    let row = this.rows[id];
+    if (row === undefined) {
+      const { E, G, weights: w } = this;
+      row = new Float32Array(G);
+      const x = this.source.subarray(id * E, (id + 1) * E);
+      matVecAdd(G, E, x, w.weightIh.f32, w.biasIh ? w.biasIh.f32 : null, row);
+      this.rows[id] = row;
+    }
+    return row;
+  }
+}
+
 function describe(v: unknown): string {
   if (v instanceof Tensor) return `a Tensor of shape ${formatShape(v.shape)}`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `an array of length ${(v as Float32Array).length}`;
   return v === null ? 'null' : typeof v;
 }
 

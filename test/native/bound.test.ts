@@ -128,7 +128,7 @@ describe('withBoundSteps', () => {
     return { log, fn };
   }
 
-  it('binds a one-step call when its arguments repeat one of the last two calls, and runs it bound after', () => {
+  it('binds a one-step call when its arguments repeat one of the last four unbound calls, and runs it bound after', () => {
     const { log, fn } = logged();
     const [a, b] = [new Float32Array(4), new Float32Array(4)];
     for (const x of [a, b, a, b, a]) fn(1, x === a ? 'A' : 'B', x);
@@ -141,6 +141,32 @@ describe('withBoundSteps', () => {
       'run handle B',
       'run handle A',
     ]);
+  });
+
+  it('remembers four argument lists (a streamer’s four layers), replacing the oldest by a fifth', () => {
+    const { log, fn } = logged();
+    const arrays = Array.from({ length: 5 }, () => new Float32Array(2));
+    const names = 'ABCDE';
+    const call = (i: number) => fn(1, names[i], arrays[i]);
+    for (const i of [0, 1, 2, 3, 0, 1, 2, 3]) call(i);
+    expect(log).toEqual([
+      'kernel A',
+      'kernel B',
+      'kernel C',
+      'kernel D',
+      'bind A',
+      'run handle A',
+      'bind B',
+      'run handle B',
+      'bind C',
+      'run handle C',
+      'bind D',
+      'run handle D',
+    ]);
+    log.length = 0;
+    // E takes A's place, then A takes B's, then B takes C's; E and D stay.
+    for (const i of [4, 0, 1, 4, 3]) call(i);
+    expect(log).toEqual(['kernel E', 'kernel A', 'kernel B', 'bind E', 'run handle E', 'run handle D']);
   });
 
   it('never binds calls of more than one step, nor arrays that changed length', () => {

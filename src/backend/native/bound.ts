@@ -1,8 +1,8 @@
 /*
  * Repeated calls without re-reading their arguments. A streaming step calls a recurrent forward
- * kernel with T = 1 on the same arrays at every step (the streamer swaps two sets of state
- * buffers), and reading 13 typed arrays through N-API costs about a fifth of a batch-1 step. So a
- * T = 1 call whose arguments are those of one of the last two calls — the same arrays, still of
+ * kernel with T = 1 on the same arrays at every step (one argument list per layer), and reading
+ * 13 typed arrays through N-API costs about a fifth of a batch-1 step. So a
+ * T = 1 call whose arguments are those of one of the last four calls — the same arrays, still of
  * the lengths they had, and the same numbers — is bound: the addon keeps the arguments it read
  * (bind.<kernel>) and runs the kernel on them again (runBound), checking them again each time.
  * The entries here hold the arrays, so they outlive their handle; an array that was detached or
@@ -37,8 +37,8 @@ function entryOf(args: unknown[]): Entry {
   return { args, views, lengths, handle: null };
 }
 
-function matches(e: Entry | null, args: unknown[]): e is Entry {
-  if (e === null || e.args.length !== args.length) return false;
+function matches(e: Entry, args: unknown[]): boolean {
+  if (e.args.length !== args.length) return false;
   const bound = e.args;
   for (let i = 0; i < args.length; i++) if (args[i] !== bound[i]) return false;
   const { views, lengths } = e;
@@ -48,24 +48,33 @@ function matches(e: Entry | null, args: unknown[]): e is Entry {
   return true;
 }
 
+// One-step argument lists remembered per kernel: a streamer of up to this many layers runs every
+// layer's step bound (each layer calls with arguments of its own).
+const REMEMBERED = 4;
+
 /** `kernel` (whose first argument is T), with repeated T = 1 calls run through bound arguments. */
 export function withBoundSteps(kernel: KernelFn, binder: Binder): KernelFn {
-  // The last two argument lists of one-step calls, the more recent first.
-  let recent: Entry | null = null;
-  let older: Entry | null = null;
+  // The last REMEMBERED argument lists of one-step calls, replaced oldest first. Lists of
+  // different layers differ early (their x, at position 5), so a miss costs a few comparisons.
+  const entries: Entry[] = [];
+  let oldest = 0;
   return (...args: unknown[]) => {
     if (args[0] !== 1) {
       kernel(...args);
       return;
     }
-    const e = matches(recent, args) ? recent : matches(older, args) ? older : null;
-    if (e !== null) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (!matches(e, args)) continue;
       e.handle ??= binder.bind(...args);
       binder.runBound(e.handle);
       return;
     }
     kernel(...args);
-    older = recent;
-    recent = entryOf(args);
+    if (entries.length < REMEMBERED) entries.push(entryOf(args));
+    else {
+      entries[oldest] = entryOf(args);
+      oldest = (oldest + 1) % REMEMBERED;
+    }
   };
 }
