@@ -45,7 +45,7 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
   }
   if (o.format === 'pytorch-project' && model instanceof LanguageModel) {
     throw new CliError(
-      '--format pytorch-project: the project reproduces the training of text classifiers only; for a language model, `kioku export --format pytorch` writes a model.py with generate()',
+      '--format pytorch-project: the project reproduces the training of text classifiers and forecasters only; for a language model, `kioku export --format pytorch` writes a model.py with generate()',
     );
   }
   if (o.opset !== undefined && o.format !== 'onnx') {
