@@ -16,27 +16,7 @@ code here).
 
 ## Train
 
-One process:
-
-\`\`\`sh
-python3 train.py --out runs
-\`\`\`
-
-Several processes on this machine (DistributedDataParallel: gloo on CPU, NCCL on GPUs):
-
-\`\`\`sh
-torchrun --standalone --nproc_per_node 2 train.py --out runs
-\`\`\`
-
-Several machines: copy this directory (and the data) to each, then run on every one of them
-
-\`\`\`sh
-torchrun --nnodes 2 --nproc_per_node 4 --rdzv_backend c10d --rdzv_endpoint HOST:29500 --rdzv_id kioku train.py --out runs
-\`\`\`
-
-where HOST is the first machine's address. Only the process of rank 0 writes files. (PyTorch 1.13
-under Python 3.11, as in Debian 12, needs \`--redirects 1 --tee 1\` after \`torchrun\`: a bug of
-that release's launcher.)
+${TRAIN_COMMANDS}
 
 \`--batch\` is the global batch (${s.batch} by default), shared out among the processes, so the
 optimisation does not depend on how many there are. Other flags: \`--data PATH\`, \`--epochs N\`
