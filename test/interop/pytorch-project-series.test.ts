@@ -242,5 +242,35 @@ print(json.dumps(f))`,
         expect(Number(r[2])).toBeCloseTo(pyForecast.forecast[i], 3);
       });
     }, 300_000);
+
+    it("stocks, a panel of five series: data.py's windows are kioku's; kioku scores train.py's model as it did", async () => {
+      const k = join(dir, 'kioku-stocks');
+      const flags = ['--target', 'price', '--epochs', '1', '--hidden', '8'];
+      const r = await kioku('train', 'series', '--data', 'stocks', ...flags, '--out', k);
+      expect(r.code, r.stderr).toBe(0);
+      const proj = join(dir, 'stocks-project');
+      await writePytorchProject(join(k, 'model'), proj);
+      const csv = join(proj, 'stocks.csv');
+      const py = JSON.parse(python(['-c', PY_SERIES_PIPELINE, proj, csv]));
+      const ours = await kiokuSeriesWindows(join(k, 'model'), 'stocks');
+      // Log differences: Python's log and V8's may differ in a double's last bit, not in float32's.
+      py.scalings.forEach((s: { target: { mean: number; std: number } }, i: number) => {
+        expect(s.target.mean).toBe(ours.scalings[i]!.target.mean);
+        expect(s.target.std).toBeCloseTo(ours.scalings[i]!.target.std, 14);
+      });
+      for (const part of ['train', 'val'] as const) {
+        const w = ours[part];
+        expect(py[part].at).toEqual(Array.from(w.at.origins, (o, i) => [w.at.members[i], o]));
+        expect(Float32Array.from(py[part].inputs)).toEqual(w.inputs);
+        expect(Float32Array.from(py[part].targets)).toEqual(w.targets);
+      }
+      python(['train.py', '--epochs', '1', '--out', 'one'], proj);
+      const metrics = JSON.parse(readFileSync(join(proj, 'one', 'metrics.json'), 'utf8'));
+      const evalFlags = ['--data', csv, '--series-col', 'symbol', '--json'];
+      const ev = await kioku('eval', '--model', join(proj, 'one', 'model'), ...evalFlags);
+      expect(ev.code, ev.stderr).toBe(0);
+      const lstm = JSON.parse(ev.stdout.split('\n').find((l) => l.includes('"model":"lstm"'))!);
+      expect(lstm.mase).toBeCloseTo(metrics.test.mase, 5);
+    }, 300_000);
   },
 );
