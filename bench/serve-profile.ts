@@ -181,11 +181,24 @@ const COLUMNS: Array<[string, string]> = [
 
 type Profiled = Awaited<ReturnType<typeof profileOne>>;
 
+/** What Node's HTTP, Fastify and the metrics spend on every request, however requests are batched. */
+const FIXED = ['Node HTTP, net, streams, timers', 'Fastify', 'metrics (prom-client)'];
+
+/** A run's row of the table, its CPU µs per request and the fixed part of them. */
+interface Described {
+  workload: string;
+  batching: boolean;
+  row: string;
+  cpu: number;
+  fixed: number;
+}
+
 /** One run's lines on stdout: its categories, then its top functions; and its row of the table. */
-function describe(w: Workload, batching: boolean, r: Profiled): string {
+function describe(w: Workload, batching: boolean, r: Profiled): Described {
   const busy = [...r.byCategory].filter(([k]) => k !== 'idle').reduce((sum, [, v]) => sum + v, 0);
   // The profile's shares of the process's CPU time (its samples count wall time while busy).
-  const perReq = (v: number) => (((v / busy) * r.cpu * 1e6) / r.requests).toFixed(0);
+  const us = (v: number) => ((v / busy) * r.cpu * 1e6) / r.requests;
+  const perReq = (v: number) => us(v).toFixed(0);
   const out = [
     `\n${w.name}, batching ${batching ? 'on' : 'off'}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms; server CPU ${perReq(busy)} µs/request (${((r.cpu / SECONDS) * 100).toFixed(0)}% of a core)`,
   ];
@@ -204,12 +217,41 @@ function describe(w: Workload, batching: boolean, r: Profiled): string {
   const known = new Set(COLUMNS.map(([k]) => k));
   const other = rows.filter(([k]) => !known.has(k)).reduce((sum, [, v]) => sum + v, 0);
   const cells = [...COLUMNS.map(([k]) => perReq(r.byCategory.get(k) ?? 0)), perReq(other)];
-  return `| ${w.name} | ${batching ? 'on' : 'off'} | ${r.rps.toFixed(0)} | ${perReq(busy)} | ${cells.join(' | ')} |`;
+  return {
+    workload: w.name,
+    batching,
+    row: `| ${w.name} | ${batching ? 'on' : 'off'} | ${r.rps.toFixed(0)} | ${perReq(busy)} | ${cells.join(' | ')} |`,
+    cpu: us(busy),
+    fixed: FIXED.reduce((sum, k) => sum + us(r.byCategory.get(k) ?? 0), 0),
+  };
+}
+
+/**
+ * Per workload, the CPU per request without and with batching, and the ceiling the fixed
+ * per-request cost puts on what batching can give: a server bound by its CPU serves
+ * 1 / (CPU per request) requests a second, and batching shares out the forward but not the
+ * HTTP, Fastify and metrics work, so the gain is at most unbatched CPU ÷ that fixed cost.
+ */
+function ceilingTable(runs: Described[]): string[] {
+  const rows: string[] = [];
+  for (const off of runs.filter((r) => !r.batching)) {
+    const on = runs.find((r) => r.batching && r.workload === off.workload);
+    if (!on) continue;
+    const cells = [off.cpu, on.cpu, on.fixed].map((v) => v.toFixed(0));
+    const gain = off.cpu / on.cpu;
+    const ceiling = off.cpu / on.fixed;
+    rows.push(`| ${off.workload} | ${cells.join(' | ')} | ${gain.toFixed(1)}× | ${ceiling.toFixed(1)}× |`);
+  }
+  return [
+    '| workload | CPU µs/request, unbatched | batched | of which fixed (Node HTTP + Fastify + metrics) | CPU gain from batching | ceiling: unbatched ÷ fixed |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ];
 }
 
 const f1 = (v: number) => v.toFixed(1);
 
-function section(rows: string[], load0: number[]): string[] {
+function section(runs: Described[], load0: number[]): string[] {
   return [
     "## Where a served request's time goes (`tsx bench/serve-profile.ts`)",
     '',
@@ -217,7 +259,11 @@ function section(rows: string[], load0: number[]): string[] {
     '',
     `| workload | batching | requests/s | server CPU (µs/request) | ${COLUMNS.map(([, h]) => h).join(' | ')} | other |`,
     `|---|---|---|---|${COLUMNS.map(() => '---|').join('')}---|`,
-    ...rows,
+    ...runs.map((r) => r.row),
+    '',
+    "What micro-batching can give on one core. Each request costs the server a fixed amount of CPU in Node's HTTP, Fastify and the metrics, batched or not; batching shares out only the forward (and the per-batch work around it). A server bound by its CPU serves 1 / (CPU per request) requests a second, so batching can raise its throughput by at most the unbatched CPU per request divided by that fixed cost (the last column, with a forward that cost nothing); the CPU gain column is what it gave in this run. Where the ceiling is below 3×, no forward, however fast, makes batching triple the throughput; where the gain falls short of a higher ceiling, the forward's batched cost is what is left.",
+    '',
+    ...ceilingTable(runs),
     '',
   ];
 }
@@ -240,7 +286,7 @@ const workloads: Workload[] = [
 ];
 const served = [`text=${m.text}`, `seed=${m.seed}`, `large=${m.large}`, `series=${m.series}`];
 const load0 = loadavg();
-const rows: string[] = [];
+const rows: Described[] = [];
 try {
   for (const w of workloads.filter((x) => x.name.includes(ONLY))) {
     for (const batching of w.name.startsWith('GET') ? [false] : [false, true]) {

@@ -1,4 +1,5 @@
 import { IndexError, ValueError } from '../tensor/errors.js';
+import { TokenTable } from './vocab-table.js';
 
 export const PAD = '<pad>';
 export const UNK = '<unk>';
@@ -122,6 +123,7 @@ export class Vocab {
   readonly hasBos: boolean;
   readonly hasEos: boolean;
   private readonly stoi: Map<string, number>;
+  private readonly table: TokenTable;
 
   /** Builds from a list (or any iterable) of token lists. */
   static build(tokenLists: Iterable<Iterable<string>>, options: VocabBuildOptions = {}): Vocab {
@@ -165,6 +167,7 @@ export class Vocab {
     });
     this.itos = Object.freeze([...tokens]);
     this.stoi = stoi;
+    this.table = new TokenTable(this.itos);
     this.hasBos = bos;
     this.hasEos = eos;
   }
@@ -195,7 +198,7 @@ export class Vocab {
 
   /** The id of `token`, or `<unk>`'s. */
   id(token: string): number {
-    return this.stoi.get(token) ?? 1;
+    return this.table.id(token, 1);
   }
 
   token(id: number): string {

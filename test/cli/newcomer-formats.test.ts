@@ -179,7 +179,7 @@ describe('kioku export --format pytorch-project of a language model', () => {
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      'kioku: --format pytorch-project: the project reproduces the training of text classifiers only; for a language model, `kioku export --format pytorch` writes a model.py with generate()\n',
+      'kioku: --format pytorch-project: the project reproduces the training of text classifiers and forecasters only; for a language model, `kioku export --format pytorch` writes a model.py with generate()\n',
     );
     expect(existsSync(out)).toBe(false);
   }, 60_000);

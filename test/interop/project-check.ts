@@ -1,8 +1,11 @@
 /**
- * kioku's side of the exported-project checks (the test and scripts/verify_pytorch_project.ts):
+ * kioku's side of the exported-project checks (the tests and scripts/verify_pytorch_project.ts):
  * the test split of a text model rebuilt with kioku's own functions, and a model directory's
- * accuracy and loss on it.
+ * accuracy and loss on it; a forecaster's windows.
  */
+
+import { loadSeriesSource } from '../../src/cli/sources.js';
+import { firstOrigin } from '../../src/data/forecast-encoding.js';
 import { trainValTestSplit } from '../../src/data/split.js';
 import { type TokenizerJSON, tokenizerFromJSON } from '../../src/data/tokenizers.js';
 import { type Truncation, Vocab, type VocabJSON } from '../../src/data/vocab.js';
@@ -14,6 +17,11 @@ import { modelFromConfig, type TextClassifier } from '../../src/nn/heads.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { readSeriesConfig } from '../../src/train/recipes/series-config.js';
+import { readPanel } from '../../src/train/recipes/series-panel.js';
+import { planSeries } from '../../src/train/recipes/series-plan.js';
+import { applySplit } from '../../src/train/recipes/series-split.js';
+import { ForecastWindows, originsIn } from '../../src/train/recipes/series-windows.js';
 import { softmaxRows } from '../../src/train/tasks.js';
 
 interface TextConfig extends ModelConfig {
@@ -101,4 +109,62 @@ encode = data.TextEncoder(tokenizer, data.Vocab.from_config(config['vocab']), co
 vocab = data.Vocab.build((tokenizer.tokenize(items[i][0]) for i in train), int(sys.argv[5]), int(sys.argv[6]))
 print(json.dumps({'classes': classes, 'labels': [y for _, y in items], 'ids': [encode(t) for t, _ in items],
                   'split': [train, val, test], 'vocab': vocab.itos}))
+`;
+
+/**
+ * kioku's training and validation windows of a forecaster's data, as `kioku train series` builds
+ * them: the series read as training read it, split at the recorded dates, the recorded transform
+ * and calendar, each member scaled on its training rows.
+ */
+export async function kiokuSeriesWindows(modelDir: string, data: string) {
+  const { config } = await loadModelDir(modelDir);
+  const s = readSeriesConfig(config, modelDir);
+  const series = await loadSeriesSource(data, {
+    dateCol: s.dateColumn ?? 'date',
+    seriesCol: s.seriesColumn,
+    missing: s.missing ?? 'error',
+    columns: [...s.covariates, s.target],
+  });
+  const name = (k: string) => k;
+  const panel = readPanel(
+    {
+      series,
+      target: s.target,
+      features: s.covariates,
+      season: s.season,
+      calendar: s.calendar,
+      frequency: s.frequency,
+    },
+    name,
+  );
+  const splits = applySplit(panel, s.split.valFrom, s.split.testFrom);
+  const plan = planSeries(
+    panel,
+    splits,
+    { transform: s.transform.kind, lookback: s.lookback, horizon: s.horizon, strategy: s.strategy },
+    name,
+  );
+  const first = firstOrigin(plan.spec);
+  const windows = (ranges: { from: number; to: number }[]) =>
+    new ForecastWindows(plan.spec, panel.members, plan.scalings, originsIn(ranges, s.horizon, first));
+  return {
+    scalings: plan.scalings,
+    train: windows(splits.map((m) => ({ from: 0, to: m.val }))),
+    val: windows(splits.map((m) => ({ from: m.val, to: m.test }))),
+  };
+}
+
+/** Python run in an exported forecaster's project: data.py's scaling and windows (argv: project, data). */
+export const PY_SERIES_PIPELINE = `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import data
+config = json.load(open(sys.argv[1] + '/config.json'))
+d = data.SeriesData(sys.argv[2], config['series'])
+out = {'scalings': d.scalings}
+for part in ('train', 'val'):
+    w = d.windows(part)
+    out[part] = {'at': w.at, 'inputs': w.inputs.reshape(-1).tolist(), 'targets': w.targets.reshape(-1).tolist()}
+out['stepWeights'] = d.windows('train').step_weights().tolist()
+print(json.dumps(out))
 `;

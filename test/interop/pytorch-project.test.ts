@@ -304,46 +304,6 @@ describe.skipIf(!hasTorch)('the exported project trains in PyTorch and kioku ope
   }, 120_000);
 });
 
-describe('a forecaster', () => {
-  it('refuses a forecaster, pointing to the PyTorch export', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kioku-forecaster-project-'));
-    const lines = ['day,load,temp'];
-    for (let d = 0; d < 150; d++) {
-      const date = new Date(Date.UTC(2021, 0, 1 + d)).toISOString().slice(0, 10);
-      const load = 10 + 3 * Math.sin((2 * Math.PI * d) / 7) + ((d * 37) % 11) / 11;
-      lines.push(`${date},${load.toFixed(3)},${d === 40 ? '' : (5 + d / 30).toFixed(2)}`);
-    }
-    const csv = join(dir, 'load.csv');
-    writeFileSync(csv, `${lines.join('\n')}\n`);
-    const k = join(dir, 'kioku-series');
-    const r = await kioku(
-      'train',
-      'series',
-      '--data',
-      csv,
-      '--date-col',
-      'day',
-      '--target',
-      'load',
-      '--calendar',
-      '--missing',
-      'ffill',
-      '--lookback',
-      '7',
-      '--epochs',
-      '1',
-      '--hidden',
-      '8',
-      '--out',
-      k,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    await expect(writePytorchProject(join(k, 'model'), join(dir, 'series-project'))).rejects.toThrow(
-      /reproduces the training of text classifiers only; for a forecaster, `kioku export --format pytorch`/,
-    );
-  }, 120_000);
-});
-
 describe('kioku export --format pytorch-project', () => {
   it('records --data and --limit in project.json, and refuses them for another format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kioku-project-flags-'));

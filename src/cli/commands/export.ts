@@ -45,7 +45,7 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
   }
   if (o.format === 'pytorch-project' && model instanceof LanguageModel) {
     throw new CliError(
-      '--format pytorch-project: the project reproduces the training of text classifiers only; for a language model, `kioku export --format pytorch` writes a model.py with generate()',
+      '--format pytorch-project: the project reproduces the training of text classifiers and forecasters only; for a language model, `kioku export --format pytorch` writes a model.py with generate()',
     );
   }
   if (o.opset !== undefined && o.format !== 'onnx') {
@@ -115,7 +115,7 @@ export function exportCommand(program: Command, reporter: (cmd: Command) => Repo
     )
     .option(
       '--limit <n>',
-      "examples train.py uses, chosen as kioku's --limit (pytorch-project only)",
+      "examples train.py uses, chosen as kioku's --limit (pytorch-project of a text classifier only)",
       int('--limit'),
     )
     .addHelpText(
@@ -126,6 +126,7 @@ export function exportCommand(program: Command, reporter: (cmd: Command) => Repo
         'kioku export --model runs/seattle/model --format tfjs --out runs/seattle/tfjs',
         'kioku export --model runs/spam/model --format pytorch-project --out runs/spam/project',
         'kioku export --model runs/reviews/model --format pytorch-project --out runs/reviews/project --data reviews.csv --limit 20000',
+        'kioku export --model runs/seattle/model --format pytorch-project --out runs/seattle/project',
       ]),
     )
     .action(async (opts: ExportFlags, cmd: Command) => {

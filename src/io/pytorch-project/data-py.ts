@@ -1,5 +1,5 @@
 /** data.py of an exported PyTorch project: kioku's data pipeline in Python (read by train.py). */
-export const DATA_PY = String.raw`"""kioku's data pipeline, reproduced exactly in Python.
+const TEXT_HEADER = String.raw`"""kioku's data pipeline, reproduced exactly in Python.
 
 Texts: the CSV/TSV/JSONL files and aclImdb directories kioku reads, its class order, its seeded
 subsample and stratified train/val/test split (kioku's xoshiro128** generator), its word
@@ -21,7 +21,10 @@ import torch
 
 from char_classes import ALNUM, CJK, EMOJI, PUNCT, RUN_CLASSES, RUN_STARTS
 
+`;
 
+/** What both kinds of data.py share: JavaScript semantics, kioku's generator, its CSV reading. */
+export const COMMON_PY = String.raw`
 class DataError(ValueError):
     """Bad data, named by file and line as kioku names it."""
 
@@ -138,11 +141,7 @@ class Generator:
         return p
 
 
-# --- reading labelled texts --------------------------------------------------------------------
-
-def _open_text(path):
-    return open(path, encoding='utf-8', errors='replace', newline='')
-
+# --- CSV files ------------------------------------------------------------------------------
 
 def read_csv(path, delimiter):
     """The header (trimmed) and the rows of a CSV/TSV file, each checked against the header."""
@@ -169,6 +168,15 @@ def _column(header, name, path, role):
     if name not in header:
         raise DataError(f'{path}: unknown {role} column "{name}"; available columns: {", ".join(header)}')
     return header.index(name)
+
+`;
+
+/** The text half: labelled texts, the split, the word tokenizer and vocabulary. */
+const TEXT_PY = String.raw`
+# --- reading labelled texts --------------------------------------------------------------------
+
+def _open_text(path):
+    return open(path, encoding='utf-8', errors='replace', newline='')
 
 
 def _jsonl_rows(path, text_col, label_col):
@@ -435,3 +443,6 @@ def collate_text(batch):
         padded[b, :len(ids)] = torch.tensor(ids)
     return padded, lengths, torch.tensor([label for _, label in batch])
 `;
+
+/** data.py of a text classifier's project. */
+export const DATA_PY = TEXT_HEADER + COMMON_PY + TEXT_PY;

@@ -8,7 +8,7 @@ export const TRAIN_PY = String.raw`"""Trains the exported kioku model with PyTor
 Under torchrun every process trains a DistributedDataParallel replica on its share of each batch
 (gloo on CPU, NCCL on GPUs), so --batch is the global batch and the optimisation matches kioku's
 (Adam, the same learning rate, weight decay, loss, label smoothing and gradient clipping). The best epoch by the validation
-measure kioku monitors is kept. Rank 0 writes each epoch to OUT/checkpoints/epoch-N and the
+measure kioku monitors is kept; a forecaster also starts from the baseline and stops early as kioku does. Rank 0 writes each epoch to OUT/checkpoints/epoch-N and the
 result to OUT/model: config.json + model.safetensors, kioku's model directory, which kioku opens.
 """
 import argparse
@@ -24,7 +24,6 @@ import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader
 
 import data
 from model import build_model, read_safetensors
@@ -48,6 +47,10 @@ def parse_args(settings):
     p.add_argument('--build-vocab', action='store_true', help='build the vocabulary from the training split instead of using the model\'s')
     p.add_argument('--vocab-size', type=int, default=settings.get('vocabSize'))
     p.add_argument('--min-freq', type=int, default=settings.get('minFreq', 1))
+    p.add_argument('--patience', type=int, default=settings.get('patience'),
+                   help='forecasters: stop after this many epochs without a better validation error (default: %(default)s)')
+    p.add_argument('--lr-schedule', default=settings.get('lrSchedule', 'constant'), choices=['plateau', 'cosine', 'constant'],
+                   help='forecasters: halve the rate after 2 epochs without progress, cosine to 0, or constant (default: %(default)s)')
     return p.parse_args()
 
 
@@ -125,7 +128,7 @@ def save_model_dir(target, config, state_dict):
 class TextTask:
     """Text classification: kioku's split and encoding, cross-entropy, accuracy."""
 
-    monitor, clip = 'val_loss', 5.0
+    monitor, clip, patience, from_baseline, measure_width = 'val_loss', 5.0, None, False, 3
 
     def __init__(self, args, config, settings, world):
         texts, labels, classes = data.load_texts(resolve(args.data), settings['textColumn'], settings['labelColumn'])
@@ -143,11 +146,13 @@ class TextTask:
         self.splits = {'train': train, 'val': val, 'test': test}
         self.vocab, self.classes = vocab, classes
         self.label_counts = [sum(1 for i in train if items[i][1] == c) for c in range(len(classes))]
-        self.collate = data.collate_text
         self.lengths = [len(x) for x in ids]  # length buckets, as kioku's text loader
         self.loss = nn.CrossEntropyLoss(reduction='sum', label_smoothing=args.label_smoothing)
         world.log(f'{len(items)} examples ({"/".join(classes)}): train {len(train)}, val {len(val)}, '
                   f'test {len(test)}; vocabulary {len(vocab.itos)} tokens')
+
+    def start(self, model):
+        pass
 
     def adapt(self, model):
         """A model whose embedding fits the vocabulary (a new one with --build-vocab)."""
@@ -155,12 +160,18 @@ class TextTask:
             model.embedding = nn.Embedding(len(self.vocab.itos), model.embedding.embedding_dim, padding_idx=0)
         return model
 
+    def batch(self, split, indices):
+        return data.collate_text([self.dataset[i] for i in indices])
+
     def step(self, model, batch, device):
         ids, lengths, labels = batch
         logits = model(ids.to(device), lengths)
         return logits, labels.to(device)
 
-    def measures(self, out, target):
+    def scheduler(self, optimizer, args):
+        return None
+
+    def measures(self, split, out, target, batch):
         loss = nn.functional.cross_entropy(out, target, reduction='sum').item()
         return [loss, float((out.argmax(1) == target).sum()), float(len(target))]
 
@@ -173,6 +184,73 @@ class TextTask:
         out['vocab'] = self.vocab.to_config()
         out['architecture']['vocabSize'] = len(self.vocab.itos)
         out['labelCounts'] = self.label_counts
+        return out
+
+
+class SeriesTask:
+    """Forecasting: kioku's windows, its step-weighted squared error on the encoded targets, the
+    validation MAE (MASE over a panel) in the target's units, early stopping and its schedule."""
+
+    clip, from_baseline, measure_width = 1.0, True, 2
+
+    def __init__(self, args, config, settings, world):
+        s = config['series']
+        self.data = data.SeriesData(resolve(args.data), s)
+        parts = ['train', 'val'] + (['test'] if s['steps'] == s['horizon'] else [])
+        self.windows = {part: self.data.windows(part) for part in parts}
+        self.splits = {part: list(range(len(w))) for part, w in self.windows.items()}
+        if not self.splits['train'] or not self.splits['val']:
+            raise data.DataError(f'{args.data}: the split leaves no training or validation windows')
+        self.lengths = [0] * len(self.splits['train'])
+        weights = self.windows['train'].step_weights()
+        self.loss = lambda out, target: ((out - target) ** 2 * weights.to(out.device)).sum()
+        self.units = [m['unit'] for m in s['members']] if len(s['members']) > 1 else None
+        self.metric = 'mase' if self.units else 'mae'
+        self.monitor, self.patience = f'val_{self.metric}', args.patience
+        world.log(f'{len(self.data.members)} series, {s["lookback"]} steps in, {s["horizon"]} out: '
+                  + ', '.join(f'{k} {len(v)} windows' for k, v in self.splits.items()))
+
+    def adapt(self, model):
+        return model
+
+    def start(self, model):
+        """kioku's start: the output layer at zero forecasts the transform's baseline."""
+        with torch.no_grad():
+            model.fc.weight.zero_()
+            if model.fc.bias is not None:
+                model.fc.bias.zero_()
+
+    def batch(self, split, indices):
+        return self.windows[split].collate(indices)
+
+    def step(self, model, batch, device):
+        inputs, targets, _ = batch
+        return model(inputs.to(device)), targets.to(device)
+
+    def scheduler(self, optimizer, args):
+        if args.lr_schedule == 'plateau':
+            return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
+        if args.lr_schedule == 'cosine':
+            return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+        return None
+
+    def measures(self, split, out, target, batch):
+        predicted, actual = self.windows[split].decode(out.detach().cpu(), batch[2])
+        error = 0.0
+        for i, p, a in zip(batch[2].tolist(), predicted, actual):
+            unit = self.units[self.windows[split].at[i][0]] if self.units else 1
+            error += sum(abs(x / unit - y / unit) for x, y in zip(p, a))
+        return [error, float(sum(len(a) for a in actual))]
+
+    def summary(self, sums):
+        return {self.metric: sums[0] / sums[1]}
+
+    def config(self, config):
+        """The config with the scaling fitted here and the data's tail; intervals are not recalibrated."""
+        out = copy.deepcopy(config)
+        for m, fitted, scaling in zip(out['series']['members'], self.data.members, self.data.scalings):
+            m['scaling'], m['tail'] = scaling, self.data.tail(fitted)
+        out['series']['intervals'] = None
         return out
 
 
@@ -213,20 +291,17 @@ class GlobalBatches:
         return len(self.batches)
 
 
-def eval_loader(task, split, world):
-    """Every example of the split exactly once over all processes, in batches of 256."""
-    sampler = task.splits[split][world.rank::world.world]
-    return DataLoader(task.dataset, batch_size=256, sampler=sampler, collate_fn=task.collate)
-
-
-def evaluate(model, task, data_loader, world):
+def evaluate(model, task, split, world):
+    """The split's measures: every example exactly once over all processes, in batches of 256."""
     model.eval()
-    sums = [0.0, 0.0, 0.0]
+    mine, sums = task.splits[split][world.rank::world.world], None
     with torch.no_grad():
-        for batch in data_loader:
+        for k in range(0, len(mine), 256):
+            batch = task.batch(split, mine[k:k + 256])
             out, target = task.step(model, batch, world.device)
-            sums = [a + b for a, b in zip(sums, task.measures(out, target))]
-    return task.summary(world.sum(sums))
+            values = task.measures(split, out, target, batch)
+            sums = values if sums is None else [a + b for a, b in zip(sums, values)]
+    return task.summary(world.sum(sums or [0.0] * task.measure_width))
 
 
 def train_epoch(model, task, plan, optimizer, world):
@@ -237,8 +312,7 @@ def train_epoch(model, task, plan, optimizer, world):
         optimizer.zero_grad()
         # A process without a share of a small last batch still joins the gradient average
         # (DistributedDataParallel needs every process's forward and backward), with weight 0.
-        examples = [task.dataset[i] for i in (share or batch[:1])]
-        out, target = task.step(model, task.collate(examples), world.device)
+        out, target = task.step(model, task.batch('train', share or batch[:1]), world.device)
         # The processes' gradients are averaged, hence the factor world: the step follows the
         # mean loss over the global batch, however it is shared out.
         weight = world.world / (len(batch) * target[0].numel()) if share else 0.0
@@ -255,36 +329,61 @@ def fit(args, task, config, world):
     model = task.adapt(build_model())
     if args.init:
         model.load_state_dict(read_safetensors(HERE / 'model.safetensors'), strict=True)
+    else:
+        task.start(model)
     model.to(world.device)
     ddp = model if world.world == 1 else DistributedDataParallel(
         model, device_ids=[world.device] if world.device.type == 'cuda' else None)
     plan = GlobalBatches(task.splits['train'], args.batch, world, task.lengths, args.seed)
-    val_loader = eval_loader(task, 'val', world)
     optimizer = torch.optim.Adam(ddp.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    best, history = None, []
+    schedule = task.scheduler(optimizer, args)
+    # A forecaster keeps its start (the baseline) unless an epoch beats it on validation, as kioku does.
+    start = (evaluate(model, task, 'val', world)[task.monitor[4:]], copy.deepcopy(model.state_dict())) \
+        if task.from_baseline else None
+    best, history, since_best = None, [], 0
     for epoch in range(1, args.epochs + 1):
-        started = time.time()
-        plan.set_epoch(epoch - 1)
-        loss = train_epoch(ddp, task, plan, optimizer, world)
-        val = evaluate(model, task, val_loader, world)
-        logs = {'epoch': epoch, 'loss': loss, **{f'val_{k}': v for k, v in val.items()},
-                'seconds': round(time.time() - started, 1)}
+        logs = run_epoch(ddp, model, task, plan, optimizer, world, (epoch, args.epochs))
         history.append(logs)
-        world.log(f'Epoch {epoch}/{args.epochs}, Loss: {logs["loss"]:.4f}, ' +
-                  ', '.join(f'{k}: {v:.4f}' for k, v in logs.items() if k.startswith('val_')) +
-                  f' ({logs["seconds"]} s)')
         if best is None or logs[task.monitor] < best[1]:
-            best = (epoch, logs[task.monitor], copy.deepcopy(model.state_dict()))
+            best, since_best = (epoch, logs[task.monitor], copy.deepcopy(model.state_dict())), 0
+        else:
+            since_best += 1
+        if isinstance(schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            schedule.step(logs[task.monitor])
+        elif schedule is not None:
+            schedule.step()
         if world.main:
             save_model_dir(Path(args.out) / 'checkpoints' / f'epoch-{epoch:04d}',
                            trained_config(task, config, args, world, epoch), model.state_dict())
+        if task.patience is not None and since_best > task.patience:
+            world.log(f'Stopped early: no better {task.monitor} for {since_best} epochs')
+            break
+    if start is not None and start[0] <= best[1]:
+        world.log(f'No epoch beat the starting point (the baseline) on validation: {task.monitor} {start[0]:.4f}')
+        best = (0, start[0], start[1])
     model.load_state_dict(best[2])
     return model, best[0], history
+
+
+def run_epoch(ddp, model, task, plan, optimizer, world, epochs):
+    """One epoch of training and the validation measures, logged."""
+    started, (epoch, total) = time.time(), epochs
+    plan.set_epoch(epoch - 1)
+    loss = train_epoch(ddp, task, plan, optimizer, world)
+    val = evaluate(model, task, 'val', world)
+    logs = {'epoch': epoch, 'loss': loss, **{f'val_{k}': v for k, v in val.items()},
+            'seconds': round(time.time() - started, 1)}
+    world.log(f'Epoch {epoch}/{total}, Loss: {logs["loss"]:.4f}, ' +
+              ', '.join(f'{k}: {v:.4f}' for k, v in logs.items() if k.startswith('val_')) +
+              f' ({logs["seconds"]} s)')
+    return logs
 
 
 def trained_config(task, config, args, world, best_epoch):
     out = task.config(config)
     out['data'] = args.data
+    if 'series' in out:
+        out['series']['source'] = args.data
     out['training'] = {'epochs': args.epochs, 'bestEpoch': best_epoch, 'seed': args.seed, 'lr': args.lr,
                        'batch': args.batch, 'engine': f'pytorch {torch.__version__}', 'processes': world.world,
                        'backend': world.backend}
@@ -302,11 +401,11 @@ def main():
     world = Dist(args.device)
     world.log(f'{world.world} process(es), backend {world.backend}, device {world.device.type}')
     try:
-        task = TextTask(args, config, settings, world)
-    except (data.DataError, OSError) as e:
+        task = (SeriesTask if settings['task'] == 'forecasting' else TextTask)(args, config, settings, world)
+    except (data.DataError, OSError, ValueError) as e:
         raise SystemExit(f'train.py: {e}') from None
     model, best_epoch, history = fit(args, task, config, world)
-    test = evaluate(model, task, eval_loader(task, 'test', world), world)
+    test = evaluate(model, task, 'test', world) if 'test' in task.splits else {}
     world.log(json.dumps({'event': 'test', 'bestEpoch': best_epoch, **test}))
     if world.main:
         out = Path(args.out)
