@@ -141,12 +141,10 @@ export interface TextClassifierConfig {
   embedDropout?: number;
   /** The id a dropped token becomes. Default 1, the vocabulary's `<unk>`. */
   unkId?: number;
-  /** Feed the mean of the embeddings to the output layer beside the pooled recurrent outputs. Default false. */
-  embedMean?: boolean;
 }
 
 /** Settings left out of `config()` at these values, so models without them keep their config. */
-const OPTIONAL_SETTINGS = { tokenDropout: 0, embedDropout: 0, unkId: 1, embedMean: false } as const;
+const OPTIONAL_SETTINGS = { tokenDropout: 0, embedDropout: 0, unkId: 1 } as const;
 type OptionalSetting = keyof typeof OPTIONAL_SETTINGS;
 
 /** What `TextClassifier.config()` returns: the settings, those of OPTIONAL_SETTINGS only when set. */
@@ -197,15 +195,11 @@ export class TextClassifier extends Module {
       tokenDropout: rate(where, 'tokenDropout', config.tokenDropout ?? 0),
       embedDropout: rate(where, 'embedDropout', config.embedDropout ?? 0),
       unkId: config.unkId ?? 1,
-      embedMean: config.embedMean ?? false,
     };
     if (!Number.isInteger(s.unkId) || s.unkId < 0 || s.unkId >= s.vocabSize) {
       throw new ValueError(
         `${where}: unkId must be an integer in [0, ${s.vocabSize}), got ${String(s.unkId)}`,
       );
-    }
-    if (typeof s.embedMean !== 'boolean') {
-      throw new ValueError(`${where}: embedMean must be a boolean, got ${String(s.embedMean)}`);
     }
     if (typeof s.bidirectional !== 'boolean') {
       throw new ValueError(`${where}: bidirectional must be a boolean, got ${String(s.bidirectional)}`);
@@ -223,7 +217,7 @@ export class TextClassifier extends Module {
     );
     this.dropout = s.dropout > 0 ? this.registerModule('dropout', new Dropout(s.dropout)) : null;
     const features = s.hiddenSize * (s.bidirectional ? 2 : 1);
-    const pooledFeatures = (s.pooling === 'max-mean' ? 2 : 1) * features + (s.embedMean ? s.embedDim : 0);
+    const pooledFeatures = s.pooling === 'max-mean' ? 2 * features : features;
     this.attention =
       s.pooling === 'attention'
         ? this.registerModule('attention', new AttentionPooling({ inputSize: features }))
@@ -233,11 +227,9 @@ export class TextClassifier extends Module {
 
   forward(inputs: Tensor, lengths?: Int32Array): Tensor {
     const lens = checkTokens('TextClassifier.forward', inputs, lengths);
-    const s = this.settings;
     const x = this.embed(inputs); // (B, T, E)
     const [out, hN] = runRecurrent(this.rnn, x, lengths === undefined ? undefined : lens);
-    let pooled = this.pool(out, hN, lens); // (B, width·D·H)
-    if (s.embedMean) pooled = concat([pooled, maskedMean(x, lens)], 1);
+    let pooled = this.pool(out, hN, lens); // (B, D·H), or (B, 2·D·H) for max-mean
     if (this.dropout) pooled = this.dropout.forward(pooled);
     return this.fc.forward(pooled);
   }

@@ -75,7 +75,7 @@ describe('embeddingDropout', () => {
   });
 });
 
-describe('TextClassifier with token and embedding dropout and the mean of the embeddings', () => {
+describe('TextClassifier with word and embedding dropout', () => {
   const inputs = new Tensor(Int32Array.from([2, 3, 4, 5, 6, 7, 8, 0]), [2, 4]);
   const lengths = Int32Array.from([4, 3]);
   const make = (extra: object) => {
@@ -96,12 +96,12 @@ describe('TextClassifier with token and embedding dropout and the mean of the em
     expect([...trained]).not.toEqual([...want]);
   });
 
-  it('feeds the output layer the pooled outputs and the mean embedding, and records only what is set', () => {
-    const m = make({ embedMean: true, tokenDropout: 0.1 });
-    expect(m.fc.inFeatures).toBe(5 + 6);
-    expect(m.config()).toMatchObject({ embedMean: true, tokenDropout: 0.1 });
+  it('records only the dropouts that are set, and rebuilds from its config to the same predictions', () => {
+    const m = make({ tokenDropout: 0.1, embedDropout: 0.2 });
+    expect(m.config()).toMatchObject({ tokenDropout: 0.1, embedDropout: 0.2 });
+    expect(m.config()).not.toHaveProperty('unkId');
     expect(make({}).config()).not.toHaveProperty('tokenDropout');
-    expect(make({}).config()).not.toHaveProperty('embedMean');
+    expect(make({}).config()).not.toHaveProperty('embedDropout');
     const copy = TextClassifier.fromConfig(m.config());
     copy.loadStateDict(m.stateDict());
     m.eval();

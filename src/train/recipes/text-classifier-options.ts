@@ -61,8 +61,6 @@ export interface TextClassifierSettings {
   tokenDropout: number;
   /** Embedding dropout while training: each word of a batch reads zeros with this probability. Default 0. */
   embedDropout: number;
-  /** Give the output layer the mean of the embeddings beside the pooled recurrent outputs. Default false. */
-  embedMean: boolean;
   /** Target smoothing of the cross-entropy: (1 − ε)·one-hot + ε/classes. Default 0. */
   labelSmoothing: number;
   /** Adam's L2 weight decay (added to every gradient). Default 0. */
@@ -111,7 +109,6 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   dropout: 0,
   tokenDropout: WORD_TOKEN_DROPOUT,
   embedDropout: 0,
-  embedMean: false,
   labelSmoothing: 0,
   weightDecay: 0,
   epochs: 5,
@@ -227,7 +224,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.number('dropout', o.dropout, 0, 0.99);
   check.number('tokenDropout', o.tokenDropout, 0, 0.99);
   check.number('embedDropout', o.embedDropout, 0, 0.99);
-  check.boolean('embedMean', o.embedMean);
   check.number('lr', o.lr, 0);
   check.number('labelSmoothing', o.labelSmoothing, 0, 0.99);
   check.number('weightDecay', o.weightDecay, 0);
@@ -268,7 +264,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     weightDecay,
     tokenDropout,
     embedDropout,
-    embedMean,
     ...rest
   } = o;
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
@@ -278,7 +273,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(weightDecay === 0 ? {} : { weightDecay }),
     ...(tokenDropout === 0 ? {} : { tokenDropout }),
     ...(embedDropout === 0 ? {} : { embedDropout }),
-    ...(embedMean ? { embedMean } : {}),
   };
   return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
 }

@@ -136,7 +136,6 @@ function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEve
     tokenDropout: o.tokenDropout,
     embedDropout: o.embedDropout,
     unkId: d.vocab.unkId,
-    embedMean: o.embedMean,
     pooling: o.pooling,
     numClasses: labels.length,
   });
