@@ -58,6 +58,11 @@ export function embeddingDropout(
 ): Tensor {
   checkIds('embeddingDropout', ids);
   checkRate('embeddingDropout', p);
+  if (x.ndim !== ids.ndim + 1 || ids.shape.some((d, i) => d !== x.shape[i])) {
+    throw new ValueError(
+      `embeddingDropout: x must be ids' shape plus one embedding axis, got x ${JSON.stringify(x.shape)} for ids ${JSON.stringify(ids.shape)}`,
+    );
+  }
   if (p === 0) return x;
   const gen = options.generator ?? defaultGenerator;
   const src = ids.i32;
@@ -73,11 +78,6 @@ export function embeddingDropout(
       kept.set(id, s);
     }
     scale[i] = s;
-  }
-  if (x.ndim !== ids.ndim + 1 || ids.shape.some((d, i) => d !== x.shape[i])) {
-    throw new ValueError(
-      `embeddingDropout: x must be ids' shape plus one embedding axis, got x ${JSON.stringify(x.shape)} for ids ${JSON.stringify(ids.shape)}`,
-    );
   }
   return mul(x, new Tensor(scale, [...ids.shape, 1]));
 }
