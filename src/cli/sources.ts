@@ -34,7 +34,9 @@ export function labelChangeLines(file: string, c: LabelChanges): string[] {
   const lines: string[] = [];
   if (c.emptyRows > 0) {
     const first = c.firstEmptyLine !== null ? ` (the first at line ${c.firstEmptyLine})` : '';
-    lines.push(`${file}: left out ${c.emptyRows} row(s) with an empty label${first}`);
+    const markers = c.missingMarkers.map((m) => quote(m)).join(', ');
+    const what = markers ? `an empty label or a missing-value marker (${markers})` : 'an empty label';
+    lines.push(`${file}: left out ${c.emptyRows} row(s) with ${what}${first}`);
   }
   if (c.renamed.length > 0) {
     const shown = c.renamed
@@ -65,6 +67,14 @@ export async function loadTextSource(
   }
   const corpus = await loadTextFile(data, { textColumn: options.textCol, labelColumn: options.labelCol });
   for (const line of labelChangeLines(data, corpus.labelChanges)) options.warn?.(line);
+  const empty = corpus.emptyTexts;
+  if (empty.rows > 0) {
+    const more = empty.rows > empty.lines.length ? ', …' : '';
+    const where = `line${empty.rows === 1 ? '' : 's'} ${empty.lines.join(', ')}${more}`;
+    options.warn?.(
+      `${data}: ${empty.rows} text(s) are empty (${where}); the model reads no input for them, and learns or is scored on a guess`,
+    );
+  }
   return corpus;
 }
 

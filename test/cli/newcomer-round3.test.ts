@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageDir } from '../../src/io/datasets/files.js';
-import { kioku } from '../helpers/cli.js';
+import { loadTextFile } from '../../src/io/datasets/text.js';
+import { kioku, tinyTextTraining } from '../helpers/cli.js';
 
 /**
  * A newcomer's third pass with data nothing was built for (vega-datasets' Iowa electricity by
@@ -63,4 +64,48 @@ describe('kioku train series on a short yearly panel (Iowa electricity by source
     const fits = await iowa('short', '--lookback', '4', '--horizon', '3');
     expect(fits.code, fits.stderr).toBe(0);
   }, 60_000);
+});
+
+describe('kioku train text on a table exported with missing labels and empty texts', () => {
+  /** pandas' to_csv of float labels with a missing one: 1.0, 0.0 and NaN; two texts empty. */
+  async function exported(): Promise<string> {
+    const rows = ['text,label'];
+    const words = ['good', 'bad', 'fine', 'poor', 'great', 'awful'];
+    for (let i = 0; i < 30; i++) rows.push(`${words[i % 6]} day ${i},${i % 2 === 0 ? '1.0' : '0.0'}`);
+    rows.splice(5, 0, 'odd one,NaN', ',1.0');
+    rows.splice(12, 0, 'another,nan', '   ,0.0');
+    const file = join(root, 'exported.csv');
+    await writeFile(file, `${rows.join('\n')}\n`);
+    return file;
+  }
+
+  it('leaves out the NaN labels instead of training a class "NaN", and names the empty texts', async () => {
+    const file = await exported();
+    const r = await kioku(...tinyTextTraining(file, join(root, 'text')));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.includes(file))).toEqual([
+      `kioku: warning: ${file}: left out 2 row(s) with an empty label or a missing-value marker ("NaN", "nan") (the first at line 6)`,
+      `kioku: warning: ${file}: labels normalised (spaces trimmed, numbers written one way): "1.0" → "1" (16 rows), "0.0" → "0" (16 rows)`,
+      `kioku: warning: ${file}: 2 text(s) are empty (lines 7, 14); the model reads no input for them, and learns or is scored on a guess`,
+    ]);
+    const corpus = await loadTextFile(file);
+    expect(corpus.classes).toEqual(['0', '1']);
+    expect(corpus.texts).toHaveLength(32);
+  }, 60_000);
+
+  it('keeps a class spelled like a marker when the classes are fixed', async () => {
+    const file = join(root, 'none.csv');
+    await writeFile(file, 'text,label\na,None\nb,some\nc,NA\n');
+    const c = await loadTextFile(file, { classes: ['None', 'some'] });
+    expect(Array.from(c.labels)).toEqual([0, 1]);
+    expect(c.labelChanges.missingMarkers).toEqual(['NA']);
+  });
+
+  it('refuses a file whose every label is missing, naming the markers', async () => {
+    const file = join(root, 'all-nan.csv');
+    await writeFile(file, 'text,label\na,NaN\nb,\n');
+    await expect(loadTextFile(file)).rejects.toThrow(
+      'every row\'s label is empty or a missing-value marker ("NaN") (2 rows)',
+    );
+  });
 });

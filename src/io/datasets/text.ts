@@ -116,8 +116,15 @@ async function* jsonlRows(path: string, textColumn: string, labelColumn: string)
 
 /** A labelled text file in memory, with what was done to its labels. */
 export interface TextFileCorpus extends TextCorpus {
-  /** Labels trimmed or written canonically, and rows left out for an empty label. */
+  /** Labels trimmed or written canonically, and rows left out for an empty or missing label. */
   labelChanges: LabelChanges;
+  /** Rows kept whose text is empty or only spaces: their count and the first ten lines. */
+  emptyTexts: { rows: number; lines: number[] };
+}
+
+function emptyTexts(rows: readonly TextRow[]): TextFileCorpus['emptyTexts'] {
+  const empty = rows.filter((r) => r.text.trim() === '');
+  return { rows: empty.length, lines: empty.slice(0, 10).map((r) => r.line) };
 }
 
 /**
@@ -125,7 +132,8 @@ export interface TextFileCorpus extends TextCorpus {
  * they are written canonically ("1.0" and "01" are the class "1"); rows with an empty label are
  * left out. `labelChanges` says what this changed. Classes are the distinct labels (numbers by
  * value, otherwise sorted), unless `classes` fixes them; an unknown label, an empty file or a
- * label column with a single class is an error naming the file (and line).
+ * label column with a single class is an error naming the file (and line). Rows with an empty
+ * text are kept and counted (`emptyTexts`): a caller warns about them.
  */
 export async function loadTextFile(
   path: string,
@@ -141,7 +149,9 @@ export async function loadTextFile(
   if (read.length === 0) throw new DataError('no data rows after the header', { file: path });
   const { rows, labels, changes } = normaliseLabels(read, fixed);
   if (rows.length === 0) {
-    throw new DataError(`every row's label is empty (${read.length} rows)`, {
+    const markers = changes.missingMarkers.map((m) => quote(m)).join(', ');
+    const what = markers ? `empty or a missing-value marker (${markers})` : 'empty';
+    throw new DataError(`every row's label is ${what} (${read.length} rows)`, {
       file: path,
       column: labelColumn,
     });
@@ -165,5 +175,6 @@ export async function loadTextFile(
     classes,
     source: path,
     labelChanges: changes,
+    emptyTexts: emptyTexts(rows),
   };
 }

@@ -111,7 +111,8 @@ function whatFits(p: Panel, spec: EncodingSpec, o: PlanRequest, longest: number,
   if (lookback >= 1) return `; ${name('lookback')} ${lookback} is the largest that fits`;
   for (let h = o.horizon - 1; h >= 1; h--) {
     const room = longestTraining(p, o, h, name) - context - (o.strategy === 'direct' ? h : 1);
-    if (room >= 1) return `; ${name('horizon')} ${h} with ${name('lookback')} ${room} is the largest that fits`;
+    if (room >= 1)
+      return `; ${name('horizon')} ${h} with ${name('lookback')} ${room} is the largest that fits`;
   }
   return '; no window fits: the series needs more rows';
 }
