@@ -60,9 +60,9 @@ export async function loadTextSource(
 ): Promise<TextCorpus> {
   if (data === 'spam-assassin') return loadSpamAssassin({ headers: options.headers ?? 'from-subject' });
   if (await isDirectory(data)) return loadImdb(data);
-  if (!/\.(csv|tsv|tab|jsonl|ndjson)$/i.test(data)) {
+  if (!/\.(csv|tsv|tab|jsonl|ndjson|json)$/i.test(data)) {
     throw new ValueError(
-      `--data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got ${quote(data)}`,
+      `--data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl/.json file, got ${quote(data)}`,
     );
   }
   const corpus = await loadTextFile(data, { textColumn: options.textCol, labelColumn: options.labelCol });
@@ -123,9 +123,9 @@ export async function loadSeriesSource(
   try {
     const builtin = await builtinSeries(data, missing);
     if (builtin) return builtin;
-    if (!/\.(csv|tsv|tab)$/i.test(data)) {
+    if (!/\.(csv|tsv|tab|json)$/i.test(data)) {
       throw new ValueError(
-        `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got ${quote(data)}`,
+        `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv/.json file, got ${quote(data)}`,
       );
     }
     const read = {

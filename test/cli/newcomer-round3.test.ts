@@ -109,3 +109,62 @@ describe('kioku train text on a table exported with missing labels and empty tex
     );
   });
 });
+
+describe('vega-datasets tables written as .json arrays of records', () => {
+  it('train text reads movies.json: genres as classes, the movies without one left out', async () => {
+    const file = vega('movies.json');
+    const flags = ['--text-col', 'Title', '--label-col', 'Major Genre'];
+    const r = await kioku(...tinyTextTraining(file, join(root, 'movies'), {}, ...flags, '--limit', '400'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `kioku: warning: ${file}: left out 275 row(s) with an empty label (the first at line 2)`,
+    );
+    const corpus = await loadTextFile(file, { textColumn: 'Title', labelColumn: 'Major Genre' });
+    expect(corpus.texts).toHaveLength(3201 - 275);
+    expect(corpus.classes).toHaveLength(12);
+    expect(corpus.texts).toContain('1776');
+  }, 60_000);
+
+  it('train series reads unemployment-across-industries.json as a panel', async () => {
+    const r = await kioku(
+      'train',
+      'series',
+      '--data',
+      vega('unemployment-across-industries.json'),
+      '--date-col',
+      'date',
+      '--series-col',
+      'series',
+      '--target',
+      'count',
+      '--features',
+      'count',
+      '--lookback',
+      '6',
+      '--hidden',
+      '2',
+      '--epochs',
+      '1',
+      '--out',
+      join(root, 'unemployment'),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Test split \(14 series, first 2008-03-01T08:00:00\.000Z/m);
+  }, 60_000);
+
+  it('a file of another kind is refused naming the formats', async () => {
+    const r = await kioku(
+      'train',
+      'series',
+      '--data',
+      vega('flights-200k.arrow'),
+      '--target',
+      'delay',
+      '--out',
+      join(root, 'arrow'),
+    );
+    expect(r.stderr).toBe(
+      `kioku: --data must be one of seattle-weather, births, sp500, stocks, stocks:AAPL, stocks:AMZN, stocks:GOOG, stocks:IBM, stocks:MSFT or a .csv/.tsv/.json file, got "${vega('flights-200k.arrow')}"\n`,
+    );
+  });
+});

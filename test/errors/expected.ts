@@ -196,7 +196,7 @@ export const EXPECTED: Record<string, Expected> = {
   'unknown data source': {
     code: 1,
     message:
-      'kioku: --data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got "<dir>/data.txt"',
+      'kioku: --data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl/.json file, got "<dir>/data.txt"',
   },
   'data file missing': { code: 1, message: 'kioku: <dir>/missing.csv: file not found' },
   'one class only': {
