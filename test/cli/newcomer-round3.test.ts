@@ -93,6 +93,16 @@ describe('kioku train text on a table exported with missing labels and empty tex
     expect(corpus.texts).toHaveLength(32);
   }, 60_000);
 
+  it('predict --file warns that a .json file is read line by line, as a .csv file is', async () => {
+    const file = join(root, 'texts.json');
+    await writeFile(file, '[{"text": "good day"}]\n');
+    const r = await kioku('predict', '--model', join(root, 'text', 'model'), '--file', file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      `kioku: warning: --file ${file} is read as one text per line, each whole line a text (a header row and every column included), not as a table\n`,
+    );
+  });
+
   it('keeps a class spelled like a marker when the classes are fixed', async () => {
     const file = join(root, 'none.csv');
     await writeFile(file, 'text,label\na,None\nb,some\nc,NA\n');
