@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/registry.js';
 import { loadSeriesModel, loadTextModel } from '../../src/cli/models.js';
+import { packageDir } from '../../src/io/datasets/files.js';
 import { exportOnnx } from '../../src/io/onnx/export.js';
 import { pytorchFiles } from '../../src/io/pytorch.js';
 import { forecastSeries } from '../../src/train/recipes/series-model.js';
@@ -298,6 +299,88 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     for (const row of [...rows.slice(0, 4), rows[5]!])
       expect(Number(row[2]) > 0 && Number(row[4]) > 0).toBe(true);
     expect(rows[4]![2]).toMatch(/^cannot run: /);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  }, 180_000);
+
+  it('reads dropped vega-datasets files as the CLI does, and says why one cannot be used', async () => {
+    const { page, problems } = await open();
+    await showing(page, '#data-summary', '1461 rows');
+    const vega = (f: string) => join(packageDir('vega-datasets', 'playground test'), 'data', f);
+    const summary = async (f: string) => {
+      const before = await page.textContent('#data-summary');
+      await page.setInputFiles('#data-file', vega(f));
+      await page.waitForFunction((b) => document.querySelector('#data-summary')?.textContent !== b, before);
+      return page.textContent('#data-summary');
+    };
+    // Dates written with slashes make a series, not a classifier of the counts.
+    expect(await summary('github.csv')).toBe('github (955 rows): 955 rows × 1 columns (count)');
+    // Several series one after another, in a .json array of records, are refused with the CLI flag that reads them.
+    expect(await summary('unemployment-across-industries.json')).toBe(
+      'unemployment-across-industries.json: the date 2000-01-01T08:00:00.000Z appears more than once: several series one after another (a long-format file)? The playground forecasts one series; kioku train series --series-col <column> trains one model on all of them',
+    );
+    expect(await page.getAttribute('#data-summary', 'class')).toContain('error');
+    // A column of titles is not a label.
+    expect(await summary('movies.json')).toMatch(
+      /^movies\.json: the column read as the label, Title, has 3177 different values in 3201 rows;/,
+    );
+    expect(await summary('seattle-weather.csv')).toBe(
+      'seattle-weather (1461 rows; text column weather left out): 1461 rows × 4 columns (precipitation, temp_max, temp_min, wind)',
+    );
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('trains a dropped file to the scores the CLI prints for the same data and seed', async () => {
+    const { page, problems } = await open();
+    await showing(page, '#data-summary', '1461 rows');
+    const file = join(packageDir('vega-datasets', 'playground test'), 'data', 'github.csv');
+    await page.setInputFiles('#data-file', file);
+    await showing(page, '#data-summary', 'github (955 rows)');
+    await page.fill('#epochs', '1');
+    await page.fill('#hidden', '8');
+    await page.click('#train');
+    await showing(page, '#train-status', 'Done', 120_000);
+    const shown = await page.$$eval('#results-table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+    const flags = [
+      '--date-col',
+      'time',
+      '--target',
+      'count',
+      '--epochs',
+      '1',
+      '--hidden',
+      '8',
+      '--batch',
+      '32',
+    ];
+    const cli = await kioku('train', 'series', '--data', file, ...flags, '--out', join(TMP, 'github'));
+    expect(cli.code, cli.stderr).toBe(0);
+    // The CLI's test table: model, MAE, RMSE, sMAPE, MASE, OWA.
+    const printed = new Map(
+      cli.stdout
+        .split('\n')
+        .map((l) => l.split(/ {2,}/))
+        .filter((cells) => cells.length === 6)
+        .map((cells) => [cells[0]!, [cells[1]!, cells[2]!, cells[4]!].map(Number)] as const),
+    );
+    expect(shown.map((row) => row[0])).toEqual([
+      'lstm',
+      'naive',
+      'seasonal naive (m=8)',
+      'drift',
+      'ETS: SES',
+      'naive2',
+    ]);
+    for (const [name, ...values] of shown) {
+      const expected = printed.get(name!)!;
+      // The page trains on WebAssembly, the CLI here on JS: the network's scores agree to float32 noise.
+      values.forEach((v, k) =>
+        expect(Math.abs(Number(v) - expected[k]!)).toBeLessThanOrEqual(name === 'lstm' ? 2e-3 : 5e-4),
+      );
+    }
     expect(problems).toEqual([]);
     await page.context().close();
   }, 180_000);
