@@ -34,6 +34,8 @@ import {
 const TMP = mkdtempSync(join(tmpdir(), 'kioku-browser-'));
 let site: { url: string; server: Server };
 let browser: Browser;
+/** What `kioku train series --data seattle-weather` printed: its test table. */
+let seattleStdout = '';
 
 /** Relative float32 tolerance between the page and Node (the same kernels, possibly another V8). */
 const close = (a: number[], b: number[]) => {
@@ -58,7 +60,7 @@ function textCsv(): string {
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   setBackend('js');
-  const [out] = await Promise.all([
+  const [out, seattle] = await Promise.all([
     buildPlayground(join(TMP, 'site')),
     kioku(
       'train',
@@ -91,6 +93,7 @@ beforeAll(async () => {
       join(TMP, 'text'),
     ),
   ]);
+  seattleStdout = seattle.stdout;
   site = await serveStatic(out);
   browser = await launch();
 }, 300_000);
@@ -117,6 +120,30 @@ async function pageForecast(page: Page): Promise<number[]> {
 /** The 14-step forecast of a model directory on disk, opened as `kioku forecast` opens it. */
 async function nodeForecast(dir: string): Promise<number[]> {
   return (await forecastSeries(await loadSeriesModel(dir), { steps: 14 })).rows.map((r) => r.value);
+}
+
+/** The page's test table: model, MAE, RMSE, MASE. */
+const pageScores = (page: Page) =>
+  page.$$eval('#results-table tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+  );
+
+/** The CLI's test table (model, MAE, RMSE, sMAPE, MASE, OWA) as model → [MAE, RMSE, MASE]. */
+const cliScores = (stdout: string) =>
+  new Map(
+    stdout
+      .split('\n')
+      .map((l) => l.split(/ {2,}/))
+      .filter((cells) => cells.length === 6 && cells[1] !== 'MAE')
+      .map((cells) => [cells[0]!, [cells[1]!, cells[2]!, cells[4]!].map(Number)] as const),
+  );
+
+/** Each baseline row of the page is the CLI's, to the page's three decimals. */
+function sameBaselines(shown: string[][], printed: Map<string, number[]>): void {
+  for (const [name, ...values] of shown.slice(1)) {
+    const expected = printed.get(name!)!;
+    values.forEach((v, k) => expect(Math.abs(Number(v) - expected[k]!)).toBeLessThanOrEqual(5e-4 + 1e-9));
+  }
 }
 
 /** Waits until `selector` shows `text`. */
@@ -193,6 +220,8 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
       'ETS',
       'naive2',
     ]);
+    // The baselines see what the CLI's see: the same split of the same data (test from 2015).
+    sameBaselines(await pageScores(page), cliScores(seattleStdout));
     expect(await pageForecast(page)).toHaveLength(14);
     await page.screenshot({ path: join(OUTPUT, 'playground-trained.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
@@ -310,7 +339,10 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     const summary = async (f: string) => {
       const before = await page.textContent('#data-summary');
       await page.setInputFiles('#data-file', vega(f));
-      await page.waitForFunction((b) => document.querySelector('#data-summary')?.textContent !== b, before);
+      await page
+        .locator('#data-summary')
+        .filter({ hasNotText: before ?? '' })
+        .waitFor();
       return page.textContent('#data-summary');
     };
     // Dates written with slashes make a series, not a classifier of the counts.
@@ -341,9 +373,7 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     await page.fill('#hidden', '8');
     await page.click('#train');
     await showing(page, '#train-status', 'Done', 120_000);
-    const shown = await page.$$eval('#results-table tbody tr', (trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-    );
+    const shown = await pageScores(page);
     const flags = [
       '--date-col',
       'time',
@@ -358,14 +388,8 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     ];
     const cli = await kioku('train', 'series', '--data', file, ...flags, '--out', join(TMP, 'github'));
     expect(cli.code, cli.stderr).toBe(0);
-    // The CLI's test table: model, MAE, RMSE, sMAPE, MASE, OWA.
-    const printed = new Map(
-      cli.stdout
-        .split('\n')
-        .map((l) => l.split(/ {2,}/))
-        .filter((cells) => cells.length === 6)
-        .map((cells) => [cells[0]!, [cells[1]!, cells[2]!, cells[4]!].map(Number)] as const),
-    );
+    const printed = cliScores(cli.stdout);
+    expect(shown.map((row) => row[0])).toEqual([...printed.keys()]);
     expect(shown.map((row) => row[0])).toEqual([
       'lstm',
       'naive',
@@ -374,13 +398,10 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
       'ETS: SES',
       'naive2',
     ]);
-    for (const [name, ...values] of shown) {
-      const expected = printed.get(name!)!;
-      // The page trains on WebAssembly, the CLI here on JS: the network's scores agree to float32 noise.
-      values.forEach((v, k) =>
-        expect(Math.abs(Number(v) - expected[k]!)).toBeLessThanOrEqual(name === 'lstm' ? 2e-3 : 5e-4),
-      );
-    }
+    sameBaselines(shown, printed);
+    // The page trains on WebAssembly, the CLI here on JS: the network's scores agree to float32 noise.
+    const lstm = printed.get('lstm')!;
+    shown[0]!.slice(1).forEach((v, k) => expect(Math.abs(Number(v) - lstm[k]!)).toBeLessThanOrEqual(2e-3));
     expect(problems).toEqual([]);
     await page.context().close();
   }, 180_000);
