@@ -142,7 +142,9 @@ const cliScores = (stdout: string) =>
 function sameBaselines(shown: string[][], printed: Map<string, number[]>): void {
   for (const [name, ...values] of shown.slice(1)) {
     const expected = printed.get(name!)!;
-    values.forEach((v, k) => expect(Math.abs(Number(v) - expected[k]!)).toBeLessThanOrEqual(5e-4 + 1e-9));
+    for (const [k, v] of values.entries()) {
+      expect(Math.abs(Number(v) - expected[k]!)).toBeLessThanOrEqual(5e-4 + 1e-9);
+    }
   }
 }
 
@@ -401,7 +403,9 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     sameBaselines(shown, printed);
     // The page trains on WebAssembly, the CLI here on JS: the network's scores agree to float32 noise.
     const lstm = printed.get('lstm')!;
-    shown[0]!.slice(1).forEach((v, k) => expect(Math.abs(Number(v) - lstm[k]!)).toBeLessThanOrEqual(2e-3));
+    for (const [k, v] of shown[0]!.slice(1).entries()) {
+      expect(Math.abs(Number(v) - lstm[k]!)).toBeLessThanOrEqual(2e-3);
+    }
     expect(problems).toEqual([]);
     await page.context().close();
   }, 180_000);
