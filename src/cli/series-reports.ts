@@ -35,7 +35,15 @@ export async function seriesProgress(
   if (e.type === 'series-data') {
     metric.name = e.series > 1 ? 'mase' : 'mae';
     dataNotes(reporter, e);
-  } else await reporter.training(e, metric.name);
+  } else {
+    await reporter.training(e, metric.name);
+    // Scoring fits the baselines first, which on a long series takes a while in silence.
+    if (e.type === 'trained') {
+      reporter.note(
+        `scoring ${e.model} beside the baselines on the test split (fitting exponential smoothing first)…`,
+      );
+    }
+  }
 }
 
 /** The epoch whose weights were kept, and why training ended. */

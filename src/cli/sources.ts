@@ -34,7 +34,9 @@ export function labelChangeLines(file: string, c: LabelChanges): string[] {
   const lines: string[] = [];
   if (c.emptyRows > 0) {
     const first = c.firstEmptyLine !== null ? ` (the first at line ${c.firstEmptyLine})` : '';
-    lines.push(`${file}: left out ${c.emptyRows} row(s) with an empty label${first}`);
+    const markers = c.missingMarkers.map((m) => quote(m)).join(', ');
+    const what = markers ? `an empty label or a missing-value marker (${markers})` : 'an empty label';
+    lines.push(`${file}: left out ${c.emptyRows} row(s) with ${what}${first}`);
   }
   if (c.renamed.length > 0) {
     const shown = c.renamed
@@ -58,13 +60,21 @@ export async function loadTextSource(
 ): Promise<TextCorpus> {
   if (data === 'spam-assassin') return loadSpamAssassin({ headers: options.headers ?? 'from-subject' });
   if (await isDirectory(data)) return loadImdb(data);
-  if (!/\.(csv|tsv|tab|jsonl|ndjson)$/i.test(data)) {
+  if (!/\.(csv|tsv|tab|jsonl|ndjson|json)$/i.test(data)) {
     throw new ValueError(
-      `--data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got ${quote(data)}`,
+      `--data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl/.json file, got ${quote(data)}`,
     );
   }
   const corpus = await loadTextFile(data, { textColumn: options.textCol, labelColumn: options.labelCol });
   for (const line of labelChangeLines(data, corpus.labelChanges)) options.warn?.(line);
+  const empty = corpus.emptyTexts;
+  if (empty.rows > 0) {
+    const more = empty.rows > empty.lines.length ? ', …' : '';
+    const where = `line${empty.rows === 1 ? '' : 's'} ${empty.lines.join(', ')}${more}`;
+    options.warn?.(
+      `${data}: ${empty.rows} text(s) are empty (${where}); the model reads no input for them, and learns or is scored on a guess`,
+    );
+  }
   return corpus;
 }
 
@@ -113,9 +123,9 @@ export async function loadSeriesSource(
   try {
     const builtin = await builtinSeries(data, missing);
     if (builtin) return builtin;
-    if (!/\.(csv|tsv|tab)$/i.test(data)) {
+    if (!/\.(csv|tsv|tab|json)$/i.test(data)) {
       throw new ValueError(
-        `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv file, got ${quote(data)}`,
+        `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv/.json file, got ${quote(data)}`,
       );
     }
     const read = {

@@ -1,11 +1,14 @@
 /**
- * Label hygiene for labelled text files: labels are trimmed, rows with an empty label are set
- * apart, and numeric labels are written one way ("1", "1.0" and "01" are one class, "1") when
+ * Label hygiene for labelled text files: labels are trimmed, rows with an empty label or a
+ * missing-value marker (NaN, NA, N/A, null, None: what spreadsheets and pandas write for a
+ * missing cell, as the series loaders read them) are set apart, and numeric labels are written one way ("1", "1.0" and "01" are one class, "1") when
  * every label is a number. What changed is returned, so a caller can report it.
  */
 
 /** A decimal number as a label may spell it: "1", "-2.50", "01", ".5", "1e3". */
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+/** Labels that mean "no label", compared case-insensitively after trimming. */
+const MISSING_MARKERS = new Set(['', 'na', 'nan', 'n/a', 'null', 'none']);
 /** Significant digits a float64 holds exactly: longer numbers are left as written. */
 const EXACT_DIGITS = 15;
 
@@ -30,8 +33,10 @@ export interface RenamedLabel {
 export interface LabelChanges {
   /** Labels that became another class name (trimmed, or a number written canonically), by first appearance. */
   renamed: RenamedLabel[];
-  /** Rows left out because their label is empty (or only spaces). */
+  /** Rows left out because their label is empty (or only spaces) or a missing-value marker. */
   emptyRows: number;
+  /** The missing-value markers among them, as written (trimmed), by first appearance. */
+  missingMarkers: string[];
   /** The line of the first such row in the file, when known. */
   firstEmptyLine: number | null;
 }
@@ -39,14 +44,22 @@ export interface LabelChanges {
 /**
  * Normalises the labels of `rows`: trimmed; numbers written canonically when every label is a
  * number (or, with `classes` fixed, mapped to the numeric class of the same value). Rows with an
- * empty label are dropped. Returns the rows kept, their labels, and what changed.
+ * empty label or a missing-value marker are dropped. Returns the rows kept, their labels, and what changed.
  */
 export function normaliseLabels<R extends { label: string; line?: number }>(
   rows: readonly R[],
   classes?: readonly string[],
 ): { rows: R[]; labels: string[]; changes: LabelChanges } {
-  const kept = rows.filter((r) => r.label.trim() !== '');
-  const firstEmpty = rows.find((r) => r.label.trim() === '');
+  // A fixed class spelled like a marker (a model trained with a class "None") stays a class.
+  const missing = (label: string): boolean => {
+    const t = label.trim();
+    return MISSING_MARKERS.has(t.toLowerCase()) && !(classes ?? []).includes(t);
+  };
+  const kept = rows.filter((r) => !missing(r.label));
+  const firstEmpty = rows.find((r) => missing(r.label));
+  const markers = new Set(
+    rows.filter((r) => missing(r.label) && r.label.trim() !== '').map((r) => r.label.trim()),
+  );
   const trimmed = kept.map((r) => r.label.trim());
   const canonical = numericClasses(trimmed, classes);
   const labels = canonical ? trimmed.map((l) => canonical.get(l) ?? l) : trimmed;
@@ -63,6 +76,7 @@ export function normaliseLabels<R extends { label: string; line?: number }>(
     changes: {
       renamed: [...renamed.values()],
       emptyRows: rows.length - kept.length,
+      missingMarkers: [...markers],
       firstEmptyLine: firstEmpty?.line ?? null,
     },
   };

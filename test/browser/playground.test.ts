@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/registry.js';
 import { loadSeriesModel, loadTextModel } from '../../src/cli/models.js';
+import { packageDir } from '../../src/io/datasets/files.js';
 import { exportOnnx } from '../../src/io/onnx/export.js';
 import { pytorchFiles } from '../../src/io/pytorch.js';
 import { forecastSeries } from '../../src/train/recipes/series-model.js';
@@ -33,6 +34,8 @@ import {
 const TMP = mkdtempSync(join(tmpdir(), 'kioku-browser-'));
 let site: { url: string; server: Server };
 let browser: Browser;
+/** What `kioku train series --data seattle-weather` printed: its test table. */
+let seattleStdout = '';
 
 /** Relative float32 tolerance between the page and Node (the same kernels, possibly another V8). */
 const close = (a: number[], b: number[]) => {
@@ -57,7 +60,7 @@ function textCsv(): string {
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   setBackend('js');
-  const [out] = await Promise.all([
+  const [out, seattle] = await Promise.all([
     buildPlayground(join(TMP, 'site')),
     kioku(
       'train',
@@ -90,6 +93,7 @@ beforeAll(async () => {
       join(TMP, 'text'),
     ),
   ]);
+  seattleStdout = seattle.stdout;
   site = await serveStatic(out);
   browser = await launch();
 }, 300_000);
@@ -116,6 +120,32 @@ async function pageForecast(page: Page): Promise<number[]> {
 /** The 14-step forecast of a model directory on disk, opened as `kioku forecast` opens it. */
 async function nodeForecast(dir: string): Promise<number[]> {
   return (await forecastSeries(await loadSeriesModel(dir), { steps: 14 })).rows.map((r) => r.value);
+}
+
+/** The page's test table: model, MAE, RMSE, MASE. */
+const pageScores = (page: Page) =>
+  page.$$eval('#results-table tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+  );
+
+/** The CLI's test table (model, MAE, RMSE, sMAPE, MASE, OWA) as model → [MAE, RMSE, MASE]. */
+const cliScores = (stdout: string) =>
+  new Map(
+    stdout
+      .split('\n')
+      .map((l) => l.split(/ {2,}/))
+      .filter((cells) => cells.length === 6 && cells[1] !== 'MAE')
+      .map((cells) => [cells[0]!, [cells[1]!, cells[2]!, cells[4]!].map(Number)] as const),
+  );
+
+/** Each baseline row of the page is the CLI's, to the page's three decimals. */
+function sameBaselines(shown: string[][], printed: Map<string, number[]>): void {
+  for (const [name, ...values] of shown.slice(1)) {
+    const expected = printed.get(name!)!;
+    for (const [k, v] of values.entries()) {
+      expect(Math.abs(Number(v) - expected[k]!)).toBeLessThanOrEqual(5e-4 + 1e-9);
+    }
+  }
 }
 
 /** Waits until `selector` shows `text`. */
@@ -192,6 +222,8 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
       'ETS',
       'naive2',
     ]);
+    // The baselines see what the CLI's see: the same split of the same data (test from 2015).
+    sameBaselines(await pageScores(page), cliScores(seattleStdout));
     expect(await pageForecast(page)).toHaveLength(14);
     await page.screenshot({ path: join(OUTPUT, 'playground-trained.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
@@ -298,6 +330,82 @@ describe.skipIf(!HAVE_CHROMIUM)('playground in headless Chromium', () => {
     for (const row of [...rows.slice(0, 4), rows[5]!])
       expect(Number(row[2]) > 0 && Number(row[4]) > 0).toBe(true);
     expect(rows[4]![2]).toMatch(/^cannot run: /);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  }, 180_000);
+
+  it('reads dropped vega-datasets files as the CLI does, and says why one cannot be used', async () => {
+    const { page, problems } = await open();
+    await showing(page, '#data-summary', '1461 rows');
+    const vega = (f: string) => join(packageDir('vega-datasets', 'playground test'), 'data', f);
+    const summary = async (f: string) => {
+      const before = await page.textContent('#data-summary');
+      await page.setInputFiles('#data-file', vega(f));
+      await page
+        .locator('#data-summary')
+        .filter({ hasNotText: before ?? '' })
+        .waitFor();
+      return page.textContent('#data-summary');
+    };
+    // Dates written with slashes make a series, not a classifier of the counts.
+    expect(await summary('github.csv')).toBe('github (955 rows): 955 rows × 1 columns (count)');
+    // Several series one after another, in a .json array of records, are refused with the CLI flag that reads them.
+    expect(await summary('unemployment-across-industries.json')).toBe(
+      'unemployment-across-industries.json: the date 2000-01-01T08:00:00.000Z appears more than once: several series one after another (a long-format file)? The playground forecasts one series; kioku train series --series-col <column> trains one model on all of them',
+    );
+    expect(await page.getAttribute('#data-summary', 'class')).toContain('error');
+    // A column of titles is not a label.
+    expect(await summary('movies.json')).toMatch(
+      /^movies\.json: the column read as the label, Title, has 3177 different values in 3201 rows;/,
+    );
+    expect(await summary('seattle-weather.csv')).toBe(
+      'seattle-weather (1461 rows; text column weather left out): 1461 rows × 4 columns (precipitation, temp_max, temp_min, wind)',
+    );
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('trains a dropped file to the scores the CLI prints for the same data and seed', async () => {
+    const { page, problems } = await open();
+    await showing(page, '#data-summary', '1461 rows');
+    const file = join(packageDir('vega-datasets', 'playground test'), 'data', 'github.csv');
+    await page.setInputFiles('#data-file', file);
+    await showing(page, '#data-summary', 'github (955 rows)');
+    await page.fill('#epochs', '1');
+    await page.fill('#hidden', '8');
+    await page.click('#train');
+    await showing(page, '#train-status', 'Done', 120_000);
+    const shown = await pageScores(page);
+    const flags = [
+      '--date-col',
+      'time',
+      '--target',
+      'count',
+      '--epochs',
+      '1',
+      '--hidden',
+      '8',
+      '--batch',
+      '32',
+    ];
+    const cli = await kioku('train', 'series', '--data', file, ...flags, '--out', join(TMP, 'github'));
+    expect(cli.code, cli.stderr).toBe(0);
+    const printed = cliScores(cli.stdout);
+    expect(shown.map((row) => row[0])).toEqual([...printed.keys()]);
+    expect(shown.map((row) => row[0])).toEqual([
+      'lstm',
+      'naive',
+      'seasonal naive (m=8)',
+      'drift',
+      'ETS: SES',
+      'naive2',
+    ]);
+    sameBaselines(shown, printed);
+    // The page trains on WebAssembly, the CLI here on JS: the network's scores agree to float32 noise.
+    const lstm = printed.get('lstm')!;
+    for (const [k, v] of shown[0]!.slice(1).entries()) {
+      expect(Math.abs(Number(v) - lstm[k]!)).toBeLessThanOrEqual(2e-3);
+    }
     expect(problems).toEqual([]);
     await page.context().close();
   }, 180_000);

@@ -47,6 +47,7 @@ describe('labels of a text file', () => {
         { from: ' spam', to: 'spam', rows: 8 },
       ],
       emptyRows: 2,
+      missingMarkers: [],
       firstEmptyLine: 7,
     });
   });

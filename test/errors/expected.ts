@@ -196,7 +196,7 @@ export const EXPECTED: Record<string, Expected> = {
   'unknown data source': {
     code: 1,
     message:
-      'kioku: --data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl file, got "<dir>/data.txt"',
+      'kioku: --data must be spam-assassin, an aclImdb directory, or a .csv/.tsv/.jsonl/.json file, got "<dir>/data.txt"',
   },
   'data file missing': { code: 1, message: 'kioku: <dir>/missing.csv: file not found' },
   'one class only': {
@@ -238,7 +238,7 @@ export const EXPECTED: Record<string, Expected> = {
   'series shorter than lookback + horizon': {
     code: 1,
     message:
-      'kioku: --lookback 30 with --horizon 1 needs 32 training rows (1 more for the difference), but the series has 12 rows and its training split 8',
+      'kioku: --lookback 30 with --horizon 1 needs 32 training rows (1 more for the difference), but the series has 12 rows and its training split 8; --lookback 6 is the largest that fits',
   },
   'not a model directory': {
     code: 1,

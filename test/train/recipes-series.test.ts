@@ -249,7 +249,7 @@ describe('trainForecaster options', () => {
   it('refuses a window longer than the training rows, naming the options', async () => {
     await expect(trainForecaster(small({ lookback: 5000 }))).rejects.toThrow(
       new ValueError(
-        'lookback 5000 with horizon 7 needs 5007 training rows, but the series has 1461 rows and its training split 986',
+        'lookback 5000 with horizon 7 needs 5007 training rows, but the series has 1461 rows and its training split 986; lookback 979 is the largest that fits',
       ),
     );
     await expect(trainForecaster(undefined as unknown as ForecasterOptions)).rejects.toThrow(

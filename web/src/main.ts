@@ -93,7 +93,10 @@ function onDrop(event: DragEvent): void {
   const transfer = event.dataTransfer;
   if (!transfer) return;
   const file = transfer.files[0];
-  if (transfer.files.length === 1 && file && /\.(csv|tsv|txt)$/i.test(file.name)) {
+  // A single .json is data, unless it is named as a model's files are (config.json, TF.js's model.json).
+  const data = (name: string) =>
+    /\.(csv|tsv|txt)$/i.test(name) || (/\.json$/i.test(name) && !/^(config|model)\.json$/i.test(name));
+  if (transfer.files.length === 1 && file && data(file.name)) {
     parseDropped(file).then(useData, (e) => say($('data-summary'), `${file.name}: ${messageOf(e)}`, true));
   } else void openDrop(transfer, useModel);
 }

@@ -29,7 +29,12 @@ export function recipeFor(data: PlaygroundData, s: Settings) {
   const common = { cell: s.cell, hidden: s.hidden, epochs: s.epochs, dataName: data.name, batch: 32 };
   if (data.kind === 'series') {
     const series = makeSeries(data.columns, data.rows, data.index.length ? { index: data.index } : {});
-    return { recipe: 'forecaster' as const, options: { ...common, series, target: s.target, lookback: 30 } };
+    // Seattle's test year is 2015, as `kioku train series --data seattle-weather` splits it.
+    const split = data.name === 'seattle-weather' ? { testFrom: '2015-01-01' } : {};
+    return {
+      recipe: 'forecaster' as const,
+      options: { ...common, series, target: s.target, lookback: 30, ...split },
+    };
   }
   const texts = data.characters ? data.texts.map(spellOut) : data.texts;
   const corpus = { texts, labels: Int32Array.from(data.labels), classes: data.classes };

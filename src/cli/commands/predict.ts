@@ -39,7 +39,7 @@ async function inputTexts(o: PredictFlags, reporter: Reporter): Promise<InputTex
   if (o.text?.length) return { texts: o.text, names: o.text.map((_, i) => `text ${i + 1}`) };
   let body: string;
   if (o.file !== undefined) {
-    if (/\.(csv|tsv|jsonl)$/i.test(o.file)) {
+    if (/\.(csv|tsv|tab|jsonl|ndjson|json)$/i.test(o.file)) {
       reporter.warn(
         `--file ${o.file} is read as one text per line, each whole line a text (a header row and every column included), not as a table`,
       );

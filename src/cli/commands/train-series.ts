@@ -1,14 +1,18 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DataError, quote } from '../../data/errors.js';
 import type { MissingPolicy } from '../../data/missing.js';
+import type { SeriesPanel } from '../../data/panel.js';
+import type { TimeSeries } from '../../data/series.js';
 import { decimalCommaNote } from '../../io/datasets/series.js';
 import { trainForecaster } from '../../train/recipes/forecaster.js';
+import type { ForecasterOptions, ForecasterResult } from '../../train/recipes/forecaster-options.js';
 import {
   FORECASTER_DEFAULTS as D,
   type ForecasterSettings,
   LR_SCHEDULES,
 } from '../../train/recipes/forecaster-options.js';
 import { TRANSFORM_OPTIONS, type TransformOption } from '../../train/recipes/series-plan.js';
+import type { RunStore } from '../../train/recipes/store.js';
 import {
   type CheckpointFlags,
   checkpointOptions,
@@ -56,34 +60,73 @@ function transformFlag(value: string): TransformOption {
   return t as TransformOption;
 }
 
-/** Reads the data and trains, reporting as it goes; `o` are the command's flags. */
-export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Promise<void> {
-  const started = performance.now();
+/**
+ * Default inputs that hold text are left out with a warning (decimal commas shown as they
+ * should be written); a text target is refused.
+ */
+function textColumnsHandler(o: TrainSeriesFlags, reporter: Reporter) {
+  return (names: string[], firstValues: string[]): void => {
+    const target = names.indexOf(o.target);
+    if (target >= 0) {
+      const first = firstValues[target]!;
+      const note = decimalCommaNote(first);
+      throw new DataError(
+        `--target ${quote(o.target)} holds text; it must name a numeric column (its first value is ${quote(first)}${note ? `; ${note}` : ''})`,
+      );
+    }
+    const commas = names.flatMap((name, k) => {
+      const note = decimalCommaNote(firstValues[k]!);
+      return note ? [`${name}'s first value is ${quote(firstValues[k]!)}: ${note}`] : [];
+    });
+    const why = commas.length > 0 ? ` (${commas.join('; ')})` : '';
+    reporter.warn(
+      `inputs leave out the text column(s) ${names.join(', ')}${why}; --features names the inputs`,
+    );
+  };
+}
+
+/** The series `--data` names, with the columns the flags ask for. */
+function loadData(o: TrainSeriesFlags, reporter: Reporter) {
   const wanted = o.features ? [...new Set([...o.features, o.target])] : undefined;
-  const series = await loadSeriesSource(o.data, {
+  return loadSeriesSource(o.data, {
     dateCol: o.dateCol,
     seriesCol: o.seriesCol ?? null,
     missing: o.missing,
     ...(wanted ? { columns: wanted } : {}),
-    onTextColumns: (names, firstValues) => {
-      const target = names.indexOf(o.target);
-      if (target >= 0) {
-        const first = firstValues[target]!;
-        const note = decimalCommaNote(first);
-        throw new DataError(
-          `--target ${quote(o.target)} holds text; it must name a numeric column (its first value is ${quote(first)}${note ? `; ${note}` : ''})`,
-        );
-      }
-      const commas = names.flatMap((name, k) => {
-        const note = decimalCommaNote(firstValues[k]!);
-        return note ? [`${name}'s first value is ${quote(firstValues[k]!)}: ${note}`] : [];
-      });
-      const why = commas.length > 0 ? ` (${commas.join('; ')})` : '';
-      reporter.warn(
-        `inputs leave out the text column(s) ${names.join(', ')}${why}; --features names the inputs`,
-      );
-    },
+    onTextColumns: textColumnsHandler(o, reporter),
   });
+}
+
+/**
+ * Writes the run's flags to `<out>/command.json` once, when the run is accepted (a refused run
+ * must not replace an unfinished run's flags).
+ */
+function commandRecorder(o: TrainSeriesFlags, store: Pick<RunStore, 'writeFile'>) {
+  let recorded = false;
+  return async (): Promise<void> => {
+    if (recorded) return;
+    recorded = true;
+    const flags = { ...o, resume: undefined };
+    await store.writeFile(COMMAND_FILE, `${JSON.stringify({ command: 'train series', flags }, null, 2)}\n`);
+  };
+}
+
+/** The restored epoch, the test tables and the saved paths. */
+async function report(o: TrainSeriesFlags, result: ForecasterResult, reporter: Reporter, metric: string) {
+  await restoredLine(reporter, result.fit, metric);
+  const t = result.test;
+  await splitReport(reporter, 'test', t, splitTitle('Test split', t, o.target));
+  const plots = result.saved.files.filter((p) => p.endsWith('.png'));
+  reporter.print(`Model saved to ${result.saved.model}; plots: ${plots.join(', ')}`);
+}
+
+/** The recipe's options: the flags that are settings, the data, the run's store and checkpoints. */
+function recipeOptions(
+  o: TrainSeriesFlags,
+  series: TimeSeries | SeriesPanel,
+  run: Awaited<ReturnType<typeof trainRunOptions>>,
+  onEvent: ForecasterOptions['onEvent'],
+): ForecasterOptions {
   const {
     data,
     dateCol,
@@ -96,19 +139,7 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
     onNonfinite,
     ...settings
   } = o;
-  const run = await trainRunOptions(o, reporter, `kioku resume ${o.out} continues the run`);
-  // Written once the run is accepted (a refused run must not replace an unfinished run's flags).
-  let recorded = false;
-  const record = async () => {
-    recorded = true;
-    const flags = { ...o, resume: undefined };
-    await run.store.writeFile(
-      COMMAND_FILE,
-      `${JSON.stringify({ command: 'train series', flags }, null, 2)}\n`,
-    );
-  };
-  const metric = { name: 'mae' };
-  const result = await trainForecaster({
+  return {
     ...settings,
     series,
     dataName: data,
@@ -117,16 +148,24 @@ export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Prom
     testFrom: testFrom ?? (data === 'seattle-weather' ? '2015-01-01' : undefined),
     runSettings: { dateCol, ...(seriesCol ? { seriesCol } : {}) },
     ...run,
-    onEvent: async (e) => {
-      if (!recorded && (e.type === 'resumed' || e.type === 'epoch-begin')) await record();
+    ...(onEvent ? { onEvent } : {}),
+  };
+}
+
+/** Reads the data and trains, reporting as it goes; `o` are the command's flags. */
+export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Promise<void> {
+  const started = performance.now();
+  const series = await loadData(o, reporter);
+  const run = await trainRunOptions(o, reporter, `kioku resume ${o.out} continues the run`);
+  const record = commandRecorder(o, run.store);
+  const metric = { name: 'mae' };
+  const result = await trainForecaster(
+    recipeOptions(o, series, run, async (e) => {
+      if (e.type === 'resumed' || e.type === 'epoch-begin') await record();
       await seriesProgress(reporter, e, metric);
-    },
-  });
-  await restoredLine(reporter, result.fit, metric.name);
-  const t = result.test;
-  await splitReport(reporter, 'test', t, splitTitle('Test split', t, o.target));
-  const plots = result.saved.files.filter((p) => p.endsWith('.png'));
-  reporter.print(`Model saved to ${result.saved.model}; plots: ${plots.join(', ')}`);
+    }),
+  );
+  await report(o, result, reporter, metric.name);
   await done(reporter, result.saved.model, started);
 }
 

@@ -5,6 +5,7 @@ import { makePanel, type SeriesPanel } from '../../data/panel.js';
 import { makeSeries, type TimeSeries } from '../../data/series.js';
 import { ValueError } from '../../tensor/errors.js';
 import { delimiterFor, headerIndex, readCsv } from './files.js';
+import { isJsonTable, readJsonTable } from './json-table.js';
 
 export interface SeriesCsvOptions {
   /**
@@ -101,7 +102,10 @@ async function readSeriesRows(
   let dateAt = -1;
   let idAt = -1;
   const rows: CsvRow[] = [];
-  for await (const row of readCsv(path, delimiterFor(path, options.delimiter))) {
+  const table = isJsonTable(path)
+    ? readJsonTable(path)
+    : readCsv(path, delimiterFor(path, options.delimiter));
+  for await (const row of table) {
     if ('header' in row) {
       const header = row.header;
       if (dateColumn !== undefined) dateAt = headerIndex(header, dateColumn, path, 'date');

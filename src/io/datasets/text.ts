@@ -6,10 +6,14 @@ import { type LabelChanges, normaliseLabels } from '../../data/labels.js';
 import { describe } from '../../data/numeric.js';
 import { ValueError } from '../../tensor/errors.js';
 import { delimiterFor, headerIndex, readCsv, readLines } from './files.js';
+import { readJsonRecords } from './json-table.js';
 
 export interface TextFileOptions {
-  /** 'csv', 'tsv' or 'jsonl'; default from the extension (.jsonl/.ndjson, .tsv/.tab, else csv). */
-  format?: 'csv' | 'tsv' | 'jsonl';
+  /**
+   * 'csv', 'tsv', 'jsonl' or 'json' (an array of records, read whole); default from the
+   * extension (.jsonl/.ndjson, .json, .tsv/.tab, else csv).
+   */
+  format?: 'csv' | 'tsv' | 'jsonl' | 'json';
   /** Column (or JSON key) holding the text. Default 'text'. */
   textColumn?: string;
   /** Column (or JSON key) holding the label. Default 'label'. */
@@ -25,15 +29,18 @@ export interface TextRow {
   line: number;
 }
 
-function formatOf(path: string, format: TextFileOptions['format']): 'csv' | 'tsv' | 'jsonl' {
+type Format = NonNullable<TextFileOptions['format']>;
+
+function formatOf(path: string, format: TextFileOptions['format']): Format {
   if (format !== undefined) {
-    if (format !== 'csv' && format !== 'tsv' && format !== 'jsonl') {
-      throw new ValueError(`format must be 'csv', 'tsv' or 'jsonl', got ${String(format)}`);
+    if (format !== 'csv' && format !== 'tsv' && format !== 'jsonl' && format !== 'json') {
+      throw new ValueError(`format must be 'csv', 'tsv', 'jsonl' or 'json', got ${String(format)}`);
     }
     return format;
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.json') return 'json';
   return ext === '.tsv' || ext === '.tab' ? 'tsv' : 'csv';
 }
 
@@ -48,6 +55,7 @@ export function streamTextFile(path: string, options: TextFileOptions = {}): Str
     throw new ValueError('streamTextFile: textColumn and labelColumn must be strings');
   }
   if (format === 'jsonl') return new StreamDataset(() => jsonlRows(path, textColumn, labelColumn));
+  if (format === 'json') return new StreamDataset(() => jsonRows(path, textColumn, labelColumn));
   const delimiter = delimiterFor(path, options.delimiter ?? (format === 'tsv' ? '\t' : undefined));
   return new StreamDataset(() => csvRows(path, delimiter, textColumn, labelColumn));
 }
@@ -70,6 +78,52 @@ async function* csvRows(
   }
 }
 
+/**
+ * The (text, label) of one JSON record: the text a string (in a .json table, where a title like
+ * 1776 comes as a number, also a number or boolean written out, as a CSV cell would read), the
+ * label a string, number or boolean; null in either is empty (an empty text is kept, an empty
+ * label left out).
+ */
+function recordRow(
+  obj: unknown,
+  where: { path: string; line: number; table: boolean },
+  textColumn: string,
+  labelColumn: string,
+): TextRow {
+  const { path, line } = where;
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new DataError('each line must be a JSON object', { file: path, line });
+  }
+  const rec = obj as Record<string, unknown>;
+  for (const key of [textColumn, labelColumn]) {
+    if (!(key in rec)) {
+      throw new DataError(`missing key; this record has keys: ${nameList(Object.keys(rec))}`, {
+        file: path,
+        line,
+        column: key,
+      });
+    }
+  }
+  const raw = rec[textColumn] ?? '';
+  const value = where.table && (typeof raw === 'number' || typeof raw === 'boolean') ? String(raw) : raw;
+  if (typeof value !== 'string') {
+    throw new DataError(`text must be a string, got ${describe(value)}`, {
+      file: path,
+      line,
+      column: textColumn,
+    });
+  }
+  const label = rec[labelColumn] ?? '';
+  if (typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') {
+    throw new DataError(`label must be a string, number or boolean, got ${describe(label)}`, {
+      file: path,
+      line,
+      column: labelColumn,
+    });
+  }
+  return { text: value, label: String(label), line };
+}
+
 async function* jsonlRows(path: string, textColumn: string, labelColumn: string): AsyncGenerator<TextRow> {
   let any = false;
   for await (const { text, line } of readLines(path)) {
@@ -80,44 +134,28 @@ async function* jsonlRows(path: string, textColumn: string, labelColumn: string)
     } catch (e) {
       throw new DataError(`invalid JSON (${(e as Error).message})`, { file: path, line });
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-      throw new DataError('each line must be a JSON object', { file: path, line });
-    }
-    const rec = obj as Record<string, unknown>;
-    for (const key of [textColumn, labelColumn]) {
-      if (!(key in rec)) {
-        throw new DataError(`missing key; this line has keys: ${nameList(Object.keys(rec))}`, {
-          file: path,
-          line,
-          column: key,
-        });
-      }
-    }
-    const value = rec[textColumn];
-    if (typeof value !== 'string') {
-      throw new DataError(`text must be a string, got ${typeof value}`, {
-        file: path,
-        line,
-        column: textColumn,
-      });
-    }
-    const label = rec[labelColumn];
-    if (typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') {
-      throw new DataError(`label must be a string, number or boolean, got ${describe(label)}`, {
-        file: path,
-        line,
-        column: labelColumn,
-      });
-    }
-    yield { text: value, label: String(label), line };
+    yield recordRow(obj, { path, line, table: false }, textColumn, labelColumn);
   }
   if (!any) throw new DataError('empty file (no JSON lines)', { file: path });
 }
 
+async function* jsonRows(path: string, textColumn: string, labelColumn: string): AsyncGenerator<TextRow> {
+  for (const { record, line } of await readJsonRecords(path)) {
+    yield recordRow(record, { path, line, table: true }, textColumn, labelColumn);
+  }
+}
+
 /** A labelled text file in memory, with what was done to its labels. */
 export interface TextFileCorpus extends TextCorpus {
-  /** Labels trimmed or written canonically, and rows left out for an empty label. */
+  /** Labels trimmed or written canonically, and rows left out for an empty or missing label. */
   labelChanges: LabelChanges;
+  /** Rows kept whose text is empty or only spaces: their count and the first ten lines. */
+  emptyTexts: { rows: number; lines: number[] };
+}
+
+function emptyTexts(rows: readonly TextRow[]): TextFileCorpus['emptyTexts'] {
+  const empty = rows.filter((r) => r.text.trim() === '');
+  return { rows: empty.length, lines: empty.slice(0, 10).map((r) => r.line) };
 }
 
 /**
@@ -125,7 +163,8 @@ export interface TextFileCorpus extends TextCorpus {
  * they are written canonically ("1.0" and "01" are the class "1"); rows with an empty label are
  * left out. `labelChanges` says what this changed. Classes are the distinct labels (numbers by
  * value, otherwise sorted), unless `classes` fixes them; an unknown label, an empty file or a
- * label column with a single class is an error naming the file (and line).
+ * label column with a single class is an error naming the file (and line). Rows with an empty
+ * text are kept and counted (`emptyTexts`): a caller warns about them.
  */
 export async function loadTextFile(
   path: string,
@@ -141,7 +180,9 @@ export async function loadTextFile(
   if (read.length === 0) throw new DataError('no data rows after the header', { file: path });
   const { rows, labels, changes } = normaliseLabels(read, fixed);
   if (rows.length === 0) {
-    throw new DataError(`every row's label is empty (${read.length} rows)`, {
+    const markers = changes.missingMarkers.map((m) => quote(m)).join(', ');
+    const what = markers ? `empty or a missing-value marker (${markers})` : 'empty';
+    throw new DataError(`every row's label is ${what} (${read.length} rows)`, {
       file: path,
       column: labelColumn,
     });
@@ -165,5 +206,6 @@ export async function loadTextFile(
     classes,
     source: path,
     labelChanges: changes,
+    emptyTexts: emptyTexts(rows),
   };
 }

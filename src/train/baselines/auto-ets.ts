@@ -26,6 +26,7 @@ export function etsBaseline(fit: EtsFit, train: ArrayLike<number>): Baseline {
     json,
     1,
     (h, o, horizon) => etsForecastOrigins(spec, params, h, [o], horizon)[0]!,
+    (h, origins, horizon) => etsForecastOrigins(spec, params, h, origins, horizon),
   );
 }
 

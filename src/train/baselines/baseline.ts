@@ -12,6 +12,11 @@ export interface Baseline {
   readonly name: string;
   /** Length of the training series it was fitted on. */
   readonly trainLength: number;
+  /**
+   * The first origin it forecasts from, when later than its minimum history: a model fitted
+   * on the training series' last rows has no states before them.
+   */
+  readonly firstOrigin?: number;
   /** The fitted parameters, JSON-serialisable, for reports and saved models. */
   readonly params: Readonly<Record<string, number | number[] | string>>;
   /**
@@ -43,17 +48,25 @@ export function checkOrigins(
   return finiteSeries(Array.prototype.slice.call(series, 0, last) as number[], `${what}: series`, 0);
 }
 
-/** Builds a Baseline from a per-origin forecast function over the float64 history. */
+type ForecastOne = (history: Float64Array, origin: number, horizon: number) => Float64Array;
+type ForecastMany = (history: Float64Array, origins: readonly number[], horizon: number) => Float64Array[];
+
+/**
+ * Builds a Baseline from a per-origin forecast function over the float64 history, or from
+ * `forecastMany`, which serves every origin at once (a filter run once over the series
+ * instead of once per origin).
+ */
 export function makeBaseline(
   name: string,
   train: Float64Array,
   params: Record<string, number | number[] | string>,
   minOrigin: number,
-  forecastOne: (history: Float64Array, origin: number, horizon: number) => Float64Array,
+  forecastOne: ForecastOne,
+  forecastMany: ForecastMany = (h, origins, horizon) => origins.map((o) => forecastOne(h, o, horizon)),
 ): Baseline {
   const forecastAt = (series: ArrayLike<number>, origins: readonly number[], horizon: number) => {
     const history = checkOrigins(`${name}.forecastAt`, series, origins, horizon, minOrigin);
-    return origins.map((o) => forecastOne(history, o, horizon));
+    return forecastMany(history, origins, horizon);
   };
   return {
     name,

@@ -1,8 +1,8 @@
-import { solveSymmetric } from '../../data/least-squares.js';
 import { checkInteger, finiteSeries } from '../../data/numeric.js';
 import { ValueError } from '../../tensor/errors.js';
 import { type EtsParams, type EtsSpec, etsFilter, etsName } from './ets.js';
-import { dot, leastSquaresBox, minimizeBox } from './optimize.js';
+import { profiler, stateCount, thetaNames, toParams } from './ets-states.js';
+import { leastSquaresBox, minimizeBox } from './optimize.js';
 
 /**
  * Fits exponential smoothing by least squares of the one-step errors (the Gaussian
@@ -37,84 +37,11 @@ export interface EtsFit {
   aicc: number;
 }
 
-/** Smoothing parameters in optimiser order: α, β (trend), u = γ/(1−α) (season), φ (damped). */
-function thetaNames(spec: EtsSpec): string[] {
-  return [
-    'alpha',
-    ...(spec.trend !== 'none' ? ['beta'] : []),
-    ...(spec.season !== 'none' ? ['gamma'] : []),
-    ...(spec.trend === 'damped' ? ['phi'] : []),
-  ];
-}
-
 function thetaBounds(spec: EtsSpec): { lower: number[]; upper: number[] } {
   const names = thetaNames(spec);
   return {
     lower: names.map((n) => (n === 'phi' ? PHI_RANGE[0] : 0)),
     upper: names.map((n) => (n === 'phi' ? PHI_RANGE[1] : 1)),
-  };
-}
-
-/** Free initial states: level, slope (trend), the first m − 1 seasonals (season). */
-function stateCount(spec: EtsSpec): number {
-  return 1 + (spec.trend !== 'none' ? 1 : 0) + (spec.season !== 'none' ? spec.period - 1 : 0);
-}
-
-function toParams(spec: EtsSpec, theta: ArrayLike<number>, states: ArrayLike<number>): EtsParams {
-  const names = thetaNames(spec);
-  const get = (name: string, fallback: number): number => {
-    const i = names.indexOf(name);
-    return i < 0 ? fallback : theta[i]!;
-  };
-  const alpha = get('alpha', 0);
-  const trended = spec.trend !== 'none';
-  const seasonals: number[] = [];
-  if (spec.season !== 'none') {
-    const m = spec.period;
-    let sum = 0;
-    for (let j = 0; j < m - 1; j++) {
-      seasonals.push(states[(trended ? 2 : 1) + j]!);
-      sum += seasonals[j]!;
-    }
-    seasonals.push((spec.season === 'additive' ? 0 : m) - sum);
-  }
-  return {
-    alpha,
-    beta: get('beta', 0),
-    gamma: get('gamma', 0) * (1 - alpha),
-    phi: get('phi', 1),
-    level: states[0]!,
-    slope: trended ? states[1]! : 0,
-    seasonals,
-  };
-}
-
-/**
- * For fixed smoothing parameters, the initial states that minimise the SSE (additive models):
- * the one-step errors are e = e₀ + C x in the states x, with e₀ the errors from zero states
- * and column j of C the errors of unit state j on an all-zero series.
- */
-function profiler(spec: EtsSpec, y: Float64Array): (theta: ArrayLike<number>) => Float64Array | undefined {
-  const n = y.length;
-  const d = stateCount(spec);
-  const zeros = new Float64Array(n);
-  const e0 = new Float64Array(n);
-  const cols = Array.from({ length: d }, () => new Float64Array(n));
-  const a = new Float64Array(d * d);
-  const b = new Float64Array(d);
-  return (theta) => {
-    etsFilter(spec, toParams(spec, theta, new Float64Array(d)), y, e0);
-    for (let t = 0; t < n; t++) e0[t] = y[t]! - e0[t]!;
-    for (let j = 0; j < d; j++) {
-      const unit = new Float64Array(d);
-      unit[j] = 1;
-      etsFilter(spec, toParams(spec, theta, unit), zeros, cols[j]);
-    }
-    for (let i = 0; i < d; i++) {
-      b[i] = dot(cols[i]!, e0);
-      for (let j = 0; j <= i; j++) a[i * d + j] = a[j * d + i] = dot(cols[i]!, cols[j]!);
-    }
-    return solveSymmetric(a, b, d);
   };
 }
 

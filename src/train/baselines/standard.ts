@@ -16,6 +16,28 @@ export interface StandardBaselines {
 }
 
 /**
+ * Exponential smoothing is fitted on at most this many of the last training values: its search
+ * filters the series some thousand times, and ten thousand values (over a year of hourly data)
+ * pin its few parameters down as well as a million.
+ */
+export const MAX_ETS_ROWS = 10_000;
+
+/** A baseline fitted on series[from, trainLength), forecasting origins of the whole series. */
+function fittedOnTail(b: Baseline, from: number, trainLength: number): Baseline {
+  return {
+    ...b,
+    trainLength,
+    firstOrigin: from + 1,
+    forecastAt: (series, origins, horizon) =>
+      b.forecastAt(
+        Array.prototype.slice.call(series, from) as number[],
+        origins.map((o) => o - from),
+        horizon,
+      ),
+  };
+}
+
+/**
  * The baselines printed beside a forecaster, fitted on the training split only. Too short a
  * series leaves a baseline out with a note instead of failing; only non-finite values or a
  * bad period throw.
@@ -35,8 +57,17 @@ export function fitStandardBaselines(
   else notes.push('drift needs 2 training values');
   let ets: AutoEtsResult | undefined;
   if (y.length >= 3) {
-    ets = autoEts(y, { period });
-    baselines.push(etsBaseline(ets.best, y));
+    const from = Math.max(0, y.length - MAX_ETS_ROWS);
+    ets = autoEts(y.subarray(from), { period });
+    baselines.push(
+      from > 0
+        ? fittedOnTail(etsBaseline(ets.best, y.subarray(from)), from, y.length)
+        : etsBaseline(ets.best, y),
+    );
+    if (from > 0)
+      notes.push(
+        `exponential smoothing is fitted on the last ${MAX_ETS_ROWS} of ${y.length} training values`,
+      );
   } else notes.push('exponential smoothing needs 3 training values');
   const n2 = naive2(y, period);
   baselines.push(n2);

@@ -61,7 +61,14 @@ function scoreMember(f: MemberForecasts, period: number, horizon: number) {
   const score = (rows: Float64Array[]) => scoreForecasts({ actual, predicted: rows, train, period, naive2 });
   const naive2Scores = score(naive2);
   const baselines = new Map<string, { name: string; scored: Scored }>();
+  const notes = [...set.notes];
   for (const b of set.baselines) {
+    if (b.firstOrigin !== undefined && f.origins.some((o) => o < b.firstOrigin!)) {
+      notes.push(
+        `${b.name} is left out: it forecasts from row ${b.firstOrigin} on, the split starts earlier`,
+      );
+      continue;
+    }
     baselines.set(kindOf(b.name), {
       name: b.name,
       scored: b === set.naive2 ? naive2Scores : score(baselineRows(b, f, horizon)),
@@ -71,7 +78,7 @@ function scoreMember(f: MemberForecasts, period: number, horizon: number) {
     model: score(f.model),
     baselines,
     naive2: naive2Scores,
-    notes: set.notes,
+    notes,
     wandering: wanders(train, period),
   };
 }

@@ -52,7 +52,7 @@ export interface SplitReport {
   /** Share of the actual values inside the prediction intervals. */
   coverage: { level: number; pooled: number; perStep: number[] } | null;
   notes: string[];
-  /** The first member's first forecast step of every origin: date (or row), truth, forecasts. */
+  /** The first member's first forecast step of its last 2,000 origins: date (or row), truth, forecasts. */
   forecasts: {
     x: Array<string | number>;
     actual: number[];
@@ -142,13 +142,24 @@ function coverageOf(f: FittedSeries, intervals: IntervalModel, forecasts: Member
   return { level: intervals.level, ...intervalCoverage(actual, lower, upper) };
 }
 
-/** The first scored member's first steps, with naive (and seasonal naive) beside the model. */
+/**
+ * Origins a forecast chart shows at most (the last ones): a chart of every hourly origin of a
+ * long series took longer to draw than the scoring, and a point per pixel is all it can show.
+ */
+export const CHART_ORIGINS = 2000;
+
+/**
+ * The first scored member's first steps (of its last {@link CHART_ORIGINS} origins), with naive
+ * (and seasonal naive) beside the model.
+ */
 function chartData(f: FittedSeries, forecasts: MemberForecasts[], intervals: IntervalModel | null) {
   const i = Math.max(
     0,
     forecasts.findIndex((mf) => mf.origins.length > 0),
   );
-  const mf = forecasts[i]!;
+  const all = forecasts[i]!;
+  const from = Math.max(0, all.origins.length - CHART_ORIGINS);
+  const mf = { ...all, origins: all.origins.slice(from), model: all.model.slice(from) };
   const m = f.panel.members[i]!;
   const y = mf.target;
   const p = f.panel.period;

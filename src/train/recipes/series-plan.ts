@@ -10,7 +10,7 @@ import { ValueError } from '../../tensor/errors.js';
 import { maseScale } from '../baselines/accuracy.js';
 import type { OptionName } from './options.js';
 import { encoderSeries, memberName, type Panel } from './series-panel.js';
-import type { MemberSplit } from './series-split.js';
+import { type MemberSplit, splitPanel } from './series-split.js';
 
 /**
  * How a forecaster reads its series: the target transform (`auto` picks it from the training
@@ -47,6 +47,8 @@ export interface PlanRequest {
   /** Forecast steps per origin. */
   horizon: number;
   strategy: Strategy;
+  /** The test split's first date, when given (the split a shorter horizon would make needs it). */
+  testFrom?: string | undefined;
 }
 
 function trainingTargets(p: Panel, splits: MemberSplit[]): Float64Array[] {
@@ -93,7 +95,29 @@ function unitOf(target: Float64Array, period: number): number {
   return sd > 0 ? sd : 1;
 }
 
-/** Throws unless the training split holds at least one window (the message names the options). */
+/** The longest training split, in rows, of the split a forecast horizon `h` makes. */
+function longestTraining(p: Panel, o: PlanRequest, h: number, name: OptionName): number {
+  const testFrom = o.testFrom !== undefined ? { testFrom: o.testFrom } : {};
+  return Math.max(...splitPanel(p, { horizon: h, ...testFrom }, name).members.map((s) => s.val));
+}
+
+/**
+ * What would fit instead: the largest lookback with this horizon, else the largest horizon
+ * (with the largest lookback it leaves room for), else nothing.
+ */
+function whatFits(p: Panel, spec: EncodingSpec, o: PlanRequest, longest: number, name: OptionName): string {
+  const context = firstOrigin(spec) - spec.lookback;
+  const lookback = longest - context - spec.horizon;
+  if (lookback >= 1) return `; ${name('lookback')} ${lookback} is the largest that fits`;
+  for (let h = o.horizon - 1; h >= 1; h--) {
+    const room = longestTraining(p, o, h, name) - context - (o.strategy === 'direct' ? h : 1);
+    if (room >= 1)
+      return `; ${name('horizon')} ${h} with ${name('lookback')} ${room} is the largest that fits`;
+  }
+  return '; no window fits: the series needs more rows';
+}
+
+/** Throws unless the training split holds at least one window (the message names what would fit). */
 function checkTraining(
   p: Panel,
   splits: MemberSplit[],
@@ -112,7 +136,8 @@ function checkTraining(
       : `the longest training split (${memberName(member, p)}) has ${longest}`;
   const context = need - o.lookback - spec.horizon;
   const after = context > 0 ? ` (${context} more for the ${describeTransform(spec.transform)})` : '';
-  throw new ValueError(`${what} needs ${need} training rows${after}, but ${where}`);
+  const fits = whatFits(p, spec, o, longest, name);
+  throw new ValueError(`${what} needs ${need} training rows${after}, but ${where}${fits}`);
 }
 
 /** The transform, encoding and standardisation for a split panel; throws when it cannot train. */
