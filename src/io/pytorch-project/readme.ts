@@ -19,7 +19,9 @@ code here).
 ${TRAIN_COMMANDS}
 
 \`--batch\` is the global batch (${s.batch} by default), shared out among the processes, so the
-optimisation does not depend on how many there are. Other flags: \`--data PATH\`, \`--epochs N\`
+optimisation does not depend on how many there are (except for dropout, word dropout included: each
+process draws its own masks, so runs with different process counts differ as any two dropout runs
+do). Other flags: \`--data PATH\`, \`--epochs N\`
 (default ${s.epochs}), \`--lr R\`, \`--seed N\`, \`--init\` (start from the exported weights in
 \`model.safetensors\`), \`--device cpu|cuda\`, \`--limit N\`, \`--build-vocab\` (with \`--vocab-size N
 --min-freq N\`). \`python3 train.py --help\` lists them.

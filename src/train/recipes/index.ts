@@ -74,6 +74,7 @@ export {
   type TextClassifierOptions,
   type TextClassifierResult,
   type TextClassifierSettings,
+  WORD_TOKEN_DROPOUT,
 } from './text-classifier-options.js';
 export {
   evaluateTextClassifier,
