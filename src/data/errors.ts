@@ -30,6 +30,11 @@ export function nameList(names: readonly string[]): string {
 export interface DataLocation {
   file?: string;
   line?: number;
+  /**
+   * The 1-based record of a JSON array, given where several records share the line (a
+   * minified file is all line 1).
+   */
+  record?: number | undefined;
   column?: string | number;
 }
 
@@ -41,20 +46,23 @@ export class DataError extends KiokuError {
   override name = 'DataError';
   readonly file: string | undefined;
   readonly line: number | undefined;
+  readonly record: number | undefined;
   readonly column: string | number | undefined;
 
   constructor(message: string, location: DataLocation = {}) {
     super(formatLocation(location) + message);
     this.file = location.file;
     this.line = location.line;
+    this.record = location.record;
     this.column = location.column;
   }
 }
 
-function formatLocation({ file, line, column }: DataLocation): string {
+function formatLocation({ file, line, record, column }: DataLocation): string {
   const parts: string[] = [];
-  if (file !== undefined) parts.push(line !== undefined ? `${file}:${line}` : file);
-  else if (line !== undefined) parts.push(`line ${line}`);
+  const ofRecord = record !== undefined ? ` (record ${record})` : '';
+  if (file !== undefined) parts.push(line !== undefined ? `${file}:${line}${ofRecord}` : file);
+  else if (line !== undefined) parts.push(`line ${line}${ofRecord}`);
   if (column !== undefined)
     parts.push(typeof column === 'number' ? `column ${column}` : `column ${quote(column)}`);
   return parts.length > 0 ? `${parts.join(', ')}: ` : '';

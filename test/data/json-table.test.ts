@@ -126,4 +126,48 @@ describe('a .json array of records', () => {
       `<dir>/huge.json: a .json file is read whole, and this one has ${(MAX_JSON_BYTES + 1).toLocaleString('en-US')} bytes (kioku's limit is 256 MiB); write it as JSON lines (.jsonl) or CSV, which are streamed`,
     );
   });
+
+  it('names the record as well as the line where records share a line (a minified file)', async () => {
+    const write = (name: string, records: unknown) => writeFile(at(name), JSON.stringify(records));
+    await write('min-value.json', [
+      { date: '2020-01-01', v: 1 },
+      { date: '2020-01-02', v: 2 },
+      { date: '2020-01-03', v: 'x' },
+    ]);
+    await write('min-date.json', [
+      { date: '2020-01-01', v: 1 },
+      { date: 'soon', v: 2 },
+    ]);
+    await write('min-order.json', [
+      { date: '2020-01-02', v: 1 },
+      { date: '2020-01-01', v: 2 },
+    ]);
+    await write('min-nested.json', [{ date: '2020-01-01', v: [1] }]);
+    await write('min-scalar.json', [{ date: '2020-01-01', v: 1 }, 7]);
+    await write('min-text.json', [
+      { text: 'a', label: 'x' },
+      { text: 'b', label: ['y'] },
+    ]);
+    const series = (name: string) => message(loadSeriesCsv(at(name), { dateColumn: 'date' }));
+    expect(await series('min-value.json')).toBe(
+      '<dir>/min-value.json:1 (record 3), column "v": expected a number, got "x"',
+    );
+    expect(await series('min-date.json')).toMatch(/^<dir>\/min-date\.json:1 \(record 2\), column "date": /);
+    expect(await series('min-order.json')).toMatch(
+      /^<dir>\/min-order\.json:1 \(record 2\), column "date": dates must increase/,
+    );
+    // One record alone on its line needs no number.
+    expect(await series('min-nested.json')).toBe(
+      '<dir>/min-nested.json:1, column "v": expected a string, number, boolean or null, got an array of 1',
+    );
+    expect(await series('min-scalar.json')).toBe(
+      '<dir>/min-scalar.json:1 (record 2): each element of the array must be a record (an object), got 7',
+    );
+    expect(await message(loadTextFile(at('min-text.json')))).toBe(
+      '<dir>/min-text.json:1 (record 2), column "label": label must be a string, number or boolean, got an array of 1',
+    );
+    const e = await loadSeriesCsv(at('min-value.json'), { dateColumn: 'date' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DataError);
+    expect([(e as DataError).line, (e as DataError).record]).toEqual([1, 3]);
+  });
 });

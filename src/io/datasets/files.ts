@@ -10,6 +10,8 @@ import { DataError, MissingPackageError, nameList, quote } from '../../data/erro
 export interface Row {
   fields: string[];
   line: number;
+  /** A JSON table's 1-based record, where several records share the line. */
+  record?: number | undefined;
 }
 
 /** The delimiter for a file: tab for .tsv/.tab, comma otherwise, unless given. */

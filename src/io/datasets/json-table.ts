@@ -12,10 +12,20 @@ import { checkFile, decodeUtf8, type Row } from './files.js';
 /** The largest .json file read (it is parsed whole); JSON lines and CSV stream without a limit. */
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
-/** One record of the array and the file line it starts on. */
+/**
+ * One record of the array and the file line it starts on; `index`, its 1-based number in the
+ * array, is set where another record starts on the same line (every record of a minified file
+ * is on line 1).
+ */
 export interface JsonRecord {
   record: Record<string, unknown>;
   line: number;
+  index?: number | undefined;
+}
+
+/** Each element's 1-based number where its line is shared with a neighbour, else undefined. */
+function sharedLineIndices(lines: readonly number[]): Array<number | undefined> {
+  return lines.map((l, i) => (lines[i - 1] === l || lines[i + 1] === l ? i + 1 : undefined));
 }
 
 /** The line each element of the top-level array starts on (the text is valid JSON). */
@@ -77,25 +87,28 @@ export async function readJsonRecords(path: string): Promise<JsonRecord[]> {
   }
   if (data.length === 0) throw new DataError('empty array (no records)', { file: path });
   const lines = elementLines(text);
+  const indices = sharedLineIndices(lines);
   return data.map((record, i) => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new DataError(`each element of the array must be a record (an object), got ${kind(record)}`, {
         file: path,
         line: lines[i],
+        record: indices[i],
       });
     }
-    return { record: record as Record<string, unknown>, line: lines[i]! };
+    return { record: record as Record<string, unknown>, line: lines[i]!, index: indices[i] };
   });
 }
 
 /** A record's value as a table cell: text as it is, numbers and booleans written out, null empty. */
-function cell(value: unknown, path: string, line: number, column: string): string {
+function cell(value: unknown, path: string, at: JsonRecord, column: string): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw new DataError(`expected a string, number, boolean or null, got ${kind(value)}`, {
     file: path,
-    line,
+    line: at.line,
+    record: at.index,
     column,
   });
 }
@@ -114,8 +127,8 @@ export async function* readJsonTable(
   const header = [...keys];
   if (header.length === 0) throw new DataError('the records have no keys', { file: path });
   yield { header };
-  for (const { record, line } of records) {
-    yield { fields: header.map((k) => cell(record[k], path, line, k)), line };
+  for (const at of records) {
+    yield { fields: header.map((k) => cell(at.record[k], path, at, k)), line: at.line, record: at.index };
   }
 }
 

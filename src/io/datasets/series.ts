@@ -86,6 +86,8 @@ interface CsvRow {
   time: number;
   id: string | null;
   line: number;
+  /** A JSON table's record number, where records share a line. */
+  record?: number | undefined;
 }
 
 /** The columns read (features, then targets not among them), their roles, and the rows. */
@@ -144,10 +146,10 @@ async function readSeriesRows(
 }
 
 function parseRow(
-  row: { fields: string[]; line: number },
+  row: { fields: string[]; line: number; record?: number | undefined },
   at: { path: string; columns: string[]; picks: number[]; dateAt: number; dateColumn?: string; idAt: number },
 ): CsvRow {
-  const { fields, line } = row;
+  const { fields, line, record } = row;
   const values: number[] = [];
   let missing: Map<number, string> | null = null;
   at.picks.forEach((pick, k) => {
@@ -159,6 +161,7 @@ function parseRow(
       throw new DataError(`expected a number${beyond}, got ${quote(text)}${note ? ` (${note})` : ''}`, {
         file: at.path,
         line,
+        record,
         column: at.columns[k],
       });
     }
@@ -171,9 +174,10 @@ function parseRow(
     label = fields[at.dateAt]!.trim();
     time = parseDate(label) ?? Number.NaN;
     if (Number.isNaN(time))
-      throw new DataError(unparseableDate(label), { file: at.path, line, column: at.dateColumn });
+      throw new DataError(unparseableDate(label), { file: at.path, line, record, column: at.dateColumn });
   }
-  return { values, missing, label, time, id: at.idAt >= 0 ? fields[at.idAt]!.trim() : null, line };
+  const id = at.idAt >= 0 ? fields[at.idAt]!.trim() : null;
+  return { values, missing, label, time, id, line, record };
 }
 
 /** The rows as a series with the missing-value policy applied; dates must increase. */
@@ -194,6 +198,7 @@ function toSeries(
       throw new DataError(`dates must increase, got ${r.label} after ${before.label}${hint}`, {
         file: path,
         line: r.line,
+        record: r.record,
         column: dateColumn,
       });
     }
@@ -237,7 +242,12 @@ export async function loadPanelCsv(
   const groups = new Map<string, CsvRow[]>();
   for (const r of rows) {
     if (r.id === '') {
-      throw new DataError('empty series id', { file: path, line: r.line, column: options.seriesColumn });
+      throw new DataError('empty series id', {
+        file: path,
+        line: r.line,
+        record: r.record,
+        column: options.seriesColumn,
+      });
     }
     const list = groups.get(r.id!) ?? [];
     if (list.length === 0) groups.set(r.id!, list);

@@ -27,6 +27,8 @@ export interface TextRow {
   text: string;
   label: string;
   line: number;
+  /** A JSON table's record number, where records share a line. */
+  record?: number;
 }
 
 type Format = NonNullable<TextFileOptions['format']>;
@@ -86,13 +88,13 @@ async function* csvRows(
  */
 function recordRow(
   obj: unknown,
-  where: { path: string; line: number; table: boolean },
+  where: { path: string; line: number; record?: number | undefined; table: boolean },
   textColumn: string,
   labelColumn: string,
 ): TextRow {
-  const { path, line } = where;
+  const { path, line, record } = where;
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new DataError('each line must be a JSON object', { file: path, line });
+    throw new DataError('each line must be a JSON object', { file: path, line, record });
   }
   const rec = obj as Record<string, unknown>;
   for (const key of [textColumn, labelColumn]) {
@@ -100,6 +102,7 @@ function recordRow(
       throw new DataError(`missing key; this record has keys: ${nameList(Object.keys(rec))}`, {
         file: path,
         line,
+        record,
         column: key,
       });
     }
@@ -110,6 +113,7 @@ function recordRow(
     throw new DataError(`text must be a string, got ${describe(value)}`, {
       file: path,
       line,
+      record,
       column: textColumn,
     });
   }
@@ -118,10 +122,11 @@ function recordRow(
     throw new DataError(`label must be a string, number or boolean, got ${describe(label)}`, {
       file: path,
       line,
+      record,
       column: labelColumn,
     });
   }
-  return { text: value, label: String(label), line };
+  return { text: value, label: String(label), line, ...(record !== undefined ? { record } : {}) };
 }
 
 async function* jsonlRows(path: string, textColumn: string, labelColumn: string): AsyncGenerator<TextRow> {
@@ -140,8 +145,8 @@ async function* jsonlRows(path: string, textColumn: string, labelColumn: string)
 }
 
 async function* jsonRows(path: string, textColumn: string, labelColumn: string): AsyncGenerator<TextRow> {
-  for (const { record, line } of await readJsonRecords(path)) {
-    yield recordRow(record, { path, line, table: true }, textColumn, labelColumn);
+  for (const { record, line, index } of await readJsonRecords(path)) {
+    yield recordRow(record, { path, line, record: index, table: true }, textColumn, labelColumn);
   }
 }
 
@@ -193,6 +198,7 @@ export async function loadTextFile(
       throw new DataError(`label ${quote(labels[i]!)} is not one of ${nameList(fixed)}`, {
         file: path,
         line: rows[i]!.line,
+        record: rows[i]!.record,
         column: labelColumn,
       });
     }
