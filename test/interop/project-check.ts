@@ -145,8 +145,15 @@ export async function kiokuSeriesWindows(modelDir: string, data: string) {
     name,
   );
   const first = firstOrigin(plan.spec);
-  const windows = (ranges: { from: number; to: number }[]) =>
-    new ForecastWindows(plan.spec, panel.members, plan.scalings, originsIn(ranges, s.horizon, first));
+  const windows = (ranges: { from: number; to: number }[]) => {
+    const w = new ForecastWindows(
+      plan.spec,
+      panel.members,
+      plan.scalings,
+      originsIn(ranges, s.horizon, first),
+    );
+    return Object.assign(w.encodeAll(), { at: w.at, stepWeights: () => w.stepWeights() });
+  };
   return {
     scalings: plan.scalings,
     train: windows(splits.map((m) => ({ from: 0, to: m.val }))),

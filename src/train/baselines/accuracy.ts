@@ -75,27 +75,38 @@ interface Sums {
   bad: number;
 }
 
-function accumulate(actual: ArrayLike<number>[], predicted: ArrayLike<number>[], step?: number): Sums {
-  const sums: Sums = { abs: 0, sq: 0, smape: 0, count: 0, bad: 0 };
-  actual.forEach((row, i) => {
-    const from = step ?? 0;
-    const to = step === undefined ? row.length : step + 1;
-    for (let k = from; k < to; k++) {
-      const y = row[k]!;
-      const f = predicted[i]![k]!;
-      if (!Number.isFinite(y) || !Number.isFinite(f)) {
-        sums.bad++;
-        continue;
+const noSums = (): Sums => ({ abs: 0, sq: 0, smape: 0, count: 0, bad: 0 });
+
+function add(sums: Sums, y: number, f: number): void {
+  if (!Number.isFinite(y) || !Number.isFinite(f)) {
+    sums.bad++;
+    return;
+  }
+  const e = Math.abs(y - f);
+  const denom = Math.abs(y) + Math.abs(f);
+  sums.abs += e;
+  sums.sq += e * e;
+  sums.smape += denom === 0 ? 0 : (200 * e) / denom;
+  sums.count++;
+}
+
+/** Running sums over every step (pooled) and per step, in origin order. */
+class HorizonSums {
+  readonly pooled = noSums();
+  readonly perStep: Sums[];
+
+  constructor(horizon: number) {
+    this.perStep = Array.from({ length: horizon }, noSums);
+  }
+
+  add(actual: readonly ArrayLike<number>[], predicted: readonly ArrayLike<number>[]): void {
+    actual.forEach((row, i) => {
+      for (let k = 0; k < row.length; k++) {
+        add(this.pooled, row[k]!, predicted[i]![k]!);
+        add(this.perStep[k]!, row[k]!, predicted[i]![k]!);
       }
-      const e = Math.abs(y - f);
-      const denom = Math.abs(y) + Math.abs(f);
-      sums.abs += e;
-      sums.sq += e * e;
-      sums.smape += denom === 0 ? 0 : (200 * e) / denom;
-      sums.count++;
-    }
-  });
-  return sums;
+    });
+  }
 }
 
 function scoresOf(model: Sums, scale: { scale?: number; reason?: string }, naive2?: Sums): Scores {
@@ -132,40 +143,81 @@ function checkRows(name: string, rows: readonly ArrayLike<number>[], origins: nu
   });
 }
 
+function noOrigins(): HorizonScores {
+  const why = 'no forecast origins: the evaluated split is shorter than the horizon';
+  const reasons = Object.fromEntries(METRIC_NAMES.map((m) => [m, why]));
+  return {
+    pooled: { mae: undefined, rmse: undefined, smape: undefined, mase: undefined, owa: undefined, reasons },
+    perStep: [],
+  };
+}
+
+/**
+ * {@link scoreForecasts} over origins given a block at a time (a long series' forecasts need
+ * not all be held at once); the scores equal those of every block passed in one call.
+ */
+export class ForecastScorer {
+  private readonly scale: { scale?: number; reason?: string };
+  private readonly model: HorizonSums;
+  private readonly naive2: HorizonSums | undefined;
+  private origins = 0;
+
+  /** `withNaive2`: every block brings Naive2's forecasts, for OWA. */
+  constructor(
+    train: ArrayLike<number>,
+    period: number,
+    readonly horizon: number,
+    withNaive2: boolean,
+  ) {
+    this.scale = maseScale(finiteSeries(train, 'scoreForecasts: train', 1), period);
+    checkInteger(horizon, 'ForecastScorer: horizon', 1);
+    this.model = new HorizonSums(horizon);
+    this.naive2 = withNaive2 ? new HorizonSums(horizon) : undefined;
+  }
+
+  /** Adds a block of origins: `actual`, `predicted` (and `naive2`) rows of `horizon` values. */
+  add(block: Pick<ScoreInput, 'actual' | 'predicted' | 'naive2'>): void {
+    const { actual, predicted, naive2 } = block;
+    if (!Array.isArray(actual))
+      throw new ValueError('scoreForecasts: actual must be an array of rows (one per origin)');
+    checkRows('actual', actual, actual.length, this.horizon);
+    checkRows('predicted', predicted, actual.length, this.horizon);
+    if ((naive2 !== undefined) !== (this.naive2 !== undefined)) {
+      throw new ValueError(
+        `scoreForecasts: naive2 rows must be given ${this.naive2 ? 'with every' : 'with no'} block`,
+      );
+    }
+    if (naive2 !== undefined) checkRows('naive2', naive2, actual.length, this.horizon);
+    this.model.add(actual, predicted);
+    if (naive2 !== undefined) this.naive2!.add(actual, naive2);
+    this.origins += actual.length;
+  }
+
+  scores(): HorizonScores {
+    if (this.origins === 0) return noOrigins();
+    const { model, naive2, scale } = this;
+    return {
+      pooled: scoresOf(model.pooled, scale, naive2?.pooled),
+      perStep: model.perStep.map((sums, k) => scoresOf(sums, scale, naive2?.perStep[k])),
+    };
+  }
+}
+
 /** M4 metrics of `predicted` against `actual`, per horizon step and pooled. */
 export function scoreForecasts(input: ScoreInput): HorizonScores {
   const { actual, predicted, naive2 } = input;
   if (!Array.isArray(actual))
     throw new ValueError('scoreForecasts: actual must be an array of rows (one per origin)');
   const train = finiteSeries(input.train, 'scoreForecasts: train', 1);
-  const scale = maseScale(train, input.period);
   if (actual.length === 0) {
-    const why = 'no forecast origins: the evaluated split is shorter than the horizon';
-    const none = Object.fromEntries(METRIC_NAMES.map((m) => [m, why]));
-    return {
-      pooled: {
-        mae: undefined,
-        rmse: undefined,
-        smape: undefined,
-        mase: undefined,
-        owa: undefined,
-        reasons: none,
-      },
-      perStep: [],
-    };
+    maseScale(train, input.period);
+    return noOrigins();
   }
   const horizon = actual[0]!.length;
   if (!(horizon >= 1)) throw new ShapeError('scoreForecasts: actual rows must have at least one value');
-  checkRows('actual', actual, actual.length, horizon);
-  checkRows('predicted', predicted, actual.length, horizon);
-  if (naive2 !== undefined) checkRows('naive2', naive2, actual.length, horizon);
-  const score = (step?: number): Scores =>
-    scoresOf(
-      accumulate(actual as ArrayLike<number>[], predicted as ArrayLike<number>[], step),
-      scale,
-      naive2 ? accumulate(actual as ArrayLike<number>[], naive2 as ArrayLike<number>[], step) : undefined,
-    );
-  return { pooled: score(), perStep: Array.from({ length: horizon }, (_, k) => score(k)) };
+  const scorer = new ForecastScorer(train, input.period, horizon, naive2 !== undefined);
+  scorer.add({ actual, predicted, ...(naive2 !== undefined ? { naive2 } : {}) });
+  return scorer.scores();
 }
 
 /**

@@ -1,6 +1,5 @@
 import { diagnoseSeries } from '../../data/auto-transform.js';
-import { averageScores, type Scores, scoreForecasts } from '../baselines/accuracy.js';
-import type { Baseline } from '../baselines/baseline.js';
+import { averageScores, ForecastScorer, type Scores } from '../baselines/accuracy.js';
 import { fitStandardBaselines } from '../baselines/standard.js';
 import { type BaselineScores, compareWithBaselines, type Verdict } from '../baselines/verdict.js';
 
@@ -39,9 +38,11 @@ interface Scored {
 /** Groups baselines of members: every ETS model counts as one kind across a panel. */
 const kindOf = (name: string): string => (name.startsWith('ETS: ') ? 'ETS' : name);
 
-function baselineRows(b: Baseline, f: MemberForecasts, horizon: number): Float64Array[] {
-  return b.forecastAt(f.target, f.origins, horizon);
-}
+/**
+ * Origins scored per block: the baselines' forecasts (a Float64Array per origin and baseline)
+ * are made and scored a block at a time, so a long test split never holds them all.
+ */
+export const SCORE_BLOCK = 16_384;
 
 /** Whether the training rows look like a random walk: a unit root, so the level is not stationary. */
 function wanders(train: Float64Array, period: number): boolean {
@@ -52,35 +53,42 @@ function wanders(train: Float64Array, period: number): boolean {
   }
 }
 
-/** The model and every baseline scored on one member's origins. */
-function scoreMember(f: MemberForecasts, period: number, horizon: number) {
-  const train = f.target.subarray(0, f.trainEnd);
-  const actual = f.origins.map((o) => f.target.subarray(o, o + horizon));
-  const set = fitStandardBaselines(train, { period });
-  const naive2 = baselineRows(set.naive2, f, horizon);
-  const score = (rows: Float64Array[]) => scoreForecasts({ actual, predicted: rows, train, period, naive2 });
-  const naive2Scores = score(naive2);
-  const baselines = new Map<string, { name: string; scored: Scored }>();
+/** The baselines scored on a member's origins, each with a note when it cannot forecast from them. */
+function scoredBaselines(set: ReturnType<typeof fitStandardBaselines>, origins: readonly number[]) {
   const notes = [...set.notes];
-  for (const b of set.baselines) {
-    if (b.firstOrigin !== undefined && f.origins.some((o) => o < b.firstOrigin!)) {
-      notes.push(
-        `${b.name} is left out: it forecasts from row ${b.firstOrigin} on, the split starts earlier`,
-      );
-      continue;
-    }
-    baselines.set(kindOf(b.name), {
-      name: b.name,
-      scored: b === set.naive2 ? naive2Scores : score(baselineRows(b, f, horizon)),
-    });
+  const kept = set.baselines.filter((b) => {
+    if (b.firstOrigin === undefined || !origins.some((o) => o < b.firstOrigin!)) return true;
+    notes.push(`${b.name} is left out: it forecasts from row ${b.firstOrigin} on, the split starts earlier`);
+    return false;
+  });
+  return { kept, notes };
+}
+
+/** The model and every baseline scored on one member's origins, {@link SCORE_BLOCK} origins at a time. */
+function scoreMember(f: MemberForecasts, period: number, horizon: number, block: number) {
+  const train = f.target.subarray(0, f.trainEnd);
+  const set = fitStandardBaselines(train, { period });
+  const { kept, notes } = scoredBaselines(set, f.origins);
+  const scorer = () => new ForecastScorer(train, period, horizon, true);
+  const model = scorer();
+  const naive2 = scorer();
+  const others = kept.filter((b) => b !== set.naive2).map((b) => ({ b, scorer: scorer() }));
+  for (let from = 0; from < f.origins.length; from += block) {
+    const origins = f.origins.slice(from, from + block);
+    const actual = origins.map((o) => f.target.subarray(o, o + horizon));
+    const naive2Rows = set.naive2.forecastAt(f.target, origins, horizon);
+    model.add({ actual, predicted: f.model.slice(from, from + block), naive2: naive2Rows });
+    naive2.add({ actual, predicted: naive2Rows, naive2: naive2Rows });
+    for (const o of others)
+      o.scorer.add({ actual, predicted: o.b.forecastAt(f.target, origins, horizon), naive2: naive2Rows });
   }
-  return {
-    model: score(f.model),
-    baselines,
-    naive2: naive2Scores,
-    notes,
-    wandering: wanders(train, period),
-  };
+  const naive2Scores = naive2.scores();
+  const baselines = new Map<string, { name: string; scored: Scored }>();
+  for (const b of kept) {
+    const scored = b === set.naive2 ? naive2Scores : others.find((o) => o.b === b)!.scorer.scores();
+    baselines.set(kindOf(b.name), { name: b.name, scored });
+  }
+  return { model: model.scores(), baselines, naive2: naive2Scores, notes, wandering: wanders(train, period) };
 }
 
 type MemberResult = ReturnType<typeof scoreMember>;
@@ -134,17 +142,19 @@ export interface ScoredSplit {
 
 /**
  * Scores `modelName` and the standard baselines on each member's forecasts (null: a member
- * without origins in the split) and compares them. Never throws on degenerate data: metrics
+ * without origins in the split) and compares them, `block` origins at a time (the scores do
+ * not depend on it). Never throws on degenerate data: metrics
  * that cannot be computed are undefined with a reason.
  */
 export function scoreWithBaselines(
   modelName: string,
   members: Array<MemberForecasts | null>,
-  options: { period: number; horizon: number; transform: string; calendar: boolean },
+  options: { period: number; horizon: number; transform: string; calendar: boolean; block?: number },
 ): ScoredSplit {
   const { period, horizon } = options;
+  const block = options.block ?? SCORE_BLOCK;
   const results: Array<MemberResult | null> = members.map((f) =>
-    f && f.origins.length > 0 && f.trainEnd > 0 ? scoreMember(f, period, horizon) : null,
+    f && f.origins.length > 0 && f.trainEnd > 0 ? scoreMember(f, period, horizon, block) : null,
   );
   const present = results.filter((r): r is MemberResult => r !== null);
   const naive2 = (r: MemberResult | null) => r?.naive2 ?? null;

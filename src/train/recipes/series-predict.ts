@@ -22,28 +22,21 @@ import { encoderSeries, type Member } from './series-panel.js';
 
 const CHUNK = 256;
 
-/** The model's outputs for encoded windows (B × L × W), in chunks, without gradients. */
+/** The model's outputs for encoded windows (B × L × W), without gradients. */
 function outputs(
   model: SequenceForecaster,
   spec: EncodingSpec,
   x: Float32Array,
   count: number,
 ): Float32Array {
-  const W = inputWidth(spec);
-  const L = spec.lookback;
-  const out = new Float32Array(count * spec.horizon);
+  const input = new Tensor(x, [count, spec.lookback, inputWidth(spec)]);
   const wasTraining = model.training;
   model.eval();
   try {
-    for (let b = 0; b < count; b += CHUNK) {
-      const n = Math.min(CHUNK, count - b);
-      const input = new Tensor(x.slice(b * L * W, (b + n) * L * W), [n, L, W]);
-      out.set(noGrad(() => model.forward(input)).f32, b * spec.horizon);
-    }
+    return noGrad(() => model.forward(input)).f32;
   } finally {
     model.train(wasTraining);
   }
-  return out;
 }
 
 /**
@@ -115,38 +108,45 @@ function encodeRows(spec: EncodingSpec, rows: Row[], done: number) {
   return { x, histories };
 }
 
+/** Runs the network on `rows` after `done` steps and writes their next decoded steps. */
+function stepRows(model: SequenceForecaster, spec: EncodingSpec, rows: Row[], done: number): void {
+  const { x, histories } = encodeRows(spec, rows, done);
+  const out = outputs(model, spec, x, rows.length);
+  rows.forEach((row, i) => {
+    const y = out.subarray(i * spec.horizon, (i + 1) * spec.horizon);
+    if (row.failed || !y.every(Number.isFinite)) {
+      row.failed = true;
+      return;
+    }
+    const values = decodeOutputs(spec, row.task.scaling, histories[i]!, y);
+    row.values.set(values.subarray(0, Math.min(spec.horizon, row.task.steps - done)), done);
+  });
+}
+
 /**
  * The forecasts of several members at once (each task's origins, each its own scaling and
- * steps), every window of every task a row of one forward per step block: what `forecastFrom`
- * computes for each task alone. A row leaves the batch once its steps are done.
+ * steps), {@link CHUNK} windows per forward: what `forecastFrom` computes for each task
+ * alone. A row leaves the batch once its steps are done. Each task's rows are views of one
+ * buffer (origins × steps), and only one chunk of windows is encoded at a time.
  */
 export function forecastMany(
   model: SequenceForecaster,
   spec: EncodingSpec,
   tasks: readonly ForecastTask[],
 ): Float64Array[][] {
-  const all: Row[][] = tasks.map((task) =>
-    Array.from(task.origins, (origin) => ({
+  const all: Row[][] = tasks.map((task) => {
+    const flat = new Float64Array(task.origins.length * task.steps).fill(Number.NaN);
+    return Array.from(task.origins, (origin, i) => ({
       task,
       origin,
-      values: new Float64Array(task.steps).fill(Number.NaN),
+      values: flat.subarray(i * task.steps, (i + 1) * task.steps),
       failed: false,
-    })),
-  );
+    }));
+  });
   const most = Math.max(0, ...tasks.map((t) => t.steps));
   for (let done = 0; done < most; done += spec.horizon) {
     const rows = all.flat().filter((r) => !r.failed && r.task.steps > done);
-    const { x, histories } = encodeRows(spec, rows, done);
-    const out = outputs(model, spec, x, rows.length);
-    rows.forEach((row, i) => {
-      const y = out.subarray(i * spec.horizon, (i + 1) * spec.horizon);
-      if (row.failed || !y.every(Number.isFinite)) {
-        row.failed = true;
-        return;
-      }
-      const values = decodeOutputs(spec, row.task.scaling, histories[i]!, y);
-      row.values.set(values.subarray(0, Math.min(spec.horizon, row.task.steps - done)), done);
-    });
+    for (let b = 0; b < rows.length; b += CHUNK) stepRows(model, spec, rows.slice(b, b + CHUNK), done);
   }
   return all.map((rows) => rows.map((r) => r.values));
 }

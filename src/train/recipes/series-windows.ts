@@ -19,9 +19,11 @@ import type { Task } from '../fit-types.js';
 import { encoderSeries, type Member } from './series-panel.js';
 
 /**
- * The windows a forecaster trains and validates on, encoded once: window i forecasts member
- * `members[i]` from origin `origins[i]`. A batch carries its window numbers, so metrics decode
- * each window's outputs against its own history into the target's units.
+ * The windows a forecaster trains and validates on: window i forecasts member `members[i]`
+ * from origin `origins[i]`. Windows are encoded when a batch asks for them, straight into the
+ * batch's buffers (a million-row hourly series has over half a million windows, a gigabyte
+ * encoded at once). A batch carries its window numbers, so metrics decode each window's
+ * outputs against its own history into the target's units.
  */
 
 export interface ForecastBatch {
@@ -40,8 +42,6 @@ export interface Origins {
 
 export class ForecastWindows implements Dataset<number> {
   readonly length: number;
-  readonly inputs: Float32Array;
-  readonly targets: Float32Array;
 
   constructor(
     readonly spec: EncodingSpec,
@@ -49,35 +49,49 @@ export class ForecastWindows implements Dataset<number> {
     readonly scalings: readonly SeriesScaling[],
     readonly at: Origins,
   ) {
-    const n = at.origins.length;
-    const size = spec.lookback * inputWidth(spec);
-    this.length = n;
-    this.inputs = new Float32Array(n * size);
-    this.targets = new Float32Array(n * spec.horizon);
-    for (let i = 0; i < n; i++) {
-      const m = at.members[i]!;
-      const series = encoderSeries(members[m]!);
-      encodeInputs(spec, scalings[m]!, series, at.origins[i]!, this.inputs, i * size);
-      this.targets.set(encodeOutputs(spec, scalings[m]!, series, at.origins[i]!), i * spec.horizon);
-    }
+    this.length = at.origins.length;
   }
 
   get(index: number): number {
     return index;
   }
 
-  /** The windows `items` as one batch. */
-  collate(items: number[]): ForecastBatch {
+  /** Encodes windows `items` into `inputs` (B × L × W) and `targets` (B × H). */
+  encode(items: ArrayLike<number>, inputs: Float32Array, targets: Float32Array): void {
     const size = this.spec.lookback * inputWidth(this.spec);
     const H = this.spec.horizon;
-    const inputs = new Float32Array(items.length * size);
+    for (let i = 0; i < items.length; i++) {
+      const w = items[i]!;
+      const m = this.at.members[w]!;
+      const series = encoderSeries(this.members[m]!);
+      const o = this.at.origins[w]!;
+      encodeInputs(this.spec, this.scalings[m]!, series, o, inputs, i * size);
+      targets.set(encodeOutputs(this.spec, this.scalings[m]!, series, o), i * H);
+    }
+  }
+
+  /** Every window encoded (for checks on small data: this is what batches hold, all at once). */
+  encodeAll(): { inputs: Float32Array; targets: Float32Array } {
+    const inputs = new Float32Array(this.length * this.spec.lookback * inputWidth(this.spec));
+    const targets = new Float32Array(this.length * this.spec.horizon);
+    this.encode(
+      Int32Array.from({ length: this.length }, (_, i) => i),
+      inputs,
+      targets,
+    );
+    return { inputs, targets };
+  }
+
+  /** The windows `items` as one batch. */
+  collate(items: number[]): ForecastBatch {
+    const L = this.spec.lookback;
+    const W = inputWidth(this.spec);
+    const H = this.spec.horizon;
+    const inputs = new Float32Array(items.length * L * W);
     const targets = new Float32Array(items.length * H);
-    items.forEach((w, i) => {
-      inputs.set(this.inputs.subarray(w * size, (w + 1) * size), i * size);
-      targets.set(this.targets.subarray(w * H, (w + 1) * H), i * H);
-    });
+    this.encode(items, inputs, targets);
     return {
-      inputs: new Tensor(inputs, [items.length, this.spec.lookback, inputWidth(this.spec)]),
+      inputs: new Tensor(inputs, [items.length, L, W]),
       targets: new Tensor(targets, [items.length, H]),
       members: Int32Array.from(items, (w) => this.at.members[w]!),
       origins: Int32Array.from(items, (w) => this.at.origins[w]!),
@@ -98,10 +112,12 @@ export class ForecastWindows implements Dataset<number> {
     for (let i = 0; i < this.length; i++) {
       const m = members[at.members[i]!]!;
       const o = at.origins[i]!;
+      const scaling = scalings[at.members[i]!]!;
+      const target = encodeOutputs(spec, scaling, encoderSeries(m), o);
       const history = Array.from(m.target.subarray(o - need, o));
       const naive = [...history, ...new Array<number>(H).fill(history[need - 1]!)];
-      const encoded = encodeOutputs(spec, scalings[at.members[i]!]!, encoderSeriesOf(naive), need);
-      for (let k = 0; k < H; k++) sums[k]! += (this.targets[i * H + k]! - encoded[k]!) ** 2;
+      const encoded = encodeOutputs(spec, scaling, encoderSeriesOf(naive), need);
+      for (let k = 0; k < H; k++) sums[k]! += (target[k]! - encoded[k]!) ** 2;
     }
     const inverse = Array.from(sums, (s) => (s > 0 ? this.length / s : 1));
     const mean = inverse.reduce((a, b) => a + b, 0) / H;
