@@ -97,3 +97,23 @@ describe('kioku export', () => {
     );
   });
 });
+
+describe('kioku export --help', () => {
+  it('lists the flags each format takes per kind of model, only those of the --format given', async () => {
+    const project = await kioku('export', '--format', 'pytorch-project', '--help');
+    expect(project.code).toBe(0);
+    const section = project.stdout.slice(
+      project.stdout.indexOf('Flags by format'),
+      project.stdout.indexOf('Examples:'),
+    );
+    expect(section.trim().split('\n')).toEqual([
+      'Flags by format and model, besides --model, --format and --out:',
+      '  pytorch-project of a text classifier: --data, --limit',
+      '  pytorch-project of a forecaster: --data (a file with the columns it was trained on)',
+      '  pytorch-project of a language model: none (use --format pytorch, whose model.py has generate())',
+    ]);
+    const all = await kioku('export', '--help');
+    expect(all.stdout).toContain('  onnx: --opset (text classifiers, forecasters and language models)');
+    expect(all.stdout).toContain('  pytorch-project of a forecaster: --data');
+  });
+});

@@ -95,6 +95,25 @@ async function writeExport(
   return Object.keys(files);
 }
 
+/** Which flags each format takes, per kind of model: all formats, or only the one given with --format. */
+const FLAGS_BY_FORMAT: Record<ExportFlags['format'], string[]> = {
+  onnx: ['onnx: --opset (text classifiers, forecasters and language models)'],
+  pytorch: ['pytorch: no other flags (text classifiers, forecasters and language models)'],
+  tfjs: ['tfjs: no other flags (text classifiers and forecasters)'],
+  'pytorch-project': [
+    'pytorch-project of a text classifier: --data, --limit',
+    'pytorch-project of a forecaster: --data (a file with the columns it was trained on)',
+    'pytorch-project of a language model: none (use --format pytorch, whose model.py has generate())',
+  ],
+};
+
+function flagsHelp(format: string | undefined): string {
+  const formats =
+    format && format in FLAGS_BY_FORMAT ? [format as ExportFlags['format']] : Object.keys(FLAGS_BY_FORMAT);
+  const lines = formats.flatMap((f) => FLAGS_BY_FORMAT[f as ExportFlags['format']]);
+  return `\nFlags by format and model, besides --model, --format and --out:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}
+
 export function exportCommand(program: Command, reporter: (cmd: Command) => Reporter): void {
   program
     .command('export')
@@ -118,6 +137,7 @@ export function exportCommand(program: Command, reporter: (cmd: Command) => Repo
       "examples train.py uses, chosen as kioku's --limit (pytorch-project of a text classifier only)",
       int('--limit'),
     )
+    .addHelpText('after', ({ command }) => flagsHelp(command.opts<Partial<ExportFlags>>().format))
     .addHelpText(
       'after',
       examples([
