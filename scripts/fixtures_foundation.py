@@ -289,7 +289,12 @@ def schedulers():
     dump('schedulers.json', cases)
 
 
-layers()
-losses()
-optimizers()
-schedulers()
+def main():
+    layers()
+    losses()
+    optimizers()
+    schedulers()
+
+
+if __name__ == '__main__':
+    main()

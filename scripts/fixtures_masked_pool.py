@@ -10,14 +10,9 @@ import os
 
 import torch
 
+from fixture_tensors import enc
+
 torch.manual_seed(0)
-
-
-def enc(t):
-    t = t.detach()
-    if t.dtype in (torch.int64, torch.int32):
-        return {"shape": list(t.shape), "dtype": "int32", "data": [int(v) for v in t.flatten().tolist()]}
-    return {"shape": list(t.shape), "dtype": "float32", "data": [float(f"{v:.9g}") for v in t.flatten().tolist()]}
 
 
 def pooled(x, lengths, mode):
@@ -43,12 +38,17 @@ def case(b, t, f, lengths, mode):
     }
 
 
-cases = {}
-for mode in ("max", "mean"):
-    cases[f"{mode}_padded"] = case(4, 5, 6, [3, 1, 5, 2], mode)
-    cases[f"{mode}_full"] = case(2, 3, 4, None, mode)
-    cases[f"{mode}_wide"] = case(3, 7, 40, [7, 4, 6], mode)
+def main():
+    cases = {}
+    for mode in ("max", "mean"):
+        cases[f"{mode}_padded"] = case(4, 5, 6, [3, 1, 5, 2], mode)
+        cases[f"{mode}_full"] = case(2, 3, 4, None, mode)
+        cases[f"{mode}_wide"] = case(3, 7, 40, [7, 4, 6], mode)
 
-os.makedirs("fixtures/ops", exist_ok=True)
-with open("fixtures/ops/masked-pool.json", "w") as f:
-    json.dump({"torch": torch.__version__, "cases": cases}, f, separators=(",", ":"))
+    os.makedirs("fixtures/ops", exist_ok=True)
+    with open("fixtures/ops/masked-pool.json", "w") as f:
+        json.dump({"torch": torch.__version__, "cases": cases}, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()

@@ -8,14 +8,9 @@ import os
 
 import torch
 
+from fixture_tensors import enc
+
 torch.manual_seed(0)
-
-
-def enc(t):
-    t = t.detach()
-    if t.dtype in (torch.int64, torch.int32):
-        return {"shape": list(t.shape), "dtype": "int32", "data": [int(v) for v in t.flatten().tolist()]}
-    return {"shape": list(t.shape), "dtype": "float32", "data": [float(f"{v:.9g}") for v in t.flatten().tolist()]}
 
 
 def leaf(*shape):
@@ -37,33 +32,38 @@ def run(fn, inputs, **extra):
     return case
 
 
-cases = {}
+def main():
+    cases = {}
 
-idx = torch.tensor([[1, 0, 3, 1], [5, 5, 0, 2]])
-cases["embedding_padding"] = run(
-    lambda w: torch.nn.functional.embedding(idx, w, padding_idx=0),
-    [leaf(6, 4)],
-    indices=enc(idx),
-    paddingIdx=0,
-)
-cases["embedding"] = run(lambda w: torch.nn.functional.embedding(idx, w), [leaf(6, 3)], indices=enc(idx))
+    idx = torch.tensor([[1, 0, 3, 1], [5, 5, 0, 2]])
+    cases["embedding_padding"] = run(
+        lambda w: torch.nn.functional.embedding(idx, w, padding_idx=0),
+        [leaf(6, 4)],
+        indices=enc(idx),
+        paddingIdx=0,
+    )
+    cases["embedding"] = run(lambda w: torch.nn.functional.embedding(idx, w), [leaf(6, 3)], indices=enc(idx))
 
-gidx = torch.tensor([[3, 0], [1, 1], [0, 2]])
-cases["gather_axis1"] = run(lambda x: torch.gather(x, 1, gidx), [leaf(3, 4)], index=enc(gidx), axis=1)
-sidx = torch.tensor([2, 0, 2])
-cases["indexSelect_axis0"] = run(lambda x: torch.index_select(x, 0, sidx), [leaf(3, 4)], index=enc(sidx), axis=0)
+    gidx = torch.tensor([[3, 0], [1, 1], [0, 2]])
+    cases["gather_axis1"] = run(lambda x: torch.gather(x, 1, gidx), [leaf(3, 4)], index=enc(gidx), axis=1)
+    sidx = torch.tensor([2, 0, 2])
+    cases["indexSelect_axis0"] = run(lambda x: torch.index_select(x, 0, sidx), [leaf(3, 4)], index=enc(sidx), axis=0)
 
-for axis in (-1, 1, 0):
-    cases[f"softmax_axis{axis}"] = run(lambda x: torch.softmax(x, axis), [leaf(2, 3, 4)], axis=axis)
-    cases[f"logSoftmax_axis{axis}"] = run(lambda x: torch.log_softmax(x, axis), [leaf(2, 3, 4)], axis=axis)
-big = (torch.randn(3, 5) * 60).requires_grad_(True)
-cases["logSoftmax_large"] = run(lambda x: torch.log_softmax(x, -1), [big], axis=-1)
+    for axis in (-1, 1, 0):
+        cases[f"softmax_axis{axis}"] = run(lambda x: torch.softmax(x, axis), [leaf(2, 3, 4)], axis=axis)
+        cases[f"logSoftmax_axis{axis}"] = run(lambda x: torch.log_softmax(x, axis), [leaf(2, 3, 4)], axis=axis)
+    big = (torch.randn(3, 5) * 60).requires_grad_(True)
+    cases["logSoftmax_large"] = run(lambda x: torch.log_softmax(x, -1), [big], axis=-1)
 
-cases["sum_axis1_keep"] = run(lambda x: x.sum(1, keepdim=True), [leaf(2, 3, 4)], axis=1, keepDims=True)
-cases["mean_all"] = run(lambda x: x.mean(), [leaf(3, 5)])
-cases["mean_axis0"] = run(lambda x: x.mean(0), [leaf(4, 3)], axis=0, keepDims=False)
-cases["max_axis2"] = run(lambda x: x.max(2).values, [leaf(2, 3, 5)], axis=2, keepDims=False)
+    cases["sum_axis1_keep"] = run(lambda x: x.sum(1, keepdim=True), [leaf(2, 3, 4)], axis=1, keepDims=True)
+    cases["mean_all"] = run(lambda x: x.mean(), [leaf(3, 5)])
+    cases["mean_axis0"] = run(lambda x: x.mean(0), [leaf(4, 3)], axis=0, keepDims=False)
+    cases["max_axis2"] = run(lambda x: x.max(2).values, [leaf(2, 3, 5)], axis=2, keepDims=False)
 
-os.makedirs("fixtures/ops", exist_ok=True)
-with open("fixtures/ops/ops.json", "w") as f:
-    json.dump({"torch": torch.__version__, "cases": cases}, f, separators=(",", ":"))
+    os.makedirs("fixtures/ops", exist_ok=True)
+    with open("fixtures/ops/ops.json", "w") as f:
+        json.dump({"torch": torch.__version__, "cases": cases}, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()
