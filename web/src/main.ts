@@ -16,6 +16,11 @@ const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'modu
 let data: PlaygroundData | null = null;
 let current: CurrentModel | null = null;
 let running: AbortController | null = null;
+/** The data set loaded from a file, which the menu's file entry selects again. */
+let fileData: PlaygroundData | null = null;
+/** Whether the user set Epochs: a new data set then keeps it instead of its own default. */
+let epochsSet = false;
+const FILE_OPTION = 'file:';
 
 const trainStatus = (text: string, error = false) => say($('train-status'), text, error);
 const value = (id: string) => ($(id) as HTMLInputElement).value;
@@ -34,8 +39,36 @@ function useData(d: PlaygroundData): void {
     ),
   );
   $('target-label').hidden = d.kind !== 'series';
-  // Epochs that let the model beat its baselines on the built-in sets.
-  ($('epochs') as HTMLInputElement).value = d.kind === 'text' && d.characters ? '10' : '8';
+  // Epochs that let the model beat its baselines on the built-in sets, unless the user chose.
+  if (!epochsSet) ($('epochs') as HTMLInputElement).value = d.kind === 'text' && d.characters ? '10' : '8';
+}
+
+/** A data set from a file: used, and named in the menu as the entry that selects it. */
+function useFileData(d: PlaygroundData, fileName: string): void {
+  fileData = d;
+  const menu = $<HTMLSelectElement>('dataset');
+  const entry = [...menu.options].find((o) => o.value === FILE_OPTION) ?? new Option('', FILE_OPTION);
+  entry.textContent = `${fileName} — your file`;
+  if (!entry.parentElement) menu.prepend(entry);
+  menu.value = FILE_OPTION;
+  useData(d);
+}
+
+/** Loads a dropped or chosen data file, or says why it cannot be used. */
+function loadFile(file: File): void {
+  parseDropped(file).then(
+    (d) => useFileData(d, file.name),
+    (e) => say($('data-summary'), `${file.name}: ${messageOf(e)}`, true),
+  );
+}
+
+/** A new run starts from a clean page: no scores, curves or status of the previous one. */
+function clearPreviousRun(): void {
+  $('results-table').innerHTML =
+    '<tbody><tr><td class="muted">Training… the scores appear when it finishes.</td></tr></tbody>';
+  $('loss-chart').replaceChildren();
+  $('metric-chart').replaceChildren();
+  ($('progress') as HTMLProgressElement).value = 0;
 }
 
 async function loadBuiltin(file: string): Promise<void> {
@@ -65,6 +98,7 @@ async function onTrain(): Promise<void> {
   running = new AbortController();
   ($('train') as HTMLButtonElement).disabled = true;
   ($('stop') as HTMLButtonElement).disabled = false;
+  clearPreviousRun();
   trainStatus('Starting the worker…');
   try {
     const result = await train(worker, data, settings(), running.signal);
@@ -96,20 +130,23 @@ function onDrop(event: DragEvent): void {
   // A single .json is data, unless it is named as a model's files are (config.json, TF.js's model.json).
   const data = (name: string) =>
     /\.(csv|tsv|txt)$/i.test(name) || (/\.json$/i.test(name) && !/^(config|model)\.json$/i.test(name));
-  if (transfer.files.length === 1 && file && data(file.name)) {
-    parseDropped(file).then(useData, (e) => say($('data-summary'), `${file.name}: ${messageOf(e)}`, true));
-  } else void openDrop(transfer, useModel);
+  if (transfer.files.length === 1 && file && data(file.name)) loadFile(file);
+  else void openDrop(transfer, useModel);
 }
 
 function wire(): void {
-  $('dataset').onchange = () =>
-    loadBuiltin(value('dataset')).catch((e) => say($('data-summary'), messageOf(e), true));
+  $('dataset').onchange = () => {
+    if (value('dataset') === FILE_OPTION && fileData) useData(fileData);
+    else loadBuiltin(value('dataset')).catch((e) => say($('data-summary'), messageOf(e), true));
+  };
   const dataFile = $<HTMLInputElement>('data-file');
   dataFile.onchange = () => {
     const file = dataFile.files?.[0];
-    if (file)
-      parseDropped(file).then(useData, (e) => say($('data-summary'), `${file.name}: ${messageOf(e)}`, true));
+    if (file) loadFile(file);
   };
+  $('epochs').addEventListener('input', () => {
+    epochsSet = true;
+  });
   $('train').onclick = () => void onTrain();
   $('stop').onclick = () => running?.abort();
   $<HTMLFormElement>('text-form').onsubmit = (e) => {

@@ -1,3 +1,4 @@
+import { formatDate, parseDate } from '../../src/data/dates.js';
 import { forecastSeries, type OpenedModel, predictText } from '../../src/index.js';
 import { drawChart } from './chart.js';
 import { spellOut } from './data-format.js';
@@ -54,6 +55,20 @@ export function showPrediction(m: CurrentModel, text: string): void {
   );
 }
 
+/**
+ * Axis labels for a forecast's dates: the history's as the file wrote them (2015/03/01, Mar 1
+ * 2015, …) and the forecast's as kioku writes them (ISO), all in one form: the ISO date, or the
+ * month, day and time for a sub-daily series. Labels that are not all dates stay as they are.
+ */
+export function dateLabels(labels: readonly string[]): string[] {
+  const times = labels.map((l) => parseDate(l));
+  if (times.some((t) => t === undefined)) return [...labels];
+  const subDaily = times.some((t) => t! % 86_400_000 !== 0);
+  return times.map((t) =>
+    subDaily ? formatDate(t!, { time: true }).slice(5).replace('T', ' ') : formatDate(t!),
+  );
+}
+
 export async function showForecast(m: CurrentModel): Promise<void> {
   try {
     const steps = Number(($('steps') as HTMLInputElement).value);
@@ -65,7 +80,8 @@ export async function showForecast(m: CurrentModel): Promise<void> {
       [n - 1, values[n - 1]!] as [number, number],
       ...result.rows.map((r, k) => [n + k, r.value] as [number, number]),
     ];
-    const dates = [...(index ?? []), ...result.rows.map((r) => r.date ?? '')];
+    // Without dates the axis counts rows; with them, history and forecast read alike.
+    const dates = index ? dateLabels([...index, ...result.rows.map((r) => r.date ?? '')]) : [];
     drawChart(
       svg('forecast-chart'),
       [
@@ -75,7 +91,7 @@ export async function showForecast(m: CurrentModel): Promise<void> {
       {
         title: `${result.target}: ${steps}-step forecast`,
         marker: n - 1,
-        xLabel: (x) => dates[x]?.slice(5) ?? String(x),
+        xLabel: (x) => dates[x] ?? String(x),
       },
     );
     fillTable(
@@ -84,6 +100,7 @@ export async function showForecast(m: CurrentModel): Promise<void> {
       result.rows.map((r) => [String(r.step), r.date ?? '', r.value.toFixed(3)]),
     );
     $('forecast-table').dataset.values = JSON.stringify(result.rows.map((r) => r.value));
+    svg('forecast-chart').dataset.dates = JSON.stringify(dates);
   } catch (e) {
     say($('model-name'), messageOf(e), true);
   }
