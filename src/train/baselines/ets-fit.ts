@@ -95,9 +95,13 @@ function fitMultiplicative(spec: EtsSpec, y: Float64Array, starts: EtsParams[]):
   const hi = [...upper, ...new Array<number>(d).fill(Number.POSITIVE_INFINITY)];
   const split = (z: Float64Array): EtsParams => toParams(spec, z.subarray(0, q), z.subarray(q));
   const fitted = new Float64Array(y.length);
+  // Plain loops: TypedArray map with a closure cost more than the filter on long series.
   const residuals = (z: Float64Array): Float64Array | undefined => {
     const { sse } = etsFilter(spec, split(z), y, fitted);
-    return Number.isFinite(sse) ? y.map((v, t) => v - fitted[t]!) : undefined;
+    if (!Number.isFinite(sse)) return undefined;
+    const r = new Float64Array(y.length);
+    for (let t = 0; t < y.length; t++) r[t] = y[t]! - fitted[t]!;
+    return r;
   };
   let best: { x: Float64Array; value: number } | undefined;
   for (const start of starts) {

@@ -191,14 +191,42 @@ function normalEquations(
     const zj = Float64Array.from(z);
     zj[j] = z[j]! + h;
     const rj = h === 0 ? undefined : residuals(zj);
-    cols.push(rj === undefined ? new Float64Array(r.length) : rj.map((v, i) => (v - r[i]!) / h));
+    const col = new Float64Array(r.length);
+    if (rj !== undefined) for (let i = 0; i < r.length; i++) col[i] = (rj[i]! - r[i]!) / h;
+    cols.push(col);
   }
+  return crossProducts(cols, r);
+}
+
+/** Rows per block of {@link crossProducts}: the block of every column stays in cache. */
+const BLOCK_ROWS = 256;
+
+/**
+ * JᵀJ and Jᵀr of the columns `cols`, a block of rows at a time: each sum still runs over the
+ * rows in order (the same result as a dot product per entry), but a long series' columns are
+ * read from cache p times instead of from memory.
+ */
+function crossProducts(cols: Float64Array[], r: Float64Array): { jtj: Float64Array; jtr: Float64Array } {
+  const p = cols.length;
+  const n = r.length;
   const jtj = new Float64Array(p * p);
   const jtr = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    jtr[i] = dot(cols[i]!, r);
-    for (let j = 0; j <= i; j++) jtj[i * p + j] = jtj[j * p + i] = dot(cols[i]!, cols[j]!);
+  for (let from = 0; from < n; from += BLOCK_ROWS) {
+    const to = Math.min(n, from + BLOCK_ROWS);
+    for (let i = 0; i < p; i++) {
+      const a = cols[i]!;
+      let s = jtr[i]!;
+      for (let t = from; t < to; t++) s += a[t]! * r[t]!;
+      jtr[i] = s;
+      for (let j = 0; j <= i; j++) {
+        const b = cols[j]!;
+        let sij = jtj[i * p + j]!;
+        for (let t = from; t < to; t++) sij += a[t]! * b[t]!;
+        jtj[i * p + j] = sij;
+      }
+    }
   }
+  for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) jtj[j * p + i] = jtj[i * p + j]!;
   return { jtj, jtr };
 }
 
