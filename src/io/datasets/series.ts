@@ -90,12 +90,45 @@ interface CsvRow {
   record?: number | undefined;
 }
 
+/**
+ * The rows read, column by column (a million-row file as a million row objects took most of a
+ * gigabyte): row r's values are values[r·C, (r+1)·C).
+ */
+class RowTable {
+  readonly values: number[] = [];
+  /** Source text of each missing value, by row, then by column. */
+  readonly missing = new Map<number, Map<number, string>>();
+  readonly labels: string[] = [];
+  readonly times: number[] = [];
+  readonly ids: string[] = [];
+  readonly lines: number[] = [];
+  /** JSON tables' record numbers, by row, where records share a line. */
+  readonly records = new Map<number, number>();
+  length = 0;
+
+  push(row: CsvRow): void {
+    const r = this.length++;
+    for (const v of row.values) this.values.push(v);
+    if (row.missing) this.missing.set(r, row.missing);
+    if (row.label !== null) this.labels.push(row.label);
+    this.times.push(row.time);
+    if (row.id !== null) this.ids.push(row.id);
+    this.lines.push(row.line);
+    if (row.record !== undefined) this.records.set(r, row.record);
+  }
+
+  /** Where row r came from, for an error. */
+  where(path: string, r: number, column: string | undefined) {
+    return { file: path, line: this.lines[r], record: this.records.get(r), column };
+  }
+}
+
 /** The columns read (features, then targets not among them), their roles, and the rows. */
 async function readSeriesRows(
   path: string,
   options: SeriesCsvOptions,
   idColumn?: string,
-): Promise<{ columns: string[]; features: string[]; targets: string[]; rows: CsvRow[] }> {
+): Promise<{ columns: string[]; features: string[]; targets: string[]; rows: RowTable }> {
   const { dateColumn } = options;
   let columns: string[] = [];
   let features: string[] = [];
@@ -103,7 +136,7 @@ async function readSeriesRows(
   let picks: number[] = [];
   let dateAt = -1;
   let idAt = -1;
-  const rows: CsvRow[] = [];
+  const rows = new RowTable();
   const table = isJsonTable(path)
     ? readJsonTable(path)
     : readCsv(path, delimiterFor(path, options.delimiter));
@@ -180,36 +213,44 @@ function parseRow(
   return { values, missing, label, time, id, line, record };
 }
 
-/** The rows as a series with the missing-value policy applied; dates must increase. */
+/** Rows `at` of the table as a series with the missing-value policy applied; dates must increase. */
 function toSeries(
   path: string,
   columns: string[],
-  rows: CsvRow[],
+  rows: RowTable,
+  at: readonly number[],
   missing: MissingPolicy,
   dateColumn: string | undefined,
 ): TimeSeries {
-  rows.forEach((r, i) => {
-    const before = rows[i - 1];
-    if (dateColumn !== undefined && before !== undefined && !(r.time > before.time)) {
-      const again = rows.slice(0, i).some((earlier) => earlier.time === r.time);
-      const hint = again
-        ? '; a file of several series one after another needs its id column named (--series-col)'
-        : '';
-      throw new DataError(`dates must increase, got ${r.label} after ${before.label}${hint}`, {
-        file: path,
-        line: r.line,
-        record: r.record,
-        column: dateColumn,
-      });
-    }
+  if (dateColumn !== undefined) checkDateOrder(path, rows, at, dateColumn);
+  const C = columns.length;
+  const values = new Float32Array(at.length * C);
+  at.forEach((r, i) => {
+    for (let c = 0; c < C; c++) values[i * C + c] = rows.values[r * C + c]!;
   });
-  const series = makeSeries(columns, Float32Array.from(rows.flatMap((r) => r.values)), {
-    ...(dateColumn !== undefined ? { index: rows.map((r) => r.label!) } : {}),
-    lines: Int32Array.from(rows, (r) => r.line),
+  const series = makeSeries(columns, values, {
+    ...(dateColumn !== undefined ? { index: at.map((r) => rows.labels[r]!) } : {}),
+    lines: Int32Array.from(at, (r) => rows.lines[r]!),
     source: path,
   });
-  const cellText = (r: number, c: number) => rows[r]?.missing?.get(c);
+  const cellText = (i: number, c: number) =>
+    at[i] === undefined ? undefined : rows.missing.get(at[i]!)?.get(c);
   return applyMissingPolicy(series, missing, { cellText });
+}
+
+function checkDateOrder(path: string, rows: RowTable, at: readonly number[], dateColumn: string): void {
+  for (let i = 1; i < at.length; i++) {
+    const [before, r] = [at[i - 1]!, at[i]!];
+    if (rows.times[r]! > rows.times[before]!) continue;
+    const again = at.slice(0, i).some((earlier) => rows.times[earlier] === rows.times[r]);
+    const hint = again
+      ? '; a file of several series one after another needs its id column named (--series-col)'
+      : '';
+    throw new DataError(
+      `dates must increase, got ${rows.labels[r]} after ${rows.labels[before]}${hint}`,
+      rows.where(path, r, dateColumn),
+    );
+  }
 }
 
 /**
@@ -221,7 +262,8 @@ function toSeries(
 export async function loadSeriesCsv(path: string, options: SeriesCsvOptions = {}): Promise<LabeledSeries> {
   const missing = checkOptions(options, 'loadSeriesCsv');
   const { columns, features, targets, rows } = await readSeriesRows(path, options);
-  return { ...toSeries(path, columns, rows, missing, options.dateColumn), features, targets };
+  const all = Array.from({ length: rows.length }, (_, r) => r);
+  return { ...toSeries(path, columns, rows, all, missing, options.dateColumn), features, targets };
 }
 
 /**
@@ -239,21 +281,17 @@ export async function loadPanelCsv(
     throw new ValueError('loadPanelCsv: seriesColumn must name the column of series ids');
   }
   const { columns, rows } = await readSeriesRows(path, options, options.seriesColumn);
-  const groups = new Map<string, CsvRow[]>();
-  for (const r of rows) {
-    if (r.id === '') {
-      throw new DataError('empty series id', {
-        file: path,
-        line: r.line,
-        record: r.record,
-        column: options.seriesColumn,
-      });
-    }
-    const list = groups.get(r.id!) ?? [];
-    if (list.length === 0) groups.set(r.id!, list);
-    list.push(r);
+  const groups = new Map<string, number[]>();
+  for (let r = 0; r < rows.length; r++) {
+    const id = rows.ids[r]!;
+    if (id === '') throw new DataError('empty series id', rows.where(path, r, options.seriesColumn));
+    const list = groups.get(id);
+    if (list) list.push(r);
+    else groups.set(id, [r]);
   }
   const ids = [...groups.keys()];
-  const members = ids.map((id) => toSeries(path, columns, groups.get(id)!, missing, options.dateColumn));
+  const members = ids.map((id) =>
+    toSeries(path, columns, rows, groups.get(id)!, missing, options.dateColumn),
+  );
   return makePanel(options.seriesColumn, ids, members);
 }

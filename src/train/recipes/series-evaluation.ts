@@ -1,12 +1,7 @@
 import { firstOrigin } from '../../data/forecast-encoding.js';
 import type { SequenceForecaster } from '../../nn/heads.js';
 import type { Scores } from '../baselines/accuracy.js';
-import {
-  applyIntervals,
-  calibrateIntervals,
-  type IntervalModel,
-  intervalCoverage,
-} from '../baselines/intervals.js';
+import { calibrateIntervals, type IntervalModel } from '../baselines/intervals.js';
 import type { Verdict } from '../baselines/verdict.js';
 import type { Span } from './events.js';
 import { type MemberForecasts, type ModelScores, scoreWithBaselines } from './series-baselines.js';
@@ -107,10 +102,17 @@ export function calibrateOnValidation(
   f: FittedSeries,
   level: number,
 ): { intervals: IntervalModel | null; note?: string } {
-  const residuals: number[][] = [];
+  const residuals: Float64Array[] = [];
   forecastSplit(f, 'val').forEach((mf, i) => {
+    // One buffer per member, a view per origin: a long validation split has many origins.
+    const H = f.horizon;
+    const all = new Float64Array(mf.origins.length * H);
     mf.origins.forEach((o, r) => {
-      residuals.push(Array.from(mf.model[r]!, (v, k) => (mf.target[o + k]! - v) / f.plan.units[i]!));
+      const row = all.subarray(r * H, (r + 1) * H);
+      mf.model[r]!.forEach((v, k) => {
+        row[k] = (mf.target[o + k]! - v) / f.plan.units[i]!;
+      });
+      residuals.push(row);
     });
   });
   try {
@@ -120,26 +122,31 @@ export function calibrateOnValidation(
   }
 }
 
+/**
+ * Share of the actual values inside the intervals around the forecasts (each member's bounds in
+ * its unit), counted origin by origin: what `intervalCoverage` gives for every origin's
+ * `applyIntervals` rows, without holding two bound rows per origin of a long split.
+ */
 function coverageOf(f: FittedSeries, intervals: IntervalModel, forecasts: MemberForecasts[]) {
-  const actual: Float64Array[] = [];
-  const lower: Float64Array[] = [];
-  const upper: Float64Array[] = [];
+  const H = f.horizon;
+  const hits = new Array<number>(H).fill(0);
+  let rows = 0;
   forecasts.forEach((mf, i) => {
     const unit = f.plan.units[i]!;
-    const scaled = {
-      ...intervals,
-      lower: intervals.lower.map((v) => v * unit),
-      upper: intervals.upper.map((v) => v * unit),
-    };
+    const lower = intervals.lower.map((v) => v * unit);
+    const upper = intervals.upper.map((v) => v * unit);
     mf.origins.forEach((o, r) => {
-      const band = applyIntervals(scaled, mf.model[r]!);
-      actual.push(mf.target.subarray(o, o + f.horizon));
-      lower.push(band.lower);
-      upper.push(band.upper);
+      const forecast = mf.model[r]!;
+      for (let k = 0; k < H; k++) {
+        const y = mf.target[o + k]!;
+        if (y >= forecast[k]! + lower[k]! && y <= forecast[k]! + upper[k]!) hits[k]!++;
+      }
+      rows++;
     });
   });
-  if (actual.length === 0) return null;
-  return { level: intervals.level, ...intervalCoverage(actual, lower, upper) };
+  if (rows === 0) return null;
+  const perStep = hits.map((h) => h / rows);
+  return { level: intervals.level, perStep, pooled: perStep.reduce((a, b) => a + b, 0) / H };
 }
 
 /**
