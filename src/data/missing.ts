@@ -16,6 +16,8 @@ export interface MissingPolicyOptions {
    * file, so that errors tell an empty cell from a literal "NaN" or "NA".
    */
   cellText?: (row: number, column: number) => string | undefined;
+  /** The JSON record a row came from, where records share a line (a minified .json file). */
+  record?: (row: number) => number | undefined;
 }
 
 /** The way out of a missing-value error: accept gaps at all, or drop rows when ffill cannot fill. */
@@ -68,9 +70,12 @@ export function applyMissingPolicy(
       `applyMissingPolicy: policy must be 'error', 'ffill' or 'drop', got ${String(policy)}`,
     );
   }
-  const { cellText } = options;
+  const { cellText, record } = options;
   if (cellText !== undefined && typeof cellText !== 'function') {
     throw new ValueError(`applyMissingPolicy: options.cellText must be a function, got ${typeof cellText}`);
+  }
+  if (record !== undefined && typeof record !== 'function') {
+    throw new ValueError(`applyMissingPolicy: options.record must be a function, got ${typeof record}`);
   }
   const F = series.columns.length;
   const N = series.length;
@@ -78,6 +83,7 @@ export function applyMissingPolicy(
   const where = (r: number, c: number) => ({
     file: series.source,
     line: series.lines?.[r],
+    record: record?.(r),
     column: series.columns[c],
   });
   if (policy === 'error') {

@@ -1,5 +1,5 @@
 import { parseDate, unparseableDate } from '../../data/dates.js';
-import { DataError, quote } from '../../data/errors.js';
+import { DataError, nameList, quote } from '../../data/errors.js';
 import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
 import { makePanel, type SeriesPanel } from '../../data/panel.js';
 import { makeSeries, type TimeSeries } from '../../data/series.js';
@@ -123,6 +123,22 @@ class RowTable {
   }
 }
 
+/** Columns that hold parts of a date (a file with year, month and day columns has no date column). */
+const DATE_PART = /^(year|month|day|date_of_month|day_of_month|hour|minute)$/i;
+
+/** The date column's index; when the file has none, the error says what it has instead. */
+function dateIndex(header: readonly string[], dateColumn: string, path: string): number {
+  const lower = dateColumn.toLowerCase();
+  if (header.some((h) => h.toLowerCase() === lower)) return headerIndex(header, dateColumn, path, 'date');
+  const parts = header.filter((h) => DATE_PART.test(h));
+  if (parts.length < 2) return headerIndex(header, dateColumn, path, 'date');
+  const hint = `the dates are split over ${nameList(parts)}: kioku reads a date from one column (2015-03-01, 2015-03-01 14:00), so join them into one`;
+  throw new DataError(`unknown date column; ${hint}; available columns: ${nameList(header)}`, {
+    file: path,
+    column: dateColumn,
+  });
+}
+
 /** The columns read (features, then targets not among them), their roles, and the rows. */
 async function readSeriesRows(
   path: string,
@@ -143,7 +159,7 @@ async function readSeriesRows(
   for await (const row of table) {
     if ('header' in row) {
       const header = row.header;
-      if (dateColumn !== undefined) dateAt = headerIndex(header, dateColumn, path, 'date');
+      if (dateColumn !== undefined) dateAt = dateIndex(header, dateColumn, path);
       if (idColumn !== undefined) idAt = headerIndex(header, idColumn, path, 'series');
       const special = [dateColumn, idColumn];
       targets = [...(options.targets ?? [])];
@@ -235,7 +251,8 @@ function toSeries(
   });
   const cellText = (i: number, c: number) =>
     at[i] === undefined ? undefined : rows.missing.get(at[i]!)?.get(c);
-  return applyMissingPolicy(series, missing, { cellText });
+  const record = (i: number) => (at[i] === undefined ? undefined : rows.records.get(at[i]!));
+  return applyMissingPolicy(series, missing, { cellText, record });
 }
 
 function checkDateOrder(path: string, rows: RowTable, at: readonly number[], dateColumn: string): void {
