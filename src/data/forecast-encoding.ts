@@ -165,7 +165,9 @@ export function encodeOutputs(
 ): Float32Array {
   const encoded = encodeTargets(spec.transform, series.target, end, spec.horizon);
   const { mean, std } = scaling.target;
-  return Float32Array.from(encoded, (v) => (v - mean) / std);
+  const out = new Float32Array(encoded.length);
+  for (let k = 0; k < encoded.length; k++) out[k] = (encoded[k]! - mean) / std;
+  return out;
 }
 
 /**
