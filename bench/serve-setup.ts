@@ -22,13 +22,21 @@ export interface Served {
   child: ChildProcess;
 }
 
-/** `kioku serve` in a child process with `flags`; resolves once it listens. */
-export function startServer(models: string[], flags: string[], nodeFlags: string[] = []): Promise<Served> {
+/**
+ * `kioku serve` in a child process with `flags`; resolves once it listens. `from` is the checkout
+ * whose kioku runs (another one's, to compare two versions of the code).
+ */
+export function startServer(
+  models: string[],
+  flags: string[],
+  nodeFlags: string[] = [],
+  from = root,
+): Promise<Served> {
   const args = [
     ...nodeFlags,
     '--import',
     'tsx',
-    join(root, 'src/cli/main.ts'),
+    join(from, 'src/cli/main.ts'),
     'serve',
     '--port',
     '0',
