@@ -5,7 +5,9 @@
  * server of each in turn (A first in odd rounds, B first in even ones) with autocannon for
  * `seconds` (default 4) after a 1 s warm-up, micro-batching on (`off`: unbatched), and reads the
  * server's CPU time per request from /proc, which suffers much less than requests/s from a shared
- * machine. Prints every run and the medians. Workloads: those of bench/serve-setup.ts
+ * machine. KIOKU_AB_FLAGS_A and KIOKU_AB_FLAGS_B give either server other flags (A and B may then
+ * be the same checkout: `KIOKU_AB_FLAGS_B='--max-batch-wait 10' tsx bench/serve-ab.ts . . seed`).
+ * Prints every run and the medians. Workloads: those of bench/serve-setup.ts
  * (text, seed, short, largeShort, series, session, seriesSession).
  */
 import { rm } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import {
 } from './serve-setup.js';
 
 const [rootA, rootB, workload] = process.argv.slice(2, 5);
+const CONNECTIONS = Number(process.env.KIOKU_AB_CONNECTIONS ?? 32);
 const ROUNDS = Number(process.argv[5] ?? 5);
 const SECONDS = Number(process.argv[6] ?? 4);
 const BATCHING = process.argv[7] !== 'off';
@@ -47,14 +50,17 @@ const w = workloads[workload];
 if (!w) throw new Error(`workload must be one of ${Object.keys(workloads).join(', ')}, got ${workload}`);
 const path = { text: m.text, seed: m.seed, large: m.large, series: m.series }[w.model]!;
 const flags = BATCHING ? ['--max-batch-size', '32', '--max-batch-wait', '2'] : ['--no-batching'];
+/** KIOKU_AB_FLAGS_A / _B: the server flags of A or B instead (to compare batching settings). */
+const flagsOf = (which: 'A' | 'B') => process.env[`KIOKU_AB_FLAGS_${which}`]?.split(' ') ?? flags;
 
 /** One loaded run of a server from `root`: requests/s, p99 and CPU µs per request. */
-async function runOnce(root: string) {
-  const s = await startServer([`${w!.model}=${path}`], flags, [], resolve(root));
+async function runOnce(which: 'A' | 'B') {
+  const root = which === 'A' ? rootA! : rootB!;
+  const s = await startServer([`${w!.model}=${path}`], flagsOf(which), [], resolve(root));
   try {
     const options = {
       url: s.url,
-      connections: 32,
+      connections: CONNECTIONS,
       requests: w!.requests,
       headers: { 'content-type': 'application/json' },
     };
@@ -76,7 +82,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const order: Array<'A' | 'B'> = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
     for (const which of order) {
-      const r = await runOnce(which === 'A' ? rootA : rootB);
+      const r = await runOnce(which);
       runs[which].push(r);
       process.stdout.write(
         `round ${round + 1} ${which}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.cpuUs.toFixed(0)} µs CPU/request\n`,
@@ -90,7 +96,7 @@ const f1 = (v: number) => v.toFixed(1);
 for (const which of ['A', 'B'] as const) {
   const r = runs[which];
   process.stdout.write(
-    `${which} median: ${median(r.map((x) => x.rps)).toFixed(0)} req/s, p99 ${median(r.map((x) => x.p99))} ms, ${median(r.map((x) => x.cpuUs)).toFixed(0)} µs CPU/request\n`,
+    `${which} (${flagsOf(which).join(' ')}) median: ${median(r.map((x) => x.rps)).toFixed(0)} req/s, p99 ${median(r.map((x) => x.p99))} ms, ${median(r.map((x) => x.cpuUs)).toFixed(0)} µs CPU/request\n`,
   );
 }
 const ratio = median(runs.A.map((x) => x.cpuUs)) / median(runs.B.map((x) => x.cpuUs));
