@@ -31,7 +31,9 @@ export interface TextServing {
   tokens(text: string): Int32Array;
   /**
    * Advances B sessions by their chunks' tokens (each non-empty) from their states (null: a
-   * new session) and labels each from its new state.
+   * new session) and labels each from its new state. The new states reuse the buffers of the
+   * states before the ones read (see serving-state.ts): keep one state per session, the latest,
+   * and pass each at most once per call.
    */
   step(
     chunks: readonly Int32Array[],
