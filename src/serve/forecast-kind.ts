@@ -112,7 +112,11 @@ function seriesItem(
     );
   }
   const index = datesOf(ctx, dates, rows, f);
-  return { series: makeSeries(serving.columns, values, index ? { index } : {}), steps };
+  // A forecast reads the last `lookback` rows: older ones are checked above but not encoded.
+  const from = session ? 0 : rows - serving.lookback;
+  const F = serving.columns.length;
+  const kept = index ? { index: index.slice(from) } : {};
+  return { series: makeSeries(serving.columns, values.subarray(from * F), kept), steps };
 }
 
 /** v1 history rows: numbers (one column) or arrays of the model's columns. */
