@@ -8,7 +8,8 @@
  * machine. KIOKU_AB_FLAGS_A and KIOKU_AB_FLAGS_B give either server other flags (A and B may then
  * be the same checkout: `KIOKU_AB_FLAGS_B='--max-batch-wait 10' tsx bench/serve-ab.ts . . seed`).
  * Prints every run and the medians. Workloads: those of bench/serve-setup.ts
- * (text, seed, short, largeShort, series, session, seriesSession).
+ * (text, seed, short, largeShort, series, session, seriesSession), and seriesLong: 1000-row
+ * histories to the forecaster.
  */
 import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -16,6 +17,7 @@ import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import {
   cpuSeconds,
+  cycling,
   type Req,
   sessionRequests,
   startServer,
@@ -45,6 +47,21 @@ const workloads: Record<string, { model: string; requests: Req[] }> = {
   series: { model: 'series', requests: st.series },
   session: { model: 'seed', requests: se.seed },
   seriesSession: { model: 'series', requests: se.series },
+  // A client that sends far more history than the model reads (1000 rows; it reads 60).
+  seriesLong: {
+    model: 'series',
+    requests: cycling(
+      { method: 'POST', path: '/v1/models/series:predict' },
+      Array.from({ length: 64 }, (_, k) => {
+        const start = (k * 5) % (m.rows.length - 1000);
+        return {
+          history: m.rows.slice(start, start + 1000),
+          dates: m.dates.slice(start, start + 1000),
+          steps: 7,
+        };
+      }),
+    ),
+  },
 };
 const w = workloads[workload];
 if (!w) throw new Error(`workload must be one of ${Object.keys(workloads).join(', ')}, got ${workload}`);

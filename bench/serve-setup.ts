@@ -138,7 +138,7 @@ function wordsOf(m: Models): string[] {
 }
 
 /** The bodies of a workload, written once: the client then spends no CPU building them per request. */
-function cycling(req: Req, bodies: unknown[]): Req[] {
+export function cycling(req: Req, bodies: unknown[]): Req[] {
   const texts = bodies.map((b) => JSON.stringify(b));
   let k = 0;
   return [{ ...req, setupRequest: (r: Req) => ({ ...r, body: texts[k++ % texts.length] }) }];
