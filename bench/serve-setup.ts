@@ -22,13 +22,21 @@ export interface Served {
   child: ChildProcess;
 }
 
-/** `kioku serve` in a child process with `flags`; resolves once it listens. */
-export function startServer(models: string[], flags: string[], nodeFlags: string[] = []): Promise<Served> {
+/**
+ * `kioku serve` in a child process with `flags`; resolves once it listens. `from` is the checkout
+ * whose kioku runs (another one's, to compare two versions of the code).
+ */
+export function startServer(
+  models: string[],
+  flags: string[],
+  nodeFlags: string[] = [],
+  from = root,
+): Promise<Served> {
   const args = [
     ...nodeFlags,
     '--import',
     'tsx',
-    join(root, 'src/cli/main.ts'),
+    join(from, 'src/cli/main.ts'),
     'serve',
     '--port',
     '0',
@@ -129,34 +137,42 @@ function wordsOf(m: Models): string[] {
     .filter((w) => /[a-z]/i.test(w));
 }
 
+/** The bodies of a workload, written once: the client then spends no CPU building them per request. */
+export function cycling(req: Req, bodies: unknown[]): Req[] {
+  const texts = bodies.map((b) => JSON.stringify(b));
+  let k = 0;
+  return [{ ...req, setupRequest: (r: Req) => ({ ...r, body: texts[k++ % texts.length] }) }];
+}
+
 /**
  * Stateless requests: one e-mail each (to either classifier), 12 words of them each (to the seed
- * classifier or the large one), or a 60-row history and 7 steps each, drawn in turn.
+ * classifier or the large one), or a 60-row history and 7 steps each, drawn in turn from bodies
+ * written before the load starts.
  */
 export function statelessRequests(
   m: Models,
 ): Record<'text' | 'seed' | 'short' | 'largeShort' | 'series', Req[]> {
-  let k = 0;
-  const text = (req: Req) => json(req, { instances: [m.texts[k++ % m.texts.length]] });
+  const emails = m.texts.map((t) => ({ instances: [t] }));
   const words = wordsOf(m);
-  const short = (req: Req) => {
-    const at = (k++ * 12) % (words.length - 12);
-    return json(req, { instances: [words.slice(at, at + 12).join(' ')] });
-  };
-  const series = (req: Req) => {
-    const start = (k++ * 37) % (m.rows.length - 60);
-    return json(req, {
+  const shorts = Array.from({ length: 512 }, (_, k) => {
+    const at = (k * 12) % (words.length - 12);
+    return { instances: [words.slice(at, at + 12).join(' ')] };
+  });
+  const series = Array.from({ length: 256 }, (_, k) => {
+    const start = (k * 37) % (m.rows.length - 60);
+    return {
       history: m.rows.slice(start, start + 60),
       dates: m.dates.slice(start, start + 60),
       steps: 7,
-    });
-  };
+    };
+  });
+  const post = (model: string): Req => ({ method: 'POST', path: `/v1/models/${model}:predict` });
   return {
-    text: [{ method: 'POST', path: '/v1/models/text:predict', setupRequest: text }],
-    seed: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: text }],
-    short: [{ method: 'POST', path: '/v1/models/seed:predict', setupRequest: short }],
-    largeShort: [{ method: 'POST', path: '/v1/models/large:predict', setupRequest: short }],
-    series: [{ method: 'POST', path: '/v1/models/series:predict', setupRequest: series }],
+    text: cycling(post('text'), emails),
+    seed: cycling(post('seed'), emails),
+    short: cycling(post('seed'), shorts),
+    largeShort: cycling(post('large'), shorts),
+    series: cycling(post('series'), series),
   };
 }
 

@@ -77,7 +77,8 @@ function datesOf({ serving }: Ctx, dates: readonly string[] | undefined, rows: n
       `${f.dates} must give one date per history row (${rows}), got ${dates.length}`,
     );
   }
-  const bad = dates.findIndex((d) => !Number.isFinite(Date.parse(d)));
+  let bad = -1;
+  for (let i = 0; i < rows && bad < 0; i++) if (!Number.isFinite(Date.parse(dates[i]!))) bad = i;
   if (bad >= 0) {
     throw new RequestError(
       `${f.dates}[${bad}]`,
@@ -111,7 +112,11 @@ function seriesItem(
     );
   }
   const index = datesOf(ctx, dates, rows, f);
-  return { series: makeSeries(serving.columns, values, index ? { index } : {}), steps };
+  // A forecast reads the last `lookback` rows: older ones are checked above but not encoded.
+  const from = session ? 0 : rows - serving.lookback;
+  const F = serving.columns.length;
+  const kept = index ? { index: index.slice(from) } : {};
+  return { series: makeSeries(serving.columns, values.subarray(from * F), kept), steps };
 }
 
 /** v1 history rows: numbers (one column) or arrays of the model's columns. */
@@ -119,20 +124,23 @@ function v1Rows({ serving }: Ctx, history: unknown[]): Float32Array {
   const { columns } = serving;
   const F = columns.length;
   const values = new Float32Array(history.length * F);
-  history.forEach((row, r) => {
+  // Plain loops: every cell of every request passes here, and the checks are most of its cost.
+  for (let r = 0; r < history.length; r++) {
+    const row = history[r];
     const cells = typeof row === 'number' && F === 1 ? [row] : row;
     if (!Array.isArray(cells) || cells.length !== F) {
       const what = `${F === 1 ? 'a number or ' : ''}an array of ${F} numbers (${columns.join(', ')})`;
       throw new RequestError(`history[${r}]`, `history[${r}] must be ${what}, got ${shown(row)}`);
     }
-    cells.forEach((v, k) => {
+    for (let k = 0; k < F; k++) {
+      const v: unknown = cells[k];
       if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
         const cell = `history[${r}][${k}] (${columns[k]})`;
         throw new RequestError(`history[${r}]`, `${cell} must be a finite float32 number, got ${shown(v)}`);
       }
       values[r * F + k] = v;
-    });
-  });
+    }
+  }
   return values;
 }
 

@@ -131,6 +131,23 @@ describe('micro-batching', () => {
     }
   });
 
+  it('forecasts from a long history as forecastSeries does from all of it', async () => {
+    const ends = [900, 1200];
+    const bodies = ends.map((end, i) => ({
+      ...historyOf(models.seattle, COLUMNS, end - 300 - i, end),
+      steps: 5,
+    }));
+    const answers = await Promise.all(bodies.map((b) => post(`${batched.url}/v1/models/seattle:predict`, b)));
+    for (const [i, end] of ends.entries()) {
+      expect(answers[i]!.status).toBe(200);
+      const want = await forecastSeries(models.series, {
+        series: sliceRows(models.seattle, end - 300 - i, end),
+        steps: 5,
+      });
+      expectSameRows(answers[i]!.body.predictions, want.rows);
+    }
+  });
+
   it("keeps each session's own state when sessions step together", async () => {
     const sessions = Array.from({ length: 6 }, (_, s) => `s${s}`);
     const rounds = [0, 1, 2];

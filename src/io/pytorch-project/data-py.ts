@@ -1,7 +1,8 @@
 /** data.py of an exported PyTorch project: kioku's data pipeline in Python (read by train.py). */
 const TEXT_HEADER = String.raw`"""kioku's data pipeline, reproduced exactly in Python.
 
-Texts: the CSV/TSV/JSONL files and aclImdb directories kioku reads, its class order, its seeded
+Texts: the CSV/TSV/JSONL files, JSON arrays of records and aclImdb directories kioku reads (labels
+trimmed, numbers written one way, empty or missing labels left out), its class order, its seeded
 subsample and stratified train/val/test split (kioku's xoshiro128** generator), its word
 tokenizer, vocabulary, truncation and right padding. The same input gives the same token ids
 and splits as kioku. The character classes come from
@@ -143,8 +144,9 @@ class Generator:
 
 # --- CSV files ------------------------------------------------------------------------------
 
-def read_csv(path, delimiter):
-    """The header (trimmed) and the rows of a CSV/TSV file, each checked against the header."""
+def read_csv(path, delimiter, with_lines=False):
+    """The header (trimmed) and the rows of a CSV/TSV file, each checked against the header
+    (with_lines: each row with the file line it ends on)."""
     csv.field_size_limit(sys.maxsize)
     with open(path, encoding='utf-8-sig', errors='replace', newline='') as f:
         rows = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True)
@@ -159,7 +161,7 @@ def read_csv(path, delimiter):
             if len(row) != len(header):
                 raise DataError(f'{path}: line {rows.line_num}: expected {len(header)} columns '
                                 f'({", ".join(header)}), got {len(row)}')
-            yield row
+            yield (row, rows.line_num) if with_lines else row
     if header is None:
         raise DataError(f'{path}: empty file (no header row)')
 
@@ -168,6 +170,105 @@ def _column(header, name, path, role):
     if name not in header:
         raise DataError(f'{path}: unknown {role} column "{name}"; available columns: {", ".join(header)}')
     return header.index(name)
+
+
+# --- JSON tables (a .json array of records) ----------------------------------------------------
+
+# kioku reads a .json file whole, and refuses one larger than this (JSON lines and CSV stream).
+MAX_JSON_BYTES = 256 * 1024 * 1024
+_JSON_SPACE = ' \t\r\n'
+
+
+def _no_constants(name):
+    raise ValueError(f'{name} is not JSON')
+
+
+def _json_scalar(v):
+    """String(v) of a JSON number or boolean, as JavaScript writes it."""
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
+    return js_number_str(v)
+
+
+def _element_lines(text):
+    """The line each element of a JSON array starts on (the text is valid JSON)."""
+    lines, line, depth, in_string, expect, i = [], 1, 0, False, False, 0
+    while i < len(text):
+        c = text[i]
+        if c == '\n':
+            line += 1
+        if in_string:
+            if c == '\\':
+                i += 1
+            elif c == '"':
+                in_string = False
+        elif c not in _JSON_SPACE:
+            if depth == 1 and expect and c != ']':
+                lines.append(line)
+                expect = False
+            if c == '"':
+                in_string = True
+            elif c in '[{':
+                depth += 1
+                expect = expect or depth == 1
+            elif c in ']}':
+                depth -= 1
+            elif c == ',' and depth == 1:
+                expect = True
+        i += 1
+    return lines
+
+
+def read_json_records(path):
+    """(record, line) of a .json file holding an array of objects, as kioku reads it: whole, strict UTF-8."""
+    if Path(path).stat().st_size > MAX_JSON_BYTES:
+        raise DataError(f'{path}: a .json file is read whole, and this one is over kioku\'s limit of '
+                        f'{MAX_JSON_BYTES // 1024 // 1024} MiB; write it as JSON lines (.jsonl) or CSV')
+    try:
+        text = Path(path).read_bytes().decode('utf-8').lstrip('\ufeff')
+    except UnicodeDecodeError as e:
+        raise DataError(f'{path}: not UTF-8 ({e})') from None
+    try:
+        records = json.loads(text, parse_constant=_no_constants)
+    except ValueError as e:
+        raise DataError(f'{path}: invalid JSON ({e})') from None
+    if not isinstance(records, list):
+        raise DataError(f'{path}: a .json file must hold an array of records ([{{"date": ..., "value": ...}}, ...]); '
+                        'one record per line is a .jsonl file')
+    if not records:
+        raise DataError(f'{path}: empty array (no records)')
+    lines = _element_lines(text)
+    for rec, line_no in zip(records, lines):
+        if not isinstance(rec, dict):
+            raise DataError(f'{path}: line {line_no}: each element of the array must be a record (an object)')
+    return list(zip(records, lines))
+
+
+def read_json_table(path):
+    """A .json array of records as read_csv yields a table: the header (every key, in order of first
+    appearance), then a row per record; a missing key or null is an empty cell, numbers and
+    booleans are written out, a nested value is an error."""
+    records = read_json_records(path)
+    header = list(dict.fromkeys(k for rec, _ in records for k in rec))
+    if not header:
+        raise DataError(f'{path}: the records have no keys')
+    yield header
+    for rec, line_no in records:
+        row = []
+        for k in header:
+            v = rec.get(k)
+            if isinstance(v, (dict, list)):
+                raise DataError(f'{path}: line {line_no}: column {k}: expected a string, number, boolean or null')
+            row.append('' if v is None else v if isinstance(v, str) else _json_scalar(v))
+        yield row
+
+
+def read_table(path):
+    """The header and rows of a .csv/.tsv/.tab file or of a .json array of records."""
+    suffix = Path(path).suffix.lower()
+    if suffix == '.json':
+        return read_json_table(path)
+    return read_csv(path, '\t' if suffix in ('.tsv', '.tab') else ',')
 
 `;
 
@@ -179,44 +280,107 @@ def _open_text(path):
     return open(path, encoding='utf-8', errors='replace', newline='')
 
 
-def _jsonl_rows(path, text_col, label_col):
-    def no_constants(name):
-        raise ValueError(f'{name} is not JSON')
+def _record_row(rec, path, line_no, text_col, label_col, table):
+    """(text, label as written) of one JSON record, as kioku reads it: null is empty (an empty
+    text is kept, an empty label left out); in a .json table a number or boolean text is written out."""
+    where = f'{path}: line {line_no}'
+    if not isinstance(rec, dict):
+        raise DataError(f'{where}: each record must be a JSON object')
+    for key in (text_col, label_col):
+        if key not in rec:
+            raise DataError(f'{where}: missing key "{key}"; this record has keys: {", ".join(rec)}')
+    text, label = rec[text_col], rec[label_col]
+    text = '' if text is None else text
+    label = '' if label is None else label
+    if table and isinstance(text, (bool, int, float)):
+        text = _json_scalar(text)
+    if not isinstance(text, str) or not isinstance(label, (str, int, float, bool)):
+        raise DataError(f'{where}: text must be a string and label a string, number or boolean')
+    return text, label if isinstance(label, str) else _json_scalar(label)
 
+
+def _jsonl_rows(path, text_col, label_col):
     with _open_text(path) as f:
         # Lines end at \n, \r\n or \r, as Node's readline splits them (not at \v, \x85, \u2028 ...).
         for line_no, line in enumerate(re.split(r'\r\n|\n|\r', f.read()), 1):
             if js_trim(line) == '':
                 continue
             try:
-                rec = json.loads(line, parse_constant=no_constants)
+                rec = json.loads(line, parse_constant=_no_constants)
             except ValueError as e:
                 raise DataError(f'{path}: line {line_no}: invalid JSON ({e})') from None
-            if not isinstance(rec, dict) or text_col not in rec or label_col not in rec:
-                raise DataError(f'{path}: line {line_no}: needs an object with "{text_col}" and "{label_col}"')
-            text, label = rec[text_col], rec[label_col]
-            if not isinstance(text, str) or not isinstance(label, (str, int, float, bool)):
-                raise DataError(f'{path}: line {line_no}: text must be a string and label a string, number or boolean')
-            if isinstance(label, bool):
-                label = 'true' if label else 'false'
-            elif not isinstance(label, str):
-                label = js_number_str(label)
-            yield text, label
+            yield (*_record_row(rec, path, line_no, text_col, label_col, False), line_no)
+
+
+def _json_table_rows(path, text_col, label_col):
+    for rec, line_no in read_json_records(path):
+        yield (*_record_row(rec, path, line_no, text_col, label_col, True), line_no)
+
+
+def _csv_rows(path, text_col, label_col, delimiter):
+    reader = read_csv(path, delimiter, with_lines=True)
+    header = next(reader)
+    ti, li = _column(header, text_col, path, 'text'), _column(header, label_col, path, 'label')
+    for r, line_no in reader:
+        yield r[ti], r[li], line_no
+
+
+# Labels that mean "no label" (what spreadsheets and pandas write for a missing cell), after trimming.
+MISSING_MARKERS = {'', 'na', 'nan', 'n/a', 'null', 'none'}
+_LABEL_DECIMAL = re.compile(r'[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?')
+
+
+def _canonical_number(label):
+    """The number a label spells, written as kioku writes it ('1.0' -> '1'), or None."""
+    if not _LABEL_DECIMAL.fullmatch(label):
+        return None
+    digits = re.sub(r'[^0-9]', '', re.sub(r'[eE].*$', '', label)).strip('0')
+    n = float(label)
+    return js_number_str(n) if len(digits) <= 15 and math.isfinite(n) else None
+
+
+def normalise_labels(rows, source):
+    """kioku's label hygiene: labels trimmed; rows whose label is empty or a missing-value marker
+    (NaN, NA, N/A, null, None) left out with a warning; numbers written one way when every label
+    is a number. rows: (text, label, line)."""
+    kept = [(t, js_trim(label), line) for t, label, line in rows if js_trim(label).lower() not in MISSING_MARKERS]
+    left_out = [(label, line) for _, label, line in rows if js_trim(label).lower() in MISSING_MARKERS]
+    if left_out:
+        markers = list(dict.fromkeys(js_trim(label) for label, _ in left_out if js_trim(label) != ''))
+        what = f'an empty label or a missing-value marker ({", ".join(json.dumps(m) for m in markers)})' \
+            if markers else 'an empty label'
+        warn(f'{source}: left out {len(left_out)} row(s) with {what} (the first at line {left_out[0][1]})')
+    canonical = {label: _canonical_number(label) for _, label, _ in kept}
+    if any(c is None for c in canonical.values()):
+        canonical = {}
+    return [(t, canonical.get(label, label), line) for t, label, line in kept]
+
+
+def warn(message):
+    print(f'warning: {message}', file=sys.stderr)
 
 
 def read_text_file(path, text_col='text', label_col='label'):
-    """(texts, raw labels) of a .csv/.tsv/.tab/.jsonl/.ndjson file, as kioku's loadTextFile reads them."""
+    """(texts, labels) of a .csv/.tsv/.tab/.jsonl/.ndjson/.json file, as kioku's loadTextFile reads
+    them: labels normalised (normalise_labels), empty texts kept with a warning."""
     suffix = Path(path).suffix.lower()
     if suffix in ('.jsonl', '.ndjson'):
-        rows = list(_jsonl_rows(path, text_col, label_col))
+        read = list(_jsonl_rows(path, text_col, label_col))
+    elif suffix == '.json':
+        read = list(_json_table_rows(path, text_col, label_col))
     else:
-        reader = read_csv(path, '\t' if suffix in ('.tsv', '.tab') else ',')
-        header = next(reader)
-        ti, li = _column(header, text_col, path, 'text'), _column(header, label_col, path, 'label')
-        rows = [(r[ti], js_trim(r[li])) for r in reader]
-    if not rows:
+        read = list(_csv_rows(path, text_col, label_col, '\t' if suffix in ('.tsv', '.tab') else ','))
+    if not read:
         raise DataError(f'{path}: no data rows')
-    return [t for t, _ in rows], [label for _, label in rows]
+    rows = normalise_labels(read, path)
+    if not rows:
+        raise DataError(f'{path}: every row\'s label is empty or a missing-value marker ({len(read)} rows)')
+    empty = [line for t, _, line in rows if js_trim(t) == '']
+    if empty:
+        shown = ', '.join(str(line) for line in empty[:10]) + (', ...' if len(empty) > 10 else '')
+        warn(f'{path}: {len(empty)} text(s) are empty (lines {shown}); the model reads no input for them, '
+             'and learns or is scored on a guess')
+    return [t for t, _, _ in rows], [label for _, label, _ in rows]
 
 
 _REVIEW = re.compile(r'([0-9]+)_([0-9]+)\.txt')

@@ -26,6 +26,10 @@ do). Other flags: \`--data PATH\`, \`--epochs N\`
 \`model.safetensors\`), \`--device cpu|cuda\`, \`--limit N\`, \`--build-vocab\` (with \`--vocab-size N
 --min-freq N\`). \`python3 train.py --help\` lists them.
 \`project.json\` holds the defaults.
+\`--data\` takes what kioku reads: a CSV, TSV, JSON lines or .json array of records, or an aclImdb
+directory. As in kioku, labels are trimmed and numbers written one way (1.0 and 01 are the class
+1), rows whose label is empty or a missing-value marker (NaN, NA, N/A, null, None) are left out
+with a warning, and empty texts are kept with a warning.
 
 ## Results
 
@@ -85,7 +89,7 @@ Needs Python 3 with PyTorch (no other package).
 ${TRAIN_COMMANDS}
 
 \`--batch\` is the global batch (${s.batch} by default), shared out among the processes. Other flags:
-\`--data PATH\` (a CSV with the same columns), \`--epochs N\` (at most; default ${s.epochs}),
+\`--data PATH\` (a CSV, TSV or .json array of records with the same columns), \`--epochs N\` (at most; default ${s.epochs}),
 \`--patience N\`, \`--lr-schedule plateau|cosine|constant\`, \`--lr R\`, \`--seed N\`, \`--init\`
 (start from the exported weights in \`model.safetensors\`), \`--device cpu|cuda\`.
 \`python3 train.py --help\` lists them. \`project.json\` holds the defaults.

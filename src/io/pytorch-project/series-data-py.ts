@@ -3,7 +3,7 @@ import { COMMON_PY } from './data-py.js';
 
 const SERIES_HEADER = String.raw`"""kioku's forecasting data pipeline, reproduced exactly in Python.
 
-Series: the CSV/TSV files kioku reads (the columns config.json records, its number and
+Series: the CSV/TSV files and .json arrays of records kioku reads (the columns config.json records, its number and
 missing-value rules, values held as float32 as kioku holds them), the split kioku recorded
 (series.split), the target transform, each series' standardisation fitted on its training rows,
 the calendar features of each row's date and the lookback windows of every forecast origin. The
@@ -79,7 +79,7 @@ def read_series(path, s):
     s is config.json's series: the target and covariate columns, the date and series columns
     and the missing-value policy are read from it."""
     columns = [s['target']] + s['covariates']
-    reader = read_csv(path, '\t' if Path(path).suffix.lower() in ('.tsv', '.tab') else ',')
+    reader = read_table(path)
     header = next(reader)
     picks = [_column(header, c, path, 'feature') for c in columns]
     date_at = _column(header, s['dateColumn'], path, 'date') if s['dateColumn'] else None

@@ -9,12 +9,22 @@ import { Tensor } from '../../tensor/tensor.js';
  * state: h (L, R) and, for an LSTM, c (L, H), per sequence; the batch gathers them into h0
  * (L, B, R) / c0 (L, B, H) and scatters hN / cN back. Sequences' chunks may differ in length:
  * they are right-padded and each one's state is taken at its own last valid step.
+ *
+ * A sequence's buffers alternate: a step writes the new state into the buffers of the state
+ * before (`spare`), never into the state it reads, so a session allocates nothing after its
+ * second step, and a step whose batch fails leaves every state it read as it was (the server
+ * reruns each job from it).
  */
 
-/** One sequence's recurrent state: h (L, R), and c (L, H) for an LSTM, row-major. */
-export interface RecurrentState {
+/** h and, for an LSTM, c: one sequence's (L, R) and (L, H) rows, row-major. */
+export interface StateBuffers {
   readonly h: Float32Array;
   readonly c: Float32Array | null;
+}
+
+/** One sequence's recurrent state, and the buffers its next step writes into (null: none yet). */
+export interface RecurrentState extends StateBuffers {
+  readonly spare: StateBuffers | null;
 }
 
 export type Recurrent = LSTM | GRU | RNN;
@@ -30,18 +40,26 @@ function gather(parts: readonly (Float32Array | null)[], L: number, F: number): 
   return new Tensor(data, [L, B, F]);
 }
 
-/** Sequence b's (L, F) rows of an (L, B, F) tensor. */
-function scatter(t: Tensor, b: number): Float32Array {
+/** Sequence b's (L, F) rows of an (L, B, F) tensor, written into `out` (a new array when null). */
+function scatter(t: Tensor, b: number, out: Float32Array | null): Float32Array {
   const [L, B, F] = t.shape as [number, number, number];
-  const out = new Float32Array(L * F);
-  for (let l = 0; l < L; l++) out.set(t.f32.subarray((l * B + b) * F, (l * B + b + 1) * F), l * F);
-  return out;
+  const rows = out ?? new Float32Array(L * F);
+  for (let l = 0; l < L; l++) rows.set(t.f32.subarray((l * B + b) * F, (l * B + b + 1) * F), l * F);
+  return rows;
+}
+
+/** Sequence b's next state from hN / cN, in its spare buffers; its current ones become the spare. */
+function nextState(s: RecurrentState | null, hN: Tensor, cN: Tensor | null, b: number): RecurrentState {
+  const h = scatter(hN, b, s?.spare?.h ?? null);
+  const c = cN ? scatter(cN, b, s?.spare?.c ?? null) : null;
+  return { h, c, spare: s ? { h: s.h, c: s.c } : null };
 }
 
 /**
  * Runs B sequences' next steps x (B, T, E) — sequence b's first lengths[b] steps — through a
- * unidirectional layer from their states (null: zeros). Returns the new states and the top
- * layer's h after each sequence's last step, (B, R) row-major.
+ * unidirectional layer from their states (null: zeros). Returns the new states (in each state's
+ * spare buffers; the states read are left as they were) and the top layer's h after each
+ * sequence's last step, (B, R) row-major.
  */
 export function advance(
   rnn: Recurrent,
@@ -71,7 +89,7 @@ export function advance(
     hN = noGrad(() => (rnn as GRU | RNN).forward(x, h0, { lengths })[1]);
   }
   const top = hN.f32.slice((L - 1) * B * R, L * B * R);
-  const next = states.map((_, b) => ({ h: scatter(hN, b), c: cN ? scatter(cN, b) : null }));
+  const next = states.map((s, b) => nextState(s, hN, cN, b));
   return { states: next, top };
 }
 

@@ -31,7 +31,9 @@ export interface TextServing {
   tokens(text: string): Int32Array;
   /**
    * Advances B sessions by their chunks' tokens (each non-empty) from their states (null: a
-   * new session) and labels each from its new state.
+   * new session) and labels each from its new state. The new states reuse the buffers of the
+   * states before the ones read (see serving-state.ts): keep one state per session, the latest,
+   * and pass each at most once per call.
    */
   step(
     chunks: readonly Int32Array[],
@@ -60,20 +62,20 @@ function sessionless(model: OpenedModel['model']): string | null {
 }
 
 /** Rows in one length bucket share at least this share of its longest row's length. */
-const BUCKET_SPREAD = 0.75;
+export const BUCKET_SPREAD = 0.75;
 
 /**
  * Indices of `encoded` grouped for batched forwards: sorted by length, longest first, a bucket
- * closing when the next row is shorter than BUCKET_SPREAD of its first (the padding each row
- * pays is then under a quarter of the bucket's steps).
+ * closing when the next row is shorter than `spread` of its first (with BUCKET_SPREAD, the
+ * padding each row pays is under a quarter of the bucket's steps).
  */
-export function lengthBuckets(encoded: readonly Int32Array[]): number[][] {
+export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SPREAD): number[][] {
   const order = encoded.map((_, i) => i).sort((a, b) => encoded[b]!.length - encoded[a]!.length);
   const buckets: number[][] = [];
   let longest = 0;
   for (const i of order) {
     const n = encoded[i]!.length;
-    if (buckets.length === 0 || n < longest * BUCKET_SPREAD) {
+    if (buckets.length === 0 || n < longest * spread) {
       buckets.push([]);
       longest = n;
     }

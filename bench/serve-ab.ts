@@ -1,0 +1,122 @@
+/*
+ * Two versions of `kioku serve` on one workload, interleaved: `tsx bench/serve-ab.ts A B workload
+ * [rounds] [seconds] [off]`. A and B are checkouts (B is usually this one; A a copy of the code
+ * before a change, its node_modules and native/build linked to this checkout's); each round loads a
+ * server of each in turn (A first in odd rounds, B first in even ones) with autocannon for
+ * `seconds` (default 4) after a 1 s warm-up, micro-batching on (`off`: unbatched), and reads the
+ * server's CPU time per request from /proc, which suffers much less than requests/s from a shared
+ * machine. KIOKU_AB_FLAGS_A and KIOKU_AB_FLAGS_B give either server other flags (A and B may then
+ * be the same checkout: `KIOKU_AB_FLAGS_B='--max-batch-wait 10' tsx bench/serve-ab.ts . . seed`).
+ * Prints every run and the medians. Workloads: those of bench/serve-setup.ts
+ * (text, seed, short, largeShort, series, session, seriesSession), and seriesLong: 1000-row
+ * histories to the forecaster.
+ */
+import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import autocannon from 'autocannon';
+import {
+  cpuSeconds,
+  cycling,
+  type Req,
+  sessionRequests,
+  startServer,
+  statelessRequests,
+  stopServer,
+  trainModels,
+} from './serve-setup.js';
+
+const [rootA, rootB, workload] = process.argv.slice(2, 5);
+const CONNECTIONS = Number(process.env.KIOKU_AB_CONNECTIONS ?? 32);
+const ROUNDS = Number(process.argv[5] ?? 5);
+const SECONDS = Number(process.argv[6] ?? 4);
+const BATCHING = process.argv[7] !== 'off';
+if (!rootA || !rootB || !workload) {
+  process.stderr.write('usage: tsx bench/serve-ab.ts A B workload [rounds] [seconds] [off]\n');
+  process.exit(2);
+}
+
+const m = await trainModels();
+const st = statelessRequests(m);
+const se = sessionRequests(m);
+const workloads: Record<string, { model: string; requests: Req[] }> = {
+  text: { model: 'text', requests: st.text },
+  seed: { model: 'seed', requests: st.seed },
+  short: { model: 'seed', requests: st.short },
+  largeShort: { model: 'large', requests: st.largeShort },
+  series: { model: 'series', requests: st.series },
+  session: { model: 'seed', requests: se.seed },
+  seriesSession: { model: 'series', requests: se.series },
+  // A client that sends far more history than the model reads (1000 rows; it reads 60).
+  seriesLong: {
+    model: 'series',
+    requests: cycling(
+      { method: 'POST', path: '/v1/models/series:predict' },
+      Array.from({ length: 64 }, (_, k) => {
+        const start = (k * 5) % (m.rows.length - 1000);
+        return {
+          history: m.rows.slice(start, start + 1000),
+          dates: m.dates.slice(start, start + 1000),
+          steps: 7,
+        };
+      }),
+    ),
+  },
+};
+const w = workloads[workload];
+if (!w) throw new Error(`workload must be one of ${Object.keys(workloads).join(', ')}, got ${workload}`);
+const path = { text: m.text, seed: m.seed, large: m.large, series: m.series }[w.model]!;
+const flags = BATCHING ? ['--max-batch-size', '32', '--max-batch-wait', '2'] : ['--no-batching'];
+/** KIOKU_AB_FLAGS_A / _B: the server flags of A or B instead (to compare batching settings). */
+const flagsOf = (which: 'A' | 'B') => process.env[`KIOKU_AB_FLAGS_${which}`]?.split(' ') ?? flags;
+
+/** One loaded run of a server from `root`: requests/s, p99 and CPU µs per request. */
+async function runOnce(which: 'A' | 'B') {
+  const root = which === 'A' ? rootA! : rootB!;
+  const s = await startServer([`${w!.model}=${path}`], flagsOf(which), [], resolve(root));
+  try {
+    const options = {
+      url: s.url,
+      connections: CONNECTIONS,
+      requests: w!.requests,
+      headers: { 'content-type': 'application/json' },
+    };
+    await autocannon({ ...options, duration: 1 });
+    const cpu0 = await cpuSeconds(s.child.pid!);
+    const r = await autocannon({ ...options, duration: SECONDS });
+    const cpu = (await cpuSeconds(s.child.pid!)) - cpu0;
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${root}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    return { rps: r.requests.average, p99: r.latency.p99, cpuUs: (cpu * 1e6) / r.requests.total };
+  } finally {
+    await stopServer(s);
+  }
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const load0 = loadavg();
+const runs: Record<'A' | 'B', Array<Awaited<ReturnType<typeof runOnce>>>> = { A: [], B: [] };
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: Array<'A' | 'B'> = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+    for (const which of order) {
+      const r = await runOnce(which);
+      runs[which].push(r);
+      process.stdout.write(
+        `round ${round + 1} ${which}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.cpuUs.toFixed(0)} µs CPU/request\n`,
+      );
+    }
+  }
+} finally {
+  await rm(m.dir, { recursive: true, force: true });
+}
+const f1 = (v: number) => v.toFixed(1);
+for (const which of ['A', 'B'] as const) {
+  const r = runs[which];
+  process.stdout.write(
+    `${which} (${flagsOf(which).join(' ')}) median: ${median(r.map((x) => x.rps)).toFixed(0)} req/s, p99 ${median(r.map((x) => x.p99))} ms, ${median(r.map((x) => x.cpuUs)).toFixed(0)} µs CPU/request\n`,
+  );
+}
+const ratio = median(runs.A.map((x) => x.cpuUs)) / median(runs.B.map((x) => x.cpuUs));
+process.stdout.write(
+  `CPU per request A/B: ${ratio.toFixed(2)}× (${workload}, batching ${BATCHING ? 'on' : 'off'}; load average ${load0.map(f1).join(', ')} at the start, ${loadavg().map(f1).join(', ')} at the end)\n`,
+);
