@@ -198,10 +198,18 @@ const VARIANTS: Record<string, Variant> = {
   'embdrop-0.1': { options: { tokenDropout: 0, embedDropout: 0.1 } },
   'embdrop-0.2': { options: { tokenDropout: 0, embedDropout: 0.2 } },
   'embdrop-0.1-smooth': { options: { tokenDropout: 0, embedDropout: 0.1, labelSmoothing: 0.1 } },
-  // Not measured yet; on top of the current default.
+  // The encoder's size per token, on top of the current default (word dropout 0.1).
   'hidden-32': { options: { hidden: 32 } },
+  'embed-64-token-0.1': { options: { embed: 64 } },
   'embed-64-hidden-32': { options: { embed: 64, hidden: 32 } },
   gru: { options: { cell: 'gru' } },
+  'one-direction': { options: { bidirectional: false } },
+  // The schedule, on top of the current default.
+  'epochs-3': { options: { epochs: 3 } },
+  'epochs-8': { options: { epochs: 8 } },
+  'best-by-accuracy': { options: { monitor: 'valAccuracy' } },
+  'average-3': { options: { averageEpochs: 3 } },
+  'average-3-of-8': { options: { epochs: 8, averageEpochs: 3 } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */

@@ -11,6 +11,7 @@ import { splitCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
 import { classificationTask } from '../tasks.js';
 import { evaluate } from '../trainer.js';
+import { EpochWeightAverage } from '../weight-average.js';
 import { confusionChart, curvesChart, historyFile } from './charts.js';
 import { checkpointing } from './checkpointing.js';
 import type { TextClassifierEvent } from './events.js';
@@ -179,7 +180,8 @@ async function trainModel(run: TextRun): Promise<FitResult> {
     o.optionName ?? ((k) => k),
     emit,
   );
-  return fitWithEvents(
+  const averaging = o.averageEpochs > 1 ? new EpochWeightAverage(model, o.averageEpochs) : null;
+  const result = await fitWithEvents(
     model,
     name,
     {
@@ -192,12 +194,26 @@ async function trainModel(run: TextRun): Promise<FitResult> {
       loss: new CrossEntropyLoss({ labelSmoothing: o.labelSmoothing }),
       clipGradNorm: 5,
       metrics: run.metrics,
-      earlyStopping: { monitor: 'valLoss', patience: o.epochs, restoreBest: true },
+      earlyStopping: { monitor: o.monitor, patience: o.epochs, restoreBest: true },
       ...saving,
       ...(o.signal ? { signal: o.signal } : {}),
     },
-    emit,
+    averaging ? recordingEpochs(emit, name, averaging) : emit,
   );
+  averaging?.apply();
+  return result;
+}
+
+/** `emit`, recording the model's weights for `average` after each of its epochs. */
+function recordingEpochs(
+  emit: Emit<TextClassifierEvent>,
+  name: string,
+  average: EpochWeightAverage,
+): Emit<TextClassifierEvent> {
+  return async (event) => {
+    if (event.type === 'epoch' && event.model === name) average.record();
+    await emit(event);
+  };
 }
 
 /**
