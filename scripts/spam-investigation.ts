@@ -7,6 +7,7 @@
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants default
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0 --variants dropout,mean,cosine,min-freq-2
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants max-mean,wd-1e-5,smooth-0.1
+ *   npx tsx scripts/spam-investigation.ts --part lstm --linear no --baselines no --seeds 0,1,2 --variants gru,average-3
  *   npx tsx scripts/spam-investigation.ts --part linear --seeds 0,1,2 --headers from-subject,strip
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
@@ -51,6 +52,10 @@ const seeds = arg('seeds', '0').split(',').map(Number);
 const variants = arg('variants', 'default').split(',');
 const headerList = arg('headers', 'from-subject,strip').split(',') as SpamHeaders[];
 const otherData = arg('data', 'names');
+// `--linear no` leaves out the two logistic regressions of every lstm run (same for every variant).
+const withLinear = arg('linear', 'yes') !== 'no';
+// `--baselines no` trains no baselines beside the model (they start from the seed alone: the same for every variant).
+const withBaselines = arg('baselines', 'yes') !== 'no';
 
 interface Example {
   /** Position in the corpus. */
@@ -257,12 +262,14 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     dataName: 'spam-assassin',
     headers,
     seed,
+    baselines: withBaselines,
     ...v.options,
     onEvent: (e) => {
       if (e.type === 'model') marks.set(e.model, performance.now());
     },
   });
-  const seconds = ((marks.get('bag-of-words') ?? performance.now()) - marks.get(result.name)!) / 1000;
+  const trainedAt = performance.now();
+  const seconds = ((marks.get('bag-of-words') ?? trainedAt) - marks.get(result.name)!) / 1000;
   const s = await split(headers, seed, v.options.vocabSize, v.options.minFreq);
   const maxLen = v.options.maxLen ?? 256;
   const texts = s.test.map((e) => e.text);
@@ -270,10 +277,12 @@ async function lstmRun(name: string, seed: number): Promise<void> {
   const wrongOf = (pred: ArrayLike<number>) => truth.flatMap((y, i) => (pred[i] === y ? [] : [i]));
   const wrong: Record<string, number[]> = {
     lstm: wrongOf(predictions(result.model, result.config, texts)),
-    bow: wrongOf(predictions(result.baseline!, result.config, texts)),
-    'lr-cut': linearRun('bag-of-words', s, (e) => asLstmSees(e.tokens, s.vocab, maxLen)).errors,
-    'lr-full': linearRun('bag-of-words', s, (e) => e.tokens).errors,
   };
+  if (result.baseline) wrong.bow = wrongOf(predictions(result.baseline, result.config, texts));
+  if (withLinear) {
+    wrong['lr-cut'] = linearRun('bag-of-words', s, (e) => asLstmSees(e.tokens, s.vocab, maxLen)).errors;
+    wrong['lr-full'] = linearRun('bag-of-words', s, (e) => e.tokens).errors;
+  }
   const acc = (m: string) => result.test.reports.find((r) => r.model === m)?.report.accuracy.toFixed(4);
   const h = result.fit.history;
   const fmt = (xs: number[] | undefined) => (xs ?? []).map((x) => x.toFixed(3)).join(' ');
