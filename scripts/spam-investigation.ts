@@ -7,12 +7,12 @@
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants default
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0 --variants dropout,mean,cosine,min-freq-2
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants max-mean,wd-1e-5,smooth-0.1
- *   npx tsx scripts/spam-investigation.ts --part lstm --linear no --baselines no --seeds 0,1,2 --variants gru,average-3
+ *   npx tsx scripts/spam-investigation.ts --part lstm --linear no --baselines no --seeds 0,1,2 --variants gru,hidden-32
  *   npx tsx scripts/spam-investigation.ts --part linear --seeds 0,1,2 --headers from-subject,strip
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
  *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
- *   weight decay, label smoothing);
+ *   weight decay, label smoothing, the encoder's size, cell and directions);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
@@ -211,10 +211,6 @@ const VARIANTS: Record<string, Variant> = {
   'one-direction': { options: { bidirectional: false } },
   // The schedule, on top of the current default.
   'epochs-3': { options: { epochs: 3 } },
-  'epochs-8': { options: { epochs: 8 } },
-  'best-by-accuracy': { options: { monitor: 'valAccuracy' } },
-  'average-3': { options: { averageEpochs: 3 } },
-  'average-3-of-8': { options: { epochs: 8, averageEpochs: 3 } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */

@@ -254,26 +254,6 @@ describe('trainTextClassifier options', () => {
     await expect(trainTextClassifier(small({ weightDecay: -1 }))).rejects.toThrow(/^weightDecay must be/);
   }, 90_000);
 
-  it('keeps the mean of the last epochs with averageEpochs, and the best epoch by accuracy with monitor', async () => {
-    const store = new MemoryStore({ charts: false, keepCheckpoints: 4 });
-    const averaged = await trainTextClassifier(small({ store, baselines: false, averageEpochs: 2 }));
-    // A checkpoint after every epoch holds that epoch's weights: the model is the mean of the last two.
-    const [, , third, fourth] = [...store.checkpoints.saved.values()].map((c) => c.stateDict);
-    for (const [name, p] of averaged.model.namedParameters()) {
-      const mean = Array.from(p.f32, (_, i) => (third![name]!.f32[i]! + fourth![name]!.f32[i]!) / 2);
-      for (const [i, w] of p.f32.entries()) expect(w).toBeCloseTo(mean[i]!, 6);
-    }
-    const byAccuracy = await trainTextClassifier(small({ baselines: false, monitor: 'valAccuracy' }));
-    const acc = byAccuracy.fit.history.valAccuracy!;
-    expect(byAccuracy.fit.bestEpoch).toBe(acc.indexOf(Math.max(...acc)) + 1);
-    await expect(trainTextClassifier(small({ averageEpochs: 0 }))).rejects.toThrow(
-      new ValueError('averageEpochs must be an integer ≥ 1, got 0'),
-    );
-    await expect(trainTextClassifier(small({ monitor: 'valF1' as 'valLoss' }))).rejects.toThrow(
-      new ValueError('monitor must be one of valLoss, valAccuracy, got "valF1"'),
-    );
-  }, 90_000);
-
   it('refuses bad options with a sentence naming the option, as the caller names it', async () => {
     await expect(trainTextClassifier(small({ epochs: 0 }))).rejects.toThrow(
       new ValueError('epochs must be an integer ≥ 1, got 0'),

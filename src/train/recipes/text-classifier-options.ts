@@ -67,13 +67,6 @@ export interface TextClassifierSettings {
   weightDecay: number;
   /** Training epochs (the best validation epoch's weights are kept). Default 5. */
   epochs: number;
-  /** What picks the epoch whose weights are kept: validation loss or accuracy. Default 'valLoss'. */
-  monitor: 'valLoss' | 'valAccuracy';
-  /**
-   * Keep the mean of the weights at the end of the last this many epochs instead of the best
-   * epoch's (weight averaging); 1 keeps the best epoch. Default 1.
-   */
-  averageEpochs: number;
   /** Batch size. Default 32. */
   batch: number;
   /** Adam learning rate. Default 0.003. */
@@ -119,8 +112,6 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   labelSmoothing: 0,
   weightDecay: 0,
   epochs: 5,
-  monitor: 'valLoss',
-  averageEpochs: 1,
   batch: 32,
   lr: 3e-3,
   lrSchedule: 'constant',
@@ -222,7 +213,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
     ['hidden', 1],
     ['layers', 1],
     ['epochs', 1],
-    ['averageEpochs', 1],
     ['batch', 1],
     ['maxLen', 1],
     ['vocabSize', 3],
@@ -238,7 +228,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.number('labelSmoothing', o.labelSmoothing, 0, 0.99);
   check.number('weightDecay', o.weightDecay, 0);
   check.choice('lrSchedule', o.lrSchedule, LR_SCHEDULES);
-  check.choice('monitor', o.monitor, ['valLoss', 'valAccuracy']);
   check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
   check.choice('pooling', o.pooling, POOLINGS);
   check.choice('tokenizer', o.tokenizer, ['word', 'char']);
@@ -275,8 +264,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     weightDecay,
     tokenDropout,
     embedDropout,
-    monitor,
-    averageEpochs,
     ...rest
   } = o;
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
@@ -286,8 +273,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(weightDecay === 0 ? {} : { weightDecay }),
     ...(tokenDropout === 0 ? {} : { tokenDropout }),
     ...(embedDropout === 0 ? {} : { embedDropout }),
-    ...(monitor === 'valLoss' ? {} : { monitor }),
-    ...(averageEpochs === 1 ? {} : { averageEpochs }),
   };
   return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
 }

@@ -11,7 +11,6 @@ import { splitCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
 import { classificationTask } from '../tasks.js';
 import { evaluate } from '../trainer.js';
-import { EpochWeightAverage } from '../weight-average.js';
 import { confusionChart, curvesChart, historyFile } from './charts.js';
 import { checkpointing } from './checkpointing.js';
 import type { TextClassifierEvent } from './events.js';
@@ -180,8 +179,7 @@ async function trainModel(run: TextRun): Promise<FitResult> {
     o.optionName ?? ((k) => k),
     emit,
   );
-  const averaging = o.averageEpochs > 1 ? new EpochWeightAverage(model, o.averageEpochs) : null;
-  const result = await fitWithEvents(
+  return fitWithEvents(
     model,
     name,
     {
@@ -194,26 +192,12 @@ async function trainModel(run: TextRun): Promise<FitResult> {
       loss: new CrossEntropyLoss({ labelSmoothing: o.labelSmoothing }),
       clipGradNorm: 5,
       metrics: run.metrics,
-      earlyStopping: { monitor: o.monitor, patience: o.epochs, restoreBest: true },
+      earlyStopping: { monitor: 'valLoss', patience: o.epochs, restoreBest: true },
       ...saving,
       ...(o.signal ? { signal: o.signal } : {}),
     },
-    averaging ? recordingEpochs(emit, name, averaging) : emit,
+    emit,
   );
-  averaging?.apply();
-  return result;
-}
-
-/** `emit`, recording the model's weights for `average` after each of its epochs. */
-function recordingEpochs(
-  emit: Emit<TextClassifierEvent>,
-  name: string,
-  average: EpochWeightAverage,
-): Emit<TextClassifierEvent> {
-  return async (event) => {
-    if (event.type === 'epoch' && event.model === name) average.record();
-    await emit(event);
-  };
 }
 
 /**
