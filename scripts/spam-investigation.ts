@@ -7,11 +7,12 @@
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants default
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0 --variants dropout,mean,cosine,min-freq-2
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants max-mean,wd-1e-5,smooth-0.1
+ *   npx tsx scripts/spam-investigation.ts --part lstm --linear no --baselines no --seeds 0,1,2 --variants gru,hidden-32
  *   npx tsx scripts/spam-investigation.ts --part linear --seeds 0,1,2 --headers from-subject,strip
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
  *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
- *   weight decay, label smoothing);
+ *   weight decay, label smoothing, the encoder's size, cell and directions);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
@@ -51,6 +52,10 @@ const seeds = arg('seeds', '0').split(',').map(Number);
 const variants = arg('variants', 'default').split(',');
 const headerList = arg('headers', 'from-subject,strip').split(',') as SpamHeaders[];
 const otherData = arg('data', 'names');
+// `--linear no` leaves out the two logistic regressions of every lstm run (same for every variant).
+const withLinear = arg('linear', 'yes') !== 'no';
+// `--baselines no` trains no baselines beside the model (they start from the seed alone: the same for every variant).
+const withBaselines = arg('baselines', 'yes') !== 'no';
 
 interface Example {
   /** Position in the corpus. */
@@ -198,10 +203,16 @@ const VARIANTS: Record<string, Variant> = {
   'embdrop-0.1': { options: { tokenDropout: 0, embedDropout: 0.1 } },
   'embdrop-0.2': { options: { tokenDropout: 0, embedDropout: 0.2 } },
   'embdrop-0.1-smooth': { options: { tokenDropout: 0, embedDropout: 0.1, labelSmoothing: 0.1 } },
-  // Not measured yet; on top of the current default.
+  // The encoder's size per token, on top of the current default (word dropout 0.1).
   'hidden-32': { options: { hidden: 32 } },
+  'embed-64-token-0.1': { options: { embed: 64 } },
   'embed-64-hidden-32': { options: { embed: 64, hidden: 32 } },
   gru: { options: { cell: 'gru' } },
+  'one-direction': { options: { bidirectional: false } },
+  // The schedule, on top of the current default.
+  'epochs-3': { options: { epochs: 3 } },
+  // Fewer rare words to learn by heart: the 10,000 most frequent.
+  'vocab-10k': { options: { vocabSize: 10000 } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
@@ -249,12 +260,14 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     dataName: 'spam-assassin',
     headers,
     seed,
+    baselines: withBaselines,
     ...v.options,
     onEvent: (e) => {
       if (e.type === 'model') marks.set(e.model, performance.now());
     },
   });
-  const seconds = ((marks.get('bag-of-words') ?? performance.now()) - marks.get(result.name)!) / 1000;
+  const trainedAt = performance.now();
+  const seconds = ((marks.get('bag-of-words') ?? trainedAt) - marks.get(result.name)!) / 1000;
   const s = await split(headers, seed, v.options.vocabSize, v.options.minFreq);
   const maxLen = v.options.maxLen ?? 256;
   const texts = s.test.map((e) => e.text);
@@ -262,11 +275,14 @@ async function lstmRun(name: string, seed: number): Promise<void> {
   const wrongOf = (pred: ArrayLike<number>) => truth.flatMap((y, i) => (pred[i] === y ? [] : [i]));
   const wrong: Record<string, number[]> = {
     lstm: wrongOf(predictions(result.model, result.config, texts)),
-    bow: wrongOf(predictions(result.baseline!, result.config, texts)),
-    'lr-cut': linearRun('bag-of-words', s, (e) => asLstmSees(e.tokens, s.vocab, maxLen)).errors,
-    'lr-full': linearRun('bag-of-words', s, (e) => e.tokens).errors,
   };
-  const acc = (m: string) => result.test.reports.find((r) => r.model === m)?.report.accuracy.toFixed(4);
+  if (result.baseline) wrong.bow = wrongOf(predictions(result.baseline, result.config, texts));
+  if (withLinear) {
+    wrong['lr-cut'] = linearRun('bag-of-words', s, (e) => asLstmSees(e.tokens, s.vocab, maxLen)).errors;
+    wrong['lr-full'] = linearRun('bag-of-words', s, (e) => e.tokens).errors;
+  }
+  const acc = (m: string) =>
+    result.test.reports.find((r) => r.model === m)?.report.accuracy.toFixed(4) ?? 'not run';
   const h = result.fit.history;
   const fmt = (xs: number[] | undefined) => (xs ?? []).map((x) => x.toFixed(3)).join(' ');
   const counts = Object.entries(wrong).map(([m, e]) => `${m} ${e.length}`);
