@@ -128,8 +128,9 @@ constexpr double kDistinctShare = 0.75;
 
 // The input products of x's distinct rows (distinct_rows.h) as a (count, G) table, row r's product
 // at table + of[r]·G; null when the sequence is too small or too few of its rows repeat. The
-// products run on the micro-kernel with W_ihᵀ packed as for the per-step products, over the pool.
-// Both buffers are the calling thread's, kept for its next call.
+// products run on the micro-kernel with W_ihᵀ packed as for the per-step products, over the pool,
+// in blocks of rows gathered into a buffer that stays in L1. The table is the calling thread's,
+// kept for its next call.
 inline const float* distinctInputProducts(const Seq& q, const int32_t** of) {
   thread_local DistinctRows d;
   thread_local std::vector<float> table;
@@ -138,22 +139,26 @@ inline const float* distinctInputProducts(const Seq& q, const int32_t** of) {
   if (!findDistinctRows(q.x, n, E, static_cast<int64_t>(kDistinctShare * n), d)) return nullptr;
   PackedB wih;  // W_ihᵀ (E × G)
   packB(true, E, G, q.wIh, E, kSmallM + 1, wih);
-  table.resize(static_cast<size_t>(d.count * (G + E)));
-  float* products = table.data();
-  float* distinct = products + d.count * G;  // (count, E): the distinct rows, gathered
-  for (int64_t c = 0; c < d.count; c++)
-    std::memcpy(distinct + c * E, q.x + int64_t{d.first[c]} * E, E * sizeof(float));
-  // About two blocks of rows per thread, when the products are worth the hand-off (as sgemmParallel).
+  table.resize(static_cast<size_t>(d.count * G));
   // The tasks get plain pointers: a thread_local named inside them would be the worker's own.
-  const int64_t count = d.count, threads = 2.0 * count * G * E < 4e6 ? 1 : poolSize();
-  const int64_t perTask = (count + 2 * threads - 1) / (2 * threads);
-  const int64_t chunk = std::max<int64_t>(8, (perTask + 7) / 8 * 8);
-  runTasks(static_cast<int>((count + chunk - 1) / chunk), [&](int task) {
-    const int64_t r0 = task * chunk, r1 = std::min(count, r0 + chunk);
-    sgemmPacked(r1 - r0, distinct + r0 * E, E, wih, products + r0 * G, G, false);
-  });
+  const int64_t count = d.count, block = std::max<int64_t>(8, (8192 / E) / 8 * 8);
+  const int32_t* first = d.first.data();
+  float* products = table.data();
+  const int tasks = static_cast<int>((count + block - 1) / block);
+  const auto blockOfRows = [&](int task) {
+    const int64_t r0 = task * block, r1 = std::min(count, r0 + block);
+    Workspace rows((r1 - r0) * E);
+    for (int64_t r = r0; r < r1; r++)
+      std::memcpy(rows.data() + (r - r0) * E, q.x + int64_t{first[r]} * E, E * sizeof(float));
+    sgemmPacked(r1 - r0, rows.data(), E, wih, products + r0 * G, G, false);
+  };
+  // Worth the hand-off from about 4 MFLOP (as sgemmParallel).
+  if (2.0 * count * G * E < 4e6 || poolSize() == 1)
+    for (int t = 0; t < tasks; t++) blockOfRows(t);
+  else
+    poolRun(tasks, blockOfRows);
   *of = d.of.data();
-  return table.data();
+  return products;
 }
 
 // Fetches the table rows step s of samples [b0, b1) will read: the table outgrows L2, and its rows
