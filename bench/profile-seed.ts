@@ -3,7 +3,7 @@
  * `perf record -F 999 -g -D 4000 -- node --import tsx bench/profile-seed.ts [threads] [steps]`
  * (-D skips start-up and the warm-up steps). With a third argument `stream`, the loop runs `steps`
  * batch-1 steps of an LSTM(128, 64) streamer instead (add --perf-basic-prof to node to name the
- * JavaScript frames). Prints nothing.
+ * JavaScript frames); with `infer`, `steps` seed inferences (no gradient). Prints nothing.
  */
 import { nativeBackend } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/registry.js';
@@ -24,6 +24,10 @@ if (process.argv[4] === 'stream') {
   const streamer = lstm.streamer({ batch: 1 });
   const x = new Float32Array(128).fill(0.1);
   for (let i = 0; i < steps; i++) streamer.step(x);
+} else if (process.argv[4] === 'infer') {
+  const workload = seedWorkload(32, 200);
+  for (let i = 0; i < 5; i++) workload.infer();
+  for (let i = 0; i < steps; i++) workload.infer();
 } else {
   const workload = seedWorkload(32, 200);
   for (let i = 0; i < 5; i++) workload.trainStep();

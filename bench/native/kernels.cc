@@ -1,6 +1,7 @@
 // The seed model's native kernels without Node: `kernels <workload> [reps] [threads]` times one
 // workload (median µs over reps) so that perf and callgrind see the kernels alone, apart from V8.
-// Workloads: lstm-fwd, lstm-bwd (the seed's LSTM: T 200, B 32, E 128, H 64, or T B E H given),
+// Workloads: lstm-fwd, lstm-infer (a forward whose saved state nothing reads), lstm-bwd (the seed's LSTM: T 200, B 32, E 128, H 64, or T B E H given, fed
+// by V random tokens' rows when V is given),
 // adam (the seed's 690 306 parameters), stream (one batch-1 LSTM(E, H) step), stream-token (the same
 // step fed by an embedding, its input products gathered from a table), gemm (any product),
 // micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256), read (one core's read
@@ -20,6 +21,7 @@
 #include "../../native/src/gemm/gemm.h"
 #include "../../native/src/generated/contract.h"
 #include "../../native/src/pool.h"
+#include "../../native/src/saved_scratch.h"
 #include "../../native/src/simd.h"
 
 namespace {
@@ -141,14 +143,27 @@ int main(int argc, char** argv) {
   const int reps = argc > 2 ? std::atoi(argv[2]) : 21;
   poolResize(argc > 3 ? std::atoi(argv[3]) : 1);
   double us = 0, cpu = 0;
-  if (what == "lstm-fwd" || what == "lstm-bwd") {
-    // lstm-fwd|lstm-bwd [reps] [threads] [T B E H]: the seed's LSTM unless given.
+  if (what == "lstm-fwd" || what == "lstm-bwd" || what == "lstm-infer") {
+    // lstm-fwd|lstm-bwd [reps] [threads] [T B E H] [V]: the seed's LSTM unless given; with V > 0
+    // its input is an embedding's: each row a copy of one of V random rows (tokens drawn uniformly).
     const auto dim = [&](int i, int64_t v) { return argc > i ? std::atoll(argv[i]) : v; };
     Lstm l(dim(4, 200), dim(5, 32), dim(6, 128), dim(7, 64));
+    if (const int64_t V = dim(8, 0); V > 0) {
+      const std::vector<float> table = randomVec(V * l.E, 1.f, 7);
+      std::mt19937 gen(8);
+      std::uniform_int_distribution<int64_t> token(0, V - 1);
+      for (int64_t r = 0; r < l.T * l.B; r++)
+        std::memcpy(l.x.data() + r * l.E, table.data() + token(gen) * l.E, l.E * sizeof(float));
+    }
     LstmForwardArgs f = l.forwardArgs();
     lstmForward(f);
     if (what == "lstm-fwd") {
       us = medianUs(reps, [&] { lstmForward(f); }, &cpu);
+    } else if (what == "lstm-infer") {
+      // As the addon runs a forward given null saved state: nothing reads the gates and cells.
+      savedStateDiscarded() = true;
+      us = medianUs(reps, [&] { lstmForward(f); }, &cpu);
+      savedStateDiscarded() = false;
     } else {
       LstmBackwardArgs b = l.backwardArgs();
       us = medianUs(reps, [&] { lstmBackward(b); }, &cpu);

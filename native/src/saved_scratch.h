@@ -53,12 +53,24 @@ inline void supplySavedState(GruForwardArgs& a) {
 template <class Args>
 constexpr bool kSavesState = std::is_same_v<Args, LstmForwardArgs> || std::is_same_v<Args, GruForwardArgs>;
 
+// Whether the gates and cells of the forward kernel running on this thread are scratch that no
+// backward reads (runKernel sets it for the call): the LSTM cell then keeps them in rows per sample,
+// which stay in cache, rather than writing rows per step through the whole (T·B) scratch.
+inline bool& savedStateDiscarded() {
+  thread_local bool discarded = false;
+  return discarded;
+}
+
 // Runs a checked kernel, with scratch for the saved state a forward kernel was given null for.
 template <class Args, void (*Kernel)(const Args&)>
 void runKernel(const Args& a) {
   if constexpr (kSavesState<Args>) {
     Args withScratch = a;
     supplySavedState(withScratch);
+    struct Discarded {
+      explicit Discarded(bool on) { savedStateDiscarded() = on; }
+      ~Discarded() { savedStateDiscarded() = false; }
+    } discarded(a.gates.data == nullptr);
     Kernel(withScratch);
   } else {
     Kernel(a);

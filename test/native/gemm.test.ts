@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nativeBackend } from '../../src/backend/native/index.js';
+import { threadCount } from '../../src/backend/native/loader.js';
 import { kernelFor } from '../../src/backend/registry.js';
 import { expectClose, randomArray, seeded } from './compare.js';
 
@@ -81,6 +82,27 @@ describe.skipIf(!addon)('native gemm vs the JS reference', () => {
       9,
     );
     expectClose(actual, expected, 1e-4, 1e-5);
+  });
+
+  it('splits a batch-1 product with a large transposed B (an output layer) over two threads, bit for bit', () => {
+    const bits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer));
+    for (const m of [1, 3]) {
+      const c: Case = { ta: false, tb: true, m, n: 1000, k: 40, accumulate: true, padded: true };
+      addon!.init(1);
+      const one = run(c, 50 + m).actual;
+      addon!.init(2);
+      try {
+        // A job just before keeps the worker spinning, so that it takes its half.
+        for (let rep = 0; rep < 20; rep++) {
+          run({ ta: false, tb: true, m: 600, n: 130, k: 70, accumulate: true, padded: true }, 9);
+          const { expected, actual } = run(c, 50 + m);
+          expectClose(actual, expected, 1e-5 * Math.sqrt(40), 1e-5);
+          expect(bits(actual)).toEqual(bits(one));
+        }
+      } finally {
+        addon!.init(threadCount());
+      }
+    }
   });
 
   it('splits a long k over threads (a weight gradient) with the same result, for every transpose', () => {

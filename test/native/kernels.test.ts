@@ -258,6 +258,8 @@ interface SeqCase {
   lengths: number[] | null;
   reverse: boolean;
   bias: boolean;
+  /** x's rows drawn from this many distinct rows, as an embedding's are (the kernels share their products). */
+  tokens?: number;
 }
 
 const SEQ_CASES: SeqCase[] = [
@@ -271,6 +273,9 @@ const SEQ_CASES: SeqCase[] = [
   { T: 1, B: 4, E: 5, H: 3, lengths: [1, 1, 0, 1], reverse: true, bias: false },
   // Weights large enough that the step's products split in two row ranges (GRU: inside its r, z rows).
   { T: 1, B: 2, E: 130, H: 70, lengths: null, reverse: false, bias: true },
+  // Rows that repeat (tokens' embeddings): each distinct row's input product computed once.
+  { T: 8, B: 9, E: 20, H: 16, lengths: null, reverse: false, bias: true, tokens: 5 },
+  { T: 10, B: 8, E: 17, H: 8, lengths: [10, 3, 0, 7, 10, 1, 9, 4], reverse: true, bias: false, tokens: 11 },
 ];
 
 // Projected LSTMs: per-step products of the projection on the packed path (B > 4) and the
@@ -279,6 +284,7 @@ const PROJ_CASES: SeqCase[] = [
   { T: 5, B: 7, E: 3, H: 9, P: 4, lengths: [5, 3, 0, 1, 5, 2, 4], reverse: false, bias: true },
   { T: 4, B: 6, E: 4, H: 6, P: 2, lengths: null, reverse: true, bias: false },
   { T: 1, B: 2, E: 5, H: 7, P: 3, lengths: null, reverse: false, bias: true },
+  { T: 9, B: 8, E: 16, H: 9, P: 4, lengths: null, reverse: false, bias: true, tokens: 3 },
 ];
 
 const GATES: Record<Exclude<Kind, 'gemm'>, number> = {
@@ -306,6 +312,13 @@ function randomCase(kind: Exclude<Kind, 'gemm'>, c: SeqCase, seed: number): Kern
     dcN: randomArray(gen, B * H),
   };
   if (P) arrays.wHr = randomArray(gen, P * H);
+  if (c.tokens) {
+    const table = randomArray(gen, c.tokens * E);
+    for (let r = 0; r < T * B; r++) {
+      const token = (r * 7 + (r >> 2)) % c.tokens;
+      arrays.x!.set(table.subarray(token * E, (token + 1) * E), r * E);
+    }
+  }
   if (c.bias) Object.assign(arrays, { bIh: randomArray(gen, G), bHh: randomArray(gen, G) });
   const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
   return { name: kind, kind, dims: { T, B, E, H, P, reverse: c.reverse ? 1 : 0 }, lengths, arrays };
@@ -327,7 +340,7 @@ function onBackend(c: KernelCase, which: 'js' | 'native', seed: number): Record<
 }
 
 const caseName = (c: SeqCase) =>
-  `T ${c.T}, B ${c.B}, E ${c.E}, H ${c.H}${c.P ? `, P ${c.P}` : ''}, lengths ${c.lengths !== null}, reverse ${c.reverse}`;
+  `T ${c.T}, B ${c.B}, E ${c.E}, H ${c.H}${c.P ? `, P ${c.P}` : ''}, lengths ${c.lengths !== null}, reverse ${c.reverse}${c.tokens ? `, ${c.tokens} distinct rows` : ''}`;
 
 describe.skipIf(!addon)('native recurrent kernels vs the JS reference, on every instruction set', () => {
   const kinds: Array<[Exclude<Kind, 'gemm'>, SeqCase[]]> = [

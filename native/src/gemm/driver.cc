@@ -196,6 +196,23 @@ void splitK(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, i
   }
 }
 
+// A few rows times a transposed B this large (a batch-1 output layer over a vocabulary: V × H
+// floats) split B's rows in two, one half for a worker if one is spinning from a recent job
+// (poolRunSpinning never waits for a thread to wake): each core streams half of B, and keeps it in
+// its own L2 from one call to the next when a half fits there.
+constexpr int64_t kGemvSplitBytes = 96 << 10;
+
+void gemvSplit(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+               int64_t ldc, bool accumulate) {
+  // The split lies on a whole block of rows of every instruction set's matrix-vector product, so
+  // every element is the sum it would be unsplit.
+  const int64_t half = (n / 2 + 15) / 16 * 16;
+  poolRunSpinning(2, [&](int t) {
+    const int64_t j0 = t ? half : 0, j1 = t ? n : half;
+    if (j1 > j0) smallM(simd(), false, true, m, j1 - j0, k, a, lda, b + j0 * ldb, ldb, c + j0, ldc, accumulate);
+  });
+}
+
 }  // namespace
 
 void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
@@ -216,6 +233,10 @@ void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, in
 void sgemmParallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                    const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
   const int threads = poolSize();
+  if (threads > 1 && m <= kSmallM && !ta && tb && n * k * static_cast<int64_t>(sizeof(float)) >= kGemvSplitBytes) {
+    gemvSplit(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
   // Below ~4 MFLOP the hand-off costs more than the second core gains.
   if (threads == 1 || 2.0 * m * n * k < 4e6 || k <= 0) {
     sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);

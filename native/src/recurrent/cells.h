@@ -24,6 +24,7 @@
 #include "../generated/contract.h"
 #include "../generated/recurrent_kinds.h"
 #include "../gemm/gemm.h"
+#include "../saved_scratch.h"
 #include "../simd.h"
 #include "driver.h"
 
@@ -53,8 +54,9 @@ struct PlainBackward {
 
 class LstmForwardCell {
  public:
-  LstmForwardCell(const Seq& q, const LstmForwardArgs& a) : q_(q), a_(a), k_(simd()), H_(a.H), P_(a.P) {}
-  int64_t scratchSize() const { return q_.G + (P_ > 0 ? q_.B * (H_ + P_) : 0); }
+  LstmForwardCell(const Seq& q, const LstmForwardArgs& a)
+      : q_(q), a_(a), k_(simd()), H_(a.H), P_(a.P), discard_(savedStateDiscarded()) {}
+  int64_t scratchSize() const { return q_.G + (P_ > 0 ? q_.B * (H_ + P_) : 0) + (discard_ ? q_.B * q_.G : 0); }
   void begin(float* scratch);
   int64_t fusedRows() const { return q_.G; }
   float* pre(int64_t tb) const { return a_.gates.data + tb * q_.G; }
@@ -69,7 +71,9 @@ class LstmForwardCell {
   const LstmForwardArgs& a_;
   const SimdKernels& k_;
   int64_t H_, P_;
-  float* bias_ = nullptr;  // (G)
+  bool discard_;               // nothing reads the gates and cells: one row of each per sample
+  float* bias_ = nullptr;      // (G)
+  float* gatesRows_ = nullptr;  // (B, G): the step's gates when discard_
   float* m_ = nullptr;     // (B, H): o ⊙ tanh(c) before the projection (P > 0)
   float* hp_ = nullptr;    // (B, P): its projection
   PackedB whr_;            // W_hrᵀ: (H × P)

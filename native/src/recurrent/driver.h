@@ -8,7 +8,8 @@
 //   reverse direction through timeAt / prevTime;
 // - the input product x·W_ihᵀ instead as one GEMM of all steps before the loop when W_ih is too
 //   large to stay in L2, a slice is too small for packed products, or samples have lengths
-//   (inputProductPerStep);
+//   (inputProductPerStep); or, when many input rows repeat (an embedding's), once per distinct
+//   row before the loop, each step reading its rows' products from that table;
 // - the streaming fast path (T = 1, B ≤ kSmallM): each sample's products in one pass over the
 //   weights (fused GEMV) on the calling thread, nothing packed, nothing allocated;
 // - BPTT: the reverse time loop with the products of each step's gradients with W_hh (and with
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "../gemm/gemm.h"
+#include "distinct_rows.h"
 #include "sequence.h"
 
 namespace kioku {
@@ -119,17 +121,72 @@ void streamStep(const Seq& q, Cell& cell, float* hN, float* hw) {
   }
 }
 
-// The time loop over batch slices.
+// Sequences of at least this many rows, with at least this many input features, look for repeated
+// input rows; sharing their products pays when at most kDistinctShare of the rows are distinct.
+constexpr int64_t kDistinctMinRows = 64, kDistinctMinInput = 16;
+constexpr double kDistinctShare = 0.75;
+
+// The input products of x's distinct rows (distinct_rows.h) as a (count, G) table, row r's product
+// at table + of[r]·G; null when the sequence is too small or too few of its rows repeat. The
+// products run on the micro-kernel with W_ihᵀ packed as for the per-step products, over the pool,
+// in blocks of rows gathered into a buffer that stays in L1. The table is the calling thread's,
+// kept for its next call.
+inline const float* distinctInputProducts(const Seq& q, const int32_t** of) {
+  thread_local DistinctRows d;
+  thread_local std::vector<float> table;
+  const int64_t n = q.rows(), E = q.E, G = q.G;
+  if (n < kDistinctMinRows || E < kDistinctMinInput) return nullptr;
+  if (!findDistinctRows(q.x, n, E, static_cast<int64_t>(kDistinctShare * n), d)) return nullptr;
+  PackedB wih;  // W_ihᵀ (E × G)
+  packB(true, E, G, q.wIh, E, kSmallM + 1, wih);
+  table.resize(static_cast<size_t>(d.count * G));
+  // The tasks get plain pointers: a thread_local named inside them would be the worker's own.
+  const int64_t count = d.count, block = std::max<int64_t>(8, (8192 / E) / 8 * 8);
+  const int32_t* first = d.first.data();
+  float* products = table.data();
+  const int tasks = static_cast<int>((count + block - 1) / block);
+  const auto blockOfRows = [&](int task) {
+    const int64_t r0 = task * block, r1 = std::min(count, r0 + block);
+    Workspace rows((r1 - r0) * E);
+    for (int64_t r = r0; r < r1; r++)
+      std::memcpy(rows.data() + (r - r0) * E, q.x + int64_t{first[r]} * E, E * sizeof(float));
+    sgemmPacked(r1 - r0, rows.data(), E, wih, products + r0 * G, G, false);
+  };
+  // Worth the hand-off from about 4 MFLOP (as sgemmParallel).
+  if (2.0 * count * G * E < 4e6 || poolSize() == 1)
+    for (int t = 0; t < tasks; t++) blockOfRows(t);
+  else
+    poolRun(tasks, blockOfRows);
+  *of = d.of.data();
+  return products;
+}
+
+// Fetches the table rows step s of samples [b0, b1) will read: the table outgrows L2, and its rows
+// come in a token's order, which no prefetcher foresees; they arrive while the recurrent product runs.
+inline void prefetchRows(const Seq& q, int64_t s, int64_t b0, int64_t b1, const float* table, const int32_t* of) {
+  for (int64_t b = b0; b < b1; b++) {
+    const int64_t t = q.timeOf(s, b);
+    if (t < 0) continue;
+    const float* row = table + of[t * q.B + b] * q.G;
+    for (int64_t j = 0; j < q.G; j += 16) __builtin_prefetch(row + j);
+  }
+}
+
+// The time loop over batch slices. Each step's input products come from the table of distinct
+// rows' products, else from a product per step into an L1 buffer (inputProductPerStep), else from
+// one GEMM of all steps written to the cell's pre-activations before the loop.
 template <class Cell>
 void sequenceLoop(const Seq& q, Cell& cell, float* hN, float* hw) {
   const int64_t B = q.B, G = q.G, R = q.R, E = q.E;
   const Slices sl = sliceBatch(B);
   const int64_t rows = std::min(B, sl.chunk);
-  const bool perStep = inputProductPerStep(q, rows);
+  const int32_t* of = nullptr;
+  const float* table = distinctInputProducts(q, &of);
+  const bool perStep = !table && inputProductPerStep(q, rows);
   PackedB wih, whh;  // W_ihᵀ (E × G), W_hhᵀ (R × G)
   if (perStep)
     packB(true, E, G, q.wIh, E, rows, wih);
-  else
+  else if (!table)
     sgemmParallel(false, true, q.rows(), G, E, q.x, E, q.wIh, E, cell.pre(0), cell.preLd(), false);
   packB(true, R, G, q.wHh, R, rows, whh);
   cell.prepareSlices(rows);
@@ -137,13 +194,15 @@ void sequenceLoop(const Seq& q, Cell& cell, float* hN, float* hw) {
     const int64_t b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk), m = b1 - b0;
     Workspace xw(perStep ? m * G : 0);  // the step's input products (m, G)
     for (int64_t s = 0; s < q.T; s++) {
+      if (table && s + 1 < q.T) prefetchRows(q, s + 1, b0, b1, table, of);
       if (perStep) sgemmPacked(m, q.x + (q.timeOf(s, b0) * B + b0) * E, E, wih, xw.data(), G, false);
       sgemmPacked(m, hN + b0 * R, R, whh, hw + b0 * G, G, false);
       for (int64_t b = b0; b < b1; b++) {
         const int64_t t = q.timeOf(s, b);
         if (t < 0) continue;
         const int64_t tb = t * B + b;
-        cell.step(b, tb, perStep ? xw.data() + (b - b0) * G : cell.pre(tb), hw + b * G);
+        const float* x = table ? table + of[tb] * G : perStep ? xw.data() + (b - b0) * G : cell.pre(tb);
+        cell.step(b, tb, x, hw + b * G);
       }
       cell.afterStep(b0, b1, s);
     }

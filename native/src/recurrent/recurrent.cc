@@ -16,6 +16,7 @@ void LstmForwardCell::begin(float* scratch) {
   combineBias(q_.G, a_.bIh.data, a_.bHh.data, q_.G, bias_);
   m_ = scratch + q_.G;
   hp_ = m_ + q_.B * H_;
+  gatesRows_ = scratch + q_.G + (P_ > 0 ? q_.B * (H_ + P_) : 0);
   std::memcpy(a_.cN.data, a_.c0.data, q_.B * H_ * sizeof(float));
 }
 
@@ -26,7 +27,10 @@ void LstmForwardCell::prepareSlices(int64_t rows) {
 void LstmForwardCell::step(int64_t b, int64_t tb, const float* xw, const float* hw) {
   float* h1 = P_ > 0 ? m_ + b * H_ : a_.hN.data + b * H_;
   float* h2 = P_ > 0 ? a_.hidden.data + tb * H_ : a_.out.data + tb * H_;
-  k_.lstmForward(H_, {xw, pre(tb), hw, bias_, a_.cN.data + b * H_, a_.cells.data + tb * H_, h1, h2});
+  // Discarded gates go to the sample's row; a discarded cell is the running one (cN) stored twice.
+  float* gates = discard_ ? gatesRows_ + b * q_.G : pre(tb);
+  float* c = a_.cN.data + b * H_;
+  k_.lstmForward(H_, {xw, gates, hw, bias_, c, discard_ ? c : a_.cells.data + tb * H_, h1, h2});
 }
 
 void LstmForwardCell::afterStep(int64_t b0, int64_t b1, int64_t s) {
