@@ -49,6 +49,8 @@ std::atomic<int32_t> finished{0};
 std::atomic<int32_t> generation{0};
 std::atomic<int32_t> workers{0};
 std::atomic<int32_t> stopping{0};
+// Tasks the workers have run (tests check that they take part).
+std::atomic<int32_t> workerTasks{0};
 thread_local bool inWorker = false;
 
 constexpr uint64_t kTaskMask = (uint64_t{1} << 24) - 1;
@@ -64,6 +66,7 @@ void work() {
     if (!job.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
     // The job cannot end before this task finishes, so its function is still the current one.
     (*jobFn.load(std::memory_order_relaxed))(static_cast<int>(next));
+    if (inWorker) workerTasks.fetch_add(1, std::memory_order_relaxed);
     finished.fetch_add(1, std::memory_order_release);
     s = job.load(std::memory_order_acquire);
   }
@@ -127,6 +130,10 @@ extern "C" __attribute__((export_name("thread_stop"))) void kioku_thread_stop() 
   stopping.store(1, std::memory_order_release);
   generation.fetch_add(1, std::memory_order_release);
   __builtin_wasm_memory_atomic_notify(address(generation), ~0u);
+}
+
+extern "C" __attribute__((export_name("thread_worker_tasks"))) int32_t kioku_thread_worker_tasks() {
+  return kioku::workerTasks.load(std::memory_order_relaxed);
 }
 
 extern "C" __attribute__((export_name("thread_tls_bytes"))) uint32_t kioku_thread_tls_bytes() {

@@ -20,6 +20,8 @@ interface Exports {
   /** The threaded build only (native/src/wasm/pool.cc). */
   thread_tls_bytes?(): number;
   thread_stop?(): void;
+  /** Tasks the workers have run so far. */
+  thread_worker_tasks?(): number;
   [kernel: string]: unknown;
 }
 

@@ -18,7 +18,9 @@ setWasmFileReader((url) => readFileSync(url));
 
 /** worker_threads workers that never keep the process alive. */
 export const spawnNodeWorker: SpawnWorker = (source, onError) => {
-  const worker = new Worker(source, { eval: true });
+  // A dynamic import works whether Node evaluates the script as CommonJS or (under a loader) as a module.
+  const listen = "import('node:worker_threads').then((w) => w.parentPort.once('message', start));";
+  const worker = new Worker(`${source}\n${listen}\n`, { eval: true });
   worker.on('error', onError);
   worker.unref();
   return worker;

@@ -22,7 +22,8 @@ export const spawnWebWorker: SpawnWorker = (source, onError) => {
     URL: { createObjectURL(blob: unknown): string };
     Blob: new (parts: string[], options: { type: string }) => unknown;
   };
-  const worker = new g.Worker(g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' })));
+  const script = `${source}\nself.onmessage = (event) => start(event.data);\n`;
+  const worker = new g.Worker(g.URL.createObjectURL(new g.Blob([script], { type: 'text/javascript' })));
   worker.onerror = (e) => onError(new Error(e.message ?? 'the worker failed'));
   return worker;
 };
@@ -31,9 +32,9 @@ export const spawnWebWorker: SpawnWorker = (source, onError) => {
 export const WORKER_STACK_BYTES = 256 << 10;
 
 /**
- * The script a worker runs: one message (the module, the memory and the worker's block), then the
- * module's loop, which returns only when the pool stops (pool.cc's thread_stop). Plain JavaScript
- * for both Node (eval'd by worker_threads, with require) and browsers (a Blob URL).
+ * The script a worker runs: `start` takes one message (the module, the memory and the worker's
+ * block) and enters the module's loop, which returns only when the pool stops (pool.cc's
+ * thread_stop). Plain JavaScript; each platform's spawner adds the line that listens for the message.
  */
 export const WORKER_SOURCE = `
 'use strict';
@@ -51,8 +52,6 @@ const start = ({ module, memory, block, stackBytes }) => {
   exports.__stack_pointer.value = block + stackBytes;
   exports.thread_run(block + stackBytes);
 };
-if (typeof require === 'function') require('node:worker_threads').parentPort.once('message', start);
-else self.onmessage = (event) => start(event.data);
 `;
 
 /** The calling instance's side: what a worker needs from it. */
