@@ -57,7 +57,14 @@ for (const c of loadKernelCases()) {
     digest(c.name, [runGemm(c, k('gemm'))]);
     continue;
   }
-  const names = ['lstmForward', 'lstmBackward', 'gruForward', 'gruBackward', 'rnnForward', 'rnnBackward'] as const;
+  const names = [
+    'lstmForward',
+    'lstmBackward',
+    'gruForward',
+    'gruBackward',
+    'rnnForward',
+    'rnnBackward',
+  ] as const;
   digest(c.name, Object.values(runRecurrent(c, Object.fromEntries(names.map((n) => [n, k(n)])) as never)));
 }
 
@@ -69,7 +76,10 @@ function train(name: string, params: Tensor[], forward: () => Tensor, y: Tensor,
     crossEntropy(forward(), y).backward();
     opt.step();
   }
-  digest(name, params.map((p) => p.data as Float32Array));
+  digest(
+    name,
+    params.map((p) => p.data as Float32Array),
+  );
 }
 
 {
@@ -84,17 +94,36 @@ function train(name: string, params: Tensor[], forward: () => Tensor, y: Tensor,
     const [, [hN]] = lstm.forward(embedding.forward(x));
     return fc.forward(reshape(hN, [32, 64]));
   };
-  train('seed classifier, 3 Adam steps', [embedding, lstm, fc].flatMap((m) => m.parameters()), forward, y, 3);
+  train(
+    'seed classifier, 3 Adam steps',
+    [embedding, lstm, fc].flatMap((m) => m.parameters()),
+    forward,
+    y,
+    3,
+  );
 }
 {
   // A two-layer bidirectional GRU classifying every step: (B 24, T 60, 96) → (24·60, 160) → 3.
   const generator = new Generator(2);
-  const gru = new GRU({ inputSize: 96, hiddenSize: 80, numLayers: 2, bidirectional: true, batchFirst: true, generator });
+  const gru = new GRU({
+    inputSize: 96,
+    hiddenSize: 80,
+    numLayers: 2,
+    bidirectional: true,
+    batchFirst: true,
+    generator,
+  });
   const fc = new Linear(160, 3, { generator });
   const x = randn([24, 60, 96], { generator });
   const y = randint(0, 3, [24 * 60], { generator });
   const forward = () => fc.forward(reshape(gru.forward(x)[0], [24 * 60, 160]));
-  train('bidirectional GRU, 3 Adam steps', [gru, fc].flatMap((m) => m.parameters()), forward, y, 3);
+  train(
+    'bidirectional GRU, 3 Adam steps',
+    [gru, fc].flatMap((m) => m.parameters()),
+    forward,
+    y,
+    3,
+  );
 }
 const workerTasks = wasmBackend()!.instance.exports.thread_worker_tasks?.() ?? 0;
 console.log(JSON.stringify({ info: wasmInfo(), workerTasks, digests }));

@@ -37,7 +37,11 @@ export function sharedMemorySupported(): boolean {
   if (typeof g.SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) return false;
   try {
     const api = wasmApi();
-    return api !== undefined && new api.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof (g.SharedArrayBuffer as typeof SharedArrayBuffer);
+    return (
+      api !== undefined &&
+      new api.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof
+        (g.SharedArrayBuffer as typeof SharedArrayBuffer)
+    );
   } catch {
     return false;
   }

@@ -124,7 +124,8 @@ async function compile(source: WasmSource): Promise<WasmModule> {
 
 /** Worker threads a page gives the threaded build: one per core but the caller's, at most 7. */
 function browserWorkers(): number {
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  const cores =
+    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   const canSpawn = typeof (globalThis as { Worker?: unknown }).Worker === 'function';
   return canSpawn && sharedMemorySupported() ? Math.min(Math.max(cores - 1, 0), 7) : 0;
 }
@@ -145,7 +146,8 @@ export async function initWasm(
     try {
       if (!flavor) throw new KiokuError(wasmUnsupported());
       const workers = browserWorkers();
-      const chosen = typeof source === 'function' ? source(flavor, workers > 0) : (source ?? wasmUrl(flavor, workers > 0));
+      const chosen =
+        typeof source === 'function' ? source(flavor, workers > 0) : (source ?? wasmUrl(flavor, workers > 0));
       installWasm(await compile(chosen), flavor);
       startWasmThreads(workers, spawnWebWorker, (line) => console.warn(line));
     } catch (err) {

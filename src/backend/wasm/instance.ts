@@ -105,7 +105,8 @@ export class WasmInstance {
       memory: this.exports.memory,
       allocate: (bytes: number) => {
         const block = this.exports.alloc(bytes);
-        if (!block) throw new RangeError(`the WebAssembly backend ran out of memory (a worker's ${bytes} bytes)`);
+        if (!block)
+          throw new RangeError(`the WebAssembly backend ran out of memory (a worker's ${bytes} bytes)`);
         return block;
       },
       tlsBytes: () => this.exports.thread_tls_bytes!(),

@@ -13,12 +13,17 @@ import type { WasmModule } from './wasm-api.js';
  * `onError` is called if the worker fails (an exception in its script, a failed start). A worker
  * must not keep the process alive (Node: unref).
  */
-export type SpawnWorker = (source: string, onError: (err: Error) => void) => { postMessage(message: unknown): void };
+export type SpawnWorker = (
+  source: string,
+  onError: (err: Error) => void,
+) => { postMessage(message: unknown): void };
 
 /** Web Workers from a Blob URL (browsers; the threaded build needs a cross-origin-isolated page). */
 export const spawnWebWorker: SpawnWorker = (source, onError) => {
   const g = globalThis as unknown as {
-    Worker: new (url: string) => { postMessage(m: unknown): void; onerror: ((e: { message?: string }) => void) | null };
+    Worker: new (
+      url: string,
+    ) => { postMessage(m: unknown): void; onerror: ((e: { message?: string }) => void) | null };
     URL: { createObjectURL(blob: unknown): string };
     Blob: new (parts: string[], options: { type: string }) => unknown;
   };
