@@ -6,13 +6,18 @@ import { loadWasmSync } from '../../src/backend/wasm/load-node.js';
 
 // The threaded WebAssembly build, each case in a fresh Node (the build is chosen once per process
 // from KIOKU_NUM_THREADS): the same bytes as the one-thread build on large GEMMs, every recurrent
-// kernel fixture and Adam steps of two models (threads-digest.ts), a process that ends while its
+// kernel fixture and Adam steps of two models (threads-digest.ts), in SIMD128 and relaxed SIMD
+// (the full every-backend suite also runs on it: npm test's default is one thread per core), a process that ends while its
 // workers wait, workers stopped when the build is switched, and a failed worker's one-line notice.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function run(args: string[], threads: number): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
+function run(
+  args: string[],
+  threads: number,
+  flags: string[] = [],
+): { status: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', ...args], {
     cwd: root,
     env: { ...process.env, KIOKU_NUM_THREADS: String(threads) },
     encoding: 'utf8',
@@ -27,8 +32,8 @@ interface Digest {
   digests: Record<string, string>;
 }
 
-const digest = (threads: number): Digest => {
-  const r = run(['test/wasm/threads-digest.ts'], threads);
+const digest = (threads: number, flags: string[] = []): Digest => {
+  const r = run(['test/wasm/threads-digest.ts'], threads, flags);
   expect(r.status, r.err).toBe(0);
   return JSON.parse(r.out) as Digest;
 };
@@ -60,6 +65,20 @@ describe.skipIf(loadWasmSync() !== '' || !sharedMemorySupported())('the threaded
     expect(two.info).toEqual({ flavor: 'simd128', threaded: true, threads: 2 });
     expect(two.workerTasks).toBeGreaterThan(0);
     expect(Object.keys(one.digests).length).toBeGreaterThan(20);
+    expect(two.digests).toEqual(one.digests);
+  });
+
+  it('with relaxed SIMD too (Node 20 behind its flag)', () => {
+    const flags = ['--experimental-wasm-relaxed-simd'];
+    const one = digest(1, flags);
+    const two = digest(2, flags);
+    expect([one.info.flavor, one.info.threaded, two.info.flavor, two.info.threads]).toEqual([
+      'relaxed',
+      false,
+      'relaxed',
+      2,
+    ]);
+    expect(two.workerTasks).toBeGreaterThan(0);
     expect(two.digests).toEqual(one.digests);
   });
 
