@@ -49,6 +49,9 @@ std::atomic<int32_t> finished{0};
 std::atomic<int32_t> generation{0};
 std::atomic<int32_t> workers{0};
 std::atomic<int32_t> stopping{0};
+// Whether the calling thread may block in memory.atomic.wait32 (Node's main thread may, a
+// browser's main thread may not): set by the host (thread_caller_may_wait).
+std::atomic<int32_t> callerMayWait{0};
 // Tasks the workers have run (tests check that they take part).
 std::atomic<int32_t> workerTasks{0};
 thread_local bool inWorker = false;
@@ -56,6 +59,8 @@ thread_local bool inWorker = false;
 constexpr uint64_t kTaskMask = (uint64_t{1} << 24) - 1;
 // About 50 µs of polling before a worker sleeps: a product's panels come back to back.
 constexpr int kSpins = 20000;
+
+int32_t* address(std::atomic<int32_t>& a) { return reinterpret_cast<int32_t*>(&a); }
 
 // Claims and runs tasks of the current job until none is left.
 void work() {
@@ -67,12 +72,11 @@ void work() {
     // The job cannot end before this task finishes, so its function is still the current one.
     (*jobFn.load(std::memory_order_relaxed))(static_cast<int>(next));
     if (inWorker) workerTasks.fetch_add(1, std::memory_order_relaxed);
-    finished.fetch_add(1, std::memory_order_release);
+    if (finished.fetch_add(1, std::memory_order_release) + 1 == static_cast<int32_t>(tasks) && inWorker)
+      __builtin_wasm_memory_atomic_notify(address(finished), 1);
     s = job.load(std::memory_order_acquire);
   }
 }
-
-int32_t* address(std::atomic<int32_t>& a) { return reinterpret_cast<int32_t*>(&a); }
 
 }  // namespace
 
@@ -92,9 +96,14 @@ void poolRun(int tasks, const std::function<void(int)>& fn) {
   generation.fetch_add(1, std::memory_order_release);
   __builtin_wasm_memory_atomic_notify(address(generation), static_cast<uint32_t>(helpers));
   work();
-  // The caller spins: a browser's main thread may not wait, and the claimed tasks are short.
-  while (finished.load(std::memory_order_acquire) < tasks) {
-  }
+  // Then waits for the tasks the workers took: it polls a while (they are short), then, where it
+  // may, sleeps until the last one ends, so that on a busy machine it does not hold a core a worker
+  // that was preempted mid-task needs. A browser's main thread keeps polling.
+  for (int i = 0; i < kSpins; i++)
+    if (finished.load(std::memory_order_acquire) >= tasks) return;
+  const bool mayWait = callerMayWait.load(std::memory_order_relaxed) != 0;
+  for (int32_t done; (done = finished.load(std::memory_order_acquire)) < tasks;)
+    if (mayWait) __builtin_wasm_memory_atomic_wait32(address(finished), done, 1000000);
 }
 
 }  // namespace kioku
@@ -130,6 +139,10 @@ extern "C" __attribute__((export_name("thread_stop"))) void kioku_thread_stop() 
   stopping.store(1, std::memory_order_release);
   generation.fetch_add(1, std::memory_order_release);
   __builtin_wasm_memory_atomic_notify(address(generation), ~0u);
+}
+
+extern "C" __attribute__((export_name("thread_caller_may_wait"))) void kioku_thread_caller_may_wait(int32_t may) {
+  kioku::callerMayWait.store(may, std::memory_order_relaxed);
 }
 
 extern "C" __attribute__((export_name("thread_worker_tasks"))) int32_t kioku_thread_worker_tasks() {

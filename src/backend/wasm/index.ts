@@ -53,10 +53,16 @@ export function wasmInfo(): WasmInfo | null {
 
 /**
  * Gives the loaded threaded build `workers` worker threads (nothing for a one-thread build); a
- * worker that fails prints one line through `notice`.
+ * worker that fails prints one line through `notice`. The calling thread waits for the workers'
+ * tasks by blocking where it may (`callerMayWait`: Node, a Web Worker), else by polling.
  */
-export function startWasmThreads(workers: number, spawn: SpawnWorker, notice: (line: string) => void): void {
-  loaded?.instance.startThreads(workers, spawn, notice);
+export function startWasmThreads(
+  workers: number,
+  spawn: SpawnWorker,
+  notice: (line: string) => void,
+  callerMayWait = true,
+): void {
+  loaded?.instance.startThreads(workers, spawn, notice, callerMayWait);
 }
 
 /** How `file:` URLs are read where there is a file system (set by load-node.ts in Node). */
@@ -149,7 +155,9 @@ export async function initWasm(
       const chosen =
         typeof source === 'function' ? source(flavor, workers > 0) : (source ?? wasmUrl(flavor, workers > 0));
       installWasm(await compile(chosen), flavor);
-      startWasmThreads(workers, spawnWebWorker, (line) => console.warn(line));
+      // A page's main thread may not block on memory.atomic.wait32; a Web Worker may.
+      const onMainThread = typeof (globalThis as { document?: unknown }).document !== 'undefined';
+      startWasmThreads(workers, spawnWebWorker, (line) => console.warn(line), !onMainThread);
     } catch (err) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
       console.warn(

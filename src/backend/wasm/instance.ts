@@ -20,6 +20,7 @@ interface Exports {
   /** The threaded build only (native/src/wasm/pool.cc). */
   thread_tls_bytes?(): number;
   thread_stop?(): void;
+  thread_caller_may_wait?(may: number): void;
   /** Tasks the workers have run so far. */
   thread_worker_tasks?(): number;
   [kernel: string]: unknown;
@@ -97,9 +98,17 @@ export class WasmInstance {
   /**
    * Starts `workers` worker threads on the threaded build (each takes tasks of the large products
    * once it runs); `notice` gets one line if one fails. Until one runs, products run on the caller.
+   * `callerMayWait`: the calling thread may block on memory.atomic.wait32 while the workers finish
+   * (Node, a Web Worker; not a browser's main thread), rather than poll.
    */
-  startThreads(workers: number, spawn: SpawnWorker, notice: (line: string) => void): void {
+  startThreads(
+    workers: number,
+    spawn: SpawnWorker,
+    notice: (line: string) => void,
+    callerMayWait: boolean,
+  ): void {
     if (!this.threaded || workers < 1) return;
+    this.exports.thread_caller_may_wait!(callerMayWait ? 1 : 0);
     const host = {
       module: this.module!,
       memory: this.exports.memory,
