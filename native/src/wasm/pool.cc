@@ -108,8 +108,8 @@ void poolRun(int tasks, const std::function<void(int)>& fn) {
 
 }  // namespace kioku
 
-// A worker instance's loop, until kioku_thread_stop. Its stack pointer is already set; tls is its block for
-// thread_local data (__builtin_wasm_tls_size bytes, kioku_thread_tls_bytes).
+// A worker instance's loop, until kioku_thread_stop. Its stack pointer is already set; tls is its
+// block for thread_local data (__builtin_wasm_tls_size bytes, kioku_thread_tls_bytes).
 extern "C" void __wasm_init_tls(void* tls);
 extern "C" __attribute__((export_name("thread_run"))) void kioku_thread_run(void* tls) {
   using namespace kioku;
