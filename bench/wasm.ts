@@ -3,8 +3,9 @@
  * (the SIMD128 build; with `node --experimental-wasm-relaxed-simd --import tsx bench/wasm.ts`, the
  * relaxed-SIMD one). Prints one JSON object (WasmBench) on stdout; bench/wasm-report.ts runs it
  * in rounds, alternating the builds, and puts the medians beside native, JS, PyTorch and
- * TensorFlow.js. With `sweep`, also hidden 256 and 512. One thread: this backend has no threaded
- * build. Times are CPU time (bench/wasm-time.ts).
+ * TensorFlow.js. With `sweep`, also hidden 256 and 512. One thread (bench/wasm-report.ts sets
+ * KIOKU_NUM_THREADS=1; bench/wasm-threads.ts compares the threaded build). Times are CPU time
+ * (bench/wasm-time.ts).
  *
  * Warm-up: V8 compiles each function of the module on its first call with its baseline compiler
  * and moves it to optimized code once it has run enough, compiled in the background; measured with

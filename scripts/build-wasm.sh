@@ -2,6 +2,9 @@
 # Builds the WebAssembly backend from the native kernel sources (npm run build:wasm):
 #   native/wasm/kioku-simd128.wasm   WebAssembly SIMD128 (every engine with SIMD)
 #   native/wasm/kioku-relaxed.wasm   the same with relaxed-SIMD fused multiply-add
+#   native/wasm/kioku-simd128-threads.wasm, kioku-relaxed-threads.wasm   the same two with atomics on
+#                                    an imported shared memory, instantiated once per worker thread
+#                                    (native/src/wasm/pool.cc, src/backend/wasm/threads.ts)
 # Toolchain: Debian 12's clang-19 and lld-19 with wasi-libc and libc++ for wasm32 (no Emscripten):
 #   apt-get install -y clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 \
 #     libclang-rt-19-dev-wasm32
@@ -71,9 +74,23 @@ sources=(adam.cc elementwise.cc embedding.cc gemm/driver.cc gemm/pack.cc masked_
   simd.cc wasm/abi.cc wasm/entry.cc wasm/macro_kernel.cc wasm/pool.cc)
 hash="$(sourceHash)"
 
-# build NAME [extra flags]: compiles every source and links native/wasm/kioku-NAME.wasm.
+# The threaded builds' memory is shared and imported (each worker instance gets the same one); the
+# heap's functions go through pool.cc's lock, since wasi-libc's malloc has none. Debian's libc and
+# libc++ for wasm32 are built without atomics, which wasm-ld would refuse beside shared memory: their
+# code runs on the calling thread only (argument checks, messages), a worker runs GEMM tasks and
+# the locked heap, so the feature check is off.
+threadLink=(--shared-memory --import-memory --export-memory --no-check-features)
+for fn in malloc free calloc realloc aligned_alloc posix_memalign; do threadLink+=("--wrap=$fn"); done
+
+# build NAME LINKFLAGS… -- [extra compiler flags]: compiles every source and links
+# native/wasm/kioku-NAME.wasm.
 build() {
-  local name="$1"
+  local name="$1" link=()
+  shift
+  while [[ "$1" != "--" ]]; do
+    link+=("$1")
+    shift
+  done
   shift
   local dir="$work/$name" objects=()
   mkdir -p "$dir"
@@ -88,17 +105,20 @@ build() {
   local pid
   for pid in $(jobs -p); do wait "$pid"; done
   "$ld" --no-entry --gc-sections --strip-all -z stack-size=1048576 --initial-memory=4194304 \
-    --max-memory=4294967296 --export=__stack_pointer \
+    --max-memory=4294967296 --export=__stack_pointer "${link[@]}" \
     "${objects[@]}" "$cxxlib/libc++.a" "$cxxlib/libc++abi.a" "$lib/libc.a" "$lib/libm.a" \
     "$builtins" -o "$dir/kioku.wasm"
   node scripts/wasm-section.mjs "$dir/kioku.wasm" kioku-source "$hash" "$out/kioku-$name.wasm"
 }
 
-build simd128 "${variant[@]}"
-build relaxed -mrelaxed-simd "${variant[@]}"
+names=(simd128 relaxed simd128-threads relaxed-threads)
+build simd128 -- "${variant[@]}"
+build relaxed -- -mrelaxed-simd "${variant[@]}"
+build simd128-threads "${threadLink[@]}" -- -matomics "${variant[@]}"
+build relaxed-threads "${threadLink[@]}" -- -matomics -mrelaxed-simd "${variant[@]}"
 
 if [[ $check == 1 ]]; then
-  for name in simd128 relaxed; do
+  for name in "${names[@]}"; do
     if ! cmp -s "$out/kioku-$name.wasm" "native/wasm/kioku-$name.wasm"; then
       echo "build:wasm: native/wasm/kioku-$name.wasm differs from a rebuild of the sources; run npm run build:wasm and commit" >&2
       exit 1

@@ -1,7 +1,7 @@
 // kioku's platform-neutral entry: tensors, ops, layers, optimizers and data tools, on the
 // pure-TypeScript backend. Node gets `./node.ts`, which adds file I/O and the native backend.
 export { type BackendName, backend, setBackend } from './backend/registry.js';
-export { initWasm, type WasmFlavor, type WasmSource } from './backend/wasm/index.js';
+export { initWasm, type WasmFlavor, type WasmInfo, type WasmSource, wasmInfo } from './backend/wasm/index.js';
 export * from './browser/index.js';
 export * from './data/forecasting.js';
 export * from './data/index.js';

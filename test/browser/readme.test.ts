@@ -78,10 +78,13 @@ async function nodeLines(): Promise<string[]> {
 describe.skipIf(!HAVE_CHROMIUM)("README's Browser example", () => {
   it('builds with Vite, trains in a worker in Chromium and prints what Node computes', async () => {
     const dist = await buildExample();
-    // Vite emitted kioku's WebAssembly modules from their `new URL(…, import.meta.url)`
+    // Vite emitted kioku's WebAssembly modules from their `new URL(…, import.meta.url)`, the
+    // threaded builds (for cross-origin-isolated pages) too
     const emitted = readdirSync(join(dist, 'assets')).filter((f) => f.endsWith('.wasm'));
     expect(emitted.map((f) => f.replace(/-[\w-]{8}\.wasm$/, '.wasm')).sort()).toEqual([
+      'kioku-relaxed-threads.wasm',
       'kioku-relaxed.wasm',
+      'kioku-simd128-threads.wasm',
       'kioku-simd128.wasm',
     ]);
     const site = await serveStatic(dist);

@@ -58,22 +58,28 @@ function describeModule(flavor: string): Described {
   return JSON.parse(out) as Described;
 }
 
-describe.each(['simd128', 'relaxed'])('native/wasm/kioku-%s.wasm', (flavor) => {
-  const module = describeModule(flavor);
+describe.each(['simd128', 'relaxed', 'simd128-threads', 'relaxed-threads'])(
+  'native/wasm/kioku-%s.wasm',
+  (flavor) => {
+    const module = describeModule(flavor);
 
-  it('was built from the sources as they are (else run npm run build:wasm)', () => {
-    expect(module.source).toBe(sourceHash());
-  });
+    it('was built from the sources as they are (else run npm run build:wasm)', () => {
+      expect(module.source).toBe(sourceHash());
+    });
 
-  it('exports every native kernel of the contract and imports only the error hook and three WASI stubs', () => {
-    const exported = module.exports;
-    expect(exported.filter((n) => (NATIVE as string[]).includes(n)).sort()).toEqual([...NATIVE].sort());
-    const imported = module.imports;
-    expect(imported.sort()).toEqual([
-      'kioku.fail',
-      'wasi_snapshot_preview1.fd_close',
-      'wasi_snapshot_preview1.fd_seek',
-      'wasi_snapshot_preview1.fd_write',
-    ]);
-  });
-});
+    it('exports every native kernel of the contract and imports only the error hook and three WASI stubs (and its memory, when threaded)', () => {
+      const exported = module.exports;
+      expect(exported.filter((n) => (NATIVE as string[]).includes(n)).sort()).toEqual([...NATIVE].sort());
+      const threaded = flavor.endsWith('-threads');
+      expect(exported.includes('thread_run')).toBe(threaded);
+      const imported = module.imports;
+      expect(imported.sort()).toEqual([
+        ...(threaded ? ['env.memory'] : []),
+        'kioku.fail',
+        'wasi_snapshot_preview1.fd_close',
+        'wasi_snapshot_preview1.fd_seek',
+        'wasi_snapshot_preview1.fd_write',
+      ]);
+    });
+  },
+);

@@ -13,6 +13,9 @@
 #if defined(__wasm_simd128__)
 #include "../wasm/macro_kernel.h"
 #endif
+#if defined(__wasm__)
+#include "../wasm/threads.h"
+#endif
 
 namespace kioku {
 namespace {
@@ -174,6 +177,7 @@ void smallM(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_
   }
 }
 
+#if !defined(__wasm__)  // the WebAssembly build never splits k (sgemmParallel)
 // A long k and a small C (a weight gradient summed over every time step): each of `tasks` takes a
 // range of k into a C of its own, and the copies are added into c in task order, so the result
 // does not depend on which thread ran which range. Each thread packs only its own rows of B.
@@ -195,6 +199,7 @@ void splitK(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, i
     }
   }
 }
+#endif
 
 // A few rows times a transposed B this large (a batch-1 output layer over a vocabulary: V × H
 // floats) split B's rows in two, one half for a worker if one is spinning from a recent job
@@ -230,8 +235,38 @@ void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, in
     driver(kern, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, false);
 }
 
+#if defined(__wasm__)
+// The WebAssembly build splits a large product only where every element of C is computed as the
+// one-thread build computes it: A's MC blocks against shared panels of B, or ranges of C's columns
+// (m > kSmallM either way, so no part takes the small-M path the whole would not). Never k.
+static bool wasmSplit(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+               int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  const int threads = wasm::threadCount();
+  if (threads == 1 || 2.0 * m * n * k < 4e6 || k <= 0 || m <= kSmallM) return false;
+  const SimdKernels& kern = simd();
+  if ((m + kern.mc - 1) / kern.mc >= 2 * threads) {
+    driver(kern, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate, true);
+    return true;
+  }
+  const int64_t bcs = tb ? ldb : 1;
+  int64_t chunk = (n + 2 * threads - 1) / (2 * threads);
+  chunk = (chunk + kern.nr - 1) / kern.nr * kern.nr;
+  if (chunk >= n) return false;
+  const int tasks = static_cast<int>((n + chunk - 1) / chunk);
+  poolRun(tasks, [&](int t) {
+    const int64_t lo = t * chunk;
+    sgemm(ta, tb, m, std::min(chunk, n - lo), k, a, lda, b + lo * bcs, ldb, c + lo, ldc, accumulate);
+  });
+  return true;
+}
+#endif
+
 void sgemmParallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                    const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+#if defined(__wasm__)
+  if (!wasmSplit(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate))
+    sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+#else
   const int threads = poolSize();
   if (threads > 1 && m <= kSmallM && !ta && tb && n * k * static_cast<int64_t>(sizeof(float)) >= kGemvSplitBytes) {
     gemvSplit(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
@@ -269,6 +304,7 @@ void sgemmParallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const floa
     else
       sgemm(ta, tb, m, cnt, k, a, lda, b + lo * bcs, ldb, c + lo, ldc, accumulate);
   });
+#endif
 }
 
 void sgemv(int64_t n, const float* w1, int64_t ld1, const float* x1, int64_t k1, const float* w2, int64_t ld2,

@@ -29,10 +29,33 @@ export function detectFlavor(): WasmFlavor | null {
 }
 
 /**
- * Where a build lies beside this module, in the package: the literal `new URL(…, import.meta.url)`
- * that Vite, webpack and Parcel turn into an emitted asset.
+ * Whether this engine can run the threaded build: shared WebAssembly memory (SharedArrayBuffer,
+ * which browsers give only to cross-origin-isolated pages) and atomics.
  */
-export function wasmUrl(flavor: WasmFlavor): URL {
+export function sharedMemorySupported(): boolean {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  if (typeof g.SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) return false;
+  try {
+    const api = wasmApi();
+    return (
+      api !== undefined &&
+      new api.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof
+        (g.SharedArrayBuffer as typeof SharedArrayBuffer)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where a build lies beside this module, in the package: the literal `new URL(…, import.meta.url)`
+ * that Vite, webpack and Parcel turn into an emitted asset (one literal per file for them).
+ */
+export function wasmUrl(flavor: WasmFlavor, threaded = false): URL {
+  if (threaded)
+    return flavor === 'relaxed'
+      ? new URL('../../../native/wasm/kioku-relaxed-threads.wasm', import.meta.url)
+      : new URL('../../../native/wasm/kioku-simd128-threads.wasm', import.meta.url);
   return flavor === 'relaxed'
     ? new URL('../../../native/wasm/kioku-relaxed.wasm', import.meta.url)
     : new URL('../../../native/wasm/kioku-simd128.wasm', import.meta.url);

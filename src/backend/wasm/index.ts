@@ -1,9 +1,10 @@
 import { KiokuError } from '../../tensor/errors.js';
 import { CONTRACT, KERNEL_NAMES, type Kernels } from '../contract.js';
 import { type BackendName, backend, backendLabel, registerKernel, setBackend } from '../registry.js';
-import { detectFlavor, type WasmFlavor, wasmUrl } from './features.js';
+import { detectFlavor, sharedMemorySupported, type WasmFlavor, wasmUrl } from './features.js';
 import { WasmInstance } from './instance.js';
 import { wasmKernel } from './marshal.js';
+import { type SpawnWorker, spawnWebWorker } from './threads.js';
 import { requireWasmApi, type WasmApi, type WasmModule, wasmApi } from './wasm-api.js';
 
 /*
@@ -23,12 +24,45 @@ export interface WasmBackend {
   readonly flavor: WasmFlavor;
 }
 
+/** Which WebAssembly build runs, and on how many threads. */
+export interface WasmInfo {
+  flavor: WasmFlavor;
+  /** Whether it is the threaded build (shared memory, worker threads). */
+  threaded: boolean;
+  /**
+   * Threads that take part in large products now: 1, or with the threaded build 1 + the workers
+   * running (they start asynchronously; until then the caller does all the work).
+   */
+  threads: number;
+}
+
 let loaded: WasmBackend | null = null;
 let readFile: ((url: URL) => Uint8Array) | null = null;
 
 /** The loaded backend, or null before a load succeeded. */
 export function wasmBackend(): WasmBackend | null {
   return loaded;
+}
+
+/** The loaded WebAssembly build and its threads, or null before a load succeeded. */
+export function wasmInfo(): WasmInfo | null {
+  if (!loaded) return null;
+  const { instance, flavor } = loaded;
+  return { flavor, threaded: instance.threaded, threads: instance.threads() };
+}
+
+/**
+ * Gives the loaded threaded build `workers` worker threads (nothing for a one-thread build); a
+ * worker that fails prints one line through `notice`. The calling thread waits for the workers'
+ * tasks by blocking where it may (`callerMayWait`: Node, a Web Worker), else by polling.
+ */
+export function startWasmThreads(
+  workers: number,
+  spawn: SpawnWorker,
+  notice: (line: string) => void,
+  callerMayWait = true,
+): void {
+  loaded?.instance.startThreads(workers, spawn, notice, callerMayWait);
 }
 
 /** How `file:` URLs are read where there is a file system (set by load-node.ts in Node). */
@@ -54,6 +88,7 @@ export function installWasm(module: WasmModule, flavor: WasmFlavor): WasmBackend
  * benchmarks compare the builds this way; the engine must support the build's features).
  */
 export function switchWasmBuild(module: WasmModule, flavor: WasmFlavor): void {
+  // The worker threads of a threaded build stop with it; startWasmThreads gives the new one its own.
   if (!loaded) throw new KiokuError('switchWasmBuild: the WebAssembly backend is not loaded');
   loaded.instance.load(module);
   loaded = { instance: loaded.instance, flavor };
@@ -93,21 +128,36 @@ async function compile(source: WasmSource): Promise<WasmModule> {
   return source as WasmModule;
 }
 
+/** Worker threads a page gives the threaded build: one per core but the caller's, at most 7. */
+function browserWorkers(): number {
+  const cores =
+    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  const canSpawn = typeof (globalThis as { Worker?: unknown }).Worker === 'function';
+  return canSpawn && sharedMemorySupported() ? Math.min(Math.max(cores - 1, 0), 7) : 0;
+}
+
 /**
  * Loads the WebAssembly backend and makes it the active one; resolves to the backend in use. Without
  * a source, the build this engine supports is fetched from beside kioku (native/wasm/ in the
- * package); `source` may give the module, or a function that picks one for the build wanted. A
- * failed load leaves the backend as it was and prints a one-line notice (console.warn).
+ * package): the threaded build where the page is cross-origin isolated (SharedArrayBuffer) and has
+ * Web Workers, with one worker per further core; `source` may give the module, or a function that
+ * picks one for the build wanted. A failed load leaves the backend as it was and prints a one-line
+ * notice (console.warn).
  */
 export async function initWasm(
-  source?: WasmSource | ((flavor: WasmFlavor) => WasmSource),
+  source?: WasmSource | ((flavor: WasmFlavor, threaded: boolean) => WasmSource),
 ): Promise<BackendName> {
   if (!loaded) {
     const flavor = detectFlavor();
     try {
       if (!flavor) throw new KiokuError(wasmUnsupported());
-      const chosen = typeof source === 'function' ? source(flavor) : (source ?? wasmUrl(flavor));
+      const workers = browserWorkers();
+      const chosen =
+        typeof source === 'function' ? source(flavor, workers > 0) : (source ?? wasmUrl(flavor, workers > 0));
       installWasm(await compile(chosen), flavor);
+      // A page's main thread may not block on memory.atomic.wait32; a Web Worker may.
+      const onMainThread = typeof (globalThis as { document?: unknown }).document !== 'undefined';
+      startWasmThreads(workers, spawnWebWorker, (line) => console.warn(line), !onMainThread);
     } catch (err) {
       const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
       console.warn(

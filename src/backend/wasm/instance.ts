@@ -1,4 +1,5 @@
 import { KiokuError } from '../../tensor/errors.js';
+import { type SpawnWorker, startWorkers } from './threads.js';
 import { requireWasmApi, type WasmGlobal, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /*
@@ -14,8 +15,22 @@ interface Exports {
   _initialize(): void;
   alloc(bytes: number): number;
   free(ptr: number): void;
+  /** Threads taking part in large products now: 1, or in the threaded build 1 + started workers. */
+  thread_count(): number;
+  /** The threaded build only (native/src/wasm/pool.cc). */
+  thread_tls_bytes?(): number;
+  thread_stop?(): void;
+  thread_caller_may_wait?(may: number): void;
+  /** Tasks the workers have run so far. */
+  thread_worker_tasks?(): number;
   [kernel: string]: unknown;
 }
+
+/**
+ * The threaded build's memory, which it imports: shared, and as large as the one-thread builds'
+ * (scripts/build-wasm.sh: --initial-memory 4 MiB, --max-memory 4 GiB, in 64 KiB pages).
+ */
+const SHARED_MEMORY = { initial: 64, maximum: 65536, shared: true };
 
 // kioku.fail's kinds (abi.cc): 0 TypeError, 1 RangeError, 2 out of memory, 3 internal.
 function failure(kind: number, message: string): Error {
@@ -41,6 +56,8 @@ export class WasmInstance {
   private heap: HeapViews = { f64: new Float64Array(0), f32: new Float32Array(0), i32: new Int32Array(0) };
   private arena = 0;
   private arenaBytes = 0;
+  private module: WasmModule | null = null;
+  private workers = 0;
 
   constructor(module: WasmModule) {
     this.load(module);
@@ -51,8 +68,12 @@ export class WasmInstance {
    * the arena and the heap views start again).
    */
   load(module: WasmModule): void {
-    let memory: WasmMemory | null = null;
+    this.stopThreads();
+    const api = requireWasmApi();
+    const threaded = api.Module.imports(module).some((i) => i.kind === 'memory');
+    let memory: WasmMemory | null = threaded ? new api.Memory(SHARED_MEMORY) : null;
     const imports = {
+      env: memory ? { memory } : {},
       kioku: {
         fail: (kind: number, ptr: number, length: number) => {
           const bytes = new Uint8Array(memory!.buffer, ptr, length);
@@ -61,11 +82,57 @@ export class WasmInstance {
       },
       wasi_snapshot_preview1: WASI,
     };
-    this.exports = new (requireWasmApi().Instance)(module, imports).exports as unknown as Exports;
+    this.exports = new api.Instance(module, imports).exports as unknown as Exports;
     memory = this.exports.memory;
     this.exports._initialize();
+    this.module = module;
     this.arena = 0;
     this.arenaBytes = 0;
+  }
+
+  /** Whether this is the threaded build (which startThreads can give worker threads). */
+  get threaded(): boolean {
+    return this.exports.thread_stop !== undefined;
+  }
+
+  /**
+   * Starts `workers` worker threads on the threaded build (each takes tasks of the large products
+   * once it runs); `notice` gets one line if one fails. Until one runs, products run on the caller.
+   * `callerMayWait`: the calling thread may block on memory.atomic.wait32 while the workers finish
+   * (Node, a Web Worker; not a browser's main thread), rather than poll.
+   */
+  startThreads(
+    workers: number,
+    spawn: SpawnWorker,
+    notice: (line: string) => void,
+    callerMayWait: boolean,
+  ): void {
+    if (!this.threaded || workers < 1) return;
+    this.exports.thread_caller_may_wait!(callerMayWait ? 1 : 0);
+    const host = {
+      module: this.module!,
+      memory: this.exports.memory,
+      allocate: (bytes: number) => {
+        const block = this.exports.alloc(bytes);
+        if (!block)
+          throw new RangeError(`the WebAssembly backend ran out of memory (a worker's ${bytes} bytes)`);
+        return block;
+      },
+      tlsBytes: () => this.exports.thread_tls_bytes!(),
+    };
+    startWorkers(host, workers, spawn, notice);
+    this.workers += workers;
+  }
+
+  /** Ends the worker threads' loops (they finish no task: none runs between calls). */
+  stopThreads(): void {
+    if (this.workers > 0) this.exports.thread_stop?.();
+    this.workers = 0;
+  }
+
+  /** Threads that take part in large products now (1 until a started worker runs). */
+  threads(): number {
+    return this.exports.thread_count();
   }
 
   /** The module's memory, viewed as float64, float32 and int32. */

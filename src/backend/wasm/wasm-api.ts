@@ -22,6 +22,7 @@ export interface WasmApi {
     imports(module: WasmModule): { module: string; name: string; kind: string }[];
   };
   Instance: new (module: WasmModule, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   RuntimeError: new (message?: string) => Error;
   validate(bytes: Bytes): boolean;
   compile(bytes: Bytes): Promise<WasmModule>;
