@@ -149,24 +149,12 @@ export function threadTable(say: (s?: string) => void, t: WasmThreadBench | { er
     const [o, b] = [t.best.one.gemm[key]!, t.best.two.gemm[key]!];
     row(`SGEMM ${m}×${k}·${k}×${n} (GFLOP/s)`, t.one.gemm[key]!, t.two.gemm[key]!, o, b, 'higher', true);
   }
-  row(
-    'seed training step (ms)',
-    t.one.trainMs,
-    t.two.trainMs,
-    t.best.one.trainMs,
-    t.best.two.trainMs,
-    'lower',
-    false,
-  );
-  row(
-    'seed inference (ms)',
-    t.one.inferMs,
-    t.two.inferMs,
-    t.best.one.inferMs,
-    t.best.two.inferMs,
-    'lower',
-    false,
-  );
+  for (const [label, key] of [
+    ['seed training step (ms)', 'trainMs'],
+    ['seed inference (ms)', 'inferMs'],
+  ] as const) {
+    row(label, t.one[key], t.two[key], t.best.one[key], t.best.two[key], 'lower', false);
+  }
 }
 
 interface Timing {
