@@ -1,6 +1,6 @@
 import { gateCount, type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
 import type { LstmWeights } from '../ops/recurrent.js';
-import { matVecAdd, recurrentStep, type StepBuffers, type StepWeights } from '../ops/recurrent-step.js';
+import { matVecAdd, PreparedStep, type StepBuffers, type StepWeights } from '../ops/recurrent-step.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -13,8 +13,9 @@ import { Tensor } from '../tensor/tensor.js';
  *
  * Each step runs the layer's fused sequence kernel with T = 1 on buffers allocated once, so a step
  * allocates no tensors and records no autograd graph. The step's input is copied into one of them:
- * the kernel then sees the same arrays at every step, which the native backend runs as a bound
- * call (src/backend/native/bound.ts) whatever array the caller passes. The numbers are those of
+ * the kernel then sees the same arrays at every step, so each layer's call is made once
+ * (ops/recurrent-step.ts's PreparedStep), and the native backend reads and checks its arguments
+ * once per stream (src/backend/native/bound.ts) whatever array the caller passes. The numbers are those of
  * `layer.forward` over the whole sequence (within float32 rounding: a kernel may sum in another
  * order for T = 1).
  *
@@ -80,11 +81,14 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   // The first layer's input (B, E), copied from each step's x.
   private readonly input: Float32Array;
   // Per layer: the state the next step reads (h, c; the step's hNext and cNext are copied into
-  // them) and the arguments of its step, filled in at each step rather than made anew.
+  // them), its step's weights (filled in at each step rather than made anew) and its step (the
+  // first layer's second one runs on a given input product).
   private readonly h: Float32Array[];
   private readonly c: Float32Array[];
   private readonly stepWeights: StepWeights[];
   private readonly stepBuffers: StepBuffers[];
+  private readonly steps: PreparedStep[];
+  private readonly givenStep: PreparedStep;
   // Token steps: the kept input products of the embedding they were computed from (null: none
   // yet), and the buffer a step's product is copied into, which the kernel reads as b_ih.
   private tokens: TokenInputTable | null = null;
@@ -149,6 +153,14 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
       cells: buffer(isLstm ? B * H : 0),
       hidden: isLstm && this.P > 0 ? buffer(B * H) : null,
     }));
+    // Each layer reads the one below's output; the first reads this.input, or nothing when its
+    // input product is given.
+    const dims = (E: number) => ({ B, E, H, P: this.P });
+    this.steps = this.stepBuffers.map((sb, l) => {
+      sb.x = l === 0 ? this.input : this.stepBuffers[l - 1]!.out;
+      return new PreparedStep(mode, dims(l === 0 ? this.inputSize : R), sb);
+    });
+    this.givenStep = new PreparedStep(mode, dims(0), { ...this.stepBuffers[0]!, x: NO_INPUT });
   }
 
   /**
@@ -217,9 +229,7 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   // One step through every layer: the first layer's input is this.input, or, when `product` is
   // given, that product in place of W_ih·x + b_ih.
   private run(product: Float32Array | null): Float32Array {
-    let input = this.input;
     this.checkMode();
-    const { batch: B, H, P, mode } = this;
     const L = this.h.length;
     for (let l = 0; l < L; l++) {
       const w = this.weights[l]!;
@@ -231,17 +241,14 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
       sw.biasIh = given ? product : w.biasIh ? w.biasIh.f32 : null;
       sw.biasHh = w.biasHh ? w.biasHh.f32 : null;
       sw.weightHr = w.weightHr ? w.weightHr.f32 : null;
+      (given ? this.givenStep : this.steps[l]!).run(sw);
+      // The next step reads the state from the same arrays, so that every step of a layer makes
+      // the same kernel call (which the native backend binds once).
       const sb = this.stepBuffers[l]!;
-      sb.x = given ? NO_INPUT : input;
-      const E = given ? 0 : l === 0 ? this.inputSize : this.outputSize;
-      recurrentStep(mode, B, E, H, P, sw, sb);
-      // The next step reads the state from the same arrays, so that every step of a layer calls
-      // its kernel with one argument list (which the native backend runs bound).
       sb.h.set(sb.hNext);
       sb.c.set(sb.cNext);
-      input = sb.out;
     }
-    return input;
+    return this.stepBuffers[L - 1]!.out;
   }
 
   /**

@@ -4,12 +4,13 @@ import '../backend/js/lstm.js';
 import '../backend/js/rnn.js';
 import type { RecurrentKind } from '../backend/recurrent-kinds.js';
 import { kernels } from '../backend/registry.js';
-import type { StepWeights } from './recurrent-trace.js';
+import { forwardKernel, recurrentCall, type StepWeights } from './recurrent-trace.js';
 
 /*
  * One time step of a fused recurrent kernel on buffers the caller holds, for step-by-step
  * inference (nn/streaming.ts): no tensors are made and nothing is recorded for autograd, so a
- * step costs what the kernel costs. The caller validates shapes once, up front.
+ * step costs what the kernel costs. The kernel call is recurrent-trace.ts's with T = 1. The
+ * caller validates shapes once, up front.
  *
  * x: (B, E)  h: (B, R)  c: (B, H)  →  out, hNext: (B, R)  cNext: (B, H)   R = P or H
  * gates: B·savedBlocks·H scratch (recurrent-kinds.ts); cells, hidden: B·H scratch (LSTM; hidden
@@ -34,81 +35,67 @@ export interface StepBuffers {
   hidden: Float32Array | null;
 }
 
+// A backend whose kernels can bind an argument list once (the native one, backend/native/bound.ts)
+// gives its recurrent forward kernels this property.
+interface Preparable {
+  prepare?: (...args: unknown[]) => () => void;
+}
+
 /**
- * Runs one step of `kind` for B samples (E inputs, H hidden, P projected; P = 0 for none). The
- * kernel is called directly, with no object made per call: a batch-1 step costs a microsecond or
- * two, of which JavaScript's share should stay small.
+ * One step of `kind` for B samples (E inputs, H hidden, P projected; P = 0 for none) on fixed
+ * buffers, its kernel call made once: `run(w)` checks that the weights are the arrays it was made
+ * for (and the backend's kernel the same) and runs the call, bound where the backend binds calls
+ * (its arguments read and checked once per stream, not per step); new arrays make it again. A
+ * batch-1 step costs a microsecond or two, of which JavaScript's share should stay small.
  */
-export function recurrentStep(
-  kind: RecurrentKind,
-  B: number,
-  E: number,
-  H: number,
-  P: number,
-  w: StepWeights,
-  b: StepBuffers,
-): void {
-  if (kind === 'LSTM') {
-    kernels.lstmForward(
-      1,
-      B,
-      E,
-      H,
-      P,
-      b.x,
-      w.weightIh,
-      w.weightHh,
-      w.weightHr,
-      w.biasIh,
-      w.biasHh,
-      b.h,
-      b.c,
-      null,
-      false,
-      b.out,
-      b.hNext,
-      b.cNext,
-      b.gates,
-      b.cells,
-      b.hidden,
+export class PreparedStep {
+  // The weights and kernel the call was made for (null: not made yet), and the call.
+  private weights: StepWeights | null = null;
+  private kernel: unknown = null;
+  private runCall: () => void = () => {};
+
+  constructor(
+    private readonly kind: RecurrentKind,
+    private readonly dims: { B: number; E: number; H: number; P: number },
+    private readonly buffers: StepBuffers,
+  ) {}
+
+  run(w: StepWeights): void {
+    if (!this.madeFor(w)) this.make(w);
+    this.runCall();
+  }
+
+  private madeFor(w: StepWeights): boolean {
+    const m = this.weights;
+    return (
+      m !== null &&
+      this.kernel === forwardKernel(this.kind) &&
+      m.weightIh === w.weightIh &&
+      m.weightHh === w.weightHh &&
+      m.biasIh === w.biasIh &&
+      m.biasHh === w.biasHh &&
+      m.weightHr === w.weightHr
     );
-  } else if (kind === 'GRU') {
-    kernels.gruForward(
-      1,
-      B,
-      E,
-      H,
-      b.x,
-      w.weightIh,
-      w.weightHh,
-      w.biasIh,
-      w.biasHh,
-      b.h,
-      null,
-      false,
-      b.out,
-      b.hNext,
-      b.gates,
-    );
-  } else {
-    const relu = kind === 'RNN_RELU';
-    kernels.rnnForward(
-      1,
-      B,
-      E,
-      H,
-      relu,
-      b.x,
-      w.weightIh,
-      w.weightHh,
-      w.biasIh,
-      w.biasHh,
-      b.h,
-      null,
-      false,
-      b.out,
-      b.hNext,
-    );
+  }
+
+  private make(w: StepWeights): void {
+    const b = this.buffers;
+    const { B, E, H, P } = this.dims;
+    const { kernel, args } = recurrentCall(this.kind, { T: 1, B, E, H, P }, w, null, false, {
+      x: b.x,
+      h0: b.h,
+      c0: b.c,
+      out: b.out,
+      hN: b.hNext,
+      cN: b.cNext,
+      gates: b.gates,
+      cells: b.cells,
+      hidden: b.hidden,
+    });
+    const prepare = (kernel as Preparable).prepare;
+    this.runCall = prepare ? prepare(...args) : () => kernel(...args);
+    this.kernel = kernel;
+    this.weights = { ...w };
   }
 }
 

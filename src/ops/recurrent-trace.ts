@@ -2,7 +2,7 @@ import '../backend/js/gru.js';
 import '../backend/js/lstm.js';
 import '../backend/js/rnn.js';
 import { type RecurrentKind, recurrentKind } from '../backend/recurrent-kinds.js';
-import { kernels } from '../backend/registry.js';
+import { type KernelArgs, kernels } from '../backend/registry.js';
 
 /*
  * A span of time steps of one fused recurrent kernel on buffers the caller holds, keeping what
@@ -44,29 +44,46 @@ export function tracedGateWidth(kind: RecurrentKind, H: number): number {
   return recurrentKind(kind).savedBlocks * H;
 }
 
-/** Runs `kind` over T steps of B samples (E inputs, H hidden, P projected; P = 0 for none). */
-export function recurrentTrace(
+/** A forward kernel and the argument list of one call, for calling it (or binding it) later. */
+export interface RecurrentCall {
+  kernel: (...args: unknown[]) => void;
+  args: unknown[];
+}
+
+/** The active backend's fused forward kernel of `kind`. */
+export function forwardKernel(kind: RecurrentKind): RecurrentCall['kernel'] {
+  const k = kind === 'LSTM' ? kernels.lstmForward : kind === 'GRU' ? kernels.gruForward : kernels.rnnForward;
+  return k as RecurrentCall['kernel'];
+}
+
+/**
+ * The one dispatch of the fused forward kernels: which kernel runs `kind` over T steps of B
+ * samples (E inputs, H hidden, P projected; P = 0 for none), and its arguments. Traces call it at
+ * once; a streamer's step (ops/recurrent-step.ts) keeps it to run again.
+ */
+export function recurrentCall(
   kind: RecurrentKind,
   dims: { T: number; B: number; E: number; H: number; P: number },
   w: StepWeights,
   lengths: Int32Array | null,
   reverse: boolean,
   b: TraceBuffers,
-): void {
+): RecurrentCall {
   const { T, B, E, H, P } = dims;
+  const { weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh } = w;
   if (kind === 'LSTM') {
-    kernels.lstmForward(
+    const args: KernelArgs<'lstmForward'> = [
       T,
       B,
       E,
       H,
       P,
       b.x,
-      w.weightIh,
-      w.weightHh,
+      wIh,
+      wHh,
       w.weightHr,
-      w.biasIh,
-      w.biasHh,
+      bIh,
+      bHh,
       b.h0,
       b.c0,
       lengths,
@@ -77,43 +94,59 @@ export function recurrentTrace(
       b.gates,
       b.cells,
       b.hidden,
-    );
-  } else if (kind === 'GRU') {
-    kernels.gruForward(
+    ];
+    return { kernel: forwardKernel(kind), args };
+  }
+  if (kind === 'GRU') {
+    const args: KernelArgs<'gruForward'> = [
       T,
       B,
       E,
       H,
       b.x,
-      w.weightIh,
-      w.weightHh,
-      w.biasIh,
-      w.biasHh,
+      wIh,
+      wHh,
+      bIh,
+      bHh,
       b.h0,
       lengths,
       reverse,
       b.out,
       b.hN,
       b.gates,
-    );
-  } else {
-    const relu = kind === 'RNN_RELU';
-    kernels.rnnForward(
-      T,
-      B,
-      E,
-      H,
-      relu,
-      b.x,
-      w.weightIh,
-      w.weightHh,
-      w.biasIh,
-      w.biasHh,
-      b.h0,
-      lengths,
-      reverse,
-      b.out,
-      b.hN,
-    );
+    ];
+    return { kernel: forwardKernel(kind), args };
   }
+  const relu = kind === 'RNN_RELU';
+  const args: KernelArgs<'rnnForward'> = [
+    T,
+    B,
+    E,
+    H,
+    relu,
+    b.x,
+    wIh,
+    wHh,
+    bIh,
+    bHh,
+    b.h0,
+    lengths,
+    reverse,
+    b.out,
+    b.hN,
+  ];
+  return { kernel: forwardKernel(kind), args };
+}
+
+/** Runs `kind` over T steps of B samples (E inputs, H hidden, P projected; P = 0 for none). */
+export function recurrentTrace(
+  kind: RecurrentKind,
+  dims: { T: number; B: number; E: number; H: number; P: number },
+  w: StepWeights,
+  lengths: Int32Array | null,
+  reverse: boolean,
+  b: TraceBuffers,
+): void {
+  const { kernel, args } = recurrentCall(kind, dims, w, lengths, reverse, b);
+  kernel(...args);
 }

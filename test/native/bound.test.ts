@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { withBoundSteps } from '../../src/backend/native/bound.js';
 import { nativeBackend } from '../../src/backend/native/index.js';
-import { kernelFor } from '../../src/backend/registry.js';
+import { backend, kernelFor, setBackend } from '../../src/backend/registry.js';
+import { LSTM } from '../../src/nn/rnn.js';
+import { Generator } from '../../src/tensor/random.js';
 import { randomArray, seeded } from './compare.js';
 
 // Repeated one-step calls of the recurrent forward kernels run through bound arguments
@@ -205,5 +207,58 @@ describe('withBoundSteps', () => {
     fn(1, a);
     fn(1, a);
     expect(log).toEqual(['kernel', 'kernel', 'bind', 'run']);
+  });
+});
+
+describe('withBoundSteps(…).prepare', () => {
+  it('binds an argument list once and runs it bound after; an array resized since takes the kernel', () => {
+    const log: string[] = [];
+    const fn = withBoundSteps((...args) => log.push(`kernel ${args[1]}`), {
+      bind: (...args) => {
+        log.push(`bind ${args[1]}`);
+        return `handle ${args[1]}`;
+      },
+      runBound: (handle) => log.push(`run ${handle}`),
+    });
+    const Resizable = ArrayBuffer as unknown as new (
+      n: number,
+      o: { maxByteLength: number },
+    ) => ArrayBuffer & { resize(n: number): void };
+    const buffer = new Resizable(16, { maxByteLength: 32 });
+    const run = fn.prepare(1, 'A', new Float32Array(buffer));
+    run();
+    run();
+    buffer.resize(8);
+    run();
+    expect(log).toEqual(['bind A', 'run handle A', 'run handle A', 'kernel A']);
+  });
+});
+
+describe.skipIf(!addon)('a streamer’s prepared steps', () => {
+  it('run the active backend’s kernel: a switch of backend in mid-stream takes effect at the next step', () => {
+    const lstm = new LSTM({ inputSize: E, hiddenSize: H, numLayers: 2, generator: new Generator(5) }).eval();
+    const before = backend();
+    try {
+      const s = lstm.streamer();
+      let differ = false;
+      for (const [t, name] of (['native', 'native', 'js', 'js', 'native', 'js'] as const).entries()) {
+        const x = randomArray(seeded(40 + t), E);
+        // A new streamer from the same state on each backend: what this step must give.
+        const want = (b: 'js' | 'native') => {
+          setBackend(b);
+          const fresh = lstm.streamer();
+          fresh.reset(s.state);
+          return Array.from(fresh.step(x));
+        };
+        const [onJs, onNative] = [want('js'), want('native')];
+        differ ||= onJs.some((v, i) => v !== onNative[i]);
+        setBackend(name);
+        expect(Array.from(s.step(x))).toEqual(name === 'js' ? onJs : onNative);
+      }
+      // Otherwise the test could not tell the backends apart.
+      expect(differ).toBe(true);
+    } finally {
+      setBackend(before);
+    }
   });
 });

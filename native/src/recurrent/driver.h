@@ -295,6 +295,32 @@ inline void recurrentWeightGradient(const Seq& q, const float* dGh, const float*
   sgemmParallel(true, false, G, R, rows - B, dRest, G, prevRest, R, dWhh, R, true);
 }
 
+// dW_ih += dGxᵀ · x. When many of x's rows repeat (an embedding's; the forward shared their input
+// products), each distinct row's gradient rows are summed first and the product runs over the
+// distinct rows alone, dW_ih += Sᵀ · X_d: at the seed's shape k drops from 6400 rows to about 3600.
+// The sums take the rows in order, so the result is deterministic; it differs from the per-row
+// product by float32 rounding (another order of the same sums).
+inline void inputWeightGradient(const Seq& q, const float* dGx, float* dWih) {
+  const int64_t rows = q.rows(), G = q.G, E = q.E;
+  thread_local DistinctRows d;
+  const bool shared = rows >= kDistinctMinRows && E >= kDistinctMinInput &&
+                      findDistinctRows(q.x, rows, E, static_cast<int64_t>(kDistinctShare * rows), d);
+  if (!shared) {
+    sgemmParallel(true, false, G, E, rows, dGx, G, q.x, E, dWih, E, true);
+    return;
+  }
+  const int64_t count = d.count;
+  std::vector<float> sums(static_cast<size_t>(count * G), 0.f), distinct(static_cast<size_t>(count * E));
+  for (int64_t r = 0; r < rows; r++) {
+    float* sum = sums.data() + int64_t{d.of[r]} * G;
+    const float* row = dGx + r * G;
+    for (int64_t j = 0; j < G; j++) sum[j] += row[j];
+  }
+  for (int64_t c = 0; c < count; c++)
+    std::memcpy(distinct.data() + c * E, q.x + int64_t{d.first[c]} * E, E * sizeof(float));
+  sgemmParallel(true, false, G, E, count, sums.data(), G, distinct.data(), E, dWih, E, true);
+}
+
 // BPTT for recurrentForward: adds into every non-null gradient of g and the cell's own.
 template <class Cell>
 void recurrentBackward(const Seq& q, Cell& cell, const SeqGrads& g) {
@@ -319,7 +345,7 @@ void recurrentBackward(const Seq& q, Cell& cell, const SeqGrads& g) {
   cell.endBackward();
   if (rows == 0) return;
   if (g.dx && !dxPerStep) sgemmParallel(false, false, rows, q.E, G, dGx.get(), G, q.wIh, q.E, g.dx, q.E, true);
-  if (g.dWih) sgemmParallel(true, false, G, q.E, rows, dGx.get(), G, q.x, q.E, g.dWih, q.E, true);
+  if (g.dWih) inputWeightGradient(q, dGx.get(), g.dWih);
   if (g.dWhh) recurrentWeightGradient(q, dGh, g.out, g.dWhh);
   if (dGh == dGx.get()) {
     columnSumsInto(rows, G, dGx.get(), G, g.dbIh, g.dbHh);

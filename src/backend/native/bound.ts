@@ -52,13 +52,41 @@ function matches(e: Entry, args: unknown[]): boolean {
 // layer's step bound (each layer calls with arguments of its own).
 const REMEMBERED = 4;
 
-/** `kernel` (whose first argument is T), with repeated T = 1 calls run through bound arguments. */
-export function withBoundSteps(kernel: KernelFn, binder: Binder): KernelFn {
+/**
+ * A kernel call whose arguments are fixed, to run again and again (a streamer's step): bound
+ * once, each run then only checks that its typed arrays still have their lengths (the addon's
+ * pointers into them stay valid) before running the bound arguments. An array detached or resized
+ * since takes the ordinary path, which reports it.
+ */
+export type PrepareFn = (...args: unknown[]) => () => void;
+
+function preparer(kernel: KernelFn, binder: Binder): PrepareFn {
+  return (...args: unknown[]) => {
+    const e = entryOf(args);
+    const handle = binder.bind(...args);
+    const { views, lengths } = e;
+    return () => {
+      for (let v = 0; v < views.length; v++) {
+        if ((args[views[v]!] as Float32Array).length !== lengths[v]) {
+          kernel(...args);
+          return;
+        }
+      }
+      binder.runBound(handle);
+    };
+  };
+}
+
+/**
+ * `kernel` (whose first argument is T), with repeated T = 1 calls run through bound arguments,
+ * and a `prepare` property that binds one argument list for a caller that repeats it (PrepareFn).
+ */
+export function withBoundSteps(kernel: KernelFn, binder: Binder): KernelFn & { prepare: PrepareFn } {
   // The last REMEMBERED argument lists of one-step calls, replaced oldest first. Lists of
   // different layers differ early (their x, at position 5), so a miss costs a few comparisons.
   const entries: Entry[] = [];
   let oldest = 0;
-  return (...args: unknown[]) => {
+  const bound = (...args: unknown[]) => {
     if (args[0] !== 1) {
       kernel(...args);
       return;
@@ -77,4 +105,5 @@ export function withBoundSteps(kernel: KernelFn, binder: Binder): KernelFn {
       oldest = (oldest + 1) % REMEMBERED;
     }
   };
+  return Object.assign(bound, { prepare: preparer(kernel, binder) });
 }
