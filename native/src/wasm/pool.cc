@@ -60,11 +60,14 @@ std::atomic<int32_t> stopping{0};
 std::atomic<int32_t> callerMayWait{0};
 // Tasks the workers have run (tests check that they take part).
 std::atomic<int32_t> workerTasks{0};
-// Tasks that workers lost mid-task held; set once the pool has stopped for good.
+// Tasks lost with the worker that held them (kioku_thread_lost).
 std::atomic<int32_t> lostTasks{0};
+// Set once the pool has stopped for good.
 std::atomic<int32_t> abandoned{0};
 // How long the caller waits for a claimed task while no task finishes before it takes the worker
-// holding it for dead: far longer than a task (a panel of a product: milliseconds) on a busy machine.
+// holding it for dead: far longer than a task (a panel of a product: milliseconds) on a busy
+// machine. A worker only preempted that long would still finish its task later, into memory the
+// failed call no longer owns: the price of not waiting for ever on one that was terminated.
 std::atomic<int32_t> stallMs{10000};
 thread_local bool inWorker = false;
 // Whether this worker runs a task now (a trap there loses it), and whether it counts in `workers`.
@@ -220,6 +223,7 @@ extern "C" __attribute__((export_name("thread_abandoned"))) int32_t kioku_thread
   return kioku::abandoned.load(std::memory_order_acquire);
 }
 
+// Sets stallMs (tests shorten it).
 extern "C" __attribute__((export_name("thread_stall_ms"))) void kioku_thread_stall_ms(int32_t ms) {
   kioku::stallMs.store(ms, std::memory_order_relaxed);
 }

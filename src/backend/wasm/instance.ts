@@ -148,13 +148,15 @@ export class WasmInstance {
    */
   private workerEvents(): WorkerEvents {
     const epoch = this.epoch;
-    const lost = () => epoch === this.epoch && this.workers > 0;
+    // Whether this pool still runs (not stopped on purpose, nor already reported lost).
+    const running = () => epoch === this.epoch && this.workers > 0;
     let reported = false;
     return {
       failed: (err) => {
+        if (epoch !== this.epoch) return;
         const reason = err.message.split('\n')[0];
         if (this.exports.thread_abandoned!()) {
-          if (lost()) this.threadsLost(`a WebAssembly worker thread failed (${reason})`);
+          this.threadsLost(`a WebAssembly worker thread failed (${reason})`);
         } else if (!reported) {
           reported = true;
           this.notice(
@@ -163,7 +165,8 @@ export class WasmInstance {
         }
       },
       exited: () => {
-        if (lost() && this.exports.thread_abandon!()) this.threadsLost('a WebAssembly worker thread ended');
+        if (running() && this.exports.thread_abandon!())
+          this.threadsLost('a WebAssembly worker thread ended');
       },
     };
   }
