@@ -67,7 +67,7 @@ describe.each(['simd128', 'relaxed', 'simd128-threads', 'relaxed-threads'])(
       expect(module.source).toBe(sourceHash());
     });
 
-    it('exports every native kernel of the contract and imports only the error hook and three WASI stubs (and its memory, when threaded)', () => {
+    it('exports every native kernel of the contract and imports only the error hook and three WASI stubs (and its memory and a clock, when threaded)', () => {
       const exported = module.exports;
       expect(exported.filter((n) => (NATIVE as string[]).includes(n)).sort()).toEqual([...NATIVE].sort());
       const threaded = flavor.endsWith('-threads');
@@ -76,6 +76,7 @@ describe.each(['simd128', 'relaxed', 'simd128-threads', 'relaxed-threads'])(
       expect(imported.sort()).toEqual([
         ...(threaded ? ['env.memory'] : []),
         'kioku.fail',
+        ...(threaded ? ['kioku.now'] : []),
         'wasi_snapshot_preview1.fd_close',
         'wasi_snapshot_preview1.fd_seek',
         'wasi_snapshot_preview1.fd_write',

@@ -8,7 +8,9 @@ import { loadWasmSync } from '../../src/backend/wasm/load-node.js';
 // from KIOKU_NUM_THREADS): the same bytes as the one-thread build on large GEMMs, every recurrent
 // kernel fixture and Adam steps of two models (threads-digest.ts), in SIMD128 and relaxed SIMD
 // (the full every-backend suite also runs on it: npm test's default is one thread per core), a process that ends while its
-// workers wait, workers stopped when the build is switched, and a failed worker's one-line notice.
+// workers wait, workers stopped when the build is switched, a worker that fails to start, and one
+// lost after it ran (a trap in a task, an end without a word, idle or mid-task): the call fails
+// with a clear error instead of waiting for ever, and the backend goes on on one thread.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -117,7 +119,8 @@ describe.skipIf(loadWasmSync() !== '' || !sharedMemorySupported())('the threaded
   it('a worker that fails prints one line, and the work goes on without it', () => {
     const r = script(`
       import { spawnNodeWorker } from './src/backend/wasm/load-node.ts';
-      const broken = (source, onError) => spawnNodeWorker('throw new Error("no room for a worker")', onError);
+      const broken = (source, onError, onExit) =>
+        spawnNodeWorker('throw new Error("no room for a worker")', onError, onExit);
       startWasmThreads(1, broken, (line) => console.log(line));
       await new Promise((r) => setTimeout(r, 1000));
       const n = 200, a = new Float32Array(n * n).fill(0.5), c = new Float32Array(n * n);
@@ -127,6 +130,95 @@ describe.skipIf(loadWasmSync() !== '' || !sharedMemorySupported())('the threaded
       status: 0,
       out: 'kioku: a WebAssembly worker thread failed (no room for a worker); its share of the work runs on the other threads\n2 50\n',
       err: '',
+    });
+  });
+
+  // A worker given block 0 and no stack bytes runs with its stack pointer at 0: its loop needs no
+  // stack, a task's first frame wraps below 0 and traps (out of bounds), in the middle of the task.
+  const LOSSES = `
+    import { spawnNodeWorker } from './src/backend/wasm/load-node.ts';
+    const lines = [];
+    const trapping = (rewrite) => (source, onError, onExit) => {
+      const worker = spawnNodeWorker(rewrite(source), onError, onExit);
+      return { postMessage: (m) => worker.postMessage({ ...m, block: 0, stackBytes: 0 }) };
+    };
+    const [m, n, k] = [6400, 256, 128];
+    const a = new Float32Array(m * k).fill(0.5), b = new Float32Array(k * n).fill(0.5);
+    const gemm = (c) => kernelFor('gemm', 'wasm')(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
+    // The faulty worker takes a task within a few products (the caller and the healthy worker take the rest).
+    const untilItFails = () => {
+      for (let i = 0; i < 50; i++) {
+        const c = new Float32Array(m * n).fill(7);
+        try {
+          gemm(c);
+        } catch (err) {
+          return [err.constructor.name, err.message, c.every((v) => v === 7)];
+        }
+      }
+      return 'no failure';
+    };
+    const after = () => {
+      const c = new Float32Array(m * n);
+      gemm(c);
+      return [wasmInfo().threads, c[0], c[m * n - 1]];
+    };`;
+
+  it('a worker that traps in a task: the call fails, outputs unchanged, one notice, one thread from then on', () => {
+    const r = script(`${LOSSES}
+      startWasmThreads(1, trapping((s) => s), (line) => lines.push(line));
+      await until(() => wasmInfo().threads === 3);
+      const failed = untilItFails();
+      await new Promise((r) => setTimeout(r, 300));
+      console.log(JSON.stringify({ failed, lines, after: after() }));`);
+    expect(r.status, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      failed: [
+        'KiokuError',
+        'gemm: a WebAssembly worker thread stopped in the middle of its part of the work; its outputs are unchanged, and the WebAssembly backend runs on one thread from now on',
+        true,
+      ],
+      lines: [
+        'kioku: a WebAssembly worker thread stopped in the middle of a call; the WebAssembly backend runs on one thread from now on',
+      ],
+      after: [1, 32, 32],
+    });
+  });
+
+  it('a worker that ends without a word: at once when idle, after the stall limit when mid-task', () => {
+    const r = script(`${LOSSES}
+      let ended;
+      startWasmThreads(1, (s, e, x) => (ended = spawnNodeWorker(s, e, x)), (line) => lines.push(line));
+      await until(() => wasmInfo().threads === 3);
+      await ended.terminate();
+      await until(() => wasmInfo().threads === 1);
+      const idle = { lines: lines.splice(0), after: after() };
+      // A second process state: a fresh build whose faulty worker swallows its trap and ends, as a
+      // terminated one would, telling nobody.
+      const { readFileSync } = await import('node:fs');
+      switchWasmBuild(new WebAssembly.Module(readFileSync('native/wasm/kioku-simd128-threads.wasm')), 'simd128');
+      wasmBackend().instance.exports.thread_stall_ms(300);
+      const silent = (source) => {
+        const quiet = source.replace(/catch [(]err[)] [{][^}]*[}]/, 'catch {}');
+        if (quiet === source) throw new Error("the worker's catch block was not found");
+        return quiet;
+      };
+      startWasmThreads(1, spawnNodeWorker, (line) => lines.push(line));
+      startWasmThreads(1, trapping(silent), (line) => lines.push(line));
+      await until(() => wasmInfo().threads === 3);
+      const failed = untilItFails();
+      await new Promise((r) => setTimeout(r, 300));
+      console.log(JSON.stringify({ idle, failed, lines, after: after() }));`);
+    expect(r.status, r.err).toBe(0);
+    const oneThread = 'the WebAssembly backend runs on one thread from now on';
+    expect(JSON.parse(r.out)).toEqual({
+      idle: { lines: [`kioku: a WebAssembly worker thread ended; ${oneThread}`], after: [1, 32, 32] },
+      failed: [
+        'KiokuError',
+        `gemm: a WebAssembly worker thread stopped in the middle of its part of the work; its outputs are unchanged, and ${oneThread}`,
+        true,
+      ],
+      lines: [`kioku: a WebAssembly worker thread stopped in the middle of a call; ${oneThread}`],
+      after: [1, 32, 32],
     });
   });
 });

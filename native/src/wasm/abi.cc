@@ -11,6 +11,7 @@
 #include <typeinfo>
 
 #include "../contract_types.h"
+#include "threads.h"
 
 extern "C" __attribute__((import_module("kioku"), import_name("fail"))) void kioku_host_fail(int32_t kind,
                                                                                             const char* message,
@@ -18,7 +19,7 @@ extern "C" __attribute__((import_module("kioku"), import_name("fail"))) void kio
 
 namespace {
 
-enum FailKind : int32_t { kTypeError = 0, kRangeError = 1, kOutOfMemory = 2, kInternal = 3 };
+enum FailKind : int32_t { kTypeError = 0, kRangeError = 1, kOutOfMemory = 2, kInternal = 3, kWorkerLost = 4 };
 
 [[noreturn]] void fail(int32_t kind, const char* message) {
   kioku_host_fail(kind, message, static_cast<int32_t>(std::strlen(message)));
@@ -26,6 +27,8 @@ enum FailKind : int32_t { kTypeError = 0, kRangeError = 1, kOutOfMemory = 2, kIn
 }
 
 }  // namespace
+
+[[noreturn]] void kioku::wasm::failWorkerLost(const char* message) { fail(kWorkerLost, message); }
 
 extern "C" {
 

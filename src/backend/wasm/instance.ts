@@ -1,5 +1,5 @@
 import { KiokuError } from '../../tensor/errors.js';
-import { type SpawnWorker, startWorkers } from './threads.js';
+import { type SpawnWorker, startWorkers, type WorkerEvents } from './threads.js';
 import { requireWasmApi, type WasmGlobal, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /*
@@ -21,6 +21,12 @@ interface Exports {
   thread_tls_bytes?(): number;
   thread_stop?(): void;
   thread_caller_may_wait?(may: number): void;
+  /** Stops the pool for good (a worker ended without a word); 1 if it was still running. */
+  thread_abandon?(): number;
+  /** Whether the pool has stopped for good since a worker was lost: then one thread runs everything. */
+  thread_abandoned?(): number;
+  /** How long the caller waits on a claimed task while none finishes before it takes its worker for dead. */
+  thread_stall_ms?(ms: number): void;
   /** Tasks the workers have run so far. */
   thread_worker_tasks?(): number;
   [kernel: string]: unknown;
@@ -32,17 +38,23 @@ interface Exports {
  */
 const SHARED_MEMORY = { initial: 64, maximum: 65536, shared: true };
 
-// kioku.fail's kinds (abi.cc): 0 TypeError, 1 RangeError, 2 out of memory, 3 internal.
+/** A call the threaded build's pool failed: a worker was lost holding part of it (pool.cc). */
+class WorkerLost extends KiokuError {}
+
+// kioku.fail's kinds (abi.cc): 0 TypeError, 1 RangeError, 2 out of memory, 3 internal, 4 worker lost.
 function failure(kind: number, message: string): Error {
   if (kind === 0) return new TypeError(message);
   if (kind === 1) return new RangeError(message);
   if (kind === 2) return new RangeError(`the WebAssembly backend ran out of memory (${message})`);
+  if (kind === 4) return new WorkerLost(message);
   return new KiokuError(`the WebAssembly backend failed: ${message}`);
 }
 
 /** WASI calls that libc's unused error printing links in; none runs, each reports ENOSYS. */
 const ENOSYS = 52;
 const WASI = { fd_write: () => ENOSYS, fd_seek: () => ENOSYS, fd_close: () => ENOSYS };
+
+const ONE_THREAD = 'the WebAssembly backend runs on one thread from now on';
 
 /** Views of the module's memory, remade whenever it grows (growing replaces the ArrayBuffer). */
 export interface HeapViews {
@@ -58,6 +70,9 @@ export class WasmInstance {
   private arenaBytes = 0;
   private module: WasmModule | null = null;
   private workers = 0;
+  // Bumped whenever the workers are stopped on purpose, so their ends are told from a lost one's.
+  private epoch = 0;
+  private notice: (line: string) => void = () => {};
 
   constructor(module: WasmModule) {
     this.load(module);
@@ -79,6 +94,7 @@ export class WasmInstance {
           const bytes = new Uint8Array(memory!.buffer, ptr, length);
           throw failure(kind, new TextDecoder().decode(bytes.slice()));
         },
+        now: () => performance.now(),
       },
       wasi_snapshot_preview1: WASI,
     };
@@ -108,6 +124,7 @@ export class WasmInstance {
     callerMayWait: boolean,
   ): void {
     if (!this.threaded || workers < 1) return;
+    this.notice = notice;
     this.exports.thread_caller_may_wait!(callerMayWait ? 1 : 0);
     const host = {
       module: this.module!,
@@ -120,14 +137,52 @@ export class WasmInstance {
       },
       tlsBytes: () => this.exports.thread_tls_bytes!(),
     };
-    startWorkers(host, workers, spawn, notice);
+    startWorkers(host, workers, spawn, this.workerEvents());
     this.workers += workers;
+  }
+
+  /**
+   * What a failed or ended worker does to this instance's pool. A worker that fails before it runs
+   * leaves its share to the others; one lost after it ran (a trap in its loop, which stops the pool
+   * in pool.cc; an end nobody asked for, which stops it here) leaves one thread: a one-line notice.
+   */
+  private workerEvents(): WorkerEvents {
+    const epoch = this.epoch;
+    // Whether this pool still runs (not stopped on purpose, nor already reported lost).
+    const running = () => epoch === this.epoch && this.workers > 0;
+    let reported = false;
+    return {
+      failed: (err) => {
+        if (epoch !== this.epoch) return;
+        const reason = err.message.split('\n')[0];
+        if (this.exports.thread_abandoned!()) {
+          this.threadsLost(`a WebAssembly worker thread failed (${reason})`);
+        } else if (!reported) {
+          reported = true;
+          this.notice(
+            `kioku: a WebAssembly worker thread failed (${reason}); its share of the work runs on the other threads`,
+          );
+        }
+      },
+      exited: () => {
+        if (running() && this.exports.thread_abandon!())
+          this.threadsLost('a WebAssembly worker thread ended');
+      },
+    };
+  }
+
+  /** The pool has stopped for good: the notice, once, and no workers to stop any more. */
+  private threadsLost(what: string): void {
+    if (this.workers === 0) return;
+    this.workers = 0;
+    this.notice(`kioku: ${what}; ${ONE_THREAD}`);
   }
 
   /** Ends the worker threads' loops (they finish no task: none runs between calls). */
   stopThreads(): void {
     if (this.workers > 0) this.exports.thread_stop?.();
     this.workers = 0;
+    this.epoch++;
   }
 
   /** Threads that take part in large products now (1 until a started worker runs). */
@@ -172,6 +227,12 @@ export class WasmInstance {
       fn(slots);
     } catch (err) {
       this.exports.__stack_pointer.value = sp;
+      if (err instanceof WorkerLost) {
+        this.threadsLost('a WebAssembly worker thread stopped in the middle of a call');
+        throw new KiokuError(
+          `${name}: a WebAssembly worker thread stopped in the middle of its part of the work; its outputs are unchanged, and ${ONE_THREAD}`,
+        );
+      }
       if (err instanceof requireWasmApi().RuntimeError)
         throw new KiokuError(
           `${name}: the WebAssembly kernel stopped (${err.message}); its outputs are unchanged`,

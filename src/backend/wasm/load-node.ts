@@ -17,11 +17,12 @@ import { requireWasmApi } from './wasm-api.js';
 setWasmFileReader((url) => readFileSync(url));
 
 /** worker_threads workers that never keep the process alive. */
-export const spawnNodeWorker: SpawnWorker = (source, onError) => {
+export const spawnNodeWorker: SpawnWorker = (source, onError, onExit) => {
   // A dynamic import works whether Node evaluates the script as CommonJS or (under a loader) as a module.
   const listen = "import('node:worker_threads').then((w) => w.parentPort.once('message', start));";
   const worker = new Worker(`${source}\n${listen}\n`, { eval: true });
   worker.on('error', onError);
+  worker.on('exit', onExit);
   worker.unref();
   return worker;
 };

@@ -10,12 +10,14 @@ import type { WasmModule } from './wasm-api.js';
 
 /**
  * How a platform starts one worker from a script's source (Node's worker_threads, a Web Worker):
- * `onError` is called if the worker fails (an exception in its script, a failed start). A worker
+ * `onError` is called if the worker fails (an exception in its script, a failed start), `onExit`
+ * when its thread ends (Node's 'exit'; a platform without such an event never calls it). A worker
  * must not keep the process alive (Node: unref).
  */
 export type SpawnWorker = (
   source: string,
   onError: (err: Error) => void,
+  onExit: () => void,
 ) => { postMessage(message: unknown): void };
 
 /** Web Workers from a Blob URL (browsers; the threaded build needs a cross-origin-isolated page). */
@@ -38,8 +40,11 @@ export const WORKER_STACK_BYTES = 256 << 10;
 
 /**
  * The script a worker runs: `start` takes one message (the module, the memory and the worker's
- * block) and enters the module's loop, which returns only when the pool stops (pool.cc's
- * thread_stop). Plain JavaScript; each platform's spawner adds the line that listens for the message.
+ * block: its stack, then its thread_local data) and enters the module's loop, which returns only
+ * when the pool stops (pool.cc's thread_stop). If the loop throws (a trap in a task), the worker
+ * tells the pool, whose caller then stops waiting for its task and falls back to one thread, and
+ * rethrows for the platform's error event. Plain JavaScript; each platform's spawner adds the line
+ * that listens for the message.
  */
 export const WORKER_SOURCE = `
 'use strict';
@@ -51,11 +56,18 @@ const start = ({ module, memory, block, stackBytes }) => {
   const enosys = () => 52;
   const { exports } = new WebAssembly.Instance(module, {
     env: { memory },
-    kioku: { fail },
+    kioku: { fail, now: () => performance.now() },
     wasi_snapshot_preview1: { fd_write: enosys, fd_seek: enosys, fd_close: enosys },
   });
-  exports.__stack_pointer.value = block + stackBytes;
-  exports.thread_run(block + stackBytes);
+  const top = block + stackBytes;
+  exports.__stack_pointer.value = top;
+  try {
+    exports.thread_run(top);
+  } catch (err) {
+    exports.__stack_pointer.value = top;
+    exports.thread_lost();
+    throw err;
+  }
 };
 `;
 
@@ -69,27 +81,35 @@ export interface ThreadHost {
   tlsBytes(): number;
 }
 
-/**
- * Starts `count` workers on `host`'s module and memory; `notice` receives one line if any fails
- * (products then run on the threads that did start, the caller's at least).
- */
+/** What happens to the workers of one start: each failure or end is reported here. */
+export interface WorkerEvents {
+  /** A worker's script threw: before it ran (a failed start) or in the module's loop. */
+  failed(err: Error): void;
+  /** A worker's thread ended without a failure (platforms without the event never call it). */
+  exited(): void;
+}
+
+/** Starts `count` workers on `host`'s module and memory, reporting what befalls them to `events`. */
 export function startWorkers(
   host: ThreadHost,
   count: number,
   spawn: SpawnWorker,
-  notice: (line: string) => void,
+  events: WorkerEvents,
 ): void {
-  let reported = false;
   const bytes = WORKER_STACK_BYTES + host.tlsBytes();
   for (let i = 0; i < count; i++) {
     const block = host.allocate(bytes);
-    const worker = spawn(WORKER_SOURCE, (err) => {
-      if (reported) return;
-      reported = true;
-      notice(
-        `kioku: a WebAssembly worker thread failed (${err.message.split('\n')[0]}); its share of the work runs on the other threads`,
-      );
-    });
+    let failed = false;
+    const worker = spawn(
+      WORKER_SOURCE,
+      (err) => {
+        failed = true;
+        events.failed(err);
+      },
+      () => {
+        if (!failed) events.exited();
+      },
+    );
     worker.postMessage({ module: host.module, memory: host.memory, block, stackBytes: WORKER_STACK_BYTES });
   }
 }
