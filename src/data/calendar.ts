@@ -39,8 +39,8 @@ export function defaultCalendarFeatures(frequency: Frequency): CalendarFeature[]
   }
 }
 
-function phase(feature: CalendarFeature, t: number): number {
-  const d = new Date(t);
+/** Where time `t` (whose Date is `d`) lies in the feature's cycle, in [0, 1). */
+function phase(feature: CalendarFeature, t: number, d: Date): number {
   switch (feature) {
     case 'hour-of-day':
       return (d.getUTCHours() + d.getUTCMinutes() / 60) / 24;
@@ -73,11 +73,13 @@ export function calendarFeatures(
     const t = times[r]!;
     if (!Number.isFinite(t))
       throw new ValueError(`calendarFeatures: times[${r}] must be a finite time, got ${t}`);
-    features.forEach((f, j) => {
-      const angle = 2 * Math.PI * phase(f, t);
+    // One Date per row, read by every feature (a served forecast encodes its rows per request).
+    const d = new Date(t);
+    for (let j = 0; j < features.length; j++) {
+      const angle = 2 * Math.PI * phase(features[j]!, t, d);
       values[r * F + 2 * j] = Math.sin(angle);
       values[r * F + 2 * j + 1] = Math.cos(angle);
-    });
+    }
   }
   return { columns: features.flatMap((f) => [`${f}_sin`, `${f}_cos`]), values };
 }

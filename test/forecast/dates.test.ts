@@ -42,6 +42,25 @@ describe('parseDate', () => {
     expect(parseDate('2016-02-29')).toBe(utc(2016, 2, 29));
   });
 
+  it('reads YYYY-MM-DD (its own quick path) exactly as the same day written with slashes', () => {
+    // Every day of 1899–1901 and 1999–2001 (leap and non-leap centuries), day 0 to 32 of each month.
+    for (const year of [1899, 1900, 1901, 1999, 2000, 2001, 60]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+          const dashed = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+          const slashed = `${pad(year, 4)}/${pad(month)}/${pad(day)}`;
+          expect(parseDate(dashed), dashed).toBe(parseDate(slashed));
+        }
+      }
+    }
+    expect(parseDate('0060-02-29')).toBe(new Date(Date.UTC(1960, 1, 29)).setUTCFullYear(60));
+    expect(parseDate('2000-02-29')).toBe(utc(2000, 2, 29));
+    expect(parseDate('1900-02-29')).toBeUndefined();
+    for (const bad of ['2015-0a-01', '2015-01-1x', '2015_01-01', '+015-01-01'])
+      expect(parseDate(bad)).toBeUndefined();
+  });
+
   it('parseDates names the row of an unparseable date, or its source line', () => {
     expect(() => parseDates(['2015-01-01', '2015-01-02', '2015-02-30'])).toThrow(
       /^column "date": row 3: unparseable date "2015-02-30"; expected ISO 8601/,
