@@ -39,20 +39,43 @@ export function defaultCalendarFeatures(frequency: Frequency): CalendarFeature[]
   }
 }
 
-function phase(feature: CalendarFeature, t: number): number {
-  const d = new Date(t);
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** A UTC year's first millisecond and its days, kept from row to row (most rows share a year). */
+class YearOf {
+  private start = Number.NaN;
+  private end = Number.NaN;
+  days = 0;
+
+  /** The first millisecond of t's year (its days in `days`). */
+  startOf(t: number): number {
+    if (!(t >= this.start && t < this.end)) {
+      const y = new Date(t).getUTCFullYear();
+      this.start = Date.UTC(y, 0, 1);
+      this.end = Date.UTC(y + 1, 0, 1);
+      this.days = (this.end - this.start) / DAY_MS;
+    }
+    return this.start;
+  }
+}
+
+/** Where time `t` lies in the feature's cycle, in [0, 1): the hour and weekday by arithmetic. */
+function phase(feature: CalendarFeature, t: number, year: YearOf): number {
+  const day = Math.floor(t / DAY_MS);
   switch (feature) {
-    case 'hour-of-day':
-      return (d.getUTCHours() + d.getUTCMinutes() / 60) / 24;
+    case 'hour-of-day': {
+      const ms = t - day * DAY_MS;
+      return (Math.floor(ms / HOUR_MS) + Math.floor((ms % HOUR_MS) / 60_000) / 60) / 24;
+    }
     case 'day-of-week':
-      return ((d.getUTCDay() + 6) % 7) / 7;
+      // 1 January 1970 was a Thursday (3 counting from Monday).
+      return ((((day + 3) % 7) + 7) % 7) / 7;
     case 'month':
-      return d.getUTCMonth() / 12;
+      return new Date(t).getUTCMonth() / 12;
     case 'day-of-year': {
-      const y = d.getUTCFullYear();
-      const start = Date.UTC(y, 0, 1);
-      const days = (Date.UTC(y + 1, 0, 1) - start) / 86_400_000;
-      return Math.floor((t - start) / 86_400_000) / days;
+      const start = year.startOf(t);
+      return Math.floor((t - start) / DAY_MS) / year.days;
     }
   }
 }
@@ -69,15 +92,17 @@ export function calendarFeatures(
   }
   const F = features.length * 2;
   const values = new Float32Array(times.length * F);
+  // A served forecast encodes its rows per request: no Date per row but for months.
+  const year = new YearOf();
   for (let r = 0; r < times.length; r++) {
     const t = times[r]!;
     if (!Number.isFinite(t))
       throw new ValueError(`calendarFeatures: times[${r}] must be a finite time, got ${t}`);
-    features.forEach((f, j) => {
-      const angle = 2 * Math.PI * phase(f, t);
+    for (let j = 0; j < features.length; j++) {
+      const angle = 2 * Math.PI * phase(features[j]!, t, year);
       values[r * F + 2 * j] = Math.sin(angle);
       values[r * F + 2 * j + 1] = Math.cos(angle);
-    });
+    }
   }
   return { columns: features.flatMap((f) => [`${f}_sin`, `${f}_cos`]), values };
 }

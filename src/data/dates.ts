@@ -33,8 +33,33 @@ const MONTHS = [
 ];
 const DAY_MS = 86_400_000;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in month 1–12 of `year`, by arithmetic (every date of a request passes here). */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return MONTH_DAYS[month - 1]!;
+  // As Date.UTC reads it: years 0–99 are 1900–1999.
+  const y = year >= 0 && year <= 99 ? 1900 + year : year;
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+}
+
+const ISO_DAY_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
+
+/** Whether `s` is YYYY-MM-DD, the commonest form, told without a regular expression. */
+function isIsoDay(s: string): boolean {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
+  for (const i of ISO_DAY_DIGITS) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** The number written by the digits of `s` from `from` to `to`. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + s.charCodeAt(i) - 48;
+  return n;
 }
 
 function build(year: number, month: number, day: number, h = 0, min = 0, sec = 0): number | undefined {
@@ -68,6 +93,7 @@ const ISO =
 export function parseDate(text: string): number | undefined {
   if (typeof text !== 'string') return undefined;
   const s = text.trim();
+  if (isIsoDay(s)) return build(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10));
   let m = ISO.exec(s);
   if (m) return build(+m[1]!, +m[3]!, +m[4]!, +(m[5] ?? 0), +(m[6] ?? 0), +(m[7] ?? 0));
   if ((m = /^(\d{4})-(\d{1,2})$/.exec(s))) return build(+m[1]!, +m[2]!, 1);

@@ -1,8 +1,9 @@
 /**
  * Dynamic micro-batching: jobs that arrive close together are run as one batch. A batch runs when
- * its jobs hold `maxRows` rows or when the oldest job has waited `maxWaitMs`; with batching off,
- * each job runs on its own as it comes. Jobs sharing a key (a session's id) never meet in one
- * batch: the later waits for the next, so a sequence's requests run in the order they came.
+ * its jobs hold `maxRows` rows (or `maxCost`) or when the oldest job has waited `maxWaitMs`; with
+ * batching off, each job runs on its own as it comes. Jobs sharing a key (a session's id) never
+ * meet in one batch: the later waits for the next, so a sequence's requests run in the order they
+ * came. A job a batch leaves behind waits only what is left of its own wait.
  */
 
 export interface BatcherOptions<J, R> {
@@ -13,6 +14,12 @@ export interface BatcherOptions<J, R> {
   /** false: every job runs alone, at once. */
   batching: boolean;
   rows(job: J): number;
+  /**
+   * Most cost (a text's tokens) in one batch, with `cost`: a batch that would take a whole
+   * core's turn for a long time is cut, so requests keep being read while the rest waits.
+   */
+  maxCost?: number;
+  cost?(job: J): number;
   /** Jobs with the same non-null key go to different batches, in arrival order. */
   key(job: J): string | null;
   /** Runs a batch: one result or error per job, in order. */
@@ -21,6 +28,8 @@ export interface BatcherOptions<J, R> {
 
 interface Pending<J, R> {
   job: J;
+  /** When it came (performance.now()). */
+  since: number;
   resolve(r: R): void;
   reject(e: Error): void;
 }
@@ -29,6 +38,7 @@ export class MicroBatcher<J, R> {
   private readonly o: BatcherOptions<J, R>;
   private queue: Pending<J, R>[] = [];
   private queuedRows = 0;
+  private queuedCost = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(options: BatcherOptions<J, R>) {
@@ -42,9 +52,10 @@ export class MicroBatcher<J, R> {
 
   submit(job: J): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, since: performance.now(), resolve, reject });
       this.queuedRows += this.o.rows(job);
-      if (!this.o.batching || this.queuedRows >= this.o.maxRows) this.flush();
+      this.queuedCost += this.costOf(job);
+      if (!this.o.batching || this.full()) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.o.maxWaitMs);
     });
   }
@@ -60,11 +71,21 @@ export class MicroBatcher<J, R> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.runOne();
-    // What stayed behind (rows beyond the limit, a session's later request) starts a new wait.
+    // What stayed behind (beyond the limits, a session's later request) waits what is left of its wait.
     if (this.queue.length > 0) {
-      if (!this.o.batching || this.queuedRows >= this.o.maxRows) setImmediate(() => this.flush());
-      else this.timer = setTimeout(() => this.flush(), this.o.maxWaitMs);
+      const left = this.queue[0]!.since + this.o.maxWaitMs - performance.now();
+      if (!this.o.batching || this.full() || left <= 0) setImmediate(() => this.flush());
+      else this.timer = setTimeout(() => this.flush(), left);
     }
+  }
+
+  private costOf(job: J): number {
+    return this.o.cost ? this.o.cost(job) : 0;
+  }
+
+  /** Whether the waiting jobs fill a batch. */
+  private full(): boolean {
+    return this.queuedRows >= this.o.maxRows || this.queuedCost >= (this.o.maxCost ?? Infinity);
   }
 
   /** Takes the next batch off the queue and runs it. */
@@ -73,10 +94,14 @@ export class MicroBatcher<J, R> {
     const rest: Pending<J, R>[] = [];
     const keys = new Set<string>();
     let rows = 0;
+    let cost = 0;
+    const maxCost = this.o.maxCost ?? Infinity;
     for (const p of this.queue) {
       const n = this.o.rows(p.job);
+      const c = this.costOf(p.job);
       const key = this.o.key(p.job);
-      const full = batch.length > 0 && (!this.o.batching || rows + n > this.o.maxRows);
+      const over = rows + n > this.o.maxRows || cost + c > maxCost;
+      const full = batch.length > 0 && (!this.o.batching || over);
       if (full || (key !== null && keys.has(key))) {
         rest.push(p);
         if (key !== null) keys.add(key);
@@ -84,10 +109,12 @@ export class MicroBatcher<J, R> {
       }
       batch.push(p);
       rows += n;
+      cost += c;
       if (key !== null) keys.add(key);
     }
     this.queue = rest;
     this.queuedRows -= rows;
+    this.queuedCost -= cost;
     if (batch.length === 0) return;
     let results: Array<R | Error>;
     try {

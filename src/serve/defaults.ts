@@ -2,6 +2,7 @@
 export const SERVE_DEFAULTS = {
   maxBatchSize: 32,
   maxWaitMs: 2,
+  maxBatchTokens: 4096,
   batching: true,
   maxSessions: 1000,
   sessionIdleMs: 300_000,

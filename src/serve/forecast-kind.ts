@@ -1,3 +1,4 @@
+import { parseDate, unparseableDate } from '../data/dates.js';
 import { makeSeries, type TimeSeries } from '../data/series.js';
 import type { OpenedModel } from '../train/recipes/opened.js';
 import {
@@ -77,13 +78,11 @@ function datesOf({ serving }: Ctx, dates: readonly string[] | undefined, rows: n
       `${f.dates} must give one date per history row (${rows}), got ${dates.length}`,
     );
   }
-  let bad = -1;
-  for (let i = 0; i < rows && bad < 0; i++) if (!Number.isFinite(Date.parse(dates[i]!))) bad = i;
-  if (bad >= 0) {
-    throw new RequestError(
-      `${f.dates}[${bad}]`,
-      `${f.dates}[${bad}] must be an ISO date, got ${shown(dates[bad])}`,
-    );
+  // Read as the series encoding will read them, so a date it refuses is named here.
+  for (let i = 0; i < rows; i++) {
+    if (parseDate(dates[i]!) === undefined) {
+      throw new RequestError(`${f.dates}[${i}]`, `${f.dates}[${i}]: ${unparseableDate(dates[i]!)}`);
+    }
   }
   return [...dates];
 }

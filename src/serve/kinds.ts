@@ -46,6 +46,8 @@ export interface ModelKind<Item, Out, State> {
    * for company.
    */
   readonly batched: boolean;
+  /** What an item costs a batch (a text's tokens), weighed against --max-batch-tokens; none: nothing. */
+  cost?(item: Item): number;
   /** The JSON schemas of the v1 body and of the v2 request's parameters. */
   readonly v1Schema: object;
   readonly v2Parameters: Record<string, object>;

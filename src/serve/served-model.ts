@@ -14,6 +14,8 @@ import { SessionStore } from './sessions.js';
 export interface RunSettings {
   maxBatchSize: number;
   maxWaitMs: number;
+  /** Most cost (a text's tokens) in one batch, for a kind that costs its items. */
+  maxBatchTokens: number;
   batching: boolean;
   maxSessions: number;
   sessionIdleMs: number;
@@ -48,6 +50,8 @@ export class ServedModel<Item, Out, State extends object> {
       maxWaitMs: settings.maxWaitMs,
       batching: settings.batching && kind.batched,
       rows: (job: Job<Item>) => job.items.length,
+      maxCost: settings.maxBatchTokens,
+      cost: (job: Job<Item>) => (kind.cost ? job.items.reduce((n, item) => n + kind.cost!(item), 0) : 0),
     };
     this.stateless = new MicroBatcher({ ...common, key: () => null, run: (jobs) => this.runStateless(jobs) });
     this.sessionSteps = new MicroBatcher({

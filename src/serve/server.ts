@@ -31,6 +31,11 @@ export interface ServeOptions {
   maxBatchSize?: number;
   /** How long a request waits for others to batch with, in milliseconds. Default 2. */
   maxWaitMs?: number;
+  /**
+   * Most tokens of a text classifier's batch (a text longer than that runs alone). Default 4096:
+   * a batch of long texts is cut, so requests keep being read and answered while it waits.
+   */
+  maxBatchTokens?: number;
   /** false: each request runs alone as it comes. Default true. */
   batching?: boolean;
   /** Open sessions per model; a new one beyond evicts the least recently used. Default 1000. */
@@ -70,7 +75,13 @@ function atLeast(name: string, v: unknown, min: number, integer: boolean): void 
 
 function settingsOf(options: ServeOptions): Required<Omit<ServeOptions, 'models' | 'log'>> {
   const s = { ...SERVE_DEFAULTS, ...options };
-  for (const k of ['maxBatchSize', 'maxSessions', 'bodyLimit', 'maxSequenceLength'] as const)
+  for (const k of [
+    'maxBatchSize',
+    'maxBatchTokens',
+    'maxSessions',
+    'bodyLimit',
+    'maxSequenceLength',
+  ] as const)
     atLeast(k, s[k], 1, true);
   atLeast('maxWaitMs', s.maxWaitMs, 0, false);
   atLeast('sessionIdleMs', s.sessionIdleMs, 1, false);

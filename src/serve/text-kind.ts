@@ -106,6 +106,7 @@ export function textKind(
     parameters: { labels, max_length: serving.maxLen, sessions: serving.sessionless === null },
     sessionless: serving.sessionless,
     batched: true,
+    cost: (item) => item.tokens.length,
     v1Schema: V1_SCHEMA,
     v2Parameters: SESSION_SCHEMA,
     fromV1(body, session) {

@@ -42,6 +42,25 @@ describe('parseDate', () => {
     expect(parseDate('2016-02-29')).toBe(utc(2016, 2, 29));
   });
 
+  it('reads YYYY-MM-DD (its own quick path) exactly as the same day written with slashes', () => {
+    // Every day of 1899–1901 and 1999–2001 (leap and non-leap centuries), day 0 to 32 of each month.
+    for (const year of [1899, 1900, 1901, 1999, 2000, 2001, 60]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+          const dashed = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+          const slashed = `${pad(year, 4)}/${pad(month)}/${pad(day)}`;
+          expect(parseDate(dashed), dashed).toBe(parseDate(slashed));
+        }
+      }
+    }
+    expect(parseDate('0060-02-29')).toBe(new Date(Date.UTC(1960, 1, 29)).setUTCFullYear(60));
+    expect(parseDate('2000-02-29')).toBe(utc(2000, 2, 29));
+    expect(parseDate('1900-02-29')).toBeUndefined();
+    for (const bad of ['2015-0a-01', '2015-01-1x', '2015_01-01', '+015-01-01'])
+      expect(parseDate(bad)).toBeUndefined();
+  });
+
   it('parseDates names the row of an unparseable date, or its source line', () => {
     expect(() => parseDates(['2015-01-01', '2015-01-02', '2015-02-30'])).toThrow(
       /^column "date": row 3: unparseable date "2015-02-30"; expected ISO 8601/,
@@ -147,6 +166,34 @@ describe('futureTimes', () => {
 });
 
 describe('calendarFeatures', () => {
+  it('computes each phase as the Date of each row reads it, every 7 h 13 min over three centuries', () => {
+    const reference = (t: number): number[] => {
+      const d = new Date(t);
+      const y = d.getUTCFullYear();
+      const start = Date.UTC(y, 0, 1);
+      const days = (Date.UTC(y + 1, 0, 1) - start) / 86_400_000;
+      return [
+        (d.getUTCHours() + d.getUTCMinutes() / 60) / 24,
+        ((d.getUTCDay() + 6) % 7) / 7,
+        d.getUTCMonth() / 12,
+        Math.floor((t - start) / 86_400_000) / days,
+      ];
+    };
+    const step = (7 * 60 + 13) * 60_000;
+    const from = [Date.UTC(1899, 10, 1), Date.UTC(1969, 10, 1), Date.UTC(1999, 10, 1), Date.UTC(2100, 1, 1)];
+    const times = from.flatMap((t0) => Array.from({ length: 400 }, (_, k) => t0 + k * step + (k % 3) * 1000));
+    const features = ['hour-of-day', 'day-of-week', 'month', 'day-of-year'] as const;
+    const { values } = calendarFeatures(times, features);
+    const want = new Float32Array(values.length);
+    times.forEach((t, r) => {
+      reference(t).forEach((p, j) => {
+        want[r * 8 + 2 * j] = Math.sin(2 * Math.PI * p);
+        want[r * 8 + 2 * j + 1] = Math.cos(2 * Math.PI * p);
+      });
+    });
+    expect(values).toEqual(want);
+  });
+
   it('encodes day of week, month, day of year and hour as sin/cos of their phase', () => {
     // 2024-03-04 is a Monday, day 64 of a leap year (0-based 63), 06:00.
     const t = parseDates(['2024-03-04T06:00']);

@@ -12,6 +12,7 @@ interface Job {
   id: string;
   rows: number;
   key?: string;
+  cost?: number;
 }
 
 function batcher(options: Partial<BatcherOptions<Job, string>> = {}) {
@@ -22,6 +23,7 @@ function batcher(options: Partial<BatcherOptions<Job, string>> = {}) {
     batching: true,
     rows: (j) => j.rows,
     key: (j) => j.key ?? null,
+    cost: (j) => j.cost ?? 0,
     run: (jobs) => {
       batches.push(jobs.map((j) => j.id));
       return jobs.map((j) => (j.id.startsWith('bad') ? new Error(`${j.id} failed`) : `done ${j.id}`));
@@ -67,6 +69,45 @@ describe('MicroBatcher', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(batches).toEqual([['a0', 'b1'], ['a2'], ['a3']]);
     expect(await Promise.all(answers)).toEqual(['done a0', 'done b1', 'done a2', 'done a3']);
+  });
+
+  it('cuts a batch at the cost limit', async () => {
+    const { b, batches } = batcher({ maxRows: 10, maxCost: 100 });
+    const answers = [60, 30, 50, 20].map((cost, i) => b.submit({ id: `j${i}`, rows: 1, cost }));
+    // j0..j2 cost 140 ≥ 100: the batch ran as j2 came, cut after j0 and j1 (90); j2 and j3 are left.
+    expect(batches).toEqual([['j0', 'j1']]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([
+      ['j0', 'j1'],
+      ['j2', 'j3'],
+    ]);
+    expect(await Promise.all(answers)).toEqual(['done j0', 'done j1', 'done j2', 'done j3']);
+  });
+
+  it('runs a job that costs more than the limit alone', async () => {
+    const { b, batches } = batcher({ maxCost: 100 });
+    const answers = [
+      b.submit({ id: 'big', rows: 1, cost: 300 }),
+      b.submit({ id: 'small', rows: 1, cost: 1 }),
+    ];
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([['big'], ['small']]);
+    expect(await Promise.all(answers)).toEqual(['done big', 'done small']);
+  });
+
+  it('lets a job left behind wait only what is left of its own wait', async () => {
+    const { b, batches } = batcher({ maxRows: 10 });
+    const answers = [b.submit({ id: 'a0', rows: 1, key: 'a' })];
+    await vi.advanceTimersByTimeAsync(4);
+    answers.push(b.submit({ id: 'a1', rows: 1, key: 'a' }));
+    // a0's wait ends at 10 ms: it runs alone (a1 shares its key); a1 came at 4, so it runs at 14.
+    await vi.advanceTimersByTimeAsync(6);
+    expect(batches).toEqual([['a0']]);
+    await vi.advanceTimersByTimeAsync(3);
+    expect(batches).toEqual([['a0']]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([['a0'], ['a1']]);
+    expect(await Promise.all(answers)).toEqual(['done a0', 'done a1']);
   });
 
   it('without batching, runs each job alone as it comes', async () => {

@@ -98,6 +98,13 @@ describe('batched forecasting', () => {
         expectRounding({ ...result, rows }, { ...result, rows: want });
       });
       expect(batch.states).toEqual(alone.map((a) => a.states[0]));
+      // A session keeps the last rows a forecast reads (its lookback), and their dates: no more.
+      batch.states.forEach((state, s) => {
+        const end = starts[s]! + round * 5 + 5;
+        const kept = sliceRows(seattle, Math.max(starts[s]!, end - serving.lookback), end);
+        expect(state.values).toEqual(kept.values);
+        expect(state.dates).toEqual(kept.index);
+      });
       together = batch.states;
       apart = alone.map((a) => a.states[0]!);
     }

@@ -67,6 +67,7 @@ beforeAll(async () => {
   const settings = {
     maxBatchSize: 32,
     maxWaitMs: 50,
+    maxBatchTokens: 4096,
     batching: true,
     maxSessions: 100,
     sessionIdleMs: 60_000,

@@ -13,6 +13,7 @@ interface ServeFlags {
   host: string;
   maxBatchSize: number;
   maxBatchWait: number;
+  maxBatchTokens: number;
   batching: boolean;
   maxSessions: number;
   sessionTimeout: number;
@@ -60,6 +61,7 @@ async function serve(o: ServeFlags, reporter: Reporter): Promise<void> {
     models,
     maxBatchSize: o.maxBatchSize,
     maxWaitMs: o.maxBatchWait,
+    maxBatchTokens: o.maxBatchTokens,
     batching: o.batching,
     maxSessions: o.maxSessions,
     sessionIdleMs: o.sessionTimeout * 1000,
@@ -104,6 +106,12 @@ export function serveCommand(program: Command, reporter: (cmd: Command) => Repor
       'how long a request waits for others to batch with',
       num('--max-batch-wait', 0, 10_000),
       d.maxWaitMs,
+    )
+    .option(
+      '--max-batch-tokens <n>',
+      "most tokens of a text classifier's batch (a longer text runs alone)",
+      int('--max-batch-tokens'),
+      d.maxBatchTokens,
     )
     .option('--no-batching', 'run each request alone as it comes')
     .option(

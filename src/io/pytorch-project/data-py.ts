@@ -144,24 +144,60 @@ class Generator:
 
 # --- CSV files ------------------------------------------------------------------------------
 
+NOT_UTF8 = ('the file is not UTF-8 text (a Latin-1 or Windows-1252 export?); save it as UTF-8, '
+            'for example with ${'`'}iconv -f latin1 -t utf-8${'`'}')
+
+
+def not_utf8(path):
+    """kioku's error for a file that is not UTF-8, at the line of its first bad byte (never U+FFFD in its place)."""
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode('utf-8')
+        at = len(raw)
+    except UnicodeDecodeError as e:
+        at = e.start
+    line = raw[:at].count(b'\n') + 1
+    return DataError(f'{path}: line {line}: {NOT_UTF8}')
+
+
+def sniff_delimiter(path, delimiter):
+    """As kioku reads a comma file whose first line has no comma: ';' or a tab when that line has one."""
+    if delimiter != ',':
+        return delimiter
+    with open(path, 'rb') as f:
+        head = f.read(64 * 1024).decode('utf-8', errors='replace')
+    first = re.split(r'\r\n?|\n', head, maxsplit=1)[0]
+    if ',' in first:
+        return delimiter
+    return next((d for d in (';', '\t') if d in first), delimiter)
+
+
 def read_csv(path, delimiter, with_lines=False):
     """The header (trimmed) and the rows of a CSV/TSV file, each checked against the header
-    (with_lines: each row with the file line it ends on)."""
+    (with_lines: each row with the file line it ends on); strict UTF-8, as kioku reads it."""
     csv.field_size_limit(sys.maxsize)
-    with open(path, encoding='utf-8-sig', errors='replace', newline='') as f:
-        rows = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True)
-        header = None
-        for row in rows:
-            if not row:
-                continue
-            if header is None:
-                header = [js_trim(h) for h in row]
-                yield header
-                continue
-            if len(row) != len(header):
-                raise DataError(f'{path}: line {rows.line_num}: expected {len(header)} columns '
-                                f'({", ".join(header)}), got {len(row)}')
-            yield (row, rows.line_num) if with_lines else row
+    delimiter = sniff_delimiter(path, delimiter)
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        try:
+            yield from _csv_records(csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True),
+                                    path, with_lines)
+        except UnicodeDecodeError:
+            raise not_utf8(path) from None
+
+
+def _csv_records(rows, path, with_lines):
+    header = None
+    for row in rows:
+        if not row:
+            continue
+        if header is None:
+            header = [js_trim(h) for h in row]
+            yield header
+            continue
+        if len(row) != len(header):
+            raise DataError(f'{path}: line {rows.line_num}: expected {len(header)} columns '
+                            f'({", ".join(header)}), got {len(row)}')
+        yield (row, rows.line_num) if with_lines else row
     if header is None:
         raise DataError(f'{path}: empty file (no header row)')
 
@@ -276,8 +312,12 @@ def read_table(path):
 const TEXT_PY = String.raw`
 # --- reading labelled texts --------------------------------------------------------------------
 
-def _open_text(path):
-    return open(path, encoding='utf-8', errors='replace', newline='')
+def _read_text(path):
+    """A whole text file, strict UTF-8 as kioku reads it."""
+    try:
+        return Path(path).read_bytes().decode('utf-8')
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
 
 
 def _record_row(rec, path, line_no, text_col, label_col, table):
@@ -300,16 +340,15 @@ def _record_row(rec, path, line_no, text_col, label_col, table):
 
 
 def _jsonl_rows(path, text_col, label_col):
-    with _open_text(path) as f:
-        # Lines end at \n, \r\n or \r, as Node's readline splits them (not at \v, \x85, \u2028 ...).
-        for line_no, line in enumerate(re.split(r'\r\n|\n|\r', f.read()), 1):
-            if js_trim(line) == '':
-                continue
-            try:
-                rec = json.loads(line, parse_constant=_no_constants)
-            except ValueError as e:
-                raise DataError(f'{path}: line {line_no}: invalid JSON ({e})') from None
-            yield (*_record_row(rec, path, line_no, text_col, label_col, False), line_no)
+    # Lines end at \n, \r\n or \r, as Node's readline splits them (not at \v, \x85, \u2028 ...).
+    for line_no, line in enumerate(re.split(r'\r\n|\n|\r', _read_text(path)), 1):
+        if js_trim(line) == '':
+            continue
+        try:
+            rec = json.loads(line, parse_constant=_no_constants)
+        except ValueError as e:
+            raise DataError(f'{path}: line {line_no}: invalid JSON ({e})') from None
+        yield (*_record_row(rec, path, line_no, text_col, label_col, False), line_no)
 
 
 def _json_table_rows(path, text_col, label_col):

@@ -29,7 +29,9 @@ do). Other flags: \`--data PATH\`, \`--epochs N\`
 \`--data\` takes what kioku reads: a CSV, TSV, JSON lines or .json array of records, or an aclImdb
 directory. As in kioku, labels are trimmed and numbers written one way (1.0 and 01 are the class
 1), rows whose label is empty or a missing-value marker (NaN, NA, N/A, null, None) are left out
-with a warning, and empty texts are kept with a warning.
+with a warning, and empty texts are kept with a warning; a .csv whose first line holds semicolons
+or tabs and no comma is read with those, and a CSV or JSON-lines file that is not UTF-8 is refused
+with the line of its first bad byte.
 
 ## Results
 
@@ -89,7 +91,8 @@ Needs Python 3 with PyTorch (no other package).
 ${TRAIN_COMMANDS}
 
 \`--batch\` is the global batch (${s.batch} by default), shared out among the processes. Other flags:
-\`--data PATH\` (a CSV, TSV or .json array of records with the same columns), \`--epochs N\` (at most; default ${s.epochs}),
+\`--data PATH\` (a CSV, TSV or .json array of records with the same columns, read as kioku
+reads them: a .csv of semicolons or tabs with those, a file that is not UTF-8 refused), \`--epochs N\` (at most; default ${s.epochs}),
 \`--patience N\`, \`--lr-schedule plateau|cosine|constant\`, \`--lr R\`, \`--seed N\`, \`--init\`
 (start from the exported weights in \`model.safetensors\`), \`--device cpu|cuda\`.
 \`python3 train.py --help\` lists them. \`project.json\` holds the defaults.

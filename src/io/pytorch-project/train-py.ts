@@ -32,25 +32,29 @@ HERE = Path(__file__).resolve().parent
 
 
 def parse_args(settings):
+    """The flags of the task the project was exported for (a classifier's or a forecaster's)."""
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--data', default=settings['data'], help='data file or directory (default: %(default)s)')
     p.add_argument('--epochs', type=int, default=settings['epochs'])
     p.add_argument('--batch', type=int, default=settings['batch'], help='global batch size, over all processes')
     p.add_argument('--lr', type=float, default=settings['lr'])
     p.add_argument('--weight-decay', type=float, default=settings.get('weightDecay', 0.0), help="Adam's L2 weight decay (default: %(default)s)")
-    p.add_argument('--label-smoothing', type=float, default=settings.get('labelSmoothing', 0.0), help="the loss's label smoothing (default: %(default)s)")
     p.add_argument('--seed', type=int, default=settings['seed'])
     p.add_argument('--out', default='runs', help='output directory (default: %(default)s)')
     p.add_argument('--init', action='store_true', help="start from the exported weights (model.safetensors) instead of PyTorch's initialisation")
     p.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda'])
-    p.add_argument('--limit', type=int, default=settings.get('limit'), help='use only this many examples (seeded)')
-    p.add_argument('--build-vocab', action='store_true', help='build the vocabulary from the training split instead of using the model\'s')
-    p.add_argument('--vocab-size', type=int, default=settings.get('vocabSize'))
-    p.add_argument('--min-freq', type=int, default=settings.get('minFreq', 1))
-    p.add_argument('--patience', type=int, default=settings.get('patience'),
-                   help='forecasters: stop after this many epochs without a better validation error (default: %(default)s)')
-    p.add_argument('--lr-schedule', default=settings.get('lrSchedule', 'constant'), choices=['plateau', 'cosine', 'constant'],
-                   help='forecasters: halve the rate after 2 epochs without progress, cosine to 0, or constant (default: %(default)s)')
+    if settings['task'] == 'forecasting':
+        p.add_argument('--patience', type=int, default=settings.get('patience'),
+                       help='stop after this many epochs without a better validation error (default: %(default)s)')
+        p.add_argument('--lr-schedule', default=settings.get('lrSchedule', 'constant'), choices=['plateau', 'cosine', 'constant'],
+                       help='halve the rate after 2 epochs without progress, cosine to 0, or constant (default: %(default)s)')
+        p.set_defaults(label_smoothing=0.0)
+    else:
+        p.add_argument('--label-smoothing', type=float, default=settings.get('labelSmoothing', 0.0), help="the loss's label smoothing (default: %(default)s)")
+        p.add_argument('--limit', type=int, default=settings.get('limit'), help='use only this many examples (seeded)')
+        p.add_argument('--build-vocab', action='store_true', help='build the vocabulary from the training split instead of using the model\'s')
+        p.add_argument('--vocab-size', type=int, default=settings.get('vocabSize'))
+        p.add_argument('--min-freq', type=int, default=settings.get('minFreq', 1))
     return p.parse_args()
 
 

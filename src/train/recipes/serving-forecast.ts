@@ -50,22 +50,27 @@ export interface ForecastServing {
   ): { forecasts: ForecastRow[][]; states: SeriesState[] };
 }
 
-/** A session's rows so far (at most `keep`), its chunk appended. */
+/** A session's rows so far (at most `keep`), its chunk appended: one buffer of the rows kept, no more. */
 function extend(state: SeriesState | null, chunk: TimeSeries, keep: number): SeriesState {
   const F = chunk.columns.length;
   const before = state?.values ?? new Float32Array(0);
-  const all = new Float32Array(before.length + chunk.values.length);
-  all.set(before);
-  all.set(chunk.values, before.length);
-  const dates = chunk.index ? [...(state?.dates ?? []), ...chunk.index] : null;
-  const rows = all.length / F;
-  const from = Math.max(0, rows - keep);
-  return { values: all.slice(from * F), dates: dates ? dates.slice(from) : null };
+  const added = chunk.values.length / F;
+  const rows = Math.min(keep, before.length / F + added);
+  const values = new Float32Array(rows * F);
+  const fromChunk = Math.min(rows, added);
+  const fromBefore = rows - fromChunk;
+  values.set(before.subarray(before.length - fromBefore * F), 0);
+  values.set(chunk.values.subarray(chunk.values.length - fromChunk * F), fromBefore * F);
+  if (!chunk.index) return { values, dates: null };
+  const earlier = state?.dates ?? [];
+  const dates = [...earlier.slice(earlier.length - fromBefore), ...chunk.index.slice(added - fromChunk)];
+  return { values, dates };
 }
 
 /**
  * The session's rows as a series of at least `need` rows: a session younger than that is padded
  * in front with its first row (and the dates before it), so it forecasts from the first request.
+ * A session of `need` rows is read as it is, without a copy.
  */
 function sessionSeries(
   rt: SeriesRuntime,
@@ -76,6 +81,7 @@ function sessionSeries(
   const F = columns.length;
   const rows = s.values.length / F;
   const pad = Math.max(0, need - rows);
+  if (pad === 0) return makeSeries(columns, s.values, s.dates ? { index: s.dates } : {});
   const values = new Float32Array((rows + pad) * F);
   for (let r = 0; r < pad; r++) values.set(s.values.subarray(0, F), r * F);
   values.set(s.values, pad * F);
@@ -88,7 +94,7 @@ function sessionSeries(
     );
     index = [...earlier, ...s.dates];
   }
-  return makeSeries([...columns], values, index ? { index } : {});
+  return makeSeries(columns, values, index ? { index } : {});
 }
 
 /** `opened` (a forecaster of one series) ready to serve; throws a ValueError naming what it lacks. */
