@@ -27,12 +27,16 @@ interface TrainTextFlags extends TextClassifierSettings, CheckpointFlags {
   limit?: number;
 }
 
-function textEvent(reporter: Reporter, e: TextClassifierEvent): Promise<void> | void {
+function textEvent(
+  reporter: Reporter,
+  e: TextClassifierEvent,
+  tokens: 'word' | 'char',
+): Promise<void> | void {
   if (e.type === 'text-data') {
     reporter.note(
       `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}`,
     );
-    warnUnknown(reporter, e.unknownRate, 'validation and test');
+    warnUnknown(reporter, e.unknownRate, 'validation and test', tokens);
   } else if (e.type === 'model') reporter.note(`${e.model}: ${e.parameters} parameters`);
   else return reporter.training(e, 'accuracy');
 }
@@ -72,7 +76,7 @@ async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
     // Kept with the model, so eval reads files of the same shape without the flags.
     ...(customColumns ? { dataColumns: { text: textCol, label: labelCol } } : {}),
     ...(await trainRunOptions(o, reporter)),
-    onEvent: (e) => textEvent(reporter, e),
+    onEvent: (e) => textEvent(reporter, e, o.tokenizer),
   });
   await classificationTable(
     reporter,
