@@ -8,6 +8,8 @@ import { LR_SCHEDULES } from '../../train/recipes/forecaster-options.js';
 import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
 import {
   TEXT_CLASSIFIER_DEFAULTS as D,
+  MAX_SIZED_EPOCHS,
+  SIZED_EPOCH_STEPS,
   type TextClassifierSettings,
   WORD_TOKEN_DROPOUT,
 } from '../../train/recipes/text-classifier-options.js';
@@ -34,7 +36,7 @@ function textEvent(
 ): Promise<void> | void {
   if (e.type === 'text-data') {
     reporter.note(
-      `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}`,
+      `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}, ${e.epochs} epochs`,
     );
     warnUnknown(reporter, e.unknownRate, 'validation and test', tokens);
   } else if (e.type === 'model') reporter.note(`${e.model}: ${e.parameters} parameters`);
@@ -198,7 +200,11 @@ function modelFlags(cmd: Command): Command {
 /** The optimisation: epochs, batch, learning rate and its schedule, baselines, seed. */
 function trainingFlags(cmd: Command): Command {
   return cmd
-    .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
+    .option(
+      '--epochs <n>',
+      `training epochs (default: 5, or about ${SIZED_EPOCH_STEPS} optimizer steps for a small training set, at most ${MAX_SIZED_EPOCHS} epochs)`,
+      int('--epochs'),
+    )
     .option('--batch <n>', 'batch size', int('--batch'), D.batch)
     .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
     .option('--weight-decay <w>', "Adam's L2 weight decay", num('--weight-decay', 0), D.weightDecay)
