@@ -189,7 +189,7 @@ export interface TextClassifierResult {
   saved: { model: string | null; baseline: string | null; files: string[] };
 }
 
-/** The optimizer steps 5 epochs give on SpamAssassin's 4,837 training e-mails in batches of 32. */
+/** The optimizer steps 5 epochs give on SpamAssassin's 4,836 training e-mails in batches of 32. */
 export const SIZED_EPOCH_STEPS = 760;
 /** The most epochs {@link sizedEpochs} gives a tiny training set. */
 export const MAX_SIZED_EPOCHS = 30;
