@@ -28,11 +28,23 @@ function reportRecord(r: TextReport): Record<string, unknown> {
   };
 }
 
+/** What may lower the unknown tokens' share, by what the tokens are and the command that trains. */
+const UNKNOWN_HINTS = {
+  word: 'a larger --vocab-size or a lower --min-freq may help; texts without spaces read better with --tokenizer char',
+  lm: 'a larger --vocab-size for kioku train lm may help',
+  char: 'characters the training texts never had: another alphabet, or symbols',
+} as const;
+
 /** Warns when more than a fifth of the evaluated tokens are unknown to the vocabulary. */
-export function warnUnknown(reporter: Reporter, rate: number, where: string): void {
+export function warnUnknown(
+  reporter: Reporter,
+  rate: number,
+  where: string,
+  tokens: keyof typeof UNKNOWN_HINTS,
+): void {
   if (rate > 0.2) {
     reporter.warn(
-      `${(100 * rate).toFixed(1)}% of the ${where} tokens are unknown to the vocabulary (a larger --vocab-size or a lower --min-freq may help; texts without spaces read better with --tokenizer char)`,
+      `${(100 * rate).toFixed(1)}% of the ${where} tokens are unknown to the vocabulary (${UNKNOWN_HINTS[tokens]})`,
     );
   }
 }

@@ -138,6 +138,16 @@ describe('a classifier of first names', () => {
     expect(other.stdout.replace(copy, csv)).toBe(same.stdout);
   });
 
+  it('eval of a character model on another alphabet says so, not to try --tokenizer char', async () => {
+    const greek = join(root, 'greek-names.csv');
+    await writeFile(greek, 'text,label\nΕλένη,female\nΝίκος,male\nAnna,female\n');
+    const r = await kioku('eval', '--model', model, '--data', greek);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      `kioku: warning: 71.4% of the ${greek} tokens are unknown to the vocabulary (characters the training texts never had: another alphabet, or symbols)\n`,
+    );
+  });
+
   it('predict refuses --text with --file, and says a .csv file is read line by line', async () => {
     const lines = join(root, 'names.txt');
     await writeFile(lines, 'Anna\nPeter\n');
@@ -244,6 +254,16 @@ describe('a word language model: generate and eval', () => {
         `kioku: --prompt ${JSON.stringify(prompt)} has no tokens to read; give it some text\n`,
       );
     }
+  });
+
+  it('eval of a text in other words points at the flag train lm has (no --min-freq there)', async () => {
+    const other = join(root, 'other.txt');
+    await writeFile(other, 'Zorblax quuxley frobnicates the wibble, and the sea.\n');
+    const r = await kioku('eval', '--model', model, '--data', other);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^kioku: warning: \d+\.\d% of the .*other\.txt tokens are unknown to the vocabulary \(a larger --vocab-size for kioku train lm may help\)\n$/,
+    );
   });
 
   it('eval scores a text, and its test part as the training run did', async () => {

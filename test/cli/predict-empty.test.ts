@@ -54,6 +54,23 @@ describe('predict on empty input', () => {
     expect(fine.stderr).toBe('');
   });
 
+  it('warns about a text whose every word is outside the vocabulary: a guess, as for an empty one', async () => {
+    const r = await kioku(
+      'predict',
+      '--model',
+      model,
+      '--text',
+      'win a prize',
+      '--text',
+      'réunion lundi matin',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toHaveLength(3);
+    expect(r.stderr).toBe(
+      'kioku: warning: text 2 holds only words the model never saw in training; the label given is a guess from no input\n',
+    );
+  });
+
   it('names the lines of --file, blank lines counted as the file counts them', async () => {
     const file = join(root, 'inbox.txt');
     await writeFile(file, 'win a prize\r\n\r\n  \r\n?!\r\nmeeting notes\r\n...\r\n');

@@ -67,6 +67,7 @@ describe('trainTextClassifier', () => {
       maxLen: 64,
       // A quarter of the held-out words fall outside the 2,000 kept (seeded split: always this share).
       unknownRate: expect.closeTo(0.256063, 6),
+      epochs: 4,
     });
     expect(events[1]).toEqual({ type: 'model', model: 'lstm-bi', parameters: result.model.numParameters() });
     const outline = events

@@ -52,7 +52,7 @@ export async function evalLanguageModel(o: EvalLmFlags, reporter: Reporter): Pro
     );
   }
   const unknown = part.reduce((n, id) => n + (id === vocab.unkId ? 1 : 0), 0) / part.length;
-  warnUnknown(reporter, unknown, o.data);
+  warnUnknown(reporter, unknown, o.data, tokenizer.toJSON().type === 'char' ? 'char' : 'lm');
   if (split === 'all' && isTrainingData(o.data, config.data)) {
     reporter.note(
       `${o.data} is the text the model was trained on: its score includes the training part (--split test scores the held-out part)`,

@@ -50,7 +50,8 @@ async function evalText(o: EvalFlags, reporter: Reporter): Promise<void> {
     ...(o.limit !== undefined ? { limit: o.limit } : {}),
     optionName: flagName,
   });
-  warnUnknown(reporter, r.unknownRate, o.data);
+  const tokens = (opened.config.tokenizer as { type?: string } | undefined)?.type;
+  warnUnknown(reporter, r.unknownRate, o.data, tokens === 'char' ? 'char' : 'word');
   if (isTrainingData(o.data, opened.config.data)) {
     reporter.note(
       `${o.data} is the data the model was trained on: these scores include its training examples (the held-out test scores are in the training run's report)`,

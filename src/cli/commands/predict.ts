@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { Vocab, type VocabJSON } from '../../data/vocab.js';
 import { decodeUtf8 } from '../../io/datasets/files.js';
 import { ValueError } from '../../tensor/errors.js';
 import { predictText } from '../../train/recipes/text-model.js';
@@ -66,24 +67,44 @@ const oneLinePreview = (t: string): string => {
 };
 
 /**
- * Warns about texts in which the model's tokenizer finds nothing (empty, spaces, punctuation
- * only): the model still gives them a label, but a guess from no input.
+ * "text 2 is empty" or "2 texts are empty (texts 2, 3)": the subject, its verb, what follows,
+ * then the names' shared word in the plural and their numbers.
  */
-function warnEmpty(opened: LoadedHead<unknown>, input: InputTexts, reporter: Reporter): void {
-  const json = (opened.config as { tokenizer?: TokenizerJSON }).tokenizer;
-  if (json === undefined) return;
-  const tokenizer = tokenizerFromJSON(json);
-  const empty = input.texts.flatMap((t, i) => (tokenizer.tokenize(t).length === 0 ? [input.names[i]!] : []));
-  if (empty.length === 0) return;
-  const which =
-    empty.length === 1 ? `${empty[0]} is empty or holds` : `${empty.length} texts are empty or hold`;
-  // "(texts 2, 3)" or "(lines 4, 9)": the names' shared word in the plural, then their numbers.
-  const numbers = empty.slice(0, 10).map((n) => n.split(' ')[1]);
-  const list =
-    empty.length === 1
-      ? ''
-      : ` (${empty[0]!.split(' ')[0]}s ${numbers.join(', ')}${empty.length > 10 ? ', …' : ''})`;
-  reporter.warn(`${which} no words the model reads${list}; the label given is a guess from no input`);
+function aboutTexts(names: string[], verbs: [one: string, many: string], rest: string): string {
+  if (names.length === 1) return `${names[0]} ${verbs[0]} ${rest}`;
+  const numbers = names.slice(0, 10).map((n) => n.split(' ')[1]);
+  const more = names.length > 10 ? ', …' : '';
+  return `${names.length} texts ${verbs[1]} ${rest} (${names[0]!.split(' ')[0]}s ${numbers.join(', ')}${more})`;
+}
+
+/**
+ * Warns about texts the model reads nothing in: empty ones (spaces, punctuation only), and those
+ * whose every word (or character) is outside the vocabulary. The model still labels them, but
+ * from no input.
+ */
+function warnUnread(opened: LoadedHead<unknown>, input: InputTexts, reporter: Reporter): void {
+  const config = opened.config as { tokenizer?: TokenizerJSON; vocab?: VocabJSON };
+  if (config.tokenizer === undefined || config.vocab === undefined) return;
+  const tokenizer = tokenizerFromJSON(config.tokenizer);
+  const vocab = Vocab.fromJSON(config.vocab);
+  const empty: string[] = [];
+  const unknown: string[] = [];
+  for (const [i, text] of input.texts.entries()) {
+    const tokens = tokenizer.tokenize(text);
+    if (tokens.length === 0) empty.push(input.names[i]!);
+    else if (vocab.encode(tokens).every((id) => id === vocab.unkId)) unknown.push(input.names[i]!);
+  }
+  const guess = 'the label given is a guess from no input';
+  if (empty.length > 0) {
+    const verbs: [string, string] = ['is empty or holds', 'are empty or hold'];
+    reporter.warn(`${aboutTexts(empty, verbs, 'no words the model reads')}; ${guess}`);
+  }
+  if (unknown.length > 0) {
+    const units = config.tokenizer.type === 'char' ? 'characters' : 'words';
+    reporter.warn(
+      `${aboutTexts(unknown, ['holds', 'hold'], `only ${units} the model never saw in training`)}; ${guess}`,
+    );
+  }
 }
 
 async function predict(o: PredictFlags, reporter: Reporter): Promise<void> {
@@ -91,7 +112,7 @@ async function predict(o: PredictFlags, reporter: Reporter): Promise<void> {
   const input = await inputTexts(o, reporter);
   const { texts } = input;
   if (texts.length === 0) throw new ValueError('predict: no texts to classify (the input is empty)');
-  warnEmpty(opened, input, reporter);
+  warnUnread(opened, input, reporter);
   for (const [i, r] of predictText(opened, texts).entries()) {
     if (reporter.json) {
       const probabilities = Object.fromEntries(

@@ -8,6 +8,8 @@ import { LR_SCHEDULES } from '../../train/recipes/forecaster-options.js';
 import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
 import {
   TEXT_CLASSIFIER_DEFAULTS as D,
+  MAX_SIZED_EPOCHS,
+  SIZED_EPOCH_STEPS,
   type TextClassifierSettings,
   WORD_TOKEN_DROPOUT,
 } from '../../train/recipes/text-classifier-options.js';
@@ -27,12 +29,16 @@ interface TrainTextFlags extends TextClassifierSettings, CheckpointFlags {
   limit?: number;
 }
 
-function textEvent(reporter: Reporter, e: TextClassifierEvent): Promise<void> | void {
+function textEvent(
+  reporter: Reporter,
+  e: TextClassifierEvent,
+  tokens: 'word' | 'char',
+): Promise<void> | void {
   if (e.type === 'text-data') {
     reporter.note(
-      `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}`,
+      `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}, ${e.epochs} epochs`,
     );
-    warnUnknown(reporter, e.unknownRate, 'validation and test');
+    warnUnknown(reporter, e.unknownRate, 'validation and test', tokens);
   } else if (e.type === 'model') reporter.note(`${e.model}: ${e.parameters} parameters`);
   else return reporter.training(e, 'accuracy');
 }
@@ -72,7 +78,7 @@ async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {
     // Kept with the model, so eval reads files of the same shape without the flags.
     ...(customColumns ? { dataColumns: { text: textCol, label: labelCol } } : {}),
     ...(await trainRunOptions(o, reporter)),
-    onEvent: (e) => textEvent(reporter, e),
+    onEvent: (e) => textEvent(reporter, e, o.tokenizer),
   });
   await classificationTable(
     reporter,
@@ -194,7 +200,11 @@ function modelFlags(cmd: Command): Command {
 /** The optimisation: epochs, batch, learning rate and its schedule, baselines, seed. */
 function trainingFlags(cmd: Command): Command {
   return cmd
-    .option('--epochs <n>', 'training epochs', int('--epochs'), D.epochs)
+    .option(
+      '--epochs <n>',
+      `training epochs (default: 5, or about ${SIZED_EPOCH_STEPS} optimizer steps for a small training set, at most ${MAX_SIZED_EPOCHS} epochs)`,
+      int('--epochs'),
+    )
     .option('--batch <n>', 'batch size', int('--batch'), D.batch)
     .option('--lr <rate>', 'Adam learning rate', num('--lr', 0), D.lr)
     .option('--weight-decay <w>', "Adam's L2 weight decay", num('--weight-decay', 0), D.weightDecay)

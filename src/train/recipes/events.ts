@@ -20,6 +20,8 @@ export interface TextDataEvent {
   maxLen: number;
   /** Share of the validation and test tokens unknown to the vocabulary (kioku warns above 0.2). */
   unknownRate: number;
+  /** Epochs the model trains for: as given, or sized to the training set. */
+  epochs: number;
 }
 
 /** Rows [start, end) of one split, with their first and last dates when the series has dates. */

@@ -19,6 +19,7 @@ import {
   type NamedReport,
   type ResolvedTextOptions,
   resolveTextOptions,
+  sizedEpochs,
   type TextClassifierOptions,
   type TextClassifierResult,
   textRunRecord,
@@ -279,11 +280,15 @@ async function saveText(
  * `store`. This is what `kioku train text` runs.
  */
 export async function trainTextClassifier(options: TextClassifierOptions): Promise<TextClassifierResult> {
-  const o = resolveTextOptions(options);
-  const name = o.optionName ?? ((k: string) => k);
-  const emit = emitter(o.onEvent);
-  manualSeed(o.seed);
-  const d = prepareText(o.corpus, o, `${name('data')} ${o.dataName}`, name);
+  const resolved = resolveTextOptions(options);
+  const name = resolved.optionName ?? ((k: string) => k);
+  const emit = emitter(resolved.onEvent);
+  manualSeed(resolved.seed);
+  const d = prepareText(resolved.corpus, resolved, `${name('data')} ${resolved.dataName}`, name);
+  const o =
+    options.epochs === undefined
+      ? { ...resolved, epochs: sizedEpochs(d.train.length, resolved.batch) }
+      : resolved;
   await emit({
     type: 'text-data',
     examples: d.size,
@@ -294,6 +299,7 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
     vocabulary: d.vocab.itos.length,
     maxLen: o.maxLen,
     unknownRate: d.unknownRate,
+    epochs: o.epochs,
   });
   const run = setUp(o, d, emit);
   const result = await trainModel(run);
