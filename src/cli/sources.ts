@@ -123,6 +123,11 @@ export async function loadSeriesSource(
   try {
     const builtin = await builtinSeries(data, missing);
     if (builtin) return builtin;
+    if (await isDirectory(data)) {
+      throw new ValueError(
+        `--data ${quote(data)} is a directory; a series comes from one .csv/.tsv/.json file, or one of ${SERIES_BUILTINS.join(', ')}`,
+      );
+    }
     if (!/\.(csv|tsv|tab|json)$/i.test(data)) {
       throw new ValueError(
         `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv/.json file, got ${quote(data)}`,

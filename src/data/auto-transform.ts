@@ -55,16 +55,28 @@ export interface TransformChoice {
   diagnoses: SeriesDiagnosis[];
 }
 
+/**
+ * The tests read at most the last this many training values: their cost grows with the values
+ * times the season (the ADF regression is values × lags, the seasonality test every lag up to
+ * the season), and a minutely series of millions of rows with a daily season (m = 1440) asked
+ * for a 5-billion-cell design matrix.
+ */
+export const MAX_TESTED_VALUES = 100_000;
+/** The ADF regression's lags follow a season up to a week of hours; beyond, Schwert's rule alone. */
+const MAX_SEASONAL_LAGS = 168;
+
 /** Unit-root, stationarity and seasonality tests of one training series. */
 export function diagnoseSeries(values: ArrayLike<number>, period: number): SeriesDiagnosis {
-  const y = finiteSeries(values, 'diagnoseSeries: values', 1);
+  const all = finiteSeries(values, 'diagnoseSeries: values', 1);
   checkInteger(period, 'diagnoseSeries: period', 1);
-  const n = y.length;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (const v of y) [min, max] = [Math.min(min, v), Math.max(max, v)];
+  for (const v of all) [min, max] = [Math.min(min, v), Math.max(max, v)];
   const constant = min === max;
-  const lags = Math.max(period, Math.floor(4 * (n / 100) ** 0.25));
+  const y = all.subarray(Math.max(0, all.length - MAX_TESTED_VALUES));
+  const n = y.length;
+  const schwert = Math.floor(4 * (n / 100) ** 0.25);
+  const lags = period <= MAX_SEASONAL_LAGS ? Math.max(period, schwert) : schwert;
   const unitRoot = n >= 3 * (lags + 2) && !constant ? adf(y, lags) : undefined;
   const level = n >= 3 && !constant ? kpss(y) : undefined;
   const stationary = constant || (unitRoot !== undefined && !unitRoot.unitRoot && level?.stationary === true);

@@ -2,6 +2,7 @@ import type { Module } from '../nn/module.js';
 import type { GeneratorState } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { MetricFn } from './metric-registry.js';
+import type { RunningMetricsState } from './running-metrics.js';
 
 /**
  * The types of the training loop: what `fit` and `evaluate` take and return, and what a
@@ -96,9 +97,11 @@ export interface EpochProgress {
   lossSum: number;
   seen: number;
   skipped: number;
-  /** Decoded truth and predictions so far, for the epoch's metrics. */
-  yTrue: number[];
-  yPred: number[];
+  /** The epoch's metrics so far, as running sums. */
+  metrics?: RunningMetricsState;
+  /** The decoded truth and predictions so far, as checkpoints kept them before running sums. */
+  yTrue?: number[];
+  yPred?: number[];
 }
 
 /** What a checkpoint holds besides the weights. */

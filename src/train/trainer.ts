@@ -20,8 +20,17 @@ import type {
   OptimizerLike,
   Task,
 } from './fit-types.js';
-import type { MetricFn } from './metric-registry.js';
 import { NonFiniteError } from './non-finite.js';
+import { RunningMetrics } from './running-metrics.js';
+
+/** An epoch's running sums while it trains; a checkpoint saves them as an {@link EpochProgress}. */
+interface EpochSums {
+  batch: number;
+  lossSum: number;
+  seen: number;
+  skipped: number;
+  metrics: RunningMetrics;
+}
 
 /**
  * The training loop, generic over a {@link Task}: the task says how a batch runs through the
@@ -55,17 +64,6 @@ export { NonFiniteError } from './non-finite.js';
 
 function callLoss(loss: Loss, output: Tensor, target: Tensor): Tensor {
   return typeof loss === 'function' ? loss(output, target) : loss.forward(output, target);
-}
-
-function computeMetrics(
-  table: Array<[string, MetricFn]>,
-  yTrue: number[],
-  yPred: number[],
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (yTrue.length === 0) return out;
-  for (const [name, fn] of table) out[name] = fn(yTrue, yPred);
-  return out;
 }
 
 function snapshot(model: Module): Record<string, Tensor> {
@@ -140,9 +138,9 @@ async function saveCheckpoint<B>(run: Run<B>, progress: EpochProgress | null): P
 }
 
 /** One optimizer step on `batch`; a non-finite loss or gradient norm takes no step. */
-function trainBatch<B>(run: Run<B>, batch: B, sums: EpochProgress) {
+function trainBatch<B>(run: Run<B>, batch: B, sums: EpochSums) {
   const { task, loss, optimizer } = run.options;
-  const { clip, table } = run.settings;
+  const { clip } = run.settings;
   // The previous step's gradients and this step's tensors are freed once used (see
   // trainingStep), so every step reuses the same buffers.
   dropGradients(run.params, () => optimizer.zeroGrad());
@@ -163,17 +161,14 @@ function trainBatch<B>(run: Run<B>, batch: B, sums: EpochProgress) {
     const size = target.shape[0] ?? 1;
     if (!bad) {
       optimizer.step();
-      if (table.length) {
-        append(sums.yTrue, task.decodeTarget(batch));
-        append(sums.yPred, task.decode(output, batch));
-      }
+      if (sums.metrics.active) sums.metrics.add(task.decodeTarget(batch), task.decode(output, batch));
     }
     return { value, size, bad };
   });
 }
 
 /** Adds a batch's outcome to the epoch's sums; a non-finite one stops or is skipped. */
-function countBatch<B>(run: Run<B>, sums: EpochProgress, r: ReturnType<typeof trainBatch<B>>): void {
+function countBatch<B>(run: Run<B>, sums: EpochSums, r: ReturnType<typeof trainBatch<B>>): void {
   if (r.bad) {
     dropGradients(run.params, () => run.options.optimizer.zeroGrad());
     if (run.settings.onNonFinite === 'stop') throw r.bad;
@@ -188,21 +183,29 @@ function countBatch<B>(run: Run<B>, sums: EpochProgress, r: ReturnType<typeof tr
 }
 
 /** The epoch's running sums: fresh, or where a resumed checkpoint left them. */
-function epochSums<B>(run: Run<B>): EpochProgress {
+function epochSums<B>(run: Run<B>): EpochSums {
   const p = run.progress;
   run.progress = null;
+  const table = run.settings.table;
   return {
     batch: p?.batch ?? 0,
     lossSum: p?.lossSum ?? 0,
     seen: p?.seen ?? 0,
     skipped: p?.skipped ?? 0,
-    yTrue: p ? [...p.yTrue] : [],
-    yPred: p ? [...p.yPred] : [],
+    metrics:
+      !p?.metrics && p?.yTrue
+        ? RunningMetrics.replaying(table, p.yTrue, p.yPred ?? [])
+        : new RunningMetrics(table, p?.metrics),
   };
 }
 
+function progressOf(sums: EpochSums): EpochProgress {
+  const { batch, lossSum, seen, skipped } = sums;
+  return { batch, lossSum, seen, skipped, metrics: sums.metrics.state() };
+}
+
 /** One pass over the training data. Returns the epoch's sums, or null when the signal aborted it. */
-async function trainPass<B>(run: Run<B>): Promise<EpochProgress | null> {
+async function trainPass<B>(run: Run<B>): Promise<EpochSums | null> {
   const { train, task, callbacks = {}, signal } = run.options;
   const every = run.settings.every;
   const sums = epochSums(run);
@@ -227,7 +230,7 @@ async function trainPass<B>(run: Run<B>): Promise<EpochProgress | null> {
     });
     // The last batch of an epoch is checkpointed with the epoch's results instead.
     if (every !== undefined && sums.batch % every === 0 && sums.batch !== run.batches) {
-      await saveCheckpoint(run, { ...sums });
+      await saveCheckpoint(run, progressOf(sums));
     }
     await yieldToEventLoop();
     if (signal?.aborted) return null;
@@ -236,7 +239,7 @@ async function trainPass<B>(run: Run<B>): Promise<EpochProgress | null> {
 }
 
 /** The epoch's logs: training loss and metrics, validation loss and metrics, learning rate. */
-async function epochLogs<B>(run: Run<B>, sums: EpochProgress): Promise<Record<string, number>> {
+async function epochLogs<B>(run: Run<B>, sums: EpochSums): Promise<Record<string, number>> {
   const { task, loss, val, optimizer, signal } = run.options;
   const { table, onNonFinite } = run.settings;
   if (sums.seen === 0 && sums.skipped > 0) {
@@ -247,12 +250,12 @@ async function epochLogs<B>(run: Run<B>, sums: EpochProgress): Promise<Record<st
   if (sums.seen === 0) throw new ValueError(`fit: train yielded no batches in epoch ${run.epoch + 1}`);
   const logs: Record<string, number> = {
     loss: sums.lossSum / sums.seen,
-    ...computeMetrics(table, sums.yTrue, sums.yPred),
+    ...sums.metrics.values(),
   };
   if (val) {
-    const ev = await evaluate(run.model, val, { task, loss, metrics: Object.fromEntries(table), signal });
-    logs.valLoss = ev.loss;
-    for (const [k, v] of Object.entries(ev.metrics)) logs[valKey(k)] = v;
+    const metrics = new RunningMetrics(table);
+    logs.valLoss = await evaluatePass(run.model, val, { task, loss, signal }, metrics);
+    for (const [k, v] of Object.entries(metrics.values())) logs[valKey(k)] = v;
   }
   const lr = lrOf(optimizer);
   if (lr !== undefined) logs.lr = lr;
@@ -337,16 +340,32 @@ export async function evaluate<B>(
   data: Batches<B>,
   options: EvaluateOptions<B>,
 ): Promise<Evaluation> {
-  const { task, loss, signal } = options;
-  checkTask(task, 'evaluate');
+  checkTask(options.task, 'evaluate');
   if (!isIterable(data)) throw new ValueError('evaluate: data must be an iterable of batches');
-  const table = metricTable(options.metrics);
+  const metrics = new RunningMetrics(metricTable(options.metrics));
+  const yTrue: number[] = [];
+  const yPred: number[] = [];
+  const onBatch = (t: ArrayLike<number>, p: ArrayLike<number>): void => {
+    append(yTrue, t);
+    append(yPred, p);
+  };
+  const loss = await evaluatePass(model, data, options, metrics, onBatch);
+  return { loss, metrics: metrics.values(), yTrue, yPred };
+}
+
+/** The mean loss over `data` (NaN without a loss); each batch's decoded values go to `metrics`. */
+async function evaluatePass<B>(
+  model: Module,
+  data: Batches<B>,
+  options: EvaluateOptions<B>,
+  metrics: RunningMetrics,
+  onBatch?: (yTrue: ArrayLike<number>, yPred: ArrayLike<number>) => void,
+): Promise<number> {
+  const { task, loss, signal } = options;
   const wasTraining = model.training;
   model.eval();
   let lossSum = 0;
   let seen = 0;
-  const yTrue: number[] = [];
-  const yPred: number[] = [];
   try {
     for await (const batch of batchesOf(data)) {
       // A step of its own: the batch's outputs are freed once read, as in fit.
@@ -357,8 +376,11 @@ export async function evaluate<B>(
           const size = target.shape[0] ?? 1;
           if (loss) lossSum += callLoss(loss, output, target).item() * size;
           seen += size;
-          append(yTrue, task.decodeTarget(batch));
-          append(yPred, task.decode(output, batch));
+          if (!metrics.active && !onBatch) return;
+          const yTrue = task.decodeTarget(batch);
+          const yPred = task.decode(output, batch);
+          metrics.add(yTrue, yPred);
+          onBatch?.(yTrue, yPred);
         }),
       );
       await yieldToEventLoop();
@@ -367,12 +389,7 @@ export async function evaluate<B>(
   } finally {
     model.train(wasTraining);
   }
-  return {
-    loss: loss && seen ? lossSum / seen : Number.NaN,
-    metrics: computeMetrics(table, yTrue, yPred),
-    yTrue,
-    yPred,
-  };
+  return loss && seen ? lossSum / seen : Number.NaN;
 }
 
 /** The model's raw outputs for every batch of `data` (no gradients, evaluation mode). */

@@ -30,6 +30,15 @@ const nullOr =
   (v) =>
     v === null || check(v);
 
+/** An unfinished epoch's metrics: running sums by name, and values kept for metrics without. */
+const runningMetrics: Check = (v) =>
+  isObject(v) &&
+  count(v.count) &&
+  isObject(v.sums) &&
+  Object.values(v.sums).every(numbers) &&
+  numbers(v.yTrue) &&
+  numbers(v.yPred);
+
 /** Each field: whether it must be present, its check, and what it should be (for the message). */
 const FIELDS: Array<[name: string, required: boolean, check: Check, expected: string]> = [
   ['epoch', true, count, 'an integer ≥ 0 (epochs done)'],
@@ -50,10 +59,9 @@ const FIELDS: Array<[name: string, required: boolean, check: Check, expected: st
         numberLike(v.lossSum) &&
         count(v.seen) &&
         count(v.skipped) &&
-        numbers(v.yTrue) &&
-        numbers(v.yPred),
+        (v.metrics === undefined ? numbers(v.yTrue) && numbers(v.yPred) : runningMetrics(v.metrics)),
     ),
-    'null or {batch, lossSum, seen, skipped, yTrue, yPred}',
+    'null or {batch, lossSum, seen, skipped, metrics: {count, sums, yTrue, yPred}}',
   ],
   [
     'optimizer',

@@ -86,8 +86,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the playground from one action to the next', ()
     await page.fill('#hidden', '8');
     await page.click('#train');
     await showing(page, '#train-status', 'Done', 120_000);
+    expect(await page.textContent('#train-status')).toMatch(/^Done: 1 epoch \(/);
     expect(await page.$$eval('#results-table tbody tr', (trs) => trs.length)).toBeGreaterThan(3);
     expect(await page.$$eval('#loss-chart path', (p) => p.length)).toBeGreaterThan(0);
+    // One epoch is one point per curve: a line through it draws nothing, so it is a dot.
+    const dots = await page.$$eval('#loss-chart circle.point', (c) =>
+      c.map((d) => [Number(d.getAttribute('cx')), Number(d.getAttribute('r'))]),
+    );
+    expect(dots.length).toBeGreaterThan(0);
+    for (const [cx, r] of dots) expect([cx! > 100, r]).toEqual([true, 3]);
+    await page.locator('#loss-chart').screenshot({ path: join(OUTPUT, 'playground-one-epoch-curve.png') });
 
     // The forecast of the model trained here: history dates from the file, forecast dates from kioku.
     await page.waitForSelector('#forecast-table[data-values]');

@@ -99,7 +99,7 @@ describe('--resume falls back to the newest checkpoint that can be resumed', () 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.split('\n')[0]).toMatch(
       new RegExp(
-        `^kioku: warning: passed over the checkpoint ${newest}, which cannot be resumed \\(${file}: field "progress" is 5, expected null or \\{batch, lossSum, seen, skipped, yTrue, yPred\\}; this training state cannot be resumed: resume from an earlier checkpoint, or start the training over\\); moved it to `,
+        `^kioku: warning: passed over the checkpoint ${newest}, which cannot be resumed \\(${file}: field "progress" is 5, expected null or \\{batch, lossSum, seen, skipped, metrics: \\{count, sums, yTrue, yPred\\}\\}; this training state cannot be resumed: resume from an earlier checkpoint, or start the training over\\); moved it to `,
       ),
     );
     expect(r.stderr).toContain(`resuming from ${second} (epoch 2 done)`);

@@ -11,7 +11,7 @@ import { loadWeightsInto } from '../../src/io/model-format.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { readSafetensors } from '../../src/io/safetensors-node.js';
 import { Embedding } from '../../src/nn/embedding.js';
-import { TextClassifier } from '../../src/nn/heads.js';
+import { SequenceForecaster, TextClassifier } from '../../src/nn/heads.js';
 import { Linear } from '../../src/nn/linear.js';
 import { crossEntropy, mseLoss } from '../../src/nn/losses.js';
 import { LSTM } from '../../src/nn/rnn.js';
@@ -149,6 +149,16 @@ export async function writeInputs(dir: string): Promise<void> {
     stateDict: big.stateDict(),
   });
   await writeBrokenModels(dir, small);
+  // A training run's --out: the model is in its model/ folder.
+  await saveModelDir(join(dir, 'run-out', 'model'), {
+    config: { architecture: small.config(), task: 'classification' },
+    stateDict: small.stateDict(),
+  });
+  const forecaster = new SequenceForecaster({ inputSize: 1, hiddenSize: 2, horizon: 1 });
+  await saveModelDir(join(dir, 'forecaster'), {
+    config: { architecture: forecaster.config(), task: 'forecasting' },
+    stateDict: forecaster.stateDict(),
+  });
 }
 
 /** Model directories broken one way each: config.json edited, weights replaced, files swapped for links. */
@@ -675,5 +685,37 @@ export const CASES: Case[] = [
     call: 'kioku import model.pt --model text-model --out imported',
     run: (d) =>
       kioku('import', join(d, 'model.pt'), '--model', join(d, 'text-model'), '--out', join(d, 'imported')),
+  },
+  {
+    input: 'a directory as series data',
+    call: 'kioku train series --data empty-dir …',
+    run: (d) => kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'empty-dir') : a))),
+  },
+  {
+    input: "a training run's --out as --model",
+    call: 'kioku predict --model run-out --text hi',
+    run: (d) => kioku('predict', '--model', join(d, 'run-out'), '--text', 'hi'),
+  },
+  {
+    input: "--limit for a forecaster's project",
+    call: 'kioku export --model forecaster --format pytorch-project --limit 5 --out project',
+    run: (d) =>
+      kioku(
+        'export',
+        '--model',
+        join(d, 'forecaster'),
+        '--format',
+        'pytorch-project',
+        '--limit',
+        '5',
+        '--out',
+        join(d, 'project'),
+      ),
+  },
+  {
+    input: '--date-col with a built-in series',
+    call: 'kioku train series --data births --date-col day …',
+    run: (d) =>
+      kioku(...seq(d, '--date-col', 'day').map((a) => (a.endsWith('series-ok.csv') ? 'births' : a))),
   },
 ];

@@ -243,7 +243,7 @@ export const EXPECTED: Record<string, Expected> = {
   'not a model directory': {
     code: 1,
     message:
-      'kioku: loadModelDir: "<dir>/empty-dir/config.json" is missing; "<dir>/empty-dir" is not a complete kioku model directory',
+      'kioku: --model: "<dir>/empty-dir/config.json" is missing; "<dir>/empty-dir" is not a complete kioku model directory; pass the model directory kioku train wrote (the model/ folder of its --out, holding config.json and model.safetensors)',
   },
   'config/weights mismatch': {
     code: 1,
@@ -340,7 +340,27 @@ export const EXPECTED: Record<string, Expected> = {
   "another model's state_dict, imported": {
     code: 1,
     message:
-      'kioku: <dir>/model.pt: loadStateDict: missing keys: embedding.weight, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, fc.weight, fc.bias. unexpected keys: weight, bias',
+      'kioku: <dir>/model.pt does not fit the model in --model <dir>/text-model: missing keys: embedding.weight, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, fc.weight, fc.bias. unexpected keys: weight, bias; pass the --model directory of the architecture these weights were trained as (--key and --strip-prefix pick and rename the weights)',
+  },
+  'a directory as series data': {
+    code: 1,
+    message:
+      'kioku: --data "<dir>/empty-dir" is a directory; a series comes from one .csv/.tsv/.json file, or one of seattle-weather, births, sp500, stocks, stocks:AAPL, stocks:AMZN, stocks:GOOG, stocks:IBM, stocks:MSFT',
+  },
+  "a training run's --out as --model": {
+    code: 1,
+    message:
+      'kioku: --model: "<dir>/run-out/config.json" is missing; "<dir>/run-out" is not a complete kioku model directory; it looks like a training run\'s --out; pass --model <dir>/run-out/model',
+  },
+  "--limit for a forecaster's project": {
+    code: 1,
+    message:
+      'kioku: --limit applies to a text classifier\'s pytorch-project; "<dir>/forecaster" holds a forecaster, whose project reads the rows its config.json records: leave --limit out',
+  },
+  '--date-col with a built-in series': {
+    code: 1,
+    message:
+      'kioku: --date-col names a column of a CSV file; the built-in "births" has its own dates and series: leave --date-col out',
   },
 };
 

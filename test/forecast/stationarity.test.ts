@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseTransform, diagnoseSeries } from '../../src/data/auto-transform.js';
+import { chooseTransform, diagnoseSeries, MAX_TESTED_VALUES } from '../../src/data/auto-transform.js';
 import { adf, autocorrelation, kpss, seasonalityTest } from '../../src/data/stationarity.js';
 import { stockPrices } from '../../src/io/datasets/builtin.js';
 import { Generator } from '../../src/tensor/random.js';
@@ -87,6 +87,21 @@ describe('chooseTransform (auto)', () => {
     expect(short.transform).toEqual({ kind: 'difference' });
     expect(short.reason).toBe('difference: 5 training values are too few for the unit-root test');
     expect(diagnoseSeries([1], 1).constant).toBe(true);
+  });
+
+  it('tests a minutely series of millions of rows with a daily season on its last values', () => {
+    // 3 million minutes of a random walk: the ADF regression with a lag per minute of the day
+    // needed a design matrix of 4.3 billion cells and threw a RangeError.
+    const rng = new Generator(11);
+    const walk = new Float64Array(3_000_000);
+    for (let t = 1; t < walk.length; t++) walk[t] = walk[t - 1]! + rng.normal();
+    walk[0] = -1e9; // the level's range still covers every value
+    const d = diagnoseSeries(walk, 1440);
+    expect(d.n).toBe(MAX_TESTED_VALUES);
+    expect(d.adf?.lags).toBe(Math.floor(4 * (MAX_TESTED_VALUES / 100) ** 0.25));
+    expect(d.adf?.nobs).toBe(MAX_TESTED_VALUES - 1 - d.adf!.lags);
+    expect(Number.isFinite(d.adf?.statistic)).toBe(true);
+    expect(d.positive).toBe(false);
   });
 
   it('validates its arguments', () => {

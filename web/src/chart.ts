@@ -74,11 +74,25 @@ function path(points: Array<[number, number]>, sx: (x: number) => number, sy: (y
   return d;
 }
 
+/** Points with no finite neighbour: a path through them draws nothing, so each gets a dot. */
+function lonePoints(points: Array<[number, number]>): Array<[number, number]> {
+  const finite = (i: number) => i >= 0 && i < points.length && Number.isFinite(points[i]![1]);
+  return points.filter((_, i) => finite(i) && !finite(i - 1) && !finite(i + 1));
+}
+
+/** The x range; a single x (one epoch) is centred instead of drawn against the frame. */
+function xRange(xs: number[]): [number, number] {
+  if (xs.length === 0) return [0, 1];
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi];
+}
+
 export function drawChart(svg: SVGSVGElement, lines: Line[], options: ChartOptions): void {
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.replaceChildren();
   const xs = lines.flatMap((l) => l.points.map(([x]) => x));
-  const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  const [x0, x1] = xRange(xs);
   const [y0, y1] = extent(lines.flatMap((l) => l.points.map(([, y]) => y)));
   const sx = (x: number) => PAD.left + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.left - PAD.right);
   const sy = (y: number) => H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
@@ -108,6 +122,9 @@ export function drawChart(svg: SVGSVGElement, lines: Line[], options: ChartOptio
     };
     if (line.dashed) attrs['stroke-dasharray'] = '4 3';
     svg.append(el('path', attrs));
+    for (const [x, y] of lonePoints(line.points)) {
+      svg.append(el('circle', { cx: sx(x), cy: sy(y), r: 3, fill: line.color, class: 'point' }));
+    }
     const lx = PAD.left + i * 120;
     svg.append(el('rect', { x: lx, y: H - 12, width: 10, height: 3, fill: line.color }));
     svg.append(el('text', { x: lx + 14, y: H - 8, class: 'legend' }, line.name));

@@ -93,6 +93,8 @@ function settings(): Settings {
   };
 }
 
+const epochCount = (n: number): string => `${n} epoch${n === 1 ? '' : 's'}`;
+
 async function onTrain(): Promise<void> {
   if (!data || running) return;
   running = new AbortController();
@@ -105,7 +107,7 @@ async function onTrain(): Promise<void> {
     showResults(result);
     const best = 'baselineFiles' in result ? 'accuracy' : 'MAE';
     trainStatus(
-      `Done: ${result.fit.epochs} epochs (${result.fit.stopReason}); best ${best} row highlighted below.`,
+      `Done: ${epochCount(result.fit.epochs)} (${result.fit.stopReason}); best ${best} row highlighted below.`,
     );
     useModel({
       opened: openModel(result.files, { source: 'trained here' }),

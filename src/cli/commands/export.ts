@@ -48,6 +48,11 @@ async function exportTo(o: ExportFlags, reporter: Reporter): Promise<void> {
       '--format pytorch-project: the project reproduces the training of text classifiers and forecasters only; for a language model, `kioku export --format pytorch` writes a model.py with generate()',
     );
   }
+  if (o.format === 'pytorch-project' && o.limit !== undefined && config.task === 'forecasting') {
+    throw new CliError(
+      `--limit applies to a text classifier's pytorch-project; "${o.model}" holds a forecaster, whose project reads the rows its config.json records: leave --limit out`,
+    );
+  }
   if (o.opset !== undefined && o.format !== 'onnx') {
     throw new CliError(`--opset sets the opset of an onnx export; --format ${o.format} takes none`);
   }
@@ -73,7 +78,9 @@ async function inTermsOfFlags<T>(format: string, write: () => Promise<T>): Promi
     return await write();
   } catch (e) {
     if (!(e instanceof ValueError) || !/^export\w+: /.test(e.message)) throw e;
-    throw new CliError(`--format ${format}: ${e.message.replace(/^export\w+: /, '')}`);
+    // The options this command sets from flags are named as the flags.
+    const message = e.message.replace(/^export\w+: /, '').replace(/\boptions\.(data|limit)\b/g, '--$1');
+    throw new CliError(`--format ${format}: ${message}`);
   }
 }
 

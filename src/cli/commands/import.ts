@@ -5,7 +5,8 @@ import { OPTIMIZER_FILE, TRAINING_STATE_FILE, WEIGHTS_FILE } from '../../io/mode
 import { loadWeightsInto, modelFromFiles, modelToFiles } from '../../io/model-format.js';
 import { importPytorchStateDict } from '../../io/pytorch.js';
 import { readRegularFile } from '../../io/read-file-node.js';
-import { loadHead } from '../models.js';
+import { StateDictError } from '../../tensor/errors.js';
+import { CliError, loadHead } from '../models.js';
 import { examples } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import { refuseOutIsModel } from '../same-dir.js';
@@ -34,7 +35,16 @@ async function importWeights(file: string, o: ImportFlags, reporter: Reporter): 
     ...(o.stripPrefix === undefined ? {} : { stripPrefix: o.stripPrefix }),
   });
   const { model, config } = await loadHead(o.model);
-  loadWeightsInto(model, tensors, file);
+  try {
+    loadWeightsInto(model, tensors, file);
+  } catch (e) {
+    if (!(e instanceof StateDictError)) throw e;
+    const what = e.message.replace(`${file}: `, '').replace(/^loadStateDict: /, '');
+    throw new CliError(
+      `${file} does not fit the model in --model ${o.model}: ${what}; pass the --model directory of the architecture these weights were trained as (--key and --strip-prefix pick and rename the weights)`,
+      { cause: e },
+    );
+  }
   const files = modelToFiles({ config, stateDict: model.stateDict() });
   // Loading checks what loadWeightsInto does not (finite weights): refuse now what could not be opened later.
   modelFromFiles(files, { pathOf: (name) => (name === WEIGHTS_FILE ? file : join(o.model, name)) });

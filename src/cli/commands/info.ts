@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadModelDir } from '../../io/model-dir-node.js';
-import { loadAnyModel } from '../models.js';
+import { loadAnyModel, openModelDir } from '../models.js';
 import { examples } from '../options.js';
 import type { Reporter } from '../reporter.js';
 
@@ -39,7 +38,7 @@ function seriesLines(s: Json): string[] {
 
 async function info(o: { model: string }, reporter: Reporter): Promise<void> {
   const { model, config } = await loadAnyModel(o.model);
-  const { trainingState } = await loadModelDir(o.model);
+  const { trainingState } = await openModelDir(o.model);
   const c = config as unknown as Json;
   const params = model.numParameters();
   const weights = model.namedParameters().map(([name, p]) => ({ name, shape: [...p.shape] }));

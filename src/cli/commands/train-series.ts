@@ -13,6 +13,7 @@ import {
 } from '../../train/recipes/forecaster-options.js';
 import { TRANSFORM_OPTIONS, type TransformOption } from '../../train/recipes/series-plan.js';
 import type { RunStore } from '../../train/recipes/store.js';
+import { CliError } from '../models.js';
 import {
   type CheckpointFlags,
   checkpointOptions,
@@ -24,7 +25,7 @@ import {
 } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import { restoredLine, seriesProgress, splitReport, splitTitle } from '../series-reports.js';
-import { loadSeriesSource } from '../sources.js';
+import { loadSeriesSource, SERIES_BUILTINS } from '../sources.js';
 import { done, trainRunOptions } from '../training.js';
 
 /** `kioku train series`: flags → trainForecaster → progress, the test tables, the saved paths. */
@@ -87,6 +88,13 @@ function textColumnsHandler(o: TrainSeriesFlags, reporter: Reporter) {
 
 /** The series `--data` names, with the columns the flags ask for. */
 function loadData(o: TrainSeriesFlags, reporter: Reporter) {
+  const builtin = o.data === 'stocks' || o.data.startsWith('stocks:') || SERIES_BUILTINS.includes(o.data);
+  const csvFlag = o.seriesCol !== undefined ? '--series-col' : o.dateCol !== 'date' ? '--date-col' : null;
+  if (builtin && csvFlag) {
+    throw new CliError(
+      `${csvFlag} names a column of a CSV file; the built-in ${quote(o.data)} has its own dates and series: leave ${csvFlag} out`,
+    );
+  }
   const wanted = o.features ? [...new Set([...o.features, o.target])] : undefined;
   return loadSeriesSource(o.data, {
     dateCol: o.dateCol,
