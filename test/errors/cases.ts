@@ -718,4 +718,9 @@ export const CASES: Case[] = [
     run: (d) =>
       kioku(...seq(d, '--date-col', 'day').map((a) => (a.endsWith('series-ok.csv') ? 'births' : a))),
   },
+  {
+    input: "a training run's --out as generate's --model",
+    call: 'kioku generate --model run-out --prompt hi',
+    run: (d) => kioku('generate', '--model', join(d, 'run-out'), '--prompt', 'hi'),
+  },
 ];

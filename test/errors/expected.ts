@@ -362,6 +362,11 @@ export const EXPECTED: Record<string, Expected> = {
     message:
       'kioku: --date-col names a column of a CSV file; the built-in "births" has its own dates and series: leave --date-col out',
   },
+  "a training run's --out as generate's --model": {
+    code: 1,
+    message:
+      'kioku: --model: "<dir>/run-out/config.json" is missing; "<dir>/run-out" is not a complete kioku model directory; it looks like a training run\'s --out; pass --model <dir>/run-out/model',
+  },
 };
 
 /** One markdown row of the README's table for case number `n`. */

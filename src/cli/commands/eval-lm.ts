@@ -3,12 +3,11 @@ import { resolve } from 'node:path';
 import { tokenizeLong } from '../../data/lm-corpus.js';
 import { splitStream } from '../../data/lm-stream.js';
 import { loadMobyDick } from '../../io/datasets/moby-dick.js';
-import { loadModelDir } from '../../io/model-dir-node.js';
 import { ValueError } from '../../tensor/errors.js';
 import { evaluateLanguageModel } from '../../train/lm/evaluate.js';
 import { openLanguageModel } from '../../train/recipes/language-model-open.js';
 import type { EvalSplit } from '../../train/recipes/series-evaluation.js';
-import { CliError } from '../models.js';
+import { CliError, openModelDir } from '../models.js';
 import { type Reporter, round } from '../reporter.js';
 import { warnUnknown } from '../reports.js';
 
@@ -40,7 +39,7 @@ async function readText(data: string): Promise<string> {
 }
 
 export async function evalLanguageModel(o: EvalLmFlags, reporter: Reporter): Promise<void> {
-  const loaded = await loadModelDir(o.model);
+  const loaded = await openModelDir(o.model);
   const config = loaded.config as unknown as Record<string, unknown>;
   const { model, vocab, tokenizer } = openLanguageModel(config, loaded.tensors, o.model);
   const ids = vocab.encode(tokenizeLong(tokenizer, await readText(o.data)));

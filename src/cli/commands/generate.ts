@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Vocab } from '../../data/vocab.js';
-import { loadModelDir } from '../../io/model-dir-node.js';
 import { generateText, type TextGeneration } from '../../train/lm/generate.js';
 import { openLanguageModel } from '../../train/recipes/language-model-open.js';
-import { CliError } from '../models.js';
+import { CliError, openModelDir } from '../models.js';
 import { examples, int, num } from '../options.js';
 import type { Reporter } from '../reporter.js';
 
@@ -31,7 +30,7 @@ function checkPrompt(prompt: string, tokens: string[], vocab: Vocab, reporter: R
 }
 
 async function generate(o: GenerateFlags, reporter: Reporter): Promise<void> {
-  const loaded = await loadModelDir(o.model);
+  const loaded = await openModelDir(o.model);
   const config = loaded.config as unknown as Record<string, unknown>;
   if (config.task !== 'language-model') {
     throw new CliError(
