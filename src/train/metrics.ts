@@ -79,7 +79,11 @@ export function classificationReport(
   yPred: Values,
   numClasses?: number,
 ): ClassificationReport {
-  const confusion = confusionMatrix(yTrue, yPred, numClasses);
+  return reportOfConfusion(confusionMatrix(yTrue, yPred, numClasses));
+}
+
+/** The report of a confusion matrix `m[t][p]` (rows true classes): what classificationReport gives. */
+export function reportOfConfusion(confusion: number[][]): ClassificationReport {
   const k = confusion.length;
   const precision: number[] = [];
   const recall: number[] = [];
@@ -103,7 +107,7 @@ export function classificationReport(
     support.push(actual);
   }
   return {
-    accuracy: correct / yTrue.length,
+    accuracy: correct / support.reduce((s, n) => s + n, 0),
     precision,
     recall,
     f1,

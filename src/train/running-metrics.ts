@@ -1,5 +1,6 @@
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { METRICS, type MetricFn } from './metric-registry.js';
+import { type ClassificationReport, reportOfConfusion } from './metrics.js';
 
 /**
  * An epoch's metrics kept as running sums, batch by batch, so training on a million windows
@@ -41,9 +42,11 @@ function checkLabel(name: string, v: number, arg: string, index: number): void {
 
 /**
  * A confusion matrix that grows with the largest label seen, as metrics.ts infers the class
- * count from the largest label; `sums` is [k, then the k×k counts row by row].
+ * count from the largest label; `sums` is [k, then the k×k counts row by row]. Its value is
+ * `score` of metrics.ts's report of the matrix, padded to at least `minClasses` classes (the
+ * binary metrics score class 1 even when no label reached it).
  */
-function confusionOf(name: string, score: (m: number[], k: number) => number) {
+function confusionOf(name: string, score: (r: ClassificationReport) => number, minClasses = 1) {
   return (sums: number[] = [0]): RunningMetric => {
     const grow = (k: number): void => {
       const old = sums[0]!;
@@ -52,6 +55,13 @@ function confusionOf(name: string, score: (m: number[], k: number) => number) {
       sums.fill(0, 1);
       sums[0] = k;
       for (let t = 0; t < old; t++) for (let p = 0; p < old; p++) sums[1 + t * k + p] = counts[t * old + p]!;
+    };
+    const matrix = (): number[][] => {
+      const k = sums[0]!;
+      const n = Math.max(k, minClasses);
+      return Array.from({ length: n }, (_, t) =>
+        Array.from({ length: n }, (_, p) => (t < k && p < k ? sums[1 + t * k + p]! : 0)),
+      );
     };
     return {
       sums,
@@ -66,29 +76,9 @@ function confusionOf(name: string, score: (m: number[], k: number) => number) {
           sums[1 + t * k + p]!++;
         }
       },
-      value: () => score(sums.slice(1), sums[0]!),
+      value: () => score(reportOfConfusion(matrix())),
     };
   };
-}
-
-/** Precision, recall and F1 of class `c` from a k×k confusion matrix (rows true classes). */
-function classScores(m: number[], k: number, c: number) {
-  let predicted = 0;
-  let actual = 0;
-  for (let j = 0; j < k; j++) {
-    predicted += m[j * k + c] ?? 0;
-    actual += m[c * k + j] ?? 0;
-  }
-  const tp = c < k ? m[c * k + c]! : 0;
-  const precision = ratio(tp, predicted);
-  const recall = ratio(tp, actual);
-  return { precision, recall, f1: ratio(2 * precision * recall, precision + recall) };
-}
-
-function macroF1(m: number[], k: number): number {
-  let sum = 0;
-  for (let c = 0; c < k; c++) sum += classScores(m, k, c).f1;
-  return sum / k;
 }
 
 type Factory = (sums?: number[]) => RunningMetric;
@@ -96,10 +86,10 @@ type Factory = (sums?: number[]) => RunningMetric;
 /** The running form of each registered metric, by the registered function. */
 const RUNNING = new Map<MetricFn, Factory>([
   [METRICS.accuracy!, meanOf((t, p) => (t === p ? 1 : 0))],
-  [METRICS.precision!, confusionOf('precision', (m, k) => classScores(m, k, 1).precision)],
-  [METRICS.recall!, confusionOf('recall', (m, k) => classScores(m, k, 1).recall)],
-  [METRICS.f1!, confusionOf('f1', (m, k) => classScores(m, k, 1).f1)],
-  [METRICS.macroF1!, confusionOf('macroF1', macroF1)],
+  [METRICS.precision!, confusionOf('precision', (r) => r.precision[1]!, 2)],
+  [METRICS.recall!, confusionOf('recall', (r) => r.recall[1]!, 2)],
+  [METRICS.f1!, confusionOf('f1', (r) => r.f1[1]!, 2)],
+  [METRICS.macroF1!, confusionOf('macroF1', (r) => r.macro.f1)],
   [METRICS.mae!, meanOf((t, p) => Math.abs(t - p))],
   [METRICS.mse!, meanOf((t, p) => (t - p) ** 2)],
   [METRICS.rmse!, meanOf((t, p) => (t - p) ** 2, Math.sqrt)],

@@ -57,6 +57,19 @@ describe('RunningMetrics', () => {
     }
   });
 
+  it('scores class 1 of a binary metric when no label reached it, as the whole-array metric does', () => {
+    const zeros = [0, 0, 0, 0];
+    for (const name of ['precision', 'recall', 'f1', 'macroF1', 'accuracy']) {
+      const fn = METRICS[name]!;
+      const metrics = new RunningMetrics([[name, fn]]);
+      metrics.add(zeros, zeros);
+      expect(metrics.values()[name], name).toBe(fn(zeros, zeros));
+    }
+    const metrics = new RunningMetrics([['recall', METRICS.recall!]]);
+    metrics.add([0, 2], [0, 1]);
+    expect(metrics.values().recall).toBe(METRICS.recall!([0, 2], [0, 1]));
+  });
+
   it("keeps a user's own metric function whole and reports metrics in the table's order", () => {
     const median: MetricFn = (t, p) =>
       t.map((v, i) => Math.abs(v - p[i]!)).sort((a, b) => a - b)[t.length >> 1]!;
