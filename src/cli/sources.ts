@@ -5,14 +5,7 @@ import type { LabelChanges } from '../data/labels.js';
 import { type MissingAdvice, type MissingPolicy, MissingValueError } from '../data/missing.js';
 import type { SeriesPanel } from '../data/panel.js';
 import type { TimeSeries } from '../data/series.js';
-import {
-  STOCK_SYMBOLS,
-  seattleWeather,
-  sp500,
-  stockPrices,
-  stocksPanel,
-  usBirths,
-} from '../io/datasets/builtin.js';
+import { builtinSeriesData, STOCK_SYMBOLS } from '../io/datasets/builtin.js';
 import { loadImdb } from '../io/datasets/imdb.js';
 import { loadPanelCsv, loadSeriesCsv } from '../io/datasets/series.js';
 import { loadSpamAssassin, type SpamHeaders } from '../io/datasets/spam.js';
@@ -102,15 +95,6 @@ export interface SeriesSourceOptions {
   onTextColumns?: (columns: string[], firstValues: string[]) => void;
 }
 
-async function builtinSeries(data: string, missing: MissingPolicy): Promise<TimeSeries | SeriesPanel | null> {
-  if (data === 'seattle-weather') return seattleWeather({ missing });
-  if (data === 'births') return usBirths({ missing });
-  if (data === 'sp500') return sp500({ missing });
-  if (data === 'stocks') return stocksPanel({ missing });
-  if (data.startsWith('stocks:')) return stockPrices({ symbols: [data.slice('stocks:'.length)], missing });
-  return null;
-}
-
 /**
  * A series `--data` names: a built-in one ('stocks' is the five symbols as one panel), a CSV
  * file, or a long-format CSV file read as a panel with `seriesCol`.
@@ -121,7 +105,7 @@ export async function loadSeriesSource(
 ): Promise<TimeSeries | SeriesPanel> {
   const missing = options.missing ?? 'error';
   try {
-    const builtin = await builtinSeries(data, missing);
+    const builtin = await builtinSeriesData(data, missing);
     if (builtin) return builtin;
     if (await isDirectory(data)) {
       throw new ValueError(

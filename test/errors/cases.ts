@@ -723,4 +723,14 @@ export const CASES: Case[] = [
     call: 'kioku generate --model run-out --prompt hi',
     run: (d) => kioku('generate', '--model', join(d, 'run-out'), '--prompt', 'hi'),
   },
+  {
+    input: 'unknown --features column of a built-in series',
+    call: 'kioku train series --data sp500 --target price --features rain …',
+    run: (d) =>
+      kioku(
+        ...seq(d, '--features', 'rain').map((a) =>
+          a.endsWith('series-ok.csv') ? 'sp500' : a === 'y' ? 'price' : a,
+        ),
+      ),
+  },
 ];

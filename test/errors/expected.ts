@@ -367,6 +367,11 @@ export const EXPECTED: Record<string, Expected> = {
     message:
       'kioku: --model: "<dir>/run-out/config.json" is missing; "<dir>/run-out" is not a complete kioku model directory; it looks like a training run\'s --out; pass --model <dir>/run-out/model',
   },
+  'unknown --features column of a built-in series': {
+    code: 1,
+    message:
+      'kioku: built-in "sp500", column "rain": --features: unknown column; available columns: price',
+  },
 };
 
 /** One markdown row of the README's table for case number `n`. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { DataError } from '../../data/errors.js';
 import { applyMissingPolicy, type MissingPolicy } from '../../data/missing.js';
-import type { SeriesPanel } from '../../data/panel.js';
-import { makeSeries } from '../../data/series.js';
+import { isPanel, makePanel, type SeriesPanel } from '../../data/panel.js';
+import { makeSeries, type TimeSeries } from '../../data/series.js';
 import { ValueError } from '../../tensor/errors.js';
 import { packageDir, readCsv } from './files.js';
 import { type LabeledSeries, loadPanelCsv, loadSeriesCsv } from './series.js';
@@ -166,4 +166,35 @@ export async function loadBuiltinSeries(
   throw new ValueError(
     `loadBuiltinSeries: unknown series "${name}"; built-in series: ${BUILTIN_SERIES.join(', ')}`,
   );
+}
+
+/**
+ * A built-in series as `--data` names it ('stocks' is the five symbols as one panel), or null for
+ * any other name. Its errors name the dataset, not the file inside node_modules it comes from.
+ */
+export async function builtinSeriesData(
+  name: string,
+  missing: MissingPolicy,
+): Promise<TimeSeries | SeriesPanel | null> {
+  const data = await readBuiltinSeries(name, missing);
+  if (data === null) return null;
+  const source = `built-in "${name}"`;
+  if (!isPanel(data)) return { ...data, source };
+  return makePanel(
+    data.column,
+    data.ids,
+    data.members.map((m) => ({ ...m, source })),
+  );
+}
+
+async function readBuiltinSeries(
+  name: string,
+  missing: MissingPolicy,
+): Promise<TimeSeries | SeriesPanel | null> {
+  if (name === 'seattle-weather') return seattleWeather({ missing });
+  if (name === 'births') return usBirths({ missing });
+  if (name === 'sp500') return sp500({ missing });
+  if (name === 'stocks') return stocksPanel({ missing });
+  if (name.startsWith('stocks:')) return stockPrices({ symbols: [name.slice('stocks:'.length)], missing });
+  return null;
 }

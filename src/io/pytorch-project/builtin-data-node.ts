@@ -6,7 +6,7 @@ import type { TextCorpus } from '../../data/corpus.js';
 import type { MissingPolicy } from '../../data/missing.js';
 import { isPanel, type SeriesPanel } from '../../data/panel.js';
 import type { TimeSeries } from '../../data/series.js';
-import { seattleWeather, sp500, stockPrices, stocksPanel, usBirths } from '../datasets/builtin.js';
+import { builtinSeriesData } from '../datasets/builtin.js';
 import { loadSpamAssassin, type SpamHeaders } from '../datasets/spam.js';
 import type { ModelConfig } from '../model-config.js';
 
@@ -47,15 +47,6 @@ export function seriesCsv(
 }
 
 /** A built-in series as `kioku train series --data NAME` reads it; null for another name. */
-async function builtinSeries(name: string, missing: MissingPolicy): Promise<TimeSeries | SeriesPanel | null> {
-  if (name === 'seattle-weather') return seattleWeather({ missing });
-  if (name === 'births') return usBirths({ missing });
-  if (name === 'sp500') return sp500({ missing });
-  if (name === 'stocks') return stocksPanel({ missing });
-  if (name.startsWith('stocks:')) return stockPrices({ symbols: [name.slice('stocks:'.length)], missing });
-  return null;
-}
-
 /** The data file of a forecaster trained on a built-in series, as CSV; null for the user's own files. */
 async function builtinSeriesFile(config: ModelConfig): Promise<{ name: string; content: string } | null> {
   const s = config.series as
@@ -63,7 +54,7 @@ async function builtinSeriesFile(config: ModelConfig): Promise<{ name: string; c
     | undefined;
   const source = typeof config.data === 'string' ? config.data : s?.source;
   if (!s || typeof source !== 'string') return null;
-  const data = await builtinSeries(source, s.missing ?? 'error');
+  const data = await builtinSeriesData(source, s.missing ?? 'error');
   if (!data) return null;
   const name = `${source.replace(/[^\w.-]/g, '-')}.csv`;
   return { name, content: seriesCsv(data, s.dateColumn, s.seriesColumn) };
