@@ -369,8 +369,7 @@ export const EXPECTED: Record<string, Expected> = {
   },
   'unknown --features column of a built-in series': {
     code: 1,
-    message:
-      'kioku: built-in "sp500", column "rain": --features: unknown column; available columns: price',
+    message: 'kioku: built-in "sp500", column "rain": --features: unknown column; available columns: price',
   },
 };
 
