@@ -6,6 +6,7 @@ import {
   fmt,
   type KpssResult,
   kpss,
+  MAX_TESTED_VALUES,
   type SeasonalityResult,
   seasonalityTest,
 } from './stationarity.js';
@@ -55,13 +56,6 @@ export interface TransformChoice {
   diagnoses: SeriesDiagnosis[];
 }
 
-/**
- * The tests read at most the last this many training values: their cost grows with the values
- * times the season (the ADF regression is values × lags, the seasonality test every lag up to
- * the season), and a minutely series of millions of rows with a daily season (m = 1440) asked
- * for a 5-billion-cell design matrix.
- */
-export const MAX_TESTED_VALUES = 100_000;
 /** The ADF regression's lags follow a season up to a week of hours; beyond, Schwert's rule alone. */
 const MAX_SEASONAL_LAGS = 168;
 
@@ -73,6 +67,8 @@ export function diagnoseSeries(values: ArrayLike<number>, period: number): Serie
   let max = Number.NEGATIVE_INFINITY;
   for (const v of all) [min, max] = [Math.min(min, v), Math.max(max, v)];
   const constant = min === max;
+  // The tests read the last MAX_TESTED_VALUES: on millions of minutely rows with m = 1440 the
+  // ADF regression alone asked for a 5-billion-cell design matrix.
   const y = all.subarray(Math.max(0, all.length - MAX_TESTED_VALUES));
   const n = y.length;
   const schwert = Math.floor(4 * (n / 100) ** 0.25);

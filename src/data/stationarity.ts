@@ -24,6 +24,13 @@ export function autocorrelation(values: ArrayLike<number>, maxLag: number): Floa
   return r;
 }
 
+/**
+ * The tests read at most the last this many values: their cost grows with the values times the
+ * season (the ADF regression is values × lags, the seasonality test every lag up to the season),
+ * and a minutely series of millions of rows with a daily season (m = 1440) took minutes.
+ */
+export const MAX_TESTED_VALUES = 100_000;
+
 export interface SeasonalityResult {
   seasonal: boolean;
   period: number;
@@ -37,12 +44,14 @@ export interface SeasonalityResult {
 /**
  * The M4 seasonality test: seasonal when |r_m| exceeds the 90% limit
  * 1.645 · √((1 + 2 Σ_{k=1}^{m−1} r_k²) / n), and only with at least 3 full seasons
- * (the M4 benchmarks' `SeasonalityTest`). A period below 2 or a constant series is
- * not seasonal.
+ * (the M4 benchmarks' `SeasonalityTest`), on the last {@link MAX_TESTED_VALUES} values. A period
+ * below 2 or a constant series is not seasonal.
  */
 export function seasonalityTest(values: ArrayLike<number>, period: number): SeasonalityResult {
-  const x = finiteSeries(values, 'seasonalityTest: values', 1);
+  const all = finiteSeries(values, 'seasonalityTest: values', 1);
   checkInteger(period, 'seasonalityTest: period', 1);
+  const x = all.subarray(Math.max(0, all.length - MAX_TESTED_VALUES));
+  const tail = x.length < all.length ? ` (the last ${MAX_TESTED_VALUES.toLocaleString('en-US')} values)` : '';
   const none = (reason: string): SeasonalityResult => ({
     seasonal: false,
     period,
@@ -64,7 +73,7 @@ export function seasonalityTest(values: ArrayLike<number>, period: number): Seas
     period,
     acf,
     limit,
-    reason: `autocorrelation at lag ${period} is ${fmt(acf)}, ${seasonal ? 'beyond' : 'within'} the 90% limit ±${fmt(limit)}`,
+    reason: `autocorrelation at lag ${period} is ${fmt(acf)}, ${seasonal ? 'beyond' : 'within'} the 90% limit ±${fmt(limit)}${tail}`,
   };
 }
 

@@ -67,6 +67,31 @@ describe('Naive2 (M4)', () => {
     expect(Array.from(classicalSeasonalIndices(y, 4, 'additive').indices)).toEqual([-5, 5, 0, 0]);
   });
 
+  it('classical decomposition agrees with a sum per window for odd and even seasons', () => {
+    const y = Array.from({ length: 200 }, (_, t) => 50 + 10 * Math.sin(t * 0.9) + ((t * 7919) % 13));
+    for (const period of [5, 12]) {
+      const half = Math.floor(period / 2);
+      const sums = new Float64Array(period);
+      const counts = new Float64Array(period);
+      for (let t = half; t < y.length - half; t++) {
+        let trend = 0;
+        for (let i = -half; i <= half; i++)
+          trend += (period % 2 === 0 && Math.abs(i) === half ? 0.5 : 1) * y[t + i]!;
+        sums[t % period]! += y[t]! / (trend / period);
+        counts[t % period]!++;
+      }
+      const figure = Array.from(sums, (v, j) => v / counts[j]!);
+      const avg = figure.reduce((a, b) => a + b) / period;
+      const got = classicalSeasonalIndices(y, period, 'multiplicative').indices;
+      expect(
+        scaledError(
+          got,
+          figure.map((f) => f / avg),
+        ),
+      ).toBeLessThan(1e-12);
+    }
+  });
+
   it('is the plain naive forecast when the series is not seasonal', () => {
     const n2 = naive2([1, 2, 3, 4, 5, 6, 7], 1);
     expect(n2.seasonality.reason).toBe('no season (period 1)');

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chooseTransform, diagnoseSeries, MAX_TESTED_VALUES } from '../../src/data/auto-transform.js';
-import { adf, autocorrelation, kpss, seasonalityTest } from '../../src/data/stationarity.js';
+import { chooseTransform, diagnoseSeries } from '../../src/data/auto-transform.js';
+import {
+  adf,
+  autocorrelation,
+  kpss,
+  MAX_TESTED_VALUES,
+  seasonalityTest,
+} from '../../src/data/stationarity.js';
 import { stockPrices } from '../../src/io/datasets/builtin.js';
 import { Generator } from '../../src/tensor/random.js';
 import { FIXTURE_NAMES, loadFixture, scaledError } from './fixtures.js';
@@ -41,6 +47,18 @@ describe('stationarity statistics match statsmodels', () => {
       'too short for a season of 4 (needs 3 seasons)',
     );
     expect(seasonalityTest(new Array(20).fill(3), 4).reason).toBe('the series is constant');
+  });
+
+  it('seasonality test reads the last MAX_TESTED_VALUES values of a longer series, and says so', () => {
+    const n = MAX_TESTED_VALUES + 5000;
+    // Seasonal only at the start: the test judges the recent values.
+    const y = Float64Array.from(
+      { length: n },
+      (_, t) => (t < 5000 ? [1, 5, 3, 2][t % 4]! : 0) + Math.sin(t * 1.7),
+    );
+    const r = seasonalityTest(y, 4);
+    expect(r.acf).toBe(seasonalityTest(y.subarray(5000), 4).acf);
+    expect(r.reason).toMatch(/ \(the last 100,000 values\)$/);
   });
 });
 
