@@ -7,7 +7,7 @@ import type { SeriesPanel } from '../data/panel.js';
 import type { TimeSeries } from '../data/series.js';
 import { builtinSeriesData, STOCK_SYMBOLS } from '../io/datasets/builtin.js';
 import { loadImdb } from '../io/datasets/imdb.js';
-import { loadPanelCsv, loadSeriesCsv } from '../io/datasets/series.js';
+import { guessDateColumn, loadPanelCsv, loadSeriesCsv } from '../io/datasets/series.js';
 import { loadSpamAssassin, type SpamHeaders } from '../io/datasets/spam.js';
 import { loadTextFile } from '../io/datasets/text.js';
 import { ValueError } from '../tensor/errors.js';
@@ -95,6 +95,23 @@ export interface SeriesSourceOptions {
   onTextColumns?: (columns: string[], firstValues: string[]) => void;
 }
 
+const SERIES_FILE = /\.(csv|tsv|tab|json)$/i;
+
+/**
+ * The date column: the one `--date-col` names, else the one a series file's header suggests
+ * (date, datetime, timestamp, time, ds, …), else 'date', whose absence reading then reports with
+ * the file's columns. Built-in series keep 'date'.
+ */
+export async function dateColumnFor(data: string, given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  if (!SERIES_FILE.test(data)) return 'date';
+  try {
+    return (await guessDateColumn(data)) ?? 'date';
+  } catch {
+    return 'date'; // reading the series reports what is wrong with the file
+  }
+}
+
 /**
  * A series `--data` names: a built-in one ('stocks' is the five symbols as one panel), a CSV
  * file, or a long-format CSV file read as a panel with `seriesCol`.
@@ -112,7 +129,7 @@ export async function loadSeriesSource(
         `--data ${quote(data)} is a directory; a series comes from one .csv/.tsv/.json file, or one of ${SERIES_BUILTINS.join(', ')}`,
       );
     }
-    if (!/\.(csv|tsv|tab|json)$/i.test(data)) {
+    if (!SERIES_FILE.test(data)) {
       throw new ValueError(
         `--data must be one of ${SERIES_BUILTINS.join(', ')} or a .csv/.tsv/.json file, got ${quote(data)}`,
       );

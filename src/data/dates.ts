@@ -189,8 +189,9 @@ export function inferFrequency(times: ArrayLike<number>): FrequencyInfo {
   }
   const step = gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
   const days = step / DAY_MS;
-  const spacing =
-    days >= 1 ? `${Number(days.toFixed(2))} days` : `${Number((days * 1440).toFixed(2))} minutes`;
+  const count = (n: number, unit: string) =>
+    `${Number(n.toFixed(2))} ${unit}${Number(n.toFixed(2)) === 1 ? '' : 's'}`;
+  const spacing = days >= 1 ? count(days, 'day') : count(days * 1440, 'minute');
   for (const [frequency, lo, hi, period] of STEP_NAMES) {
     if (days >= lo - 1e-9 && days <= hi + 1e-9) {
       if (frequency === 'daily' && noWeekends(times)) {

@@ -66,7 +66,7 @@ describe('trainForecaster', () => {
       train: { start: 0, end: 986, from: '2012-01-01', to: '2014-09-12' },
       val: { start: 986, end: 1096, from: '2014-09-13', to: '2014-12-31' },
       test: { start: 1096, end: 1461, from: '2015-01-01', to: '2015-12-31' },
-      frequency: 'daily (median spacing 1 days)',
+      frequency: 'daily (median spacing 1 day)',
       season: 7,
       horizon: 7,
       strategy: 'direct',

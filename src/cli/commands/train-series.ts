@@ -25,7 +25,7 @@ import {
 } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import { restoredLine, seriesProgress, splitReport, splitTitle } from '../series-reports.js';
-import { loadSeriesSource, SERIES_BUILTINS } from '../sources.js';
+import { dateColumnFor, loadSeriesSource, SERIES_BUILTINS } from '../sources.js';
 import { done, trainRunOptions } from '../training.js';
 
 /** `kioku train series`: flags → trainForecaster → progress, the test tables, the saved paths. */
@@ -35,7 +35,8 @@ export interface TrainSeriesFlags extends ForecasterSettings, CheckpointFlags {
   target: string;
   features?: string[];
   horizon?: number;
-  dateCol: string;
+  /** Absent: the file's header suggests it (see dateColumnFor). */
+  dateCol?: string;
   seriesCol?: string;
   testFrom?: string;
   season?: number;
@@ -87,7 +88,7 @@ function textColumnsHandler(o: TrainSeriesFlags, reporter: Reporter) {
 }
 
 /** The series `--data` names, with the columns the flags ask for. */
-function loadData(o: TrainSeriesFlags, reporter: Reporter) {
+function loadData(o: TrainSeriesFlags & { dateCol: string }, reporter: Reporter) {
   const builtin = o.data === 'stocks' || o.data.startsWith('stocks:') || SERIES_BUILTINS.includes(o.data);
   const csvFlag = o.seriesCol !== undefined ? '--series-col' : o.dateCol !== 'date' ? '--date-col' : null;
   if (builtin && csvFlag) {
@@ -130,7 +131,7 @@ async function report(o: TrainSeriesFlags, result: ForecasterResult, reporter: R
 
 /** The recipe's options: the flags that are settings, the data, the run's store and checkpoints. */
 function recipeOptions(
-  o: TrainSeriesFlags,
+  o: TrainSeriesFlags & { dateCol: string },
   series: TimeSeries | SeriesPanel,
   run: Awaited<ReturnType<typeof trainRunOptions>>,
   onEvent: ForecasterOptions['onEvent'],
@@ -161,8 +162,9 @@ function recipeOptions(
 }
 
 /** Reads the data and trains, reporting as it goes; `o` are the command's flags. */
-export async function trainSeries(o: TrainSeriesFlags, reporter: Reporter): Promise<void> {
+export async function trainSeries(flags: TrainSeriesFlags, reporter: Reporter): Promise<void> {
   const started = performance.now();
+  const o = { ...flags, dateCol: await dateColumnFor(flags.data, flags.dateCol) };
   const series = await loadData(o, reporter);
   const run = await trainRunOptions(o, reporter, `kioku resume ${o.out} continues the run`);
   const record = commandRecorder(o, run.store);
@@ -185,7 +187,10 @@ function columnOptions(cmd: Command): Command {
       'input columns besides the target, comma-separated (default: every other numeric column)',
       list,
     )
-    .option('--date-col <name>', 'date column of a CSV file (stored with the model)', 'date')
+    .option(
+      '--date-col <name>',
+      'date column of a CSV file (default: the column named date, datetime, timestamp, time or ds; stored with the model)',
+    )
     .option(
       '--series-col <name>',
       'series-id column of a long-format CSV: one global model over every series',

@@ -123,6 +123,26 @@ class RowTable {
   }
 }
 
+/** Names a date column goes by, in order of preference; matched ignoring case. */
+const DATE_NAMES = ['date', 'datetime', 'date_time', 'timestamp', 'time', 'ds', 'period'];
+
+/**
+ * The date column of a series file when none is named: the first header that a date column goes
+ * by (date, datetime, timestamp, time, ds, …), or undefined.
+ */
+export async function guessDateColumn(path: string, delimiter?: string): Promise<string | undefined> {
+  const table = isJsonTable(path) ? readJsonTable(path) : readCsv(path, delimiterFor(path, delimiter));
+  for await (const row of table) {
+    if (!('header' in row)) break;
+    for (const name of DATE_NAMES) {
+      const found = row.header.find((h) => h.trim().toLowerCase() === name);
+      if (found !== undefined) return found;
+    }
+    break;
+  }
+  return undefined;
+}
+
 /** Columns that hold parts of a date (a file with year, month and day columns has no date column). */
 const DATE_PART = /^(year|month|day|date_of_month|day_of_month|hour|minute)$/i;
 
