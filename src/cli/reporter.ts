@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { TrainingEvent } from '../train/recipes/events.js';
+import type { BatchEvent, TrainingEvent } from '../train/recipes/events.js';
 import { MetricsLog } from './metrics-log.js';
 
 /** Where the CLI writes: stdout for results, stderr for progress. Tests pass string sinks. */
@@ -26,6 +26,16 @@ export function formatNumber(v: number, digits = 4): string {
   return v.toFixed(digits);
 }
 
+/** Seconds as a person reads them: 45 s, 12 min, 2.5 h. */
+export function formatSeconds(secs: number): string {
+  if (secs < 90) return `${Math.round(secs)} s`;
+  if (secs < 5400) return `${Math.round(secs / 60)} min`;
+  return `${(secs / 3600).toFixed(1)} h`;
+}
+
+/** How often a long epoch prints a progress line where no progress bar can be drawn. */
+const PROGRESS_LINE_MS = 60_000;
+
 export const round = (v: number, digits = 6): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
 
 /**
@@ -41,6 +51,8 @@ export class Reporter {
   private bar: cliProgress.SingleBar | null = null;
   private epochStart = 0;
   private tokens = 0;
+  private lastProgressLine = 0;
+  private epochs = 0;
 
   constructor(io: CliIO, options: ReporterOptions = {}) {
     this.io = io;
@@ -100,6 +112,8 @@ export class Reporter {
       case 'epoch-begin':
         await this.log?.start();
         this.epochStart = performance.now();
+        this.lastProgressLine = this.epochStart;
+        this.epochs = e.epochs;
         this.tokens = 0;
         this.startBar(e.model, e.epoch, e.epochs, e.batches);
         return;
@@ -109,7 +123,7 @@ export class Reporter {
           const secs = (performance.now() - this.epochStart) / 1000;
           const speed = this.tokens > 0 ? `${Math.round(this.tokens / secs)} tok/s` : '';
           this.bar.update(e.batch, { loss: formatNumber(e.loss), speed });
-        }
+        } else this.progressLine(e);
         return;
       case 'epoch':
         this.close();
@@ -126,6 +140,25 @@ export class Reporter {
       case 'model':
         return;
     }
+  }
+
+  /**
+   * Without a terminal for the bar (a log file, a pipe), a line every PROGRESS_LINE_MS inside a
+   * long epoch, so a long run never looks stuck.
+   */
+  private progressLine(e: BatchEvent): void {
+    const now = performance.now();
+    if (now - this.lastProgressLine < PROGRESS_LINE_MS) return;
+    this.lastProgressLine = now;
+    const secs = (now - this.epochStart) / 1000;
+    const of = e.batches !== null ? `/${e.batches}` : '';
+    const left =
+      e.batches !== null
+        ? `, about ${formatSeconds((secs * (e.batches - e.batch)) / e.batch)} left in the epoch`
+        : '';
+    this.note(
+      `${e.model} epoch ${e.epoch}/${this.epochs}: batch ${e.batch}${of}, loss ${formatNumber(e.loss)}${left}`,
+    );
   }
 
   private startBar(model: string, epoch: number, epochs: number, batches: number | null): void {
