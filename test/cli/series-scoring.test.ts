@@ -8,7 +8,7 @@ import { etsBaseline } from '../../src/train/baselines/auto-ets.js';
 import { fitEts } from '../../src/train/baselines/ets-fit.js';
 import { fitStandardBaselines, MAX_ETS_ROWS } from '../../src/train/baselines/standard.js';
 import { MemoryStore, trainForecaster } from '../../src/train/recipes/index.js';
-import { CHART_ORIGINS } from '../../src/train/recipes/series-evaluation.js';
+import { CHART_ORIGINS, MAX_SCORED_VALUES } from '../../src/train/recipes/series-evaluation.js';
 import { kioku } from '../helpers/cli.js';
 
 /**
@@ -82,6 +82,35 @@ describe('trainForecaster on a long series', () => {
     expect(test.forecasts.actual.at(-1)).toBeCloseTo(series.values[n - 1]!, 4);
     expect(test.notes.some((t) => t.startsWith('exponential smoothing is fitted on the last 10000 of'))).toBe(
       true,
+    );
+  }, 120_000);
+});
+
+describe('trainForecaster with more origins × steps than it scores', () => {
+  it('scores evenly spaced origins and says which share', async () => {
+    const n = 40_000;
+    const horizon = 600;
+    const series = makeSeries(
+      ['y'],
+      walk(n).map((v) => [v]),
+    );
+    const result = await trainForecaster({
+      series,
+      target: 'y',
+      lookback: 4,
+      hidden: 2,
+      horizon,
+      epochs: 1,
+      batch: 1024,
+      store: new MemoryStore(),
+    });
+    const test = result.test;
+    const all = test.span.end - test.span.start - horizon + 1;
+    const stride = Math.ceil((all * horizon) / MAX_SCORED_VALUES);
+    expect(stride).toBeGreaterThan(1);
+    expect(test.origins).toBe(Math.ceil(all / stride));
+    expect(test.notes).toContain(
+      `1 in ${stride} of the split's ${all.toLocaleString('en-US')} origins is scored, so origins × ${horizon} steps stay within 4,000,000 forecasts`,
     );
   }, 120_000);
 });
