@@ -156,7 +156,7 @@ export function withCalendar(p: Panel, features: readonly CalendarFeature[]): Pa
  * daily data, month for monthly) when the training rows show no such season: weather has no
  * weekly rhythm and prices no monthly one, and an input without information only adds noise.
  * A season counts when the first differences pass the M4 seasonality test at lag m (for a
- * panel, in most members). Returns the features and a sentence for reports.
+ * panel, in most members; a season over 48 values long is tested on averages, see showsSeason). Returns the features and a sentence for reports.
  */
 export function chooseCalendar(
   p: Panel,
@@ -165,20 +165,35 @@ export function chooseCalendar(
   if (!p.frequency) return { features: [], reason: 'no dates' };
   const all = defaultCalendarFeatures(p.frequency.frequency);
   if (all.length === 0) return { features: [], reason: `none for ${p.frequency.frequency} dates` };
-  const seasonal = p.members.filter((m, i) => {
-    const y = m.target.subarray(0, trainEnds[i]);
-    return (
-      y.length > 1 &&
-      seasonalityTest(
-        y.subarray(1).map((v, t) => v - y[t]!),
-        p.period,
-      ).seasonal
-    );
-  }).length;
+  const seasonal = p.members.filter((m, i) =>
+    showsSeason(m.target.subarray(0, trainEnds[i]), p.period),
+  ).length;
   if (seasonal * 2 > p.members.length) return { features: all, reason: `${all.join(', ')}` };
   const kept = all.slice(1);
   const left = `${all[0]} left out: the training rows show no season of ${p.period}`;
   return { features: kept, reason: kept.length ? `${kept.join(', ')} (${left})` : `none (${left})` };
+}
+
+/** The most points per season the calendar's test reads: a longer season is read as averages. */
+const MAX_TESTED_SEASON = 48;
+
+/**
+ * Whether the first differences of `y` pass the M4 seasonality test at lag `period`. A long
+ * season (1440 minutes a day) is tested on averages of consecutive values, at most
+ * MAX_TESTED_SEASON per season: minute-to-minute differences of a smooth daily cycle are far
+ * smaller than the noise, where differences of half-hourly averages show it.
+ */
+export function showsSeason(y: Float64Array, period: number): boolean {
+  let bin = 1;
+  while (period / bin > MAX_TESTED_SEASON || period % bin !== 0) bin++;
+  const n = Math.floor(y.length / bin);
+  if (n < 2) return false;
+  const means = new Float64Array(n);
+  for (let t = 0; t < n * bin; t++) means[Math.floor(t / bin)]! += y[t]! / bin;
+  return seasonalityTest(
+    means.subarray(1).map((v, t) => v - means[t]!),
+    period / bin,
+  ).seasonal;
 }
 
 /** Names of the network's input columns: the target, the covariates, each calendar sin/cos. */
