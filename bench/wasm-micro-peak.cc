@@ -1,8 +1,8 @@
 // The 128-bit multiply-add ceiling for bench/wasm-micro.ts: `chains(iters)` runs 12 independent
 // chains acc = acc·x + y on 4-lane vectors, as a fused multiply-add where the build has one and as a
 // multiply then an add where it does not (plain SIMD128). Compiled twice: to WebAssembly (the
-// engine's ceiling; exported as `chains`) and natively with -mavx2 -mfma limited to 128-bit vectors
-// (the processor's ceiling for 4 lanes; main prints both forms' GFLOP/s in CPU time).
+// engine's ceiling; exported as `chains`) and natively with -mavx2 -mfma on 128-bit vectors, fused
+// or, with -DPEAK_MUL_ADD, not (the processor's ceilings for 4 lanes; main prints GFLOP/s in CPU time).
 #include <stdint.h>
 
 #if defined(__wasm_simd128__)

@@ -78,22 +78,20 @@ function ceilings(relaxed: boolean): string {
     ...[0, 1, 2, 3, 4].map(() => (96 * iters) / medianCpuMs(() => chains(iters), 1, 0) / 1e6),
   );
   const dir = mkdtempSync(join(tmpdir(), 'kioku-peak-'));
+  // The native probe needs x86-64 with AVX2 and FMA; elsewhere it reports n/a.
   const native = (flags: string[]) => {
     const exe = join(dir, 'peak');
-    execFileSync('clang++-19', [
-      '-O3',
-      '-mavx2',
-      '-mfma',
-      ...flags,
-      join(root, 'bench/wasm-micro-peak.cc'),
-      '-o',
-      exe,
-    ]);
-    return Number(execFileSync(exe, { encoding: 'utf8' }));
+    const source = join(root, 'bench/wasm-micro-peak.cc');
+    try {
+      execFileSync('clang++-19', ['-O3', '-mavx2', '-mfma', ...flags, source, '-o', exe]);
+      return Number(execFileSync(exe, { encoding: 'utf8' })).toFixed(1);
+    } catch {
+      return 'n/a';
+    }
   };
   const [fused, unfused] = [native([]), native(['-DPEAK_MUL_ADD'])];
   rmSync(dir, { recursive: true });
-  return `128-bit ceilings (GFLOP/s, CPU time): wasm ${relaxed ? 'relaxed madd' : 'mul+add'} ${wasm.toFixed(1)}, native FMA ${fused.toFixed(1)}, native mul+add ${unfused.toFixed(1)}`;
+  return `128-bit ceilings (GFLOP/s, CPU time): wasm ${relaxed ? 'relaxed madd' : 'mul+add'} ${wasm.toFixed(1)}, native FMA ${fused}, native mul+add ${unfused}`;
 }
 
 /**
