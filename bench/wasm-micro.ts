@@ -11,6 +11,10 @@
  *   kioku        kioku's gemm export on arrays already in linear memory (its whole C++ path)
  *   kioku+copies kioku's backend gemm from JS arrays (the marshal's checks and copies around it)
  * GFLOP/s, medians over rounds. The kioku module defaults to the committed build of this engine's flavor.
+ * First it prints the 128-bit ceilings the table is measured against (bench/wasm-micro-peak.cc):
+ * independent multiply-add chains in this engine's flavor, and natively with 128-bit AVX vectors, fused
+ * and as a multiply then an add (what plain SIMD128 gets). The 60×128×48 shape keeps A and B in L2:
+ * the micro-kernel with little memory traffic, for comparing tiles (build:wasm --variant).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,8 +30,9 @@ import { Generator } from '../src/tensor/random.js';
 import { medianCpuMs } from './wasm-time.js';
 
 /** [m, k, n]: the seed's input projection, its per-step product, 512³. */
-const SHAPES = [
+export const SHAPES = [
   [6400, 128, 256],
+  [60, 128, 48],
   [32, 64, 256],
   [512, 512, 512],
 ] as const;
@@ -40,11 +45,12 @@ type BareExports = {
   pack(n: number, k: number, b: number, pb: number): void;
 };
 
-/** Compiles bench/wasm-micro.cc for this flavor and instantiates it (64 MiB of memory, arrays from 1 MiB). */
-function bareModule(relaxed: boolean): BareExports {
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Compiles bench/`source` to WebAssembly for this flavor and instantiates it (64 MiB of memory). */
+function wasmModule<T>(source: string, relaxed: boolean): T {
   const dir = mkdtempSync(join(tmpdir(), 'kioku-micro-'));
   const out = join(dir, 'micro.wasm');
-  const root = fileURLToPath(new URL('..', import.meta.url));
   execFileSync('clang++-19', [
     '--target=wasm32',
     '-nostdlib',
@@ -53,14 +59,39 @@ function bareModule(relaxed: boolean): BareExports {
     ...(relaxed ? ['-mrelaxed-simd'] : []),
     '-Wl,--no-entry',
     '-Wl,--initial-memory=67108864',
-    join(root, 'bench/wasm-micro.cc'),
+    join(root, 'bench', source),
     '-o',
     out,
   ]);
   const api = requireWasmApi();
   const bytes = readFileSync(out);
   rmSync(dir, { recursive: true });
-  return new api.Instance(new api.Module(bytes), {}).exports as unknown as BareExports;
+  return new api.Instance(new api.Module(bytes), {}).exports as unknown as T;
+}
+
+/** GFLOP/s of bench/wasm-micro-peak.cc's chains: in this engine's flavor, natively fused, natively unfused. */
+function ceilings(relaxed: boolean): string {
+  const { chains } = wasmModule<{ chains(iters: number): number }>('wasm-micro-peak.cc', relaxed);
+  const iters = 1 << 22;
+  chains(iters);
+  const wasm = Math.max(
+    ...[0, 1, 2, 3, 4].map(() => (96 * iters) / medianCpuMs(() => chains(iters), 1, 0) / 1e6),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'kioku-peak-'));
+  // The native probe needs x86-64 with AVX2 and FMA; elsewhere it reports n/a.
+  const native = (flags: string[]) => {
+    const exe = join(dir, 'peak');
+    const source = join(root, 'bench/wasm-micro-peak.cc');
+    try {
+      execFileSync('clang++-19', ['-O3', '-mavx2', '-mfma', ...flags, source, '-o', exe]);
+      return Number(execFileSync(exe, { encoding: 'utf8' })).toFixed(1);
+    } catch {
+      return 'n/a';
+    }
+  };
+  const [fused, unfused] = [native([]), native(['-DPEAK_MUL_ADD'])];
+  rmSync(dir, { recursive: true });
+  return `128-bit ceilings (GFLOP/s, CPU time): wasm ${relaxed ? 'relaxed madd' : 'mul+add'} ${wasm.toFixed(1)}, native FMA ${fused}, native mul+add ${unfused}`;
 }
 
 /**
@@ -136,7 +167,8 @@ function main() {
   if (!flavor) throw new Error('bench/wasm-micro.ts: this engine has no WebAssembly SIMD');
   const file = args[0] ?? fileURLToPath(wasmUrl(flavor));
   const kioku = new WasmInstance(new (requireWasmApi().Module)(readFileSync(file)));
-  const bare = bareModule(flavor === 'relaxed');
+  const bare = wasmModule<BareExports>('wasm-micro.cc', flavor === 'relaxed');
+  console.log(ceilings(flavor === 'relaxed'));
   const load0 = loadavg()[0]!;
   const table = SHAPES.map(([m, k, n]) => ({
     shape: `${m}x${k}x${n}`,
