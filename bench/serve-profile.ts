@@ -17,6 +17,7 @@ import { writeSection } from './sections.js';
 import {
   cpuSeconds,
   type Req,
+  releaseModels,
   sessionRequests,
   startServer,
   statelessRequests,
@@ -294,7 +295,7 @@ try {
     }
   }
 } finally {
-  await rm(m.dir, { recursive: true, force: true });
+  await releaseModels(m);
 }
 // Only a run of every workload rewrites BENCHMARKS.md's section.
 if (ONLY === '') writeSection(join(root, 'BENCHMARKS.md'), 'serve-profile', section(rows, load0));

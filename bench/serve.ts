@@ -7,7 +7,6 @@
  * load of good and bad requests, every answer checked. Each run is bounded in time (SECONDS) and
  * connections. Writes its section of BENCHMARKS.md (between the bench:serve markers) and prints it.
  */
-import { rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import {
   json,
   type Models,
   type Req,
+  releaseModels,
   type Served,
   sessionRequests,
   startServer,
@@ -309,5 +309,5 @@ try {
   writeSection(join(root, 'BENCHMARKS.md'), 'serve', lines);
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  await rm(m.dir, { recursive: true, force: true });
+  await releaseModels(m);
 }
