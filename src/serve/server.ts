@@ -11,6 +11,7 @@ import type { OpenedModel } from '../train/recipes/opened.js';
 import { SERVE_DEFAULTS } from './defaults.js';
 import { RequestError, type SchemaError, schemaError } from './errors.js';
 import { forecastKind } from './forecast-kind.js';
+import { parseJsonBody } from './json-body.js';
 import type { Limits } from './kinds.js';
 import { ServedLanguageModel } from './language-model.js';
 import { ServeMetrics } from './metrics.js';
@@ -152,7 +153,14 @@ export function createServer(options: ServeOptions): KiokuServer {
     },
   });
   // Bodies are JSON; Fastify would also read text/plain, which no route takes (a 415 instead).
-  app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
   wire(app, models, metrics);
   return {
     app,
