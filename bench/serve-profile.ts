@@ -54,6 +54,8 @@ function categoryOf(url: string, fn: string): string | null {
   if (fn === '(program)') return 'V8 / native, unattributed';
   if (url === '') return fn === 'parse' || fn === 'stringify' ? `JSON.${fn}` : null;
   const rules: Array<[RegExp, string]> = [
+    // The body's JSON parse, Fastify's own before kioku read bodies itself: counted where it was.
+    [/\/src\/serve\/json-body/, 'Fastify'],
     [/\/src\/serve\//, 'kioku serve (routes, batcher, kinds)'],
     [/\/src\/data\/(tokeni|vocab)/, 'tokenizing'],
     [/\/src\/data\//, 'series encoding'],
