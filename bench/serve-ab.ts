@@ -11,7 +11,6 @@
  * (text, seed, short, largeShort, series, session, seriesSession), and seriesLong: 1000-row
  * histories to the forecaster.
  */
-import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -19,6 +18,7 @@ import {
   cpuSeconds,
   cycling,
   type Req,
+  releaseModels,
   sessionRequests,
   startServer,
   statelessRequests,
@@ -107,7 +107,7 @@ try {
     }
   }
 } finally {
-  await rm(m.dir, { recursive: true, force: true });
+  await releaseModels(m);
 }
 const f1 = (v: number) => v.toFixed(1);
 for (const which of ['A', 'B'] as const) {

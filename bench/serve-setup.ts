@@ -3,7 +3,8 @@
  * the built-in data), `kioku serve` in a child process, and the requests of each workload.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,10 +78,42 @@ export interface Models {
   dates: string[];
 }
 
+/**
+ * KIOKU_BENCH_SERVE_MODELS: a directory the models are trained into once and read from by later
+ * runs (and kept), so that runs comparing code changes serve the same models.
+ */
+const CACHED = process.env.KIOKU_BENCH_SERVE_MODELS;
+
 /** The served models, trained briefly by the recipes on the built-in data (their speed, not their skill, is measured). */
 export async function trainModels(): Promise<Models> {
-  const dir = await mkdtemp(join(tmpdir(), 'kioku-bench-serve-'));
+  const dir = CACHED ?? (await mkdtemp(join(tmpdir(), 'kioku-bench-serve-')));
   const corpus = await loadSpamAssassin({ headers: 'from-subject' });
+  const trained = CACHED !== undefined && existsSync(join(dir, 'series', 'model'));
+  if (!trained) await trainAll(dir, corpus);
+  const seattle = await seattleWeather();
+  const columns = ['precipitation', 'temp_max', 'temp_min', 'wind'];
+  const F = seattle.columns.length;
+  const idx = columns.map((c) => seattle.columns.indexOf(c));
+  const rows = Array.from({ length: seattle.length }, (_, r) => idx.map((k) => seattle.values[r * F + k]!));
+  return {
+    dir,
+    text: join(dir, 'text', 'model'),
+    seed: join(dir, 'seed', 'model'),
+    large: join(dir, 'large', 'model'),
+    series: join(dir, 'series', 'model'),
+    texts: corpus.texts.slice(0, 400),
+    rows,
+    dates: seattle.index!.slice(),
+  };
+}
+
+/** Removes the models' directory, unless KIOKU_BENCH_SERVE_MODELS keeps it. */
+export async function releaseModels(m: Models): Promise<void> {
+  if (CACHED === undefined) await rm(m.dir, { recursive: true, force: true });
+}
+
+async function trainAll(dir: string, corpus: Awaited<ReturnType<typeof loadSpamAssassin>>): Promise<void> {
+  await mkdir(dir, { recursive: true });
   const common = { corpus, limit: 300, epochs: 1, baselines: false };
   const store = (name: string) => nodeRunStore(join(dir, name), { checkpoints: false, png: false });
   await trainTextClassifier({ ...common, store: store('text') });
@@ -111,19 +144,6 @@ export async function trainModels(): Promise<Models> {
     epochs: 1,
     store: store('series'),
   });
-  const F = seattle.columns.length;
-  const idx = columns.map((c) => seattle.columns.indexOf(c));
-  const rows = Array.from({ length: seattle.length }, (_, r) => idx.map((k) => seattle.values[r * F + k]!));
-  return {
-    dir,
-    text: join(dir, 'text', 'model'),
-    seed: join(dir, 'seed', 'model'),
-    large: join(dir, 'large', 'model'),
-    series: join(dir, 'series', 'model'),
-    texts: corpus.texts.slice(0, 400),
-    rows,
-    dates: seattle.index!.slice(),
-  };
 }
 
 export type Req = autocannon.Request;

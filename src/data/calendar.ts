@@ -60,24 +60,51 @@ class YearOf {
   }
 }
 
-/** Where time `t` lies in the feature's cycle, in [0, 1): the hour and weekday by arithmetic. */
-function phase(feature: CalendarFeature, t: number, year: YearOf): number {
+/** The hour's phase in [0, 1): hours and minutes of the day, by arithmetic. */
+function hourPhase(t: number): number {
+  const ms = t - Math.floor(t / DAY_MS) * DAY_MS;
+  return (Math.floor(ms / HOUR_MS) + Math.floor((ms % HOUR_MS) / 60_000) / 60) / 24;
+}
+
+/** Which whole step k of its cycle time `t` is in (the cycle's length K in `year.days` for day-of-year). */
+function stepOf(feature: Exclude<CalendarFeature, 'hour-of-day'>, t: number, year: YearOf): number {
   const day = Math.floor(t / DAY_MS);
   switch (feature) {
-    case 'hour-of-day': {
-      const ms = t - day * DAY_MS;
-      return (Math.floor(ms / HOUR_MS) + Math.floor((ms % HOUR_MS) / 60_000) / 60) / 24;
-    }
     case 'day-of-week':
       // 1 January 1970 was a Thursday (3 counting from Monday).
-      return ((((day + 3) % 7) + 7) % 7) / 7;
+      return (((day + 3) % 7) + 7) % 7;
     case 'month':
-      return new Date(t).getUTCMonth() / 12;
-    case 'day-of-year': {
-      const start = year.startOf(t);
-      return Math.floor((t - start) / DAY_MS) / year.days;
-    }
+      return new Date(t).getUTCMonth();
+    case 'day-of-year':
+      return Math.floor((t - year.startOf(t)) / DAY_MS);
   }
+}
+
+/**
+ * sin and cos of 2π·k/K for every step k of a cycle of K steps (7, 12, 365, 366), computed once
+ * by the same expression a row would use: a served forecast encodes its rows per request.
+ */
+const TURNS = new Map<number, Float64Array>();
+function turnsOf(K: number): Float64Array {
+  let table = TURNS.get(K);
+  if (!table) {
+    table = new Float64Array(2 * K);
+    for (let k = 0; k < K; k++) {
+      const angle = 2 * Math.PI * (k / K);
+      table[2 * k] = Math.sin(angle);
+      table[2 * k + 1] = Math.cos(angle);
+    }
+    TURNS.set(K, table);
+  }
+  return table;
+}
+
+/** The cycle length K of a stepped feature at time `t`. */
+function cycleOf(feature: Exclude<CalendarFeature, 'hour-of-day'>, t: number, year: YearOf): number {
+  if (feature === 'day-of-week') return 7;
+  if (feature === 'month') return 12;
+  year.startOf(t);
+  return year.days;
 }
 
 /** (N, 2F) row-major sin/cos columns named `<feature>_sin`, `<feature>_cos`. */
@@ -92,16 +119,25 @@ export function calendarFeatures(
   }
   const F = features.length * 2;
   const values = new Float32Array(times.length * F);
-  // A served forecast encodes its rows per request: no Date per row but for months.
+  // A served forecast encodes its rows per request: no Date per row but for months, no sin or cos but for hours.
   const year = new YearOf();
   for (let r = 0; r < times.length; r++) {
     const t = times[r]!;
     if (!Number.isFinite(t))
       throw new ValueError(`calendarFeatures: times[${r}] must be a finite time, got ${t}`);
     for (let j = 0; j < features.length; j++) {
-      const angle = 2 * Math.PI * phase(features[j]!, t, year);
-      values[r * F + 2 * j] = Math.sin(angle);
-      values[r * F + 2 * j + 1] = Math.cos(angle);
+      const feature = features[j]!;
+      const at = r * F + 2 * j;
+      if (feature === 'hour-of-day') {
+        const angle = 2 * Math.PI * hourPhase(t);
+        values[at] = Math.sin(angle);
+        values[at + 1] = Math.cos(angle);
+      } else {
+        const turns = turnsOf(cycleOf(feature, t, year));
+        const k = stepOf(feature, t, year);
+        values[at] = turns[2 * k]!;
+        values[at + 1] = turns[2 * k + 1]!;
+      }
     }
   }
   return { columns: features.flatMap((f) => [`${f}_sin`, `${f}_cos`]), values };

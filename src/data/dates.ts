@@ -62,6 +62,25 @@ function digits(s: string, from: number, to: number): number {
   return n;
 }
 
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil), as Date.UTC counts them, without a call into the Date machinery.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** A valid day of a year from 100 on, in ms (each date of a forecast request passes here twice). */
+function buildDay(year: number, month: number, day: number): number | undefined {
+  if (year < 100) return build(year, month, day);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  return daysFromCivil(year, month, day) * DAY_MS;
+}
+
 function build(year: number, month: number, day: number, h = 0, min = 0, sec = 0): number | undefined {
   const ok =
     month >= 1 &&
@@ -93,7 +112,7 @@ const ISO =
 export function parseDate(text: string): number | undefined {
   if (typeof text !== 'string') return undefined;
   const s = text.trim();
-  if (isIsoDay(s)) return build(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10));
+  if (isIsoDay(s)) return buildDay(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10));
   let m = ISO.exec(s);
   if (m) return build(+m[1]!, +m[3]!, +m[4]!, +(m[5] ?? 0), +(m[6] ?? 0), +(m[7] ?? 0));
   if ((m = /^(\d{4})-(\d{1,2})$/.exec(s))) return build(+m[1]!, +m[2]!, 1);

@@ -11,6 +11,7 @@ import type { OpenedModel } from '../train/recipes/opened.js';
 import { SERVE_DEFAULTS } from './defaults.js';
 import { RequestError, type SchemaError, schemaError } from './errors.js';
 import { forecastKind } from './forecast-kind.js';
+import { parseJsonBody } from './json-body.js';
 import type { Limits } from './kinds.js';
 import { ServedLanguageModel } from './language-model.js';
 import { ServeMetrics } from './metrics.js';
@@ -152,8 +153,15 @@ export function createServer(options: ServeOptions): KiokuServer {
     },
   });
   // Bodies are JSON; Fastify would also read text/plain, which no route takes (a 415 instead).
-  app.removeContentTypeParser('text/plain');
-  wire(app, models, metrics);
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  wire(app, models, metrics, accessLogged(options.log));
   return {
     app,
     models,
@@ -163,7 +171,7 @@ export function createServer(options: ServeOptions): KiokuServer {
   };
 }
 
-function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics): void {
+function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics, accessLog: boolean): void {
   const names = models.map((m) => m.name);
   app.get('/v2', async () => ({ name: 'kioku', version: kiokuVersion(), extensions: ['sequence'] }));
   app.get('/v2/health/live', async () => ({ live: true }));
@@ -194,7 +202,11 @@ function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics): vo
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: `internal error: ${err.message}`, field: 'body' });
   });
-  app.addHook('onResponse', async (req, reply) => observe(req, reply, metrics));
+  // A callback hook: an async one would cost every request a promise.
+  app.addHook('onResponse', (req, reply, done) => {
+    observe(req, reply, metrics, accessLog);
+    done();
+  });
   // Requests waiting for their batch run now rather than at their timer, then the states go.
   app.addHook('preClose', async () => {
     for (const m of models) m.drain();
@@ -221,13 +233,21 @@ function requestError(err: FastifyError, req: FastifyRequest): RequestError | nu
   return new RequestError('body', err.message, status);
 }
 
-function observe(req: FastifyRequest, reply: FastifyReply, metrics: ServeMetrics): void {
-  const config = req.routeOptions.config as Partial<RouteConfig>;
-  const route = config.route ?? req.routeOptions.url ?? 'unmatched';
+/** Whether access-log lines are written: a logger at level info or below. */
+function accessLogged(log: ServeOptions['log']): boolean {
+  return log !== undefined && log !== false && ['trace', 'debug', 'info'].includes(log.level);
+}
+
+function observe(req: FastifyRequest, reply: FastifyReply, metrics: ServeMetrics, accessLog: boolean): void {
+  // Fastify builds routeOptions anew on each read.
+  const options = req.routeOptions;
+  const config = options.config as Partial<RouteConfig>;
+  const route = config.route ?? options.url ?? 'unmatched';
   const model = config.model ?? '';
   const seconds = reply.elapsedTime / 1000;
   metrics.requests.inc({ method: req.method, route, model, code: reply.statusCode });
   metrics.latency.observe({ route, model }, seconds);
+  if (!accessLog) return;
   req.log.info(
     {
       method: req.method,

@@ -43,8 +43,11 @@ describe('parseDate', () => {
   });
 
   it('reads YYYY-MM-DD (its own quick path) exactly as the same day written with slashes', () => {
-    // Every day of 1899–1901 and 1999–2001 (leap and non-leap centuries), day 0 to 32 of each month.
-    for (const year of [1899, 1900, 1901, 1999, 2000, 2001, 60]) {
+    // Every day of 1899–1901 and 1999–2001 (leap and non-leap centuries), day 0 to 32 of each month,
+    // and of years where its day count turns (100, 400-year eras, 1969/1970, the last year written).
+    for (const year of [
+      1899, 1900, 1901, 1999, 2000, 2001, 60, 100, 399, 400, 1600, 1969, 1970, 2100, 2400, 9999,
+    ]) {
       for (let month = 0; month <= 13; month++) {
         for (let day = 0; day <= 32; day++) {
           const pad = (n: number, w = 2) => String(n).padStart(w, '0');

@@ -264,6 +264,14 @@ describe('bad requests', () => {
     const spam = `${url}/v1/models/spam:predict`;
     expect(await post(spam, '{"instances": [')).toMatchObject({ status: 400, body: { field: 'body' } });
     expect(await post(spam, '')).toMatchObject({ status: 400, body: { field: 'body' } });
+    const poisoned = '{"instances": ["a"], "__proto__": {"isAdmin": true}}';
+    expect(await post(spam, poisoned)).toMatchObject({ status: 400, body: { field: '__proto__' } });
+    const escaped =
+      '{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["a"], "\\u0063onstructor": {"prototype": {}}}]}';
+    expect(await post(`${url}/v2/models/spam/infer`, escaped)).toMatchObject({
+      status: 400,
+      body: { field: 'inputs[0].constructor' },
+    });
     expect(await post(spam, 'instances', { 'content-type': 'text/plain' })).toMatchObject({
       status: 415,
       body: { field: 'content-type' },
