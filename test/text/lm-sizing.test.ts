@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { LanguageModel } from '../../src/nn/language-model.js';
 import {
   LM_MAX_EPOCHS,
-  lmEpochsFor,
-  lmParameterCount,
   LM_TARGET_STEPS,
   type LmSize,
+  lmEpochsFor,
+  lmParameterCount,
   lmSizeFor,
   lmSizeForTime,
   lmSizesUpTo,
@@ -207,9 +207,14 @@ describe('trainTextLanguageModel with its sizes left open', () => {
     const open = await firstModel();
     // A day is time enough for the size the text allows: the probe leaves it, and the seed.
     const timed = await firstModel(86_400);
-    expect(timed.model).toMatchObject({ hidden: (open.model as { hidden: number }).hidden, cutForTime: false });
+    expect(timed.model).toMatchObject({
+      hidden: (open.model as { hidden: number }).hidden,
+      cutForTime: false,
+    });
     for (const [name, w] of Object.entries(open.weights)) {
-      expect(Array.from(timed.weights[name]!.data as Float32Array)).toEqual(Array.from(w.data as Float32Array));
+      expect(Array.from(timed.weights[name]!.data as Float32Array)).toEqual(
+        Array.from(w.data as Float32Array),
+      );
     }
   });
 
