@@ -16,11 +16,14 @@
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
- *   label, length, whether it was cut, its unknown words, whether it was HTML, and its first words.
+ *   label, length, whether it was cut, its unknown words, whether it was HTML, and its first words;
+ *   and, for the model and the bag-of-words baseline, the decision threshold on P(spam) with the
+ *   fewest validation errors (the nearest 0.5 among equals) and the test errors at 0.5 and at it.
  * other: the same variants on a second data set (--data names: @stdlib's English first names by
  *   sex, read by characters; --data movies: vega-datasets' film titles by major genre, by words),
  *   so a default changes only for what helps beyond spam:
  *     npx tsx scripts/spam-investigation.ts --part other --data names --seeds 0,1,2 --variants default,token-0.1
+ *   (two classes, as the names: the validation-chosen threshold too)
  * linear: TF-IDF 1-2-gram and bag-of-words logistic regressions (C chosen on validation) on the
  *   full e-mails and on what the LSTM reads (256 tokens, first quarter + end, 20,000-word
  *   vocabulary), with and without the From/Subject lines.
@@ -221,6 +224,62 @@ function predictions(model: Module, config: OpenedModel['config'], texts: string
   return classify(textRuntime({ model, config }), texts).map((p) => p.indexOf(Math.max(...p)));
 }
 
+/** Probability of class 1 for each text (binary models). */
+function positiveProbabilities(model: Module, config: OpenedModel['config'], texts: string[]): number[] {
+  model.eval();
+  return classify(textRuntime({ model, config }), texts).map((p) => p[1]!);
+}
+
+/**
+ * The decision threshold on P(class 1) with the best validation accuracy (of those, the nearest
+ * 0.5), and the test errors at 0.5 and at that threshold.
+ */
+function thresholdOnValidation(
+  val: { p: number[]; y: number[] },
+  test: { p: number[]; y: number[] },
+): { threshold: number; at05: number; atThreshold: number; valAt05: number; valAtThreshold: number } {
+  const errorsAt = (d: { p: number[]; y: number[] }, t: number) =>
+    d.y.reduce((n, y, i) => n + ((d.p[i]! >= t ? 1 : 0) === y ? 0 : 1), 0);
+  const sorted = [...new Set(val.p)].sort((a, b) => a - b);
+  const candidates = [0.5, ...sorted.slice(1).map((p, i) => (p + sorted[i]!) / 2)];
+  let best = 0.5;
+  let bestErrors = errorsAt(val, 0.5);
+  for (const t of candidates) {
+    const e = errorsAt(val, t);
+    if (e < bestErrors || (e === bestErrors && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
+      best = t;
+      bestErrors = e;
+    }
+  }
+  return {
+    threshold: best,
+    at05: errorsAt(test, 0.5),
+    atThreshold: errorsAt(test, best),
+    valAt05: errorsAt(val, 0.5),
+    valAtThreshold: bestErrors,
+  };
+}
+
+/** One line: the validation-chosen threshold of each binary model and its test errors. */
+function thresholdLine(
+  models: Array<[string, Module | null]>,
+  config: OpenedModel['config'],
+  val: { texts: string[]; y: number[] },
+  test: { texts: string[]; y: number[] },
+): string {
+  const parts = models.flatMap(([name, model]) => {
+    if (!model) return [];
+    const r = thresholdOnValidation(
+      { p: positiveProbabilities(model, config, val.texts), y: val.y },
+      { p: positiveProbabilities(model, config, test.texts), y: test.y },
+    );
+    return [
+      `${name} t=${r.threshold.toPrecision(3)} val errors ${r.valAt05}->${r.valAtThreshold}, test errors ${r.at05}->${r.atThreshold}`,
+    ];
+  });
+  return `  threshold on validation: ${parts.join('; ')}`;
+}
+
 /** Share of the test split's words (whole e-mails) outside the vocabulary. */
 function unknownShareOf(s: Split): number {
   let unknown = 0;
@@ -292,6 +351,17 @@ async function lstmRun(name: string, seed: number): Promise<void> {
   console.log(
     `  ${result.name}: ${seconds.toFixed(0)} s, best epoch ${result.fit.bestEpoch}, train acc ${fmt(h.accuracy)}, val loss ${fmt(h.valLoss)}, val acc ${fmt(h.valAccuracy)}; bag-of-words val loss ${fmt(result.histories['bag-of-words']?.valLoss)}`,
   );
+  console.log(
+    thresholdLine(
+      [
+        [result.name, result.model],
+        ['bag-of-words', result.baseline],
+      ],
+      result.config,
+      { texts: s.val.map((e) => e.text), y: s.val.map((e) => e.label) },
+      { texts, y: truth },
+    ),
+  );
   for (const row of errorRows(s, wrong, maxLen, corpus.ids)) console.log(row);
 }
 
@@ -351,6 +421,20 @@ async function otherRun(name: string, seed: number): Promise<void> {
   console.log(
     `${otherData} ${name} seed ${seed}: test accuracy (errors of ${n}) ${result.name} ${score(result.name)}, bag-of-words ${score('bag-of-words')}, tfidf ${score('tfidf')}, majority ${score('majority')}; best epoch ${result.fit.bestEpoch}, ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
+  if (corpus.classes.length === 2) {
+    // The recipe's split of the corpus (no limit), to read the validation texts again.
+    const rows = corpus.texts.map((text, i) => ({ text, label: corpus.labels[i]! }));
+    const s = trainValTestSplit(rows, { val: 0.1, test: 0.1, seed, stratify: true });
+    const part = (xs: readonly { text: string; label: number }[]) => ({
+      texts: xs.map((e) => e.text),
+      y: xs.map((e) => e.label),
+    });
+    const models: Array<[string, Module | null]> = [
+      [result.name, result.model],
+      ['bag-of-words', result.baseline],
+    ];
+    console.log(thresholdLine(models, result.config, part([...s.val]), part([...s.test])));
+  }
 }
 
 console.log(`backend ${initBackend()}, threads ${process.env.KIOKU_NUM_THREADS ?? 'all'}`);

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { LanguageModel } from '../../src/nn/language-model.js';
 import {
   LM_MAX_EPOCHS,
+  LM_TARGET_STEPS,
+  type LmSize,
   lmEpochsFor,
   lmParameterCount,
   lmSizeFor,
+  lmSizeForTime,
+  lmSizesUpTo,
   lmStepsPerEpoch,
   sizeLanguageModel,
 } from '../../src/train/lm/sizing.js';
@@ -85,6 +89,66 @@ describe('sizing a language model to its text', () => {
   });
 });
 
+describe('sizing a language model to its time', () => {
+  const sizes = lmSizesUpTo({ embed: 64, hidden: 512, tieWeights: false });
+  // A step's seconds as a loaded machine gave them: a fixed cost, then the weights' work.
+  const stepSeconds = (s: LmSize) => 0.5 + lmParameterCount(82, s.embed, s.hidden, false) / 250_000;
+  const timed = () => {
+    const probed: number[] = [];
+    return {
+      probed,
+      stepSeconds: (s: LmSize) => {
+        probed.push(s.hidden);
+        return stepSeconds(s);
+      },
+    };
+  };
+
+  it('lists the sizes of a kind up to the one the text allows, smallest first', () => {
+    expect(sizes.map((s) => [s.embed, s.hidden])).toEqual([
+      [32, 32],
+      [64, 64],
+      [64, 128],
+      [64, 256],
+      [64, 512],
+    ]);
+    expect(lmSizesUpTo({ embed: 128, hidden: 128, tieWeights: true })).toEqual([
+      { embed: 32, hidden: 32, tieWeights: true },
+      { embed: 64, hidden: 64, tieWeights: true },
+      { embed: 128, hidden: 128, tieWeights: true },
+    ]);
+  });
+
+  it('keeps the largest network that takes its 1,000 steps in time, timing no larger one than needed', () => {
+    const enough = stepSeconds(sizes[4]!) * LM_TARGET_STEPS;
+    const all = timed();
+    expect(lmSizeForTime(sizes, enough, all.stepSeconds).hidden).toBe(512);
+    expect(all.probed).toEqual([32, 64, 128, 256, 512]);
+    const some = timed();
+    const for128 = stepSeconds(sizes[2]!) * LM_TARGET_STEPS;
+    expect(lmSizeForTime(sizes, for128, some.stepSeconds).hidden).toBe(128);
+    // 256 was timed and found too slow; 512 was not timed at all.
+    expect(some.probed).toEqual([32, 64, 128, 256]);
+  });
+
+  it('without time for 1,000 steps, keeps the largest that takes half the steps of the smallest', () => {
+    // 100 s: 32 takes 180 steps, 64 148, 128 104, 256 52, 512 18.
+    expect(lmSizeForTime(sizes, 100, stepSeconds).hidden).toBe(128);
+    // Steps that cost the same whatever the size: the largest.
+    expect(lmSizeForTime(sizes, 100, () => 1).hidden).toBe(512);
+    expect(lmSizeForTime(sizes, 100, (s) => s.hidden).hidden).toBe(64);
+  });
+
+  it('cuts only sizes left open, and says the same rest as without a budget', () => {
+    const text = { trainTokens: MOBY, vocab: 82, unit: 'char' as const, batch: 32, bptt: 128 };
+    const budget = { seconds: 100, stepSeconds };
+    expect(sizeLanguageModel({}, text, budget)).toEqual({ ...sizeLanguageModel({}, text), hidden: 128 });
+    expect(sizeLanguageModel({ hidden: 512 }, text, budget)).toMatchObject({ hidden: 512, embed: 64 });
+    // Tied, each size has a wider embedding, so a slower step: one size less.
+    expect(sizeLanguageModel({ tieWeights: true }, text, budget)).toMatchObject({ hidden: 64, embed: 64 });
+  });
+});
+
 describe('trainTextLanguageModel with its sizes left open', () => {
   const text = 'It was the best of times, it was the worst of times. '.repeat(60);
 
@@ -120,6 +184,38 @@ describe('trainTextLanguageModel with its sizes left open', () => {
       lr: 0.01,
       sizedToText: ['embed', 'hidden', 'tieWeights', 'epochs', 'dropout', 'lr', 'vocabSize'],
     });
+  });
+
+  it('times its steps for a time budget without changing the network it then trains', async () => {
+    const firstModel = async (maxSeconds?: number) => {
+      const controller = new AbortController();
+      const events: LanguageModelEvent[] = [];
+      const r = await trainTextLanguageModel({
+        text,
+        ngram: 1,
+        batch: 4,
+        bptt: 16,
+        ...(maxSeconds ? { maxSeconds } : {}),
+        signal: controller.signal,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === 'model') controller.abort();
+        },
+      });
+      return { weights: r.model.stateDict(), model: events.find((e) => e.type === 'model')! };
+    };
+    const open = await firstModel();
+    // A day is time enough for the size the text allows: the probe leaves it, and the seed.
+    const timed = await firstModel(86_400);
+    expect(timed.model).toMatchObject({
+      hidden: (open.model as { hidden: number }).hidden,
+      cutForTime: false,
+    });
+    for (const [name, w] of Object.entries(open.weights)) {
+      expect(Array.from(timed.weights[name]!.data as Float32Array)).toEqual(
+        Array.from(w.data as Float32Array),
+      );
+    }
   });
 
   it('keeps word models to the words seen twice, tied', async () => {

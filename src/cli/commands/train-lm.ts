@@ -83,9 +83,10 @@ async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: RunState
     case 'model': {
       unit.epochs = e.epochs;
       const open = e.sized.filter((k) => k !== 'vocabSize');
-      const sized = open.length > 0 ? ` (${open.map(flagName).join(', ')} sized to the text)` : '';
+      const to = e.cutForTime ? 'the text and to --minutes' : 'the text';
+      const sized = open.length > 0 ? ` (${open.map(flagName).join(', ')} sized to ${to})` : '';
       reporter.note(
-        `${e.model}: embedding ${e.embed}, hidden ${e.hidden}, ${e.parameters} parameters, ${e.epochs} epochs${sized}`,
+        `${e.model}: embedding ${e.embed}, hidden ${e.hidden}, ${e.parameters} parameters, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${sized}`,
       );
       return reporter.event({
         event: 'model',
@@ -95,6 +96,7 @@ async function lmEvent(reporter: Reporter, e: LanguageModelEvent, unit: RunState
         hidden: e.hidden,
         epochs: e.epochs,
         sized: e.sized.map(flagName),
+        cutForTime: e.cutForTime,
       });
     }
     case 'lm-eval': {

@@ -36,7 +36,7 @@ function textEvent(
 ): Promise<void> | void {
   if (e.type === 'text-data') {
     reporter.note(
-      `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}, ${e.epochs} epochs`,
+      `${e.examples} examples (${e.classes.join('/')}): train ${e.train}, val ${e.val}, test ${e.test}; vocabulary ${e.vocabulary} tokens, max length ${e.maxLen}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}`,
     );
     warnUnknown(reporter, e.unknownRate, 'validation and test', tokens);
   } else if (e.type === 'model') reporter.note(`${e.model}: ${e.parameters} parameters`);

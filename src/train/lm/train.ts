@@ -23,11 +23,11 @@ export type { LmHistory, LmTrainEvent, LmTrainOptions, LmTrainResult } from './t
  * One optimisation step on a chunk from `state`; returns the chunk's mean loss (nats) and the
  * new state, detached (inside the step, so its buffers outlive it).
  */
-function trainChunk(
+export function trainChunk(
   model: LanguageModel,
   chunk: LmChunk,
   state: LmState | null,
-  s: LmSettings,
+  s: Pick<LmSettings, 'optimizer' | 'clip'>,
 ): { loss: number; state: LmState; norm: number } {
   const params = model.parameters();
   dropGradients(params, () => s.optimizer.zeroGrad());

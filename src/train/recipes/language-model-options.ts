@@ -105,6 +105,8 @@ export type LanguageModelEvent =
       epochs: number;
       /** The settings sized to the text (those left open). */
       sized: SizedToText[];
+      /** Whether the time budget (`maxSeconds`), timed on this machine, made the network smaller. */
+      cutForTime: boolean;
     }
   | { type: 'lm-step'; epoch: number; step: number; stepsPerEpoch: number; loss: number; seconds: number }
   | (Omit<Extract<LmTrainEvent, { type: 'eval' }>, 'type'> & { type: 'lm-eval' })

@@ -7,7 +7,8 @@ import { manualSeed } from '../../tensor/random.js';
 import { NGramModel } from '../baselines/ngram.js';
 import { evaluateLanguageModel } from '../lm/evaluate.js';
 import { type LmResumePoint, lmResumePoint, lmTrainingState, PositionSlot } from '../lm/resume-point.js';
-import { LM_WORD_MAX_VOCAB, LM_WORD_MIN_FREQ, sizeLanguageModel } from '../lm/sizing.js';
+import { LM_WORD_MAX_VOCAB, LM_WORD_MIN_FREQ, type LmTimeBudget, sizeLanguageModel } from '../lm/sizing.js';
+import { lmProbeTokens, lmStepSeconds } from '../lm/step-time.js';
 import { type LmTrainOptions, type LmTrainResult, trainLanguageModel } from '../lm/train.js';
 import { checkpointing } from './checkpointing.js';
 import { type Emit, emitter } from './fitting.js';
@@ -28,6 +29,8 @@ type Resolved = LanguageModelSettings &
     /** Fewest occurrences in the training part for a vocabulary entry (1 unless sized). */
     minFreq: number;
     sized: SizedToText[];
+    /** Whether the time left measured on this machine made the network smaller than the text allows. */
+    cutForTime: boolean;
   };
 
 /** The vocabulary's limits: as given, or sized (words seen twice or more, at most 10,000). */
@@ -57,23 +60,60 @@ function corpusOf(o: ResolvedLanguageModelOptions): LmCorpus {
   return c;
 }
 
-/** The open settings sized to the tokenized text. */
-function sized(o: ResolvedLanguageModelOptions, c: LmCorpus): Resolved {
-  const size = sizeLanguageModel(o, {
+/**
+ * The time budget that cuts the sizes: the seconds left, and a probe timing one training step
+ * of each size tried. None without a time limit, or on a training part too short to probe.
+ */
+function timeBudget(o: ResolvedLanguageModelOptions, c: LmCorpus, seconds: number): LmTimeBudget | undefined {
+  if (!Number.isFinite(seconds) || c.train.length < lmProbeTokens(o.batch, o.bptt)) return undefined;
+  const probe = {
+    vocabSize: c.vocab.size,
+    numLayers: o.layers,
+    cell: o.cell,
+    dropout: o.dropout ?? 0,
+    train: c.train,
+    batch: o.batch,
+    bptt: o.bptt,
+  };
+  return { seconds, stepSeconds: (s) => lmStepSeconds(s, probe) };
+}
+
+/**
+ * A resumed run's sizes left open: those its checkpoint was trained with, which the time left
+ * then decided (none when the sizes were given or nothing is resumed).
+ */
+function resumedSizes(
+  o: ResolvedLanguageModelOptions,
+): Pick<LanguageModelSettings, 'embed' | 'hidden' | 'tieWeights'> | null {
+  const run = o.resume?.config.run as Partial<LanguageModelSettings> | undefined;
+  if (!run || o.embed !== undefined || o.hidden !== undefined) return null;
+  const { embed, hidden, tieWeights } = run;
+  if (typeof embed !== 'number' || typeof hidden !== 'number' || typeof tieWeights !== 'boolean') return null;
+  return { embed, hidden, tieWeights: o.tieWeights ?? tieWeights };
+}
+
+/** The open settings sized to the tokenized text (and to the seconds left for training). */
+function sized(o: ResolvedLanguageModelOptions, c: LmCorpus, secondsLeft: number): Resolved {
+  const text = {
     trainTokens: c.train.length,
     vocab: c.vocab.size,
     unit: o.tokenizer,
     batch: o.batch,
     bptt: o.bptt,
-  });
+  };
+  const kept = resumedSizes(o);
+  const byText = sizeLanguageModel(o, text);
+  const size = kept
+    ? { ...sizeLanguageModel({ ...o, ...kept }, text), sized: byText.sized }
+    : sizeLanguageModel(o, text, timeBudget(o, c, secondsLeft));
   const vocab = vocabRule(o);
   const { sized: chosen, ...settings } = size;
   const all: SizedToText[] = o.vocabSize === undefined ? [...chosen, 'vocabSize'] : chosen;
-  return { ...o, ...settings, ...vocab, sized: all };
+  return { ...o, ...settings, ...vocab, sized: all, cutForTime: settings.hidden < byText.hidden };
 }
 
 /** Kneser-Ney n-gram models of orders 1..o.ngram on the same split, scored on validation and test. */
-async function ngramBaselines(o: Resolved, c: LmCorpus, emit: Emit<LanguageModelEvent>) {
+async function ngramBaselines(o: { ngram: number }, c: LmCorpus, emit: Emit<LanguageModelEvent>) {
   const scores: NGramScore[] = [];
   for (let order = 1; order <= o.ngram; order++) {
     const m = new NGramModel(c.train, { order, vocabSize: c.vocab.size });
@@ -180,6 +220,7 @@ async function trainNetwork(
     hidden: o.hidden,
     epochs: o.epochs,
     sized: o.sized,
+    cutForTime: o.cutForTime,
   });
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
   const saving = await checkpoints(o, c, model, optimizer, emit);
@@ -232,6 +273,7 @@ function lmConfig(o: Resolved, c: LmCorpus, model: LanguageModel, r: LmTrainResu
     resume: _r,
     dataName,
     sized: sizedToText,
+    cutForTime: _c,
     minFreq,
     ...settings
   } = o;
@@ -268,19 +310,19 @@ export async function trainTextLanguageModel(options: LanguageModelOptions): Pro
   const started = performance.now();
   const emit = emitter(given.onEvent);
   const c = corpusOf(given);
-  const o = sized(given, c);
   await emit({
     type: 'lm-data',
     train: c.train.length,
     val: c.val.length,
     test: c.test.length,
     vocabulary: c.vocab.size,
-    unit: o.tokenizer,
+    unit: given.tokenizer,
     unknownRate: c.unknownRate,
   });
-  const ngrams = await ngramBaselines(o, c, emit);
-  const secondsLeft = o.maxSeconds - (performance.now() - started) / 1000;
-  const { model, result } = await trainNetwork(o, c, emit, secondsLeft);
+  const ngrams = await ngramBaselines(given, c, emit);
+  const secondsLeft = () => given.maxSeconds - (performance.now() - started) / 1000;
+  const o = sized(given, c, secondsLeft());
+  const { model, result } = await trainNetwork(o, c, emit, secondsLeft());
   // The best evaluation's weights are the model's now: its score is the validation score.
   const val = result.best ?? (await evaluateLanguageModel(model, c.val));
   const test = await evaluateLanguageModel(model, c.test);
