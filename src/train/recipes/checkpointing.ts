@@ -96,7 +96,7 @@ export async function checkpointing<E>(
   }
   if (r.initialEpoch > plan.epochs) {
     throw new ValueError(
-      `${name('epochs')} ${plan.epochs}: the checkpoint in ${cp.where} has already trained ${r.initialEpoch} epochs`,
+      `${name('epochs')} ${plan.epochs}: the checkpoint in ${cp.where} has already trained ${r.initialEpoch} epoch${r.initialEpoch === 1 ? '' : 's'}`,
     );
   }
   await emit({
