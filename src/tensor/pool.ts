@@ -127,6 +127,11 @@ export function beginStepRecord(): StepRecord | null {
   return running;
 }
 
+/** Whether a training step is recording the tensors and buffers its ops make. */
+export function isRecordingStep(): boolean {
+  return running !== null;
+}
+
 /** Stops recording; the caller then retires the record's tensors and buffers. */
 export function endStepRecord(record: StepRecord): void {
   if (running === record) running = null;
