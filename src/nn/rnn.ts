@@ -25,7 +25,8 @@ import { RecurrentStreamer, type StreamerOptions } from './streaming.js';
  * output: (T, B, D·R), or (B, T, D·R) with batchFirst; the last dimension is [forward ‖ backward]
  *
  * Each layer and direction is one fused sequence op (src/ops/recurrent.ts); the sequence is
- * made time-major once on the way in and back once on the way out.
+ * made time-major once on the way in and back once on the way out (in inference, on the output's
+ * first read).
  */
 
 export interface RecurrentOptions {
