@@ -244,10 +244,7 @@ abstract class RecurrentBase extends Module {
         `${name}: input must have ${this.inputSize} features (inputSize) in its last dimension, got shape ${formatShape(x.shape)}`,
       );
     }
-    const [T, B] = (batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]]) as [
-      number,
-      number,
-    ];
+    const [T, B] = (batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]]) as [number, number];
     const lengths = options?.lengths == null ? null : checkLengths(options.lengths, B, T, `${name}: lengths`);
     const L = this.numLayers;
     const D = this.numDirections;
