@@ -1,5 +1,5 @@
 import { maskedPool } from '../ops/masked-pool.js';
-import { concat, reshape, slice, transpose, transposeDeferred } from '../ops/shape.js';
+import { concat, reshape, slice } from '../ops/shape.js';
 import { noGrad } from '../tensor/autograd.js';
 import { DTypeError, ShapeError, ValueError } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
@@ -227,31 +227,17 @@ export class TextClassifier extends Module {
 
   forward(inputs: Tensor, lengths?: Int32Array): Tensor {
     const lens = checkTokens('TextClassifier.forward', inputs, lengths);
-    const given = lengths === undefined ? undefined : lens;
-    const [out, hN] = this.training
-      ? runRecurrent(this.rnn, this.embed(inputs), given)
-      : this.runTimeMajor(inputs, given);
+    const x = this.embed(inputs); // (B, T, E)
+    const [out, hN] = runRecurrent(this.rnn, x, lengths === undefined ? undefined : lens);
     let pooled = this.pool(out, hN, lens); // (B, D·H), or (B, 2·D·H) for max-mean
     if (this.dropout) pooled = this.dropout.forward(pooled);
     return this.fc.forward(pooled);
   }
 
-  /**
-   * Evaluation's recurrent pass: the embedding rows gathered straight in time order (the int
-   * ids transposed, not the float rows), so the layer reads them without a transpose; output
-   * (B, T, D·H), made when first read (pooling 'last' never reads it), and h_n. Not used in
-   * training: its gradient would add repeated tokens' rows into the embedding's in another order
-   * (other float rounding than PyTorch's batch-first pass).
-   */
-  private runTimeMajor(inputs: Tensor, lengths: Int32Array | undefined): [Tensor, Tensor] {
-    const ids = transpose(inputs, 0, 1);
-    const { output, hN } = this.rnn.forwardTimeMajor(this.embedding.forward(ids), lengths ? { lengths } : {});
-    return [transposeDeferred(output, 0, 1), hN];
-  }
-
-  /** Training's token embeddings (B, T, E), with word and embedding dropout. */
+  /** The token embeddings, with word and embedding dropout while training. */
   private embed(inputs: Tensor): Tensor {
     const s = this.settings;
+    if (!this.training) return this.embedding.forward(inputs);
     const ids = tokenDropout(inputs, s.tokenDropout, { unkId: s.unkId, paddingIdx: s.paddingIdx });
     return embeddingDropout(this.embedding.forward(ids), ids, s.embedDropout);
   }

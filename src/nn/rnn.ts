@@ -214,26 +214,15 @@ abstract class RecurrentBase extends Module {
     };
   }
 
-  /**
-   * @internal `forward` on a time-major x (T, B, E) from zero states, whatever batchFirst says:
-   * output (T, B, D·R) and h_n, for a model that makes its input time-major itself (a text
-   * classifier gathering its embedding rows in time order) and so needs neither transpose.
-   */
-  forwardTimeMajor(x: Tensor, options: RecurrentForwardOptions = {}): { output: Tensor; hN: Tensor } {
-    const { output, hN } = this.runBatched(x, null, null, options, false);
-    return { output, hN };
-  }
-
   private runBatched(
     x: Tensor,
     h0: Tensor | null | undefined,
     c0: Tensor | null | undefined,
     options: RecurrentForwardOptions,
-    batchFirst = this.batchFirst,
   ): { output: Tensor; hN: Tensor; cN: Tensor | null } {
     const name = this.layerName;
     if (!(x instanceof Tensor)) throw new ValueError(`${name}: input must be a Tensor, got ${typeof x}`);
-    const layout = batchFirst ? '(B, T, E)' : '(T, B, E)';
+    const layout = this.batchFirst ? '(B, T, E)' : '(T, B, E)';
     if (x.ndim !== 3) {
       throw new ShapeError(
         `${name}: input must be 3-D ${layout} or unbatched 2-D (T, E), got shape ${formatShape(x.shape)}`,
@@ -244,7 +233,10 @@ abstract class RecurrentBase extends Module {
         `${name}: input must have ${this.inputSize} features (inputSize) in its last dimension, got shape ${formatShape(x.shape)}`,
       );
     }
-    const [T, B] = (batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]]) as [number, number];
+    const [T, B] = (this.batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]]) as [
+      number,
+      number,
+    ];
     const lengths = options?.lengths == null ? null : checkLengths(options.lengths, B, T, `${name}: lengths`);
     const L = this.numLayers;
     const D = this.numDirections;
@@ -257,7 +249,7 @@ abstract class RecurrentBase extends Module {
     const c0s = c0 ? split(c0, 1, 0).map((t) => reshape(t, [B, H])) : null;
     // Batch-first input is made time-major for the kernels; without a backward to read it later
     // (inference) the copy goes back to a pool when the layers are done.
-    const timeMajor = batchFirst ? transposeScratch(x, 0, 1) : null;
+    const timeMajor = this.batchFirst ? transposeScratch(x, 0, 1) : null;
     let input = timeMajor ? timeMajor.tensor : x;
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
@@ -292,7 +284,7 @@ abstract class RecurrentBase extends Module {
     timeMajor?.release();
     return {
       // Often only h_n is read: in inference the batch-first copy is made on first read.
-      output: batchFirst ? transposeDeferred(input, 0, 1) : input,
+      output: this.batchFirst ? transposeDeferred(input, 0, 1) : input,
       hN: stack(hNs, 0),
       cN: isLstm ? stack(cNs, 0) : null,
     };
