@@ -8,7 +8,7 @@ import {
   lstmSequence,
   rnnSequence,
 } from '../ops/recurrent.js';
-import { concat, reshape, split, stack, transpose } from '../ops/shape.js';
+import { concat, reshape, split, stack, transposeDeferred, transposeScratch } from '../ops/shape.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
@@ -25,7 +25,8 @@ import { RecurrentStreamer, type StreamerOptions } from './streaming.js';
  * output: (T, B, D·R), or (B, T, D·R) with batchFirst; the last dimension is [forward ‖ backward]
  *
  * Each layer and direction is one fused sequence op (src/ops/recurrent.ts); the sequence is
- * made time-major once on the way in and back once on the way out.
+ * made time-major once on the way in and back once on the way out (in inference, on the output's
+ * first read).
  */
 
 export interface RecurrentOptions {
@@ -246,7 +247,10 @@ abstract class RecurrentBase extends Module {
     if (isLstm) checkState(name, 'c0', c0, [L * D, B, H]);
     const h0s = h0 ? split(h0, 1, 0).map((t) => reshape(t, [B, R])) : null;
     const c0s = c0 ? split(c0, 1, 0).map((t) => reshape(t, [B, H])) : null;
-    let input = this.batchFirst ? transpose(x, 0, 1) : x;
+    // Batch-first input is made time-major for the kernels; without a backward to read it later
+    // (inference) the copy goes back to a pool when the layers are done.
+    const timeMajor = this.batchFirst ? transposeScratch(x, 0, 1) : null;
+    let input = timeMajor ? timeMajor.tensor : x;
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
     for (let l = 0; l < L; l++) {
@@ -277,8 +281,10 @@ abstract class RecurrentBase extends Module {
         input = dropoutOp(input, this.dropout, true, this.generator);
       }
     }
+    timeMajor?.release();
     return {
-      output: this.batchFirst ? transpose(input, 0, 1) : input,
+      // Often only h_n is read: in inference the batch-first copy is made on first read.
+      output: this.batchFirst ? transposeDeferred(input, 0, 1) : input,
       hN: stack(hNs, 0),
       cN: isLstm ? stack(cNs, 0) : null,
     };

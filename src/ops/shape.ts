@@ -2,9 +2,9 @@ import '../backend/js/binary.js';
 import '../backend/js/shape.js';
 import { positionOf, splitAtAxis } from '../backend/js/shape.js';
 import { kernels } from '../backend/registry.js';
-import { record } from '../tensor/autograd.js';
+import { isGradEnabled, record } from '../tensor/autograd.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
-import { outputBuffer } from '../tensor/pool.js';
+import { BufferPool, isRecordingStep, outputBuffer } from '../tensor/pool.js';
 import {
   broadcastShapes,
   formatShape,
@@ -128,12 +128,63 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 /** Swaps two dimensions. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  return permute(x, swapPermutation(x, dim0, dim1));
+}
+
+function swapPermutation(x: Tensor, dim0: number, dim1: number): number[] {
   const a = normalizeAxis(dim0, x.ndim, 'transpose (dim0)');
   const b = normalizeAxis(dim1, x.ndim, 'transpose (dim1)');
   const perm = x.shape.map((_, i) => i);
   perm[a] = b;
   perm[b] = a;
-  return permute(x, perm);
+  return perm;
+}
+
+/**
+ * transpose(x, dim0, dim1) whose copy is made when its data is first read, for a result callers
+ * often never read (a batch-first recurrent layer's output when only h_n is used). Inference
+ * only: when x records a gradient, or a training step runs, it is transpose(). x's data must not
+ * change afterwards, so pass only a tensor over a buffer the caller alone holds.
+ */
+export function transposeDeferred(x: Tensor, dim0: number, dim1: number): Tensor {
+  const perm = swapPermutation(x, dim0, dim1);
+  if ((isGradEnabled() && x.requiresGrad) || isRecordingStep()) return permute(x, perm);
+  const out = new Tensor(
+    x.data,
+    perm.map((p) => x.shape[p]!),
+  );
+  return out.deferData(() => {
+    const data = allocLike(x, x.size, false);
+    kernels.permute(x.data, x.shape, perm, data, false);
+    return data;
+  });
+}
+
+// Buffers of transposeScratch: one call's copies, returned when the call ends.
+const scratchPool = new BufferPool(2);
+
+/**
+ * transpose(x, dim0, dim1) into a pooled buffer for a copy that lives only inside one call:
+ * `release()` hands the buffer back for the next call once the caller is done, and the tensor
+ * must not be read after. Inference only (a recorded backward would read the buffer later):
+ * while gradients are recorded, or a training step runs, it is transpose() and `release` does
+ * nothing.
+ */
+export function transposeScratch(x: Tensor, dim0: number, dim1: number): { tensor: Tensor; release(): void } {
+  const perm = swapPermutation(x, dim0, dim1);
+  if (isGradEnabled() || isRecordingStep() || x.dtype !== 'float32') {
+    return { tensor: permute(x, perm), release: () => {} };
+  }
+  // Every element is written, so a reused buffer needs no zero fill.
+  const data = scratchPool.take(x.size, false);
+  kernels.permute(x.data, x.shape, perm, data, false);
+  return {
+    tensor: new Tensor(
+      data,
+      perm.map((p) => x.shape[p]!),
+    ),
+    release: () => scratchPool.release(data),
+  };
 }
 
 /** Joins tensors along an existing axis; every other dimension (and the dtype) must match. */

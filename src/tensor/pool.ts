@@ -1,4 +1,4 @@
-import { allocateFloat32 } from './alloc.js';
+import { allocateFloat32, allocateFloat32Unfilled } from './alloc.js';
 import type { TypedArray } from './dtype.js';
 
 /*
@@ -127,6 +127,11 @@ export function beginStepRecord(): StepRecord | null {
   return running;
 }
 
+/** Whether a training step is recording the tensors and buffers its ops make. */
+export function isRecordingStep(): boolean {
+  return running !== null;
+}
+
 /** Stops recording; the caller then retires the record's tensors and buffers. */
 export function endStepRecord(record: StepRecord): void {
   if (running === record) running = null;
@@ -135,10 +140,13 @@ export function endStepRecord(record: StepRecord): void {
 /**
  * An op's output buffer of n elements: fresh, or inside a training step taken from
  * {@link activationPool} and returned when the step ends. `zeroed` false skips the zero fill
- * for an op that writes every element.
+ * (of a reused buffer, or of a fresh one where the runtime allows) for an op that writes every
+ * element.
  */
 export function outputBuffer(n: number, zeroed = true): Float32Array {
-  if (running === null || n < MIN_ELEMENTS) return allocateFloat32(n, [n], 'output');
+  if (running === null || n < MIN_ELEMENTS) {
+    return zeroed ? allocateFloat32(n, [n], 'output') : allocateFloat32Unfilled(n, [n], 'output');
+  }
   const b = activationPool.take(n, zeroed);
   running.buffers.add(b);
   owned.add(b);

@@ -14,7 +14,9 @@ export type { DType, TypedArray } from './dtype.js';
  * reading one afterwards throws.
  */
 export class Tensor {
-  private readonly _data: TypedArray;
+  private _data: TypedArray;
+  // Makes the data on its first read (see deferData); null once made, or for ordinary tensors.
+  private pending: (() => TypedArray) | null = null;
   private released = false;
   readonly shape: Shape;
   readonly dtype: DType;
@@ -45,12 +47,31 @@ export class Tensor {
         `tensor of shape ${formatShape(this.shape)} was released when its training step ended (fit reuses the memory of the tensors a step creates); keep a clone() or detach() made during the step instead`,
       );
     }
+    if (this.pending !== null) this.settle();
     return this._data;
   }
 
   /** @internal The data whether or not it was released, for the training-step machinery. */
   get storage(): TypedArray {
+    if (this.pending !== null) this.settle();
     return this._data;
+  }
+
+  /**
+   * @internal Replaces the data by what `produce` returns (as many elements, the same dtype),
+   * made on its first read: for an op's output that callers often never read (a recurrent
+   * layer's batch-first output when only its final state is used). `produce` must read only
+   * buffers nothing else can write, so the result is what it would have been made eagerly.
+   */
+  deferData(produce: () => TypedArray): this {
+    this.pending = produce;
+    return this;
+  }
+
+  private settle(): void {
+    const produce = this.pending!;
+    this.pending = null;
+    this._data = produce();
   }
 
   /** @internal Marks the tensor released: its buffer went back to a pool for reuse. */
@@ -81,7 +102,8 @@ export class Tensor {
 
   /** Number of elements. */
   get size(): number {
-    return this.data.length;
+    // Deferred data has the length of the data it stands in for: counting needs no making.
+    return this.released ? this.data.length : this._data.length;
   }
 
   get isLeaf(): boolean {
