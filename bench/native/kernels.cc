@@ -4,7 +4,8 @@
 // by V random tokens' rows when V is given),
 // adam (the seed's 690 306 parameters), stream (one batch-1 LSTM(E, H) step), stream-token (the same
 // step fed by an embedding, its input products gathered from a table), gemm (any product),
-// micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256), read (one core's read
+// micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256), packed (a
+// recurrent step's product against a pre-packed B), read (one core's read
 // bandwidth from a buffer of a given size: what bounds the stream workload's product).
 // Built by bench/native/build.sh.
 #include <algorithm>
@@ -274,6 +275,19 @@ int main(int argc, char** argv) {
     }, &cpu);
     std::printf("gemm %d%d %lldx%lldx%lld: %.1f GFLOP/s by cpu time, %.1f by wall\n", ta, tb, (long long)m,
                 (long long)n, (long long)kk, 2.0 * m * n * kk / cpu / 1e3, 2.0 * m * n * kk / us / 1e3);
+  } else if (what == "packed") {
+    // packed M N K: a recurrent step's product, C(M×N) = A(M×K)·Bᵀ with B (N×K) packed once by
+    // packB, as the time loop runs it; 1000 products per timed run.
+    const int64_t m = std::atoll(argv[4]), n = std::atoll(argv[5]), kk = std::atoll(argv[6]);
+    std::vector<float> a = randomVec(m * kk, 1.f, 1), b = randomVec(kk * n, 1.f, 2), c(m * n);
+    PackedB pb;
+    packB(true, kk, n, b.data(), kk, m, pb);
+    us = medianUs(reps, [&] {
+      for (int i = 0; i < 1000; i++) sgemmPacked(m, a.data(), kk, pb, c.data(), n, false);
+    }, &cpu) / 1000;
+    cpu /= 1000;
+    std::printf("packed %lldx%lldx%lld: %.1f GFLOP/s by cpu time\n", (long long)m, (long long)n, (long long)kk,
+                2.0 * m * n * kk / cpu / 1e3);
   } else if (what == "micro") {
     // The micro-kernel alone on a tile whose operands sit in L1: its best rate, FLOP per µs.
     const SimdKernels& k = simd();

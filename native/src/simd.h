@@ -75,11 +75,17 @@ struct RnnStepBwd {
 using MicroFn = void (*)(int64_t kc, const float* pa, int64_t rs, int64_t cs, const float* pb, float* c, int64_t ldc,
                          bool add);
 
+// The most rows a table's edge micro-kernels cover (simd_kernels.cc: 1…5 for AVX2's 6-row tile).
+constexpr int kMaxEdgeRows = 6;
+
 struct SimdKernels {
   const char* name;
   // GEMM: the micro-kernel's MR×NR tile and the Goto/BLIS block sizes around it.
   int32_t mr, nr, kc, mc, nc;
   MicroFn micro;
+  // microEdge[r]: the micro-kernel for the last r < mr rows of C, or null where the driver runs
+  // a full tile into scratch instead.
+  MicroFn microEdge[kMaxEdgeRows];
   void (*gemv)(int64_t n, const GemvPart* parts, int32_t count, float* y, bool accumulate);
   // y(n) = [y +] Σ_p x[p] · B(p, :) for B (k × n) row-major (leading dimension ldb).
   void (*gemvT)(int64_t n, int64_t k, const float* x, const float* b, int64_t ldb, float* y, bool accumulate);

@@ -47,11 +47,18 @@ inline void forLanes(int64_t n, const Body& body) {
   if (j < n) body(Tail{j, static_cast<int>(n - j)});
 }
 
-// ---- GEMM micro-kernel: the kTileRows × (kTileVecs · kLanes) tile of C += sliver(A) · sliver(B) ----
+// ---- GEMM micro-kernel: the MR × (kTileVecs · kLanes) tile of C += sliver(A) · sliver(B) ----
+// MR is kTileRows but for the bottom edge of C, where an instruction set that defines
+// KIOKU_ISA_EDGE_ROWS runs the rows left in place of a full tile into scratch.
 
-void micro(int64_t kc, const float* pa, int64_t rs, int64_t cs, const float* pb, float* c, int64_t ldc,
-           bool accumulate) {
-  constexpr int MR = kTileRows, NV = kTileVecs;
+#ifdef KIOKU_ISA_EDGE_ROWS
+static_assert(kTileRows <= kMaxEdgeRows, "microEdge holds the rows below one tile");
+#endif
+
+template <int MR>
+void microRows(int64_t kc, const float* pa, int64_t rs, int64_t cs, const float* pb, float* c, int64_t ldc,
+               bool accumulate) {
+  constexpr int NV = kTileVecs;
   V acc[MR][NV];
   KIOKU_UNROLL(8)
   for (int r = 0; r < MR; r++)
@@ -355,7 +362,12 @@ const SimdKernels kKernels = {
     256,
     16 * kTileRows,
     (2048 + kTileVecs * kLanes - 1) / (kTileVecs * kLanes) * (kTileVecs * kLanes),  // NC, a multiple of NR
-    micro,
+    microRows<kTileRows>,
+#ifdef KIOKU_ISA_EDGE_ROWS
+    {nullptr, microRows<1>, microRows<2>, microRows<3>, microRows<4>, microRows<5>},
+#else
+    {},
+#endif
     gemv,
     gemvT,
     lstmForward,

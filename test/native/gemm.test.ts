@@ -19,6 +19,11 @@ const SIZES: [number, number, number][] = [
   [257, 17, 3],
   [17, 257, 17],
   [33, 65, 300],
+  // Every bottom edge of a 6-row tile (AVX2's edge micro-kernels: 1 to 5 rows left).
+  [7, 32, 9],
+  [8, 48, 70],
+  [10, 16, 260],
+  [16, 64, 64],
   // Matrix-vector shapes: full and partial row blocks, k with and without a tail.
   [1, 256, 192],
   [2, 40, 33],

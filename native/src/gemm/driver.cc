@@ -74,6 +74,10 @@ void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const
         k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, cp, ldc, add);
         continue;
       }
+      if (nr == NR && k.microEdge[mr]) {
+        k.microEdge[mr](kc, s.a, s.rs, s.cs, pb + jr * kc, cp, ldc, add);
+        continue;
+      }
       k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, tile, NR, false);
       for (int64_t r = 0; r < mr; r++)
         for (int64_t q = 0; q < nr; q++) cp[r * ldc + q] = add ? cp[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
@@ -108,7 +112,9 @@ BlockOfA blockOfA(const SimdKernels& k, bool ta, const float* a, int64_t lda, in
                   int64_t kc, float* pa) {
   const int64_t rs = ta ? 1 : lda, cs = ta ? lda : 1, MR = k.mr;
   const float* start = a + ic * rs + pc * cs;
-  const int64_t full = readsAInPlace(ta, lda) ? mc / MR * MR : 0;
+  // With an edge micro-kernel the last rows too are read where they lie (it reads no others).
+  const bool inPlace = readsAInPlace(ta, lda);
+  const int64_t full = !inPlace ? 0 : mc % MR && k.microEdge[mc % MR] ? mc : mc / MR * MR;
 #if defined(__wasm_simd128__)
   // The WebAssembly build packs a transposed A a vector of rows at a time (wasm/macro_kernel.h).
   if (ta && activeIsa() == Isa::Simd128) {

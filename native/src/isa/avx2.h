@@ -20,6 +20,9 @@ using V = __m256;
 constexpr int kTileRows = 6;
 constexpr int kTileVecs = 2;
 constexpr int kLanes = 8;
+// Edge micro-kernels for the last 1…5 rows of C (simd_kernels.cc): a recurrent step's 16 or 32
+// rows leave 4 or 2 over, which a full 6-row tile into scratch and back would cost a fifth more.
+#define KIOKU_ISA_EDGE_ROWS 1
 
 inline V zero() { return _mm256_setzero_ps(); }
 inline V set1(float x) { return _mm256_set1_ps(x); }

@@ -26,6 +26,8 @@
 //   Rotation, rotation(a)     the lane rotation whose lane l takes lane (l + a) mod kLanes
 //   rotate(v, r)              v rotated by r
 //   loadLanes(p, lo, hi)      lanes [lo, hi) of the vector at p (the rest read as 0, never touched)
+// and, where it defines KIOKU_ISA_EDGE_ROWS (AVX2), the GEMM micro-kernels for fewer rows than
+// kTileRows (the bottom edge of C), read in place instead of a full tile into scratch;
 // and vecmath.h adds expFast, sigmoidFast and tanhFast on top of them.
 #pragma once
 
