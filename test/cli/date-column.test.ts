@@ -22,6 +22,9 @@ async function series(name: string, header: string): Promise<string> {
   return path;
 }
 
+const train = (data: string, out: string) =>
+  kioku('train', 'series', '--data', data, '--target', 'load', '--epochs', '1', '--out', out);
+
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kioku-date-col-'));
 });
@@ -33,18 +36,7 @@ describe('the date column of a series file', () => {
   it('is the column named Timestamp when --date-col is left out, and forecast reads it again', async () => {
     const data = await series('ts.csv', 'Timestamp,load');
     const out = join(root, 'run');
-    const r = await kioku(
-      'train',
-      'series',
-      '--data',
-      data,
-      '--target',
-      'load',
-      '--epochs',
-      '1',
-      '--out',
-      out,
-    );
+    const r = await train(data, out);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/dates: daily \(median spacing 1 day\)/);
     const config = JSON.parse(await readFile(join(out, 'model', 'config.json'), 'utf8'));
@@ -56,18 +48,7 @@ describe('the date column of a series file', () => {
 
   it('is still asked for by name when no column is named like a date', async () => {
     const data = await series('when.csv', 'when,load');
-    const r = await kioku(
-      'train',
-      'series',
-      '--data',
-      data,
-      '--target',
-      'load',
-      '--epochs',
-      '1',
-      '--out',
-      join(root, 'x'),
-    );
+    const r = await train(data, join(root, 'x'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('column "date": unknown date column; available columns: when, load');
   });
