@@ -59,22 +59,29 @@ describe('exponential smoothing on a long training split', () => {
   });
 });
 
+/** A one-epoch forecaster of hidden size 2 on a random walk of n values. */
+async function tinyForecaster(n: number, horizon?: number) {
+  const series = makeSeries(
+    ['y'],
+    walk(n).map((v) => [v]),
+  );
+  const result = await trainForecaster({
+    series,
+    target: 'y',
+    lookback: 4,
+    hidden: 2,
+    ...(horizon !== undefined ? { horizon } : {}),
+    epochs: 1,
+    batch: 1024,
+    store: new MemoryStore(),
+  });
+  return { series, result };
+}
+
 describe('trainForecaster on a long series', () => {
   it('charts the last CHART_ORIGINS test origins and notes where ETS was fitted', async () => {
     const n = Math.ceil(MAX_ETS_ROWS / 0.7) + 1000;
-    const series = makeSeries(
-      ['y'],
-      walk(n).map((v) => [v]),
-    );
-    const result = await trainForecaster({
-      series,
-      target: 'y',
-      lookback: 4,
-      hidden: 2,
-      epochs: 1,
-      batch: 1024,
-      store: new MemoryStore(),
-    });
+    const { series, result } = await tinyForecaster(n);
     const test = result.test;
     expect(test.origins).toBeGreaterThan(CHART_ORIGINS);
     expect(test.forecasts.x).toHaveLength(CHART_ORIGINS);
@@ -90,20 +97,7 @@ describe('trainForecaster with more origins × steps than it scores', () => {
   it('scores evenly spaced origins and says which share', async () => {
     const n = 40_000;
     const horizon = 600;
-    const series = makeSeries(
-      ['y'],
-      walk(n).map((v) => [v]),
-    );
-    const result = await trainForecaster({
-      series,
-      target: 'y',
-      lookback: 4,
-      hidden: 2,
-      horizon,
-      epochs: 1,
-      batch: 1024,
-      store: new MemoryStore(),
-    });
+    const { result } = await tinyForecaster(n, horizon);
     const test = result.test;
     const all = test.span.end - test.span.start - horizon + 1;
     const stride = Math.ceil((all * horizon) / MAX_SCORED_VALUES);
