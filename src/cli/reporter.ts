@@ -27,7 +27,7 @@ export function formatNumber(v: number, digits = 4): string {
 }
 
 /** Seconds as a person reads them: 45 s, 12 min, 2.5 h. */
-export function formatSeconds(secs: number): string {
+function formatSeconds(secs: number): string {
   if (secs < 90) return `${Math.round(secs)} s`;
   if (secs < 5400) return `${Math.round(secs / 60)} min`;
   return `${(secs / 3600).toFixed(1)} h`;
