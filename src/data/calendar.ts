@@ -1,5 +1,5 @@
 import { ValueError } from '../tensor/errors.js';
-import type { Frequency } from './dates.js';
+import { type Frequency, yearStart } from './dates.js';
 
 /**
  * Calendar features for a forecaster's inputs, from wall-clock times (see dates.ts). Each
@@ -52,8 +52,8 @@ class YearOf {
   startOf(t: number): number {
     if (!(t >= this.start && t < this.end)) {
       const y = new Date(t).getUTCFullYear();
-      this.start = Date.UTC(y, 0, 1);
-      this.end = Date.UTC(y + 1, 0, 1);
+      this.start = yearStart(y);
+      this.end = yearStart(y + 1);
       this.days = (this.end - this.start) / DAY_MS;
     }
     return this.start;

@@ -35,12 +35,10 @@ const DAY_MS = 86_400_000;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Days in month 1–12 of `year`, by arithmetic (every date of a request passes here). */
+/** Days in month 1–12 of `year` (proleptic Gregorian), by arithmetic (every date of a request passes here). */
 function daysInMonth(year: number, month: number): number {
   if (month !== 2) return MONTH_DAYS[month - 1]!;
-  // As Date.UTC reads it: years 0–99 are 1900–1999.
-  const y = year >= 0 && year <= 99 ? 1900 + year : year;
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 const ISO_DAY_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
@@ -64,7 +62,8 @@ function digits(s: string, from: number, to: number): number {
 
 /**
  * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's
- * days_from_civil), as Date.UTC counts them, without a call into the Date machinery.
+ * days_from_civil), as Date counts them, without a call into the Date machinery. Unlike
+ * Date.UTC, it reads years 0–99 as themselves, not as 1900–1999.
  */
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -74,11 +73,15 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
-/** A valid day of a year from 100 on, in ms (each date of a forecast request passes here twice). */
+/** A valid day in ms (each date of a forecast request passes here twice). */
 function buildDay(year: number, month: number, day: number): number | undefined {
-  if (year < 100) return build(year, month, day);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   return daysFromCivil(year, month, day) * DAY_MS;
+}
+
+/** The first millisecond of a UTC year (years 0–99 included). */
+export function yearStart(year: number): number {
+  return daysFromCivil(year, 1, 1) * DAY_MS;
 }
 
 function build(year: number, month: number, day: number, h = 0, min = 0, sec = 0): number | undefined {
@@ -94,9 +97,7 @@ function build(year: number, month: number, day: number, h = 0, min = 0, sec = 0
     sec >= 0 &&
     sec < 60;
   if (!ok) return undefined;
-  const t = Date.UTC(year, month - 1, day, h, min, 0) + Math.round(sec * 1000);
-  // Date.UTC maps years 0–99 to 1900–1999; set the year explicitly.
-  return year < 100 ? new Date(t).setUTCFullYear(year) : t;
+  return daysFromCivil(year, month, day) * DAY_MS + (h * 60 + min) * 60_000 + Math.round(sec * 1000);
 }
 
 /** 1–12 for an English month name or its three-letter abbreviation, 0 otherwise. */
@@ -266,10 +267,11 @@ function addMonths(t: number, months: number): number {
   const d = new Date(t);
   const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
   const monthEnd = day === daysInMonth(y, m + 1);
-  const target = new Date(Date.UTC(y, m + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()));
-  const last = daysInMonth(target.getUTCFullYear(), target.getUTCMonth() + 1);
-  target.setUTCDate(monthEnd ? last : Math.min(day, last));
-  return target.getTime();
+  const total = y * 12 + m + months;
+  const [ty, tm] = [Math.floor(total / 12), total - Math.floor(total / 12) * 12 + 1];
+  const last = daysInMonth(ty, tm);
+  const timeOfDay = t - Math.floor(t / DAY_MS) * DAY_MS;
+  return daysFromCivil(ty, tm, monthEnd ? last : Math.min(day, last)) * DAY_MS + timeOfDay;
 }
 
 /** The `count` times after the last one, one step of the frequency apart. */

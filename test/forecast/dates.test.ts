@@ -58,6 +58,9 @@ describe('parseDate', () => {
       }
     }
     expect(parseDate('0060-02-29')).toBe(new Date(Date.UTC(1960, 1, 29)).setUTCFullYear(60));
+    // Year 0 is a leap year of the proleptic calendar (1900, which Date.UTC reads for 0, is not).
+    expect(parseDate('0000-02-29')).toBe(Date.parse('0000-02-29T00:00:00Z'));
+    expect(parseDate('0000/02/29 06:30')).toBe(Date.parse('0000-02-29T06:30:00Z'));
     expect(parseDate('2000-02-29')).toBe(utc(2000, 2, 29));
     expect(parseDate('1900-02-29')).toBeUndefined();
     for (const bad of ['2015-0a-01', '2015-01-1x', '2015_01-01', '+015-01-01'])
@@ -166,15 +169,30 @@ describe('futureTimes', () => {
     const next = futureTimes(parseDates(['2024-01-01T23:00']), hourly, 1)[0]!;
     expect([formatDate(next, { time: true }), formatDate(next)]).toEqual(['2024-01-02T00:00', '2024-01-02']);
   });
+
+  it('continues months in years 0–99 as those years, not as 1900–1999', () => {
+    const monthly = inferFrequency(parseDates(['0099-10-31', '0099-11-30', '0099-12-31']));
+    const next = futureTimes(parseDates(['0099-12-31T12:00']), monthly, 3);
+    expect(Array.from(next, (t) => new Date(t).toISOString())).toEqual([
+      '0100-01-31T12:00:00.000Z',
+      '0100-02-28T12:00:00.000Z',
+      '0100-03-31T12:00:00.000Z',
+    ]);
+    const quarterly = inferFrequency(parseDates(['0003-05-15', '0003-08-15', '0003-11-15']));
+    expect(Array.from(futureTimes(parseDates(['0003-11-29']), quarterly, 2), (t) => formatDate(t))).toEqual([
+      '0004-02-29',
+      '0004-05-31', // the 29th of February is a month end, so the month end follows
+    ]);
+  });
 });
 
 describe('calendarFeatures', () => {
-  it('computes each phase as the Date of each row reads it, every 7 h 13 min over three centuries', () => {
+  it('computes each phase as the Date of each row reads it, every 7 h 13 min over three centuries and year 50', () => {
     const reference = (t: number): number[] => {
       const d = new Date(t);
       const y = d.getUTCFullYear();
-      const start = Date.UTC(y, 0, 1);
-      const days = (Date.UTC(y + 1, 0, 1) - start) / 86_400_000;
+      const start = new Date(0).setUTCFullYear(y, 0, 1);
+      const days = (new Date(0).setUTCFullYear(y + 1, 0, 1) - start) / 86_400_000;
       return [
         (d.getUTCHours() + d.getUTCMinutes() / 60) / 24,
         ((d.getUTCDay() + 6) % 7) / 7,
@@ -183,7 +201,14 @@ describe('calendarFeatures', () => {
       ];
     };
     const step = (7 * 60 + 13) * 60_000;
-    const from = [Date.UTC(1899, 10, 1), Date.UTC(1969, 10, 1), Date.UTC(1999, 10, 1), Date.UTC(2100, 1, 1)];
+    const year50 = new Date(0).setUTCFullYear(50, 10, 1);
+    const from = [
+      year50,
+      Date.UTC(1899, 10, 1),
+      Date.UTC(1969, 10, 1),
+      Date.UTC(1999, 10, 1),
+      Date.UTC(2100, 1, 1),
+    ];
     const times = from.flatMap((t0) => Array.from({ length: 400 }, (_, k) => t0 + k * step + (k % 3) * 1000));
     const features = ['hour-of-day', 'day-of-week', 'month', 'day-of-year'] as const;
     const { values } = calendarFeatures(times, features);
