@@ -1,13 +1,13 @@
 import { stat } from 'node:fs/promises';
 import type { TextCorpus } from '../data/corpus.js';
-import { quote } from '../data/errors.js';
+import { DataError, nameList, quote } from '../data/errors.js';
 import type { LabelChanges } from '../data/labels.js';
 import { type MissingAdvice, type MissingPolicy, MissingValueError } from '../data/missing.js';
 import type { SeriesPanel } from '../data/panel.js';
 import type { TimeSeries } from '../data/series.js';
 import { builtinSeriesData, STOCK_SYMBOLS } from '../io/datasets/builtin.js';
 import { loadImdb } from '../io/datasets/imdb.js';
-import { guessDateColumn, loadPanelCsv, loadSeriesCsv } from '../io/datasets/series.js';
+import { DATE_PART, guessDateColumn, loadPanelCsv, loadSeriesCsv } from '../io/datasets/series.js';
 import { loadSpamAssassin, type SpamHeaders } from '../io/datasets/spam.js';
 import { loadTextFile } from '../io/datasets/text.js';
 import { ValueError } from '../tensor/errors.js';
@@ -98,18 +98,27 @@ export interface SeriesSourceOptions {
 const SERIES_FILE = /\.(csv|tsv|tab|json)$/i;
 
 /**
- * The date column: the one `--date-col` names, else the one a series file's header suggests
- * (date, datetime, timestamp, time, ds, …), else 'date', whose absence reading then reports with
- * the file's columns. Built-in series keep 'date'.
+ * The date column: the one `--date-col` names, else the one a series file's header or first
+ * values suggest (see guessDateColumn). A file with neither is refused with its columns; a file
+ * split into year, month and day columns gets 'date', whose absence reading explains. Built-in
+ * series keep 'date'.
  */
 export async function dateColumnFor(data: string, given: string | undefined): Promise<string> {
   if (given !== undefined) return given;
   if (!SERIES_FILE.test(data)) return 'date';
+  let guess: Awaited<ReturnType<typeof guessDateColumn>>;
   try {
-    return (await guessDateColumn(data)) ?? 'date';
+    guess = await guessDateColumn(data);
   } catch {
     return 'date'; // reading the series reports what is wrong with the file
   }
+  if (guess.column !== undefined) return guess.column;
+  const parts = guess.header.filter((h) => DATE_PART.test(h.trim()));
+  if (guess.header.length === 0 || parts.length >= 2) return 'date';
+  throw new DataError(
+    `no date column: none is named date, datetime, timestamp, time, ds or period, and none holds increasing dates (2015-03-01, 2015-03-01 14:00, 2015-03, 2015-Q1) in its first rows; name it with --date-col; available columns: ${nameList(guess.header)}`,
+    { file: data },
+  );
 }
 
 /**

@@ -6,18 +6,16 @@ import { kioku } from '../helpers/cli.js';
 
 /**
  * Without --date-col, a series file's date column is found by its name (date, datetime,
- * timestamp, time, ds, …), kept with the model and read again by forecast.
+ * timestamp, time, ds, …) or else by its values, kept with the model and read again by forecast.
  */
 
 let root: string;
+const isoDay = (i: number) => new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
 
-async function series(name: string, header: string): Promise<string> {
+async function series(name: string, header: string, dateOf = (i: number) => isoDay(i)): Promise<string> {
   const path = join(root, name);
   const lines = [header];
-  for (let i = 0; i < 120; i++) {
-    const date = new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
-    lines.push(`${date},${(10 + Math.sin(i / 3) + (i % 7)).toFixed(3)}`);
-  }
+  for (let i = 0; i < 120; i++) lines.push(`${dateOf(i)},${(10 + Math.sin(i / 3) + (i % 7)).toFixed(3)}`);
   await writeFile(path, `${lines.join('\n')}\n`);
   return path;
 }
@@ -46,10 +44,27 @@ describe('the date column of a series file', () => {
     expect(JSON.parse(f.stdout.split('\n')[0]!).date).toBe('2020-04-30');
   });
 
-  it('is still asked for by name when no column is named like a date', async () => {
-    const data = await series('when.csv', 'when,load');
-    const r = await train(data, join(root, 'x'));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('column "date": unknown date column; available columns: when, load');
+  it('is the first column of increasing dates when none is named like one (vega-datasets names it month)', async () => {
+    const data = await series('when.csv', 'load_id,when,load', (i) => `${1000 + i},${isoDay(i)}`);
+    const out = join(root, 'when');
+    const r = await train(data, out);
+    expect(r.code, r.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'model', 'config.json'), 'utf8'));
+    expect(config.series.dateColumn).toBe('when');
+  });
+
+  it('is a column of years only when it is named year', async () => {
+    const years = (i: number) => String(1880 + i);
+    const yearly = await series('year.csv', 'Year,load', years);
+    const r = await train(yearly, join(root, 'year'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/dates: yearly/);
+    const counts = await series('count.csv', 'count,load', years);
+    const refused = await train(counts, join(root, 'count'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'count.csv: no date column: none is named date, datetime, timestamp, time, ds or period, and none holds increasing dates',
+    );
+    expect(refused.stderr).toContain('name it with --date-col; available columns: count, load');
   });
 });

@@ -91,6 +91,10 @@ export async function writeInputs(dir: string): Promise<void> {
     'series-ok.csv',
     days(120, (i) => String((i % 7) + Math.sin(i))),
   );
+  await w(
+    'series-no-date.csv',
+    `step,y\n${Array.from({ length: 60 }, (_, i) => `${i},${i % 7}`).join('\n')}\n`,
+  );
   await w('data.txt', 'hello\n');
   // One cell (one JSON line) just over kioku's limit for a row.
   const huge = 'x'.repeat(MAX_LINE_CHARS + 1);
@@ -732,5 +736,11 @@ export const CASES: Case[] = [
           a.endsWith('series-ok.csv') ? 'sp500' : a === 'y' ? 'price' : a,
         ),
       ),
+  },
+  {
+    input: 'a series file without a date column',
+    call: 'kioku train series --data series-no-date.csv …',
+    run: (d) =>
+      kioku(...seq(d).map((a) => (a.endsWith('series-ok.csv') ? join(d, 'series-no-date.csv') : a))),
   },
 ];

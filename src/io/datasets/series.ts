@@ -125,26 +125,57 @@ class RowTable {
 
 /** Names a date column goes by, in order of preference; matched ignoring case. */
 const DATE_NAMES = ['date', 'datetime', 'date_time', 'timestamp', 'time', 'ds', 'period'];
+/** Columns that hold parts of a date (a file with year, month and day columns has no date column). */
+export const DATE_PART = /^(year|month|day|date_of_month|day_of_month|hour|minute)$/i;
+/** Rows read to tell a date column by its values. */
+const SNIFFED_ROWS = 20;
 
 /**
  * The date column of a series file when none is named: the first header that a date column goes
- * by (date, datetime, timestamp, time, ds, …), or undefined.
+ * by (date, datetime, timestamp, time, ds, …); else the first column whose first values are all
+ * dates, increasing (a column of years such as 1880, 1881 counts only when named year: any
+ * column of 4-digit counts would pass otherwise); else undefined. The header comes with it.
  */
-export async function guessDateColumn(path: string, delimiter?: string): Promise<string | undefined> {
+export async function guessDateColumn(
+  path: string,
+  delimiter?: string,
+): Promise<{ column: string | undefined; header: string[] }> {
   const table = isJsonTable(path) ? readJsonTable(path) : readCsv(path, delimiterFor(path, delimiter));
+  let header: string[] | undefined;
+  const rows: string[][] = [];
   for await (const row of table) {
-    if (!('header' in row)) break;
-    for (const name of DATE_NAMES) {
-      const found = row.header.find((h) => h.trim().toLowerCase() === name);
-      if (found !== undefined) return found;
-    }
-    break;
+    if ('header' in row) {
+      header = row.header;
+      const named = DATE_NAMES.map((n) => header!.find((h) => h.trim().toLowerCase() === n)).find((h) => h);
+      if (named !== undefined) return { column: named, header };
+    } else if (rows.push(row.fields) >= SNIFFED_ROWS) break;
   }
-  return undefined;
+  if (!header) return { column: undefined, header: [] };
+  const split = header.filter((h) => DATE_PART.test(h.trim())).length >= 2;
+  if (rows.length < 2 || split) return { column: undefined, header };
+  return {
+    column: header.find((name, j) =>
+      readsAsDates(
+        name,
+        rows.map((r) => r[j] ?? ''),
+      ),
+    ),
+    header,
+  };
 }
 
-/** Columns that hold parts of a date (a file with year, month and day columns has no date column). */
-const DATE_PART = /^(year|month|day|date_of_month|day_of_month|hour|minute)$/i;
+/** Whether a column's first values are increasing dates, not merely numbers (see guessDateColumn). */
+function readsAsDates(name: string, cells: string[]): boolean {
+  const plainNumbers = cells.every((c) => /^\s*-?\d+(\.\d*)?\s*$/.test(c));
+  if (plainNumbers && name.trim().toLowerCase() !== 'year') return false;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const cell of cells) {
+    const t = parseDate(cell);
+    if (t === undefined || t <= last) return false;
+    last = t;
+  }
+  return true;
+}
 
 /** The date column's index; when the file has none, the error says what it has instead. */
 function dateIndex(header: readonly string[], dateColumn: string, path: string): number {
