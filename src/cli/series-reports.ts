@@ -20,6 +20,7 @@ function dataNotes(reporter: Reporter, e: SeriesDataEvent): void {
     `dates: ${e.frequency ?? 'none'}, season m=${e.season}; calendar inputs: ${e.calendarReason}`,
   );
   reporter.note(`transform: ${e.transformReason}`);
+  if (e.lookbackReason !== null) reporter.note(`lookback: ${e.lookbackReason}`);
   const how = e.strategy === 'direct' ? 'one output per step' : 'one step at a time, fed back';
   reporter.note(
     `horizon: ${e.horizon} step(s) per forecast (${e.strategy}: ${how}); lr schedule: ${e.schedule}`,

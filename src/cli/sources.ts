@@ -116,7 +116,7 @@ export async function dateColumnFor(data: string, given: string | undefined): Pr
   const parts = guess.header.filter((h) => DATE_PART.test(h.trim()));
   if (guess.header.length === 0 || parts.length >= 2) return 'date';
   throw new DataError(
-    `no date column: none is named date, datetime, timestamp, time, ds or period, and none holds increasing dates (2015-03-01, 2015-03-01 14:00, 2015-03, 2015-Q1) in its first rows; name it with --date-col; available columns: ${nameList(guess.header)}`,
+    `no date column: none is named date, datetime, timestamp, time, ds or period, and none holds dates (2015-03-01, 2015-03-01 14:00, 2015-03, 2015-Q1) in its first rows; name it with --date-col; available columns: ${nameList(guess.header)}`,
     { file: data },
   );
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,13 +45,17 @@ describe('kioku train series on a short yearly panel (Iowa electricity by source
       ...more,
     );
 
-  it('names the largest --lookback that fits the training split', async () => {
+  it('shortens the default lookback to fit, and names the largest --lookback that fits one asked for', async () => {
     const r = await iowa('default');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
+    expect(r.code, r.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(root, 'default', 'model', 'config.json'), 'utf8'));
+    expect(config.series.lookback).toBe(5); // half the 10 rows of the longest window that fits
+    const asked = await iowa('asked', '--lookback', '30');
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toBe(
       'kioku: --lookback 30 with --horizon 1 needs 32 training rows (1 more for the log difference), but the longest training split (source Fossil Fuels) has 12; --lookback 10 is the largest that fits\n',
     );
-    expect(existsSync(join(root, 'default'))).toBe(false);
+    expect(existsSync(join(root, 'asked'))).toBe(false);
     const fits = await iowa('fits', '--lookback', '10');
     expect(fits.code, fits.stderr).toBe(0);
   }, 60_000);

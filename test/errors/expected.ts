@@ -374,7 +374,7 @@ export const EXPECTED: Record<string, Expected> = {
   'a series file without a date column': {
     code: 1,
     message:
-      'kioku: <dir>/series-no-date.csv: no date column: none is named date, datetime, timestamp, time, ds or period, and none holds increasing dates (2015-03-01, 2015-03-01 14:00, 2015-03, 2015-Q1) in its first rows; name it with --date-col; available columns: step, y',
+      'kioku: <dir>/series-no-date.csv: no date column: none is named date, datetime, timestamp, time, ds or period, and none holds dates (2015-03-01, 2015-03-01 14:00, 2015-03, 2015-Q1) in its first rows; name it with --date-col; available columns: step, y',
   },
 };
 

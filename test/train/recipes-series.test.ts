@@ -72,6 +72,8 @@ describe('trainForecaster', () => {
       strategy: 'direct',
       transform: 'none',
       transformReason: 'none: the level looks stationary (ADF -2.94 < -2.86, KPSS 0.375 < 0.463)',
+      lookback: 14,
+      lookbackReason: null,
       calendar: ['day-of-year'],
       calendarReason: 'day-of-year (day-of-week left out: the training rows show no season of 7)',
       schedule: 'plateau: the rate halves after 2 epochs without a better validation error',

@@ -200,7 +200,11 @@ function columnOptions(cmd: Command): Command {
 /** How the series becomes input windows and forecast targets. */
 function windowOptions(cmd: Command): Command {
   return cmd
-    .option('--lookback <n>', 'input steps per window', int('--lookback'), D.lookback)
+    .option(
+      '--lookback <n>',
+      `input steps per window (default: ${D.lookback}, or half the longest window a short series' training split holds)`,
+      int('--lookback'),
+    )
     .option(
       '--horizon <n>',
       'forecast steps per origin (default: one season, 1 without one)',

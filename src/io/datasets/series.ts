@@ -133,8 +133,9 @@ const SNIFFED_ROWS = 20;
 /**
  * The date column of a series file when none is named: the first header that a date column goes
  * by (date, datetime, timestamp, time, ds, …); else the first column whose first values are all
- * dates, increasing (a column of years such as 1880, 1881 counts only when named year: any
- * column of 4-digit counts would pass otherwise); else undefined. The header comes with it.
+ * dates, not all the same (not necessarily increasing: a long-format file starts each series
+ * over). A column of years such as 1880, 1881 counts only when named year: any column of 4-digit
+ * counts would pass otherwise. Else undefined. The header comes with it.
  */
 export async function guessDateColumn(
   path: string,
@@ -164,17 +165,12 @@ export async function guessDateColumn(
   };
 }
 
-/** Whether a column's first values are increasing dates, not merely numbers (see guessDateColumn). */
+/** Whether a column's first values are dates, not merely numbers (see guessDateColumn). */
 function readsAsDates(name: string, cells: string[]): boolean {
   const plainNumbers = cells.every((c) => /^\s*-?\d+(\.\d*)?\s*$/.test(c));
   if (plainNumbers && name.trim().toLowerCase() !== 'year') return false;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const cell of cells) {
-    const t = parseDate(cell);
-    if (t === undefined || t <= last) return false;
-    last = t;
-  }
-  return true;
+  const times = cells.map((c) => parseDate(c));
+  return times.every((t) => t !== undefined) && times.some((t) => t !== times[0]);
 }
 
 /** The date column's index; when the file has none, the error says what it has instead. */

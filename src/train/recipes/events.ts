@@ -56,6 +56,9 @@ export interface SeriesDataEvent {
   /** The target transform and why it was picked. */
   transform: string;
   transformReason: string;
+  /** Input rows per window, and why it is shorter than the default (null when it is not). */
+  lookback: number;
+  lookbackReason: string | null;
   /** Calendar features added as inputs, and a sentence on the choice. */
   calendar: string[];
   calendarReason: string;

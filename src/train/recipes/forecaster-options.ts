@@ -25,7 +25,10 @@ export const LR_SCHEDULES: readonly LrSchedule[] = ['plateau', 'cosine', 'consta
 
 /** Training settings of `trainForecaster`, each with its default. */
 export interface ForecasterSettings {
-  /** Input steps per window. Default 30. */
+  /**
+   * Input steps per window. Default 30, or, when the longest training split cannot hold a window
+   * of 30, half the longest window it can hold (see planSeries).
+   */
   lookback: number;
   /** Target transform, stored with the model and inverted on its outputs. Default 'auto'. */
   transform: TransformOption;
@@ -117,7 +120,12 @@ export interface ForecasterResult {
 }
 
 export type ResolvedForecasterOptions = ForecasterSettings &
-  Omit<ForecasterOptions, keyof ForecasterSettings> & { dataName: string; missing: MissingPolicy };
+  Omit<ForecasterOptions, keyof ForecasterSettings> & {
+    dataName: string;
+    missing: MissingPolicy;
+    /** Whether the lookback is the default, which a short series may shorten. */
+    defaultLookback: boolean;
+  };
 
 const KNOWN = [
   'series',
@@ -139,6 +147,7 @@ export function resolveForecasterOptions(options: ForecasterOptions): ResolvedFo
     ...(definedEntries({ ...options }) as Partial<ForecasterOptions>),
     dataName: options.dataName ?? 'data',
     missing: options.missing ?? 'error',
+    defaultLookback: options.lookback === undefined,
   } as ResolvedForecasterOptions;
   check.known(options, [...KNOWN, ...Object.keys(FORECASTER_DEFAULTS), ...RUN_OPTIONS]);
   if (!isPanel(o.series) && (typeof o.series !== 'object' || o.series === null)) {

@@ -145,6 +145,8 @@ function seriesDataEvent(o: ResolvedForecasterOptions, p: Prepared): SeriesDataE
     strategy: o.strategy,
     transform: describeTransform(p.plan.spec.transform),
     transformReason: p.plan.transformReason,
+    lookback: p.plan.spec.lookback,
+    lookbackReason: p.plan.lookbackReason,
     calendar: [...p.panel.calendar],
     calendarReason: p.calendar,
     schedule: scheduleText(o.lrSchedule, o.epochs),

@@ -366,6 +366,7 @@ export async function evaluateForecaster(
   const plan = {
     spec: specOf(c),
     transformReason: c.transformReason,
+    lookbackReason: null,
     scalings: configs.map((m) => m.scaling),
     units: configs.map((m) => m.unit),
   };

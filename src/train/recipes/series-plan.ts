@@ -33,6 +33,8 @@ export interface SeriesPlan {
   spec: EncodingSpec;
   /** What the transform is and why it was picked. */
   transformReason: string;
+  /** Why the lookback is shorter than asked for (a default too long for a short series), or null. */
+  lookbackReason: string | null;
   scalings: SeriesScaling[];
   /**
    * Each member's unit for pooled metrics and intervals: MASE's scale (the in-sample
@@ -44,6 +46,8 @@ export interface SeriesPlan {
 export interface PlanRequest {
   transform: TransformOption;
   lookback: number;
+  /** Whether `lookback` is a default that may shrink to fit a short series. */
+  defaultLookback?: boolean;
   /** Forecast steps per origin. */
   horizon: number;
   strategy: Strategy;
@@ -117,6 +121,20 @@ function whatFits(p: Panel, spec: EncodingSpec, o: PlanRequest, longest: number,
   return '; no window fits: the series needs more rows';
 }
 
+/**
+ * A default lookback too long for the training split becomes half the longest window that fits
+ * (so the longest split still holds about as many windows as a window has rows); else it stays.
+ */
+function fittedLookback(splits: MemberSplit[], spec: EncodingSpec, o: PlanRequest) {
+  const longest = Math.max(...splits.map((s) => s.val));
+  const room = longest - (firstOrigin(spec) - spec.lookback) - spec.horizon;
+  if (!o.defaultLookback || room >= spec.lookback || room < 2)
+    return { lookback: spec.lookback, reason: null };
+  const lookback = Math.floor(room / 2);
+  const reason = `${lookback}: a window of ${spec.lookback} (the default) does not fit the ${longest} training rows of the longest series`;
+  return { lookback, reason };
+}
+
 /** Throws unless the training split holds at least one window (the message names what would fit). */
 function checkTraining(
   p: Panel,
@@ -150,6 +168,8 @@ export function planSeries(p: Panel, splits: MemberSplit[], o: PlanRequest, name
     covariates: p.covariates.length,
     calendar: p.calendar,
   };
+  const fitted = fittedLookback(splits, spec, o);
+  spec.lookback = fitted.lookback;
   checkTraining(p, splits, spec, o, name);
   const first = firstOrigin(spec);
   const scalings = p.members.map((m, i) => {
@@ -158,5 +178,5 @@ export function planSeries(p: Panel, splits: MemberSplit[], o: PlanRequest, name
     return fitScaling(spec, encoderSeries(m), Math.min(end, m.target.length));
   });
   const units = p.members.map((m, i) => unitOf(m.target.subarray(0, Math.max(2, splits[i]!.val)), p.period));
-  return { spec, transformReason: reason, scalings, units };
+  return { spec, transformReason: reason, lookbackReason: fitted.reason, scalings, units };
 }
