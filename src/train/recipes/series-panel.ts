@@ -152,11 +152,13 @@ export function withCalendar(p: Panel, features: readonly CalendarFeature[]): Pa
 
 /**
  * The calendar features the dates' frequency suggests (day of week and of year for daily
- * data, month for monthly…), except the one that varies within the season (day of week for
- * daily data, month for monthly) when the training rows show no such season: weather has no
+ * data, month for monthly…), except those the training rows show no rhythm of: weather has no
  * weekly rhythm and prices no monthly one, and an input without information only adds noise.
- * A season counts when the first differences pass the M4 seasonality test at lag m (for a
- * panel, in most members; a season over 48 values long is tested on averages, see showsSeason). Returns the features and a sentence for reports.
+ * The feature that varies within the season (day of week for daily data, month for monthly,
+ * hour of day for hourly) counts when the first differences pass the M4 seasonality test at
+ * lag m (see showsSeason); the day of week of sub-daily data when daily means pass it at lag 7
+ * (see showsWeek: a week of hours is a multiple of the daily cycle, which would pass for it).
+ * A panel counts a rhythm shown by most members. Returns the features and a sentence for reports.
  */
 export function chooseCalendar(
   p: Panel,
@@ -165,13 +167,73 @@ export function chooseCalendar(
   if (!p.frequency) return { features: [], reason: 'no dates' };
   const all = defaultCalendarFeatures(p.frequency.frequency);
   if (all.length === 0) return { features: [], reason: `none for ${p.frequency.frequency} dates` };
-  const seasonal = p.members.filter((m, i) =>
-    showsSeason(m.target.subarray(0, trainEnds[i]), p.period),
-  ).length;
-  if (seasonal * 2 > p.members.length) return { features: all, reason: `${all.join(', ')}` };
-  const kept = all.slice(1);
-  const left = `${all[0]} left out: the training rows show no season of ${p.period}`;
-  return { features: kept, reason: kept.length ? `${kept.join(', ')} (${left})` : `none (${left})` };
+  const shown = (test: (y: Float64Array) => boolean) =>
+    p.members.filter((m, i) => test(m.target.subarray(0, trainEnds[i]))).length * 2 > p.members.length;
+  const perDay = rowsPerDay(p.frequency);
+  const left: string[] = [];
+  const features = all.filter((feature, j) => {
+    if (j === 0 && !shown((y) => showsSeason(y, p.period))) {
+      left.push(`${feature} left out: the training rows show no season of ${p.period}`);
+      return false;
+    }
+    if (j > 0 && feature === 'day-of-week' && perDay > 1 && !shown((y) => showsWeek(y, perDay))) {
+      left.push(`${feature} left out: the training rows' daily means show no weekly season`);
+      return false;
+    }
+    return true;
+  });
+  const why = left.length ? ` (${left.join('; ')})` : '';
+  return { features, reason: features.length ? `${features.join(', ')}${why}` : `none${why}` };
+}
+
+/** Rows per day of sub-daily dates whose spacing divides a day, else 1. */
+function rowsPerDay(f: FrequencyInfo): number {
+  const n = 86_400_000 / f.step;
+  return Number.isInteger(n) && n > 1 ? n : 1;
+}
+
+/** Variance ratio past which the day-of-week means of showsWeek count (about F(6, 21)'s 1% point). */
+const WEEKLY_F = 4;
+
+/**
+ * Whether the means of whole days of `y` (rowsPerDay values each) show a weekly rhythm: after a
+ * centred 7-day moving average is taken out, the means of each weekday must differ by more than
+ * chance (one-way analysis of variance, F > 4, at least 4 weeks). The M4 test on differences
+ * does not do here: daily means are smooth, and the differences of any smooth curve correlate
+ * at lag 7 as at every short lag.
+ */
+export function showsWeek(y: Float64Array, rowsPerDay: number): boolean {
+  const days = Math.floor(y.length / rowsPerDay);
+  if (days < 34) return false;
+  const means = new Float64Array(days);
+  for (let t = 0; t < days * rowsPerDay; t++) means[Math.floor(t / rowsPerDay)]! += y[t]! / rowsPerDay;
+  const rest = new Float64Array(days - 6);
+  for (let t = 3; t < days - 3; t++) {
+    let sum = 0;
+    for (let k = -3; k <= 3; k++) sum += means[t + k]!;
+    rest[t - 3] = means[t]! - sum / 7;
+  }
+  return weekdayF(rest) > WEEKLY_F;
+}
+
+/** The one-way ANOVA F statistic of values grouped by index modulo 7. */
+function weekdayF(v: Float64Array): number {
+  const sum = new Float64Array(7);
+  const count = new Float64Array(7);
+  let total = 0;
+  v.forEach((x, t) => {
+    sum[t % 7]! += x;
+    count[t % 7]! += 1;
+    total += x;
+  });
+  const mean = total / v.length;
+  let between = 0;
+  for (let g = 0; g < 7; g++) between += count[g]! * (sum[g]! / count[g]! - mean) ** 2;
+  let within = 0;
+  v.forEach((x, t) => {
+    within += (x - sum[t % 7]! / count[t % 7]!) ** 2;
+  });
+  return within > 0 ? between / 6 / (within / (v.length - 7)) : between > 0 ? Number.POSITIVE_INFINITY : 0;
 }
 
 /** The most points per season the calendar's test reads: a longer season is read as averages. */
