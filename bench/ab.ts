@@ -3,7 +3,7 @@
  * TREE_B [rounds]` runs a fresh process per tree and round, alternating A B A B …, each timing the
  * seed model's native training step and inference (bench/seed.ts: vocab 5000, embed 128, hidden
  * 64, batch 32, 200 tokens) and a batch-1 LSTM(128, 64) streaming step (bench/streaming.ts), and
- * prints the medians over rounds with A/B ratios. Both trees must hold those two bench files.
+ * prints the medians over rounds (and their ranges) with A/B ratios. Both trees must hold those two bench files.
  * With a fourth argument `cpu` every time is the process's CPU time rather than wall time: a loaded
  * machine inflates it far less (run one kernel thread, KIOKU_NUM_THREADS=1, or it counts the
  * pool's spinning too).
@@ -76,10 +76,12 @@ if (process.argv[2] === '--child') {
     results[1].push(run(b, cpu));
     process.stderr.write(`round ${r + 1}/${rounds}\n`);
   }
+  const range = (v: number[]) => `${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)}`;
   for (const key of ['trainMs', 'inferMs', 'streamUs'] as const) {
-    const [ma, mb] = results.map((rs) => median(rs.map((t) => t[key])));
+    const [va, vb] = results.map((rs) => rs.map((t) => t[key]));
+    const [ma, mb] = [median(va!), median(vb!)];
     console.log(
-      `${key.padEnd(9)} A ${ma!.toFixed(3).padStart(9)}  B ${mb!.toFixed(3).padStart(9)}  A/B ${(ma! / mb!).toFixed(3)}`,
+      `${key.padEnd(9)} A ${ma.toFixed(3).padStart(9)} (${range(va!)})  B ${mb.toFixed(3).padStart(9)} (${range(vb!)})  A/B ${(ma / mb).toFixed(3)}`,
     );
   }
 }

@@ -2,12 +2,16 @@
  * Where recurrent networks live: the seed model, an LSTM at hidden sizes 32, 64 and 128 with
  * batches of 1, 8 and 32, and the batch-1 streaming step, each interleaved with PyTorch: every
  * round measures kioku-native and PyTorch at 1 and 2 threads back to back, so that both see the
- * same load from other processes, and the tables give medians over rounds. Standalone:
+ * same load from other processes, and the tables give medians over rounds. Each side is timed
+ * alone on the cores: before a side is timed the other has been idle for SETTLE_MS, so that
+ * neither's threads still poll for work (PyTorch's 2-thread OpenBLAS worker yields in a loop for
+ * 0.1–0.3 s after each request; kioku's pool workers nap-poll for 0.1 s). Standalone:
  * `npx tsx bench/small.ts [rounds]` prints the markdown section.
  */
 
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { nativeBackend } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/registry.js';
@@ -18,6 +22,14 @@ import { forwardFlops, type SweepConfig, sweepWorkload } from './sweep.js';
 import { type TorchRequest, TorchServer } from './torch-server.js';
 
 const THREADS: readonly number[] = [1, 2];
+/**
+ * Idle time before either side is timed, in ms: longer than PyTorch's OpenBLAS worker keeps
+ * polling after a request (measured 0.1–0.3 s; it stops at once with OPENBLAS_THREAD_TIMEOUT=4,
+ * which would also slow PyTorch's own timing) and than kioku's pool workers nap-poll (0.1 s).
+ */
+const SETTLE_MS = 400;
+/** The streaming rows: LSTM(128, H) stepped on an input array and on token ids. */
+const STREAM_H: readonly number[] = [64, 256];
 const SEED = { B: 32, T: 200, E: 128, H: 64 };
 /** LSTM FLOPs of one seed training step: 3× the forward's 2·T·B·4H·(E + H). */
 export const SEED_TRAIN_FLOPS = 3 * 2 * SEED.T * SEED.B * 4 * SEED.H * (SEED.E + SEED.H);
@@ -50,6 +62,16 @@ function best(m: Map<number, number[]>): [number, number] | null {
   let out: [number, number] | null = null;
   for (const [n, v] of m) if (v.length && (out === null || median(v) < out[0])) out = [median(v), n];
   return out;
+}
+
+/** The machine's CPU time so far from /proc/stat: [all, stolen by the hypervisor], in clock ticks. */
+function cpuTicks(): [number, number] {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return [f.reduce((a, b) => a + b, 0), f[7] ?? 0];
+  } catch {
+    return [0, 0];
+  }
 }
 
 /** The LSTM rows of the hidden-size sweep: E = H, T 100. */
@@ -110,6 +132,8 @@ export interface SmallResult {
   stream: Row[];
   loadBefore: number[];
   loadAfter: number[];
+  /** The share of the machine's CPU time the hypervisor took during the run (steal), in %. */
+  stealPct: number;
 }
 
 /** Runs `rounds` interleaved rounds; init(n) sets kioku's thread count. */
@@ -118,40 +142,38 @@ export async function runSmall(rounds: number, init: (threads: number) => void):
     (s): s is TorchServer => s !== null,
   );
   const loadBefore = loadavg();
+  const ticksBefore = cpuTicks();
   const all = plans();
-  const stream = [64, 256].map((H) => newRow(`LSTM(128, ${H})`));
+  const stream = STREAM_H.flatMap((H) => [
+    newRow(`LSTM(128, ${H}) step(x)`),
+    newRow(`LSTM(128, ${H}) stepTokens`),
+  ]);
   try {
     for (let r = 0; r < rounds; r++) {
       process.stderr.write(`bench/small: round ${r + 1} of ${rounds}\n`);
       for (const p of all) {
+        await sleep(SETTLE_MS);
         for (const n of THREADS) {
           init(n);
           add(p.train.kioku, n, medianMs(p.kiokuTrain, p.reps, 2));
           add(p.infer.kioku, n, medianMs(p.kiokuInfer, p.reps, 2));
         }
         for (const s of servers) {
+          await sleep(SETTLE_MS);
           const a = await s.request(p.request);
           add(p.train.torch, s.threads, a.train_ms);
           add(p.infer.torch, s.threads, a.infer_ms);
         }
       }
-      for (const [i, H] of [64, 256].entries()) {
-        for (const n of THREADS) {
-          init(n);
-          add(
-            stream[i]!.kioku,
-            n,
-            streamingStep({ inputSize: 128, hiddenSize: H, batches: 6, perBatch: 2000 }).streamerUs,
-          );
-        }
-        for (const s of servers)
-          add(stream[i]!.torch, s.threads, (await s.request({ stream: [128, H], calls: 500 })).stream_us);
-      }
+      for (const [i, H] of STREAM_H.entries())
+        await streamRound(stream[2 * i]!, stream[2 * i + 1]!, H, servers, init);
     }
   } finally {
     for (const s of servers) s.close();
     init(Math.max(...THREADS));
   }
+  const ticksAfter = cpuTicks();
+  const total = ticksAfter[0] - ticksBefore[0];
   return {
     torchVersion: servers[0]?.version ?? null,
     rounds,
@@ -159,7 +181,34 @@ export async function runSmall(rounds: number, init: (threads: number) => void):
     stream,
     loadBefore,
     loadAfter: loadavg(),
+    stealPct: total > 0 ? (100 * (ticksAfter[1] - ticksBefore[1])) / total : 0,
   };
+}
+
+/** One round of the batch-1 rows at hidden size H: kioku's step(x) and stepTokens, then PyTorch's. */
+async function streamRound(
+  onArray: Row,
+  onTokens: Row,
+  H: number,
+  servers: readonly TorchServer[],
+  init: (threads: number) => void,
+): Promise<void> {
+  await sleep(SETTLE_MS);
+  for (const n of THREADS) {
+    init(n);
+    const k = streamingStep({ inputSize: 128, hiddenSize: H, batches: 6, perBatch: 2000 });
+    add(onArray.kioku, n, k.streamerUs);
+    add(onTokens.kioku, n, k.tokenStreamerUs);
+  }
+  for (const s of servers) {
+    await sleep(SETTLE_MS);
+    add(onArray.torch, s.threads, (await s.request({ stream: [128, H], calls: 500 })).stream_us);
+    add(
+      onTokens.torch,
+      s.threads,
+      (await s.request({ stream: [128, H], calls: 500, vocab: 5000 })).stream_us,
+    );
+  }
 }
 
 const fmt = (v: number, digits = 1) => v.toFixed(digits);
@@ -189,7 +238,7 @@ export function formatSmall(r: SmallResult, peak: (threads: number) => number): 
   say('## Small shapes and batch 1, interleaved with PyTorch');
   say();
   say(
-    `Command: \`npx tsx bench/small.ts ${r.rounds}\` (bench/small.ts; PyTorch ${r.torchVersion ?? 'not installed'} through bench/torch_bench.py --serve). Each of ${r.rounds} rounds times every workload on kioku-native and PyTorch at 1 and 2 threads back to back (kioku: median of 7 runs after 2 warm-up runs; PyTorch likewise), so that both see the same load; the tables give medians over rounds, and the ratio is PyTorch's best thread setting over kioku's (> 1: kioku is faster). Load average before: ${load(r.loadBefore)}; after: ${load(r.loadAfter)}.`,
+    `Command: \`npx tsx bench/small.ts ${r.rounds}\` (bench/small.ts; PyTorch ${r.torchVersion ?? 'not installed'} through bench/torch_bench.py --serve). Each of ${r.rounds} rounds times every workload on kioku-native and PyTorch at 1 and 2 threads back to back (kioku: median of 7 runs after 2 warm-up runs; PyTorch likewise), so that both see the same load, and each side only after the other has been idle for ${SETTLE_MS} ms, so that no thread of the other still polls for work while it is timed; the tables give medians over rounds, and the ratio is PyTorch's best thread setting over kioku's (> 1: kioku is faster). Load average before: ${load(r.loadBefore)}; after: ${load(r.loadAfter)}. CPU time the hypervisor took (steal) during the run: ${fmt(r.stealPct)}%.`,
   );
   say();
   const [seed, ...sweep] = r.plans;
@@ -224,7 +273,7 @@ export function formatSmall(r: SmallResult, peak: (threads: number) => number): 
   }
   say();
   say(
-    "Batch-1 streaming step without autograd, µs: kioku's layer streamer (`lstm.streamer().step(x)`, bench/streaming.ts), PyTorch's LSTM module called with its state.",
+    "Batch-1 streaming step without autograd, µs: kioku's layer streamer on an input array (`lstm.streamer().step(x)`) and on token ids of a 5000-row embedding (`stepTokens`, each token's input product kept from its first step), bench/streaming.ts; PyTorch's LSTM module called with its state, after `nn.Embedding` for the token rows.",
   );
   say();
   say('| layer | kioku 1t | kioku 2t | PyTorch 1t | PyTorch 2t | PyTorch best / kioku best |');

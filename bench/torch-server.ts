@@ -15,7 +15,7 @@ const SCRIPT = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 export type TorchRequest =
   | { seed: true; reps: number; warmup: number }
   | { cell: string; hidden: number; batch: number; steps: number; reps: number; warmup: number }
-  | { stream: [number, number]; calls: number };
+  | { stream: [number, number]; calls: number; vocab?: number };
 
 export interface TorchAnswer {
   train_ms?: number;

@@ -96,15 +96,23 @@ def sweep_workload(cell, hidden, batch, steps):
     return train_step, infer
 
 
-def stream_workload(inputs, hidden):
-    """One batch-1 step of LSTM(inputs, hidden) carrying its state, without autograd."""
+def stream_workload(inputs, hidden, vocab=0):
+    """One batch-1 step of LSTM(inputs, hidden) carrying its state, without autograd; with vocab,
+    on a random token id's row of Embedding(vocab, inputs), as kioku's stepTokens."""
     cell = torch.nn.LSTM(inputs, hidden)
     xs = torch.randn(1, 1, inputs)
     state = [(torch.zeros(1, 1, hidden), torch.zeros(1, 1, hidden))]
+    embedding = torch.nn.Embedding(vocab, inputs) if vocab else None
+    ids = torch.randint(0, max(vocab, 1), (4096, 1, 1))
+    turn = [0]
 
     def stream_step():
         with torch.no_grad():
-            _, state[0] = cell(xs, state[0])
+            x = xs
+            if embedding is not None:
+                x = embedding(ids[turn[0] & 4095])
+                turn[0] += 1
+            _, state[0] = cell(x, state[0])
 
     return stream_step
 
@@ -113,14 +121,15 @@ def serve():
     """--serve: one JSON request per stdin line, one JSON answer per stdout line, so that a caller
     can interleave its own measurements with PyTorch's (bench/small.ts). Requests:
     {"seed": true} | {"cell", "hidden", "batch", "steps"} (both with "reps", "warmup"): train_ms and
-    infer_ms; {"stream": [inputs, hidden], "calls": n}: stream_us, the median of 5 batches of n calls."""
+    infer_ms; {"stream": [inputs, hidden], "calls": n, "vocab"?: v}: stream_us, the median of 5
+    batches of n calls (with vocab, each step on a token id's embedding row)."""
     cache = {}
     for line in sys.stdin:
         req = json.loads(line)
         if "stream" in req:
-            key = ("stream", *req["stream"])
+            key = ("stream", *req["stream"], req.get("vocab", 0))
             if key not in cache:
-                cache[key] = stream_workload(*req["stream"])
+                cache[key] = stream_workload(*key[1:])
             step, calls = cache[key], req["calls"]
             for _ in range(calls):
                 step()

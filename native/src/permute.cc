@@ -1,30 +1,32 @@
 // Axis permutation (src/backend/js/shape.ts `permute`): out (+)= x with its axes reordered.
 // x: shape, out: (shape[perm[0]], …, shape[perm[r−1]]); Float32Array or Int32Array, both alike.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "generated/contract.h"
+#include "pool.h"
 
 namespace kioku {
 namespace {
 
-// Walks the output in order; strides[d] is the source stride of output axis d.
+// Walks output rows [r0, r1) in order (a row: the last axis); strides[d] is the source stride of
+// output axis d.
 template <class T>
-void stridedCopy(const T* src, const Dims& shape, const Dims& strides, T* out, bool accumulate) {
+void stridedCopy(const T* src, const Dims& shape, const Dims& strides, T* out, bool accumulate, int64_t r0,
+                 int64_t r1) {
   const int64_t rank = static_cast<int64_t>(shape.size());
-  if (rank == 0) {
-    out[0] = accumulate ? out[0] + src[0] : src[0];
-    return;
-  }
   const int64_t inner = shape[rank - 1], si = strides[rank - 1];
-  int64_t outer = 1;
-  for (int64_t d = 0; d < rank - 1; d++) outer *= shape[d];
-  if (outer == 0 || inner == 0) return;
   std::vector<int64_t> idx(rank, 0);
   int64_t base = 0;
-  T* o = out;
-  for (int64_t r = 0; r < outer; r++, o += inner) {
+  for (int64_t d = rank - 2, rest = r0; d >= 0; d--) {
+    idx[d] = rest % shape[d];
+    rest /= shape[d];
+    base += idx[d] * strides[d];
+  }
+  T* o = out + r0 * inner;
+  for (int64_t r = r0; r < r1; r++, o += inner) {
     const T* s = src + base;
     if (si == 1 && !accumulate) {
       std::memcpy(o, s, inner * sizeof(T));
@@ -43,6 +45,32 @@ void stridedCopy(const T* src, const Dims& shape, const Dims& strides, T* out, b
       idx[d] = 0;
     }
   }
+}
+
+// From this many elements the rows split between the pool's threads: a large permutation (a
+// batch-first sequence made time-major) is a pass over memory that one core alone does not saturate.
+constexpr int64_t kParallelElements = 1 << 16;
+
+// out (+)= src permuted, over ranges of output rows, one per thread when there are many.
+template <class T>
+void permuteInto(const T* src, const Dims& shape, const Dims& strides, T* out, bool accumulate) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  if (rank == 0) {
+    out[0] = accumulate ? out[0] + src[0] : src[0];
+    return;
+  }
+  int64_t outer = 1;
+  for (int64_t d = 0; d < rank - 1; d++) outer *= shape[d];
+  if (outer == 0 || shape[rank - 1] == 0) return;
+  const int tasks = outer * shape[rank - 1] >= kParallelElements ? std::min<int64_t>(poolSize(), outer) : 1;
+  const int64_t chunk = (outer + tasks - 1) / tasks;
+  const auto range = [&](int t) {
+    stridedCopy(src, shape, strides, out, accumulate, t * chunk, std::min(outer, (t + 1) * chunk));
+  };
+  if (tasks == 1)
+    range(0);
+  else
+    poolRun(tasks, range);
 }
 
 }  // namespace
@@ -68,9 +96,9 @@ void permute(const PermuteArgs& a) {
     strides[d] = xStrides[a.perm[d]];
   }
   if (a.x.type == ElemType::F32)
-    stridedCopy(static_cast<const float*>(a.x.data), outShape, strides, static_cast<float*>(a.out.data), a.accumulate);
+    permuteInto(static_cast<const float*>(a.x.data), outShape, strides, static_cast<float*>(a.out.data), a.accumulate);
   else
-    stridedCopy(static_cast<const int32_t*>(a.x.data), outShape, strides, static_cast<int32_t*>(a.out.data),
+    permuteInto(static_cast<const int32_t*>(a.x.data), outShape, strides, static_cast<int32_t*>(a.out.data),
                 a.accumulate);
 }
 

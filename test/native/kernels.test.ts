@@ -114,6 +114,15 @@ describe.skipIf(!addon)('native elementwise kernels vs the JS reference', () => 
       ],
       [[7], [0]],
       [[], []],
+      // Large enough that the rows split between the pool's threads.
+      [
+        [40, 50, 40],
+        [1, 0, 2],
+      ],
+      [
+        [40, 50, 40],
+        [2, 0, 1],
+      ],
     ];
     for (const [shape, perm] of cases) {
       const n = numel(shape);
@@ -276,6 +285,8 @@ const SEQ_CASES: SeqCase[] = [
   // Rows that repeat (tokens' embeddings): each distinct row's input product computed once.
   { T: 8, B: 9, E: 20, H: 16, lengths: null, reverse: false, bias: true, tokens: 5 },
   { T: 10, B: 8, E: 17, H: 8, lengths: [10, 3, 0, 7, 10, 1, 9, 4], reverse: true, bias: false, tokens: 11 },
+  // Enough rows that their hashes split between the pool's threads.
+  { T: 4, B: 128, E: 148, H: 8, lengths: null, reverse: false, bias: true, tokens: 40 },
 ];
 
 // Projected LSTMs: per-step products of the projection on the packed path (B > 4) and the

@@ -5,9 +5,12 @@
 // compared bit for bit, so two rows share a product only when the product could not tell them apart.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
+
+#include "../pool.h"
 
 namespace kioku {
 
@@ -17,6 +20,7 @@ struct DistinctRows {
   std::vector<int32_t> first;  // (count): where each distinct row first appears
   std::vector<uint64_t> hash;  // (count): its hash
   std::vector<int32_t> slots;  // the hash table: a distinct row's index + 1, 0 when empty
+  std::vector<uint64_t> rowHashes;  // (rows): every row's hash, computed before the rows are placed
   int64_t count = 0;
 };
 
@@ -40,6 +44,23 @@ inline uint64_t rowHash(const float* row, int64_t E) {
   return (r ^ (r >> 29)) * kMul;
 }
 
+// Hashing from this many floats is shared between the pool's threads: the hashes are a pass over
+// all of x, which the table's inserts after them (a probe and, for a repeat, one comparison) are not.
+constexpr int64_t kParallelHashFloats = 1 << 16;
+
+// out[r] = rowHash of row r for r in [lo, hi), in one range per thread when there are many.
+inline void hashRows(const float* x, int64_t lo, int64_t hi, int64_t E, uint64_t* out) {
+  const int tasks = (hi - lo) * E >= kParallelHashFloats ? poolSize() : 1;
+  const int64_t chunk = (hi - lo + tasks - 1) / tasks;
+  const auto range = [&](int t) {
+    for (int64_t r = lo + t * chunk; r < std::min(hi, lo + (t + 1) * chunk); r++) out[r] = rowHash(x + r * E, E);
+  };
+  if (tasks == 1)
+    range(0);
+  else
+    poolRun(tasks, range);
+}
+
 // Fills d with the distinct rows of x (rows, E). Returns false, leaving d unusable, as soon as more
 // than maxDistinct rows turn out distinct, or when nearly every row of the first eighth is (an input
 // of real values, which never repeat: the search then costs an eighth of a pass over x).
@@ -54,10 +75,16 @@ inline bool findDistinctRows(const float* x, int64_t rows, int64_t E, int64_t ma
   d.count = 0;
   const size_t rowBytes = static_cast<size_t>(E) * sizeof(float);
   const int64_t probe = rows / 8;
+  d.rowHashes.resize(static_cast<size_t>(rows));
+  // The first eighth's hashes alone first: an input whose rows never repeat stops after them.
+  hashRows(x, 0, probe, E, d.rowHashes.data());
   for (int64_t r = 0; r < rows; r++) {
-    if (r == probe && d.count * 32 > probe * 31) return false;
+    if (r == probe) {
+      if (d.count * 32 > probe * 31) return false;
+      hashRows(x, probe, rows, E, d.rowHashes.data());
+    }
     const float* row = x + r * E;
-    const uint64_t h = rowHash(row, E);
+    const uint64_t h = d.rowHashes[r];
     uint64_t s = h >> (64 - bits);
     int32_t found = -1;
     for (; d.slots[s] != 0; s = (s + 1) & mask) {

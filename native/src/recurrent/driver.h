@@ -310,15 +310,27 @@ inline void inputWeightGradient(const Seq& q, const float* dGx, float* dWih) {
     return;
   }
   const int64_t count = d.count;
-  std::vector<float> sums(static_cast<size_t>(count * G), 0.f), distinct(static_cast<size_t>(count * E));
-  for (int64_t r = 0; r < rows; r++) {
-    float* sum = sums.data() + int64_t{d.of[r]} * G;
-    const float* row = dGx + r * G;
-    for (int64_t j = 0; j < G; j++) sum[j] += row[j];
-  }
-  for (int64_t c = 0; c < count; c++)
-    std::memcpy(distinct.data() + c * E, q.x + int64_t{d.first[c]} * E, E * sizeof(float));
-  sgemmParallel(true, false, G, E, count, sums.data(), G, distinct.data(), E, dWih, E, true);
+  // Each distinct row's sum starts as its first row's gradient (no zero fill to write first) and
+  // takes the later ones in order; the threads split the columns, so the sums are one thread's.
+  std::unique_ptr<float[]> sums(new float[count * G]), distinct(new float[count * E]);
+  const int32_t* first = d.first.data();
+  const int32_t* of = d.of.data();
+  const int tasks = rows * G >= (1 << 16) ? poolSize() : 1;
+  const int64_t cols = (G + tasks - 1) / tasks;
+  runTasks(tasks, [&](int t) {
+    const int64_t j0 = std::min(G, t * cols), j1 = std::min(G, j0 + cols);
+    for (int64_t r = 0; r < rows; r++) {
+      float* sum = sums.get() + int64_t{of[r]} * G;
+      const float* row = dGx + r * G;
+      if (first[of[r]] == r)
+        std::memcpy(sum + j0, row + j0, (j1 - j0) * sizeof(float));
+      else
+        for (int64_t j = j0; j < j1; j++) sum[j] += row[j];
+    }
+    for (int64_t c = t; c < count; c += tasks)
+      std::memcpy(distinct.get() + c * E, q.x + int64_t{first[c]} * E, E * sizeof(float));
+  });
+  sgemmParallel(true, false, G, E, count, sums.get(), G, distinct.get(), E, dWih, E, true);
 }
 
 // BPTT for recurrentForward: adds into every non-null gradient of g and the cell's own.
