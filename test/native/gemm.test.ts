@@ -38,6 +38,8 @@ interface Case {
   k: number;
   accumulate: boolean;
   padded: boolean;
+  // A's leading dimension when wider than its padded rows.
+  lda?: number;
 }
 
 function run(c: Case, seed: number): { expected: Float32Array; actual: Float32Array } {
@@ -46,7 +48,7 @@ function run(c: Case, seed: number): { expected: Float32Array; actual: Float32Ar
   const pad = c.padded ? 5 : 0;
   const [aRows, aCols] = c.ta ? [c.k, c.m] : [c.m, c.k];
   const [bRows, bCols] = c.tb ? [c.n, c.k] : [c.k, c.n];
-  const lda = aCols + pad;
+  const lda = c.lda ?? aCols + pad;
   const ldb = bCols + pad;
   const ldc = c.n + pad;
   const a = randomArray(gen, pad + aRows * lda);
@@ -75,6 +77,31 @@ describe.skipIf(!addon)('native gemm vs the JS reference', () => {
                   // Padding around C must be untouched, so compare the whole buffer.
                   expectClose(actual, expected, 1e-5 * Math.sqrt(k), 1e-5);
                 }
+      } finally {
+        addon!.setIsa(addon!.info().detectedIsa);
+      }
+    });
+  }
+
+  // A is packed, not read in place, where its rows would share cache sets (a row-major A whose
+  // leading dimension is a multiple of 1024) or lie far apart (a transposed A past 1024): full
+  // slivers, a short last one and a second MC block of A.
+  for (const isa of isas) {
+    it(`matches where A is packed (${isa})`, () => {
+      addon!.setIsa(isa);
+      try {
+        let seed = 70;
+        for (const [ta, m, k, lda] of [
+          [false, 13, 270, 1024],
+          [false, 101, 40, 2048],
+          [true, 103, 21, 1100],
+          [true, 7, 300, 2048],
+        ] as const)
+          for (const accumulate of [false, true]) {
+            const c: Case = { ta, tb: false, m, n: 35, k, accumulate, padded: true, lda };
+            const { expected, actual } = run(c, seed++);
+            expectClose(actual, expected, 1e-5 * Math.sqrt(k), 1e-5);
+          }
       } finally {
         addon!.setIsa(addon!.info().detectedIsa);
       }
