@@ -116,6 +116,22 @@ describe.skipIf(!addon)('native gemm vs the JS reference', () => {
     expectClose(actual, expected, 1e-4, 1e-5);
   });
 
+  it('splits a large product over two threads bit for bit as one thread computes it', () => {
+    const bits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer));
+    // Rows split into even ranges of whole slivers (509: a short last one), k over two panels of B.
+    const c: Case = { ta: false, tb: true, m: 509, n: 70, k: 300, accumulate: true, padded: true };
+    addon!.init(1);
+    try {
+      const one = run(c, 60).actual;
+      addon!.init(2);
+      const { expected, actual } = run(c, 60);
+      expectClose(actual, expected, 1e-5 * Math.sqrt(300), 1e-5);
+      expect(bits(actual)).toEqual(bits(one));
+    } finally {
+      addon!.init(threadCount());
+    }
+  });
+
   it('splits a batch-1 product with a large transposed B (an output layer) over two threads, bit for bit', () => {
     const bits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer));
     for (const m of [1, 3]) {

@@ -61,7 +61,11 @@ void packABy(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int
 }  // namespace
 
 void packA(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int32_t mr, float* out) {
-  // The tile heights of the instruction sets (isa/*.h) get copies of a fixed width.
+  // The tile heights of the native instruction sets (isa/*.h) get copies of a fixed width; the
+  // WebAssembly build, which packs only where rows would share cache sets, keeps its code small.
+#if defined(__wasm__)
+  return packABy<0>(a, rs, cs, mc, kc, mr, out);
+#else
   switch (mr) {
     case 4:
       return packABy<4>(a, rs, cs, mc, kc, mr, out);
@@ -72,6 +76,7 @@ void packA(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int32
     default:
       return packABy<0>(a, rs, cs, mc, kc, mr, out);
   }
+#endif
 }
 
 void packPanelB(const float* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int32_t nr, float* out) {
