@@ -143,19 +143,21 @@ int runThreads() {
 #endif
 }
 
-// A's m rows as `tasks` ranges of whole MR-row slivers, as even as the slivers allow and none over
-// MC rows. Split over the pool, their count is a multiple of its threads, so that every thread
-// gets the same share of C: MC blocks alone gave one of two threads 3 × 96 of 512 rows, the other
-// 2 × 96 + 32.
+// A's m rows as `tasks` ranges for the macro-kernel: MC-row blocks on one thread; over the pool,
+// ranges of whole MR-row slivers, as even as the slivers allow, none over MC rows, and as many as a
+// multiple of the threads, so that every thread gets the same share of C (MC blocks gave one of
+// two threads 3 × 96 of 512 rows, the other 2 × 96 + 32).
 struct RowSplit {
-  int64_t m, mr, slivers, tasks;
-  int64_t begin(int64_t t) const { return std::min(m, t * slivers / tasks * mr); }
+  int64_t m, mr, mc, slivers, tasks;
+  bool even;
+  int64_t begin(int64_t t) const { return std::min(m, even ? t * slivers / tasks * mr : t * mc); }
 };
 RowSplit rowSplit(const SimdKernels& k, int64_t m, int threads) {
   const int64_t slivers = (m + k.mr - 1) / k.mr, perBlock = k.mc / k.mr;
-  int64_t tasks = (slivers + perBlock - 1) / perBlock;
-  tasks = (tasks + threads - 1) / threads * threads;
-  return {m, k.mr, slivers, std::min(tasks, slivers)};
+  const int64_t blocks = (slivers + perBlock - 1) / perBlock;
+  if (threads <= 1) return {m, k.mr, k.mc, slivers, (m + k.mc - 1) / k.mc, false};
+  const int64_t tasks = std::min(slivers, (blocks + threads - 1) / threads * threads);
+  return {m, k.mr, k.mc, slivers, tasks, true};
 }
 
 // op(B)'s kc×nc panel at (pc, jc) packed into pb; over the pool, each thread packs whole slivers.
