@@ -6,6 +6,10 @@
 namespace kioku {
 namespace {
 
+constexpr int64_t kLineFloats = 64 / sizeof(float);
+// How many rows ahead packTransposedA prefetches: a DRAM latency's worth of copying.
+constexpr int64_t kPrefetchRows = 16;
+
 // A transposed A holds the block's mc elements of one p contiguously: p outer, so that each line
 // is read once, and its MR-wide pieces go to their slivers. (Sliver by sliver, every p of a sliver
 // is a different line lda apart — and at a lda of 4 KiB multiples all in one cache set — so each
@@ -15,6 +19,9 @@ void packTransposedA(const float* a, int64_t cs, int64_t mc, int64_t kc, int32_t
   const int64_t full = mc / mr * mr, rows = mc - full;
   for (int64_t p = 0; p < kc; p++) {
     const float* src = a + p * cs;
+    // Rows lda apart escape the hardware's prefetch: ask for a later row's lines now (a prefetch
+    // past the block's last row never faults).
+    for (int64_t i = 0; i < mc; i += kLineFloats) __builtin_prefetch(src + kPrefetchRows * cs + i);
     float* dst = out + p * mr;
     for (int64_t ir = 0; ir < full; ir += mr) {
       if constexpr (MR > 0)
