@@ -38,6 +38,8 @@ interface Case {
   k: number;
   accumulate: boolean;
   padded: boolean;
+  // A's leading dimension when wider than its padded rows.
+  lda?: number;
 }
 
 function run(c: Case, seed: number): { expected: Float32Array; actual: Float32Array } {
@@ -46,7 +48,7 @@ function run(c: Case, seed: number): { expected: Float32Array; actual: Float32Ar
   const pad = c.padded ? 5 : 0;
   const [aRows, aCols] = c.ta ? [c.k, c.m] : [c.m, c.k];
   const [bRows, bCols] = c.tb ? [c.n, c.k] : [c.k, c.n];
-  const lda = aCols + pad;
+  const lda = c.lda ?? aCols + pad;
   const ldb = bCols + pad;
   const ldc = c.n + pad;
   const a = randomArray(gen, pad + aRows * lda);
@@ -81,12 +83,53 @@ describe.skipIf(!addon)('native gemm vs the JS reference', () => {
     });
   }
 
+  // A is packed, not read in place, where its rows would share cache sets (a row-major A whose
+  // leading dimension is a multiple of 1024) or lie far apart (a transposed A past 1024): full
+  // slivers, a short last one and a second MC block of A.
+  for (const isa of isas) {
+    it(`matches where A is packed (${isa})`, () => {
+      addon!.setIsa(isa);
+      try {
+        let seed = 70;
+        for (const [ta, m, k, lda] of [
+          [false, 13, 270, 1024],
+          [false, 101, 40, 2048],
+          [true, 103, 21, 1100],
+          [true, 7, 300, 2048],
+        ] as const)
+          for (const accumulate of [false, true]) {
+            const c: Case = { ta, tb: false, m, n: 35, k, accumulate, padded: true, lda };
+            const { expected, actual } = run(c, seed++);
+            expectClose(actual, expected, 1e-5 * Math.sqrt(k), 1e-5);
+          }
+      } finally {
+        addon!.setIsa(addon!.info().detectedIsa);
+      }
+    });
+  }
+
   it('splits large products over threads with the same result', () => {
     const { expected, actual } = run(
       { ta: false, tb: true, m: 600, n: 130, k: 70, accumulate: true, padded: true },
       9,
     );
     expectClose(actual, expected, 1e-4, 1e-5);
+  });
+
+  it('splits a large product over two threads bit for bit as one thread computes it', () => {
+    const bits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer));
+    // Rows split into even ranges of whole slivers (509: a short last one), k over two panels of B.
+    const c: Case = { ta: false, tb: true, m: 509, n: 70, k: 300, accumulate: true, padded: true };
+    addon!.init(1);
+    try {
+      const one = run(c, 60).actual;
+      addon!.init(2);
+      const { expected, actual } = run(c, 60);
+      expectClose(actual, expected, 1e-5 * Math.sqrt(300), 1e-5);
+      expect(bits(actual)).toEqual(bits(one));
+    } finally {
+      addon!.init(threadCount());
+    }
   });
 
   it('splits a batch-1 product with a large transposed B (an output layer) over two threads, bit for bit', () => {

@@ -133,28 +133,71 @@ void blockTimesPanel(const SimdKernels& k, bool ta, int64_t ic, int64_t mc, int6
   macroKernel(k, mc, nc, kc, blockOfA(k, ta, a, lda, ic, mc, pc, kc, pa), pb, c + ic * ldc + jc, ldc, add);
 }
 
-// With `parallel`, each packed B panel is shared and the pool's threads take A's MC blocks.
+// The threads poolRun spreads a job over (the WebAssembly build's pool reports 1 to the recurrent
+// driver, but runs a GEMM's tasks on its workers).
+int runThreads() {
+#if defined(__wasm__)
+  return wasm::threadCount();
+#else
+  return poolSize();
+#endif
+}
+
+// A's m rows as `tasks` ranges for the macro-kernel: MC-row blocks on one thread; over the pool,
+// ranges of whole MR-row slivers, as even as the slivers allow, none over MC rows, and as many as a
+// multiple of the threads, so that every thread gets the same share of C (MC blocks gave one of
+// two threads 3 × 96 of 512 rows, the other 2 × 96 + 32).
+struct RowSplit {
+  int64_t m, mr, mc, slivers, tasks;
+  bool even;
+  int64_t begin(int64_t t) const { return std::min(m, even ? t * slivers / tasks * mr : t * mc); }
+};
+RowSplit rowSplit(const SimdKernels& k, int64_t m, int threads) {
+  const int64_t slivers = (m + k.mr - 1) / k.mr, perBlock = k.mc / k.mr;
+  const int64_t blocks = (slivers + perBlock - 1) / perBlock;
+  if (threads <= 1) return {m, k.mr, k.mc, slivers, (m + k.mc - 1) / k.mc, false};
+  const int64_t tasks = std::min(slivers, (blocks + threads - 1) / threads * threads);
+  return {m, k.mr, k.mc, slivers, tasks, true};
+}
+
+// op(B)'s kc×nc panel at (pc, jc) packed into pb; over the pool, each thread packs whole slivers.
+void packPanel(const SimdKernels& k, const float* b, int64_t brs, int64_t bcs, int64_t kc, int64_t nc, float* pb,
+               bool parallel) {
+  const int64_t slivers = (nc + k.nr - 1) / k.nr;
+  const int tasks = parallel ? static_cast<int>(std::min<int64_t>(runThreads(), slivers)) : 1;
+  const auto part = [&](int t) {
+    const int64_t j0 = t * slivers / tasks * k.nr, j1 = std::min(nc, (t + 1) * slivers / tasks * k.nr);
+    packPanelB(b + j0 * bcs, brs, bcs, kc, j1 - j0, k.nr, pb + j0 * kc);
+  };
+  if (tasks > 1)
+    poolRun(tasks, part);
+  else
+    part(0);
+}
+
+// With `parallel`, each packed B panel is shared (packed by every thread, a part each) and the
+// pool's threads take even ranges of A's rows.
 void driver(const SimdKernels& k, bool ta, bool tb, int64_t m, int64_t n, int64_t kk, const float* a, int64_t lda,
             const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate, bool parallel) {
   const int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
   const int64_t kcMax = std::min<int64_t>(k.kc, kk);
   const int64_t ncMax = std::min<int64_t>(k.nc, (n + k.nr - 1) / k.nr * k.nr);
   float* pb = tlsPackB.get(static_cast<size_t>(kcMax * ncMax));
-  const int blocks = static_cast<int>((m + k.mc - 1) / k.mc);
+  const RowSplit rows = rowSplit(k, m, parallel ? runThreads() : 1);
   for (int64_t jc = 0; jc < n; jc += k.nc) {
     const int64_t nc = std::min<int64_t>(k.nc, n - jc);
     for (int64_t pc = 0; pc < kk; pc += k.kc) {
       const int64_t kc = std::min<int64_t>(k.kc, kk - pc);
-      packPanelB(b + pc * brs + jc * bcs, brs, bcs, kc, nc, k.nr, pb);
+      packPanel(k, b + pc * brs + jc * bcs, brs, bcs, kc, nc, pb, parallel);
       const bool add = accumulate || pc > 0;
       auto block = [&](int i) {
-        const int64_t ic = i * static_cast<int64_t>(k.mc);
-        blockTimesPanel(k, ta, ic, std::min<int64_t>(k.mc, m - ic), pc, kc, jc, nc, a, lda, pb, c, ldc, add);
+        const int64_t ic = rows.begin(i);
+        blockTimesPanel(k, ta, ic, rows.begin(i + 1) - ic, pc, kc, jc, nc, a, lda, pb, c, ldc, add);
       };
       if (parallel)
-        poolRun(blocks, block);
+        poolRun(static_cast<int>(rows.tasks), block);
       else
-        for (int i = 0; i < blocks; i++) block(i);
+        for (int i = 0; i < rows.tasks; i++) block(i);
     }
   }
 }
@@ -348,16 +391,15 @@ void sgemmPacked(int64_t m, const float* a, int64_t lda, const PackedB& pb, floa
     return;
   }
   const SimdKernels& kern = simd();
-  const int64_t MR = kern.mr;
   const int64_t kcMax = std::min<int64_t>(kern.kc, k);
-  const int64_t mcMax = std::min<int64_t>(kern.mc, (m + MR - 1) / MR * MR);
-  float* pa = tlsPackA.get(static_cast<size_t>(kcMax * mcMax));
+  const RowSplit rows = rowSplit(kern, m, 1);
+  float* pa = tlsPackA.get(static_cast<size_t>(kcMax * kern.mc));
   for (int64_t pc = 0; pc < k; pc += kern.kc) {
     const int64_t kc = std::min<int64_t>(kern.kc, k - pc);
     const float* panel = pb.data.data() + pc * pb.ncPad;
     const bool add = accumulate || pc > 0;
-    for (int64_t ic = 0; ic < m; ic += kern.mc) {
-      const int64_t mc = std::min<int64_t>(kern.mc, m - ic);
+    for (int64_t t = 0; t < rows.tasks; t++) {
+      const int64_t ic = rows.begin(t), mc = rows.begin(t + 1) - ic;
       macroKernel(kern, mc, n, kc, blockOfA(kern, false, a, lda, ic, mc, pc, kc, pa), panel, c + ic * ldc, ldc, add);
     }
   }

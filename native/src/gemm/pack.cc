@@ -4,29 +4,86 @@
 #include <cstring>
 
 namespace kioku {
+namespace {
 
-void packA(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int32_t mr, float* out) {
-  for (int64_t ir = 0; ir < mc; ir += mr) {
-    const int64_t rows = std::min<int64_t>(mr, mc - ir);
-    float* dst = out + ir * kc;
-    if (rs == 1) {
-      // Transposed A: the MR rows of one p are contiguous.
-      for (int64_t p = 0; p < kc; p++) {
-        const float* src = a + ir + p * cs;
-        for (int64_t r = 0; r < rows; r++) dst[p * mr + r] = src[r];
-        for (int64_t r = rows; r < mr; r++) dst[p * mr + r] = 0.f;
-      }
-      continue;
+constexpr int64_t kLineFloats = 64 / sizeof(float);
+// How many rows ahead packTransposedA prefetches: a DRAM latency's worth of copying.
+constexpr int64_t kPrefetchRows = 16;
+
+// A transposed A holds the block's mc elements of one p contiguously: p outer, so that each line
+// is read once, and its MR-wide pieces go to their slivers. (Sliver by sliver, every p of a sliver
+// is a different line lda apart — and at a lda of 4 KiB multiples all in one cache set — so each
+// line came from L2 again for every sliver it feeds: a tenth of an LSTM(512, 512) backward.)
+template <int MR>
+void packTransposedA(const float* a, int64_t cs, int64_t mc, int64_t kc, int32_t mr, float* out) {
+  const int64_t full = mc / mr * mr, rows = mc - full;
+  for (int64_t p = 0; p < kc; p++) {
+    const float* src = a + p * cs;
+    // Rows lda apart escape the hardware's prefetch: ask for a later row's lines now (a prefetch
+    // past the block's last row never faults).
+    for (int64_t i = 0; i < mc; i += kLineFloats) __builtin_prefetch(src + kPrefetchRows * cs + i);
+    float* dst = out + p * mr;
+    for (int64_t ir = 0; ir < full; ir += mr) {
+      if constexpr (MR > 0)
+        std::memcpy(dst + ir * kc, src + ir, MR * sizeof(float));
+      else
+        std::memcpy(dst + ir * kc, src + ir, mr * sizeof(float));
     }
-    for (int64_t r = 0; r < mr; r++) {
-      if (r < rows) {
-        const float* src = a + (ir + r) * rs;
-        for (int64_t p = 0; p < kc; p++) dst[p * mr + r] = src[p * cs];
-      } else {
-        for (int64_t p = 0; p < kc; p++) dst[p * mr + r] = 0.f;
-      }
+    if (rows == 0) continue;
+    float* edge = dst + full * kc;
+    for (int64_t r = 0; r < rows; r++) edge[r] = src[full + r];
+    for (int64_t r = rows; r < mr; r++) edge[r] = 0.f;
+  }
+}
+
+// A row-major A: a sliver's MR rows read side by side, p outer, so the sliver is written in order
+// and each row streams once.
+template <int MR>
+void packRowsA(const float* a, int64_t rs, int64_t cs, int64_t rows, int64_t kc, int32_t mr, float* dst) {
+  if constexpr (MR > 0) {
+    if (rows == MR && cs == 1) {
+      const float* src[MR];
+      for (int r = 0; r < MR; r++) src[r] = a + r * rs;
+      for (int64_t p = 0; p < kc; p++)
+        for (int r = 0; r < MR; r++) dst[p * MR + r] = src[r][p];
+      return;
     }
   }
+  for (int64_t p = 0; p < kc; p++) {
+    for (int64_t r = 0; r < rows; r++) dst[p * mr + r] = a[r * rs + p * cs];
+    for (int64_t r = rows; r < mr; r++) dst[p * mr + r] = 0.f;
+  }
+}
+
+template <int MR>
+void packABy(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int32_t mr, float* out) {
+  if (rs == 1) {
+    packTransposedA<MR>(a, cs, mc, kc, mr, out);
+    return;
+  }
+  for (int64_t ir = 0; ir < mc; ir += mr)
+    packRowsA<MR>(a + ir * rs, rs, cs, std::min<int64_t>(mr, mc - ir), kc, mr, out + ir * kc);
+}
+
+}  // namespace
+
+void packA(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int32_t mr, float* out) {
+  // The tile heights of the native instruction sets (isa/*.h) get copies of a fixed width; the
+  // WebAssembly build, which packs only where rows would share cache sets, keeps its code small.
+#if defined(__wasm__)
+  return packABy<0>(a, rs, cs, mc, kc, mr, out);
+#else
+  switch (mr) {
+    case 4:
+      return packABy<4>(a, rs, cs, mc, kc, mr, out);
+    case 6:
+      return packABy<6>(a, rs, cs, mc, kc, mr, out);
+    case 8:
+      return packABy<8>(a, rs, cs, mc, kc, mr, out);
+    default:
+      return packABy<0>(a, rs, cs, mc, kc, mr, out);
+  }
+#endif
 }
 
 void packPanelB(const float* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int32_t nr, float* out) {
