@@ -216,6 +216,8 @@ const VARIANTS: Record<string, Variant> = {
   'epochs-3': { options: { epochs: 3 } },
   // Fewer rare words to learn by heart: the 10,000 most frequent.
   'vocab-10k': { options: { vocabSize: 10000 } },
+  // A linear bag-of-words path summed into the logits, trained with the LSTM (wide and deep).
+  'bag-of-words-path': { options: { bagOfWords: true } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
