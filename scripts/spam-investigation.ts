@@ -12,7 +12,7 @@
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
  *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
- *   weight decay, label smoothing, the encoder's size, cell and directions);
+ *   weight decay, label smoothing, the encoder's size, cell and directions, a bag-of-words path);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
