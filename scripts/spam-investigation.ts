@@ -12,7 +12,7 @@
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
  *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
- *   weight decay, label smoothing, the encoder's size, cell and directions);
+ *   weight decay, label smoothing, the encoder's size, cell and directions, a bag-of-words path);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
@@ -216,6 +216,10 @@ const VARIANTS: Record<string, Variant> = {
   'epochs-3': { options: { epochs: 3 } },
   // Fewer rare words to learn by heart: the 10,000 most frequent.
   'vocab-10k': { options: { vocabSize: 10000 } },
+  // A linear bag-of-words path summed into the logits, trained with the LSTM (wide and deep).
+  'bag-of-words-path': { options: { bagOfWords: true } },
+  // More of each e-mail in about the same time: half as many tokens again, one epoch fewer.
+  'len-384-epochs-4': { options: { maxLen: 384, epochs: 4 } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */

@@ -136,6 +136,7 @@ export function headSettings(arch: Record<string, unknown>, fail: Fail): HeadSet
       }
       shapes.set('fc.weight', [numClasses, hiddenSize * directions * (pooling === 'max-mean' ? 2 : 1)]);
       shapes.set('fc.bias', [numClasses]);
+      if (f.flag('bagOfWords')) shapes.set('bag.weight', [vocabSize, numClasses]);
       return { type: arch.type, vocabSize, numClasses, shapes };
     }
     case 'BagOfWordsClassifier': {

@@ -144,6 +144,13 @@ function inputDropout(m: TextClassifier): string {
   return `${words}        x = self.embedding(input_ids)\n${rows}`;
 }
 
+/** The end of a forward with the bag-of-words path: its mean over the valid steps added to the logits. */
+const BAG_FORWARD = `        logits = self.fc(pooled)
+        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
+        bag = (self.bag(input_ids) * valid).sum(1) / lengths[:, None].to(logits.dtype)
+        return logits + bag
+`;
+
 function classifierSource(m: TextClassifier): string {
   const s = m.settings;
   const D = s.bidirectional ? 2 : 1;
@@ -184,7 +191,7 @@ function classifierSource(m: TextClassifier): string {
         self.embedding = nn.Embedding(${s.vocabSize}, ${s.embedDim}, padding_idx=${py(m.embedding.paddingIdx)})
         self.${cell} = ${layerCall(m.rnn)}
 ${m.dropout ? `        self.dropout = nn.Dropout(${s.dropout})\n` : ''}${attention}        self.fc = nn.Linear(${m.fc.inFeatures}, ${m.fc.outFeatures}, bias=${py(m.fc.bias !== null)})
-
+${m.bag ? `        self.bag = nn.Embedding(${s.vocabSize}, ${s.numClasses}, padding_idx=${py(m.bag.paddingIdx)})  # bag-of-words path\n        nn.init.zeros_(self.bag.weight)  # from zero, as a linear model starts\n` : ''}
     def forward(self, input_ids, lengths=None):
         B, T = input_ids.shape
         if lengths is None:
@@ -194,8 +201,7 @@ ${m.dropout ? `        self.dropout = nn.Dropout(${s.dropout})\n` : ''}${attenti
 ${inputDropout(m)}        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         out, h_n = self.${cell}(packed)
 ${pool[s.pooling]}
-${m.dropout ? '        pooled = self.dropout(pooled)\n' : ''}        return self.fc(pooled)
-
+${m.dropout ? '        pooled = self.dropout(pooled)\n' : ''}${m.bag ? BAG_FORWARD : '        return self.fc(pooled)\n'}
 
 def build_model():
     return TextClassifier()

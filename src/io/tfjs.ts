@@ -338,6 +338,11 @@ export function exportTfjs(model: TfjsExportable): TfjsArtifacts {
   } else if (model instanceof TextClassifier) {
     const s = model.settings;
     checkExportable(model.rnn);
+    if (model.bag) {
+      throw new ValueError(
+        'exportTfjs: a TextClassifier with a bag-of-words path has no TF.js layers equivalent; export it as ONNX or PyTorch',
+      );
+    }
     if (s.pooling !== 'last') {
       throw new ValueError(
         `exportTfjs: a TextClassifier with pooling '${s.pooling}' has no TF.js layers equivalent over padded batches; use pooling 'last', or export as ONNX`,

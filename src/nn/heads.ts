@@ -1,3 +1,4 @@
+import { add } from '../ops/binary.js';
 import { maskedPool } from '../ops/masked-pool.js';
 import { concat, reshape, slice } from '../ops/shape.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -7,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { AttentionPooling } from './attention-pooling.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
+import { zeros_ } from './init.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 import { GRU, LSTM, RNN } from './rnn.js';
@@ -46,6 +48,13 @@ function rate(where: string, name: string, v: unknown): number {
 }
 
 type Recurrent = LSTM | GRU | RNN;
+
+/** The bag-of-words path's table: one weight per token and class, from zero (a linear model's start). */
+function zeroBag(s: Required<TextClassifierConfig>): Embedding {
+  const bag = new Embedding(s.vocabSize, s.numClasses, { paddingIdx: s.paddingIdx });
+  zeros_(bag.weight);
+  return bag;
+}
 
 function makeRecurrent(
   cell: Cell,
@@ -141,10 +150,16 @@ export interface TextClassifierConfig {
   embedDropout?: number;
   /** The id a dropped token becomes. Default 1, the vocabulary's `<unk>`. */
   unkId?: number;
+  /**
+   * A linear bag-of-words path beside the recurrent one (wide and deep): one weight per token and
+   * class (`bag`, an embedding of width numClasses, starting at zero), averaged over the valid
+   * steps and added to the logits. Default false.
+   */
+  bagOfWords?: boolean;
 }
 
 /** Settings left out of `config()` at these values, so models without them keep their config. */
-const OPTIONAL_SETTINGS = { tokenDropout: 0, embedDropout: 0, unkId: 1 } as const;
+const OPTIONAL_SETTINGS = { tokenDropout: 0, embedDropout: 0, unkId: 1, bagOfWords: false } as const;
 type OptionalSetting = keyof typeof OPTIONAL_SETTINGS;
 
 /** What `TextClassifier.config()` returns: the settings, those of OPTIONAL_SETTINGS only when set. */
@@ -172,6 +187,7 @@ export class TextClassifier extends Module {
   readonly dropout: Dropout | null;
   readonly attention: AttentionPooling | null;
   readonly fc: Linear;
+  readonly bag: Embedding | null;
 
   constructor(config: TextClassifierConfig) {
     super();
@@ -195,14 +211,17 @@ export class TextClassifier extends Module {
       tokenDropout: rate(where, 'tokenDropout', config.tokenDropout ?? 0),
       embedDropout: rate(where, 'embedDropout', config.embedDropout ?? 0),
       unkId: config.unkId ?? 1,
+      bagOfWords: config.bagOfWords ?? false,
     };
     if (!Number.isInteger(s.unkId) || s.unkId < 0 || s.unkId >= s.vocabSize) {
       throw new ValueError(
         `${where}: unkId must be an integer in [0, ${s.vocabSize}), got ${String(s.unkId)}`,
       );
     }
-    if (typeof s.bidirectional !== 'boolean') {
-      throw new ValueError(`${where}: bidirectional must be a boolean, got ${String(s.bidirectional)}`);
+    for (const key of ['bidirectional', 'bagOfWords'] as const) {
+      if (typeof s[key] !== 'boolean') {
+        throw new ValueError(`${where}: ${key} must be a boolean, got ${String(s[key])}`);
+      }
     }
     if (s.numClasses < 2)
       throw new ValueError(`${where}: numClasses must be at least 2, got ${s.numClasses}`);
@@ -223,23 +242,31 @@ export class TextClassifier extends Module {
         ? this.registerModule('attention', new AttentionPooling({ inputSize: features }))
         : null;
     this.fc = this.registerModule('fc', new Linear(pooledFeatures, s.numClasses));
+    this.bag = s.bagOfWords ? this.registerModule('bag', zeroBag(s)) : null;
   }
 
   forward(inputs: Tensor, lengths?: Int32Array): Tensor {
     const lens = checkTokens('TextClassifier.forward', inputs, lengths);
-    const x = this.embed(inputs); // (B, T, E)
+    const ids = this.dropTokens(inputs);
+    const x = this.embed(ids); // (B, T, E)
     const [out, hN] = runRecurrent(this.rnn, x, lengths === undefined ? undefined : lens);
     let pooled = this.pool(out, hN, lens); // (B, D·H), or (B, 2·D·H) for max-mean
     if (this.dropout) pooled = this.dropout.forward(pooled);
-    return this.fc.forward(pooled);
+    const logits = this.fc.forward(pooled);
+    return this.bag ? add(logits, maskedMean(this.bag.forward(ids), lens)) : logits;
   }
 
-  /** The token embeddings, with word and embedding dropout while training. */
-  private embed(inputs: Tensor): Tensor {
+  /** The token ids the model reads: with word dropout while training. */
+  private dropTokens(inputs: Tensor): Tensor {
     const s = this.settings;
-    if (!this.training) return this.embedding.forward(inputs);
-    const ids = tokenDropout(inputs, s.tokenDropout, { unkId: s.unkId, paddingIdx: s.paddingIdx });
-    return embeddingDropout(this.embedding.forward(ids), ids, s.embedDropout);
+    if (!this.training) return inputs;
+    return tokenDropout(inputs, s.tokenDropout, { unkId: s.unkId, paddingIdx: s.paddingIdx });
+  }
+
+  /** The token embeddings, with embedding dropout while training. */
+  private embed(ids: Tensor): Tensor {
+    const x = this.embedding.forward(ids);
+    return this.training ? embeddingDropout(x, ids, this.settings.embedDropout) : x;
   }
 
   /** The recurrent outputs (B, T, D·H) summed up per sample as `pooling` says. */

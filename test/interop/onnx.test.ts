@@ -128,6 +128,34 @@ describe('ONNX export of heads', () => {
     expectClose(out.logits!, logits.f32, TOL, 'logits');
   });
 
+  for (const pooling of ['last', 'max'] as const) {
+    it(`TextClassifier with the bag-of-words path, pooling=${pooling}`, async () => {
+      const model = new TextClassifier({
+        vocabSize: 30,
+        embedDim: 4,
+        hiddenSize: 5,
+        bidirectional: true,
+        pooling,
+        numClasses: 3,
+        bagOfWords: true,
+      }).eval();
+      // The path starts at zero: give it weights that show in the logits.
+      model.bag!.weight.f32.set(randn([30, 3], { generator: new Generator(5) }).f32);
+      model.bag!.weight.f32.fill(0, 0, 3);
+      const logits = noGrad(() => model.forward(new Tensor(ids, [3, 7]), lengths));
+      const bagWeights = model.bag!.weight.f32.slice();
+      model.bag!.weight.f32.fill(0);
+      const deep = noGrad(() => model.forward(new Tensor(ids, [3, 7]), lengths));
+      model.bag!.weight.f32.set(bagWeights);
+      expect(Math.max(...logits.f32.map((v, i) => Math.abs(v - deep.f32[i]!)))).toBeGreaterThan(0.1);
+      const out = await runOnnx(exportOnnx(model), {
+        input_ids: new ort.Tensor('int32', ids, [3, 7]),
+        lengths: new ort.Tensor('int32', lengths, [3]),
+      });
+      expectClose(out.logits!, logits.f32, TOL, 'logits');
+    });
+  }
+
   it('SequenceForecaster', async () => {
     const model = new SequenceForecaster({
       inputSize: 2,

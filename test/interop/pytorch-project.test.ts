@@ -306,6 +306,37 @@ describe.skipIf(!hasTorch)('the exported project trains in PyTorch and kioku ope
     expect(score.accuracy).toBe(metrics.test.accuracy);
     expect(score.loss).toBeCloseTo(metrics.test.loss, 4);
   }, 120_000);
+
+  it('a text classifier with the bag-of-words path: train.py --build-vocab resizes it, kioku opens the result', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const label = i % 2 === 0 ? 'neg' : 'pos';
+      const cue = label === 'pos' ? ['great', 'fun'] : ['awful', 'dull'];
+      return `"${[...words(['the', 'film', 'was', 'it'], 4), ...words(cue, 1)].join(' ')}",${label}`;
+    });
+    const csv = join(dir, 'bag.csv');
+    writeFileSync(csv, `text,label\n${rows.join('\n')}\n`);
+    const k = join(dir, 'kioku-bag');
+    const flags = ['--epochs', '1', '--embed', '4', '--hidden', '4', '--max-len', '6', '--vocab-size', '5'];
+    const r = await kioku(
+      'train',
+      'text',
+      '--data',
+      csv,
+      ...flags,
+      '--bag-of-words',
+      '--no-baselines',
+      '--out',
+      k,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const proj = join(dir, 'bag-project');
+    await writePytorchProject(join(k, 'model'), proj, {});
+    python(['train.py', '--epochs', '2', '--build-vocab', '--vocab-size', '9', '--out', 'out'], proj);
+    const trained = await loadTextClassifier(join(proj, 'out', 'model'));
+    const model = trained.model as TextClassifier;
+    expect(model.bag?.weight.shape).toEqual([9, 2]);
+    expect(model.bag!.weight.f32.some((v) => v !== 0)).toBe(true);
+  }, 120_000);
 });
 
 describe('kioku export --format pytorch-project', () => {

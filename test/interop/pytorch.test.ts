@@ -193,6 +193,7 @@ describe.skipIf(!hasTorch)('the exported model.py reproduces kioku in PyTorch', 
     ['lstm', 'max-mean', true, {}],
     // Word and embedding dropout act in training only: model.py evaluates as kioku does.
     ['gru', 'max', true, { tokenDropout: 0.1, embedDropout: 0.2 }],
+    ['lstm', 'last', true, { bagOfWords: true, tokenDropout: 0.1 }],
   ] as const) {
     const model = new TextClassifier({
       ...training,
@@ -205,8 +206,10 @@ describe.skipIf(!hasTorch)('the exported model.py reproduces kioku in PyTorch', 
       bidirectional,
       dropout: 0.1,
     }).eval();
+    // The bag-of-words path starts at zero: give it weights that show in the logits.
+    model.bag?.weight.f32.set(randn([20, 2], { generator }).f32.map((v, i) => (i < 2 ? 0 : v)));
     const logits = noGrad(() => model.forward(new Tensor(ids, [3, 6]), lengths));
-    const name = `classifier_${cell}_${pooling}${'tokenDropout' in training ? '_input_dropout' : ''}`;
+    const name = `classifier_${cell}_${pooling}${'tokenDropout' in training ? '_input_dropout' : ''}${'bagOfWords' in training ? '_bag' : ''}`;
     cases.push({ name, model, expected: [logits.f32] });
   }
   const forecaster = new SequenceForecaster({

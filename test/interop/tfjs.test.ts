@@ -131,6 +131,9 @@ describe('TF.js layers export runs in tf.loadLayersModel with kioku outputs', ()
     );
     expect(() => exportTfjs(new LSTM({ inputSize: 2, hiddenSize: 3, projSize: 1 }))).toThrow(ValueError);
     expect(() => exportTfjs(new TextClassifier({ vocabSize: 5, pooling: 'mean' }))).toThrow(/pooling 'mean'/);
+    expect(() => exportTfjs(new TextClassifier({ vocabSize: 5, bagOfWords: true }))).toThrow(
+      'exportTfjs: a TextClassifier with a bag-of-words path has no TF.js layers equivalent; export it as ONNX or PyTorch',
+    );
     expect(() => exportTfjs({} as unknown as LSTM)).toThrow(/got Object/);
   });
 });

@@ -106,6 +106,7 @@ describe('config.json against the weights, before any module is built', () => {
               bidirectional: gen.random() < 0.5,
               numClasses: 2 + gen.randint(4),
               pooling: POOLINGS[gen.randint(POOLINGS.length)]!,
+              bagOfWords: gen.random() < 0.5,
             })
           : new SequenceForecaster({
               inputSize: 1 + gen.randint(5),

@@ -5,6 +5,7 @@ import {
   SequenceForecaster,
   TextClassifier,
 } from '../../src/nn/heads.js';
+import { sum } from '../../src/ops/reduce.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { ValueError } from '../../src/tensor/errors.js';
 import { manualSeed } from '../../src/tensor/random.js';
@@ -117,6 +118,60 @@ describe('TextClassifier', () => {
       noGrad(() => copy.forward(inputs, lengths)).f32,
       noGrad(() => m.forward(inputs, lengths)).f32,
       0,
+    );
+  });
+
+  it("bagOfWords adds the mean of the tokens' bag rows over the valid steps to the logits", () => {
+    manualSeed(7);
+    const m = new TextClassifier({
+      vocabSize: 12,
+      embedDim: 4,
+      hiddenSize: 3,
+      numClasses: 3,
+      bagOfWords: true,
+    });
+    expect(Object.keys(m.stateDict()).at(-1)).toBe('bag.weight');
+    // It starts at zero, as a linear model does: the same logits as without it.
+    const [inputs, lengths] = padded();
+    const deep = noGrad(() => m.forward(inputs, lengths)).f32;
+    expect(m.bag!.weight.f32.every((v) => v === 0)).toBe(true);
+    const bag = m.bag!.weight.f32;
+    bag.forEach((_, i) => {
+      bag[i] = i >= 3 ? Math.sin(i) : 0;
+    });
+    const logits = noGrad(() => m.forward(inputs, lengths)).f32;
+    seqs.forEach((s, i) => {
+      const expected = [0, 1, 2].map(
+        (o) => deep[i * 3 + o]! + s.reduce((a, t) => a + bag[t * 3 + o]!, 0) / s.length,
+      );
+      closeArrays(logits.subarray(i * 3, i * 3 + 3), expected);
+    });
+  });
+
+  it('bagOfWords is trained: its rows of the tokens read get gradients, the padding row none', () => {
+    manualSeed(8);
+    const m = new TextClassifier({ vocabSize: 12, embedDim: 4, hiddenSize: 3, bagOfWords: true });
+    const [inputs, lengths] = padded();
+    sum(m.forward(inputs, lengths)).backward();
+    const grad = m.bag!.weight.grad!.f32;
+    const read = new Set(seqs.flat());
+    for (let t = 0; t < 12; t++) {
+      const row = [grad[t * 2]!, grad[t * 2 + 1]!];
+      // d(sum of logits)/d(bag[t, o]) is the share of each text that token t makes up.
+      const share = seqs.reduce((a, s) => a + s.filter((x) => x === t).length / s.length, 0);
+      closeArrays(row, [share, share]);
+      expect(row[0] !== 0).toBe(read.has(t) && t !== 0);
+    }
+  });
+
+  it('saves bagOfWords in its config only when on, so configs written before it load as before', () => {
+    expect(new TextClassifier({ vocabSize: 9 }).config()).not.toHaveProperty('bagOfWords');
+    const m = new TextClassifier({ vocabSize: 9, embedDim: 2, hiddenSize: 2, bagOfWords: true });
+    const json = JSON.parse(JSON.stringify(m.config()));
+    expect(json.bagOfWords).toBe(true);
+    expect((modelFromConfig(json) as TextClassifier).bag?.weight.shape).toEqual([9, 2]);
+    expect(() => new TextClassifier({ vocabSize: 9, bagOfWords: 1 as never })).toThrow(
+      /bagOfWords must be a boolean, got 1/,
     );
   });
 

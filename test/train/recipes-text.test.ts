@@ -231,6 +231,21 @@ describe('trainTextClassifier options', () => {
     expect(predictText({ model: saved, config: files.config }, TEXTS)).toEqual(predictText(both, TEXTS));
   }, 60_000);
 
+  it('trains a bag-of-words path with the network; it saves and reloads', async () => {
+    const store = new MemoryStore({ charts: false });
+    const wide = await trainTextClassifier(small({ epochs: 2, baselines: false, bagOfWords: true, store }));
+    expect(wide.config.architecture).toMatchObject({ bagOfWords: true });
+    // From its zero start the path has learnt weights of its own.
+    expect(wide.model.bag!.weight.f32.some((v) => v !== 0)).toBe(true);
+    const files = store.models.get('model')!;
+    const saved = modelFromConfig(files.config.architecture);
+    saved.loadStateDict(files.stateDict);
+    saved.eval();
+    expect(predictText({ model: saved, config: files.config }, TEXTS)).toEqual(predictText(wide, TEXTS));
+    const plain = await trainTextClassifier(small({ epochs: 2, baselines: false }));
+    expect(plain.config.architecture).not.toHaveProperty('bagOfWords');
+  }, 90_000);
+
   it('decays the weights with weightDecay and caps the confidence with labelSmoothing', async () => {
     // Without word dropout (a regulariser of its own, on by default) each effect stands alone.
     const alone = { baselines: false, tokenDropout: 0 };

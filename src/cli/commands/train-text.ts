@@ -191,6 +191,12 @@ function modelFlags(cmd: Command): Command {
       D.dropout,
     )
     .option(
+      '--bag-of-words',
+      'add a linear bag-of-words path to the logits, trained with the network (wide and deep)',
+      D.bagOfWords,
+    )
+    .option('--no-bag-of-words', 'the network alone, without the bag-of-words path')
+    .option(
       '--token-dropout <p>',
       `word dropout while training: each token becomes <unk> with this probability, so no rare word decides alone (default: ${WORD_TOKEN_DROPOUT} with --tokenizer word, 0 with char)`,
       num('--token-dropout', 0, 0.99),

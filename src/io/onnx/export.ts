@@ -10,6 +10,7 @@
  * are dynamic axes.
  */
 import { permuteBlocks, type RecurrentKindInfo, recurrentKind } from '../../backend/recurrent-kinds.js';
+import type { Embedding } from '../../nn/embedding.js';
 import { SequenceForecaster, TextClassifier } from '../../nn/heads.js';
 import { LanguageModel } from '../../nn/language-model.js';
 import { GRU, LSTM, RNN } from '../../nn/rnn.js';
@@ -229,7 +230,19 @@ function buildClassifier(g: GraphBuilder, model: TextClassifier, opset: number):
     s.pooling === 'last'
       ? lastState(g, r.hN[r.hN.length - 1]!)
       : poolSteps(g, s.pooling, r.y, ids, lens, opset);
-  head(g, model.fc.weight, model.fc.bias, pooled, 'logits');
+  if (!model.bag) {
+    head(g, model.fc.weight, model.fc.bias, pooled, 'logits');
+    return;
+  }
+  const deep = head(g, model.fc.weight, model.fc.bias, pooled, 'deep_logits');
+  g.op('Add', [deep, bagOfWords(g, model.bag, idsT, validSteps(g, ids, lens))], 'logits');
+}
+
+/** The bag-of-words path: the mean of the tokens' rows of `bag` (V, O) over the valid steps → (B, O). */
+function bagOfWords(g: GraphBuilder, bag: Embedding, idsT: string, steps: ValidSteps): string {
+  const table = g.floats('bag_weight', [bag.numEmbeddings, bag.embeddingDim], bag.weight.f32);
+  const rows = g.op('Gather', [table, idsT], 'bag_rows', { axis: { int: 0 } }); // (T, B, O)
+  return meanSteps(g, rows, steps);
 }
 
 /**
@@ -298,12 +311,12 @@ function maxSteps(g: GraphBuilder, y: string, { valid, lensCol }: ValidSteps, op
   return g.op('Where', [nonEmpty, max, g.floats('zero_max', [], Float32Array.of(0))], 'max');
 }
 
-/** fc as Gemm: y = x·Wᵀ + b. */
-function head(g: GraphBuilder, weight: Tensor, bias: Tensor | null, x: string, out: string): void {
+/** fc as Gemm: y = x·Wᵀ + b; returns y's name. */
+function head(g: GraphBuilder, weight: Tensor, bias: Tensor | null, x: string, out: string): string {
   const [O, F] = weight.shape as [number, number];
   const inputs = [x, g.floats('fc_weight', [O, F], weight.f32)];
   if (bias) inputs.push(g.floats('fc_bias', [O], bias.f32));
-  g.op('Gemm', inputs, out, { transB: { int: 1 } });
+  return g.op('Gemm', inputs, out, { transB: { int: 1 } });
 }
 
 /** SequenceForecaster. Input x: (B, T, E) float32; output predictions: (B, horizon·O). */

@@ -162,6 +162,10 @@ class TextTask:
         """A model whose embedding fits the vocabulary (a new one with --build-vocab)."""
         if model.embedding.num_embeddings != len(self.vocab.itos):
             model.embedding = nn.Embedding(len(self.vocab.itos), model.embedding.embedding_dim, padding_idx=0)
+        bag = getattr(model, 'bag', None)
+        if bag is not None and bag.num_embeddings != len(self.vocab.itos):
+            model.bag = nn.Embedding(len(self.vocab.itos), bag.embedding_dim, padding_idx=0)
+            nn.init.zeros_(model.bag.weight)
         return model
 
     def batch(self, split, indices):

@@ -54,6 +54,11 @@ export interface TextClassifierSettings {
   /** Dropout before the output layer (and between layers). Default 0. */
   dropout: number;
   /**
+   * A linear bag-of-words path summed into the logits, trained with the rest (wide and deep):
+   * what the bag-of-words baseline computes, inside the model. Default false.
+   */
+  bagOfWords: boolean;
+  /**
    * Word dropout while training: each token becomes `<unk>` with this probability, so the model
    * cannot lean on one rare word it has learnt by heart. Default `WORD_TOKEN_DROPOUT` (0.1) with the
    * word tokenizer, 0 with characters (measured: README, "Why the LSTM trails bag-of-words on spam").
@@ -110,6 +115,7 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   bidirectional: true,
   pooling: 'max',
   dropout: 0,
+  bagOfWords: false,
   tokenDropout: WORD_TOKEN_DROPOUT,
   embedDropout: 0,
   labelSmoothing: 0,
@@ -255,6 +261,7 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.choice('punctuation', o.punctuation, ['strip', 'keep']);
   check.choice('truncation', o.truncation, ['head', 'tail', 'headTail']);
   check.boolean('bidirectional', o.bidirectional);
+  check.boolean('bagOfWords', o.bagOfWords);
   check.boolean('baselines', o.baselines);
   check.string('dataName', o.dataName);
   check.string('headers', o.headers);
@@ -283,6 +290,7 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     weightDecay,
     tokenDropout,
     embedDropout,
+    bagOfWords,
     ...rest
   } = o;
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
@@ -292,6 +300,7 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(weightDecay === 0 ? {} : { weightDecay }),
     ...(tokenDropout === 0 ? {} : { tokenDropout }),
     ...(embedDropout === 0 ? {} : { embedDropout }),
+    ...(bagOfWords ? { bagOfWords } : {}),
   };
   return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
 }

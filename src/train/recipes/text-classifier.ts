@@ -139,6 +139,7 @@ function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEve
     unkId: d.vocab.unkId,
     pooling: o.pooling,
     numClasses: labels.length,
+    bagOfWords: o.bagOfWords,
   });
   return {
     o,
