@@ -2,15 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioku } from '../helpers/cli.js';
+import { jsonLines, kioku } from '../helpers/cli.js';
 
 /** `kioku train text --bag-of-words`: the path is saved, and predict, eval, info and export read it. */
-
-const jsonLines = (s: string): Array<Record<string, unknown>> =>
-  s
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 let root: string;
 let model: string;

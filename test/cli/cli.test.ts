@@ -5,13 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seattleWeather } from '../../src/io/datasets/builtin.js';
-import { kioku } from '../helpers/cli.js';
-
-const jsonLines = (s: string): Array<Record<string, unknown>> =>
-  s
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+import { jsonLines, kioku } from '../helpers/cli.js';
 
 let root: string;
 beforeAll(async () => {

@@ -11,13 +11,7 @@ import { NGramModel } from '../../src/train/baselines/ngram.js';
 import { evaluateLanguageModel } from '../../src/train/lm/evaluate.js';
 import { generateText } from '../../src/train/lm/generate.js';
 import { openLanguageModel } from '../../src/train/recipes/language-model-open.js';
-import { kioku } from '../helpers/cli.js';
-
-const jsonLines = (s: string): Array<Record<string, unknown>> =>
-  s
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+import { jsonLines, kioku } from '../helpers/cli.js';
 
 type Score = { nats: number; bits: number; perplexity: number };
 

@@ -17,6 +17,13 @@ export async function kioku(...argv: string[]): Promise<CliResult> {
   return { code, stdout, stderr };
 }
 
+/** The JSON objects of a `--json` run's output, one per non-empty line. */
+export const jsonLines = (s: string): Array<Record<string, unknown>> =>
+  s
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
 /**
  * `kioku train text` arguments for a tiny model that trains in a moment (one epoch, embed 4,
  * hidden 4 unless `options.hidden` says otherwise, no baselines, quiet), writing to `out`; `more` adds flags.

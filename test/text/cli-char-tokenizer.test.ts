@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioku } from '../helpers/cli.js';
+import { jsonLines, kioku } from '../helpers/cli.js';
 
 /**
  * Unspaced short strings from the CLI: first names (npm's @stdlib female and male first-name
@@ -11,12 +11,6 @@ import { kioku } from '../helpers/cli.js';
  */
 
 const require = createRequire(import.meta.url);
-const jsonLines = (s: string) =>
-  s
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-
 let root: string;
 let csv: string;
 beforeAll(async () => {
