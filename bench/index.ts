@@ -387,7 +387,8 @@ say('|---|---|---|---|---|');
     [threads, peakN],
     [1, peak1],
   ] as const) {
-    const ms = withThreads(n, () => medianMs(step, 3, 1));
+    // Seven runs after two warm-ups: three runs of ~1 s left the median at the mercy of one slow run.
+    const ms = withThreads(n, () => medianMs(step, 7, 2));
     say(
       `| LSTM(512, 512), T 50, B 128: forward + backward, ${n} thread(s) | ${fmt(ms)} ms | ${fmt(flops / ms / 1e6)} | ${fmt((100 * flops) / ms / 1e6 / peak, 0)}% | ${t ? `${fmt(t.value)} ms (${t.threads}t)` : '—'} |`,
     );
