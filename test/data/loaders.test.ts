@@ -190,7 +190,10 @@ describe('time-series CSV loader', () => {
     await expect(named).rejects.toThrow('column "sky": expected a number, got "rain"');
     await writeFile(file, `${[...rows, 'Rome,2020-01-01,9.5,sun'].join('\n')}\n`);
     await expect(loadSeriesCsv(file, { dateColumn: 'date', onTextColumns: () => {} })).rejects.toThrow(
-      'dates must increase, got 2020-01-01 after 2020-01-02; a file of several series one after another needs its id column named (--series-col)',
+      'dates must increase, got 2020-01-01 after 2020-01-02; a file of several series one after another needs its id column named (--series-col: perhaps one of the text columns place, sky)',
+    );
+    await expect(loadSeriesCsv(file, { dateColumn: 'date', features: ['temp'] })).rejects.toThrow(
+      /needs its id column named \(--series-col\)$/,
     );
     await rm(dir, { recursive: true });
   });

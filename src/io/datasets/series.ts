@@ -104,6 +104,8 @@ class RowTable {
   readonly lines: number[] = [];
   /** JSON tables' record numbers, by row, where records share a line. */
   readonly records = new Map<number, number>();
+  /** Default inputs left out because they hold text (a series id among them, perhaps). */
+  textColumns: string[] = [];
   length = 0;
 
   push(row: CsvRow): void {
@@ -229,6 +231,7 @@ async function readSeriesRows(
             text,
             textAt.map((k) => row.fields[picks[k]!]!),
           );
+        rows.textColumns = text;
         picks = picks.filter((_, k) => !text.includes(columns[k]!));
         features = features.filter((c) => !text.includes(c));
         columns = columns.filter((c) => !text.includes(c));
@@ -307,8 +310,13 @@ function checkDateOrder(path: string, rows: RowTable, at: readonly number[], dat
     const [before, r] = [at[i - 1]!, at[i]!];
     if (rows.times[r]! > rows.times[before]!) continue;
     const again = at.slice(0, i).some((earlier) => rows.times[earlier] === rows.times[r]);
+    const texts = rows.textColumns;
+    const which =
+      texts.length === 0
+        ? ''
+        : `: perhaps ${texts.length === 1 ? 'the text column' : 'one of the text columns'} ${nameList(texts)}`;
     const hint = again
-      ? '; a file of several series one after another needs its id column named (--series-col)'
+      ? `; a file of several series one after another needs its id column named (--series-col${which})`
       : '';
     throw new DataError(
       `dates must increase, got ${rows.labels[r]} after ${rows.labels[before]}${hint}`,
