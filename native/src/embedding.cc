@@ -21,18 +21,6 @@ void checkIndices(const char* fn, const InI32& indices, int64_t V, const double*
   }
 }
 
-// Below this many floats a second thread costs more than it saves.
-constexpr int64_t kParallelFloats = 1 << 16;
-
-// body(lo, hi) over [0, n) in one range per thread when n·width is large, else inline.
-template <class Body>
-void splitRange(int64_t n, int64_t width, const Body& body) {
-  const int tasks = n * width >= kParallelFloats ? poolSize() : 1;
-  if (tasks == 1) return body(0, n);
-  const int64_t chunk = (n + tasks - 1) / tasks;
-  poolRun(tasks, [&](int t) { body(std::min(n, t * chunk), std::min(n, (t + 1) * chunk)); });
-}
-
 }  // namespace
 
 void embeddingForward(const EmbeddingForwardArgs& a) {

@@ -1,6 +1,5 @@
 // Axis permutation (src/backend/js/shape.ts `permute`): out (+)= x with its axes reordered.
 // x: shape, out: (shape[perm[0]], …, shape[perm[r−1]]); Float32Array or Int32Array, both alike.
-#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -47,11 +46,9 @@ void stridedCopy(const T* src, const Dims& shape, const Dims& strides, T* out, b
   }
 }
 
-// From this many elements the rows split between the pool's threads: a large permutation (a
-// batch-first sequence made time-major) is a pass over memory that one core alone does not saturate.
-constexpr int64_t kParallelElements = 1 << 16;
-
-// out (+)= src permuted, over ranges of output rows, one per thread when there are many.
+// out (+)= src permuted, over ranges of output rows, one per thread when there are many: a large
+// permutation (a batch-first sequence made time-major) is a pass over memory that one core alone
+// does not saturate.
 template <class T>
 void permuteInto(const T* src, const Dims& shape, const Dims& strides, T* out, bool accumulate) {
   const int64_t rank = static_cast<int64_t>(shape.size());
@@ -62,15 +59,9 @@ void permuteInto(const T* src, const Dims& shape, const Dims& strides, T* out, b
   int64_t outer = 1;
   for (int64_t d = 0; d < rank - 1; d++) outer *= shape[d];
   if (outer == 0 || shape[rank - 1] == 0) return;
-  const int tasks = outer * shape[rank - 1] >= kParallelElements ? std::min<int64_t>(poolSize(), outer) : 1;
-  const int64_t chunk = (outer + tasks - 1) / tasks;
-  const auto range = [&](int t) {
-    stridedCopy(src, shape, strides, out, accumulate, t * chunk, std::min(outer, (t + 1) * chunk));
-  };
-  if (tasks == 1)
-    range(0);
-  else
-    poolRun(tasks, range);
+  splitRange(outer, shape[rank - 1], [&](int64_t r0, int64_t r1) {
+    if (r0 < r1) stridedCopy(src, shape, strides, out, accumulate, r0, r1);
+  });
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 // compared bit for bit, so two rows share a product only when the product could not tell them apart.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -44,21 +43,13 @@ inline uint64_t rowHash(const float* row, int64_t E) {
   return (r ^ (r >> 29)) * kMul;
 }
 
-// Hashing from this many floats is shared between the pool's threads: the hashes are a pass over
-// all of x, which the table's inserts after them (a probe and, for a repeat, one comparison) are not.
-constexpr int64_t kParallelHashFloats = 1 << 16;
-
-// out[r] = rowHash of row r for r in [lo, hi), in one range per thread when there are many.
+// out[r] = rowHash of row r for r in [lo, hi), in one range per thread when there are many: the
+// hashes are a pass over all of x, which the table's inserts after them (a probe and, for a
+// repeat, one comparison) are not.
 inline void hashRows(const float* x, int64_t lo, int64_t hi, int64_t E, uint64_t* out) {
-  const int tasks = (hi - lo) * E >= kParallelHashFloats ? poolSize() : 1;
-  const int64_t chunk = (hi - lo + tasks - 1) / tasks;
-  const auto range = [&](int t) {
-    for (int64_t r = lo + t * chunk; r < std::min(hi, lo + (t + 1) * chunk); r++) out[r] = rowHash(x + r * E, E);
-  };
-  if (tasks == 1)
-    range(0);
-  else
-    poolRun(tasks, range);
+  splitRange(hi - lo, E, [&](int64_t a, int64_t b) {
+    for (int64_t r = lo + a; r < lo + b; r++) out[r] = rowHash(x + r * E, E);
+  });
 }
 
 // Fills d with the distinct rows of x (rows, E). Returns false, leaving d unusable, as soon as more

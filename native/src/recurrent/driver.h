@@ -315,10 +315,7 @@ inline void inputWeightGradient(const Seq& q, const float* dGx, float* dWih) {
   std::unique_ptr<float[]> sums(new float[count * G]), distinct(new float[count * E]);
   const int32_t* first = d.first.data();
   const int32_t* of = d.of.data();
-  const int tasks = rows * G >= (1 << 16) ? poolSize() : 1;
-  const int64_t cols = (G + tasks - 1) / tasks;
-  runTasks(tasks, [&](int t) {
-    const int64_t j0 = std::min(G, t * cols), j1 = std::min(G, j0 + cols);
+  splitRange(G, rows, [&](int64_t j0, int64_t j1) {
     for (int64_t r = 0; r < rows; r++) {
       float* sum = sums.get() + int64_t{of[r]} * G;
       const float* row = dGx + r * G;
@@ -327,7 +324,9 @@ inline void inputWeightGradient(const Seq& q, const float* dGx, float* dWih) {
       else
         for (int64_t j = j0; j < j1; j++) sum[j] += row[j];
     }
-    for (int64_t c = t; c < count; c += tasks)
+  });
+  splitRange(count, E, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++)
       std::memcpy(distinct.get() + c * E, q.x + int64_t{first[c]} * E, E * sizeof(float));
   });
   sgemmParallel(true, false, G, E, count, sums.get(), G, distinct.get(), E, dWih, E, true);
