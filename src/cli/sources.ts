@@ -7,7 +7,7 @@ import type { SeriesPanel } from '../data/panel.js';
 import type { TimeSeries } from '../data/series.js';
 import { builtinSeriesData, STOCK_SYMBOLS } from '../io/datasets/builtin.js';
 import { loadImdb } from '../io/datasets/imdb.js';
-import { DATE_PART, guessDateColumn, loadPanelCsv, loadSeriesCsv } from '../io/datasets/series.js';
+import { guessDateColumn, loadPanelCsv, loadSeriesCsv, splitDateColumns } from '../io/datasets/series.js';
 import { loadSpamAssassin, type SpamHeaders } from '../io/datasets/spam.js';
 import { loadTextFile } from '../io/datasets/text.js';
 import { ValueError } from '../tensor/errors.js';
@@ -113,8 +113,7 @@ export async function dateColumnFor(data: string, given: string | undefined): Pr
     return 'date'; // reading the series reports what is wrong with the file
   }
   if (guess.column !== undefined) return guess.column;
-  const parts = guess.header.filter((h) => DATE_PART.test(h.trim()));
-  if (guess.header.length === 0 || parts.length >= 2) return 'date';
+  if (guess.header.length === 0 || splitDateColumns(guess.header).length > 0) return 'date';
   throw new DataError(
     `no date column: none is named date, datetime, timestamp, time, ds or period, and none holds dates (2015-03-01, 2015-03-01 14:00, 2015-03, 2015-Q1) in its first rows; name it with --date-col; available columns: ${nameList(guess.header)}`,
     { file: data },

@@ -128,7 +128,13 @@ class RowTable {
 /** Names a date column goes by, in order of preference; matched ignoring case. */
 const DATE_NAMES = ['date', 'datetime', 'date_time', 'timestamp', 'time', 'ds', 'period'];
 /** Columns that hold parts of a date (a file with year, month and day columns has no date column). */
-export const DATE_PART = /^(year|month|day|date_of_month|day_of_month|hour|minute)$/i;
+const DATE_PART = /^(year|month|day|date_of_month|day_of_month|hour|minute)$/i;
+
+/** The columns holding parts of a date, when there are two or more of them (else none). */
+export function splitDateColumns(header: readonly string[]): string[] {
+  const parts = header.filter((h) => DATE_PART.test(h.trim()));
+  return parts.length >= 2 ? parts : [];
+}
 /** Rows read to tell a date column by its values. */
 const SNIFFED_ROWS = 20;
 
@@ -154,8 +160,7 @@ export async function guessDateColumn(
     } else if (rows.push(row.fields) >= SNIFFED_ROWS) break;
   }
   if (!header) return { column: undefined, header: [] };
-  const split = header.filter((h) => DATE_PART.test(h.trim())).length >= 2;
-  if (rows.length < 2 || split) return { column: undefined, header };
+  if (rows.length < 2 || splitDateColumns(header).length > 0) return { column: undefined, header };
   return {
     column: header.find((name, j) =>
       readsAsDates(
@@ -179,8 +184,8 @@ function readsAsDates(name: string, cells: string[]): boolean {
 function dateIndex(header: readonly string[], dateColumn: string, path: string): number {
   const lower = dateColumn.toLowerCase();
   if (header.some((h) => h.toLowerCase() === lower)) return headerIndex(header, dateColumn, path, 'date');
-  const parts = header.filter((h) => DATE_PART.test(h));
-  if (parts.length < 2) return headerIndex(header, dateColumn, path, 'date');
+  const parts = splitDateColumns(header);
+  if (parts.length === 0) return headerIndex(header, dateColumn, path, 'date');
   const hint = `the dates are split over ${nameList(parts)}: kioku reads a date from one column (2015-03-01, 2015-03-01 14:00), so join them into one`;
   throw new DataError(`unknown date column; ${hint}; available columns: ${nameList(header)}`, {
     file: path,

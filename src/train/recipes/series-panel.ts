@@ -203,10 +203,9 @@ const WEEKLY_F = 4;
  * at lag 7 as at every short lag.
  */
 export function showsWeek(y: Float64Array, rowsPerDay: number): boolean {
-  const days = Math.floor(y.length / rowsPerDay);
-  if (days < 34) return false;
-  const means = new Float64Array(days);
-  for (let t = 0; t < days * rowsPerDay; t++) means[Math.floor(t / rowsPerDay)]! += y[t]! / rowsPerDay;
+  if (Math.floor(y.length / rowsPerDay) < 34) return false;
+  const means = binMeans(y, rowsPerDay);
+  const days = means.length;
   const rest = new Float64Array(days - 6);
   for (let t = 3; t < days - 3; t++) {
     let sum = 0;
@@ -248,14 +247,19 @@ const MAX_TESTED_SEASON = 48;
 export function showsSeason(y: Float64Array, period: number): boolean {
   let bin = 1;
   while (period / bin > MAX_TESTED_SEASON || period % bin !== 0) bin++;
-  const n = Math.floor(y.length / bin);
-  if (n < 2) return false;
-  const means = new Float64Array(n);
-  for (let t = 0; t < n * bin; t++) means[Math.floor(t / bin)]! += y[t]! / bin;
+  const means = binMeans(y, bin);
+  if (means.length < 2) return false;
   return seasonalityTest(
     means.subarray(1).map((v, t) => v - means[t]!),
     period / bin,
   ).seasonal;
+}
+
+/** Means of consecutive whole bins of `bin` values (a partial last bin left out). */
+function binMeans(y: Float64Array, bin: number): Float64Array {
+  const means = new Float64Array(Math.floor(y.length / bin));
+  for (let t = 0; t < means.length * bin; t++) means[Math.floor(t / bin)]! += y[t]! / bin;
+  return means;
 }
 
 /** Names of the network's input columns: the target, the covariates, each calendar sin/cos. */
