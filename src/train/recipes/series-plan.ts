@@ -105,13 +105,18 @@ function longestTraining(p: Panel, o: PlanRequest, h: number, name: OptionName):
   return Math.max(...splitPanel(p, { horizon: h, ...testFrom }, name).members.map((s) => s.val));
 }
 
+/** The longest lookback with which `rows` training rows hold one window of `spec`'s horizon. */
+function largestLookback(spec: EncodingSpec, rows: number): number {
+  return rows - (firstOrigin(spec) - spec.lookback) - spec.horizon;
+}
+
 /**
  * What would fit instead: the largest lookback with this horizon, else the largest horizon
  * (with the largest lookback it leaves room for), else nothing.
  */
 function whatFits(p: Panel, spec: EncodingSpec, o: PlanRequest, longest: number, name: OptionName): string {
   const context = firstOrigin(spec) - spec.lookback;
-  const lookback = longest - context - spec.horizon;
+  const lookback = largestLookback(spec, longest);
   if (lookback >= 1) return `; ${name('lookback')} ${lookback} is the largest that fits`;
   for (let h = o.horizon - 1; h >= 1; h--) {
     const room = longestTraining(p, o, h, name) - context - (o.strategy === 'direct' ? h : 1);
@@ -127,7 +132,7 @@ function whatFits(p: Panel, spec: EncodingSpec, o: PlanRequest, longest: number,
  */
 function fittedLookback(splits: MemberSplit[], spec: EncodingSpec, o: PlanRequest) {
   const longest = Math.max(...splits.map((s) => s.val));
-  const room = longest - (firstOrigin(spec) - spec.lookback) - spec.horizon;
+  const room = largestLookback(spec, longest);
   if (!o.defaultLookback || room >= spec.lookback || room < 2)
     return { lookback: spec.lookback, reason: null };
   const lookback = Math.floor(room / 2);
