@@ -130,14 +130,14 @@ function inputDropout(m: TextClassifier): string {
   const words =
     s.tokenDropout > 0
       ? `        if self.training:  # word dropout: a token becomes <unk> with probability ${s.tokenDropout}
-            drop = torch.rand(input_ids.shape) < ${s.tokenDropout}${m.embedding.paddingIdx === null ? '' : `\n            drop &= input_ids != ${m.embedding.paddingIdx}`}
+            drop = torch.rand(input_ids.shape, device=input_ids.device) < ${s.tokenDropout}${m.embedding.paddingIdx === null ? '' : `\n            drop &= input_ids != ${m.embedding.paddingIdx}`}
             input_ids = input_ids.masked_fill(drop, ${s.unkId})
 `
       : '';
   const rows =
     s.embedDropout > 0
       ? `        if self.training:  # embedding dropout: whole rows of the table, the rest scaled up
-            keep = (torch.rand(${s.vocabSize}) >= ${s.embedDropout}).to(x.dtype) / ${1 - s.embedDropout}
+            keep = (torch.rand(self.embedding.num_embeddings, device=x.device) >= ${s.embedDropout}).to(x.dtype) / ${1 - s.embedDropout}
             x = x * keep[input_ids].unsqueeze(2)
 `
       : '';
@@ -146,8 +146,8 @@ function inputDropout(m: TextClassifier): string {
 
 /** The end of a forward with the bag-of-words path: its mean over the valid steps added to the logits. */
 const BAG_FORWARD = `        logits = self.fc(pooled)
-        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
-        bag = (self.bag(input_ids) * valid).sum(1) / lengths[:, None].to(logits.dtype)
+        valid = (torch.arange(T, device=logits.device)[None, :] < lengths.to(logits.device)[:, None]).unsqueeze(2)
+        bag = (self.bag(input_ids) * valid).sum(1) / lengths.to(logits)[:, None]
         return logits + bag
 `;
 
@@ -160,18 +160,18 @@ function classifierSource(m: TextClassifier): string {
         h_n = h_n[0] if isinstance(h_n, tuple) else h_n
         pooled = torch.cat([h_n[-${D} + d] for d in range(${D})], dim=1)`,
     mean: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
-        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
-        pooled = (out * valid).sum(1) / lengths[:, None].to(out.dtype)`,
+        valid = (torch.arange(T, device=out.device)[None, :] < lengths.to(out.device)[:, None]).unsqueeze(2)
+        pooled = (out * valid).sum(1) / lengths.to(out)[:, None]`,
     max: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
-        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
+        valid = (torch.arange(T, device=out.device)[None, :] < lengths.to(out.device)[:, None]).unsqueeze(2)
         pooled = out.masked_fill(~valid, float('-inf')).max(1).values`,
     'max-mean': `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
-        valid = (torch.arange(T)[None, :] < lengths[:, None]).unsqueeze(2)
+        valid = (torch.arange(T, device=out.device)[None, :] < lengths.to(out.device)[:, None]).unsqueeze(2)
         top = out.masked_fill(~valid, float('-inf')).max(1).values
-        mean = (out * valid).sum(1) / lengths[:, None].to(out.dtype)
+        mean = (out * valid).sum(1) / lengths.to(out)[:, None]
         pooled = torch.cat([top, mean], dim=1)`,
     attention: `        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
-        valid = torch.arange(T)[None, :] < lengths[:, None]
+        valid = torch.arange(T, device=out.device)[None, :] < lengths.to(out.device)[:, None]
         scores = self.attention.score(torch.tanh(self.attention.proj(out))).squeeze(2)
         weights = torch.softmax(scores.masked_fill(~valid, float('-inf')), dim=1)
         pooled = (weights.unsqueeze(2) * out).sum(1)`,

@@ -259,6 +259,10 @@ for name in sys.argv[2:]:
             else:
                 y, h = model(x)
                 outs = [y, h[0] if isinstance(h, tuple) else h]
+    if name.endswith('_input_dropout'):
+        # train.py --build-vocab swaps in a larger embedding: training-mode dropout must follow it.
+        model.embedding = torch.nn.Embedding(30, model.embedding.embedding_dim, padding_idx=0)
+        model.train()(torch.tensor(inp['ids']).reshape(inp['idsShape']) + 10, torch.tensor(inp['lengths']))
     results[name] = [o.reshape(-1).tolist() for o in outs]
 print(json.dumps(results))
 `;
@@ -272,4 +276,13 @@ print(json.dumps(results))
       });
     }
   }, 60_000);
+
+  it("model.py makes its masks on the input's device, so train.py --device cuda can run it", () => {
+    const made = cases
+      .filter((c) => c.name.startsWith('classifier'))
+      .flatMap((c) => pytorchModelSource(c.model).split('\n'))
+      .filter((line) => /torch\.(rand|arange)\(/.test(line));
+    expect(made.length).toBeGreaterThan(5);
+    for (const line of made) expect(line).toMatch(/device=/);
+  });
 });
