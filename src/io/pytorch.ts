@@ -300,8 +300,9 @@ def generate(model, prompt, length=200, temperature=1.0, top_k=0, seed=None):
     pad, unk = ids.get('<pad>', 0), ids.get('<unk>', 1)
     chars = tokenizer.get('type') == 'char'
     pieces = list(prompt) if chars else prompt.lower().split()
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    logits, state = model(torch.tensor([[ids.get(t, unk) for t in pieces]]))
+    device = next(model.parameters()).device
+    generator = torch.Generator(device).manual_seed(seed) if seed is not None else None
+    logits, state = model(torch.tensor([[ids.get(t, unk) for t in pieces]], device=device))
     out = []
     for _ in range(length):
         last = logits[0, -1].clone()
@@ -314,7 +315,7 @@ def generate(model, prompt, length=200, temperature=1.0, top_k=0, seed=None):
             probs = torch.softmax(last / temperature, dim=0)
             nxt = int(torch.multinomial(probs, 1, generator=generator))
         out.append(tokens[nxt])
-        logits, state = model(torch.tensor([[nxt]]), state)
+        logits, state = model(torch.tensor([[nxt]], device=device), state)
     return ''.join(out) if chars else ' '.join(out)
 `;
 
