@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { Generator } from '../../src/tensor/random.js';
 import { Tensor, tensor } from '../../src/tensor/tensor.js';
 import { openLanguageModel } from '../../src/train/recipes/language-model-open.js';
 import { kioku } from '../helpers/cli.js';
+
+const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 let root: string;
 let book: string;
@@ -143,6 +146,31 @@ describe('kioku export of a language model', () => {
     expect(source).toContain('self.lstm = nn.LSTM(input_size=6, hidden_size=6, num_layers=1');
     expect(source).toContain('self.fc = _TiedOutput(self.embedding, ');
     expect(source).toMatch(/def generate\(model, prompt, length=200, temperature=1\.0, top_k=0, seed=None\)/);
+    if (!hasTorch) return;
+    // Greedy drawing leaves nothing to chance: model.py's generate writes what kioku generate does.
+    const greedy = await kioku(
+      'generate',
+      '--model',
+      dir,
+      '--prompt',
+      'Call me',
+      '--length',
+      '40',
+      '--temperature',
+      '0',
+      '--json',
+    );
+    const ours = greedy.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.event === 'generated');
+    const python = `import sys; sys.path.insert(0, sys.argv[1]); import model as m
+print(m.generate(m.load_model(), 'Call me', length=40, temperature=0), end='')`;
+    const theirs = spawnSync('/usr/bin/python3', ['-c', python, out], { encoding: 'utf8' });
+    expect(ours.tokens).toBe(40);
+    expect(theirs.stderr).toBe('');
+    expect(theirs.stdout).toBe(ours.text);
   }, 60_000);
 
   it('refuses TF.js for a language model with one line', async () => {
