@@ -37,9 +37,41 @@ function scores(x: CsrMatrix, w: Float64Array, b: Float64Array, K: number, out: 
 /** log(1 + e^z), stable for both signs. */
 const softplus = (z: number): number => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
 
+/** The same scores as `scores`, from W stored feature-major (F × K): each nonzero reads K weights in a row. */
+function scoresByFeature(x: CsrMatrix, wT: Float64Array, b: Float64Array, K: number, out: Float64Array): void {
+  for (let r = 0; r < x.rows; r++) {
+    const o = r * K;
+    for (let k = 0; k < K; k++) out[o + k] = b[k]!;
+    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
+      const v = x.values[p]!;
+      const at = x.indices[p]! * K;
+      for (let k = 0; k < K; k++) out[o + k]! += v * wT[at + k]!;
+    }
+  }
+}
+
+/** dst (cols × rows) = src (rows × cols)ᵀ. */
+function transpose(src: Float64Array, rows: number, cols: number, dst: Float64Array): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j]!;
+}
+
+/** Turns row r's scores into softmax − one-hot in place; returns its cross-entropy. */
+function softmaxResidual(z: Float64Array, r: number, K: number, label: number): number {
+  const o = r * K;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < K; k++) max = Math.max(max, z[o + k]!);
+  const labelScore = z[o + label]!;
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += z[o + k] = Math.exp(z[o + k]! - max);
+  for (let k = 0; k < K; k++) z[o + k] = z[o + k]! / sum - (k === label ? 1 : 0);
+  return max + Math.log(sum) - labelScore;
+}
+
 /**
  * Loss and gradient for the parameters θ = [W (K × F), b (K)]. K = 1: binary (y ∈ {0, 1});
- * K > 1: multinomial. `residual` is scratch of rows × K.
+ * K > 1: multinomial, computed on a feature-major copy of W (a nonzero then touches K adjacent
+ * weights instead of K rows F apart); every sum keeps its order, so the result is the same.
+ * `z` is scratch of rows × K.
  */
 function objective(
   x: CsrMatrix,
@@ -49,34 +81,32 @@ function objective(
   z: Float64Array,
 ): (t: Float64Array, g: Float64Array) => number {
   const { rows: n, cols: F } = x;
+  const wT = new Float64Array(K > 1 ? K * F : 0);
+  const gT = new Float64Array(K > 1 ? K * F : 0);
   return (theta, grad) => {
     const w = theta.subarray(0, K * F);
     const b = theta.subarray(K * F);
-    scores(x, w, b, K, z);
+    if (K === 1) scores(x, w, b, K, z);
+    else {
+      transpose(w, K, F, wT);
+      scoresByFeature(x, wT, b, K, z);
+    }
     let loss = 0;
     // z becomes the residual ∂loss_i/∂z_ik.
     for (let r = 0; r < n; r++) {
-      if (K === 1) {
-        const zi = z[r]!;
-        loss += softplus(zi) - y[r]! * zi;
-        z[r] = 1 / (1 + Math.exp(-zi)) - y[r]!;
+      if (K > 1) {
+        loss += softmaxResidual(z, r, K, y[r]!);
         continue;
       }
-      let max = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < K; k++) max = Math.max(max, z[r * K + k]!);
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += Math.exp(z[r * K + k]! - max);
-      loss += max + Math.log(sum) - z[r * K + y[r]!]!;
-      for (let k = 0; k < K; k++) z[r * K + k] = Math.exp(z[r * K + k]! - max) / sum - (k === y[r] ? 1 : 0);
+      const zi = z[r]!;
+      loss += softplus(zi) - y[r]! * zi;
+      z[r] = 1 / (1 + Math.exp(-zi)) - y[r]!;
     }
     grad.fill(0);
-    for (let r = 0; r < n; r++) {
-      for (let k = 0; k < K; k++) {
-        const e = z[r * K + k]!;
-        grad[K * F + k]! += e;
-        for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++)
-          grad[k * F + x.indices[p]!]! += e * x.values[p]!;
-      }
+    if (K === 1) residualGradient(x, z, grad, F);
+    else {
+      residualGradientByFeature(x, z, K, gT, grad.subarray(K * F));
+      transpose(gT, F, K, grad);
     }
     let penalty = 0;
     for (let i = 0; i < K * F; i++) {
@@ -86,6 +116,29 @@ function objective(
     for (let i = 0; i < grad.length; i++) grad[i]! /= n;
     return (loss + penalty / (2 * C)) / n;
   };
+}
+
+/** Binary: grad[0..F) += Σ_r z_r · x_r, grad[F] += Σ_r z_r. */
+function residualGradient(x: CsrMatrix, z: Float64Array, grad: Float64Array, F: number): void {
+  for (let r = 0; r < x.rows; r++) {
+    const e = z[r]!;
+    grad[F]! += e;
+    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) grad[x.indices[p]!]! += e * x.values[p]!;
+  }
+}
+
+/** Multinomial: gT (F × K) = Σ_r x_rᵀ z_r, gb (K) = Σ_r z_r. */
+function residualGradientByFeature(x: CsrMatrix, z: Float64Array, K: number, gT: Float64Array, gb: Float64Array) {
+  gT.fill(0);
+  for (let r = 0; r < x.rows; r++) {
+    const o = r * K;
+    for (let k = 0; k < K; k++) gb[k]! += z[o + k]!;
+    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
+      const v = x.values[p]!;
+      const at = x.indices[p]! * K;
+      for (let k = 0; k < K; k++) gT[at + k]! += z[o + k]! * v;
+    }
+  }
 }
 
 export class LogisticRegression {
