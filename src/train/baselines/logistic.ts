@@ -38,7 +38,13 @@ function scores(x: CsrMatrix, w: Float64Array, b: Float64Array, K: number, out: 
 const softplus = (z: number): number => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
 
 /** The same scores as `scores`, from W stored feature-major (F × K): each nonzero reads K weights in a row. */
-function scoresByFeature(x: CsrMatrix, wT: Float64Array, b: Float64Array, K: number, out: Float64Array): void {
+function scoresByFeature(
+  x: CsrMatrix,
+  wT: Float64Array,
+  b: Float64Array,
+  K: number,
+  out: Float64Array,
+): void {
   for (let r = 0; r < x.rows; r++) {
     const o = r * K;
     for (let k = 0; k < K; k++) out[o + k] = b[k]!;
@@ -128,7 +134,13 @@ function residualGradient(x: CsrMatrix, z: Float64Array, grad: Float64Array, F: 
 }
 
 /** Multinomial: gT (F × K) = Σ_r x_rᵀ z_r, gb (K) = Σ_r z_r. */
-function residualGradientByFeature(x: CsrMatrix, z: Float64Array, K: number, gT: Float64Array, gb: Float64Array) {
+function residualGradientByFeature(
+  x: CsrMatrix,
+  z: Float64Array,
+  K: number,
+  gT: Float64Array,
+  gb: Float64Array,
+) {
   gT.fill(0);
   for (let r = 0; r < x.rows; r++) {
     const o = r * K;
