@@ -33,6 +33,7 @@ afterAll(async () => {
 describe('kioku train text --tokenizer char on first names', () => {
   let out: string;
   let tests: Record<string, Record<string, unknown>>;
+  let baseline: Record<string, unknown> | undefined;
 
   beforeAll(async () => {
     out = join(root, 'char');
@@ -56,7 +57,16 @@ describe('kioku train text --tokenizer char on first names', () => {
         .filter((e) => e.event === 'test')
         .map((e) => [e.model as string, e]),
     );
+    baseline = jsonLines(r.stdout).find((e) => e.event === 'baseline');
   }, 180_000);
+
+  it('records what the TF-IDF baseline chose and how long its fit took', () => {
+    expect(baseline).toMatchObject({
+      model: 'tfidf',
+      fitted: expect.stringMatching(/^C (1|10|100) \(validation accuracy 0\.\d{4}\)$/),
+    });
+    expect(baseline!.seconds).toBeGreaterThan(0);
+  });
 
   it('beats the bag-of-words, TF-IDF and majority baselines on the test split', () => {
     expect(Object.keys(tests)).toEqual(['lstm-bi', 'bag-of-words', 'tfidf', 'majority']);

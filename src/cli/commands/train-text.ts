@@ -3,7 +3,7 @@ import { DataError } from '../../data/errors.js';
 import type { SpamHeaders } from '../../io/datasets/spam.js';
 import { POOLINGS } from '../../nn/heads.js';
 import { describeCoverage } from '../../train/class-report.js';
-import type { TextClassifierEvent } from '../../train/recipes/events.js';
+import type { BaselineEvent, TextClassifierEvent } from '../../train/recipes/events.js';
 import { LR_SCHEDULES } from '../../train/recipes/forecaster-options.js';
 import { trainTextClassifier } from '../../train/recipes/text-classifier.js';
 import {
@@ -14,7 +14,7 @@ import {
   WORD_TOKEN_DROPOUT,
 } from '../../train/recipes/text-classifier-options.js';
 import { type CheckpointFlags, checkpointOptions, examples, int, num } from '../options.js';
-import type { Reporter } from '../reporter.js';
+import { type Reporter, round } from '../reporter.js';
 import { classificationTable, warnUnknown } from '../reports.js';
 import { loadTextSource } from '../sources.js';
 import { done, trainRunOptions } from '../training.js';
@@ -40,7 +40,15 @@ function textEvent(
     );
     warnUnknown(reporter, e.unknownRate, 'validation and test', tokens);
   } else if (e.type === 'model') reporter.note(`${e.model}: ${e.parameters} parameters`);
+  else if (e.type === 'baseline') return baselineLine(reporter, e);
   else return reporter.training(e, 'accuracy');
+}
+
+/** A line before and after a baseline that trains without epochs, and its JSON record. */
+async function baselineLine(reporter: Reporter, e: BaselineEvent): Promise<void> {
+  if (e.stage === 'begin') return reporter.note(`${e.model}: fitting ${e.detail}`);
+  reporter.note(`${e.model}: ${e.detail}, ${e.seconds.toFixed(1)} s`);
+  await reporter.event({ event: 'baseline', model: e.model, fitted: e.detail, seconds: round(e.seconds) });
 }
 
 async function trainText(o: TrainTextFlags, reporter: Reporter): Promise<void> {

@@ -22,6 +22,9 @@ export const TEXT_BASELINE_FEATURES: Record<TextBaselineKind, VectorizerOptions>
   'bag-of-words': { useIdf: false },
 };
 
+/** The candidates for C chosen on validation data when none are given. */
+export const C_GRID: readonly number[] = [1, 10, 100];
+
 export interface TextBaselineOptions extends Omit<LogisticRegressionOptions, 'C'> {
   kind: TextBaselineKind;
   /** Overrides of the kind's vectorizer settings. */
@@ -79,7 +82,7 @@ export function fitTextBaseline(
   let valAccuracy: number | null = null;
   if (valTokens && valLabels) {
     const xVal = vectorizer.transform(valTokens);
-    const grid = options.cGrid ?? [1, 10, 100];
+    const grid = options.cGrid ?? C_GRID;
     const fits = grid
       .map((c) => ({ c, m: fit(c) }))
       .map((f) => ({ ...f, acc: accuracyOf(f.m.predict(xVal), valLabels) }));

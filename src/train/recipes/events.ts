@@ -142,5 +142,19 @@ export type TrainingEvent =
   | EpochEvent
   | TrainedEvent;
 
-export type TextClassifierEvent = TextDataEvent | TrainingEvent;
+/**
+ * A baseline fitted without epochs (the TF-IDF logistic regression): 'begin' before a fit that
+ * may take a while on many classes, 'end' with what was chosen.
+ */
+export interface BaselineEvent {
+  type: 'baseline';
+  model: string;
+  stage: 'begin' | 'end';
+  /** Seconds the fit took ('end'), else 0. */
+  seconds: number;
+  /** What is fitted ('begin') or what was chosen ('end'), in words. */
+  detail: string;
+}
+
+export type TextClassifierEvent = TextDataEvent | TrainingEvent | BaselineEvent;
 export type ForecasterEvent = SeriesDataEvent | TrainingEvent;

@@ -1,6 +1,7 @@
 // Recipes: what `kioku train text`, `kioku train series`, `predict`, `forecast` and `eval` do,
 // as platform-neutral functions that report progress as events and save through a store.
 export type {
+  BaselineEvent,
   BatchEvent,
   EpochBeginEvent,
   EpochEvent,

@@ -6,7 +6,7 @@ import type { Module } from '../../nn/module.js';
 import { Adam } from '../../optim/adam.js';
 import { CosineAnnealingLR, ReduceLROnPlateau } from '../../optim/schedulers.js';
 import { manualSeed } from '../../tensor/random.js';
-import { fitTextBaseline } from '../baselines/text-baselines.js';
+import { C_GRID, fitTextBaseline } from '../baselines/text-baselines.js';
 import { splitCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
 import { classificationTask } from '../tasks.js';
@@ -47,15 +47,25 @@ async function testReport(
  * The TF-IDF baseline: word (or character) 1- and 2-grams of the tokens the model reads, and an
  * L2 logistic regression fitted by L-BFGS with C chosen on the validation split.
  */
-function tfidfReport(d: TextData, labels: readonly string[]): TextReport {
+async function tfidfReport(
+  d: TextData,
+  labels: readonly string[],
+  emit: Emit<TextClassifierEvent>,
+): Promise<TextReport> {
   const strings = (xs: TextExample[]) => xs.map((e) => Array.from(e.tokens, (id) => d.vocab.itos[id]!));
   const ys = (xs: TextExample[]) => Int32Array.from(xs, (e) => e.label);
+  const started = performance.now();
+  const detail = `logistic regression on TF-IDF n-grams, ${labels.length} classes, C from ${C_GRID.join(', ')} by validation accuracy`;
+  await emit({ type: 'baseline', model: 'tfidf', stage: 'begin', seconds: 0, detail });
   const fit = fitTextBaseline(strings(d.train), ys(d.train), {
     kind: 'tfidf',
     valTokens: strings(d.val),
     valLabels: ys(d.val),
     numClasses: labels.length,
   });
+  const seconds = (performance.now() - started) / 1000;
+  const chosen = `C ${fit.C} (validation accuracy ${fit.valAccuracy?.toFixed(4)})`;
+  await emit({ type: 'baseline', model: 'tfidf', stage: 'end', seconds, detail: chosen });
   return textReport(ys(d.test), fit.predict(strings(d.test)), labels);
 }
 
@@ -226,7 +236,7 @@ async function testWithBaselines(run: TextRun, history: History) {
       stateDict: b.bow.stateDict(),
     };
     baselineAt = (await o.store?.writeModel('bag-of-words', files)) ?? null;
-    reports.push({ model: 'tfidf', report: tfidfReport(d, labels) });
+    reports.push({ model: 'tfidf', report: await tfidfReport(d, labels, run.emit) });
   }
   const yTest = d.test.map((e) => e.label);
   reports.push({ model: 'majority', report: majorityTextReport(yTest, d.labelCounts, labels) });
