@@ -50,8 +50,15 @@ struct Sliver {
   int64_t rs, cs;
 };
 
+// The edge micro-kernel for the last `rows` rows of C, or null. A table holds kMaxEdgeRows of them
+// at most, fewer than NEON's 8-row tile leaves: rows past the table have none.
+MicroFn edgeKernel(const SimdKernels& k, int64_t rows) {
+  return rows < kMaxEdgeRows ? k.microEdge[rows] : nullptr;
+}
+
 // C(mc×nc) (+)= A's slivers (sliverAt(ir)) times the packed panel pb of B, tile by tile; edge tiles
-// go through a scratch tile so the micro-kernel always writes a full one.
+// go through a scratch tile (through the edge micro-kernel where there is one, which reads no rows
+// past A's) so the micro-kernel always writes a full one.
 template <class SliverAt>
 void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const SliverAt& sliverAt,
                  const float* pb, float* c, int64_t ldc, bool add) {
@@ -74,11 +81,16 @@ void macroKernel(const SimdKernels& k, int64_t mc, int64_t nc, int64_t kc, const
         k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, cp, ldc, add);
         continue;
       }
-      if (nr == NR && k.microEdge[mr]) {
-        k.microEdge[mr](kc, s.a, s.rs, s.cs, pb + jr * kc, cp, ldc, add);
+      const MicroFn edge = edgeKernel(k, mr);
+      if (nr == NR && edge) {
+        edge(kc, s.a, s.rs, s.cs, pb + jr * kc, cp, ldc, add);
         continue;
       }
-      k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, tile, NR, false);
+      // A short sliver may lie in place at A's end: the edge kernel reads its mr rows and no more.
+      if (edge)
+        edge(kc, s.a, s.rs, s.cs, pb + jr * kc, tile, NR, false);
+      else
+        k.micro(kc, s.a, s.rs, s.cs, pb + jr * kc, tile, NR, false);
       for (int64_t r = 0; r < mr; r++)
         for (int64_t q = 0; q < nr; q++) cp[r * ldc + q] = add ? cp[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
     }
@@ -114,7 +126,7 @@ BlockOfA blockOfA(const SimdKernels& k, bool ta, const float* a, int64_t lda, in
   const float* start = a + ic * rs + pc * cs;
   // With an edge micro-kernel the last rows too are read where they lie (it reads no others).
   const bool inPlace = readsAInPlace(ta, lda);
-  const int64_t full = !inPlace ? 0 : mc % MR && k.microEdge[mc % MR] ? mc : mc / MR * MR;
+  const int64_t full = !inPlace ? 0 : mc % MR && edgeKernel(k, mc % MR) ? mc : mc / MR * MR;
 #if defined(__wasm_simd128__)
   // The WebAssembly build packs a transposed A a vector of rows at a time (wasm/macro_kernel.h).
   if (ta && activeIsa() == Isa::Simd128) {
