@@ -1,4 +1,4 @@
-import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { type TokenizerJSON, tokenizerFromJSON, WordTokenizer } from '../../data/tokenizers.js';
 import { Vocab, type VocabJSON } from '../../data/vocab.js';
 import { TextClassifier } from '../../nn/heads.js';
 import { noGrad } from '../../tensor/autograd.js';
@@ -6,6 +6,7 @@ import { trainingStep } from '../../tensor/step.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
+import { lastStates, nativeSegmentCosts, type SegmentCosts } from './serving-segments.js';
 import { advance, type RecurrentState } from './serving-state.js';
 import { type TextPrediction, type TextRuntime, textRuntime } from './text-model.js';
 
@@ -54,6 +55,7 @@ function prediction(labels: readonly string[], p: ArrayLike<number>): TextPredic
 function sessionless(model: OpenedModel['model']): string | null {
   if (!(model instanceof TextClassifier)) return 'a bag-of-words model has no recurrent state to carry';
   const s = model.settings;
+  if (s.bagOfWords) return 'the model adds the mean of its bag of words over the whole text';
   if (s.bidirectional) return 'a bidirectional model also reads each text from its end';
   if (s.pooling !== 'last') {
     return `the model pools its outputs by ${s.pooling} over the whole text; only pooling 'last' reads the state alone`;
@@ -106,21 +108,44 @@ function classifyBuckets(
   return probs;
 }
 
+/** Class probabilities (B, K) of encoded texts by a model that reads its last state alone. */
+function classifyBySegments(
+  model: TextClassifier,
+  encoded: readonly Int32Array[],
+  costs: SegmentCosts,
+): Float32Array {
+  const top = lastStates(model, encoded, costs);
+  const logits = noGrad(() => model.fc.forward(new Tensor(top, [encoded.length, model.rnn.outputSize])));
+  return softmaxRows(logits);
+}
+
+/** The recurrent layer's weight values (what one row's step multiplies by). */
+function recurrentWeights(model: TextClassifier): number {
+  return model.rnn.parameters().reduce((n, p) => n + (p.ndim === 2 ? p.size : 0), 0);
+}
+
 /** `opened` (a text classifier) ready to serve; throws a ValueError naming what its config lacks. */
 export function textServing(opened: OpenedModel): TextServing {
   const rt = textRuntime(opened);
-  const config = opened.config as unknown as { vocab: VocabJSON; tokenizer: TokenizerJSON; maxLen: number };
+  const config = opened.config as unknown as { vocab: VocabJSON; tokenizer?: TokenizerJSON; maxLen: number };
   const vocab = Vocab.fromJSON(config.vocab);
-  const tokenizer = tokenizerFromJSON(config.tokenizer);
+  // Models saved before the tokenizer was recorded read words (as textRuntime reads them).
+  const tokenizer = config.tokenizer ? tokenizerFromJSON(config.tokenizer) : new WordTokenizer();
   const labels = rt.labels;
+  const reason = sessionless(rt.model);
+  // A model that reads its last state alone runs a batch as a packed sequence, else in buckets.
+  const lastOnly = reason === null ? (rt.model as TextClassifier) : null;
+  const costs = nativeSegmentCosts(lastOnly ? recurrentWeights(lastOnly) : 0);
   return {
     labels,
     maxLen: config.maxLen,
-    sessionless: sessionless(rt.model),
+    sessionless: reason,
     encode: rt.encode,
     classify(encoded) {
       const k = labels.length;
-      const probs = classifyBuckets(rt.model, encoded, k);
+      const probs = lastOnly
+        ? classifyBySegments(lastOnly, encoded, costs)
+        : classifyBuckets(rt.model, encoded, k);
       return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
     },
     tokens: (text) => vocab.encode(tokenizer.tokenize(text)),
