@@ -16,6 +16,7 @@ import { trainingStep } from '../src/tensor/step.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { nativeSegmentCosts, planSegments } from '../src/train/recipes/serving-segments.js';
 import { lengthBuckets, textServing } from '../src/train/recipes/serving-text.js';
+import { softmaxRows } from '../src/train/tasks.js';
 import { releaseModels, shortTexts, trainModels } from './serve-setup.js';
 
 const which = (process.argv[2] ?? 'large') as 'seed' | 'large';
@@ -40,9 +41,17 @@ function byBuckets(batch: Int32Array[]): void {
     const T = lengths[0]!;
     const ids = new Int32Array(bucket.length * T);
     for (const [r, i] of bucket.entries()) ids.set(batch[i]!, r * T);
-    trainingStep(() => noGrad(() => model.forward(new Tensor(ids, [bucket.length, T]), lengths)));
+    trainingStep(() => {
+      const p = softmaxRows(noGrad(() => model.forward(new Tensor(ids, [bucket.length, T]), lengths)));
+      // The answers, as serving.classify builds them.
+      for (let r = 0; r < bucket.length; r++) {
+        const probabilities = Object.fromEntries(serving.labels.map((l, j) => [l, p[r * 2 + j]!]));
+        answers.push({ label: serving.labels[p[r * 2]! > p[r * 2 + 1]! ? 0 : 1]!, probabilities });
+      }
+    });
   }
 }
+const answers: unknown[] = [];
 
 const cpuUs = (f: () => void) => {
   const c = cpuUsage();
@@ -64,7 +73,10 @@ for (const B of SIZES) {
       nativeSegmentCosts(weights),
     ).length;
   const modes: Record<string, () => void> = {
-    buckets: () => used.forEach(byBuckets),
+    buckets: () => {
+      answers.length = 0;
+      used.forEach(byBuckets);
+    },
     segments: () => {
       for (const b of used) serving.classify(b);
     },

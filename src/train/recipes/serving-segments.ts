@@ -66,31 +66,47 @@ export function planSegments(lengths: ArrayLike<number>, costs: SegmentCosts): S
  * Costs on the native backend of the AVX2 machine, from the recurrent layer's weight count W
  * (Σ G·(E + R) over its layers): a product of more than 4 rows runs packed at about 60 GFLOP/s,
  * after packing the weights (about 1 ns a value) on each call; of at most 4 rows, unpacked at
- * about 25 (each row streams the weights); about 30 µs of each call is the JavaScript around it.
+ * about 25 (each row streams the weights); about 60 µs of each call is the JavaScript around it (states gathered and scattered).
  */
 export function nativeSegmentCosts(weights: number): SegmentCosts {
   const packed = (rows: number) => rows > 4;
   return {
-    call: (rows) => 30 + (packed(rows) ? weights / 1000 : 0),
+    call: (rows) => 60 + (packed(rows) ? weights / 1000 : 0),
     rowStep: (rows) => (2 * weights) / (packed(rows) ? 60e3 : 25e3),
   };
 }
 
+/** A batch's plan: its rows longest first (indices into the batch), and their segments. */
+export interface SegmentPlan {
+  order: number[];
+  segments: Segment[];
+}
+
+export function segmentPlan(encoded: readonly Int32Array[], costs: SegmentCosts): SegmentPlan {
+  const order = encoded.map((_, i) => i).sort((a, b) => encoded[b]!.length - encoded[a]!.length);
+  return {
+    order,
+    segments: planSegments(
+      order.map((i) => encoded[i]!.length),
+      costs,
+    ),
+  };
+}
+
 /**
- * The top layer's last state (B, R) of each text of `encoded` (each non-empty), by segments,
- * row-major in `encoded`'s order.
+ * The top layer's last state (B, R) of each text of `encoded` (each non-empty), run by `plan`'s
+ * segments, row-major in `encoded`'s order.
  */
 export function lastStates(
   model: TextClassifier,
   encoded: readonly Int32Array[],
-  costs: SegmentCosts,
+  plan: SegmentPlan,
 ): Float32Array {
-  const order = encoded.map((_, i) => i).sort((a, b) => encoded[b]!.length - encoded[a]!.length);
+  const { order } = plan;
   const R = model.rnn.outputSize;
   const top = new Float32Array(encoded.length * R);
   let states: (RecurrentState | null)[] = order.map(() => null);
-  const lengths = order.map((i) => encoded[i]!.length);
-  for (const { from, to, rows } of planSegments(lengths, costs)) {
+  for (const { from, to, rows } of plan.segments) {
     const T = to - from;
     const ids = new Int32Array(rows * T);
     const steps = new Int32Array(rows);
@@ -104,7 +120,7 @@ export function lastStates(
       const x = noGrad(() => model.embedding.forward(new Tensor(ids, [rows, T])));
       const next = advance(model.rnn, x, steps, states.slice(0, rows));
       for (let r = 0; r < rows; r++) {
-        if (lengths[r]! <= to) top.set(next.top.subarray(r * R, (r + 1) * R), order[r]! * R);
+        if (encoded[order[r]!]!.length <= to) top.set(next.top.subarray(r * R, (r + 1) * R), order[r]! * R);
       }
       states = next.states;
     });
