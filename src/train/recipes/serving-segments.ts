@@ -66,12 +66,14 @@ export function planSegments(lengths: ArrayLike<number>, costs: SegmentCosts): S
  * Costs on the native backend of the AVX2 machine, from the recurrent layer's weight count W
  * (Σ G·(E + R) over its layers): a product of more than 4 rows runs packed at about 60 GFLOP/s,
  * after packing the weights (about 1 ns a value) on each call; of at most 4 rows, unpacked at
- * about 25 (each row streams the weights); about 60 µs of each call is the JavaScript around it (states gathered and scattered).
+ * about 25 (each row streams the weights), the call's own cost about an eighth of a packed one's
+ * (the large classifier: 1.5–2.4 ms a packed call, about 0.2 ms an unpacked one); about 60 µs of
+ * each call is the JavaScript around it (states gathered and scattered).
  */
 export function nativeSegmentCosts(weights: number): SegmentCosts {
   const packed = (rows: number) => rows > 4;
   return {
-    call: (rows) => 60 + (packed(rows) ? weights / 1000 : 0),
+    call: (rows) => 60 + weights / (packed(rows) ? 1000 : 8000),
     rowStep: (rows) => (2 * weights) / (packed(rows) ? 60e3 : 25e3),
   };
 }
