@@ -120,7 +120,7 @@ function classifyBySegments(
   costs: SegmentCosts,
 ): Float32Array {
   const plan = segmentPlan(encoded, costs);
-  if (plan.segments.length === 1) return classifyBuckets(model, encoded, k, 0);
+  if (plan.segments.length <= 1) return classifyBuckets(model, encoded, k, 0);
   const top = lastStates(model, encoded, plan);
   const logits = noGrad(() => model.fc.forward(new Tensor(top, [encoded.length, model.rnn.outputSize])));
   return softmaxRows(logits);
