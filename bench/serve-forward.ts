@@ -2,8 +2,8 @@
  * A served classifier's batched forward alone, outside the server: `tsx bench/serve-forward.ts
  * [model] [batch sizes] [rounds]` (default large, 1,8,24,32, 5) reads the models of bench:serve
  * from KIOKU_BENCH_SERVE_MODELS (trained there first when missing) and classifies the 12-word
- * texts of its workload in batches, as serving runs them (segments of a packed sequence, for a
- * model that reads its last state), against length buckets (each padded to its longest row, as
+ * texts of its workload in batches, as serving runs them (segments of a packed sequence for the
+ * large classifier, length buckets for the seed's narrower weights), against length buckets (each padded to its longest row, as
  * serving ran them before), in CPU time, interleaved round by round, medians per text. Prints the
  * texts' token lengths and the batches' buckets and segments.
  */
