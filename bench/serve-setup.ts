@@ -164,6 +164,15 @@ export function cycling(req: Req, bodies: unknown[]): Req[] {
   return [{ ...req, setupRequest: (r: Req) => ({ ...r, body: texts[k++ % texts.length] }) }];
 }
 
+/** The 12-word texts of the short workloads: 512 runs of the e-mails' words. */
+export function shortTexts(m: Models): string[] {
+  const words = wordsOf(m);
+  return Array.from({ length: 512 }, (_, k) => {
+    const at = (k * 12) % (words.length - 12);
+    return words.slice(at, at + 12).join(' ');
+  });
+}
+
 /**
  * Stateless requests: one e-mail each (to either classifier), 12 words of them each (to the seed
  * classifier or the large one), or a 60-row history and 7 steps each, drawn in turn from bodies
@@ -173,11 +182,7 @@ export function statelessRequests(
   m: Models,
 ): Record<'text' | 'seed' | 'short' | 'largeShort' | 'series', Req[]> {
   const emails = m.texts.map((t) => ({ instances: [t] }));
-  const words = wordsOf(m);
-  const shorts = Array.from({ length: 512 }, (_, k) => {
-    const at = (k * 12) % (words.length - 12);
-    return { instances: [words.slice(at, at + 12).join(' ')] };
-  });
+  const shorts = shortTexts(m).map((t) => ({ instances: [t] }));
   const series = Array.from({ length: 256 }, (_, k) => {
     const start = (k * 37) % (m.rows.length - 60);
     return {

@@ -50,6 +50,8 @@ export interface ModelKind<Item, Out, State> {
   cost?(item: Item): number;
   /** The JSON schemas of the v1 body and of the v2 request's parameters. */
   readonly v1Schema: object;
+  /** The v1 answer's JSON schema, when it has one: Fastify compiles a serialiser from it at start. */
+  readonly v1Answer?: object;
   readonly v2Parameters: Record<string, object>;
   fromV1(body: Record<string, unknown>, session: SessionFlags | null): Item[];
   fromV2(request: V2Request, session: SessionFlags | null): Item[];

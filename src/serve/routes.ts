@@ -101,7 +101,10 @@ export function modelRoutes(app: FastifyInstance, model: AnyModel): void {
   // A literal colon is written twice in a route's path.
   app.post(
     `/v1/models/${name}::predict`,
-    { config: config('/v1/models/{name}:predict'), schema: { body: kind.v1Schema } },
+    {
+      config: config('/v1/models/{name}:predict'),
+      schema: { body: kind.v1Schema, ...(kind.v1Answer ? { response: { 200: kind.v1Answer } } : {}) },
+    },
     async (req) => {
       const body = req.body as Record<string, unknown>;
       const session = sessionOf(body, '', kind.sessionless);

@@ -88,6 +88,24 @@ const V1_SCHEMA = {
   properties: { instances: { type: 'array', minItems: 1, items: { type: 'string' } }, ...SESSION_SCHEMA },
 };
 
+/** A v1 answer, `{"predictions": [{label, probability, probabilities}]}`, for its compiled serialiser. */
+const V1_ANSWER = {
+  type: 'object',
+  properties: {
+    predictions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          label: { type: 'string' },
+          probability: { type: 'number' },
+          probabilities: { type: 'object', additionalProperties: { type: 'number' } },
+        },
+      },
+    },
+  },
+};
+
 export function textKind(
   opened: OpenedModel,
   limits: Limits,
@@ -108,6 +126,7 @@ export function textKind(
     batched: true,
     cost: (item) => item.tokens.length,
     v1Schema: V1_SCHEMA,
+    v1Answer: V1_ANSWER,
     v2Parameters: SESSION_SCHEMA,
     fromV1(body, session) {
       const texts = body.instances as string[];

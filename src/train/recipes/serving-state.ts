@@ -71,20 +71,26 @@ export function advance(
   const H = rnn.hiddenSize;
   const R = rnn.projSize > 0 ? rnn.projSize : H;
   const B = states.length;
-  const h0 = gather(
-    states.map((s) => s?.h ?? null),
-    L,
-    R,
-  );
+  // Sequences that all start run from the layer's own zero state: nothing to gather.
+  const fresh = states.every((s) => s === null);
+  const h0 = fresh
+    ? null
+    : gather(
+        states.map((s) => s?.h ?? null),
+        L,
+        R,
+      );
   let hN: Tensor;
   let cN: Tensor | null = null;
   if (rnn instanceof LSTM) {
-    const c0 = gather(
-      states.map((s) => s?.c ?? null),
-      L,
-      H,
-    );
-    [hN, cN] = noGrad(() => rnn.forward(x, [h0, c0], { lengths })[1]);
+    const c0 = fresh
+      ? null
+      : gather(
+          states.map((s) => s?.c ?? null),
+          L,
+          H,
+        );
+    [hN, cN] = noGrad(() => rnn.forward(x, h0 && c0 ? [h0, c0] : null, { lengths })[1]);
   } else {
     hN = noGrad(() => (rnn as GRU | RNN).forward(x, h0, { lengths })[1]);
   }

@@ -1,4 +1,4 @@
-import { type TokenizerJSON, tokenizerFromJSON } from '../../data/tokenizers.js';
+import { type TokenizerJSON, tokenizerFromJSON, WordTokenizer } from '../../data/tokenizers.js';
 import { Vocab, type VocabJSON } from '../../data/vocab.js';
 import { TextClassifier } from '../../nn/heads.js';
 import { noGrad } from '../../tensor/autograd.js';
@@ -6,6 +6,7 @@ import { trainingStep } from '../../tensor/step.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
+import { lastStates, nativeSegmentCosts, type SegmentCosts, segmentPlan } from './serving-segments.js';
 import { advance, type RecurrentState } from './serving-state.js';
 import { type TextPrediction, type TextRuntime, textRuntime } from './text-model.js';
 
@@ -54,6 +55,7 @@ function prediction(labels: readonly string[], p: ArrayLike<number>): TextPredic
 function sessionless(model: OpenedModel['model']): string | null {
   if (!(model instanceof TextClassifier)) return 'a bag-of-words model has no recurrent state to carry';
   const s = model.settings;
+  if (s.bagOfWords) return 'the model adds the mean of its bag of words over the whole text';
   if (s.bidirectional) return 'a bidirectional model also reads each text from its end';
   if (s.pooling !== 'last') {
     return `the model pools its outputs by ${s.pooling} over the whole text; only pooling 'last' reads the state alone`;
@@ -84,14 +86,15 @@ export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SP
   return buckets;
 }
 
-/** Class probabilities (B, K) of encoded texts, one forward per length bucket. */
+/** Class probabilities (B, K) of encoded texts, one forward per length bucket of `spread`. */
 function classifyBuckets(
   model: TextRuntime['model'],
   encoded: readonly Int32Array[],
   k: number,
+  spread: number,
 ): Float32Array {
   const probs = new Float32Array(encoded.length * k);
-  for (const bucket of lengthBuckets(encoded)) {
+  for (const bucket of lengthBuckets(encoded, spread)) {
     const lengths = Int32Array.from(bucket, (i) => encoded[i]!.length);
     const T = lengths[0]!;
     const ids = new Int32Array(bucket.length * T);
@@ -106,21 +109,59 @@ function classifyBuckets(
   return probs;
 }
 
+/**
+ * Class probabilities (B, K) of encoded texts by a model that reads its last state alone: in the
+ * segments of least estimated cost, or as one padded forward when that is the plan.
+ */
+function classifyBySegments(
+  model: TextClassifier,
+  encoded: readonly Int32Array[],
+  k: number,
+  costs: SegmentCosts,
+): Float32Array {
+  const plan = segmentPlan(encoded, costs);
+  if (plan.segments.length <= 1) return classifyBuckets(model, encoded, k, 0);
+  const top = lastStates(model, encoded, plan);
+  const logits = noGrad(() => model.fc.forward(new Tensor(top, [encoded.length, model.rnn.outputSize])));
+  return softmaxRows(logits);
+}
+
+/** The recurrent layer's weight values (what one row's step multiplies by). */
+function recurrentWeights(model: TextClassifier): number {
+  return model.rnn.parameters().reduce((n, p) => n + (p.ndim === 2 ? p.size : 0), 0);
+}
+
+/**
+ * Recurrent weights from which a batch runs in segments (1 MiB of them, beyond L2): then a call
+ * costs mostly the packing of its weights, and a few rows' steps apart stream them from memory.
+ * Below it the JavaScript around each call rules, and buckets, which carry no state, cost less
+ * (the seed classifier's 12-word texts: 30 µs per text in buckets, 45 in segments, batches of 24).
+ */
+export const SEGMENT_MIN_WEIGHTS = 1 << 18;
+
 /** `opened` (a text classifier) ready to serve; throws a ValueError naming what its config lacks. */
 export function textServing(opened: OpenedModel): TextServing {
   const rt = textRuntime(opened);
-  const config = opened.config as unknown as { vocab: VocabJSON; tokenizer: TokenizerJSON; maxLen: number };
+  const config = opened.config as unknown as { vocab: VocabJSON; tokenizer?: TokenizerJSON; maxLen: number };
   const vocab = Vocab.fromJSON(config.vocab);
-  const tokenizer = tokenizerFromJSON(config.tokenizer);
+  // Models saved before the tokenizer was recorded read words (as textRuntime reads them).
+  const tokenizer = config.tokenizer ? tokenizerFromJSON(config.tokenizer) : new WordTokenizer();
   const labels = rt.labels;
+  const reason = sessionless(rt.model);
+  // A wide model that reads its last state alone runs a batch as a packed sequence, else in buckets.
+  const weights = rt.model instanceof TextClassifier ? recurrentWeights(rt.model) : 0;
+  const lastOnly = reason === null && weights >= SEGMENT_MIN_WEIGHTS ? (rt.model as TextClassifier) : null;
+  const costs = nativeSegmentCosts(weights);
   return {
     labels,
     maxLen: config.maxLen,
-    sessionless: sessionless(rt.model),
+    sessionless: reason,
     encode: rt.encode,
     classify(encoded) {
       const k = labels.length;
-      const probs = classifyBuckets(rt.model, encoded, k);
+      const probs = lastOnly
+        ? classifyBySegments(lastOnly, encoded, k, costs)
+        : classifyBuckets(rt.model, encoded, k, BUCKET_SPREAD);
       return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
     },
     tokens: (text) => vocab.encode(tokenizer.tokenize(text)),
