@@ -2,8 +2,8 @@
 // exp: Cody–Waite range reduction and a degree-5 polynomial (max rel. error ≈ 2e-7 in float32
 // arithmetic, against double on a dense grid of |x| < 30); sigmoid and tanh built on it
 // stay within ~2e-7 absolute of the exact functions. The clamps keep NaN. Every step of the
-// polynomial is on the dependency chain of a gate's activation, which bounds the gate loops in
-// WebAssembly (a multiply then an add per step, no fused form).
+// polynomial is on the dependency chain of a gate's activation, and that chain bounds the gate
+// loops in WebAssembly (with SIMD128 each step is a multiply, then an add).
 #pragma once
 
 namespace kioku {
