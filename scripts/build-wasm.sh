@@ -71,7 +71,7 @@ features=(-mcpu=mvp -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -mm
 cflags=(--target=wasm32-wasi --sysroot=/usr -std=c++17 -O3 -DNDEBUG -fexceptions -fno-math-errno
   -ffile-prefix-map="$root"=. -Inative/src "${features[@]}")
 sources=(adam.cc elementwise.cc embedding.cc gemm/driver.cc gemm/pack.cc masked_pool.cc permute.cc recurrent/recurrent.cc
-  simd.cc wasm/abi.cc wasm/entry.cc wasm/macro_kernel.cc wasm/pool.cc)
+  simd.cc wasm/abi.cc wasm/entry.cc wasm/macro_kernel.cc wasm/memcmp.cc wasm/pool.cc)
 hash="$(sourceHash)"
 
 # The threaded builds' memory is shared and imported (each worker instance gets the same one); the

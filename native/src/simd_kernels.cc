@@ -250,19 +250,23 @@ void lstmForward(int64_t H, const LstmStepFwd& s) {
   const auto g = lstmGates(s.gates, H);
   const auto hw = lstmGates(s.hw, H);
   const auto b = lstmGates(s.bias, H);
+  // Two passes, each of independent chains the processor overlaps across columns: tanh(c) waits on
+  // i, f and g, and one pass holding every chain is too long for it to reach the next columns.
   forLanes(H, [&](auto L) {
     const V i = sigmoidFast(add(add(L.ld(x.i), L.ld(hw.i)), L.ld(b.i)));
     const V f = sigmoidFast(add(add(L.ld(x.f), L.ld(hw.f)), L.ld(b.f)));
     const V cand = tanhFast(add(add(L.ld(x.g), L.ld(hw.g)), L.ld(b.g)));
-    const V o = sigmoidFast(add(add(L.ld(x.o), L.ld(hw.o)), L.ld(b.o)));
     const V c = fmadd(f, L.ld(s.c), mul(i, cand));
     L.st(g.i, i);
     L.st(g.f, f);
     L.st(g.g, cand);
-    L.st(g.o, o);
     L.st(s.c, c);
     L.st(s.cell, c);
-    const V h = mul(o, tanhFast(c));
+  });
+  forLanes(H, [&](auto L) {
+    const V o = sigmoidFast(add(add(L.ld(x.o), L.ld(hw.o)), L.ld(b.o)));
+    const V h = mul(o, tanhFast(L.ld(s.c)));
+    L.st(g.o, o);
     L.st(s.h1, h);
     L.st(s.h2, h);
   });
