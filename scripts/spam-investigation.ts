@@ -220,6 +220,10 @@ const VARIANTS: Record<string, Variant> = {
   'bag-of-words-path': { options: { bagOfWords: true } },
   // More of each e-mail in about the same time: half as many tokens again, one epoch fewer.
   'len-384-epochs-4': { options: { maxLen: 384, epochs: 4 } },
+  // Lazy Adam on the embedding: only the rows of the batch's tokens move (PyTorch's SparseAdam).
+  'sparse-adam': { options: { sparseEmbedding: true } },
+  // Each epoch a long training e-mail gives its first quarter and a random window of the rest.
+  'random-windows': { options: { randomWindows: true } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
@@ -443,5 +447,6 @@ async function otherRun(name: string, seed: number): Promise<void> {
 
 console.log(`backend ${initBackend()}, threads ${process.env.KIOKU_NUM_THREADS ?? 'all'}`);
 if (part === 'linear') await linearPart();
-else if (part === 'other') for (const name of variants) for (const seed of seeds) await otherRun(name, seed);
-else for (const name of variants) for (const seed of seeds) await lstmRun(name, seed);
+// Seeds outer, variants inner: the variants of a seed run one after the other, interleaved in time.
+else if (part === 'other') for (const seed of seeds) for (const name of variants) await otherRun(name, seed);
+else for (const seed of seeds) for (const name of variants) await lstmRun(name, seed);
