@@ -224,6 +224,7 @@ const VARIANTS: Record<string, Variant> = {
   'sparse-adam': { options: { sparseEmbedding: true } },
   // Each epoch a long training e-mail gives its first quarter and a random window of the rest.
   'random-windows': { options: { randomWindows: true } },
+  'sparse-adam-random-windows': { options: { sparseEmbedding: true, randomWindows: true } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
