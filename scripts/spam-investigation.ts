@@ -220,11 +220,6 @@ const VARIANTS: Record<string, Variant> = {
   'bag-of-words-path': { options: { bagOfWords: true } },
   // More of each e-mail in about the same time: half as many tokens again, one epoch fewer.
   'len-384-epochs-4': { options: { maxLen: 384, epochs: 4 } },
-  // Lazy Adam on the embedding: only the rows of the batch's tokens move (PyTorch's SparseAdam).
-  'sparse-adam': { options: { sparseEmbedding: true } },
-  // Each epoch a long training e-mail gives its first quarter and a random window of the rest.
-  'random-windows': { options: { randomWindows: true } },
-  'sparse-adam-random-windows': { options: { sparseEmbedding: true, randomWindows: true } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */

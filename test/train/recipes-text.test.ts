@@ -246,25 +246,6 @@ describe('trainTextClassifier options', () => {
     expect(plain.config.architecture).not.toHaveProperty('bagOfWords');
   }, 90_000);
 
-  it('trains the embedding with lazy Adam (sparseEmbedding) and long texts by random windows', async () => {
-    const quiet = { epochs: 2, tokenDropout: 0 };
-    const plain = await trainTextClassifier(small(quiet));
-    const sparse = await trainTextClassifier(small({ ...quiet, sparseEmbedding: true }));
-    const windows = await trainTextClassifier(small({ ...quiet, randomWindows: true }));
-    const table = (r: TextClassifierResult) => Array.from(r.model.embedding.weight.f32);
-    expect(table(sparse)).not.toEqual(table(plain));
-    expect(table(windows)).not.toEqual(table(plain));
-    // The baselines read what they read without either option.
-    const bow = (r: TextClassifierResult) => r.test.reports.find((x) => x.model === 'bag-of-words')!.report;
-    expect(bow(sparse)).toEqual(bow(plain));
-    expect(bow(windows)).toEqual(bow(plain));
-    const majority = plain.test.reports.find((x) => x.model === 'majority')!.report.accuracy;
-    for (const r of [sparse, windows]) expect(r.test.reports[0]!.report.accuracy).toBeGreaterThan(majority);
-    await expect(trainTextClassifier(small({ sparseEmbedding: true, weightDecay: 1e-4 }))).rejects.toThrow(
-      new ValueError("sparseEmbedding takes no weightDecay: PyTorch's SparseAdam has none"),
-    );
-  }, 90_000);
-
   it('decays the weights with weightDecay and caps the confidence with labelSmoothing', async () => {
     // Without word dropout (a regulariser of its own, on by default) each effect stands alone.
     const alone = { baselines: false, tokenDropout: 0 };

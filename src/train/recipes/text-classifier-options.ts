@@ -71,17 +71,6 @@ export interface TextClassifierSettings {
   /** Adam's L2 weight decay (added to every gradient). Default 0. */
   weightDecay: number;
   /**
-   * Lazy Adam for the embedding table ({@link SparseAdam}): only the rows of the tokens in a batch
-   * are updated, as PyTorch's SparseAdam with `nn.Embedding(sparse=True)`. Default false.
-   */
-  sparseEmbedding: boolean;
-  /**
-   * Each epoch, a training text longer than `maxLen` reads a random window (seeded) where
-   * `truncation` keeps its end or start ('headTail': its first quarter, then a random window of
-   * the rest); validation, test and prediction read what `truncation` keeps. Default false.
-   */
-  randomWindows: boolean;
-  /**
    * Training epochs (the best validation epoch's weights are kept). Open: 5, or more for a small
    * training set, see {@link sizedEpochs}.
    */
@@ -131,8 +120,6 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   embedDropout: 0,
   labelSmoothing: 0,
   weightDecay: 0,
-  sparseEmbedding: false,
-  randomWindows: false,
   epochs: 5,
   batch: 32,
   lr: 3e-3,
@@ -275,13 +262,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.choice('truncation', o.truncation, ['head', 'tail', 'headTail']);
   check.boolean('bidirectional', o.bidirectional);
   check.boolean('bagOfWords', o.bagOfWords);
-  check.boolean('sparseEmbedding', o.sparseEmbedding);
-  check.boolean('randomWindows', o.randomWindows);
-  if (o.sparseEmbedding && o.weightDecay > 0) {
-    throw new ValueError(
-      `${check.name('sparseEmbedding')} takes no ${check.name('weightDecay')}: PyTorch's SparseAdam has none`,
-    );
-  }
   check.boolean('baselines', o.baselines);
   check.string('dataName', o.dataName);
   check.string('headers', o.headers);
@@ -311,8 +291,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     tokenDropout,
     embedDropout,
     bagOfWords,
-    sparseEmbedding,
-    randomWindows,
     ...rest
   } = o;
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
@@ -323,8 +301,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(tokenDropout === 0 ? {} : { tokenDropout }),
     ...(embedDropout === 0 ? {} : { embedDropout }),
     ...(bagOfWords ? { bagOfWords } : {}),
-    ...(sparseEmbedding ? { sparseEmbedding } : {}),
-    ...(randomWindows ? { randomWindows } : {}),
   };
   return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
 }

@@ -1,11 +1,10 @@
-import { DataLoader, type TextBatch, type TextExample } from '../../data/dataloader.js';
+import type { DataLoader, TextBatch, TextExample } from '../../data/dataloader.js';
 import type { ModelConfigInput } from '../../io/model-config.js';
 import { BagOfWordsClassifier, TextClassifier } from '../../nn/heads.js';
 import { CrossEntropyLoss } from '../../nn/losses.js';
 import type { Module } from '../../nn/module.js';
 import { Adam } from '../../optim/adam.js';
 import { CosineAnnealingLR, ReduceLROnPlateau } from '../../optim/schedulers.js';
-import { SparseAdam } from '../../optim/sparse-adam.js';
 import { manualSeed } from '../../tensor/random.js';
 import { fitTextBaseline } from '../baselines/text-baselines.js';
 import { splitCoverage } from '../class-report.js';
@@ -27,7 +26,6 @@ import {
 } from './text-classifier-options.js';
 import { prepareText, type TextData, textLoader } from './text-data.js';
 import { majorityTextReport, type TextReport, textReport } from './text-reports.js';
-import { RandomWindows } from './text-windows.js';
 
 /**
  * Epochs of the bag-of-words baseline, whatever the model's epochs: it converges in a few (Adam
@@ -149,7 +147,7 @@ function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEve
     model,
     name: `${o.cell}${o.bidirectional ? '-bi' : ''}`,
     configBase: textConfig(o, d),
-    train: trainLoader(o, d),
+    train: textLoader(d.train, o.batch, true),
     val: textLoader(d.val, 128, false),
     test: textLoader(d.test, 128, false),
     metrics: labels.length === 2 ? ['accuracy', 'f1'] : ['accuracy', 'macroF1'],
@@ -157,37 +155,8 @@ function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEve
   };
 }
 
-/** The model's training batches: the texts as cut, or random windows of the long ones. */
-function trainLoader(o: ResolvedTextOptions, d: TextData): DataLoader<TextExample, TextBatch> {
-  if (!d.trainWhole) return textLoader(d.train, o.batch, true);
-  // Its own generator, so the model's initialisation and shuffling draw as without windows.
-  const windows = new RandomWindows(d.trainWhole, o.maxLen, o.truncation, o.seed + 1);
-  return new DataLoader<TextExample, TextBatch>(windows, {
-    batchSize: o.batch,
-    shuffle: true,
-    bucketSize: 16,
-  });
-}
-
-/**
- * Adam over the model, or with `sparseEmbedding` lazy Adam over the token tables (the embedding
- * and the bag-of-words path) and Adam over the rest, in one optimizer.
- */
-function optimizerOf(o: ResolvedTextOptions, model: TextClassifier): Adam | SparseAdam {
-  if (!o.sparseEmbedding) return new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
-  const named = model.namedParameters();
-  const isTable = (name: string) => name === 'embedding.weight' || name === 'bag.weight';
-  return new SparseAdam(
-    [
-      { params: named.filter(([n]) => isTable(n)).map(([, p]) => p) },
-      { params: named.filter(([n]) => !isTable(n)).map(([, p]) => p), sparse: false },
-    ],
-    { lr: o.lr },
-  );
-}
-
 /** The learning-rate schedule `lrSchedule` names, stepped once per epoch; none when constant. */
-function scheduler(o: ResolvedTextOptions, optimizer: Adam | SparseAdam) {
+function scheduler(o: ResolvedTextOptions, optimizer: Adam) {
   if (o.lrSchedule === 'plateau') return new ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 2 });
   if (o.lrSchedule === 'cosine') return new CosineAnnealingLR(optimizer, { tMax: o.epochs });
   return undefined;
@@ -197,7 +166,7 @@ function scheduler(o: ResolvedTextOptions, optimizer: Adam | SparseAdam) {
 async function trainModel(run: TextRun): Promise<FitResult> {
   const { o, model, name, configBase, emit } = run;
   await emit({ type: 'model', model: name, parameters: model.numParameters() });
-  const optimizer = optimizerOf(o, model);
+  const optimizer = new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
   const schedule = scheduler(o, optimizer);
   const saving = await checkpointing(
     o,

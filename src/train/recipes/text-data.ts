@@ -71,8 +71,6 @@ export interface TextSettings {
   minFreq: number;
   maxLen: number;
   truncation: Truncation;
-  /** Keep the training texts whole too (`trainWhole`), for random windows. */
-  randomWindows?: boolean;
 }
 
 export interface TextData {
@@ -83,8 +81,6 @@ export interface TextData {
   /** Share of the validation and test tokens that are unknown to the vocabulary. */
   unknownRate: number;
   train: TextExample[];
-  /** The training texts uncut, when the settings ask for random windows. */
-  trainWhole?: TextExample[];
   val: TextExample[];
   test: TextExample[];
   /** Training examples per class, for the majority baseline. */
@@ -118,10 +114,6 @@ export function prepareText(
   const examples = (xs: typeof parts.train): TextExample[] =>
     xs.map((e) => ({ tokens: encode(e.text), label: e.label }));
   const train = examples(parts.train);
-  const encodeWhole = encoder(vocab, tokenizer, Number.MAX_SAFE_INTEGER, s.truncation);
-  const trainWhole = s.randomWindows
-    ? parts.train.map((e) => ({ tokens: encodeWhole(e.text), label: e.label }))
-    : undefined;
   const val = examples(parts.val);
   const test = examples(parts.test);
   const unknownRate = unknownShare([...val, ...test], vocab.unkId);
@@ -133,7 +125,6 @@ export function prepareText(
     vocab,
     unknownRate,
     train,
-    ...(trainWhole ? { trainWhole } : {}),
     val,
     test,
     labelCounts: corpus.classes.map((_, c) => train.filter((e) => e.label === c).length),
