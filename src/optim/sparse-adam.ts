@@ -25,9 +25,10 @@ export type SparseAdamOptions = Partial<SparseAdamHyper>;
  * Lazy Adam for embedding tables, PyTorch 1.13's `torch.optim.SparseAdam` over an
  * `nn.Embedding(sparse=True)`: only the rows of a parameter that have a gradient this step (the
  * tokens present in the batch) get their moments and weights updated; the rows of absent tokens
- * neither decay nor drift on stale momentum, and a step costs the rows present, not the table.
- * Rows are read along the first dimension; a row whose gradient is exactly zero counts as absent
- * (PyTorch: absent from the sparse gradient's indices). Groups with `sparse: false` take Adam's
+ * neither decay nor drift on stale momentum. Rows are read along the first dimension; a row whose
+ * gradient is exactly zero counts as absent (PyTorch: absent from the sparse gradient's indices).
+ * The gradient is dense, so finding the rows reads all of it: the step is no cheaper than Adam's
+ * native one (BENCHMARKS.md, "Lazy Adam and random windows on the text defaults"). Groups with `sparse: false` take Adam's
  * dense step (`torch.optim.Adam`, no weight decay), so one optimizer trains a whole model:
  * `new SparseAdam([{ params: [embedding.weight] }, { params: rest, sparse: false }])`.
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8.
