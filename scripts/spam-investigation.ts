@@ -19,6 +19,8 @@
  *   label, length, whether it was cut, its unknown words, whether it was HTML, and its first words;
  *   and, for the model and the bag-of-words baseline, the decision threshold on P(spam) with the
  *   fewest validation errors (the nearest 0.5 among equals) and the test errors at 0.5 and at it.
+ *   `--windows yes` adds the model's errors when each test e-mail is scored by its probabilities
+ *   averaged over windows covering it all (lstm-windows).
  * other: the same variants on a second data set (--data names: @stdlib's English first names by
  *   sex, read by characters; --data movies: vega-datasets' film titles by major genre, by words),
  *   so a default changes only for what helps beyond spam:
@@ -57,6 +59,8 @@ const headerList = arg('headers', 'from-subject,strip').split(',') as SpamHeader
 const otherData = arg('data', 'names');
 // `--linear no` leaves out the two logistic regressions of every lstm run (same for every variant).
 const withLinear = arg('linear', 'yes') !== 'no';
+// `--windows yes` also scores every test e-mail by its probabilities averaged over windows covering it all.
+const withWindows = arg('windows', 'no') === 'yes';
 // `--baselines no` trains no baselines beside the model (they start from the seed alone: the same for every variant).
 const withBaselines = arg('baselines', 'yes') !== 'no';
 
@@ -312,6 +316,34 @@ function errorRows(s: Split, wrong: Record<string, number[]>, maxLen: number, id
   });
 }
 
+/**
+ * The windows that cover a long e-mail as the model reads one: its first quarter of `maxLen`, then
+ * each run of the rest in turn (the last ending at its end, as headTail reads it), as texts.
+ */
+function windowTexts(tokens: string[], maxLen: number): string[] {
+  if (tokens.length <= maxLen) return [tokens.join(' ')];
+  const head = tokens.slice(0, Math.floor(maxLen / 4));
+  const rest = tokens.slice(head.length);
+  const run = maxLen - head.length;
+  const out: string[] = [];
+  for (let start = 0; start < rest.length; start += run) {
+    const chunk = start + run <= rest.length ? rest.slice(start, start + run) : rest.slice(rest.length - run);
+    out.push([...head, ...chunk].join(' '));
+  }
+  return out;
+}
+
+/** Test errors when each e-mail's class probabilities are averaged over the windows covering it. */
+function windowedErrors(model: Module, config: OpenedModel['config'], s: Split, maxLen: number): number[] {
+  model.eval();
+  const rt = textRuntime({ model, config });
+  return s.test.flatMap((e, i) => {
+    const probs = classify(rt, windowTexts(e.tokens, maxLen));
+    const mean = probs[0]!.map((_, c) => probs.reduce((sum, p) => sum + p[c]!, 0) / probs.length);
+    return mean.indexOf(Math.max(...mean)) === e.label ? [] : [i];
+  });
+}
+
 async function lstmRun(name: string, seed: number): Promise<void> {
   const v = VARIANTS[name];
   if (!v) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
@@ -340,6 +372,7 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     lstm: wrongOf(predictions(result.model, result.config, texts)),
   };
   if (result.baseline) wrong.bow = wrongOf(predictions(result.baseline, result.config, texts));
+  if (withWindows) wrong['lstm-windows'] = windowedErrors(result.model, result.config, s, maxLen);
   if (withLinear) {
     wrong['lr-cut'] = linearRun('bag-of-words', s, (e) => asLstmSees(e.tokens, s.vocab, maxLen)).errors;
     wrong['lr-full'] = linearRun('bag-of-words', s, (e) => e.tokens).errors;
@@ -443,5 +476,6 @@ async function otherRun(name: string, seed: number): Promise<void> {
 
 console.log(`backend ${initBackend()}, threads ${process.env.KIOKU_NUM_THREADS ?? 'all'}`);
 if (part === 'linear') await linearPart();
-else if (part === 'other') for (const name of variants) for (const seed of seeds) await otherRun(name, seed);
-else for (const name of variants) for (const seed of seeds) await lstmRun(name, seed);
+// Seeds outer, variants inner: the variants of a seed run one after the other, interleaved in time.
+else if (part === 'other') for (const seed of seeds) for (const name of variants) await otherRun(name, seed);
+else for (const seed of seeds) for (const name of variants) await lstmRun(name, seed);

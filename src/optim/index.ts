@@ -25,3 +25,4 @@ export {
   type StepLROptions,
 } from './schedulers.js';
 export { SGD, type SGDHyper, type SGDOptions } from './sgd.js';
+export { SparseAdam, type SparseAdamHyper, type SparseAdamOptions } from './sparse-adam.js';
