@@ -3,9 +3,9 @@ import { kernels } from '../backend/registry.js';
 import { ValueError } from '../tensor/errors.js';
 import {
   type BaseHyper,
+  checkBetas,
   checkBoolean,
   checkNonNegative,
-  checkUnitInterval,
   Optimizer,
   type ParamsArg,
 } from './optimizer.js';
@@ -101,11 +101,7 @@ function adamDefaults(o: AdamOptions, weightDecay: number): AdamHyper {
 function validateAdam(where: string, h: AdamHyper): void {
   checkNonNegative(where, 'lr', h.lr);
   checkNonNegative(where, 'eps', h.eps);
-  if (!Array.isArray(h.betas) || h.betas.length !== 2) {
-    throw new ValueError(`${where}: betas must be a pair [beta1, beta2], got ${String(h.betas)}`);
-  }
-  checkUnitInterval(where, 'betas[0]', h.betas[0]);
-  checkUnitInterval(where, 'betas[1]', h.betas[1]);
+  checkBetas(where, h.betas);
   checkNonNegative(where, 'weightDecay', h.weightDecay);
   checkBoolean(where, 'amsgrad', h.amsgrad);
   checkBoolean(where, 'maximize', h.maximize);

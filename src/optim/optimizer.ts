@@ -193,6 +193,15 @@ export function checkNonNegative(where: string, name: string, value: unknown): v
 }
 
 /** Throws unless `value` is in [0, 1). */
+/** Adam's (β₁, β₂): a pair of numbers in [0, 1). */
+export function checkBetas(where: string, betas: unknown): void {
+  if (!Array.isArray(betas) || betas.length !== 2) {
+    throw new ValueError(`${where}: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+  }
+  checkUnitInterval(where, 'betas[0]', betas[0]);
+  checkUnitInterval(where, 'betas[1]', betas[1]);
+}
+
 export function checkUnitInterval(where: string, name: string, value: unknown): void {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
     throw new ValueError(`${where}: ${name} must be in [0, 1), got ${String(value)}`);

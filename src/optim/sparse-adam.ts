@@ -4,9 +4,9 @@ import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   type BaseHyper,
+  checkBetas,
   checkBoolean,
   checkNonNegative,
-  checkUnitInterval,
   Optimizer,
   type ParamsArg,
 } from './optimizer.js';
@@ -48,11 +48,7 @@ export class SparseAdam extends Optimizer<SparseAdamHyper> {
     const where = this.name;
     checkNonNegative(where, 'lr', h.lr);
     checkNonNegative(where, 'eps', h.eps);
-    if (!Array.isArray(h.betas) || h.betas.length !== 2) {
-      throw new ValueError(`${where}: betas must be a pair [beta1, beta2], got ${String(h.betas)}`);
-    }
-    checkUnitInterval(where, 'betas[0]', h.betas[0]);
-    checkUnitInterval(where, 'betas[1]', h.betas[1]);
+    checkBetas(where, h.betas);
     checkBoolean(where, 'maximize', h.maximize);
     checkBoolean(where, 'sparse', h.sparse);
   }
