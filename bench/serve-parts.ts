@@ -15,6 +15,7 @@ import secureJson from 'secure-json-parse';
 import { seattleWeather } from '../src/io/datasets/builtin.js';
 import { parseJsonBody } from '../src/serve/json-body.js';
 import { ServeMetrics } from '../src/serve/metrics.js';
+import { V1_ANSWER } from '../src/serve/text-kind.js';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 
@@ -81,22 +82,7 @@ const forecastAnswer = {
   })),
 };
 const number = { type: 'number' };
-const textSchema = fastJson({
-  type: 'object',
-  properties: {
-    predictions: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          label: { type: 'string' },
-          probability: number,
-          probabilities: { type: 'object', additionalProperties: number },
-        },
-      },
-    },
-  },
-});
+const textSchema = fastJson(V1_ANSWER);
 const nullable = { type: ['number', 'null'] };
 const forecastSchema = fastJson({
   type: 'object',

@@ -89,7 +89,7 @@ const V1_SCHEMA = {
 };
 
 /** A v1 answer, `{"predictions": [{label, probability, probabilities}]}`, for its compiled serialiser. */
-const V1_ANSWER = {
+export const V1_ANSWER = {
   type: 'object',
   properties: {
     predictions: {
@@ -104,7 +104,7 @@ const V1_ANSWER = {
       },
     },
   },
-};
+} as const;
 
 export function textKind(
   opened: OpenedModel,
