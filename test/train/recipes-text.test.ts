@@ -85,6 +85,9 @@ describe('trainTextClassifier', () => {
       // The baseline trains at least five epochs.
       ...epochs('bag-of-words', 5),
       'trained bag-of-words',
+      // The TF-IDF regression has no epochs: a line before its fit and one after.
+      'baseline tfidf',
+      'baseline tfidf',
     ]);
     // 240 training examples in batches of 16: 15 batch events per epoch, numbered within it.
     const batches = events.filter((e) => e.type === 'batch' && e.model === 'lstm-bi' && e.epoch === 2);
@@ -93,7 +96,13 @@ describe('trainTextClassifier', () => {
     );
     const epoch = events.find((e) => e.type === 'epoch' && e.model === 'lstm-bi' && e.epoch === 4)!;
     expect(epoch.type === 'epoch' && epoch.logs.valAccuracy).toBe(result.fit.history.valAccuracy![3]);
-    expect(events.at(-1)).toMatchObject({ type: 'trained', stopReason: 'completed', epochs: 5 });
+    expect(events.at(-3)).toMatchObject({ type: 'trained', stopReason: 'completed', epochs: 5 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'baseline',
+      model: 'tfidf',
+      stage: 'end',
+      detail: expect.stringMatching(/^C (1|10|100) \(validation accuracy \d\.\d{4}\)$/),
+    });
   });
 
   it('sends events a Web Worker can post: plain data that survives structured cloning', () => {
