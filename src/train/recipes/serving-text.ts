@@ -1,5 +1,3 @@
-import { type TokenizerJSON, tokenizerFromJSON, WordTokenizer } from '../../data/tokenizers.js';
-import { Vocab, type VocabJSON } from '../../data/vocab.js';
 import { TextClassifier } from '../../nn/heads.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { trainingStep } from '../../tensor/step.js';
@@ -142,10 +140,6 @@ export const SEGMENT_MIN_WEIGHTS = 1 << 18;
 /** `opened` (a text classifier) ready to serve; throws a ValueError naming what its config lacks. */
 export function textServing(opened: OpenedModel): TextServing {
   const rt = textRuntime(opened);
-  const config = opened.config as unknown as { vocab: VocabJSON; tokenizer?: TokenizerJSON; maxLen: number };
-  const vocab = Vocab.fromJSON(config.vocab);
-  // Models saved before the tokenizer was recorded read words (as textRuntime reads them).
-  const tokenizer = config.tokenizer ? tokenizerFromJSON(config.tokenizer) : new WordTokenizer();
   const labels = rt.labels;
   const reason = sessionless(rt.model);
   // A wide model that reads its last state alone runs a batch as a packed sequence, else in buckets.
@@ -154,7 +148,7 @@ export function textServing(opened: OpenedModel): TextServing {
   const costs = nativeSegmentCosts(weights);
   return {
     labels,
-    maxLen: config.maxLen,
+    maxLen: rt.maxLen,
     sessionless: reason,
     encode: rt.encode,
     classify(encoded) {
@@ -164,7 +158,7 @@ export function textServing(opened: OpenedModel): TextServing {
         : classifyBuckets(rt.model, encoded, k, BUCKET_SPREAD);
       return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
     },
-    tokens: (text) => vocab.encode(tokenizer.tokenize(text)),
+    tokens: rt.tokens,
     step(chunks, states) {
       const model = rt.model as TextClassifier;
       const lengths = Int32Array.from(chunks, (c) => c.length);

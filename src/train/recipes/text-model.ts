@@ -19,6 +19,10 @@ export interface TextRuntime {
   model: TextClassifier | BagOfWordsClassifier;
   labels: string[];
   encode: (text: string) => Int32Array;
+  /** A text's token ids, all of them (no cut to maxLen): a stream read piece by piece. */
+  tokens: (text: string) => Int32Array;
+  /** Tokens `encode` keeps of a text. */
+  maxLen: number;
   /** The id texts' unknown tokens get. */
   unkId: number;
   /** Training examples per class, when the model recorded them. */
@@ -59,6 +63,8 @@ export function textRuntime(opened: OpenedModel): TextRuntime {
     model,
     labels: c.labels as string[],
     encode: encoder(vocab, tokenizer, c.maxLen!, c.truncation ?? 'head'),
+    tokens: (text) => vocab.encode(tokenizer.tokenize(text)),
+    maxLen: c.maxLen!,
     unkId: vocab.unkId,
     labelCounts: Array.isArray(c.labelCounts) ? c.labelCounts : [],
     headers: c.headers,
