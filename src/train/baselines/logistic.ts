@@ -22,29 +22,14 @@ export interface LogisticRegressionOptions {
   tol?: number;
 }
 
-/** x (rows × F) · W (K × F)ᵀ + b into out (rows × K). */
-function scores(x: CsrMatrix, w: Float64Array, b: Float64Array, K: number, out: Float64Array): void {
-  const F = x.cols;
-  for (let r = 0; r < x.rows; r++) {
-    for (let k = 0; k < K; k++) {
-      let s = b[k]!;
-      for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) s += x.values[p]! * w[k * F + x.indices[p]!]!;
-      out[r * K + k] = s;
-    }
-  }
-}
-
 /** log(1 + e^z), stable for both signs. */
 const softplus = (z: number): number => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
 
-/** The same scores as `scores`, from W stored feature-major (F × K): each nonzero reads K weights in a row. */
-function scoresByFeature(
-  x: CsrMatrix,
-  wT: Float64Array,
-  b: Float64Array,
-  K: number,
-  out: Float64Array,
-): void {
+/**
+ * x (rows × F) · W + b into out (rows × K), W stored feature-major (F × K): each nonzero reads the
+ * K weights of its feature side by side. (With K = 1 both layouts of W are the same.)
+ */
+function scores(x: CsrMatrix, wT: Float64Array, b: Float64Array, K: number, out: Float64Array): void {
   for (let r = 0; r < x.rows; r++) {
     const o = r * K;
     for (let k = 0; k < K; k++) out[o + k] = b[k]!;
@@ -76,7 +61,7 @@ function softmaxResidual(z: Float64Array, r: number, K: number, label: number): 
 /**
  * Loss and gradient for the parameters θ = [W (K × F), b (K)]. K = 1: binary (y ∈ {0, 1});
  * K > 1: multinomial, computed on a feature-major copy of W (a nonzero then touches K adjacent
- * weights instead of K rows F apart); every sum keeps its order, so the result is the same.
+ * weights instead of K rows F apart).
  * `z` is scratch of rows × K.
  */
 function objective(
@@ -92,11 +77,8 @@ function objective(
   return (theta, grad) => {
     const w = theta.subarray(0, K * F);
     const b = theta.subarray(K * F);
-    if (K === 1) scores(x, w, b, K, z);
-    else {
-      transpose(w, K, F, wT);
-      scoresByFeature(x, wT, b, K, z);
-    }
+    if (K > 1) transpose(w, K, F, wT);
+    scores(x, K > 1 ? wT : w, b, K, z);
     let loss = 0;
     // z becomes the residual ∂loss_i/∂z_ik.
     for (let r = 0; r < n; r++) {
@@ -109,11 +91,8 @@ function objective(
       z[r] = 1 / (1 + Math.exp(-zi)) - y[r]!;
     }
     grad.fill(0);
-    if (K === 1) residualGradient(x, z, grad, F);
-    else {
-      residualGradientByFeature(x, z, K, gT, grad.subarray(K * F));
-      transpose(gT, F, K, grad);
-    }
+    residualGradient(x, z, K, K > 1 ? gT : grad.subarray(0, F), grad.subarray(K * F));
+    if (K > 1) transpose(gT, F, K, grad);
     let penalty = 0;
     for (let i = 0; i < K * F; i++) {
       penalty += w[i]! * w[i]!;
@@ -124,23 +103,8 @@ function objective(
   };
 }
 
-/** Binary: grad[0..F) += Σ_r z_r · x_r, grad[F] += Σ_r z_r. */
-function residualGradient(x: CsrMatrix, z: Float64Array, grad: Float64Array, F: number): void {
-  for (let r = 0; r < x.rows; r++) {
-    const e = z[r]!;
-    grad[F]! += e;
-    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) grad[x.indices[p]!]! += e * x.values[p]!;
-  }
-}
-
-/** Multinomial: gT (F × K) = Σ_r x_rᵀ z_r, gb (K) = Σ_r z_r. */
-function residualGradientByFeature(
-  x: CsrMatrix,
-  z: Float64Array,
-  K: number,
-  gT: Float64Array,
-  gb: Float64Array,
-) {
+/** gT (F × K) = Σ_r x_rᵀ z_r, gb (K) += Σ_r z_r. */
+function residualGradient(x: CsrMatrix, z: Float64Array, K: number, gT: Float64Array, gb: Float64Array) {
   gT.fill(0);
   for (let r = 0; r < x.rows; r++) {
     const o = r * K;
@@ -232,7 +196,9 @@ export class LogisticRegression {
       return out;
     }
     const out = new Float64Array(x.rows * K);
-    scores(x, this.coef, this.intercept, K, out);
+    const wT = new Float64Array(this.coef.length);
+    transpose(this.coef, K, F, wT);
+    scores(x, wT, this.intercept, K, out);
     for (let r = 0; r < x.rows; r++) {
       const row = out.subarray(r * K, (r + 1) * K);
       let max = Number.NEGATIVE_INFINITY;
