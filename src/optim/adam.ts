@@ -7,6 +7,7 @@ import {
   checkBoolean,
   checkNonNegative,
   Optimizer,
+  type ParamState,
   type ParamsArg,
 } from './optimizer.js';
 
@@ -19,6 +20,20 @@ export interface AdamHyper extends BaseHyper {
 }
 
 export type AdamOptions = Partial<AdamHyper>;
+
+/**
+ * A parameter's Adam moments (expAvg, expAvgSq), zero at its first step, and its step count,
+ * counted up by this step: the state Adam, AdamW and SparseAdam keep, under PyTorch's names.
+ */
+export function adamMoments(s: ParamState, size: number): { m: Float32Array; v: Float32Array; step: number } {
+  if (s.step === undefined) {
+    s.step = 0;
+    s.expAvg = new Float32Array(size);
+    s.expAvgSq = new Float32Array(size);
+  }
+  s.step = (s.step as number) + 1;
+  return { m: s.expAvg as Float32Array, v: s.expAvgSq as Float32Array, step: s.step };
+}
 
 /** Adam and AdamW share state and kernel; they differ only in how weight decay enters. */
 abstract class AdamBase extends Optimizer<AdamHyper> {
@@ -38,18 +53,13 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
       for (const p of g.params) {
         if (p.grad === null) continue;
         const s = this.stateOf(p);
-        if (s.step === undefined) {
-          s.step = 0;
-          s.expAvg = new Float32Array(p.size);
-          s.expAvgSq = new Float32Array(p.size);
-        }
+        const { m, v, step } = adamMoments(s, p.size);
         if (g.amsgrad && s.maxExpAvgSq === undefined) s.maxExpAvgSq = new Float32Array(p.size);
-        s.step = (s.step as number) + 1;
         kernels.adamStep(
           p.f32,
           p.grad.f32,
-          s.expAvg as Float32Array,
-          s.expAvgSq as Float32Array,
+          m,
+          v,
           g.amsgrad ? (s.maxExpAvgSq as Float32Array) : null,
           g.lr,
           g.betas[0],
@@ -58,7 +68,7 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
           g.weightDecay,
           this.decoupled,
           g.maximize,
-          s.step,
+          step,
         );
       }
     }

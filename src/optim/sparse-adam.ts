@@ -2,6 +2,7 @@ import '../backend/js/adam.js';
 import { kernels } from '../backend/registry.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { adamMoments } from './adam.js';
 import {
   type BaseHyper,
   checkBetas,
@@ -57,19 +58,11 @@ export class SparseAdam extends Optimizer<SparseAdamHyper> {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p.grad === null) continue;
-        const s = this.stateOf(p);
-        if (s.step === undefined) {
-          s.step = 0;
-          s.expAvg = new Float32Array(p.size);
-          s.expAvgSq = new Float32Array(p.size);
-        }
-        s.step = (s.step as number) + 1;
-        const m = s.expAvg as Float32Array;
-        const v = s.expAvgSq as Float32Array;
-        if (g.sparse) sparseAdamRows(p, m, v, g, s.step);
+        const { m, v, step } = adamMoments(this.stateOf(p), p.size);
+        if (g.sparse) sparseAdamRows(p, m, v, g, step);
         else {
           const [b1, b2] = g.betas;
-          kernels.adamStep(p.f32, p.grad.f32, m, v, null, g.lr, b1, b2, g.eps, 0, false, g.maximize, s.step);
+          kernels.adamStep(p.f32, p.grad.f32, m, v, null, g.lr, b1, b2, g.eps, 0, false, g.maximize, step);
         }
       }
     }
