@@ -89,30 +89,16 @@ describe('kioku inspect --model --text', () => {
   });
 
   it("gives each token's gradient × input of the logit margin as the embedding weights' gradient does for a token seen once", async () => {
-    const r = await kioku('inspect', '--model', model, '--text', TEXT, '--saliency-steps', '1', '--json');
-    const got = JSON.parse(r.stdout);
-    const opened = await loadTextModel(model);
-    const m = opened.model as TextClassifier;
-    m.eval();
-    const vocab = (opened.config as { vocab: { tokens: string[] } }).vocab.tokens;
-    const ids = Int32Array.from(got.tokens, (t: string) => vocab.indexOf(t));
-    const logits = m.forward(new Tensor(ids, [1, ids.length]), Int32Array.of(ids.length));
-    const best = Object.keys(got.probabilities).indexOf(got.label);
-    const k = Object.keys(got.probabilities).length;
-    const margin = Float32Array.from({ length: k }, (_, j) => (j === best ? 1 : -1 / (k - 1)));
-    sum(mul(logits, new Tensor(margin, [1, k]))).backward();
-    const w = m.embedding.weight;
-    const E = w.shape[1]!;
-    let checked = 0;
-    ids.forEach((id, t) => {
-      if (ids.indexOf(id) !== ids.lastIndexOf(id)) return;
-      let s = 0;
-      for (let e = 0; e < E; e++) s += w.grad!.f32[id * E + e]! * w.f32[id * E + e]!;
-      expect(got.saliency[t]).toBeCloseTo(s, 4);
-      checked++;
-    });
-    expect(checked).toBeGreaterThan(3);
+    expect(await checkGradientTimesInput(model)).toBeGreaterThan(3);
   });
+
+  it("adds a bag-of-words path's share of the margin to each token's saliency", async () => {
+    const bagModel = join(root, 'bag');
+    const flags = ['--limit', '200', '--epochs', '1', '--max-len', '24', '--embed', '8', '--hidden', '8'];
+    const args = ['--vocab-size', '300', '--bag-of-words', '--out', bagModel, '-q'];
+    expect((await kioku('train', 'text', '--data', 'spam-assassin', ...flags, ...args)).code).toBe(0);
+    expect(await checkGradientTimesInput(join(bagModel, 'model'))).toBeGreaterThan(3);
+  }, 60_000);
 
   it('draws every layer and direction asked for, each with its own most active units', async () => {
     const charts = join(root, 'both');
@@ -245,3 +231,36 @@ describe('kioku inspect --gradient-flow', () => {
     }
   });
 });
+
+/**
+ * Checks `kioku inspect --saliency-steps 1` against the weights' own gradients: for a token seen
+ * once, gradient × input over its embedding row (and its bag-of-words row, when the model has
+ * one) is that token's saliency. Returns how many tokens were checked.
+ */
+async function checkGradientTimesInput(dir: string): Promise<number> {
+  const r = await kioku('inspect', '--model', dir, '--text', TEXT, '--saliency-steps', '1', '--json');
+  const got = JSON.parse(r.stdout);
+  const opened = await loadTextModel(dir);
+  const m = opened.model as TextClassifier;
+  m.eval();
+  const vocab = (opened.config as { vocab: { tokens: string[] } }).vocab.tokens;
+  const ids = Int32Array.from(got.tokens, (t: string) => vocab.indexOf(t));
+  const logits = m.forward(new Tensor(ids, [1, ids.length]), Int32Array.of(ids.length));
+  const best = Object.keys(got.probabilities).indexOf(got.label);
+  const k = Object.keys(got.probabilities).length;
+  const margin = Float32Array.from({ length: k }, (_, j) => (j === best ? 1 : -1 / (k - 1)));
+  sum(mul(logits, new Tensor(margin, [1, k]))).backward();
+  const tables = [m.embedding.weight, ...(m.bag ? [m.bag.weight] : [])];
+  let checked = 0;
+  ids.forEach((id, t) => {
+    if (ids.indexOf(id) !== ids.lastIndexOf(id)) return;
+    let s = 0;
+    for (const w of tables) {
+      const E = w.shape[1]!;
+      for (let e = 0; e < E; e++) s += w.grad!.f32[id * E + e]! * w.f32[id * E + e]!;
+    }
+    expect(got.saliency[t]).toBeCloseTo(s, 4);
+    checked++;
+  });
+  return checked;
+}

@@ -49,7 +49,8 @@ export interface TextInspection {
   probabilities: Record<string, number>;
   /**
    * Per token: Σ over the embedding of x · ∂m/∂x (averaged along α·x, see saliencySteps), m the
-   * predicted label's logit minus the mean of the others (> 0: the token pushed towards the label).
+   * predicted label's logit minus the mean of the others (> 0: the token pushed towards the label),
+   * plus, with a bag-of-words path, that path's share of m (linear: its exact attribution).
    */
   saliency: number[];
   /** Units of the first drawn layer and direction, most active first (the hidden state's spread over the tokens). */
@@ -137,7 +138,23 @@ function saliencyOf(
   const margin = new Tensor(weights, [1, k]);
   const attributions = integratedGradients(embedded, m, (x) => sum(mul(logitsFrom(model, ids, x), margin)));
   model.zeroGrad();
-  return { probabilities, saliency: perStep(attributions, ids.length) };
+  const saliency = perStep(attributions, ids.length);
+  if (model.bag) addBagShares(saliency, model.bag.weight.f32, ids, weights);
+  return { probabilities, saliency };
+}
+
+/**
+ * The bag-of-words path adds the mean of its rows to the logits, a linear term the embedding's
+ * path never sees: token t's share of the margin is its row · margin weights ÷ T, its exact
+ * integrated gradient from a zero row.
+ */
+function addBagShares(saliency: number[], bag: Float32Array, ids: Int32Array, weights: Float32Array): void {
+  const k = weights.length;
+  ids.forEach((id, t) => {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += bag[id * k + j]! * weights[j]!;
+    saliency[t]! += s / ids.length;
+  });
 }
 
 export interface GradientFlowReportOptions extends AddingTraining {
