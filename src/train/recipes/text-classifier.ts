@@ -25,6 +25,7 @@ import {
   textRunRecord,
 } from './text-classifier-options.js';
 import { prepareText, type TextData, textLoader } from './text-data.js';
+import { pretrainTextClassifier } from './text-pretraining.js';
 import { majorityTextReport, type TextReport, textReport } from './text-reports.js';
 
 /**
@@ -32,6 +33,12 @@ import { majorityTextReport, type TextReport, textReport } from './text-reports.
  * at 0.01) and keeps its best validation epoch.
  */
 export const BAG_OF_WORDS_EPOCHS = 5;
+
+/**
+ * Language-model pre-training predicts at every 8th position: its output layer over 1,001
+ * classes would otherwise cost several times the recurrent layer's step.
+ */
+const PRETRAIN_EVERY = 8;
 
 /** The test-set report of a classifier. */
 async function testReport(
@@ -313,6 +320,16 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
     epochs: o.epochs,
   });
   const run = setUp(o, d, emit);
+  const pretraining =
+    o.pretrainSteps > 0 && !o.resume
+      ? pretrainTextClassifier(run.model, d.train, {
+          steps: o.pretrainSteps,
+          words: o.pretrainWords,
+          every: PRETRAIN_EVERY,
+          batch: o.batch,
+          lr: o.lr,
+        })
+      : null;
   const result = await trainModel(run);
   const tested = await testWithBaselines(run, result.history);
   const { config, saved } = await saveText(run, result, tested);
@@ -339,6 +356,7 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
       ),
     },
     baseline: tested.baseline,
+    pretraining,
     saved,
   };
 }
