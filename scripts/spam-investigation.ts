@@ -231,7 +231,11 @@ const VARIANTS: Record<string, Variant> = {
   'pretrain-50': { options: { pretrainSteps: 50 } },
   'pretrain-100': { options: { pretrainSteps: 100 } },
   'pretrain-150': { options: { pretrainSteps: 150 } },
-  'pretrain-150-epochs-4': { options: { pretrainSteps: 150, epochs: 4 } },
+  'pretrain-100-epochs-4': { options: { pretrainSteps: 100, epochs: 4 } },
+  // Four times the time budget's pre-training: does it help at all when not held to the budget?
+  'pretrain-600': { options: { pretrainSteps: 600 } },
+  // Which part hurts: the pre-trained embedding alone, the LSTM as initialised.
+  'pretrain-150-embedding': { options: { pretrainSteps: 150, pretrainKeep: 'embedding' } },
 };
 
 /** One line on the language-model pre-training, when the variant has one. */

@@ -62,6 +62,22 @@ describe('pretrainTextClassifier', () => {
   }, 60_000);
 });
 
+describe('pretrainTextClassifier on short texts', () => {
+  it('takes no step on a batch with nothing to predict, so its losses stay finite', () => {
+    manualSeed(4);
+    const model = new TextClassifier({ vocabSize: 8, embedDim: 4, hiddenSize: 4, bidirectional: true });
+    // One-word texts have no neighbours; the two-word ones one per direction.
+    const texts = Array.from({ length: 16 }, (_, i) => ({
+      tokens: Int32Array.from({ length: 1 + (i % 2) }, (_, t) => 2 + ((i + t) % 6)),
+      label: i % 2,
+    }));
+    const r = pretrainTextClassifier(model, texts, { steps: 20, words: 6, every: 2, batch: 2, lr: 0.01 });
+    expect(r.steps).toBe(20);
+    expect(Number.isFinite(r.firstLoss) && Number.isFinite(r.lastLoss)).toBe(true);
+    expect(Number.isFinite(model.embedding.weight.data[0]!)).toBe(true);
+  });
+});
+
 describe('trainTextClassifier with pretrainSteps', () => {
   it('pre-trains first and saves a model of the usual format', async () => {
     const texts = cycles(120).map((e) => Array.from(e.tokens, (id) => `w${id}`).join(' '));

@@ -102,6 +102,8 @@ export interface TextClassifierSettings {
   pretrainSteps: number;
   /** The most frequent words the pre-training predicts one by one (the rest: one class). Default 1000. */
   pretrainWords: number;
+  /** What pre-training leaves behind: 'all' its weights, or only the 'embedding'. Default 'all'. */
+  pretrainKeep: 'all' | 'embedding';
   /** Train the bag-of-words and TF-IDF baselines too. Default true. */
   baselines: boolean;
   /** Seed for the split, initialisation and shuffling. Default 0. */
@@ -139,6 +141,7 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   minFreq: 1,
   pretrainSteps: 0,
   pretrainWords: 1000,
+  pretrainKeep: 'all',
   baselines: true,
   seed: 0,
 });
@@ -277,6 +280,7 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.choice('truncation', o.truncation, ['head', 'tail', 'headTail']);
   check.boolean('bidirectional', o.bidirectional);
   check.boolean('bagOfWords', o.bagOfWords);
+  check.choice('pretrainKeep', o.pretrainKeep, ['all', 'embedding']);
   check.boolean('baselines', o.baselines);
   check.string('dataName', o.dataName);
   check.string('headers', o.headers);
@@ -308,6 +312,7 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     bagOfWords,
     pretrainSteps,
     pretrainWords,
+    pretrainKeep,
     ...rest
   } = o;
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
@@ -318,7 +323,7 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(tokenDropout === 0 ? {} : { tokenDropout }),
     ...(embedDropout === 0 ? {} : { embedDropout }),
     ...(bagOfWords ? { bagOfWords } : {}),
-    ...(pretrainSteps === 0 ? {} : { pretrainSteps, pretrainWords }),
+    ...(pretrainSteps === 0 ? {} : { pretrainSteps, pretrainWords, pretrainKeep }),
   };
   return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
 }

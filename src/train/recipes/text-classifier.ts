@@ -6,6 +6,7 @@ import type { Module } from '../../nn/module.js';
 import { Adam } from '../../optim/adam.js';
 import { CosineAnnealingLR, ReduceLROnPlateau } from '../../optim/schedulers.js';
 import { manualSeed } from '../../tensor/random.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { C_GRID, fitTextBaseline } from '../baselines/text-baselines.js';
 import { splitCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
@@ -39,6 +40,10 @@ export const BAG_OF_WORDS_EPOCHS = 5;
  * classes would otherwise cost several times the recurrent layer's step.
  */
 const PRETRAIN_EVERY = 8;
+
+function cloneState(state: Record<string, Tensor>): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(state).map(([k, t]) => [k, t.clone()]));
+}
 
 /** The test-set report of a classifier. */
 async function testReport(
@@ -320,6 +325,8 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
     epochs: o.epochs,
   });
   const run = setUp(o, d, emit);
+  // Measurement only: keep the pre-trained embedding, the recurrent layer as initialised.
+  const rnnStart = o.pretrainKeep === 'embedding' ? cloneState(run.model.rnn.stateDict()) : null;
   const pretraining =
     o.pretrainSteps > 0 && !o.resume
       ? pretrainTextClassifier(run.model, d.train, {
@@ -330,6 +337,7 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
           lr: o.lr,
         })
       : null;
+  if (rnnStart) run.model.rnn.loadStateDict(rnnStart);
   const result = await trainModel(run);
   const tested = await testWithBaselines(run, result.history);
   const { config, saved } = await saveText(run, result, tested);

@@ -32,7 +32,7 @@ export interface TextPretrainingOptions {
   lr: number;
 }
 
-/** What pre-training did: steps taken, the mean loss of its first and last tenth, its time. */
+/** What pre-training did: batches read, the mean loss of the first and last tenth of those with a target, its time. */
 export interface TextPretrainingResult {
   steps: number;
   firstLoss: number;
@@ -79,14 +79,17 @@ export function neighbourTargets(
   };
 }
 
-/** The summed next- and previous-word losses of one batch, at every `every`-th position. */
+/**
+ * The summed next- and previous-word losses of one batch, at every `every`-th position; null
+ * when no position is picked (a batch of one-word texts).
+ */
 function languageModelLoss(
   model: TextClassifier,
   heads: Linear[],
   batch: TextBatch,
   words: number,
   every: number,
-): Tensor {
+): Tensor | null {
   const hidden = model.settings.hiddenSize;
   const x = model.embedding.forward(batch.inputs);
   const [out] = model.rnn.forward(x, undefined, { lengths: batch.lengths });
@@ -95,11 +98,12 @@ function languageModelLoss(
   heads.forEach((head, d) => {
     const offset = Math.floor(defaultGenerator.random() * every);
     const picked = neighbourTargets(batch, d === 0 ? 1 : -1, words, every, offset);
+    if (picked.rows.size === 0) return;
     const h = reshape(slice(out, 2, d * hidden, (d + 1) * hidden), [b * t, hidden]);
     const l = crossEntropy(head.forward(indexSelect(h, 0, picked.rows)), picked.targets);
     loss = loss === null ? l : add(loss, l);
   });
-  return loss!;
+  return loss;
 }
 
 /**
@@ -122,28 +126,30 @@ export function pretrainTextClassifier(
   ];
   const optimizer = new Adam(params, { lr: options.lr });
   const losses: number[] = [];
+  let steps = 0;
   model.train();
-  while (losses.length < options.steps) {
+  while (steps < options.steps) {
     for (const batch of textLoader(train, options.batch, true)) {
-      if (losses.length >= options.steps) break;
+      if (steps >= options.steps) break;
+      steps++;
       dropGradients(params, () => optimizer.zeroGrad());
-      losses.push(
-        trainingStep(() => {
-          const loss = languageModelLoss(model, heads, batch, classes - 1, options.every);
-          const value = loss.item();
-          loss.backward();
-          clipGradNorm(params, 5);
-          optimizer.step();
-          return value;
-        }),
-      );
+      const value = trainingStep(() => {
+        const loss = languageModelLoss(model, heads, batch, classes - 1, options.every);
+        if (loss === null) return null;
+        const v = loss.item();
+        loss.backward();
+        clipGradNorm(params, 5);
+        optimizer.step();
+        return v;
+      });
+      if (value !== null) losses.push(value);
     }
   }
   dropGradients(params, () => optimizer.zeroGrad());
   const tenth = Math.max(1, Math.floor(losses.length / 10));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
-    steps: losses.length,
+    steps,
     firstLoss: mean(losses.slice(0, tenth)),
     lastLoss: mean(losses.slice(-tenth)),
     seconds: (performance.now() - started) / 1000,
