@@ -227,6 +227,8 @@ const VARIANTS: Record<string, Variant> = {
   'bag-of-words-path': { options: { bagOfWords: true } },
   // More of each e-mail in about the same time: half as many tokens again, one epoch fewer.
   'len-384-epochs-4': { options: { maxLen: 384, epochs: 4 } },
+  // A long e-mail's first 256 tokens only: newsletters' spam-like footers (unsubscribe lines) left out.
+  'truncation-head': { options: { truncation: 'head' } },
   // ULMFiT-style: the embedding and LSTM first learn the next (and previous) word of the training texts.
   'pretrain-50': { options: { pretrainSteps: 50 } },
   'pretrain-100': { options: { pretrainSteps: 100 } },
