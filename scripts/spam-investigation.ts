@@ -12,7 +12,8 @@
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
  *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
- *   weight decay, label smoothing, the encoder's size, cell and directions, a bag-of-words path);
+ *   weight decay, label smoothing, the encoder's size, cell and directions, a bag-of-words path,
+ *   truncation);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
@@ -44,10 +45,7 @@ import { fitTextBaseline, type TextBaselineKind } from '../src/train/baselines/t
 import type { VectorizerOptions } from '../src/train/baselines/vectorizer.js';
 import type { OpenedModel } from '../src/train/recipes/opened.js';
 import { trainTextClassifier } from '../src/train/recipes/text-classifier.js';
-import type {
-  TextClassifierResult,
-  TextClassifierSettings,
-} from '../src/train/recipes/text-classifier-options.js';
+import type { TextClassifierSettings } from '../src/train/recipes/text-classifier-options.js';
 import { classify, textRuntime } from '../src/train/recipes/text-model.js';
 
 const argv = process.argv.slice(2);
@@ -227,25 +225,9 @@ const VARIANTS: Record<string, Variant> = {
   'bag-of-words-path': { options: { bagOfWords: true } },
   // More of each e-mail in about the same time: half as many tokens again, one epoch fewer.
   'len-384-epochs-4': { options: { maxLen: 384, epochs: 4 } },
-  // A long e-mail's first 256 tokens only: newsletters' spam-like footers (unsubscribe lines) left out.
+  // A long e-mail's first 256 tokens only, without its end (where newsletters' unsubscribe footers are).
   'truncation-head': { options: { truncation: 'head' } },
-  // ULMFiT-style: the embedding and LSTM first learn the next (and previous) word of the training texts.
-  'pretrain-50': { options: { pretrainSteps: 50 } },
-  'pretrain-100': { options: { pretrainSteps: 100 } },
-  'pretrain-150': { options: { pretrainSteps: 150 } },
-  'pretrain-100-epochs-4': { options: { pretrainSteps: 100, epochs: 4 } },
-  // Four times the time budget's pre-training: does it help at all when not held to the budget?
-  'pretrain-600': { options: { pretrainSteps: 600 } },
-  // Which part hurts: the pre-trained embedding alone, the LSTM as initialised.
-  'pretrain-150-embedding': { options: { pretrainSteps: 150, pretrainKeep: 'embedding' } },
 };
-
-/** One line on the language-model pre-training, when the variant has one. */
-function pretrainingLine(r: TextClassifierResult): string {
-  const p = r.pretraining;
-  if (!p) return '';
-  return `; pre-training ${p.steps} steps, ${p.seconds.toFixed(1)} s, loss ${p.firstLoss.toFixed(3)} -> ${p.lastLoss.toFixed(3)}`;
-}
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
 function predictions(model: Module, config: OpenedModel['config'], texts: string[]): number[] {
@@ -407,7 +389,7 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     `${name} seed ${seed}: test accuracy ${result.name} ${acc(result.name)}, bag-of-words ${acc('bag-of-words')}, tfidf ${acc('tfidf')}; test errors ${counts.join(', ')} (${s.test.filter((e) => e.tokens.length > maxLen).length} of ${s.test.length} test e-mails are cut, ${(100 * unknownShareOf(s)).toFixed(1)}% of their words unknown)`,
   );
   console.log(
-    `  ${result.name}: ${seconds.toFixed(0)} s, best epoch ${result.fit.bestEpoch}, train acc ${fmt(h.accuracy)}, val loss ${fmt(h.valLoss)}, val acc ${fmt(h.valAccuracy)}; bag-of-words val loss ${fmt(result.histories['bag-of-words']?.valLoss)}${pretrainingLine(result)}`,
+    `  ${result.name}: ${seconds.toFixed(0)} s, best epoch ${result.fit.bestEpoch}, train acc ${fmt(h.accuracy)}, val loss ${fmt(h.valLoss)}, val acc ${fmt(h.valAccuracy)}; bag-of-words val loss ${fmt(result.histories['bag-of-words']?.valLoss)}`,
   );
   console.log(
     thresholdLine(
@@ -477,7 +459,7 @@ async function otherRun(name: string, seed: number): Promise<void> {
     return `${acc.toFixed(4)} (${Math.round((1 - acc) * n)})`;
   };
   console.log(
-    `${otherData} ${name} seed ${seed}: test accuracy (errors of ${n}) ${result.name} ${score(result.name)}, bag-of-words ${score('bag-of-words')}, tfidf ${score('tfidf')}, majority ${score('majority')}; best epoch ${result.fit.bestEpoch}, ${((performance.now() - started) / 1000).toFixed(0)} s${pretrainingLine(result)}`,
+    `${otherData} ${name} seed ${seed}: test accuracy (errors of ${n}) ${result.name} ${score(result.name)}, bag-of-words ${score('bag-of-words')}, tfidf ${score('tfidf')}, majority ${score('majority')}; best epoch ${result.fit.bestEpoch}, ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   if (corpus.classes.length === 2) {
     // The recipe's split of the corpus (no limit), to read the validation texts again.

@@ -12,10 +12,9 @@ import type { Tensor, TypedArray } from './tensor.js';
 
 /*
  * Training steps that free what they made, as PyTorch frees a graph after backward, so the next
- * step reuses the same buffers instead of leaving them to V8's collector. Only the trainer, the
- * text classifier's language-model pre-training and the benchmark that mirrors the trainer run
- * their steps through here: each owns every tensor a step makes (outputs, loss) and reads what it
- * reports from them before the step ends. Code that calls
+ * step reuses the same buffers instead of leaving them to V8's collector. Only the trainer (and
+ * the benchmark that mirrors it) runs its steps through here: it owns every tensor a step makes
+ * (outputs, loss) and reads what it reports from them before the step ends. Code that calls
  * backward() itself keeps ordinary garbage-collected tensors.
  */
 

@@ -22,7 +22,6 @@ import {
   RUN_OPTIONS,
 } from './options.js';
 import { checkCorpus } from './text-data.js';
-import type { TextPretrainingResult } from './text-pretraining.js';
 import type { TextReport } from './text-reports.js';
 
 /** What `trainTextClassifier` takes (with defaults) and returns, and how its options are checked. */
@@ -94,16 +93,6 @@ export interface TextClassifierSettings {
   vocabSize: number;
   /** Drop tokens seen fewer times. Default 1. */
   minFreq: number;
-  /**
-   * Batches of word-language-model pre-training of the embedding and recurrent layer on the
-   * training texts before the classifier trains (ULMFiT-style; see `pretrainTextClassifier`).
-   * Default 0: none.
-   */
-  pretrainSteps: number;
-  /** The most frequent words the pre-training predicts one by one (the rest: one class). Default 1000. */
-  pretrainWords: number;
-  /** What pre-training leaves behind: 'all' its weights, or only the 'embedding'. Default 'all'. */
-  pretrainKeep: 'all' | 'embedding';
   /** Train the bag-of-words and TF-IDF baselines too. Default true. */
   baselines: boolean;
   /** Seed for the split, initialisation and shuffling. Default 0. */
@@ -139,9 +128,6 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   truncation: 'headTail',
   vocabSize: 20000,
   minFreq: 1,
-  pretrainSteps: 0,
-  pretrainWords: 1000,
-  pretrainKeep: 'all',
   baselines: true,
   seed: 0,
 });
@@ -205,8 +191,6 @@ export interface TextClassifierResult {
    */
   test: { examples: number; reports: NamedReport[]; missingClasses: ClassCoverage[] };
   baseline: BagOfWordsClassifier | null;
-  /** What the language-model pre-training did (`pretrainSteps` > 0 only). */
-  pretraining: TextPretrainingResult | null;
   /** Where the store put the model, the baseline and the other files (history, charts). */
   saved: { model: string | null; baseline: string | null; files: string[] };
 }
@@ -258,8 +242,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
     ['maxLen', 1],
     ['vocabSize', 3],
     ['minFreq', 1],
-    ['pretrainSteps', 0],
-    ['pretrainWords', 1],
     ['seed', 0],
     ['limit', 1],
   ] as const)
@@ -280,7 +262,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.choice('truncation', o.truncation, ['head', 'tail', 'headTail']);
   check.boolean('bidirectional', o.bidirectional);
   check.boolean('bagOfWords', o.bagOfWords);
-  check.choice('pretrainKeep', o.pretrainKeep, ['all', 'embedding']);
   check.boolean('baselines', o.baselines);
   check.string('dataName', o.dataName);
   check.string('headers', o.headers);
@@ -310,9 +291,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     tokenDropout,
     embedDropout,
     bagOfWords,
-    pretrainSteps,
-    pretrainWords,
-    pretrainKeep,
     ...rest
   } = o;
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
@@ -323,7 +301,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(tokenDropout === 0 ? {} : { tokenDropout }),
     ...(embedDropout === 0 ? {} : { embedDropout }),
     ...(bagOfWords ? { bagOfWords } : {}),
-    ...(pretrainSteps === 0 ? {} : { pretrainSteps, pretrainWords, pretrainKeep }),
   };
   return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
 }

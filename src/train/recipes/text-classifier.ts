@@ -6,7 +6,6 @@ import type { Module } from '../../nn/module.js';
 import { Adam } from '../../optim/adam.js';
 import { CosineAnnealingLR, ReduceLROnPlateau } from '../../optim/schedulers.js';
 import { manualSeed } from '../../tensor/random.js';
-import type { Tensor } from '../../tensor/tensor.js';
 import { C_GRID, fitTextBaseline } from '../baselines/text-baselines.js';
 import { splitCoverage } from '../class-report.js';
 import type { FitResult, History } from '../fit-types.js';
@@ -26,7 +25,6 @@ import {
   textRunRecord,
 } from './text-classifier-options.js';
 import { prepareText, type TextData, textLoader } from './text-data.js';
-import { pretrainTextClassifier } from './text-pretraining.js';
 import { majorityTextReport, type TextReport, textReport } from './text-reports.js';
 
 /**
@@ -34,16 +32,6 @@ import { majorityTextReport, type TextReport, textReport } from './text-reports.
  * at 0.01) and keeps its best validation epoch.
  */
 export const BAG_OF_WORDS_EPOCHS = 5;
-
-/**
- * Language-model pre-training predicts at every 8th position: its output layer over 1,001
- * classes would otherwise cost several times the recurrent layer's step.
- */
-const PRETRAIN_EVERY = 8;
-
-function cloneState(state: Record<string, Tensor>): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(state).map(([k, t]) => [k, t.clone()]));
-}
 
 /** The test-set report of a classifier. */
 async function testReport(
@@ -325,19 +313,6 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
     epochs: o.epochs,
   });
   const run = setUp(o, d, emit);
-  // Measurement only: keep the pre-trained embedding, the recurrent layer as initialised.
-  const rnnStart = o.pretrainKeep === 'embedding' ? cloneState(run.model.rnn.stateDict()) : null;
-  const pretraining =
-    o.pretrainSteps > 0 && !o.resume
-      ? pretrainTextClassifier(run.model, d.train, {
-          steps: o.pretrainSteps,
-          words: o.pretrainWords,
-          every: PRETRAIN_EVERY,
-          batch: o.batch,
-          lr: o.lr,
-        })
-      : null;
-  if (rnnStart) run.model.rnn.loadStateDict(rnnStart);
   const result = await trainModel(run);
   const tested = await testWithBaselines(run, result.history);
   const { config, saved } = await saveText(run, result, tested);
@@ -364,7 +339,6 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
       ),
     },
     baseline: tested.baseline,
-    pretraining,
     saved,
   };
 }
