@@ -12,7 +12,8 @@
  *
  * lstm: `trainTextClassifier` with the CLI's defaults, or with one variant's changes (see
  *   VARIANTS: dropout, pooling, length, headers, learning rate and schedule, epochs, vocabulary,
- *   weight decay, label smoothing, the encoder's size, cell and directions, a bag-of-words path);
+ *   weight decay, label smoothing, the encoder's size, cell and directions, a bag-of-words path,
+ *   truncation);
  *   prints the test accuracy of the model and its baselines, the training history, then one line
  *   per test e-mail that the LSTM, the bag-of-words baseline, a bag-of-words logistic regression on
  *   the LSTM's input (lr-cut) or on the whole e-mail (lr-full) gets wrong: which of them, its
@@ -224,6 +225,8 @@ const VARIANTS: Record<string, Variant> = {
   'bag-of-words-path': { options: { bagOfWords: true } },
   // More of each e-mail in about the same time: half as many tokens again, one epoch fewer.
   'len-384-epochs-4': { options: { maxLen: 384, epochs: 4 } },
+  // A long e-mail's first 256 tokens only, without its end (where newsletters' unsubscribe footers are).
+  'truncation-head': { options: { truncation: 'head' } },
 };
 
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
