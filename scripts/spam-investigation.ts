@@ -1,7 +1,7 @@
 /**
  * Why does the bi-LSTM stay below bag-of-words on SpamAssassin? Measurements on the split of
- * `kioku train text --data spam-assassin` (stratified 80/10/10, seeded), not a test; README's
- * "Why the LSTM trails bag-of-words on spam" has the figures. Each LSTM run takes about as long
+ * `kioku train text --data spam-assassin` (stratified 80/10/10, seeded), not a test;
+ * docs/spam-investigation.md has the figures. Each LSTM run takes about as long
  * as the text step of `npm start`.
  *
  *   npx tsx scripts/spam-investigation.ts --part lstm --seeds 0,1,2 --variants default

@@ -61,7 +61,7 @@ export interface TextClassifierSettings {
   /**
    * Word dropout while training: each token becomes `<unk>` with this probability, so the model
    * cannot lean on one rare word it has learnt by heart. Default `WORD_TOKEN_DROPOUT` (0.1) with the
-   * word tokenizer, 0 with characters (measured: README, "Why the LSTM trails bag-of-words on spam").
+   * word tokenizer, 0 with characters (measured: docs/spam-investigation.md).
    */
   tokenDropout: number;
   /** Embedding dropout while training: each word of a batch reads zeros with this probability. Default 0. */
