@@ -14,6 +14,7 @@ import {
   OptionCheck,
   type RecipeRunOptions,
   RUN_OPTIONS,
+  withoutRunOptions,
 } from './options.js';
 import type { SplitReport } from './series-evaluation.js';
 import { type Strategy, TRANSFORM_OPTIONS, type TransformOption } from './series-plan.js';
@@ -187,24 +188,10 @@ export function resolveForecasterOptions(options: ForecasterOptions): ResolvedFo
 
 /** The options that decide the weights, recorded with every checkpoint; the default policy stays out. */
 export function forecasterRunRecord(o: ResolvedForecasterOptions): Record<string, unknown> {
-  const {
-    series,
-    dataName,
-    store,
-    resume,
-    checkpointEvery,
-    onNonFinite,
-    signal,
-    onEvent,
-    optionName,
-    runSettings,
-    epochs,
-    missing,
-    ...rest
-  } = o;
+  const { series, dataName, epochs, missing, ...rest } = withoutRunOptions(o);
   return definedEntries({
     data: dataName,
-    ...runSettings,
+    ...o.runSettings,
     ...rest,
     ...(missing !== 'error' ? { missing } : {}),
   });

@@ -119,6 +119,13 @@ export function checkRunOptions<E>(o: RecipeRunOptions<E>, check: OptionCheck): 
   }
 }
 
+/** A recipe's own options: `o` without the keys of {@link RecipeRunOptions}, in `o`'s order. */
+export function withoutRunOptions<T extends object>(o: T): Omit<T, (typeof RUN_OPTIONS)[number]> {
+  const own = { ...o } as Record<string, unknown>;
+  for (const key of RUN_OPTIONS) delete own[key];
+  return own as Omit<T, (typeof RUN_OPTIONS)[number]>;
+}
+
 /** The options that decided the weights, as a checkpoint records them: defined values only. */
 export function definedEntries(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));

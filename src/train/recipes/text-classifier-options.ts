@@ -20,6 +20,7 @@ import {
   OptionCheck,
   type RecipeRunOptions,
   RUN_OPTIONS,
+  withoutRunOptions,
 } from './options.js';
 import { checkCorpus } from './text-data.js';
 import type { TextReport } from './text-reports.js';
@@ -275,14 +276,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
   const {
     corpus,
     dataName,
-    store,
-    resume,
-    checkpointEvery,
-    onNonFinite,
-    signal,
-    onEvent,
-    optionName,
-    runSettings,
     dataColumns,
     epochs,
     lrSchedule,
@@ -292,7 +285,7 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     embedDropout,
     bagOfWords,
     ...rest
-  } = o;
+  } = withoutRunOptions(o);
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
   const added = {
     ...(lrSchedule === 'constant' ? {} : { lrSchedule }),
@@ -302,5 +295,5 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(embedDropout === 0 ? {} : { embedDropout }),
     ...(bagOfWords ? { bagOfWords } : {}),
   };
-  return definedEntries({ data: dataName, ...runSettings, ...rest, ...added });
+  return definedEntries({ data: dataName, ...o.runSettings, ...rest, ...added });
 }
