@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCheckpoints } from '../../src/io/atomic-node.js';
 import { loadModelDir } from '../../src/io/model-dir-node.js';
 import { Generator } from '../../src/tensor/random.js';
+import { type ProcessExit, removeBundle, runKioku, type Started, startKioku } from './cli-process.js';
 
 /**
  * `kioku train` killed with SIGKILL at seeded random moments, then resumed: every checkpoint
@@ -14,63 +14,21 @@ import { Generator } from '../../src/tensor/random.js';
  * same weights, byte for byte, as one that ran through.
  */
 
-const ENV = { ...process.env, KIOKU_BACKEND: 'js' };
-/** The CLI to spawn: src/cli/main.ts bundled once (fast start-up), else bin/kioku.js. */
-let cli = 'bin/kioku.js';
-
 /**
- * Bundles the CLI sources into `<root>/dist/cli/main.mjs` beside a copy of package.json and a
- * link to node_modules, the layout the sources expect; tsx would transpile them in every run.
+ * Starts a training run; `started` resolves when it prints the data summary, which comes just
+ * before training begins (or when the run ends first).
  */
-async function bundleCli(root: string): Promise<void> {
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    return;
-  }
-  const outfile = join(root, 'dist', 'cli', 'main.mjs');
-  await mkdir(join(root, 'dist', 'cli'), { recursive: true });
-  await copyFile('package.json', join(root, 'package.json'));
-  await symlink(join(process.cwd(), 'node_modules'), join(root, 'node_modules'), 'dir');
-  await esbuild.build({
-    entryPoints: ['src/cli/main.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile,
-    logLevel: 'silent',
-  });
-  cli = outfile;
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
-function start(argv: string[]): { child: ChildProcess; done: Promise<Exit>; started: Promise<void> } {
-  const child = spawn(process.execPath, [cli, ...argv], { env: ENV });
+async function startTraining(argv: string[]): Promise<Started & { started: Promise<void> }> {
+  const run = await startKioku(argv);
   let stderr = '';
-  let onStart: () => void = () => {};
   const started = new Promise<void>((resolve) => {
-    onStart = resolve;
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    // The data summary is printed just before training begins.
-    if (/ rows, /.test(stderr)) onStart();
-  });
-  child.stdout!.resume();
-  const done = new Promise<Exit>((resolve) => {
-    child.on('exit', (code, signal) => {
-      onStart();
-      resolve({ code, signal, stderr });
+    run.child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/ rows, /.test(stderr)) resolve();
     });
+    void run.done.then(() => resolve());
   });
-  return { child, done, started };
+  return { ...run, started };
 }
 
 /** A small daily series: a yearly wave, a weekly wave and seeded noise. */
@@ -104,7 +62,7 @@ async function checkLoads(out: string): Promise<number> {
 let root: string;
 let data: string;
 /** The uninterrupted run everything is compared with, started once for all tests. */
-let reference: Promise<Exit>;
+let reference: Promise<ProcessExit>;
 const args = (out: string, ...more: string[]) => [
   'train',
   'series',
@@ -131,13 +89,13 @@ const args = (out: string, ...more: string[]) => [
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kioku-crash-'));
-  await bundleCli(root);
   data = join(root, 'series.csv');
   await writeFile(data, seriesCsv(500));
-  reference = start(args(join(root, 'reference'))).done;
+  reference = runKioku(args(join(root, 'reference')));
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
+  await removeBundle();
 });
 
 // The tests start processes of their own and wait on them, so they run side by side.
@@ -150,7 +108,7 @@ describe.concurrent('kioku train under SIGKILL', () => {
     // Until ten kills, five of them of resumed runs (a loaded machine reaches the first checkpoint later).
     for (let attempt = 0; (kills < 10 || resumed < 5) && attempt < 40; attempt++) {
       const hasCheckpoint = (await listCheckpoints(join(out, 'checkpoints'))).length > 0;
-      const run = start(args(out, ...(hasCheckpoint ? ['--resume'] : [])));
+      const run = await startTraining(args(out, ...(hasCheckpoint ? ['--resume'] : [])));
       if (hasCheckpoint) resumed++;
       await run.started;
       // A seeded moment within the next 0.4 s of training: short enough that 16 epochs outlast
@@ -166,7 +124,7 @@ describe.concurrent('kioku train under SIGKILL', () => {
     }
     expect(kills).toBeGreaterThanOrEqual(10);
     expect(resumed).toBeGreaterThanOrEqual(5);
-    const last = await start(args(out, '--resume')).done;
+    const last = await runKioku(args(out, '--resume'));
     expect(last.code, last.stderr).toBe(0);
     expect(last.stderr).toMatch(/resuming from /);
     const ref = await reference;
@@ -185,9 +143,9 @@ describe.concurrent('kioku train under SIGKILL', () => {
     // Two epochs, then --resume up to sixteen, against sixteen in one go: the epoch-end state
     // (optimizer, scheduler, RNG, data order, early-stopping best) carries everything over.
     const out = join(root, 'two-then-all');
-    const first = await start(args(out).map((a, i, all) => (all[i - 1] === '--epochs' ? '2' : a))).done;
+    const first = await runKioku(args(out).map((a, i, all) => (all[i - 1] === '--epochs' ? '2' : a)));
     expect(first.code, first.stderr).toBe(0);
-    const second = await start(args(out, '--resume')).done;
+    const second = await runKioku(args(out, '--resume'));
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/resuming from .*checkpoint-\d+ \(epoch 2 done\)/);
     expect((await reference).code).toBe(0);
@@ -200,16 +158,16 @@ describe.concurrent('kioku train under SIGKILL', () => {
   it('refuses to resume with different options or without a checkpoint', async () => {
     expect((await reference).code).toBe(0);
     const out = join(root, 'reference');
-    const r = await start(args(out, '--resume', '--lr', '0.01')).done;
+    const r = await runKioku(args(out, '--resume', '--lr', '0.01'));
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(
       /^kioku: --resume .*: the checkpoint was trained with --lr 0\.003, this run has 0\.01/,
     );
     const [older] = await listCheckpoints(join(out, 'checkpoints'));
-    const stale = await start(args(out, '--resume', older!)).done;
+    const stale = await runKioku(args(out, '--resume', older!));
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/is newer than the checkpoint resumed/);
-    const none = await start(args(join(root, 'empty'), '--resume')).done;
+    const none = await runKioku(args(join(root, 'empty'), '--resume'));
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no checkpoint to resume/);
   }, 90_000);
