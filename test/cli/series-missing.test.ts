@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TargetTransform, transformContext } from '../../src/data/target-transform.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadModelDir } from '../../src/io/model-dir-node.js';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinyTextTraining } from '../helpers/cli.js';
 
 /** `--missing` of train series / eval / forecast, and forecast.csv written atomically. */
 
@@ -161,22 +161,7 @@ describe('kioku eval --missing on a text model', () => {
     const data = join(root, 'texts.csv');
     await writeFile(data, `${rows.join('\n')}\n`);
     const out = join(root, 'text');
-    const t = await kioku(
-      'train',
-      'text',
-      '--data',
-      data,
-      '--epochs',
-      '1',
-      '--embed',
-      '4',
-      '--hidden',
-      '4',
-      '--no-baselines',
-      '--quiet',
-      '--out',
-      out,
-    );
+    const t = await kioku(...tinyTextTraining(data, out));
     expect(t.code).toBe(0);
     const text = join(out, 'model');
     const r = await kioku('eval', '--model', text, '--data', data, '--missing', 'ffill');
