@@ -19,6 +19,10 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** A step label that stays unique when a token repeats: "3 free". */
 export const stepLabel = (tokens: readonly string[], t: number): string => `${t} ${tokens[t]}`;
 
+/** The x axis of a chart along the tokens: one column per step label, in order, slanted. */
+const stepAxis = (labels: readonly string[]) =>
+  ({ field: 'step', type: 'ordinal', sort: labels, title: null, axis: { labelAngle: -60 } }) as const;
+
 export interface HeatmapPanel {
   /** The panel's name (a gate, 'cell', 'hidden'). */
   name: string;
@@ -51,7 +55,7 @@ export function gateHeatmapSpec(
       },
       mark: 'rect',
       encoding: {
-        x: { field: 'step', type: 'ordinal', sort: labels, title: null, axis: { labelAngle: -60 } },
+        x: stepAxis(labels),
         y: { field: 'unit', type: 'ordinal', sort: unitNames, title: null },
         color: {
           field: 'value',
@@ -86,7 +90,7 @@ export function stateLinesSpec(
     },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'step', type: 'ordinal', sort: labels, title: null, axis: { labelAngle: -60 } },
+      x: stepAxis(labels),
       y: { field: 'value', type: 'quantitative', title: null },
       color: { field: 'unit', type: 'nominal', title: null },
     },
@@ -111,7 +115,7 @@ export function saliencySpec(
     },
     mark: 'bar',
     encoding: {
-      x: { field: 'step', type: 'ordinal', sort: labels, title: null, axis: { labelAngle: -60 } },
+      x: stepAxis(labels),
       y: { field: 'value', type: 'quantitative', title: 'integrated gradient × input' },
       color: {
         field: 'sign',
