@@ -1,15 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { renderSvg } from './render.js';
-
-const FONT = 'DejaVu Sans, sans-serif';
-const CONFIG = {
-  font: FONT,
-  view: { stroke: '#ddd' },
-  axis: { labelFont: FONT, titleFont: FONT, gridColor: '#eee' },
-  legend: { labelFont: FONT, titleFont: FONT },
-  title: { font: FONT, fontSize: 14 },
-} as const;
+import { CHART_CONFIG, VEGA_LITE_SCHEMA } from './style.js';
 
 /** Per-epoch series as a trainer's History holds them: `loss`, `valLoss`, `accuracy`, `valAccuracy`, … */
 export type CurveHistory = Readonly<Record<string, readonly number[]>>;
@@ -50,7 +42,7 @@ export function trainingCurvesSpec(history: CurveHistory, options: TrainingCurve
     }
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? 'Training curves',
     data: { values },
     facet: { column: { field: 'panel', type: 'nominal', sort: panels, title: null } },
@@ -76,7 +68,7 @@ export function trainingCurvesSpec(history: CurveHistory, options: TrainingCurve
         },
       },
     },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -125,7 +117,7 @@ export function confusionMatrixSpec(
   );
   const size = Math.max(160, Math.min(480, 90 * k));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VEGA_LITE_SCHEMA,
     title,
     width: size,
     height: size,
@@ -155,7 +147,7 @@ export function confusionMatrixSpec(
         },
       },
     ],
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -185,7 +177,7 @@ function normalisedConfusionSpec(
   const size = Math.min(720, 14 * k + 40);
   const axis = { labelFontSize: 10, labelLimit: 120 };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VEGA_LITE_SCHEMA,
     title: `${title} (rows normalised, classes by support)`,
     width: size,
     height: size,
@@ -213,7 +205,7 @@ function normalisedConfusionSpec(
         { field: 'rate', format: '.2f' },
       ],
     },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -305,11 +297,11 @@ export function forecastSpec(chart: ForecastChart): TopLevelSpec {
     },
   };
   const head = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VEGA_LITE_SCHEMA,
     title: chart.title ?? 'Forecast vs actual',
     width: 640,
     height: 260,
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
   if (!chart.band) return { ...head, ...lines } as TopLevelSpec;
   for (const [name, s] of Object.entries(chart.band).filter(([k]) => k !== 'label')) {

@@ -1,20 +1,11 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { CHART_CONFIG, VEGA_LITE_SCHEMA } from '../../plot/style.js';
 
 /*
  * Vega-Lite specs of what inspection measures: gate heatmaps over the tokens, the state's
  * evolution, per-token saliency, and gradient norm against distance back in time. Rendering
  * (plot/render.ts) is the caller's, loaded lazily like every chart of kioku.
  */
-
-const FONT = 'DejaVu Sans, sans-serif';
-const CONFIG = {
-  font: FONT,
-  view: { stroke: '#ddd' },
-  axis: { labelFont: FONT, titleFont: FONT, gridColor: '#eee' },
-  legend: { labelFont: FONT, titleFont: FONT },
-  title: { font: FONT, fontSize: 14 },
-} as const;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** A step label that stays unique when a token repeats: "3 free". */
 export const stepLabel = (tokens: readonly string[], t: number): string => `${t} ${tokens[t]}`;
@@ -42,7 +33,7 @@ export function gateHeatmapSpec(
   const labels = tokens.map((_, t) => stepLabel(tokens, t));
   const unitNames = units.map((u) => `unit ${u}`);
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title,
     vconcat: panels.map((p) => ({
       title: { text: p.name, anchor: 'start', fontSize: 12 },
@@ -66,7 +57,7 @@ export function gateHeatmapSpec(
       },
     })),
     resolve: { scale: { color: 'independent' } },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -79,7 +70,7 @@ export function stateLinesSpec(
 ): TopLevelSpec {
   const labels = tokens.map((_, t) => stepLabel(tokens, t));
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title,
     width: Math.max(300, 14 * tokens.length),
     height: 240,
@@ -94,7 +85,7 @@ export function stateLinesSpec(
       y: { field: 'value', type: 'quantitative', title: null },
       color: { field: 'unit', type: 'nominal', title: null },
     },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -106,7 +97,7 @@ export function saliencySpec(
 ): TopLevelSpec {
   const labels = tokens.map((_, t) => stepLabel(tokens, t));
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title,
     width: Math.max(300, 14 * tokens.length),
     height: 200,
@@ -124,7 +115,7 @@ export function saliencySpec(
         scale: { domain: ['for', 'against'], range: ['#d62728', '#1f77b4'] },
       },
     },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -140,7 +131,7 @@ export function gradientFlowSpec(series: readonly FlowSeries[], title: string, y
     Array.from(s.values, (v, k) => ({ distance: k, norm: Math.max(v, 1e-30), series: s.name })),
   );
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title,
     width: 420,
     height: 280,
@@ -151,6 +142,6 @@ export function gradientFlowSpec(series: readonly FlowSeries[], title: string, y
       y: { field: 'norm', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
       color: { field: 'series', type: 'nominal', title: null },
     },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
