@@ -498,15 +498,6 @@ export function toKiokuTensor(t: SafetensorsTensor, name: string): Tensor {
 
 /** Every tensor of a parsed file as kioku tensors, keyed by name (a state dict). */
 export function toStateDict(file: SafetensorsFile): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [name, t] of file.tensors) {
-    // defineProperty, so a tensor named "__proto__" is stored and not taken as the prototype.
-    Object.defineProperty(out, name, {
-      value: toKiokuTensor(t, name),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return out;
+  // fromEntries defines each key, so a tensor named "__proto__" is stored and not taken as the prototype.
+  return Object.fromEntries(Array.from(file.tensors, ([name, t]) => [name, toKiokuTensor(t, name)]));
 }

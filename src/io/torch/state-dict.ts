@@ -56,17 +56,8 @@ export function torchStateDict(
         (suggestions.length ? `; pass key: ${suggestions.map((s) => JSON.stringify(s)).join(' or ')}` : ''),
     );
   }
-  const out: Record<string, Tensor> = {};
-  for (const [name, t] of dict) {
-    // defineProperty, so a tensor named "__proto__" is stored and not taken as the prototype.
-    Object.defineProperty(out, name, {
-      value: toKiokuTensor(t, name),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return out;
+  // fromEntries defines each key, so a tensor named "__proto__" is stored and not taken as the prototype.
+  return Object.fromEntries(Array.from(dict, ([name, t]) => [name, toKiokuTensor(t, name)]));
 }
 
 function describeEntries(dict: Map<TorchValue, TorchValue>): string {
