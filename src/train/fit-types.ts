@@ -75,10 +75,12 @@ export interface EpochLogs {
 
 export interface BatchLogs {
   epoch: number;
+  /** Batches done in this epoch. */
   batch: number;
   /** Batches per epoch when the data knows its length. */
   batches: number | null;
   loss: number;
+  /** Examples in the batch. */
   size: number;
   /** Time steps in the batch, when the task counts them. */
   tokens?: number;

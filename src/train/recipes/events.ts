@@ -1,4 +1,4 @@
-import type { FitResult, History } from '../fit-types.js';
+import type { BatchLogs, FitResult, History } from '../fit-types.js';
 
 /**
  * What a recipe reports while it runs. Every event is a plain object of numbers, strings and
@@ -98,18 +98,10 @@ export interface EpochBeginEvent {
   batches: number | null;
 }
 
-export interface BatchEvent {
+/** A batch trained: the trainer's {@link BatchLogs} as they are, naming the model. */
+export interface BatchEvent extends BatchLogs {
   type: 'batch';
   model: string;
-  epoch: number;
-  /** Batches done in this epoch. */
-  batch: number;
-  batches: number | null;
-  loss: number;
-  /** Examples in the batch. */
-  size: number;
-  /** Time steps in the batch. */
-  tokens?: number;
 }
 
 export interface EpochEvent {
