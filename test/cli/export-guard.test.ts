@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinySeriesTraining } from '../helpers/cli.js';
 
 /** `kioku export` refuses to write into the model directory it exports. */
 
@@ -22,23 +22,7 @@ beforeAll(async () => {
   for (let r = 0; r < 40; r++)
     lines.push(`${new Date(Date.UTC(2020, 0, 1 + r)).toISOString().slice(0, 10)},${r % 5}`);
   await writeFile(join(root, 's.csv'), `${lines.join('\n')}\n`);
-  const r = await kioku(
-    'train',
-    'series',
-    '--data',
-    join(root, 's.csv'),
-    '--target',
-    'y',
-    '--lookback',
-    '3',
-    '--hidden',
-    '2',
-    '--epochs',
-    '1',
-    '--quiet',
-    '--out',
-    join(root, 'run'),
-  );
+  const r = await kioku(...tinySeriesTraining(join(root, 's.csv'), join(root, 'run'), { lookback: 3 }));
   expect(r.code).toBe(0);
   model = join(root, 'run', 'model');
   before = await snapshot(model);

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/io/run-lock-node.js';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinySeriesTraining } from '../helpers/cli.js';
 import { removeBundle, runKioku, startKioku } from './cli-process.js';
 
 /**
@@ -15,23 +15,7 @@ import { removeBundle, runKioku, startKioku } from './cli-process.js';
 
 let root: string;
 let data: string;
-const train = (out: string, epochs: number) => [
-  'train',
-  'series',
-  '--data',
-  data,
-  '--target',
-  'y',
-  '--lookback',
-  '4',
-  '--hidden',
-  '8',
-  '--epochs',
-  String(epochs),
-  '--quiet',
-  '--out',
-  out,
-];
+const train = (out: string, epochs: number) => tinySeriesTraining(data, out, { hidden: 8, epochs });
 
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {

@@ -6,7 +6,7 @@ import { listCheckpoints } from '../../src/io/atomic-node.js';
 import { LSTM } from '../../src/nn/rnn.js';
 import { Adam } from '../../src/optim/adam.js';
 import { resumeFromCheckpoint } from '../../src/train/checkpoint-node.js';
-import { kioku } from '../helpers/cli.js';
+import { kioku, tinySeriesTraining } from '../helpers/cli.js';
 
 /**
  * `--resume` when the newest checkpoint is damaged (weights cut short, a training-state.json
@@ -18,27 +18,17 @@ let root: string;
 let data: string;
 /** A finished run with three checkpoints (after epochs 1, 2 and 3), copied for each test. */
 let pristine: string;
-const args = (out: string, epochs: number, ...more: string[]) => [
-  'train',
-  'series',
-  '--data',
-  data,
-  '--target',
-  'y',
-  '--lookback',
-  '4',
-  '--hidden',
-  '3',
-  '--keep-checkpoints',
-  '3',
-  '--seed',
-  '2',
-  '--epochs',
-  String(epochs),
-  '--out',
-  out,
-  ...more,
-];
+const args = (out: string, epochs: number, ...more: string[]) =>
+  tinySeriesTraining(
+    data,
+    out,
+    { hidden: 3, epochs, quiet: false },
+    '--keep-checkpoints',
+    '3',
+    '--seed',
+    '2',
+    ...more,
+  );
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kioku-fallback-'));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TargetTransform, transformContext } from '../../src/data/target-transform.js';
 import { loadSeriesCsv } from '../../src/io/datasets/series.js';
 import { loadModelDir } from '../../src/io/model-dir-node.js';
-import { kioku, tinyTextTraining } from '../helpers/cli.js';
+import { kioku, tinySeriesTraining, tinyTextTraining } from '../helpers/cli.js';
 
 /** `--missing` of train series / eval / forecast, and forecast.csv written atomically. */
 
@@ -26,24 +26,7 @@ let root: string;
 let gapCsv: string;
 let model: string;
 const train = (data: string, out: string, ...more: string[]) =>
-  kioku(
-    'train',
-    'series',
-    '--data',
-    data,
-    '--target',
-    'y',
-    '--lookback',
-    '4',
-    '--hidden',
-    '2',
-    '--epochs',
-    '1',
-    '--quiet',
-    '--out',
-    out,
-    ...more,
-  );
+  kioku(...tinySeriesTraining(data, out, {}, ...more));
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kioku-missing-'));

@@ -53,3 +53,35 @@ export function tinyTextTraining(
     ...more,
   ];
 }
+
+/**
+ * `kioku train series` arguments for a tiny forecaster of column `y` that trains in a moment
+ * (lookback 4, hidden 2, one epoch, quiet, unless `options` says otherwise), writing to `out`;
+ * `more` adds flags.
+ */
+export function tinySeriesTraining(
+  data: string,
+  out: string,
+  options: { lookback?: number; hidden?: number; epochs?: number; quiet?: boolean } = {},
+  ...more: string[]
+): string[] {
+  const { lookback = 4, hidden = 2, epochs = 1, quiet = true } = options;
+  return [
+    'train',
+    'series',
+    '--data',
+    data,
+    '--target',
+    'y',
+    '--lookback',
+    String(lookback),
+    '--hidden',
+    String(hidden),
+    '--epochs',
+    String(epochs),
+    ...(quiet ? ['--quiet'] : []),
+    '--out',
+    out,
+    ...more,
+  ];
+}
