@@ -1,7 +1,10 @@
 #include "pack.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+
+#include "gemm.h"
 
 namespace kioku {
 namespace {
@@ -106,6 +109,42 @@ void packPanelB(const float* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, 
       }
     }
   }
+}
+
+// The packs of the frozen layer whose call runs on this thread (none outside such a call).
+thread_local const PackedB* const* tlsFrozen = nullptr;
+thread_local int tlsFrozenCount = 0;
+std::atomic<int64_t> frozenUses{0};
+
+FrozenPackScope::FrozenPackScope(const PackedB* const* packs, int count)
+    : saved_(tlsFrozen), savedCount_(tlsFrozenCount) {
+  tlsFrozen = packs;
+  tlsFrozenCount = count;
+}
+
+FrozenPackScope::~FrozenPackScope() {
+  tlsFrozen = saved_;
+  tlsFrozenCount = savedCount_;
+}
+
+const PackedB* frozenPack(bool tb, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t rows) {
+  if (rows <= kSmallM) return nullptr;
+  for (int i = 0; i < tlsFrozenCount; i++) {
+    const PackedB& p = *tlsFrozen[i];
+    if (p.packed && p.b == b && p.tb == tb && p.k == k && p.n == n && p.ldb == ldb && p.isa == activeIsa()) {
+      frozenUses.fetch_add(1, std::memory_order_relaxed);
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+int64_t frozenPackUses() { return frozenUses.load(std::memory_order_relaxed); }
+
+const PackedB& packOnce(bool tb, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t rows, PackedB& own) {
+  if (const PackedB* frozen = frozenPack(tb, k, n, b, ldb, rows)) return *frozen;
+  packB(tb, k, n, b, ldb, rows, own);
+  return own;
 }
 
 }  // namespace kioku

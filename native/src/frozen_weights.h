@@ -1,0 +1,69 @@
+// A frozen recurrent layer's weights, one layer and direction: a copy of W_ih, W_hh, the biases
+// and W_hr that nothing writes, with W_ihᵀ and W_hhᵀ packed once for the micro-kernel. A forward
+// given it (addon.cc's frozen entry points) reads every weight from the copy, never from the
+// caller's arrays, and puts the packs in scope (gemm/pack.h) for its products: the packs and the
+// weights a frozen forward uses are one snapshot, so a pack can never disagree with the weights
+// it stands for. The layer that froze it (src/nn/rnn.ts) drops it when its weights are written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gemm/gemm.h"
+#include "gemm/pack.h"
+#include "generated/contract.h"
+
+namespace kioku {
+
+class FrozenWeights {
+ public:
+  // W_ih (G, E), W_hh (G, R), b_ih and b_hh (G) or null, W_hr (P, H) when P > 0.
+  FrozenWeights(int64_t G, int64_t E, int64_t R, int64_t H, int64_t P, const InF32& wIh, const InF32& wHh,
+                const InF32& bIh, const InF32& bHh, const InF32& wHr)
+      : G_(G), E_(E), R_(R), H_(H), P_(P), wIh_(copy(wIh, G * E)), wHh_(copy(wHh, G * R)), bIh_(copy(bIh, G)),
+        bHh_(copy(bHh, G)), wHr_(copy(wHr, P * H)) {
+    // As the forward packs them (driver.h), for products of more than kSmallM rows.
+    packB(true, E, G, wIh_.data(), E, kSmallM + 1, ih_);
+    packB(true, R, G, wHh_.data(), R, kSmallM + 1, hh_);
+  }
+
+  FrozenWeights(const FrozenWeights&) = delete;
+  FrozenWeights& operator=(const FrozenWeights&) = delete;
+
+  const PackedB* const* packs() const { return packs_; }
+  static constexpr int kPacks = 2;
+
+  void use(LstmForwardArgs& a) const { use(a.kName, 4 * a.H, a.E, a.P > 0 ? a.P : a.H, a.H, a.P, a, &a.wHr); }
+  void use(GruForwardArgs& a) const { use(a.kName, 3 * a.H, a.E, a.H, a.H, 0, a, nullptr); }
+  void use(RnnForwardArgs& a) const { use(a.kName, a.H, a.E, a.H, a.H, 0, a, nullptr); }
+
+ private:
+  static std::vector<float> copy(const InF32& v, int64_t n) {
+    return v.data ? std::vector<float>(v.data, v.data + n) : std::vector<float>();
+  }
+  static void point(InF32& v, const std::vector<float>& own) {
+    v.data = own.empty() ? nullptr : own.data();
+    v.length = static_cast<int64_t>(own.size());
+  }
+
+  // Points the call's weights at the copy, once its shapes are the frozen layer's.
+  template <class Args>
+  void use(const char* fn, int64_t G, int64_t E, int64_t R, int64_t H, int64_t P, Args& a, InF32* wHr) const {
+    const bool sameBias = (a.bIh.data != nullptr) == !bIh_.empty() && (a.bHh.data != nullptr) == !bHh_.empty();
+    if (G != G_ || E != E_ || R != R_ || H != H_ || P != P_ || !sameBias)
+      throwRange(std::string(fn) + ": the frozen weights are another layer's (G " + std::to_string(G_) + ", E " +
+                 std::to_string(E_) + ", R " + std::to_string(R_) + ", P " + std::to_string(P_) + ")");
+    point(a.wIh, wIh_);
+    point(a.wHh, wHh_);
+    point(a.bIh, bIh_);
+    point(a.bHh, bHh_);
+    if (wHr) point(*wHr, wHr_);
+  }
+
+  int64_t G_, E_, R_, H_, P_;
+  std::vector<float> wIh_, wHh_, bIh_, bHh_, wHr_;
+  PackedB ih_, hh_;
+  const PackedB* packs_[kPacks] = {&ih_, &hh_};
+};
+
+}  // namespace kioku
