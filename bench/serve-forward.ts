@@ -3,9 +3,11 @@
  * [model] [batch sizes] [rounds]` (default large, 1,8,24,32, 5) reads the models of bench:serve
  * from KIOKU_BENCH_SERVE_MODELS (trained there first when missing) and classifies the 12-word
  * texts of its workload in batches, as serving runs them (segments of a packed sequence for the
- * large classifier, length buckets for the seed's narrower weights), against length buckets (each padded to its longest row, as
- * serving ran them before), in CPU time, interleaved round by round, medians per text. Prints the
- * texts' token lengths and the batches' buckets and segments.
+ * large classifier, length buckets for the seed's narrower weights), with the recurrent layer
+ * frozen as `kioku serve` runs it (RecurrentBase.freeze: weights packed once) and not frozen, and
+ * against length buckets (each padded to its longest row, not frozen), in CPU time, interleaved
+ * round by round, medians per text. Prints the texts' token lengths and the batches' buckets and
+ * segments.
  */
 import { cpuUsage } from 'node:process';
 import { initBackend } from '../src/backend/native/init.js';
@@ -72,24 +74,38 @@ for (const B of SIZES) {
       b.map((e) => e.length).sort((x, y) => y - x),
       nativeSegmentCosts(weights),
     ).length;
-  const modes: Record<string, () => void> = {
-    buckets: () => {
-      answers.length = 0;
-      used.forEach(byBuckets);
-    },
-    segments: () => {
-      for (const b of used) serving.classify(b);
-    },
+  const classify = () => {
+    for (const b of used) serving.classify(b);
   };
-  const runs: Record<string, number[]> = { buckets: [], segments: [] };
-  for (const f of Object.values(modes)) f();
+  // Each mode sets the layer's state before its timed run (freezing copies and packs, untimed).
+  const modes: Record<string, [boolean, () => void]> = {
+    buckets: [
+      false,
+      () => {
+        answers.length = 0;
+        used.forEach(byBuckets);
+      },
+    ],
+    segments: [false, classify],
+    frozen: [true, classify],
+  };
+  const run = (name: string) => {
+    const [frozen, f] = modes[name]!;
+    if (frozen) model.rnn.freeze();
+    else model.rnn.unfreeze();
+    return cpuUs(f);
+  };
+  const runs: Record<string, number[]> = { buckets: [], segments: [], frozen: [] };
+  for (const name of Object.keys(modes)) run(name);
   for (let r = 0; r < ROUNDS; r++) {
-    const names = r % 2 ? ['segments', 'buckets'] : ['buckets', 'segments'];
-    for (const name of names) runs[name]!.push(cpuUs(modes[name]!) / (n * B));
+    const names = Object.keys(modes);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length]!;
+      runs[name]!.push(run(name) / (n * B));
+    }
   }
-  const b = median(runs.buckets!);
-  const s = median(runs.segments!);
+  const [b, s, f] = ['buckets', 'segments', 'frozen'].map((k) => median(runs[k]!));
   console.log(
-    `B=${B}: buckets ${b.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), segments ${s.toFixed(0)} (${calls(plan).toFixed(1)} forwards): ${(b / s).toFixed(2)}×`,
+    `B=${B}: buckets ${b!.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), segments ${s!.toFixed(0)} (${calls(plan).toFixed(1)} forwards), segments frozen ${f!.toFixed(0)}: frozen ${(s! / f!).toFixed(2)}× less than unfrozen`,
   );
 }
