@@ -3,7 +3,7 @@
  * [model] [batch sizes] [rounds]` (default large, 1,8,24,32, 5) reads the models of bench:serve
  * from KIOKU_BENCH_SERVE_MODELS (trained there first when missing) and classifies the 12-word
  * texts of its workload in batches, as serving runs them (segments of a packed sequence for the
- * large classifier, length buckets for the seed's narrower weights), with the recurrent layer
+ * large classifier, length buckets for the seed's narrower weights), on a second copy of the model
  * frozen as `kioku serve` runs it (RecurrentBase.freeze: weights packed once) and not frozen, and
  * against length buckets (each padded to its longest row, not frozen), in CPU time, interleaved
  * round by round, medians per text. Prints the texts' token lengths and the batches' buckets and
@@ -13,6 +13,7 @@ import { cpuUsage } from 'node:process';
 import { initBackend } from '../src/backend/native/init.js';
 import { loadHead } from '../src/cli/models.js';
 import type { TextClassifier } from '../src/nn/heads.js';
+import { freezeRecurrentLayers } from '../src/nn/rnn.js';
 import { noGrad } from '../src/tensor/autograd.js';
 import { trainingStep } from '../src/tensor/step.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -30,6 +31,10 @@ const m = await trainModels();
 const opened = await loadHead(m[which]);
 const model = opened.model as TextClassifier;
 const serving = textServing(opened);
+// The same model opened again and frozen, as `kioku serve` runs it (its copy kept from run to run).
+const frozenOpened = await loadHead(m[which]);
+freezeRecurrentLayers(frozenOpened.model);
+const frozenServing = textServing(frozenOpened);
 const encoded = shortTexts(m).map((t) => serving.encode(t));
 await releaseModels(m);
 
@@ -77,24 +82,17 @@ for (const B of SIZES) {
   const classify = () => {
     for (const b of used) serving.classify(b);
   };
-  // Each mode sets the layer's state before its timed run (freezing copies and packs, untimed).
-  const modes: Record<string, [boolean, () => void]> = {
-    buckets: [
-      false,
-      () => {
-        answers.length = 0;
-        used.forEach(byBuckets);
-      },
-    ],
-    segments: [false, classify],
-    frozen: [true, classify],
+  const modes: Record<string, () => void> = {
+    buckets: () => {
+      answers.length = 0;
+      used.forEach(byBuckets);
+    },
+    segments: classify,
+    frozen: () => {
+      for (const b of used) frozenServing.classify(b);
+    },
   };
-  const run = (name: string) => {
-    const [frozen, f] = modes[name]!;
-    if (frozen) model.rnn.freeze();
-    else model.rnn.unfreeze();
-    return cpuUs(f);
-  };
+  const run = (name: string) => cpuUs(modes[name]!);
   const runs: Record<string, number[]> = { buckets: [], segments: [], frozen: [] };
   for (const name of Object.keys(modes)) run(name);
   for (let r = 0; r < ROUNDS; r++) {

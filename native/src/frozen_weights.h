@@ -1,5 +1,6 @@
 // A frozen recurrent layer's weights, one layer and direction: a copy of W_ih, W_hh, the biases
-// and W_hr that nothing writes, with W_ihᵀ and W_hhᵀ packed once for the micro-kernel. A forward
+// and W_hr that nothing writes, with W_ihᵀ and W_hhᵀ packed once for the micro-kernel and the
+// input rows' products with W_ihᵀ remembered (gemm/pack.h RowProducts). A forward
 // given it (addon.cc's frozen entry points) reads every weight from the copy, never from the
 // caller's arrays, and puts the packs in scope (gemm/pack.h) for its products: the packs and the
 // weights a frozen forward uses are one snapshot, so a pack can never disagree with the weights
@@ -30,7 +31,7 @@ class FrozenWeights {
   FrozenWeights(const FrozenWeights&) = delete;
   FrozenWeights& operator=(const FrozenWeights&) = delete;
 
-  const PackedB* const* packs() const { return packs_; }
+  const FrozenPack* packs() const { return packs_; }
   static constexpr int kPacks = 2;
 
   void use(LstmForwardArgs& a) const { use(a.kName, 4 * a.H, a.E, a.P > 0 ? a.P : a.H, a.H, a.P, a, &a.wHr); }
@@ -63,7 +64,9 @@ class FrozenWeights {
   int64_t G_, E_, R_, H_, P_;
   std::vector<float> wIh_, wHh_, bIh_, bHh_, wHr_;
   PackedB ih_, hh_;
-  const PackedB* packs_[kPacks] = {&ih_, &hh_};
+  // The input rows' products with W_ihᵀ seen so far (an embedding's rows repeat); a state's never do.
+  RowProducts ihRows_;
+  const FrozenPack packs_[kPacks] = {{&ih_, &ihRows_}, {&hh_, nullptr}};
 };
 
 }  // namespace kioku

@@ -132,8 +132,9 @@ describe.skipIf(!addon)('frozen recurrent weights on the native backend', () => 
           layer.unfreeze();
           const plain = run(layer, x, c.lengths ?? null);
           layer.freeze();
-          const frozen = run(layer, x, c.lengths ?? null);
-          expectSame(frozen, plain);
+          expectSame(run(layer, x, c.lengths ?? null), plain);
+          // Again on the same copy: the input rows' products now come from those remembered.
+          expectSame(run(layer, x, c.lengths ?? null), plain);
           // Frozen under the best instruction set and run under this one: the packs are refused
           // (they are for another micro-kernel) and the answer still matches.
           layer.freeze();
@@ -142,6 +143,18 @@ describe.skipIf(!addon)('frozen recurrent weights on the native backend', () => 
       }
     });
   }
+
+  it("remembers input rows' products across calls, and stops where rows do not repeat", () => {
+    const layer = new LSTM({ inputSize: 16, hiddenSize: 16, generator: new Generator(9) });
+    const frozen = new LSTM({ inputSize: 16, hiddenSize: 16, generator: new Generator(9) }).freeze();
+    const lengths = Array.from({ length: 50 }, (_, b) => 12 - (b % 7));
+    // Rows from a small table (tokens) in some calls, all new in others: past 4096 rows with few
+    // found, the table is dropped; every answer stays the unfrozen one.
+    for (let call = 0; call < 12; call++) {
+      const x = input(seeded(30 + call), 12, 50, 16, call % 3 === 0 ? 40 : 0);
+      expectSame(run(frozen, x, lengths), run(layer, x, lengths));
+    }
+  });
 
   it('the packs serve every call that packs, and none that streams', () => {
     const layer = new LSTM({ inputSize: 16, hiddenSize: 32, generator: new Generator(8) }).freeze();

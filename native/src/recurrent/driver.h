@@ -175,12 +175,14 @@ inline void prefetchRows(const Seq& q, int64_t s, int64_t b0, int64_t b1, const 
 
 // x·W_ihᵀ of every step into pre (ld apart), one GEMM. A frozen layer's packed W_ihᵀ serves it
 // where the GEMM would run on one thread (sgemmParallel's rule: one thread, or under 4 MFLOP), so
-// each element is the sum sgemm forms; else sgemmParallel packs W_ihᵀ itself.
+// each element is the sum sgemm forms, and its rows' products remembered from earlier calls are read
+// back; else sgemmParallel packs W_ihᵀ itself.
 inline void allInputProducts(const Seq& q, float* pre, int64_t ld) {
   const int64_t m = q.rows(), G = q.G, E = q.E;
   const PackedB* frozen = frozenPack(true, E, G, q.wIh, E, m);
+  RowProducts* known = frozen && E >= kDistinctMinInput ? frozenRowProducts(frozen) : nullptr;
   if (frozen && (poolSize() == 1 || 2.0 * m * G * E < 4e6))
-    sgemmPacked(m, q.x, E, *frozen, pre, ld, false);
+    known ? known->multiply(m, q.x, E, *frozen, pre, ld) : sgemmPacked(m, q.x, E, *frozen, pre, ld, false);
   else
     sgemmParallel(false, true, m, G, E, q.x, E, q.wIh, E, pre, ld, false);
 }
