@@ -1,6 +1,7 @@
 // A frozen recurrent layer's weights, one layer and direction: a copy of W_ih, W_hh, the biases
-// and W_hr that nothing writes, with W_ihᵀ and W_hhᵀ packed once for the micro-kernel and the
-// input rows' products with W_ihᵀ remembered (gemm/pack.h RowProducts). A forward
+// and W_hr that nothing writes, with W_ihᵀ and W_hhᵀ packed once for the micro-kernel (by the first
+// call whose products use them) and the input rows' products with W_ihᵀ remembered (gemm/pack.h
+// RowProducts). The handle is the JS thread's: only its calls touch the packs. A forward
 // given it (addon.cc's frozen entry points) reads every weight from the copy, never from the
 // caller's arrays, and puts the packs in scope (gemm/pack.h) for its products: the packs and the
 // weights a frozen forward uses are one snapshot, so a pack can never disagree with the weights
@@ -22,11 +23,7 @@ class FrozenWeights {
   FrozenWeights(int64_t G, int64_t E, int64_t R, int64_t H, int64_t P, const InF32& wIh, const InF32& wHh,
                 const InF32& bIh, const InF32& bHh, const InF32& wHr)
       : G_(G), E_(E), R_(R), H_(H), P_(P), wIh_(copy(wIh, G * E)), wHh_(copy(wHh, G * R)), bIh_(copy(bIh, G)),
-        bHh_(copy(bHh, G)), wHr_(copy(wHr, P * H)) {
-    // As the forward packs them (driver.h), for products of more than kSmallM rows.
-    packB(true, E, G, wIh_.data(), E, kSmallM + 1, ih_);
-    packB(true, R, G, wHh_.data(), R, kSmallM + 1, hh_);
-  }
+        bHh_(copy(bHh, G)), wHr_(copy(wHr, P * H)) {}
 
   FrozenWeights(const FrozenWeights&) = delete;
   FrozenWeights& operator=(const FrozenWeights&) = delete;
@@ -63,10 +60,12 @@ class FrozenWeights {
 
   int64_t G_, E_, R_, H_, P_;
   std::vector<float> wIh_, wHh_, bIh_, bHh_, wHr_;
+  // W_ihᵀ (E × G) and W_hhᵀ (R × G) as the driver packs them, made by the first call that uses them;
+  // the input rows' products with W_ihᵀ seen so far (an embedding's rows repeat; a state's never do).
   PackedB ih_, hh_;
-  // The input rows' products with W_ihᵀ seen so far (an embedding's rows repeat); a state's never do.
   RowProducts ihRows_;
-  const FrozenPack packs_[kPacks] = {{&ih_, &ihRows_}, {&hh_, nullptr}};
+  const FrozenPack packs_[kPacks] = {{true, E_, G_, wIh_.data(), E_, &ih_, &ihRows_},
+                                     {true, R_, G_, wHh_.data(), R_, &hh_, nullptr}};
 };
 
 }  // namespace kioku

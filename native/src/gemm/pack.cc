@@ -148,13 +148,17 @@ void RowProducts::remember(const float* row, const float* product, int64_t k, in
   index_[hash].push_back(static_cast<int32_t>(count_++));
 }
 
-void RowProducts::judge() {
-  if (looked_ < kTrialRows || found_ * 4 >= looked_) return;
-  off_ = true;
+void RowProducts::clear() {
   index_ = {};
   rows_ = {};
   products_ = {};
   count_ = 0;
+}
+
+void RowProducts::judge() {
+  if (looked_ < kTrialRows || found_ * 4 >= looked_) return;
+  off_ = true;
+  clear();
 }
 
 void RowProducts::multiply(int64_t m, const float* a, int64_t lda, const PackedB& b, float* c, int64_t ldc) {
@@ -209,11 +213,15 @@ FrozenPackScope::~FrozenPackScope() {
 const PackedB* frozenPack(bool tb, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t rows) {
   if (rows <= kSmallM) return nullptr;
   for (int i = 0; i < tlsFrozenCount; i++) {
-    const PackedB& p = *tlsFrozen[i].pack;
-    if (p.packed && p.b == b && p.tb == tb && p.k == k && p.n == n && p.ldb == ldb && p.isa == activeIsa()) {
-      frozenUses.fetch_add(1, std::memory_order_relaxed);
-      return &p;
+    const FrozenPack& f = tlsFrozen[i];
+    if (f.b != b || f.tb != tb || f.k != k || f.n != n || f.ldb != ldb) continue;
+    if (!f.pack->packed || f.pack->isa != activeIsa()) {
+      packB(tb, k, n, b, ldb, kSmallM + 1, *f.pack);
+      if (f.rows) f.rows->clear();
     }
+    if (!f.pack->packed) return nullptr;  // too wide for one panel: packB would not pack it either
+    frozenUses.fetch_add(1, std::memory_order_relaxed);
+    return f.pack;
   }
   return nullptr;
 }

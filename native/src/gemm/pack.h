@@ -21,6 +21,8 @@ class RowProducts {
   // Rows that rarely repeat (a deeper layer's states) turn the table off: after kTrialRows rows
   // with under a quarter of them found, it is dropped and every product is multiplied.
   void multiply(int64_t m, const float* a, int64_t lda, const PackedB& b, float* c, int64_t ldc);
+  // Forgets every product (B was packed again, for another instruction set: its sums may differ).
+  void clear();
   static constexpr int64_t kMaxBytes = int64_t{64} << 20, kTrialRows = 4096;
 
  private:
@@ -46,13 +48,20 @@ void packPanelB(const float* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, 
 // ---- frozen packs: weights packed once for many calls ----
 // A frozen layer's forward (addon.cc) runs on its own copy of the weights, which nothing writes,
 // and puts that copy's packs in scope on the calling thread for the one kernel call. A product
-// that would pack a B first asks frozenPack: it answers only for a pack made from the very array
-// the call reads (the same pointer, layout and shape), when the call's products take the packed
-// path (rows > kSmallM) and the pack is for the active instruction set — so it hands out exactly
-// what packB would make now, or nothing, and a stale pack cannot be reached.
-// A frozen pack, and the products of rows with it remembered so far (null: none kept).
+// that would pack a B first asks frozenPack: it answers only for a B that is the very array a pack
+// stands for (the same pointer, layout and shape), and only when the call's products take the
+// packed path (rows > kSmallM). The pack is made on the first such call, and made again when the
+// instruction set changed since, so it is always what packB would make now: never stale, and
+// never made for a layer whose calls do not use it.
+
+// What a frozen pack stands for (packB's arguments), the pack, and the products of rows with it
+// remembered so far (null: none kept). The scope's thread alone touches them during a call.
 struct FrozenPack {
-  const PackedB* pack;
+  bool tb;
+  int64_t k, n;
+  const float* b;
+  int64_t ldb;
+  PackedB* pack;
   RowProducts* rows;
 };
 
