@@ -1,8 +1,9 @@
-import { type FrozenRecurrent, freezeRecurrent, type RecurrentWeightArrays } from '../backend/frozen.js';
 import { gateCount, type RecurrentKind } from '../backend/recurrent-kinds.js';
 import { dropout as dropoutOp } from '../ops/dropout.js';
 import {
   checkLengths,
+  type FrozenRecurrent,
+  freezeWeights,
   gruSequence,
   type Lengths,
   type LstmWeights,
@@ -187,7 +188,7 @@ abstract class RecurrentBase extends Module {
   freeze(): this {
     const D = this.numDirections;
     this.frozenWeights = Array.from({ length: this.numLayers * D }, (_, k) =>
-      freezeRecurrent(this.weightArrays(Math.floor(k / D), k % D)),
+      freezeWeights(this.weights(Math.floor(k / D), k % D), this.hiddenSize),
     );
     for (const p of this.parameters()) {
       p.requiresGrad = false;
@@ -224,24 +225,6 @@ abstract class RecurrentBase extends Module {
       biasHh: params.get(`bias_hh${sfx}`) ?? null,
       weightHr: params.get(`weight_hr${sfx}`) ?? null,
       frozen: this.frozenWeights?.[l * this.numDirections + d] ?? null,
-    };
-  }
-
-  /** Layer l, direction d's weights as the forward kernels take them. */
-  private weightArrays(l: number, d: number): RecurrentWeightArrays {
-    const w = this.weights(l, d);
-    const H = this.hiddenSize;
-    return {
-      G: gateCount(this.mode) * H,
-      E: l === 0 ? this.inputSize : this.outputSize * this.numDirections,
-      R: this.outputSize,
-      H,
-      P: this.projSize,
-      wIh: w.weightIh.f32,
-      wHh: w.weightHh.f32,
-      bIh: w.biasIh?.f32 ?? null,
-      bHh: w.biasHh?.f32 ?? null,
-      wHr: w.weightHr?.f32 ?? null,
     };
   }
 

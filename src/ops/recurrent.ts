@@ -1,7 +1,7 @@
 import '../backend/js/gru.js';
 import '../backend/js/lstm.js';
 import '../backend/js/rnn.js';
-import { type FrozenRecurrent, frozenForward } from '../backend/frozen.js';
+import { type FrozenRecurrent, freezeRecurrent, frozenForward } from '../backend/frozen.js';
 import { kernels } from '../backend/registry.js';
 import { type GradSink, isGradEnabled, record } from '../tensor/autograd.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from '../tensor/errors.js';
@@ -59,6 +59,31 @@ export interface RecurrentWeights {
 /** LSTM weights; `weightHr` (P, H) projects the hidden state to P features (PyTorch's proj_size). */
 export interface LstmWeights extends RecurrentWeights {
   weightHr?: Tensor | null;
+}
+
+export type { FrozenRecurrent } from '../backend/frozen.js';
+
+/**
+ * One layer and direction's weights frozen by the active backend for inference-only forwards
+ * (src/backend/frozen.ts), H its hidden size; null where the backend freezes nothing (JS,
+ * WebAssembly). Pass it as the weights' `frozen` while nothing writes them.
+ */
+export function freezeWeights(weights: LstmWeights, H: number): FrozenRecurrent | null {
+  const { weightIh, weightHh, biasIh, biasHh, weightHr } = weights;
+  const [G, E] = weightIh.shape as [number, number];
+  const P = weightHr ? weightHr.shape[0]! : 0;
+  return freezeRecurrent({
+    G,
+    E,
+    R: weightHh.shape[1]!,
+    H,
+    P,
+    wIh: weightIh.f32,
+    wHh: weightHh.f32,
+    bIh: biasIh?.f32 ?? null,
+    bHh: biasHh?.f32 ?? null,
+    wHr: weightHr?.f32 ?? null,
+  });
 }
 
 export interface SequenceResult {
