@@ -142,7 +142,7 @@ int64_t RowProducts::find(const float* row, int64_t k, uint64_t hash) const {
 
 void RowProducts::remember(const float* row, const float* product, int64_t k, int64_t n, uint64_t hash) {
   // A row repeated within one call is kept once.
-  if ((count_ + 1) * n * static_cast<int64_t>(sizeof(float)) > kMaxBytes || find(row, k, hash) >= 0) return;
+  if ((count_ + 1) * (k + n) * static_cast<int64_t>(sizeof(float)) > kMaxBytes || find(row, k, hash) >= 0) return;
   rows_.insert(rows_.end(), row, row + k);
   products_.insert(products_.end(), product, product + n);
   index_[hash].push_back(static_cast<int32_t>(count_++));

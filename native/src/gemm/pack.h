@@ -17,7 +17,8 @@ struct PackedB;
 class RowProducts {
  public:
   // C (m × n, ldc) = A (m × k, lda) · B for B packed by packB for more than kSmallM rows: rows seen
-  // before from the table, the rest by one sgemmPacked, kept while the table is under kMaxBytes.
+  // before from the table, the rest by one sgemmPacked, kept while the table (rows and products)
+  // is under kMaxBytes.
   // Rows that rarely repeat (a deeper layer's states) turn the table off: after kTrialRows rows
   // with under a quarter of them found, it is dropped and every product is multiplied.
   void multiply(int64_t m, const float* a, int64_t lda, const PackedB& b, float* c, int64_t ldc);
