@@ -131,6 +131,15 @@ describe('micro-batching', () => {
         rnn!.freeze();
       }
     }
+    const request = { series: sliceRows(models.seattle, 400, 430), steps: 3 };
+    const frozen = await forecastSeries(models.series, request);
+    const [rnn] = recurrentLayers(models.series.model);
+    rnn!.unfreeze();
+    try {
+      expect(frozen.rows).toEqual((await forecastSeries(models.series, request)).rows);
+    } finally {
+      rnn!.freeze();
+    }
   });
 
   it("reuses a batch's forward buffers for the next batch without changing an answer", () => {
