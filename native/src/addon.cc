@@ -132,8 +132,12 @@ Napi::Value FreezeRecurrent(const Napi::CallbackInfo& info) {
   } catch (const std::bad_alloc&) {
     throw Napi::RangeError::New(env, "freezeRecurrent: out of memory");
   }
-  Napi::External<FrozenWeights> handle =
-      Napi::External<FrozenWeights>::New(env, frozen, [](Napi::Env, FrozenWeights* w) { delete w; });
+  // The engine is told what the handle holds, so that dropped handles are collected in time.
+  Napi::MemoryManagement::AdjustExternalMemory(env, frozen->bytes());
+  Napi::External<FrozenWeights> handle = Napi::External<FrozenWeights>::New(env, frozen, [](Napi::Env e, FrozenWeights* w) {
+    Napi::MemoryManagement::AdjustExternalMemory(e, -w->bytes());
+    delete w;
+  });
   NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, handle, &kFrozenTag), Napi::Value());
   return handle;
 }

@@ -29,6 +29,11 @@ class FrozenWeights {
   FrozenWeights& operator=(const FrozenWeights&) = delete;
 
   const FrozenPack* packs() const { return packs_; }
+  // What the copy and its packs hold, for the JS engine's accounting of external memory.
+  int64_t bytes() const {
+    return static_cast<int64_t>(sizeof(float)) *
+           (2 * (wIh_.size() + wHh_.size()) + bIh_.size() + bHh_.size() + wHr_.size());
+  }
   static constexpr int kPacks = 2;
 
   void use(LstmForwardArgs& a) const { use(a.kName, 4 * a.H, a.E, a.P > 0 ? a.P : a.H, a.H, a.P, a, &a.wHr); }
