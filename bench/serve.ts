@@ -262,11 +262,20 @@ const FROZEN =
 
 /** What each request costs that batching cannot share, what was cut from it, and where 3× would need it. */
 const PER_REQUEST =
-  "Cutting what every request costs raises batching's gain, since a batch shares only the forward: a cut of x µs per request turns unbatched ÷ batched CPU into (unbatched − x) ÷ (batched − x), which reaches 3 at x = (3 × batched − unbatched) ÷ 2. Cut so far, each measured alone (`tsx bench/serve-parts.ts`, CPU time): a JSON body is read by JSON.parse alone unless its text could spell a prototype-poisoning key, and only then walked for those keys, still refused with a 400 (44 → 36 µs for a 4.4 kB forecast body, about 1 µs for a 12-word one); dates are read once to check and once to encode, by arithmetic, and calendar columns from a table; the metrics hook is a callback; a text answer is written by a serialiser compiled from its schema (1.03×, within the spread). Measured and left, each under 1% of a request: prom-client's label children, and the access log (pino, 3.5–7 µs a request with its write; this benchmark serves at `--log-level silent`). On the idle run above, a 12-word text to the seed classifier needs x = 37 µs, nearly all of the 40 µs a batched request spends outside Node's HTTP and its forward; a forecast needs x = 300 µs, more than the 250 µs it spends there, so at most 2.4×. Neither reaches 3× through the server's own per-request work; a cheaper forward per batched row (the AVX-512 machine's kernels) or cheaper HTTP than Node's would move it.";
+  "Cutting what every request costs raises batching's gain, since a batch shares only the forward: a cut of x µs per request turns unbatched ÷ batched CPU into (unbatched − x) ÷ (batched − x), which reaches 3 at x = (3 × batched − unbatched) ÷ 2. Cut so far, each measured alone (`tsx bench/serve-parts.ts`, CPU time): a JSON body is read by JSON.parse alone unless its text could spell a prototype-poisoning key, and only then walked for those keys, still refused with a 400 (44 → 36 µs for a 4.4 kB forecast body, about 1 µs for a 12-word one); dates are read once to check and once to encode, by arithmetic, and calendar columns from a table; the metrics hook is a callback; a text answer is written by a serialiser compiled from its schema (1.03×, within the spread). Measured and left, each under 1% of a request: prom-client's label children, and the access log (pino, 3.5–7 µs a request with its write; this benchmark serves at `--log-level silent`).";
 
 /** Which workloads reach the issue's bar across the runs above. */
 const SUMMARY =
-  "In short, no workload passes 3× reliably on this machine. Short sequences come closest: the seed classifier's 12-word texts 2.3–2.4× in the idle table and 2.7–2.9× in CPU per request in the interleaved runs above, its session chunks 2.1× idle; the large classifier's 12-word texts 2.3–2.5× with the frozen layers (2.7× with the packs alone; 2.6–3.1× before, at load average 10–13), lower than before because freezing made unbatched serving cheaper (1.30×) than batched (1.14×). E-mails (1.1–1.3×) and forecasts (1.6×) stay well under, for the reasons above.";
+  "In short, no workload passes 3× reliably on this machine. Short sequences come closest: in CPU per request the seed classifier's 12-word texts 2.7–2.9× and its session chunks 2.6× (the run of 2026-12-05 03:38 UTC and the interleaved runs above), the large classifier's 12-word texts 2.1–2.5× with the frozen layers (2.7× with the packs alone; 2.6–3.1× before freezing, at load average 10–13), lower because freezing made unbatched serving cheaper (1.30×) than batched (1.14×); in requests/s, where autocannon shares the two cores with the servers, 2.0–2.9×. Forecasts gain 2.2× in CPU (1.8× in requests/s), e-mails 1.1–1.4×.";
+
+/** What 3× in CPU per request would take of each workload in this run: x = (3 × batched − unbatched) ÷ 2. */
+function floor(rows: Row[]): string {
+  const needs = rows.map(({ model, what, off, on }) => {
+    const x = Math.max(0, (3 * on.cpuPerRequest - off.cpuPerRequest) / 2);
+    return `${model} (${what}) ${x.toFixed(0)} µs`;
+  });
+  return `In this run, 3× in CPU per request needs a cut per request of: ${needs.join('; ')}. The next section splits a batched request's CPU between Node's HTTP, the forward and the rest, the only part a change to the server can cut; a cheaper forward per batched row (the AVX-512 machine's kernels) or cheaper HTTP than Node's move the rest.`;
+}
 
 function report(rows: Row[], tally: Awaited<ReturnType<typeof mixed>>, load0: number[]): string[] {
   const lines = [
@@ -306,7 +315,7 @@ function report(rows: Row[], tally: Awaited<ReturnType<typeof mixed>>, load0: nu
     '',
     FROZEN,
     '',
-    PER_REQUEST,
+    `${PER_REQUEST} ${floor(rows)}`,
     '',
     SUMMARY,
     '',
