@@ -179,9 +179,10 @@ inline void prefetchRows(const Seq& q, int64_t s, int64_t b0, int64_t b1, const 
 // back; else sgemmParallel packs W_ihᵀ itself.
 inline void allInputProducts(const Seq& q, float* pre, int64_t ld) {
   const int64_t m = q.rows(), G = q.G, E = q.E;
-  const PackedB* frozen = frozenPack(true, E, G, q.wIh, E, m);
+  const bool oneThread = poolSize() == 1 || 2.0 * m * G * E < 4e6;
+  const PackedB* frozen = oneThread ? frozenPack(true, E, G, q.wIh, E, m) : nullptr;
   RowProducts* known = frozen && E >= kDistinctMinInput ? frozenRowProducts(frozen) : nullptr;
-  if (frozen && (poolSize() == 1 || 2.0 * m * G * E < 4e6))
+  if (frozen)
     known ? known->multiply(m, q.x, E, *frozen, pre, ld) : sgemmPacked(m, q.x, E, *frozen, pre, ld, false);
   else
     sgemmParallel(false, true, m, G, E, q.x, E, q.wIh, E, pre, ld, false);
