@@ -3,14 +3,17 @@
  * [model] [batch sizes] [rounds]` (default large, 1,8,24,32, 5) reads the models of bench:serve
  * from KIOKU_BENCH_SERVE_MODELS (trained there first when missing) and classifies the 12-word
  * texts of its workload in batches, as serving runs them (segments of a packed sequence for the
- * large classifier, length buckets for the seed's narrower weights), against length buckets (each padded to its longest row, as
- * serving ran them before), in CPU time, interleaved round by round, medians per text. Prints the
- * texts' token lengths and the batches' buckets and segments.
+ * large classifier, length buckets for the seed's narrower weights), on a second copy of the model
+ * frozen as `kioku serve` runs it (RecurrentBase.freeze: weights packed once) and not frozen, and
+ * against length buckets (each padded to its longest row, not frozen), in CPU time, interleaved
+ * round by round, medians per text. Prints the texts' token lengths and the batches' buckets and
+ * segments.
  */
 import { cpuUsage } from 'node:process';
 import { initBackend } from '../src/backend/native/init.js';
 import { loadHead } from '../src/cli/models.js';
 import type { TextClassifier } from '../src/nn/heads.js';
+import { freezeRecurrentLayers } from '../src/nn/rnn.js';
 import { noGrad } from '../src/tensor/autograd.js';
 import { trainingStep } from '../src/tensor/step.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -28,6 +31,10 @@ const m = await trainModels();
 const opened = await loadHead(m[which]);
 const model = opened.model as TextClassifier;
 const serving = textServing(opened);
+// The same model opened again and frozen, as `kioku serve` runs it (its copy kept from run to run).
+const frozenOpened = await loadHead(m[which]);
+freezeRecurrentLayers(frozenOpened.model);
+const frozenServing = textServing(frozenOpened);
 const encoded = shortTexts(m).map((t) => serving.encode(t));
 await releaseModels(m);
 
@@ -72,24 +79,31 @@ for (const B of SIZES) {
       b.map((e) => e.length).sort((x, y) => y - x),
       nativeSegmentCosts(weights),
     ).length;
+  const classify = () => {
+    for (const b of used) serving.classify(b);
+  };
   const modes: Record<string, () => void> = {
     buckets: () => {
       answers.length = 0;
       used.forEach(byBuckets);
     },
-    segments: () => {
-      for (const b of used) serving.classify(b);
+    segments: classify,
+    frozen: () => {
+      for (const b of used) frozenServing.classify(b);
     },
   };
-  const runs: Record<string, number[]> = { buckets: [], segments: [] };
-  for (const f of Object.values(modes)) f();
+  const run = (name: string) => cpuUs(modes[name]!);
+  const runs: Record<string, number[]> = { buckets: [], segments: [], frozen: [] };
+  for (const name of Object.keys(modes)) run(name);
   for (let r = 0; r < ROUNDS; r++) {
-    const names = r % 2 ? ['segments', 'buckets'] : ['buckets', 'segments'];
-    for (const name of names) runs[name]!.push(cpuUs(modes[name]!) / (n * B));
+    const names = Object.keys(modes);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length]!;
+      runs[name]!.push(run(name) / (n * B));
+    }
   }
-  const b = median(runs.buckets!);
-  const s = median(runs.segments!);
+  const [b, s, f] = ['buckets', 'segments', 'frozen'].map((k) => median(runs[k]!));
   console.log(
-    `B=${B}: buckets ${b.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), segments ${s.toFixed(0)} (${calls(plan).toFixed(1)} forwards): ${(b / s).toFixed(2)}×`,
+    `B=${B}: buckets ${b!.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), segments ${s!.toFixed(0)} (${calls(plan).toFixed(1)} forwards), segments frozen ${f!.toFixed(0)}: frozen ${(s! / f!).toFixed(2)}× less than unfrozen`,
   );
 }

@@ -2,11 +2,14 @@
 // (generated/contract.h) is bound by one generic entry point that reads its positional arguments
 // into the kernel's struct, runs the generated checks and calls the kernel; init, info and setIsa
 // control the thread pool and the instruction set; bind and runBound let a caller run a kernel again
-// on arguments read once.
+// on arguments read once; freezeRecurrent and frozen.<forward> run a frozen layer's forwards on
+// weights copied and packed once.
 #include <napi.h>
 
 #include <string>
 
+#include "frozen_weights.h"
+#include "gemm/pack.h"
 #include "generated/contract.h"
 #include "napi_reader.h"
 #include "pool.h"
@@ -99,6 +102,71 @@ Napi::Value RunBound(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---- frozen recurrent weights (frozen_weights.h) ----
+// freezeRecurrent(G, E, R, H, P, wIh, wHh, bIh, bHh, wHr) copies one layer and direction's weights
+// and packs them, and returns a handle; frozen.lstmForward(…the kernel's arguments…, handle) (and
+// gruForward, rnnForward) checks the arguments as the kernel does, then runs it on the handle's
+// copy and packs, whatever the weight arrays passed hold. A served model freezes its layers once
+// (src/nn/rnn.ts), so its forwards stop packing W_ihᵀ and W_hhᵀ on every call.
+
+constexpr napi_type_tag kFrozenTag = {0x6b696f6b7566727aULL, 0x2d77656967687473ULL};
+
+Napi::Value FreezeRecurrent(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FrozenWeights* frozen = nullptr;
+  try {
+    NapiReader r(info, "freezeRecurrent", 10);
+    int64_t G = 0, E = 0, R = 0, H = 0, P = 0;
+    InF32 wIh, wHh, bIh, bHh, wHr;
+    r.dim(G, "G"); r.dim(E, "E"); r.dim(R, "R"); r.dim(H, "H"); r.dim(P, "P");
+    r.array(wIh, "wIh", false); r.array(wHh, "wHh", false); r.array(bIh, "bIh", true);
+    r.array(bHh, "bHh", true); r.array(wHr, "wHr", true);
+    const Checker c{"freezeRecurrent"};
+    c.atLeast("G", G, 1); c.atLeast("H", H, 1);
+    c.length("wIh", wIh, double(G) * E); c.length("wHh", wHh, double(G) * R);
+    c.lengthIfGiven("bIh", bIh, G); c.lengthIfGiven("bHh", bHh, G); c.length("wHr", wHr, double(P) * H);
+    if (R != (P > 0 ? P : H)) throwRange("freezeRecurrent: R must be P when P > 0, else H");
+    frozen = new FrozenWeights(G, E, R, H, P, wIh, wHh, bIh, bHh, wHr);
+  } catch (const ArgError& e) {
+    rethrow(env, e);
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "freezeRecurrent: out of memory");
+  }
+  // The engine is told what the handle holds, so that dropped handles are collected in time.
+  Napi::MemoryManagement::AdjustExternalMemory(env, frozen->bytes());
+  Napi::External<FrozenWeights> handle = Napi::External<FrozenWeights>::New(env, frozen, [](Napi::Env e, FrozenWeights* w) {
+    Napi::MemoryManagement::AdjustExternalMemory(e, -w->bytes());
+    delete w;
+  });
+  NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, handle, &kFrozenTag), Napi::Value());
+  return handle;
+}
+
+// A kernel's entry for frozen weights: its arguments, then the handle freezeRecurrent returned.
+template <class Args, void (*Kernel)(const Args&)>
+Napi::Value frozenEntry(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool tagged = false;
+  const Napi::Value h = info.Length() > Args::kCount ? info[Args::kCount] : env.Undefined();
+  if (!h.IsExternal() || napi_check_object_type_tag(env, h, &kFrozenTag, &tagged) != napi_ok || !tagged)
+    throw Napi::TypeError::New(env, std::string(Args::kName) + ": the last argument must be what freezeRecurrent returned");
+  try {
+    NapiReader reader(info, Args::kName, Args::kCount);
+    Args args;
+    args.read(reader);
+    check(args);
+    const FrozenWeights& frozen = *h.As<Napi::External<FrozenWeights>>().Data();
+    frozen.use(args);
+    FrozenPackScope scope(frozen.packs(), FrozenWeights::kPacks);
+    runKernel<Args, Kernel>(args);
+  } catch (const ArgError& e) {
+    rethrow(env, e);
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, std::string(Args::kName) + ": out of memory");
+  }
+  return env.Undefined();
+}
+
 // init(threads): sizes the thread pool (the caller passes os.availableParallelism() or
 // KIOKU_NUM_THREADS).
 Napi::Value Init(const Napi::CallbackInfo& info) {
@@ -117,7 +185,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 
 constexpr Isa kIsas[] = {Isa::Portable, Isa::Avx2, Isa::Avx512, Isa::Neon};
 
-// info(): { isa, detectedIsa, isas (those this build and CPU run, lowest first), threads }.
+// info(): { isa, detectedIsa, isas (those this build and CPU run, lowest first), threads,
+// frozenPackUses (products a frozen layer's packs served, gemm/pack.h) }.
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -128,6 +197,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     if (isaAvailable(isa)) isas.Set(isas.Length(), isaName(isa));
   o.Set("isas", isas);
   o.Set("threads", poolSize());
+  o.Set("frozenPackUses", static_cast<double>(frozenPackUses()));
   return o;
 }
 
@@ -163,6 +233,12 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
 #undef KIOKU_BIND
   exports.Set("bind", bindFns);
   exports.Set("runBound", Napi::Function::New(env, RunBound, "runBound"));
+  exports.Set("freezeRecurrent", Napi::Function::New(env, FreezeRecurrent, "freezeRecurrent"));
+  Napi::Object frozenFns = Napi::Object::New(env);
+  frozenFns.Set("lstmForward", Napi::Function::New(env, frozenEntry<LstmForwardArgs, lstmForward>, "lstmForward"));
+  frozenFns.Set("gruForward", Napi::Function::New(env, frozenEntry<GruForwardArgs, gruForward>, "gruForward"));
+  frozenFns.Set("rnnForward", Napi::Function::New(env, frozenEntry<RnnForwardArgs, rnnForward>, "rnnForward"));
+  exports.Set("frozen", frozenFns);
   return exports;
 }
 

@@ -41,7 +41,14 @@ export class Module {
   protected setParameter(name: string, p: Parameter): void {
     if (!this.params.has(name)) throw new ValueError(`setParameter: no parameter named "${name}"`);
     this.params.set(name, p);
+    this.weightsWritten();
   }
+
+  /**
+   * Called after this module's parameters were written in place or replaced (loadStateDict,
+   * setParameter): a module that keeps something derived from its weights drops it here.
+   */
+  protected weightsWritten(): void {}
 
   /** Direct sub-modules with their names. */
   namedChildren(): Array<[string, Module]> {
@@ -99,6 +106,13 @@ export class Module {
     for (const [k, p] of own) {
       if (Object.hasOwn(stateDict, k)) p.f32.set(stateDict[k]!.data);
     }
+    this.eachModule((m) => m.weightsWritten());
+  }
+
+  /** This module and every sub-module, depth-first. */
+  private eachModule(visit: (m: Module) => void): void {
+    visit(this);
+    for (const m of this.children.values()) m.eachModule(visit);
   }
 
   /** Sets training mode (dropout active) on this module and every sub-module. */

@@ -2,6 +2,8 @@ import { gateCount, type RecurrentKind } from '../backend/recurrent-kinds.js';
 import { dropout as dropoutOp } from '../ops/dropout.js';
 import {
   checkLengths,
+  type FrozenRecurrent,
+  freezeWeights,
   gruSequence,
   type Lengths,
   type LstmWeights,
@@ -9,6 +11,7 @@ import {
   rnnSequence,
 } from '../ops/recurrent.js';
 import { concat, reshape, split, stack, transposeDeferred, transposeScratch } from '../ops/shape.js';
+import { isGradEnabled } from '../tensor/autograd.js';
 import { ShapeError, ValueError } from '../tensor/errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
@@ -92,6 +95,8 @@ abstract class RecurrentBase extends Module {
   /** The recurrence, PyTorch's `mode`: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
   readonly mode: RecurrentKind;
   private readonly layerName: string;
+  // Each layer and direction's weights as the backend froze them (freeze()), or null.
+  private frozenWeights: (FrozenRecurrent | null)[] | null = null;
 
   protected constructor(layerName: string, mode: RecurrentKind, options: RecurrentOptions, projSize: number) {
     super();
@@ -158,11 +163,58 @@ abstract class RecurrentBase extends Module {
 
   /** Re-draws every parameter from U(−1/√H, 1/√H), in registration order, as PyTorch does. */
   resetParameters(generator: Generator = this.generator): void {
+    this.unfreeze();
     const k = 1 / Math.sqrt(this.hiddenSize);
     for (const [, p] of this.namedParameters()) uniform_(p, -k, k, generator);
   }
 
-  /** The parameters of layer l, direction d (0 forward, 1 reverse). */
+  /**
+   * Makes the layer inference-only, for a served model: each layer and direction's weights are
+   * copied, and on the native backend packed for its products, once; a forward that records no
+   * gradient then runs on that copy instead of packing W_ihᵀ and W_hhᵀ on every call (results
+   * are bit-identical). The JS and WebAssembly backends prepare nothing across calls: there
+   * nothing changes but `frozen`. While frozen, the parameters require no gradient, and freezing
+   * drops the gradients they hold.
+   *
+   * A stale copy cannot be used, by construction rather than by care: a frozen forward reads
+   * every weight from the copy (never the arrays it is passed), so its packs and its weights are
+   * one snapshot; and every way kioku writes a layer's weights drops the copy first (unfreeze):
+   * loadStateDict and setParameter (Module.weightsWritten), resetParameters, and a forward that
+   * may record a gradient — an optimiser step changes only parameters with a gradient, and a
+   * frozen parameter has none and gets none, not even from a graph recorded before it was frozen. Writing a
+   * parameter's array directly bypasses kioku: the layer answers with the weights it froze until
+   * unfreeze().
+   */
+  freeze(): this {
+    const D = this.numDirections;
+    this.frozenWeights = Array.from({ length: this.numLayers * D }, (_, k) =>
+      freezeWeights(this.weights(Math.floor(k / D), k % D), this.hiddenSize),
+    );
+    for (const p of this.parameters()) {
+      p.requiresGrad = false;
+      p.grad = null;
+    }
+    return this;
+  }
+
+  /** Drops what freeze() made; the parameters require gradients again. */
+  unfreeze(): this {
+    if (this.frozenWeights === null) return this;
+    this.frozenWeights = null;
+    for (const p of this.parameters()) p.requiresGrad = true;
+    return this;
+  }
+
+  /** Whether freeze() holds (nothing has written the weights since). */
+  get frozen(): boolean {
+    return this.frozenWeights !== null;
+  }
+
+  protected override weightsWritten(): void {
+    this.unfreeze();
+  }
+
+  /** The parameters of layer l, direction d (0 forward, 1 reverse), and their frozen copy. */
   protected weights(l: number, d: number): LstmWeights {
     const params = new Map(this.namedParameters());
     const sfx = suffix(l, d);
@@ -172,6 +224,7 @@ abstract class RecurrentBase extends Module {
       biasIh: params.get(`bias_ih${sfx}`) ?? null,
       biasHh: params.get(`bias_hh${sfx}`) ?? null,
       weightHr: params.get(`weight_hr${sfx}`) ?? null,
+      frozen: this.frozenWeights?.[l * this.numDirections + d] ?? null,
     };
   }
 
@@ -222,6 +275,8 @@ abstract class RecurrentBase extends Module {
   ): { output: Tensor; hN: Tensor; cN: Tensor | null } {
     const name = this.layerName;
     if (!(x instanceof Tensor)) throw new ValueError(`${name}: input must be a Tensor, got ${typeof x}`);
+    // A forward that may record a gradient may lead to an optimiser step: the weights are live again.
+    if (isGradEnabled()) this.unfreeze();
     const layout = this.batchFirst ? '(B, T, E)' : '(T, B, E)';
     if (x.ndim !== 3) {
       throw new ShapeError(
@@ -289,6 +344,20 @@ abstract class RecurrentBase extends Module {
       cN: isLstm ? stack(cNs, 0) : null,
     };
   }
+}
+
+/**
+ * Freezes every recurrent layer of `model` (RecurrentBase.freeze): a served model's forwards stop
+ * preparing its weights on every call. Returns how many layers it froze.
+ */
+export function freezeRecurrentLayers(model: Module): number {
+  let count = 0;
+  if (model instanceof RecurrentBase) {
+    model.freeze();
+    count = 1;
+  }
+  for (const [, child] of model.namedChildren()) count += freezeRecurrentLayers(child);
+  return count;
 }
 
 function suffix(l: number, d: number): string {

@@ -1,6 +1,7 @@
 import '../backend/js/gru.js';
 import '../backend/js/lstm.js';
 import '../backend/js/rnn.js';
+import { type FrozenRecurrent, freezeRecurrent, frozenForward } from '../backend/frozen.js';
 import { kernels } from '../backend/registry.js';
 import { type GradSink, isGradEnabled, record } from '../tensor/autograd.js';
 import { DTypeError, KiokuError, ShapeError, ValueError } from '../tensor/errors.js';
@@ -48,11 +49,41 @@ export interface RecurrentWeights {
   weightHh: Tensor;
   biasIh?: Tensor | null;
   biasHh?: Tensor | null;
+  /**
+   * These weights frozen by the backend (src/backend/frozen.ts): a forward that records no
+   * gradient runs on the backend's copy, prepared once. Only a layer that froze them passes it.
+   */
+  frozen?: FrozenRecurrent | null;
 }
 
 /** LSTM weights; `weightHr` (P, H) projects the hidden state to P features (PyTorch's proj_size). */
 export interface LstmWeights extends RecurrentWeights {
   weightHr?: Tensor | null;
+}
+
+export type { FrozenRecurrent } from '../backend/frozen.js';
+
+/**
+ * One layer and direction's weights frozen by the active backend for inference-only forwards
+ * (src/backend/frozen.ts), H its hidden size; null where the backend freezes nothing (JS,
+ * WebAssembly). Pass it as the weights' `frozen` while nothing writes them.
+ */
+export function freezeWeights(weights: LstmWeights, H: number): FrozenRecurrent | null {
+  const { weightIh, weightHh, biasIh, biasHh, weightHr } = weights;
+  const [G, E] = weightIh.shape as [number, number];
+  const P = weightHr ? weightHr.shape[0]! : 0;
+  return freezeRecurrent({
+    G,
+    E,
+    R: weightHh.shape[1]!,
+    H,
+    P,
+    wIh: weightIh.f32,
+    wHh: weightHh.f32,
+    bIh: biasIh?.f32 ?? null,
+    bHh: biasHh?.f32 ?? null,
+    wHr: weightHr?.f32 ?? null,
+  });
 }
 
 export interface SequenceResult {
@@ -260,7 +291,9 @@ export function rnnSequence(
   const out = outputBuffer(T * B * H, false);
   const hN = new Float32Array(B * H);
   const xd = x.f32;
-  kernels.rnnForward(
+  const inputs = [x, h, weightIh, weightHh, ...(biasIh ? [biasIh] : []), ...(biasHh ? [biasHh] : [])];
+  const forward = frozenForward('rnnForward', weights.frozen, recordsGradient(inputs)) ?? kernels.rnnForward;
+  forward(
     T,
     B,
     E,
@@ -277,7 +310,6 @@ export function rnnSequence(
     out,
     hN,
   );
-  const inputs = [x, h, weightIh, weightHh, ...(biasIh ? [biasIh] : []), ...(biasHh ? [biasHh] : [])];
   const [output, hNt] = multiOutput(
     op,
     inputs,
@@ -352,7 +384,8 @@ export function lstmSequence(
   const hidden = P > 0 ? savedState(saving, T * B * H, zeroed) : null;
   const xd = x.f32;
   const hrd = wHr ? wHr.f32 : null;
-  kernels.lstmForward(
+  const forward = frozenForward('lstmForward', weights.frozen, saving) ?? kernels.lstmForward;
+  forward(
     T,
     B,
     E,
@@ -442,9 +475,11 @@ export function gruSequence(
   const inputs = [x, h, weightIh, weightHh, ...[biasIh, biasHh].filter((t): t is Tensor => !!t)];
   const out = outputBuffer(T * B * H, false);
   const hN = new Float32Array(B * H);
-  const gates = savedState(recordsGradient(inputs), T * B * 4 * H, lengths !== null);
+  const saving = recordsGradient(inputs);
+  const gates = savedState(saving, T * B * 4 * H, lengths !== null);
   const xd = x.f32;
-  kernels.gruForward(
+  const forward = frozenForward('gruForward', weights.frozen, saving) ?? kernels.gruForward;
+  forward(
     T,
     B,
     E,

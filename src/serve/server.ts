@@ -6,6 +6,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { kiokuVersion } from '../io/version.js';
+import { freezeRecurrentLayers } from '../nn/rnn.js';
 import { ValueError } from '../tensor/errors.js';
 import type { OpenedModel } from '../train/recipes/opened.js';
 import { SERVE_DEFAULTS } from './defaults.js';
@@ -91,6 +92,12 @@ function settingsOf(options: ServeOptions): Required<Omit<ServeOptions, 'models'
   return s;
 }
 
+/** `served`, once `opened`'s recurrent layers are frozen: a served model's weights never change, so its batched forwards need not pack them on every call. */
+function frozen(opened: OpenedModel, served: Served): Served {
+  freezeRecurrentLayers(opened.model);
+  return served;
+}
+
 /** The served model for `opened`, by its task; a task kioku cannot serve is an error naming it. */
 function open(
   name: string,
@@ -101,8 +108,10 @@ function open(
 ): Served {
   const task = opened?.config?.task;
   const where = opened?.where ?? name;
-  if (task === 'classification') return new ServedModel(name, textKind(opened, limits), run, metrics);
-  if (task === 'forecasting') return new ServedModel(name, forecastKind(opened, limits), run, metrics);
+  if (task === 'classification')
+    return frozen(opened, new ServedModel(name, textKind(opened, limits), run, metrics));
+  if (task === 'forecasting')
+    return frozen(opened, new ServedModel(name, forecastKind(opened, limits), run, metrics));
   if (task === 'language-model') return new ServedLanguageModel(name, opened, limits);
   throw new ValueError(
     `model "${name}" (${where}) is a ${String(task)} model; kioku serve serves text classifiers, forecasters and language models`,

@@ -103,8 +103,11 @@ type Call = (name: string, args: unknown[]) => unknown;
 describe.skipIf(!addon)('the native addon', () => {
   it('exports every native kernel of the contract, and nothing else but its controls', () => {
     const exported = Object.keys(addon!).sort();
-    expect(exported).toEqual([...NATIVE, 'bind', 'info', 'init', 'runBound', 'setIsa'].sort());
+    expect(exported).toEqual(
+      [...NATIVE, 'bind', 'freezeRecurrent', 'frozen', 'info', 'init', 'runBound', 'setIsa'].sort(),
+    );
     expect(Object.keys(addon!.bind).sort()).toEqual([...NATIVE].sort());
+    expect(Object.keys(addon!.frozen!).sort()).toEqual(['gruForward', 'lstmForward', 'rnnForward']);
   });
 });
 

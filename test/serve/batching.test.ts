@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sliceRows } from '../../src/data/series.js';
+import type { Module } from '../../src/nn/module.js';
+import { GRU, LSTM } from '../../src/nn/rnn.js';
 import {
   type ForecastResult,
   forecastSeries,
@@ -54,6 +56,12 @@ function expectSamePredictions(got: TextPrediction[], want: TextPrediction[]): v
   });
 }
 
+/** The recurrent layers of a model, depth-first. */
+function recurrentLayers(m: Module): Array<LSTM | GRU> {
+  const own = m instanceof LSTM || m instanceof GRU ? [m] : [];
+  return [...own, ...m.namedChildren().flatMap(([, c]) => recurrentLayers(c))];
+}
+
 type ForecastRow = ForecastResult['rows'][number];
 
 /** Forecast rows equal but for float32 rounding (a batch's kernels may sum in another order). */
@@ -91,6 +99,46 @@ describe('micro-batching', () => {
       expect(together[i]!.status).toBe(200);
       expectSamePredictions(together[i]!.body.predictions, single.body.predictions);
       expectSamePredictions(together[i]!.body.predictions, predictText(models.text, body.instances));
+    }
+  });
+
+  it('runs on frozen recurrent layers, which give exactly the unfrozen answers and stay frozen', async () => {
+    // Texts of every length up to the model's 48 tokens: products of a few rows and of many.
+    const texts = Array.from({ length: 24 }, (_, i) => words(i, 1 + ((i * 5) % 20)));
+    const layers = [models.text, models.textBi, models.series].flatMap((m) => recurrentLayers(m.model));
+    expect(layers.length).toBe(3);
+    for (const model of [models.text, models.textBi]) {
+      const serving = textServing(model);
+      const encoded = texts.map((t) => serving.encode(t));
+      const frozen = serving.classify(encoded);
+      const served = await post(
+        `${batched.url}/v1/models/${model === models.text ? 'spam' : 'spam-bi'}:predict`,
+        {
+          instances: texts,
+        },
+      );
+      const forecast = await post(`${batched.url}/v1/models/seattle:predict`, {
+        ...historyOf(models.seattle, COLUMNS, 300, 320),
+        steps: 3,
+      });
+      expect([served.status, forecast.status]).toEqual([200, 200]);
+      expect(layers.every((l) => l.frozen)).toBe(true);
+      const [rnn] = recurrentLayers(model.model);
+      rnn!.unfreeze();
+      try {
+        expect(frozen).toEqual(serving.classify(encoded));
+      } finally {
+        rnn!.freeze();
+      }
+    }
+    const request = { series: sliceRows(models.seattle, 400, 430), steps: 3 };
+    const frozen = await forecastSeries(models.series, request);
+    const [rnn] = recurrentLayers(models.series.model);
+    rnn!.unfreeze();
+    try {
+      expect(frozen.rows).toEqual((await forecastSeries(models.series, request)).rows);
+    } finally {
+      rnn!.freeze();
     }
   });
 

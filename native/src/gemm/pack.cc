@@ -1,7 +1,10 @@
 #include "pack.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+
+#include "gemm.h"
 
 namespace kioku {
 namespace {
@@ -106,6 +109,135 @@ void packPanelB(const float* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, 
       }
     }
   }
+}
+
+namespace {
+
+// FNV-1a over a row's bits, a 64-bit word at a time.
+uint64_t rowHash(const float* row, int64_t k) {
+  uint64_t h = 1469598103934665603ULL;
+  int64_t p = 0;
+  for (; p + 2 <= k; p += 2) {
+    uint64_t w;
+    std::memcpy(&w, row + p, sizeof w);
+    h = (h ^ w) * 1099511628211ULL;
+  }
+  if (p < k) {
+    uint32_t w;
+    std::memcpy(&w, row + p, sizeof w);
+    h = (h ^ w) * 1099511628211ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+int64_t RowProducts::find(const float* row, int64_t k, uint64_t hash) const {
+  const auto it = index_.find(hash);
+  if (it == index_.end()) return -1;
+  for (int32_t e : it->second)
+    if (std::memcmp(rows_.data() + int64_t{e} * k, row, k * sizeof(float)) == 0) return e;
+  return -1;
+}
+
+void RowProducts::remember(const float* row, const float* product, int64_t k, int64_t n, uint64_t hash) {
+  // A row repeated within one call is kept once.
+  if ((count_ + 1) * (k + n) * static_cast<int64_t>(sizeof(float)) > kMaxBytes || find(row, k, hash) >= 0) return;
+  rows_.insert(rows_.end(), row, row + k);
+  products_.insert(products_.end(), product, product + n);
+  index_[hash].push_back(static_cast<int32_t>(count_++));
+}
+
+void RowProducts::clear() {
+  index_ = {};
+  rows_ = {};
+  products_ = {};
+  count_ = 0;
+}
+
+void RowProducts::judge() {
+  if (looked_ < kTrialRows || found_ * 4 >= looked_) return;
+  off_ = true;
+  clear();
+}
+
+void RowProducts::multiply(int64_t m, const float* a, int64_t lda, const PackedB& b, float* c, int64_t ldc) {
+  if (off_) {
+    sgemmPacked(m, a, lda, b, c, ldc, false);
+    return;
+  }
+  const int64_t k = b.k, n = b.n;
+  std::vector<int64_t> missing;
+  std::vector<uint64_t> hashes(static_cast<size_t>(m));
+  for (int64_t i = 0; i < m; i++) {
+    const float* row = a + i * lda;
+    hashes[i] = rowHash(row, k);
+    const int64_t e = find(row, k, hashes[i]);
+    if (e < 0)
+      missing.push_back(i);
+    else
+      std::memcpy(c + i * ldc, products_.data() + e * n, n * sizeof(float));
+  }
+  const int64_t miss = static_cast<int64_t>(missing.size());
+  looked_ += m;
+  found_ += m - miss;
+  if (miss == 0) return;
+  // The missing rows gathered, multiplied together, scattered to their rows of C.
+  std::vector<float> in(static_cast<size_t>(miss * k)), out(static_cast<size_t>(miss * n));
+  for (int64_t j = 0; j < miss; j++) std::memcpy(in.data() + j * k, a + missing[j] * lda, k * sizeof(float));
+  sgemmPacked(miss, in.data(), k, b, out.data(), n, false);
+  for (int64_t j = 0; j < miss; j++) {
+    const int64_t i = missing[j];
+    std::memcpy(c + i * ldc, out.data() + j * n, n * sizeof(float));
+    remember(in.data() + j * k, out.data() + j * n, k, n, hashes[i]);
+  }
+  judge();
+}
+
+// The packs of the frozen layer whose call runs on this thread (none outside such a call).
+thread_local const FrozenPack* tlsFrozen = nullptr;
+thread_local int tlsFrozenCount = 0;
+std::atomic<int64_t> frozenUses{0};
+
+FrozenPackScope::FrozenPackScope(const FrozenPack* packs, int count)
+    : saved_(tlsFrozen), savedCount_(tlsFrozenCount) {
+  tlsFrozen = packs;
+  tlsFrozenCount = count;
+}
+
+FrozenPackScope::~FrozenPackScope() {
+  tlsFrozen = saved_;
+  tlsFrozenCount = savedCount_;
+}
+
+const PackedB* frozenPack(bool tb, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t rows) {
+  if (rows <= kSmallM) return nullptr;
+  for (int i = 0; i < tlsFrozenCount; i++) {
+    const FrozenPack& f = tlsFrozen[i];
+    if (f.b != b || f.tb != tb || f.k != k || f.n != n || f.ldb != ldb) continue;
+    if (!f.pack->packed || f.pack->isa != activeIsa()) {
+      packB(tb, k, n, b, ldb, kSmallM + 1, *f.pack);
+      if (f.rows) f.rows->clear();
+    }
+    if (!f.pack->packed) return nullptr;  // too wide for one panel: packB would not pack it either
+    frozenUses.fetch_add(1, std::memory_order_relaxed);
+    return f.pack;
+  }
+  return nullptr;
+}
+
+RowProducts* frozenRowProducts(const PackedB* pack) {
+  for (int i = 0; i < tlsFrozenCount; i++)
+    if (tlsFrozen[i].pack == pack) return tlsFrozen[i].rows;
+  return nullptr;
+}
+
+int64_t frozenPackUses() { return frozenUses.load(std::memory_order_relaxed); }
+
+const PackedB& packOnce(bool tb, int64_t k, int64_t n, const float* b, int64_t ldb, int64_t rows, PackedB& own) {
+  if (const PackedB* frozen = frozenPack(tb, k, n, b, ldb, rows)) return *frozen;
+  packB(tb, k, n, b, ldb, rows, own);
+  return own;
 }
 
 }  // namespace kioku

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "../gemm/gemm.h"
+#include "../gemm/pack.h"
 #include "distinct_rows.h"
 #include "sequence.h"
 
@@ -137,8 +138,8 @@ inline const float* distinctInputProducts(const Seq& q, const int32_t** of) {
   const int64_t n = q.rows(), E = q.E, G = q.G;
   if (n < kDistinctMinRows || E < kDistinctMinInput) return nullptr;
   if (!findDistinctRows(q.x, n, E, static_cast<int64_t>(kDistinctShare * n), d)) return nullptr;
-  PackedB wih;  // W_ihᵀ (E × G)
-  packB(true, E, G, q.wIh, E, kSmallM + 1, wih);
+  PackedB own;
+  const PackedB& wih = packOnce(true, E, G, q.wIh, E, kSmallM + 1, own);  // W_ihᵀ (E × G)
   table.resize(static_cast<size_t>(d.count * G));
   // The tasks get plain pointers: a thread_local named inside them would be the worker's own.
   const int64_t count = d.count, block = std::max<int64_t>(8, (8192 / E) / 8 * 8);
@@ -172,6 +173,21 @@ inline void prefetchRows(const Seq& q, int64_t s, int64_t b0, int64_t b1, const 
   }
 }
 
+// x·W_ihᵀ of every step into pre (ld apart), one GEMM. A frozen layer's packed W_ihᵀ serves it
+// where the GEMM would run on one thread (sgemmParallel's rule: one thread, or under 4 MFLOP), so
+// each element is the sum sgemm forms, and its rows' products remembered from earlier calls are read
+// back; else sgemmParallel packs W_ihᵀ itself.
+inline void allInputProducts(const Seq& q, float* pre, int64_t ld) {
+  const int64_t m = q.rows(), G = q.G, E = q.E;
+  const bool oneThread = poolSize() == 1 || 2.0 * m * G * E < 4e6;
+  const PackedB* frozen = oneThread ? frozenPack(true, E, G, q.wIh, E, m) : nullptr;
+  RowProducts* known = frozen && E >= kDistinctMinInput ? frozenRowProducts(frozen) : nullptr;
+  if (frozen)
+    known ? known->multiply(m, q.x, E, *frozen, pre, ld) : sgemmPacked(m, q.x, E, *frozen, pre, ld, false);
+  else
+    sgemmParallel(false, true, m, G, E, q.x, E, q.wIh, E, pre, ld, false);
+}
+
 // The time loop over batch slices. Each step's input products come from the table of distinct
 // rows' products, else from a product per step into an L1 buffer (inputProductPerStep), else from
 // one GEMM of all steps written to the cell's pre-activations before the loop.
@@ -183,12 +199,11 @@ void sequenceLoop(const Seq& q, Cell& cell, float* hN, float* hw) {
   const int32_t* of = nullptr;
   const float* table = distinctInputProducts(q, &of);
   const bool perStep = !table && inputProductPerStep(q, rows);
-  PackedB wih, whh;  // W_ihᵀ (E × G), W_hhᵀ (R × G)
-  if (perStep)
-    packB(true, E, G, q.wIh, E, rows, wih);
-  else if (!table)
-    sgemmParallel(false, true, q.rows(), G, E, q.x, E, q.wIh, E, cell.pre(0), cell.preLd(), false);
-  packB(true, R, G, q.wHh, R, rows, whh);
+  PackedB wihOwn, whhOwn;
+  // W_ihᵀ (E × G) and W_hhᵀ (R × G): a frozen layer's packs (pack.h), else packed for this call.
+  const PackedB& wih = perStep ? packOnce(true, E, G, q.wIh, E, rows, wihOwn) : wihOwn;
+  if (!perStep && !table) allInputProducts(q, cell.pre(0), cell.preLd());
+  const PackedB& whh = packOnce(true, R, G, q.wHh, R, rows, whhOwn);
   cell.prepareSlices(rows);
   runTasks(sl.count, [&](int task) {
     const int64_t b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk), m = b1 - b0;

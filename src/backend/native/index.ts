@@ -8,6 +8,7 @@ import '../js/rnn.js';
 import '../js/shape.js';
 import '../js/unary.js';
 import { CONTRACT, KERNEL_NAMES, type Kernels } from '../contract.js';
+import { type FrozenRecurrent, type RecurrentWeightArrays, registerFreezer } from '../frozen.js';
 import { registerKernel, setBackend } from '../registry.js';
 import { withBoundSteps } from './bound.js';
 import { loadAddon, type NativeAddon } from './loader.js';
@@ -40,9 +41,25 @@ export function nativeBackend(): { addon: NativeAddon | null; reason: string } {
       }
       registerKernel(name, 'native', fn as Kernels[typeof name]);
     }
+    registerNativeFreezer(result.addon);
     registered = result.addon;
   }
   return { addon: result.addon, reason: '' };
+}
+
+/** Frozen weights on the addon: a handle to its copy, passed after each forward's arguments. */
+function registerNativeFreezer(addon: NativeAddon): void {
+  const { freezeRecurrent, frozen } = addon;
+  if (!freezeRecurrent || !frozen) return;
+  registerFreezer('native', (w: RecurrentWeightArrays): FrozenRecurrent => {
+    const handle = freezeRecurrent(w.G, w.E, w.R, w.H, w.P, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr);
+    return {
+      backend: 'native',
+      lstmForward: (...args) => frozen.lstmForward(...args, handle),
+      gruForward: (...args) => frozen.gruForward(...args, handle),
+      rnnForward: (...args) => frozen.rnnForward(...args, handle),
+    };
+  });
 }
 
 /** Loads the addon and makes 'native' the active backend; false (and JS stays active) when unavailable. */

@@ -6,17 +6,38 @@ import type { Kernels } from '../registry.js';
 /** Instruction sets the addon's SIMD kernels are compiled for (native/src/simd.h). */
 export type NativeIsa = 'portable' | 'avx2' | 'avx512' | 'neon';
 
-/** What native/build/Release/kioku.node exports (native/src/addon.cc): the kernels, three controls and bound calls. */
+/** What native/build/Release/kioku.node exports (native/src/addon.cc): the kernels, three controls, bound calls and frozen weights. */
 export interface NativeAddon extends Partial<Kernels> {
   init(threads: number): void;
   /** The active and the best instruction set, and every one this build and CPU run (lowest first). */
-  info(): { isa: NativeIsa; detectedIsa: NativeIsa; isas: NativeIsa[]; threads: number };
+  info(): {
+    isa: NativeIsa;
+    detectedIsa: NativeIsa;
+    isas: NativeIsa[];
+    threads: number;
+    frozenPackUses?: number;
+  };
   /** Every SIMD kernel (GEMM, matrix-vector, gate loops) uses `isa` from now on. */
   setIsa(isa: NativeIsa): void;
   /** Per kernel: reads and checks its arguments once and returns a handle for `runBound` (bound.ts). */
   bind: Partial<Record<string, (...args: unknown[]) => unknown>>;
   /** Runs the kernel a `bind` function read, on the same arguments, checked again. */
   runBound(handle: unknown): void;
+  /** Copies and packs one layer and direction's weights (native/src/frozen_weights.h); a handle for `frozen`. */
+  freezeRecurrent?(
+    G: number,
+    E: number,
+    R: number,
+    H: number,
+    P: number,
+    wIh: Float32Array,
+    wHh: Float32Array,
+    bIh: Float32Array | null,
+    bHh: Float32Array | null,
+    wHr: Float32Array | null,
+  ): unknown;
+  /** The forward kernels with a freezeRecurrent handle after their arguments: run on its copy. */
+  frozen?: Record<'lstmForward' | 'gruForward' | 'rnnForward', (...args: unknown[]) => void>;
 }
 
 export type LoadResult = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
