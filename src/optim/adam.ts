@@ -1,6 +1,5 @@
 import '../backend/js/adam.js';
 import { kernels } from '../backend/registry.js';
-import { ValueError } from '../tensor/errors.js';
 import {
   type BaseHyper,
   checkBetas,

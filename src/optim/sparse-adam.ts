@@ -1,6 +1,5 @@
 import '../backend/js/adam.js';
 import { kernels } from '../backend/registry.js';
-import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { adamMoments } from './adam.js';
 import {
