@@ -74,10 +74,10 @@ for (const B of SIZES) {
   const n = Math.min(batches.length, Math.max(4, Math.floor(240 / B)));
   const used = batches.slice(0, n);
   const calls = (f: (b: Int32Array[]) => number) => used.reduce((s, b) => s + f(b), 0) / n;
-  const plan = (b: Int32Array[]) =>
+  const plan = (frozen: boolean) => (b: Int32Array[]) =>
     planSegments(
       b.map((e) => e.length).sort((x, y) => y - x),
-      nativeSegmentCosts(weights),
+      nativeSegmentCosts(weights, frozen),
     ).length;
   const classify = () => {
     for (const b of used) serving.classify(b);
@@ -104,6 +104,6 @@ for (const B of SIZES) {
   }
   const [b, s, f] = ['buckets', 'segments', 'frozen'].map((k) => median(runs[k]!));
   console.log(
-    `B=${B}: buckets ${b!.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), segments ${s!.toFixed(0)} (${calls(plan).toFixed(1)} forwards), segments frozen ${f!.toFixed(0)}: frozen ${(s! / f!).toFixed(2)}× less than unfrozen`,
+    `B=${B}: buckets ${b!.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), segments ${s!.toFixed(0)} (${calls(plan(false)).toFixed(1)} forwards), segments frozen ${f!.toFixed(0)} (${calls(plan(true)).toFixed(1)}): frozen ${(s! / f!).toFixed(2)}× less than unfrozen`,
   );
 }

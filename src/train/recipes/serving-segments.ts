@@ -65,15 +65,17 @@ export function planSegments(lengths: ArrayLike<number>, costs: SegmentCosts): S
 /**
  * Costs on the native backend of the AVX2 machine, from the recurrent layer's weight count W
  * (Σ G·(E + R) over its layers): a product of more than 4 rows runs packed at about 60 GFLOP/s,
- * after packing the weights (about 1 ns a value) on each call; of at most 4 rows, unpacked at
- * about 25 (each row streams the weights), the call's own cost about an eighth of a packed one's
- * (the large classifier: 1.5–2.4 ms a packed call, about 0.2 ms an unpacked one); about 60 µs of
- * each call is the JavaScript around it (states gathered and scattered).
+ * after packing the weights (about 1 ns a value) on each call unless the layer is `frozen` (its
+ * packs made once); of at most 4 rows, unpacked at about 25 (each row streams the weights), the
+ * call's own cost about an eighth of a packing one's (the large classifier: 1.5–2.4 ms a packed
+ * call, about 0.2 ms an unpacked one); about 60 µs of each call is the JavaScript around it
+ * (states gathered and scattered).
  */
-export function nativeSegmentCosts(weights: number): SegmentCosts {
+export function nativeSegmentCosts(weights: number, frozen = false): SegmentCosts {
   const packed = (rows: number) => rows > 4;
+  const packing = frozen ? 0 : weights / 1000;
   return {
-    call: (rows) => 60 + weights / (packed(rows) ? 1000 : 8000),
+    call: (rows) => 60 + (packed(rows) ? packing : weights / 8000),
     rowStep: (rows) => (2 * weights) / (packed(rows) ? 60e3 : 25e3),
   };
 }
