@@ -23,7 +23,8 @@ import { Tensor } from '../tensor/tensor.js';
  * gives): at batch 1 the first layer's input product W_ih·E[v] + b_ih depends on the token v
  * alone, so it is computed at v's first step, kept, and handed to later steps of v in place of
  * b_ih with no input (E = 0): such a step reads W_hh alone instead of W_ih and W_hh. The kept rows
- * take V·G floats at most, and a streamer keeps them only while that is at most
+ * take V·G floats (one array, made when the streamer first steps on the embedding; each row is
+ * computed at its token's first step), and a streamer keeps them only while that is at most
  * TOKEN_TABLE_MAX_BYTES and E is at least TOKEN_TABLE_MIN_INPUT (otherwise, and at batch > 1,
  * steps gather the embedding rows as inputs).
  */
@@ -80,19 +81,20 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
   private readonly P: number;
   // The first layer's input (B, E), copied from each step's x.
   private readonly input: Float32Array;
-  // Per layer: the state the next step reads (h, c; the step's hNext and cNext are copied into
-  // them), its step's weights (filled in at each step rather than made anew) and its step (the
-  // first layer's second one runs on a given input product).
+  // Per layer: the state the next step reads (h and c, views of one array so that one copy moves
+  // the step's hNext and cNext, views of another, into them), its step's weights (filled in at each
+  // step rather than made anew) and its step (the first layer's second one runs on a given input
+  // product).
   private readonly h: Float32Array[];
   private readonly c: Float32Array[];
+  private readonly states: Float32Array[];
+  private readonly nextStates: Float32Array[];
   private readonly stepWeights: StepWeights[];
   private readonly stepBuffers: StepBuffers[];
   private readonly steps: PreparedStep[];
   private readonly givenStep: PreparedStep;
-  // Token steps: the kept input products of the embedding they were computed from (null: none
-  // yet), and the buffer a step's product is copied into, which the kernel reads as b_ih.
+  // Token steps: the kept input products of the embedding they were computed from (null: none yet).
   private tokens: TokenInputTable | null = null;
-  private readonly product: Float32Array;
 
   /** Use `lstm.streamer()`, `gru.streamer()` or `rnn.streamer()`. */
   constructor(
@@ -131,10 +133,12 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
     const R = this.outputSize;
     const isLstm = mode === 'LSTM';
     const buffer = (n: number) => new Float32Array(n);
-    this.h = Array.from({ length: L }, () => buffer(B * R));
-    this.c = Array.from({ length: L }, () => buffer(isLstm ? B * H : 0));
+    const stateSize = B * R + (isLstm ? B * H : 0);
+    this.states = Array.from({ length: L }, () => buffer(stateSize));
+    this.nextStates = Array.from({ length: L }, () => buffer(stateSize));
+    this.h = this.states.map((s) => s.subarray(0, B * R));
+    this.c = this.states.map((s) => s.subarray(B * R));
     this.input = buffer(B * this.inputSize);
-    this.product = buffer(B === 1 ? gateCount(mode) * H : 0);
     this.stepWeights = Array.from({ length: L }, () => ({
       weightIh: NO_INPUT,
       weightHh: NO_INPUT,
@@ -147,8 +151,8 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
       h: this.h[l]!,
       c: this.c[l]!,
       out: buffer(B * R),
-      hNext: buffer(B * R),
-      cNext: buffer(isLstm ? B * H : 0),
+      hNext: this.nextStates[l]!.subarray(0, B * R),
+      cNext: this.nextStates[l]!.subarray(B * R),
       gates: buffer(B * recurrentKind(mode).savedBlocks * H),
       cells: buffer(isLstm ? B * H : 0),
       hidden: isLstm && this.P > 0 ? buffer(B * H) : null,
@@ -198,8 +202,7 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
       if (!table) this.input.set(embedding.f32.subarray(id * E, (id + 1) * E), b * E);
     }
     if (!table) return this.run(null);
-    this.product.set(table.row(ids[0]!));
-    return this.run(this.product);
+    return this.run(table.select(ids[0]!));
   }
 
   // The kept input products for `embedding` (made or remade when it is another), or null when
@@ -216,13 +219,19 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
       );
     }
     if (this.tokens?.source === embedding.f32) return this.tokens;
-    const G = this.product.length;
+    const G = gateCount(this.mode) * this.H;
     const keep =
       this.batch === 1 &&
       this.inputSize >= TOKEN_TABLE_MIN_INPUT &&
       embedding.shape[0]! * G * 4 <= TOKEN_TABLE_MAX_BYTES;
     if (!keep) return null;
-    this.tokens = new TokenInputTable(embedding.f32, this.inputSize, G, this.weights[0]!);
+    this.tokens = new TokenInputTable(
+      embedding.f32,
+      embedding.shape[0]!,
+      this.inputSize,
+      G,
+      this.weights[0]!,
+    );
     return this.tokens;
   }
 
@@ -244,9 +253,7 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
       (given ? this.givenStep : this.steps[l]!).run(sw);
       // The next step reads the state from the same arrays, so that every step of a layer makes
       // the same kernel call (which the native backend binds once).
-      const sb = this.stepBuffers[l]!;
-      sb.h.set(sb.hNext);
-      sb.c.set(sb.cNext);
+      this.states[l]!.set(this.nextStates[l]!);
     }
     return this.stepBuffers[L - 1]!.out;
   }
@@ -333,32 +340,43 @@ export class RecurrentStreamer<S extends Tensor | readonly [Tensor, Tensor]> {
 }
 
 /**
- * The first layer's input products W_ih·E[v] + b_ih of an embedding's rows, each computed at its
- * first use from the weights as they are then.
+ * The first layer's input products W_ih·E[v] + b_ih of an embedding's V rows, each computed at its
+ * first use from the weights as they are then. They lie in one array, row v at v·G (a row is one
+ * copy away, with no object of its own to fetch first), followed by the step's row: the token's
+ * product is copied there, so that the kernel reads the same array as b_ih at every step (and the
+ * native backend binds the call once).
  */
 class TokenInputTable {
   readonly source: Float32Array;
-  private readonly rows: (Float32Array | undefined)[] = [];
+  private readonly products: Float32Array;
+  private readonly made: Uint8Array;
+  private readonly step: Float32Array;
 
   constructor(
     source: Float32Array,
+    V: number,
     private readonly E: number,
     private readonly G: number,
     private readonly weights: LstmWeights,
   ) {
     this.source = source;
+    this.products = new Float32Array((V + 1) * G);
+    this.made = new Uint8Array(V);
+    this.step = this.products.subarray(V * G);
   }
 
-  row(id: number): Float32Array {
-    let row = this.rows[id];
-    if (row === undefined) {
-      const { E, G, weights: w } = this;
-      row = new Float32Array(G);
+  /** The step's row holding token `id`'s input product, computed now if it is its first use. */
+  select(id: number): Float32Array {
+    const { E, G } = this;
+    if (this.made[id] === 0) {
+      const w = this.weights;
       const x = this.source.subarray(id * E, (id + 1) * E);
+      const row = this.products.subarray(id * G, (id + 1) * G);
       matVecAdd(G, E, x, w.weightIh.f32, w.biasIh ? w.biasIh.f32 : null, row);
-      this.rows[id] = row;
+      this.made[id] = 1;
     }
-    return row;
+    this.products.copyWithin(this.products.length - G, id * G, (id + 1) * G);
+    return this.step;
   }
 }
 

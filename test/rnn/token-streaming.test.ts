@@ -82,6 +82,21 @@ describeEachBackend('token steps match steps on the embedding rows', () => {
     }
   }
 
+  it('a streamer stepping on another embedding keeps that embedding’s products', () => {
+    const g = new Generator(22);
+    const lstm = new LSTM({ inputSize: E, hiddenSize: 5, generator: g }).eval();
+    const embeddings = [randn([V, E], { generator: g }), randn([V, E], { generator: g })];
+    const plain = lstm.streamer();
+    const tokens = lstm.streamer();
+    // Back and forth, so that each switch makes the other embedding's products anew.
+    for (const [t, which] of [0, 1, 1, 0, 1].entries()) {
+      const embedding = embeddings[which]!;
+      const id = IDS[t]!;
+      const x = embedding.f32.slice(id * E, (id + 1) * E);
+      expectClose(tokens.stepTokens([id], embedding), plain.step(x), `embedding ${which} t=${t}`);
+    }
+  });
+
   it('a language model streamer made after an optimizer step gives the new weights’ logits', () => {
     for (const cell of ['lstm', 'gru', 'rnn'] as const) {
       const m = new LanguageModel({ vocabSize: V, embedDim: E, hiddenSize: 6, numLayers: 2, cell });
