@@ -190,11 +190,24 @@ export async function splitReport(
     );
   }
   if (r.verdict.warning) reporter.print(`warning: ${r.verdict.warning}`);
-  if (r.coverage) {
-    reporter.print(
-      `${Math.round(r.coverage.level * 100)}% prediction intervals: ${(r.coverage.pooled * 100).toFixed(1)}% of the ${r.split} values inside`,
-    );
-  }
+  if (r.coverage) reporter.print(coverageLine(r.coverage, r.split, r.origins));
+}
+
+/**
+ * The intervals' coverage on a split, and whether it is off the nominal level by more than three
+ * binomial standard errors over the split's origins (a forecast's steps move together, so the
+ * origins, not the values, count; neighbouring origins are not independent either, hence three).
+ */
+export function coverageLine(
+  coverage: { level: number; pooled: number },
+  split: string,
+  origins: number,
+): string {
+  const { level, pooled } = coverage;
+  const line = `${Math.round(level * 100)}% prediction intervals: ${(pooled * 100).toFixed(1)}% of the ${split} values inside`;
+  const off = pooled - level;
+  if (Math.abs(off) <= 3 * Math.sqrt((level * (1 - level)) / Math.max(origins, 1))) return line;
+  return `${line}, ${off < 0 ? 'below' : 'above'} the nominal ${Math.round(level * 100)}% by more than three standard errors over ${origins} origins: the intervals are too ${off < 0 ? 'narrow' : 'wide'} for this split`;
 }
 
 /** The title of a split's table: which rows, how many origins and steps, which target. */
