@@ -182,7 +182,7 @@ export const EXPECTED: Record<string, Expected> = {
   'no arguments': { code: 2, message: '' },
   'unknown command': { code: 2, message: "kioku: unknown command 'trian' (Did you mean train?)" },
   'unknown flag': { code: 2, message: "kioku: unknown option '--colour'" },
-  'required option missing': { code: 2, message: "kioku: required option '--target <column>' not specified" },
+  'required option missing': { code: 2, message: "kioku: required option '--out <dir>' not specified" },
   'not a number': {
     code: 2,
     message:

@@ -30,9 +30,13 @@ import { done, trainRunOptions } from '../training.js';
 
 /** `kioku train series`: flags → trainForecaster → progress, the test tables, the saved paths. */
 
-export interface TrainSeriesFlags extends ForecasterSettings, CheckpointFlags {
+/** The flags with the target settled (named, or the series' one column). */
+type SettledFlags = TrainSeriesFlags & { target: string; dateCol: string };
+
+export interface TrainSeriesFlags extends Omit<ForecasterSettings, 'target'>, CheckpointFlags {
   data: string;
-  target: string;
+  /** Absent: the series' one numeric column. */
+  target?: string;
   features?: string[];
   horizon?: number;
   /** Absent: the file's header suggests it (see dateColumnFor). */
@@ -68,12 +72,12 @@ function transformFlag(value: string): TransformOption {
  */
 function textColumnsHandler(o: TrainSeriesFlags, reporter: Reporter) {
   return (names: string[], firstValues: string[]): void => {
-    const target = names.indexOf(o.target);
+    const target = o.target === undefined ? -1 : names.indexOf(o.target);
     if (target >= 0) {
       const first = firstValues[target]!;
       const note = decimalCommaNote(first);
       throw new DataError(
-        `--target ${quote(o.target)} holds text; it must name a numeric column (its first value is ${quote(first)}${note ? `; ${note}` : ''})`,
+        `--target ${quote(names[target]!)} holds text; it must name a numeric column (its first value is ${quote(first)}${note ? `; ${note}` : ''})`,
       );
     }
     const commas = names.flatMap((name, k) => {
@@ -87,6 +91,15 @@ function textColumnsHandler(o: TrainSeriesFlags, reporter: Reporter) {
   };
 }
 
+/** The target when --target is left out: the series' one numeric column, else an error naming them. */
+function onlyColumn(series: TimeSeries | SeriesPanel): string {
+  const columns = 'members' in series ? series.members[0]!.columns : series.columns;
+  if (columns.length === 1) return columns[0]!;
+  throw new CliError(
+    `--target is required: name the column to forecast, one of ${columns.map((c) => quote(c)).join(', ')}`,
+  );
+}
+
 /** The series `--data` names, with the columns the flags ask for. */
 function loadData(o: TrainSeriesFlags & { dateCol: string }, reporter: Reporter) {
   const builtin = o.data === 'stocks' || o.data.startsWith('stocks:') || SERIES_BUILTINS.includes(o.data);
@@ -96,7 +109,7 @@ function loadData(o: TrainSeriesFlags & { dateCol: string }, reporter: Reporter)
       `${csvFlag} names a column of a CSV file; the built-in ${quote(o.data)} has its own dates and series: leave ${csvFlag} out`,
     );
   }
-  const wanted = o.features ? [...new Set([...o.features, o.target])] : undefined;
+  const wanted = o.features && o.target ? [...new Set([...o.features, o.target])] : undefined;
   return loadSeriesSource(o.data, {
     dateCol: o.dateCol,
     seriesCol: o.seriesCol ?? null,
@@ -110,7 +123,7 @@ function loadData(o: TrainSeriesFlags & { dateCol: string }, reporter: Reporter)
  * Writes the run's flags to `<out>/command.json` once, when the run is accepted (a refused run
  * must not replace an unfinished run's flags).
  */
-function commandRecorder(o: TrainSeriesFlags, store: Pick<RunStore, 'writeFile'>) {
+function commandRecorder(o: SettledFlags, store: Pick<RunStore, 'writeFile'>) {
   let recorded = false;
   return async (): Promise<void> => {
     if (recorded) return;
@@ -121,7 +134,7 @@ function commandRecorder(o: TrainSeriesFlags, store: Pick<RunStore, 'writeFile'>
 }
 
 /** The restored epoch, the test tables and the saved paths. */
-async function report(o: TrainSeriesFlags, result: ForecasterResult, reporter: Reporter, metric: string) {
+async function report(o: SettledFlags, result: ForecasterResult, reporter: Reporter, metric: string) {
   await restoredLine(reporter, result.fit, metric);
   const t = result.test;
   await splitReport(reporter, 'test', t, splitTitle('Test split', t, o.target));
@@ -131,7 +144,7 @@ async function report(o: TrainSeriesFlags, result: ForecasterResult, reporter: R
 
 /** The recipe's options: the flags that are settings, the data, the run's store and checkpoints. */
 function recipeOptions(
-  o: TrainSeriesFlags & { dateCol: string },
+  o: SettledFlags,
   series: TimeSeries | SeriesPanel,
   run: Awaited<ReturnType<typeof trainRunOptions>>,
   onEvent: ForecasterOptions['onEvent'],
@@ -164,8 +177,11 @@ function recipeOptions(
 /** Reads the data and trains, reporting as it goes; `o` are the command's flags. */
 export async function trainSeries(flags: TrainSeriesFlags, reporter: Reporter): Promise<void> {
   const started = performance.now();
-  const o = { ...flags, dateCol: await dateColumnFor(flags.data, flags.dateCol) };
-  const series = await loadData(o, reporter);
+  if (flags.target === undefined && flags.features)
+    throw new CliError('--target is required with --features: name the column to forecast');
+  const read = { ...flags, dateCol: await dateColumnFor(flags.data, flags.dateCol) };
+  const series = await loadData(read, reporter);
+  const o = { ...read, target: flags.target ?? onlyColumn(series) };
   const run = await trainRunOptions(o, reporter, `kioku resume ${o.out} continues the run`);
   const record = commandRecorder(o, run.store);
   const metric = { name: 'mae' };
@@ -297,7 +313,7 @@ export function trainSeriesCommand(train: Command, reporter: (cmd: Command) => R
       '--data <source>',
       'seattle-weather, births, sp500, stocks, stocks:<SYMBOL>, or a .csv file with a date column',
     )
-    .requiredOption('--target <column>', 'column to forecast');
+    .option('--target <column>', 'column to forecast (default: the only numeric column, if there is one)');
   seriesOptions(cmd)
     .requiredOption('--out <dir>', 'output directory (model, plots, metrics.jsonl, history.json)')
     .addHelpText(
