@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "../row_hash.h"
 #include "gemm.h"
 
 namespace kioku {
@@ -110,27 +111,6 @@ void packPanelB(const float* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, 
     }
   }
 }
-
-namespace {
-
-// FNV-1a over a row's bits, a 64-bit word at a time.
-uint64_t rowHash(const float* row, int64_t k) {
-  uint64_t h = 1469598103934665603ULL;
-  int64_t p = 0;
-  for (; p + 2 <= k; p += 2) {
-    uint64_t w;
-    std::memcpy(&w, row + p, sizeof w);
-    h = (h ^ w) * 1099511628211ULL;
-  }
-  if (p < k) {
-    uint32_t w;
-    std::memcpy(&w, row + p, sizeof w);
-    h = (h ^ w) * 1099511628211ULL;
-  }
-  return h;
-}
-
-}  // namespace
 
 int64_t RowProducts::find(const float* row, int64_t k, uint64_t hash) const {
   const auto it = index_.find(hash);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../pool.h"
+#include "../row_hash.h"
 
 namespace kioku {
 
@@ -22,26 +23,6 @@ struct DistinctRows {
   std::vector<uint64_t> rowHashes;  // (rows): every row's hash, computed before the rows are placed
   int64_t count = 0;
 };
-
-// A hash of a row's bits in four independent chains, so the multiplies overlap.
-inline uint64_t rowHash(const float* row, int64_t E) {
-  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  uint64_t h[4] = {1, 2, 3, 4};
-  int64_t i = 0;
-  for (; i + 4 <= E; i += 4)
-    for (int j = 0; j < 4; j++) {
-      uint32_t w;
-      std::memcpy(&w, row + i + j, sizeof w);
-      h[j] = (h[j] ^ w) * kMul;
-    }
-  for (; i < E; i++) {
-    uint32_t w;
-    std::memcpy(&w, row + i, sizeof w);
-    h[0] = (h[0] ^ w) * kMul;
-  }
-  const uint64_t r = h[0] ^ (h[1] << 17 | h[1] >> 47) ^ (h[2] << 31 | h[2] >> 33) ^ (h[3] << 47 | h[3] >> 17);
-  return (r ^ (r >> 29)) * kMul;
-}
 
 // out[r] = rowHash of row r for r in [lo, hi), in one range per thread when there are many: the
 // hashes are a pass over all of x, which the table's inserts after them (a probe and, for a
