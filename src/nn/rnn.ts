@@ -97,6 +97,8 @@ abstract class RecurrentBase extends Module {
   private readonly layerName: string;
   // Each layer and direction's weights as the backend froze them (freeze()), or null.
   private frozenWeights: (FrozenRecurrent | null)[] | null = null;
+  // Each parameter's requiresGrad before freeze(), which unfreeze() gives back.
+  private requiredGrad: boolean[] = [];
 
   protected constructor(layerName: string, mode: RecurrentKind, options: RecurrentOptions, projSize: number) {
     super();
@@ -173,8 +175,8 @@ abstract class RecurrentBase extends Module {
    * copied, and on the native backend packed for its products, once; a forward that records no
    * gradient then runs on that copy instead of packing W_ihᵀ and W_hhᵀ on every call (results
    * are bit-identical). The JS and WebAssembly backends prepare nothing across calls: there
-   * nothing changes but `frozen`. While frozen, the parameters require no gradient, and freezing
-   * drops the gradients they hold.
+   * nothing changes but `frozen`. While frozen, the parameters require no gradient (unfreeze()
+   * gives each back the requiresGrad it had), and freezing drops the gradients they hold.
    *
    * A stale copy cannot be used, by construction rather than by care: a frozen forward reads
    * every weight from the copy (never the arrays it is passed), so its packs and its weights are
@@ -187,21 +189,25 @@ abstract class RecurrentBase extends Module {
    */
   freeze(): this {
     const D = this.numDirections;
+    const params = this.parameters();
+    if (this.frozenWeights === null) this.requiredGrad = params.map((p) => p.requiresGrad);
     this.frozenWeights = Array.from({ length: this.numLayers * D }, (_, k) =>
       freezeWeights(this.weights(Math.floor(k / D), k % D), this.hiddenSize),
     );
-    for (const p of this.parameters()) {
+    for (const p of params) {
       p.requiresGrad = false;
       p.grad = null;
     }
     return this;
   }
 
-  /** Drops what freeze() made; the parameters require gradients again. */
+  /** Drops what freeze() made; each parameter requires a gradient again if it did before. */
   unfreeze(): this {
     if (this.frozenWeights === null) return this;
     this.frozenWeights = null;
-    for (const p of this.parameters()) p.requiresGrad = true;
+    this.parameters().forEach((p, i) => {
+      p.requiresGrad = this.requiredGrad[i] ?? true;
+    });
     return this;
   }
 

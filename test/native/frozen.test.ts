@@ -286,6 +286,17 @@ describe.skipIf(!addon)('frozen recurrent weights on the native backend', () => 
     expectSame(run(layer, x, null), frozenAnswer);
   });
 
+  it('unfreeze gives each parameter back the requiresGrad it had', () => {
+    const layer = new LSTM({ inputSize: 4, hiddenSize: 6, generator: new Generator(26) });
+    const fixed = layer.parameters()[0]!;
+    fixed.requiresGrad = false;
+    layer.freeze().freeze();
+    expect(layer.parameters().some((p) => p.requiresGrad)).toBe(false);
+    layer.forward(input(seeded(18), 3, 2, 4));
+    expect(layer.frozen).toBe(false);
+    expect(layer.parameters().map((p) => p.requiresGrad)).toEqual(layer.parameters().map((p) => p !== fixed));
+  });
+
   it('freeze drops the gradients a step would apply', () => {
     const layer = new RNN({ inputSize: 4, hiddenSize: 6, generator: new Generator(24) });
     const x = input(seeded(16), 3, 2, 4);
