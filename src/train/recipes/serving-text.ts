@@ -145,8 +145,6 @@ export function textServing(opened: OpenedModel): TextServing {
   // A wide model that reads its last state alone runs a batch as a packed sequence, else in buckets.
   const weights = rt.model instanceof TextClassifier ? recurrentWeights(rt.model) : 0;
   const lastOnly = reason === null && weights >= SEGMENT_MIN_WEIGHTS ? (rt.model as TextClassifier) : null;
-  // Serving freezes the layers after this runs, so whether they pack per call is read per batch.
-  const costs = [nativeSegmentCosts(weights), nativeSegmentCosts(weights, true)];
   return {
     labels,
     maxLen: rt.maxLen,
@@ -155,7 +153,7 @@ export function textServing(opened: OpenedModel): TextServing {
     classify(encoded) {
       const k = labels.length;
       const probs = lastOnly
-        ? classifyBySegments(lastOnly, encoded, k, costs[Number(lastOnly.rnn.frozen)]!)
+        ? classifyBySegments(lastOnly, encoded, k, nativeSegmentCosts(weights, lastOnly.rnn.frozen))
         : classifyBuckets(rt.model, encoded, k, BUCKET_SPREAD);
       return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
     },
