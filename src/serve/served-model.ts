@@ -1,5 +1,5 @@
 import { KiokuError } from '../tensor/errors.js';
-import { MicroBatcher } from './batcher.js';
+import { type Done, MicroBatcher } from './batcher.js';
 import { RequestError } from './errors.js';
 import type { Job, ModelKind } from './kinds.js';
 import type { ServeMetrics } from './metrics.js';
@@ -61,9 +61,10 @@ export class ServedModel<Item, Out, State extends object> {
     });
   }
 
-  /** The outputs of a job's items, once its batch has run. */
-  run(job: Job<Item>): Promise<Out[]> {
-    return job.session ? this.sessionSteps.submit(job) : this.stateless.submit(job);
+  /** Runs a job in its batch; `done` gets the outputs of its items, or its error. */
+  run(job: Job<Item>, done: Done<Out[]>): void {
+    if (job.session) this.sessionSteps.submit(job, done);
+    else this.stateless.submit(job, done);
   }
 
   /** Open sessions. */
