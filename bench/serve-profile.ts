@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { writeSection } from './sections.js';
 import {
   cpuSeconds,
+  pinClient,
   type Req,
   releaseModels,
   sessionRequests,
@@ -32,6 +33,8 @@ const TOP = Number(process.argv[3] ?? 8);
 /** Only the workloads whose name contains this. */
 const ONLY = process.argv[4] ?? '';
 const CONNECTIONS = 32;
+/** Untimed load first: a fresh server compiles its hot paths in its first seconds. */
+const WARMUP = 3;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 interface ProfileNode {
@@ -148,7 +151,7 @@ async function profileOne(models: string[], batching: boolean, w: Workload) {
     headers: { 'content-type': 'application/json' },
   };
   try {
-    await autocannon({ ...options, duration: 1 });
+    await autocannon({ ...options, duration: WARMUP });
     const from = nowUs();
     const cpu0 = await cpuSeconds(s.child.pid!);
     const r = await autocannon({ ...options, duration: SECONDS });
@@ -265,23 +268,24 @@ function ceilingTable(runs: Described[]): string[] {
 
 const f1 = (v: number) => v.toFixed(1);
 
-function section(runs: Described[], load0: number[]): string[] {
+function section(runs: Described[], load0: number[], pinning: string): string[] {
   return [
     "## Where a served request's time goes (`tsx bench/serve-profile.ts`)",
     '',
-    `Command: \`tsx bench/serve-profile.ts ${SECONDS}\`: each workload of \`npm run bench:serve\` against a \`kioku serve\` under node's --cpu-prof (KIOKU_NUM_THREADS=${THREADS}), ${CONNECTIONS} autocannon connections on the same machine, ${SECONDS} s after a 1 s warm-up, micro-batching off and on. The server's CPU time (user and system, from /proc) per request, split by the profile's samples: a builtin or native call (JSON.parse, the addon's kernels) is charged to the code that made it, so "forward" holds the native kernels, "Fastify" the body's JSON.parse, the schema validation and the reply's serialisation, "Node HTTP" the sockets and the HTTP parser. Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, shared with other work (load average ${load0.map(f1).join(', ')} at the start, ${loadavg().map(f1).join(', ')} at the end): requests/s are low and noisy, CPU µs per request less so, though a loaded machine inflates them too (a shared core's caches, slower system calls). Date: ${new Date().toISOString().slice(0, 16)} UTC.`,
+    `Command: \`tsx bench/serve-profile.ts ${SECONDS}\`: each workload of \`npm run bench:serve\` against a fresh \`kioku serve\` under node's --cpu-prof (KIOKU_NUM_THREADS=${THREADS}; ${pinning}), ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP} s untimed, micro-batching off and on. The server's CPU time per request (from /proc, its V8 threads included), split in the shares of the main thread's samples; a builtin or native call is charged to its caller, so "forward" holds the native kernels and "Fastify" the body's JSON.parse, the schema check and the reply's serialisation. The profiler itself adds to every figure. Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, shared (load average ${load0.map(f1).join(', ')} at the start, ${loadavg().map(f1).join(', ')} at the end). Date: ${new Date().toISOString().slice(0, 16)} UTC.`,
     '',
     `| workload | batching | requests/s | server CPU (µs/request) | ${COLUMNS.map(([, h]) => h).join(' | ')} | other |`,
     `|---|---|---|---|${COLUMNS.map(() => '---|').join('')}---|`,
     ...runs.map((r) => r.row),
     '',
-    "What micro-batching can give on one core. Each request costs the server a fixed amount of CPU in Node's HTTP, Fastify and the metrics, batched or not; batching shares out only the forward (and the per-batch work around it). A server bound by its CPU serves 1 / (CPU per request) requests a second, so batching can raise its throughput by at most the unbatched CPU per request divided by that fixed cost (the last column, with a forward that cost nothing); the CPU gain column is what it gave in this run. Where the ceiling is below 3×, no forward, however fast, makes batching triple the throughput; where the gain falls short of a higher ceiling, the forward's batched cost is what is left. The last three columns say what 3× would take: a cost both servers pay per request, cut by x µs, turns the gain into (unbatched − x) / (batched − x), which reaches 3 at x = (3 × batched − unbatched) / 2; beside it, what a batched request spends on its forward and on everything but its forward and Node's HTTP (Fastify, JSON, the metrics, our request handling, tokenizing or series encoding, the collector) — the only part a change to the server can cut.",
+    "Batching shares out the forward, never Node's HTTP, Fastify and the metrics, so a CPU-bound server gains at most unbatched CPU ÷ that fixed part (the ceiling column). A cut of x µs from what both servers pay per request turns the gain into (unbatched − x) ÷ (batched − x), which reaches 3 at x = (3 × batched − unbatched) ÷ 2; the last column is the part of a batched request that a change to the server can cut (all but its forward and Node's HTTP).",
     '',
     ...ceilingTable(runs),
     '',
   ];
 }
 
+const pinning = pinClient();
 const m = await trainModels();
 const st = statelessRequests(m);
 const se = sessionRequests(m);
@@ -311,5 +315,5 @@ try {
   await releaseModels(m);
 }
 // Only a run of every workload rewrites BENCHMARKS.md's section.
-if (ONLY === '') writeSection(join(root, 'BENCHMARKS.md'), 'serve-profile', section(rows, load0));
-process.stdout.write(`\n${section(rows, load0).join('\n')}\n`);
+if (ONLY === '') writeSection(join(root, 'BENCHMARKS.md'), 'serve-profile', section(rows, load0, pinning));
+process.stdout.write(`\n${section(rows, load0, pinning).join('\n')}\n`);

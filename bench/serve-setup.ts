@@ -2,10 +2,10 @@
  * What bench/serve.ts and bench/serve-profile.ts share: the served models (trained briefly on
  * the built-in data), `kioku serve` in a child process, and the requests of each workload.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
@@ -17,6 +17,28 @@ import { nodeRunStore } from '../src/train/run-store-node.js';
 /** Kernel threads per server: on a shared machine a second thread mostly waits for a core. */
 export const THREADS = process.env.KIOKU_NUM_THREADS ?? '1';
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The cores the served process and the load generator run on: with two cores or more (and
+ * taskset), the server on core 0 and this process (autocannon runs in it) on core 1, so that the
+ * client does not take the server's core; else both unpinned. KIOKU_BENCH_SERVE_PIN=0 turns it off.
+ */
+export const PINNING: { server: string; client: string } | null =
+  availableParallelism() >= 2 &&
+  process.env.KIOKU_BENCH_SERVE_PIN !== '0' &&
+  spawnSync('taskset', ['-V']).status === 0
+    ? { server: '0', client: '1' }
+    : null;
+
+/** Pins this process, every thread of it, to the client's core (see PINNING); says how it runs. */
+export function pinClient(): string {
+  if (!PINNING) {
+    return `unpinned: autocannon and the server share the machine's ${availableParallelism()} core(s)`;
+  }
+  const r = spawnSync('taskset', ['-a', '-cp', PINNING.client, String(process.pid)]);
+  if (r.status !== 0) throw new Error(`taskset could not pin the load generator: ${r.stderr}`);
+  return `the server pinned to core ${PINNING.server} and autocannon to core ${PINNING.client} (taskset)`;
+}
 
 export interface Served {
   url: string;
@@ -44,7 +66,10 @@ export function startServer(
     '--log-level',
     'silent',
   ];
-  const child = spawn(process.execPath, [...args, ...models.flatMap((m) => ['--model', m]), ...flags], {
+  const command = [process.execPath, ...args, ...models.flatMap((m) => ['--model', m]), ...flags];
+  // taskset execs the server in its own process: the child's pid is the server's.
+  const pinned = PINNING ? ['taskset', '-c', PINNING.server, ...command] : command;
+  const child = spawn(pinned[0]!, pinned.slice(1), {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, KIOKU_NUM_THREADS: THREADS },
   });
