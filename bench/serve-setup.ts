@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
@@ -21,19 +21,23 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /**
  * The cores the served process and the load generator run on: with two cores or more (and
  * taskset), the server on core 0 and this process (autocannon runs in it) on core 1, so that the
- * client does not take the server's core; else both unpinned. KIOKU_BENCH_SERVE_PIN=0 turns it off.
+ * client does not take the server's core. Only while the machine is otherwise quiet (load average
+ * under 2 at the start): where other work runs, a pinned server cannot leave a core that work
+ * shares, and cost more CPU per request batched than unpinned (bench/serve-ab.ts, load average
+ * 9–13: 104 against 88 µs for a 12-word text). KIOKU_BENCH_SERVE_PIN=1 pins anyway, =0 never.
  */
-export const PINNING: { server: string; client: string } | null =
-  availableParallelism() >= 2 &&
-  process.env.KIOKU_BENCH_SERVE_PIN !== '0' &&
-  spawnSync('taskset', ['-V']).status === 0
-    ? { server: '0', client: '1' }
-    : null;
+function pinning(): { server: string; client: string } | null {
+  const wanted = process.env.KIOKU_BENCH_SERVE_PIN;
+  if (wanted === '0' || availableParallelism() < 2 || spawnSync('taskset', ['-V']).status !== 0) return null;
+  return wanted === '1' || loadavg()[0]! < 2 ? { server: '0', client: '1' } : null;
+}
+
+export const PINNING = pinning();
 
 /** Pins this process, every thread of it, to the client's core (see PINNING); says how it runs. */
 export function pinClient(): string {
   if (!PINNING) {
-    return `unpinned: autocannon and the server share the machine's ${availableParallelism()} core(s)`;
+    return `unpinned: autocannon and the server share the machine's ${availableParallelism()} core(s)${availableParallelism() >= 2 ? ` (load average ${loadavg()[0]!.toFixed(1)} at the start: pinned only under 2, or with KIOKU_BENCH_SERVE_PIN=1)` : ''}`;
   }
   const r = spawnSync('taskset', ['-a', '-cp', PINNING.client, String(process.pid)]);
   if (r.status !== 0) throw new Error(`taskset could not pin the load generator: ${r.stderr}`);
