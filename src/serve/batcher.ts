@@ -26,14 +26,12 @@ export interface BatcherOptions<J, R> {
   run(jobs: J[]): Array<R | Error>;
 }
 
-/** Called once with a job's result, or with its error. */
-export type Done<R> = (error: Error | null, result?: R) => void;
-
 interface Pending<J, R> {
   job: J;
   /** When it came (performance.now()). */
   since: number;
-  done: Done<R>;
+  resolve(r: R): void;
+  reject(e: Error): void;
 }
 
 export class MicroBatcher<J, R> {
@@ -52,16 +50,14 @@ export class MicroBatcher<J, R> {
     return this.queue.length;
   }
 
-  /**
-   * Queues `job`; `done` gets its result once its batch has run (at once, when this job fills
-   * the batch or batching is off). A callback, not a promise: a server calls this per request.
-   */
-  submit(job: J, done: Done<R>): void {
-    this.queue.push({ job, since: performance.now(), done });
-    this.queuedRows += this.o.rows(job);
-    this.queuedCost += this.costOf(job);
-    if (!this.o.batching || this.full()) this.flush();
-    else this.timer ??= setTimeout(this.flushNow, this.o.maxWaitMs);
+  submit(job: J): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ job, since: performance.now(), resolve, reject });
+      this.queuedRows += this.o.rows(job);
+      this.queuedCost += this.costOf(job);
+      if (!this.o.batching || this.full()) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.o.maxWaitMs);
+    });
   }
 
   /** Runs every waiting job now, batch after batch (for shutdown). */
@@ -71,9 +67,6 @@ export class MicroBatcher<J, R> {
     while (this.queue.length > 0) this.runOne();
   }
 
-  /** flush, bound once: a timer's callback without a closure per batch. */
-  private readonly flushNow = (): void => this.flush();
-
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -81,8 +74,8 @@ export class MicroBatcher<J, R> {
     // What stayed behind (beyond the limits, a session's later request) waits what is left of its wait.
     if (this.queue.length > 0) {
       const left = this.queue[0]!.since + this.o.maxWaitMs - performance.now();
-      if (!this.o.batching || this.full() || left <= 0) setImmediate(this.flushNow);
-      else this.timer = setTimeout(this.flushNow, left);
+      if (!this.o.batching || this.full() || left <= 0) setImmediate(() => this.flush());
+      else this.timer = setTimeout(() => this.flush(), left);
     }
   }
 
@@ -129,10 +122,10 @@ export class MicroBatcher<J, R> {
     } catch (e) {
       results = batch.map(() => (e instanceof Error ? e : new Error(String(e))));
     }
-    for (let i = 0; i < batch.length; i++) {
+    batch.forEach((p, i) => {
       const r = results[i];
-      if (r instanceof Error) batch[i]!.done(r);
-      else batch[i]!.done(null, r as R);
-    }
+      if (r instanceof Error) p.reject(r);
+      else p.resolve(r as R);
+    });
   }
 }

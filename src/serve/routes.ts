@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { sessionOf } from './kinds.js';
 import type { ServedModel } from './served-model.js';
 import { requestedOutputs, type V2Request } from './tensors.js';
@@ -70,32 +70,6 @@ export function metadata(model: AnyModel): object {
   };
 }
 
-/**
- * Runs `items` in their batch and sends what `answer` makes of the outputs, or the error. The
- * handlers that call it return nothing and send later: no promise per request.
- */
-function runAndSend(
-  model: AnyModel,
-  job: Parameters<AnyModel['run']>[0],
-  reply: FastifyReply,
-  answer: (outs: unknown[]) => unknown,
-): void {
-  model.run(job, (error, outs) => {
-    if (error) {
-      reply.send(error);
-      return;
-    }
-    let body: unknown;
-    try {
-      body = answer(outs!);
-    } catch (e) {
-      reply.send(e);
-      return;
-    }
-    reply.send(body);
-  });
-}
-
 export function modelRoutes(app: FastifyInstance, model: AnyModel): void {
   const { name, kind } = model;
   const config = (route: string): RouteConfig => ({ route, model: name });
@@ -108,7 +82,7 @@ export function modelRoutes(app: FastifyInstance, model: AnyModel): void {
   app.post(
     `${base}/infer`,
     { config: config('/v2/models/{name}/infer'), schema: { body: v2Schema(kind.v2Parameters) } },
-    (req, reply) => {
+    async (req) => {
       const body = req.body as V2Request;
       const session = sessionOf(body.parameters, 'parameters.', kind.sessionless);
       const wanted = requestedOutputs(
@@ -116,11 +90,12 @@ export function modelRoutes(app: FastifyInstance, model: AnyModel): void {
         kind.outputs.map((o) => o.name),
       );
       const items = kind.fromV2(body, session);
-      runAndSend(model, { items, session }, reply, (outs) => ({
+      const outs = await model.run({ items, session });
+      return {
         model_name: name,
         ...(body.id !== undefined ? { id: body.id } : {}),
         outputs: kind.toV2(items, outs, wanted),
-      }));
+      };
     },
   );
   // A literal colon is written twice in a route's path.
@@ -130,11 +105,11 @@ export function modelRoutes(app: FastifyInstance, model: AnyModel): void {
       config: config('/v1/models/{name}:predict'),
       schema: { body: kind.v1Schema, ...(kind.v1Answer ? { response: { 200: kind.v1Answer } } : {}) },
     },
-    (req, reply) => {
+    async (req) => {
       const body = req.body as Record<string, unknown>;
       const session = sessionOf(body, '', kind.sessionless);
       const items = kind.fromV1(body, session);
-      runAndSend(model, { items, session }, reply, (outs) => kind.toV1(items, outs));
+      return kind.toV1(items, await model.run({ items, session }));
     },
   );
 }

@@ -1,5 +1,5 @@
 import { KiokuError } from '../tensor/errors.js';
-import { type Done, MicroBatcher } from './batcher.js';
+import { MicroBatcher } from './batcher.js';
 import { RequestError } from './errors.js';
 import type { Job, ModelKind } from './kinds.js';
 import type { ServeMetrics } from './metrics.js';
@@ -61,10 +61,9 @@ export class ServedModel<Item, Out, State extends object> {
     });
   }
 
-  /** Runs a job in its batch; `done` gets the outputs of its items, or its error. */
-  run(job: Job<Item>, done: Done<Out[]>): void {
-    if (job.session) this.sessionSteps.submit(job, done);
-    else this.stateless.submit(job, done);
+  /** The outputs of a job's items, once its batch has run. */
+  run(job: Job<Item>): Promise<Out[]> {
+    return job.session ? this.sessionSteps.submit(job) : this.stateless.submit(job);
   }
 
   /** Open sessions. */

@@ -30,12 +30,7 @@ function batcher(options: Partial<BatcherOptions<Job, string>> = {}) {
     },
     ...options,
   });
-  /** A job's result as a promise, from the batcher's callback. */
-  const submit = (job: Job) =>
-    new Promise<string>((resolve, reject) => {
-      b.submit(job, (error, result) => (error ? reject(error) : resolve(result!)));
-    });
-  return { b, batches, submit };
+  return { b, batches };
 }
 
 beforeEach(() => {
@@ -47,8 +42,8 @@ afterEach(() => {
 
 describe('MicroBatcher', () => {
   it('runs the jobs that came within the wait as one batch, answering each', async () => {
-    const { b, batches, submit } = batcher();
-    const answers = Promise.all([submit({ id: 'a', rows: 1 }), submit({ id: 'b', rows: 2 })]);
+    const { b, batches } = batcher();
+    const answers = Promise.all([b.submit({ id: 'a', rows: 1 }), b.submit({ id: 'b', rows: 2 })]);
     expect(batches).toEqual([]);
     expect(b.waiting).toBe(2);
     await vi.advanceTimersByTimeAsync(10);
@@ -57,8 +52,8 @@ describe('MicroBatcher', () => {
   });
 
   it('runs a batch at once when it reaches the row limit, and what did not fit after', async () => {
-    const { batches, submit } = batcher();
-    const answers = [1, 2, 1, 3].map((rows, i) => submit({ id: `j${i}`, rows }));
+    const { b, batches } = batcher();
+    const answers = [1, 2, 1, 3].map((rows, i) => b.submit({ id: `j${i}`, rows }));
     // j0..j2 hold 4 rows: they ran as j2 came; j3 (3 rows) waits for company
     expect(batches).toEqual([['j0', 'j1', 'j2']]);
     await vi.advanceTimersByTimeAsync(10);
@@ -67,8 +62,8 @@ describe('MicroBatcher', () => {
   });
 
   it('never puts two jobs of one key in a batch, and keeps their order', async () => {
-    const { batches, submit } = batcher({ maxRows: 10 });
-    const answers = ['a', 'b', 'a', 'a'].map((key, i) => submit({ id: `${key}${i}`, rows: 1, key }));
+    const { b, batches } = batcher({ maxRows: 10 });
+    const answers = ['a', 'b', 'a', 'a'].map((key, i) => b.submit({ id: `${key}${i}`, rows: 1, key }));
     await vi.advanceTimersByTimeAsync(10);
     await vi.advanceTimersByTimeAsync(10);
     await vi.advanceTimersByTimeAsync(10);
@@ -77,8 +72,8 @@ describe('MicroBatcher', () => {
   });
 
   it('cuts a batch at the cost limit', async () => {
-    const { batches, submit } = batcher({ maxRows: 10, maxCost: 100 });
-    const answers = [60, 30, 50, 20].map((cost, i) => submit({ id: `j${i}`, rows: 1, cost }));
+    const { b, batches } = batcher({ maxRows: 10, maxCost: 100 });
+    const answers = [60, 30, 50, 20].map((cost, i) => b.submit({ id: `j${i}`, rows: 1, cost }));
     // j0..j2 cost 140 ≥ 100: the batch ran as j2 came, cut after j0 and j1 (90); j2 and j3 are left.
     expect(batches).toEqual([['j0', 'j1']]);
     await vi.advanceTimersByTimeAsync(10);
@@ -90,18 +85,21 @@ describe('MicroBatcher', () => {
   });
 
   it('runs a job that costs more than the limit alone', async () => {
-    const { batches, submit } = batcher({ maxCost: 100 });
-    const answers = [submit({ id: 'big', rows: 1, cost: 300 }), submit({ id: 'small', rows: 1, cost: 1 })];
+    const { b, batches } = batcher({ maxCost: 100 });
+    const answers = [
+      b.submit({ id: 'big', rows: 1, cost: 300 }),
+      b.submit({ id: 'small', rows: 1, cost: 1 }),
+    ];
     await vi.advanceTimersByTimeAsync(10);
     expect(batches).toEqual([['big'], ['small']]);
     expect(await Promise.all(answers)).toEqual(['done big', 'done small']);
   });
 
   it('lets a job left behind wait only what is left of its own wait', async () => {
-    const { batches, submit } = batcher({ maxRows: 10 });
-    const answers = [submit({ id: 'a0', rows: 1, key: 'a' })];
+    const { b, batches } = batcher({ maxRows: 10 });
+    const answers = [b.submit({ id: 'a0', rows: 1, key: 'a' })];
     await vi.advanceTimersByTimeAsync(4);
-    answers.push(submit({ id: 'a1', rows: 1, key: 'a' }));
+    answers.push(b.submit({ id: 'a1', rows: 1, key: 'a' }));
     // a0's wait ends at 10 ms: it runs alone (a1 shares its key); a1 came at 4, so it runs at 14.
     await vi.advanceTimersByTimeAsync(6);
     expect(batches).toEqual([['a0']]);
@@ -113,16 +111,16 @@ describe('MicroBatcher', () => {
   });
 
   it('without batching, runs each job alone as it comes', async () => {
-    const { batches, submit } = batcher({ batching: false });
-    const answers = [submit({ id: 'a', rows: 1 }), submit({ id: 'b', rows: 1 })];
+    const { b, batches } = batcher({ batching: false });
+    const answers = [b.submit({ id: 'a', rows: 1 }), b.submit({ id: 'b', rows: 1 })];
     expect(batches).toEqual([['a'], ['b']]);
     expect(await Promise.all(answers)).toEqual(['done a', 'done b']);
   });
 
   it('fails only the job whose run failed, and drains what waits when asked', async () => {
-    const { b, batches, submit } = batcher({ maxWaitMs: 60_000 });
-    const good = submit({ id: 'good', rows: 1 });
-    const bad = submit({ id: 'bad', rows: 1 });
+    const { b, batches } = batcher({ maxWaitMs: 60_000 });
+    const good = b.submit({ id: 'good', rows: 1 });
+    const bad = b.submit({ id: 'bad', rows: 1 });
     b.drain();
     expect(batches).toEqual([['good', 'bad']]);
     expect(await good).toBe('done good');

@@ -84,9 +84,10 @@ function round(r: number, start = false): Promise<Array<TextPrediction | Error>>
     SESSIONS.map((id, s) => {
       const session = { id, start, end: false, field: 'sequence_id' };
       const job: Job<TextItem> = { items: kind.fromV1({ instances: [chunk(s, r)] }, session), session };
-      return new Promise<TextPrediction | Error>((resolve) => {
-        served.run(job, (error, outs) => resolve(error ?? outs![0]!));
-      });
+      return served.run(job).then(
+        (outs) => outs[0]!,
+        (e: Error) => e,
+      );
     }),
   );
 }
