@@ -280,6 +280,8 @@ const WHY =
 
 /** What changed the figures before, a sentence each (interleaved runs, CPU per request). */
 const HISTORY = [
+  "Answering a request from its batch's callback instead of three promises measured 0.98–1.11×, below what the shared machine resolves, and was left out; one padded forward per batch or buckets of spread 0.5 classified batches of 31 12-word texts at 27–30 µs a text, as 0.75 does.",
+  'Under other work (load average 9–13) a server pinned to one core cost 1.1–1.2× the CPU per batched request of an unpinned one, so the benchmark pins only on a quiet machine; a fresh server compiles for seconds (its first 4 s cost 1.3–1.7× the CPU per request of later ones), so runs warm up longer.',
   "Freezing the served layers (W_ihᵀ and W_hhᵀ packed once, each vocabulary row's input product remembered; answers bit-identical) cut the large classifier's 12-word text 1.30× unbatched and 1.14× batched (`tsx bench/serve-ab.ts BEFORE . largeShort`), so its gain from batching fell from 2.6–3.1× to 2.1–2.5×.",
   'A JSON body is read by JSON.parse alone unless its text could spell a prototype-poisoning key (44 → 36 µs for a 4.4 kB forecast body); dates are read by arithmetic and calendar columns from a table; a text answer is written by a serialiser compiled from its schema (`tsx bench/serve-parts.ts`).',
   'Batch policy: `--max-batch-tokens 4096` keeps a batch of e-mails from holding the event loop (1.26× less CPU per e-mail than no bound); `--max-batch-wait 8` fills e-mail batches more (1.18×) but makes a light load wait, so the default stays 2 ms; `--max-batch-size 64` did not help the large classifier (0.97×).',
