@@ -229,6 +229,25 @@ const VARIANTS: Record<string, Variant> = {
   'truncation-head': { options: { truncation: 'head' } },
 };
 
+/**
+ * A variant by name: one of VARIANTS, or `distill-a<alpha>-t<T>[-k<folds>]`, distillation from
+ * the bag-of-words teacher (k 1: in-sample; default 5 folds).
+ */
+function variantOf(name: string): Variant {
+  const v = VARIANTS[name];
+  if (v) return v;
+  const m = /^distill-a([\d.]+)-t([\d.]+)(?:-k(\d+))?$/.exec(name);
+  if (m) {
+    const folds = m[3] === undefined ? {} : { distillFolds: Number(m[3]) };
+    return {
+      options: { distill: 'bow', distillAlpha: Number(m[1]), distillTemperature: Number(m[2]), ...folds },
+    };
+  }
+  throw new Error(
+    `unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}, distill-a<alpha>-t<T>[-k<folds>]`,
+  );
+}
+
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
 function predictions(model: Module, config: OpenedModel['config'], texts: string[]): number[] {
   model.eval(); // the recipe's evaluation puts training mode back: dropout would stay on
@@ -348,11 +367,12 @@ function windowedErrors(model: Module, config: OpenedModel['config'], s: Split, 
 }
 
 async function lstmRun(name: string, seed: number): Promise<void> {
-  const v = VARIANTS[name];
-  if (!v) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  const v = variantOf(name);
   const headers = v.headers ?? 'from-subject';
   const corpus = await corpusOf(headers);
   const marks = new Map<string, number>();
+  let teacherSeconds = 0;
+  const cpuBefore = process.cpuUsage();
   const result = await trainTextClassifier({
     corpus,
     dataName: 'spam-assassin',
@@ -362,9 +382,15 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     ...v.options,
     onEvent: (e) => {
       if (e.type === 'model') marks.set(e.model, performance.now());
+      if (e.type === 'baseline' && e.model === 'teacher' && e.stage === 'end') {
+        teacherSeconds = e.seconds;
+        console.log(`  teacher: ${e.detail}`);
+      }
     },
   });
   const trainedAt = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const seconds = ((marks.get('bag-of-words') ?? trainedAt) - marks.get(result.name)!) / 1000;
   const s = await split(headers, seed, v.options.vocabSize, v.options.minFreq);
   const maxLen = v.options.maxLen ?? 256;
@@ -389,7 +415,7 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     `${name} seed ${seed}: test accuracy ${result.name} ${acc(result.name)}, bag-of-words ${acc('bag-of-words')}, tfidf ${acc('tfidf')}; test errors ${counts.join(', ')} (${s.test.filter((e) => e.tokens.length > maxLen).length} of ${s.test.length} test e-mails are cut, ${(100 * unknownShareOf(s)).toFixed(1)}% of their words unknown)`,
   );
   console.log(
-    `  ${result.name}: ${seconds.toFixed(0)} s, best epoch ${result.fit.bestEpoch}, train acc ${fmt(h.accuracy)}, val loss ${fmt(h.valLoss)}, val acc ${fmt(h.valAccuracy)}; bag-of-words val loss ${fmt(result.histories['bag-of-words']?.valLoss)}`,
+    `  ${result.name}: ${seconds.toFixed(0)} s (teacher ${teacherSeconds.toFixed(0)} s before it; the whole recipe ${cpuSeconds.toFixed(0)} s of CPU time), best epoch ${result.fit.bestEpoch}, train acc ${fmt(h.accuracy)}, val loss ${fmt(h.valLoss)}, val acc ${fmt(h.valAccuracy)}; bag-of-words val loss ${fmt(result.histories['bag-of-words']?.valLoss)}`,
   );
   console.log(
     thresholdLine(
@@ -442,16 +468,22 @@ function otherCorpus(data: string): { corpus: TextCorpus; tokenizer: 'word' | 'c
 
 /** One variant on a second data set: the test accuracy (errors) of the model and its baselines. */
 async function otherRun(name: string, seed: number): Promise<void> {
-  const v = VARIANTS[name];
-  if (!v) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  const v = variantOf(name);
   const { corpus, tokenizer: tok } = otherCorpus(otherData);
   const started = performance.now();
+  let teacherSeconds = 0;
   const result = await trainTextClassifier({
     corpus,
     dataName: otherData,
     tokenizer: tok,
     seed,
     ...v.options,
+    onEvent: (e) => {
+      if (e.type === 'baseline' && e.model === 'teacher' && e.stage === 'end') {
+        teacherSeconds = e.seconds;
+        console.log(`  teacher: ${e.detail}`);
+      }
+    },
   });
   const n = result.test.examples;
   const score = (m: string) => {
@@ -459,7 +491,7 @@ async function otherRun(name: string, seed: number): Promise<void> {
     return `${acc.toFixed(4)} (${Math.round((1 - acc) * n)})`;
   };
   console.log(
-    `${otherData} ${name} seed ${seed}: test accuracy (errors of ${n}) ${result.name} ${score(result.name)}, bag-of-words ${score('bag-of-words')}, tfidf ${score('tfidf')}, majority ${score('majority')}; best epoch ${result.fit.bestEpoch}, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    `${otherData} ${name} seed ${seed}: test accuracy (errors of ${n}) ${result.name} ${score(result.name)}, bag-of-words ${score('bag-of-words')}, tfidf ${score('tfidf')}, majority ${score('majority')}; best epoch ${result.fit.bestEpoch}, val loss ${(result.fit.history.valLoss ?? []).map((x) => x.toFixed(3)).join(' ')}, ${((performance.now() - started) / 1000).toFixed(0)} s (teacher ${teacherSeconds.toFixed(0)} s)`,
   );
   if (corpus.classes.length === 2) {
     // The recipe's split of the corpus (no limit), to read the validation texts again.

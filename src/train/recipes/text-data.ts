@@ -29,16 +29,18 @@ export function encoder(
   };
 }
 
-export function textLoader(
-  items: TextExample[],
+export function textLoader<T extends TextExample = TextExample, B = TextBatch>(
+  items: T[],
   batchSize: number,
   shuffle: boolean,
-): DataLoader<TextExample, TextBatch> {
+  collateFn?: (items: T[]) => B,
+): DataLoader<T, B> {
   // Length buckets keep padding (and wasted recurrent steps) low.
-  return new DataLoader<TextExample, TextBatch>(new ArrayDataset(items), {
+  return new DataLoader<T, B>(new ArrayDataset(items), {
     batchSize,
     shuffle,
     bucketSize: 16,
+    ...(collateFn ? { collateFn } : {}),
   });
 }
 
