@@ -27,8 +27,6 @@
  *   so a default changes only for what helps beyond spam:
  *     npx tsx scripts/spam-investigation.ts --part other --data names --seeds 0,1,2 --variants default,token-0.1
  *   (two classes, as the names: the validation-chosen threshold too)
- * teacher: the distillation teacher alone (bag-of-words, in-sample and cross-fitted over 5 folds):
- *   its CPU time and its errors on the training e-mails.
  * linear: TF-IDF 1-2-gram and bag-of-words logistic regressions (C chosen on validation) on the
  *   full e-mails and on what the LSTM reads (256 tokens, first quarter + end, 20,000-word
  *   vocabulary), with and without the From/Subject lines.
@@ -46,13 +44,8 @@ import type { Module } from '../src/nn/module.js';
 import { fitTextBaseline, type TextBaselineKind } from '../src/train/baselines/text-baselines.js';
 import type { VectorizerOptions } from '../src/train/baselines/vectorizer.js';
 import type { OpenedModel } from '../src/train/recipes/opened.js';
-import { BAG_OF_WORDS_EPOCHS, trainTextClassifier } from '../src/train/recipes/text-classifier.js';
-import { distillationTargets } from '../src/train/recipes/text-classifier-distillation.js';
-import {
-  resolveTextOptions,
-  type TextClassifierSettings,
-} from '../src/train/recipes/text-classifier-options.js';
-import { prepareText } from '../src/train/recipes/text-data.js';
+import { trainTextClassifier } from '../src/train/recipes/text-classifier.js';
+import type { TextClassifierSettings } from '../src/train/recipes/text-classifier-options.js';
 import { classify, textRuntime } from '../src/train/recipes/text-model.js';
 
 const argv = process.argv.slice(2);
@@ -236,25 +229,6 @@ const VARIANTS: Record<string, Variant> = {
   'truncation-head': { options: { truncation: 'head' } },
 };
 
-/**
- * A variant by name: one of VARIANTS, or `distill-a<alpha>-t<T>[-k<folds>]`, distillation from
- * the bag-of-words teacher (k 1: in-sample; default 5 folds).
- */
-function variantOf(name: string): Variant {
-  const v = VARIANTS[name];
-  if (v) return v;
-  const m = /^distill-a([\d.]+)-t([\d.]+)(?:-k(\d+))?$/.exec(name);
-  if (m) {
-    const folds = m[3] === undefined ? {} : { distillFolds: Number(m[3]) };
-    return {
-      options: { distill: 'bow', distillAlpha: Number(m[1]), distillTemperature: Number(m[2]), ...folds },
-    };
-  }
-  throw new Error(
-    `unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}, distill-a<alpha>-t<T>[-k<folds>]`,
-  );
-}
-
 /** Predicted class of each text by a trained model of the recipe (read as `predictText` reads). */
 function predictions(model: Module, config: OpenedModel['config'], texts: string[]): number[] {
   model.eval(); // the recipe's evaluation puts training mode back: dropout would stay on
@@ -374,11 +348,11 @@ function windowedErrors(model: Module, config: OpenedModel['config'], s: Split, 
 }
 
 async function lstmRun(name: string, seed: number): Promise<void> {
-  const v = variantOf(name);
+  const v = VARIANTS[name];
+  if (!v) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
   const headers = v.headers ?? 'from-subject';
   const corpus = await corpusOf(headers);
   const marks = new Map<string, number>();
-  let teacherSeconds = 0;
   const cpuBefore = process.cpuUsage();
   const result = await trainTextClassifier({
     corpus,
@@ -389,15 +363,10 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     ...v.options,
     onEvent: (e) => {
       if (e.type === 'model') marks.set(e.model, performance.now());
-      if (e.type === 'baseline' && e.model === 'teacher' && e.stage === 'end') {
-        teacherSeconds = e.seconds;
-        console.log(`  teacher: ${e.detail}`);
-      }
     },
   });
   const trainedAt = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const seconds = ((marks.get('bag-of-words') ?? trainedAt) - marks.get(result.name)!) / 1000;
   const s = await split(headers, seed, v.options.vocabSize, v.options.minFreq);
   const maxLen = v.options.maxLen ?? 256;
@@ -422,7 +391,7 @@ async function lstmRun(name: string, seed: number): Promise<void> {
     `${name} seed ${seed}: test accuracy ${result.name} ${acc(result.name)}, bag-of-words ${acc('bag-of-words')}, tfidf ${acc('tfidf')}; test errors ${counts.join(', ')} (${s.test.filter((e) => e.tokens.length > maxLen).length} of ${s.test.length} test e-mails are cut, ${(100 * unknownShareOf(s)).toFixed(1)}% of their words unknown)`,
   );
   console.log(
-    `  ${result.name}: ${seconds.toFixed(0)} s (teacher ${teacherSeconds.toFixed(0)} s before it; the whole recipe ${cpuSeconds.toFixed(0)} s of CPU time), best epoch ${result.fit.bestEpoch}, train acc ${fmt(h.accuracy)}, val loss ${fmt(h.valLoss)}, val acc ${fmt(h.valAccuracy)}; bag-of-words val loss ${fmt(result.histories['bag-of-words']?.valLoss)}`,
+    `  ${result.name}: ${seconds.toFixed(0)} s (the whole recipe ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s of CPU time), best epoch ${result.fit.bestEpoch}, train acc ${fmt(h.accuracy)}, val loss ${fmt(h.valLoss)}, val acc ${fmt(h.valAccuracy)}; bag-of-words val loss ${fmt(result.histories['bag-of-words']?.valLoss)}`,
   );
   console.log(
     thresholdLine(
@@ -475,22 +444,16 @@ function otherCorpus(data: string): { corpus: TextCorpus; tokenizer: 'word' | 'c
 
 /** One variant on a second data set: the test accuracy (errors) of the model and its baselines. */
 async function otherRun(name: string, seed: number): Promise<void> {
-  const v = variantOf(name);
+  const v = VARIANTS[name];
+  if (!v) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
   const { corpus, tokenizer: tok } = otherCorpus(otherData);
   const started = performance.now();
-  let teacherSeconds = 0;
   const result = await trainTextClassifier({
     corpus,
     dataName: otherData,
     tokenizer: tok,
     seed,
     ...v.options,
-    onEvent: (e) => {
-      if (e.type === 'baseline' && e.model === 'teacher' && e.stage === 'end') {
-        teacherSeconds = e.seconds;
-        console.log(`  teacher: ${e.detail}`);
-      }
-    },
   });
   const n = result.test.examples;
   const score = (m: string) => {
@@ -498,7 +461,7 @@ async function otherRun(name: string, seed: number): Promise<void> {
     return `${acc.toFixed(4)} (${Math.round((1 - acc) * n)})`;
   };
   console.log(
-    `${otherData} ${name} seed ${seed}: test accuracy (errors of ${n}) ${result.name} ${score(result.name)}, bag-of-words ${score('bag-of-words')}, tfidf ${score('tfidf')}, majority ${score('majority')}; best epoch ${result.fit.bestEpoch}, val loss ${(result.fit.history.valLoss ?? []).map((x) => x.toFixed(3)).join(' ')}, ${((performance.now() - started) / 1000).toFixed(0)} s (teacher ${teacherSeconds.toFixed(0)} s)`,
+    `${otherData} ${name} seed ${seed}: test accuracy (errors of ${n}) ${result.name} ${score(result.name)}, bag-of-words ${score('bag-of-words')}, tfidf ${score('tfidf')}, majority ${score('majority')}; best epoch ${result.fit.bestEpoch}, ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   if (corpus.classes.length === 2) {
     // The recipe's split of the corpus (no limit), to read the validation texts again.
@@ -516,38 +479,8 @@ async function otherRun(name: string, seed: number): Promise<void> {
   }
 }
 
-/**
- * The distillation teacher alone on spam: CPU time of the in-sample teacher (one bag-of-words fit
- * on the training e-mails) and of the cross-fitted one (5 fits on four fifths each), and on how
- * many training e-mails each teacher's most probable class is wrong.
- */
-async function teacherPart(): Promise<void> {
-  const corpus = await corpusOf('from-subject');
-  for (const seed of seeds) {
-    const o = resolveTextOptions({ corpus, seed });
-    const d = prepareText(corpus, o, 'spam-assassin');
-    for (const folds of [1, 5]) {
-      const before = process.cpuUsage();
-      const rows = await distillationTargets(d.train, d.vocab.itos.length, {
-        classes: 2,
-        batch: o.batch,
-        epochs: BAG_OF_WORDS_EPOCHS,
-        folds,
-        temperature: 1,
-        seed,
-      });
-      const cpu = process.cpuUsage(before);
-      const wrong = rows.filter((e) => e.teacher.indexOf(Math.max(...e.teacher)) !== e.label).length;
-      console.log(
-        `seed ${seed}, ${folds} fold(s): ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU time; wrong for ${wrong} of ${rows.length} training e-mails`,
-      );
-    }
-  }
-}
-
 console.log(`backend ${initBackend()}, threads ${process.env.KIOKU_NUM_THREADS ?? 'all'}`);
 if (part === 'linear') await linearPart();
-else if (part === 'teacher') await teacherPart();
 // Seeds outer, variants inner: the variants of a seed run one after the other, interleaved in time.
 else if (part === 'other') for (const seed of seeds) for (const name of variants) await otherRun(name, seed);
 else for (const seed of seeds) for (const name of variants) await lstmRun(name, seed);

@@ -26,14 +26,10 @@ export interface Task<B> {
   tokens?(batch: B): number;
 }
 
-/**
- * A loss: a function `(output, target)` or a module with `forward(output, target)` returning a
- * scalar tensor. A module's `forward` also gets the batch, for what travels with it besides the
- * target (a teacher's probabilities); a function does not (`mseLoss`'s third argument is options).
- */
+/** A loss: a function or a module with `forward(output, target)` returning a scalar tensor. */
 export type Loss =
   | ((output: Tensor, target: Tensor) => Tensor)
-  | { forward(output: Tensor, target: Tensor, batch?: unknown): Tensor };
+  | { forward(output: Tensor, target: Tensor): Tensor };
 
 /** What the loop needs of an optimizer (every kioku optimizer fits). */
 export interface OptimizerLike {

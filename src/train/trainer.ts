@@ -62,8 +62,8 @@ export type {
 } from './fit-types.js';
 export { NonFiniteError } from './non-finite.js';
 
-function callLoss(loss: Loss, output: Tensor, target: Tensor, batch: unknown): Tensor {
-  return typeof loss === 'function' ? loss(output, target) : loss.forward(output, target, batch);
+function callLoss(loss: Loss, output: Tensor, target: Tensor): Tensor {
+  return typeof loss === 'function' ? loss(output, target) : loss.forward(output, target);
 }
 
 function snapshot(model: Module): Record<string, Tensor> {
@@ -147,7 +147,7 @@ function trainBatch<B>(run: Run<B>, batch: B, sums: EpochSums) {
   return trainingStep(() => {
     const output = task.forward(run.model, batch);
     const target = task.target(batch);
-    const l = callLoss(loss, output, target, batch);
+    const l = callLoss(loss, output, target);
     const value = l.item();
     let bad: NonFiniteError | null = null;
     if (!Number.isFinite(value)) bad = new NonFiniteError('loss', value, run.epoch + 1, sums.batch + 1);
@@ -374,7 +374,7 @@ async function evaluatePass<B>(
           const output = task.forward(model, batch);
           const target = task.target(batch);
           const size = target.shape[0] ?? 1;
-          if (loss) lossSum += callLoss(loss, output, target, batch).item() * size;
+          if (loss) lossSum += callLoss(loss, output, target).item() * size;
           seen += size;
           if (!metrics.active && !onBatch) return;
           const yTrue = task.decodeTarget(batch);

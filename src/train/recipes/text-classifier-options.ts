@@ -72,22 +72,6 @@ export interface TextClassifierSettings {
   /** Adam's L2 weight decay (added to every gradient). Default 0. */
   weightDecay: number;
   /**
-   * Knowledge distillation: 'bow' mixes into the training loss the cross-entropy to a
-   * bag-of-words teacher's probabilities on each training text (the teacher trained on training
-   * texts only, cross-fitted over `distillFolds` folds); 'none' trains on the labels alone. The
-   * saved model is the recurrent model alone. Default 'none'.
-   */
-  distill: 'none' | 'bow';
-  /** Weight α of the teacher's term; the labels' cross-entropy gets 1 − α. Default 0.5. */
-  distillAlpha: number;
-  /** Temperature T of the teacher's and the model's softmax in the teacher's term. Default 2. */
-  distillTemperature: number;
-  /**
-   * Folds of the cross-fitted teacher: each fold's probabilities come from a teacher trained on
-   * the other folds. 1: one teacher trained on all training texts predicts them (in-sample). Default 5.
-   */
-  distillFolds: number;
-  /**
    * Training epochs (the best validation epoch's weights are kept). Open: 5, or more for a small
    * training set, see {@link sizedEpochs}.
    */
@@ -137,10 +121,6 @@ export const TEXT_CLASSIFIER_DEFAULTS: Readonly<TextClassifierSettings> = Object
   embedDropout: 0,
   labelSmoothing: 0,
   weightDecay: 0,
-  distill: 'none',
-  distillAlpha: 0.5,
-  distillTemperature: 2,
-  distillFolds: 5,
   epochs: 5,
   batch: 32,
   lr: 3e-3,
@@ -265,7 +245,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
     ['minFreq', 1],
     ['seed', 0],
     ['limit', 1],
-    ['distillFolds', 1],
   ] as const)
     check.int(key, o[key], min);
   check.number('dropout', o.dropout, 0, 0.99);
@@ -274,9 +253,6 @@ export function resolveTextOptions(options: TextClassifierOptions): ResolvedText
   check.number('lr', o.lr, 0);
   check.number('labelSmoothing', o.labelSmoothing, 0, 0.99);
   check.number('weightDecay', o.weightDecay, 0);
-  check.choice('distill', o.distill, ['none', 'bow']);
-  check.number('distillAlpha', o.distillAlpha, 0, 1);
-  check.number('distillTemperature', o.distillTemperature, 0.01);
   check.choice('lrSchedule', o.lrSchedule, LR_SCHEDULES);
   check.choice('cell', o.cell, ['lstm', 'gru', 'rnn']);
   check.choice('pooling', o.pooling, POOLINGS);
@@ -308,10 +284,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     tokenDropout,
     embedDropout,
     bagOfWords,
-    distill,
-    distillAlpha,
-    distillTemperature,
-    distillFolds,
     ...rest
   } = withoutRunOptions(o);
   // Options at their neutral value are left out, as checkpoints written before they existed left them out.
@@ -322,7 +294,6 @@ export function textRunRecord(o: ResolvedTextOptions): Record<string, unknown> {
     ...(tokenDropout === 0 ? {} : { tokenDropout }),
     ...(embedDropout === 0 ? {} : { embedDropout }),
     ...(bagOfWords ? { bagOfWords } : {}),
-    ...(distill === 'none' ? {} : { distill, distillAlpha, distillTemperature, distillFolds }),
   };
   return definedEntries({ data: dataName, ...o.runSettings, ...rest, ...added });
 }

@@ -16,12 +16,6 @@ import { checkpointing } from './checkpointing.js';
 import type { TextClassifierEvent } from './events.js';
 import { type Emit, emitter, fitWithEvents } from './fitting.js';
 import {
-  collateDistilled,
-  DistillationLoss,
-  type DistilledExample,
-  distillationTargets,
-} from './text-classifier-distillation.js';
-import {
   type NamedReport,
   type ResolvedTextOptions,
   resolveTextOptions,
@@ -139,47 +133,8 @@ interface TextRun {
   emit: Emit<TextClassifierEvent>;
 }
 
-/**
- * The training texts with a bag-of-words teacher's probabilities (`distill: 'bow'`), from
- * teachers trained on training texts only; null without distillation.
- */
-async function distilledTrain(
-  o: ResolvedTextOptions,
-  d: TextData,
-  emit: Emit<TextClassifierEvent>,
-): Promise<DistilledExample[] | null> {
-  if (o.distill === 'none') return null;
-  const folds = o.distillFolds;
-  const detail = `bag-of-words teacher for distillation, ${folds === 1 ? 'in-sample' : `cross-fitted over ${folds} folds`} of the ${d.train.length} training texts, T ${o.distillTemperature}`;
-  await emit({ type: 'baseline', model: 'teacher', stage: 'begin', seconds: 0, detail });
-  const started = performance.now();
-  const train = await distillationTargets(d.train, d.vocab.itos.length, {
-    classes: o.corpus.classes.length,
-    batch: o.batch,
-    epochs: BAG_OF_WORDS_EPOCHS,
-    folds,
-    temperature: o.distillTemperature,
-    seed: o.seed,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const wrong = train.filter((e) => e.teacher.indexOf(Math.max(...e.teacher)) !== e.label).length;
-  await emit({
-    type: 'baseline',
-    model: 'teacher',
-    stage: 'end',
-    seconds,
-    detail: `alpha ${o.distillAlpha}; its most probable class is wrong for ${wrong} of them`,
-  });
-  return train;
-}
-
 /** The model and the loaders, made in the order the seeded generator expects. */
-function setUp(
-  o: ResolvedTextOptions,
-  d: TextData,
-  distilled: DistilledExample[] | null,
-  emit: Emit<TextClassifierEvent>,
-): TextRun {
+function setUp(o: ResolvedTextOptions, d: TextData, emit: Emit<TextClassifierEvent>): TextRun {
   const labels = o.corpus.classes;
   const model = new TextClassifier({
     vocabSize: d.vocab.itos.length,
@@ -202,12 +157,7 @@ function setUp(
     model,
     name: `${o.cell}${o.bidirectional ? '-bi' : ''}`,
     configBase: textConfig(o, d),
-    train: distilled
-      ? (textLoader(distilled, o.batch, true, collateDistilled) as unknown as DataLoader<
-          TextExample,
-          TextBatch
-        >)
-      : textLoader(d.train, o.batch, true),
+    train: textLoader(d.train, o.batch, true),
     val: textLoader(d.val, 128, false),
     test: textLoader(d.test, 128, false),
     metrics: labels.length === 2 ? ['accuracy', 'f1'] : ['accuracy', 'macroF1'],
@@ -251,14 +201,7 @@ async function trainModel(run: TextRun): Promise<FitResult> {
       epochs: o.epochs,
       optimizer,
       ...(schedule ? { scheduler: schedule } : {}),
-      loss:
-        o.distill === 'none'
-          ? new CrossEntropyLoss({ labelSmoothing: o.labelSmoothing })
-          : new DistillationLoss({
-              alpha: o.distillAlpha,
-              temperature: o.distillTemperature,
-              labelSmoothing: o.labelSmoothing,
-            }),
+      loss: new CrossEntropyLoss({ labelSmoothing: o.labelSmoothing }),
       clipGradNorm: 5,
       metrics: run.metrics,
       earlyStopping: { monitor: 'valLoss', patience: o.epochs, restoreBest: true },
@@ -318,14 +261,6 @@ async function saveText(
       // What else decides the weights, for an exported PyTorch project's train.py.
       ...(o.weightDecay > 0 ? { weightDecay: o.weightDecay } : {}),
       ...(o.labelSmoothing > 0 ? { labelSmoothing: o.labelSmoothing } : {}),
-      ...(o.distill === 'none'
-        ? {}
-        : {
-            distill: o.distill,
-            distillAlpha: o.distillAlpha,
-            distillTemperature: o.distillTemperature,
-            distillFolds: o.distillFolds,
-          }),
     },
     architecture: model.config(),
   };
@@ -377,7 +312,7 @@ export async function trainTextClassifier(options: TextClassifierOptions): Promi
     unknownRate: d.unknownRate,
     epochs: o.epochs,
   });
-  const run = setUp(o, d, await distilledTrain(o, d, emit), emit);
+  const run = setUp(o, d, emit);
   const result = await trainModel(run);
   const tested = await testWithBaselines(run, result.history);
   const { config, saved } = await saveText(run, result, tested);

@@ -29,18 +29,16 @@ export function encoder(
   };
 }
 
-export function textLoader<T extends TextExample = TextExample, B = TextBatch>(
-  items: T[],
+export function textLoader(
+  items: TextExample[],
   batchSize: number,
   shuffle: boolean,
-  collateFn?: (items: T[]) => B,
-): DataLoader<T, B> {
+): DataLoader<TextExample, TextBatch> {
   // Length buckets keep padding (and wasted recurrent steps) low.
-  return new DataLoader<T, B>(new ArrayDataset(items), {
+  return new DataLoader<TextExample, TextBatch>(new ArrayDataset(items), {
     batchSize,
     shuffle,
     bucketSize: 16,
-    ...(collateFn ? { collateFn } : {}),
   });
 }
 
