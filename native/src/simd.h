@@ -95,6 +95,8 @@ struct SimdKernels {
   void (*gruBackward)(int64_t H, const GruStepBwd& s);
   void (*rnnForward)(int64_t H, bool relu, const RnnStepFwd& s);
   void (*rnnBackward)(int64_t H, bool relu, const RnnStepBwd& s);
+  // A hash of a row's E floats, bit for bit; the same value on every instruction set (row_hash.h).
+  uint64_t (*rowHash)(const float* row, int64_t E);
 };
 
 // The best instruction set this build and CPU support.

@@ -1,7 +1,8 @@
 // The SIMD kernels, written once against isa/isa.h and compiled once per instruction set (the
 // build compiles this file with -mavx512f…, -mavx2 -mfma, for NEON, and as plain C++): the GEMM
-// micro-kernel, the matrix-vector products of a batch-1 step (both orientations), and every recurrent cell's gate
-// loop. Each build fills the table kioku::<isa>::kKernels that simd.cc dispatches through.
+// micro-kernel, the matrix-vector products of a batch-1 step (both orientations), every recurrent
+// cell's gate loop and the row hash of the searches for repeated rows. Each build fills the table
+// kioku::<isa>::kKernels that simd.cc dispatches through.
 //
 // Only isa/ headers, recurrent/gates.h and plain declarations are included here: an inline function
 // from a shared header compiled with AVX-512 enabled could otherwise replace the baseline copy for
@@ -353,6 +354,51 @@ void rnnBackward(int64_t H, bool relu, const RnnStepBwd& s) {
   });
 }
 
+// ---- A row's hash (row_hash.h): 16 lanes of 32 bits, lane j over floats j, j + 16, …, folded into
+// 64 bits at the end. Integer arithmetic only, so every instruction set gives the same value; the
+// lanes are independent, so a vector instruction set hashes 8 or 16 floats per multiply.
+
+constexpr uint32_t kLaneMul = 0x9E3779B1u;
+constexpr uint64_t kFoldMul = 0x9E3779B97F4A7C15ull;
+
+inline uint32_t bitsOf(const float* p) {
+  uint32_t w;
+  __builtin_memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// The lanes after the whole blocks of 16, with the `rest` (< 16) floats left, folded into the hash.
+uint64_t foldLanes(uint32_t* h, const float* rest, int64_t n) {
+  for (int64_t j = 0; j < n; j++) h[j] = (h[j] ^ bitsOf(rest + j)) * kLaneMul;
+  uint64_t a[4] = {1, 2, 3, 4};
+  for (int j = 0; j < 8; j++) a[j & 3] = (a[j & 3] ^ (uint64_t{h[2 * j]} << 32 | h[2 * j + 1])) * kFoldMul;
+  const uint64_t r = a[0] ^ (a[1] << 17 | a[1] >> 47) ^ (a[2] << 31 | a[2] >> 33) ^ (a[3] << 47 | a[3] >> 17);
+  return (r ^ (r >> 29)) * kFoldMul;
+}
+
+uint64_t rowHash(const float* row, int64_t E) {
+  uint32_t h[16];
+  int64_t i = 0;
+#ifdef KIOKU_ISA_SCALAR
+  for (int j = 0; j < 16; j++) h[j] = static_cast<uint32_t>(j + 1);
+  for (; i + 16 <= E; i += 16)
+    for (int j = 0; j < 16; j++) h[j] = (h[j] ^ bitsOf(row + i + j)) * kLaneMul;
+#else
+  typedef uint32_t Lanes8 __attribute__((vector_size(32)));
+  Lanes8 h0 = {1, 2, 3, 4, 5, 6, 7, 8}, h1 = {9, 10, 11, 12, 13, 14, 15, 16};
+  for (; i + 16 <= E; i += 16) {
+    Lanes8 w0, w1;
+    __builtin_memcpy(&w0, row + i, sizeof w0);
+    __builtin_memcpy(&w1, row + i + 8, sizeof w1);
+    h0 = (h0 ^ w0) * kLaneMul;
+    h1 = (h1 ^ w1) * kLaneMul;
+  }
+  __builtin_memcpy(h, &h0, sizeof h0);
+  __builtin_memcpy(h + 8, &h1, sizeof h1);
+#endif
+  return foldLanes(h, row + i, E - i);
+}
+
 }  // namespace
 
 #define KIOKU_STR2(x) #x
@@ -380,6 +426,7 @@ const SimdKernels kKernels = {
     gruBackward,
     rnnForward,
     rnnBackward,
+    rowHash,
 };
 
 }  // namespace KIOKU_ISA_NS

@@ -1,5 +1,6 @@
 import { gateCount, type RecurrentKind } from '../backend/recurrent-kinds.js';
 import { dropout as dropoutOp } from '../ops/dropout.js';
+import { transposeEmbedded } from '../ops/embedding.js';
 import {
   checkLengths,
   type FrozenRecurrent,
@@ -309,9 +310,11 @@ abstract class RecurrentBase extends Module {
     const h0s = h0 ? split(h0, 1, 0).map((t) => reshape(t, [B, R])) : null;
     const c0s = c0 ? split(c0, 1, 0).map((t) => reshape(t, [B, H])) : null;
     // Batch-first input is made time-major for the kernels; without a backward to read it later
-    // (inference) the copy goes back to a pool when the layers are done.
-    const timeMajor = this.batchFirst ? transposeScratch(x, 0, 1) : null;
-    let input = timeMajor ? timeMajor.tensor : x;
+    // (inference) the copy goes back to a pool when the layers are done. An embedding's output
+    // transposed keeps the embedding's backward: the gradient goes straight to its weight.
+    const embedded = this.batchFirst ? transposeEmbedded(x, 0, 1) : null;
+    const timeMajor = this.batchFirst && !embedded ? transposeScratch(x, 0, 1) : null;
+    let input = embedded ?? timeMajor?.tensor ?? x;
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
     for (let l = 0; l < L; l++) {

@@ -1,10 +1,10 @@
 import '../backend/js/embedding.js';
 import { positionOf } from '../backend/js/shape.js';
 import { kernels } from '../backend/registry.js';
-import { record } from '../tensor/autograd.js';
+import { isGradEnabled, record } from '../tensor/autograd.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors.js';
 import { outputBuffer } from '../tensor/pool.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -43,8 +43,46 @@ export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number |
   const out = outputBuffer(idx.length * e, false);
   kernels.embeddingForward(wd, e, idx, out);
   const result = new Tensor(out, [...indices.shape, e]);
-  return record(result, 'embedding', [weight], (g, grads) => {
+  record(result, 'embedding', [weight], (g, grads) => {
     const gw = grads(weight);
     if (gw) kernels.embeddingBackward(g, e, idx, pad, gw);
+  });
+  if (result.requiresGrad) gathers.set(result, { weight, idx, shape: indices.shape, pad });
+  return result;
+}
+
+/** The weight and indices each recorded embedding output was gathered with (transposeEmbedded). */
+const gathers = new WeakMap<Tensor, { weight: Tensor; idx: Int32Array; shape: Shape; pad: number }>();
+
+/**
+ * transpose(x, dim0, dim1) of x = embedding(weight, indices) over two of the indices' dimensions,
+ * recorded as the gather it equals, embedding(weight, indices transposed): its backward scatters
+ * the gradient straight into the weight's, in the transposed order, instead of first transposing
+ * it back into a gradient for x (a batch-first recurrent layer fed by an embedding). The values
+ * are x's, transposed. Null where x is not a recorded embedding output or a dimension is E's.
+ */
+export function transposeEmbedded(x: Tensor, dim0: number, dim1: number): Tensor | null {
+  const source = gathers.get(x);
+  const n = x.ndim - 1;
+  if (source === undefined || !isGradEnabled() || dim0 === dim1) return null;
+  if (!Number.isInteger(dim0) || !Number.isInteger(dim1) || dim0 < 0 || dim1 < 0 || dim0 >= n || dim1 >= n)
+    return null;
+  const { weight, idx, shape, pad } = source;
+  const e = x.shape[n]!;
+  const perm = x.shape.map((_, i) => (i === dim0 ? dim1 : i === dim1 ? dim0 : i));
+  // Every element is written, so a reused buffer needs no zero fill.
+  const out = outputBuffer(x.size, false);
+  kernels.permute(x.f32, x.shape, perm, out, false);
+  let transposedIdx: Int32Array | null = null;
+  const result = new Tensor(
+    out,
+    perm.map((p) => x.shape[p]!),
+  );
+  return record(result, 'embedding', [weight], (g, grads) => {
+    const gw = grads(weight);
+    if (!gw) return;
+    transposedIdx ??= new Int32Array(idx.length);
+    kernels.permute(idx, shape, perm.slice(0, n), transposedIdx, false);
+    kernels.embeddingBackward(g, e, transposedIdx, pad, gw);
   });
 }

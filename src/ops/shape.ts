@@ -118,11 +118,16 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   // Every element is written, so a reused buffer needs no zero fill.
   const out = allocLike(x, x.size, false);
   kernels.permute(x.data, x.shape, perm, out, false);
-  const inverse = new Array<number>(rank);
-  for (let i = 0; i < rank; i++) inverse[perm[i]!] = i;
-  return record(new Tensor(out, outShape), 'permute', [x], (g, grads) => {
+  return recordPermute(new Tensor(out, outShape), x, perm);
+}
+
+/** Records `out` = x permuted by `perm`: its backward permutes the gradient back into x's. */
+function recordPermute(out: Tensor, x: Tensor, perm: readonly number[]): Tensor {
+  const inverse = new Array<number>(perm.length);
+  for (let i = 0; i < perm.length; i++) inverse[perm[i]!] = i;
+  return record(out, 'permute', [x], (g, grads) => {
     const gx = grads(x);
-    if (gx) kernels.permute(g, outShape, inverse, gx, true);
+    if (gx) kernels.permute(g, out.shape, inverse, gx, true);
   });
 }
 
@@ -142,22 +147,24 @@ function swapPermutation(x: Tensor, dim0: number, dim1: number): number[] {
 
 /**
  * transpose(x, dim0, dim1) whose copy is made when its data is first read, for a result callers
- * often never read (a batch-first recurrent layer's output when only h_n is used). Inference
- * only: when x records a gradient, or a training step runs, it is transpose(). x's data must not
- * change afterwards, so pass only a tensor over a buffer the caller alone holds.
+ * often never read (a batch-first recurrent layer's output when only h_n is used), in inference
+ * and training alike: its backward needs only the shapes. x's data must not change afterwards,
+ * so pass only a tensor over a buffer the caller alone holds. Inside a training step the copy can
+ * only be made during the step: x's buffer is released when it ends, and so is the result.
  */
 export function transposeDeferred(x: Tensor, dim0: number, dim1: number): Tensor {
   const perm = swapPermutation(x, dim0, dim1);
-  if ((isGradEnabled() && x.requiresGrad) || isRecordingStep()) return permute(x, perm);
+  if (perm.every((p, i) => p === i)) return permute(x, perm);
   const out = new Tensor(
     x.data,
     perm.map((p) => x.shape[p]!),
   );
-  return out.deferData(() => {
+  out.deferData(() => {
     const data = allocLike(x, x.size, false);
     kernels.permute(x.data, x.shape, perm, data, false);
     return data;
   });
+  return recordPermute(out, x, perm);
 }
 
 // Buffers of transposeScratch: one call's copies, returned when the call ends.

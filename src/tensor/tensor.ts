@@ -51,9 +51,12 @@ export class Tensor {
     return this._data;
   }
 
-  /** @internal The data whether or not it was released, for the training-step machinery. */
+  /**
+   * @internal The buffer whether or not it was released, for the training-step machinery; of a
+   * tensor whose data is still to be made (deferData), the buffer it will be made from, which is
+   * released with it.
+   */
   get storage(): TypedArray {
-    if (this.pending !== null) this.settle();
     return this._data;
   }
 

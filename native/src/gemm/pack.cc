@@ -90,10 +90,39 @@ void packA(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, int32
 #endif
 }
 
+namespace {
+
+// kc rows of NR floats, a sliver's whole width: a copy of a constant size, so the compiler makes
+// it a few vector moves instead of a call into the C library for every 32 to 128 bytes.
+template <int NR>
+void copySliverRows(const float* b, int64_t rs, int64_t kc, float* dst) {
+  for (int64_t p = 0; p < kc; p++) std::memcpy(dst + p * NR, b + p * rs, NR * sizeof(float));
+}
+
+// copySliverRows for the slivers' widths of the instruction sets; false for another width.
+bool copyWholeSliver(const float* b, int64_t rs, int64_t kc, int32_t nr, float* dst) {
+  switch (nr) {
+    case 8:
+      copySliverRows<8>(b, rs, kc, dst);
+      return true;
+    case 16:
+      copySliverRows<16>(b, rs, kc, dst);
+      return true;
+    case 32:
+      copySliverRows<32>(b, rs, kc, dst);
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 void packPanelB(const float* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int32_t nr, float* out) {
   for (int64_t jr = 0; jr < nc; jr += nr) {
     const int64_t cols = std::min<int64_t>(nr, nc - jr);
     float* dst = out + jr * kc;
+    if (cs == 1 && cols == nr && copyWholeSliver(b + jr, rs, kc, nr, dst)) continue;
     if (cs == 1) {
       for (int64_t p = 0; p < kc; p++) {
         std::memcpy(dst + p * nr, b + p * rs + jr, cols * sizeof(float));

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "../pool.h"
-#include "../row_hash.h"
+#include "../simd.h"
 
 namespace kioku {
 
@@ -28,8 +28,9 @@ struct DistinctRows {
 // hashes are a pass over all of x, which the table's inserts after them (a probe and, for a
 // repeat, one comparison) are not.
 inline void hashRows(const float* x, int64_t lo, int64_t hi, int64_t E, uint64_t* out) {
+  const auto hash = simd().rowHash;
   splitRange(hi - lo, E, [&](int64_t a, int64_t b) {
-    for (int64_t r = lo + a; r < lo + b; r++) out[r] = rowHash(x + r * E, E);
+    for (int64_t r = lo + a; r < lo + b; r++) out[r] = hash(x + r * E, E);
   });
 }
 
