@@ -96,10 +96,31 @@ export function verdict(reports: readonly NamedReport[]): string {
   if (first.report.accuracy === best.report.accuracy) {
     return `${first.model} tied the ${best.model} baseline on accuracy (${acc(first)}).`;
   }
+  const noise = withinNoise(first.report, best.report);
   if (first.report.accuracy > best.report.accuracy) {
-    return `${first.model} scored the best accuracy (${acc(first)}; best baseline ${best.model} ${acc(best)}).`;
+    return `${first.model} scored the best accuracy (${acc(first)}; best baseline ${best.model} ${acc(best)}).${noise}`;
   }
-  return `The ${best.model} baseline beat ${first.model} on accuracy (${acc(best)} vs ${acc(first)}).`;
+  return `The ${best.model} baseline beat ${first.model} on accuracy (${acc(best)} vs ${acc(first)}).${noise}`;
+}
+
+/**
+ * A sentence when two accuracies on the same test set differ by less than two standard errors of
+ * their difference (each a binomial proportion; treating them as independent overstates the error
+ * of paired predictions, so a difference called noise here may still be real, never the reverse of
+ * a clear one): a lead of a few examples that another seed or rounding can reverse.
+ */
+function withinNoise(
+  a: { accuracy: number; examples?: number },
+  b: { accuracy: number; examples?: number },
+): string {
+  const n = a.examples;
+  if (!n || n !== b.examples) return '';
+  const variance = (p: number) => (p * (1 - p)) / n;
+  const se = Math.sqrt(variance(a.accuracy) + variance(b.accuracy));
+  const diff = Math.abs(a.accuracy - b.accuracy);
+  if (diff >= 2 * se) return '';
+  const count = Math.round(diff * n);
+  return ` The difference, ${count} of ${n} test examples, is within the noise of a test set this size (${(diff / se).toFixed(1)} standard errors): another seed can reverse it.`;
 }
 
 /**

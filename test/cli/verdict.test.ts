@@ -31,4 +31,20 @@ describe('the text verdict', () => {
       'The tf-idf baseline beat lstm on accuracy (0.9500 vs 0.9000).',
     );
   });
+
+  it('says when the winner leads by less than the test set noise, and not when it leads clearly', () => {
+    const counted = (model: string, accuracy: number, examples: number) =>
+      ({ model, report: { accuracy, examples } }) as unknown as NamedReport;
+    // 602 and 600 of 605 right: 2 examples, 0.7 standard errors of the difference.
+    expect(verdict([counted('lstm-bi', 602 / 605, 605), counted('bag-of-words', 600 / 605, 605)])).toBe(
+      'lstm-bi scored the best accuracy (0.9950; best baseline bag-of-words 0.9917). The difference, 2 of 605 test examples, is within the noise of a test set this size (0.7 standard errors): another seed can reverse it.',
+    );
+    expect(verdict([counted('lstm-bi', 595 / 605, 605), counted('bag-of-words', 600 / 605, 605)])).toMatch(
+      /^The bag-of-words baseline beat lstm-bi on accuracy \(0\.9917 vs 0\.9835\)\. The difference, 5 of 605 test examples, is within the noise/,
+    );
+    // 90% against 80% of 1000: 6.3 standard errors, a clear lead.
+    expect(verdict([counted('lstm', 0.9, 1000), counted('bag-of-words', 0.8, 1000)])).toBe(
+      'lstm scored the best accuracy (0.9000; best baseline bag-of-words 0.8000).',
+    );
+  });
 });
