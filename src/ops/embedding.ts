@@ -6,6 +6,7 @@ import { DTypeError, IndexError, ShapeError, ValueError } from '../tensor/errors
 import { outputBuffer } from '../tensor/pool.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { swapPermutation } from './shape.js';
 
 /**
  * Embedding lookup, PyTorch's `F.embedding`: weight: (V, E), indices: int32 (…) → (…, E).
@@ -59,21 +60,19 @@ const gathers = new WeakMap<Tensor, { weight: Tensor; idx: Int32Array; shape: Sh
  * recorded as the gather it equals, embedding(weight, indices transposed): its backward scatters
  * the gradient straight into the weight's, in the transposed order, instead of first transposing
  * it back into a gradient for x (a batch-first recurrent layer fed by an embedding). The values
- * are x's, transposed. Null where x is not a recorded embedding output or a dimension is E's.
+ * are x's, transposed. Null where x is not a recorded embedding output, or E's dimension would move
+ * or none would; dimensions out of range are refused as transpose refuses them.
  */
 export function transposeEmbedded(x: Tensor, dim0: number, dim1: number): Tensor | null {
   const source = gathers.get(x);
+  if (source === undefined || !isGradEnabled()) return null;
+  const perm = swapPermutation(x, dim0, dim1);
   const n = x.ndim - 1;
-  if (source === undefined || !isGradEnabled() || dim0 === dim1) return null;
-  if (!Number.isInteger(dim0) || !Number.isInteger(dim1) || dim0 < 0 || dim1 < 0 || dim0 >= n || dim1 >= n)
-    return null;
+  if (perm[n] !== n || perm.every((p, i) => p === i)) return null;
   const { weight, idx, shape, pad } = source;
-  const e = x.shape[n]!;
-  const perm = x.shape.map((_, i) => (i === dim0 ? dim1 : i === dim1 ? dim0 : i));
   // Every element is written, so a reused buffer needs no zero fill.
   const out = outputBuffer(x.size, false);
   kernels.permute(x.f32, x.shape, perm, out, false);
-  let transposedIdx: Int32Array | null = null;
   const result = new Tensor(
     out,
     perm.map((p) => x.shape[p]!),
@@ -81,8 +80,8 @@ export function transposeEmbedded(x: Tensor, dim0: number, dim1: number): Tensor
   return record(result, 'embedding', [weight], (g, grads) => {
     const gw = grads(weight);
     if (!gw) return;
-    transposedIdx ??= new Int32Array(idx.length);
+    const transposedIdx = new Int32Array(idx.length);
     kernels.permute(idx, shape, perm.slice(0, n), transposedIdx, false);
-    kernels.embeddingBackward(g, e, transposedIdx, pad, gw);
+    kernels.embeddingBackward(g, x.shape[n]!, transposedIdx, pad, gw);
   });
 }

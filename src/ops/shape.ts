@@ -136,7 +136,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, swapPermutation(x, dim0, dim1));
 }
 
-function swapPermutation(x: Tensor, dim0: number, dim1: number): number[] {
+/** The permutation transpose(x, dim0, dim1) applies, its dimensions checked. */
+export function swapPermutation(x: Tensor, dim0: number, dim1: number): number[] {
   const a = normalizeAxis(dim0, x.ndim, 'transpose (dim0)');
   const b = normalizeAxis(dim1, x.ndim, 'transpose (dim1)');
   const perm = x.shape.map((_, i) => i);
