@@ -18,7 +18,6 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import {
-  cpuSeconds,
   cycling,
   pinClient,
   type Req,
@@ -27,6 +26,7 @@ import {
   startServer,
   statelessRequests,
   stopServer,
+  timedLoad,
   trainModels,
 } from './serve-setup.js';
 
@@ -90,18 +90,14 @@ async function runOnce(which: 'A' | 'B') {
       headers: { 'content-type': 'application/json' },
     };
     await autocannon({ ...options, duration: WARMUP });
-    const cpu0 = await cpuSeconds(s.child.pid!);
-    const client0 = process.cpuUsage();
-    const r = await autocannon({ ...options, duration: SECONDS });
-    const client = process.cpuUsage(client0);
-    const cpu = (await cpuSeconds(s.child.pid!)) - cpu0;
+    const { result: r, serverCpu: cpu, clientShare } = await timedLoad(s, options, SECONDS);
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${root}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     return {
       rps: r.requests.average,
       p50: r.latency.p50,
       p99: r.latency.p99,
       cpuUs: (cpu * 1e6) / r.requests.total,
-      clientShare: (client.user + client.system) / 1e6 / SECONDS,
+      clientShare,
     };
   } finally {
     await stopServer(s);

@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { writeSection } from './sections.js';
 import {
-  cpuSeconds,
   pinClient,
   type Req,
   releaseModels,
@@ -24,6 +23,7 @@ import {
   statelessRequests,
   stopServer,
   THREADS,
+  timedLoad,
   trainModels,
 } from './serve-setup.js';
 
@@ -153,9 +153,7 @@ async function profileOne(models: string[], batching: boolean, w: Workload) {
   try {
     await autocannon({ ...options, duration: WARMUP });
     const from = nowUs();
-    const cpu0 = await cpuSeconds(s.child.pid!);
-    const r = await autocannon({ ...options, duration: SECONDS });
-    const cpu = (await cpuSeconds(s.child.pid!)) - cpu0;
+    const { result: r, serverCpu: cpu } = await timedLoad(s, options, SECONDS);
     const to = nowUs();
     await stopServer(s);
     const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'))!;

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type autocannon from 'autocannon';
+import autocannon from 'autocannon';
 import { seattleWeather } from '../src/io/datasets/builtin.js';
 import { loadSpamAssassin } from '../src/io/datasets/spam.js';
 import { trainForecaster, trainTextClassifier } from '../src/train/recipes/index.js';
@@ -256,6 +256,20 @@ export function sessionRequests(m: Models): Record<'seed' | 'series', Req[]> {
       { method: 'POST', path: '/v1/models/series:predict', setupRequest: series as Req['setupRequest'] },
     ],
   };
+}
+
+/**
+ * One timed autocannon run against a served process: autocannon's result, the server's CPU
+ * seconds over the run, and autocannon's own share of a core (this process's CPU time per second
+ * of the run: 1 is a whole core).
+ */
+export async function timedLoad(server: Served, options: autocannon.Options, seconds: number) {
+  const cpu0 = await cpuSeconds(server.child.pid!);
+  const client0 = process.cpuUsage();
+  const result = await autocannon({ ...options, duration: seconds });
+  const client = process.cpuUsage(client0);
+  const serverCpu = (await cpuSeconds(server.child.pid!)) - cpu0;
+  return { result, serverCpu, clientShare: (client.user + client.system) / 1e6 / seconds };
 }
 
 /** CPU seconds (user and system, all threads) a process has used so far. */

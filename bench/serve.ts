@@ -19,7 +19,6 @@ import { loadHead } from '../src/cli/models.js';
 import { predictText } from '../src/train/recipes/index.js';
 import { writeSection } from './sections.js';
 import {
-  cpuSeconds,
   json,
   type Models,
   pinClient,
@@ -31,6 +30,7 @@ import {
   statelessRequests,
   stopServer,
   THREADS,
+  timedLoad,
   trainModels,
 } from './serve-setup.js';
 
@@ -85,11 +85,7 @@ async function load(
   };
   await autocannon({ ...options, duration: WARMUP });
   const [f0, r0] = await batchCounts(url, model, mode);
-  const cpu0 = await cpuSeconds(server.child.pid!);
-  const client0 = process.cpuUsage();
-  const r = await autocannon({ ...options, duration: SECONDS });
-  const client = process.cpuUsage(client0);
-  const cpu = (await cpuSeconds(server.child.pid!)) - cpu0;
+  const { result: r, serverCpu: cpu, clientShare } = await timedLoad(server, options, SECONDS);
   const [f1, r1] = await batchCounts(url, model, mode);
   return {
     rps: r.requests.average,
@@ -100,7 +96,7 @@ async function load(
     errors: r.errors + r.timeouts,
     rowsPerForward: f1 > f0 ? (r1 - r0) / (f1 - f0) : 0,
     cpuPerRequest: (cpu / Math.max(1, r.requests.total)) * 1e6,
-    clientShare: (client.user + client.system) / 1e6 / SECONDS,
+    clientShare,
   };
 }
 
