@@ -10,7 +10,7 @@ import { type TextPrediction, type TextRuntime, textRuntime } from './text-model
 
 /**
  * A text classifier prepared once for many calls, as a server runs it: the texts of many requests
- * classified together (what `predictText` computes, in length buckets), and sessions — a text arriving in chunks,
+ * classified together (what `predictText` computes, in one forward, longest first), and sessions — a text arriving in chunks,
  * the recurrent state carried from one chunk to the next, labelled after each.
  */
 export interface TextServing {
@@ -23,7 +23,7 @@ export interface TextServing {
   encode(text: string): Int32Array;
   /**
    * Labels and probabilities of texts already encoded, as `predictText` gives them for the texts:
-   * run in buckets of similar lengths, so a short text does not pay for a long one's steps.
+   * run longest first in one forward, so a short text does not pay for a long one's steps.
    */
   classify(encoded: readonly Int32Array[]): TextPrediction[];
   /** A session chunk's token ids, read as in training but not cut to maxLen (possibly none). */
@@ -67,7 +67,8 @@ export const BUCKET_SPREAD = 0.75;
 /**
  * Indices of `encoded` grouped for batched forwards: sorted by length, longest first, a bucket
  * closing when the next row is shorter than `spread` of its first (with BUCKET_SPREAD, the
- * padding each row pays is under a quarter of the bucket's steps).
+ * padding each row pays is under a quarter of the bucket's steps). Serving now runs a batch as
+ * one bucket (spread 0, see classifyLongestFirst); the benchmarks compare the two.
  */
 export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SPREAD): number[][] {
   const order = encoded.map((_, i) => i).sort((a, b) => encoded[b]!.length - encoded[a]!.length);
@@ -84,26 +85,30 @@ export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SP
   return buckets;
 }
 
-/** Class probabilities (B, K) of encoded texts, one forward per length bucket of `spread`. */
-function classifyBuckets(
+/**
+ * Class probabilities (B, K) of encoded texts in one padded forward, its rows sorted longest
+ * first: the recurrent layers then skip the products of rows past their length (native
+ * driver.h, lengthsNeverGrow), so a short text pays for its own steps alone, as in a bucket of its
+ * own, and the batch pays for one forward's calls instead of one per bucket.
+ */
+function classifyLongestFirst(
   model: TextRuntime['model'],
   encoded: readonly Int32Array[],
   k: number,
-  spread: number,
 ): Float32Array {
   const probs = new Float32Array(encoded.length * k);
-  for (const bucket of lengthBuckets(encoded, spread)) {
-    const lengths = Int32Array.from(bucket, (i) => encoded[i]!.length);
-    const T = lengths[0]!;
-    const ids = new Int32Array(bucket.length * T);
-    for (const [r, i] of bucket.entries()) ids.set(encoded[i]!, r * T);
-    // One step: the forward's large buffers go back to the pool for the next batch, not to the GC.
-    trainingStep(() => {
-      const logits = noGrad(() => model.forward(new Tensor(ids, [bucket.length, T]), lengths));
-      const p = softmaxRows(logits);
-      for (const [r, i] of bucket.entries()) probs.set(p.subarray(r * k, (r + 1) * k), i * k);
-    });
-  }
+  if (encoded.length === 0) return probs;
+  const order = lengthBuckets(encoded, 0)[0]!;
+  const lengths = Int32Array.from(order, (i) => encoded[i]!.length);
+  const T = lengths[0]!;
+  const ids = new Int32Array(order.length * T);
+  for (const [r, i] of order.entries()) ids.set(encoded[i]!, r * T);
+  // One step: the forward's large buffers go back to the pool for the next batch, not to the GC.
+  trainingStep(() => {
+    const logits = noGrad(() => model.forward(new Tensor(ids, [order.length, T]), lengths));
+    const p = softmaxRows(logits);
+    for (const [r, i] of order.entries()) probs.set(p.subarray(r * k, (r + 1) * k), i * k);
+  });
   return probs;
 }
 
@@ -118,7 +123,7 @@ function classifyBySegments(
   costs: SegmentCosts,
 ): Float32Array {
   const plan = segmentPlan(encoded, costs);
-  if (plan.segments.length <= 1) return classifyBuckets(model, encoded, k, 0);
+  if (plan.segments.length <= 1) return classifyLongestFirst(model, encoded, k);
   const top = lastStates(model, encoded, plan);
   const logits = noGrad(() => model.fc.forward(new Tensor(top, [encoded.length, model.rnn.outputSize])));
   return softmaxRows(logits);
@@ -132,8 +137,9 @@ function recurrentWeights(model: TextClassifier): number {
 /**
  * Recurrent weights from which a batch runs in segments (1 MiB of them, beyond L2): then a call
  * costs mostly the packing of its weights, and a few rows' steps apart stream them from memory.
- * Below it the JavaScript around each call rules, and buckets, which carry no state, cost less
- * (the seed classifier's 12-word texts: 30 µs per text in buckets, 45 in segments, batches of 24).
+ * Below it the JavaScript around each call rules, and one forward longest first, which carries no
+ * state, costs less (the seed classifier's 12-word texts: 30 µs per text in buckets, 45 in
+ * segments, batches of 24, before finished rows were skipped).
  */
 export const SEGMENT_MIN_WEIGHTS = 1 << 18;
 
@@ -142,7 +148,7 @@ export function textServing(opened: OpenedModel): TextServing {
   const rt = textRuntime(opened);
   const labels = rt.labels;
   const reason = sessionless(rt.model);
-  // A wide model that reads its last state alone runs a batch as a packed sequence, else in buckets.
+  // A wide model that reads its last state alone runs a batch as a packed sequence, else in one forward.
   const weights = rt.model instanceof TextClassifier ? recurrentWeights(rt.model) : 0;
   const lastOnly = reason === null && weights >= SEGMENT_MIN_WEIGHTS ? (rt.model as TextClassifier) : null;
   return {
@@ -154,7 +160,7 @@ export function textServing(opened: OpenedModel): TextServing {
       const k = labels.length;
       const probs = lastOnly
         ? classifyBySegments(lastOnly, encoded, k, nativeSegmentCosts(weights, lastOnly.rnn.frozen))
-        : classifyBuckets(rt.model, encoded, k, BUCKET_SPREAD);
+        : classifyLongestFirst(rt.model, encoded, k);
       return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
     },
     tokens: rt.tokens,
