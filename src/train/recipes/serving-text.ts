@@ -4,7 +4,6 @@ import { trainingStep } from '../../tensor/step.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
-import { lastStates, nativeSegmentCosts, type SegmentCosts, segmentPlan } from './serving-segments.js';
 import { advance, type RecurrentState } from './serving-state.js';
 import { type TextPrediction, type TextRuntime, textRuntime } from './text-model.js';
 
@@ -89,7 +88,9 @@ export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SP
  * Class probabilities (B, K) of encoded texts in one padded forward, its rows sorted longest
  * first: the recurrent layers then skip the products of rows past their length (native
  * driver.h, lengthsNeverGrow), so a short text pays for its own steps alone, as in a bucket of its
- * own, and the batch pays for one forward's calls instead of one per bucket.
+ * own, and the batch pays for one forward's calls instead of one per bucket. This is the packed
+ * sequence a wide model's batch once ran as time segments, one forward call per segment: in one call
+ * its few long texts' last steps join no smaller call that streams the recurrent weights per row.
  */
 function classifyLongestFirst(
   model: TextRuntime['model'],
@@ -112,45 +113,11 @@ function classifyLongestFirst(
   return probs;
 }
 
-/**
- * Class probabilities (B, K) of encoded texts by a model that reads its last state alone: in the
- * segments of least estimated cost, or as one padded forward when that is the plan.
- */
-function classifyBySegments(
-  model: TextClassifier,
-  encoded: readonly Int32Array[],
-  k: number,
-  costs: SegmentCosts,
-): Float32Array {
-  const plan = segmentPlan(encoded, costs);
-  if (plan.segments.length <= 1) return classifyLongestFirst(model, encoded, k);
-  const top = lastStates(model, encoded, plan);
-  const logits = noGrad(() => model.fc.forward(new Tensor(top, [encoded.length, model.rnn.outputSize])));
-  return softmaxRows(logits);
-}
-
-/** The recurrent layer's weight values (what one row's step multiplies by). */
-function recurrentWeights(model: TextClassifier): number {
-  return model.rnn.parameters().reduce((n, p) => n + (p.ndim === 2 ? p.size : 0), 0);
-}
-
-/**
- * Recurrent weights from which a batch runs in segments (1 MiB of them, beyond L2): then a call
- * costs mostly the packing of its weights, and a few rows' steps apart stream them from memory.
- * Below it the JavaScript around each call rules, and one forward longest first, which carries no
- * state, costs less (the seed classifier's 12-word texts: 30 µs per text in buckets, 45 in
- * segments, batches of 24, before finished rows were skipped).
- */
-export const SEGMENT_MIN_WEIGHTS = 1 << 18;
-
 /** `opened` (a text classifier) ready to serve; throws a ValueError naming what its config lacks. */
 export function textServing(opened: OpenedModel): TextServing {
   const rt = textRuntime(opened);
   const labels = rt.labels;
   const reason = sessionless(rt.model);
-  // A wide model that reads its last state alone runs a batch as a packed sequence, else in one forward.
-  const weights = rt.model instanceof TextClassifier ? recurrentWeights(rt.model) : 0;
-  const lastOnly = reason === null && weights >= SEGMENT_MIN_WEIGHTS ? (rt.model as TextClassifier) : null;
   return {
     labels,
     maxLen: rt.maxLen,
@@ -158,9 +125,7 @@ export function textServing(opened: OpenedModel): TextServing {
     encode: rt.encode,
     classify(encoded) {
       const k = labels.length;
-      const probs = lastOnly
-        ? classifyBySegments(lastOnly, encoded, k, nativeSegmentCosts(weights, lastOnly.rnn.frozen))
-        : classifyLongestFirst(rt.model, encoded, k);
+      const probs = classifyLongestFirst(rt.model, encoded, k);
       return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
     },
     tokens: rt.tokens,
