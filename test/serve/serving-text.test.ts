@@ -11,11 +11,11 @@ import { textServing } from '../../src/train/recipes/serving-text.js';
  * predictText answers for the same texts.
  */
 
-const opened = (settings: Partial<ConstructorParameters<typeof TextClassifier>[0]>) => {
+const opened = (settings: Partial<ConstructorParameters<typeof TextClassifier>[0]>, maxLen = 8) => {
   const vocab = Vocab.build([['spam', 'ham', 'eggs']]);
   const model = new TextClassifier({ vocabSize: vocab.size, embedDim: 4, hiddenSize: 3, ...settings });
   model.eval();
-  const config = { task: 'classification', labels: ['a', 'b'], vocab: vocab.toJSON(), maxLen: 8 };
+  const config = { task: 'classification', labels: ['a', 'b'], vocab: vocab.toJSON(), maxLen };
   return { model, config, where: 'm' } as unknown as OpenedModel;
 };
 
@@ -56,4 +56,26 @@ describe('textServing', () => {
       });
     }
   }
+
+  it('steps sessions longest first and answers each as predictText answers its text so far', () => {
+    const m = opened({ cell: 'gru' }, 64);
+    freezeRecurrentLayers(m.model);
+    const serving = textServing(m);
+    const second = [...texts].reverse();
+    const first = serving.step(
+      texts.map((t) => serving.tokens(t)),
+      texts.map(() => null),
+    );
+    expect(first.predictions).toEqual(predictText(m, texts));
+    const then = serving.step(
+      second.map((t) => serving.tokens(t)),
+      first.states,
+    );
+    expect(then.predictions).toEqual(
+      predictText(
+        m,
+        texts.map((t, i) => `${t} ${second[i]}`),
+      ),
+    );
+  });
 });

@@ -131,18 +131,30 @@ export function textServing(opened: OpenedModel): TextServing {
     tokens: rt.tokens,
     step(chunks, states) {
       const model = rt.model as TextClassifier;
-      const lengths = Int32Array.from(chunks, (c) => c.length);
-      const T = Math.max(...lengths);
-      const ids = new Int32Array(chunks.length * T);
-      for (const [b, c] of chunks.entries()) ids.set(c, b * T);
-      const x = noGrad(() => model.embedding.forward(new Tensor(ids, [chunks.length, T])));
-      const next = advance(model.rnn, x, lengths, states);
+      // Longest first, as classify runs: the recurrent driver skips the steps of finished chunks.
+      const order = lengthBuckets(chunks, 0)[0] ?? [];
+      const lengths = Int32Array.from(order, (i) => chunks[i]!.length);
+      const T = lengths[0] ?? 0;
+      const ids = new Int32Array(order.length * T);
+      for (const [r, i] of order.entries()) ids.set(chunks[i]!, r * T);
+      const x = noGrad(() => model.embedding.forward(new Tensor(ids, [order.length, T])));
+      const next = advance(
+        model.rnn,
+        x,
+        lengths,
+        order.map((i) => states[i] ?? null),
+      );
       const H = model.settings.hiddenSize;
-      const logits = noGrad(() => model.fc.forward(new Tensor(next.top, [chunks.length, H])));
+      const logits = noGrad(() => model.fc.forward(new Tensor(next.top, [order.length, H])));
       const probs = softmaxRows(logits);
       const k = labels.length;
-      const predictions = chunks.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
-      return { predictions, states: next.states };
+      const predictions = new Array<TextPrediction>(chunks.length);
+      const after = new Array<RecurrentState>(chunks.length);
+      for (const [r, i] of order.entries()) {
+        predictions[i] = prediction(labels, probs.subarray(r * k, (r + 1) * k));
+        after[i] = next.states[r]!;
+      }
+      return { predictions, states: after };
     },
   };
 }
