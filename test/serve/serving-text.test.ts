@@ -78,4 +78,13 @@ describe('textServing', () => {
       ),
     );
   });
+
+  it('answers a label named __proto__ as a key of the probabilities, not a prototype', () => {
+    const m = opened({});
+    (m.config as unknown as { labels: string[] }).labels = ['__proto__', 'b'];
+    const serving = textServing(m);
+    const [p] = serving.classify([serving.encode('spam ham')]);
+    expect(Object.keys(p!.probabilities)).toEqual(['__proto__', 'b']);
+    expect(Object.getPrototypeOf(p!.probabilities)).toBe(Object.prototype);
+  });
 });
