@@ -2,12 +2,11 @@
  * A served classifier's batched forward alone, outside the server: `tsx bench/serve-forward.ts
  * [model] [batch sizes] [rounds]` (default large, 1,8,24,32, 5) reads the models of bench:serve
  * from KIOKU_BENCH_SERVE_MODELS (trained there first when missing) and classifies the 12-word
- * texts of its workload in batches, as serving runs them (segments of a packed sequence for the
- * large classifier, length buckets for the seed's narrower weights), on a second copy of the model
- * frozen as `kioku serve` runs it (RecurrentBase.freeze: weights packed once) and not frozen, and
- * against length buckets (each padded to its longest row, not frozen), in CPU time, interleaved
- * round by round, medians per text. Prints the texts' token lengths and the batches' buckets and
- * segments.
+ * texts of its workload in batches, as serving runs them (one forward, longest first: the native
+ * driver skips finished rows' steps), on a second copy of the model frozen as `kioku serve` runs
+ * it (RecurrentBase.freeze: weights packed once) and not frozen, and against length buckets (one
+ * forward per bucket, each padded to its longest row, not frozen), in CPU time, interleaved round
+ * by round, medians per text. Prints the texts' token lengths and the batches' buckets.
  */
 import { cpuUsage } from 'node:process';
 import { initBackend } from '../src/backend/native/init.js';
@@ -17,7 +16,6 @@ import { freezeRecurrentLayers } from '../src/nn/rnn.js';
 import { noGrad } from '../src/tensor/autograd.js';
 import { trainingStep } from '../src/tensor/step.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { nativeSegmentCosts, planSegments } from '../src/train/recipes/serving-segments.js';
 import { lengthBuckets, textServing } from '../src/train/recipes/serving-text.js';
 import { softmaxRows } from '../src/train/tasks.js';
 import { releaseModels, shortTexts, trainModels } from './serve-setup.js';
@@ -67,18 +65,12 @@ const cpuUs = (f: () => void) => {
   return d.user + d.system;
 };
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-const weights = model.rnn.parameters().reduce((n, p) => n + (p.ndim === 2 ? p.size : 0), 0);
 
 for (const B of SIZES) {
   const batches = Array.from({ length: Math.floor(512 / B) }, (_, i) => encoded.slice(i * B, (i + 1) * B));
   const n = Math.min(batches.length, Math.max(4, Math.floor(240 / B)));
   const used = batches.slice(0, n);
   const calls = (f: (b: Int32Array[]) => number) => used.reduce((s, b) => s + f(b), 0) / n;
-  const plan = (frozen: boolean) => (b: Int32Array[]) =>
-    planSegments(
-      b.map((e) => e.length).sort((x, y) => y - x),
-      nativeSegmentCosts(weights, frozen),
-    ).length;
   const classify = () => {
     for (const b of used) serving.classify(b);
   };
@@ -87,13 +79,13 @@ for (const B of SIZES) {
       answers.length = 0;
       used.forEach(byBuckets);
     },
-    segments: classify,
+    serving: classify,
     frozen: () => {
       for (const b of used) frozenServing.classify(b);
     },
   };
   const run = (name: string) => cpuUs(modes[name]!);
-  const runs: Record<string, number[]> = { buckets: [], segments: [], frozen: [] };
+  const runs: Record<string, number[]> = { buckets: [], serving: [], frozen: [] };
   for (const name of Object.keys(modes)) run(name);
   for (let r = 0; r < ROUNDS; r++) {
     const names = Object.keys(modes);
@@ -102,8 +94,8 @@ for (const B of SIZES) {
       runs[name]!.push(run(name) / (n * B));
     }
   }
-  const [b, s, f] = ['buckets', 'segments', 'frozen'].map((k) => median(runs[k]!));
+  const [b, s, f] = ['buckets', 'serving', 'frozen'].map((k) => median(runs[k]!));
   console.log(
-    `B=${B}: buckets ${b!.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), segments ${s!.toFixed(0)} (${calls(plan(false)).toFixed(1)} forwards), segments frozen ${f!.toFixed(0)} (${calls(plan(true)).toFixed(1)}): frozen ${(s! / f!).toFixed(2)}× less than unfrozen`,
+    `B=${B}: buckets ${b!.toFixed(0)} µs CPU per text (${calls((x) => lengthBuckets(x).length).toFixed(1)} forwards), one forward longest first ${s!.toFixed(0)}, frozen ${f!.toFixed(0)}: frozen ${(s! / f!).toFixed(2)}× less than unfrozen, ${(b! / f!).toFixed(2)}× less than buckets`,
   );
 }

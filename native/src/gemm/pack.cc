@@ -175,30 +175,40 @@ void RowProducts::multiply(int64_t m, const float* a, int64_t lda, const PackedB
     sgemmPacked(m, a, lda, b, c, ldc, false);
     return;
   }
-  const int64_t k = b.k, n = b.n;
-  std::vector<int64_t> missing;
   std::vector<uint64_t> hashes(static_cast<size_t>(m));
-  for (int64_t i = 0; i < m; i++) {
-    const float* row = a + i * lda;
-    hashes[i] = rowHash(row, k);
-    const int64_t e = find(row, k, hashes[i]);
-    if (e < 0)
-      missing.push_back(i);
-    else
-      std::memcpy(c + i * ldc, products_.data() + e * n, n * sizeof(float));
+  for (int64_t i = 0; i < m; i++) hashes[i] = rowHash(a + i * lda, b.k);
+  multiplyRows(m, a, lda, nullptr, hashes.data(), b, c, ldc);
+}
+
+void RowProducts::multiplyRows(int64_t m, const float* a, int64_t lda, const int32_t* pick, const uint64_t* hashes,
+                               const PackedB& b, float* c, int64_t ldc) {
+  const int64_t k = b.k, n = b.n;
+  const auto rowOf = [&](int64_t i) { return a + (pick ? int64_t{pick[i]} : i) * lda; };
+  std::vector<int64_t> missing;
+  if (!off_) {
+    for (int64_t i = 0; i < m; i++) {
+      const int64_t e = find(rowOf(i), k, hashes[i]);
+      if (e < 0)
+        missing.push_back(i);
+      else
+        std::memcpy(c + i * ldc, products_.data() + e * n, n * sizeof(float));
+    }
+    looked_ += m;
+    found_ += m - static_cast<int64_t>(missing.size());
+  } else {
+    missing.resize(static_cast<size_t>(m));
+    for (int64_t i = 0; i < m; i++) missing[i] = i;
   }
   const int64_t miss = static_cast<int64_t>(missing.size());
-  looked_ += m;
-  found_ += m - miss;
   if (miss == 0) return;
   // The missing rows gathered, multiplied together, scattered to their rows of C.
   std::vector<float> in(static_cast<size_t>(miss * k)), out(static_cast<size_t>(miss * n));
-  for (int64_t j = 0; j < miss; j++) std::memcpy(in.data() + j * k, a + missing[j] * lda, k * sizeof(float));
+  for (int64_t j = 0; j < miss; j++) std::memcpy(in.data() + j * k, rowOf(missing[j]), k * sizeof(float));
   sgemmPacked(miss, in.data(), k, b, out.data(), n, false);
   for (int64_t j = 0; j < miss; j++) {
     const int64_t i = missing[j];
     std::memcpy(c + i * ldc, out.data() + j * n, n * sizeof(float));
-    remember(in.data() + j * k, out.data() + j * n, k, n, hashes[i]);
+    if (!off_) remember(in.data() + j * k, out.data() + j * n, k, n, hashes[i]);
   }
   judge();
 }

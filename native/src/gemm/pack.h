@@ -22,6 +22,12 @@ class RowProducts {
   // Rows that rarely repeat (a deeper layer's states) turn the table off: after kTrialRows rows
   // with under a quarter of them found, it is dropped and every product is multiplied.
   void multiply(int64_t m, const float* a, int64_t lda, const PackedB& b, float* c, int64_t ldc);
+  // As multiply, for rows a + pick[i]·lda (i < m) whose rowHash values the caller has already
+  // computed (a search for repeated rows has): nothing gathered or hashed again but the misses.
+  void multiplyRows(int64_t m, const float* a, int64_t lda, const int32_t* pick, const uint64_t* hashes,
+                    const PackedB& b, float* c, int64_t ldc);
+  // Whether products are still remembered (judge has not turned the table off).
+  bool on() const { return !off_; }
   // Forgets every product (B was packed again, for another instruction set: its sums may differ).
   void clear();
   static constexpr int64_t kMaxBytes = int64_t{64} << 20, kTrialRows = 4096;

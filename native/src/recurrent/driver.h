@@ -141,6 +141,12 @@ inline const float* distinctInputProducts(const Seq& q, const int32_t** of) {
   PackedB own;
   const PackedB& wih = packOnce(true, E, G, q.wIh, E, kSmallM + 1, own);  // W_ihᵀ (E × G)
   table.resize(static_cast<size_t>(d.count * G));
+  *of = d.of.data();
+  // A frozen layer's distinct rows: most are tokens it has seen, their products read back.
+  if (RowProducts* known = frozenRowProducts(&wih); known && known->on()) {
+    known->multiplyRows(d.count, q.x, E, d.first.data(), d.hash.data(), wih, table.data(), G);
+    return table.data();
+  }
   // The tasks get plain pointers: a thread_local named inside them would be the worker's own.
   const int64_t count = d.count, block = std::max<int64_t>(8, (8192 / E) / 8 * 8);
   const int32_t* first = d.first.data();
@@ -158,7 +164,6 @@ inline const float* distinctInputProducts(const Seq& q, const int32_t** of) {
     for (int t = 0; t < tasks; t++) blockOfRows(t);
   else
     poolRun(tasks, blockOfRows);
-  *of = d.of.data();
   return products;
 }
 
@@ -188,6 +193,17 @@ inline void allInputProducts(const Seq& q, float* pre, int64_t ld) {
     sgemmParallel(false, true, m, G, E, q.x, E, q.wIh, E, pre, ld, false);
 }
 
+// Whether the samples [b0, b1) come longest first (a batch sorted by length, as a server sorts its
+// texts): then those finished at a step are a tail of the slice, whose recurrent products the step
+// skips. A packed product forms each row's sum alone, whatever rows run with it (pack.h,
+// RowProducts), so nothing else changes.
+inline bool lengthsNeverGrow(const Seq& q, int64_t b0, int64_t b1) {
+  if (!q.lens.data) return false;
+  for (int64_t b = b0 + 1; b < b1; b++)
+    if (q.lens[b] > q.lens[b - 1]) return false;
+  return true;
+}
+
 // The time loop over batch slices. Each step's input products come from the table of distinct
 // rows' products, else from a product per step into an L1 buffer (inputProductPerStep), else from
 // one GEMM of all steps written to the cell's pre-activations before the loop.
@@ -208,10 +224,13 @@ void sequenceLoop(const Seq& q, Cell& cell, float* hN, float* hw) {
   runTasks(sl.count, [&](int task) {
     const int64_t b0 = task * sl.chunk, b1 = std::min(B, b0 + sl.chunk), m = b1 - b0;
     Workspace xw(perStep ? m * G : 0);  // the step's input products (m, G)
+    const bool longestFirst = whh.packed && lengthsNeverGrow(q, b0, b1);
+    int64_t running = m;
     for (int64_t s = 0; s < q.T; s++) {
+      while (longestFirst && running > 0 && q.lens[b0 + running - 1] <= s) running--;
       if (table && s + 1 < q.T) prefetchRows(q, s + 1, b0, b1, table, of);
       if (perStep) sgemmPacked(m, q.x + (q.timeOf(s, b0) * B + b0) * E, E, wih, xw.data(), G, false);
-      sgemmPacked(m, hN + b0 * R, R, whh, hw + b0 * G, G, false);
+      sgemmPacked(running, hN + b0 * R, R, whh, hw + b0 * G, G, false);
       for (int64_t b = b0; b < b1; b++) {
         const int64_t t = q.timeOf(s, b);
         if (t < 0) continue;

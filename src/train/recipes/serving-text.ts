@@ -4,13 +4,12 @@ import { trainingStep } from '../../tensor/step.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../tasks.js';
 import type { OpenedModel } from './opened.js';
-import { lastStates, nativeSegmentCosts, type SegmentCosts, segmentPlan } from './serving-segments.js';
 import { advance, type RecurrentState } from './serving-state.js';
 import { type TextPrediction, type TextRuntime, textRuntime } from './text-model.js';
 
 /**
  * A text classifier prepared once for many calls, as a server runs it: the texts of many requests
- * classified together (what `predictText` computes, in length buckets), and sessions — a text arriving in chunks,
+ * classified together (what `predictText` computes, in one forward, longest first), and sessions — a text arriving in chunks,
  * the recurrent state carried from one chunk to the next, labelled after each.
  */
 export interface TextServing {
@@ -23,7 +22,7 @@ export interface TextServing {
   encode(text: string): Int32Array;
   /**
    * Labels and probabilities of texts already encoded, as `predictText` gives them for the texts:
-   * run in buckets of similar lengths, so a short text does not pay for a long one's steps.
+   * run longest first in one forward, so a short text does not pay for a long one's steps.
    */
   classify(encoded: readonly Int32Array[]): TextPrediction[];
   /** A session chunk's token ids, read as in training but not cut to maxLen (possibly none). */
@@ -40,14 +39,23 @@ export interface TextServing {
   ): { predictions: TextPrediction[]; states: RecurrentState[] };
 }
 
+/** A text's answer from its class probabilities `p` (the first of equal maxima wins, as in predictText). */
 function prediction(labels: readonly string[], p: ArrayLike<number>): TextPrediction {
   let best = 0;
   for (let j = 1; j < labels.length; j++) if (p[j]! > p[best]!) best = j;
-  return {
-    label: labels[best]!,
-    probability: p[best]!,
-    probabilities: Object.fromEntries(labels.map((l, j) => [l, p[j]!])),
-  };
+  return { label: labels[best]!, probability: p[best]!, probabilities: byLabel(labels, p) };
+}
+
+/**
+ * { label: probability } in the labels' order: assigned in a loop, about 6× less CPU than
+ * Object.fromEntries of mapped pairs (0.07 against 0.4 µs a text); a label `__proto__` would set
+ * the prototype by assignment, so then fromEntries.
+ */
+function byLabel(labels: readonly string[], p: ArrayLike<number>): Record<string, number> {
+  if (labels.includes('__proto__')) return Object.fromEntries(labels.map((l, j) => [l, p[j]!]));
+  const out: Record<string, number> = {};
+  for (let j = 0; j < labels.length; j++) out[labels[j]!] = p[j]!;
+  return out;
 }
 
 function sessionless(model: OpenedModel['model']): string | null {
@@ -67,7 +75,8 @@ export const BUCKET_SPREAD = 0.75;
 /**
  * Indices of `encoded` grouped for batched forwards: sorted by length, longest first, a bucket
  * closing when the next row is shorter than `spread` of its first (with BUCKET_SPREAD, the
- * padding each row pays is under a quarter of the bucket's steps).
+ * padding each row pays is under a quarter of the bucket's steps). Serving now runs a batch as
+ * one bucket (spread 0, see classifyLongestFirst); the benchmarks compare the two.
  */
 export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SPREAD): number[][] {
   const order = encoded.map((_, i) => i).sort((a, b) => encoded[b]!.length - encoded[a]!.length);
@@ -84,67 +93,40 @@ export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SP
   return buckets;
 }
 
-/** Class probabilities (B, K) of encoded texts, one forward per length bucket of `spread`. */
-function classifyBuckets(
+/**
+ * Class probabilities (B, K) of encoded texts in one padded forward, its rows sorted longest
+ * first: the recurrent layers then skip the products of rows past their length (native
+ * driver.h, lengthsNeverGrow), so a short text pays for its own steps alone, as in a bucket of its
+ * own, and the batch pays for one forward's calls instead of one per bucket. This is the packed
+ * sequence a wide model's batch once ran as time segments, one forward call per segment: in one call
+ * its few long texts' last steps join no smaller call that streams the recurrent weights per row.
+ */
+function classifyLongestFirst(
   model: TextRuntime['model'],
   encoded: readonly Int32Array[],
   k: number,
-  spread: number,
 ): Float32Array {
   const probs = new Float32Array(encoded.length * k);
-  for (const bucket of lengthBuckets(encoded, spread)) {
-    const lengths = Int32Array.from(bucket, (i) => encoded[i]!.length);
-    const T = lengths[0]!;
-    const ids = new Int32Array(bucket.length * T);
-    for (const [r, i] of bucket.entries()) ids.set(encoded[i]!, r * T);
-    // One step: the forward's large buffers go back to the pool for the next batch, not to the GC.
-    trainingStep(() => {
-      const logits = noGrad(() => model.forward(new Tensor(ids, [bucket.length, T]), lengths));
-      const p = softmaxRows(logits);
-      for (const [r, i] of bucket.entries()) probs.set(p.subarray(r * k, (r + 1) * k), i * k);
-    });
-  }
+  if (encoded.length === 0) return probs;
+  const order = lengthBuckets(encoded, 0)[0]!;
+  const lengths = Int32Array.from(order, (i) => encoded[i]!.length);
+  const T = lengths[0]!;
+  const ids = new Int32Array(order.length * T);
+  for (const [r, i] of order.entries()) ids.set(encoded[i]!, r * T);
+  // One step: the forward's large buffers go back to the pool for the next batch, not to the GC.
+  trainingStep(() => {
+    const logits = noGrad(() => model.forward(new Tensor(ids, [order.length, T]), lengths));
+    const p = softmaxRows(logits);
+    for (const [r, i] of order.entries()) probs.set(p.subarray(r * k, (r + 1) * k), i * k);
+  });
   return probs;
 }
-
-/**
- * Class probabilities (B, K) of encoded texts by a model that reads its last state alone: in the
- * segments of least estimated cost, or as one padded forward when that is the plan.
- */
-function classifyBySegments(
-  model: TextClassifier,
-  encoded: readonly Int32Array[],
-  k: number,
-  costs: SegmentCosts,
-): Float32Array {
-  const plan = segmentPlan(encoded, costs);
-  if (plan.segments.length <= 1) return classifyBuckets(model, encoded, k, 0);
-  const top = lastStates(model, encoded, plan);
-  const logits = noGrad(() => model.fc.forward(new Tensor(top, [encoded.length, model.rnn.outputSize])));
-  return softmaxRows(logits);
-}
-
-/** The recurrent layer's weight values (what one row's step multiplies by). */
-function recurrentWeights(model: TextClassifier): number {
-  return model.rnn.parameters().reduce((n, p) => n + (p.ndim === 2 ? p.size : 0), 0);
-}
-
-/**
- * Recurrent weights from which a batch runs in segments (1 MiB of them, beyond L2): then a call
- * costs mostly the packing of its weights, and a few rows' steps apart stream them from memory.
- * Below it the JavaScript around each call rules, and buckets, which carry no state, cost less
- * (the seed classifier's 12-word texts: 30 µs per text in buckets, 45 in segments, batches of 24).
- */
-export const SEGMENT_MIN_WEIGHTS = 1 << 18;
 
 /** `opened` (a text classifier) ready to serve; throws a ValueError naming what its config lacks. */
 export function textServing(opened: OpenedModel): TextServing {
   const rt = textRuntime(opened);
   const labels = rt.labels;
   const reason = sessionless(rt.model);
-  // A wide model that reads its last state alone runs a batch as a packed sequence, else in buckets.
-  const weights = rt.model instanceof TextClassifier ? recurrentWeights(rt.model) : 0;
-  const lastOnly = reason === null && weights >= SEGMENT_MIN_WEIGHTS ? (rt.model as TextClassifier) : null;
   return {
     labels,
     maxLen: rt.maxLen,
@@ -152,26 +134,36 @@ export function textServing(opened: OpenedModel): TextServing {
     encode: rt.encode,
     classify(encoded) {
       const k = labels.length;
-      const probs = lastOnly
-        ? classifyBySegments(lastOnly, encoded, k, nativeSegmentCosts(weights, lastOnly.rnn.frozen))
-        : classifyBuckets(rt.model, encoded, k, BUCKET_SPREAD);
+      const probs = classifyLongestFirst(rt.model, encoded, k);
       return encoded.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
     },
     tokens: rt.tokens,
     step(chunks, states) {
       const model = rt.model as TextClassifier;
-      const lengths = Int32Array.from(chunks, (c) => c.length);
-      const T = Math.max(...lengths);
-      const ids = new Int32Array(chunks.length * T);
-      for (const [b, c] of chunks.entries()) ids.set(c, b * T);
-      const x = noGrad(() => model.embedding.forward(new Tensor(ids, [chunks.length, T])));
-      const next = advance(model.rnn, x, lengths, states);
+      // Longest first, as classify runs: the recurrent driver skips the steps of finished chunks.
+      const order = lengthBuckets(chunks, 0)[0] ?? [];
+      const lengths = Int32Array.from(order, (i) => chunks[i]!.length);
+      const T = lengths[0] ?? 0;
+      const ids = new Int32Array(order.length * T);
+      for (const [r, i] of order.entries()) ids.set(chunks[i]!, r * T);
+      const x = noGrad(() => model.embedding.forward(new Tensor(ids, [order.length, T])));
+      const next = advance(
+        model.rnn,
+        x,
+        lengths,
+        order.map((i) => states[i] ?? null),
+      );
       const H = model.settings.hiddenSize;
-      const logits = noGrad(() => model.fc.forward(new Tensor(next.top, [chunks.length, H])));
+      const logits = noGrad(() => model.fc.forward(new Tensor(next.top, [order.length, H])));
       const probs = softmaxRows(logits);
       const k = labels.length;
-      const predictions = chunks.map((_, b) => prediction(labels, probs.subarray(b * k, (b + 1) * k)));
-      return { predictions, states: next.states };
+      const predictions = new Array<TextPrediction>(chunks.length);
+      const after = new Array<RecurrentState>(chunks.length);
+      for (const [r, i] of order.entries()) {
+        predictions[i] = prediction(labels, probs.subarray(r * k, (r + 1) * k));
+        after[i] = next.states[r]!;
+      }
+      return { predictions, states: after };
     },
   };
 }
