@@ -72,17 +72,21 @@ function sessionless(model: OpenedModel['model']): string | null {
 /** Rows in one length bucket share at least this share of its longest row's length. */
 export const BUCKET_SPREAD = 0.75;
 
+/** Indices of `rows` sorted by length, longest first (a stable sort: equal lengths keep their order). */
+function longestFirst(rows: readonly Int32Array[]): number[] {
+  return rows.map((_, i) => i).sort((a, b) => rows[b]!.length - rows[a]!.length);
+}
+
 /**
  * Indices of `encoded` grouped for batched forwards: sorted by length, longest first, a bucket
  * closing when the next row is shorter than `spread` of its first (with BUCKET_SPREAD, the
- * padding each row pays is under a quarter of the bucket's steps). Serving now runs a batch as
- * one bucket (spread 0, see classifyLongestFirst); the benchmarks compare the two.
+ * padding each row pays is under a quarter of the bucket's steps). Serving runs a batch in one
+ * forward instead (classifyLongestFirst); the benchmarks compare the two.
  */
 export function lengthBuckets(encoded: readonly Int32Array[], spread = BUCKET_SPREAD): number[][] {
-  const order = encoded.map((_, i) => i).sort((a, b) => encoded[b]!.length - encoded[a]!.length);
   const buckets: number[][] = [];
   let longest = 0;
-  for (const i of order) {
+  for (const i of longestFirst(encoded)) {
     const n = encoded[i]!.length;
     if (buckets.length === 0 || n < longest * spread) {
       buckets.push([]);
@@ -108,7 +112,7 @@ function classifyLongestFirst(
 ): Float32Array {
   const probs = new Float32Array(encoded.length * k);
   if (encoded.length === 0) return probs;
-  const order = lengthBuckets(encoded, 0)[0]!;
+  const order = longestFirst(encoded);
   const lengths = Int32Array.from(order, (i) => encoded[i]!.length);
   const T = lengths[0]!;
   const ids = new Int32Array(order.length * T);
@@ -141,7 +145,7 @@ export function textServing(opened: OpenedModel): TextServing {
     step(chunks, states) {
       const model = rt.model as TextClassifier;
       // Longest first, as classify runs: the recurrent driver skips the steps of finished chunks.
-      const order = lengthBuckets(chunks, 0)[0] ?? [];
+      const order = longestFirst(chunks);
       const lengths = Int32Array.from(order, (i) => chunks[i]!.length);
       const T = lengths[0] ?? 0;
       const ids = new Int32Array(order.length * T);
