@@ -1,7 +1,8 @@
 // The seed model's native kernels without Node: `kernels <workload> [reps] [threads]` times one
 // workload (median µs over reps) so that perf and callgrind see the kernels alone, apart from V8.
 // Workloads: lstm-fwd, lstm-infer (a forward whose saved state nothing reads), lstm-bwd (the seed's LSTM: T 200, B 32, E 128, H 64, or T B E H given, fed
-// by V random tokens' rows when V is given),
+// by V random tokens' rows when V is given), lstm-bwd-emb (that backward given the tokens (V 5000 unless
+// given), adding the input gradient into the embedding's gradient by token instead of forming dx),
 // adam (the seed's 690 306 parameters), stream (one batch-1 LSTM(E, H) step), stream-token (the same
 // step fed by an embedding, its input products gathered from a table), gemm (any product),
 // micro (the micro-kernel on operands in L1), gemm-proj (6400×128·128×256), packed (a
@@ -144,17 +145,23 @@ int main(int argc, char** argv) {
   const int reps = argc > 2 ? std::atoi(argv[2]) : 21;
   poolResize(argc > 3 ? std::atoi(argv[3]) : 1);
   double us = 0, cpu = 0;
-  if (what == "lstm-fwd" || what == "lstm-bwd" || what == "lstm-infer") {
+  if (what == "lstm-fwd" || what == "lstm-bwd" || what == "lstm-bwd-emb" || what == "lstm-infer") {
     // lstm-fwd|lstm-bwd [reps] [threads] [T B E H] [V]: the seed's LSTM unless given; with V > 0
     // its input is an embedding's: each row a copy of one of V random rows (tokens drawn uniformly).
+    // lstm-bwd-emb: the backward given those tokens, adding into the embedding's gradient (no dx).
     const auto dim = [&](int i, int64_t v) { return argc > i ? std::atoll(argv[i]) : v; };
     Lstm l(dim(4, 200), dim(5, 32), dim(6, 128), dim(7, 64));
-    if (const int64_t V = dim(8, 0); V > 0) {
+    const int64_t V = dim(8, what == "lstm-bwd-emb" ? 5000 : 0);
+    std::vector<int32_t> ids(V > 0 ? l.T * l.B : 0);
+    std::vector<float> dEmbedding(V * l.E, 0.f);
+    if (V > 0) {
       const std::vector<float> table = randomVec(V * l.E, 1.f, 7);
       std::mt19937 gen(8);
-      std::uniform_int_distribution<int64_t> token(0, V - 1);
-      for (int64_t r = 0; r < l.T * l.B; r++)
-        std::memcpy(l.x.data() + r * l.E, table.data() + token(gen) * l.E, l.E * sizeof(float));
+      std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(V - 1));
+      for (int64_t r = 0; r < l.T * l.B; r++) {
+        ids[r] = token(gen);
+        std::memcpy(l.x.data() + r * l.E, table.data() + ids[r] * l.E, l.E * sizeof(float));
+      }
     }
     LstmForwardArgs f = l.forwardArgs();
     lstmForward(f);
@@ -167,6 +174,10 @@ int main(int argc, char** argv) {
       savedStateDiscarded() = false;
     } else {
       LstmBackwardArgs b = l.backwardArgs();
+      if (what == "lstm-bwd-emb") {
+        b.dx = {}, b.V = V, b.tokens = view<const int32_t>(ids), b.paddingIdx = -1;
+        b.dEmbedding = view<float>(dEmbedding);
+      }
       us = medianUs(reps, [&] { lstmBackward(b); }, &cpu);
     }
   } else if (what == "stream") {

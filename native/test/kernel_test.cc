@@ -102,7 +102,7 @@ Arrays runRecurrent(const Case& c) {
     lstmForward(f);
     const LstmBackwardArgs b{T, B, E, H, P, x, wIh, wHh, in(a, "wHr"), h0, in(a, "c0"), lens, reverse, oIn,
                              {gates.data, gates.length}, {cells.data, cells.length}, {hidden.data, hidden.length},
-                             dOut, dhN, in(a, "dcN"), dx, dh0, dc0, dWih, dWhh, dWhr, dbIh, dbHh};
+                             dOut, dhN, in(a, "dcN"), dx, 0, {}, -1, {}, dh0, dc0, dWih, dWhh, dWhr, dbIh, dbHh};
     check(b);
     lstmBackward(b);
   } else if (c.kind == "gru") {
@@ -111,7 +111,7 @@ Arrays runRecurrent(const Case& c) {
     check(f);
     gruForward(f);
     const GruBackwardArgs b{T, B, E, H, x, wIh, wHh, h0, lens, reverse, oIn, {gates.data, gates.length}, dOut, dhN,
-                            dx, dh0, dWih, dWhh, dbIh, dbHh};
+                            dx, 0, {}, -1, {}, dh0, dWih, dWhh, dbIh, dbHh};
     check(b);
     gruBackward(b);
   } else {
@@ -119,8 +119,8 @@ Arrays runRecurrent(const Case& c) {
     const RnnForwardArgs f{T, B, E, H, relu, x, wIh, wHh, bIh, bHh, h0, lens, reverse, o, hN};
     check(f);
     rnnForward(f);
-    const RnnBackwardArgs b{T, B, E, H, relu, x, wIh, wHh, h0, lens, reverse, oIn, dOut, dhN, dx, dh0, dWih, dWhh,
-                            dbIh, dbHh};
+    const RnnBackwardArgs b{T, B, E, H, relu, x, wIh, wHh, h0, lens, reverse, oIn, dOut, dhN, dx, 0, {}, -1, {}, dh0,
+                            dWih, dWhh, dbIh, dbHh};
     check(b);
     rnnBackward(b);
   }

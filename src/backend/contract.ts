@@ -40,6 +40,18 @@ import {
 // Sequences are time-major; `lengths` are per-sample valid lengths (right padding), null for all T.
 const SEQ = 'x: (T, B, E), lengths: (B) in [0, T] or null, reverse runs each sample from its last step.';
 
+// A recurrent backward whose input rows are an embedding's: x's row t·B + b is row tokens[t·B + b] of a
+// (V, E) weight. The kernel then groups the rows by token (rows of one token are equal) and adds the
+// input gradient straight into that weight's gradient, never forming dx.
+const EMBEDDED =
+  "tokens: (T, B) in [0, V) or null, the embedding rows x is made of; dEmbedding: (V, E), needs tokens, gets dEmbedding[tokens[t, b], :] += dx[t, b, :] (what embeddingBackward would add from dx), skipping rows whose token equals paddingIdx (−1: none) and steps past a sample's length.";
+const EMBEDDED_INPUT = [
+  int('V'),
+  nullable({ ...i32('tokens', 'T * B'), max: 'V - 1' }),
+  num('paddingIdx'),
+  nullable(f32('dEmbedding', 'V * E', 'inout')),
+] as const;
+
 export const CONTRACT = {
   gemm: kernel({
     doc: 'Row-major SGEMM: C(m×n) = [C +] op(A)(m×k) · op(B)(k×n), op transposing when asked. A is read as A[aOff + i·lda + p] (A[aOff + p·lda + i] when transA), B likewise.',
@@ -384,7 +396,7 @@ export const CONTRACT = {
     ],
   }),
   rnnBackward: kernel({
-    doc: 'BPTT for rnnForward: adds (+=) into every non-null gradient, from the upstream gradients of out and hN (null: zero).',
+    doc: `BPTT for rnnForward: adds (+=) into every non-null gradient, from the upstream gradients of out and hN (null: zero). ${EMBEDDED}`,
     native: true,
     args: [
       int('T'),
@@ -402,6 +414,7 @@ export const CONTRACT = {
       nullable(f32('dOut', 'T * B * H')),
       nullable(f32('dhN', 'B * H')),
       nullable(f32('dx', 'T * B * E', 'inout')),
+      ...EMBEDDED_INPUT,
       nullable(f32('dh0', 'B * H', 'inout')),
       nullable(f32('dWih', 'H * E', 'inout')),
       nullable(f32('dWhh', 'H * H', 'inout')),
@@ -438,7 +451,7 @@ export const CONTRACT = {
     ],
   }),
   lstmBackward: kernel({
-    doc: 'BPTT for lstmForward: adds (+=) into every non-null gradient, from the upstream gradients of out (T, B, R), hN (B, R) and cN (B, H) (null: zero).',
+    doc: `BPTT for lstmForward: adds (+=) into every non-null gradient, from the upstream gradients of out (T, B, R), hN (B, R) and cN (B, H) (null: zero). ${EMBEDDED}`,
     native: true,
     sizes: { G: '4 * H', R: 'P > 0 ? P : H' },
     args: [
@@ -463,6 +476,7 @@ export const CONTRACT = {
       nullable(f32('dhN', 'B * R')),
       nullable(f32('dcN', 'B * H')),
       nullable(f32('dx', 'T * B * E', 'inout')),
+      ...EMBEDDED_INPUT,
       nullable(f32('dh0', 'B * R', 'inout')),
       nullable(f32('dc0', 'B * H', 'inout')),
       nullable(f32('dWih', 'G * E', 'inout')),
@@ -495,7 +509,7 @@ export const CONTRACT = {
     ],
   }),
   gruBackward: kernel({
-    doc: 'BPTT for gruForward: adds (+=) into every non-null gradient, from the upstream gradients of out and hN (null: zero).',
+    doc: `BPTT for gruForward: adds (+=) into every non-null gradient, from the upstream gradients of out and hN (null: zero). ${EMBEDDED}`,
     native: true,
     sizes: { G: '3 * H', S: '4 * H' },
     args: [
@@ -514,6 +528,7 @@ export const CONTRACT = {
       nullable(f32('dOut', 'T * B * H')),
       nullable(f32('dhN', 'B * H')),
       nullable(f32('dx', 'T * B * E', 'inout')),
+      ...EMBEDDED_INPUT,
       nullable(f32('dh0', 'B * H', 'inout')),
       nullable(f32('dWih', 'G * E', 'inout')),
       nullable(f32('dWhh', 'G * H', 'inout')),

@@ -52,16 +52,35 @@ export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number |
   return result;
 }
 
-/** The weight and indices each recorded embedding output was gathered with (transposeEmbedded). */
+/** The weight and indices each recorded embedding output was gathered with, in its row order. */
 const gathers = new WeakMap<Tensor, { weight: Tensor; idx: Int32Array; shape: Shape; pad: number }>();
+
+/** A recorded tensor whose rows are rows of an embedding's weight: row r is weight row indices[r]. */
+export interface EmbeddedRows {
+  readonly weight: Tensor;
+  readonly indices: Int32Array;
+  /** The row that gets no gradient, −1 for none. */
+  readonly paddingIdx: number;
+}
+
+/**
+ * The embedding rows x is made of, when x is a recorded embedding output or its transposeEmbedded
+ * copy: an op that reads x's rows can then send their gradient straight to the weight (a recurrent
+ * layer's backward, by token) instead of through x. Null otherwise, or when no gradient is recorded.
+ */
+export function embeddedRows(x: Tensor): EmbeddedRows | null {
+  const source = isGradEnabled() ? gathers.get(x) : undefined;
+  return source ? { weight: source.weight, indices: source.idx, paddingIdx: source.pad } : null;
+}
 
 /**
  * transpose(x, dim0, dim1) of x = embedding(weight, indices) over two of the indices' dimensions,
  * recorded as the gather it equals, embedding(weight, indices transposed): its backward scatters
  * the gradient straight into the weight's, in the transposed order, instead of first transposing
  * it back into a gradient for x (a batch-first recurrent layer fed by an embedding). The values
- * are x's, transposed. Null where x is not a recorded embedding output, or E's dimension would move
- * or none would; dimensions out of range are refused as transpose refuses them.
+ * are x's, transposed, and its rows are embedding rows too (embeddedRows). Null where x is not a
+ * recorded embedding output, or E's dimension would move or none would; dimensions out of range are
+ * refused as transpose refuses them.
  */
 export function transposeEmbedded(x: Tensor, dim0: number, dim1: number): Tensor | null {
   const source = gathers.get(x);
@@ -77,11 +96,13 @@ export function transposeEmbedded(x: Tensor, dim0: number, dim1: number): Tensor
     out,
     perm.map((p) => x.shape[p]!),
   );
-  return record(result, 'embedding', [weight], (g, grads) => {
+  const indexPerm = perm.slice(0, n);
+  const transposedIdx = new Int32Array(idx.length);
+  kernels.permute(idx, shape, indexPerm, transposedIdx, false);
+  record(result, 'embedding', [weight], (g, grads) => {
     const gw = grads(weight);
-    if (!gw) return;
-    const transposedIdx = new Int32Array(idx.length);
-    kernels.permute(idx, shape, perm.slice(0, n), transposedIdx, false);
-    kernels.embeddingBackward(g, x.shape[n]!, transposedIdx, pad, gw);
+    if (gw) kernels.embeddingBackward(g, x.shape[n]!, transposedIdx, pad, gw);
   });
+  gathers.set(result, { weight, idx: transposedIdx, shape: indexPerm.map((p) => shape[p]!), pad });
+  return result;
 }

@@ -8,6 +8,7 @@ import { DTypeError, KiokuError, ShapeError, ValueError } from '../tensor/errors
 import { gradientPool, outputBuffer, savedStatePool } from '../tensor/pool.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { type EmbeddedRows, embeddedRows } from './embedding.js';
 
 /*
  * Fused recurrent sequence ops: one call runs one layer in one direction over a whole
@@ -198,6 +199,26 @@ function sinkOf(grads: GradSink, t: Tensor | null | undefined): Float32Array | n
   return t ? grads(t) : null;
 }
 
+/**
+ * Where a sequence's input gradient goes: into x, or, when x's rows are an embedding's
+ * (embeddedRows), straight into the embedding's weight by token, so the op records the weight
+ * in x's place and the backward kernel never forms dx.
+ */
+function inputRoute(x: Tensor): { source: Tensor; rows: EmbeddedRows | null } {
+  const rows = embeddedRows(x);
+  return { source: rows ? rows.weight : x, rows };
+}
+
+/** A backward kernel's input-gradient arguments: dx, V, tokens, paddingIdx, dEmbedding. */
+function inputSinks(
+  x: Tensor,
+  rows: EmbeddedRows | null,
+  grads: GradSink,
+): [Float32Array | null, number, Int32Array | null, number, Float32Array | null] {
+  if (!rows) return [grads(x), 0, null, -1, null];
+  return [null, rows.weight.shape[0]!, rows.indices, rows.paddingIdx, grads(rows.weight)];
+}
+
 /** Whether record() will keep a backward for an op over `inputs` (what decides saving state for it). */
 function recordsGradient(inputs: readonly Tensor[]): boolean {
   return isGradEnabled() && inputs.some((t) => t.requiresGrad);
@@ -291,7 +312,8 @@ export function rnnSequence(
   const out = outputBuffer(T * B * H, false);
   const hN = new Float32Array(B * H);
   const xd = x.f32;
-  const inputs = [x, h, weightIh, weightHh, ...(biasIh ? [biasIh] : []), ...(biasHh ? [biasHh] : [])];
+  const { source, rows } = inputRoute(x);
+  const inputs = [source, h, weightIh, weightHh, ...(biasIh ? [biasIh] : []), ...(biasHh ? [biasHh] : [])];
   const forward = frozenForward('rnnForward', weights.frozen, recordsGradient(inputs)) ?? kernels.rnnForward;
   forward(
     T,
@@ -334,7 +356,7 @@ export function rnnSequence(
         out,
         dOut,
         dhN,
-        grads(x),
+        ...inputSinks(x, rows, grads),
         grads(h),
         grads(weightIh),
         grads(weightHh),
@@ -373,7 +395,8 @@ export function lstmSequence(
   const c = stateOrZeros(op, 'c0', c0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const inputs = [x, h, c, weightIh, weightHh, ...[biasIh, biasHh, wHr].filter((t): t is Tensor => !!t)];
+  const { source, rows } = inputRoute(x);
+  const inputs = [source, h, c, weightIh, weightHh, ...[biasIh, biasHh, wHr].filter((t): t is Tensor => !!t)];
   const out = outputBuffer(T * B * R, false);
   const hN = new Float32Array(B * R);
   const cN = new Float32Array(B * H);
@@ -441,7 +464,7 @@ export function lstmSequence(
         dOut,
         dhN,
         dcN,
-        grads(x),
+        ...inputSinks(x, rows, grads),
         grads(h),
         grads(c),
         grads(weightIh),
@@ -472,7 +495,8 @@ export function gruSequence(
   const h = stateOrZeros(op, 'h0', h0, B, H);
   const reverse = options.reverse ?? false;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
-  const inputs = [x, h, weightIh, weightHh, ...[biasIh, biasHh].filter((t): t is Tensor => !!t)];
+  const { source, rows } = inputRoute(x);
+  const inputs = [source, h, weightIh, weightHh, ...[biasIh, biasHh].filter((t): t is Tensor => !!t)];
   const out = outputBuffer(T * B * H, false);
   const hN = new Float32Array(B * H);
   const saving = recordsGradient(inputs);
@@ -520,7 +544,7 @@ export function gruSequence(
         gates!,
         dOut,
         dhN,
-        grads(x),
+        ...inputSinks(x, rows, grads),
         grads(h),
         grads(weightIh),
         grads(weightHh),

@@ -8,6 +8,11 @@ export interface KernelCase {
   dims: Record<string, number>;
   lengths: Int32Array | null;
   arrays: Record<string, Float32Array>;
+  /**
+   * x's rows as rows of a (V, E) embedding (row r is row tokens[r]; paddingIdx gets no gradient):
+   * the backward then adds the input gradient into dEmbedding instead of dx.
+   */
+  embedded?: { tokens: Int32Array; V: number; paddingIdx: number };
 }
 
 /** Parses the fixture file: `case` header lines, `lengths`, `name count values…`, `end`. */
@@ -58,7 +63,7 @@ const PAIRS = {
 
 /**
  * Runs a recurrent case's forward and backward on `k`; returns its outputs and gradients under
- * the fixture's names (out, hN, cN, dx, dh0, dc0, dWih, dWhh, dWhr, dbIh, dbHh). Gradients start
+ * the fixture's names (out, hN, cN, dx or dEmbedding, dh0, dc0, dWih, dWhh, dWhr, dbIh, dbHh). Gradients start
  * from `start(name, n)` (zeros by default), since the kernels add into them.
  */
 export function runRecurrent(
@@ -75,8 +80,9 @@ export function runRecurrent(
     hN: zeros(B! * R),
     ...(lstm ? { cN: zeros(B! * H!) } : {}),
   };
+  const embedded = c.embedded;
   const grads: Array<[string, number]> = [
-    ['dx', TB * E!],
+    embedded ? ['dEmbedding', embedded.V * E!] : ['dx', TB * E!],
     ['dh0', B! * R],
     ['dWih', G * E!],
     ['dWhh', G * R],
@@ -99,6 +105,9 @@ export function runRecurrent(
     ...saved,
     lengths: c.lengths,
     relu: c.kind === 'rnn_relu',
+    V: embedded?.V ?? 0,
+    tokens: embedded?.tokens ?? null,
+    paddingIdx: embedded?.paddingIdx ?? -1,
   };
   Object.assign(env, { reverse: c.dims.reverse === 1 });
   const [forward, backward] = PAIRS[c.kind as keyof typeof PAIRS];

@@ -323,16 +323,39 @@ function randomCase(kind: Exclude<Kind, 'gemm'>, c: SeqCase, seed: number): Kern
     dcN: randomArray(gen, B * H),
   };
   if (P) arrays.wHr = randomArray(gen, P * H);
+  let tokens: Int32Array | null = null;
   if (c.tokens) {
     const table = randomArray(gen, c.tokens * E);
+    tokens = new Int32Array(T * B);
     for (let r = 0; r < T * B; r++) {
       const token = (r * 7 + (r >> 2)) % c.tokens;
+      tokens[r] = token;
       arrays.x!.set(table.subarray(token * E, (token + 1) * E), r * E);
     }
   }
   if (c.bias) Object.assign(arrays, { bIh: randomArray(gen, G), bHh: randomArray(gen, G) });
   const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  return { name: kind, kind, dims: { T, B, E, H, P, reverse: c.reverse ? 1 : 0 }, lengths, arrays };
+  // As rows of an embedding: two rows more than the tokens (no row of x uses them), token 1 the padding.
+  const embedded = tokens ? { tokens, V: c.tokens! + 2, paddingIdx: 1 } : undefined;
+  return { name: kind, kind, dims: { T, B, E, H, P, reverse: c.reverse ? 1 : 0 }, lengths, arrays, embedded };
+}
+
+/** The case's forward and backward on one backend's kernels, gradients starting from `start`. */
+function onRun(
+  c: KernelCase,
+  which: 'js' | 'native',
+  start?: (name: string, n: number) => Float32Array,
+): Record<string, Float32Array> {
+  const k = <K extends Parameters<typeof kernelFor>[0]>(name: K) => kernelFor(name, which)!;
+  const names = [
+    'lstmForward',
+    'lstmBackward',
+    'gruForward',
+    'gruBackward',
+    'rnnForward',
+    'rnnBackward',
+  ] as const;
+  return runRecurrent(c, Object.fromEntries(names.map((n) => [n, k(n)])) as never, start);
 }
 
 function onBackend(c: KernelCase, which: 'js' | 'native', seed: number): Record<string, Float32Array> {
@@ -365,7 +388,7 @@ describe.skipIf(!addon)('native recurrent kernels vs the JS reference, on every 
     for (const [kind, cases] of kinds)
       cases.forEach((c, i) => {
         it(`${kind} forward and backward (${isa}; ${caseName(c)})`, () => {
-          const data = randomCase(kind, c, 20 + i);
+          const { embedded: _, ...data } = randomCase(kind, c, 20 + i);
           const want = onBackend(data, 'js', 90 + i);
           const got = withIsa(isa, () => onBackend(data, 'native', 90 + i));
           for (const [key, values] of Object.entries(want)) {
@@ -374,6 +397,59 @@ describe.skipIf(!addon)('native recurrent kernels vs the JS reference, on every 
           }
         });
       });
+
+  // An embedded input: the JS reference forms dx and scatters it; native sums each token's rows first.
+  for (const isa of isasOf('native'))
+    for (const [kind, cases] of kinds)
+      cases.forEach((c, i) => {
+        if (!c.tokens) return;
+        it(`${kind} backward by token into dEmbedding (${isa}; ${caseName(c)})`, () => {
+          const data = randomCase(kind, c, 20 + i);
+          const want = onBackend(data, 'js', 90 + i);
+          const got = withIsa(isa, () => onBackend(data, 'native', 90 + i));
+          expect(Object.keys(got)).toContain('dEmbedding');
+          expect(Object.keys(got)).not.toContain('dx');
+          for (const [key, values] of Object.entries(want)) expectClose(got[key]!, values, 1e-4, 1e-4);
+        });
+      });
+
+  it('adds by token what the scatter of dx adds, and nothing into the padding row or unused rows', () => {
+    for (const which of ['js', 'native'] as const) {
+      const c: SeqCase = {
+        T: 10,
+        B: 8,
+        E: 17,
+        H: 8,
+        lengths: [10, 3, 0, 7, 10, 1, 9, 4],
+        reverse: true,
+        bias: false,
+        tokens: 11,
+      };
+      const data = randomCase('lstm', c, 7);
+      const { tokens, V, paddingIdx } = data.embedded!;
+      const start = (name: string, n: number) =>
+        name === 'dEmbedding' ? randomArray(seeded(3), n) : new Float32Array(n);
+      const byToken = onRun(data, which, start);
+      const { embedded: _, ...plain } = data;
+      const viaDx = onRun(plain, which, start);
+      const scattered = randomArray(seeded(3), V * c.E);
+      kernelFor('embeddingBackward', 'js')!(viaDx.dx!, c.E, tokens, paddingIdx, scattered);
+      expectClose(byToken.dEmbedding!, scattered, 1e-5, 1e-5);
+      expectClose(byToken.dWih!, viaDx.dWih!, 1e-5, 1e-5);
+      const before = randomArray(seeded(3), V * c.E);
+      for (const row of [paddingIdx, V - 2, V - 1])
+        for (let j = 0; j < c.E; j++) expect(byToken.dEmbedding![row * c.E + j]).toBe(before[row * c.E + j]);
+    }
+  });
+
+  it('refuses dEmbedding without tokens, and tokens outside [0, V)', () => {
+    const data = randomCase('rnn_tanh', SEQ_CASES.find((c) => c.tokens)!, 5);
+    const noTokens = { ...data, embedded: { ...data.embedded!, tokens: null as unknown as Int32Array } };
+    expect(() => onRun(noTokens, 'native')).toThrow(/rnnBackward: dEmbedding needs tokens/);
+    expect(() => onRun(noTokens, 'js')).toThrow(/rnnBackward: dEmbedding needs tokens/);
+    const wide = { ...data, embedded: { ...data.embedded!, V: 3 } };
+    expect(() => onRun(wide, 'native')).toThrow(/tokens\[\d+\] must be in \[0, 2\]/);
+  });
 
   it('rejects lengths outside [0, T], short buffers and a projection without its weight', () => {
     const fwd = kernelFor('lstmForward', 'native')!;

@@ -229,32 +229,38 @@ inline void check(const RnnForwardArgs& a) {
 }
 void rnnForward(const RnnForwardArgs& a);
 
-// rnnBackward(T, B, E, H, relu, x, wIh, wHh, h0, lengths, reverse, out, dOut, dhN, dx, dh0, dWih, dWhh, dbIh,
-// dbHh): BPTT for rnnForward: adds (+=) into every non-null gradient, from the upstream gradients of out and
-// hN (null: zero).
+// rnnBackward(T, B, E, H, relu, x, wIh, wHh, h0, lengths, reverse, out, dOut, dhN, dx, V, tokens, paddingIdx,
+// dEmbedding, dh0, dWih, dWhh, dbIh, dbHh): BPTT for rnnForward: adds (+=) into every non-null gradient, from
+// the upstream gradients of out and hN (null: zero). tokens: (T, B) in [0, V) or null, the embedding rows x
+// is made of; dEmbedding: (V, E), needs tokens, gets dEmbedding[tokens[t, b], :] += dx[t, b, :] (what
+// embeddingBackward would add from dx), skipping rows whose token equals paddingIdx (−1: none) and steps past
+// a sample's length.
 struct RnnBackwardArgs {
   static constexpr const char* kName = "rnnBackward";
-  static constexpr int kCount = 20;
+  static constexpr int kCount = 24;
   int64_t T{}; int64_t B{}; int64_t E{}; int64_t H{}; bool relu{}; InF32 x; InF32 wIh; InF32 wHh; InF32 h0;
-  InI32 lengths; bool reverse{}; InF32 out; InF32 dOut; InF32 dhN; OutF32 dx; OutF32 dh0; OutF32 dWih;
-  OutF32 dWhh; OutF32 dbIh; OutF32 dbHh;
+  InI32 lengths; bool reverse{}; InF32 out; InF32 dOut; InF32 dhN; OutF32 dx; int64_t V{}; InI32 tokens;
+  double paddingIdx{}; OutF32 dEmbedding; OutF32 dh0; OutF32 dWih; OutF32 dWhh; OutF32 dbIh; OutF32 dbHh;
   template <class Reader>
   void read(Reader& r) {
     r.dim(T, "T"); r.dim(B, "B"); r.dim(E, "E"); r.dim(H, "H"); r.flag(relu, "relu"); r.array(x, "x", false);
     r.array(wIh, "wIh", false); r.array(wHh, "wHh", false); r.array(h0, "h0", false);
     r.array(lengths, "lengths", true); r.flag(reverse, "reverse"); r.array(out, "out", false);
-    r.array(dOut, "dOut", true); r.array(dhN, "dhN", true); r.array(dx, "dx", true);
-    r.array(dh0, "dh0", true); r.array(dWih, "dWih", true); r.array(dWhh, "dWhh", true);
-    r.array(dbIh, "dbIh", true); r.array(dbHh, "dbHh", true);
+    r.array(dOut, "dOut", true); r.array(dhN, "dhN", true); r.array(dx, "dx", true); r.dim(V, "V");
+    r.array(tokens, "tokens", true); r.number(paddingIdx, "paddingIdx");
+    r.array(dEmbedding, "dEmbedding", true); r.array(dh0, "dh0", true); r.array(dWih, "dWih", true);
+    r.array(dWhh, "dWhh", true); r.array(dbIh, "dbIh", true); r.array(dbHh, "dbHh", true);
   }
 };
 inline void check(const RnnBackwardArgs& a) {
   const Checker c{RnnBackwardArgs::kName};
   const double T = a.T; const double B = a.B; const double E = a.E; const double H = a.H;
+  const double V = a.V;
   c.atLeast("H", a.H, 1); c.length("x", a.x, T * B * E); c.length("wIh", a.wIh, H * E);
   c.length("wHh", a.wHh, H * H); c.length("h0", a.h0, B * H); c.eachIn("lengths", a.lengths, B, T);
   c.length("out", a.out, T * B * H); c.lengthIfGiven("dOut", a.dOut, T * B * H);
   c.lengthIfGiven("dhN", a.dhN, B * H); c.lengthIfGiven("dx", a.dx, T * B * E);
+  c.eachIn("tokens", a.tokens, T * B, V - 1); c.lengthIfGiven("dEmbedding", a.dEmbedding, V * E);
   c.lengthIfGiven("dh0", a.dh0, B * H); c.lengthIfGiven("dWih", a.dWih, H * E);
   c.lengthIfGiven("dWhh", a.dWhh, H * H); c.lengthIfGiven("dbIh", a.dbIh, H);
   c.lengthIfGiven("dbHh", a.dbHh, H);
@@ -297,15 +303,19 @@ inline void check(const LstmForwardArgs& a) {
 void lstmForward(const LstmForwardArgs& a);
 
 // lstmBackward(T, B, E, H, P, x, wIh, wHh, wHr, h0, c0, lengths, reverse, out, gates, cells, hidden, dOut,
-// dhN, dcN, dx, dh0, dc0, dWih, dWhh, dWhr, dbIh, dbHh): BPTT for lstmForward: adds (+=) into every non-null
-// gradient, from the upstream gradients of out (T, B, R), hN (B, R) and cN (B, H) (null: zero).
+// dhN, dcN, dx, V, tokens, paddingIdx, dEmbedding, dh0, dc0, dWih, dWhh, dWhr, dbIh, dbHh): BPTT for
+// lstmForward: adds (+=) into every non-null gradient, from the upstream gradients of out (T, B, R), hN (B,
+// R) and cN (B, H) (null: zero). tokens: (T, B) in [0, V) or null, the embedding rows x is made of;
+// dEmbedding: (V, E), needs tokens, gets dEmbedding[tokens[t, b], :] += dx[t, b, :] (what embeddingBackward
+// would add from dx), skipping rows whose token equals paddingIdx (−1: none) and steps past a sample's
+// length.
 struct LstmBackwardArgs {
   static constexpr const char* kName = "lstmBackward";
-  static constexpr int kCount = 28;
+  static constexpr int kCount = 32;
   int64_t T{}; int64_t B{}; int64_t E{}; int64_t H{}; int64_t P{}; InF32 x; InF32 wIh; InF32 wHh; InF32 wHr;
   InF32 h0; InF32 c0; InI32 lengths; bool reverse{}; InF32 out; InF32 gates; InF32 cells; InF32 hidden;
-  InF32 dOut; InF32 dhN; InF32 dcN; OutF32 dx; OutF32 dh0; OutF32 dc0; OutF32 dWih; OutF32 dWhh; OutF32 dWhr;
-  OutF32 dbIh; OutF32 dbHh;
+  InF32 dOut; InF32 dhN; InF32 dcN; OutF32 dx; int64_t V{}; InI32 tokens; double paddingIdx{};
+  OutF32 dEmbedding; OutF32 dh0; OutF32 dc0; OutF32 dWih; OutF32 dWhh; OutF32 dWhr; OutF32 dbIh; OutF32 dbHh;
   template <class Reader>
   void read(Reader& r) {
     r.dim(T, "T"); r.dim(B, "B"); r.dim(E, "E"); r.dim(H, "H"); r.dim(P, "P"); r.array(x, "x", false);
@@ -313,22 +323,25 @@ struct LstmBackwardArgs {
     r.array(h0, "h0", false); r.array(c0, "c0", false); r.array(lengths, "lengths", true);
     r.flag(reverse, "reverse"); r.array(out, "out", false); r.array(gates, "gates", false);
     r.array(cells, "cells", false); r.array(hidden, "hidden", true); r.array(dOut, "dOut", true);
-    r.array(dhN, "dhN", true); r.array(dcN, "dcN", true); r.array(dx, "dx", true); r.array(dh0, "dh0", true);
-    r.array(dc0, "dc0", true); r.array(dWih, "dWih", true); r.array(dWhh, "dWhh", true);
-    r.array(dWhr, "dWhr", true); r.array(dbIh, "dbIh", true); r.array(dbHh, "dbHh", true);
+    r.array(dhN, "dhN", true); r.array(dcN, "dcN", true); r.array(dx, "dx", true); r.dim(V, "V");
+    r.array(tokens, "tokens", true); r.number(paddingIdx, "paddingIdx");
+    r.array(dEmbedding, "dEmbedding", true); r.array(dh0, "dh0", true); r.array(dc0, "dc0", true);
+    r.array(dWih, "dWih", true); r.array(dWhh, "dWhh", true); r.array(dWhr, "dWhr", true);
+    r.array(dbIh, "dbIh", true); r.array(dbHh, "dbHh", true);
   }
 };
 inline void check(const LstmBackwardArgs& a) {
   const Checker c{LstmBackwardArgs::kName};
   const double T = a.T; const double B = a.B; const double E = a.E; const double H = a.H;
-  const double P = a.P; const double G = 4 * H; const double R = P > 0 ? P : H;
+  const double P = a.P; const double V = a.V; const double G = 4 * H; const double R = P > 0 ? P : H;
   c.atLeast("H", a.H, 1); c.length("x", a.x, T * B * E); c.length("wIh", a.wIh, G * E);
   c.length("wHh", a.wHh, G * R); c.lengthIfGiven("wHr", a.wHr, P * H); c.length("h0", a.h0, B * R);
   c.length("c0", a.c0, B * H); c.eachIn("lengths", a.lengths, B, T); c.length("out", a.out, T * B * R);
   c.length("gates", a.gates, T * B * G); c.length("cells", a.cells, T * B * H);
   c.lengthIfGiven("hidden", a.hidden, P > 0 ? T * B * H : 0); c.lengthIfGiven("dOut", a.dOut, T * B * R);
   c.lengthIfGiven("dhN", a.dhN, B * R); c.lengthIfGiven("dcN", a.dcN, B * H);
-  c.lengthIfGiven("dx", a.dx, T * B * E); c.lengthIfGiven("dh0", a.dh0, B * R);
+  c.lengthIfGiven("dx", a.dx, T * B * E); c.eachIn("tokens", a.tokens, T * B, V - 1);
+  c.lengthIfGiven("dEmbedding", a.dEmbedding, V * E); c.lengthIfGiven("dh0", a.dh0, B * R);
   c.lengthIfGiven("dc0", a.dc0, B * H); c.lengthIfGiven("dWih", a.dWih, G * E);
   c.lengthIfGiven("dWhh", a.dWhh, G * R); c.lengthIfGiven("dWhr", a.dWhr, P * H);
   c.lengthIfGiven("dbIh", a.dbIh, G); c.lengthIfGiven("dbHh", a.dbHh, G);
@@ -365,34 +378,40 @@ inline void check(const GruForwardArgs& a) {
 }
 void gruForward(const GruForwardArgs& a);
 
-// gruBackward(T, B, E, H, x, wIh, wHh, h0, lengths, reverse, out, gates, dOut, dhN, dx, dh0, dWih, dWhh,
-// dbIh, dbHh): BPTT for gruForward: adds (+=) into every non-null gradient, from the upstream gradients of
-// out and hN (null: zero).
+// gruBackward(T, B, E, H, x, wIh, wHh, h0, lengths, reverse, out, gates, dOut, dhN, dx, V, tokens,
+// paddingIdx, dEmbedding, dh0, dWih, dWhh, dbIh, dbHh): BPTT for gruForward: adds (+=) into every non-null
+// gradient, from the upstream gradients of out and hN (null: zero). tokens: (T, B) in [0, V) or null, the
+// embedding rows x is made of; dEmbedding: (V, E), needs tokens, gets dEmbedding[tokens[t, b], :] += dx[t, b,
+// :] (what embeddingBackward would add from dx), skipping rows whose token equals paddingIdx (−1: none) and
+// steps past a sample's length.
 struct GruBackwardArgs {
   static constexpr const char* kName = "gruBackward";
-  static constexpr int kCount = 20;
+  static constexpr int kCount = 24;
   int64_t T{}; int64_t B{}; int64_t E{}; int64_t H{}; InF32 x; InF32 wIh; InF32 wHh; InF32 h0; InI32 lengths;
-  bool reverse{}; InF32 out; InF32 gates; InF32 dOut; InF32 dhN; OutF32 dx; OutF32 dh0; OutF32 dWih;
-  OutF32 dWhh; OutF32 dbIh; OutF32 dbHh;
+  bool reverse{}; InF32 out; InF32 gates; InF32 dOut; InF32 dhN; OutF32 dx; int64_t V{}; InI32 tokens;
+  double paddingIdx{}; OutF32 dEmbedding; OutF32 dh0; OutF32 dWih; OutF32 dWhh; OutF32 dbIh; OutF32 dbHh;
   template <class Reader>
   void read(Reader& r) {
     r.dim(T, "T"); r.dim(B, "B"); r.dim(E, "E"); r.dim(H, "H"); r.array(x, "x", false);
     r.array(wIh, "wIh", false); r.array(wHh, "wHh", false); r.array(h0, "h0", false);
     r.array(lengths, "lengths", true); r.flag(reverse, "reverse"); r.array(out, "out", false);
     r.array(gates, "gates", false); r.array(dOut, "dOut", true); r.array(dhN, "dhN", true);
-    r.array(dx, "dx", true); r.array(dh0, "dh0", true); r.array(dWih, "dWih", true);
-    r.array(dWhh, "dWhh", true); r.array(dbIh, "dbIh", true); r.array(dbHh, "dbHh", true);
+    r.array(dx, "dx", true); r.dim(V, "V"); r.array(tokens, "tokens", true);
+    r.number(paddingIdx, "paddingIdx"); r.array(dEmbedding, "dEmbedding", true); r.array(dh0, "dh0", true);
+    r.array(dWih, "dWih", true); r.array(dWhh, "dWhh", true); r.array(dbIh, "dbIh", true);
+    r.array(dbHh, "dbHh", true);
   }
 };
 inline void check(const GruBackwardArgs& a) {
   const Checker c{GruBackwardArgs::kName};
   const double T = a.T; const double B = a.B; const double E = a.E; const double H = a.H;
-  const double G = 3 * H; const double S = 4 * H;
+  const double V = a.V; const double G = 3 * H; const double S = 4 * H;
   c.atLeast("H", a.H, 1); c.length("x", a.x, T * B * E); c.length("wIh", a.wIh, G * E);
   c.length("wHh", a.wHh, G * H); c.length("h0", a.h0, B * H); c.eachIn("lengths", a.lengths, B, T);
   c.length("out", a.out, T * B * H); c.length("gates", a.gates, T * B * S);
   c.lengthIfGiven("dOut", a.dOut, T * B * H); c.lengthIfGiven("dhN", a.dhN, B * H);
-  c.lengthIfGiven("dx", a.dx, T * B * E); c.lengthIfGiven("dh0", a.dh0, B * H);
+  c.lengthIfGiven("dx", a.dx, T * B * E); c.eachIn("tokens", a.tokens, T * B, V - 1);
+  c.lengthIfGiven("dEmbedding", a.dEmbedding, V * E); c.lengthIfGiven("dh0", a.dh0, B * H);
   c.lengthIfGiven("dWih", a.dWih, G * E); c.lengthIfGiven("dWhh", a.dWhh, G * H);
   c.lengthIfGiven("dbIh", a.dbIh, G); c.lengthIfGiven("dbHh", a.dbHh, G);
 }

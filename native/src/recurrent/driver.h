@@ -270,6 +270,12 @@ struct SeqGrads {
   float* dWhh;       // (G, R)
   float* dbIh;       // (G)
   float* dbHh;       // (G)
+  // x's rows as rows of an embedding (V, E): row r is row tokens[r] (null: not known). dEmbedding
+  // (V, E) then takes each row's input gradient in place of dx, except rows of the token `padding`.
+  const int32_t* tokens;
+  int64_t V;
+  int64_t padding;  // −1: none
+  float* dEmbedding;
 };
 
 // The reverse time loop: each active sample's gate gradients into dGx (and, for a cell that splits
@@ -329,24 +335,43 @@ inline void recurrentWeightGradient(const Seq& q, const float* dGh, const float*
   sgemmParallel(true, false, G, R, rows - B, dRest, G, prevRest, R, dWhh, R, true);
 }
 
-// dW_ih += dGxᵀ · x. When many of x's rows repeat (an embedding's; the forward shared their input
-// products), each distinct row's gradient rows are summed first and the product runs over the
-// distinct rows alone, dW_ih += Sᵀ · X_d: at the seed's shape k drops from 6400 rows to about 3600.
-// The sums take the rows in order, so the result is deterministic; it differs from the per-row
-// product by float32 rounding (another order of the same sums).
-inline void inputWeightGradient(const Seq& q, const float* dGx, float* dWih) {
-  const int64_t rows = q.rows(), G = q.G, E = q.E;
-  thread_local DistinctRows d;
-  const bool shared = rows >= kDistinctMinRows && E >= kDistinctMinInput &&
-                      findDistinctRows(q.x, rows, E, static_cast<int64_t>(kDistinctShare * rows), d);
-  if (!shared) {
-    sgemmParallel(true, false, G, E, rows, dGx, G, q.x, E, dWih, E, true);
-    return;
+// x's rows grouped by token: row r belongs to group of[r], whose first row is first[c]. Rows of one
+// token are equal, so the grouping is the distinct rows' without a search. `slot` maps a token to
+// its group while grouping; it is left all −1 again for the next call.
+inline void groupTokens(const int32_t* tokens, int64_t rows, int64_t V, DistinctRows& d) {
+  thread_local std::vector<int32_t> slot;
+  if (static_cast<int64_t>(slot.size()) < V) slot.assign(static_cast<size_t>(V), -1);
+  d.of.resize(static_cast<size_t>(rows));
+  d.first.clear();
+  for (int64_t r = 0; r < rows; r++) {
+    int32_t& c = slot[tokens[r]];
+    if (c < 0) {
+      c = static_cast<int32_t>(d.first.size());
+      d.first.push_back(static_cast<int32_t>(r));
+    }
+    d.of[r] = c;
   }
-  const int64_t count = d.count;
-  // Each distinct row's sum starts as its first row's gradient (no zero fill to write first) and
-  // takes the later ones in order; the threads split the columns, so the sums are one thread's.
-  std::unique_ptr<float[]> sums(new float[count * G]), distinct(new float[count * E]);
+  d.count = static_cast<int64_t>(d.first.size());
+  for (const int32_t r : d.first) slot[tokens[r]] = -1;
+}
+
+// The rows of x grouped as equal rows: by token when the tokens are known, else by the distinct-row
+// search where many rows repeat (an embedding's without its tokens). False: no grouping pays.
+inline bool groupRows(const Seq& q, const SeqGrads& g, DistinctRows& d) {
+  const int64_t rows = q.rows();
+  if (g.tokens) {
+    groupTokens(g.tokens, rows, g.V, d);
+    return true;
+  }
+  return rows >= kDistinctMinRows && q.E >= kDistinctMinInput &&
+         findDistinctRows(q.x, rows, q.E, static_cast<int64_t>(kDistinctShare * rows), d);
+}
+
+// Each group's gradient rows summed, (count, G): the sum starts as its first row's gradient (no zero
+// fill to write first) and takes the later ones in row order, so it is deterministic; the threads
+// split the columns, so each sum is one thread's.
+inline std::unique_ptr<float[]> groupSums(const DistinctRows& d, int64_t rows, int64_t G, const float* dGx) {
+  std::unique_ptr<float[]> sums(new float[d.count * G]);
   const int32_t* first = d.first.data();
   const int32_t* of = d.of.data();
   splitRange(G, rows, [&](int64_t j0, int64_t j1) {
@@ -359,11 +384,51 @@ inline void inputWeightGradient(const Seq& q, const float* dGx, float* dWih) {
         for (int64_t j = j0; j < j1; j++) sum[j] += row[j];
     }
   });
+  return sums;
+}
+
+// dW_ih += dGxᵀ · x over the groups' rows, dW_ih += Sᵀ · X_d: at the seed's shape k drops from 6400
+// rows to about 3600. It differs from the per-row product by float32 rounding (another order of the
+// same sums).
+inline void groupedInputWeightGradient(const Seq& q, const DistinctRows& d, const float* sums, float* dWih) {
+  const int64_t count = d.count, E = q.E;
+  std::unique_ptr<float[]> distinct(new float[count * E]);
+  const int32_t* first = d.first.data();
   splitRange(count, E, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++)
       std::memcpy(distinct.get() + c * E, q.x + int64_t{first[c]} * E, E * sizeof(float));
   });
-  sgemmParallel(true, false, G, E, count, sums.get(), G, distinct.get(), E, dWih, E, true);
+  sgemmParallel(true, false, q.G, E, count, sums, q.G, distinct.get(), E, dWih, E, true);
+}
+
+// dEmbedding[v] += S_v · W_ih for each token v but the padding's: the input gradient of all v's rows
+// at once, one product over the distinct tokens instead of dx over every row. Tokens are distinct, so
+// the threads add into distinct rows of dEmbedding.
+inline void embeddingGradient(const Seq& q, const SeqGrads& g, const DistinctRows& d, const float* sums) {
+  const int64_t count = d.count, E = q.E;
+  std::unique_ptr<float[]> dRows(new float[count * E]);
+  sgemmParallel(false, false, count, E, q.G, sums, q.G, q.wIh, E, dRows.get(), E, false);
+  const int32_t* first = d.first.data();
+  splitRange(count, E, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++) {
+      const int64_t v = g.tokens[first[c]];
+      if (v != g.padding) addInto(E, dRows.get() + c * E, g.dEmbedding + v * E);
+    }
+  });
+}
+
+// dW_ih and dEmbedding from the input-side gate gradients, over groups of equal rows where there are
+// any: each group's gradients summed once serve both. dW_ih += dGxᵀ · x over all rows otherwise.
+inline void inputGradients(const Seq& q, const SeqGrads& g, const float* dGx) {
+  thread_local DistinctRows d;
+  if (!g.dWih && !g.dEmbedding) return;
+  if (!groupRows(q, g, d)) {  // never so with dEmbedding, which comes with tokens
+    if (g.dWih) sgemmParallel(true, false, q.G, q.E, q.rows(), dGx, q.G, q.x, q.E, g.dWih, q.E, true);
+    return;
+  }
+  std::unique_ptr<float[]> sums = groupSums(d, q.rows(), q.G, dGx);
+  if (g.dWih) groupedInputWeightGradient(q, d, sums.get(), g.dWih);
+  if (g.dEmbedding) embeddingGradient(q, g, d, sums.get());
 }
 
 // BPTT for recurrentForward: adds into every non-null gradient of g and the cell's own.
@@ -390,7 +455,7 @@ void recurrentBackward(const Seq& q, Cell& cell, const SeqGrads& g) {
   cell.endBackward();
   if (rows == 0) return;
   if (g.dx && !dxPerStep) sgemmParallel(false, false, rows, q.E, G, dGx.get(), G, q.wIh, q.E, g.dx, q.E, true);
-  if (g.dWih) inputWeightGradient(q, dGx.get(), g.dWih);
+  inputGradients(q, g, dGx.get());
   if (g.dWhh) recurrentWeightGradient(q, dGh, g.out, g.dWhh);
   if (dGh == dGx.get()) {
     columnSumsInto(rows, G, dGx.get(), G, g.dbIh, g.dbHh);

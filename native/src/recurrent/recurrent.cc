@@ -113,6 +113,16 @@ void requireProjection(const char* fn, int64_t P, const InF32& wHr, bool hidden)
     throwRange(std::string(fn) + ": P is " + std::to_string(P) + ", so wHr and hidden must be given");
 }
 
+// The gradients a backward kernel's arguments ask for (every backward names them alike).
+template <class Args>
+SeqGrads gradientsOf(const Args& a) {
+  if (a.dEmbedding.data && !a.tokens.data)
+    throwRange(std::string(a.kName) + ": dEmbedding needs tokens (the embedding rows x is made of)");
+  return {a.out.data,   a.dhN.data,  a.dx.data,   a.dh0.data,  a.dWih.data,
+          a.dWhh.data,  a.dbIh.data, a.dbHh.data, a.tokens.data, a.V,
+          static_cast<int64_t>(a.paddingIdx), a.dEmbedding.data};
+}
+
 }  // namespace
 
 void lstmForward(const LstmForwardArgs& a) {
@@ -128,8 +138,7 @@ void lstmBackward(const LstmBackwardArgs& a) {
   const int64_t R = a.P > 0 ? a.P : a.H;
   const Seq q = sequence(a.T, a.B, a.E, a.H, LstmKind::kGates * a.H, R, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
   LstmBackwardCell cell(q, a);
-  recurrentBackward(q, cell, {a.out.data, a.dhN.data, a.dx.data, a.dh0.data, a.dWih.data, a.dWhh.data, a.dbIh.data,
-                              a.dbHh.data});
+  recurrentBackward(q, cell, gradientsOf(a));
 }
 
 void gruForward(const GruForwardArgs& a) {
@@ -141,8 +150,7 @@ void gruForward(const GruForwardArgs& a) {
 void gruBackward(const GruBackwardArgs& a) {
   const Seq q = sequence(a.T, a.B, a.E, a.H, GruKind::kGates * a.H, a.H, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
   GruBackwardCell cell(q, a);
-  recurrentBackward(q, cell, {a.out.data, a.dhN.data, a.dx.data, a.dh0.data, a.dWih.data, a.dWhh.data, a.dbIh.data,
-                              a.dbHh.data});
+  recurrentBackward(q, cell, gradientsOf(a));
 }
 
 void rnnForward(const RnnForwardArgs& a) {
@@ -154,8 +162,7 @@ void rnnForward(const RnnForwardArgs& a) {
 void rnnBackward(const RnnBackwardArgs& a) {
   const Seq q = sequence(a.T, a.B, a.E, a.H, a.H, a.H, a.lengths, a.reverse, a.x, a.wIh, a.wHh, a.h0);
   RnnBackwardCell cell(q, a);
-  recurrentBackward(q, cell, {a.out.data, a.dhN.data, a.dx.data, a.dh0.data, a.dWih.data, a.dWhh.data, a.dbIh.data,
-                              a.dbHh.data});
+  recurrentBackward(q, cell, gradientsOf(a));
 }
 
 }  // namespace kioku

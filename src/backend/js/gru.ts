@@ -119,6 +119,10 @@ const gruBackwardJs: Kernels['gruBackward'] = function gruBackwardJs(
   dOut,
   dhN,
   dx,
+  _V,
+  tokens,
+  paddingIdx,
+  dEmbedding,
   dh0,
   dWih,
   dWhh,
@@ -180,7 +184,27 @@ const gruBackwardJs: Kernels['gruBackward'] = function gruBackwardJs(
     stepProductBackward(B, G, H, dgStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
-  sequenceGradients(T, B, E, H, G, x, wIh, h0, out, lengths, reverse, dGx, dGh, dx, dWih, dWhh, dbIh, dbHh);
+  sequenceGradients(
+    T,
+    B,
+    E,
+    H,
+    G,
+    x,
+    wIh,
+    h0,
+    out,
+    lengths,
+    reverse,
+    dGx,
+    dGh,
+    dx,
+    { kernel: 'gruBackward', tokens, paddingIdx, dEmbedding },
+    dWih,
+    dWhh,
+    dbIh,
+    dbHh,
+  );
   gradientPool.release(dGx);
   gradientPool.release(dGh);
 };

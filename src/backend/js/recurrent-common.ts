@@ -141,11 +141,41 @@ function previousStates(
   return prev;
 }
 
+/** A backward kernel's embedded input (the contract's tokens, paddingIdx and dEmbedding). */
+export interface EmbeddedInput {
+  readonly kernel: string;
+  readonly tokens: Int32Array | null;
+  readonly paddingIdx: number;
+  readonly dEmbedding: Float32Array | null;
+}
+
+/**
+ * dEmbedding += the input gradient of each row, scattered by token as embeddingBackward scatters it
+ * (the padding's rows skipped; rows past a sample's length have no gate gradient, so add nothing).
+ * The reference forms dx = dGx·W_ih and scatters it; the native kernels sum per token first.
+ */
+function embeddingGradient(
+  rows: number,
+  E: number,
+  G: number,
+  dGx: Float32Array,
+  wIh: Float32Array,
+  embedded: EmbeddedInput,
+): void {
+  const { kernel, tokens, paddingIdx, dEmbedding } = embedded;
+  if (!tokens) throw new RangeError(`${kernel}: dEmbedding needs tokens (the embedding rows x is made of)`);
+  const dx = gradientPool.take(rows * E);
+  kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
+  kernels.embeddingBackward(dx, E, tokens.subarray(0, rows), paddingIdx, dEmbedding!);
+  gradientPool.release(dx);
+}
+
 /**
  * The whole-sequence half of BPTT, after the reverse time loop, shared by every cell: the input
  * gradient and the weight gradients as matrix products over all T·B rows, biases as column sums.
  * dGx: (T·B, G) gradient of the input pre-activations; dGh: (T·B, G) of the recurrent ones (the
  * same array unless the cell splits them, as GRU's candidate gate does). R is the state size.
+ * An embedded input's gradient goes into dEmbedding by token.
  */
 export function sequenceGradients(
   T: number,
@@ -162,6 +192,7 @@ export function sequenceGradients(
   dGx: Float32Array,
   dGh: Float32Array,
   dx: Float32Array | null,
+  embedded: EmbeddedInput,
   dWih: Float32Array | null,
   dWhh: Float32Array | null,
   dbIh: Float32Array | null,
@@ -169,6 +200,7 @@ export function sequenceGradients(
 ): void {
   const rows = T * B;
   if (dx) kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
+  if (embedded.dEmbedding) embeddingGradient(rows, E, G, dGx, wIh, embedded);
   if (dWih) kernels.gemm(true, false, G, E, rows, dGx, 0, G, x, 0, E, dWih, 0, E, true);
   if (dWhh && lengths === null) {
     // Every sample runs all T steps, so the states before steps 1…T−1 (in the direction of

@@ -89,6 +89,10 @@ const rnnBackwardJs: Kernels['rnnBackward'] = function rnnBackwardJs(
   dOut,
   dhN,
   dx,
+  _V,
+  tokens,
+  paddingIdx,
+  dEmbedding,
   dh0,
   dWih,
   dWhh,
@@ -121,7 +125,27 @@ const rnnBackwardJs: Kernels['rnnBackward'] = function rnnBackwardJs(
     stepProductBackward(B, H, H, dStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
-  sequenceGradients(T, B, E, H, H, x, wIh, h0, out, lengths, reverse, dPre, dPre, dx, dWih, dWhh, dbIh, dbHh);
+  sequenceGradients(
+    T,
+    B,
+    E,
+    H,
+    H,
+    x,
+    wIh,
+    h0,
+    out,
+    lengths,
+    reverse,
+    dPre,
+    dPre,
+    dx,
+    { kernel: 'rnnBackward', tokens, paddingIdx, dEmbedding },
+    dWih,
+    dWhh,
+    dbIh,
+    dbHh,
+  );
   gradientPool.release(dPre);
 };
 
