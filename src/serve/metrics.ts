@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { CountedHistogram } from './counted-histogram.js';
 
 /** What the gauges read from each model when the metrics are scraped. */
 export interface ModelGauges {
@@ -17,25 +18,40 @@ export interface ModelGauges {
 export class ServeMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'method' | 'route' | 'model' | 'code'>;
-  readonly latency: Histogram<'route' | 'model'>;
+  readonly latency: CountedHistogram<'route' | 'model'>;
   readonly batchRows: Histogram<'model' | 'mode'>;
   readonly evictions: Counter<'model' | 'reason'>;
 
+  /** Requests answered by method, route, model and status, counted without prom-client's label hashing. */
+  private readonly answered = new Map<
+    string,
+    { labels: Record<string, string>; count: number; reported: number }
+  >();
+
   constructor(models: () => readonly ModelGauges[]) {
     const registers = [this.registry];
+    const answered = this.answered;
     this.requests = new Counter({
       name: 'kioku_requests_total',
       help: 'HTTP requests answered, by route, model and status code',
       labelNames: ['method', 'route', 'model', 'code'],
       registers,
+      // Counted per request in `answered`; prom-client gets what is new when /metrics is read.
+      collect() {
+        for (const a of answered.values()) {
+          if (a.count > a.reported) this.inc(a.labels, a.count - a.reported);
+          a.reported = a.count;
+        }
+      },
     });
-    this.latency = new Histogram({
-      name: 'kioku_request_duration_seconds',
-      help: 'Time from a request arriving to its answer being sent',
-      labelNames: ['route', 'model'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.latency = new CountedHistogram(
+      'kioku_request_duration_seconds',
+      'Time from a request arriving to its answer being sent',
+      ['route', 'model'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    );
+    // Not one of prom-client's classes, but what its registry reads of one: name, type and get().
+    this.registry.registerMetric(this.latency as unknown as Metric);
     this.batchRows = new Histogram({
       name: 'kioku_batch_size',
       help: 'Rows (texts, series, session chunks) run together in one forward',
@@ -68,5 +84,17 @@ export class ServeMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One answered request: its count and its time in seconds (what every request costs: kept cheap). */
+  observe(method: string, route: string, model: string, code: number, seconds: number): void {
+    const key = `${method}\u0000${code}\u0000${model}\u0000${route}`;
+    let a = this.answered.get(key);
+    if (!a) {
+      a = { labels: { method, route, model, code: String(code) }, count: 0, reported: 0 };
+      this.answered.set(key, a);
+    }
+    a.count++;
+    this.latency.observe([route, model], seconds);
   }
 }

@@ -254,8 +254,7 @@ function observe(req: FastifyRequest, reply: FastifyReply, metrics: ServeMetrics
   const route = config.route ?? options.url ?? 'unmatched';
   const model = config.model ?? '';
   const seconds = reply.elapsedTime / 1000;
-  metrics.requests.inc({ method: req.method, route, model, code: reply.statusCode });
-  metrics.latency.observe({ route, model }, seconds);
+  metrics.observe(req.method, route, model, reply.statusCode, seconds);
   if (!accessLog) return;
   req.log.info(
     {
