@@ -184,27 +184,17 @@ const gruBackwardJs: Kernels['gruBackward'] = function gruBackwardJs(
     stepProductBackward(B, G, H, dgStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
-  sequenceGradients(
-    T,
-    B,
-    E,
-    H,
-    G,
-    x,
-    wIh,
-    h0,
-    out,
-    lengths,
-    reverse,
-    dGx,
-    dGh,
+  sequenceGradients({ T, B, E, R: H, G, x, wIh, h0, out, lengths, reverse }, dGx, dGh, {
+    kernel: 'gruBackward',
     dx,
-    { kernel: 'gruBackward', tokens, paddingIdx, dEmbedding },
+    tokens,
+    paddingIdx,
+    dEmbedding,
     dWih,
     dWhh,
     dbIh,
     dbHh,
-  );
+  });
   gradientPool.release(dGx);
   gradientPool.release(dGh);
 };

@@ -260,27 +260,17 @@ const lstmBackwardJs: Kernels['lstmBackward'] = function lstmBackwardJs(
   }
   if (dh0) for (let i = 0; i < B * R; i++) dh0[i]! += dh[i]!;
   if (dc0) for (let i = 0; i < B * H; i++) dc0[i]! += dc[i]!;
-  sequenceGradients(
-    T,
-    B,
-    E,
-    R,
-    G,
-    x,
-    wIh,
-    h0,
-    out,
-    lengths,
-    reverse,
-    dGates,
-    dGates,
+  sequenceGradients({ T, B, E, R, G, x, wIh, h0, out, lengths, reverse }, dGates, dGates, {
+    kernel: 'lstmBackward',
     dx,
-    { kernel: 'lstmBackward', tokens, paddingIdx, dEmbedding },
+    tokens,
+    paddingIdx,
+    dEmbedding,
     dWih,
     dWhh,
     dbIh,
     dbHh,
-  );
+  });
   if (dWhr && dhAll && hidden)
     kernels.gemm(true, false, P, H, T * B, dhAll, 0, P, hidden, 0, H, dWhr, 0, H, true);
   gradientPool.release(dGates);

@@ -141,12 +141,33 @@ function previousStates(
   return prev;
 }
 
-/** A backward kernel's embedded input (the contract's tokens, paddingIdx and dEmbedding). */
-export interface EmbeddedInput {
+/** A whole sequence's forward, as BPTT's whole-sequence half reads it (R: the state size). */
+export interface SequenceForward {
+  readonly T: number;
+  readonly B: number;
+  readonly E: number;
+  readonly R: number;
+  readonly G: number;
+  readonly x: Float32Array;
+  readonly wIh: Float32Array;
+  readonly h0: Float32Array;
+  readonly out: Float32Array;
+  readonly lengths: Int32Array | null;
+  readonly reverse: boolean;
+}
+
+/** Where a backward kernel adds its input and weight gradients (the contract's names; null: not wanted). */
+export interface InputGradients {
+  /** The kernel's name, for its errors. */
   readonly kernel: string;
+  readonly dx: Float32Array | null;
   readonly tokens: Int32Array | null;
   readonly paddingIdx: number;
   readonly dEmbedding: Float32Array | null;
+  readonly dWih: Float32Array | null;
+  readonly dWhh: Float32Array | null;
+  readonly dbIh: Float32Array | null;
+  readonly dbHh: Float32Array | null;
 }
 
 /**
@@ -154,18 +175,13 @@ export interface EmbeddedInput {
  * (the padding's rows skipped; rows past a sample's length have no gate gradient, so add nothing).
  * The reference forms dx = dGx·W_ih and scatters it; the native kernels sum per token first.
  */
-function embeddingGradient(
-  rows: number,
-  E: number,
-  G: number,
-  dGx: Float32Array,
-  wIh: Float32Array,
-  embedded: EmbeddedInput,
-): void {
-  const { kernel, tokens, paddingIdx, dEmbedding } = embedded;
+function embeddingGradient(q: SequenceForward, dGx: Float32Array, sinks: InputGradients): void {
+  const { kernel, tokens, paddingIdx, dEmbedding } = sinks;
   if (!tokens) throw new RangeError(`${kernel}: dEmbedding needs tokens (the embedding rows x is made of)`);
+  const { E, G } = q;
+  const rows = q.T * q.B;
   const dx = gradientPool.take(rows * E);
-  kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
+  kernels.gemm(false, false, rows, E, G, dGx, 0, G, q.wIh, 0, E, dx, 0, E, true);
   kernels.embeddingBackward(dx, E, tokens.subarray(0, rows), paddingIdx, dEmbedding!);
   gradientPool.release(dx);
 }
@@ -178,29 +194,16 @@ function embeddingGradient(
  * An embedded input's gradient goes into dEmbedding by token.
  */
 export function sequenceGradients(
-  T: number,
-  B: number,
-  E: number,
-  R: number,
-  G: number,
-  x: Float32Array,
-  wIh: Float32Array,
-  h0: Float32Array,
-  out: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
+  q: SequenceForward,
   dGx: Float32Array,
   dGh: Float32Array,
-  dx: Float32Array | null,
-  embedded: EmbeddedInput,
-  dWih: Float32Array | null,
-  dWhh: Float32Array | null,
-  dbIh: Float32Array | null,
-  dbHh: Float32Array | null,
+  sinks: InputGradients,
 ): void {
+  const { T, B, E, R, G, x, wIh, h0, out, lengths, reverse } = q;
+  const { dx, dWih, dWhh, dbIh, dbHh } = sinks;
   const rows = T * B;
   if (dx) kernels.gemm(false, false, rows, E, G, dGx, 0, G, wIh, 0, E, dx, 0, E, true);
-  if (embedded.dEmbedding) embeddingGradient(rows, E, G, dGx, wIh, embedded);
+  if (sinks.dEmbedding) embeddingGradient(q, dGx, sinks);
   if (dWih) kernels.gemm(true, false, G, E, rows, dGx, 0, G, x, 0, E, dWih, 0, E, true);
   if (dWhh && lengths === null) {
     // Every sample runs all T steps, so the states before steps 1…T−1 (in the direction of

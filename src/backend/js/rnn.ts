@@ -125,27 +125,17 @@ const rnnBackwardJs: Kernels['rnnBackward'] = function rnnBackwardJs(
     stepProductBackward(B, H, H, dStep, wHh, wHhPacked, dh);
   }
   if (dh0) for (let i = 0; i < B * H; i++) dh0[i]! += dh[i]!;
-  sequenceGradients(
-    T,
-    B,
-    E,
-    H,
-    H,
-    x,
-    wIh,
-    h0,
-    out,
-    lengths,
-    reverse,
-    dPre,
-    dPre,
+  sequenceGradients({ T, B, E, R: H, G: H, x, wIh, h0, out, lengths, reverse }, dPre, dPre, {
+    kernel: 'rnnBackward',
     dx,
-    { kernel: 'rnnBackward', tokens, paddingIdx, dEmbedding },
+    tokens,
+    paddingIdx,
+    dEmbedding,
     dWih,
     dWhh,
     dbIh,
     dbHh,
-  );
+  });
   gradientPool.release(dPre);
 };
 
