@@ -1,7 +1,13 @@
 import { expect, it } from 'vitest';
 import { kernelFor } from '../../src/backend/registry.js';
 import { describeEachBackend, isasOf, withIsa } from '../helpers/backends.js';
-import { type KernelCase, loadKernelCases, runGemm, runRecurrent } from './kernel-fixtures.js';
+import {
+  type KernelCase,
+  loadKernelCases,
+  recurrentKernels,
+  runGemm,
+  runRecurrent,
+} from './kernel-fixtures.js';
 
 // Each backend's kernels called directly on PyTorch's values (fixtures/kernels/kernels.txt), on
 // every instruction set the native addon runs: no reference implementation in between.
@@ -37,14 +43,7 @@ describeEachBackend('kernels match PyTorch', (backend) => {
             expectClose(runGemm(c, kernel('gemm')), c.arrays.c!, 1e-5, 'c');
             return;
           }
-          const got = runRecurrent(c, {
-            lstmForward: kernel('lstmForward'),
-            lstmBackward: kernel('lstmBackward'),
-            gruForward: kernel('gruForward'),
-            gruBackward: kernel('gruBackward'),
-            rnnForward: kernel('rnnForward'),
-            rnnBackward: kernel('rnnBackward'),
-          });
+          const got = runRecurrent(c, recurrentKernels(kernel));
           expect(Object.keys(got).sort()).toEqual(expectedNames(c));
           for (const [name, values] of Object.entries(got))
             expectClose(values, c.arrays[name]!, FORWARD.has(name) ? 1e-5 : 1e-4, name);

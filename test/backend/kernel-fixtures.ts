@@ -40,10 +40,20 @@ export function loadKernelCases(): KernelCase[] {
   return cases;
 }
 
-type Recurrent = Pick<
-  Kernels,
-  'lstmForward' | 'lstmBackward' | 'gruForward' | 'gruBackward' | 'rnnForward' | 'rnnBackward'
->;
+const RECURRENT = [
+  'lstmForward',
+  'lstmBackward',
+  'gruForward',
+  'gruBackward',
+  'rnnForward',
+  'rnnBackward',
+] as const;
+type Recurrent = Pick<Kernels, (typeof RECURRENT)[number]>;
+
+/** The kernels runRecurrent calls, each as `kernel(name)` gives it (one backend's, or with a fallback). */
+export function recurrentKernels(kernel: <K extends KernelName>(name: K) => Kernels[K]): Recurrent {
+  return Object.fromEntries(RECURRENT.map((n) => [n, kernel(n)])) as unknown as Recurrent;
+}
 
 const zeros = (n: number) => new Float32Array(n);
 

@@ -3,7 +3,7 @@ import type { BinaryOp } from '../../src/backend/js/binary.js';
 import type { UnaryOp } from '../../src/backend/js/unary.js';
 import { nativeBackend } from '../../src/backend/native/index.js';
 import { type KernelName, type Kernels, kernelFor } from '../../src/backend/registry.js';
-import { type KernelCase, runRecurrent } from '../backend/kernel-fixtures.js';
+import { type KernelCase, recurrentKernels, runRecurrent } from '../backend/kernel-fixtures.js';
 import { isasOf, withIsa } from '../helpers/backends.js';
 import { expectClose, randomArray, seeded } from './compare.js';
 
@@ -347,27 +347,12 @@ function onRun(
   start?: (name: string, n: number) => Float32Array,
 ): Record<string, Float32Array> {
   const k = <K extends Parameters<typeof kernelFor>[0]>(name: K) => kernelFor(name, which)!;
-  const names = [
-    'lstmForward',
-    'lstmBackward',
-    'gruForward',
-    'gruBackward',
-    'rnnForward',
-    'rnnBackward',
-  ] as const;
-  return runRecurrent(c, Object.fromEntries(names.map((n) => [n, k(n)])) as never, start);
+  return runRecurrent(c, recurrentKernels(k), start);
 }
 
 function onBackend(c: KernelCase, which: 'js' | 'native', seed: number): Record<string, Float32Array> {
   const k = <K extends Parameters<typeof kernelFor>[0]>(name: K) => kernelFor(name, which)!;
-  const kernels = {
-    lstmForward: k('lstmForward'),
-    lstmBackward: k('lstmBackward'),
-    gruForward: k('gruForward'),
-    gruBackward: k('gruBackward'),
-    rnnForward: k('rnnForward'),
-    rnnBackward: k('rnnBackward'),
-  };
+  const kernels = recurrentKernels(k);
   // Gradients start non-zero: the kernels add into them.
   const gen = seeded(seed);
   return runRecurrent(c, kernels, (_, n) => randomArray(gen, n));

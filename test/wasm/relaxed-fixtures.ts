@@ -6,7 +6,7 @@
 import { kernelFor } from '../../src/backend/registry.js';
 import { wasmBackend } from '../../src/backend/wasm/index.js';
 import { loadWasmSync } from '../../src/backend/wasm/load-node.js';
-import { loadKernelCases, runGemm, runRecurrent } from '../backend/kernel-fixtures.js';
+import { loadKernelCases, recurrentKernels, runGemm, runRecurrent } from '../backend/kernel-fixtures.js';
 
 /** max |a − e| / (|e| + max |e|) over the array. */
 function deviation(actual: Float32Array, expected: Float32Array): number {
@@ -27,14 +27,7 @@ for (const c of loadKernelCases()) {
     deviations[`${c.name}.c`] = deviation(runGemm(c, k('gemm')), c.arrays.c!);
     continue;
   }
-  const got = runRecurrent(c, {
-    lstmForward: k('lstmForward'),
-    lstmBackward: k('lstmBackward'),
-    gruForward: k('gruForward'),
-    gruBackward: k('gruBackward'),
-    rnnForward: k('rnnForward'),
-    rnnBackward: k('rnnBackward'),
-  });
+  const got = runRecurrent(c, recurrentKernels(k));
   for (const [name, values] of Object.entries(got))
     deviations[`${c.name}.${name}`] = deviation(values, c.arrays[name]!);
 }

@@ -18,7 +18,7 @@ import { Adam } from '../../src/optim/adam.js';
 import { Generator } from '../../src/tensor/random.js';
 import { randint, randn } from '../../src/tensor/random-tensors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { loadKernelCases, runGemm, runRecurrent } from '../backend/kernel-fixtures.js';
+import { loadKernelCases, recurrentKernels, runGemm, runRecurrent } from '../backend/kernel-fixtures.js';
 
 const reason = loadWasmSync();
 if (reason !== '') throw new Error(reason);
@@ -57,15 +57,7 @@ for (const c of loadKernelCases()) {
     digest(c.name, [runGemm(c, k('gemm'))]);
     continue;
   }
-  const names = [
-    'lstmForward',
-    'lstmBackward',
-    'gruForward',
-    'gruBackward',
-    'rnnForward',
-    'rnnBackward',
-  ] as const;
-  digest(c.name, Object.values(runRecurrent(c, Object.fromEntries(names.map((n) => [n, k(n)])) as never)));
+  digest(c.name, Object.values(runRecurrent(c, recurrentKernels(k))));
 }
 
 /** Adam steps of `forward`'s model on (x, y); the digest of every parameter after them. */
