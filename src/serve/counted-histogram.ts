@@ -6,7 +6,7 @@ interface Value {
 }
 
 /** One label set's observations: a count per bucket (the last one above every bound), sum, count. */
-interface Counts<L extends string> {
+export interface Counts<L extends string> {
   labels: Record<L, string>;
   buckets: Float64Array;
   sum: number;
@@ -34,6 +34,11 @@ export class CountedHistogram<L extends string> {
 
   /** Counts `value` for the label set whose values are `values`, in labelNames' order. */
   observe(values: readonly string[], value: number): void {
+    this.add(this.series(values), value);
+  }
+
+  /** The counts of the label set whose values are `values`, for {@link add} (looked up once by a caller that observes it often). */
+  series(values: readonly string[]): Counts<L> {
     const key = values.join('\u0000');
     let c = this.counts.get(key);
     if (!c) {
@@ -41,11 +46,16 @@ export class CountedHistogram<L extends string> {
       c = { labels, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
       this.counts.set(key, c);
     }
+    return c;
+  }
+
+  /** Counts `value` in `series` (one of this histogram's). */
+  add(series: Counts<L>, value: number): void {
     let b = 0;
     while (b < this.bounds.length && value > this.bounds[b]!) b++;
-    c.buckets[b]!++;
-    c.sum += value;
-    c.count++;
+    series.buckets[b]!++;
+    series.sum += value;
+    series.count++;
   }
 
   /** The values as prom-client's Histogram gives them: cumulative buckets, +Inf, sum and count. */

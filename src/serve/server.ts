@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   LogController,
+  type RouteOptions,
 } from 'fastify';
 import { kiokuVersion } from '../io/version.js';
 import { freezeRecurrentLayers } from '../nn/rnn.js';
@@ -145,11 +146,21 @@ export function createServer(options: ServeOptions): KiokuServer {
     models.map((m) => ({ name: m.name, sessions: m.sessions, waiting: m.waiting })),
   );
   for (const { name, opened } of options.models) models.push(open(name, opened, limits, s, metrics));
+  const accessLog = accessLogged(options.log);
   const app = Fastify({
     bodyLimit: s.bodyLimit,
     logger: options.log ? { level: options.log.level, stream: options.log.stream } : false,
-    // One access-log line per request, written by the onResponse hook, instead of Fastify's two.
+    // One access-log line per request, written where it is counted (countAnswers), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // A path that does not decode (/v2/models/%zz) is refused as the others are, and counted.
+    frameworkErrors: (err, req, reply) =>
+      refuse(
+        req,
+        reply,
+        new RequestError('url', `${err.message}; escape it as a URL path`),
+        metrics,
+        accessLog,
+      ),
     ajv: {
       // Union types (a number or a string) are part of the request schemas, not a mistake.
       customOptions: {
@@ -170,7 +181,7 @@ export function createServer(options: ServeOptions): KiokuServer {
       done(e as Error, undefined);
     }
   });
-  wire(app, models, metrics, accessLogged(options.log));
+  wire(app, models, metrics, accessLog);
   return {
     app,
     models,
@@ -182,6 +193,8 @@ export function createServer(options: ServeOptions): KiokuServer {
 
 function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics, accessLog: boolean): void {
   const names = models.map((m) => m.name);
+  // Before the routes: each is wrapped as it is registered.
+  app.addHook('onRoute', (route) => countAnswers(route, metrics, accessLog));
   app.get('/v2', async () => ({ name: 'kioku', version: kiokuVersion(), extensions: ['sequence'] }));
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async () => ({ ready: true }));
@@ -203,18 +216,15 @@ function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics, acc
             404,
           )
         : new RequestError('url', `no route ${req.method} ${req.url.split('?')[0]}`, 404);
-    return reply.code(404).send(e.body());
+    return refuse(req, reply, e, metrics, accessLog);
   });
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     const e = requestError(err, req);
-    if (e) return reply.code(e.status).send(e.body());
+    if (e) return refuse(req, reply, e, metrics, accessLog);
     req.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: `internal error: ${err.message}`, field: 'body' });
-  });
-  // A callback hook: an async one would cost every request a promise.
-  app.addHook('onResponse', (req, reply, done) => {
-    observe(req, reply, metrics, accessLog);
-    done();
+    reply.code(500);
+    answeredElsewhere(req, reply, metrics, accessLog);
+    return reply.send({ error: `internal error: ${err.message}`, field: 'body' });
   });
   // Requests waiting for their batch run now rather than at their timer, then the states go.
   app.addHook('preClose', async () => {
@@ -223,6 +233,19 @@ function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics, acc
   app.addHook('onClose', async () => {
     for (const m of models) m.close();
   });
+}
+
+/** Answers `e` (a 4xx), counted. */
+function refuse(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  e: RequestError,
+  metrics: ServeMetrics,
+  accessLog: boolean,
+): FastifyReply {
+  reply.code(e.status);
+  answeredElsewhere(req, reply, metrics, accessLog);
+  return reply.send(e.body());
 }
 
 /** The 4xx a failed request gets, or null for a server fault (a 500). */
@@ -247,20 +270,56 @@ function accessLogged(log: ServeOptions['log']): boolean {
   return log !== undefined && log !== false && ['trace', 'debug', 'info'].includes(log.level);
 }
 
-function observe(req: FastifyRequest, reply: FastifyReply, metrics: ServeMetrics, accessLog: boolean): void {
-  // Fastify builds routeOptions anew on each read.
+/*
+ * Requests are counted in /metrics (and access-logged) where they are answered: in each route's
+ * handler, wrapped once when the route is registered, and in the not-found and error handlers.
+ * An onResponse hook would see every answer in one place, but Fastify running one cost every
+ * request about 6 µs, a tenth of a batched short text (BENCHMARKS.md, bench:serve). The time
+ * counted runs to the answer being handed to Node (for a streamed one, to the stream's end).
+ */
+
+/** Wraps `route`'s handler so that its answers are counted under the route's labels, looked up once. */
+function countAnswers(route: RouteOptions, metrics: ServeMetrics, accessLog: boolean): void {
+  const config = (route.config ?? {}) as Partial<RouteConfig>;
+  const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+  const count = metrics.route(method, config.route ?? route.url, config.model ?? '');
+  const answered = (req: FastifyRequest, reply: FastifyReply) => {
+    const seconds = reply.elapsedTime / 1000;
+    count(reply.statusCode, seconds);
+    if (accessLog) logAnswer(req, reply.statusCode, seconds, config.model);
+  };
+  const handler = route.handler;
+  route.handler = function (this: FastifyInstance, req: FastifyRequest, reply: FastifyReply) {
+    return Promise.resolve(handler.call(this, req, reply)).then((out) => {
+      // A handler that sent its answer itself (a stream) is counted when the answer ends.
+      if (out === reply) reply.raw.once('close', () => answered(req, reply));
+      else answered(req, reply);
+      return out;
+    });
+  };
+}
+
+/** Counts an answer given outside a route's handler (not found, refused, failed), under the route's labels if it has one. */
+function answeredElsewhere(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  metrics: ServeMetrics,
+  accessLog: boolean,
+): void {
   const options = req.routeOptions;
-  const config = options.config as Partial<RouteConfig>;
+  const config = (options.config ?? {}) as Partial<RouteConfig>;
   const route = config.route ?? options.url ?? 'unmatched';
-  const model = config.model ?? '';
   const seconds = reply.elapsedTime / 1000;
-  metrics.observe(req.method, route, model, reply.statusCode, seconds);
-  if (!accessLog) return;
+  metrics.observe(req.method, route, config.model ?? '', reply.statusCode, seconds);
+  if (accessLog) logAnswer(req, reply.statusCode, seconds, config.model);
+}
+
+function logAnswer(req: FastifyRequest, status: number, seconds: number, model: string | undefined): void {
   req.log.info(
     {
       method: req.method,
       url: req.url,
-      status: reply.statusCode,
+      status,
       ms: Math.round(seconds * 1e4) / 10,
       model: model || undefined,
     },

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tokenizerFromJSON } from '../../src/data/tokenizers.js';
 import { Vocab } from '../../src/data/vocab.js';
 import { loadMobyDick } from '../../src/io/datasets/moby-dick.js';
@@ -6,7 +6,7 @@ import type { LanguageModel } from '../../src/nn/language-model.js';
 import { createServer, type KiokuServer } from '../../src/serve/server.js';
 import { generateText } from '../../src/train/lm/generate.js';
 import { trainTextLanguageModel } from '../../src/train/recipes/language-model.js';
-import { get, post } from './helpers.js';
+import { get, metric, post } from './helpers.js';
 
 /**
  * A language model served: v1 predict streams the text kioku's generateText draws for the same
@@ -57,7 +57,14 @@ async function expected(
 }
 
 describe('a served language model', () => {
-  it('streams the text generateText draws for the same prompt, settings and seed', async () => {
+  it('streams the text generateText draws for the same prompt, settings and seed, counted once when it ends', async () => {
+    const count = async () =>
+      metric((await get(`${url}/metrics`)).body, 'kioku_requests_total', {
+        route: '/v1/models/{name}:predict',
+        model: 'moby',
+        code: '200',
+      }) ?? 0;
+    const before = await count();
     const want = await expected('Call me ', { length: 40, temperature: 0.8, topK: 5, seed: 7 });
     expect(want).toHaveLength(40);
     const res = await fetch(`${url}/v1/models/moby:predict`, {
@@ -69,6 +76,8 @@ describe('a served language model', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
     expect(await res.text()).toBe(want);
+    // counted when the server's side of the stream closes, which may come just after the client read it all
+    await vi.waitFor(async () => expect(await count()).toBe(before + 1));
   });
 
   it('answers v2 infer with the same text, whole, and describes itself', async () => {

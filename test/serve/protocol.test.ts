@@ -205,4 +205,38 @@ describe('/metrics', () => {
     expect(metric(after, 'kioku_active_sessions', { model: 'spam' })).toBe(0);
     expect(after).toContain('# TYPE process_cpu_user_seconds_total counter');
   });
+
+  it('counts every answer once, wherever it is given: routes, refusals, unknown paths and models', async () => {
+    const read = async () => (await get(`${url}/metrics`)).body as string;
+    const before = await read();
+    const live = await fetch(`${url}/v2/health/live`, { method: 'HEAD' });
+    expect(live.status).toBe(200);
+    expect((await get(`${url}/v2/health/live`)).status).toBe(200);
+    expect((await get(`${url}/v2/models/seattle`)).status).toBe(200);
+    expect((await post(`${url}/v1/models/spam:predict`, 'x', { 'content-type': 'text/plain' })).status).toBe(
+      415,
+    );
+    expect((await get(`${url}/v2/models/nobody`)).status).toBe(404);
+    expect(await get(`${url}/v2/models/%zz/ready`)).toMatchObject({ status: 400, body: { field: 'url' } });
+    expect((await get(`${url}/nowhere`)).status).toBe(404);
+    const after = await read();
+    const delta = (labels: Record<string, string>) =>
+      (metric(after, 'kioku_requests_total', labels) ?? 0) -
+      (metric(before, 'kioku_requests_total', labels) ?? 0);
+    const live200 = { route: '/v2/health/live', code: '200' };
+    expect(delta({ method: 'HEAD', ...live200 })).toBe(1);
+    expect(delta({ method: 'GET', ...live200 })).toBe(1);
+    expect(delta({ route: '/v2/models/{name}', model: 'seattle', code: '200' })).toBe(1);
+    expect(delta({ route: '/v1/models/{name}:predict', model: 'spam', code: '415' })).toBe(1);
+    expect(delta({ route: 'unmatched', code: '404' })).toBe(2);
+    expect(delta({ route: 'unmatched', code: '400' })).toBe(1);
+    // the scrape before this one is counted once too
+    expect(delta({ route: '/metrics', code: '200' })).toBe(1);
+    const all = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('kioku_requests_total{'))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    expect(all(after) - all(before)).toBe(8);
+  });
 });
