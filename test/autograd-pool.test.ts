@@ -5,7 +5,7 @@ import { sum } from '../src/ops/reduce.js';
 import { transpose } from '../src/ops/shape.js';
 import { noGrad } from '../src/tensor/autograd.js';
 import { KiokuError } from '../src/tensor/errors.js';
-import { BufferPool, gradientPool, savedStatePool } from '../src/tensor/pool.js';
+import { BufferPool, gradientPool, savedStatePool, sizeClass } from '../src/tensor/pool.js';
 import { Generator } from '../src/tensor/random.js';
 import { randn } from '../src/tensor/random-tensors.js';
 import type { Tensor } from '../src/tensor/tensor.js';
@@ -52,6 +52,43 @@ describe('BufferPool', () => {
     const third = pool.release(a);
     expect(pool.reclaim(a, second)).toBe(false);
     expect(pool.reclaim(a, third)).toBe(true);
+  });
+});
+
+describe('BufferPool size classes', () => {
+  it('rounds a length up by at most an eighth, to one of 8 sizes per doubling', () => {
+    const seen = new Set<number>();
+    for (let n = N; n <= 4 * N; n += 37) {
+      const c = sizeClass(n);
+      expect(c).toBeGreaterThanOrEqual(n);
+      expect(c).toBeLessThanOrEqual(n * 1.125);
+      seen.add(c);
+    }
+    expect(seen.size).toBe(2 * 8 + 1);
+    expect(sizeClass(N - 5)).toBe(N - 5);
+    expect(sizeClass(3 * N)).toBe(3 * N);
+  });
+
+  it('serves a request with the buffer another length of its class left, as a view of the length asked', () => {
+    const pool = new BufferPool();
+    const a = pool.take(N + 100);
+    expect(a.length).toBe(N + 100);
+    expect(a.buffer.byteLength).toBe(4 * sizeClass(N + 100));
+    a.fill(5);
+    expect(pool.release(a)).toBeGreaterThan(0);
+    const b = pool.take(N + 1000, false);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.length).toBe(N + 1000);
+    const c = pool.take(N + 1000);
+    expect(c.buffer).not.toBe(a.buffer);
+    expect(c.every((v) => v === 0)).toBe(true);
+    expect(pool.release(b)).toBeGreaterThan(0);
+    // zero-filled over the length asked
+    const d = pool.take(N + 10);
+    expect(d.buffer).toBe(a.buffer);
+    expect(d.every((v) => v === 0)).toBe(true);
+    // a view it did not hand out, starting a buffer longer than its class, is not kept
+    expect(pool.release(new Float32Array(4 * N).subarray(0, N + 100))).toBe(0);
   });
 });
 

@@ -15,49 +15,75 @@ import type { TypedArray } from './dtype.js';
 
 /** Below this many elements a fresh allocation is as cheap as the bookkeeping. */
 const MIN_ELEMENTS = 1 << 14;
-/** Free buffers kept per length (by default) and in all; past these a released buffer is left to the GC. */
+/** Free buffers kept per size class (by default) and in all; past these a released buffer is left to the GC. */
 const MAX_PER_LENGTH = 4;
 const MAX_BYTES = 128 << 20;
+/** Size classes per doubling: a buffer is at most an eighth longer than what was asked. */
+const CLASSES_PER_OCTAVE = 8;
 
-/** Free float32 buffers by length. */
+/**
+ * The length of the buffers that serve a request for n elements: n rounded up to one of 8 sizes
+ * per doubling. Shapes that vary from call to call (a server's batches, text batches of varied
+ * lengths) then reuse each other's buffers, where exact lengths would miss the pool and allocate
+ * megabytes afresh, which V8 answers with garbage collections.
+ */
+export function sizeClass(n: number): number {
+  if (n <= MIN_ELEMENTS) return n;
+  const octave = 2 ** Math.floor(Math.log2(n));
+  const step = octave / CLASSES_PER_OCTAVE;
+  return octave + Math.ceil((n - octave) / step) * step;
+}
+
+/**
+ * Free float32 buffers by size class. A buffer is handed out as a view of the length asked for
+ * over a buffer of its class's length (the same object when the length is the one it was released
+ * with), and taken back when it starts its buffer and its buffer is its class's length.
+ */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
   private freeBytes = 0;
   // Each release gets a new stamp, so a buffer handed out and released again is told apart.
-  private readonly stamps = new WeakMap<Float32Array, number>();
+  private readonly stamps = new WeakMap<ArrayBufferLike, number>();
   private clock = 0;
 
   constructor(private readonly maxPerLength = MAX_PER_LENGTH) {}
 
   /**
-   * A buffer of n elements, reused when one was released: zero-filled, or with `zeroed` false
-   * holding stale values for a caller that overwrites every element.
+   * A buffer of n elements, reused when one of its class was released: zero-filled, or with
+   * `zeroed` false holding stale values for a caller that overwrites every element.
    */
   take(n: number, zeroed = true): Float32Array {
-    const b = n >= MIN_ELEMENTS ? this.free.get(n)?.pop() : undefined;
-    if (b === undefined) return allocateFloat32(n, [n], 'buffer');
-    this.freeBytes -= b.byteLength;
+    const size = sizeClass(n);
+    const kept = n >= MIN_ELEMENTS ? this.free.get(size)?.pop() : undefined;
+    if (kept === undefined) {
+      const fresh = allocateFloat32(size, [n], 'buffer');
+      return size === n ? fresh : fresh.subarray(0, n);
+    }
+    this.freeBytes -= kept.buffer.byteLength;
+    const b = kept.length === n ? kept : new Float32Array(kept.buffer, 0, n);
     return zeroed ? b.fill(0) : b;
   }
 
   /**
    * Hands a buffer back for reuse; returns the release's stamp, or 0 when the pool did not keep
    * it. Only its sole owner may call this, and may read it again only after a successful
-   * {@link reclaim}. Views are not kept.
+   * {@link reclaim}. Views into a buffer, other than one the pool handed out, are not kept.
    */
   release(b: Float32Array): number {
     const n = b.length;
-    if (n < MIN_ELEMENTS || b.byteOffset !== 0 || b.buffer.byteLength !== b.byteLength) return 0;
-    if (this.freeBytes + b.byteLength > MAX_BYTES) return 0;
-    let list = this.free.get(n);
+    const bytes = b.buffer.byteLength;
+    if (n < MIN_ELEMENTS || b.byteOffset !== 0 || bytes !== 4 * sizeClass(n)) return 0;
+    if (this.freeBytes + bytes > MAX_BYTES) return 0;
+    const size = bytes / 4;
+    let list = this.free.get(size);
     if (list === undefined) {
       list = [];
-      this.free.set(n, list);
+      this.free.set(size, list);
     }
-    if (list.length >= this.maxPerLength || list.includes(b)) return 0;
+    if (list.length >= this.maxPerLength || list.some((k) => k.buffer === b.buffer)) return 0;
     list.push(b);
-    this.freeBytes += b.byteLength;
-    this.stamps.set(b, ++this.clock);
+    this.freeBytes += bytes;
+    this.stamps.set(b.buffer, ++this.clock);
     return this.clock;
   }
 
@@ -66,11 +92,11 @@ export class BufferPool {
    * false when it was handed out again (even if released once more: its contents changed).
    */
   reclaim(b: Float32Array, stamp: number): boolean {
-    const list = this.free.get(b.length);
-    const i = list ? list.indexOf(b) : -1;
-    if (i < 0 || this.stamps.get(b) !== stamp) return false;
+    const list = this.free.get(b.buffer.byteLength / 4);
+    const i = list ? list.findIndex((k) => k.buffer === b.buffer) : -1;
+    if (i < 0 || this.stamps.get(b.buffer) !== stamp) return false;
     list!.splice(i, 1);
-    this.freeBytes -= b.byteLength;
+    this.freeBytes -= b.buffer.byteLength;
     return true;
   }
 
