@@ -1,5 +1,6 @@
 // Axis permutation (src/backend/js/shape.ts `permute`): out (+)= x with its axes reordered.
 // x: shape, out: (shape[perm[0]], …, shape[perm[r−1]]); Float32Array or Int32Array, both alike.
+// And the strided row copy that concat, split, slice and stack are made of (`copyRows`).
 #include <cstring>
 #include <string>
 #include <vector>
@@ -64,7 +65,37 @@ void permuteInto(const T* src, const Dims& shape, const Dims& strides, T* out, b
   });
 }
 
+// rows × cols elements from src (sStride apart) into dst (dStride apart), assigned or added: a
+// memmove per row (set() allows overlap), one for the whole block where both are contiguous. In JS a row is a subarray and
+// a set() call, about 80 ns each: the concat of a bidirectional layer's two directions is thousands
+// of short rows.
+template <class T>
+void copyBlock(const T* src, int64_t sStride, T* dst, int64_t dStride, int64_t rows, int64_t cols, bool accumulate) {
+  if (!accumulate && sStride == cols && dStride == cols) {
+    std::memmove(dst, src, rows * cols * sizeof(T));
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++, src += sStride, dst += dStride) {
+    if (!accumulate) {
+      std::memmove(dst, src, cols * sizeof(T));
+    } else {
+      for (int64_t c = 0; c < cols; c++) dst[c] += src[c];
+    }
+  }
+}
+
 }  // namespace
+
+void copyRows(const CopyRowsArgs& a) {
+  if (a.src.type != a.dst.type) throwType("copyRows: src and dst must have the same element type");
+  if (a.rows == 0 || a.cols == 0) return;
+  if (a.src.type == ElemType::F32)
+    copyBlock(static_cast<const float*>(a.src.data) + a.sOff, a.sStride, static_cast<float*>(a.dst.data) + a.dOff,
+              a.dStride, a.rows, a.cols, a.accumulate);
+  else
+    copyBlock(static_cast<const int32_t*>(a.src.data) + a.sOff, a.sStride, static_cast<int32_t*>(a.dst.data) + a.dOff,
+              a.dStride, a.rows, a.cols, a.accumulate);
+}
 
 void permute(const PermuteArgs& a) {
   if (a.x.type != a.out.type) throwType("permute: x and out must have the same element type");

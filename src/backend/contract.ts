@@ -261,11 +261,18 @@ export const CONTRACT = {
   }),
   copyRows: kernel({
     doc: 'Strided block copy: dst[dOff + r·dStride + c] (+)= src[sOff + r·sStride + c] for r < rows, c < cols. Concat, split, slice and stack are this copy with different strides.',
+    native: true,
     args: [
-      typed('src'),
+      matrix(typed('src'), { offset: 'sOff', rows: 'rows', cols: 'cols', ld: 'sStride', when: '' }),
       int('sOff'),
       int('sStride'),
-      typed('dst', '', 'inout'),
+      matrix(typed('dst', '', 'inout'), {
+        offset: 'dOff',
+        rows: 'rows',
+        cols: 'cols',
+        ld: 'dStride',
+        when: '',
+      }),
       int('dOff'),
       int('dStride'),
       int('rows'),

@@ -149,6 +149,44 @@ describe.skipIf(!addon)('native elementwise kernels vs the JS reference', () => 
     );
   });
 
+  it('copyRows copies strided blocks of float and int arrays as the JS kernel does, assigning or accumulating', () => {
+    const [js, native] = both('copyRows');
+    const gen = seeded(9);
+    // [sOff, sStride, dOff, dStride, rows, cols]: a concat's half, a slice, contiguous, one row, none
+    const cases = [
+      [0, 64, 64, 128, 300, 64],
+      [5, 40, 0, 17, 30, 17],
+      [0, 12, 0, 12, 50, 12],
+      [3, 9, 7, 9, 1, 9],
+      [0, 8, 0, 8, 0, 8],
+    ];
+    for (const [sOff, sStride, dOff, dStride, rows, cols] of cases as number[][]) {
+      const src = randomArray(gen, sOff! + rows! * sStride! + 3);
+      for (const accumulate of [false, true]) {
+        const want = randomArray(gen, dOff! + rows! * dStride! + 5);
+        const got = want.slice();
+        js(src, sOff!, sStride!, want, dOff!, dStride!, rows!, cols!, accumulate);
+        native(src, sOff!, sStride!, got, dOff!, dStride!, rows!, cols!, accumulate);
+        expectClose(got, want, 0, 0);
+      }
+      const srcI = Int32Array.from(src, (v) => Math.round(v * 100));
+      const wantI = new Int32Array(dOff! + rows! * dStride!).fill(-7);
+      const gotI = wantI.slice();
+      js(srcI, sOff!, sStride!, wantI, dOff!, dStride!, rows!, cols!, false);
+      native(srcI, sOff!, sStride!, gotI, dOff!, dStride!, rows!, cols!, false);
+      expect(Array.from(gotI)).toEqual(Array.from(wantI));
+    }
+    expect(() => native(new Float32Array(10), 0, 5, new Float32Array(9), 0, 5, 2, 5, false)).toThrow(
+      /copyRows: dst needs 10 elements/,
+    );
+    expect(() => native(new Float32Array(10), 0, 4, new Float32Array(10), 0, 5, 2, 5, false)).toThrow(
+      /src leading dimension must be at least 5/,
+    );
+    expect(() => native(new Float32Array(10), 0, 5, new Int32Array(10), 0, 5, 2, 5, false)).toThrow(
+      /same element type/,
+    );
+  });
+
   it('throws on short buffers, unknown ops and shapes that do not broadcast', () => {
     const [, native] = both('binary');
     const a = new Float32Array(4);

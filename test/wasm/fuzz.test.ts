@@ -16,6 +16,8 @@ import { Generator } from '../../src/tensor/random.js';
 
 const NATIVE = KERNEL_NAMES.filter((name) => CONTRACT[name].native);
 const CASES_PER_KERNEL = 40;
+/** Each kernel's own stream of cases, from its name: a kernel added to the contract changes no other's. */
+const seedOf = (name: string) => [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2 ** 31, 7);
 const ready = loadWasmSync() === '' && nativeBackend().addon !== null;
 
 type Env = Record<string, unknown>;
@@ -95,7 +97,7 @@ function outcome(name: KernelName, backend: 'wasm' | 'native', args: unknown[]) 
 
 describe.skipIf(!ready)('fuzzing the kernel boundary against the native addon', () => {
   it.each(NATIVE)('%s', (name) => {
-    const g = new Generator(7 + NATIVE.indexOf(name));
+    const g = new Generator(seedOf(name));
     let ran = 0;
     for (let i = 0; i < CASES_PER_KERNEL; i++) {
       const args = randomArgs(name, g);

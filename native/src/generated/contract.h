@@ -119,6 +119,29 @@ inline void check(const UnaryBackwardArgs& a) {
 }
 void unaryBackward(const UnaryBackwardArgs& a);
 
+// copyRows(src, sOff, sStride, dst, dOff, dStride, rows, cols, accumulate): Strided block copy: dst[dOff +
+// r·dStride + c] (+)= src[sOff + r·sStride + c] for r < rows, c < cols. Concat, split, slice and stack are
+// this copy with different strides.
+struct CopyRowsArgs {
+  static constexpr const char* kName = "copyRows";
+  static constexpr int kCount = 9;
+  Typed src; int64_t sOff{}; int64_t sStride{}; Typed dst; int64_t dOff{}; int64_t dStride{}; int64_t rows{};
+  int64_t cols{}; bool accumulate{};
+  template <class Reader>
+  void read(Reader& r) {
+    r.array(src, "src", false); r.dim(sOff, "sOff"); r.dim(sStride, "sStride"); r.array(dst, "dst", false);
+    r.dim(dOff, "dOff"); r.dim(dStride, "dStride"); r.dim(rows, "rows"); r.dim(cols, "cols");
+    r.flag(accumulate, "accumulate");
+  }
+};
+inline void check(const CopyRowsArgs& a) {
+  const Checker c{CopyRowsArgs::kName};
+  const double sOff = a.sOff; const double sStride = a.sStride; const double dOff = a.dOff;
+  const double dStride = a.dStride; const double rows = a.rows; const double cols = a.cols;
+  c.matrix("src", a.src, sOff, rows, cols, sStride); c.matrix("dst", a.dst, dOff, rows, cols, dStride);
+}
+void copyRows(const CopyRowsArgs& a);
+
 // permute(x, shape, perm, out, accumulate): x: shape, out: (shape[perm[0]], …, shape[perm[r−1]]); out (+)= x
 // with its axes reordered.
 struct PermuteArgs {
@@ -467,10 +490,10 @@ void maskedPoolBackward(const MaskedPoolBackwardArgs& a);
 // X(name, Args) for every native kernel.
 #define KIOKU_NATIVE_KERNELS(X) \
   X(gemm, GemmArgs) X(binary, BinaryArgs) X(sumToShape, SumToShapeArgs) X(unary, UnaryArgs) \
-  X(unaryBackward, UnaryBackwardArgs) X(permute, PermuteArgs) X(embeddingForward, EmbeddingForwardArgs) \
-  X(embeddingBackward, EmbeddingBackwardArgs) X(adamStep, AdamStepArgs) X(rnnForward, RnnForwardArgs) \
-  X(rnnBackward, RnnBackwardArgs) X(lstmForward, LstmForwardArgs) X(lstmBackward, LstmBackwardArgs) \
-  X(gruForward, GruForwardArgs) X(gruBackward, GruBackwardArgs) X(maskedPool, MaskedPoolArgs) \
-  X(maskedPoolBackward, MaskedPoolBackwardArgs)
+  X(unaryBackward, UnaryBackwardArgs) X(copyRows, CopyRowsArgs) X(permute, PermuteArgs) \
+  X(embeddingForward, EmbeddingForwardArgs) X(embeddingBackward, EmbeddingBackwardArgs) \
+  X(adamStep, AdamStepArgs) X(rnnForward, RnnForwardArgs) X(rnnBackward, RnnBackwardArgs) \
+  X(lstmForward, LstmForwardArgs) X(lstmBackward, LstmBackwardArgs) X(gruForward, GruForwardArgs) \
+  X(gruBackward, GruBackwardArgs) X(maskedPool, MaskedPoolArgs) X(maskedPoolBackward, MaskedPoolBackwardArgs)
 
 }  // namespace kioku

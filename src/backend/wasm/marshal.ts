@@ -44,18 +44,22 @@ function slotKind(a: ArgSpec): number {
  * input projection of a sequence) never needs copied in. permute without accumulate and
  * embeddingForward write every element of their outputs (a batch-first sequence each). The
  * recurrent forward kernels start hN (and cN) from h0 (c0), and write every step of out and of
- * what they save for backward unless lengths end some samples early.
+ * what they save for backward unless lengths end some samples early (an LSTM given no gates to
+ * save writes no cells).
  */
 /** An output written whole, up to the length the contract gives it. */
 const WHOLE = (): [number, number] => [0, Number.POSITIVE_INFINITY];
 /** A sequence output: written whole where every sample runs every step (no lengths). */
 const WHOLE_WITHOUT_LENGTHS = (e: ExprEnv): [number, number] | null => (e.lengths === null ? WHOLE() : null);
+/** An LSTM's cells: with no gates to save (an inference), it keeps the running cell alone (saved_scratch.h). */
+const CELLS_WHEN_SAVING = (e: ExprEnv): [number, number] | null =>
+  e.gates === null ? null : WHOLE_WITHOUT_LENGTHS(e);
 const RECURRENT_FORWARD = {
   out: WHOLE_WITHOUT_LENGTHS,
   hN: WHOLE,
   cN: WHOLE,
   gates: WHOLE_WITHOUT_LENGTHS,
-  cells: WHOLE_WITHOUT_LENGTHS,
+  cells: CELLS_WHEN_SAVING,
   hidden: WHOLE_WITHOUT_LENGTHS,
 };
 
