@@ -102,7 +102,9 @@ void binary(const BinaryArgs& a) {
   const float* pa = a.a.data;
   const float* pb = a.b.data;
   float* po = a.out.data;
-  if (a.aShape == a.bShape) {
+  // Same shapes as each other and as many elements as the output: one flat loop. (Both of shape [1]
+  // into an output of [3] broadcast instead: a flat loop would read past them.)
+  if (a.aShape == a.bShape && elements(a.aShape) == n) {
     binaryLoop(a.op, [&](auto f) {
       for (int64_t i = 0; i < n; i++) po[i] = f(pa[i], pb[i]);
     });

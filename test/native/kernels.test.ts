@@ -187,6 +187,30 @@ describe.skipIf(!addon)('native elementwise kernels vs the JS reference', () => 
     );
   });
 
+  it('binary broadcasts operands of one shape into a larger output, reading nothing past them', () => {
+    const [js, native] = both('binary');
+    for (const [shape, outShape] of [
+      [[1], [3]],
+      [
+        [2, 1],
+        [4, 2, 3],
+      ],
+      [
+        [1, 3],
+        [1, 3],
+      ],
+    ] as number[][][]) {
+      const n = numel(outShape!);
+      const a = Float32Array.from({ length: numel(shape!) }, (_, i) => i + 0.5);
+      const b = Float32Array.from({ length: numel(shape!) }, (_, i) => 10 * i - 1);
+      const want = new Float32Array(n);
+      const got = new Float32Array(n);
+      js('mul', a, shape!, b, shape!, want, outShape!);
+      native('mul', a, shape!, b, shape!, got, outShape!);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+  });
+
   it('throws on short buffers, unknown ops and shapes that do not broadcast', () => {
     const [, native] = both('binary');
     const a = new Float32Array(4);

@@ -15,7 +15,7 @@ import { Generator } from '../../src/tensor/random.js';
 // sample's length) the WebAssembly backend returns 0 and the addon leaves what was there.
 
 const NATIVE = KERNEL_NAMES.filter((name) => CONTRACT[name].native);
-const CASES_PER_KERNEL = 40;
+const CASES_PER_KERNEL = 400;
 /** Each kernel's own stream of cases, from its name: a kernel added to the contract changes no other's. */
 const seedOf = (name: string) => [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2 ** 31, 7);
 const ready = loadWasmSync() === '' && nativeBackend().addon !== null;

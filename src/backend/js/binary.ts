@@ -1,4 +1,4 @@
-import { type Shape, sameShape } from '../../tensor/shape.js';
+import { numel, type Shape, sameShape } from '../../tensor/shape.js';
 import { type KernelArgs, type Kernels, registerKernel } from '../registry.js';
 import { broadcastStrides, forEachBroadcast } from './broadcast.js';
 
@@ -7,8 +7,9 @@ export type BinaryOp = KernelArgs<'binary'>[0];
 
 const binaryJs: Kernels['binary'] = function binaryJs(op, a, aShape, b, bShape, out, outShape) {
   const n = out.length;
-  // Fast paths: equal shapes, and b a scalar or a trailing row (bias) repeated over a.
-  if (sameShape(aShape, bShape)) {
+  // Fast paths: equal shapes as large as the output (both [1] into [3] broadcast instead), and b a
+  // scalar or a trailing row (bias) repeated over a.
+  if (sameShape(aShape, bShape) && numel(aShape) === n) {
     if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
     else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
     else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
