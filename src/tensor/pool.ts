@@ -16,7 +16,7 @@ import type { TypedArray } from './dtype.js';
 /** Below this many elements a fresh allocation is as cheap as the bookkeeping. */
 const MIN_ELEMENTS = 1 << 14;
 /** Free buffers kept per size class (by default) and in all; past these a released buffer is left to the GC. */
-const MAX_PER_LENGTH = 4;
+const MAX_PER_CLASS = 4;
 const MAX_BYTES = 128 << 20;
 /** Size classes per doubling: a buffer is at most an eighth longer than what was asked. */
 const CLASSES_PER_OCTAVE = 8;
@@ -46,7 +46,7 @@ export class BufferPool {
   private readonly stamps = new WeakMap<ArrayBufferLike, number>();
   private clock = 0;
 
-  constructor(private readonly maxPerLength = MAX_PER_LENGTH) {}
+  constructor(private readonly maxPerClass = MAX_PER_CLASS) {}
 
   /**
    * A buffer of n elements, reused when one of its class was released: zero-filled, or with
@@ -80,7 +80,7 @@ export class BufferPool {
       list = [];
       this.free.set(size, list);
     }
-    if (list.length >= this.maxPerLength || list.some((k) => k.buffer === b.buffer)) return 0;
+    if (list.length >= this.maxPerClass || list.some((k) => k.buffer === b.buffer)) return 0;
     list.push(b);
     this.freeBytes += bytes;
     this.stamps.set(b.buffer, ++this.clock);
