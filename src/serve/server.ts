@@ -222,9 +222,8 @@ function wire(app: FastifyInstance, models: Served[], metrics: ServeMetrics, acc
     const e = requestError(err, req);
     if (e) return refuse(req, reply, e, metrics, accessLog);
     req.log.error({ err }, 'request failed');
-    reply.code(500);
-    answeredElsewhere(req, reply, metrics, accessLog);
-    return reply.send({ error: `internal error: ${err.message}`, field: 'body' });
+    const body = { error: `internal error: ${err.message}`, field: 'body' };
+    return answer(req, reply, 500, body, metrics, accessLog);
   });
   // Requests waiting for their batch run now rather than at their timer, then the states go.
   app.addHook('preClose', async () => {
@@ -243,9 +242,21 @@ function refuse(
   metrics: ServeMetrics,
   accessLog: boolean,
 ): FastifyReply {
-  reply.code(e.status);
+  return answer(req, reply, e.status, e.body(), metrics, accessLog);
+}
+
+/** Sends `body` with `status` from outside a route's handler, counted. */
+function answer(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  body: object,
+  metrics: ServeMetrics,
+  accessLog: boolean,
+): FastifyReply {
+  reply.code(status);
   answeredElsewhere(req, reply, metrics, accessLog);
-  return reply.send(e.body());
+  return reply.send(body);
 }
 
 /** The 4xx a failed request gets, or null for a server fault (a 500). */
